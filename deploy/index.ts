@@ -1,0 +1,24 @@
+/**
+ * Runs the numbered deploy scripts in order. Add a contract by adding `NN_name.ts` and listing it here.
+ */
+import { createDeployContext, type DeployParams, type Deployments, DEFAULT_PARAMS } from "./lib.js";
+import deployToken from "./01_token.js";
+import deployNodeRegistry from "./02_node_registry.js";
+import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
+
+export * from "./lib.js";
+
+export const STEPS = [deployToken, deployNodeRegistry] as const;
+
+export async function deployAll(opts: {
+  publicClient: PublicClient<Transport, Chain>;
+  walletClient: WalletClient<Transport, Chain, Account>;
+  params?: Partial<DeployParams>;
+  log?: (line: string) => void;
+}): Promise<Deployments> {
+  const chainId = await opts.publicClient.getChainId();
+  const params = { ...DEFAULT_PARAMS, ...opts.params } as DeployParams;
+  const ctx = createDeployContext({ ...opts, params, chainId });
+  for (const step of STEPS) await step(ctx);
+  return ctx.deployments;
+}

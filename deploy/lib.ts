@@ -1,0 +1,138 @@
+/**
+ * Deployment machinery shared by the numbered deploy scripts (deploy/NN_*.ts). A script receives a
+ * DeployContext and deploys or configures contracts through it; the runner (deploy/index.ts) executes the
+ * scripts in order and returns a Deployments record that scripts/deploy.ts writes to
+ * deployments/<chainId>.json, the file src/ reads. Works against any viem transport: Hardhat's in-process
+ * network in tests, the devnet node, or a real RPC URL.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export interface DeployedContract {
+  address: Address;
+  abi: Abi;
+  blockNumber: number;
+  txHash: Hex;
+}
+
+export interface Deployments {
+  chainId: number;
+  deployer: Address;
+  /** First block that holds a Chorus contract: where event readers and the subgraph start. */
+  startBlock: number;
+  params: Record<string, string | number>;
+  contracts: Record<string, DeployedContract>;
+}
+
+export interface DeployParams {
+  /** Receives slashed stake; defaults to the deployer. */
+  treasury?: Address;
+  /** Minimum stake in token wei. */
+  minStake: bigint;
+  /** Seconds between requestUnstake and withdraw. */
+  thawingPeriod: number;
+  /** Tokens minted to the deployer for the devnet / tests (0 on real networks). */
+  initialMint: bigint;
+  /** Extra numbered-script parameters (later contracts read theirs from here). */
+  [key: string]: unknown;
+}
+
+export const DEFAULT_PARAMS: DeployParams = {
+  minStake: 1_000n * 10n ** 18n,
+  thawingPeriod: 7 * 24 * 3600,
+  initialMint: 0n,
+};
+
+export interface DeployContext {
+  publicClient: PublicClient<Transport, Chain>;
+  walletClient: WalletClient<Transport, Chain, Account>;
+  params: DeployParams;
+  deployments: Deployments;
+  log: (line: string) => void;
+  /** Deploy `name` (a contract in contracts/) and record it. */
+  deploy(name: string, args?: readonly unknown[]): Promise<DeployedContract>;
+  /** Send a transaction to a recorded contract and wait for it. */
+  send(name: string, functionName: string, args?: readonly unknown[]): Promise<Hex>;
+  /** Read from a recorded contract. */
+  read<T = unknown>(name: string, functionName: string, args?: readonly unknown[]): Promise<T>;
+}
+
+interface Artifact {
+  contractName: string;
+  abi: Abi;
+  bytecode: Hex;
+}
+
+export async function loadArtifact(name: string): Promise<Artifact> {
+  const file = path.join(ROOT, "artifacts", "contracts", `${name}.sol`, `${name}.json`);
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as Artifact;
+  } catch (cause) {
+    throw new Error(`no compiled artifact for ${name} at ${file}: run \`npm run compile\` first`, { cause });
+  }
+}
+
+export function createDeployContext(opts: {
+  publicClient: PublicClient<Transport, Chain>;
+  walletClient: WalletClient<Transport, Chain, Account>;
+  params: DeployParams;
+  chainId: number;
+  log?: (line: string) => void;
+}): DeployContext {
+  const { publicClient, walletClient, params } = opts;
+  const deployments: Deployments = {
+    chainId: opts.chainId,
+    deployer: walletClient.account.address,
+    startBlock: 0,
+    params: {},
+    contracts: {},
+  };
+  const log = opts.log ?? (() => {});
+  const wait = async (hash: Hex) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+    return receipt;
+  };
+  const recorded = (name: string) => {
+    const c = deployments.contracts[name];
+    if (!c) throw new Error(`deploy script asked for ${name} before it was deployed`);
+    return c;
+  };
+  return {
+    publicClient,
+    walletClient,
+    params,
+    deployments,
+    log,
+    async deploy(name, args = []) {
+      const artifact = await loadArtifact(name);
+      const hash = await walletClient.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args });
+      const receipt = await wait(hash);
+      if (!receipt.contractAddress) throw new Error(`deployment of ${name} returned no address`);
+      const entry: DeployedContract = {
+        address: receipt.contractAddress,
+        abi: artifact.abi,
+        blockNumber: Number(receipt.blockNumber),
+        txHash: hash,
+      };
+      if (Object.keys(deployments.contracts).length === 0) deployments.startBlock = entry.blockNumber;
+      deployments.contracts[name] = entry;
+      log(`deployed ${name} at ${entry.address}`);
+      return entry;
+    },
+    async send(name, functionName, args = []) {
+      const c = recorded(name);
+      const hash = await walletClient.writeContract({ address: c.address, abi: c.abi, functionName, args });
+      await wait(hash);
+      return hash;
+    },
+    async read(name, functionName, args = []) {
+      const c = recorded(name);
+      return (await publicClient.readContract({ address: c.address, abi: c.abi, functionName, args })) as never;
+    },
+  };
+}

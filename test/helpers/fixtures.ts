@@ -1,0 +1,35 @@
+/**
+ * Contract fixtures: they run the real deploy scripts (deploy/index.ts) on Hardhat's in-process network,
+ * then hand out typed viem contract handles. Wrap with `loadFixture` so each test starts from a snapshot.
+ */
+import hre from "hardhat";
+import { parseEther } from "viem";
+import { deployAll, type Deployments, type DeployParams } from "../../deploy/index.js";
+
+export const TEST_PARAMS: Partial<DeployParams> = {
+  minStake: parseEther("100"),
+  thawingPeriod: 3600,
+  initialMint: parseEther("1000000"),
+};
+
+export type Wallet = Awaited<ReturnType<typeof hre.viem.getWalletClients>>[number];
+
+export async function deployChorus(params: Partial<DeployParams> = {}) {
+  const publicClient = await hre.viem.getPublicClient();
+  const wallets = await hre.viem.getWalletClients();
+  const [deployer, treasury, ...others] = wallets;
+  const deployments: Deployments = await deployAll({
+    publicClient: publicClient as never,
+    walletClient: deployer as never,
+    params: { ...TEST_PARAMS, treasury: treasury.account.address, ...params },
+  });
+  const at = (name: string) => deployments.contracts[name].address;
+  const token = await hre.viem.getContractAt("ChorusToken", at("ChorusToken"));
+  const registry = await hre.viem.getContractAt("NodeRegistry", at("NodeRegistry"));
+  /** Handles whose writes come from `wallet`. */
+  const connect = async (wallet: Wallet) => ({
+    token: await hre.viem.getContractAt("ChorusToken", at("ChorusToken"), { client: { wallet } }),
+    registry: await hre.viem.getContractAt("NodeRegistry", at("NodeRegistry"), { client: { wallet } }),
+  });
+  return { publicClient, wallets, deployer, treasury, others, deployments, token, registry, connect };
+}
