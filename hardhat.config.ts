@@ -2,7 +2,7 @@ import "@nomicfoundation/hardhat-toolbox-viem";
 import "@nomicfoundation/hardhat-ethers";
 import "@nomicfoundation/hardhat-chai-matchers";
 import { subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST_RUN_MOCHA_TESTS } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 
 // The compiler comes from the `solc` npm package (solc/soljson.js), pinned to exactly this version:
@@ -18,6 +18,20 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     throw new Error(`npm package solc is ${longVersion}; hardhat.config.ts expects ${SOLC_VERSION}`);
   }
   return { compilerPath: require.resolve("solc/soljson.js"), isSolcJs: true, version: SOLC_VERSION, longVersion };
+});
+
+// Tests are ESM TypeScript (test/package.json says "module", loaded through tsx). Hardhat 2 only uses
+// Mocha's async loader for "type": "module" projects, so `hardhat coverage` (which runs tests in-process)
+// gets the async loader here; run it with NODE_OPTIONS=--import=tsx (see the `coverage` npm script).
+subtask(TASK_TEST_RUN_MOCHA_TESTS, async (args: { testFiles: string[] }, hre) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Mocha = require("mocha");
+  const mocha = new Mocha(hre.config.mocha);
+  for (const file of args.testFiles) mocha.addFile(file);
+  await mocha.loadFilesAsync();
+  const failures: number = await new Promise((resolve) => mocha.run(resolve));
+  mocha.dispose();
+  return failures;
 });
 
 const rpcUrl = process.env.CHORUS_RPC_URL;

@@ -3,7 +3,7 @@
  * then hand out typed viem contract handles. Wrap with `loadFixture` so each test starts from a snapshot.
  */
 import hre from "hardhat";
-import { parseEther } from "viem";
+import { parseEther, publicActions } from "viem";
 import { deployAll, type Deployments, type DeployParams } from "../../deploy/index.js";
 
 export const TEST_PARAMS: Partial<DeployParams> = {
@@ -27,9 +27,13 @@ export async function deployChorus(params: Partial<DeployParams> = {}) {
   const token = await hre.viem.getContractAt("ChorusToken", at("ChorusToken"));
   const registry = await hre.viem.getContractAt("NodeRegistry", at("NodeRegistry"));
   /** Handles whose writes come from `wallet`. */
-  const connect = async (wallet: Wallet) => ({
-    token: await hre.viem.getContractAt("ChorusToken", at("ChorusToken"), { client: { wallet } }),
-    registry: await hre.viem.getContractAt("NodeRegistry", at("NodeRegistry"), { client: { wallet } }),
-  });
+  const connect = async (wallet: Wallet) => {
+    // simulate.* must run as `wallet` too: viem falls back to the public client's account.
+    const client = { wallet, public: wallet.extend(publicActions) as never };
+    return {
+      token: await hre.viem.getContractAt("ChorusToken", at("ChorusToken"), { client }),
+      registry: await hre.viem.getContractAt("NodeRegistry", at("NodeRegistry"), { client }),
+    };
+  };
   return { publicClient, wallets, deployer, treasury, others, deployments, token, registry, connect };
 }
