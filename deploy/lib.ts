@@ -5,7 +5,7 @@
  * deployments/<chainId>.json, the file src/ reads. Works against any viem transport: Hardhat's in-process
  * network in tests, the devnet node, or a real RPC URL.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
@@ -135,4 +135,12 @@ export function createDeployContext(opts: {
       return (await publicClient.readContract({ address: c.address, abi: c.abi, functionName, args })) as never;
     },
   };
+}
+
+/** Writes deployments/<chainId>.json (bigints as decimal strings); returns the file path. */
+export async function writeDeployments(d: Deployments, dir = path.join(ROOT, "deployments")): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${d.chainId}.json`);
+  await writeFile(file, JSON.stringify(d, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
+  return file;
 }

@@ -1,0 +1,92 @@
+/**
+ * The devnet's chain: a Hardhat node on 127.0.0.1, the contracts deployed by the real deploy scripts, and
+ * node identities funded and staked. Used by `npm start` and by benches that want a real JSON-RPC chain.
+ */
+import path from "node:path";
+import { createPublicClient, createWalletClient, http, parseEther, type Account, type Address } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { deployAll, writeDeployments, ROOT, type Deployments } from "../../deploy/index.js";
+import { portInUse, startProcess, waitFor } from "./processes.js";
+
+export const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
+export const devAccount = (i: number): Account => mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: i });
+
+export interface DevnetChain {
+  rpcUrl: string;
+  deployments: Deployments;
+  deploymentsFile: string;
+  nodes: { index: number; account: Account; endpoint: string; staked: bigint }[];
+}
+
+export async function startHardhatNode(port: number, log: (l: string) => void): Promise<string> {
+  if (await portInUse(port)) {
+    throw new Error(`port ${port} on 127.0.0.1 is already in use: stop what runs there (another devnet?) or set CHORUS_DEVNET_PORT`);
+  }
+  const bin = path.join(ROOT, "node_modules", ".bin", "hardhat");
+  startProcess("hardhat node", bin, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: ROOT,
+    onLine: (l) => {
+      if (/error/i.test(l)) log(`hardhat node: ${l}`);
+    },
+  });
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const client = createPublicClient({ chain: hardhat, transport: http(rpcUrl, { retryCount: 0 }) });
+  await waitFor("hardhat node", async () => (await client.getChainId()) === hardhat.id, 60_000);
+  return rpcUrl;
+}
+
+export async function deployDevnet(opts: {
+  rpcUrl: string;
+  nodeCount: number;
+  nodeEndpoint: (i: number) => string;
+  stakePerNode?: bigint;
+  log: (l: string) => void;
+}): Promise<DevnetChain> {
+  const transport = http(opts.rpcUrl);
+  const publicClient = createPublicClient({ chain: hardhat, transport });
+  const deployer = createWalletClient({ chain: hardhat, transport, account: devAccount(0) });
+  const deployments = await deployAll({
+    publicClient: publicClient as never,
+    walletClient: deployer as never,
+    params: { minStake: parseEther("100"), thawingPeriod: 60, initialMint: parseEther("1000000") },
+    log: opts.log,
+  });
+  const deploymentsFile = await writeDeployments(deployments);
+  const token = deployments.contracts.ChorusToken;
+  const registry = deployments.contracts.NodeRegistry;
+  const stake = opts.stakePerNode ?? parseEther("500");
+  const nodes: DevnetChain["nodes"] = [];
+  for (let i = 1; i <= opts.nodeCount; i++) {
+    const account = devAccount(i);
+    const wallet = createWalletClient({ chain: hardhat, transport, account });
+    const send = async (hash: `0x${string}`) => {
+      const r = await publicClient.waitForTransactionReceipt({ hash });
+      if (r.status !== "success") throw new Error(`devnet setup transaction ${hash} reverted`);
+    };
+    await send(
+      await deployer.writeContract({
+        address: token.address,
+        abi: token.abi,
+        functionName: "transfer",
+        args: [account.address, stake * 2n],
+      }),
+    );
+    await send(
+      await wallet.writeContract({ address: token.address, abi: token.abi, functionName: "approve", args: [registry.address, stake] }),
+    );
+    const endpoint = opts.nodeEndpoint(i);
+    await send(
+      await wallet.writeContract({
+        address: registry.address,
+        abi: registry.abi,
+        functionName: "stake",
+        args: [stake, endpoint, `0x${"00".repeat(32)}`],
+      }),
+    );
+    nodes.push({ index: i, account, endpoint, staked: stake });
+  }
+  return { rpcUrl: opts.rpcUrl, deployments, deploymentsFile, nodes };
+}
+
+export type { Address };

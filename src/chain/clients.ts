@@ -1,0 +1,80 @@
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  type Account,
+  type Chain,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { ChorusError } from "../errors.js";
+import { toChainError } from "./errors.js";
+
+export interface ChainClients {
+  publicClient: PublicClient<Transport, Chain>;
+  /** Present when a private key (or account) was given. */
+  walletClient?: WalletClient<Transport, Chain, Account>;
+  chainId: number;
+  rpcUrl: string;
+}
+
+export interface ConnectOptions {
+  rpcUrl: string;
+  privateKey?: `0x${string}`;
+  /** Use this account instead of a private key (tests). */
+  account?: Account;
+  /** Use this transport instead of HTTP to rpcUrl (tests: Hardhat's in-process provider). */
+  transport?: Transport;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Connects to the chain and learns its id; an unreachable RPC gives ChorusError CHAIN_UNREACHABLE.
+ */
+export async function connectChain(opts: ConnectOptions): Promise<ChainClients> {
+  const transport = opts.transport ?? http(opts.rpcUrl, { timeout: opts.timeoutMs ?? 10_000, retryCount: 1 });
+  const probe = createPublicClient({ transport });
+  let chainId: number;
+  try {
+    chainId = await probe.getChainId();
+  } catch (err) {
+    throw toChainError(err, { rpcUrl: opts.rpcUrl });
+  }
+  opts.signal?.throwIfAborted();
+  const chain: Chain =
+    chainId === hardhat.id
+      ? hardhat
+      : defineChain({
+          id: chainId,
+          name: `chain-${chainId}`,
+          nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+          rpcUrls: { default: { http: [opts.rpcUrl] } },
+        });
+  const publicClient = createPublicClient({ chain, transport }) as PublicClient<Transport, Chain>;
+  let account = opts.account;
+  if (!account && opts.privateKey) {
+    try {
+      account = privateKeyToAccount(opts.privateKey);
+    } catch (cause) {
+      throw new ChorusError("CONFIG_INVALID", "chain.privateKey is not a valid secp256k1 private key", {}, { cause });
+    }
+  }
+  const walletClient = account ? createWalletClient({ chain, transport, account }) : undefined;
+  return { publicClient, walletClient, chainId, rpcUrl: opts.rpcUrl };
+}
+
+/** The wallet, or a clear error telling the user how to give a key. */
+export function requireWallet(c: ChainClients): WalletClient<Transport, Chain, Account> {
+  if (!c.walletClient) {
+    throw new ChorusError(
+      "KEY_MISSING",
+      "this command signs a transaction: set CHORUS_PRIVATE_KEY or pass --key (on the devnet, --dev-account <n> uses a well-known test key)",
+    );
+  }
+  return c.walletClient;
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Abi, Address, Hex } from "viem";
+import { ChorusError } from "../errors.js";
+
+/** Project root (where deployments/ lives). */
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface DeployedContract {
+  address: Address;
+  abi: Abi;
+  blockNumber: number;
+  txHash: Hex;
+}
+
+/** The file deploy/ writes: deployments/<chainId>.json. */
+export interface Deployments {
+  chainId: number;
+  deployer: Address;
+  startBlock: number;
+  params: Record<string, string | number>;
+  contracts: Record<string, DeployedContract>;
+}
+
+export function deploymentsPath(chainId: number): string {
+  return path.join(PROJECT_ROOT, "deployments", `${chainId}.json`);
+}
+
+/** Reads and sanity-checks a deployments file. */
+export function loadDeployments(chainId: number, file = deploymentsPath(chainId)): Deployments {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new ChorusError(
+      "DEPLOYMENTS_MISSING",
+      `no Chorus deployment for chain ${chainId} (looked for ${file}); deploy first with \`npm start\` (devnet) or \`npm run deploy\``,
+      { chainId, file },
+    );
+  }
+  let d: Deployments;
+  try {
+    d = JSON.parse(text) as Deployments;
+  } catch (cause) {
+    throw new ChorusError("DEPLOYMENTS_INVALID", `deployments file ${file} is not valid JSON`, { file }, { cause });
+  }
+  if (d.chainId !== chainId) {
+    throw new ChorusError("DEPLOYMENTS_INVALID", `deployments file ${file} is for chain ${d.chainId}, not ${chainId}`, {
+      file,
+      chainId,
+      fileChainId: d.chainId,
+    });
+  }
+  return d;
+}
+
+/** The entry for `name`, or a clear error naming what the deployment lacks. */
+export function contractOf(d: Deployments, name: string): DeployedContract {
+  const c = d.contracts[name];
+  if (!c) {
+    throw new ChorusError("DEPLOYMENTS_INVALID", `deployment for chain ${d.chainId} has no ${name} contract`, {
+      chainId: d.chainId,
+      name,
+    });
+  }
+  return c;
+}

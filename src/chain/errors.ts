@@ -1,0 +1,52 @@
+import { BaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError, decodeErrorResult, type Abi, type Hex } from "viem";
+import { ChorusError } from "../errors.js";
+
+/**
+ * Turns a viem/RPC error into a ChorusError with one readable line: a contract's custom error with its
+ * arguments (CHAIN_REVERTED), an unreachable RPC (CHAIN_UNREACHABLE), or anything else (CHAIN_ERROR).
+ */
+export function toChainError(err: unknown, ctx: { rpcUrl?: string; abi?: Abi } = {}): ChorusError {
+  if (err instanceof ChorusError) return err;
+  if (err instanceof BaseError) {
+    const unreachable = err.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError);
+    if (unreachable) {
+      return new ChorusError(
+        "CHAIN_UNREACHABLE",
+        `chain RPC ${ctx.rpcUrl ?? ""} is unreachable (${(unreachable as BaseError).shortMessage}); is the devnet running (\`npm start\`)?`,
+        { rpcUrl: ctx.rpcUrl },
+        { cause: err },
+      );
+    }
+    const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
+    let name = reverted?.data?.errorName;
+    let args = reverted?.data?.args as readonly unknown[] | undefined;
+    if (!name && ctx.abi) {
+      const data = findRevertData(err);
+      if (data) {
+        try {
+          const decoded = decodeErrorResult({ abi: ctx.abi, data });
+          name = decoded.errorName;
+          args = decoded.args as readonly unknown[];
+        } catch {
+          /* not one of ours: reported below with the raw reason */
+        }
+      }
+    }
+    if (name) {
+      const shown = (args ?? []).map((a) => String(a)).join(", ");
+      return new ChorusError("CHAIN_REVERTED", `transaction reverted: ${name}(${shown})`, {
+        error: name,
+        args: (args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : a)),
+      }, { cause: err });
+    }
+    return new ChorusError("CHAIN_ERROR", err.shortMessage, {}, { cause: err });
+  }
+  return new ChorusError("CHAIN_ERROR", String((err as Error)?.message ?? err), {}, { cause: err });
+}
+
+function findRevertData(error: unknown): Hex | undefined {
+  for (let e = error as { data?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (typeof e.data === "string" && /^0x[0-9a-fA-F]{8,}$/.test(e.data)) return e.data as Hex;
+  }
+  return undefined;
+}

@@ -1,0 +1,89 @@
+/**
+ * `chorus`: the command-line client. Each command is thin and calls the modules of src/. Any failure prints
+ * one line (`chorus: ...`) on stderr and exits non-zero; never a stack trace.
+ */
+import { Command, CommanderError } from "commander";
+import { ChorusError } from "../errors.js";
+import { CliContext, type GlobalOptions, type Io } from "./context.js";
+import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-ops.js";
+import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
+
+const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
+
+export function buildProgram(io: Io, env: Record<string, string | undefined>): Command {
+  const program = new Command("chorus")
+    .description("Chorus: ask a staked swarm of models, ranked by its peers")
+    .option("--network <name>", "devnet (default) or custom (with --rpc-url)")
+    .option("--rpc-url <url>", "EVM JSON-RPC URL (env CHORUS_RPC_URL)")
+    .option("--key <hex>", "private key that signs transactions (env CHORUS_PRIVATE_KEY)")
+    .option("--dev-account <n>", "devnet only: use well-known test account n")
+    .option("--deployments <file>", "deployments file (default deployments/<chainId>.json)")
+    .option("--config <file>", "JSON config file (env CHORUS_CONFIG)")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showSuggestionAfterError(true);
+
+  const ctx = () => new CliContext(program.opts<GlobalOptions>(), io, env);
+
+  program
+    .command("stake")
+    .description("join the swarm (or add stake) with <amount> CHR")
+    .argument("<amount>", "CHR to stake, e.g. 250 or 12.5")
+    .requiredOption("--endpoint <url>", "URL where this node serves its peers")
+    .option("--metadata <bytes32>", "metadata document digest (IPFS CID as bytes32)")
+    .option("--json", "machine-readable output")
+    .action((amount, opts) => stakeCommand(ctx(), amount, opts));
+
+  program
+    .command("unstake")
+    .description("start thawing <amount> CHR of your stake")
+    .argument("<amount>", "CHR to unstake")
+    .option("--json", "machine-readable output")
+    .action((amount, opts) => unstakeCommand(ctx(), amount, opts));
+
+  program
+    .command("withdraw")
+    .description("withdraw stake whose thawing period is over")
+    .option("--json", "machine-readable output")
+    .action((opts) => withdrawCommand(ctx(), opts));
+
+  const node = program.command("node").description("one node");
+  node
+    .command("info")
+    .description("stake, status and endpoint of a node (yours by default)")
+    .argument("[address]", "node address")
+    .option("--json", "machine-readable output")
+    .action((address, opts) => nodeInfoCommand(ctx(), address, opts));
+
+  program
+    .command("nodes")
+    .description("the active set")
+    .option("--json", "machine-readable output")
+    .action((opts) => nodesCommand(ctx(), opts));
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(
+  argv: string[],
+  io: Io = defaultIo,
+  env: Record<string, string | undefined> = process.env,
+): Promise<number> {
+  const program = buildProgram(io, env);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its one line (or the help text).
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof ChorusError) {
+      io.err(`chorus: ${err.message}`);
+      return 1;
+    }
+    io.err(`chorus: unexpected error: ${(err as Error)?.message ?? String(err)}`);
+    return 1;
+  }
+}

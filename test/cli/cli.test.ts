@@ -1,0 +1,125 @@
+import { expect } from "chai";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseEther } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { main } from "../../src/cli/main.js";
+import { writeDeployments } from "../../deploy/index.js";
+import { deployChorus } from "../helpers/fixtures.js";
+import { startRpcServer, type RpcServer } from "../helpers/rpc-server.js";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+
+interface Run {
+  code: number;
+  out: string[];
+  err: string[];
+}
+
+describe("chorus CLI", function () {
+  let rpc: RpcServer;
+  let dir: string;
+  let deploymentsFile: string;
+  let f: Awaited<ReturnType<typeof deployChorus>>;
+  const key = generatePrivateKey();
+  const me = privateKeyToAccount(key).address;
+
+  const run = async (args: string[], env: Record<string, string> = {}): Promise<Run> => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(["node", "chorus", ...args], { out: (l) => out.push(l), err: (l) => err.push(l) }, env);
+    return { code, out, err };
+  };
+  const chainArgs = () => ["--network", "custom", "--rpc-url", rpc.url, "--deployments", deploymentsFile];
+
+  before(async () => {
+    f = await deployChorus();
+    rpc = await startRpcServer();
+    dir = await mkdtemp(path.join(os.tmpdir(), "chorus-cli-"));
+    deploymentsFile = await writeDeployments(f.deployments, dir);
+    await f.token.write.transfer([me, parseEther("1000")]);
+    await f.deployer.sendTransaction({ to: me, value: parseEther("10") });
+  });
+  after(async () => {
+    await rpc.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("stake: joins the swarm, then adds stake", async () => {
+    let r = await run([...chainArgs(), "--key", key, "stake", "250", "--endpoint", "http://127.0.0.1:7001"]);
+    expect(r.err, r.err.join("\n")).to.deep.equal([]);
+    expect(r.code).to.equal(0);
+    expect(r.out[0]).to.match(/^joined the swarm with 250 CHR; staked now 250 CHR/);
+    expect(await f.registry.read.stakeOf([me])).to.equal(parseEther("250"));
+    r = await run([...chainArgs(), "--key", key, "stake", "12.5", "--endpoint", "http://127.0.0.1:7001"]);
+    expect(r.out[0]).to.match(/^added 12.5 CHR; staked now 262.5 CHR/);
+  });
+
+  it("nodes and node info: list the active set and one node, with --json", async () => {
+    let r = await run([...chainArgs(), "nodes", "--json"]);
+    expect(r.code).to.equal(0);
+    const nodes = JSON.parse(r.out.join("\n"));
+    expect(nodes.map((n: { address: string }) => n.address)).to.deep.equal([me]);
+    expect(nodes[0].staked).to.equal(parseEther("262.5").toString());
+    r = await run([...chainArgs(), "node", "info", me]);
+    expect(r.out.join("\n")).to.contain("status    active").and.contain("endpoint  http://127.0.0.1:7001");
+    r = await run([...chainArgs(), "--key", key, "node", "info", "--json"]);
+    expect(JSON.parse(r.out.join("\n")).address).to.equal(me);
+  });
+
+  it("unstake and withdraw: thaw, refuse early withdrawal, then pay out", async () => {
+    let r = await run([...chainArgs(), "--key", key, "unstake", "200"]);
+    expect(r.code).to.equal(0);
+    expect(r.out[0]).to.match(/^thawing 200 CHR until .*; staked 62.5 CHR \(below the minimum: no longer active\)/);
+    r = await run([...chainArgs(), "--key", key, "withdraw"]);
+    expect(r.code).to.equal(1);
+    expect(r.err).to.have.length(1);
+    expect(r.err[0]).to.match(/^chorus: 200 CHR unlocks at .* \(in \d+ s\)$/);
+    await time.increase(3601);
+    const before = await f.token.read.balanceOf([me]);
+    r = await run([...chainArgs(), "--key", key, "withdraw", "--json"]);
+    expect(r.code).to.equal(0);
+    expect((await f.token.read.balanceOf([me])) - before).to.equal(parseEther("200"));
+  });
+
+  const bad: [string, () => string[], RegExp][] = [
+    ["an amount that is not a number", () => [...chainArgs(), "--key", key, "stake", "ten", "--endpoint", "http://a"], /^chorus: amount 'ten' is not a number of CHR/],
+    ["more than the balance", () => [...chainArgs(), "--key", key, "stake", "5000", "--endpoint", "http://a"], /^chorus: amount 5000 CHR exceeds the balance of 0x[0-9a-fA-F]{40}: 937.5 CHR$/],
+    ["more than the stake", () => [...chainArgs(), "--key", key, "unstake", "100"], /^chorus: cannot unstake 100 CHR: .* has 62.5 CHR staked$/],
+    ["an unknown network", () => ["--network", "mainnet-ish", "nodes"], /^chorus: invalid configuration: network: unknown network 'mainnet-ish'/],
+    ["an unreachable chain", () => ["--network", "custom", "--rpc-url", "http://127.0.0.1:9", "nodes"], /^chorus: chain RPC http:\/\/127.0.0.1:9 is unreachable/],
+    ["a missing key", () => [...chainArgs(), "withdraw"], /^chorus: this command signs a transaction: set CHORUS_PRIVATE_KEY or pass --key/],
+    ["a malformed key", () => [...chainArgs(), "--key", "0x1234", "withdraw"], /^chorus: invalid configuration: chain.privateKey: must be 0x followed by 64 hex digits \(from flag\)$/],
+    ["a bad endpoint", () => [...chainArgs(), "--key", key, "stake", "1", "--endpoint", "ftp://x"], /^chorus: --endpoint must be an http\(s\) URL/],
+    ["a bad address", () => [...chainArgs(), "node", "info", "0xnope"], /^chorus: '0xnope' is not an address/],
+    ["no deployment for the chain", () => ["--network", "custom", "--rpc-url", rpc.url, "--deployments", "/nonexistent/x.json", "nodes"], /^chorus: no Chorus deployment for chain 31337/],
+    ["--dev-account off the devnet", () => [...chainArgs(), "--dev-account", "1", "nodes"], /^chorus: --dev-account only works on the devnet/],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`bad input: ${what} gives one clear line and a non-zero exit`, async () => {
+      const r = await run(args());
+      expect(r.code).to.not.equal(0);
+      expect(r.err, r.err.join("\n")).to.have.length(1);
+      expect(r.err[0]).to.match(message);
+      expect(r.err[0]).to.not.match(/\n\s+at /);
+    });
+  }
+
+  it("bad input: unknown commands and options are refused by the parser with exit 2", async () => {
+    for (const args of [["bogus"], ["nodes", "--frobnicate"], ["stake", "1"]]) {
+      const r = await run(args);
+      expect(r.code).to.equal(2);
+      expect(r.err.join("\n")).to.match(/^error: /);
+    }
+  });
+
+  it("config: the environment supplies the RPC URL and key (CHORUS_*), flags win over it", async () => {
+    const env = { CHORUS_NETWORK: "custom", CHORUS_RPC_URL: rpc.url, CHORUS_DEPLOYMENTS: deploymentsFile, CHORUS_PRIVATE_KEY: key };
+    let r = await run(["node", "info", "--json"], env);
+    expect(JSON.parse(r.out.join("\n")).address).to.equal(me);
+    r = await run(["--rpc-url", "http://127.0.0.1:9", "nodes"], env);
+    expect(r.err[0]).to.match(/unreachable/);
+    r = await run(["nodes"], { ...env, CHORUS_RPC_TIMEOUT_MS: "soon" });
+    expect(r.err[0]).to.match(/chain.timeoutMs: .*\(from env CHORUS_RPC_TIMEOUT_MS\)/);
+  });
+});
