@@ -17,6 +17,8 @@ export interface DeployedContract {
   abi: Abi;
   blockNumber: number;
   txHash: Hex;
+  /** Constructor arguments (bigints as decimal strings), for block-explorer verification. */
+  args: unknown[];
 }
 
 export interface Deployments {
@@ -118,6 +120,7 @@ export function createDeployContext(opts: {
         abi: artifact.abi,
         blockNumber: Number(receipt.blockNumber),
         txHash: hash,
+        args: args.map((a) => (typeof a === "bigint" ? a.toString() : a)),
       };
       if (Object.keys(deployments.contracts).length === 0) deployments.startBlock = entry.blockNumber;
       deployments.contracts[name] = entry;

@@ -6,12 +6,24 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { formatEther } from "viem";
+import { z } from "zod";
 import { ROOT } from "../deploy/index.js";
 import { deployDevnet, startHardhatNode } from "./lib/devnet-chain.js";
 import { stopAll } from "./lib/processes.js";
 
 const NODE_COUNT = 5;
-const CHAIN_PORT = Number(process.env.CHORUS_DEVNET_PORT ?? 8545);
+const DevnetEnv = z.object({
+  CHORUS_DEVNET_PORT: z.coerce.number().int().min(1).max(65535).default(8545),
+  CHORUS_DEVNET_DEPLOYMENTS_DIR: z.string().min(1).optional(),
+});
+const parsedEnv = DevnetEnv.safeParse(process.env);
+if (!parsedEnv.success) {
+  const issue = parsedEnv.error.issues[0];
+  process.stderr.write(`[devnet] ${issue.path.join(".")}: ${issue.message}\n`);
+  process.exit(1);
+}
+const devnetEnv = parsedEnv.data;
+const CHAIN_PORT = devnetEnv.CHORUS_DEVNET_PORT;
 const NODE_BASE_PORT = 7001;
 
 const log = (line: string) => process.stdout.write(`[devnet] ${line}\n`);
@@ -38,6 +50,7 @@ async function run(): Promise<void> {
     rpcUrl,
     nodeCount: NODE_COUNT,
     nodeEndpoint: (i) => `http://127.0.0.1:${NODE_BASE_PORT + i - 1}`,
+    deploymentsDir: devnetEnv.CHORUS_DEVNET_DEPLOYMENTS_DIR,
     log,
   });
 

@@ -41,6 +41,8 @@ export async function deployDevnet(opts: {
   nodeCount: number;
   nodeEndpoint: (i: number) => string;
   stakePerNode?: bigint;
+  /** Where deployments/<chainId>.json goes (default: the project's deployments/). */
+  deploymentsDir?: string;
   log: (l: string) => void;
 }): Promise<DevnetChain> {
   const transport = http(opts.rpcUrl);
@@ -52,7 +54,7 @@ export async function deployDevnet(opts: {
     params: { minStake: parseEther("100"), thawingPeriod: 60, initialMint: parseEther("1000000") },
     log: opts.log,
   });
-  const deploymentsFile = await writeDeployments(deployments);
+  const deploymentsFile = await writeDeployments(deployments, opts.deploymentsDir);
   const token = deployments.contracts.ChorusToken;
   const registry = deployments.contracts.NodeRegistry;
   const stake = opts.stakePerNode ?? parseEther("500");
