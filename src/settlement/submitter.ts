@@ -1,0 +1,101 @@
+/**
+ * The epoch submitter: every `maxRounds` queued records or `intervalMs`, whichever comes first, it settles
+ * the pending records in one batch. Before each attempt it drops records the chain already holds (someone
+ * else settled them, or an earlier attempt landed but its answer was lost), so a round is never settled
+ * twice. Failures (RPC down, a revert) are retried with exponential backoff; nothing is lost meanwhile.
+ */
+import type { QueuedRecord, SettlementQueue } from "./queue.js";
+
+export interface SettlementPort<R> {
+  /** Which of these rounds the chain already holds. */
+  settledOnChain(roundIds: readonly string[]): Promise<Set<string>>;
+  /** Settles one epoch; resolves with the transaction hash once mined. */
+  submitEpoch(records: readonly QueuedRecord<R>[]): Promise<{ txHash: string; epoch?: number }>;
+}
+
+export interface SubmitterOptions {
+  maxRounds: number;
+  intervalMs: number;
+  /** First retry delay; doubles up to maxBackoffMs. */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  log?: (line: string) => void;
+}
+
+export class EpochSubmitter<R> {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private failures = 0;
+  private nextAttemptAt = 0;
+  private stopped = false;
+  lastError?: string;
+  epochsSubmitted = 0;
+
+  constructor(
+    private readonly queue: SettlementQueue<R>,
+    private readonly port: SettlementPort<R>,
+    private readonly opts: SubmitterOptions,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => void this.tick(false), Math.min(this.opts.intervalMs, 1000));
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Call after queueing a record: settles at once when the epoch is full. */
+  notify(): void {
+    void this.tick(false);
+  }
+
+  /** Settles everything pending now (tests, shutdown). Resolves when the attempt ends. */
+  flush(): Promise<void> {
+    return this.tick(true);
+  }
+
+  private oldestAt = 0;
+
+  private tick(force: boolean): Promise<void> {
+    if (this.running) return force ? this.running.then(() => this.tick(true)) : this.running;
+    this.running = this.attempt(force).finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async attempt(force: boolean): Promise<void> {
+    if (this.stopped && !force) return;
+    const now = Date.now();
+    if (!force && now < this.nextAttemptAt) return;
+    const pending = await this.queue.list();
+    if (pending.length === 0) return;
+    this.oldestAt = pending[0].queuedAt;
+    const due = force || pending.length >= this.opts.maxRounds || now - this.oldestAt >= this.opts.intervalMs;
+    if (!due) return;
+    try {
+      const onChain = await this.port.settledOnChain(pending.map((p) => p.roundId));
+      if (onChain.size > 0) await this.queue.markSettled([...onChain]);
+      const batch = pending.filter((p) => !onChain.has(p.roundId)).slice(0, this.opts.maxRounds);
+      if (batch.length > 0) {
+        const { txHash, epoch } = await this.port.submitEpoch(batch);
+        await this.queue.markSettled(batch.map((b) => b.roundId), { txHash, epoch });
+        this.epochsSubmitted++;
+        this.opts.log?.(`settled ${batch.length} round(s) in tx ${txHash}`);
+      }
+      this.failures = 0;
+      this.nextAttemptAt = 0;
+      this.lastError = undefined;
+    } catch (err) {
+      this.failures++;
+      const base = this.opts.backoffMs ?? 500;
+      const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** (this.failures - 1));
+      this.nextAttemptAt = Date.now() + delay;
+      this.lastError = (err as Error).message;
+      this.opts.log?.(`settlement failed (${this.lastError}); retrying in ${delay} ms`);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { expect } from "chai";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { keccak256, toHex } from "viem";
+import { EpochSubmitter, SettlementQueue, type QueuedRecord, type SettlementPort } from "../../src/settlement/index.js";
+
+const id = (i: number) => keccak256(toHex(`round-${i}`));
+
+describe("settlement queue and epoch submitter", () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(path.join(os.tmpdir(), "chorus-queue-"))));
+  afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+  it("queue: records survive a restart (a new queue on the same directory) with bigints intact", async () => {
+    const q1 = new SettlementQueue<{ delta: bigint }>(dir);
+    await q1.add(id(1), { delta: -5n }, 1);
+    await q1.add(id(2), { delta: 7n }, 2);
+    await q1.add(id(1), { delta: 99n }, 3); // a duplicate keeps the first
+    const q2 = new SettlementQueue<{ delta: bigint }>(dir);
+    const items = await q2.list();
+    expect(items.map((i) => [i.roundId, i.record.delta])).to.deep.equal([
+      [id(1), -5n],
+      [id(2), 7n],
+    ]);
+    await q2.markSettled([id(1)], { txHash: "0xabc" });
+    expect(await q2.status(id(1))).to.equal("settled");
+    expect(await q2.status(id(2))).to.equal("pending");
+    expect(await new SettlementQueue(dir).size()).to.equal(1);
+    await q2.add(id(1), { delta: 1n });
+    expect(await q2.size(), "a settled round is not queued again").to.equal(1);
+  });
+
+  it("queue: rejects a round id that is not bytes32 hex (no path tricks)", async () => {
+    const q = new SettlementQueue(dir);
+    let code = "";
+    await q.add("../../etc/passwd", {}).catch((e) => (code = e.code));
+    expect(code).to.equal("INPUT_INVALID");
+  });
+
+  /** A chain stand-in that records what was submitted and can be taken down. */
+  function fakeChain() {
+    const onChain = new Set<string>();
+    const submissions: string[][] = [];
+    let down = false;
+    const port: SettlementPort<unknown> = {
+      async settledOnChain(ids) {
+        if (down) throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+        return new Set(ids.filter((i) => onChain.has(i)));
+      },
+      async submitEpoch(records: readonly QueuedRecord[]) {
+        if (down) throw new Error("connect ECONNREFUSED 127.0.0.1:8545");
+        for (const r of records) {
+          if (onChain.has(r.roundId)) throw new Error(`round ${r.roundId} settled twice`);
+          onChain.add(r.roundId);
+        }
+        submissions.push(records.map((r) => r.roundId));
+        return { txHash: `0x${submissions.length}` };
+      },
+    };
+    return { port, onChain, submissions, setDown: (v: boolean) => (down = v) };
+  }
+
+  it("submitter: settles once the epoch is full, never twice, and skips rounds others settled", async () => {
+    const q = new SettlementQueue(dir);
+    const chain = fakeChain();
+    const sub = new EpochSubmitter(q, chain.port, { maxRounds: 3, intervalMs: 60_000 });
+    await q.add(id(1), {});
+    await q.add(id(2), {});
+    sub.notify();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chain.submissions, "two of three rounds: the epoch is not full yet").to.have.length(0);
+    await q.add(id(3), {});
+    sub.notify();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chain.submissions).to.deep.equal([[id(1), id(2), id(3)]]);
+    chain.onChain.add(id(5)); // someone else settled round 5 already
+    await q.add(id(4), {});
+    await q.add(id(5), {});
+    await sub.flush();
+    expect(chain.submissions[1]).to.deep.equal([id(4)]);
+    expect(await q.status(id(5))).to.equal("settled");
+    expect(await q.size()).to.equal(0);
+    await sub.flush();
+    expect(chain.submissions).to.have.length(2);
+  });
+
+  it("submitter: with the RPC down it backs off and settles everything once the chain is back", async () => {
+    const q = new SettlementQueue(dir);
+    const chain = fakeChain();
+    const logs: string[] = [];
+    const sub = new EpochSubmitter(q, chain.port, { maxRounds: 2, intervalMs: 10, backoffMs: 20, maxBackoffMs: 80, log: (l) => logs.push(l) });
+    chain.setDown(true);
+    await q.add(id(1), {});
+    await q.add(id(2), {});
+    sub.start();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(chain.submissions).to.have.length(0);
+    expect(logs.some((l) => /settlement failed .*ECONNREFUSED.*retrying in \d+ ms/.test(l))).to.equal(true);
+    expect(await q.size()).to.equal(2);
+    chain.setDown(false);
+    await new Promise((r) => setTimeout(r, 1200));
+    await sub.stop();
+    expect(chain.submissions).to.deep.equal([[id(1), id(2)]]);
+    expect(await q.size()).to.equal(0);
+  });
+});
