@@ -1,0 +1,63 @@
+/**
+ * Express plumbing shared by every route: JSON bodies with a size limit, zod validation that answers 400 with
+ * the failing field, and one error handler that maps ChorusError codes to HTTP statuses. A malformed request
+ * never reaches the round logic, and the server keeps serving.
+ */
+import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import type { z } from "zod";
+import { ChorusError } from "../errors.js";
+
+/** HTTP status for each error code family. */
+export function statusOf(err: ChorusError): number {
+  const c = err.code;
+  if (c === "INPUT_INVALID" || c.startsWith("PEER_BAD") || c === "HTTP_BAD_BODY" || c.startsWith("CONSENSUS_")) return 400;
+  if (c === "PEER_BAD_SIGNATURE") return 401;
+  if (c === "PEER_NOT_MEMBER" || c === "PEER_NOT_AUTHORIZED") return 403;
+  if (c === "NOT_FOUND" || c === "ROUND_UNKNOWN" || c === "IPFS_NOT_FOUND") return 404;
+  if (c === "PEER_REPLAYED" || c === "PEER_DUPLICATE") return 409;
+  if (c === "HTTP_TOO_LARGE" || c === "IPFS_TOO_LARGE") return 413;
+  if (c === "ROUND_UNAVAILABLE" || c === "OVERLOADED" || c === "ROUND_NO_QUORUM") return 503;
+  return 500;
+}
+
+export function jsonBody(limit: string): RequestHandler {
+  return express.json({ limit, strict: true, type: () => true });
+}
+
+/** Parses req.body with `schema`; a failure becomes ChorusError INPUT_INVALID naming the field. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue.path.length ? issue.path.join(".") : "body";
+    throw new ChorusError("INPUT_INVALID", `${where}: ${issue.message}`, {
+      issues: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
+  }
+  return r.data;
+}
+
+/** Wraps an async handler so its errors reach the error handler. */
+export function route(fn: (req: express.Request, res: express.Response) => Promise<void> | void): RequestHandler {
+  return (req, res, next) => {
+    Promise.resolve()
+      .then(() => fn(req, res))
+      .catch(next);
+  };
+}
+
+/** OpenAI-style error body: { error: { message, type, code } }, with Chorus details when present. */
+export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+  let e: ChorusError;
+  if (err instanceof ChorusError) e = err;
+  else if (err?.type === "entity.too.large") e = new ChorusError("HTTP_TOO_LARGE", `request body exceeds the limit of ${err.limit} bytes`);
+  else if (err?.type === "entity.parse.failed" || err instanceof SyntaxError) e = new ChorusError("HTTP_BAD_BODY", `body is not valid JSON: ${err.message}`);
+  else if (err?.type === "encoding.unsupported" || err?.type === "charset.unsupported") e = new ChorusError("HTTP_BAD_BODY", String(err.message));
+  else if (typeof err?.status === "number" && err.status >= 400 && err.status < 500) e = new ChorusError("HTTP_BAD_BODY", String(err.message));
+  else e = new ChorusError("INTERNAL", "internal error", {}, { cause: err });
+  const status = statusOf(e);
+  if (res.headersSent) return;
+  res.status(status).json({
+    error: { message: e.message, type: status >= 500 ? "server_error" : "invalid_request_error", code: e.code, details: e.toJSON().details },
+  });
+};

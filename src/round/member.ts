@@ -1,0 +1,187 @@
+/**
+ * A committee member: answers the coordinator's requests of one round, in order, each at most once.
+ * It accepts requests only from the coordinator named in the round id, and only when that coordinator is an
+ * active staked node; it commits before it reveals, never judges its own answer, and signs the round record
+ * only after it has recomputed the whole result from the transcript and found its own messages in it.
+ */
+import { isAddressEqual, type Address, type Hex } from "viem";
+import { ChorusError } from "../errors.js";
+import { commitmentOf, newSalt } from "./commitment.js";
+import { signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
+import { BODY, Envelope as EnvelopeSchema, type AnswerRequest, type JudgeRequest } from "./protocol.js";
+import type { Artifacts, Directory, Mind } from "./ports.js";
+import { coordinatorOf } from "./round-id.js";
+import type { DigestSigner } from "./signer.js";
+import { computeResult, type ConsensusRules, type Transcript } from "./transcript.js";
+import type { RecordSigning } from "./coordinator.js";
+import { canonicalHash } from "./canonical.js";
+
+interface RoundState {
+  request: AnswerRequest;
+  coordinator: Address;
+  answer?: string;
+  salt?: Hex;
+  sent: Map<string, Envelope>;
+  createdAt: number;
+}
+
+export interface MemberDeps {
+  domain: PeerDomain;
+  signer: DigestSigner;
+  directory: Directory;
+  artifacts: Artifacts;
+  mind: Mind;
+  rules: ConsensusRules;
+  records: RecordSigning;
+  now?: () => number;
+  /** Rounds remembered at most (oldest forgotten first) and for how long. */
+  maxRounds?: number;
+  roundTtlMs?: number;
+}
+
+export class Member {
+  private readonly rounds = new Map<string, RoundState>();
+
+  constructor(private readonly deps: MemberDeps) {}
+
+  /** Handles one incoming envelope; returns the signed reply. Throws ChorusError on anything wrong. */
+  async handle(raw: unknown, opts: { signal?: AbortSignal } = {}): Promise<Envelope> {
+    const shape = EnvelopeSchema.safeParse(raw);
+    if (!shape.success) {
+      const i = shape.error.issues[0];
+      throw new ChorusError("PEER_BAD_MESSAGE", `envelope ${i.path.join(".") || "body"}: ${i.message}`);
+    }
+    const env = shape.data as Envelope;
+    const schema = BODY[env.kind];
+    if (!schema || !env.kind.endsWith("-request")) throw new ChorusError("PEER_BAD_MESSAGE", `unknown request kind '${env.kind}'`);
+    const coordinator = coordinatorOf(env.roundId);
+    verifyEnvelope(this.deps.domain, env, { kind: env.kind, roundId: env.roundId, allowed: [coordinator] });
+    const body = schema.safeParse(env.body);
+    if (!body.success) {
+      const i = body.error.issues[0];
+      throw new ChorusError("PEER_BAD_MESSAGE", `${env.kind} ${i.path.join(".")}: ${i.message}`);
+    }
+    switch (env.kind) {
+      case "answer-request":
+        return this.onAnswer(env, body.data as AnswerRequest, coordinator, opts);
+      case "reveal-request":
+        return this.onReveal(env, body.data as { commitments: Record<string, Hex> });
+      case "judge-request":
+        return this.onJudge(env, body.data as JudgeRequest, opts);
+      default:
+        return this.onSign(env, body.data as { transcriptCid: string; transcript: unknown });
+    }
+  }
+
+  private state(roundId: Hex, kind: string): RoundState {
+    const s = this.rounds.get(roundId.toLowerCase());
+    if (!s) throw new ChorusError("ROUND_UNKNOWN", `no answer request seen for round ${roundId}`, { roundId });
+    if (s.sent.has(kind)) throw new ChorusError("PEER_DUPLICATE", `${kind} for round ${roundId} was already answered`, { roundId, kind });
+    return s;
+  }
+
+  private reply(s: RoundState, requestKind: string, kind: string, roundId: Hex, body: unknown): Envelope {
+    const env = signEnvelope(this.deps.domain, this.deps.signer, kind, roundId, body);
+    s.sent.set(requestKind, env);
+    return env;
+  }
+
+  private async onAnswer(env: Envelope, req: AnswerRequest, coordinator: Address, opts: { signal?: AbortSignal }): Promise<Envelope> {
+    const key = env.roundId.toLowerCase();
+    if (this.rounds.has(key)) throw new ChorusError("PEER_DUPLICATE", `round ${env.roundId} was already answered`, { roundId: env.roundId });
+    const me = this.deps.signer.address;
+    if (!req.committee.some((a) => isAddressEqual(a as Address, me))) {
+      throw new ChorusError("PEER_NOT_MEMBER", `${me} is not in the committee of round ${env.roundId}`);
+    }
+    const active = await this.deps.directory.candidates({ signal: opts.signal });
+    if (!active.some((n) => isAddressEqual(n.address, coordinator))) {
+      throw new ChorusError("PEER_NOT_AUTHORIZED", `coordinator ${coordinator} is not an active staked node`, { coordinator });
+    }
+    if ((await this.deps.artifacts.cidOf(req.query)) !== req.queryCid) {
+      throw new ChorusError("PEER_BAD_MESSAGE", `query does not match its CID ${req.queryCid}`);
+    }
+    this.gc();
+    const s: RoundState = { request: req, coordinator, sent: new Map(), createdAt: (this.deps.now ?? Date.now)() };
+    this.rounds.set(key, s);
+    const answer = await this.deps.mind.answer({ messages: req.query.messages, maxTokens: req.query.maxTokens }, opts);
+    s.answer = answer;
+    s.salt = newSalt();
+    return this.reply(s, "answer-request", "commit", env.roundId, { commitment: commitmentOf(env.roundId, me, answer, s.salt) });
+  }
+
+  private onReveal(env: Envelope, req: { commitments: Record<string, Hex> }): Envelope {
+    const s = this.state(env.roundId, "reveal-request");
+    const mine = (s.sent.get("answer-request")?.body as { commitment: Hex } | undefined)?.commitment;
+    const listed = Object.entries(req.commitments).find(([a]) => isAddressEqual(a as Address, this.deps.signer.address))?.[1];
+    if (!mine || listed !== mine) throw new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set does not hold my commitment");
+    return this.reply(s, "reveal-request", "reveal", env.roundId, { answer: s.answer!, salt: s.salt! });
+  }
+
+  private async onJudge(env: Envelope, req: JudgeRequest, opts: { signal?: AbortSignal }): Promise<Envelope> {
+    const s = this.state(env.roundId, "judge-request");
+    if (!s.sent.has("reveal-request")) throw new ChorusError("PEER_BAD_MESSAGE", "judging before my reveal");
+    const me = this.deps.signer.address;
+    const pairs = Object.entries(req.assignments).find(([j]) => isAddressEqual(j as Address, me))?.[1] ?? [];
+    const question = lastUserMessage(s.request);
+    const text = (a: Address) => {
+      const t = Object.entries(req.answers).find(([k]) => isAddressEqual(k as Address, a))?.[1];
+      if (t === undefined) throw new ChorusError("PEER_BAD_MESSAGE", `pair names answer ${a} that the request does not carry`);
+      return t;
+    };
+    const judgments = [];
+    for (const [a, b] of pairs) {
+      if (isAddressEqual(a, me) || isAddressEqual(b, me)) throw new ChorusError("PEER_BAD_MESSAGE", "asked to judge my own answer");
+      const r = await this.deps.mind.compare({ question, answerA: text(a), answerB: text(b) }, opts);
+      judgments.push({ a, b, outcome: r.outcome });
+    }
+    const screens = [];
+    if (req.screen && this.deps.mind.screen) {
+      for (const [a, t] of Object.entries(req.answers)) {
+        if (isAddressEqual(a as Address, me)) continue;
+        screens.push({ answer: a as Address, verdict: await this.deps.mind.screen({ question, answer: t }, opts) });
+      }
+    }
+    return this.reply(s, "judge-request", "judgments", env.roundId, { judgments, screens });
+  }
+
+  private async onSign(env: Envelope, req: { transcriptCid: string; transcript: unknown }): Promise<Envelope> {
+    const s = this.state(env.roundId, "sign-request");
+    const t = req.transcript as Transcript;
+    if ((await this.deps.artifacts.cidOf(t)) !== req.transcriptCid) {
+      throw new ChorusError("PEER_BAD_MESSAGE", `transcript does not match its CID ${req.transcriptCid}`);
+    }
+    if (t.roundId?.toLowerCase() !== env.roundId.toLowerCase() || t.queryCid !== s.request.queryCid) {
+      throw new ChorusError("PEER_BAD_MESSAGE", "transcript is for another round or query");
+    }
+    // My own messages must be in it, unaltered.
+    const me = this.deps.signer.address;
+    const find = (list: Envelope[]) => list.find((e) => isAddressEqual(e.from, me));
+    for (const [requestKind, list] of [["answer-request", t.commits], ["reveal-request", t.reveals], ["judge-request", t.judgments]] as const) {
+      const sent = s.sent.get(requestKind);
+      const listed = find(list ?? []);
+      if (sent && (!listed || canonicalHash(listed) !== canonicalHash(sent))) {
+        throw new ChorusError("PEER_BAD_MESSAGE", `transcript misrepresents my ${requestKind.replace("-request", "")}`);
+      }
+    }
+    const result = computeResult(t, this.deps.rules);
+    if (canonicalHash(result) !== canonicalHash(t.result)) {
+      throw new ChorusError("PEER_BAD_MESSAGE", "the transcript's result is not what its judgments give");
+    }
+    await this.deps.artifacts.putJson(t);
+    const signature = this.deps.signer.signDigest(this.deps.records.digest(t, req.transcriptCid));
+    return this.reply(s, "sign-request", "record-signature", env.roundId, { signature });
+  }
+
+  private gc(): void {
+    const now = (this.deps.now ?? Date.now)();
+    const ttl = this.deps.roundTtlMs ?? 3_600_000;
+    for (const [k, s] of this.rounds) if (now - s.createdAt > ttl) this.rounds.delete(k);
+    const max = this.deps.maxRounds ?? 10_000;
+    while (this.rounds.size >= max) this.rounds.delete(this.rounds.keys().next().value!);
+  }
+}
+
+function lastUserMessage(req: AnswerRequest): string {
+  const users = req.query.messages.filter((m) => m.role === "user");
+  return (users.at(-1) ?? req.query.messages.at(-1)!).content;
+}

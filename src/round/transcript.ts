@@ -1,0 +1,146 @@
+/**
+ * The round transcript (stored on IPFS) and the pure functions over it that the coordinator, every member
+ * and any auditor run alike: extracting the verified judgments and recomputing the consensus result.
+ */
+import { isAddressEqual, type Address, type Hex } from "viem";
+import { ChorusError } from "../errors.js";
+import { verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
+import { revealMatches } from "./commitment.js";
+import type { Outcome } from "./ports.js";
+import type { QueryDoc } from "./protocol.js";
+
+export const TRANSCRIPT_TYPE = "chorus/transcript@1";
+
+export interface Exclusion {
+  member: Address;
+  phase: "answer" | "reveal" | "judge" | "sign";
+  reason: string;
+  evidence?: Envelope | null;
+}
+
+export interface Judgment {
+  judge: Address;
+  a: Address;
+  b: Address;
+  outcome: Outcome;
+}
+
+export interface Screen {
+  judge: Address;
+  answer: Address;
+  verdict: "GOOD" | "BAD";
+}
+
+export interface Participant {
+  address: Address;
+  stake: bigint;
+  reputation: number;
+}
+
+export interface RoundResult {
+  /** Consensus score per answer (member address), higher is better. */
+  scores: Record<string, number>;
+  /** Answers best first. */
+  ranking: Address[];
+  winner: Address;
+  /** Reputation delta per committee member, integer fixed point, |delta| <= 50_000. */
+  deltas: Record<string, number>;
+}
+
+/** The consensus rules a round runs under (src/consensus supplies them). */
+export interface ConsensusRules {
+  /** Whether judges also GOOD/BAD-screen each answer. */
+  screen: boolean;
+  schedule(input: { answers: Address[]; judges: Address[]; seed: Hex }): Record<string, [Address, Address][]>;
+  aggregate(input: {
+    answers: Address[];
+    members: Participant[];
+    judgments: Judgment[];
+    screens: Screen[];
+    excluded: Address[];
+    seed: Hex;
+  }): RoundResult;
+}
+
+export interface Transcript {
+  type: typeof TRANSCRIPT_TYPE;
+  roundId: Hex;
+  chainId: number;
+  registry: Address;
+  coordinator: Address;
+  queryCid: string;
+  query: QueryDoc;
+  committee: {
+    seedBlock: { number: string; hash: Hex };
+    seed: Hex;
+    size: number;
+    candidates: { address: Address; stake: string; reputation: number }[];
+    members: Address[];
+  };
+  requests: { answer: Envelope; reveal: Envelope; judge: Envelope };
+  commits: Envelope[];
+  reveals: Envelope[];
+  judgments: Envelope[];
+  excluded: Exclusion[];
+  result: RoundResult;
+}
+
+/**
+ * Recomputes the result from the signed material in the transcript: checks every envelope's signature and
+ * round binding, every reveal against its commitment, keeps only judgments of assigned pairs, then runs
+ * the consensus rules. Throws ChorusError ROUND_BAD_TRANSCRIPT when the material itself is inconsistent.
+ */
+export function computeResult(t: Transcript, rules: ConsensusRules): RoundResult {
+  const domain: PeerDomain = { chainId: t.chainId, registry: t.registry };
+  const members = t.committee.members;
+  const check = <B>(env: Envelope<B>, kind: string, allowed: readonly Address[]) => {
+    try {
+      return verifyEnvelope(domain, env, { kind, roundId: t.roundId, allowed });
+    } catch (err) {
+      throw new ChorusError("ROUND_BAD_TRANSCRIPT", `transcript holds a bad ${kind} message: ${(err as Error).message}`, { kind });
+    }
+  };
+  check(t.requests.answer, "answer-request", [t.coordinator]);
+  check(t.requests.reveal, "reveal-request", [t.coordinator]);
+  check(t.requests.judge, "judge-request", [t.coordinator]);
+  const commitments = (t.requests.reveal.body as { commitments: Record<string, Hex> }).commitments;
+  for (const c of t.commits) {
+    check(c, "commit", members);
+    if ((c.body as { commitment: Hex }).commitment !== commitments[c.from]) {
+      throw new ChorusError("ROUND_BAD_TRANSCRIPT", `commitment of ${c.from} differs from the closed set`, { member: c.from });
+    }
+  }
+  const answers: Address[] = [];
+  for (const r of t.reveals) {
+    check(r, "reveal", members);
+    const body = r.body as { answer: string; salt: Hex };
+    if (!commitments[r.from] || !revealMatches(t.roundId, r.from, commitments[r.from], body.answer, body.salt)) {
+      throw new ChorusError("ROUND_BAD_TRANSCRIPT", `reveal of ${r.from} does not match its commitment`, { member: r.from });
+    }
+    answers.push(r.from);
+  }
+  const judgeBody = t.requests.judge.body as { assignments: Record<string, [Address, Address][]> };
+  const judgments: Judgment[] = [];
+  const screens: Screen[] = [];
+  for (const env of t.judgments) {
+    check(env, "judgments", members);
+    const assigned = new Set((judgeBody.assignments[env.from] ?? []).map(([a, b]) => `${a}|${b}`.toLowerCase()));
+    const body = env.body as { judgments: { a: Address; b: Address; outcome: Outcome }[]; screens: { answer: Address; verdict: "GOOD" | "BAD" }[] };
+    for (const j of body.judgments) {
+      if (assigned.delete(`${j.a}|${j.b}`.toLowerCase())) judgments.push({ judge: env.from, a: j.a, b: j.b, outcome: j.outcome });
+    }
+    for (const s of body.screens) {
+      if (answers.some((a) => isAddressEqual(a, s.answer)) && !isAddressEqual(s.answer, env.from)) {
+        screens.push({ judge: env.from, answer: s.answer, verdict: s.verdict });
+      }
+    }
+  }
+  const candidates = new Map(t.committee.candidates.map((c) => [c.address.toLowerCase(), c]));
+  const participants: Participant[] = members.map((m) => {
+    const c = candidates.get(m.toLowerCase());
+    if (!c) throw new ChorusError("ROUND_BAD_TRANSCRIPT", `member ${m} is not among the candidates`, { member: m });
+    return { address: m, stake: BigInt(c.stake), reputation: c.reputation };
+  });
+  const excluded = members.filter((m) => !answers.some((a) => isAddressEqual(a, m)));
+  return rules.aggregate({ answers, members: participants, judgments, screens, excluded, seed: t.committee.seed });
+}

@@ -1,0 +1,72 @@
+/**
+ * An in-memory world for round-protocol tests: a directory of nodes, a peer transport that calls members
+ * directly (with timeouts and failure injection), a content-addressed dag-json store, and deterministic
+ * minds. The protocol code under test is the real one; only the transport and the model are stand-ins.
+ */
+import * as dagJson from "@ipld/dag-json";
+import { CID } from "multiformats/cid";
+import { sha256 } from "multiformats/hashes/sha2";
+import { keccak256, toHex, type Address, type Hex } from "viem";
+import { generatePrivateKey } from "viem/accounts";
+import { createSigner, type DigestSigner } from "../../src/round/signer.js";
+import type { Artifacts, Directory, Mind, NodeEntry, PeerClient } from "../../src/round/ports.js";
+
+export class MemoryArtifacts implements Artifacts {
+  readonly blocks = new Map<string, Uint8Array>();
+  async cidOf(value: unknown): Promise<string> {
+    return CID.create(1, dagJson.code, await sha256.digest(dagJson.encode(value))).toString();
+  }
+  async putJson(value: unknown): Promise<string> {
+    const cid = await this.cidOf(value);
+    this.blocks.set(cid, dagJson.encode(value));
+    return cid;
+  }
+  async getJson<T>(cid: string): Promise<T> {
+    const b = this.blocks.get(cid);
+    if (!b) throw new Error(`not found ${cid}`);
+    return dagJson.decode(b) as T;
+  }
+}
+
+export function makeSigners(n: number): DigestSigner[] {
+  return Array.from({ length: n }, () => createSigner(generatePrivateKey()));
+}
+
+export function directoryOf(nodes: NodeEntry[]): Directory {
+  return {
+    candidates: async () => nodes,
+    seedBlock: async () => ({ number: 42n, hash: keccak256(toHex("block 42")) as Hex }),
+  };
+}
+
+export type Handler = (envelope: unknown) => Promise<unknown>;
+
+/** Routes POSTs to handlers by endpoint; `faults` can delay or break a member for some message kinds. */
+export class DirectPeers implements PeerClient {
+  readonly handlers = new Map<string, Handler>();
+  readonly faults = new Map<string, { kinds: string[]; mode: "hang" | "error" | "tamper"; tamper?: (reply: any) => any }>();
+  async post(endpoint: string, _path: string, envelope: unknown, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<unknown> {
+    const h = this.handlers.get(endpoint);
+    if (!h) throw new Error(`connect ECONNREFUSED ${endpoint}`);
+    const fault = this.faults.get(endpoint);
+    const kind = (envelope as { kind: string }).kind;
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs).unref());
+    if (fault && fault.kinds.includes(kind)) {
+      if (fault.mode === "hang") return timeout;
+      if (fault.mode === "error") throw new Error("socket hang up");
+      return fault.tamper!(await h(envelope));
+    }
+    return Promise.race([h(envelope), timeout]);
+  }
+}
+
+/** A deterministic mind: answers with its fixed text; judges by a fixed preference order of texts. */
+export function fixedMind(answer: string, prefer: (a: string, b: string) => "A" | "B" | "tie"): Mind {
+  return {
+    answer: async () => answer,
+    compare: async ({ answerA, answerB }) => ({ outcome: prefer(answerA, answerB) }),
+    screen: async () => "GOOD",
+  };
+}
+
+export const addressKey = (a: Address) => a.toLowerCase();

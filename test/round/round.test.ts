@@ -1,0 +1,135 @@
+import { expect } from "chai";
+import { encodePacked, keccak256, type Address, type Hex } from "viem";
+import { Coordinator, PEER_PATH, type SignedRecord } from "../../src/round/coordinator.js";
+import { Member } from "../../src/round/member.js";
+import { signEnvelope } from "../../src/round/envelope.js";
+import type { ConsensusRules, RoundResult, Transcript } from "../../src/round/transcript.js";
+import { DirectPeers, MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../helpers/memory-round.js";
+import type { NodeEntry } from "../../src/round/ports.js";
+
+/** Minimal rules for protocol tests (the real ones are src/consensus): all ordered pairs, win counts. */
+const countRules: ConsensusRules = {
+  screen: false,
+  schedule({ answers, judges }) {
+    const out: Record<string, [Address, Address][]> = {};
+    for (const j of judges) out[j] = [];
+    let k = 0;
+    for (const a of answers)
+      for (const b of answers) {
+        if (a === b) continue;
+        const eligible = judges.filter((j) => j !== a && j !== b);
+        out[eligible[k++ % eligible.length]].push([a, b]);
+      }
+    return out;
+  },
+  aggregate({ answers, members, judgments, excluded }): RoundResult {
+    const scores: Record<string, number> = Object.fromEntries(answers.map((a) => [a, 0]));
+    for (const j of judgments) {
+      if (j.outcome === "A") scores[j.a] += 1;
+      else if (j.outcome === "B") scores[j.b] += 1;
+      else (scores[j.a] += 0.5), (scores[j.b] += 0.5);
+    }
+    const ranking = [...answers].sort((x, y) => scores[y] - scores[x] || (x < y ? -1 : 1));
+    const deltas = Object.fromEntries(members.map((m) => [m.address, excluded.includes(m.address) ? -1000 : ranking[0] === m.address ? 1000 : 0]));
+    return { scores, ranking, winner: ranking[0], deltas };
+  },
+};
+
+const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
+const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
+const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
+const prefer = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie") as "A" | "B" | "tie";
+
+function swarm(n: number) {
+  const signers = makeSigners(n + 1);
+  const [coordSigner, ...memberSigners] = signers;
+  const nodes: NodeEntry[] = signers.map((s, i) => ({ address: s.address, endpoint: `mem://node${i}`, stake: 500n * 10n ** 18n, reputation: 500_000 }));
+  const directory = directoryOf(nodes.slice(1).concat(nodes[0]));
+  const committeeDirectory = directoryOf(nodes.slice(1));
+  const artifacts = new MemoryArtifacts();
+  const peers = new DirectPeers();
+  const members = memberSigners.map((signer, i) => {
+    const m = new Member({ domain, signer, directory, artifacts, rules: countRules, records, mind: fixedMind(`answer q${i % 10} by ${i}`, prefer) });
+    peers.handlers.set(`mem://node${i + 1}`, (env) => m.handle(env));
+    return m;
+  });
+  const queued: { roundId: Hex; signed: SignedRecord }[] = [];
+  const coordinator = new Coordinator(
+    { domain, signer: coordSigner, directory: committeeDirectory, peers, artifacts, rules: countRules, records, settle: async (roundId, signed) => void queued.push({ roundId, signed }) },
+    { committeeSize: 7, answerTimeoutMs: 300, revealTimeoutMs: 300, judgeTimeoutMs: 300, signTimeoutMs: 300 },
+  );
+  return { coordinator, members, peers, nodes, artifacts, queued, coordSigner, memberSigners };
+}
+
+const ask = { messages: [{ role: "user" as const, content: "Why is the sky blue?" }], maxTokens: 64, rag: false };
+
+describe("round protocol (in memory)", () => {
+  it("a query gets the best answer as winner, a transcript on the store, and a quorum of record signatures", async () => {
+    const s = swarm(7);
+    const out = await s.coordinator.run(ask);
+    expect(out.winnerAnswer).to.equal("answer q6 by 6");
+    expect(out.transcript.committee.members).to.have.length(7);
+    expect(out.transcript.excluded).to.deep.equal([]);
+    expect(await s.artifacts.getJson(out.transcriptCid)).to.deep.equal(JSON.parse(JSON.stringify(out.transcript)));
+    expect(Object.keys(out.signatures)).to.have.length(7);
+    expect(s.queued.map((q) => q.roundId)).to.deep.equal([out.roundId]);
+  });
+
+  it("a reveal that does not match its commitment is excluded and kept as evidence", async () => {
+    const s = swarm(7);
+    const cheat = s.memberSigners[6];
+    s.peers.faults.set("mem://node7", {
+      kinds: ["reveal-request"],
+      mode: "tamper",
+      tamper: (reply) => signEnvelope(domain, cheat, "reveal", reply.roundId, { ...reply.body, answer: "a copied answer q9" }),
+    });
+    const out = await s.coordinator.run(ask);
+    const ex = out.transcript.excluded.find((e) => e.member === cheat.address)!;
+    expect(ex.phase).to.equal("reveal");
+    expect(ex.reason).to.equal("reveal does not match commitment");
+    expect((ex.evidence as any).body.answer).to.equal("a copied answer q9");
+    expect(out.winnerAnswer).to.equal("answer q5 by 5");
+  });
+
+  it("a member that times out is excluded and the round completes with 2/3", async () => {
+    const s = swarm(7);
+    s.peers.faults.set("mem://node2", { kinds: ["answer-request"], mode: "hang" });
+    s.peers.faults.set("mem://node3", { kinds: ["judge-request"], mode: "error" });
+    const out = await s.coordinator.run(ask);
+    const phases = out.transcript.excluded.map((e) => [e.member, e.phase]);
+    expect(phases).to.deep.include([s.memberSigners[1].address, "answer"]);
+    expect(phases).to.deep.include([s.memberSigners[2].address, "judge"]);
+    expect(out.transcript.reveals).to.have.length(6);
+  });
+
+  it("fewer than 2/3 answering fails the round with ROUND_NO_QUORUM naming who dropped out", async () => {
+    const s = swarm(7);
+    for (const i of [1, 2, 3]) s.peers.faults.set(`mem://node${i}`, { kinds: ["answer-request"], mode: "error" });
+    let err: any;
+    await s.coordinator.run(ask).catch((e) => (err = e));
+    expect(err.code).to.equal("ROUND_NO_QUORUM");
+    expect(err.message).to.match(/only 4 of 7 committee members completed the commit step; a round needs 5/);
+  });
+
+  it("members reject messages from a non-staked sender and replays of another round's messages", async () => {
+    const s = swarm(7);
+    const out = await s.coordinator.run(ask);
+    const member = s.members[0];
+    // A stranger (not in the directory) coordinating a round.
+    const [stranger] = makeSigners(1);
+    const strangerRound = `${stranger.address.toLowerCase()}${"00".repeat(11)}01` as Hex;
+    const req = signEnvelope(domain, stranger, "answer-request", strangerRound, { ...(out.transcript.requests.answer.body as object) });
+    let err: any;
+    await member.handle(req).catch((e) => (err = e));
+    expect(err.code).to.equal("PEER_NOT_AUTHORIZED");
+    // The same answer request again (a replay) is refused.
+    err = undefined;
+    await member.handle(out.transcript.requests.answer).catch((e) => (err = e));
+    expect(err.code).to.equal("PEER_DUPLICATE");
+    // A message moved to another round id no longer matches its signature.
+    err = undefined;
+    const moved = { ...out.transcript.requests.judge, roundId: `${out.roundId.slice(0, 62)}ffff` };
+    await member.handle(moved).catch((e) => (err = e));
+    expect(err.code).to.equal("PEER_BAD_SIGNATURE");
+  });
+});
