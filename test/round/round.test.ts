@@ -3,37 +3,10 @@ import { encodePacked, keccak256, type Address, type Hex } from "viem";
 import { Coordinator, PEER_PATH, type SignedRecord } from "../../src/round/coordinator.js";
 import { Member } from "../../src/round/member.js";
 import { signEnvelope } from "../../src/round/envelope.js";
-import type { ConsensusRules, RoundResult, Transcript } from "../../src/round/transcript.js";
+import type { Transcript } from "../../src/round/transcript.js";
+import { countRules } from "../helpers/count-rules.js";
 import { DirectPeers, MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../helpers/memory-round.js";
 import type { NodeEntry } from "../../src/round/ports.js";
-
-/** Minimal rules for protocol tests (the real ones are src/consensus): all ordered pairs, win counts. */
-const countRules: ConsensusRules = {
-  screen: false,
-  schedule({ answers, judges }) {
-    const out: Record<string, [Address, Address][]> = {};
-    for (const j of judges) out[j] = [];
-    let k = 0;
-    for (const a of answers)
-      for (const b of answers) {
-        if (a === b) continue;
-        const eligible = judges.filter((j) => j !== a && j !== b);
-        out[eligible[k++ % eligible.length]].push([a, b]);
-      }
-    return out;
-  },
-  aggregate({ answers, members, judgments, excluded }): RoundResult {
-    const scores: Record<string, number> = Object.fromEntries(answers.map((a) => [a, 0]));
-    for (const j of judgments) {
-      if (j.outcome === "A") scores[j.a] += 1;
-      else if (j.outcome === "B") scores[j.b] += 1;
-      else (scores[j.a] += 0.5), (scores[j.b] += 0.5);
-    }
-    const ranking = [...answers].sort((x, y) => scores[y] - scores[x] || (x < y ? -1 : 1));
-    const deltas = Object.fromEntries(members.map((m) => [m.address, excluded.includes(m.address) ? -1000 : ranking[0] === m.address ? 1000 : 0]));
-    return { scores, ranking, winner: ranking[0], deltas };
-  },
-};
 
 const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
 const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };

@@ -1,0 +1,47 @@
+/**
+ * The node's HTTP service: peer protocol, OpenAI-compatible gateway, IPFS trustless gateway, explorer and
+ * health, on one express app. Every body is size-limited and validated; every error is a JSON answer with
+ * a status and a message, and the server keeps serving.
+ */
+import express, { type Express, type Router } from "express";
+import type { Member } from "../round/member.js";
+import { errorHandler, jsonBody, route } from "./http-errors.js";
+import { gatewayRouter, type GatewayDeps } from "./gateway.js";
+import { PEER_PATH } from "../round/coordinator.js";
+
+export interface NodeAppDeps {
+  address: string;
+  member: Member;
+  gateway: GatewayDeps;
+  /** Extra routers mounted at / (IPFS gateway, explorer). */
+  routers?: Router[];
+  health?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  peerBodyLimit?: string;
+}
+
+export function createNodeApp(deps: NodeAppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.post(
+    PEER_PATH,
+    jsonBody(deps.peerBodyLimit ?? "8mb"),
+    route(async (req, res) => {
+      const controller = new AbortController();
+      res.on("close", () => {
+        if (!res.writableFinished) controller.abort();
+      });
+      res.json(await deps.member.handle(req.body, { signal: controller.signal }));
+    }),
+  );
+  app.use(gatewayRouter(deps.gateway));
+  for (const r of deps.routers ?? []) app.use(r);
+  app.get("/health", route(async (_req, res) => {
+    res.json({ ok: true, node: deps.address, ...(await deps.health?.()) });
+  }));
+  app.use((_req, res) => {
+    res.status(404).json({ error: { message: "no such route", type: "invalid_request_error", code: "NOT_FOUND" } });
+  });
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,99 @@
+import { expect } from "chai";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import OpenAI from "openai";
+import { encodePacked, keccak256, type Address } from "viem";
+import { createNodeApp } from "../../src/node/app.js";
+import { httpPeers } from "../../src/node/peers-http.js";
+import { RoundLimiter } from "../../src/node/limiter.js";
+import { Coordinator } from "../../src/round/coordinator.js";
+import { Member } from "../../src/round/member.js";
+import type { NodeEntry } from "../../src/round/ports.js";
+import type { Transcript } from "../../src/round/transcript.js";
+import { MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../helpers/memory-round.js";
+import { countRules } from "../helpers/count-rules.js";
+
+const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
+const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
+const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
+const prefer = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie") as "A" | "B" | "tie";
+
+describe("gateway over HTTP (7 nodes on 127.0.0.1)", function () {
+  const servers: Server[] = [];
+  let base = "";
+
+  before(async () => {
+    const signers = makeSigners(7);
+    const nodes: NodeEntry[] = [];
+    const artifacts = new MemoryArtifacts();
+    const directory = directoryOf(nodes);
+    const peers = httpPeers();
+    for (const [i, signer] of signers.entries()) {
+      const member = new Member({ domain, signer, directory, artifacts, rules: countRules, records, mind: fixedMind(`answer q${i} from node ${i}`, prefer) });
+      const coordinator = new Coordinator(
+        { domain, signer, directory, peers, artifacts, rules: countRules, records, settle: async () => {} },
+        { committeeSize: 7, answerTimeoutMs: 2000, revealTimeoutMs: 2000, judgeTimeoutMs: 2000, signTimeoutMs: 2000 },
+      );
+      const limiter = new RoundLimiter(2, 2);
+      const app = createNodeApp({
+        address: signer.address,
+        member,
+        gateway: { ask: (q, o) => limiter.run(() => coordinator.run(q, o)), settlementStatus: async () => "queued", bodyLimit: "16kb" },
+      });
+      const server = app.listen(0, "127.0.0.1");
+      await new Promise((r) => server.once("listening", r));
+      servers.push(server);
+      nodes.push({ address: signer.address, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stake: 10n ** 20n, reputation: 500_000 });
+    }
+    base = nodes[0].endpoint;
+  });
+  after(async () => {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+
+  it("the openai npm client gets the swarm's winning answer, with the chorus object", async () => {
+    const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: "unused" });
+    const models = await client.models.list();
+    expect(models.data.map((m) => m.id)).to.deep.equal(["chorus-swarm"]);
+    const completion = await client.chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: "Tell me a story." }] });
+    expect(completion.choices[0].message.content).to.equal("answer q6 from node 6");
+    const chorus = (completion as unknown as { chorus: Record<string, any> }).chorus;
+    expect(chorus.round_id).to.match(/^0x[0-9a-f]{64}$/);
+    expect(chorus.transcript_cid).to.match(/^bagu/);
+    expect(chorus.committee_size).to.equal(7);
+    expect(chorus.signatures).to.equal(7);
+    expect(chorus.settlement).to.equal("queued");
+  });
+
+  const bad: [string, string | object, number, RegExp][] = [
+    ["malformed JSON", "{not json", 400, /body is not valid JSON/],
+    ["no messages", { messages: [] }, 400, /messages: must hold at least one message/],
+    ["a wrong type", { messages: [{ role: "user", content: 5 }] }, 400, /messages.0.content: must be a string/],
+    ["an unknown role", { messages: [{ role: "wizard", content: "hi" }] }, 400, /messages.0.role: must be system, user or assistant/],
+    ["streaming", { messages: [{ role: "user", content: "hi" }], stream: true }, 400, /streaming is not supported/],
+    ["an unknown model", { model: "gpt-4", messages: [{ role: "user", content: "hi" }] }, 400, /unknown model 'gpt-4'/],
+    ["a body over the limit", { messages: [{ role: "user", content: "x".repeat(20_000) }] }, 413, /exceeds the limit/],
+    ["a bad max_tokens", { messages: [{ role: "user", content: "hi" }], max_tokens: -3 }, 400, /max_tokens/],
+  ];
+  for (const [what, body, status, message] of bad) {
+    it(`rejects ${what} with ${status} and a message, and keeps serving`, async () => {
+      const res = await fetch(`${base}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+      expect(res.status).to.equal(status);
+      const json = (await res.json()) as { error: { message: string } };
+      expect(json.error.message).to.match(message);
+      expect((await fetch(`${base}/health`)).status).to.equal(200);
+    });
+  }
+
+  it("peer route: a garbage envelope is refused with 400, an unsigned one with 401", async () => {
+    let res = await fetch(`${base}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ hello: 1 }) });
+    expect(res.status).to.equal(400);
+    const forged = { kind: "reveal-request", roundId: `0x${"11".repeat(32)}`, from: "0x1111111111111111111111111111111111111111", body: { commitments: {} }, signature: `0x${"22".repeat(65)}` };
+    res = await fetch(`${base}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(forged) });
+    expect(res.status).to.equal(401);
+  });
+});
