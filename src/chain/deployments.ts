@@ -12,6 +12,8 @@ export interface DeployedContract {
   abi: Abi;
   blockNumber: number;
   txHash: Hex;
+  /** Constructor arguments (bigints as decimal strings). */
+  args?: unknown[];
 }
 
 /** The file deploy/ writes: deployments/<chainId>.json. */

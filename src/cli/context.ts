@@ -19,6 +19,7 @@ export interface GlobalOptions {
   devAccount?: string;
   config?: string;
   deployments?: string;
+  gateway?: string;
 }
 
 export interface Io {
@@ -42,6 +43,7 @@ export class CliContext {
       overrides: {
         network: opts.network,
         chain: { rpcUrl: opts.rpcUrl, privateKey: opts.key, deploymentsFile: opts.deployments },
+        gateway: { url: opts.gateway },
       },
     });
     if (opts.devAccount !== undefined) {

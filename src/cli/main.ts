@@ -7,6 +7,7 @@ import { ChorusError } from "../errors.js";
 import { CliContext, type GlobalOptions, type Io } from "./context.js";
 import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-ops.js";
 import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
+import { askCommand, roundShowCommand } from "./commands/ask.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
 
@@ -19,6 +20,7 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>): C
     .option("--dev-account <n>", "devnet only: use well-known test account n")
     .option("--deployments <file>", "deployments file (default deployments/<chainId>.json)")
     .option("--config <file>", "JSON config file (env CHORUS_CONFIG)")
+    .option("--gateway <url>", "a node's gateway for ask / round show (env CHORUS_GATEWAY_URL)")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showSuggestionAfterError(true);
@@ -60,6 +62,23 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>): C
     .description("the active set")
     .option("--json", "machine-readable output")
     .action((opts) => nodesCommand(ctx(), opts));
+
+  program
+    .command("ask")
+    .description("ask the swarm; prints the winning answer, its round and transcript")
+    .argument("<question>", "the question")
+    .option("--rag", "let the committee retrieve from data sources")
+    .option("--max-tokens <n>", "longest answer, in tokens")
+    .option("--json", "the full OpenAI-format response with its chorus object")
+    .action((question, opts) => askCommand(ctx(), question, opts));
+
+  const round = program.command("round").description("rounds");
+  round
+    .command("show")
+    .description("result, transcript and settlement of a round")
+    .argument("<id>", "round id (0x + 64 hex)")
+    .option("--json", "machine-readable output")
+    .action((id, opts) => roundShowCommand(ctx(), id, opts));
 
   return program;
 }

@@ -26,6 +26,15 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ timeoutMs: 10_000 }),
+    gateway: z
+      .object({
+        /** A node's gateway that `chorus ask` and `chorus round show` talk to. */
+        url: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:7001"),
+        /** Milliseconds `chorus ask` waits for a round. */
+        timeoutMs: z.number().int().min(1000).max(3_600_000).default(300_000),
+      })
+      .strict()
+      .default({ url: "http://127.0.0.1:7001", timeoutMs: 300_000 }),
     /** Where a node keeps its state (IPFS blocks, settlement queue). */
     dataDir: z.string().min(1).default(".chorus"),
   })
@@ -41,6 +50,8 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" }
   CHORUS_DEPLOYMENTS: { path: ["chain", "deploymentsFile"], type: "string" },
   CHORUS_RPC_TIMEOUT_MS: { path: ["chain", "timeoutMs"], type: "int" },
   CHORUS_DATA_DIR: { path: ["dataDir"], type: "string" },
+  CHORUS_GATEWAY_URL: { path: ["gateway", "url"], type: "string" },
+  CHORUS_ASK_TIMEOUT_MS: { path: ["gateway", "timeoutMs"], type: "int" },
 };
 
 export const DEVNET_RPC_URL = "http://127.0.0.1:8545";

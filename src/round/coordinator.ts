@@ -38,7 +38,7 @@ export interface CoordinatorDeps {
   /** Signs the record as the chain expects and checks member signatures on it. */
   records: RecordSigning;
   /** Queues the signed record for settlement. */
-  settle: (roundId: Hex, signed: SignedRecord) => Promise<void>;
+  settle: (roundId: Hex, signed: SignedRecord, transcript: Transcript) => Promise<void>;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -159,7 +159,7 @@ export class Coordinator {
     const sigReplies = await this.gather(signers, signRequest, "record-signature", this.opts.signTimeoutMs, roundId, [], "sign", signal);
     const signatures: Record<string, Hex> = {};
     for (const [address, env] of sigReplies) signatures[address] = (env.body as { signature: Hex }).signature;
-    await deps.settle(roundId, { transcriptCid, signatures });
+    await deps.settle(roundId, { transcriptCid, signatures }, transcript);
     return {
       roundId,
       queryCid,

@@ -129,7 +129,7 @@ export class Member {
       return t;
     };
     const judgments = [];
-    for (const [a, b] of pairs) {
+    for (const [a, b] of pairs as [Address, Address][]) {
       if (isAddressEqual(a, me) || isAddressEqual(b, me)) throw new ChorusError("PEER_BAD_MESSAGE", "asked to judge my own answer");
       const r = await this.deps.mind.compare({ question, answerA: text(a), answerB: text(b) }, opts);
       judgments.push({ a, b, outcome: r.outcome });
@@ -155,7 +155,7 @@ export class Member {
     }
     // My own messages must be in it, unaltered.
     const me = this.deps.signer.address;
-    const find = (list: Envelope[]) => list.find((e) => isAddressEqual(e.from, me));
+    const find = (list: Envelope[]) => list.find((e) => isAddressEqual(e.from as Address, me));
     for (const [requestKind, list] of [["answer-request", t.commits], ["reveal-request", t.reveals], ["judge-request", t.judgments]] as const) {
       const sent = s.sent.get(requestKind);
       const listed = find(list ?? []);

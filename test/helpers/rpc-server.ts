@@ -3,7 +3,7 @@
  * so code that talks to a chain by URL (CLI, node service) runs against the test chain.
  */
 import hre from "hardhat";
-import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names";
+import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names.js";
 
 export interface RpcServer {
   url: string;

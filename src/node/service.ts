@@ -1,0 +1,132 @@
+/**
+ * One running Chorus node: the HTTP service (peers, gateway, IPFS gateway, explorer), the member that
+ * answers its committee duties, the coordinator for queries it receives, the round index, and the
+ * settlement queue with its epoch submitter. The parts that touch the outside world come in as `NodeParts`
+ * so the devnet, the tests and the benches assemble the same node from different pieces.
+ */
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import type { Router } from "express";
+import type { Hex } from "viem";
+import { Coordinator, type CoordinatorOptions, type RecordSigning, type SignedRecord } from "../round/coordinator.js";
+import type { PeerDomain } from "../round/envelope.js";
+import { Member } from "../round/member.js";
+import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
+import type { DigestSigner } from "../round/signer.js";
+import type { ConsensusRules, Transcript } from "../round/transcript.js";
+import { EpochSubmitter, SettlementQueue, type SettlementPort } from "../settlement/index.js";
+import { createNodeApp } from "./app.js";
+import { RoundLimiter } from "./limiter.js";
+import { httpPeers } from "./peers-http.js";
+import { RoundIndex, roundsRouter } from "./rounds.js";
+
+/** What the queue holds for each round: everything the settlement contract needs. */
+export interface QueuedRound {
+  transcript: Transcript;
+  transcriptCid: string;
+  signatures: Record<string, Hex>;
+}
+
+export interface NodeParts {
+  domain: PeerDomain;
+  signer: DigestSigner;
+  directory: Directory;
+  artifacts: Artifacts;
+  mind: Mind;
+  rules: ConsensusRules;
+  records: RecordSigning;
+  settlement: SettlementPort<QueuedRound>;
+  peers?: PeerClient;
+  /** Routers to mount (IPFS trustless gateway, explorer). */
+  routers?: Router[];
+  /** Called on close, after the HTTP server stopped (close stores, backends). */
+  onClose?: () => Promise<void>;
+}
+
+export interface NodeOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  round: CoordinatorOptions;
+  epoch: { maxRounds: number; intervalMs: number };
+  limits: { concurrentRounds: number; queuedRounds: number; bodyLimit: string };
+  log?: (line: string) => void;
+}
+
+export interface RunningNode {
+  address: Hex;
+  url: string;
+  server: Server;
+  queue: SettlementQueue<QueuedRound>;
+  submitter: EpochSubmitter<QueuedRound>;
+  index: RoundIndex;
+  coordinator: Coordinator;
+  member: Member;
+  close(): Promise<void>;
+}
+
+export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<RunningNode> {
+  const queue = new SettlementQueue<QueuedRound>(path.join(opts.dataDir, "settlement"));
+  const submitter = new EpochSubmitter(queue, parts.settlement, { ...opts.epoch, log: opts.log });
+  const index = new RoundIndex(opts.dataDir);
+  const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
+  const member = new Member({ ...common, mind: parts.mind });
+  const coordinator = new Coordinator(
+    {
+      ...common,
+      peers: parts.peers ?? httpPeers(),
+      log: opts.log,
+      settle: async (roundId: Hex, signed: SignedRecord, transcript?: Transcript) => {
+        if (!transcript) return;
+        await queue.add(roundId, { transcript, transcriptCid: signed.transcriptCid, signatures: signed.signatures });
+        submitter.notify();
+      },
+    },
+    opts.round,
+  );
+  const limiter = new RoundLimiter(opts.limits.concurrentRounds, opts.limits.queuedRounds);
+  const settlementOf = async (roundId: string) => {
+    const status = await queue.status(roundId);
+    return { status: status === "unknown" ? "not queued" : status };
+  };
+  const app = createNodeApp({
+    address: parts.signer.address,
+    member,
+    gateway: {
+      bodyLimit: opts.limits.bodyLimit,
+      ask: (q, o) =>
+        limiter.run(async () => {
+          const out = await coordinator.run(q, o);
+          await index.add(out);
+          return out;
+        }),
+      settlementStatus: async (id) => (await settlementOf(id)).status,
+    },
+    routers: [roundsRouter(index, settlementOf), ...(parts.routers ?? [])],
+    health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError ?? null }),
+  });
+  const server = app.listen(opts.port, opts.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  submitter.start();
+  const { port } = server.address() as AddressInfo;
+  return {
+    address: parts.signer.address,
+    url: `http://${opts.host}:${port}`,
+    server,
+    queue,
+    submitter,
+    index,
+    coordinator,
+    member,
+    async close() {
+      await submitter.stop();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await parts.onClose?.();
+    },
+  };
+}
