@@ -35,6 +35,59 @@ export const ConfigSchema = z
       })
       .strict()
       .default({ url: "http://127.0.0.1:7001", timeoutMs: 300_000 }),
+    /** A running node (`chorus node start`). */
+    node: z
+      .object({
+        host: z.string().min(1).default("127.0.0.1"),
+        port: z.number().int().min(0).max(65535).default(7001),
+        /** URL peers use to reach this node (registered on chain); default http://host:port. */
+        endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        committeeSize: z.number().int().min(1).max(64).default(7),
+        answerTimeoutMs: z.number().int().min(50).max(3_600_000).default(120_000),
+        revealTimeoutMs: z.number().int().min(50).max(600_000).default(10_000),
+        judgeTimeoutMs: z.number().int().min(50).max(3_600_000).default(120_000),
+        signTimeoutMs: z.number().int().min(50).max(600_000).default(15_000),
+        epochRounds: z.number().int().min(1).max(200).default(20),
+        epochIntervalMs: z.number().int().min(100).max(86_400_000).default(30_000),
+        concurrentRounds: z.number().int().min(1).max(1024).default(2),
+        queuedRounds: z.number().int().min(0).max(100_000).default(32),
+        bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/, "must look like 256kb").default("256kb"),
+      })
+      .strict()
+      .prefault({}),
+    /** The node's model: a GGUF file, or an OpenAI-compatible server. */
+    inference: z
+      .object({
+        /** Path of a GGUF model file (CHORUS_MODEL). */
+        model: z.string().min(1).optional(),
+        /** Base URL of an OpenAI-compatible server (CHORUS_OPENAI_URL), e.g. http://127.0.0.1:8080/v1. */
+        openaiUrl: z.url({ protocol: /^https?$/ }).optional(),
+        openaiKey: z.string().min(1).optional(),
+        openaiModel: z.string().min(1).optional(),
+        /** CPU threads for the GGUF backend. */
+        threads: z.number().int().min(1).max(256).default(1),
+        contextSize: z.number().int().min(64).max(131_072).default(2048),
+        /** Concurrent generations per node. */
+        concurrency: z.number().int().min(1).max(64).default(1),
+        /** Where downloaded models are kept (node-llama-cpp's cache by default). */
+        modelsDir: z.string().min(1).optional(),
+        /** What to download when no model is configured or cached; "none" never downloads. */
+        defaultModelUri: z.string().min(1).default("hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M"),
+      })
+      .strict()
+      .prefault({}),
+    ipfs: z
+      .object({
+        /** embedded: Helia on disk, offline; networked: Helia with libp2p on 127.0.0.1 (or `listen`); kubo: an external node. */
+        mode: z.enum(["embedded", "networked", "kubo"]).default("embedded"),
+        kuboUrl: z.url({ protocol: /^https?$/ }).optional(),
+        /** Multiaddrs of peers to dial (networked mode). */
+        peers: z.array(z.string().min(1)).max(256).default([]),
+        listen: z.array(z.string().min(1)).max(16).default(["/ip4/127.0.0.1/tcp/0"]),
+        maxArtifactBytes: z.number().int().min(1024).max(1_073_741_824).default(4 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
     /** Where a node keeps its state (IPFS blocks, settlement queue). */
     dataDir: z.string().min(1).default(".chorus"),
   })
@@ -50,6 +103,19 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" }
   CHORUS_DEPLOYMENTS: { path: ["chain", "deploymentsFile"], type: "string" },
   CHORUS_RPC_TIMEOUT_MS: { path: ["chain", "timeoutMs"], type: "int" },
   CHORUS_DATA_DIR: { path: ["dataDir"], type: "string" },
+  CHORUS_NODE_HOST: { path: ["node", "host"], type: "string" },
+  CHORUS_NODE_PORT: { path: ["node", "port"], type: "int" },
+  CHORUS_NODE_ENDPOINT: { path: ["node", "endpoint"], type: "string" },
+  CHORUS_COMMITTEE_SIZE: { path: ["node", "committeeSize"], type: "int" },
+  CHORUS_MODEL: { path: ["inference", "model"], type: "string" },
+  CHORUS_OPENAI_URL: { path: ["inference", "openaiUrl"], type: "string" },
+  CHORUS_OPENAI_KEY: { path: ["inference", "openaiKey"], type: "string" },
+  CHORUS_OPENAI_MODEL: { path: ["inference", "openaiModel"], type: "string" },
+  CHORUS_THREADS: { path: ["inference", "threads"], type: "int" },
+  CHORUS_MODELS_DIR: { path: ["inference", "modelsDir"], type: "string" },
+  CHORUS_DEFAULT_MODEL_URI: { path: ["inference", "defaultModelUri"], type: "string" },
+  CHORUS_IPFS_MODE: { path: ["ipfs", "mode"], type: "string" },
+  CHORUS_KUBO_URL: { path: ["ipfs", "kuboUrl"], type: "string" },
   CHORUS_GATEWAY_URL: { path: ["gateway", "url"], type: "string" },
   CHORUS_ASK_TIMEOUT_MS: { path: ["gateway", "timeoutMs"], type: "int" },
 };
