@@ -4,3 +4,4 @@ export { contractOf, deploymentsPath, loadDeployments, PROJECT_ROOT, type Deploy
 export { toChainError } from "./errors.js";
 export * from "./registry.js";
 export { openChorusChain } from "./open.js";
+export { ChainDirectory, REP_INITIAL, type ChainDirectoryOptions } from "./directory.js";

@@ -154,7 +154,7 @@ export class Coordinator {
 
     // 5. Members check the transcript and sign the record.
     const digest = deps.records.digest(transcript, transcriptCid);
-    const signRequest = signEnvelope(deps.domain, deps.signer, "sign-request", roundId, { transcriptCid, transcript });
+    const signRequest = { ...signEnvelope(deps.domain, deps.signer, "sign-request", roundId, { transcriptCid }), attachment: transcript };
     const signers = members.filter((m) => reveals.has(m.address));
     const sigReplies = await this.gather(signers, signRequest, "record-signature", this.opts.signTimeoutMs, roundId, [], "sign", signal);
     const signatures: Record<string, Hex> = {};

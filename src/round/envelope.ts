@@ -5,9 +5,10 @@
  * ("Chorus Peer", "1", chainId, NodeRegistry). bodyHash is keccak256 of the body's canonical dag-json bytes.
  * The domain binds a message to one chain and deployment, the roundId to one round, the kind to one step.
  */
-import { hashTypedData, isAddressEqual, type Address, type Hex } from "viem";
+import { concatHex, encodeAbiParameters, hashTypedData, stringToBytes, type Address, type Hex } from "viem";
 import { ChorusError } from "../errors.js";
 import { canonicalHash } from "./canonical.js";
+import { keccakBytes } from "./keccak.js";
 import { recoverDigestSigner, type DigestSigner } from "./signer.js";
 
 export interface PeerDomain {
@@ -21,6 +22,8 @@ export interface Envelope<B = unknown> {
   from: Address;
   body: B;
   signature: Hex;
+  /** Unsigned payload, bound by a hash inside the signed body. */
+  attachment?: unknown;
 }
 
 const TYPES = {
@@ -32,7 +35,55 @@ const TYPES = {
   ],
 } as const;
 
+const PEER_MESSAGE_TYPEHASH = keccakBytes(stringToBytes("PeerMessage(string kind,bytes32 roundId,address from,bytes32 bodyHash)"));
+const separators = new Map<string, Hex>();
+
+/** EIP-712 domain separator of ("Chorus Peer", "1", chainId, registry), computed once per domain. */
+function domainSeparator(domain: PeerDomain): Hex {
+  const key = `${domain.chainId}:${domain.registry.toLowerCase()}`;
+  let sep = separators.get(key);
+  if (!sep) {
+    sep = keccakBytes(
+      hexBytes(
+        encodeAbiParameters(
+          [{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }, { type: "address" }],
+          [
+            keccakBytes(stringToBytes("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")),
+            keccakBytes(stringToBytes("Chorus Peer")),
+            keccakBytes(stringToBytes("1")),
+            BigInt(domain.chainId),
+            domain.registry,
+          ],
+        ),
+      ),
+    );
+    separators.set(key, sep);
+  }
+  return sep;
+}
+
+function hexBytes(h: Hex): Uint8Array {
+  return Buffer.from(h.slice(2), "hex");
+}
+
+/**
+ * The EIP-712 digest of a peer message, computed with the native keccak (equal to viem's hashTypedData over
+ * the PeerMessage type; a test checks that).
+ */
 export function envelopeDigest(domain: PeerDomain, kind: string, roundId: Hex, from: Address, body: unknown): Hex {
+  const structHash = keccakBytes(
+    hexBytes(
+      encodeAbiParameters(
+        [{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }, { type: "address" }, { type: "bytes32" }],
+        [PEER_MESSAGE_TYPEHASH, keccakBytes(stringToBytes(kind)), roundId, from, canonicalHash(body)],
+      ),
+    ),
+  );
+  return keccakBytes(hexBytes(concatHex(["0x1901", domainSeparator(domain), structHash])));
+}
+
+/** The same digest through viem's reference implementation (tests compare the two). */
+export function envelopeDigestReference(domain: PeerDomain, kind: string, roundId: Hex, from: Address, body: unknown): Hex {
   return hashTypedData({
     domain: { name: "Chorus Peer", version: "1", chainId: domain.chainId, verifyingContract: domain.registry },
     types: TYPES,
@@ -64,10 +115,11 @@ export function verifyEnvelope<B>(
     });
   }
   const signer = recoverDigestSigner(envelopeDigest(domain, env.kind, env.roundId, env.from, env.body), env.signature);
-  if (!signer || !isAddressEqual(signer, env.from)) {
+  if (!signer || signer !== env.from.toLowerCase()) {
     throw new ChorusError("PEER_BAD_SIGNATURE", `signature does not match sender ${env.from}`, { from: env.from });
   }
-  if (expect.allowed && !expect.allowed.some((a) => isAddressEqual(a, env.from))) {
+  const from = env.from.toLowerCase();
+  if (expect.allowed && !expect.allowed.some((a) => a.toLowerCase() === from)) {
     throw new ChorusError("PEER_NOT_MEMBER", `${env.from} is not a member of round ${env.roundId}`, { from: env.from });
   }
   return env;

@@ -14,10 +14,12 @@ import { coordinatorOf } from "./round-id.js";
 import type { DigestSigner } from "./signer.js";
 import { computeResult, type ConsensusRules, type Transcript } from "./transcript.js";
 import type { RecordSigning } from "./coordinator.js";
-import { canonicalHash } from "./canonical.js";
+import { canonicalBytes, canonicalHash, cidOfCanonical } from "./canonical.js";
 
 interface RoundState {
   request: AnswerRequest;
+  /** Requests received from the coordinator, already verified. */
+  received: Envelope[];
   coordinator: Address;
   answer?: string;
   salt?: Hex;
@@ -69,7 +71,7 @@ export class Member {
       case "judge-request":
         return this.onJudge(env, body.data as JudgeRequest, opts);
       default:
-        return this.onSign(env, body.data as { transcriptCid: string; transcript: unknown });
+        return this.onSign(env, body.data as { transcriptCid: string }, shape.data.attachment);
     }
   }
 
@@ -101,7 +103,7 @@ export class Member {
       throw new ChorusError("PEER_BAD_MESSAGE", `query does not match its CID ${req.queryCid}`);
     }
     this.gc();
-    const s: RoundState = { request: req, coordinator, sent: new Map(), createdAt: (this.deps.now ?? Date.now)() };
+    const s: RoundState = { request: req, coordinator, received: [stripAttachment(env)], sent: new Map(), createdAt: (this.deps.now ?? Date.now)() };
     this.rounds.set(key, s);
     const answer = await this.deps.mind.answer({ messages: req.query.messages, maxTokens: req.query.maxTokens }, opts);
     s.answer = answer;
@@ -114,12 +116,14 @@ export class Member {
     const mine = (s.sent.get("answer-request")?.body as { commitment: Hex } | undefined)?.commitment;
     const listed = Object.entries(req.commitments).find(([a]) => isAddressEqual(a as Address, this.deps.signer.address))?.[1];
     if (!mine || listed !== mine) throw new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set does not hold my commitment");
+    s.received.push(stripAttachment(env));
     return this.reply(s, "reveal-request", "reveal", env.roundId, { answer: s.answer!, salt: s.salt! });
   }
 
   private async onJudge(env: Envelope, req: JudgeRequest, opts: { signal?: AbortSignal }): Promise<Envelope> {
     const s = this.state(env.roundId, "judge-request");
     if (!s.sent.has("reveal-request")) throw new ChorusError("PEER_BAD_MESSAGE", "judging before my reveal");
+    s.received.push(stripAttachment(env));
     const me = this.deps.signer.address;
     const pairs = Object.entries(req.assignments).find(([j]) => isAddressEqual(j as Address, me))?.[1] ?? [];
     const question = lastUserMessage(s.request);
@@ -144,31 +148,38 @@ export class Member {
     return this.reply(s, "judge-request", "judgments", env.roundId, { judgments, screens });
   }
 
-  private async onSign(env: Envelope, req: { transcriptCid: string; transcript: unknown }): Promise<Envelope> {
+  private async onSign(env: Envelope, req: { transcriptCid: string }, attachment: unknown): Promise<Envelope> {
     const s = this.state(env.roundId, "sign-request");
-    const t = req.transcript as Transcript;
-    if ((await this.deps.artifacts.cidOf(t)) !== req.transcriptCid) {
+    const t = attachment as Transcript;
+    if (!t || typeof t !== "object") throw new ChorusError("PEER_BAD_MESSAGE", "sign-request carries no transcript");
+    const bytes = canonicalBytes(t);
+    if (cidOfCanonical(bytes) !== req.transcriptCid) {
       throw new ChorusError("PEER_BAD_MESSAGE", `transcript does not match its CID ${req.transcriptCid}`);
     }
     if (t.roundId?.toLowerCase() !== env.roundId.toLowerCase() || t.queryCid !== s.request.queryCid) {
       throw new ChorusError("PEER_BAD_MESSAGE", "transcript is for another round or query");
     }
-    // My own messages must be in it, unaltered.
+    // My own messages must be in it, unaltered, and so must the requests I answered.
     const me = this.deps.signer.address;
     const find = (list: Envelope[]) => list.find((e) => isAddressEqual(e.from as Address, me));
     for (const [requestKind, list] of [["answer-request", t.commits], ["reveal-request", t.reveals], ["judge-request", t.judgments]] as const) {
       const sent = s.sent.get(requestKind);
       const listed = find(list ?? []);
-      if (sent && (!listed || canonicalHash(listed) !== canonicalHash(sent))) {
+      if (sent && (!listed || JSON.stringify(listed) !== JSON.stringify(sent))) {
         throw new ChorusError("PEER_BAD_MESSAGE", `transcript misrepresents my ${requestKind.replace("-request", "")}`);
       }
     }
-    const result = computeResult(t, this.deps.rules);
+    const requests = [t.requests?.answer, t.requests?.reveal, t.requests?.judge];
+    for (const [i, r] of s.received.entries()) {
+      if (JSON.stringify(requests[i]) !== JSON.stringify(r)) throw new ChorusError("PEER_BAD_MESSAGE", "transcript misrepresents a request I answered");
+    }
+    const result = computeResult(t, this.deps.rules, { known: [...s.received, ...s.sent.values()], skipCommitSignatures: true });
     if (canonicalHash(result) !== canonicalHash(t.result)) {
       throw new ChorusError("PEER_BAD_MESSAGE", "the transcript's result is not what its judgments give");
     }
-    await this.deps.artifacts.putJson(t);
     const signature = this.deps.signer.signDigest(this.deps.records.digest(t, req.transcriptCid));
+    // Keep a copy of what I signed; off the critical path of the reply.
+    void this.deps.artifacts.putJson(t).catch(() => {});
     return this.reply(s, "sign-request", "record-signature", env.roundId, { signature });
   }
 
@@ -184,4 +195,9 @@ export class Member {
 function lastUserMessage(req: AnswerRequest): string {
   const users = req.query.messages.filter((m) => m.role === "user");
   return (users.at(-1) ?? req.query.messages.at(-1)!).content;
+}
+
+function stripAttachment(env: Envelope): Envelope {
+  const { attachment: _unused, ...rest } = env;
+  return rest;
 }

@@ -74,7 +74,8 @@ export const Judgments = z
   .strict();
 export type Judgments = z.infer<typeof Judgments>;
 
-export const SignRequest = z.object({ transcriptCid: z.string().min(1).max(128), transcript: z.unknown() }).strict();
+/** The transcript itself travels as the envelope's attachment: the signed CID commits to it. */
+export const SignRequest = z.object({ transcriptCid: z.string().min(1).max(128) }).strict();
 export const RecordSignature = z.object({ signature: Signature }).strict();
 
 export const Envelope = z
@@ -84,6 +85,8 @@ export const Envelope = z
     from: Address,
     body: z.unknown(),
     signature: Signature,
+    /** Unsigned payload whose hash the signed body names (the transcript of a sign-request). */
+    attachment: z.unknown().optional(),
   })
   .strict();
 

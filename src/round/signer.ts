@@ -6,9 +6,10 @@
  * low s), so contracts (ecrecover) and viem's recoverAddress accept them unchanged.
  */
 import { createRequire } from "node:module";
-import { bytesToHex, getAddress, hexToBytes, keccak256, type Address, type Hex } from "viem";
+import { bytesToHex, hexToBytes, type Address, type Hex } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
 import { ChorusError } from "../errors.js";
+import { keccakBytes } from "./keccak.js";
 
 interface Secp256k1 {
   ecdsaSign(msg: Uint8Array, key: Uint8Array): { signature: Uint8Array; recid: number };
@@ -39,7 +40,10 @@ export function createSigner(privateKey: Hex): DigestSigner {
   };
 }
 
-/** The address that signed `digest`, or null for a malformed or invalid signature. */
+/**
+ * The address (lowercase hex, no checksum: computing one costs another keccak) that signed `digest`, or null
+ * for a malformed or invalid signature.
+ */
 export function recoverDigestSigner(digest: Hex, signature: Hex): Address | null {
   try {
     const sig = hexToBytes(signature);
@@ -48,7 +52,7 @@ export function recoverDigestSigner(digest: Hex, signature: Hex): Address | null
     const recid = v >= 27 ? v - 27 : v;
     if (recid !== 0 && recid !== 1) return null;
     const pub = secp.ecdsaRecover(sig.subarray(0, 64), recid, hexToBytes(digest), false);
-    return getAddress(`0x${keccak256(pub.subarray(1)).slice(-40)}`);
+    return `0x${keccakBytes(pub.subarray(1)).slice(-40)}` as Address;
   } catch {
     return null;
   }

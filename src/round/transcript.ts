@@ -90,10 +90,18 @@ export interface Transcript {
  * round binding, every reveal against its commitment, keeps only judgments of assigned pairs, then runs
  * the consensus rules. Throws ChorusError ROUND_BAD_TRANSCRIPT when the material itself is inconsistent.
  */
-export function computeResult(t: Transcript, rules: ConsensusRules): RoundResult {
+export function computeResult(
+  t: Transcript,
+  rules: ConsensusRules,
+  opts: { known?: readonly Envelope[]; skipCommitSignatures?: boolean } = {},
+): RoundResult {
   const domain: PeerDomain = { chainId: t.chainId, registry: t.registry };
   const members = t.committee.members;
+  // Envelopes the caller already verified (a member's own messages and the requests it received) are
+  // recognised by their exact JSON and not verified again.
+  const known = new Set((opts.known ?? []).map((e) => JSON.stringify(e)));
   const check = <B>(env: Envelope<B>, kind: string, allowed: readonly Address[]) => {
+    if (env.kind === kind && known.has(JSON.stringify(env))) return env;
     try {
       return verifyEnvelope(domain, env, { kind, roundId: t.roundId, allowed });
     } catch (err) {
@@ -105,7 +113,9 @@ export function computeResult(t: Transcript, rules: ConsensusRules): RoundResult
   check(t.requests.judge, "judge-request", [t.coordinator]);
   const commitments = (t.requests.reveal.body as { commitments: Record<string, Hex> }).commitments;
   for (const c of t.commits) {
-    check(c, "commit", members);
+    // A member deciding whether to sign may skip these: the coordinator-signed closed set fixes the
+    // commitments and each reveal is signed by its member. Auditors check them all.
+    if (!opts.skipCommitSignatures) check(c, "commit", members);
     if ((c.body as { commitment: Hex }).commitment !== commitments[c.from]) {
       throw new ChorusError("ROUND_BAD_TRANSCRIPT", `commitment of ${c.from} differs from the closed set`, { member: c.from });
     }

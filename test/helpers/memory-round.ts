@@ -4,8 +4,7 @@
  * minds. The protocol code under test is the real one; only the transport and the model are stand-ins.
  */
 import * as dagJson from "@ipld/dag-json";
-import { CID } from "multiformats/cid";
-import { sha256 } from "multiformats/hashes/sha2";
+import { canonicalBytes, cidOfCanonical } from "../../src/round/canonical.js";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { createSigner, type DigestSigner } from "../../src/round/signer.js";
@@ -14,11 +13,12 @@ import type { Artifacts, Directory, Mind, NodeEntry, PeerClient } from "../../sr
 export class MemoryArtifacts implements Artifacts {
   readonly blocks = new Map<string, Uint8Array>();
   async cidOf(value: unknown): Promise<string> {
-    return CID.create(1, dagJson.code, await sha256.digest(dagJson.encode(value))).toString();
+    return cidOfCanonical(canonicalBytes(value));
   }
   async putJson(value: unknown): Promise<string> {
-    const cid = await this.cidOf(value);
-    this.blocks.set(cid, dagJson.encode(value));
+    const bytes = canonicalBytes(value);
+    const cid = cidOfCanonical(bytes);
+    this.blocks.set(cid, bytes);
     return cid;
   }
   async getJson<T>(cid: string): Promise<T> {

@@ -106,3 +106,17 @@ describe("round protocol (in memory)", () => {
     expect(err.code).to.equal("PEER_BAD_SIGNATURE");
   });
 });
+
+describe("peer envelope digest", () => {
+  it("the native-keccak EIP-712 digest equals viem's hashTypedData for random messages", async () => {
+    const { envelopeDigest, envelopeDigestReference } = await import("../../src/round/envelope.js");
+    const fc = (await import("fast-check")).default;
+    fc.assert(
+      fc.property(fc.string(), fc.stringMatching(/^0x[0-9a-f]{64}$/), fc.stringMatching(/^0x[0-9a-f]{40}$/), fc.jsonValue(), fc.integer({ min: 1, max: 2 ** 40 }), (kind, roundId, from, body, chainId) => {
+        const d = { chainId, registry: from as Address };
+        expect(envelopeDigest(d, kind, roundId as Hex, from as Address, body)).to.equal(envelopeDigestReference(d, kind, roundId as Hex, from as Address, body));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * One bench node in its own process (forked by bench-swarm.ts): a real node (startNode) with an instant fake
+ * model, reporting its URL to the parent over IPC, then receiving the directory of all nodes.
+ */
+import { mkdtemp } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { encodePacked, keccak256, type Address, type Hex } from "viem";
+import { startNode } from "../../src/node/service.js";
+import { createSigner } from "../../src/round/signer.js";
+import type { Directory, Mind, NodeEntry } from "../../src/round/ports.js";
+import type { Transcript } from "../../src/round/transcript.js";
+import { countRules } from "../../test/helpers/count-rules.js";
+import { MemoryArtifacts } from "../../test/helpers/memory-round.js";
+import { memorySettlement } from "../../test/helpers/memory-node.js";
+
+const [key, index] = [process.argv[2] as Hex, Number(process.argv[3])];
+const entries: NodeEntry[] = [];
+const directory: Directory = { candidates: async () => entries, seedBlock: async () => ({ number: 1n, hash: keccak256("0x01") }) };
+const mind: Mind = {
+  answer: async () => `answer ${index}`,
+  compare: async ({ answerA, answerB }) => ({ outcome: answerA < answerB ? "A" : "B" }),
+};
+const node = await startNode(
+  {
+    domain: { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address },
+    signer: createSigner(key),
+    directory,
+    artifacts: new MemoryArtifacts(),
+    mind,
+    rules: countRules,
+    records: { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) },
+    settlement: memorySettlement(),
+  },
+  {
+    host: "127.0.0.1",
+    port: 0,
+    dataDir: await mkdtemp(path.join(os.tmpdir(), `chorus-bench-${index}-`)),
+    round: { committeeSize: 7, answerTimeoutMs: 5000, revealTimeoutMs: 5000, judgeTimeoutMs: 5000, signTimeoutMs: 5000 },
+    epoch: { maxRounds: 20, intervalMs: 5000 },
+    limits: { concurrentRounds: 16, queuedRounds: 64, bodyLimit: "256kb" },
+  },
+);
+process.on("message", (m: { entries?: { address: Address; endpoint: string }[]; stop?: boolean }) => {
+  if (m.entries) {
+    entries.push(...m.entries.map((e) => ({ ...e, stake: 10n ** 20n, reputation: 500_000 })));
+    process.send!({ ready: true });
+  }
+  if (m.stop) void node.close().then(() => process.exit(0));
+});
+process.send!({ url: node.url, address: node.address });
