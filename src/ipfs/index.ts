@@ -1,0 +1,20 @@
+/**
+ * Chorus artifact storage on IPFS: every artifact (query, answers, transcripts, calibration suites, corpora)
+ * is a content-addressed block, dag-json for structured data and raw for bytes, verified on every read.
+ * See README.md in this folder.
+ */
+export type { ArtifactStore, GetOptions, PinOptions, PutOptions, StoreKind } from "./types.js";
+export { IPFS_ERRORS, type IpfsErrorCode } from "./errors.js";
+export { CODEC, HASH, SUPPORTED_CODECS, bytes32ToCid, cidToBytes32, codecName, parseCid } from "./cid.js";
+export { DEFAULT_MAX_BYTES, cidOfJson, decodeJson, encodeJson, jsonBlock, rawBlock, verifyBlock, type Block } from "./codec.js";
+export { assertJsonLike, type JsonLike } from "./validate.js";
+export { linksOf } from "./dag.js";
+export { encodeCar, readCarVerified } from "./car.js";
+export { gatewayRouter } from "./gateway.js";
+export { createMemoryStore } from "./memory.js";
+export { openHeliaStore, type HeliaArtifactStore, type HeliaNetworkOptions, type HeliaStoreOptions } from "./helia.js";
+export { openKuboStore, type KuboStoreOptions } from "./kubo.js";
+export { ArtifactStoreConfigSchema, openArtifactStore, type ArtifactStoreConfig } from "./open.js";
+export { roundArtifacts, type RoundArtifacts } from "./round-port.js";
+export type { StoreOptions } from "./store.js";
+export { CID } from "multiformats/cid";

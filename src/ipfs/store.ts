@@ -1,0 +1,127 @@
+/**
+ * The one ArtifactStore implementation: canonical encoding, size limits, verification of every block read,
+ * deadlines and typed errors, over any {@link BlockBackend} (memory, Helia, Kubo).
+ */
+import type { Router } from "express";
+import type { CID } from "multiformats/cid";
+import { parseCid, codecName } from "./cid.js";
+import { DEFAULT_MAX_BYTES, cidOfJson, decodeJson, jsonBlock, rawBlock, verifyBlock, type Block } from "./codec.js";
+import type { BlockBackend } from "./backend.js";
+import { withDeadline } from "./deadline.js";
+import { IPFS_ERRORS, ipfsError } from "./errors.js";
+import { gatewayRouter } from "./gateway.js";
+import type { ArtifactStore, GetOptions, PinOptions, PutOptions, StoreKind } from "./types.js";
+import type { JsonLike } from "./validate.js";
+
+export interface StoreOptions {
+  /** Largest artifact / block in bytes. Default 4 MiB. */
+  maxBytes?: number;
+  /** Default read deadline (ms) when the backend may go to the network. Default: the backend's, else none. */
+  timeoutMs?: number;
+}
+
+export class BlockArtifactStore implements ArtifactStore {
+  readonly kind: StoreKind;
+  readonly maxBytes: number;
+  private readonly timeoutMs?: number;
+  private closed = false;
+  private router?: Router;
+
+  constructor(
+    private readonly backend: BlockBackend,
+    opts: StoreOptions = {},
+  ) {
+    this.kind = backend.kind;
+    this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (!Number.isSafeInteger(this.maxBytes) || this.maxBytes <= 0) {
+      throw ipfsError(IPFS_ERRORS.CONFIG, `maxBytes must be a positive integer, got ${opts.maxBytes}`, { maxBytes: opts.maxBytes });
+    }
+    this.timeoutMs = opts.timeoutMs ?? backend.defaultTimeoutMs;
+  }
+
+  put(value: JsonLike | Uint8Array, opts: PutOptions = {}): Promise<CID> {
+    return value instanceof Uint8Array ? this.putBytes(value, opts) : this.putJson(value, opts);
+  }
+
+  async putJson(value: unknown, opts: PutOptions = {}): Promise<CID> {
+    return this.store(await jsonBlock(value, this.maxBytes), opts);
+  }
+
+  async putBytes(bytes: Uint8Array, opts: PutOptions = {}): Promise<CID> {
+    return this.store(await rawBlock(bytes, this.maxBytes), opts);
+  }
+
+  async putBlock(cidIn: CID | string, bytes: Uint8Array, opts: PutOptions = {}): Promise<CID> {
+    const cid = parseCid(cidIn);
+    await verifyBlock(cid, bytes, this.maxBytes);
+    return this.store({ cid, bytes }, opts);
+  }
+
+  async get(cidIn: CID | string, opts: GetOptions = {}): Promise<Uint8Array> {
+    const cid = parseCid(cidIn);
+    codecName(cid);
+    this.open();
+    const bytes = await withDeadline(`get ${cid}`, { signal: opts.signal, timeoutMs: opts.timeoutMs ?? this.timeoutMs }, (signal) =>
+      this.backend.getBlock(cid, { signal, offline: opts.offline ?? false }),
+    );
+    if (bytes === undefined) throw notFound(cid);
+    await verifyBlock(cid, bytes, this.maxBytes);
+    return bytes;
+  }
+
+  async getJson<T = unknown>(cidIn: CID | string, opts: GetOptions = {}): Promise<T> {
+    const cid = parseCid(cidIn);
+    return decodeJson<T>(cid, await this.get(cid, opts));
+  }
+
+  async has(cidIn: CID | string, opts: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const cid = parseCid(cidIn);
+    this.open();
+    return withDeadline(`has ${cid}`, opts, (signal) => this.backend.hasBlock(cid, { signal }));
+  }
+
+  async pin(cidIn: CID | string, opts: PinOptions = {}): Promise<void> {
+    const cid = parseCid(cidIn);
+    codecName(cid);
+    this.open();
+    await withDeadline(`pin ${cid}`, { signal: opts.signal, timeoutMs: opts.timeoutMs ?? this.timeoutMs }, (signal) =>
+      this.backend.pin(cid, { signal, load: (c) => this.get(c, { signal }) }),
+    );
+  }
+
+  async isPinned(cidIn: CID | string, opts: { signal?: AbortSignal } = {}): Promise<boolean> {
+    const cid = parseCid(cidIn);
+    this.open();
+    return withDeadline(`isPinned ${cid}`, opts, (signal) => this.backend.isPinned(cid, { signal }));
+  }
+
+  cidOf(value: unknown): Promise<CID> {
+    return cidOfJson(value);
+  }
+
+  gateway(): Router {
+    this.router ??= gatewayRouter(this);
+    return this.router;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.backend.close();
+  }
+
+  private async store(block: Block, opts: PutOptions): Promise<CID> {
+    this.open();
+    await withDeadline(`put ${block.cid}`, { signal: opts.signal }, (signal) => this.backend.putBlock(block, { signal, pin: opts.pin ?? false }));
+    return block.cid;
+  }
+
+  private open(): void {
+    if (this.closed) throw ipfsError(IPFS_ERRORS.CLOSED, `the ${this.kind} artifact store is closed`);
+  }
+}
+
+/** The IPFS_NOT_FOUND error for a CID. */
+export function notFound(cid: CID): Error {
+  return ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid} is not in the store`, { cid: cid.toString() });
+}
