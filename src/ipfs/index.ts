@@ -14,7 +14,7 @@ export { gatewayRouter } from "./gateway.js";
 export { createMemoryStore } from "./memory.js";
 export { openHeliaStore, type HeliaArtifactStore, type HeliaNetworkOptions, type HeliaStoreOptions } from "./helia.js";
 export { openKuboStore, type KuboStoreOptions } from "./kubo.js";
-export { ArtifactStoreConfigSchema, openArtifactStore, type ArtifactStoreConfig } from "./open.js";
+export { openArtifactStore, type IpfsConfig } from "./open.js";
 export { roundArtifacts, type RoundArtifacts } from "./round-port.js";
 export type { StoreOptions } from "./store.js";
 export { CID } from "multiformats/cid";

@@ -4,8 +4,13 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { CID } from "multiformats/cid";
-import { cidOfJson, openArtifactStore, openHeliaStore } from "../../src/ipfs/index.js";
+import { ConfigSchema, type ChorusConfig } from "../../src/config/schema.js";
+import { cidOfJson, openArtifactStore, openHeliaStore, type IpfsConfig } from "../../src/ipfs/index.js";
 import { expectCode, removeTmpDirs, tmpDir } from "./helpers/util.js";
+
+// The node config's ipfs section must stay assignable to what openArtifactStore takes (checked by tsc).
+const _configFits: (c: ChorusConfig["ipfs"]) => IpfsConfig = (c) => c;
+void _configFits;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -64,7 +69,7 @@ describe("ipfs / embedded Helia store", function () {
     }
   });
 
-  it("openArtifactStore defaults to embedded Helia under <dataDir>/ipfs and validates its config", async () => {
+  it("openArtifactStore opens what the node config's ipfs section says (default: embedded under <dataDir>/ipfs)", async () => {
     const dataDir = await tmpDir();
     const store = await openArtifactStore(undefined, { dataDir });
     try {
@@ -74,15 +79,18 @@ describe("ipfs / embedded Helia store", function () {
     } finally {
       await store.close();
     }
-    const mem = await openArtifactStore({ backend: "memory", maxBytes: 2048 });
+    const fromConfig: ChorusConfig["ipfs"] = ConfigSchema.parse({}).ipfs;
+    const again = await openArtifactStore(fromConfig, { dataDir });
+    try {
+      expect(again.maxBytes).to.equal(fromConfig.maxArtifactBytes);
+      expect(await again.getJson(await again.cidOf({ hello: "config" }))).to.deep.equal({ hello: "config" });
+    } finally {
+      await again.close();
+    }
+    const mem = await openArtifactStore({ mode: "memory", maxArtifactBytes: 2048 });
     expect(mem.kind).to.equal("memory");
     expect(mem.maxBytes).to.equal(2048);
-    let threw = false;
-    try {
-      await openArtifactStore({ backend: "kubo", url: "ftp://example" } as never);
-    } catch {
-      threw = true;
-    }
-    expect(threw).to.equal(true);
+    await expectCode(openArtifactStore({ mode: "kubo" }), "IPFS_CONFIG");
+    await expectCode(openArtifactStore({ mode: "ipfs-cluster" as never }), "IPFS_CONFIG");
   });
 });
