@@ -19,15 +19,17 @@ const SAFE_ID = /^0x[0-9a-fA-F]{64}$/;
 export class SettlementQueue<R = unknown> {
   private readonly pending: string;
   private readonly settled: string;
+  private readonly failed: string;
   private ready?: Promise<void>;
 
   constructor(readonly dir: string) {
     this.pending = path.join(dir, "pending");
     this.settled = path.join(dir, "settled");
+    this.failed = path.join(dir, "failed");
   }
 
   private init(): Promise<void> {
-    this.ready ??= Promise.all([mkdir(this.pending, { recursive: true }), mkdir(this.settled, { recursive: true })]).then(() => {});
+    this.ready ??= Promise.all([this.pending, this.settled, this.failed].map((d) => mkdir(d, { recursive: true }))).then(() => {});
     return this.ready;
   }
 
@@ -68,10 +70,24 @@ export class SettlementQueue<R = unknown> {
     }
   }
 
-  async status(roundId: string): Promise<"pending" | "settled" | "unknown"> {
+  /**
+   * Moves a record the chain refuses for good (it reverted when submitted alone) out of the queue, keeping it
+   * with the reason under failed/ for the operator: recorded, never silently dropped.
+   */
+  async markFailed(roundId: string, reason: string): Promise<void> {
+    await this.init();
+    const from = this.file(this.pending, roundId);
+    if (!(await exists(from))) return;
+    const item = JSON.parse(await readFile(from, "utf8"), revive) as QueuedRecord<R>;
+    await writeFile(from, serialize({ ...item, failedAt: Date.now(), reason }));
+    await rename(from, this.file(this.failed, roundId));
+  }
+
+  async status(roundId: string): Promise<"pending" | "settled" | "failed" | "unknown"> {
     await this.init();
     if (await exists(this.file(this.pending, roundId))) return "pending";
     if (await exists(this.file(this.settled, roundId))) return "settled";
+    if (await exists(this.file(this.failed, roundId))) return "failed";
     return "unknown";
   }
 

@@ -9,8 +9,11 @@ import type { QueuedRecord, SettlementQueue } from "./queue.js";
 export interface SettlementPort<R> {
   /** Which of these rounds the chain already holds. */
   settledOnChain(roundIds: readonly string[]): Promise<Set<string>>;
-  /** Settles one epoch; resolves with the transaction hash once mined. */
-  submitEpoch(records: readonly QueuedRecord<R>[]): Promise<{ txHash: string; epoch?: number }>;
+  /**
+   * Settles one epoch; resolves with the transaction hash once mined and the ids it settled (all of
+   * `records` when omitted). An error with `retryable: false` means the chain refused the batch for good.
+   */
+  submitEpoch(records: readonly QueuedRecord<R>[]): Promise<{ txHash: string; epoch?: number; settledIds?: readonly string[] }>;
 }
 
 export interface SubmitterOptions {
@@ -26,6 +29,8 @@ export class EpochSubmitter<R> {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private failures = 0;
+  /** After a batch is refused, records go one at a time until one settles, to find the one at fault. */
+  private oneByOne = false;
   private nextAttemptAt = 0;
   private stopped = false;
   lastError?: string;
@@ -79,12 +84,26 @@ export class EpochSubmitter<R> {
     try {
       const onChain = await this.port.settledOnChain(pending.map((p) => p.roundId));
       if (onChain.size > 0) await this.queue.markSettled([...onChain]);
-      const batch = pending.filter((p) => !onChain.has(p.roundId)).slice(0, this.opts.maxRounds);
+      const batch = pending
+        .filter((p) => !onChain.has(p.roundId))
+        .sort((a, b) => (BigInt(a.roundId) < BigInt(b.roundId) ? -1 : 1))
+        .slice(0, this.oneByOne ? 1 : this.opts.maxRounds);
       if (batch.length > 0) {
-        const { txHash, epoch } = await this.port.submitEpoch(batch);
-        await this.queue.markSettled(batch.map((b) => b.roundId), { txHash, epoch });
+        let r: Awaited<ReturnType<SettlementPort<R>["submitEpoch"]>>;
+        try {
+          r = await this.port.submitEpoch(batch);
+        } catch (err) {
+          if ((err as { retryable?: boolean }).retryable === false) {
+            if (batch.length > 1) this.oneByOne = true;
+            else await this.queue.markFailed(batch[0].roundId, (err as Error).message);
+          }
+          throw err;
+        }
+        const ids = r.settledIds ?? batch.map((b) => b.roundId);
+        await this.queue.markSettled(ids, { txHash: r.txHash, epoch: r.epoch });
+        this.oneByOne = false;
         this.epochsSubmitted++;
-        this.opts.log?.(`settled ${batch.length} round(s) in tx ${txHash}`);
+        this.opts.log?.(`settled ${ids.length} round(s) in tx ${r.txHash}`);
       }
       this.failures = 0;
       this.nextAttemptAt = 0;

@@ -6,6 +6,8 @@ import { keccak256, toHex } from "viem";
 import { EpochSubmitter, SettlementQueue, type QueuedRecord, type SettlementPort } from "../../src/settlement/index.js";
 
 const id = (i: number) => keccak256(toHex(`round-${i}`));
+/** Round ids in the order an epoch holds them (ascending). */
+const ordered = (...ids: string[]) => [...ids].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
 
 describe("settlement queue and epoch submitter", () => {
   let dir: string;
@@ -73,7 +75,7 @@ describe("settlement queue and epoch submitter", () => {
     await q.add(id(3), {});
     sub.notify();
     await new Promise((r) => setTimeout(r, 50));
-    expect(chain.submissions).to.deep.equal([[id(1), id(2), id(3)]]);
+    expect(chain.submissions).to.deep.equal([ordered(id(1), id(2), id(3))]);
     chain.onChain.add(id(5)); // someone else settled round 5 already
     await q.add(id(4), {});
     await q.add(id(5), {});
@@ -101,7 +103,30 @@ describe("settlement queue and epoch submitter", () => {
     chain.setDown(false);
     await new Promise((r) => setTimeout(r, 1200));
     await sub.stop();
-    expect(chain.submissions).to.deep.equal([[id(1), id(2)]]);
+    expect(chain.submissions).to.deep.equal([ordered(id(1), id(2))]);
+    expect(await q.size()).to.equal(0);
+  });
+
+  it("submitter: a batch the chain refuses for good is retried one record at a time; the bad record is set aside with its reason", async () => {
+    const q = new SettlementQueue(dir);
+    const submissions: string[][] = [];
+    const bad = id(2);
+    const port: SettlementPort<unknown> = {
+      settledOnChain: async () => new Set(),
+      async submitEpoch(records) {
+        if (records.some((r) => r.roundId === bad)) throw Object.assign(new Error(`SettlementQuorumNotReached(${bad})`), { retryable: false });
+        submissions.push(records.map((r) => r.roundId));
+        return { txHash: "0x1" };
+      },
+    };
+    const sub = new EpochSubmitter(q, port, { maxRounds: 10, intervalMs: 60_000, backoffMs: 1, maxBackoffMs: 1 });
+    for (const i of [1, 2, 3]) await q.add(id(i), {});
+    for (let i = 0; i < 6; i++) {
+      await sub.flush();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(await q.status(bad)).to.equal("failed");
+    expect(submissions.flat().sort()).to.deep.equal([id(1), id(3)].sort());
     expect(await q.size()).to.equal(0);
   });
 });
