@@ -66,17 +66,28 @@ export interface RoundOutcome {
 export const PEER_PATH = "/peer/v1/message";
 
 export class Coordinator {
+  /** Rounds this coordinator is running now (their records must settle before any later round's). */
+  readonly inFlight = new Set<Hex>();
+
   constructor(
     private readonly deps: CoordinatorDeps,
     private readonly opts: CoordinatorOptions,
   ) {}
 
   async run(query: Omit<QueryDoc, "type" | "coordinator" | "createdAt">, opts: { signal?: AbortSignal } = {}): Promise<RoundOutcome> {
+    const roundId = newRoundId(this.deps.signer.address, (this.deps.now ?? Date.now)());
+    this.inFlight.add(roundId);
+    try {
+      return await this.runRound(roundId, query, opts.signal);
+    } finally {
+      this.inFlight.delete(roundId);
+    }
+  }
+
+  private async runRound(roundId: Hex, query: Omit<QueryDoc, "type" | "coordinator" | "createdAt">, signal?: AbortSignal): Promise<RoundOutcome> {
     const { deps } = this;
     const now = deps.now ?? Date.now;
     const me = deps.signer.address;
-    const signal = opts.signal;
-    const roundId = newRoundId(me, now());
     const queryDoc: QueryDoc = { type: "chorus/query@1", ...query, coordinator: me, createdAt: now() };
     const queryCid = await deps.artifacts.putJson(queryDoc, { signal });
 
