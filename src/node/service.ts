@@ -38,8 +38,8 @@ export interface NodeParts {
   records: RecordSigning;
   settlement: SettlementPort<QueuedRound>;
   peers?: PeerClient;
-  /** Routers to mount (IPFS trustless gateway, explorer). */
-  routers?: Router[];
+  /** Routers to mount (IPFS trustless gateway, explorer); may use the node's round index and queue. */
+  routers?: Router[] | ((ctx: { index: RoundIndex; queue: SettlementQueue<QueuedRound> }) => Router[]);
   /** Called on close, after the HTTP server stopped (close stores, backends). */
   onClose?: () => Promise<void>;
 }
@@ -103,7 +103,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
         }),
       settlementStatus: async (id) => (await settlementOf(id)).status,
     },
-    routers: [roundsRouter(index, settlementOf), ...(parts.routers ?? [])],
+    routers: [roundsRouter(index, settlementOf), ...(typeof parts.routers === "function" ? parts.routers({ index, queue }) : (parts.routers ?? []))],
     health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError ?? null }),
   });
   const server = app.listen(opts.port, opts.host);

@@ -13,6 +13,7 @@ import { loadConfig } from "../../src/config/index.js";
 import { createMemoryStore, gatewayRouter, roundArtifacts } from "../../src/ipfs/index.js";
 import { chainRecords, chainSettlement, settlementDomainOf } from "../../src/node/chain-parts.js";
 import { startNode, type RunningNode } from "../../src/node/service.js";
+import { explorerRouter } from "../../src/explorer/api.js";
 import { createSigner } from "../../src/round/signer.js";
 import type { Mind } from "../../src/round/ports.js";
 import type { ConsensusRules } from "../../src/round/transcript.js";
@@ -52,7 +53,17 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
         rules: opts.rules,
         records: chainRecords(settlementDomainOf(chain)),
         settlement: chainSettlement(chain, { inFlight: () => [...(coordinatorRef.inFlight ?? [])] }),
-        routers: [gatewayRouter(store)],
+        routers: ({ index, queue }) => [
+          gatewayRouter(store),
+          explorerRouter({
+            chain,
+            pendingRounds: async () => {
+              const out = [];
+              for (const r of await index.recent(200)) if ((await queue.status(r.roundId)) === "pending") out.push(r);
+              return out;
+            },
+          }),
+        ],
         onClose: () => store.close(),
       },
       {

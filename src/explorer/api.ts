@@ -1,0 +1,200 @@
+/**
+ * The explorer's JSON API (under /explorer/api), built only from chain reads and events through viem, and
+ * the static page at /explorer that draws it (Chart.js for the charts).
+ */
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import express, { Router } from "express";
+import { hexToBigInt, sliceHex, type Address, type Hex } from "viem";
+import { listActiveNodes, readContract, type ChorusChain } from "../chain/index.js";
+import { ChorusError } from "../errors.js";
+import { bytes32ToCid } from "../ipfs/index.js";
+import { route } from "../node/http-errors.js";
+import { EventLog, type ChainEvent } from "./events.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+
+export interface ExplorerDeps {
+  chain: ChorusChain;
+  /** Rounds this node coordinated that are not settled yet. */
+  pendingRounds?: () => Promise<{ roundId: string; transcriptCid: string; winner: string; createdAt: number }[]>;
+  /** The audit verdict of a round (chorus audit), when the node can compute it. */
+  auditRound?: (roundId: Hex) => Promise<unknown>;
+}
+
+/** Splits RoundSettled's packed `nodeDeltas` (address | int32 per participant). */
+export function unpackDeltas(packed: Hex, extraInt32s = 0): { address: Address; values: number[] }[] {
+  const width = 20 + 4 * (1 + extraInt32s);
+  const bytes = (packed.length - 2) / 2;
+  const out: { address: Address; values: number[] }[] = [];
+  for (let off = 0; off + width <= bytes; off += width) {
+    const address = sliceHex(packed, off, off + 20) as Address;
+    const values: number[] = [];
+    for (let i = 0; i < 1 + extraInt32s; i++) {
+      const raw = Number(hexToBigInt(sliceHex(packed, off + 20 + 4 * i, off + 24 + 4 * i)));
+      values.push(raw >= 2 ** 31 ? raw - 2 ** 32 : raw);
+    }
+    out.push({ address, values });
+  }
+  return out;
+}
+
+function roundView(e: ChainEvent) {
+  const a = e.args as { roundId: Hex; epoch: bigint; transcriptCid: Hex; queryCid: Hex; winner: Address; nodeDeltas: Hex; sourceDeltas: Hex };
+  return {
+    roundId: a.roundId,
+    epoch: Number(a.epoch),
+    transcriptCid: bytes32ToCid(a.transcriptCid).toString(),
+    queryCid: bytes32ToCid(a.queryCid).toString(),
+    winner: a.winner,
+    deltas: unpackDeltas(a.nodeDeltas).map((d) => ({ node: d.address, delta: d.values[0] })),
+    sources: unpackDeltas(a.sourceDeltas, 1).map((d) => ({ source: d.address, reliability: d.values[0], usefulness: d.values[1] })),
+    block: Number(e.blockNumber),
+    timestamp: e.timestamp,
+    txHash: e.txHash,
+    status: "settled",
+  };
+}
+
+export function explorerRouter(deps: ExplorerDeps): Router {
+  const events = new EventLog(deps.chain);
+  const r = Router();
+  const has = (name: string) => !!deps.chain.deployments.contracts[name];
+
+  r.get("/explorer", (_req, res) => res.sendFile(path.join(here, "page", "index.html")));
+  r.use("/explorer/assets", express.static(path.join(here, "page"), { index: false, maxAge: 0 }));
+  r.get("/explorer/assets/chart.umd.js", (_req, res) => res.sendFile(require.resolve("chart.js/dist/chart.umd.js")));
+
+  r.get(
+    "/explorer/api/overview",
+    route(async (_req, res) => {
+      const all = await events.all();
+      res.json({
+        chainId: deps.chain.chainId,
+        contracts: Object.fromEntries(Object.entries(deps.chain.deployments.contracts).map(([k, v]) => [k, v.address])),
+        events: all.length,
+        epochs: all.filter((e) => e.eventName === "EpochSettled").length,
+        rounds: all.filter((e) => e.eventName === "RoundSettled").length,
+      });
+    }),
+  );
+
+  r.get(
+    "/explorer/api/nodes",
+    route(async (_req, res) => {
+      const nodes = await listActiveNodes(deps.chain);
+      const rows = await Promise.all(
+        nodes.map(async (n) => {
+          const stats = has("Settlement")
+            ? await readContract<{ reputation: number; rounds: number; wins: number; seen: boolean }>(deps.chain, "Settlement", "nodeStats", [n.address])
+            : undefined;
+          const capable = has("CapabilityRegistry") ? await readContract<boolean>(deps.chain, "CapabilityRegistry", "isCapable", [n.address]) : null;
+          return {
+            address: n.address,
+            endpoint: n.endpoint,
+            staked: n.staked.toString(),
+            thawing: n.thawing.toString(),
+            capable,
+            reputation: stats ? (stats.seen ? Number(stats.reputation) : 500_000) : 500_000,
+            rounds: stats ? Number(stats.rounds) : 0,
+            wins: stats ? Number(stats.wins) : 0,
+          };
+        }),
+      );
+      res.json({ nodes: rows });
+    }),
+  );
+
+  r.get(
+    "/explorer/api/reputation",
+    route(async (_req, res) => {
+      const series: Record<string, { t: number; epoch: number; value: number }[]> = {};
+      for (const e of await events.of("NodeRegistry", "NodeStaked")) {
+        series[(e.args.node as string).toLowerCase()] = [{ t: e.timestamp, epoch: 0, value: 500_000 }];
+      }
+      for (const e of await events.of("Settlement", "ReputationsUpdated")) {
+        const a = e.args as { epoch: bigint; nodes: Address[]; reputations: number[] };
+        a.nodes.forEach((n, i) => (series[n.toLowerCase()] ??= []).push({ t: e.timestamp, epoch: Number(a.epoch), value: Number(a.reputations[i]) }));
+      }
+      res.json({ series });
+    }),
+  );
+
+  r.get(
+    "/explorer/api/rounds",
+    route(async (_req, res) => {
+      const settled = (await events.of("Settlement", "RoundSettled")).map(roundView).reverse();
+      const known = new Set(settled.map((s) => s.roundId.toLowerCase()));
+      const pending = ((await deps.pendingRounds?.()) ?? []).filter((p) => !known.has(p.roundId.toLowerCase())).map((p) => ({ ...p, status: "pending", timestamp: Math.floor(p.createdAt / 1000) }));
+      res.json({ rounds: [...pending, ...settled] });
+    }),
+  );
+
+  r.get(
+    "/explorer/api/rounds/:id",
+    route(async (req, res) => {
+      const id = String(req.params.id);
+      if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new ChorusError("INPUT_INVALID", "round id must be 0x + 64 hex digits");
+      const e = (await events.of("Settlement", "RoundSettled")).find((x) => (x.args.roundId as string).toLowerCase() === id.toLowerCase());
+      const pending = e ? undefined : ((await deps.pendingRounds?.()) ?? []).find((p) => p.roundId.toLowerCase() === id.toLowerCase());
+      if (!e && !pending) throw new ChorusError("NOT_FOUND", `round ${id} is neither settled nor pending here`);
+      res.json(e ? roundView(e) : { ...pending, status: "pending" });
+    }),
+  );
+
+  r.get(
+    "/explorer/api/rounds/:id/audit",
+    route(async (req, res) => {
+      const id = String(req.params.id);
+      if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new ChorusError("INPUT_INVALID", "round id must be 0x + 64 hex digits");
+      if (!deps.auditRound) throw new ChorusError("NOT_FOUND", "this node does not audit rounds");
+      res.json(await deps.auditRound(id as Hex));
+    }),
+  );
+
+  r.get(
+    "/explorer/api/epochs",
+    route(async (_req, res) => {
+      const epochs = (await events.of("Settlement", "EpochSettled")).map((e) => ({
+        epoch: Number(e.args.epoch),
+        settler: e.args.settler,
+        rounds: Number(e.args.rounds),
+        recordsCommitment: e.args.recordsCommitment,
+        block: Number(e.blockNumber),
+        timestamp: e.timestamp,
+        txHash: e.txHash,
+      }));
+      res.json({ epochs: epochs.reverse() });
+    }),
+  );
+
+  r.get(
+    "/explorer/api/sources",
+    route(async (_req, res) => {
+      const sources: Record<string, { address: string; endpoint: string; manifestCid: string; active: boolean; reliability: { t: number; value: number }[]; usefulness: { t: number; value: number }[] }> = {};
+      for (const e of await events.of("SourceRegistry")) {
+        const a = e.args as Record<string, any>;
+        if (e.eventName === "SourceRegistered" || e.eventName === "SourceUpdated") {
+          const key = String(a.source).toLowerCase();
+          const s = (sources[key] ??= { address: a.source, endpoint: "", manifestCid: "", active: true, reliability: [{ t: e.timestamp, value: 500_000 }], usefulness: [{ t: e.timestamp, value: 500_000 }] });
+          s.endpoint = a.endpoint;
+          s.manifestCid = bytes32ToCid(a.manifestCid).toString();
+        } else if (e.eventName === "SourceLeft") {
+          const s = sources[String(a.source).toLowerCase()];
+          if (s) s.active = false;
+        } else if (e.eventName === "SourceScoresUpdated") {
+          (a.sources as string[]).forEach((src, i) => {
+            const s = sources[src.toLowerCase()];
+            if (!s) return;
+            s.reliability.push({ t: e.timestamp, value: Number(a.reliability[i]) });
+            s.usefulness.push({ t: e.timestamp, value: Number(a.usefulness[i]) });
+          });
+        }
+      }
+      res.json({ sources: Object.values(sources) });
+    }),
+  );
+  return r;
+}
