@@ -1,0 +1,144 @@
+/**
+ * The `openai` backend: any server speaking the OpenAI chat-completions wire format (llama.cpp server,
+ * Ollama, vLLM, LM Studio, a hosted API, or another Chorus node's gateway): POST {baseUrl}/chat/completions
+ * with `model`, `messages`, `max_tokens`, `temperature`, `seed`, `stream: false`.
+ */
+import { BaseBackend, type GenerateOptions } from "./base.js";
+import { INFERENCE_ERRORS, inferenceError } from "./errors.js";
+import type { BackendLimits, ChatMessage, ChatResult } from "./types.js";
+
+export interface OpenAIBackendOptions extends BackendLimits {
+  /** Base URL including the API prefix, e.g. `http://127.0.0.1:8080/v1` or `https://api.openai.com/v1`. */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>` when given. */
+  apiKey?: string;
+  /** Model id sent with each request. Default "default" (servers with one model ignore it). */
+  model?: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** Largest response body accepted, in bytes. Default 4 MiB. */
+  maxResponseBytes?: number;
+}
+
+export class OpenAIBackend extends BaseBackend {
+  readonly name: string;
+  private readonly url: string;
+  private readonly model: string;
+
+  constructor(private readonly opts: OpenAIBackendOptions) {
+    super(opts);
+    let base: URL;
+    try {
+      base = new URL(opts.baseUrl);
+      if (base.protocol !== "http:" && base.protocol !== "https:") throw new Error("not http(s)");
+    } catch (err) {
+      throw inferenceError(INFERENCE_ERRORS.CONFIG, `openai baseUrl '${opts.baseUrl}' is not an http(s) URL`, { baseUrl: opts.baseUrl }, err);
+    }
+    this.url = `${base.toString().replace(/\/+$/, "")}/chat/completions`;
+    this.model = opts.model ?? "default";
+    this.name = `openai:${this.model}`;
+  }
+
+  protected async generate(messages: ChatMessage[], opts: GenerateOptions): Promise<ChatResult> {
+    const body = {
+      model: this.model,
+      messages: messages.map((m) => ({ role: m.role, content: m.content })),
+      max_tokens: opts.maxTokens,
+      temperature: opts.temperature,
+      ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      stream: false,
+    };
+    let res: Response;
+    try {
+      res = await fetch(this.url, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/json",
+          Accept: "application/json",
+          ...(this.opts.apiKey ? { Authorization: `Bearer ${this.opts.apiKey}` } : {}),
+          ...this.opts.headers,
+        },
+        body: JSON.stringify(body),
+        signal: opts.signal,
+      });
+    } catch (err) {
+      if (opts.signal.aborted) throw err;
+      const reason = ((err as Error).cause as Error)?.message ?? (err as Error).message;
+      throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: cannot reach ${this.url}: ${reason}`, { url: this.url }, err);
+    }
+    const text = await readLimited(res, this.opts.maxResponseBytes ?? 4 * 1024 * 1024, this.name);
+    if (!res.ok) {
+      throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: HTTP ${res.status} from ${this.url}: ${errorMessage(text)}`, {
+        status: res.status,
+        url: this.url,
+        retryable: res.status === 429 || res.status >= 500,
+      });
+    }
+    return parseCompletion(text, this.model, this.name);
+  }
+
+  protected async dispose(): Promise<void> {}
+}
+
+/** Parses a chat-completions response body; INFERENCE_BAD_RESPONSE naming what is missing. */
+export function parseCompletion(text: string, fallbackModel: string, who = "openai"): ChatResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response is not JSON: ${clip(text)}`);
+  }
+  const choice = (json as { choices?: unknown[] })?.choices?.[0] as { message?: { content?: unknown }; finish_reason?: unknown } | undefined;
+  if (!choice || typeof choice !== "object") throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response has no choices[0]: ${clip(text)}`);
+  const content = choice.message?.content;
+  let out: string;
+  if (typeof content === "string") out = content;
+  else if (content === null || content === undefined) out = "";
+  else if (Array.isArray(content)) out = content.map((p) => (typeof p?.text === "string" ? p.text : "")).join("");
+  else throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: choices[0].message.content is not text`);
+  const usage = (json as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } }).usage;
+  const model = (json as { model?: unknown }).model;
+  return {
+    text: out,
+    usage: { promptTokens: count(usage?.prompt_tokens), completionTokens: count(usage?.completion_tokens) },
+    model: typeof model === "string" && model ? model : fallbackModel,
+    finishReason: choice.finish_reason === "length" ? "length" : "stop",
+    truncatedTokens: 0,
+  };
+}
+
+async function readLimited(res: Response, limit: number, who: string): Promise<string> {
+  const declared = Number(res.headers.get("content-length") ?? NaN);
+  if (declared > limit) {
+    await res.body?.cancel();
+    throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response of ${declared} bytes is over the ${limit}-byte limit`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of res.body ?? []) {
+    size += c.length;
+    if (size > limit) throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response is over the ${limit}-byte limit`);
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function errorMessage(text: string): string {
+  try {
+    const j = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const m = typeof j.error === "string" ? j.error : (j.error?.message ?? j.message);
+    if (typeof m === "string") return clip(m);
+  } catch {
+    /* not JSON */
+  }
+  return clip(text);
+}
+
+function count(v: unknown): number {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.floor(v) : 0;
+}
+
+function clip(s: string): string {
+  const t = s.replace(/\s+/g, " ").trim();
+  return t.length > 200 ? `${t.slice(0, 197)}...` : t;
+}
