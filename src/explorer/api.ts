@@ -63,9 +63,10 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   const r = Router();
   const has = (name: string) => !!deps.chain.deployments.contracts[name];
 
+  const chartJs = path.join(path.dirname(require.resolve("chart.js")), "chart.umd.js");
   r.get("/explorer", (_req, res) => res.sendFile(path.join(here, "page", "index.html")));
+  r.get("/explorer/assets/chart.umd.js", (_req, res) => res.sendFile(chartJs));
   r.use("/explorer/assets", express.static(path.join(here, "page"), { index: false, maxAge: 0 }));
-  r.get("/explorer/assets/chart.umd.js", (_req, res) => res.sendFile(require.resolve("chart.js/dist/chart.umd.js")));
 
   r.get(
     "/explorer/api/overview",

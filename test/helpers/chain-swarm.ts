@@ -14,6 +14,7 @@ import { createMemoryStore, gatewayRouter, roundArtifacts } from "../../src/ipfs
 import { chainRecords, chainSettlement, settlementDomainOf } from "../../src/node/chain-parts.js";
 import { startNode, type RunningNode } from "../../src/node/service.js";
 import { explorerRouter } from "../../src/explorer/api.js";
+import { auditRound } from "../../src/audit/index.js";
 import { createSigner } from "../../src/round/signer.js";
 import type { Mind } from "../../src/round/ports.js";
 import type { ConsensusRules } from "../../src/round/transcript.js";
@@ -57,6 +58,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
           gatewayRouter(store),
           explorerRouter({
             chain,
+            auditRound: (id) => auditRound({ chain, rules: opts.rules, getJson: (cid) => store.getJson(cid), cidOf: async (v) => (await store.cidOf(v)).toString() }, id),
             pendingRounds: async () => {
               const out = [];
               for (const r of await index.recent(200)) if ((await queue.status(r.roundId)) === "pending") out.push(r);

@@ -1,0 +1,65 @@
+/**
+ * Decodes `Settlement.settleEpoch` calldata back into records with their signatures (the inverse of
+ * src/chain/records.ts `encodeEpoch`), so an auditor can check every signature that settled a round.
+ */
+import { decodeFunctionData, hexToBigInt, sliceHex, type Abi, type Address, type Hex } from "viem";
+import { ChorusError } from "../errors.js";
+import type { RoundRecord } from "../chain/records.js";
+
+export interface DecodedRecord {
+  record: RoundRecord;
+  signers: Address[];
+  signatures: Hex[];
+  sourceSignatures: Hex[];
+}
+
+export function decodeEpochCalldata(abi: Abi, input: Hex): DecodedRecord[] {
+  const { functionName, args } = decodeFunctionData({ abi, data: input });
+  if (functionName !== "settleEpoch") throw new ChorusError("AUDIT_BAD_TX", `transaction calls ${functionName}, not settleEpoch`);
+  const [nodes, sources, packed] = args as [Address[], Address[], Hex];
+  let off = 0;
+  const take = (n: number): Hex => {
+    const end = off + n;
+    if (end > (packed.length - 2) / 2) throw new ChorusError("AUDIT_BAD_TX", `packed records end early at byte ${off}`);
+    const out = sliceHex(packed, off, end);
+    off = end;
+    return out;
+  };
+  const u = (n: number) => Number(hexToBigInt(take(n)));
+  const i32 = () => {
+    const v = u(4);
+    return v >= 2 ** 31 ? v - 2 ** 32 : v;
+  };
+  const count = u(2);
+  const out: DecodedRecord[] = [];
+  for (let r = 0; r < count; r++) {
+    const roundId = take(32);
+    const queryCid = take(32);
+    const transcriptCid = take(32);
+    const n = u(1);
+    const participants = Array.from({ length: n }, () => nodes[u(1)]);
+    const winner = participants[u(1)];
+    const deltas = Array.from({ length: n }, i32);
+    const m = u(1);
+    const srcs = [];
+    const sourceSignatures: Hex[] = [];
+    for (let j = 0; j < m; j++) {
+      const source = sources[u(1)];
+      const reliability = i32();
+      const usefulness = i32();
+      const servedCid = take(32);
+      sourceSignatures.push(take(65));
+      srcs.push({ source, reliability, usefulness, servedCid });
+    }
+    const k = u(1);
+    const positions = Array.from({ length: k }, () => u(1));
+    const signatures = Array.from({ length: k }, () => take(65));
+    out.push({
+      record: { roundId, queryCid, transcriptCid, winner, participants, deltas, sources: srcs },
+      signers: positions.map((p) => participants[p]),
+      signatures,
+      sourceSignatures,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+export { auditRound, type AuditCheck, type AuditDeps, type AuditReport } from "./round.js";
+export { decodeEpochCalldata, type DecodedRecord } from "./epoch-calldata.js";

@@ -1,0 +1,158 @@
+/**
+ * `chorus audit round <id>`: re-derives a settled round from public data only (chain + IPFS) and compares it
+ * with what the contracts recorded. Checks, in order: the transcript is the one the chain names; the seed
+ * block and the committee draw; the candidate snapshot against the chain at the seed block; every signed
+ * message and every reveal against its commitment; the Bradley–Terry result and reputation deltas recomputed
+ * with the consensus rules; the record signatures in the settlement transaction and their stake quorum.
+ */
+import { isAddressEqual, keccak256, toBytes, type Abi, type Address, type Hex } from "viem";
+import type { ChorusChain } from "../chain/index.js";
+import { hasQuorum, recordDigest, settlementDomain } from "../chain/records.js";
+import { ChorusError } from "../errors.js";
+import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
+import { recordOf } from "../node/chain-parts.js";
+import { canonicalHash } from "../round/canonical.js";
+import { committeeSeed, drawCommittee } from "../round/committee.js";
+import { recoverDigestSigner } from "../round/signer.js";
+import { computeResult, type ConsensusRules, type Transcript } from "../round/transcript.js";
+import { decodeEpochCalldata } from "./epoch-calldata.js";
+
+export interface AuditCheck {
+  what: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  roundId: Hex;
+  transcriptCid?: string;
+  epoch?: number;
+  checks: AuditCheck[];
+  mismatches: AuditCheck[];
+}
+
+export interface AuditDeps {
+  chain: ChorusChain;
+  rules: ConsensusRules;
+  /** Fetches and verifies a dag-json document by CID (IPFS). */
+  getJson: (cid: string) => Promise<unknown>;
+  cidOf: (value: unknown) => Promise<string>;
+}
+
+export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditReport> {
+  const { chain } = deps;
+  const settlement = chain.deployments.contracts.Settlement;
+  if (!settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
+  const logs = await chain.publicClient.getContractEvents({
+    address: settlement.address,
+    abi: settlement.abi as Abi,
+    eventName: "RoundSettled",
+    args: { roundId },
+    fromBlock: BigInt(chain.deployments.startBlock),
+  });
+  if (logs.length === 0) throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
+  const log = logs[0] as unknown as { args: Record<string, any>; transactionHash: Hex; blockNumber: bigint };
+  const ev = log.args;
+  const checks: AuditCheck[] = [];
+  const check = (what: string, ok: boolean, detail?: string) => checks.push({ what, ok, ...(ok ? {} : { detail }) });
+
+  const transcriptCid = bytes32ToCid(ev.transcriptCid).toString();
+  const t = (await deps.getJson(transcriptCid)) as Transcript;
+  const actualCid = await deps.cidOf(t);
+  check("transcript content hashes to the CID RoundSettled names", actualCid === transcriptCid, `content hashes to ${actualCid}`);
+  check("transcript is for this round", t.roundId?.toLowerCase() === roundId.toLowerCase(), `transcript says round ${t.roundId}`);
+  check("query CID matches the chain", cidToBytes32(t.queryCid) === ev.queryCid && (await deps.cidOf(t.query)) === t.queryCid, `query ${t.queryCid}`);
+
+  // Committee: seed block, seed, candidate snapshot at that block, the draw.
+  const seedNumber = BigInt(t.committee.seedBlock.number);
+  const block = await chain.publicClient.getBlock({ blockNumber: seedNumber });
+  check("seed block hash is the chain's", block.hash === t.committee.seedBlock.hash, `chain has ${block.hash} at ${seedNumber}`);
+  const seed = committeeSeed(block.hash!, keccak256(toBytes(t.queryCid)));
+  check("committee seed derives from the seed block and the query", seed === t.committee.seed, `expected ${seed}`);
+  const snapshot = await candidatesAt(chain, seedNumber);
+  const listed = new Map(t.committee.candidates.map((c) => [c.address.toLowerCase(), c]));
+  const snapshotOk =
+    snapshot.length === t.committee.candidates.length &&
+    snapshot.every((c) => {
+      const l = listed.get(c.address.toLowerCase());
+      return l && BigInt(l.stake) === c.stake && l.reputation === c.reputation;
+    });
+  check("candidates (stake, reputation, capability) match the chain at the seed block", snapshotOk, `chain has ${snapshot.length} candidates`);
+  const drawn = drawCommittee(seed, snapshot, t.committee.size);
+  check(
+    "committee is the verifiable draw",
+    drawn.length === t.committee.members.length && drawn.every((a, i) => isAddressEqual(a, t.committee.members[i])),
+    `expected ${drawn.join(",")}`,
+  );
+
+  // Messages and the consensus result.
+  let recomputed: Transcript["result"] | undefined;
+  try {
+    recomputed = computeResult(t, deps.rules);
+    check("every signed message verifies; every reveal matches its commitment", true);
+  } catch (err) {
+    check("every signed message verifies; every reveal matches its commitment", false, (err as Error).message);
+  }
+  if (recomputed) {
+    check("Bradley–Terry result recomputes to the transcript's", canonicalHash(recomputed) === canonicalHash(t.result), `recomputed winner ${recomputed.winner}`);
+    check("winner matches the chain", isAddressEqual(recomputed.winner, ev.winner), `chain says ${ev.winner}`);
+    const onChain = unpack(ev.nodeDeltas as Hex);
+    const expected = t.committee.members.map((m) => ({ node: m.toLowerCase(), delta: recomputed!.deltas[m] ?? 0 }));
+    check(
+      "reputation deltas on chain are the recomputed ones",
+      onChain.length === expected.length && onChain.every((d, i) => d.node === expected[i].node && d.delta === expected[i].delta),
+      `chain ${JSON.stringify(onChain)} vs ${JSON.stringify(expected)}`,
+    );
+  }
+
+  // Record signatures from the settlement transaction.
+  const tx = await chain.publicClient.getTransaction({ hash: log.transactionHash });
+  const decoded = decodeEpochCalldata(settlement.abi as Abi, tx.input).find((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
+  if (!decoded) check("settlement transaction carries the record", false, `tx ${log.transactionHash}`);
+  else {
+    const record = recordOf(t, transcriptCid);
+    const digest = recordDigest(settlementDomain(chain.chainId, settlement.address), record);
+    let signedStake = 0n;
+    let allValid = true;
+    decoded.signers.forEach((signer, i) => {
+      const who = recoverDigestSigner(digest, decoded.signatures[i]);
+      if (!who || !isAddressEqual(who, signer)) allValid = false;
+      else signedStake += BigInt(listed.get(signer.toLowerCase())?.stake ?? 0);
+    });
+    const totalStake = t.committee.members.reduce((s, m) => s + BigInt(listed.get(m.toLowerCase())?.stake ?? 0), 0n);
+    check("every record signature is its participant's, over the transcript's record", allValid, `tx ${log.transactionHash}`);
+    check("signers hold at least 2/3 of the participants' stake", hasQuorum(signedStake, totalStake), `${signedStake} of ${totalStake}`);
+  }
+
+  const mismatches = checks.filter((c) => !c.ok);
+  return { ok: mismatches.length === 0, roundId, transcriptCid, epoch: Number(ev.epoch), checks, mismatches };
+}
+
+function unpack(packed: Hex): { node: string; delta: number }[] {
+  const out = [];
+  for (let off = 2; off + 48 <= packed.length; off += 48) {
+    const raw = Number(BigInt(`0x${packed.slice(off + 40, off + 48)}`));
+    out.push({ node: `0x${packed.slice(off, off + 40)}`.toLowerCase(), delta: raw >= 2 ** 31 ? raw - 2 ** 32 : raw });
+  }
+  return out;
+}
+
+/** Active, capable nodes with stake and reputation as the chain had them at `blockNumber`. */
+async function candidatesAt(chain: ChorusChain, blockNumber: bigint) {
+  const at = { blockNumber };
+  const read = <T>(name: string, fn: string, args: readonly unknown[]) =>
+    chain.publicClient.readContract({ address: chain.deployments.contracts[name].address, abi: chain.deployments.contracts[name].abi as Abi, functionName: fn, args, ...at }) as Promise<T>;
+  const count = await read<bigint>("NodeRegistry", "activeCount", []);
+  const nodes = await read<Address[]>("NodeRegistry", "activeNodes", [0n, count]);
+  const out = [];
+  for (const address of nodes) {
+    const [info, reputation, capable] = await Promise.all([
+      read<{ staked: bigint; active: boolean }>("NodeRegistry", "nodeInfo", [address]),
+      chain.deployments.contracts.Settlement ? read<bigint>("Settlement", "reputationOf", [address]).then(Number) : 500_000,
+      chain.deployments.contracts.CapabilityRegistry ? read<boolean>("CapabilityRegistry", "isCapable", [address]) : true,
+    ]);
+    if (info.active && capable) out.push({ address, stake: info.staked, reputation });
+  }
+  return out;
+}
