@@ -38,11 +38,13 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
   const deploymentsFile = await writeDeployments(f.deployments, dir);
   const t = opts.timeoutMs ?? 3000;
   const running: RunningNode[] = [];
+  const stores: ReturnType<typeof createMemoryStore>[] = [];
   for (let i = 0; i < n; i++) {
     const key = keccak256(toHex(`chorus-test-node-${i}`)) as Hex;
     const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: rpc.url, privateKey: key, deploymentsFile } } });
     const chain = await openChorusChain(config);
     const store = createMemoryStore();
+    stores.push(store);
     const coordinatorRef: { inFlight?: Set<Hex> } = {};
     const node = await startNode(
       {
@@ -87,7 +89,9 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     f,
     rpc,
     nodes: running,
-    stores: running,
+    deploymentsFile,
+    /** The artifact store of node i (what its /ipfs gateway serves). */
+    storeOf: (i: number) => stores[i],
     async close() {
       await Promise.all(running.map((x) => x.close()));
       await rpc.close();

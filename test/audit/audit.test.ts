@@ -1,0 +1,121 @@
+import { expect } from "chai";
+import type { Hex } from "viem";
+import { auditRound, type AuditReport } from "../../src/audit/index.js";
+import { openChorusChain } from "../../src/chain/index.js";
+import { loadConfig } from "../../src/config/index.js";
+import { createMemoryStore } from "../../src/ipfs/index.js";
+import type { ConsensusRules, Transcript } from "../../src/round/transcript.js";
+import { startChainSwarm } from "../helpers/chain-swarm.js";
+import { swarmRules } from "../helpers/swarm-rules.js";
+import { fixedMind } from "../helpers/memory-round.js";
+import { preferHigherQ } from "../helpers/memory-node.js";
+
+describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
+  this.timeout(180_000);
+  let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
+
+  before(async () => {
+    swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+  });
+  after(async () => swarm?.close());
+
+  async function ask(node = 0): Promise<{ roundId: Hex; transcriptCid: string }> {
+    const res = await fetch(`${swarm.nodes[node].url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: "Why do cats purr?" }] }),
+    });
+    const body = (await res.json()) as any;
+    if (res.status !== 200) throw new Error(JSON.stringify(body));
+    await swarm.nodes[node].submitter.flush();
+    return { roundId: body.chorus.round_id, transcriptCid: body.chorus.transcript_cid };
+  }
+
+  /** An auditor with its own chain connection, reading transcripts from the coordinator's store. */
+  async function audit(roundId: Hex, node = 0, opts: { rules?: ConsensusRules; tamper?: (t: Transcript) => void } = {}): Promise<AuditReport> {
+    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } } });
+    const chain = await openChorusChain(config);
+    const scratch = createMemoryStore();
+    return auditRound(
+      {
+        chain,
+        rules: opts.rules ?? swarmRules,
+        getJson: async (cid) => {
+          const t = (await swarm.storeOf(node).getJson(cid)) as Transcript;
+          opts.tamper?.(t);
+          return t;
+        },
+        cidOf: async (v) => (await scratch.cidOf(v)).toString(),
+      },
+      roundId,
+    );
+  }
+
+  const failed = (r: AuditReport) => r.mismatches.map((m) => m.what);
+
+  it("passes an honest round: every check holds", async () => {
+    const { roundId } = await ask(0);
+    const r = await audit(roundId);
+    expect(r.ok, JSON.stringify(r.mismatches)).to.equal(true);
+    expect(r.checks.length).to.be.greaterThanOrEqual(12);
+  });
+
+  it("detects a tampered transcript", async () => {
+    const { roundId } = await ask(1);
+    const r = await audit(roundId, 1, { tamper: (t) => ((t.reveals[0].body as any).answer = "something else") });
+    expect(r.ok).to.equal(false);
+    expect(failed(r)).to.include("transcript content hashes to the CID RoundSettled names");
+    expect(failed(r)).to.include("every signed message verifies; every reveal matches its commitment");
+  });
+
+  it("detects a forged signature", async () => {
+    const { roundId } = await ask(2);
+    const r = await audit(roundId, 2, { tamper: (t) => (t.judgments[0].signature = `0x${"11".repeat(32)}${"22".repeat(32)}1b`) });
+    expect(failed(r)).to.include("every signed message verifies; every reveal matches its commitment");
+    expect(r.mismatches.find((m) => m.what.startsWith("every signed"))!.detail).to.match(/signature does not match sender/);
+  });
+
+  it("detects a wrong delta: a colluding committee signed inflated reputation", async () => {
+    const inflate: ConsensusRules = {
+      ...swarmRules,
+      aggregate: (input) => {
+        const r = swarmRules.aggregate(input);
+        return { ...r, deltas: { ...r.deltas, [r.winner]: 50_000 } };
+      },
+    };
+    for (const n of swarm.nodes) {
+      (n.coordinator as any).deps.rules = inflate;
+      (n.member as any).deps.rules = inflate;
+    }
+    let roundId: Hex;
+    try {
+      ({ roundId } = await ask(3));
+    } finally {
+      for (const n of swarm.nodes) {
+        (n.coordinator as any).deps.rules = swarmRules;
+        (n.member as any).deps.rules = swarmRules;
+      }
+    }
+    const r = await audit(roundId!, 3);
+    expect(failed(r)).to.include("Bradley–Terry result recomputes to the transcript's");
+    expect(failed(r)).to.include("reputation deltas on chain are the recomputed ones");
+  });
+
+  it("detects a wrong committee: a coordinator that left a candidate out of the draw", async () => {
+    const coord = swarm.nodes[4].coordinator as any;
+    const honest = coord.deps.directory;
+    coord.deps.directory = {
+      candidates: async () => (await honest.candidates()).filter((c: any) => c.address.toLowerCase() !== swarm.f.nodes[0].address.toLowerCase()),
+      seedBlock: () => honest.seedBlock(),
+    };
+    let roundId: Hex;
+    try {
+      ({ roundId } = await ask(4));
+    } finally {
+      coord.deps.directory = honest;
+    }
+    const r = await audit(roundId!, 4);
+    expect(failed(r)).to.include("candidates (stake, reputation, capability) match the chain at the seed block");
+    expect(failed(r)).to.include("committee is the verifiable draw");
+  });
+});
