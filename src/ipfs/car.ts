@@ -2,7 +2,6 @@
  * CAR (v1) files: building one from a store for the gateway, and reading one with every block verified
  * against its CID, which is what an auditor does with a CAR fetched from any node.
  */
-import { CarReader, CarWriter } from "@ipld/car";
 import type { CID } from "multiformats/cid";
 import { parseCid } from "./cid.js";
 import { DEFAULT_MAX_BYTES, verifyBlock, type Block } from "./codec.js";
@@ -14,6 +13,7 @@ export type DagScope = "block" | "all";
 
 /** Encodes blocks (the first is the root) as a CARv1 with one root. */
 export async function encodeCar(root: CID, blocks: Iterable<Block> | AsyncIterable<Block>): Promise<Uint8Array> {
+  const { CarWriter } = await import("@ipld/car");
   const { writer, out } = CarWriter.create([root]);
   const chunks: Uint8Array[] = [];
   const collecting = (async () => {
@@ -54,7 +54,8 @@ export async function collectDag(
  * Resolves with the roots and the blocks in file order.
  */
 export async function readCarVerified(bytes: Uint8Array, opts: { maxBytes?: number } = {}): Promise<{ roots: CID[]; blocks: Block[] }> {
-  let reader: CarReader;
+  const { CarReader } = await import("@ipld/car");
+  let reader: InstanceType<typeof CarReader>;
   try {
     reader = await CarReader.fromBytes(bytes);
   } catch (err) {

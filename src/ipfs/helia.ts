@@ -6,7 +6,8 @@
  * - networked (`network` given): libp2p on 127.0.0.1 only, bitswap, peers dialed by multiaddr; a local miss
  *   asks the connected peers over bitswap until the read deadline.
  *
- * helia and libp2p are imported here, lazily, only when a store is opened (the import costs over a second).
+ * helia and libp2p are imported here, lazily, only when a store is opened; the embedded store loads only the
+ * Helia class (see loadCreateHeliaLight), the networked one also libp2p and bitswap.
  */
 import "./polyfill.js";
 import type { Helia } from "@helia/interface";
@@ -113,8 +114,8 @@ export async function openHeliaStore(opts: HeliaStoreOptions): Promise<HeliaArti
   if (typeof opts.dir !== "string" || opts.dir.length === 0) throw ipfsError(IPFS_ERRORS.CONFIG, "a Helia store needs a directory (dir)");
   const path = await import("node:path");
   const { mkdir } = await import("node:fs/promises");
-  const [{ createHeliaLight }, { FsBlockstore }, { FsDatastore }, dagJson, dagCbor] = await Promise.all([
-    import("helia"),
+  const [createHeliaLight, { FsBlockstore }, { FsDatastore }, dagJson, dagCbor] = await Promise.all([
+    loadCreateHeliaLight(),
     import("blockstore-fs"),
     import("datastore-fs"),
     import("@ipld/dag-json"),
@@ -170,6 +171,28 @@ export async function openHeliaStore(opts: HeliaStoreOptions): Promise<HeliaArti
     dial,
     peers: () => (libp2p ? libp2p.getPeers().map(String) : []),
   }) as unknown as HeliaArtifactStore;
+}
+
+type CreateHeliaLight = (init: Record<string, unknown>) => Helia;
+
+/**
+ * helia's `createHeliaLight` is `new Helia({ name, version, ...init })`, but importing the package entry also
+ * loads libp2p with its default transports, the HTTP client and bitswap (~1.4 s idle, 3+ s on a busy machine).
+ * The embedded store needs only the Helia class, so it is loaded from helia's own module file (~0.4 s); if that
+ * file is not where helia 7.1.15 keeps it, the package entry is used instead.
+ */
+async function loadCreateHeliaLight(): Promise<CreateHeliaLight> {
+  try {
+    const entry = import.meta.resolve("helia");
+    const [{ Helia }, { name, version }] = await Promise.all([import(new URL("./helia.js", entry).href), import(new URL("./version.js", entry).href)]);
+    if (typeof Helia === "function" && typeof name === "string" && typeof version === "string") {
+      return (init) => new Helia({ name, version, ...init }) as Helia;
+    }
+  } catch {
+    /* fall back to the package entry */
+  }
+  const { createHeliaLight } = await import("helia");
+  return createHeliaLight as unknown as CreateHeliaLight;
 }
 
 async function concat(source: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
