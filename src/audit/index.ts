@@ -1,2 +1,4 @@
 export { auditRound, type AuditCheck, type AuditDeps, type AuditReport } from "./round.js";
 export { decodeEpochCalldata, type DecodedRecord } from "./epoch-calldata.js";
+export { auditEpoch, type EpochAuditReport } from "./epoch.js";
+export { gatewayJson } from "./gateway-fetch.js";

@@ -8,10 +8,11 @@ import { CliContext, type GlobalOptions, type Io } from "./context.js";
 import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-ops.js";
 import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
 import { askCommand, roundShowCommand } from "./commands/ask.js";
+import { auditCommand } from "./commands/audit.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
 
-export function buildProgram(io: Io, env: Record<string, string | undefined>): Command {
+export function buildProgram(io: Io, env: Record<string, string | undefined>, status: { code: number } = { code: 0 }): Command {
   const program = new Command("chorus")
     .description("Chorus: ask a staked swarm of models, ranked by its peers")
     .option("--network <name>", "devnet (default) or custom (with --rpc-url)")
@@ -80,6 +81,18 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>): C
     .option("--json", "machine-readable output")
     .action((id, opts) => roundShowCommand(ctx(), id, opts));
 
+  const audit = program.command("audit").description("re-derive rounds from chain + IPFS and compare with what the contracts recorded (exit 3 on any mismatch)");
+  audit
+    .command("round")
+    .argument("<id>", "round id (0x + 64 hex)")
+    .option("--json", "machine-readable report")
+    .action(async (id, opts) => void (status.code = await auditCommand(ctx(), "round", id, opts)));
+  audit
+    .command("epoch")
+    .argument("<n>", "epoch number")
+    .option("--json", "machine-readable report")
+    .action(async (n, opts) => void (status.code = await auditCommand(ctx(), "epoch", n, opts)));
+
   return program;
 }
 
@@ -89,10 +102,11 @@ export async function main(
   io: Io = defaultIo,
   env: Record<string, string | undefined> = process.env,
 ): Promise<number> {
-  const program = buildProgram(io, env);
+  const status = { code: 0 };
+  const program = buildProgram(io, env, status);
   try {
     await program.parseAsync(argv);
-    return 0;
+    return status.code;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander already printed its one line (or the help text).

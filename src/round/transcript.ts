@@ -38,7 +38,7 @@ export interface Participant {
 }
 
 export interface RoundResult {
-  /** Consensus score per answer (member address), higher is better. */
+  /** Consensus score per answer (member address), higher is better; integers (strength x 1e6). */
   scores: Record<string, number>;
   /** Answers best first. */
   ranking: Address[];

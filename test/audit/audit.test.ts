@@ -119,3 +119,43 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
     expect(failed(r)).to.include("committee is the verifiable draw");
   });
 });
+
+describe("chorus audit (CLI)", function () {
+  this.timeout(180_000);
+  it("prints OK and exits 0 for an honest round and epoch, and exits 3 naming the mismatch for a rigged one", async () => {
+    const { main } = await import("../../src/cli/main.js");
+    const swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+    try {
+      const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }) });
+      const roundId = ((await res.json()) as any).chorus.round_id as string;
+      await swarm.nodes[0].submitter.flush();
+      const run = async (args: string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await main(["node", "chorus", "--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile, "--gateway", swarm.nodes[0].url, ...args], { out: (l) => out.push(l), err: (l) => err.push(l) }, {});
+        return { code, out, err };
+      };
+      let r = await run(["audit", "round", roundId]);
+      expect(r.err, r.err.join("\n")).to.deep.equal([]);
+      expect(r.code).to.equal(0);
+      expect(r.out[0]).to.match(/: OK$/);
+      r = await run(["audit", "epoch", "1", "--json"]);
+      expect(r.code).to.equal(0);
+      expect(JSON.parse(r.out.join("\n")).ok).to.equal(true);
+      // A round whose committee colluded on an inflated delta: exit 3 with the mismatch named.
+      const inflate = { ...swarmRules, aggregate: (input: any) => { const x = swarmRules.aggregate(input); return { ...x, deltas: { ...x.deltas, [x.winner]: 50_000 } }; } };
+      for (const n of swarm.nodes) ((n.coordinator as any).deps.rules = inflate), ((n.member as any).deps.rules = inflate);
+      const rigged = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "rig it" }] }) });
+      const riggedId = ((await rigged.json()) as any).chorus.round_id as string;
+      await swarm.nodes[0].submitter.flush();
+      r = await run(["audit", "round", riggedId]);
+      expect(r.code).to.equal(3);
+      expect(r.out.join("\n")).to.match(/MISMATCH reputation deltas on chain are the recomputed ones/);
+      r = await run(["audit", "round", "0x1234"]);
+      expect(r.code).to.equal(1);
+      expect(r.err[0]).to.match(/^chorus: round id must be 0x \+ 64 hex digits/);
+    } finally {
+      await swarm.close();
+    }
+  });
+});

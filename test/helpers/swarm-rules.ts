@@ -1,2 +1,8 @@
-/** The consensus rules the swarm tests run: the production rules once src/consensus is wired (count rules until then). */
-export { countRules as swarmRules } from "./count-rules.js";
+/**
+ * The consensus rules the swarm tests run: the production rules, with round-robin pairing so that with the
+ * tests' fixed-preference judges the expected winner is exact (the default Fortytwo pairing compares about
+ * 3n pairs, and two unbeaten answers may never meet).
+ */
+import { productionRules } from "../../src/node/rules.js";
+
+export const swarmRules = productionRules({ pairing: "round-robin" });

@@ -55,6 +55,6 @@ export async function roundShowCommand(ctx: CliContext, id: string, opts: { json
   ctx.io.out(`transcript  ${round.transcriptCid}`);
   ctx.io.out(`winner      ${round.winner}`);
   ctx.io.out(`settlement  ${round.settlement}${round.txHash ? ` (tx ${round.txHash})` : ""}`);
-  for (const [i, a] of (round.ranking as string[]).entries()) ctx.io.out(`  ${i + 1}. ${a}  score ${Number(round.scores[a]).toFixed(4)}`);
+  for (const [i, a] of (round.ranking as string[]).entries()) ctx.io.out(`  ${i + 1}. ${a}  score ${(Number(round.scores[a]) / 1e6).toFixed(4)}`);
   for (const e of round.excluded ?? []) ctx.io.out(`  excluded ${e.member} at ${e.phase}: ${e.reason}`);
 }

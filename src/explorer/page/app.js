@@ -134,7 +134,7 @@ async function showRound(id) {
   $("rv-question").textContent = transcript.query.messages.filter((m) => m.role === "user").at(-1)?.content ?? "";
   $("rv-answers").replaceChildren(
     ...transcript.result.ranking.map((node, i) =>
-      el("tr", {}, el("td", {}, i + 1), el("td", { class: "mono" }, short(node)), el("td", {}, Number(transcript.result.scores[node]).toFixed(4)), el("td", {}, deltas[node.toLowerCase()] ?? transcript.result.deltas[node] ?? ""), el("td", { class: "answer" }, answers[node.toLowerCase()] ?? "")),
+      el("tr", {}, el("td", {}, i + 1), el("td", { class: "mono" }, short(node)), el("td", {}, (Number(transcript.result.scores[node]) / 1e6).toFixed(4)), el("td", {}, deltas[node.toLowerCase()] ?? transcript.result.deltas[node] ?? ""), el("td", { class: "answer" }, answers[node.toLowerCase()] ?? "")),
     ),
   );
   $("rv-excluded").replaceChildren(...(transcript.excluded.length ? transcript.excluded.map((e) => el("li", {}, `${short(e.member)} at ${e.phase}: ${e.reason}`)) : [el("li", { class: "muted" }, "none")]));

@@ -1,0 +1,31 @@
+/** `chorus audit round <id>` and `chorus audit epoch <n>`: re-derive from chain + IPFS and compare. */
+import type { Hex } from "viem";
+import { auditEpoch, auditRound, gatewayJson, type AuditReport } from "../../audit/index.js";
+import { ChorusError } from "../../errors.js";
+import { productionRules } from "../../node/rules.js";
+import type { CliContext } from "../context.js";
+
+function print(ctx: CliContext, r: AuditReport) {
+  ctx.io.out(`round ${r.roundId} (epoch ${r.epoch}, transcript ${r.transcriptCid}): ${r.ok ? "OK" : `${r.mismatches.length} MISMATCH(ES)`}`);
+  for (const c of r.checks) ctx.io.out(`  ${c.ok ? "ok      " : "MISMATCH"} ${c.what}${c.ok ? "" : `: ${c.detail}`}`);
+}
+
+/** Returns the exit code: 0 when everything matches, 3 on any mismatch. */
+export async function auditCommand(ctx: CliContext, what: "round" | "epoch", target: string, opts: { json?: boolean }): Promise<number> {
+  const chain = await ctx.openChain();
+  const deps = { chain, rules: productionRules(), ...gatewayJson(ctx.config.gateway.url) };
+  if (what === "round") {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(target)) throw new ChorusError("INPUT_INVALID", `round id must be 0x + 64 hex digits, got '${target}'`);
+    const r = await auditRound(deps, target as Hex);
+    opts.json ? ctx.json(r) : print(ctx, r);
+    return r.ok ? 0 : 3;
+  }
+  if (!/^\d+$/.test(target) || Number(target) < 1) throw new ChorusError("INPUT_INVALID", `epoch must be a whole number >= 1, got '${target}'`);
+  const r = await auditEpoch(deps, Number(target));
+  if (opts.json) ctx.json(r);
+  else {
+    ctx.io.out(`epoch ${r.epoch}: ${r.rounds.length} round(s), ${r.ok ? "OK" : "MISMATCH"}`);
+    r.rounds.forEach((x) => print(ctx, x));
+  }
+  return r.ok ? 0 : 3;
+}
