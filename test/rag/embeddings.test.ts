@@ -6,6 +6,16 @@ import { EMBEDDING_DIM, cosineSimilarity, embed, loadEmbedder } from "../../src/
 describe("rag / sentence embeddings (USE lite, offline)", function () {
   this.timeout(60_000);
 
+  it("does not leave the library's rethrowing process-wide error listeners installed", async () => {
+    const before = ["unhandledRejection", "uncaughtException"].map((e) => process.listenerCount(e));
+    await loadEmbedder();
+    expect(["unhandledRejection", "uncaughtException"].map((e) => process.listenerCount(e))).to.deep.equal(before);
+    const proc = process as unknown as import("node:events").EventEmitter;
+    for (const e of ["unhandledRejection", "uncaughtException"]) {
+      for (const l of proc.listeners(e)) expect(String(l)).to.not.match(/ExitStatus|throw reason/);
+    }
+  });
+
   it("gives unit-length 512-d vectors that rank related sentences above unrelated ones", async () => {
     const [q, near, far] = await embed(["How do plants make food?", "Photosynthesis lets plants turn sunlight into sugar.", "The stock market fell sharply on Monday."]);
     for (const v of [q, near, far]) {
