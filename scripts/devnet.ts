@@ -1,20 +1,34 @@
 /**
- * `npm start`: the whole devnet on this machine, every server on 127.0.0.1. Starts a Hardhat node, compiles
- * and deploys the contracts with the real deploy scripts, funds and stakes the local node identities, prints
- * what runs and what to try, and stops everything it started (by PID) on Ctrl-C.
+ * `npm start`: the whole devnet swarm on this machine, every server on 127.0.0.1. Starts a Hardhat node,
+ * deploys the contracts with the real deploy scripts, funds and stakes five node identities, calibrates them
+ * through the CapabilityRegistry with the node model, starts five node services (peers, OpenAI-compatible
+ * gateway, /ipfs, /explorer), prints how to ask, and stops everything it started (by PID) on Ctrl-C.
+ *
+ * The model: CHORUS_MODEL (a GGUF file), else CHORUS_OPENAI_URL, else a cached or downloaded default;
+ * offline with none of these it stops with one message saying what to set.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, type ChildProcess } from "node:child_process";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { formatEther } from "viem";
 import { z } from "zod";
 import { ROOT } from "../deploy/index.js";
-import { deployDevnet, startHardhatNode } from "./lib/devnet-chain.js";
-import { stopAll } from "./lib/processes.js";
+import { loadConfig } from "../src/config/index.js";
+import { isChorusError } from "../src/errors.js";
+import { createInferenceBackend, mindFromBackend } from "../src/inference/index.js";
+import { openArtifactStore } from "../src/ipfs/index.js";
+import { chooseModel } from "../src/node/model-choice.js";
+import { calibrateDevnet } from "./lib/devnet-calibration.js";
+import { deployDevnet, devAccount, startHardhatNode } from "./lib/devnet-chain.js";
+import { startProcess, stopAll } from "./lib/processes.js";
 
 const NODE_COUNT = 5;
 const DevnetEnv = z.object({
   CHORUS_DEVNET_PORT: z.coerce.number().int().min(1).max(65535).default(8545),
+  CHORUS_DEVNET_NODE_PORT: z.coerce.number().int().min(1).max(65530).default(7001),
+  CHORUS_DEVNET_DIR: z.string().min(1).default(path.join(ROOT, ".chorus", "devnet")),
   CHORUS_DEVNET_DEPLOYMENTS_DIR: z.string().min(1).optional(),
+  CHORUS_DEVNET_PASS_THRESHOLD: z.coerce.number().int().min(1).max(20).default(1),
 });
 const parsedEnv = DevnetEnv.safeParse(process.env);
 if (!parsedEnv.success) {
@@ -22,9 +36,7 @@ if (!parsedEnv.success) {
   process.stderr.write(`[devnet] ${issue.path.join(".")}: ${issue.message}\n`);
   process.exit(1);
 }
-const devnetEnv = parsedEnv.data;
-const CHAIN_PORT = devnetEnv.CHORUS_DEVNET_PORT;
-const NODE_BASE_PORT = 7001;
+const env = parsedEnv.data;
 
 const log = (line: string) => process.stdout.write(`[devnet] ${line}\n`);
 
@@ -33,7 +45,7 @@ async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     log("stopping everything the devnet started…");
-    await stopAll();
+    await stopAll(8000);
   }
   process.exit(code);
 }
@@ -41,34 +53,87 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
 async function run(): Promise<void> {
+  // The model first: without one there is no swarm, and the user should learn that before anything starts.
+  const config = loadConfig();
+  const choice = await chooseModel(config.inference, { log });
+  log(`model: ${choice.kind === "gguf" ? choice.path : `${choice.baseUrl} (${choice.model ?? "default model"})`}`);
+
   log("compiling contracts…");
   execFileSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["compile", "--quiet"], { cwd: ROOT, stdio: "inherit" });
-  log(`starting the chain (Hardhat node) on 127.0.0.1:${CHAIN_PORT}…`);
-  const rpcUrl = await startHardhatNode(CHAIN_PORT, log);
+  log(`starting the chain (Hardhat node) on 127.0.0.1:${env.CHORUS_DEVNET_PORT}…`);
+  const rpcUrl = await startHardhatNode(env.CHORUS_DEVNET_PORT, log);
   log("deploying contracts and staking the node identities…");
-  const devnet = await deployDevnet({
-    rpcUrl,
-    nodeCount: NODE_COUNT,
-    nodeEndpoint: (i) => `http://127.0.0.1:${NODE_BASE_PORT + i - 1}`,
-    deploymentsDir: devnetEnv.CHORUS_DEVNET_DEPLOYMENTS_DIR,
-    log,
-  });
+  const nodeUrl = (i: number) => `http://127.0.0.1:${env.CHORUS_DEVNET_NODE_PORT + i - 1}`;
+  const devnet = await deployDevnet({ rpcUrl, nodeCount: NODE_COUNT, nodeEndpoint: nodeUrl, deploymentsDir: env.CHORUS_DEVNET_DEPLOYMENTS_DIR, log });
 
+  // Fresh node state for a fresh chain.
+  await rm(env.CHORUS_DEVNET_DIR, { recursive: true, force: true });
+  const nodeDir = (i: number) => path.join(env.CHORUS_DEVNET_DIR, `node-${i}`);
+
+  log("calibrating the nodes (proof of capability, graded on chain)…");
+  const backend = createInferenceBackend(choice, { threads: config.inference.threads, contextSize: config.inference.contextSize });
+  const store = await openArtifactStore({ mode: "embedded" }, { dataDir: nodeDir(1) });
+  try {
+    const cal = await calibrateDevnet({
+      rpcUrl,
+      deployments: devnet.deployments,
+      curator: devAccount(0),
+      nodes: devnet.nodes.map((n) => n.account),
+      mind: mindFromBackend(backend),
+      putJson: async (doc) => (await store.putJson(doc, { pin: true })).toString(),
+      passThreshold: env.CHORUS_DEVNET_PASS_THRESHOLD,
+      log,
+    });
+    log(`calibration scores: ${cal.scores.map((s) => `${s}/20`).join(", ")} (devnet bar ${env.CHORUS_DEVNET_PASS_THRESHOLD}/20: the bundled test model tells stories and cannot judge; real suites ask 17/20)`);
+  } finally {
+    await backend.close();
+    await store.close();
+  }
+
+  log("starting the node services…");
+  const children: ChildProcess[] = [];
+  const ready = devnet.nodes.map(
+    (n) =>
+      new Promise<string>((resolve, reject) => {
+        const child = startProcess(`node ${n.index}`, process.execPath, [path.join(ROOT, "src", "cli", "chorus.mjs"), "--dev-account", String(n.index), "node", "start"], {
+          cwd: ROOT,
+          env: {
+            ...process.env,
+            CHORUS_NETWORK: "devnet",
+            CHORUS_RPC_URL: rpcUrl,
+            CHORUS_DEPLOYMENTS: devnet.deploymentsFile,
+            CHORUS_DATA_DIR: nodeDir(n.index),
+            CHORUS_NODE_PORT: String(env.CHORUS_DEVNET_NODE_PORT + n.index - 1),
+            CHORUS_EPOCH_ROUNDS: process.env.CHORUS_EPOCH_ROUNDS ?? "5",
+            CHORUS_EPOCH_INTERVAL_MS: process.env.CHORUS_EPOCH_INTERVAL_MS ?? "10000",
+          },
+          onLine: (l) => {
+            if (l.startsWith("ready ")) resolve(l.slice(6));
+            else if (/error|warning|failed|excluded|settle/i.test(l)) process.stdout.write(`[node ${n.index}] ${l}\n`);
+          },
+        });
+        children.push(child);
+        child.once("exit", (code) => reject(new Error(`node ${n.index} exited with code ${code} before it was ready`)));
+      }),
+  );
+  const urls = await Promise.all(ready);
+
+  const gateway = urls[0];
   const lines = [
     "",
-    "Chorus devnet is up.",
-    `  chain        ${rpcUrl} (chain id 31337)`,
-    `  deployments  ${path.relative(process.cwd(), devnet.deploymentsFile)}`,
-    ...Object.entries(devnet.deployments.contracts).map(([name, c]) => `  ${name.padEnd(12)} ${c.address}`),
-    `  nodes        ${devnet.nodes.length} staked:`,
-    ...devnet.nodes.map(
-      (n) => `    #${n.index} ${n.account.address}  ${formatEther(n.staked)} CHR  ${n.endpoint}`,
-    ),
+    "Chorus devnet swarm is up.",
+    `  chain        ${rpcUrl} (chain id 31337); deployments ${path.relative(process.cwd(), devnet.deploymentsFile)}`,
+    ...Object.entries(devnet.deployments.contracts).map(([name, c]) => `  ${name.padEnd(18)} ${c.address}`),
+    `  nodes        ${devnet.nodes.length} staked, calibrated and serving:`,
+    ...devnet.nodes.map((n, i) => `    #${n.index} ${n.account.address}  ${formatEther(n.staked)} CHR  ${urls[i]}`),
+    `  explorer     ${gateway}/explorer`,
     "",
-    "Try, in another terminal:",
+    "Ask it (any node's gateway works; OpenAI clients too, base URL " + `${gateway}/v1):`,
+    `  curl -s ${gateway}/v1/chat/completions -H 'content-type: application/json' \\`,
+    `    -d '{"model":"chorus-swarm","messages":[{"role":"user","content":"Tell me a story about a brave fox."}]}'`,
+    `  npx chorus ask "Tell me a story about a brave fox."`,
+    "  npx chorus round show <round id>        npx chorus audit round <round id>   (after its epoch settles)",
     "  npx chorus nodes",
-    `  npx chorus node info ${devnet.nodes[0].account.address}`,
-    "  npx chorus --dev-account 9 stake 150 --endpoint http://127.0.0.1:7099   # fails: account 9 holds no CHR",
     "",
     "Press Ctrl-C to stop everything.",
   ];
@@ -76,6 +141,6 @@ async function run(): Promise<void> {
 }
 
 run().catch(async (err) => {
-  process.stderr.write(`[devnet] failed: ${(err as Error).message}\n`);
+  process.stderr.write(`[devnet] ${isChorusError(err) ? "" : "failed: "}${(err as Error).message}\n`);
   await shutdown(1);
 });

@@ -31,6 +31,8 @@ export class CliContext {
   readonly config: ChorusConfig;
   private chain?: Promise<ChorusChain>;
   private readonly account?: Account;
+  /** The private key of --dev-account, for commands that need raw key bytes (a node signs peer messages). */
+  readonly devKey?: `0x${string}`;
 
   constructor(
     readonly opts: GlobalOptions,
@@ -51,7 +53,10 @@ export class CliContext {
         throw new ChorusError("INPUT_INVALID", "--dev-account only works on the devnet (its keys are public)");
       }
       const index = parseIndex(opts.devAccount);
-      this.account = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: index });
+      const hd = mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: index });
+      this.account = hd;
+      const pk = hd.getHdKey().privateKey;
+      if (pk) this.devKey = `0x${Buffer.from(pk).toString("hex")}`;
     }
   }
 

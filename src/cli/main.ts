@@ -9,6 +9,7 @@ import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-o
 import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
 import { askCommand, roundShowCommand } from "./commands/ask.js";
 import { auditCommand } from "./commands/audit.js";
+import { nodeStartCommand } from "./commands/node-start.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
 
@@ -57,6 +58,13 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .argument("[address]", "node address")
     .option("--json", "machine-readable output")
     .action((address, opts) => nodeInfoCommand(ctx(), address, opts));
+
+  node
+    .command("start")
+    .description("run a node: serve peers, the OpenAI-compatible gateway, /ipfs and /explorer")
+    .option("--port <n>", "port (env CHORUS_NODE_PORT, default 7001)")
+    .option("--host <addr>", "address to bind (env CHORUS_NODE_HOST, default 127.0.0.1)")
+    .action((opts) => nodeStartCommand(ctx(), opts));
 
   program
     .command("nodes")

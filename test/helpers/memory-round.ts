@@ -50,13 +50,20 @@ export class DirectPeers implements PeerClient {
     if (!h) throw new Error(`connect ECONNREFUSED ${endpoint}`);
     const fault = this.faults.get(endpoint);
     const kind = (envelope as { kind: string }).kind;
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs).unref());
-    if (fault && fault.kinds.includes(kind)) {
-      if (fault.mode === "hang") return timeout;
-      if (fault.mode === "error") throw new Error("socket hang up");
-      return fault.tamper!(await h(envelope));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${opts.timeoutMs} ms`)), opts.timeoutMs);
+    });
+    try {
+      if (fault && fault.kinds.includes(kind)) {
+        if (fault.mode === "hang") return await timeout;
+        if (fault.mode === "error") throw new Error("socket hang up");
+        return fault.tamper!(await h(envelope));
+      }
+      return await Promise.race([h(envelope), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
-    return Promise.race([h(envelope), timeout]);
   }
 }
 

@@ -24,14 +24,22 @@ const listening = (port: number) =>
   });
 
 describe("npm start (devnet)", function () {
-  this.timeout(180_000);
+  this.timeout(420_000);
 
-  it("brings up the chain with 5 staked nodes, answers the CLI, and stops its children on Ctrl-C", async () => {
+  it("brings up the swarm (chain, 5 staked and calibrated nodes on the test model), answers an ask, and stops everything on Ctrl-C", async () => {
     const port = await freePort();
+    const nodeBase = 20_000 + (port % 20_000);
     const dataDir = path.join(ROOT, ".chorus", `devnet-test-${port}`);
     const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "devnet.ts")], {
       cwd: ROOT,
-      env: { ...process.env, CHORUS_DEVNET_PORT: String(port), CHORUS_DEVNET_DEPLOYMENTS_DIR: dataDir },
+      env: {
+        ...process.env,
+        CHORUS_DEVNET_PORT: String(port),
+        CHORUS_DEVNET_NODE_PORT: String(nodeBase),
+        CHORUS_DEVNET_DEPLOYMENTS_DIR: dataDir,
+        CHORUS_DEVNET_DIR: path.join(dataDir, "nodes"),
+        CHORUS_MODEL: path.resolve(ROOT, "..", "shared", "models", "stories260K.gguf"),
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -45,8 +53,9 @@ describe("npm start (devnet)", function () {
         }, 200);
       });
       expect(output).to.contain(`chain        http://127.0.0.1:${port}`);
-      expect(output).to.match(/nodes {8}5 staked:/);
-      expect(output).to.contain("npx chorus nodes");
+      expect(output).to.match(/nodes {8}5 staked, calibrated and serving:/);
+      expect(output).to.match(/calibration scores: (\d+\/20, ){4}\d+\/20/);
+      expect(output).to.contain(`curl -s http://127.0.0.1:${nodeBase}/v1/chat/completions`);
 
       const out: string[] = [];
       const err: string[] = [];
@@ -60,11 +69,23 @@ describe("npm start (devnet)", function () {
       const nodes = JSON.parse(out.join("\n")) as { staked: string; endpoint: string }[];
       expect(nodes).to.have.length(5);
       expect(nodes.every((n) => n.staked === (500n * 10n ** 18n).toString())).to.equal(true);
+
+      // Ask the swarm as a user would: real inference on every node, a winner and its transcript.
+      const askOut: string[] = [];
+      const askErr: string[] = [];
+      const askCode = await main(["node", "chorus", "--gateway", `http://127.0.0.1:${nodeBase + 2}`, "ask", "Once upon a time", "--max-tokens", "24", "--json"], { out: (l) => askOut.push(l), err: (l) => askErr.push(l) }, {});
+      expect(askErr).to.deep.equal([]);
+      expect(askCode).to.equal(0);
+      const answer = JSON.parse(askOut.join("\n"));
+      expect(answer.choices[0].message.content).to.be.a("string").and.not.equal("");
+      expect(answer.chorus.committee_size).to.equal(5);
+      expect(answer.chorus.transcript_cid).to.match(/^bagu/);
     } finally {
       child.kill("SIGINT");
       await new Promise((r) => child.once("exit", r));
     }
     expect(output).to.contain("stopping everything the devnet started");
     expect(await listening(port), "the Hardhat node is still listening after Ctrl-C").to.equal(false);
+    for (let i = 0; i < 5; i++) expect(await listening(nodeBase + i), `node ${i + 1} still listening after Ctrl-C`).to.equal(false);
   });
 });

@@ -1,0 +1,111 @@
+/**
+ * Assembles a production node from the validated configuration: the staked key, the chain (directory,
+ * record signing, settlement), the artifact store (Helia / Kubo) and its trustless gateway, the model
+ * (GGUF or OpenAI-compatible) behind the judge prompts, the consensus rules, the explorer and the auditor.
+ */
+import path from "node:path";
+import type { Hex } from "viem";
+import { auditRound } from "../audit/index.js";
+import { ChainDirectory, getNode, openChorusChain, readContract, requireWallet, type ChorusChain } from "../chain/index.js";
+import type { ChorusConfig } from "../config/index.js";
+import { ChorusError } from "../errors.js";
+import { explorerRouter } from "../explorer/api.js";
+import { createInferenceBackend, mindFromBackend, type InferenceBackend } from "../inference/index.js";
+import { gatewayRouter, openArtifactStore, roundArtifacts, type ArtifactStore } from "../ipfs/index.js";
+import { createSigner } from "../round/signer.js";
+import { chainRecords, chainSettlement, settlementDomainOf } from "./chain-parts.js";
+import { chooseModel } from "./model-choice.js";
+import { productionRules } from "./rules.js";
+import { startNode, type NodeOptions, type NodeParts, type RunningNode } from "./service.js";
+
+export interface AssembledNode {
+  node: RunningNode;
+  chain: ChorusChain;
+  store: ArtifactStore;
+  backend: InferenceBackend;
+  warnings: string[];
+  close(): Promise<void>;
+}
+
+export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (line: string) => void; signal?: AbortSignal } = {}): Promise<AssembledNode> {
+  const log = opts.log ?? (() => {});
+  if (!config.chain.privateKey) {
+    throw new ChorusError("KEY_MISSING", "a node needs its staked key: set CHORUS_PRIVATE_KEY (or --key; --dev-account n on the devnet)");
+  }
+  const chain = await openChorusChain(config, { signal: opts.signal });
+  const me = requireWallet(chain).account.address;
+  const info = await getNode(chain, me);
+  if (!info.active) {
+    throw new ChorusError("NODE_NOT_STAKED", `${me} is not an active staked node on chain ${chain.chainId}: run \`chorus stake <amount> --endpoint <url>\` first`);
+  }
+  const warnings: string[] = [];
+  if (chain.deployments.contracts.CapabilityRegistry && !(await readContract<boolean>(chain, "CapabilityRegistry", "isCapable", [me]))) {
+    warnings.push(`${me} has no valid capability pass: it can coordinate queries but is not drawn into committees until it passes a calibration suite`);
+  }
+  const endpoint = config.node.endpoint ?? `http://${config.node.host}:${config.node.port}`;
+  if (info.endpoint !== endpoint) warnings.push(`the chain announces ${info.endpoint} for this node, not ${endpoint}: peers will call the former (chorus stake --endpoint updates it)`);
+
+  const dataDir = path.resolve(config.dataDir);
+  const store = await openArtifactStore({ ...config.ipfs }, { dataDir, log });
+  const choice = await chooseModel(config.inference, { log, signal: opts.signal });
+  const backend = createInferenceBackend(choice, { threads: config.inference.threads, contextSize: config.inference.contextSize, concurrency: config.inference.concurrency, log });
+  const mind = mindFromBackend(backend, { answerTimeoutMs: config.node.answerTimeoutMs });
+  const rules = productionRules();
+  const inFlight: { set?: Set<Hex> } = {};
+  const artifacts = roundArtifacts(store);
+  const parts: NodeParts = {
+    domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
+    signer: createSigner(config.chain.privateKey as Hex),
+    directory: new ChainDirectory(chain),
+    artifacts,
+    mind,
+    rules,
+    records: chainRecords(settlementDomainOf(chain)),
+    settlement: chainSettlement(chain, { inFlight: () => [...(inFlight.set ?? [])] }),
+    routers: ({ index, queue }) => [
+      gatewayRouter(store),
+      explorerRouter({
+        chain,
+        pendingRounds: async () => {
+          const out = [];
+          for (const r of await index.recent(200)) if ((await queue.status(r.roundId)) === "pending") out.push(r);
+          return out;
+        },
+        auditRound: (id) => auditRound({ chain, rules, getJson: (cid) => store.getJson(cid), cidOf: async (v) => (await store.cidOf(v)).toString() }, id),
+      }),
+    ],
+  };
+  const n = config.node;
+  const options: NodeOptions = {
+    host: n.host,
+    port: n.port,
+    dataDir,
+    round: { committeeSize: n.committeeSize, answerTimeoutMs: n.answerTimeoutMs, revealTimeoutMs: n.revealTimeoutMs, judgeTimeoutMs: n.judgeTimeoutMs, signTimeoutMs: n.signTimeoutMs },
+    epoch: { maxRounds: n.epochRounds, intervalMs: n.epochIntervalMs },
+    limits: { concurrentRounds: n.concurrentRounds, queuedRounds: n.queuedRounds, bodyLimit: n.bodyLimit },
+    log,
+  };
+  let node: RunningNode;
+  try {
+    node = await startNode(parts, options);
+  } catch (err) {
+    await backend.close();
+    await store.close();
+    throw new ChorusError("NODE_START_FAILED", `cannot listen on ${n.host}:${n.port}: ${(err as Error).message}`, {}, { cause: err });
+  }
+  inFlight.set = node.coordinator.inFlight;
+  log(`node ${me} serving on ${node.url} (model ${backend.name}, ipfs ${config.ipfs.mode}, chain ${chain.chainId})`);
+  return {
+    node,
+    chain,
+    store,
+    backend,
+    warnings,
+    async close() {
+      await node.submitter.flush().catch(() => {});
+      await node.close();
+      await backend.close();
+      await store.close();
+    },
+  };
+}
