@@ -16,6 +16,7 @@ import { committeeSeed, drawCommittee } from "../round/committee.js";
 import { recoverDigestSigner } from "../round/signer.js";
 import { computeResult, type ConsensusRules, type Transcript } from "../round/transcript.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
+import { decodeRoundDeltas } from "../chain/round-event.js";
 
 export interface AuditCheck {
   what: string;
@@ -62,7 +63,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   const actualCid = await deps.cidOf(t);
   check("transcript content hashes to the CID RoundSettled names", actualCid === transcriptCid, `content hashes to ${actualCid}`);
   check("transcript is for this round", t.roundId?.toLowerCase() === roundId.toLowerCase(), `transcript says round ${t.roundId}`);
-  check("query CID matches the chain", cidToBytes32(t.queryCid) === ev.queryCid && (await deps.cidOf(t.query)) === t.queryCid, `query ${t.queryCid}`);
+  const settled = decodeRoundDeltas(ev.deltas as Hex);
 
   // Committee: seed block, seed, candidate snapshot at that block, the draw.
   const seedNumber = BigInt(t.committee.seedBlock.number);
@@ -96,8 +97,8 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   }
   if (recomputed) {
     check("Bradley–Terry result recomputes to the transcript's", canonicalHash(recomputed) === canonicalHash(t.result), `recomputed winner ${recomputed.winner}`);
-    check("winner matches the chain", isAddressEqual(recomputed.winner, ev.winner), `chain says ${ev.winner}`);
-    const onChain = unpack(ev.nodeDeltas as Hex);
+    check("winner matches the chain", isAddressEqual(recomputed.winner, settled.winner), `chain says ${settled.winner}`);
+    const onChain = settled.nodes.map((d) => ({ node: d.node.toLowerCase(), delta: d.delta }));
     const expected = t.committee.members.map((m) => ({ node: m.toLowerCase(), delta: recomputed!.deltas[m] ?? 0 }));
     check(
       "reputation deltas on chain are the recomputed ones",
@@ -111,6 +112,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   const decoded = decodeEpochCalldata(settlement.abi as Abi, tx.input).find((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
   if (!decoded) check("settlement transaction carries the record", false, `tx ${log.transactionHash}`);
   else {
+    check("query CID in the settled record matches the transcript's query", decoded.record.queryCid === cidToBytes32(t.queryCid) && (await deps.cidOf(t.query)) === t.queryCid, `record names ${decoded.record.queryCid}`);
     const record = recordOf(t, transcriptCid);
     const digest = recordDigest(settlementDomain(chain.chainId, settlement.address), record);
     let signedStake = 0n;
@@ -127,15 +129,6 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
 
   const mismatches = checks.filter((c) => !c.ok);
   return { ok: mismatches.length === 0, roundId, transcriptCid, epoch: Number(ev.epoch), checks, mismatches };
-}
-
-function unpack(packed: Hex): { node: string; delta: number }[] {
-  const out = [];
-  for (let off = 2; off + 48 <= packed.length; off += 48) {
-    const raw = Number(BigInt(`0x${packed.slice(off + 40, off + 48)}`));
-    out.push({ node: `0x${packed.slice(off, off + 40)}`.toLowerCase(), delta: raw >= 2 ** 31 ? raw - 2 ** 32 : raw });
-  }
-  return out;
 }
 
 /** Active, capable nodes with stake and reputation as the chain had them at `blockNumber`. */

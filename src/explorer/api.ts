@@ -6,8 +6,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { Router } from "express";
-import { hexToBigInt, sliceHex, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
 import { listActiveNodes, readContract, type ChorusChain } from "../chain/index.js";
+import { decodeRoundDeltas } from "../chain/round-event.js";
 import { ChorusError } from "../errors.js";
 import { bytes32ToCid } from "../ipfs/index.js";
 import { route } from "../node/http-errors.js";
@@ -24,33 +25,16 @@ export interface ExplorerDeps {
   auditRound?: (roundId: Hex) => Promise<unknown>;
 }
 
-/** Splits RoundSettled's packed `nodeDeltas` (address | int32 per participant). */
-export function unpackDeltas(packed: Hex, extraInt32s = 0): { address: Address; values: number[] }[] {
-  const width = 20 + 4 * (1 + extraInt32s);
-  const bytes = (packed.length - 2) / 2;
-  const out: { address: Address; values: number[] }[] = [];
-  for (let off = 0; off + width <= bytes; off += width) {
-    const address = sliceHex(packed, off, off + 20) as Address;
-    const values: number[] = [];
-    for (let i = 0; i < 1 + extraInt32s; i++) {
-      const raw = Number(hexToBigInt(sliceHex(packed, off + 20 + 4 * i, off + 24 + 4 * i)));
-      values.push(raw >= 2 ** 31 ? raw - 2 ** 32 : raw);
-    }
-    out.push({ address, values });
-  }
-  return out;
-}
-
 function roundView(e: ChainEvent) {
-  const a = e.args as { roundId: Hex; epoch: bigint; transcriptCid: Hex; queryCid: Hex; winner: Address; nodeDeltas: Hex; sourceDeltas: Hex };
+  const a = e.args as { roundId: Hex; epoch: bigint; transcriptCid: Hex; deltas: Hex };
+  const d = decodeRoundDeltas(a.deltas);
   return {
     roundId: a.roundId,
     epoch: Number(a.epoch),
     transcriptCid: bytes32ToCid(a.transcriptCid).toString(),
-    queryCid: bytes32ToCid(a.queryCid).toString(),
-    winner: a.winner,
-    deltas: unpackDeltas(a.nodeDeltas).map((d) => ({ node: d.address, delta: d.values[0] })),
-    sources: unpackDeltas(a.sourceDeltas, 1).map((d) => ({ source: d.address, reliability: d.values[0], usefulness: d.values[1] })),
+    winner: d.winner,
+    deltas: d.nodes,
+    sources: d.sources,
     block: Number(e.blockNumber),
     timestamp: e.timestamp,
     txHash: e.txHash,

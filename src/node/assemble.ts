@@ -16,6 +16,7 @@ import { createSigner } from "../round/signer.js";
 import { chainRecords, chainSettlement, settlementDomainOf } from "./chain-parts.js";
 import { chooseModel } from "./model-choice.js";
 import { productionRules } from "./rules.js";
+import { pendingRounds } from "./rounds.js";
 import { startNode, type NodeOptions, type NodeParts, type RunningNode } from "./service.js";
 
 export interface AssembledNode {
@@ -66,11 +67,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
       gatewayRouter(store),
       explorerRouter({
         chain,
-        pendingRounds: async () => {
-          const out = [];
-          for (const r of await index.recent(200)) if ((await queue.status(r.roundId)) === "pending") out.push(r);
-          return out;
-        },
+        pendingRounds: pendingRounds(index, queue),
         auditRound: (id) => auditRound({ chain, rules, getJson: (cid) => store.getJson(cid), cidOf: async (v) => (await store.cidOf(v)).toString() }, id),
       }),
     ],

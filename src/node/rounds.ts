@@ -97,3 +97,12 @@ export function roundsRouter(index: RoundIndex, settlement: (roundId: string) =>
   );
   return r;
 }
+
+/** Rounds this node coordinated that still wait in its settlement queue (for the explorer). */
+export function pendingRounds(index: RoundIndex, queue: { status(id: string): Promise<string> }) {
+  return async (): Promise<RoundSummary[]> => {
+    const out: RoundSummary[] = [];
+    for (const r of await index.recent(200)) if ((await queue.status(r.roundId)) === "pending") out.push(r);
+    return out;
+  };
+}

@@ -11,7 +11,7 @@ import type { Router } from "express";
 import type { Hex } from "viem";
 import { Coordinator, type CoordinatorOptions, type RecordSigning, type SignedRecord } from "../round/coordinator.js";
 import type { PeerDomain } from "../round/envelope.js";
-import { Member } from "../round/member.js";
+import { Member, type MemberDeps } from "../round/member.js";
 import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
 import type { DigestSigner } from "../round/signer.js";
 import type { ConsensusRules, Transcript } from "../round/transcript.js";
@@ -28,14 +28,8 @@ export interface QueuedRound {
   signatures: Record<string, Hex>;
 }
 
-export interface NodeParts {
-  domain: PeerDomain;
-  signer: DigestSigner;
-  directory: Directory;
-  artifacts: Artifacts;
-  mind: Mind;
-  rules: ConsensusRules;
-  records: RecordSigning;
+/** The member's parts (domain, signer, directory, artifacts, mind, rules, records) and the node's own. */
+export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "directory" | "artifacts" | "mind" | "rules" | "records"> {
   settlement: SettlementPort<QueuedRound>;
   peers?: PeerClient;
   /** Routers to mount (IPFS trustless gateway, explorer); may use the node's round index and queue. */

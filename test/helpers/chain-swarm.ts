@@ -13,6 +13,7 @@ import { loadConfig } from "../../src/config/index.js";
 import { createMemoryStore, gatewayRouter, roundArtifacts } from "../../src/ipfs/index.js";
 import { chainRecords, chainSettlement, settlementDomainOf } from "../../src/node/chain-parts.js";
 import { startNode, type RunningNode } from "../../src/node/service.js";
+import { pendingRounds } from "../../src/node/rounds.js";
 import { explorerRouter } from "../../src/explorer/api.js";
 import { auditRound } from "../../src/audit/index.js";
 import { createSigner } from "../../src/round/signer.js";
@@ -61,11 +62,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
           explorerRouter({
             chain,
             auditRound: (id) => auditRound({ chain, rules: opts.rules, getJson: (cid) => store.getJson(cid), cidOf: async (v) => (await store.cidOf(v)).toString() }, id),
-            pendingRounds: async () => {
-              const out = [];
-              for (const r of await index.recent(200)) if ((await queue.status(r.roundId)) === "pending") out.push(r);
-              return out;
-            },
+            pendingRounds: pendingRounds(index, queue),
           }),
         ],
         onClose: () => store.close(),
