@@ -1,0 +1,166 @@
+/**
+ * `npm run bench:consensus`: how well the consensus core picks the right answer in a seeded simulated swarm,
+ * against majority voting, with and without colluding byzantine nodes; and how fast one aggregation is.
+ * The model is in scripts/lib/swarm-sim.ts; the README text is scripts/bench-consensus.md.
+ *
+ * Parameters (all in DEFAULT_PARAMS of scripts/lib/swarm-sim.ts; none is tuned toward the targets):
+ *   seed              "chorus-bench-consensus-v1"  seeds everything; the run is deterministic
+ *   nodes             15      every node answers and judges in every round (committee = whole swarm)
+ *   domains           4       a question's domain is uniform; each node has one skill per domain
+ *   options           4       multiple choice; one correct option, one "distractor" (popular wrong option)
+ *   questions         2000    measured rounds, one question each
+ *   warmupRounds      200     rounds before measuring (different questions, same model); reputation moves
+ *   skillCenter       0.64    node base skill ~ U(skillCenter ± nodeSpread). CALIBRATED ONCE on majority
+ *                             voting alone (--calibrate), then frozen
+ *   nodeSpread        0.3     half-width of the base-skill distribution
+ *   domainSpread      0.15    per (node, domain) skill = clamp(base + U(± domainSpread), 0, 1)
+ *   slope             8       P(correct answer) = σ(slope · (skill − difficulty)), difficulty ~ U(0, 1)
+ *   distractorPull    0.6     a wrong honest answer is the distractor with this probability, else one of
+ *                             the other wrong options uniformly
+ *   judgeMode         verify  correct vs wrong: the judge picks the correct one with
+ *                             q = 0.5 + 0.5 · σ(slope · (skill + judgeBonus − difficulty))   (q ≥ P(correct))
+ *   judgeBonus        0.1     skill a judge gains when verifying instead of generating
+ *   tieSame           0.9     P(tie) when both answers are the same option (else a coin flip)
+ *   tieWrong          0.8     P(tie) when both are different wrong options (else a coin flip)
+ *   byzantinePercent  0/10/30 round(P% · nodes), half up: 0, 2, 5 nodes of a seeded permutation (nested sets);
+ *                             they know the truth, all answer the same wrong option, and judge byzantine >
+ *                             honest wrong > honest correct; they keep their stake (no slashing here)
+ *   byzantineOption   distractor  the wrong option they coordinate on (the popular one; "other" is a regime)
+ *   pairing           fortytwo  adjacent + cross pairs, both orders (60 comparisons for 15 answers, 4 a judge)
+ *   stake             1000 tokens, equal for all: judge weights are reputation only
+ *   reputation        REP_INITIAL for all at start; the weighted arm's deltas are applied after every round
+ *                     (warm-up and measured), clamped to [0, REP_SCALE]
+ *   timing            bt_aggregate_50x150_ms: median over 200 runs (after 20 unmeasured) of aggregate() on
+ *                     50 answers, 150 random judgments (45% A, 45% B, 10% tie) by 50 judges (never their own
+ *                     answer), weights from judgeWeights over random reputations and stakes; only the call
+ *                     is timed, inputs are built before
+ *
+ * Arms, on the same questions, answers and judgments:
+ *   majority     majorityVote over the 15 options given
+ *   bt_uniform   aggregate() with every judge weight 1 (no reputation)
+ *   bt_weighted  productionRules().aggregate: judgeWeights(reputation, stake) + aggregate + reputationDeltas
+ *   (stderr only) ideal weights: aggregate() with byzantine judges at weight 0 and honest at 1: the most any
+ *                reputation could do; a diagnostic, not a production arm
+ *
+ * stdout: only `BENCH <name> <value> <unit>` lines. stderr: parameters, diagnostics, the round-robin
+ * variant and the regimes where BT does not help (skip them with --no-regimes).
+ * `--calibrate` prints the calibration sweep (majority voting only) and exits.
+ */
+import { aggregate, judgeWeights, REP_SCALE, type Judgment } from "../src/consensus/index.js";
+import { DEFAULT_PARAMS, Rng, simulate, type SimParams, type SimResult } from "./lib/swarm-sim.js";
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${value.toFixed(2)} ${unit}`);
+const f2 = (x: number) => x.toFixed(2);
+
+/** The calibration rule: the grid value of skillCenter whose majority accuracy (no byzantine) is closest to 68.69%. */
+const GPQA_MAJORITY = 68.69;
+const CALIBRATION_GRID = Array.from({ length: 41 }, (_, i) => Math.round((0.3 + i * 0.01) * 100) / 100);
+
+function calibrate(): void {
+  log(`calibration: skillCenter grid ${CALIBRATION_GRID[0]}..${CALIBRATION_GRID.at(-1)}, majority voting only, byzantine 0%, ${DEFAULT_PARAMS.questions} questions`);
+  let best = { c: NaN, acc: NaN };
+  for (const c of CALIBRATION_GRID) {
+    const acc = simulate({ skillCenter: c, byzantinePercent: 0 }, { majorityOnly: true }).accMajority;
+    log(`  skillCenter ${c.toFixed(2)}  acc_majority ${f2(acc)} %`);
+    if (Number.isNaN(best.acc) || Math.abs(acc - GPQA_MAJORITY) < Math.abs(best.acc - GPQA_MAJORITY)) best = { c, acc };
+  }
+  log(`closest to ${GPQA_MAJORITY}%: skillCenter ${best.c} (${f2(best.acc)} %); DEFAULT_PARAMS.skillCenter = ${DEFAULT_PARAMS.skillCenter}`);
+}
+
+function timeAggregate(runs = 200, warm = 20): { median: number; iterations: number } {
+  const r = new Rng(`${DEFAULT_PARAMS.seed}:aggregate-50x150`);
+  const ids = Array.from({ length: 50 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, "0")}`);
+  const inputs: { answers: string[]; judgments: Judgment[]; weights: Record<string, number> }[] = [];
+  for (let k = 0; k < warm + runs; k++) {
+    const weights = judgeWeights(ids.map((address) => ({ address, stake: BigInt(1 + r.below(3)) * 10n ** 18n, reputation: r.below(REP_SCALE + 1) })));
+    const seen = new Set<string>();
+    const judgments: Judgment[] = [];
+    while (judgments.length < 150) {
+      const a = r.below(50);
+      const b = r.below(50);
+      const j = r.below(50);
+      const key = `${j},${a},${b}`;
+      if (a === b || j === a || j === b || seen.has(key)) continue;
+      seen.add(key);
+      const u = r.next();
+      judgments.push({ judge: ids[j], a: ids[a], b: ids[b], outcome: u < 0.45 ? "A" : u < 0.9 ? "B" : "tie" });
+    }
+    inputs.push({ answers: ids, judgments, weights });
+  }
+  const times: number[] = [];
+  const iterations: number[] = [];
+  inputs.forEach((input, k) => {
+    const t0 = performance.now();
+    const out = aggregate(input);
+    const dt = performance.now() - t0;
+    if (k >= warm) {
+      times.push(dt);
+      iterations.push(out.iterations);
+    }
+  });
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((x, y) => x - y);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  return { median: median(times), iterations: median(iterations) };
+}
+
+function describe(label: string, r: SimResult): string {
+  return (
+    `${label}: majority ${f2(r.accMajority)}%  bt_uniform ${f2(r.accUniform)}%  bt_weighted ${f2(r.accWeighted)}%` +
+    (r.byzantine ? `  (ideal weights, byzantine 0: ${f2(r.accIdealWeights)}%)` : "") +
+    `  | ceiling (an honest node answered right) ${f2(r.anyCorrect)}%  best honest node ${f2(r.bestNode)}%` +
+    `  | end reputation honest ${f2(r.repHonest)}${r.byzantine ? ` byzantine ${f2(r.repByzantine)}, byzantine weight share ${f2(100 * r.byzantineWeightShare)}%` : ""}` +
+    `  (${(r.ms / 1000).toFixed(1)} s)`
+  );
+}
+
+if (process.argv.includes("--calibrate")) {
+  calibrate();
+  process.exit(0);
+}
+
+const t0 = performance.now();
+const shown = { ...DEFAULT_PARAMS, stake: `${DEFAULT_PARAMS.stake / 10n ** 18n} tokens` };
+log(`bench:consensus parameters ${JSON.stringify(shown)}`);
+
+const LEVELS = [0, 10, 30];
+const main = new Map<number, SimResult>();
+for (const P of LEVELS) {
+  const r = simulate({ byzantinePercent: P });
+  main.set(P, r);
+  log(describe(`byz${P} (${r.byzantine} of ${r.params.nodes} nodes byzantine, fortytwo pairing)`, r));
+}
+for (const P of LEVELS) {
+  const r = main.get(P)!;
+  bench(`acc_majority_byz${P}`, r.accMajority, "%");
+  bench(`acc_bt_uniform_byz${P}`, r.accUniform, "%");
+  bench(`acc_bt_weighted_byz${P}`, r.accWeighted, "%");
+}
+bench("bt_gain_points", main.get(0)!.accWeighted - main.get(0)!.accMajority, "pp");
+bench("byz30_loss_points", main.get(0)!.accWeighted - main.get(30)!.accWeighted, "pp");
+const timing = timeAggregate();
+bench("bt_aggregate_50x150_ms", timing.median, "ms");
+log(`aggregate 50x150: median ${timing.median.toFixed(3)} ms, median ${timing.iterations} MM iterations`);
+
+if (!process.argv.includes("--no-regimes")) {
+  log("variant: round-robin pairing (210 comparisons a round, 14 a judge)");
+  for (const P of LEVELS) log(describe(`  round-robin byz${P}`, simulate({ byzantinePercent: P, pairing: "round-robin" })));
+  const c = DEFAULT_PARAMS.skillCenter;
+  const regimes: [string, Partial<SimParams>][] = [
+    ["every node weak (skillCenter - 0.25)", { skillCenter: c - 0.25 }],
+    ["every node strong (skillCenter + 0.25)", { skillCenter: c + 0.25 }],
+    ["judges no better than generators (judge = re-answer)", { judgeMode: "resolve" }],
+    ["judges with no verification bonus (judgeBonus 0)", { judgeBonus: 0 }],
+    ["no popular wrong answer (distractorPull 1/3)", { distractorPull: 1 / 3 }],
+    ["byzantine 30%, no warm-up", { byzantinePercent: 30, warmupRounds: 0 }],
+    ["byzantine 30% on a non-popular wrong option", { byzantinePercent: 30, byzantineOption: "other" }],
+    ["byzantine 50%", { byzantinePercent: 50 }],
+    ["byzantine 60%", { byzantinePercent: 60 }],
+    ["5-node swarm", { nodes: 5 }],
+  ];
+  log("regimes (byzantine 0% unless stated; everything else default):");
+  for (const [name, o] of regimes) log(describe(`  ${name}`, simulate(o)));
+}
+log(`bench:consensus done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
