@@ -1,58 +1,84 @@
 import { ChorusError } from "../errors.js";
-import { SeededRandom } from "./prng.js";
+import { SeededRandom, seedString, type Seed } from "./prng.js";
 import type { NodeId } from "./types.js";
 
+/** Comparisons per judge, in the order they were given, and the comparisons nobody may judge. */
+export interface Assignment {
+  assignments: Record<NodeId, [NodeId, NodeId][]>;
+  unassigned: [NodeId, NodeId][];
+}
+
 /**
- * Gives each comparison to one judge: never a judge whose own answer is in the pair, always the eligible
- * judge with the fewest comparisons so far (load balanced), ties broken by a seeded order. Deterministic from
- * the seed. A pair no judge may take (every judge answered in it) is left out and returned in `unassigned`.
+ * Gives each comparison to exactly one judge, deterministically from the seed:
+ * - never a judge whose own answer is in the pair (a pair every judge answered in goes to `unassigned`);
+ * - preferably a judge that does not already hold the same pair in the other order, so that the two orders are
+ *   seen by two judges and a judge's own bias cancels as well as position bias;
+ * - then the judge with the fewest comparisons so far, ties by a seeded order of the judges;
+ * - finally a rebalancing pass moves comparisons from the busiest to the idlest judge allowed to take them
+ *   while loads differ by more than one (each move lowers the sum of squared loads, so it ends).
+ * Judges are compared as given: pass lower-case addresses. Throws CONSENSUS_DUPLICATE_JUDGE for a repeated
+ * judge, CONSENSUS_BAD_INPUT for a pair of an answer with itself.
  */
-export function assignPairs(
-  pairs: readonly [NodeId, NodeId][],
-  judges: readonly NodeId[],
-  seed: string,
-): { assignments: Record<NodeId, [NodeId, NodeId][]>; unassigned: [NodeId, NodeId][] } {
-  const uniq = new Set(judges);
-  if (uniq.size !== judges.length) throw new ChorusError("CONSENSUS_DUPLICATE_JUDGE", "a judge is listed twice");
-  const rng = new SeededRandom(`assign:${seed}`);
+export function assignPairs(pairs: readonly (readonly [NodeId, NodeId])[], judges: readonly NodeId[], seed: Seed): Assignment {
+  if (new Set(judges).size !== judges.length) throw new ChorusError("CONSENSUS_DUPLICATE_JUDGE", "a judge is listed twice");
+  const rng = new SeededRandom(`assign:${seedString(seed)}`);
   const order = rng.shuffle([...judges].sort());
   const rank = new Map(order.map((j, i) => [j, i]));
   const load = new Map(order.map((j) => [j, 0]));
+  const held = new Map(order.map((j) => [j, new Set<string>()])); // unordered pairs a judge holds
   const assignments: Record<NodeId, [NodeId, NodeId][]> = Object.fromEntries(order.map((j) => [j, []]));
   const unassigned: [NodeId, NodeId][] = [];
+  const key = (a: NodeId, b: NodeId) => (a < b ? `${a}\n${b}` : `${b}\n${a}`);
+  const give = (j: NodeId, a: NodeId, b: NodeId) => {
+    assignments[j].push([a, b]);
+    load.set(j, load.get(j)! + 1);
+    held.get(j)!.add(key(a, b));
+  };
+
   for (const [a, b] of pairs) {
+    if (a === b) throw new ChorusError("CONSENSUS_BAD_INPUT", `pair of ${a} with itself`, { answer: a });
     let best: NodeId | undefined;
+    let bestCost: [number, number, number] = [0, 0, 0];
     for (const j of order) {
       if (j === a || j === b) continue;
-      if (best === undefined || load.get(j)! < load.get(best)! || (load.get(j) === load.get(best) && rank.get(j)! < rank.get(best)!)) best = j;
-    }
-    if (best === undefined) {
-      unassigned.push([a, b]);
-      continue;
-    }
-    assignments[best].push([a, b]);
-    load.set(best, load.get(best)! + 1);
-  }
-  // Rebalance: move a comparison from the busiest judge to the idlest judge allowed to take it, until loads
-  // differ by at most one or no move is possible (bounded; deterministic order).
-  for (let guard = 0; guard < pairs.length * order.length; guard++) {
-    const byLoad = [...order].sort((x, y) => load.get(x)! - load.get(y)! || rank.get(x)! - rank.get(y)!);
-    const idle = byLoad[0];
-    let moved = false;
-    for (const busy of [...byLoad].reverse()) {
-      if (load.get(busy)! - load.get(idle)! <= 1) break;
-      for (const target of byLoad) {
-        if (load.get(busy)! - load.get(target)! <= 1) break;
-        const i = assignments[busy].findIndex(([a, b]) => a !== target && b !== target);
-        if (i >= 0) {
-          assignments[target].push(...assignments[busy].splice(i, 1));
-          load.set(busy, load.get(busy)! - 1);
-          load.set(target, load.get(target)! + 1);
-          moved = true;
-          break;
-        }
+      const cost: [number, number, number] = [held.get(j)!.has(key(a, b)) ? 1 : 0, load.get(j)!, rank.get(j)!];
+      if (best === undefined || cost[0] < bestCost[0] || (cost[0] === bestCost[0] && (cost[1] < bestCost[1] || (cost[1] === bestCost[1] && cost[2] < bestCost[2])))) {
+        best = j;
+        bestCost = cost;
       }
-      if (moved) break;
+    }
+    if (best === undefined) unassigned.push([a, b]);
+    else give(best, a, b);
+  }
+
+  // Rebalance. A move from `busy` to `idle` needs load(busy) - load(idle) >= 2; prefer a comparison whose other
+  // order `idle` does not hold. Every move lowers the sum of squared loads by at least 2, so the loop ends.
+  for (;;) {
+    const byLoad = [...order].sort((x, y) => load.get(x)! - load.get(y)! || rank.get(x)! - rank.get(y)!);
+    let moved = false;
+    for (let bi = byLoad.length - 1; bi >= 0 && !moved; bi--) {
+      const busy = byLoad[bi];
+      for (let ti = 0; ti < bi && !moved; ti++) {
+        const idle = byLoad[ti];
+        if (load.get(busy)! - load.get(idle)! < 2) break;
+        const list = assignments[busy];
+        let pick = -1;
+        for (let i = 0; i < list.length; i++) {
+          const [a, b] = list[i];
+          if (a === idle || b === idle) continue;
+          if (!held.get(idle)!.has(key(a, b))) {
+            pick = i;
+            break;
+          }
+          if (pick < 0) pick = i;
+        }
+        if (pick < 0) continue;
+        const [a, b] = list.splice(pick, 1)[0];
+        load.set(busy, load.get(busy)! - 1);
+        if (!list.some(([x, y]) => key(x, y) === key(a, b))) held.get(busy)!.delete(key(a, b));
+        give(idle, a, b);
+        moved = true;
+      }
     }
     if (!moved) break;
   }

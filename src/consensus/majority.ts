@@ -1,23 +1,32 @@
+import { ChorusError } from "../errors.js";
 import type { NodeId } from "./types.js";
 
-/** Lower-case, drop punctuation and collapse white space: answers that differ only in form count as one. */
+/** Unicode NFKC, lower case, punctuation dropped, white space collapsed: answers that differ only in form are one. */
 export function normalizeAnswer(text: string): string {
   return text.normalize("NFKC").toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, "").replace(/\s+/g, " ").trim();
 }
 
+/** The majority-vote baseline's result. */
+export interface MajorityResult {
+  /** The node (lowest id) that gave the winning answer. */
+  winner: NodeId;
+  /** The winning normalised answer. */
+  answer: string;
+  /** Votes per normalised answer. */
+  votes: Record<string, number>;
+}
+
 /**
- * The majority-vote baseline: the most frequent normalised answer wins (ties: the one given first in id
- * order). Returns the winning node (the first, by id, that gave it) and the vote counts.
+ * The majority-vote baseline: the most frequent normalised answer wins; a tie in votes goes to the answer
+ * given by the lowest node id. Throws CONSENSUS_NO_ANSWERS for an empty round.
  */
-export function majorityVote(answers: Readonly<Record<NodeId, string>>): { winner: NodeId; answer: string; votes: Record<string, number> } {
+export function majorityVote(answers: Readonly<Record<NodeId, string>>): MajorityResult {
   const ids = Object.keys(answers).sort();
+  if (ids.length === 0) throw new ChorusError("CONSENSUS_NO_ANSWERS", "majority vote over no answers");
+  const norm = new Map(ids.map((id) => [id, normalizeAnswer(answers[id])]));
   const votes: Record<string, number> = {};
-  for (const id of ids) votes[normalizeAnswer(answers[id])] = (votes[normalizeAnswer(answers[id])] ?? 0) + 1;
-  let best = normalizeAnswer(answers[ids[0]]);
-  for (const id of ids) {
-    const a = normalizeAnswer(answers[id]);
-    if (votes[a] > votes[best]) best = a;
-  }
-  const winner = ids.find((id) => normalizeAnswer(answers[id]) === best)!;
-  return { winner, answer: best, votes };
+  for (const id of ids) votes[norm.get(id)!] = (votes[norm.get(id)!] ?? 0) + 1;
+  let winner = ids[0];
+  for (const id of ids) if (votes[norm.get(id)!] > votes[norm.get(winner)!]) winner = id;
+  return { winner, answer: norm.get(winner)!, votes };
 }

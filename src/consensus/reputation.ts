@@ -1,48 +1,90 @@
+import { ChorusError } from "../errors.js";
 import { clamp, divTrunc, MAX_REP_DELTA, REP_ALPHA, REP_SCALE } from "./fixed.js";
 import type { Judgment, Member, NodeId } from "./types.js";
+import { validateMembers } from "./validate.js";
+
+export interface ReputationInput {
+  /** The committee: every member gets a delta. */
+  members: readonly Member[];
+  /** The consensus order of the answers, best first (`Aggregate.ranking`). */
+  ranking: readonly NodeId[];
+  /**
+   * The same answers cut into groups the consensus could not tell apart (`Aggregate.tiers`). Pass them:
+   * without tiers every place is distinct, and answers of equal strength would be separated by their ids.
+   */
+  tiers?: readonly (readonly NodeId[])[];
+  /** The round's judgments (validated); those naming an answer outside `ranking` are ignored. */
+  judgments: readonly Judgment[];
+}
 
 /**
- * Reputation deltas after a round, integers the Settlement contract applies as they are.
+ * Reputation deltas after a round: integers the Settlement contract applies as they are (then clamps the
+ * reputation to [0, REP_SCALE]). All arithmetic is on integers; every division truncates toward zero as
+ * Solidity does. With n answers, and an answer in a tier that starts at place f (0 = best) and holds m answers:
  *
- *   answer target   a = (n-1-rank) * SCALE / (n-1)          (1.0 for the winner, 0 for the last; 1.0 if n = 1)
- *   judge target    j = agreeing halves * SCALE / (2 * judged) where a judgment agrees (2 halves) when it
- *                       prefers the answer ranked higher, a tie is 1 half, a disagreement 0
- *   target          (a + j) / 2 when the member answered and judged, else whichever it has; 0 when it did
- *                   not answer (missed a deadline, bad reveal)
- *   delta           clamp( (target - reputation) * ALPHA / SCALE, ±MAX_REP_DELTA )       ALPHA = 0.1
+ *   answer target  A = (2(n-1) - (2f + m - 1)) * SCALE / (2(n-1))     (SCALE when n = 1)
+ *                  = SCALE * (n-1 - mean place of its tier) / (n-1): 1.0 for a lone winner, 0 for a lone last
+ *   judge target   J = halves * SCALE / (2 * judged); per judgment of answers in different tiers: 2 halves when
+ *                  it prefers the better-placed one, 1 for a tie, 0 otherwise; of two answers in the same tier:
+ *                  2 for a tie, 1 otherwise
+ *   target         (A + J) / 2 for a member that answered and judged, A or J for one that did only one,
+ *                  0 for one that did neither (missed its deadlines)
+ *   delta          clamp( (target - reputation) * ALPHA / SCALE, -MAX_REP_DELTA, MAX_REP_DELTA )
  *
- * So reputation moves a tenth of the way toward the round's score (an EMA: old rounds decay by 0.9 per round),
- * never more than 0.05 per round. Every division truncates toward zero, as Solidity does.
+ * with SCALE = REP_SCALE = 1,000,000, ALPHA = REP_ALPHA = 100,000 (0.1) and MAX_REP_DELTA = 50,000. So
+ * reputation is an exponential moving average of the round targets (each past round's weight decays by 0.9 per
+ * round), moving at most 0.05 per round. Intermediate values stay below 2^37.
+ * Throws CONSENSUS_BAD_MEMBER for a malformed member, CONSENSUS_BAD_INPUT when `tiers` does not partition
+ * `ranking` in the same order.
  */
-export function reputationDeltas(input: {
-  members: readonly Member[];
-  ranking: readonly NodeId[];
-  judgments: readonly Judgment[];
-}): Record<NodeId, number> {
-  const n = input.ranking.length;
-  const rank = new Map(input.ranking.map((a, i) => [a, i]));
+export function reputationDeltas(input: ReputationInput): Record<NodeId, number> {
+  validateMembers(input.members);
+  const tiers = input.tiers ?? input.ranking.map((a) => [a]);
+  const flat = tiers.flat();
+  if (flat.length !== input.ranking.length || flat.some((a, i) => a !== input.ranking[i]) || new Set(flat).size !== flat.length) {
+    throw new ChorusError("CONSENSUS_BAD_INPUT", "tiers must cut the ranking into consecutive groups, each answer once");
+  }
+  const n = flat.length;
+  const tierOf = new Map<NodeId, number>();
+  const answerTarget = new Map<NodeId, number>();
+  let f = 0;
+  tiers.forEach((tier, t) => {
+    const m = tier.length;
+    const target = n > 1 ? divTrunc((2 * (n - 1) - (2 * f + m - 1)) * REP_SCALE, 2 * (n - 1)) : REP_SCALE;
+    for (const a of tier) {
+      tierOf.set(a, t);
+      answerTarget.set(a, target);
+    }
+    f += m;
+  });
+
   const halves = new Map<NodeId, { agree: number; count: number }>();
   for (const j of input.judgments) {
-    const ra = rank.get(j.a);
-    const rb = rank.get(j.b);
-    if (ra === undefined || rb === undefined) continue;
-    const h = halves.get(j.judge) ?? { agree: 0, count: 0 };
-    const preferA = ra < rb;
-    h.agree += j.outcome === "tie" ? 1 : (j.outcome === "A") === preferA ? 2 : 0;
-    h.count += 1;
-    halves.set(j.judge, h);
+    const ta = tierOf.get(j.a);
+    const tb = tierOf.get(j.b);
+    if (ta === undefined || tb === undefined) continue;
+    let h: number;
+    if (ta === tb) h = j.outcome === "tie" ? 2 : 1;
+    else if (j.outcome === "tie") h = 1;
+    else h = (j.outcome === "A") === ta < tb ? 2 : 0;
+    const acc = halves.get(j.judge) ?? { agree: 0, count: 0 };
+    acc.agree += h;
+    acc.count += 1;
+    halves.set(j.judge, acc);
   }
+
   const out: Record<NodeId, number> = {};
   for (const m of input.members) {
-    const r = rank.get(m.address);
-    const answerTarget = r === undefined ? undefined : n > 1 ? divTrunc((n - 1 - r) * REP_SCALE, n - 1) : REP_SCALE;
+    const a = answerTarget.get(m.address);
     const h = halves.get(m.address);
-    const judgeTarget = h && h.count > 0 ? divTrunc(h.agree * REP_SCALE, 2 * h.count) : undefined;
-    const target =
-      answerTarget !== undefined && judgeTarget !== undefined
-        ? divTrunc(answerTarget + judgeTarget, 2)
-        : (answerTarget ?? judgeTarget ?? 0);
+    const j = h ? divTrunc(h.agree * REP_SCALE, 2 * h.count) : undefined;
+    const target = a !== undefined && j !== undefined ? divTrunc(a + j, 2) : (a ?? j ?? 0);
     out[m.address] = clamp(divTrunc((target - m.reputation) * REP_ALPHA, REP_SCALE), -MAX_REP_DELTA, MAX_REP_DELTA);
   }
   return out;
+}
+
+/** What the chain does with a delta: `clamp(reputation + delta, 0, REP_SCALE)`. */
+export function applyReputationDelta(reputation: number, delta: number): number {
+  return clamp(reputation + delta, 0, REP_SCALE);
 }

@@ -1,49 +1,74 @@
+import { ChorusError } from "../errors.js";
 import { REP_SCALE } from "./fixed.js";
 import type { Member, NodeId } from "./types.js";
+import { validateMembers } from "./validate.js";
 
 export interface WeightOptions {
-  /** Largest share of the total weight one judge may hold. Default 0.25. */
+  /**
+   * Largest share of the total weight one judge may hold, in (0, 1]. Default 0.25. When at most 1/maxShare
+   * judges have weight, the cap cannot hold and they all get the same weight (the smallest of theirs).
+   */
   maxShare?: number;
-  /** Stake counts up to this multiple of the median stake. Default 2. */
+  /** Stake counts up to this multiple of the committee's median stake, > 0. Default 2. */
   maxStakeMultiple?: number;
 }
 
 /**
- * A judge's weight: reputation (as a fraction of 1) times its stake relative to the committee's median stake
- * (capped at `maxStakeMultiple`), then capped so that no judge holds more than `maxShare` of the total
- * (the excess is clipped iteratively, in a fixed order). Reputation 0 or stake 0 means weight 0.
+ * Judge weights from reputation and stake:
+ *
+ *   raw_j = (reputation_j / REP_SCALE) * min(maxStakeMultiple, stake_j / median stake)
+ *
+ * then capped by water-filling so that no judge holds more than `maxShare` of the total: the k largest weights
+ * are lowered to the common level L = maxShare * rest / (1 - k * maxShare) (rest = the sum of the others), with
+ * the smallest k for which the next weight is already <= L (with at most 1/maxShare judges of positive weight
+ * the cap cannot hold, and they all get the smallest of their weights). Reputation 0 or stake 0 gives weight 0, and a
+ * weight-0 judge changes no result. Stake is compared as a bigint ratio at 1e-6 resolution; the capping uses
+ * only + - * / in a fixed order (weights descending, then address), so weights are bit-identical everywhere.
+ * Throws CONSENSUS_BAD_MEMBER for a malformed member, CONSENSUS_BAD_INPUT for bad options.
  */
 export function judgeWeights(members: readonly Member[], opts: WeightOptions = {}): Record<NodeId, number> {
   const maxShare = opts.maxShare ?? 0.25;
   const maxMultiple = opts.maxStakeMultiple ?? 2;
+  if (!(maxShare > 0 && maxShare <= 1)) throw new ChorusError("CONSENSUS_BAD_INPUT", `maxShare must be in (0, 1], got ${maxShare}`);
+  if (!(maxMultiple > 0) || !Number.isFinite(maxMultiple)) throw new ChorusError("CONSENSUS_BAD_INPUT", `maxStakeMultiple must be > 0, got ${maxMultiple}`);
+  validateMembers(members);
   const sortedStakes = members.map((m) => m.stake).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const median = sortedStakes.length ? sortedStakes[Math.floor((sortedStakes.length - 1) / 2)] : 0n;
-  const ids = [...members].sort((a, b) => (a.address < b.address ? -1 : 1));
+  const ids = members.map((m) => m.address).sort();
+  const byId = new Map(members.map((m) => [m.address, m]));
   const w = new Map<NodeId, number>();
-  for (const m of ids) {
+  for (const id of ids) {
+    const m = byId.get(id)!;
     const stakeFactor = median > 0n ? Math.min(maxMultiple, Number((m.stake * 1_000_000n) / median) / 1_000_000) : 0;
-    w.set(m.address, (Math.max(0, m.reputation) / REP_SCALE) * stakeFactor);
+    w.set(id, (m.reputation / REP_SCALE) * stakeFactor);
   }
-  // Cap shares by water-filling: the k largest weights are lowered to a common level c such that
-  // c = maxShare * (k * c + the rest), i.e. c = maxShare * rest / (1 - k * maxShare); k grows until the next
-  // weight is already below c. Only + - * / in a fixed (sorted) order.
-  const byWeight = ids.map((m) => m.address).sort((x, y) => w.get(y)! - w.get(x)! || (x < y ? -1 : 1));
+  const byWeight = [...ids].sort((x, y) => w.get(y)! - w.get(x)! || (x < y ? -1 : 1));
   const positive = byWeight.filter((a) => w.get(a)! > 0).length;
-  if (positive * maxShare >= 1) {
-    let rest = 0;
-    for (const a of byWeight) rest += w.get(a)!;
-    let done = false;
-    for (let k = 0; k < positive && k * maxShare < 1; k++) {
-      const level = (maxShare * rest) / (1 - k * maxShare);
-      if (w.get(byWeight[k])! <= level) {
-        for (let i = 0; i < k; i++) w.set(byWeight[i], level);
-        done = true;
-        break;
-      }
-      rest -= w.get(byWeight[k])!;
-    }
-    // At the boundary (positive * maxShare == 1, up to rounding) the cap means equal weights.
-    if (!done) for (let i = 0; i < positive; i++) w.set(byWeight[i], w.get(byWeight[positive - 1])!);
+  if (positive === 0) return Object.fromEntries(w);
+  if (maxShare * positive <= 1) {
+    // The cap cannot hold with so few judges: the most even split is equal weights (the smallest positive one).
+    const low = w.get(byWeight[positive - 1])!;
+    for (let i = 0; i < positive; i++) w.set(byWeight[i], low);
+    return Object.fromEntries(w);
   }
+  // rest[k] = sum of the weights from position k on, added smallest first (no cancellation).
+  const rest = new Array<number>(byWeight.length + 1).fill(0);
+  for (let k = byWeight.length - 1; k >= 0; k--) rest[k] = rest[k + 1] + w.get(byWeight[k])!;
+  for (let k = 0; k < positive && k * maxShare < 1; k++) {
+    const level = (maxShare * rest[k]) / (1 - k * maxShare);
+    if (w.get(byWeight[k])! <= level) {
+      for (let i = 0; i < k; i++) w.set(byWeight[i], level);
+      return Object.fromEntries(w);
+    }
+  }
+  // Unreachable in exact arithmetic (some k < 1/maxShare always fits); should rounding miss it, fall back to
+  // the most even split rather than leave a judge above the cap.
+  const low = w.get(byWeight[positive - 1])!;
+  for (let i = 0; i < positive; i++) w.set(byWeight[i], low);
   return Object.fromEntries(w);
+}
+
+/** Weight 1 for every judge: the unweighted Bradley–Terry baseline. */
+export function uniformWeights(judges: readonly NodeId[]): Record<NodeId, number> {
+  return Object.fromEntries(judges.map((j) => [j, 1]));
 }
