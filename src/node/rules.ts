@@ -5,11 +5,8 @@
  * deltas. Addresses are compared lower-case; the transcript keeps the members' own spelling.
  */
 import type { Address } from "viem";
-import { aggregate, assignPairs, judgeWeights, reputationDeltas, schedulePairs, SeededRandom, type PairingMode } from "../consensus/index.js";
+import { aggregate, assignPairs, judgeWeights, reputationDeltas, schedulePairs, scoreKey, SeededRandom, type PairingMode } from "../consensus/index.js";
 import type { ConsensusRules, RoundResult } from "../round/transcript.js";
-
-/** Transcripts record Bradley–Terry strengths multiplied by this, as integers. */
-export const SCORE_SCALE = 1_000_000;
 
 export function productionRules(opts: { pairing?: PairingMode; screen?: boolean; maxShare?: number } = {}): ConsensusRules {
   return {
@@ -47,12 +44,13 @@ export function productionRules(opts: { pairing?: PairingMode; screen?: boolean;
       const deltas = reputationDeltas({
         members: members.map((m) => ({ address: lower(m.address), stake: m.stake, reputation: m.reputation })),
         ranking: result.ranking,
+        tiers: result.tiers,
         judgments: js,
       });
       const back = (a: string) => original.get(a) ?? (a as Address);
       return {
-        // Strengths as integers (x 1e6, rounded): transcripts are dag-json artifacts, which hold no floats.
-        scores: Object.fromEntries(Object.entries(result.scores).map(([a, s]) => [back(a), Math.round(s * SCORE_SCALE)])),
+        // Strengths as integers (x SCORE_SCALE, rounded): transcripts are dag-json artifacts, which hold no floats.
+        scores: Object.fromEntries(Object.entries(result.scores).map(([a, s]) => [back(a), scoreKey(s)])),
         ranking: result.ranking.map(back),
         winner: back(result.winner),
         deltas: Object.fromEntries(Object.entries(deltas).map(([a, d]) => [back(a), d])),
