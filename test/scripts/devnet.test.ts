@@ -81,8 +81,10 @@ describe("npm start (devnet)", function () {
       expect(answer.chorus.committee_size).to.equal(5);
       expect(answer.chorus.transcript_cid).to.match(/^bagu/);
     } finally {
-      child.kill("SIGINT");
-      await new Promise((r) => child.once("exit", r));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGINT");
+        await new Promise((r) => child.once("exit", r));
+      }
     }
     expect(output).to.contain("stopping everything the devnet started");
     expect(await listening(port), "the Hardhat node is still listening after Ctrl-C").to.equal(false);
