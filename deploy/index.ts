@@ -4,11 +4,22 @@
 import { createDeployContext, type DeployParams, type Deployments, DEFAULT_PARAMS } from "./lib.js";
 import deployToken from "./01_token.js";
 import deployNodeRegistry from "./02_node_registry.js";
+import deployCapabilityRegistry from "./03_capability_registry.js";
+import deploySourceRegistry from "./04_source_registry.js";
+import deploySettlement from "./05_settlement.js";
+import deployDisputes from "./06_disputes.js";
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
 
 export * from "./lib.js";
 
-export const STEPS = [deployToken, deployNodeRegistry] as const;
+export const STEPS = [
+  deployToken,
+  deployNodeRegistry,
+  deployCapabilityRegistry,
+  deploySourceRegistry,
+  deploySettlement,
+  deployDisputes,
+] as const;
 
 export async function deployAll(opts: {
   publicClient: PublicClient<Transport, Chain>;

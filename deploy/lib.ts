@@ -39,6 +39,26 @@ export interface DeployParams {
   thawingPeriod: number;
   /** Tokens minted to the deployer for the devnet / tests (0 on real networks). */
   initialMint: bigint;
+  /** CapabilityRegistry curator (publishes suites, reveals keys); defaults to the deployer. */
+  curator?: Address;
+  /** Accounts that may settle rounds of any coordinator (coordinators always settle their own). */
+  settlers: Address[];
+  /** Disputes arbitrator; defaults to the deployer. */
+  arbitrator?: Address;
+  /** Share of an equivocating node's stake slashed, in basis points. */
+  equivocationSlashBps: number;
+  /** Share of an equivocation slash paid to the prover, in basis points. */
+  equivocationRewardBps: number;
+  /** Share of each signer's stake slashed when a false-result dispute is upheld, in basis points. */
+  falseResultSlashBps: number;
+  /** Share of each such slash paid to the disputer, in basis points. */
+  falseResultRewardBps: number;
+  /** Deposit of an arbitrated dispute, in token wei. */
+  disputeDeposit: bigint;
+  /** Seconds after an epoch settles during which its rounds can be disputed (statute of limitations). */
+  disputeWindow: number;
+  /** Seconds the arbitrator has to resolve a dispute. */
+  arbitrationPeriod: number;
   /** Extra numbered-script parameters (later contracts read theirs from here). */
   [key: string]: unknown;
 }
@@ -47,6 +67,14 @@ export const DEFAULT_PARAMS: DeployParams = {
   minStake: 1_000n * 10n ** 18n,
   thawingPeriod: 7 * 24 * 3600,
   initialMint: 0n,
+  settlers: [],
+  equivocationSlashBps: 5_000,
+  equivocationRewardBps: 5_000,
+  falseResultSlashBps: 1_000,
+  falseResultRewardBps: 5_000,
+  disputeDeposit: 100n * 10n ** 18n,
+  disputeWindow: 7 * 24 * 3600,
+  arbitrationPeriod: 3 * 24 * 3600,
 };
 
 export interface DeployContext {

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ISettlement} from "./ISettlement.sol";
+
+/// @title IDisputes
+/// @notice Two ways to punish signers of round records, both slashing through the NodeRegistry.
+///
+///         Equivocation (no arbitration): anyone shows two different records of the same round id, both signed
+///         by the same node; the node loses `equivocationSlashBps` of its stake (staked + thawing), of which
+///         `equivocationRewardBps` goes to the prover. A node is slashed for equivocation once per round.
+///
+///         False result (arbitrated, after The Graph's disputes): within `disputeWindow` of the epoch that
+///         settled a round, anyone deposits `deposit` tokens with an evidence CID against the settled record,
+///         proving which participants signed it with their signatures and proving the record is the one
+///         settled with the epoch's list of record digests. The arbitrator, before `arbitrationPeriod` ends,
+///         upholds (each proven signer loses `falseResultSlashBps` of its stake, `falseResultRewardBps` of it
+///         goes to the disputer, who gets the deposit back) or rejects (the deposit goes to the treasury).
+///         Unresolved at the deadline, the deposit goes back to the disputer. A round can be upheld once.
+interface IDisputes {
+    enum DisputeStatus {
+        None,
+        Open,
+        Upheld,
+        Rejected,
+        Reclaimed
+    }
+
+    struct Dispute {
+        address disputer;
+        uint64 deadline;
+        DisputeStatus status;
+        bytes32 roundId;
+        uint256 epoch;
+        uint256 deposit;
+        bytes32 evidenceCid;
+        bytes32 recordDigest;
+        address[] signers;
+    }
+
+    /// @notice Parameters fixed at deployment. Basis points of 10_000.
+    struct Params {
+        uint16 equivocationSlashBps;
+        uint16 equivocationRewardBps;
+        uint16 falseResultSlashBps;
+        uint16 falseResultRewardBps;
+        uint256 deposit;
+        uint64 disputeWindow;
+        uint64 arbitrationPeriod;
+    }
+
+    // ---------------------------------------------------------------- errors
+    /// @notice The zero address was given where a contract or account is required.
+    error DisputesZeroAddress();
+    /// @notice Parameter `name` = `value` is outside [`min`, `max`].
+    error DisputesInvalidParameter(bytes32 name, uint256 value, uint256 min, uint256 max);
+    /// @notice An equivocation needs two records of the same round, not `roundA` and `roundB`.
+    error DisputesDifferentRounds(bytes32 roundA, bytes32 roundB);
+    /// @notice Both records have digest `digest`: that is one record, not an equivocation.
+    error DisputesSameRecord(bytes32 digest);
+    /// @notice A signature over `digest` is malformed or does not recover.
+    error DisputesInvalidSignature(bytes32 digest);
+    /// @notice The two records were signed by different nodes.
+    error DisputesDifferentSigners(address signerA, address signerB);
+    /// @notice `signer` was already slashed for equivocating on `roundId`.
+    error DisputesAlreadySlashed(bytes32 roundId, address signer);
+    /// @notice `node` has no stake left to slash (or the fraction rounds to zero).
+    error DisputesNothingToSlash(address node);
+    /// @notice Epoch `epoch` was never settled.
+    error DisputesUnknownEpoch(uint256 epoch);
+    /// @notice Disputes against epoch `epoch` closed at `closesAt`; it is `nowTime`.
+    error DisputesWindowClosed(uint256 epoch, uint256 nowTime, uint256 closesAt);
+    /// @notice The digests given for `epoch` commit to `computed`, not the stored `stored`.
+    error DisputesEpochMismatch(uint256 epoch, bytes32 computed, bytes32 stored);
+    /// @notice Digest `index` of the epoch is not the record's digest `digest`.
+    error DisputesRecordNotInEpoch(uint256 epoch, uint256 index, bytes32 digest);
+    /// @notice `signer` signed the record of `roundId` but is not one of its participants.
+    error DisputesSignerNotParticipant(bytes32 roundId, address signer);
+    /// @notice `signer` is listed twice.
+    error DisputesDuplicateSigner(bytes32 roundId, address signer);
+    /// @notice A dispute needs at least one signature.
+    error DisputesNoSigners(bytes32 roundId);
+    /// @notice `roundId` is already under an open dispute or was upheld (`status`).
+    error DisputesRoundAlreadyDisputed(bytes32 roundId, DisputeStatus status);
+    /// @notice Dispute `id` does not exist.
+    error DisputesUnknownDispute(uint256 id);
+    /// @notice Dispute `id` is `status`, not open.
+    error DisputesNotOpen(uint256 id, DisputeStatus status);
+    /// @notice Dispute `id` could only be resolved before `deadline`; it is `nowTime`.
+    error DisputesDeadlinePassed(uint256 id, uint256 nowTime, uint256 deadline);
+    /// @notice The deposit of dispute `id` can be reclaimed from `deadline`; it is `nowTime`.
+    error DisputesDeadlineNotReached(uint256 id, uint256 nowTime, uint256 deadline);
+
+    // ---------------------------------------------------------------- events
+    /// @notice `signer` signed records `digestA` and `digestB` of `roundId`; it lost `amount`, `reward` of which
+    ///         went to `prover`.
+    event EquivocationProven(
+        bytes32 indexed roundId,
+        address indexed signer,
+        address indexed prover,
+        bytes32 digestA,
+        bytes32 digestB,
+        uint256 amount,
+        uint256 reward
+    );
+    /// @notice `disputer` deposited `deposit` against the record of `roundId` settled in `epoch`.
+    event DisputeOpened(
+        uint256 indexed id,
+        bytes32 indexed roundId,
+        address indexed disputer,
+        uint256 epoch,
+        uint256 deposit,
+        bytes32 evidenceCid,
+        address[] signers,
+        uint64 deadline
+    );
+    /// @notice The arbitrator upheld dispute `id`: `signers` lose `amounts`.
+    event DisputeUpheld(uint256 indexed id, bytes32 indexed roundId, address[] signers, uint256[] amounts);
+    /// @notice The arbitrator rejected dispute `id`; the deposit went to the treasury.
+    event DisputeRejected(uint256 indexed id, bytes32 indexed roundId, uint256 deposit);
+    /// @notice Dispute `id` was left unresolved; its deposit went back to the disputer.
+    event DisputeReclaimed(uint256 indexed id, bytes32 indexed roundId, uint256 deposit);
+
+    // ---------------------------------------------------------------- actions
+    /// @notice Prove that one node signed two different records `a` and `b` of the same round.
+    function proveEquivocation(
+        ISettlement.RoundRecord calldata a,
+        bytes calldata signatureA,
+        ISettlement.RoundRecord calldata b,
+        bytes calldata signatureB
+    ) external returns (address signer, uint256 amount);
+
+    /// @notice Dispute the settled `record` (digest number `index` of `epochDigests`, the digests of all records
+    ///         of `epoch` in order), signed by the signers of `signatures`. Pulls `deposit` tokens (approve first).
+    function openDispute(
+        uint256 epoch,
+        bytes32[] calldata epochDigests,
+        uint256 index,
+        ISettlement.RoundRecord calldata record,
+        bytes[] calldata signatures,
+        bytes32 evidenceCid
+    ) external returns (uint256 id);
+
+    /// @notice Uphold dispute `id` before its deadline (only `ARBITRATOR_ROLE`).
+    function uphold(uint256 id) external;
+    /// @notice Reject dispute `id` before its deadline (only `ARBITRATOR_ROLE`).
+    function reject(uint256 id) external;
+    /// @notice After the deadline of an unresolved dispute, send the deposit back to its disputer (anyone).
+    function reclaim(uint256 id) external;
+
+    // ---------------------------------------------------------------- views
+    function dispute(uint256 id) external view returns (Dispute memory);
+    function disputeCount() external view returns (uint256);
+    function params() external view returns (Params memory);
+    /// @notice True when `signer` was slashed for equivocating on `roundId`.
+    function equivocationSlashed(bytes32 roundId, address signer) external view returns (bool);
+    /// @notice Open or Upheld when a dispute holds `roundId`, None otherwise.
+    function roundStatus(bytes32 roundId) external view returns (DisputeStatus);
+}

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title EpochCodec
+/// @notice The per-record hot path of Settlement, in Yul: parses one packed record (format in ISettlement),
+///         checks round-id order and replay, indices, delta bounds, source statements, participant signatures
+///         and the quorum, applies the deltas to the epoch's in-memory tables, computes the record's EIP-712
+///         digest and emits its `RoundSettled` event. Settlement keeps the tables, storage and custom errors.
+///
+/// @dev Memory the caller prepares:
+///      - node table: per node 3 words [address, stake, word]; the low 32 bits of the word are the
+///        reputation (Settlement's storage word of the node)
+///      - source table: per source 2 words [address, scores], scores = reliability | usefulness << 32
+///      - a context of `CTX_WORDS` words: shared words at the CTX_* offsets, then a per-record frame
+///        (0x240..0x45f) this routine fills. The Yul below uses the same offsets as literals.
+///      On failure the routine writes an error code and two values to the context and returns; the caller
+///      reverts with the matching custom error. Per-record scratch lives past the free memory pointer and is
+///      never claimed: nothing in it outlives the call.
+library EpochCodec {
+    uint256 internal constant CTX_WORDS = 35; // 0xa0 is unused
+    uint256 internal constant CTX_NODES = 0x00; // pointer to the node table
+    uint256 internal constant CTX_NODE_COUNT = 0x20;
+    uint256 internal constant CTX_SOURCES = 0x40; // pointer to the source table
+    uint256 internal constant CTX_SOURCE_COUNT = 0x60;
+    uint256 internal constant CTX_DOMAIN = 0x80; // EIP-712 domain separator
+    uint256 internal constant CTX_END = 0xc0; // calldata offset where the records end
+    uint256 internal constant CTX_RECORD_TYPEHASH = 0xe0;
+    uint256 internal constant CTX_SOURCE_DELTA_TYPEHASH = 0x100;
+    uint256 internal constant CTX_SERVICE_TYPEHASH = 0x120;
+    uint256 internal constant CTX_EVENT_TOPIC = 0x140; // topic 0 of RoundSettled
+    uint256 internal constant CTX_ERROR = 0x160; // error code, 0 = none
+    uint256 internal constant CTX_ERROR_A = 0x180;
+    uint256 internal constant CTX_ERROR_B = 0x1a0;
+    uint256 internal constant CTX_RUN_PREFIX = 0x1c0; // coordinator << 96 of the current run
+    uint256 internal constant CTX_ROUND = 0x1e0; // round id of the record being settled
+    uint256 internal constant CTX_COORDINATOR = 0x200; // coordinator of the current run of records
+    uint256 internal constant CTX_LAST_SEQ = 0x220; // its last sequence so far
+    // per-record frame: 0x240 n | 0x260 indices offset | 0x280 m | 0x2a0 source entries offset | 0x2c0 k |
+    // 0x2e0 signer positions offset | 0x300 S | 0x320 P | 0x340 D | 0x360 H | 0x380 B | 0x3a0 total stake |
+    // 0x3c0 winner position | 0x3e0 winner | 0x400 participants hash | 0x420 deltas hash | 0x440 record offset
+
+    // error codes
+    uint256 internal constant ERR_MALFORMED = 1; // a: calldata offset
+    uint256 internal constant ERR_EMPTY_ROUND = 2;
+    uint256 internal constant ERR_INDEX = 3; // a: index, b: length
+    uint256 internal constant ERR_NOT_SORTED = 4; // a: account
+    uint256 internal constant ERR_DELTA = 5; // a: account, b: delta
+    uint256 internal constant ERR_SOURCE_SIGNATURE = 6; // a: source, b: recovered
+    uint256 internal constant ERR_SIGNERS_ORDER = 7; // a: position
+    uint256 internal constant ERR_SIGNATURE = 8; // a: expected, b: recovered
+    uint256 internal constant ERR_QUORUM = 9; // a: signed stake, b: total stake
+    uint256 internal constant ERR_REPLAY = 10; // a: last sequence
+
+    /// @notice Settles the record at calldata offset `p`; returns the offset after it and its EIP-712 digest.
+    ///         Check `CTX_ERROR` afterwards: on failure `next` and `digest` are meaningless.
+    function settleRecord(uint256 ctx, uint256 p) internal returns (uint256 next, bytes32 digest) {
+        assembly ("memory-safe") {
+            function fail(c, code, a, b) {
+                mstore(add(c, 0x160), code)
+                mstore(add(c, 0x180), a)
+                mstore(add(c, 0x1a0), b)
+            }
+            // keccak256("\x19\x01" | domain | structHash), written at `scratch`
+            function typedDigest(scratch, domain, structHash) -> d {
+                mstore(scratch, shl(240, 0x1901))
+                mstore(add(scratch, 0x02), domain)
+                mstore(add(scratch, 0x22), structHash)
+                d := keccak256(scratch, 0x42)
+            }
+            // Signer of `d` from the EIP-2098 compact signature r | yParity << 255 | s at calldata `at`, using
+            // 4 words at `scratch`; 0 for s in the upper half (the malleable twin) or a failed recovery.
+            function recover(scratch, d, at) -> signer {
+                mstore(0x00, 0)
+                let vs := calldataload(add(at, 32))
+                mstore(add(scratch, 0x60), and(vs, 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff))
+                if iszero(gt(mload(add(scratch, 0x60)), 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0)) {
+                    mstore(scratch, d)
+                    mstore(add(scratch, 0x20), add(27, shr(255, vs)))
+                    mstore(add(scratch, 0x40), calldataload(at))
+                    // ecrecover precompile; returns nothing on failure, leaving 0 at 0x00
+                    pop(staticcall(gas(), 1, scratch, 0x80, 0x00, 0x20))
+                }
+                signer := mload(0x00)
+            }
+
+            // Replay, sizes and scratch layout of the record at r0; returns the offset after it (0 on failure).
+            // Record: uint96 seq 12 | queryCid 32 | transcriptCid 32 | n 1 | n indices | winner 1 | 4n deltas |
+            // m 1 | 106m source entries | k 1 | k positions | 64k signatures.
+            function layout(c, r0) -> after {
+                let end := mload(add(c, 0xc0))
+                if gt(add(r0, 77), end) {
+                    fail(c, 1, r0, 0)
+                    leave
+                }
+                let x := shr(160, calldataload(r0)) // seq
+                mstore(add(c, 0x1e0), or(mload(add(c, 0x1c0)), x))
+                mstore(add(c, 0x440), r0)
+                // the caller set CTX_LAST_SEQ for this run's coordinator; sequences strictly increase
+                if iszero(gt(x, mload(add(c, 0x220)))) {
+                    fail(c, 10, mload(add(c, 0x220)), 0)
+                    leave
+                }
+                mstore(add(c, 0x220), x)
+                let n := byte(0, calldataload(add(r0, 76)))
+                if iszero(n) {
+                    fail(c, 2, 0, 0)
+                    leave
+                }
+                mstore(add(c, 0x240), n)
+                mstore(add(c, 0x260), add(r0, 77))
+                x := add(add(r0, 78), mul(n, 5)) // m
+                if gt(add(x, 1), end) {
+                    fail(c, 1, add(r0, 77), 0)
+                    leave
+                }
+                let m := byte(0, calldataload(x))
+                mstore(add(c, 0x280), m)
+                mstore(add(c, 0x2a0), add(x, 1))
+                x := add(add(x, 1), mul(m, 105)) // k
+                if gt(add(x, 1), end) {
+                    fail(c, 1, mload(add(c, 0x2a0)), 0)
+                    leave
+                }
+                let k := byte(0, calldataload(x))
+                mstore(add(c, 0x2c0), k)
+                mstore(add(c, 0x2e0), add(x, 1))
+                after := add(add(x, 1), mul(k, 65))
+                if gt(after, end) {
+                    fail(c, 1, add(x, 1), 0)
+                    after := 0
+                    leave
+                }
+                // scratch: S hash input (8 words) | P participants (n words) | D deltas (n words) |
+                //          H source hashes (m words) | event head (3 words) | B event bytes
+                x := mload(0x40)
+                mstore(add(c, 0x300), x)
+                mstore(add(c, 0x320), add(x, 0x100))
+                mstore(add(c, 0x340), add(x, add(0x100, shl(5, n))))
+                mstore(add(c, 0x360), add(x, add(0x100, shl(6, n))))
+                mstore(add(c, 0x380), add(x, add(add(0x160, shl(6, n)), shl(5, m))))
+            }
+
+            // Participants and their deltas, in one pass: table indices strictly increasing (so sorted by
+            // address, no duplicates) and in range; addresses to P and deltas to D (for the hashes); total stake;
+            // |d| <= 50_000 (FixedPoint.MAX_DELTA), applied in record order, clamped to [0, 1_000_000]
+            // (FixedPoint.SCALE).
+            function participants(c) -> ok {
+                let xEnd := add(mload(add(c, 0x260)), mload(add(c, 0x240))) // end of the indices
+                {
+                    let wp := byte(0, calldataload(xEnd))
+                    if iszero(lt(wp, mload(add(c, 0x240)))) {
+                        fail(c, 3, wp, mload(add(c, 0x240)))
+                        leave
+                    }
+                    mstore(add(c, 0x3c0), wp)
+                }
+                let pp := mload(add(c, 0x320)) // P cursor; D = P + off
+                let off := shl(5, mload(add(c, 0x240)))
+                let dx := add(xEnd, 1) // delta cursor
+                let len := mload(add(c, 0x20))
+                let minT := 0 // lowest table index the next participant may have
+                let total := 0
+                for { let x := mload(add(c, 0x260)) } lt(x, xEnd) { x := add(x, 1) } {
+                    let t := byte(0, calldataload(x))
+                    // minT <= t < len, as one unsigned comparison
+                    if iszero(lt(sub(t, minT), sub(len, minT))) {
+                        if iszero(lt(t, len)) {
+                            fail(c, 3, t, len)
+                            leave
+                        }
+                        fail(c, 4, mload(add(mload(c), mul(t, 0x60))), 0)
+                        leave
+                    }
+                    minT := add(t, 1)
+                    t := add(mload(c), mul(t, 0x60)) // the node's table entry
+                    let d := signextend(3, shr(224, calldataload(dx)))
+                    // d + 50_000 as unsigned is above 100_000 exactly when |d| > 50_000
+                    if gt(add(d, 50000), 100000) {
+                        fail(c, 5, mload(t), d)
+                        leave
+                    }
+                    mstore(pp, mload(t))
+                    mstore(add(pp, off), d)
+                    // stakes are uint128 and n < 256: no overflow
+                    total := add(total, mload(add(t, 0x20)))
+                    t := add(t, 0x40)
+                    let st := mload(t)
+                    d := add(and(st, 0xffffffff), d) // the new reputation, before clamping
+                    if slt(d, 0) { d := 0 }
+                    if gt(d, 1000000) { d := 1000000 }
+                    mstore(t, or(and(st, not(0xffffffff)), d))
+                    pp := add(pp, 0x20)
+                    dx := add(dx, 4)
+                }
+                pp := mload(add(c, 0x320))
+                mstore(add(c, 0x3a0), total)
+                mstore(add(c, 0x3e0), mload(add(pp, shl(5, mload(add(c, 0x3c0))))))
+                mstore(add(c, 0x400), keccak256(pp, off))
+                mstore(add(c, 0x420), keccak256(add(pp, off), off))
+                ok := 1
+            }
+
+            // Source entry j at calldata x (table index strictly above `minT`): bounds, the source's statement
+            // over what it served, its SourceDelta hash, its clamped scores and its event bytes (after the node
+            // part of B: uint8 index | int32 reliability | int32 usefulness). Returns the next minimum index.
+            function source(c, x, j, minT) -> nextMin {
+                let t := byte(0, calldataload(x))
+                if iszero(lt(sub(t, minT), sub(mload(add(c, 0x60)), minT))) {
+                    if iszero(lt(t, mload(add(c, 0x60)))) {
+                        fail(c, 3, t, mload(add(c, 0x60)))
+                        leave
+                    }
+                    fail(c, 4, mload(add(mload(add(c, 0x40)), shl(6, t))), 0)
+                    leave
+                }
+                let entry := add(mload(add(c, 0x40)), shl(6, t))
+                let rel := signextend(3, shr(224, calldataload(add(x, 1))))
+                let use := signextend(3, shr(224, calldataload(add(x, 5))))
+                if gt(add(rel, 50000), 100000) {
+                    fail(c, 5, mload(entry), rel)
+                    leave
+                }
+                if gt(add(use, 50000), 100000) {
+                    fail(c, 5, mload(entry), use)
+                    leave
+                }
+                let S := mload(add(c, 0x300))
+                mstore(S, mload(add(c, 0x120)))
+                mstore(add(S, 0x20), mload(add(c, 0x1e0)))
+                mstore(add(S, 0x40), calldataload(add(x, 9)))
+                S := add(S, 0x80) // keep the statement's words; the digest and recovery use the next ones
+                let signer := recover(S, typedDigest(S, mload(add(c, 0x80)), keccak256(sub(S, 0x80), 0x60)), add(x, 41))
+                if iszero(eq(signer, mload(entry))) {
+                    fail(c, 6, mload(entry), signer)
+                    leave
+                }
+                S := sub(S, 0x80)
+                mstore(S, mload(add(c, 0x100)))
+                mstore(add(S, 0x20), mload(entry))
+                mstore(add(S, 0x40), rel)
+                mstore(add(S, 0x60), use)
+                mstore(add(S, 0x80), calldataload(add(x, 9)))
+                mstore(add(mload(add(c, 0x360)), shl(5, j)), keccak256(S, 0xa0))
+                S := mload(add(entry, 0x20))
+                rel := add(and(S, 0xffffffff), rel)
+                if slt(rel, 0) { rel := 0 }
+                if gt(rel, 1000000) { rel := 1000000 }
+                use := add(shr(32, S), use)
+                if slt(use, 0) { use := 0 }
+                if gt(use, 1000000) { use := 1000000 }
+                mstore(add(entry, 0x20), or(rel, shl(32, use)))
+                S := add(add(mload(add(c, 0x380)), add(2, mul(mload(add(c, 0x240)), 5))), mul(j, 9))
+                rel := signextend(3, shr(224, calldataload(add(x, 1))))
+                use := signextend(3, shr(224, calldataload(add(x, 5))))
+                mstore(S, or(shl(248, t), or(shl(216, and(rel, 0xffffffff)), shl(184, and(use, 0xffffffff)))))
+                nextMin := add(t, 1)
+            }
+
+            function sources(c) -> ok {
+                let minT := 0
+                for { let j := 0 } lt(j, mload(add(c, 0x280))) { j := add(j, 1) } {
+                    minT := source(c, add(mload(add(c, 0x2a0)), mul(j, 105)), j, minT)
+                    if mload(add(c, 0x160)) { leave }
+                }
+                ok := 1
+            }
+
+            // EIP-712 digest of the RoundRecord.
+            function recordDigest(c) -> d {
+                let S := mload(add(c, 0x300))
+                let r0 := mload(add(c, 0x440))
+                mstore(add(S, 0xe0), keccak256(mload(add(c, 0x360)), shl(5, mload(add(c, 0x280)))))
+                mstore(S, mload(add(c, 0xe0)))
+                mstore(add(S, 0x20), mload(add(c, 0x1e0)))
+                mstore(add(S, 0x40), calldataload(add(r0, 12)))
+                mstore(add(S, 0x60), calldataload(add(r0, 44)))
+                mstore(add(S, 0x80), mload(add(c, 0x3e0)))
+                mstore(add(S, 0xa0), mload(add(c, 0x400)))
+                mstore(add(S, 0xc0), mload(add(c, 0x420)))
+                d := typedDigest(S, mload(add(c, 0x80)), keccak256(S, 0x100))
+            }
+
+            // Signer positions strictly increasing and below n, each signature recovering to the participant
+            // at its position; signers' stake reaches 2/3 of the participants' stake.
+            function signatures(c, d) -> ok {
+                let x := mload(add(c, 0x2e0)) // position cursor
+                let sig := add(x, mload(add(c, 0x2c0))) // signature cursor; also where positions end
+                let n := mload(add(c, 0x240))
+                let signed := 0
+                let minPos := 0
+                for { let end := sig } lt(x, end) { x := add(x, 1) } {
+                    let pos := byte(0, calldataload(x))
+                    if iszero(lt(sub(pos, minPos), sub(n, minPos))) {
+                        if iszero(lt(pos, n)) {
+                            fail(c, 3, pos, n)
+                            leave
+                        }
+                        fail(c, 7, pos, 0)
+                        leave
+                    }
+                    minPos := add(pos, 1)
+                    let signer := recover(mload(add(c, 0x300)), d, sig)
+                    pos := mload(add(mload(add(c, 0x320)), shl(5, pos))) // the participant at pos
+                    if iszero(eq(signer, pos)) {
+                        fail(c, 8, pos, signer)
+                        leave
+                    }
+                    pos := byte(0, calldataload(add(mload(add(c, 0x260)), sub(minPos, 1)))) // its table index
+                    signed := add(signed, mload(add(add(mload(c), mul(pos, 0x60)), 0x20)))
+                    sig := add(sig, 64)
+                }
+                // 3 * signed >= 2 * total (sums of uint128 stakes: no overflow)
+                if lt(mul(3, signed), mul(2, mload(add(c, 0x3a0)))) {
+                    fail(c, 9, signed, mload(add(c, 0x3a0)))
+                    leave
+                }
+                ok := 1
+            }
+
+            // RoundSettled(roundId indexed, transcriptCid, deltas): the event data is
+            // transcriptCid | offset 0x40 | length | B (padded). B = the record's own bytes
+            // n | n x uint8 node index | uint8 winner position | n x int32 delta (copied from calldata), then
+            // m x (uint8 source index | int32 reliability | int32 usefulness) (written by `source`).
+            function emitRound(c) {
+                let b := mload(add(c, 0x380))
+                let len := add(2, mul(mload(add(c, 0x240)), 5))
+                calldatacopy(b, add(mload(add(c, 0x440)), 76), len)
+                len := add(len, mul(mload(add(c, 0x280)), 9))
+                mstore(add(b, len), 0) // zero padding
+                let e := sub(b, 0x60)
+                mstore(e, calldataload(add(mload(add(c, 0x440)), 44)))
+                mstore(add(e, 0x20), 0x40)
+                mstore(add(e, 0x40), len)
+                log2(e, add(0x60, and(add(len, 31), not(31))), mload(add(c, 0x140)), mload(add(c, 0x1e0)))
+            }
+
+            function run(c, r0) -> after, dg {
+                after := layout(c, r0)
+                if iszero(after) { leave }
+                if iszero(participants(c)) { leave }
+                if iszero(sources(c)) { leave }
+                dg := recordDigest(c)
+                if iszero(signatures(c, dg)) { leave }
+                emitRound(c)
+            }
+
+            next, digest := run(ctx, p)
+        }
+    }
+}

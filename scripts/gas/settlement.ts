@@ -1,0 +1,95 @@
+/**
+ * Gas of round settlement and source-score updates, from receipts on Hardhat's in-process network with the
+ * real deploy scripts. Setting: 7 staked, capable nodes with equal stake and 6 registered sources; one node
+ * coordinates and settles its own rounds. Steady state: a warm-up epoch first settles every node and source
+ * once, so scores and the coordinator's sequence already have storage (first-ever writes cost ~20k more per
+ * slot, once per node / source / coordinator).
+ *
+ * - gas_settle_round_alone: whole transaction (21,000 base included) of an epoch holding one round of 7.
+ * - gas_settle_round_epoch20: whole transaction of an epoch of 20 rounds of 7, divided by 20.
+ *   Each record carries the signatures the quorum needs and no more (`encodeEpoch` with stakes picks the
+ *   fewest, largest stake first): 5 of 7 at equal stake, since 3 * 5 >= 2 * 7 > 3 * 4.
+ * - gas_source_update_single: marginal gas of one source update: (the one-round epoch with one source
+ *   update, its source signature included) - (the same epoch without it), from the same chain state.
+ * - gas_source_update_batch50: the same marginal for 50 source updates spread over the 20-round epoch
+ *   (2 or 3 per round over the 6 sources), divided by 50.
+ */
+import hre from "hardhat";
+import type { Address, Hex } from "viem";
+import { encodeEpoch, type SignedRecord, type SourceDelta } from "../../src/chain/records.js";
+import { cid, deploySwarm, makeRecord, signAll, type Swarm } from "../../test/helpers/chorus-fixture.js";
+
+const ROUND_SIZE = 7;
+const EPOCH = 20;
+const SOURCE_UPDATES = 50;
+
+export default async function benchSettlement(): Promise<string[]> {
+  const s = await deploySwarm({ nodes: ROUND_SIZE, sources: 6 });
+  const coordinator = s.nodes[0];
+  const participants = s.nodes.map((n) => n.address);
+  const stakes = new Map(participants.map((p) => [p.toLowerCase(), 500n * 10n ** 18n]));
+  let seq = 1n;
+
+  const round = async (sources: SourceDelta[], label: string): Promise<SignedRecord> => {
+    const record = makeRecord({ coordinator: coordinator.address, seq: seq++, participants, sources, label });
+    return signAll(s.domain, record, s.nodes, s.sourceActors);
+  };
+  const sourceDeltas = (count: number, offset: number): SourceDelta[] =>
+    Array.from({ length: count }, (_, j) => ({
+      source: s.sourceActors[(offset + j) % s.sourceActors.length].address,
+      reliability: ((offset + j) * 3001) % 40_000 - 20_000,
+      usefulness: ((offset + j) * 1703) % 40_000 - 20_000,
+      servedCid: cid(`served ${offset} ${j}`),
+    }));
+
+  const gasOf = async (signed: SignedRecord[]): Promise<bigint> => {
+    const e = encodeEpoch(signed, { stakes });
+    const c = await s.as(coordinator.wallet);
+    const hash = await c.settlement.write.settleEpoch([e.nodes, e.sources, e.records]);
+    const receipt = await s.publicClient.getTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error("bench settlement reverted");
+    return receipt.gasUsed;
+  };
+  /** Gas of `a` and of `b`, each settled from the same chain state. */
+  const pair = async (a: SignedRecord[], b: SignedRecord[]): Promise<[bigint, bigint]> => {
+    const snap = (await hre.network.provider.send("evm_snapshot", [])) as Hex;
+    const ga = await gasOf(a);
+    await hre.network.provider.send("evm_revert", [snap]);
+    return [ga, await gasOf(b)];
+  };
+
+  // Warm-up: every node, every source and the coordinator's sequence get their storage.
+  await gasOf([await round(sourceDeltas(6, 0), "warm-up")]);
+
+  // One round alone, without and with one source update (same round id, same state).
+  const aloneSeq = seq;
+  const alone = await round([], "alone");
+  seq = aloneSeq;
+  const aloneWithSource = await round(sourceDeltas(1, 1), "alone");
+  const [gasAlone, gasAloneWithSource] = await pair([alone], [aloneWithSource]);
+
+  // Twenty rounds, without and with 50 source updates (same round ids, same state).
+  const firstSeq = seq;
+  const plain: SignedRecord[] = [];
+  for (let i = 0; i < EPOCH; i++) plain.push(await round([], `epoch ${i}`));
+  seq = firstSeq;
+  const withSources: SignedRecord[] = [];
+  let given = 0;
+  for (let i = 0; i < EPOCH; i++) {
+    const count = Math.round(((i + 1) * SOURCE_UPDATES) / EPOCH) - Math.round((i * SOURCE_UPDATES) / EPOCH);
+    withSources.push(await round(sourceDeltas(count, given), `epoch ${i}`));
+    given += count;
+  }
+  if (given !== SOURCE_UPDATES) throw new Error(`bench built ${given} source updates, not ${SOURCE_UPDATES}`);
+  const [gasEpoch, gasEpochWithSources] = await pair(plain, withSources);
+
+  const line = (name: string, value: bigint) => `BENCH ${name} ${value} gas`;
+  return [
+    line("gas_settle_round_alone", gasAlone),
+    line("gas_settle_round_epoch20", gasEpoch / BigInt(EPOCH)),
+    line("gas_source_update_single", gasAloneWithSource - gasAlone),
+    line("gas_source_update_batch50", (gasEpochWithSources - gasEpoch) / BigInt(SOURCE_UPDATES)),
+  ];
+}
+
+export type { Address, Swarm };

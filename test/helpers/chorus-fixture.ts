@@ -1,0 +1,209 @@
+/**
+ * The whole Chorus deployment for contract tests and gas benches, built on deployChorus() (the real deploy
+ * scripts): typed handles for CapabilityRegistry, SourceRegistry, Settlement and Disputes; any number of
+ * funded local-key actors (nodes and sources); a swarm fixture with staked, capable nodes and registered
+ * sources; and helpers to build, sign and settle round records with src/chain/records.ts.
+ */
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import {
+  createWalletClient,
+  custom,
+  keccak256,
+  parseEther,
+  publicActions,
+  toHex,
+  type Address,
+  type Hex,
+  type PrivateKeyAccount,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { hardhat } from "viem/chains";
+import { deployChorus, type Wallet } from "./fixtures.js";
+import type { DeployParams } from "../../deploy/index.js";
+import {
+  encodeEpoch,
+  makeRoundId,
+  settlementDomain,
+  signRecord,
+  signServiceStatement,
+  sortRecord,
+  type RoundRecord,
+  type SettlementDomain,
+  type SignedRecord,
+  type SourceDelta,
+} from "../../src/chain/records.js";
+import { choicesCommitment, keyCommitment } from "../../src/chain/capability.js";
+
+export const ZERO = "0x0000000000000000000000000000000000000000" as Address;
+export const cid = (label: string): Hex => keccak256(toHex(label));
+
+/** A funded account with a local key: signs typed data offline and sends its own transactions. */
+export interface Actor {
+  account: PrivateKeyAccount;
+  address: Address;
+  wallet: Wallet;
+}
+
+/** Actor number `i` (a deterministic key, funded with 1000 ETH for gas). */
+export async function actor(i: number, label = "node"): Promise<Actor> {
+  const account = privateKeyToAccount(keccak256(toHex(`chorus-test-${label}-${i}`)));
+  await hre.network.provider.send("hardhat_setBalance", [account.address, toHex(parseEther("1000"))]);
+  const wallet = createWalletClient({ account, chain: hardhat, transport: custom(hre.network.provider) });
+  return { account, address: account.address, wallet: wallet as unknown as Wallet };
+}
+
+export async function deployFull(params: Partial<DeployParams> = {}) {
+  const f = await deployChorus(params);
+  const at = (name: string) => f.deployments.contracts[name].address;
+  const handles = async (wallet?: Wallet) => {
+    const client = wallet ? { client: { wallet, public: wallet.extend(publicActions) as never } } : undefined;
+    return {
+      token: await hre.viem.getContractAt("ChorusToken", at("ChorusToken"), client),
+      registry: await hre.viem.getContractAt("NodeRegistry", at("NodeRegistry"), client),
+      capability: await hre.viem.getContractAt("CapabilityRegistry", at("CapabilityRegistry"), client),
+      sources: await hre.viem.getContractAt("SourceRegistry", at("SourceRegistry"), client),
+      settlement: await hre.viem.getContractAt("Settlement", at("Settlement"), client),
+      disputes: await hre.viem.getContractAt("Disputes", at("Disputes"), client),
+    };
+  };
+  const h = await handles();
+  const domain = settlementDomain(await f.publicClient.getChainId(), h.settlement.address);
+  return { ...f, ...h, domain, as: handles };
+}
+
+export type Full = Awaited<ReturnType<typeof deployFull>>;
+
+/** Gives `a` tokens and stakes `amount` for it. */
+export async function stakeActor(f: Full, a: Actor, amount: bigint): Promise<void> {
+  await f.token.write.transfer([a.address, amount]);
+  const c = await f.as(a.wallet);
+  await c.token.write.approve([f.registry.address, amount]);
+  await c.registry.write.stake([amount, `http://127.0.0.1/${a.address}`, cid("meta")]);
+}
+
+export interface SuiteSetup {
+  itemCount?: number;
+  passThreshold?: number;
+  key?: bigint;
+  keySalt?: Hex;
+  commitFor?: number;
+  keyRevealFor?: number;
+  revealFor?: number;
+  validity?: number;
+}
+
+/** Publishes a suite as the curator (the deployer); returns its id, key and timestamps. */
+export async function publishSuite(f: Full, s: SuiteSetup = {}) {
+  const itemCount = s.itemCount ?? 20;
+  const key = s.key ?? 0b10110011101001011010n & ((1n << BigInt(itemCount)) - 1n);
+  const keySalt = s.keySalt ?? cid("key salt");
+  const now = BigInt(await time.latest());
+  const commitEnd = now + BigInt(s.commitFor ?? 1000);
+  const keyRevealEnd = commitEnd + BigInt(s.keyRevealFor ?? 1000);
+  const revealEnd = keyRevealEnd + BigInt(s.revealFor ?? 1000);
+  const params = {
+    itemsCid: cid("items"),
+    keyCommitment: keyCommitment(key, keySalt),
+    itemCount,
+    passThreshold: s.passThreshold ?? 17,
+    commitEnd,
+    keyRevealEnd,
+    revealEnd,
+    validity: BigInt(s.validity ?? 30 * 24 * 3600),
+  };
+  await f.capability.write.publishSuite([params]);
+  const suiteId = await f.capability.read.suiteCount();
+  return { suiteId, key, keySalt, itemCount, commitEnd, keyRevealEnd, revealEnd, params };
+}
+
+/** Runs a whole suite in which every actor answers the key exactly: they all pass. */
+export async function makeCapable(f: Full, actors: readonly Actor[], s: SuiteSetup = {}) {
+  const suite = await publishSuite(f, s);
+  const salt = cid("choices salt");
+  for (const a of actors) {
+    await (await f.as(a.wallet)).capability.write.commit([suite.suiteId, choicesCommitment(suite.key, salt, a.address)]);
+  }
+  await time.increaseTo(suite.commitEnd);
+  await f.capability.write.revealKey([suite.suiteId, suite.key, suite.keySalt]);
+  for (const a of actors) await (await f.as(a.wallet)).capability.write.reveal([suite.suiteId, suite.key, salt]);
+  return suite;
+}
+
+/** Registers actors as sources. */
+export async function registerSources(f: Full, actors: readonly Actor[]): Promise<void> {
+  for (const a of actors) await (await f.as(a.wallet)).sources.write.register([`http://127.0.0.1/src/${a.address}`, cid("manifest")]);
+}
+
+export const DEFAULT_STAKE = parseEther("500");
+
+/** A deployment with `nodes` staked, capable nodes and `sources` registered sources. */
+export async function deploySwarm(opts: { nodes?: number; sources?: number; stakes?: bigint[]; params?: Partial<DeployParams> } = {}) {
+  const f = await deployFull(opts.params);
+  const nodes: Actor[] = [];
+  for (let i = 0; i < (opts.nodes ?? 7); i++) nodes.push(await actor(i));
+  const sources: Actor[] = [];
+  for (let i = 0; i < (opts.sources ?? 0); i++) sources.push(await actor(i, "source"));
+  for (const [i, n] of nodes.entries()) await stakeActor(f, n, opts.stakes?.[i] ?? DEFAULT_STAKE);
+  const suite = await makeCapable(f, nodes);
+  await registerSources(f, sources);
+  return { ...f, nodes, sourceActors: sources, suite };
+}
+
+export type Swarm = Awaited<ReturnType<typeof deploySwarm>>;
+
+/**
+ * A record of round (coordinator, seq) with these participants (sorted, with their deltas, as the contract
+ * requires); deltas default to a fixed pattern, the first participant given wins.
+ */
+export function makeRecord(opts: {
+  coordinator: Address;
+  seq: bigint;
+  participants: readonly Address[];
+  deltas?: number[];
+  winner?: Address;
+  sources?: SourceDelta[];
+  label?: string;
+}): RoundRecord {
+  const label = opts.label ?? `${opts.coordinator}-${opts.seq}`;
+  return sortRecord({
+    roundId: makeRoundId(opts.coordinator, opts.seq),
+    queryCid: cid(`query ${label}`),
+    transcriptCid: cid(`transcript ${label}`),
+    winner: opts.winner ?? opts.participants[0],
+    participants: [...opts.participants],
+    deltas: opts.deltas ?? opts.participants.map((_, i) => (i === 0 ? 30_000 : ((i * 7919) % 20_001) - 10_000)),
+    sources: opts.sources ?? [],
+  });
+}
+
+/** Signs `record` with each of `signers` and each source in it (found among `sourceActors`). */
+export async function signAll(
+  domain: SettlementDomain,
+  record: RoundRecord,
+  signers: readonly Actor[],
+  sourceActors: readonly Actor[] = [],
+): Promise<SignedRecord> {
+  const signatures: Record<string, Hex> = {};
+  for (const s of signers) signatures[s.address] = await signRecord(s.account, domain, record);
+  const sourceSignatures: Record<string, Hex> = {};
+  for (const d of record.sources) {
+    const a = sourceActors.find((x) => x.address.toLowerCase() === d.source.toLowerCase());
+    if (a) sourceSignatures[a.address] = await signServiceStatement(a.account, domain, { roundId: record.roundId, servedCid: d.servedCid });
+  }
+  return { record, signatures, sourceSignatures };
+}
+
+/** Settles `signed` in one epoch from `sender`; returns the transaction hash. */
+export async function settle(f: Full, sender: Wallet, signed: readonly SignedRecord[]) {
+  const e = encodeEpoch(signed);
+  const c = await f.as(sender);
+  return c.settlement.write.settleEpoch([e.nodes, e.sources, e.records]);
+}
+
+/** The same as `settle` through simulate (for revert checks). */
+export async function simulateSettle(f: Full, sender: Wallet, signed: readonly SignedRecord[]) {
+  const e = encodeEpoch(signed);
+  const c = await f.as(sender);
+  return c.settlement.simulate.settleEpoch([e.nodes, e.sources, e.records]);
+}
