@@ -32,34 +32,46 @@ export function decodeEpochCalldata(abi: Abi, input: Hex): DecodedRecord[] {
   };
   const count = u(2);
   const out: DecodedRecord[] = [];
-  for (let r = 0; r < count; r++) {
-    const roundId = take(32);
-    const queryCid = take(32);
-    const transcriptCid = take(32);
-    const n = u(1);
-    const participants = Array.from({ length: n }, () => nodes[u(1)]);
-    const winner = participants[u(1)];
-    const deltas = Array.from({ length: n }, i32);
-    const m = u(1);
-    const srcs = [];
-    const sourceSignatures: Hex[] = [];
-    for (let j = 0; j < m; j++) {
-      const source = sources[u(1)];
-      const reliability = i32();
-      const usefulness = i32();
-      const servedCid = take(32);
-      sourceSignatures.push(take(65));
-      srcs.push({ source, reliability, usefulness, servedCid });
+  /** EIP-2098 compact r | (yParity << 255 | s) back to 65-byte r | s | v. */
+  const expand = (compact: Hex): Hex => {
+    const vs = BigInt(`0x${compact.slice(66)}`);
+    const yParity = Number(vs >> 255n);
+    const sPart = (vs & ((1n << 255n) - 1n)).toString(16).padStart(64, "0");
+    return `${compact.slice(0, 66)}${sPart}${(27 + yParity).toString(16)}` as Hex;
+  };
+  while (out.length < count) {
+    const coordinator = take(20);
+    const inRun = u(2);
+    for (let r = 0; r < inRun; r++) {
+      const seq = take(12);
+      const roundId = `${coordinator}${seq.slice(2)}` as Hex;
+      const queryCid = take(32);
+      const transcriptCid = take(32);
+      const n = u(1);
+      const participants = Array.from({ length: n }, () => nodes[u(1)]);
+      const winner = participants[u(1)];
+      const deltas = Array.from({ length: n }, i32);
+      const m = u(1);
+      const srcs = [];
+      const sourceSignatures: Hex[] = [];
+      for (let j = 0; j < m; j++) {
+        const source = sources[u(1)];
+        const reliability = i32();
+        const usefulness = i32();
+        const servedCid = take(32);
+        sourceSignatures.push(expand(take(64)));
+        srcs.push({ source, reliability, usefulness, servedCid });
+      }
+      const k = u(1);
+      const positions = Array.from({ length: k }, () => u(1));
+      const signatures = Array.from({ length: k }, () => expand(take(64)));
+      out.push({
+        record: { roundId, queryCid, transcriptCid, winner, participants, deltas, sources: srcs },
+        signers: positions.map((p) => participants[p]),
+        signatures,
+        sourceSignatures,
+      });
     }
-    const k = u(1);
-    const positions = Array.from({ length: k }, () => u(1));
-    const signatures = Array.from({ length: k }, () => take(65));
-    out.push({
-      record: { roundId, queryCid, transcriptCid, winner, participants, deltas, sources: srcs },
-      signers: positions.map((p) => participants[p]),
-      signatures,
-      sourceSignatures,
-    });
   }
   return out;
 }

@@ -16,7 +16,7 @@ import { committeeSeed, drawCommittee } from "../round/committee.js";
 import { recoverDigestSigner } from "../round/signer.js";
 import { computeResult, type ConsensusRules, type Transcript } from "../round/transcript.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
-import { decodeRoundDeltas } from "../chain/round-event.js";
+import { epochTablesOfTx, settledRoundDeltas } from "../chain/round-event.js";
 
 export interface AuditCheck {
   what: string;
@@ -63,7 +63,8 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   const actualCid = await deps.cidOf(t);
   check("transcript content hashes to the CID RoundSettled names", actualCid === transcriptCid, `content hashes to ${actualCid}`);
   check("transcript is for this round", t.roundId?.toLowerCase() === roundId.toLowerCase(), `transcript says round ${t.roundId}`);
-  const settled = decodeRoundDeltas(ev.deltas as Hex);
+  const tables = await epochTablesOfTx(chain, log.transactionHash);
+  const settled = settledRoundDeltas(ev.deltas as Hex, tables);
 
   // Committee: seed block, seed, candidate snapshot at that block, the draw.
   const seedNumber = BigInt(t.committee.seedBlock.number);
@@ -99,7 +100,10 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     check("Bradley–Terry result recomputes to the transcript's", canonicalHash(recomputed) === canonicalHash(t.result), `recomputed winner ${recomputed.winner}`);
     check("winner matches the chain", isAddressEqual(recomputed.winner, settled.winner), `chain says ${settled.winner}`);
     const onChain = settled.nodes.map((d) => ({ node: d.node.toLowerCase(), delta: d.delta }));
-    const expected = t.committee.members.map((m) => ({ node: m.toLowerCase(), delta: recomputed!.deltas[m] ?? 0 }));
+    // In the record's order (ascending address), with the recomputed deltas.
+    const expected = [...t.committee.members]
+      .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+      .map((m) => ({ node: m.toLowerCase(), delta: recomputed!.deltas[m] ?? 0 }));
     check(
       "reputation deltas on chain are the recomputed ones",
       onChain.length === expected.length && onChain.every((d, i) => d.node === expected[i].node && d.delta === expected[i].delta),
@@ -128,7 +132,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   }
 
   const mismatches = checks.filter((c) => !c.ok);
-  return { ok: mismatches.length === 0, roundId, transcriptCid, epoch: Number(ev.epoch), checks, mismatches };
+  return { ok: mismatches.length === 0, roundId, transcriptCid, epoch: tables.epoch, checks, mismatches };
 }
 
 /** Active, capable nodes with stake and reputation as the chain had them at `blockNumber`. */

@@ -1,34 +1,39 @@
 /**
- * Decoding `Settlement.RoundSettled`'s packed `deltas`:
- *   uint8 n | uint8 winner position | n x (address participant | int32 delta) |
- *   m x (address source | int32 reliability delta | int32 usefulness delta)
+ * A `RoundSettled` event made readable. Its packed deltas index into the epoch's tables, which the
+ * `EpochSettled` event of the same transaction lists (nodes), as does `SourceScoresUpdated` (sources).
  */
-import { getAddress, type Address, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
+import { parseEventLogs, type Abi, type Address, type Hex } from "viem";
+import type { ChorusChain } from "./contracts.js";
+import { decodeRoundDeltas } from "./records.js";
 
-export interface RoundDeltas {
+export interface SettledRoundDeltas {
   winner: Address;
   nodes: { node: Address; delta: number }[];
   sources: { source: Address; reliability: number; usefulness: number }[];
 }
 
-export function decodeRoundDeltas(packed: Hex): RoundDeltas {
-  const hex = packed.slice(2);
-  const byte = (i: number) => parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  const int32 = (i: number) => {
-    const v = parseInt(hex.slice(i * 2, i * 2 + 8), 16);
-    return v >= 2 ** 31 ? v - 2 ** 32 : v;
+export interface EpochTables {
+  epoch: number;
+  nodes: Address[];
+  sources: Address[];
+}
+
+export function settledRoundDeltas(deltas: Hex, tables: { nodes: readonly Address[]; sources?: readonly Address[] }): SettledRoundDeltas {
+  const d = decodeRoundDeltas(deltas, tables);
+  const nodes = d.nodes.map((x, i) => ({ node: d.nodeAddresses![i], delta: x.delta }));
+  return {
+    winner: nodes[d.winner].node,
+    nodes,
+    sources: d.sources.map((x, i) => ({ source: d.sourceAddresses![i], reliability: x.reliability, usefulness: x.usefulness })),
   };
-  const addr = (i: number) => getAddress(`0x${hex.slice(i * 2, i * 2 + 40)}`);
-  const total = hex.length / 2;
-  if (total < 2) throw new ChorusError("CHAIN_BAD_EVENT", "RoundSettled deltas are shorter than their header");
-  const n = byte(0);
-  const winnerAt = byte(1);
-  let off = 2;
-  const nodes = [];
-  for (let i = 0; i < n; i++, off += 24) nodes.push({ node: addr(off), delta: int32(off + 20) });
-  const sources = [];
-  for (; off + 28 <= total; off += 28) sources.push({ source: addr(off), reliability: int32(off + 20), usefulness: int32(off + 24) });
-  if (off !== total || winnerAt >= n) throw new ChorusError("CHAIN_BAD_EVENT", `RoundSettled deltas are malformed (${total} bytes, ${n} participants, winner at ${winnerAt})`);
-  return { winner: nodes[winnerAt].node, nodes, sources };
+}
+
+/** The epoch number and tables of the settlement transaction `txHash`. */
+export async function epochTablesOfTx(chain: ChorusChain, txHash: Hex): Promise<EpochTables> {
+  const receipt = await chain.publicClient.getTransactionReceipt({ hash: txHash });
+  const abis = ["Settlement", "SourceRegistry"].flatMap((n) => (chain.deployments.contracts[n]?.abi ?? []) as Abi);
+  const logs = parseEventLogs({ abi: abis, logs: receipt.logs }) as unknown as { eventName: string; args: Record<string, any> }[];
+  const epoch = logs.find((l) => l.eventName === "EpochSettled");
+  const sources = logs.find((l) => l.eventName === "SourceScoresUpdated");
+  return { epoch: Number(epoch?.args.epoch ?? 0), nodes: epoch?.args.nodes ?? [], sources: sources?.args.sources ?? [] };
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import express, { Router } from "express";
 import type { Address, Hex } from "viem";
 import { listActiveNodes, readContract, type ChorusChain } from "../chain/index.js";
-import { decodeRoundDeltas } from "../chain/round-event.js";
+import { settledRoundDeltas, type EpochTables } from "../chain/round-event.js";
 import { ChorusError } from "../errors.js";
 import { bytes32ToCid } from "../ipfs/index.js";
 import { route } from "../node/http-errors.js";
@@ -25,12 +25,13 @@ export interface ExplorerDeps {
   auditRound?: (roundId: Hex) => Promise<unknown>;
 }
 
-function roundView(e: ChainEvent) {
-  const a = e.args as { roundId: Hex; epoch: bigint; transcriptCid: Hex; deltas: Hex };
-  const d = decodeRoundDeltas(a.deltas);
+function roundView(e: ChainEvent, tables: Map<string, EpochTables>) {
+  const a = e.args as { roundId: Hex; transcriptCid: Hex; deltas: Hex };
+  const t = tables.get(e.txHash) ?? { epoch: 0, nodes: [], sources: [] };
+  const d = settledRoundDeltas(a.deltas, t);
   return {
     roundId: a.roundId,
-    epoch: Number(a.epoch),
+    epoch: t.epoch,
     transcriptCid: bytes32ToCid(a.transcriptCid).toString(),
     winner: d.winner,
     deltas: d.nodes,
@@ -44,6 +45,16 @@ function roundView(e: ChainEvent) {
 
 export function explorerRouter(deps: ExplorerDeps): Router {
   const events = new EventLog(deps.chain);
+  /** Each settlement transaction's epoch tables (EpochSettled, SourceScoresUpdated), by transaction hash. */
+  const tables = async () => {
+    const out = new Map<string, EpochTables>();
+    for (const e of await events.of("Settlement", "EpochSettled")) out.set(e.txHash, { epoch: Number(e.args.epoch), nodes: e.args.nodes as Address[], sources: [] });
+    for (const e of await events.of("SourceRegistry", "SourceScoresUpdated")) {
+      const t = out.get(e.txHash);
+      if (t) t.sources = e.args.sources as Address[];
+    }
+    return out;
+  };
   const r = Router();
   const has = (name: string) => !!deps.chain.deployments.contracts[name];
 
@@ -70,21 +81,23 @@ export function explorerRouter(deps: ExplorerDeps): Router {
     "/explorer/api/nodes",
     route(async (_req, res) => {
       const nodes = await listActiveNodes(deps.chain);
+      const t = await tables();
       const rows = await Promise.all(
         nodes.map(async (n) => {
-          const stats = has("Settlement")
-            ? await readContract<{ reputation: number; rounds: number; wins: number; seen: boolean }>(deps.chain, "Settlement", "nodeStats", [n.address])
-            : undefined;
+          const reputation = has("Settlement") ? Number(await readContract<bigint>(deps.chain, "Settlement", "reputationOf", [n.address])) : 500_000;
           const capable = has("CapabilityRegistry") ? await readContract<boolean>(deps.chain, "CapabilityRegistry", "isCapable", [n.address]) : null;
+          const settled = await events.of("Settlement", "RoundSettled");
+          const rounds = settled.filter((e) => (e.args.deltas as string).length > 0 && roundView(e, t).deltas.some((d) => d.node.toLowerCase() === n.address.toLowerCase()));
+          const wins = rounds.filter((e) => roundView(e, t).winner.toLowerCase() === n.address.toLowerCase()).length;
           return {
             address: n.address,
             endpoint: n.endpoint,
             staked: n.staked.toString(),
             thawing: n.thawing.toString(),
             capable,
-            reputation: stats ? (stats.seen ? Number(stats.reputation) : 500_000) : 500_000,
-            rounds: stats ? Number(stats.rounds) : 0,
-            wins: stats ? Number(stats.wins) : 0,
+            reputation,
+            rounds: rounds.length,
+            wins,
           };
         }),
       );
@@ -99,7 +112,7 @@ export function explorerRouter(deps: ExplorerDeps): Router {
       for (const e of await events.of("NodeRegistry", "NodeStaked")) {
         series[(e.args.node as string).toLowerCase()] = [{ t: e.timestamp, epoch: 0, value: 500_000 }];
       }
-      for (const e of await events.of("Settlement", "ReputationsUpdated")) {
+      for (const e of await events.of("Settlement", "EpochSettled")) {
         const a = e.args as { epoch: bigint; nodes: Address[]; reputations: number[] };
         a.nodes.forEach((n, i) => (series[n.toLowerCase()] ??= []).push({ t: e.timestamp, epoch: Number(a.epoch), value: Number(a.reputations[i]) }));
       }
@@ -110,7 +123,8 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   r.get(
     "/explorer/api/rounds",
     route(async (_req, res) => {
-      const settled = (await events.of("Settlement", "RoundSettled")).map(roundView).reverse();
+      const t = await tables();
+      const settled = (await events.of("Settlement", "RoundSettled")).map((e) => roundView(e, t)).reverse();
       const known = new Set(settled.map((s) => s.roundId.toLowerCase()));
       const pending = ((await deps.pendingRounds?.()) ?? []).filter((p) => !known.has(p.roundId.toLowerCase())).map((p) => ({ ...p, status: "pending", timestamp: Math.floor(p.createdAt / 1000) }));
       res.json({ rounds: [...pending, ...settled] });
@@ -125,7 +139,7 @@ export function explorerRouter(deps: ExplorerDeps): Router {
       const e = (await events.of("Settlement", "RoundSettled")).find((x) => (x.args.roundId as string).toLowerCase() === id.toLowerCase());
       const pending = e ? undefined : ((await deps.pendingRounds?.()) ?? []).find((p) => p.roundId.toLowerCase() === id.toLowerCase());
       if (!e && !pending) throw new ChorusError("NOT_FOUND", `round ${id} is neither settled nor pending here`);
-      res.json(e ? roundView(e) : { ...pending, status: "pending" });
+      res.json(e ? roundView(e, await tables()) : { ...pending, status: "pending" });
     }),
   );
 

@@ -6,7 +6,7 @@
 import type { Address, Hex } from "viem";
 import { isChorusError } from "../errors.js";
 import { addressOf, readContract, writeContract, type ChorusChain } from "../chain/index.js";
-import { encodeEpoch, recordDigest, settlementDomain, type RoundRecord, type SettlementDomain, type SignedRecord } from "../chain/records.js";
+import { encodeEpoch, recordDigest, settlementDomain, sortRecord, type RoundRecord, type SettlementDomain, type SignedRecord } from "../chain/records.js";
 import { cidToBytes32 } from "../ipfs/index.js";
 import type { RecordSigning } from "../round/coordinator.js";
 import type { Transcript } from "../round/transcript.js";
@@ -16,7 +16,8 @@ import type { QueuedRound } from "./service.js";
 /** The record the committee signs for a transcript (no data sources yet: RAG rounds add them). */
 export function recordOf(t: Transcript, transcriptCid: string): RoundRecord {
   const participants = t.committee.members;
-  return {
+  // The contract wants participants (and sources) in ascending address order.
+  return sortRecord({
     roundId: t.roundId,
     queryCid: cidToBytes32(t.queryCid),
     transcriptCid: cidToBytes32(transcriptCid),
@@ -24,7 +25,7 @@ export function recordOf(t: Transcript, transcriptCid: string): RoundRecord {
     participants,
     deltas: participants.map((p) => t.result.deltas[p] ?? 0),
     sources: [],
-  };
+  });
 }
 
 export function chainRecords(domain: SettlementDomain): RecordSigning {

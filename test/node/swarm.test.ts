@@ -2,7 +2,7 @@ import { expect } from "chai";
 import OpenAI from "openai";
 import { type Address, type Hex } from "viem";
 import { cidToBytes32 } from "../../src/ipfs/index.js";
-import { decodeRoundDeltas } from "../../src/chain/round-event.js";
+import { settledRoundDeltas } from "../../src/chain/round-event.js";
 import { signEnvelope } from "../../src/round/envelope.js";
 import { createSigner } from "../../src/round/signer.js";
 import { generatePrivateKey } from "viem/accounts";
@@ -56,7 +56,8 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
     const events = await swarm.f.settlement.getEvents.RoundSettled({ roundId: c.round_id as Hex }, { fromBlock: 0n });
     expect(events).to.have.length(1);
     expect(events[0].args.transcriptCid).to.equal(cidToBytes32(c.transcript_cid));
-    expect(decodeRoundDeltas(events[0].args.deltas!).winner.toLowerCase()).to.equal(swarm.f.nodes[6].address.toLowerCase());
+    const [epoch] = await swarm.f.settlement.getEvents.EpochSettled({}, { blockHash: events[0].blockHash });
+    expect(settledRoundDeltas(events[0].args.deltas!, { nodes: epoch.args.nodes! }).winner.toLowerCase()).to.equal(swarm.f.nodes[6].address.toLowerCase());
     expect(await swarm.nodes[0].queue.status(c.round_id)).to.equal("settled");
     const after = await swarm.f.settlement.read.reputationOf([swarm.f.nodes[6].address]);
     expect(after > before, `winner reputation ${before} -> ${after}`).to.equal(true);
