@@ -243,12 +243,15 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
         _set(ctx, EpochCodec.CTX_SOURCES, tbl);
         _set(ctx, EpochCodec.CTX_SOURCE_COUNT, n);
         if (n == 0) return;
-        ISourceRegistry.Score[] memory scores = _sourceRegistry.scoresOf(sources);
+        uint256[] memory packed = _sourceRegistry.packedScoresOf(sources);
+        address prev;
         for (uint256 i; i < n; ++i) {
-            if (i > 0 && sources[i] <= sources[i - 1]) revert SettlementTableNotSorted(i, sources[i]);
-            if (!scores[i].active) revert SettlementSourceNotActive(sources[i]);
-            _set(tbl, i * 0x40, uint256(uint160(sources[i])));
-            _set(tbl, i * 0x40 + 0x20, uint256(scores[i].reliability) | (uint256(scores[i].usefulness) << 32));
+            address source = sources[i];
+            if (source <= prev) revert SettlementTableNotSorted(i, source);
+            prev = source;
+            if (packed[i] >> 64 == 0) revert SettlementSourceNotActive(source);
+            _set(tbl, i * 0x40, uint256(uint160(source)));
+            _set(tbl, i * 0x40 + 0x20, packed[i] & type(uint64).max);
         }
     }
 

@@ -16,8 +16,25 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
     /// @notice Longest endpoint URL accepted, in bytes.
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
 
-    mapping(address source => Source) private _sources;
+    /// @dev Per source, one word: registered (bit 0) | active (bit 1) | reliability (bits 8..39) |
+    ///      usefulness (bits 40..71) | registeredAt (bits 72..135) | updatedAt (bits 136..199).
+    mapping(address source => uint256) private _heads;
+    mapping(address source => Profile) private _profiles;
     EnumerableSet.AddressSet private _active;
+
+    struct Profile {
+        bytes32 manifestCid;
+        string endpoint;
+    }
+
+    uint256 private constant _REGISTERED = 1;
+    uint256 private constant _ACTIVE = 2;
+    uint256 private constant _REL_SHIFT = 8;
+    uint256 private constant _USE_SHIFT = 40;
+    uint256 private constant _REGISTERED_AT_SHIFT = 72;
+    uint256 private constant _UPDATED_AT_SHIFT = 136;
+    uint256 private constant _SCORES_MASK = ((uint256(1) << 64) - 1) << _REL_SHIFT;
+    uint256 private constant _UPDATED_AT_MASK = uint256(type(uint64).max) << _UPDATED_AT_SHIFT;
 
     /// @param admin receives `DEFAULT_ADMIN_ROLE` (and grants `SCORER_ROLE` to settlement).
     constructor(address admin) {
@@ -29,36 +46,32 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
 
     /// @inheritdoc ISourceRegistry
     function register(string calldata endpoint, bytes32 manifestCid) external {
-        Source storage s = _sources[msg.sender];
-        if (s.active) revert SourceRegistryAlreadyActive(msg.sender);
+        uint256 h = _heads[msg.sender];
+        if (h & _ACTIVE != 0) revert SourceRegistryAlreadyActive(msg.sender);
         _checkEndpoint(endpoint);
 
-        if (!s.registered) {
-            s.registered = true;
-            s.reliability = uint32(FixedPoint.INITIAL);
-            s.usefulness = uint32(FixedPoint.INITIAL);
+        if (h & _REGISTERED == 0) {
+            h = _REGISTERED | (FixedPoint.INITIAL << _REL_SHIFT) | (FixedPoint.INITIAL << _USE_SHIFT);
         }
-        s.active = true;
-        s.registeredAt = uint64(block.timestamp);
-        s.manifestCid = manifestCid;
-        s.endpoint = endpoint;
+        uint256 keep = h & (_SCORES_MASK | _UPDATED_AT_MASK | _REGISTERED);
+        _heads[msg.sender] = keep | _ACTIVE | (block.timestamp << _REGISTERED_AT_SHIFT);
+        _profiles[msg.sender] = Profile({manifestCid: manifestCid, endpoint: endpoint});
         _active.add(msg.sender);
         emit SourceRegistered(msg.sender, endpoint, manifestCid);
     }
 
     /// @inheritdoc ISourceRegistry
     function update(string calldata endpoint, bytes32 manifestCid) external {
-        Source storage s = _requireActive(msg.sender);
+        _requireActive(msg.sender);
         _checkEndpoint(endpoint);
-        s.manifestCid = manifestCid;
-        s.endpoint = endpoint;
+        _profiles[msg.sender] = Profile({manifestCid: manifestCid, endpoint: endpoint});
         emit SourceUpdated(msg.sender, endpoint, manifestCid);
     }
 
     /// @inheritdoc ISourceRegistry
     function leave() external {
-        Source storage s = _requireActive(msg.sender);
-        s.active = false;
+        uint256 h = _requireActive(msg.sender);
+        _heads[msg.sender] = h & ~_ACTIVE;
         _active.remove(msg.sender);
         emit SourceLeft(msg.sender);
     }
@@ -76,15 +89,16 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
         if (reliability.length != n || usefulness.length != n) {
             revert SourceRegistryLengthMismatch(n, reliability.length, usefulness.length);
         }
+        uint256 stamp = block.timestamp << _UPDATED_AT_SHIFT;
         for (uint256 i; i < n; ++i) {
-            Source storage s = _sources[sources[i]];
-            if (!s.active) revert SourceRegistryNotActive(sources[i]);
-            if (reliability[i] > FixedPoint.SCALE || usefulness[i] > FixedPoint.SCALE) {
-                revert SourceRegistryScoreOutOfRange(sources[i], reliability[i], usefulness[i]);
-            }
-            s.reliability = reliability[i];
-            s.usefulness = usefulness[i];
-            s.updatedAt = uint64(block.timestamp);
+            address source = sources[i];
+            uint256 h = _heads[source];
+            if (h & _ACTIVE == 0) revert SourceRegistryNotActive(source);
+            uint256 rel = reliability[i];
+            uint256 use = usefulness[i];
+            if (rel > FixedPoint.SCALE || use > FixedPoint.SCALE) revert SourceRegistryScoreOutOfRange(source, rel, use);
+            _heads[source] =
+                (h & ~(_SCORES_MASK | _UPDATED_AT_MASK)) | (rel << _REL_SHIFT) | (use << _USE_SHIFT) | stamp;
         }
         emit SourceScoresUpdated(epoch, sources, reliability, usefulness);
     }
@@ -93,23 +107,38 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
 
     /// @inheritdoc ISourceRegistry
     function sourceOf(address source) external view returns (Source memory) {
-        return _sources[source];
+        uint256 h = _heads[source];
+        Profile storage p = _profiles[source];
+        return Source({
+            registered: h & _REGISTERED != 0,
+            active: h & _ACTIVE != 0,
+            reliability: uint32(h >> _REL_SHIFT),
+            usefulness: uint32(h >> _USE_SHIFT),
+            registeredAt: uint64(h >> _REGISTERED_AT_SHIFT),
+            updatedAt: uint64(h >> _UPDATED_AT_SHIFT),
+            manifestCid: p.manifestCid,
+            endpoint: p.endpoint
+        });
     }
 
     /// @inheritdoc ISourceRegistry
     function scoresOf(address[] calldata sources) external view returns (Score[] memory scores) {
         scores = new Score[](sources.length);
         for (uint256 i; i < sources.length; ++i) {
-            Source storage s = _sources[sources[i]];
-            scores[i] = s.registered
-                ? Score({active: s.active, reliability: s.reliability, usefulness: s.usefulness})
-                : Score({active: false, reliability: uint32(FixedPoint.INITIAL), usefulness: uint32(FixedPoint.INITIAL)});
+            uint256 p = _packed(sources[i]);
+            scores[i] = Score({active: p >> 64 != 0, reliability: uint32(p), usefulness: uint32(p >> 32)});
         }
     }
 
     /// @inheritdoc ISourceRegistry
+    function packedScoresOf(address[] calldata sources) external view returns (uint256[] memory packed) {
+        packed = new uint256[](sources.length);
+        for (uint256 i; i < sources.length; ++i) packed[i] = _packed(sources[i]);
+    }
+
+    /// @inheritdoc ISourceRegistry
     function isActive(address source) external view returns (bool) {
-        return _sources[source].active;
+        return _heads[source] & _ACTIVE != 0;
     }
 
     /// @inheritdoc ISourceRegistry
@@ -128,9 +157,16 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
 
     // ---------------------------------------------------------------- internals
 
-    function _requireActive(address source) private view returns (Source storage s) {
-        s = _sources[source];
-        if (!s.active) revert SourceRegistryNotActive(source);
+    /// @dev reliability | usefulness << 32 | active << 64; the initial scores for a source never registered.
+    function _packed(address source) private view returns (uint256) {
+        uint256 h = _heads[source];
+        if (h & _REGISTERED == 0) return FixedPoint.INITIAL | (FixedPoint.INITIAL << 32);
+        return ((h >> _REL_SHIFT) & 0xffffffff) | (((h >> _USE_SHIFT) & 0xffffffff) << 32) | (((h & _ACTIVE) >> 1) << 64);
+    }
+
+    function _requireActive(address source) private view returns (uint256 h) {
+        h = _heads[source];
+        if (h & _ACTIVE == 0) revert SourceRegistryNotActive(source);
     }
 
     function _checkEndpoint(string calldata endpoint) private pure {

@@ -76,6 +76,8 @@ interface ISourceRegistry {
     /// @notice Scores and activity of many sources in one call (unregistered sources read as inactive with the
     ///         initial scores).
     function scoresOf(address[] calldata sources) external view returns (Score[] memory scores);
+    /// @notice `scoresOf` packed for the settlement contract: reliability | usefulness << 32 | active << 64.
+    function packedScoresOf(address[] calldata sources) external view returns (uint256[] memory packed);
     /// @notice True when `source` is registered and has not left.
     function isActive(address source) external view returns (bool);
     /// @notice Number of active sources.

@@ -200,9 +200,10 @@ library EpochCodec {
                 ok := 1
             }
 
-            // Source entry j at calldata x (table index strictly above `minT`): bounds, the source's statement
-            // over what it served, its SourceDelta hash, its clamped scores and its event bytes (after the node
-            // part of B: uint8 index | int32 reliability | int32 usefulness). Returns the next minimum index.
+            // Source entry j at calldata x (table index at least `minT`): bounds, its event bytes (after the node
+            // part of B: uint8 index | int32 reliability | int32 usefulness, the raw calldata bytes), the source's
+            // statement over what it served, its SourceDelta hash and its clamped scores. Returns the next
+            // minimum index.
             function source(c, x, j, minT) -> nextMin {
                 let t := byte(0, calldataload(x))
                 if iszero(lt(sub(t, minT), sub(mload(add(c, 0x60)), minT))) {
@@ -213,54 +214,57 @@ library EpochCodec {
                     fail(c, 4, mload(add(mload(add(c, 0x40)), shl(6, t))), 0)
                     leave
                 }
+                nextMin := add(t, 1)
                 let entry := add(mload(add(c, 0x40)), shl(6, t))
-                let rel := signextend(3, shr(224, calldataload(add(x, 1))))
-                let use := signextend(3, shr(224, calldataload(add(x, 5))))
+                let w := calldataload(add(x, 1)) // reliability (4 bytes) | usefulness (4 bytes) | ...
+                mstore(
+                    add(add(mload(add(c, 0x380)), add(2, mul(mload(add(c, 0x240)), 5))), mul(j, 9)),
+                    or(shl(248, t), shr(8, and(w, not(0xffffffffffffffffffffffffffffffffffffffffffffffff))))
+                )
+                let rel := signextend(3, shr(224, w))
+                w := signextend(3, shr(192, w)) // usefulness
                 if gt(add(rel, 50000), 100000) {
                     fail(c, 5, mload(entry), rel)
                     leave
                 }
-                if gt(add(use, 50000), 100000) {
-                    fail(c, 5, mload(entry), use)
+                if gt(add(w, 50000), 100000) {
+                    fail(c, 5, mload(entry), w)
                     leave
                 }
                 let S := mload(add(c, 0x300))
                 mstore(S, mload(add(c, 0x120)))
                 mstore(add(S, 0x20), mload(add(c, 0x1e0)))
                 mstore(add(S, 0x40), calldataload(add(x, 9)))
-                S := add(S, 0x80) // keep the statement's words; the digest and recovery use the next ones
-                let signer := recover(S, typedDigest(S, mload(add(c, 0x80)), keccak256(sub(S, 0x80), 0x60)), add(x, 41))
-                if iszero(eq(signer, mload(entry))) {
-                    fail(c, 6, mload(entry), signer)
+                // the statement's digest and its recovery use the words after the statement
+                mstore(add(S, 0x80), recover(add(S, 0x80), typedDigest(add(S, 0x80), mload(add(c, 0x80)), keccak256(S, 0x60)), add(x, 41)))
+                if iszero(eq(mload(add(S, 0x80)), mload(entry))) {
+                    fail(c, 6, mload(entry), mload(add(S, 0x80)))
                     leave
                 }
-                S := sub(S, 0x80)
                 mstore(S, mload(add(c, 0x100)))
                 mstore(add(S, 0x20), mload(entry))
                 mstore(add(S, 0x40), rel)
-                mstore(add(S, 0x60), use)
+                mstore(add(S, 0x60), w)
                 mstore(add(S, 0x80), calldataload(add(x, 9)))
                 mstore(add(mload(add(c, 0x360)), shl(5, j)), keccak256(S, 0xa0))
-                S := mload(add(entry, 0x20))
+                entry := add(entry, 0x20)
+                S := mload(entry) // reliability | usefulness << 32
                 rel := add(and(S, 0xffffffff), rel)
                 if slt(rel, 0) { rel := 0 }
                 if gt(rel, 1000000) { rel := 1000000 }
-                use := add(shr(32, S), use)
-                if slt(use, 0) { use := 0 }
-                if gt(use, 1000000) { use := 1000000 }
-                mstore(add(entry, 0x20), or(rel, shl(32, use)))
-                S := add(add(mload(add(c, 0x380)), add(2, mul(mload(add(c, 0x240)), 5))), mul(j, 9))
-                rel := signextend(3, shr(224, calldataload(add(x, 1))))
-                use := signextend(3, shr(224, calldataload(add(x, 5))))
-                mstore(S, or(shl(248, t), or(shl(216, and(rel, 0xffffffff)), shl(184, and(use, 0xffffffff)))))
-                nextMin := add(t, 1)
+                w := add(shr(32, S), w)
+                if slt(w, 0) { w := 0 }
+                if gt(w, 1000000) { w := 1000000 }
+                mstore(entry, or(rel, shl(32, w)))
             }
 
             function sources(c) -> ok {
                 let minT := 0
+                let x := mload(add(c, 0x2a0))
                 for { let j := 0 } lt(j, mload(add(c, 0x280))) { j := add(j, 1) } {
-                    minT := source(c, add(mload(add(c, 0x2a0)), mul(j, 105)), j, minT)
+                    minT := source(c, x, j, minT)
                     if mload(add(c, 0x160)) { leave }
+                    x := add(x, 105)
                 }
                 ok := 1
             }
