@@ -51,6 +51,30 @@ export function assignPairs(pairs: readonly (readonly [NodeId, NodeId])[], judge
     else give(best, a, b);
   }
 
+  let lastTaken: [NodeId, NodeId] | undefined;
+  const take = (j: NodeId, i: number) => {
+    const list = assignments[j];
+    const [a, b] = list.splice(i, 1)[0];
+    load.set(j, load.get(j)! - 1);
+    if (!list.some(([x, y]) => key(x, y) === key(a, b))) held.get(j)!.delete(key(a, b));
+    lastTaken = [a, b];
+  };
+  const canTake = (j: NodeId, [a, b]: [NodeId, NodeId]) => a !== j && b !== j;
+  const relay = (busy: NodeId, idle: NodeId): boolean => {
+    for (const mid of order) {
+      if (mid === busy || mid === idle) continue;
+      const toIdle = assignments[mid].findIndex((p) => canTake(idle, p));
+      const fromBusy = assignments[busy].findIndex((p) => canTake(mid, p));
+      if (toIdle < 0 || fromBusy < 0) continue;
+      take(mid, toIdle);
+      give(idle, ...lastTaken!);
+      take(busy, fromBusy);
+      give(mid, ...lastTaken!);
+      return true;
+    }
+    return false;
+  };
+
   // Rebalance. A move from `busy` to `idle` needs load(busy) - load(idle) >= 2; prefer a comparison whose other
   // order `idle` does not hold. Every move lowers the sum of squared loads by at least 2, so the loop ends.
   for (;;) {
@@ -72,10 +96,14 @@ export function assignPairs(pairs: readonly (readonly [NodeId, NodeId])[], judge
           }
           if (pick < 0) pick = i;
         }
-        if (pick < 0) continue;
-        const [a, b] = list.splice(pick, 1)[0];
-        load.set(busy, load.get(busy)! - 1);
-        if (!list.some(([x, y]) => key(x, y) === key(a, b))) held.get(busy)!.delete(key(a, b));
+        if (pick < 0) {
+          // No direct move (every comparison `busy` holds involves `idle`'s answer): go through a third judge
+          // `mid` that can hand one of its comparisons to `idle` and take one of `busy`'s.
+          moved = relay(busy, idle);
+          continue;
+        }
+        take(busy, pick);
+        const [a, b] = lastTaken!;
         give(idle, a, b);
         moved = true;
       }
