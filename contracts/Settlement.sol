@@ -170,7 +170,7 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
         (uint256 bad, uint256 stale) = _readNodes(nodes, tbl, minStake);
         if (bad < n) {
             address node = nodes[bad];
-            if (bad > 0 && node <= nodes[bad - 1]) revert SettlementTableNotSorted(bad, node);
+            if (node == address(0) || (bad > 0 && node <= nodes[bad - 1])) revert SettlementTableNotSorted(bad, node);
             revert SettlementNodeNotEligible(node, false, _capability.passOf(node).validUntil > block.timestamp);
         }
         // Cached capability expiries that have passed: ask the registry (a newer pass may extend them).
