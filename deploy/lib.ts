@@ -12,23 +12,9 @@ import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, Wallet
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
-export interface DeployedContract {
-  address: Address;
-  abi: Abi;
-  blockNumber: number;
-  txHash: Hex;
-  /** Constructor arguments (bigints as decimal strings), for block-explorer verification. */
-  args: unknown[];
-}
-
-export interface Deployments {
-  chainId: number;
-  deployer: Address;
-  /** First block that holds a Chorus contract: where event readers and the subgraph start. */
-  startBlock: number;
-  params: Record<string, string | number>;
-  contracts: Record<string, DeployedContract>;
-}
+/** The deployments file's shape is the one src/ reads (src/chain/deployments.ts). */
+export type { DeployedContract, Deployments } from "../src/chain/deployments.js";
+import type { DeployedContract, Deployments } from "../src/chain/deployments.js";
 
 export interface DeployParams {
   /** Receives slashed stake; defaults to the deployer. */
