@@ -11,6 +11,10 @@ import {FixedPoint} from "./libraries/FixedPoint.sol";
 import {RecordHashing} from "./libraries/RecordHashing.sol";
 import {EpochCodec} from "./libraries/EpochCodec.sol";
 
+// Assembly here reads calldata and memory words of the packed epoch and the node table, and writes node words:
+// the settlement gas budget (see scripts/gas/settlement.ts) is met only this way.
+// solhint-disable no-inline-assembly
+
 /// @title Settlement
 /// @notice Settles epochs of quorum-signed round records and keeps node reputation. See {ISettlement}.
 /// @dev Gas design: each unique node and source is checked and read once per epoch and written once at the

@@ -96,7 +96,9 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
             if (h & _ACTIVE == 0) revert SourceRegistryNotActive(source);
             uint256 rel = reliability[i];
             uint256 use = usefulness[i];
-            if (rel > FixedPoint.SCALE || use > FixedPoint.SCALE) revert SourceRegistryScoreOutOfRange(source, rel, use);
+            if (rel > FixedPoint.SCALE || use > FixedPoint.SCALE) {
+                revert SourceRegistryScoreOutOfRange(source, rel, use);
+            }
             _heads[source] =
                 (h & ~(_SCORES_MASK | _UPDATED_AT_MASK)) | (rel << _REL_SHIFT) | (use << _USE_SHIFT) | stamp;
         }
@@ -161,7 +163,9 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
     function _packed(address source) private view returns (uint256) {
         uint256 h = _heads[source];
         if (h & _REGISTERED == 0) return FixedPoint.INITIAL | (FixedPoint.INITIAL << 32);
-        return ((h >> _REL_SHIFT) & 0xffffffff) | (((h >> _USE_SHIFT) & 0xffffffff) << 32) | (((h & _ACTIVE) >> 1) << 64);
+        uint256 rel = (h >> _REL_SHIFT) & 0xffffffff;
+        uint256 use = (h >> _USE_SHIFT) & 0xffffffff;
+        return rel | (use << 32) | (((h & _ACTIVE) >> 1) << 64);
     }
 
     function _requireActive(address source) private view returns (uint256 h) {

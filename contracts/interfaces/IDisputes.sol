@@ -40,13 +40,13 @@ interface IDisputes {
 
     /// @notice Parameters fixed at deployment. Basis points of 10_000.
     struct Params {
+        uint256 deposit; // of an arbitrated dispute, in token wei
         uint16 equivocationSlashBps;
         uint16 equivocationRewardBps;
         uint16 falseResultSlashBps;
         uint16 falseResultRewardBps;
-        uint256 deposit;
-        uint64 disputeWindow;
-        uint64 arbitrationPeriod;
+        uint64 disputeWindow; // seconds after an epoch settles during which its rounds can be disputed
+        uint64 arbitrationPeriod; // seconds the arbitrator has to resolve a dispute
     }
 
     // ---------------------------------------------------------------- errors
@@ -149,8 +149,11 @@ interface IDisputes {
     function reclaim(uint256 id) external;
 
     // ---------------------------------------------------------------- views
+    /// @notice Dispute `id` (1, 2, ...).
     function dispute(uint256 id) external view returns (Dispute memory);
+    /// @notice Number of disputes opened.
     function disputeCount() external view returns (uint256);
+    /// @notice The parameters fixed at deployment.
     function params() external view returns (Params memory);
     /// @notice True when `signer` was slashed for equivocating on `roundId`.
     function equivocationSlashed(bytes32 roundId, address signer) external view returns (bool);

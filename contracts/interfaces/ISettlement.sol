@@ -112,7 +112,9 @@ interface ISettlement {
 
     // ---------------------------------------------------------------- settlement
     /// @notice Settle an epoch of packed round records (format above). Reverts as a whole on any invalid
-    ///         record. Returns the epoch number (1, 2, ...).
+    ///         record. Returns the epoch number (1, 2, ...). `RoundSettled` is emitted as each record passes
+    ///         its checks; the scores it explains are stored before the call returns (or nothing is, if a
+    ///         later record fails).
     function settleEpoch(address[] calldata nodes, address[] calldata sources, bytes calldata records)
         external
         returns (uint256 epoch);
@@ -140,8 +142,10 @@ interface ISettlement {
     function serviceDigest(bytes32 roundId, bytes32 servedCid) external view returns (bytes32);
     /// @notice The EIP-712 domain separator of this contract.
     function domainSeparator() external view returns (bytes32);
-    /// @notice Contracts this one reads.
+    /// @notice The NodeRegistry whose stakes weigh the quorum.
     function nodeRegistry() external view returns (address);
+    /// @notice The CapabilityRegistry whose passes admit nodes.
     function capabilityRegistry() external view returns (address);
+    /// @notice The SourceRegistry whose scores this contract moves.
     function sourceRegistry() external view returns (address);
 }

@@ -53,7 +53,9 @@ library EpochCodec {
 
     /// @notice Settles the record at calldata offset `p`; returns the offset after it and its EIP-712 digest.
     ///         Check `CTX_ERROR` afterwards: on failure `next` and `digest` are meaningless.
+    // solhint-disable-next-line function-max-lines
     function settleRecord(uint256 ctx, uint256 p) internal returns (uint256 next, bytes32 digest) {
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             function fail(c, code, a, b) {
                 mstore(add(c, 0x160), code)
@@ -72,10 +74,11 @@ library EpochCodec {
             function recover(scratch, d, at) -> signer {
                 mstore(0x00, 0)
                 let vs := calldataload(add(at, 32))
-                mstore(add(scratch, 0x60), and(vs, 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff))
-                if iszero(gt(mload(add(scratch, 0x60)), 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0)) {
+                mstore(add(scratch, 0x20), add(27, shr(255, vs))) // v from the parity bit
+                vs := and(vs, 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff) // s
+                mstore(add(scratch, 0x60), vs)
+                if iszero(gt(vs, 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0)) {
                     mstore(scratch, d)
-                    mstore(add(scratch, 0x20), add(27, shr(255, vs)))
                     mstore(add(scratch, 0x40), calldataload(at))
                     // ecrecover precompile; returns nothing on failure, leaving 0 at 0x00
                     pop(staticcall(gas(), 1, scratch, 0x80, 0x00, 0x20))
@@ -86,7 +89,7 @@ library EpochCodec {
             // Replay, sizes and scratch layout of the record at r0; returns the offset after it (0 on failure).
             // Record: uint96 seq 12 | queryCid 32 | transcriptCid 32 | n 1 | n indices | winner 1 | 4n deltas |
             // m 1 | 106m source entries | k 1 | k positions | 64k signatures.
-            function layout(c, r0) -> after {
+            function layout(c, r0) -> nxt {
                 let end := mload(add(c, 0xc0))
                 if gt(add(r0, 77), end) {
                     fail(c, 1, r0, 0)
@@ -124,10 +127,10 @@ library EpochCodec {
                 let k := byte(0, calldataload(x))
                 mstore(add(c, 0x2c0), k)
                 mstore(add(c, 0x2e0), add(x, 1))
-                after := add(add(x, 1), mul(k, 65))
-                if gt(after, end) {
+                nxt := add(add(x, 1), mul(k, 65))
+                if gt(nxt, end) {
                     fail(c, 1, add(x, 1), 0)
-                    after := 0
+                    nxt := 0
                     leave
                 }
                 // scratch: S hash input (8 words) | P participants (n words) | D deltas (n words) |
@@ -236,7 +239,8 @@ library EpochCodec {
                 mstore(add(S, 0x20), mload(add(c, 0x1e0)))
                 mstore(add(S, 0x40), calldataload(add(x, 9)))
                 // the statement's digest and its recovery use the words after the statement
-                mstore(add(S, 0x80), recover(add(S, 0x80), typedDigest(add(S, 0x80), mload(add(c, 0x80)), keccak256(S, 0x60)), add(x, 41)))
+                let sd := typedDigest(add(S, 0x80), mload(add(c, 0x80)), keccak256(S, 0x60))
+                mstore(add(S, 0x80), recover(add(S, 0x80), sd, add(x, 41)))
                 if iszero(eq(mload(add(S, 0x80)), mload(entry))) {
                     fail(c, 6, mload(entry), mload(add(S, 0x80)))
                     leave
@@ -349,9 +353,9 @@ library EpochCodec {
                 log2(e, add(0x60, and(add(len, 31), not(31))), mload(add(c, 0x140)), mload(add(c, 0x1e0)))
             }
 
-            function run(c, r0) -> after, dg {
-                after := layout(c, r0)
-                if iszero(after) { leave }
+            function run(c, r0) -> nxt, dg {
+                nxt := layout(c, r0)
+                if iszero(nxt) { leave }
                 if iszero(participants(c)) { leave }
                 if iszero(sources(c)) { leave }
                 dg := recordDigest(c)

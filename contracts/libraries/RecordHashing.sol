@@ -7,6 +7,8 @@ import {ISettlement} from "../interfaces/ISettlement.sol";
 /// @notice EIP-712 struct hashes of round records and source service statements, shared by Settlement (which
 ///         hashes packed calldata the same way, in its own loop) and Disputes. src/chain/records.ts defines the
 ///         same types for viem.
+// EIP-712 type strings are what they are, however long: they are hashed at compile time.
+// solhint-disable gas-small-strings
 library RecordHashing {
     bytes32 internal constant SOURCE_DELTA_TYPEHASH =
         keccak256("SourceDelta(address source,int32 reliability,int32 usefulness,bytes32 servedCid)");
@@ -16,6 +18,7 @@ library RecordHashing {
         "SourceDelta(address source,int32 reliability,int32 usefulness,bytes32 servedCid)"
     );
     bytes32 internal constant SOURCE_SERVICE_TYPEHASH = keccak256("SourceService(bytes32 roundId,bytes32 servedCid)");
+    // solhint-enable gas-small-strings
 
     /// @notice hashStruct(SourceDelta).
     function hashSourceDelta(ISettlement.SourceDelta memory d) internal pure returns (bytes32) {
@@ -51,6 +54,7 @@ library RecordHashing {
     /// @notice The EIP-712 digest of `structHash` under `domainSeparator`.
     function digest(bytes32 domainSeparator, bytes32 structHash) internal pure returns (bytes32 d) {
         // Same as OpenZeppelin MessageHashUtils.toTypedDataHash, in scratch memory.
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, hex"1901")
