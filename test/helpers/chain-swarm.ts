@@ -92,7 +92,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     async close() {
       await Promise.all(running.map((x) => x.close()));
       await rpc.close();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

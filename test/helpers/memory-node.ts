@@ -73,7 +73,7 @@ export async function startMemorySwarm(n: number, opts: { minds?: (i: number) =>
     artifacts,
     async close() {
       await Promise.all(nodes.map((x) => x.close()));
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }
