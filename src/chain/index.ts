@@ -5,3 +5,4 @@ export { toChainError } from "./errors.js";
 export * from "./registry.js";
 export { openChorusChain } from "./open.js";
 export { ChainDirectory, REP_INITIAL, type ChainDirectoryOptions } from "./directory.js";
+export * from "./sources.js";

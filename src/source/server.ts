@@ -1,0 +1,95 @@
+/**
+ * The data-source node's HTTP service (express 5):
+ *
+ * - `POST /retrieve` `{ roundId, query, k }` -> `{ served, servedCid, signature }` (src/source/served.ts):
+ *   the top-k contexts of the hybrid index for the query's last user message, bound to the round id and
+ *   the query hash and signed. The served document is also stored in the source's artifact store.
+ * - `GET /manifest` -> `{ address, manifestCid, manifest }`; `GET /health` -> `{ ok, address, ... }`;
+ *   `/ipfs/<cid>` the trustless gateway of the source's store (manifest, chunk pages, served documents).
+ *
+ * Bodies are limited (default 64kb) and validated with zod; every error is JSON `{ error: { message, code } }`
+ * with a 4xx status for bad requests, 503 when more than `maxConcurrent` retrievals are in flight.
+ */
+import express, { type Express } from "express";
+import type { Address } from "viem";
+import { ChorusError } from "../errors.js";
+import type { SettlementDomain, TypedDataSigner } from "../chain/records.js";
+import type { ArtifactStore } from "../ipfs/index.js";
+import { errorHandler, jsonBody, parseBody, route } from "../node/http-errors.js";
+import type { HybridIndex } from "../rag/hybrid-index.js";
+import type { CorpusManifest } from "../rag/manifest.js";
+import { SERVED_TYPE, type ServedDoc } from "../rag/types.js";
+import { queryHashOf, queryText, RetrieveRequest, toWire } from "./served.js";
+import { signServed } from "./signer.js";
+
+export interface SourceAppDeps {
+  index: HybridIndex;
+  signer: TypedDataSigner;
+  address: Address;
+  domain: SettlementDomain;
+  manifestCid: string;
+  manifest: CorpusManifest;
+  /** Where served documents are kept and what `/ipfs` serves; optional. */
+  store?: ArtifactStore;
+  bodyLimit?: string;
+  maxConcurrent?: number;
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_SOURCE_BODY_LIMIT = "64kb";
+export const DEFAULT_MAX_CONCURRENT = 8;
+
+export function createSourceApp(deps: SourceAppDeps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  const log = deps.log ?? (() => {});
+  const maxConcurrent = deps.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+  let active = 0;
+  let served = 0;
+
+  app.get("/health", (_req, res) => {
+    res.json({ ok: true, address: deps.address, manifestCid: deps.manifestCid, chunks: deps.index.size, embedding: deps.index.model, served });
+  });
+  app.get("/manifest", (_req, res) => {
+    res.json({ address: deps.address, manifestCid: deps.manifestCid, manifest: deps.manifest });
+  });
+  app.post(
+    "/retrieve",
+    jsonBody(deps.bodyLimit ?? DEFAULT_SOURCE_BODY_LIMIT),
+    route(async (req, res) => {
+      const body = parseBody(RetrieveRequest, req.body);
+      if (active >= maxConcurrent) throw new ChorusError("OVERLOADED", `source busy: ${active} retrievals in flight (limit ${maxConcurrent})`);
+      active++;
+      const abort = new AbortController();
+      res.on("close", () => abort.abort());
+      try {
+        const contexts = await deps.index.search(queryText(body.query), body.k, { signal: abort.signal });
+        const doc: ServedDoc = {
+          type: SERVED_TYPE,
+          source: deps.address,
+          roundId: body.roundId as `0x${string}`,
+          queryHash: await queryHashOf(body.query),
+          manifestCid: deps.manifestCid,
+          k: body.k,
+          contexts,
+        };
+        const signed = await signServed(deps.signer, deps.domain, doc);
+        if (deps.store) {
+          try {
+            await deps.store.putJson(toWire(doc), { signal: abort.signal });
+          } catch (err) {
+            log(`warning: could not store served document ${signed.servedCid}: ${(err as Error).message}`);
+          }
+        }
+        served++;
+        res.json({ served: toWire(doc), servedCid: signed.servedCid, signature: signed.signature });
+      } finally {
+        active--;
+      }
+    }),
+  );
+  if (deps.store) app.use(deps.store.gateway());
+  app.use((req, _res, next) => next(new ChorusError("NOT_FOUND", `no route ${req.method} ${req.path}`)));
+  app.use(errorHandler);
+  return app;
+}

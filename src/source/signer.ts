@@ -1,0 +1,22 @@
+/**
+ * The source's signature over what it served: EIP-712 `SourceService(roundId, servedCid)` under the
+ * Settlement domain (src/chain/records.ts), with servedCid the bytes32 digest of the served document's CID.
+ * One signature thus binds chain, contract, round, query hash, source, manifest, k and every context.
+ */
+import type { Address, Hex } from "viem";
+import { recoverServiceSigner, signServiceStatement, type SettlementDomain, type TypedDataSigner } from "../chain/records.js";
+import { cidToBytes32 } from "../ipfs/index.js";
+import type { ServedDoc, SignedServed } from "../rag/types.js";
+import { servedCidOf } from "./served.js";
+
+/** Signs `doc` (whose `source` must be the signer's address). */
+export async function signServed(signer: TypedDataSigner, domain: SettlementDomain, doc: ServedDoc): Promise<SignedServed> {
+  const servedCid = await servedCidOf(doc);
+  const signature = await signServiceStatement(signer, domain, { roundId: doc.roundId, servedCid: cidToBytes32(servedCid) });
+  return { served: doc, servedCid, signature };
+}
+
+/** The address that signed `signature` for (roundId, servedCid). */
+export async function servedSigner(domain: SettlementDomain, roundId: Hex, servedCid: string, signature: Hex): Promise<Address> {
+  return recoverServiceSigner(domain, { roundId, servedCid: cidToBytes32(servedCid) }, signature);
+}
