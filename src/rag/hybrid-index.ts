@@ -51,8 +51,10 @@ export async function createHybridIndex(chunks: Chunk[], opts: HybridIndexOption
     ids.add(c.id);
   }
   const embedder = opts.embedder === undefined ? await loadEmbedder() : opts.embedder;
+  if (opts.alpha !== undefined && !(opts.alpha >= 0 && opts.alpha <= 1)) {
+    throw new ChorusError("RAG_INDEX_BAD_INPUT", `alpha must be a number in [0, 1], got ${opts.alpha}`);
+  }
   const alpha = embedder ? (opts.alpha ?? DEFAULT_ALPHA) : 0;
-  if (!(alpha >= 0 && alpha <= 1)) throw new ChorusError("RAG_INDEX_BAD_INPUT", `alpha must be in [0, 1], got ${opts.alpha}`);
 
   const lexical = new MiniSearch<{ id: number; text: string }>({
     fields: ["text"],
