@@ -1,0 +1,19 @@
+/**
+ * Score arithmetic shared by node reputation and source reliability/usefulness, exactly as
+ * contracts/Settlement.sol applies it: integers on the 1_000_000 scale, each round's delta added in record
+ * order and the sum clamped to [0, 1_000_000]. Mirrors src/chain/records.ts `applyDelta`. Pure (no host
+ * imports), so test/subgraph checks it against the TypeScript reference.
+ */
+
+/** 1.0 on the reputation / source-score scale. */
+export const REP_SCALE: i32 = 1_000_000;
+/** Score of a node or source never settled before. */
+export const REP_INITIAL: i32 = 500_000;
+
+/** `value + delta`, clamped to [0, REP_SCALE]. Inputs are within i32 (|value| <= 1e6, |delta| < 2^31 - 1e6). */
+export function applyDelta(value: i32, delta: i32): i32 {
+  const sum = i64(value) + i64(delta);
+  if (sum < 0) return 0;
+  if (sum > i64(REP_SCALE)) return REP_SCALE;
+  return i32(sum);
+}
