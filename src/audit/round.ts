@@ -3,14 +3,18 @@
  * with what the contracts recorded. Checks, in order: the transcript is the one the chain names; the seed
  * block and the committee draw; the candidate snapshot against the chain at the seed block; every signed
  * message and every reveal against its commitment; the Bradley–Terry result and reputation deltas recomputed
- * with the consensus rules; the record signatures in the settlement transaction and their stake quorum.
+ * with the consensus rules; the record signatures in the settlement transaction and their stake quorum. In a
+ * RAG round also: each member's source list against SourceRegistry at the seed block, its seeded draw, every
+ * served document's binding and source signature, its rerank, the sources' deltas against the chain, and
+ * the source signatures the settlement carried.
  */
 import { isAddressEqual, keccak256, toBytes, type Abi, type Address, type Hex } from "viem";
 import type { ChorusChain } from "../chain/index.js";
-import { hasQuorum, recordDigest, settlementDomain } from "../chain/records.js";
+import { hasQuorum, recordDigest, serviceDigest, settlementDomain } from "../chain/records.js";
 import { ChorusError } from "../errors.js";
 import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
-import { recordOf } from "../node/chain-parts.js";
+import { recordOf, sourcesAt } from "../node/chain-parts.js";
+import type { RagEvidence } from "../round/protocol.js";
 import { canonicalHash } from "../round/canonical.js";
 import { committeeSeed, drawCommittee } from "../round/committee.js";
 import { recoverDigestSigner } from "../round/signer.js";
@@ -89,9 +93,10 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   );
 
   // Messages and the consensus result.
+  const serviceDomain = settlementDomain(chain.chainId, settlement.address);
   let recomputed: Transcript["result"] | undefined;
   try {
-    recomputed = computeResult(t, deps.rules);
+    recomputed = computeResult(t, deps.rules, { serviceDomain });
     check("every signed message verifies; every reveal matches its commitment", true);
   } catch (err) {
     check("every signed message verifies; every reveal matches its commitment", false, (err as Error).message);
@@ -109,6 +114,23 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
       onChain.length === expected.length && onChain.every((d, i) => d.node === expected[i].node && d.delta === expected[i].delta),
       `chain ${JSON.stringify(onChain)} vs ${JSON.stringify(expected)}`,
     );
+    const sourcesOnChain = settled.sources.map((d) => ({ source: d.source.toLowerCase(), reliability: d.reliability, usefulness: d.usefulness }));
+    const sourcesExpected = (recomputed.sources ?? []).map((d) => ({ source: d.source.toLowerCase(), reliability: d.reliability, usefulness: d.usefulness }));
+    check(
+      "source deltas on chain are the recomputed ones",
+      JSON.stringify(sourcesOnChain) === JSON.stringify(sourcesExpected),
+      `chain ${JSON.stringify(sourcesOnChain)} vs ${JSON.stringify(sourcesExpected)}`,
+    );
+  }
+  if (t.query?.rag) {
+    const listedOnChain = await sourcesAt(chain, seedNumber);
+    const key = (xs: readonly { address: string; endpoint: string; reliability: number; usefulness: number }[]) =>
+      JSON.stringify(xs.map((x) => [x.address.toLowerCase(), x.endpoint, x.reliability, x.usefulness]));
+    const wrong = t.reveals
+      .filter((r) => (r.body as { rag?: RagEvidence }).rag?.retrieval === "sources")
+      .filter((r) => key((r.body as { rag: Extract<RagEvidence, { retrieval: "sources" }> }).rag.listed) !== key(listedOnChain))
+      .map((r) => r.from);
+    check("every member's data sources are SourceRegistry's at the seed block", wrong.length === 0, `members ${wrong.join(", ")} listed other sources`);
   }
 
   // Record signatures from the settlement transaction.
@@ -129,6 +151,16 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     const totalStake = t.committee.members.reduce((s, m) => s + BigInt(listed.get(m.toLowerCase())?.stake ?? 0), 0n);
     check("every record signature is its participant's, over the transcript's record", allValid, `tx ${log.transactionHash}`);
     check("signers hold at least 2/3 of the participants' stake", hasQuorum(signedStake, totalStake), `${signedStake} of ${totalStake}`);
+    const badSources = decoded.record.sources.filter((s, i) => {
+      const listedSource = record.sources.find((x) => isAddressEqual(x.source, s.source));
+      const who = recoverDigestSigner(serviceDigest(serviceDomain, { roundId, servedCid: s.servedCid }), decoded.sourceSignatures[i]);
+      return !listedSource || listedSource.servedCid !== s.servedCid || !who || !isAddressEqual(who, s.source);
+    });
+    check(
+      "every source signature is its source's, over the served document the transcript names",
+      badSources.length === 0 && decoded.record.sources.length === record.sources.length,
+      `sources ${badSources.map((s) => s.source).join(", ") || `${decoded.record.sources.length} settled, ${record.sources.length} in the transcript`}`,
+    );
   }
 
   const mismatches = checks.filter((c) => !c.ok);

@@ -88,6 +88,42 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** How a node's member retrieves from data sources for queries that ask for it (RAG rounds). */
+    rag: z
+      .object({
+        /** Sources drawn per round (chance from on-chain usefulness, with the exploration floor). */
+        sources: z.number().int().min(0).max(32).default(3),
+        /** Contexts asked from each source and put into the prompt. */
+        contexts: z.number().int().min(1).max(32).default(4),
+        /** Weight of on-chain reliability against relevance in the rerank (dRAG: 0.5). */
+        reliabilityWeight: z.number().min(0).max(1).default(0.5),
+        /** Lowest usefulness a source counts with in the draw (scale 1_000_000), so new sources get tried (src/rag/reliability.ts default). */
+        explorationFloor: z.number().int().min(0).max(1_000_000).default(100_000),
+        /** Milliseconds a source has to answer before it is skipped for the round. */
+        timeoutMs: z.number().int().min(50).max(600_000).default(5_000),
+      })
+      .strict()
+      .prefault({}),
+    /** A data source (`chorus source start`): corpus, address, chunking and retrieval settings. */
+    source: z
+      .object({
+        /** Directory of the corpus (.txt, .md/.markdown, .jsonl, recursive). */
+        corpus: z.string().min(1).optional(),
+        host: z.string().min(1).default("127.0.0.1"),
+        port: z.number().int().min(0).max(65535).default(7101),
+        /** URL members use to reach this source (registered on chain); default http://host:port. */
+        endpoint: z.url({ protocol: /^https?$/ }).max(256).optional(),
+        /** Skip files it cannot parse (each named in a warning and in the manifest) instead of refusing to start. */
+        skipBad: z.boolean().default(false),
+        chunkChars: z.number().int().min(64).max(8000).default(800),
+        chunkOverlap: z.number().int().min(0).max(4000).default(100),
+        /** Weight of embedding similarity against BM25, [0, 1]; 0 = BM25 only (the embedding model is not loaded). */
+        alpha: z.number().min(0).max(1).default(0.5),
+        maxConcurrent: z.number().int().min(1).max(1024).default(8),
+        bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/, "must look like 64kb").default("64kb"),
+      })
+      .strict()
+      .prefault({}),
     /** Where a node keeps its state (IPFS blocks, settlement queue). */
     dataDir: z.string().min(1).default(".chorus"),
   })
@@ -120,7 +156,14 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" }
   CHORUS_DEFAULT_MODEL_URI: { path: ["inference", "defaultModelUri"], type: "string" },
   CHORUS_IPFS_MODE: { path: ["ipfs", "mode"], type: "string" },
   CHORUS_KUBO_URL: { path: ["ipfs", "kuboUrl"], type: "string" },
+  CHORUS_SOURCE_CORPUS: { path: ["source", "corpus"], type: "string" },
+  CHORUS_SOURCE_HOST: { path: ["source", "host"], type: "string" },
+  CHORUS_SOURCE_PORT: { path: ["source", "port"], type: "int" },
+  CHORUS_SOURCE_ENDPOINT: { path: ["source", "endpoint"], type: "string" },
   CHORUS_GATEWAY_URL: { path: ["gateway", "url"], type: "string" },
+  CHORUS_RAG_SOURCES: { path: ["rag", "sources"], type: "int" },
+  CHORUS_RAG_CONTEXTS: { path: ["rag", "contexts"], type: "int" },
+  CHORUS_RAG_TIMEOUT_MS: { path: ["rag", "timeoutMs"], type: "int" },
   CHORUS_ASK_TIMEOUT_MS: { path: ["gateway", "timeoutMs"], type: "int" },
 };
 

@@ -1,7 +1,8 @@
 /**
  * Assembles a production node from the validated configuration: the staked key, the chain (directory,
  * record signing, settlement), the artifact store (Helia / Kubo) and its trustless gateway, the model
- * (GGUF or OpenAI-compatible) behind the judge prompts, the consensus rules, the explorer and the auditor.
+ * (GGUF or OpenAI-compatible) behind the judge prompts, the consensus rules, retrieval from the data sources
+ * registered on chain (RAG rounds), the explorer and the auditor.
  */
 import path from "node:path";
 import type { Hex } from "viem";
@@ -13,7 +14,7 @@ import { explorerRouter } from "../explorer/api.js";
 import { createInferenceBackend, mindFromBackend, type InferenceBackend } from "../inference/index.js";
 import { gatewayRouter, openArtifactStore, roundArtifacts, type ArtifactStore } from "../ipfs/index.js";
 import { createSigner } from "../round/signer.js";
-import { chainRecords, chainSettlement, settlementDomainOf } from "./chain-parts.js";
+import { chainRecords, chainRetrieval, chainSettlement, settlementDomainOf } from "./chain-parts.js";
 import { chooseModel } from "./model-choice.js";
 import { productionRules } from "./rules.js";
 import { pendingRounds } from "./rounds.js";
@@ -62,6 +63,14 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     mind,
     rules,
     records: chainRecords(settlementDomainOf(chain)),
+    retrieval: chainRetrieval(chain, settlementDomainOf(chain)),
+    rag: {
+      sources: config.rag.sources,
+      k: config.rag.contexts,
+      reliabilityWeight: config.rag.reliabilityWeight,
+      explorationFloor: config.rag.explorationFloor,
+      timeoutMs: config.rag.timeoutMs,
+    },
     settlement: chainSettlement(chain, { inFlight: () => [...(inFlight.set ?? [])] }),
     routers: ({ index, queue }) => [
       gatewayRouter(store),

@@ -1,19 +1,26 @@
 /**
  * The node parts that talk to the Settlement contract: the round record its members sign (derived from the
- * transcript alone, so every member and auditor derives the same record) and the settlement port the epoch
- * submitter uses.
+ * transcript alone, so every member and auditor derives the same record, data sources' deltas included), the
+ * settlement port the epoch submitter uses (with the sources' service signatures), and the chain-backed
+ * retrieval of RAG rounds (sources from SourceRegistry at the round's seed block).
  */
-import type { Address, Hex } from "viem";
+import type { Abi, Address, Hex } from "viem";
 import { isChorusError } from "../errors.js";
 import { addressOf, readContract, writeContract, type ChorusChain } from "../chain/index.js";
 import { encodeEpoch, recordDigest, settlementDomain, sortRecord, type RoundRecord, type SettlementDomain, type SignedRecord } from "../chain/records.js";
 import { cidToBytes32 } from "../ipfs/index.js";
 import type { RecordSigning } from "../round/coordinator.js";
+import type { Retrieval } from "../round/ports.js";
+import type { SourceInfo } from "../rag/types.js";
+import { retrieveFrom } from "../source/client.js";
 import type { Transcript } from "../round/transcript.js";
 import type { QueuedRecord, SettlementPort } from "../settlement/index.js";
 import type { QueuedRound } from "./service.js";
 
-/** The record the committee signs for a transcript (no data sources yet: RAG rounds add them). */
+/**
+ * The record the committee signs for a transcript. A RAG round adds its sources' deltas, each with the CID
+ * (bytes32) of the served document the transcript's result chose for it.
+ */
 export function recordOf(t: Transcript, transcriptCid: string): RoundRecord {
   const participants = t.committee.members;
   // The contract wants participants (and sources) in ascending address order.
@@ -24,12 +31,61 @@ export function recordOf(t: Transcript, transcriptCid: string): RoundRecord {
     winner: t.result.winner,
     participants,
     deltas: participants.map((p) => t.result.deltas[p] ?? 0),
-    sources: [],
+    sources: (t.result.sources ?? []).map((s) => ({ source: s.source, reliability: s.reliability, usefulness: s.usefulness, servedCid: cidToBytes32(s.servedCid) })),
   });
 }
 
+/** The sources' `SourceService` signatures the settlement of a transcript's record needs, by source address. */
+export function sourceSignaturesOf(t: Transcript): Record<string, Hex> {
+  return Object.fromEntries((t.result.sources ?? []).map((s) => [s.source, s.signature]));
+}
+
 export function chainRecords(domain: SettlementDomain): RecordSigning {
-  return { digest: (t, cid) => recordDigest(domain, recordOf(t, cid)) };
+  return { digest: (t, cid) => recordDigest(domain, recordOf(t, cid)), serviceDomain: domain };
+}
+
+/**
+ * Active sources of SourceRegistry with their scores as of block `blockNumber` (every member of a round reads
+ * the same block, its seed block, so an auditor re-derives every draw from the chain).
+ */
+export async function sourcesAt(chain: ChorusChain, blockNumber: bigint, opts: { pageSize?: number } = {}): Promise<SourceInfo[]> {
+  const c = chain.deployments.contracts.SourceRegistry;
+  if (!c) return [];
+  const read = <T>(functionName: string, args: readonly unknown[]) =>
+    chain.publicClient.readContract({ address: c.address, abi: c.abi as Abi, functionName, args, blockNumber }) as Promise<T>;
+  const pageSize = BigInt(opts.pageSize ?? 100);
+  const addresses: Address[] = [];
+  for (let offset = 0n; ; offset += pageSize) {
+    const page = await read<readonly Address[]>("activeSources", [offset, pageSize]);
+    addresses.push(...page);
+    if (BigInt(page.length) < pageSize) break;
+  }
+  const infos = await Promise.all(
+    addresses.map(async (address) => {
+      const s = await read<{ active: boolean; reliability: number; usefulness: number; endpoint: string }>("sourceOf", [address]);
+      return s.active ? { address, endpoint: s.endpoint, reliability: Number(s.reliability), usefulness: Number(s.usefulness) } : undefined;
+    }),
+  );
+  return infos.filter((x): x is SourceInfo => x !== undefined).sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
+}
+
+/** Retrieval for a node's member: sources from the chain at the seed block, contexts through src/source/client.ts. */
+export function chainRetrieval(chain: ChorusChain, domain: SettlementDomain): Retrieval {
+  const cache = new Map<bigint, Promise<SourceInfo[]>>();
+  return {
+    domain,
+    sources({ blockNumber }) {
+      let got = cache.get(blockNumber);
+      if (!got) {
+        got = sourcesAt(chain, blockNumber);
+        got.catch(() => cache.delete(blockNumber));
+        cache.set(blockNumber, got);
+        while (cache.size > 64) cache.delete(cache.keys().next().value!);
+      }
+      return got;
+    },
+    retrieve: (source, req, opts) => retrieveFrom(source, req, { domain, timeoutMs: opts.timeoutMs, signal: opts.signal }),
+  };
 }
 
 export function settlementDomainOf(chain: ChorusChain): SettlementDomain {
@@ -52,7 +108,11 @@ export function chainSettlement(chain: ChorusChain, opts: { inFlight?: () => rea
       const oldestRunning = running.length ? running.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b)) : undefined;
       const ready = items.filter((i) => oldestRunning === undefined || BigInt(i.roundId) < BigInt(oldestRunning));
       if (ready.length === 0) throw Object.assign(new Error("waiting for an older round still running here"), { retryable: true });
-      const signed: SignedRecord[] = ready.map((i) => ({ record: recordOf(i.record.transcript, i.record.transcriptCid), signatures: i.record.signatures }));
+      const signed: SignedRecord[] = ready.map((i) => ({
+        record: recordOf(i.record.transcript, i.record.transcriptCid),
+        signatures: i.record.signatures,
+        sourceSignatures: sourceSignaturesOf(i.record.transcript),
+      }));
       const stakes = new Map<string, bigint>();
       for (const i of ready) for (const c of i.record.transcript.committee.candidates) stakes.set(c.address.toLowerCase(), BigInt(c.stake));
       const epoch = encodeEpoch(signed, { stakes });

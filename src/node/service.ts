@@ -28,8 +28,11 @@ export interface QueuedRound {
   signatures: Record<string, Hex>;
 }
 
-/** The member's parts (domain, signer, directory, artifacts, mind, rules, records) and the node's own. */
-export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "directory" | "artifacts" | "mind" | "rules" | "records"> {
+/**
+ * The member's parts (domain, signer, directory, artifacts, mind, rules, records; retrieval and its settings
+ * for RAG queries, optional) and the node's own.
+ */
+export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "directory" | "artifacts" | "mind" | "rules" | "records" | "retrieval" | "rag"> {
   settlement: SettlementPort<QueuedRound>;
   peers?: PeerClient;
   /** Routers to mount (IPFS trustless gateway, explorer); may use the node's round index and queue. */
@@ -65,7 +68,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
   const submitter = new EpochSubmitter(queue, parts.settlement, { ...opts.epoch, log: opts.log });
   const index = new RoundIndex(opts.dataDir);
   const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
-  const member = new Member({ ...common, mind: parts.mind });
+  const member = new Member({ ...common, mind: parts.mind, retrieval: parts.retrieval, rag: parts.rag });
   const coordinator = new Coordinator(
     {
       ...common,

@@ -1,19 +1,23 @@
 /**
- * Commit–reveal of answers: a member first sends keccak256(abi.encode(roundId, member, keccak256(answer), salt))
+ * Commit–reveal of answers: a member first sends keccak256(abi.encode(roundId, member, digest, salt))
  * and reveals (answer, salt) only after the commitment set is closed, so no member can copy another's answer.
+ * `digest` is keccak256(answer) for an ordinary round; in a RAG round the member also commits to its
+ * retrieval evidence (sources, served documents, contexts used), so digest = keccak256 of the canonical
+ * dag-json bytes of { answer, rag }: nobody can change their contexts after seeing the others'.
  */
 import { bytesToHex, encodeAbiParameters, keccak256, toBytes, type Address, type Hex } from "viem";
 import { randomBytes } from "node:crypto";
+import { canonicalHash } from "./canonical.js";
 
-export function answerDigest(answer: string): Hex {
-  return keccak256(toBytes(answer));
+export function answerDigest(answer: string, rag?: unknown): Hex {
+  return rag === undefined ? keccak256(toBytes(answer)) : canonicalHash({ answer, rag });
 }
 
-export function commitmentOf(roundId: Hex, member: Address, answer: string, salt: Hex): Hex {
+export function commitmentOf(roundId: Hex, member: Address, answer: string, salt: Hex, rag?: unknown): Hex {
   return keccak256(
     encodeAbiParameters(
       [{ type: "bytes32" }, { type: "address" }, { type: "bytes32" }, { type: "bytes32" }],
-      [roundId, member, answerDigest(answer), salt],
+      [roundId, member, answerDigest(answer, rag), salt],
     ),
   );
 }
@@ -22,6 +26,6 @@ export function newSalt(): Hex {
   return bytesToHex(randomBytes(32));
 }
 
-export function revealMatches(roundId: Hex, member: Address, commitment: Hex, answer: string, salt: Hex): boolean {
-  return commitmentOf(roundId, member, answer, salt).toLowerCase() === commitment.toLowerCase();
+export function revealMatches(roundId: Hex, member: Address, commitment: Hex, answer: string, salt: Hex, rag?: unknown): boolean {
+  return commitmentOf(roundId, member, answer, salt, rag).toLowerCase() === commitment.toLowerCase();
 }

@@ -10,12 +10,13 @@ import { ChorusError } from "../errors.js";
 import { committeeSeed, drawCommittee } from "./committee.js";
 import { revealMatches } from "./commitment.js";
 import { signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
-import { BODY, type QueryDoc } from "./protocol.js";
+import { BODY, type QueryDoc, type RagEvidence } from "./protocol.js";
 import type { Artifacts, Directory, NodeEntry, PeerClient } from "./ports.js";
 import { newRoundId } from "./round-id.js";
 import type { DigestSigner } from "./signer.js";
 import type { ConsensusRules, RoundResult, Transcript, Exclusion } from "./transcript.js";
-import { computeResult, TRANSCRIPT_TYPE } from "./transcript.js";
+import { computeResult, ragProblem, TRANSCRIPT_TYPE } from "./transcript.js";
+import type { SettlementDomain } from "../chain/records.js";
 
 export interface CoordinatorOptions {
   committeeSize: number;
@@ -46,6 +47,8 @@ export interface CoordinatorDeps {
 export interface RecordSigning {
   /** The digest members sign for this transcript's record. */
   digest(transcript: Transcript, transcriptCid: string): Hex;
+  /** The Settlement EIP-712 domain data sources sign their service statements in (needed by RAG rounds). */
+  serviceDomain?: SettlementDomain;
 }
 
 export interface SignedRecord {
@@ -121,10 +124,16 @@ export class Coordinator {
     const committed = members.filter((m) => commits.has(m.address));
     const reveals = await this.gather(committed, revealRequest, "reveal", this.opts.revealTimeoutMs, roundId, excluded, "reveal", signal);
     for (const [address, env] of [...reveals]) {
-      const body = env.body as { answer: string; salt: Hex };
-      if (!revealMatches(roundId, address as Address, commitments[address], body.answer, body.salt)) {
+      const body = env.body as { answer: string; salt: Hex; rag?: RagEvidence };
+      if (!revealMatches(roundId, address as Address, commitments[address], body.answer, body.salt, body.rag)) {
         reveals.delete(address);
         excluded.push({ member: address as Address, phase: "reveal", reason: "reveal does not match commitment", evidence: env });
+        continue;
+      }
+      const rag = ragProblem({ roundId, queryCid, query: queryDoc, committee: { seed } as Transcript["committee"] }, address as Address, body.rag, deps.records.serviceDomain);
+      if (rag.error) {
+        reveals.delete(address);
+        excluded.push({ member: address as Address, phase: "reveal", reason: rag.error, evidence: env });
       }
     }
     this.requireQuorum(reveals.size, needed, committee.length, "reveal", excluded);
@@ -160,7 +169,7 @@ export class Coordinator {
       excluded: excluded.map((e) => ({ ...e, evidence: e.evidence ?? null })),
       result: null as never,
     };
-    transcript.result = computeResult(transcript, deps.rules);
+    transcript.result = computeResult(transcript, deps.rules, { serviceDomain: deps.records.serviceDomain });
     const transcriptCid = await deps.artifacts.putJson(transcript, { signal });
 
     // 5. Members check the transcript and sign the record.

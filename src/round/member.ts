@@ -3,13 +3,17 @@
  * It accepts requests only from the coordinator named in the round id, and only when that coordinator is an
  * active staked node; it commits before it reveals, never judges its own answer, and signs the round record
  * only after it has recomputed the whole result from the transcript and found its own messages in it.
+ * For a query that asks for retrieval it first draws, asks and verifies data sources (rag-retrieve.ts), puts
+ * the top contexts into its prompt and commits to its answer together with that evidence.
  */
 import { isAddressEqual, type Address, type Hex } from "viem";
 import { ChorusError } from "../errors.js";
 import { commitmentOf, newSalt } from "./commitment.js";
 import { signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
-import { BODY, Envelope as EnvelopeSchema, type AnswerRequest, type JudgeRequest } from "./protocol.js";
-import type { Artifacts, Directory, Mind } from "./ports.js";
+import { BODY, Envelope as EnvelopeSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "./protocol.js";
+import type { Artifacts, Directory, Mind, Retrieval } from "./ports.js";
+import { ragPrompt } from "./rag.js";
+import { retrieveForRound } from "./rag-retrieve.js";
 import { coordinatorOf } from "./round-id.js";
 import type { DigestSigner } from "./signer.js";
 import { computeResult, type ConsensusRules, type Transcript } from "./transcript.js";
@@ -23,6 +27,7 @@ interface RoundState {
   coordinator: Address;
   answer?: string;
   salt?: Hex;
+  rag?: RagEvidence;
   sent: Map<string, Envelope>;
   createdAt: number;
 }
@@ -35,6 +40,10 @@ export interface MemberDeps {
   mind: Mind;
   rules: ConsensusRules;
   records: RecordSigning;
+  /** Retrieval from data sources for queries that ask for it; without it such queries are answered from the model alone. */
+  retrieval?: Retrieval;
+  /** How this member retrieves: sources drawn, contexts (k), reliability weight, exploration floor, per-source timeout. */
+  rag?: RagParams & { timeoutMs: number };
   now?: () => number;
   /** Rounds remembered at most (oldest forgotten first) and for how long. */
   maxRounds?: number;
@@ -105,10 +114,32 @@ export class Member {
     this.gc();
     const s: RoundState = { request: req, coordinator, received: [stripAttachment(env)], sent: new Map(), createdAt: (this.deps.now ?? Date.now)() };
     this.rounds.set(key, s);
-    const answer = await this.deps.mind.answer({ messages: req.query.messages, maxTokens: req.query.maxTokens }, opts);
+    let messages: { role: string; content: string }[] = req.query.messages;
+    if (req.query.rag) {
+      const { retrieval, rag } = this.deps;
+      if (!retrieval || !rag) s.rag = { retrieval: "none", reason: "this node has no retrieval configured; it answered from its model alone" };
+      else {
+        const { timeoutMs, ...params } = rag;
+        const got = await retrieveForRound({
+          retrieval,
+          params,
+          timeoutMs,
+          roundId: env.roundId,
+          queryCid: req.queryCid,
+          query: req.query,
+          seed: req.seed as Hex,
+          seedBlock: BigInt(req.seedBlock.number),
+          member: me,
+          signal: opts.signal,
+        });
+        s.rag = got.evidence;
+        messages = ragPrompt(messages, got.used);
+      }
+    }
+    const answer = await this.deps.mind.answer({ messages, maxTokens: req.query.maxTokens }, opts);
     s.answer = answer;
     s.salt = newSalt();
-    return this.reply(s, "answer-request", "commit", env.roundId, { commitment: commitmentOf(env.roundId, me, answer, s.salt) });
+    return this.reply(s, "answer-request", "commit", env.roundId, { commitment: commitmentOf(env.roundId, me, answer, s.salt, s.rag) });
   }
 
   private onReveal(env: Envelope, req: { commitments: Record<string, Hex> }): Envelope {
@@ -117,7 +148,7 @@ export class Member {
     const listed = Object.entries(req.commitments).find(([a]) => isAddressEqual(a as Address, this.deps.signer.address))?.[1];
     if (!mine || listed !== mine) throw new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set does not hold my commitment");
     s.received.push(stripAttachment(env));
-    return this.reply(s, "reveal-request", "reveal", env.roundId, { answer: s.answer!, salt: s.salt! });
+    return this.reply(s, "reveal-request", "reveal", env.roundId, { answer: s.answer!, salt: s.salt!, ...(s.rag ? { rag: s.rag } : {}) });
   }
 
   private async onJudge(env: Envelope, req: JudgeRequest, opts: { signal?: AbortSignal }): Promise<Envelope> {
@@ -173,7 +204,11 @@ export class Member {
     for (const [i, r] of s.received.entries()) {
       if (JSON.stringify(requests[i]) !== JSON.stringify(r)) throw new ChorusError("PEER_BAD_MESSAGE", "transcript misrepresents a request I answered");
     }
-    const result = computeResult(t, this.deps.rules, { known: [...s.received, ...s.sent.values()], skipCommitSignatures: true });
+    const result = computeResult(t, this.deps.rules, {
+      known: [...s.received, ...s.sent.values()],
+      skipCommitSignatures: true,
+      serviceDomain: this.deps.records.serviceDomain,
+    });
     if (canonicalHash(result) !== canonicalHash(t.result)) {
       throw new ChorusError("PEER_BAD_MESSAGE", "the transcript's result is not what its judgments give");
     }

@@ -1,9 +1,13 @@
 /**
  * What the round protocol needs from the outside world, as small interfaces: the node directory (chain),
- * the peer transport (HTTP), the artifact store (IPFS), the node's own model, and the consensus rules.
+ * the peer transport (HTTP), the artifact store (IPFS), the node's own model, the consensus rules, and
+ * retrieval from data sources.
  * The coordinator and member logic depend only on these, so tests and benches can swap any part.
  */
 import type { Address, Hex } from "viem";
+import type { SettlementDomain } from "../chain/records.js";
+import type { SignedServed, SourceInfo } from "../rag/types.js";
+import type { QueryDoc } from "./protocol.js";
 
 export interface NodeEntry {
   address: Address;
@@ -40,4 +44,21 @@ export interface Mind {
   answer(query: { messages: { role: string; content: string }[]; maxTokens: number }, opts: { signal?: AbortSignal }): Promise<string>;
   compare(input: { question: string; answerA: string; answerB: string }, opts: { signal?: AbortSignal }): Promise<{ outcome: Outcome; raw?: string }>;
   screen?(input: { question: string; answer: string }, opts: { signal?: AbortSignal }): Promise<"GOOD" | "BAD">;
+}
+
+/**
+ * Decentralized retrieval for RAG rounds: the data sources registered on chain and a verified retrieval from
+ * one of them (src/node/chain-parts.ts builds it from src/chain/sources.ts and src/source/client.ts). A node
+ * without it answers RAG queries from its model alone and says so in its reveal.
+ */
+export interface Retrieval {
+  /** The Settlement contract's EIP-712 domain, under which sources sign what they served. */
+  readonly domain: SettlementDomain;
+  /** Active sources with their on-chain scores, as of `blockNumber` (the round's seed block). */
+  sources(opts: { blockNumber: bigint; signal?: AbortSignal }): Promise<SourceInfo[]>;
+  /**
+   * Top-k contexts from `source` for the query, bound to the round and signed by the source. Rejects with
+   * ChorusError RAG_SOURCE_TIMEOUT / _UNREACHABLE / _MALFORMED / _BAD_SIGNATURE / _WRONG_BINDING.
+   */
+  retrieve(source: SourceInfo, req: { roundId: Hex; query: QueryDoc; k: number }, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<SignedServed>;
 }

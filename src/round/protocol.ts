@@ -4,7 +4,7 @@
  * member; each member answers with its own signed envelope.
  *
  *   coordinator -> members   answer-request   (query, committee, seed)        <- commit      (commitment)
- *   coordinator -> members   reveal-request   (closed set of commitments)     <- reveal      (answer, salt)
+ *   coordinator -> members   reveal-request   (closed set of commitments)     <- reveal      (answer, salt, RAG evidence)
  *   coordinator -> members   judge-request    (answers, pairs per judge)      <- judgments   (A/B/tie per pair, screens)
  *   coordinator -> members   sign-request     (transcript + record)           <- record-signature
  */
@@ -55,7 +55,86 @@ export type AnswerRequest = z.infer<typeof AnswerRequest>;
 export const Commit = z.object({ commitment: Bytes32 }).strict();
 
 export const RevealRequest = z.object({ commitments: z.record(z.string(), Bytes32) }).strict();
-export const Reveal = z.object({ answer: z.string().max(64_000), salt: Bytes32 }).strict();
+
+/** A data source as a member saw it on chain at the round's seed block (scores on the 1_000_000 scale). */
+export const SourceInfo = z
+  .object({
+    address: Address,
+    endpoint: z.string().min(1).max(2048),
+    reliability: z.number().int().min(0).max(1_000_000),
+    usefulness: z.number().int().min(0).max(1_000_000),
+  })
+  .strict();
+
+/** A served context in its stored form: the score in integer micro-units [0, 1_000_000] (artifacts hold no floats). */
+export const StoredContext = z
+  .object({ id: z.string().min(1).max(512), doc: z.string().min(1).max(512), text: z.string().min(1).max(8000), score: z.number().int().min(0).max(1_000_000) })
+  .strict();
+
+/**
+ * What a source served for one query in one round, in its stored (dag-json) form, whose CID the source signs
+ * (src/source/served.ts `toWire` of src/rag/types.ts ServedDoc).
+ */
+export const StoredServed = z
+  .object({
+    type: z.literal("chorus/served@1"),
+    source: Address,
+    roundId: Bytes32,
+    queryHash: Bytes32,
+    manifestCid: z.string().min(1).max(128),
+    k: z.number().int().min(1).max(32),
+    contexts: z.array(StoredContext).max(32),
+  })
+  .strict();
+export type StoredServed = z.infer<typeof StoredServed>;
+
+export const SignedStored = z.object({ served: StoredServed, servedCid: z.string().min(1).max(128), signature: Signature }).strict();
+export type SignedStored = z.infer<typeof SignedStored>;
+
+/** The retrieval settings a member ran with (recorded so anyone can re-derive its draw and its rerank). */
+export const RagParams = z
+  .object({
+    /** Sources drawn per round. */
+    sources: z.number().int().min(0).max(32),
+    /** Contexts asked from each source, and contexts put into the prompt. */
+    k: z.number().int().min(1).max(32),
+    reliabilityWeight: z.number().min(0).max(1),
+    explorationFloor: z.number().int().min(0).max(1_000_000),
+  })
+  .strict();
+export type RagParams = z.infer<typeof RagParams>;
+
+export const SkippedSource = z
+  .object({
+    source: Address,
+    reason: z.enum(["timeout", "unreachable", "malformed", "bad-signature", "wrong-binding"]),
+    detail: z.string().max(1000),
+  })
+  .strict();
+
+/**
+ * What a member of a RAG round reveals next to its answer (and commits to with it): the sources listed on
+ * chain, the served documents it verified (with the sources' signatures), the contexts it put into its
+ * prompt (by source and id; their text is in the signed served documents) and the sources it skipped, with
+ * why. A member without retrieval says so instead.
+ */
+export const RagEvidence = z.discriminatedUnion("retrieval", [
+  z.object({ retrieval: z.literal("none"), reason: z.string().min(1).max(1000) }).strict(),
+  z
+    .object({
+      retrieval: z.literal("sources"),
+      params: RagParams,
+      listed: z.array(SourceInfo).max(256),
+      served: z.array(SignedStored).max(32),
+      used: z.array(z.object({ source: Address, id: z.string().min(1).max(512) }).strict()).max(32),
+      skipped: z.array(SkippedSource).max(32),
+    })
+    .strict(),
+]);
+export type RagEvidence = z.infer<typeof RagEvidence>;
+
+export const Reveal = z.object({ answer: z.string().max(64_000), salt: Bytes32, rag: RagEvidence.optional() }).strict();
+export type Reveal = z.infer<typeof Reveal>;
 
 export const Outcome = z.enum(["A", "B", "tie"]);
 export const JudgeRequest = z

@@ -7,7 +7,9 @@ import { ChorusError } from "../errors.js";
 import { verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
 import { revealMatches } from "./commitment.js";
 import type { Outcome } from "./ports.js";
-import type { QueryDoc } from "./protocol.js";
+import { RagEvidence as RagEvidenceSchema, type QueryDoc, type RagEvidence } from "./protocol.js";
+import type { SettlementDomain } from "../chain/records.js";
+import { checkEvidence, queryTextOf, roundSources, type RagAnswer, type RoundSource } from "./rag.js";
 
 export const TRANSCRIPT_TYPE = "chorus/transcript@1";
 
@@ -45,6 +47,11 @@ export interface RoundResult {
   winner: Address;
   /** Reputation delta per committee member, integer fixed point, |delta| <= 50_000. */
   deltas: Record<string, number>;
+  /**
+   * RAG rounds only: each data source's reliability and usefulness deltas (sorted by address, no all-zero
+   * entries) with the served document and source signature its settlement record entry carries.
+   */
+  sources?: RoundSource[];
 }
 
 /** The consensus rules a round runs under (src/consensus supplies them). */
@@ -87,13 +94,15 @@ export interface Transcript {
 
 /**
  * Recomputes the result from the signed material in the transcript: checks every envelope's signature and
- * round binding, every reveal against its commitment, keeps only judgments of assigned pairs, then runs
- * the consensus rules. Throws ChorusError ROUND_BAD_TRANSCRIPT when the material itself is inconsistent.
+ * round binding, every reveal against its commitment (and, in a RAG round, its retrieval evidence: the
+ * seeded draw, each served document's binding and source signature under `serviceDomain`, the rerank),
+ * keeps only judgments of assigned pairs, then runs the consensus rules and, in a RAG round, derives the
+ * sources' deltas. Throws ChorusError ROUND_BAD_TRANSCRIPT when the material itself is inconsistent.
  */
 export function computeResult(
   t: Transcript,
   rules: ConsensusRules,
-  opts: { known?: readonly Envelope[]; skipCommitSignatures?: boolean } = {},
+  opts: { known?: readonly Envelope[]; skipCommitSignatures?: boolean; serviceDomain?: SettlementDomain } = {},
 ): RoundResult {
   const domain: PeerDomain = { chainId: t.chainId, registry: t.registry };
   const members = t.committee.members;
@@ -121,12 +130,16 @@ export function computeResult(
     }
   }
   const answers: Address[] = [];
+  const ragAnswers: RagAnswer[] = [];
   for (const r of t.reveals) {
     check(r, "reveal", members);
-    const body = r.body as { answer: string; salt: Hex };
-    if (!commitments[r.from] || !revealMatches(t.roundId, r.from, commitments[r.from], body.answer, body.salt)) {
+    const body = r.body as { answer: string; salt: Hex; rag?: RagEvidence };
+    if (!commitments[r.from] || !revealMatches(t.roundId, r.from, commitments[r.from], body.answer, body.salt, body.rag)) {
       throw new ChorusError("ROUND_BAD_TRANSCRIPT", `reveal of ${r.from} does not match its commitment`, { member: r.from });
     }
+    const problem = ragProblem(t, r.from, body.rag, opts.serviceDomain);
+    if (problem.error) throw new ChorusError("ROUND_BAD_TRANSCRIPT", problem.error, { member: r.from });
+    if (t.query.rag) ragAnswers.push({ member: r.from, text: body.answer, used: problem.used, served: body.rag?.retrieval === "sources" ? body.rag.served : [] });
     answers.push(r.from);
   }
   const judgeBody = t.requests.judge.body as { assignments: Record<string, [Address, Address][]> };
@@ -152,5 +165,35 @@ export function computeResult(
     return { address: m, stake: BigInt(c.stake), reputation: c.reputation };
   });
   const excluded = members.filter((m) => !answers.some((a) => isAddressEqual(a, m)));
-  return rules.aggregate({ answers, members: participants, judgments, screens, excluded, seed: t.committee.seed });
+  const result = rules.aggregate({ answers, members: participants, judgments, screens, excluded, seed: t.committee.seed });
+  return t.query.rag ? { ...result, sources: roundSources(ragAnswers, result.scores, result.winner, queryTextOf(t.query.messages)) } : result;
 }
+
+/**
+ * What is wrong with a reveal's retrieval evidence (`error`, else the contexts it used): evidence in a round
+ * that did not ask for retrieval, or evidence that does not check (see rag.ts `checkEvidence`). A reveal of
+ * a RAG round without evidence answered from the model alone. The coordinator excludes such a member the way
+ * it excludes a reveal that does not match its commitment.
+ */
+export function ragProblem(
+  t: Pick<Transcript, "roundId" | "queryCid" | "query" | "committee">,
+  member: Address,
+  rag: RagEvidence | undefined,
+  serviceDomain: SettlementDomain | undefined,
+): { error?: string; used: RoundSourceContext[] } {
+  if (rag === undefined) return { used: [] };
+  if (!t.query.rag) return { error: `reveal of ${member} carries retrieval evidence in a round without retrieval`, used: [] };
+  const parsed = RagEvidenceSchema.safeParse(rag);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0];
+    return { error: `retrieval evidence of ${member} is malformed at ${i.path.join(".")}: ${i.message}`, used: [] };
+  }
+  try {
+    return { used: checkEvidence({ roundId: t.roundId, queryCid: t.queryCid, seed: t.committee.seed, member, domain: serviceDomain }, parsed.data) };
+  } catch (err) {
+    if (err instanceof ChorusError && err.code === "ROUND_BAD_EVIDENCE") return { error: err.message, used: [] };
+    throw err;
+  }
+}
+
+type RoundSourceContext = RagAnswer["used"][number];

@@ -1,0 +1,89 @@
+/**
+ * A member's retrieval for one RAG round (the I/O part, through the `Retrieval` port): list the sources on
+ * chain at the round's seed block, draw its own sample, ask each drawn source in parallel with a timeout,
+ * verify what comes back (a source that times out, is unreachable, or serves something malformed, wrongly
+ * bound or badly signed is skipped and recorded with the reason), rerank, and return the evidence the
+ * member commits to and reveals plus the contexts for its prompt.
+ */
+import type { Address, Hex } from "viem";
+import { ChorusError } from "../errors.js";
+import type { SkippedSource, UsedContext } from "../rag/types.js";
+import { toWire } from "../source/served.js";
+import type { QueryDoc, RagEvidence, RagParams, SignedStored } from "./protocol.js";
+import type { Retrieval } from "./ports.js";
+import { checkServed, chooseContexts, drawSources, queryHashOf, skipReasonOf, sortSources } from "./rag.js";
+
+export interface RetrieveForRound {
+  retrieval: Retrieval;
+  params: RagParams;
+  /** Per source. */
+  timeoutMs: number;
+  roundId: Hex;
+  queryCid: string;
+  query: QueryDoc;
+  seed: Hex;
+  seedBlock: bigint;
+  member: Address;
+  signal?: AbortSignal;
+}
+
+export async function retrieveForRound(input: RetrieveForRound): Promise<{ evidence: RagEvidence; used: UsedContext[] }> {
+  const { retrieval, params } = input;
+  const listed = sortSources(await retrieval.sources({ blockNumber: input.seedBlock, signal: input.signal }));
+  const drawn = drawSources(listed, params, input.seed, input.member);
+  const queryHash = queryHashOf(input.queryCid);
+  const results = await Promise.all(
+    drawn.map(async (source): Promise<{ served?: SignedStored; skipped?: SkippedSource }> => {
+      try {
+        const got = await withDeadline(input.timeoutMs, input.signal, (signal) =>
+          retrieval.retrieve(source, { roundId: input.roundId, query: input.query, k: params.k }, { timeoutMs: input.timeoutMs, signal }),
+        );
+        // Checked here again whatever the client did: the evidence must hold for every auditor.
+        let stored: SignedStored;
+        try {
+          stored = { served: toWire(got.served), servedCid: got.servedCid, signature: got.signature };
+        } catch (err) {
+          return { skipped: { source: source.address, reason: "malformed", detail: clip(`served document: ${(err as Error).message}`) } };
+        }
+        const fault = checkServed(stored, { roundId: input.roundId, queryHash, source: source.address, k: params.k, domain: retrieval.domain });
+        return fault ? { skipped: { source: source.address, ...fault } } : { served: stored };
+      } catch (err) {
+        input.signal?.throwIfAborted();
+        return { skipped: { source: source.address, reason: skipReasonOf(err), detail: clip((err as Error)?.message ?? String(err)) } };
+      }
+    }),
+  );
+  const served = results.flatMap((r) => (r.served ? [r.served] : []));
+  const skipped = results.flatMap((r) => (r.skipped ? [r.skipped] : []));
+  const used = chooseContexts(drawn, served, params);
+  const evidence: RagEvidence = {
+    retrieval: "sources",
+    params,
+    listed,
+    served,
+    used: used.map((u) => ({ source: u.source, id: u.id })),
+    skipped,
+  };
+  return { evidence, used };
+}
+
+/** Runs `fn` with a signal that fires at the deadline too; rejects with RAG_SOURCE_TIMEOUT then, whatever `fn` does. */
+async function withDeadline<T>(timeoutMs: number, outer: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const timer = AbortSignal.timeout(timeoutMs);
+  const signal = outer ? AbortSignal.any([outer, timer]) : timer;
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () =>
+      reject(timer.aborted && !outer?.aborted ? new ChorusError("RAG_SOURCE_TIMEOUT", `no answer within ${timeoutMs} ms`) : signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([fn(signal), aborted]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+function clip(s: string): string {
+  return s.length > 500 ? `${s.slice(0, 497)}...` : s;
+}
