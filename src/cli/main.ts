@@ -10,6 +10,7 @@ import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
 import { askCommand, roundShowCommand } from "./commands/ask.js";
 import { auditCommand } from "./commands/audit.js";
 import { nodeStartCommand } from "./commands/node-start.js";
+import { sourceInfoCommand, sourceLeaveCommand, sourcesCommand, sourceStartCommand } from "./commands/source.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
 
@@ -71,6 +72,34 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .description("the active set")
     .option("--json", "machine-readable output")
     .action((opts) => nodesCommand(ctx(), opts));
+
+  const source = program.command("source").description("a data source for retrieval-augmented rounds");
+  source
+    .command("start")
+    .description("serve a corpus: chunk and index it, publish its manifest on IPFS, register in SourceRegistry, answer POST /retrieve")
+    .option("--corpus <dir>", "directory of .txt, .md/.markdown and .jsonl files, read recursively (env CHORUS_SOURCE_CORPUS)")
+    .option("--port <n>", "port (env CHORUS_SOURCE_PORT, default 7101)")
+    .option("--host <addr>", "address to bind (env CHORUS_SOURCE_HOST, default 127.0.0.1)")
+    .option("--endpoint <url>", "public URL registered on chain (env CHORUS_SOURCE_ENDPOINT, default http://host:port)")
+    .option("--skip-bad", "skip files it cannot parse (each named in a warning and in the manifest) instead of refusing to start")
+    .option("--bm25-only", "rank by BM25 alone, without the sentence-embedding model")
+    .action((opts) => sourceStartCommand(ctx(), opts));
+  source
+    .command("info")
+    .description("scores, endpoint and manifest of a source (yours by default)")
+    .argument("[address]", "source address")
+    .option("--json", "machine-readable output")
+    .action((address, opts) => sourceInfoCommand(ctx(), address, opts));
+  source
+    .command("leave")
+    .description("leave the source registry (scores are kept)")
+    .option("--json", "machine-readable output")
+    .action((opts) => sourceLeaveCommand(ctx(), opts));
+  program
+    .command("sources")
+    .description("the active data sources with their reliability and usefulness")
+    .option("--json", "machine-readable output")
+    .action((opts) => sourcesCommand(ctx(), opts));
 
   program
     .command("ask")

@@ -1,0 +1,130 @@
+/**
+ * `chorus source start`: runs a data source (loads, chunks and indexes the corpus, publishes its manifest
+ * on IPFS, registers or updates it in SourceRegistry, serves signed retrieval) until Ctrl-C / SIGTERM.
+ * `chorus sources`, `chorus source info [address]`, `chorus source leave`: the registry's view and exit.
+ */
+import path from "node:path";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Address } from "viem";
+import { leaveSource, listSources, requireWallet, sourceOf, type SourceView } from "../../chain/index.js";
+import { ChorusError } from "../../errors.js";
+import { openArtifactStore } from "../../ipfs/index.js";
+import { startSource } from "../../source/index.js";
+import type { CliContext } from "../context.js";
+import { parseAddress, parseEndpoint } from "../parse.js";
+
+export interface SourceStartFlags {
+  corpus?: string;
+  port?: string;
+  host?: string;
+  endpoint?: string;
+  skipBad?: boolean;
+  bm25Only?: boolean;
+}
+
+export async function sourceStartCommand(ctx: CliContext, flags: SourceStartFlags): Promise<void> {
+  const config = ctx.config;
+  const s = config.source;
+  if (flags.corpus !== undefined) s.corpus = flags.corpus;
+  if (flags.port !== undefined) {
+    if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new ChorusError("INPUT_INVALID", `--port must be 0..65535, got '${flags.port}'`);
+    s.port = Number(flags.port);
+  }
+  if (flags.host !== undefined) s.host = flags.host;
+  if (flags.endpoint !== undefined) s.endpoint = parseEndpoint(flags.endpoint);
+  if (flags.skipBad) s.skipBad = true;
+  if (flags.bm25Only) s.alpha = 0;
+  if (!s.corpus) throw new ChorusError("INPUT_INVALID", "give the corpus directory: --corpus <dir> (or CHORUS_SOURCE_CORPUS)");
+  const key = (config.chain.privateKey ?? ctx.devKey) as `0x${string}` | undefined;
+  if (!key) {
+    throw new ChorusError("KEY_MISSING", "a source signs what it serves and registers on chain: set CHORUS_PRIVATE_KEY or pass --key (on the devnet, --dev-account <n>)");
+  }
+  const account = privateKeyToAccount(key);
+  const chain = await ctx.openChain();
+  if (requireWallet(chain).account.address !== account.address) {
+    throw new ChorusError("INPUT_INVALID", "--key and --dev-account name different accounts: give one");
+  }
+  const log = (l: string) => ctx.io.err(`[source] ${l}`);
+  const dataDir = path.resolve(config.dataDir);
+  const store = await openArtifactStore({ ...config.ipfs, dir: path.join(dataDir, "sources", account.address.toLowerCase(), "ipfs") }, { dataDir, log });
+  let running;
+  try {
+    running = await startSource({
+      corpusDir: s.corpus,
+      skipBad: s.skipBad,
+      chunk: { maxChars: s.chunkChars, overlap: s.chunkOverlap },
+      account,
+      store,
+      chain,
+      embedder: s.alpha === 0 ? null : undefined,
+      alpha: s.alpha === 0 ? undefined : s.alpha,
+      host: s.host,
+      port: s.port,
+      endpoint: s.endpoint,
+      bodyLimit: s.bodyLimit,
+      maxConcurrent: s.maxConcurrent,
+      log,
+    });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const r = running.registration;
+  ctx.io.out(`source    ${running.address}`);
+  ctx.io.out(`url       ${running.url}`);
+  ctx.io.out(`endpoint  ${running.endpoint}`);
+  ctx.io.out(`manifest  ${running.manifestCid} (${running.manifest.files.length} files, ${running.manifest.chunkCount} chunks, ${running.skipped.length} skipped)`);
+  ctx.io.out(`registry  ${r?.action ?? "not registered"}${r?.hash ? ` tx ${r.hash}` : ""}`);
+  ctx.io.out(`ready ${running.url}`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  log("stopping (the source stays registered; `chorus source leave` leaves the registry)");
+  await running.close();
+  await store.close();
+}
+
+export async function sourcesCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
+  const chain = await ctx.openChain();
+  const sources = await listSources(chain);
+  if (opts.json) return ctx.json(sources);
+  if (sources.length === 0) return ctx.io.out("no active sources");
+  ctx.io.out(`${sources.length} active source${sources.length === 1 ? "" : "s"}:  address  reliability  usefulness  endpoint  manifest`);
+  for (const s of sources) ctx.io.out(`  ${s.address}  ${score(s.reliability)}  ${score(s.usefulness)}  ${s.endpoint}  ${s.manifest}`);
+}
+
+export async function sourceInfoCommand(ctx: CliContext, addressRaw: string | undefined, opts: { json?: boolean }): Promise<void> {
+  const address = addressRaw ? parseAddress(addressRaw) : undefined;
+  const chain = await ctx.openChain();
+  let who: Address;
+  if (address) who = address;
+  else if (chain.walletClient) who = requireWallet(chain).account.address;
+  else throw new ChorusError("INPUT_INVALID", "give an address, or a key (CHORUS_PRIVATE_KEY / --key) to show your own source");
+  const s = await sourceOf(chain, who);
+  if (opts.json) return ctx.json(s);
+  if (!s.registered) return ctx.io.out(`${who}: not a registered source`);
+  ctx.io.out(describe(s));
+}
+
+export async function sourceLeaveCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
+  const chain = await ctx.openChain();
+  const { hash } = await leaveSource(chain);
+  if (opts.json) return ctx.json({ left: requireWallet(chain).account.address, tx: hash });
+  ctx.io.out(`left the source registry (scores kept); tx ${hash}`);
+}
+
+const score = (v: number) => (v / 1_000_000).toFixed(6);
+
+function describe(s: SourceView): string {
+  return [
+    `source       ${s.address}`,
+    `status       ${s.active ? "active" : "left"}`,
+    `reliability  ${score(s.reliability)}`,
+    `usefulness   ${score(s.usefulness)}`,
+    `endpoint     ${s.endpoint}`,
+    `manifest     ${s.manifest}`,
+    `registered   ${new Date(s.registeredAt * 1000).toISOString()}`,
+    `scored       ${s.updatedAt ? new Date(s.updatedAt * 1000).toISOString() : "never"}`,
+  ].join("\n");
+}
