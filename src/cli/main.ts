@@ -108,6 +108,7 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .option("--rag", "let the committee retrieve from data sources")
     .option("--max-tokens <n>", "longest answer, in tokens")
     .option("--json", "the full OpenAI-format response with its chorus object")
+    .option("--fallback-gateway <urls>", "comma-separated gateways to try in turn when the first cannot run the round")
     .action((question, opts) => askCommand(ctx(), question, opts));
 
   const round = program.command("round").description("rounds");

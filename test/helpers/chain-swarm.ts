@@ -3,6 +3,11 @@
  * capable nodes (calibrated through CapabilityRegistry), each a real node (startNode) on its own 127.0.0.1
  * port with its own artifact store, reading the chain through a JSON-RPC server and settling real epochs.
  * Only the models are fakes (test/helpers).
+ *
+ * Faults (crash tests): `kill(i)` really stops node i (HTTP server closed, its requests aborted, submitter
+ * stopped), `restart(i)` starts it again on the same port and data dir (so its settlement queue survives),
+ * `rpcDown()` / `rpcUp()` stop and restart the JSON-RPC server on the same port; `wrapPeers` lets a test
+ * see (or trip on) every message a node sends as coordinator.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -17,7 +22,9 @@ import { pendingRounds } from "../../src/node/rounds.js";
 import { explorerRouter } from "../../src/explorer/api.js";
 import { auditRound } from "../../src/audit/index.js";
 import { createSigner } from "../../src/round/signer.js";
-import type { Mind } from "../../src/round/ports.js";
+import type { Mind, PeerClient } from "../../src/round/ports.js";
+import { httpPeers } from "../../src/node/peers-http.js";
+import { startRpcServerAt } from "./crash-rpc.js";
 import type { ConsensusRules } from "../../src/round/transcript.js";
 import { writeDeployments } from "../../deploy/index.js";
 import { deploySwarm } from "./chorus-fixture.js";
@@ -29,6 +36,12 @@ export interface ChainSwarmOptions {
   minds: (i: number) => Mind;
   timeoutMs?: number;
   epochRounds?: number;
+  /** Epoch interval of every node's submitter (default 60 s). */
+  epochIntervalMs?: number;
+  /** Wraps the peer client node i coordinates with (default: plain HTTP). */
+  wrapPeers?: (i: number, peers: PeerClient) => PeerClient;
+  /** Log lines of node i (exclusions, settlement attempts and their backoff). */
+  log?: (i: number, line: string) => void;
 }
 
 export async function startChainSwarm(opts: ChainSwarmOptions) {
@@ -40,12 +53,14 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
   const t = opts.timeoutMs ?? 3000;
   const running: RunningNode[] = [];
   const stores: ReturnType<typeof createMemoryStore>[] = [];
-  for (let i = 0; i < n; i++) {
+  const alive: boolean[] = [];
+  const ports: number[] = [];
+  const startOne = async (i: number, port: number): Promise<RunningNode> => {
     const key = keccak256(toHex(`chorus-test-node-${i}`)) as Hex;
     const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: rpc.url, privateKey: key, deploymentsFile } } });
     const chain = await openChorusChain(config);
     const store = createMemoryStore();
-    stores.push(store);
+    stores[i] = store;
     const coordinatorRef: { inFlight?: Set<Hex> } = {};
     const node = await startNode(
       {
@@ -57,6 +72,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
         rules: opts.rules,
         records: chainRecords(settlementDomainOf(chain)),
         settlement: chainSettlement(chain, { inFlight: () => [...(coordinatorRef.inFlight ?? [])] }),
+        peers: opts.wrapPeers ? opts.wrapPeers(i, httpPeers()) : undefined,
         routers: ({ index, queue }) => [
           gatewayRouter(store),
           explorerRouter({
@@ -69,19 +85,27 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
       },
       {
         host: "127.0.0.1",
-        port: 0,
+        port,
         dataDir: path.join(dir, `node${i}`),
         round: { committeeSize: 7, answerTimeoutMs: t, revealTimeoutMs: t, judgeTimeoutMs: t, signTimeoutMs: t },
-        epoch: { maxRounds: opts.epochRounds ?? 20, intervalMs: 60_000 },
+        epoch: { maxRounds: opts.epochRounds ?? 20, intervalMs: opts.epochIntervalMs ?? 60_000 },
         limits: { concurrentRounds: 2, queuedRounds: 8, bodyLimit: "256kb" },
+        log: opts.log ? (line) => opts.log!(i, line) : undefined,
       },
     );
     coordinatorRef.inFlight = node.coordinator.inFlight;
+    running[i] = node;
+    alive[i] = true;
+    ports[i] = Number(new URL(node.url).port);
+    return node;
+  };
+  for (let i = 0; i < n; i++) {
+    const node = await startOne(i, 0);
     // Announce the real endpoint on chain.
     const c = await f.as(f.nodes[i].wallet);
     await c.registry.write.updateNode([node.url, keccak256(toHex(`meta-${i}`))]);
-    running.push(node);
   }
+  let rpcUp = true;
   return {
     f,
     rpc,
@@ -89,9 +113,36 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     deploymentsFile,
     /** The artifact store of node i (what its /ipfs gateway serves). */
     storeOf: (i: number) => stores[i],
-    async close() {
-      await Promise.all(running.map((x) => x.close()));
+    /** The data dir of node i (its settlement queue is under `settlement/`). */
+    dataDirOf: (i: number) => path.join(dir, `node${i}`),
+    isAlive: (i: number) => alive[i],
+    /** Really stops node i: closes its HTTP server (in-flight requests are cut and their work aborted). */
+    async kill(i: number) {
+      if (!alive[i]) return;
+      alive[i] = false;
+      await running[i].close();
+    },
+    /** Starts node i again with the same key, data dir (queue) and port; `nodes[i]` is the new node. */
+    async restart(i: number) {
+      if (alive[i]) throw new Error(`node ${i} is running`);
+      return startOne(i, ports[i]);
+    },
+    /** Stops the JSON-RPC server (the chain keeps its state). */
+    async rpcDown() {
+      if (!rpcUp) return;
+      rpcUp = false;
       await rpc.close();
+    },
+    /** Serves the chain again on the same URL. */
+    async rpcUp() {
+      if (rpcUp) return;
+      const again = await startRpcServerAt(Number(new URL(rpc.url).port));
+      rpc.close = again.close;
+      rpcUp = true;
+    },
+    async close() {
+      await Promise.all(running.filter((_x, i) => alive[i]).map((x) => x.close()));
+      if (rpcUp) await rpc.close();
       await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
