@@ -13,11 +13,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { keccak256, toHex, type Hex } from "viem";
-import { ChainDirectory, openChorusChain } from "../../src/chain/index.js";
+import { ChainDirectory, openChorusChain, type ChorusChain } from "../../src/chain/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { createMemoryStore, gatewayRouter, roundArtifacts } from "../../src/ipfs/index.js";
 import { chainRecords, chainSettlement, settlementDomainOf } from "../../src/node/chain-parts.js";
-import { startNode, type RunningNode } from "../../src/node/service.js";
+import { startNode, type NodeParts, type RunningNode } from "../../src/node/service.js";
 import { pendingRounds } from "../../src/node/rounds.js";
 import { explorerRouter } from "../../src/explorer/api.js";
 import { auditRound } from "../../src/audit/index.js";
@@ -42,6 +42,8 @@ export interface ChainSwarmOptions {
   wrapPeers?: (i: number, peers: PeerClient) => PeerClient;
   /** Log lines of node i (exclusions, settlement attempts and their backoff). */
   log?: (i: number, line: string) => void;
+  /** Extra node parts for node i (e.g. retrieval for RAG rounds), over its own chain connection. */
+  parts?: (i: number, chain: ChorusChain) => Partial<NodeParts>;
 }
 
 export async function startChainSwarm(opts: ChainSwarmOptions) {
@@ -82,6 +84,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
           }),
         ],
         onClose: () => store.close(),
+        ...opts.parts?.(i, chain),
       },
       {
         host: "127.0.0.1",
