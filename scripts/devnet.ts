@@ -2,7 +2,9 @@
  * `npm start`: the whole devnet swarm on this machine, every server on 127.0.0.1. Starts a Hardhat node,
  * deploys the contracts with the real deploy scripts, funds and stakes five node identities, calibrates them
  * through the CapabilityRegistry with the node model, starts five node services (peers, OpenAI-compatible
- * gateway, /ipfs, /explorer), prints how to ask, and stops everything it started (by PID) on Ctrl-C.
+ * gateway, /ipfs, /explorer) and one data source serving the sample corpus in scripts/devnet-corpus
+ * (`chorus source start`, test account 6, registered in SourceRegistry), prints how to ask and how to add
+ * another source, and stops everything it started (by PID) on Ctrl-C.
  *
  * The model: CHORUS_MODEL (a GGUF file), else CHORUS_OPENAI_URL, else a cached or downloaded default;
  * offline with none of these it stops with one message saying what to set.
@@ -23,9 +25,13 @@ import { deployDevnet, devAccount, startHardhatNode } from "./lib/devnet-chain.j
 import { startProcess, stopAll } from "./lib/processes.js";
 
 const NODE_COUNT = 5;
+/** Test account of the sample data source (0 deploys, 1-5 are the nodes). */
+const SOURCE_ACCOUNT = 6;
+const SAMPLE_CORPUS = path.join(ROOT, "scripts", "devnet-corpus");
 const DevnetEnv = z.object({
   CHORUS_DEVNET_PORT: z.coerce.number().int().min(1).max(65535).default(8545),
   CHORUS_DEVNET_NODE_PORT: z.coerce.number().int().min(1).max(65530).default(7001),
+  CHORUS_DEVNET_SOURCE_PORT: z.coerce.number().int().min(1).max(65534).default(7101),
   CHORUS_DEVNET_DIR: z.string().min(1).default(path.join(ROOT, ".chorus", "devnet")),
   CHORUS_DEVNET_DEPLOYMENTS_DIR: z.string().min(1).optional(),
   CHORUS_DEVNET_PASS_THRESHOLD: z.coerce.number().int().min(1).max(20).default(1),
@@ -116,7 +122,30 @@ async function run(): Promise<void> {
         child.once("exit", (code) => reject(new Error(`node ${n.index} exited with code ${code} before it was ready`)));
       }),
   );
+  const chorusEnv = { ...process.env, CHORUS_NETWORK: "devnet", CHORUS_RPC_URL: rpcUrl, CHORUS_DEPLOYMENTS: devnet.deploymentsFile };
+  const sourceLines: string[] = [];
+  const sourceReady = new Promise<{ url: string; lines: string[] }>((resolve, reject) => {
+    const child = startProcess(
+      `source ${SOURCE_ACCOUNT}`,
+      process.execPath,
+      [path.join(ROOT, "src", "cli", "chorus.mjs"), "--dev-account", String(SOURCE_ACCOUNT), "source", "start", "--corpus", SAMPLE_CORPUS, "--port", String(env.CHORUS_DEVNET_SOURCE_PORT)],
+      {
+        cwd: ROOT,
+        env: { ...chorusEnv, CHORUS_DATA_DIR: path.join(env.CHORUS_DEVNET_DIR, `source-${SOURCE_ACCOUNT}`) },
+        onLine: (l) => {
+          if (l.startsWith("ready ")) resolve({ url: l.slice(6), lines: sourceLines });
+          else if (/^(source|manifest|registry) /.test(l)) sourceLines.push(l);
+          else if (/error|warning|skipped|failed/i.test(l)) process.stdout.write(`[source ${SOURCE_ACCOUNT}] ${l}\n`);
+        },
+      },
+    );
+    children.push(child);
+    child.once("exit", (code) => reject(new Error(`the sample data source exited with code ${code} before it was ready`)));
+  });
+  sourceReady.catch(() => {}); // awaited below; a failure before then must not count as unhandled
   const urls = await Promise.all(ready);
+  const source = await sourceReady;
+  const sourceField = (name: string) => source.lines.find((l) => l.startsWith(name))?.slice(name.length).trim() ?? "?";
 
   const gateway = urls[0];
   const lines = [
@@ -126,6 +155,7 @@ async function run(): Promise<void> {
     ...Object.entries(devnet.deployments.contracts).map(([name, c]) => `  ${name.padEnd(18)} ${c.address}`),
     `  nodes        ${devnet.nodes.length} staked, calibrated and serving:`,
     ...devnet.nodes.map((n, i) => `    #${n.index} ${n.account.address}  ${formatEther(n.staked)} CHR  ${urls[i]}`),
+    `  source       #${SOURCE_ACCOUNT} ${sourceField("source")}  ${source.url}  manifest ${sourceField("manifest")}`,
     `  explorer     ${gateway}/explorer`,
     "",
     "Ask it (any node's gateway works; OpenAI clients too, base URL " + `${gateway}/v1):`,
@@ -133,7 +163,11 @@ async function run(): Promise<void> {
     `    -d '{"model":"chorus-swarm","messages":[{"role":"user","content":"Tell me a story about a brave fox."}]}'`,
     `  npx chorus ask "Tell me a story about a brave fox."`,
     "  npx chorus round show <round id>        npx chorus audit round <round id>   (after its epoch settles)",
-    "  npx chorus nodes",
+    "  npx chorus nodes                       npx chorus sources",
+    `  npx chorus ask --rag "What does a fox eat?"   (members retrieve from the data sources)`,
+    "",
+    "Add a data source with one command (a directory of .md, .txt or .jsonl files; any free test account and port):",
+    `  npx chorus --dev-account ${SOURCE_ACCOUNT + 1} source start --corpus ${path.relative(process.cwd(), SAMPLE_CORPUS) || "."} --port ${env.CHORUS_DEVNET_SOURCE_PORT + 1}`,
     "",
     "Press Ctrl-C to stop everything.",
   ];

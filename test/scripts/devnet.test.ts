@@ -29,6 +29,7 @@ describe("npm start (devnet)", function () {
   it("brings up the swarm (chain, 5 staked and calibrated nodes on the test model), answers an ask, and stops everything on Ctrl-C", async () => {
     const port = await freePort();
     const nodeBase = 20_000 + (port % 20_000);
+    const sourcePort = nodeBase + 10;
     const dataDir = path.join(ROOT, ".chorus", `devnet-test-${port}`);
     const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "devnet.ts")], {
       cwd: ROOT,
@@ -36,6 +37,7 @@ describe("npm start (devnet)", function () {
         ...process.env,
         CHORUS_DEVNET_PORT: String(port),
         CHORUS_DEVNET_NODE_PORT: String(nodeBase),
+        CHORUS_DEVNET_SOURCE_PORT: String(sourcePort),
         CHORUS_DEVNET_DEPLOYMENTS_DIR: dataDir,
         CHORUS_DEVNET_DIR: path.join(dataDir, "nodes"),
         CHORUS_MODEL: path.resolve(ROOT, "..", "shared", "models", "stories260K.gguf"),
@@ -70,6 +72,21 @@ describe("npm start (devnet)", function () {
       expect(nodes).to.have.length(5);
       expect(nodes.every((n) => n.staked === (500n * 10n ** 18n).toString())).to.equal(true);
 
+      // The sample data source is registered and serves; the one-command line to add another is printed.
+      expect(output).to.match(new RegExp(`source {7}#6 0x[0-9a-fA-F]{40}  http://127\\.0\\.0\\.1:${sourcePort}  manifest bagu`));
+      expect(output).to.match(/npx chorus --dev-account 7 source start --corpus \S*scripts\/devnet-corpus --port \d+/);
+      const srcOut: string[] = [];
+      const srcCode = await main(
+        ["node", "chorus", "--network", "custom", "--rpc-url", `http://127.0.0.1:${port}`, "--deployments", path.join(dataDir, "31337.json"), "sources", "--json"],
+        { out: (l) => srcOut.push(l), err: (l) => err.push(l) },
+        {},
+      );
+      expect(srcCode).to.equal(0);
+      const sources = JSON.parse(srcOut.join("\n")) as { endpoint: string; reliability: number; manifest: string }[];
+      expect(sources.map((s) => s.endpoint)).to.deep.equal([`http://127.0.0.1:${sourcePort}`]);
+      const health = await (await fetch(`http://127.0.0.1:${sourcePort}/health`)).json();
+      expect(health).to.include({ ok: true, manifestCid: sources[0].manifest });
+
       // Ask the swarm as a user would: real inference on every node, a winner and its transcript.
       const askOut: string[] = [];
       const askErr: string[] = [];
@@ -89,5 +106,6 @@ describe("npm start (devnet)", function () {
     expect(output).to.contain("stopping everything the devnet started");
     expect(await listening(port), "the Hardhat node is still listening after Ctrl-C").to.equal(false);
     for (let i = 0; i < 5; i++) expect(await listening(nodeBase + i), `node ${i + 1} still listening after Ctrl-C`).to.equal(false);
+    expect(await listening(sourcePort), "the data source still listening after Ctrl-C").to.equal(false);
   });
 });
