@@ -246,20 +246,21 @@ function maxDeltaOf(opts: DeltaOptions): number {
 }
 
 function deltasFrom(answers: DeltaInput["answers"], W: Set<string>, rejected: Set<string>[], kappa: number, B: number): SourceScoreDelta[] {
+  const uses = answers.flatMap((a) => a.contexts.map((c) => ({ c, words: contentWords(c.text) })));
+  let best = 0;
+  for (const u of uses) best = Math.max(best, overlap(u.words, W));
   const per = new Map<string, { rel: number; use: number; m: number }>();
-  for (const a of answers) {
-    for (const c of a.contexts) {
-      const words = contentWords(c.text);
-      const support = W.size === 0 ? 0 : divTrunc(overlap(words, W) * S, W.size);
-      let contra = 0;
-      for (const L of rejected) contra = Math.max(contra, divTrunc(overlap(words, L) * S, L.size));
-      const key = getAddress(c.source);
-      const acc = per.get(key) ?? { rel: 0, use: 0, m: 0 };
-      acc.rel += support - contra;
-      acc.use += 2 * support - S;
-      acc.m += 1;
-      per.set(key, acc);
-    }
+  for (const { c, words } of uses) {
+    const support = best === 0 ? 0 : divTrunc(overlap(words, W) * S, best);
+    let contra = 0;
+    for (const L of rejected) contra = Math.max(contra, divTrunc(overlap(words, L) * S, L.size));
+    if (best > 0) contra = Math.max(contra, divTrunc(Math.round(c.relevance * S) * (S - support), S));
+    const key = getAddress(c.source);
+    const acc = per.get(key) ?? { rel: 0, use: 0, m: 0 };
+    acc.rel += support - contra;
+    acc.use += 2 * support - S;
+    acc.m += 1;
+    per.set(key, acc);
   }
   const delta = (total: number, m: number) => {
     const d = divTrunc(divTrunc(divTrunc(total, m) * kappa, S) * B, S);
