@@ -1,0 +1,220 @@
+/**
+ * The world of the cross-contract invariant test (invariants.property.test.ts): every contract deployed by the
+ * real deploy scripts, six node actors (four staked and capable, two newcomers), two sources, a disputer, a
+ * slasher holding SLASHER_ROLE, outsiders holding no role; and a model of what the rules say the chain holds
+ * (stakes, passes, reputations, source scores, sequences, epochs, disputes), kept independently of the
+ * contracts. `checkInvariants` compares the two and checks the global invariants after every step.
+ */
+import { expect } from "chai";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { maxUint256, parseEther, type Address, type Hex } from "viem";
+import { actor, deploySwarm, type Actor } from "../helpers/chorus-fixture.js";
+import { REP_INITIAL, REP_SCALE, type RoundRecord, type SignedRecord } from "../../src/chain/records.js";
+
+export const MIN_STAKE = parseEther("100");
+export const THAW = 3600n;
+export const DISPUTE_WINDOW = BigInt(7 * 24 * 3600);
+export const ARBITRATION = BigInt(3 * 24 * 3600);
+export const DEPOSIT = parseEther("100");
+export const BPS = 10_000n;
+export const EQUIVOCATION_SLASH_BPS = 5_000n;
+export const FALSE_RESULT_SLASH_BPS = 1_000n;
+export const REWARD_BPS = 5_000n;
+
+/** Deployed once, then restored from a snapshot by loadFixture for every run. */
+export async function world() {
+  const s = await deploySwarm({ nodes: 4, sources: 2 });
+  const newcomers = [await actor(10), await actor(11)];
+  const nodes: Actor[] = [...s.nodes, ...newcomers];
+  const disputer = await actor(0, "disputer");
+  const slasher = await actor(0, "slasher");
+  const outsiders = [await actor(0, "outsider"), await actor(1, "outsider"), await actor(2, "outsider")];
+  await s.registry.write.grantRole([await s.registry.read.SLASHER_ROLE(), slasher.address]);
+  for (const n of nodes) {
+    await s.token.write.transfer([n.address, parseEther("3000")]);
+    await (await s.as(n.wallet)).token.write.approve([s.registry.address, maxUint256]);
+  }
+  await s.token.write.transfer([disputer.address, parseEther("5000")]);
+  await (await s.as(disputer.wallet)).token.write.approve([s.disputes.address, maxUint256]);
+  const handles = await Promise.all(nodes.map((n) => s.as(n.wallet)));
+  const roles = {
+    minter: await s.token.read.MINTER_ROLE(),
+    slasher: await s.registry.read.SLASHER_ROLE(),
+    governor: await s.registry.read.GOVERNOR_ROLE(),
+    curator: await s.capability.read.CURATOR_ROLE(),
+    scorer: await s.sources.read.SCORER_ROLE(),
+    arbitrator: await s.disputes.read.ARBITRATOR_ROLE(),
+    admin: await s.settlement.read.DEFAULT_ADMIN_ROLE(),
+  };
+  const holders: Address[] = [
+    s.deployer.account.address,
+    s.treasury.account.address,
+    ...nodes.map((n) => n.address),
+    ...s.sourceActors.map((a) => a.address),
+    disputer.address,
+    slasher.address,
+    ...outsiders.map((o) => o.address),
+    s.registry.address,
+    s.capability.address,
+    s.sources.address,
+    s.settlement.address,
+    s.disputes.address,
+  ];
+  return {
+    ...s,
+    nodes,
+    handles,
+    disputer: { ...disputer, c: await s.as(disputer.wallet) },
+    slasher: { ...slasher, c: await s.as(slasher.wallet) },
+    outsiders: await Promise.all(outsiders.map(async (o) => ({ ...o, c: await s.as(o.wallet) }))),
+    sourceHandles: await Promise.all(s.sourceActors.map((a) => s.as(a.wallet))),
+    roles,
+    holders,
+  };
+}
+export type World = Awaited<ReturnType<typeof world>>;
+
+export interface NodeModel {
+  registered: boolean;
+  staked: bigint;
+  thawing: bigint;
+  thawEnd: bigint;
+  validUntil: bigint;
+  rep: number;
+}
+
+export interface SettledRecord {
+  epoch: bigint;
+  index: number;
+  signed: SignedRecord;
+}
+
+export interface DisputeModel {
+  id: bigint;
+  roundId: Hex;
+  signers: Address[];
+  deadline: bigint;
+  status: "Open" | "Upheld" | "Rejected" | "Reclaimed";
+}
+
+/** What the rules say the chain holds. */
+export class Model {
+  nodes: NodeModel[] = [];
+  sources: { active: boolean; rel: number; use: number }[] = [];
+  lastSeq = new Map<string, bigint>();
+  epochs: { settledAt: bigint; digests: Hex[] }[] = [];
+  settled: SettledRecord[] = [];
+  disputes: DisputeModel[] = [];
+  roundStatus = new Map<string, "Open" | "Upheld">();
+  equivocated = new Set<string>();
+  suites = 0n;
+  /** Tokens the disputes contract holds: deposits of open disputes. */
+  escrow = 0n;
+  seq = (a: Address) => this.lastSeq.get(a.toLowerCase()) ?? 0n;
+}
+
+/** The model of a fresh world: read once from the fixture's starting state, then evolved by the rules alone. */
+export async function initialModel(w: World): Promise<Model> {
+  const m = new Model();
+  for (const n of w.nodes) {
+    const info = await w.registry.read.nodeInfo([n.address]);
+    const pass = await w.capability.read.passOf([n.address]);
+    m.nodes.push({ registered: info.registered, staked: info.staked, thawing: info.thawing, thawEnd: info.thawEnd, validUntil: pass.validUntil, rep: REP_INITIAL });
+  }
+  m.sources = w.sourceActors.map(() => ({ active: true, rel: REP_INITIAL, use: REP_INITIAL }));
+  m.suites = await w.capability.read.suiteCount();
+  return m;
+}
+
+export const now = async () => BigInt(await time.latest());
+
+/**
+ * Moves time past any of `deadlines` that fall in the next few seconds, so that the next transaction's
+ * timestamp is on a known side of each: afterwards a deadline <= now has passed, any other has not.
+ */
+export async function clearOf(deadlines: bigint[]): Promise<bigint> {
+  for (;;) {
+    const t = await now();
+    if (!deadlines.some((d) => d > t && d <= t + 5n)) return t;
+    await time.increase(6);
+  }
+}
+
+export const eligible = (n: NodeModel, t: bigint) => n.registered && n.staked >= MIN_STAKE && n.validUntil > t;
+
+/** Runs a transaction; returns null on success, else the revert message. */
+export async function attempt(p: Promise<unknown>): Promise<string | null> {
+  try {
+    await p;
+    return null;
+  } catch (e) {
+    return String((e as Error).message);
+  }
+}
+
+/** Asserts that the outcome is what the rules expect: success (null) or a revert with that custom error. */
+export function expectOutcome(what: string, got: string | null, expected: string | null): void {
+  if (expected === null) {
+    expect(got, `${what}: expected success`).to.equal(null);
+  } else {
+    expect(got, `${what}: expected a revert with ${expected}, but it succeeded`).to.not.equal(null);
+    expect(got, `${what}: expected ${expected}`).to.match(new RegExp(`custom error '${expected}\\(`));
+  }
+}
+
+/** The global invariants, and the contracts' state against the model. */
+export async function checkInvariants(w: World, m: Model): Promise<void> {
+  // token conservation: every token is held by a known account or contract
+  let sum = 0n;
+  for (const h of w.holders) sum += await w.token.read.balanceOf([h]);
+  expect(sum, "sum of balances = total supply").to.equal(await w.token.read.totalSupply());
+
+  // registry accounting: tokens held = total held = sum of staked + thawing
+  let held = 0n;
+  for (const [i, n] of w.nodes.entries()) {
+    const info = await w.registry.read.nodeInfo([n.address]);
+    const mn = m.nodes[i];
+    expect([info.registered, info.staked, info.thawing], `node ${i} stake`).to.deep.equal([mn.registered, mn.staked, mn.thawing]);
+    expect(info.active, `node ${i} active`).to.equal(mn.registered && mn.staked >= MIN_STAKE);
+    held += info.staked + info.thawing;
+  }
+  expect(await w.registry.read.totalHeld(), "totalHeld").to.equal(held);
+  expect(await w.token.read.balanceOf([w.registry.address]), "registry balance").to.equal(held);
+  expect(await w.token.read.balanceOf([w.disputes.address]), "disputes escrow").to.equal(m.escrow);
+  for (const c of [w.capability.address, w.sources.address, w.settlement.address]) {
+    expect(await w.token.read.balanceOf([c]), "contracts without a token role hold nothing").to.equal(0n);
+  }
+
+  // capability: passes as graded
+  const t = await now();
+  for (const [i, n] of w.nodes.entries()) {
+    expect((await w.capability.read.passOf([n.address])).validUntil, `pass of node ${i}`).to.equal(m.nodes[i].validUntil);
+    expect(await w.capability.read.isCapable([n.address])).to.equal(m.nodes[i].validUntil > t);
+  }
+
+  // reputation and source scores: as the model moved them, within [0, 1_000_000]
+  const reps = await w.settlement.read.reputationsOf([w.nodes.map((n) => n.address)]);
+  reps.forEach((r, i) => {
+    expect(Number(r), `reputation of node ${i}`).to.equal(m.nodes[i].rep);
+    expect(r >= 0n && r <= BigInt(REP_SCALE)).to.equal(true);
+  });
+  const scores = await w.sources.read.scoresOf([w.sourceActors.map((a) => a.address)]);
+  scores.forEach((sc, i) => {
+    expect([sc.active, sc.reliability, sc.usefulness], `source ${i}`).to.deep.equal([m.sources[i].active, m.sources[i].rel, m.sources[i].use]);
+    expect(sc.reliability <= REP_SCALE && sc.usefulness <= REP_SCALE).to.equal(true);
+  });
+
+  // settlement: sequences, epochs; a settled round is closed
+  for (const n of w.nodes) expect(await w.settlement.read.lastSequence([n.address])).to.equal(m.seq(n.address));
+  expect(await w.settlement.read.epochCount()).to.equal(BigInt(m.epochs.length));
+  for (const r of m.settled.slice(-3)) expect(await w.settlement.read.isClosed([r.signed.record.roundId])).to.equal(true);
+
+  // disputes
+  expect(await w.disputes.read.disputeCount()).to.equal(BigInt(m.disputes.length));
+  for (const d of m.disputes.slice(-3)) {
+    const got = await w.disputes.read.dispute([d.id]);
+    expect(["None", "Open", "Upheld", "Rejected", "Reclaimed"][got.status], `dispute ${d.id}`).to.equal(d.status);
+  }
+}
+
+export type { RoundRecord };

@@ -1,0 +1,488 @@
+/**
+ * Invariants across all contracts over random call sequences (issue #9 part 4). Every contract comes from the
+ * real deploy scripts; a random sequence of actions (stake, addStake, requestUnstake, withdraw, slash,
+ * calibration suites with commit/reveal/grade and expiry, source register/update/leave, quorum-signed epoch
+ * settlement and replays, equivocation proofs, arbitrated disputes, time, and role-gated calls from accounts
+ * without the role) runs against the chain and against a model of the rules (invariants-world.ts). Each
+ * action must succeed or revert with the custom error the model predicts; after every action the global
+ * invariants hold: token conservation, registry accounting, scores within [0, 1_000_000], no round settled
+ * twice, only eligible nodes moved, slashes never above the stake, and roles enforced.
+ *
+ * CHORUS_INVARIANT_RUNS sets the number of sequences (default 8).
+ */
+import { expect } from "chai";
+import fc from "fast-check";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { parseEther, zeroHash, type Address } from "viem";
+import { expectRevert } from "../helpers/revert.js";
+import { cid, makeRecord, signAll } from "../helpers/chorus-fixture.js";
+import { choicesCommitment, keyCommitment } from "../../src/chain/capability.js";
+import { applyDelta, encodeEpoch, recordArgs, recordDigest, signRecord, MAX_REP_DELTA, type SourceDelta } from "../../src/chain/records.js";
+import {
+  ARBITRATION,
+  BPS,
+  DEPOSIT,
+  DISPUTE_WINDOW,
+  EQUIVOCATION_SLASH_BPS,
+  FALSE_RESULT_SLASH_BPS,
+  MIN_STAKE,
+  REWARD_BPS,
+  THAW,
+  attempt,
+  checkInvariants,
+  clearOf,
+  eligible,
+  expectOutcome,
+  initialModel,
+  now,
+  world,
+  type Model,
+  type NodeModel,
+  type World,
+} from "./invariants-world.js";
+
+const NODES = 6;
+const RUNS = Number(process.env.CHORUS_INVARIANT_RUNS ?? 8);
+
+const who = fc.integer({ min: 0, max: NODES - 1 });
+const amount = fc.oneof(
+  fc.constantFrom(0n, MIN_STAKE - 1n, MIN_STAKE, parseEther("250"), parseEther("600")),
+  fc.bigInt({ min: 1n, max: parseEther("700") }),
+);
+const delta = fc.integer({ min: -MAX_REP_DELTA, max: MAX_REP_DELTA });
+const bits = (n: number) => fc.integer({ min: 0, max: (1 << n) - 1 });
+
+const action = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ k: fc.constant("stake" as const), who, amount }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("add" as const), who, amount }) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constant("unstake" as const), who, amount }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("withdraw" as const), who }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("slash" as const), who, amount, reward: amount }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant("wait" as const),
+      seconds: fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 1, max: 2 * Number(THAW) }) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 40 * 86_400 }) }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant("suite" as const),
+      plans: fc.array(fc.record({ commit: fc.boolean(), reveal: fc.boolean(), choices: bits(4) }), { minLength: NODES, maxLength: NODES }),
+      key: bits(4),
+      revealKey: fc.boolean().map((b) => b || Math.random() < 0.5),
+      validityDays: fc.constantFrom(2, 20, 40),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("source" as const), who: fc.integer({ min: 0, max: 1 }), op: fc.constantFrom("register", "update", "leave") }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      k: fc.constant("settle" as const),
+      coordinator: who,
+      byOutsider: fc.boolean().map((b) => b && Math.random() < 0.2),
+      // mostly the four staked, capable nodes; sometimes the newcomers too
+      participants: fc.oneof({ weight: 4, arbitrary: bits(4) }, { weight: 1, arbitrary: bits(NODES) }),
+      signers: bits(NODES),
+      deltas: fc.array(delta, { minLength: NODES, maxLength: NODES }),
+      sources: bits(2),
+      sourceDeltas: fc.array(delta, { minLength: 4, maxLength: 4 }),
+      seq: fc.constantFrom("next", "next", "next", "gap", "replay"),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("dispute" as const), pick: fc.nat(), signers: bits(NODES) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("resolve" as const), pick: fc.nat(), how: fc.constantFrom("uphold", "reject", "reclaim") }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("equivocate" as const), who, round: fc.integer({ min: 0, max: 2 }) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("unauthorized" as const), caller: fc.nat(), call: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("mint" as const), to: fc.nat(), amount: fc.bigInt({ min: 0n, max: parseEther("50") }) }) },
+);
+type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
+
+/** Every sequence starts with one valid epoch, so that disputes and replays have a settled round to aim at. */
+const FIRST_EPOCH: Action = {
+  k: "settle",
+  coordinator: 0,
+  byOutsider: false,
+  participants: 0b1111,
+  signers: 0,
+  deltas: [40_000, -20_000, 5_000, -50_000, 0, 0],
+  sources: 0b11,
+  sourceDeltas: [10_000, -10_000, 50_000, -50_000],
+  seq: "next",
+};
+type Of<K extends Action["k"]> = Extract<Action, { k: K }>;
+
+/** Takes `amount` from a node as the registry does: staked first, then thawing. */
+function takeStake(n: NodeModel, amt: bigint): void {
+  const fromStaked = amt < n.staked ? amt : n.staked;
+  n.staked -= fromStaked;
+  n.thawing -= amt - fromStaked;
+}
+
+const nodeIndex = (w: World, a: Address) => w.nodes.findIndex((x) => x.address.toLowerCase() === a.toLowerCase());
+
+const popcount = (x: number) => x.toString(2).split("").filter((c) => c === "1").length;
+
+class Runner {
+  counts: Record<string, { ok: number; reverted: number }> = {};
+  constructor(
+    private readonly w: World,
+    private readonly m: Model,
+  ) {}
+
+  private tally(k: string, ok: boolean) {
+    this.counts[k] ??= { ok: 0, reverted: 0 };
+    this.counts[k][ok ? "ok" : "reverted"]++;
+  }
+
+  /** Sends `tx`, expects `expected` (null: success), counts the outcome; true when it went through. */
+  private async expect(k: string, what: string, tx: Promise<unknown>, expected: string | null): Promise<boolean> {
+    expectOutcome(what, await attempt(tx), expected);
+    this.tally(k, expected === null);
+    return expected === null;
+  }
+
+  async run(a: Action): Promise<void> {
+    switch (a.k) {
+      case "stake":
+        return this.stake(a);
+      case "add":
+        return this.add(a);
+      case "unstake":
+        return this.unstake(a);
+      case "withdraw":
+        return this.withdraw(a);
+      case "slash":
+        return this.slash(a);
+      case "wait":
+        await time.increase(a.seconds);
+        return;
+      case "suite":
+        return this.suite(a);
+      case "source":
+        return this.source(a);
+      case "settle":
+        return this.settle(a);
+      case "dispute":
+        return this.dispute(a);
+      case "resolve":
+        return this.resolve(a);
+      case "equivocate":
+        return this.equivocate(a);
+      case "unauthorized":
+        return this.unauthorized(a);
+      case "mint":
+        {
+        // to an account (the last five holders are the contracts, whose balances the invariants pin)
+        const accounts = this.w.holders.slice(0, -5);
+        await this.w.token.write.mint([accounts[a.to % accounts.length], a.amount]);
+        return;
+      }
+    }
+  }
+
+  private balance = (i: number) => this.w.token.read.balanceOf([this.w.nodes[i].address]);
+
+  private async stake(a: Of<"stake">) {
+    const n = this.m.nodes[a.who];
+    const expected = n.registered
+      ? "NodeRegistryAlreadyRegistered"
+      : a.amount < MIN_STAKE
+        ? "NodeRegistryInsufficientStake"
+        : a.amount > (await this.balance(a.who))
+          ? "ERC20InsufficientBalance"
+          : null;
+    const tx = this.w.handles[a.who].registry.write.stake([a.amount, `http://127.0.0.1/n${a.who}`, cid("meta")]);
+    if (await this.expect("stake", `stake(${a.who}, ${a.amount})`, tx, expected)) Object.assign(n, { registered: true, staked: a.amount });
+  }
+
+  private async add(a: Of<"add">) {
+    const n = this.m.nodes[a.who];
+    const expected =
+      a.amount === 0n ? "NodeRegistryZeroAmount" : !n.registered ? "NodeRegistryNotRegistered" : a.amount > (await this.balance(a.who)) ? "ERC20InsufficientBalance" : null;
+    if (await this.expect("add", `addStake(${a.who}, ${a.amount})`, this.w.handles[a.who].registry.write.addStake([a.amount]), expected)) n.staked += a.amount;
+  }
+
+  private async unstake(a: Of<"unstake">) {
+    const n = this.m.nodes[a.who];
+    const expected =
+      a.amount === 0n ? "NodeRegistryZeroAmount" : !n.registered ? "NodeRegistryNotRegistered" : a.amount > n.staked ? "NodeRegistryUnstakeExceedsStake" : null;
+    if (await this.expect("unstake", `requestUnstake(${a.who}, ${a.amount})`, this.w.handles[a.who].registry.write.requestUnstake([a.amount]), expected)) {
+      n.staked -= a.amount;
+      n.thawing += a.amount;
+      n.thawEnd = (await now()) + THAW;
+    }
+  }
+
+  private async withdraw(a: Of<"withdraw">) {
+    const n = this.m.nodes[a.who];
+    const t = await clearOf([n.thawEnd]);
+    const expected = !n.registered
+      ? "NodeRegistryNotRegistered"
+      : n.thawing === 0n
+        ? "NodeRegistryNothingToWithdraw"
+        : n.thawEnd > t
+          ? "NodeRegistryStillThawing"
+          : null;
+    const before = await this.balance(a.who);
+    if (await this.expect("withdraw", `withdraw(${a.who})`, this.w.handles[a.who].registry.write.withdraw(), expected)) {
+      expect((await this.balance(a.who)) - before, "withdraw pays out exactly the thawed stake").to.equal(n.thawing);
+      n.thawing = 0n;
+    }
+  }
+
+  private async slash(a: Of<"slash">) {
+    const n = this.m.nodes[a.who];
+    const expected =
+      a.reward > a.amount
+        ? "NodeRegistryRewardExceedsSlash"
+        : a.amount === 0n
+          ? "NodeRegistryZeroAmount"
+          : !n.registered
+            ? "NodeRegistryNotRegistered"
+            : a.amount > n.staked + n.thawing
+              ? "NodeRegistrySlashExceedsStake"
+              : null;
+    const tx = this.w.slasher.c.registry.write.slashWithReward([this.w.nodes[a.who].address, a.amount, a.reward, this.w.disputer.address, "invariant", cid("evidence")]);
+    if (await this.expect("slash", `slash(${a.who}, ${a.amount}, ${a.reward})`, tx, expected)) takeStake(n, a.amount);
+  }
+
+  private async suite(a: Of<"suite">) {
+    const { w, m } = this;
+    const keySalt = cid(`key ${m.suites}`);
+    const t0 = await now();
+    const params = {
+      itemsCid: cid("items"),
+      keyCommitment: keyCommitment(BigInt(a.key), keySalt),
+      itemCount: 4,
+      passThreshold: 3,
+      commitEnd: t0 + 100n,
+      keyRevealEnd: t0 + 200n,
+      revealEnd: t0 + 300n,
+      validity: BigInt(a.validityDays * 86_400),
+    };
+    await w.capability.write.publishSuite([params]);
+    const id = ++m.suites;
+    const salt = cid("choices");
+    const commitment = (i: number) => choicesCommitment(BigInt(a.plans[i].choices), salt, w.nodes[i].address);
+    for (const [i, p] of a.plans.entries()) if (p.commit) await w.handles[i].capability.write.commit([id, commitment(i)]);
+    await time.increaseTo(params.commitEnd);
+    const status = async (i: number) => Number((await w.capability.read.attemptOf([id, w.nodes[i].address]))[0]);
+    if (!a.revealKey) {
+      // the curator misses the key window: the suite is void, it grades and penalizes nobody
+      await time.increaseTo(params.keyRevealEnd);
+      await this.expect("suite", "late revealKey", w.capability.write.revealKey([id, BigInt(a.key), keySalt]), "CapabilityKeyRevealClosed");
+      for (const [i, p] of a.plans.entries()) {
+        if (p.commit) expect(await status(i), `attempt of node ${i} in a void suite`).to.equal(4);
+        if (p.reveal) await this.expect("suite", "reveal in a void suite", w.handles[i].capability.write.reveal([id, BigInt(p.choices), salt]), "CapabilityKeyNotRevealed");
+      }
+      return;
+    }
+    await this.expect("suite", "revealKey", w.capability.write.revealKey([id, BigInt(a.key), keySalt]), null);
+    for (const [i, p] of a.plans.entries()) {
+      if (!p.reveal) continue;
+      const ok = await this.expect("suite", `reveal(${i})`, w.handles[i].capability.write.reveal([id, BigInt(p.choices), salt]), p.commit ? null : "CapabilityNotCommitted");
+      if (!ok) continue;
+      const score = popcount(~(p.choices ^ a.key) & 0xf);
+      const validUntil = (await now()) + params.validity;
+      expect(await status(i), `graded attempt of node ${i}`).to.equal(score >= 3 ? 2 : 3);
+      // a pass replaces the current one only if it lasts longer; a fail never revokes
+      if (score >= 3 && validUntil > m.nodes[i].validUntil) m.nodes[i].validUntil = validUntil;
+    }
+    await time.increaseTo(params.revealEnd);
+    for (const [i, p] of a.plans.entries()) if (p.commit && !p.reveal) expect(await status(i), `unrevealed attempt of node ${i}`).to.equal(3);
+  }
+
+  private async source(a: Of<"source">) {
+    const s = this.m.sources[a.who];
+    const c = this.w.sourceHandles[a.who].sources;
+    const url = `http://127.0.0.1/src${a.who}/${a.op}`;
+    if (a.op === "register") {
+      if (await this.expect("source", "register", c.write.register([url, cid("manifest")]), s.active ? "SourceRegistryAlreadyActive" : null)) s.active = true;
+    } else if (a.op === "update") {
+      await this.expect("source", "update", c.write.update([url, cid("manifest 2")]), s.active ? null : "SourceRegistryNotActive");
+    } else if (await this.expect("source", "leave", c.write.leave(), s.active ? null : "SourceRegistryNotActive")) s.active = false;
+  }
+
+  private async settle(a: Of<"settle">) {
+    const { w, m } = this;
+    const pIdx = [...Array(NODES).keys()].filter((i) => (a.participants >> i) & 1);
+    if (pIdx.length === 0) pIdx.push(a.coordinator);
+    const sIdx = a.signers % 2 === 0 ? pIdx : pIdx.filter((i) => (a.signers >> i) & 1);
+    const coordinator = w.nodes[a.coordinator].address;
+    const last = m.seq(coordinator);
+    const seq = a.seq === "replay" && last > 0n ? last : last + (a.seq === "gap" ? 3n : 1n);
+    const srcIdx = [0, 1].filter((i) => (a.sources >> i) & 1);
+    const sources: SourceDelta[] = srcIdx.map((i) => ({ source: w.sourceActors[i].address, reliability: a.sourceDeltas[2 * i], usefulness: a.sourceDeltas[2 * i + 1], servedCid: cid(`served ${i} ${seq}`) }));
+    const record = makeRecord({
+      coordinator,
+      seq,
+      participants: pIdx.map((i) => w.nodes[i].address),
+      deltas: pIdx.map((i) => a.deltas[i]),
+      sources,
+      label: `${coordinator}-${seq}-${m.epochs.length}`,
+    });
+    const signed = await signAll(w.domain, record, sIdx.map((i) => w.nodes[i]), w.sourceActors);
+    const e = encodeEpoch([signed]);
+    const t = await clearOf(pIdx.map((i) => m.nodes[i].validUntil));
+    const stake = (idx: number[]) => idx.reduce((s, i) => s + (m.nodes[i].registered ? m.nodes[i].staked : 0n), 0n);
+    const expected = pIdx.some((i) => !eligible(m.nodes[i], t))
+      ? "SettlementNodeNotEligible"
+      : srcIdx.some((i) => !m.sources[i].active)
+        ? "SettlementSourceNotActive"
+        : a.byOutsider
+          ? "SettlementNotCoordinator"
+          : seq <= last
+            ? "SettlementRoundReplayed"
+            : 3n * stake(sIdx) < 2n * stake(pIdx)
+              ? "SettlementQuorumNotReached"
+              : null;
+    const sender = a.byOutsider ? w.outsiders[0].c : w.handles[a.coordinator];
+    const ok = await this.expect("settle", `settle ${JSON.stringify({ pIdx, sIdx, seq: String(seq), by: a.byOutsider })}`, sender.settlement.write.settleEpoch([e.nodes, e.sources, e.records]), expected);
+    if (!ok) return;
+    m.lastSeq.set(coordinator.toLowerCase(), seq);
+    m.epochs.push({ settledAt: await now(), digests: [recordDigest(w.domain, record)] });
+    m.settled.push({ epoch: BigInt(m.epochs.length), index: 0, signed });
+    // only the participants move, by their deltas in record order, clamped to [0, 1_000_000]
+    record.participants.forEach((p, i) => {
+      const n = m.nodes[nodeIndex(w, p)];
+      n.rep = applyDelta(n.rep, record.deltas[i]);
+    });
+    for (const d of record.sources) {
+      const s = m.sources[w.sourceActors.findIndex((x) => x.address.toLowerCase() === d.source.toLowerCase())];
+      [s.rel, s.use] = [applyDelta(s.rel, d.reliability), applyDelta(s.use, d.usefulness)];
+    }
+    // no round settles twice: the same epoch again is a replay
+    await this.expect("settle", "replayed epoch", w.handles[a.coordinator].settlement.write.settleEpoch([e.nodes, e.sources, e.records]), "SettlementRoundReplayed");
+  }
+
+  private async dispute(a: Of<"dispute">) {
+    const { w, m } = this;
+    if (m.settled.length === 0) return;
+    const r = m.settled[a.pick % m.settled.length];
+    const epoch = m.epochs[Number(r.epoch) - 1];
+    const sigOf = (p: Address) => Object.entries(r.signed.signatures).find(([k]) => k.toLowerCase() === p.toLowerCase())?.[1];
+    const signers = r.signed.record.participants.filter((p, i) => sigOf(p) && (a.signers >> i) & 1);
+    const t = await clearOf([epoch.settledAt + DISPUTE_WINDOW]);
+    const status = m.roundStatus.get(r.signed.record.roundId);
+    const expected = epoch.settledAt + DISPUTE_WINDOW <= t ? "DisputesWindowClosed" : status ? "DisputesRoundAlreadyDisputed" : signers.length === 0 ? "DisputesNoSigners" : null;
+    const tx = w.disputer.c.disputes.write.openDispute([r.epoch, epoch.digests, BigInt(r.index), recordArgs(r.signed.record), signers.map((s) => sigOf(s)!), cid("evidence")]);
+    if (!(await this.expect("dispute", "openDispute", tx, expected))) return;
+    m.escrow += DEPOSIT;
+    m.disputes.push({ id: BigInt(m.disputes.length + 1), roundId: r.signed.record.roundId, signers: signers as Address[], deadline: (await now()) + ARBITRATION, status: "Open" });
+    m.roundStatus.set(r.signed.record.roundId, "Open");
+  }
+
+  private async resolve(a: Of<"resolve">) {
+    const { w, m } = this;
+    if (m.disputes.length === 0) return;
+    const d = m.disputes[a.pick % m.disputes.length];
+    const t = await clearOf([d.deadline]);
+    const expected =
+      d.status !== "Open"
+        ? "DisputesNotOpen"
+        : a.how === "reclaim"
+          ? d.deadline > t
+            ? "DisputesDeadlineNotReached"
+            : null
+          : d.deadline <= t
+            ? "DisputesDeadlinePassed"
+            : null;
+    const tx = a.how === "uphold" ? w.disputes.write.uphold([d.id]) : a.how === "reject" ? w.disputes.write.reject([d.id]) : w.outsiders[1].c.disputes.write.reclaim([d.id]);
+    if (!(await this.expect("resolve", `${a.how}(${d.id})`, tx, expected))) return;
+    m.escrow -= DEPOSIT;
+    if (a.how === "uphold") {
+      d.status = "Upheld";
+      m.roundStatus.set(d.roundId, "Upheld");
+      const amounts = d.signers.map((s) => {
+        const n = m.nodes[nodeIndex(w, s)];
+        return ((n.staked + n.thawing) * FALSE_RESULT_SLASH_BPS) / BPS;
+      });
+      d.signers.forEach((s, i) => takeStake(m.nodes[nodeIndex(w, s)], amounts[i]));
+    } else {
+      d.status = a.how === "reject" ? "Rejected" : "Reclaimed";
+      m.roundStatus.delete(d.roundId);
+    }
+  }
+
+  private async equivocate(a: Of<"equivocate">) {
+    const { w, m } = this;
+    const liar = w.nodes[a.who];
+    const rec = makeRecord({ coordinator: w.nodes[0].address, seq: 1_000_000n + BigInt(a.round), participants: [liar.address], label: `equivocation ${a.round}` });
+    const other = { ...rec, transcriptCid: cid(`other ${a.round}`) };
+    const n = m.nodes[a.who];
+    const amt = ((n.staked + n.thawing) * EQUIVOCATION_SLASH_BPS) / BPS;
+    const key = `${rec.roundId}:${a.who}`;
+    const expected = m.equivocated.has(key) ? "DisputesAlreadySlashed" : amt === 0n ? "DisputesNothingToSlash" : null;
+    const tx = w.disputer.c.disputes.write.proveEquivocation([
+      recordArgs(rec),
+      await signRecord(liar.account, w.domain, rec),
+      recordArgs(other),
+      await signRecord(liar.account, w.domain, other),
+    ]);
+    if (!(await this.expect("equivocate", `proveEquivocation(${a.who})`, tx, expected))) return;
+    m.equivocated.add(key);
+    takeStake(n, amt);
+  }
+
+  private async unauthorized(a: Of<"unauthorized">) {
+    const { w } = this;
+    const callers = [...w.outsiders, ...w.nodes.map((n, i) => ({ ...n, c: w.handles[i] })), w.disputer];
+    const caller = callers[a.caller % callers.length];
+    const c = caller.c;
+    const t = await now();
+    const calls = [
+      () => [c.token.simulate.mint([caller.address, 1n]), w.roles.minter] as const,
+      () => [c.registry.simulate.slash([w.nodes[0].address, 1n, "x", zeroHash]), w.roles.slasher] as const,
+      () => [c.registry.simulate.slashWithReward([w.nodes[0].address, 2n, 1n, caller.address, "x", zeroHash]), w.roles.slasher] as const,
+      () => [c.registry.simulate.setMinStake([1n]), w.roles.governor] as const,
+      () => [c.registry.simulate.setThawingPeriod([60n]), w.roles.governor] as const,
+      () => [c.registry.simulate.setTreasury([caller.address]), w.roles.governor] as const,
+      () =>
+        [
+          c.capability.simulate.publishSuite([
+            { itemsCid: zeroHash, keyCommitment: zeroHash, itemCount: 1, passThreshold: 1, commitEnd: t + 10n, keyRevealEnd: t + 20n, revealEnd: t + 30n, validity: 10n },
+          ]),
+          w.roles.curator,
+        ] as const,
+      () => [c.capability.simulate.revealKey([1n, 0n, zeroHash]), w.roles.curator] as const,
+      () => [c.sources.simulate.setScores([1n, [w.sourceActors[0].address], [1_000_000], [0]]), w.roles.scorer] as const,
+      () => [c.settlement.simulate.grantRole([w.roles.admin, caller.address]), w.roles.admin] as const,
+      () => [c.disputes.simulate.uphold([1n]), w.roles.arbitrator] as const,
+      () => [c.disputes.simulate.reject([1n]), w.roles.arbitrator] as const,
+    ];
+    const [call, role] = calls[a.call % calls.length]();
+    await expectRevert(call, "AccessControlUnauthorizedAccount", [caller.address, role]);
+    this.tally("unauthorized", false);
+  }
+}
+
+describe("All contracts: invariants over random call sequences (property)", () => {
+  it("every action does what the rules say and the global invariants hold after each", async function () {
+    this.timeout(600_000);
+    const totals: Record<string, { ok: number; reverted: number }> = {};
+    await fc.assert(
+      fc.asyncProperty(fc.array(action, { minLength: 5, maxLength: 25 }), async (actions) => {
+        const w = await loadFixture(world);
+        const m = await initialModel(w);
+        const runner = new Runner(w, m);
+        await checkInvariants(w, m);
+        for (const a of [FIRST_EPOCH, ...actions]) {
+          await runner.run(a);
+          await checkInvariants(w, m);
+        }
+        for (const [k, v] of Object.entries(runner.counts)) {
+          totals[k] ??= { ok: 0, reverted: 0 };
+          totals[k].ok += v.ok;
+          totals[k].reverted += v.reverted;
+        }
+      }),
+      { numRuns: RUNS, endOnFailure: true },
+    );
+    console.log(`      (${Object.entries(totals).map(([k, v]) => `${k} ${v.ok}/${v.reverted}`).join(", ")} ok/reverted)`);
+    // the sequences reached both sides of the rules that matter most
+    for (const k of ["stake", "unstake", "settle", "suite"]) expect(totals[k]?.ok ?? 0, `some ${k} succeeded`).to.be.greaterThan(0);
+    for (const k of ["settle", "unauthorized"]) expect(totals[k]?.reverted ?? 0, `some ${k} reverted`).to.be.greaterThan(0);
+  });
+});
