@@ -7,9 +7,11 @@ import { Router } from "express";
 import { z } from "zod";
 import { ChorusError } from "../errors.js";
 import type { RoundOutcome } from "../round/coordinator.js";
-import { jsonBody, parseBody, route } from "./http-errors.js";
+import { jsonBody, parseBody, route, statusOf } from "./http-errors.js";
 
 export const MODEL_ID = "chorus-swarm";
+/** Seconds a client is asked to wait (Retry-After) when the node refuses a round with 503. */
+export const RETRY_AFTER_S = 1;
 
 const Message = z
   .object({
@@ -59,14 +61,20 @@ export function gatewayRouter(deps: GatewayDeps): Router {
       res.on("close", () => {
         if (!res.writableFinished) controller.abort();
       });
-      const out = await deps.ask(
-        {
-          messages: body.messages.map((m) => ({ role: m.role, content: m.content })),
-          maxTokens: body.max_completion_tokens ?? body.max_tokens ?? 256,
-          rag: body.chorus?.rag ?? false,
-        },
-        { signal: controller.signal },
-      );
+      const out = await deps
+        .ask(
+          {
+            messages: body.messages.map((m) => ({ role: m.role, content: m.content })),
+            maxTokens: body.max_completion_tokens ?? body.max_tokens ?? 256,
+            rag: body.chorus?.rag ?? false,
+          },
+          { signal: controller.signal },
+        )
+        .catch((err: unknown) => {
+          // overloaded or no quorum: a temporary refusal, so tell well-behaved clients when to come back
+          if (err instanceof ChorusError && statusOf(err) === 503) res.set("Retry-After", String(RETRY_AFTER_S));
+          throw err;
+        });
       const promptChars = body.messages.reduce((s, m) => s + m.content.length, 0);
       res.json({
         id: `chatcmpl-${out.roundId.slice(2, 26)}`,

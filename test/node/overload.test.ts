@@ -1,0 +1,162 @@
+/**
+ * Overload (issue #9 part 5): with every round slot taken and the bounded queue full, the gateway refuses
+ * more queries at once with 503, a Retry-After header and a JSON error; the queue never grows past its bound;
+ * the queued rounds still complete and the node keeps serving afterwards. Behaviour only: timings belong in
+ * `npm run bench:load`.
+ */
+import { expect } from "chai";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { encodePacked, keccak256, type Address } from "viem";
+import { createNodeApp } from "../../src/node/app.js";
+import { RoundLimiter } from "../../src/node/limiter.js";
+import { httpPeers } from "../../src/node/peers-http.js";
+import { ChorusError } from "../../src/errors.js";
+import { Coordinator } from "../../src/round/coordinator.js";
+import { Member } from "../../src/round/member.js";
+import type { Mind, NodeEntry } from "../../src/round/ports.js";
+import type { Transcript } from "../../src/round/transcript.js";
+import { MemoryArtifacts, directoryOf, makeSigners } from "../helpers/memory-round.js";
+import { countRules } from "../helpers/count-rules.js";
+
+const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
+const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe("RoundLimiter", () => {
+  it("runs at most `concurrency`, queues at most `queue`, refuses the rest at once with OVERLOADED", async () => {
+    const limiter = new RoundLimiter(2, 3);
+    const gate = deferred();
+    let maxWaiting = 0;
+    const results = Array.from({ length: 9 }, (_, i) =>
+      limiter.run(async () => {
+        await gate.promise;
+        return i;
+      }).then(
+        (v) => ({ ok: v }),
+        (e: unknown) => ({ err: e }),
+      ),
+    );
+    maxWaiting = Math.max(maxWaiting, limiter.load.waiting);
+    expect(limiter.load).to.deep.equal({ running: 2, waiting: 3 });
+    gate.resolve();
+    const out = await Promise.all(results);
+    expect(out.filter((r) => "ok" in r).map((r) => (r as { ok: number }).ok)).to.deep.equal([0, 1, 2, 3, 4]);
+    const refused = out.filter((r) => "err" in r).map((r) => (r as { err: ChorusError }).err);
+    expect(refused).to.have.length(4);
+    for (const e of refused) expect(e).to.be.instanceOf(ChorusError).with.property("code", "OVERLOADED");
+    expect(maxWaiting).to.be.at.most(3);
+    expect(limiter.load).to.deep.equal({ running: 0, waiting: 0 });
+    expect(await limiter.run(async () => "again")).to.equal("again");
+  });
+
+  it("a failing round frees its slot for the next in the queue", async () => {
+    const limiter = new RoundLimiter(1, 1);
+    const first = limiter.run(async () => Promise.reject(new Error("boom")));
+    const second = limiter.run(async () => "second");
+    const err = await first.then(() => undefined, (e: Error) => e);
+    expect(err?.message).to.equal("boom");
+    expect(await second).to.equal("second");
+  });
+});
+
+describe("gateway under overload (3 nodes on 127.0.0.1)", function () {
+  const servers: Server[] = [];
+  let base = "";
+  let gate = deferred();
+  const limiter = new RoundLimiter(1, 2);
+
+  before(async () => {
+    const signers = makeSigners(3);
+    const nodes: NodeEntry[] = [];
+    const artifacts = new MemoryArtifacts();
+    const directory = directoryOf(nodes);
+    const peers = httpPeers();
+    for (const [i, signer] of signers.entries()) {
+      // members answer only once the test opens the gate: rounds stay running as long as it needs
+      const mind: Mind = {
+        answer: async () => (await gate.promise, `answer ${i}`),
+        compare: async ({ answerA, answerB }) => ({ outcome: answerA < answerB ? "A" : "B" }),
+      };
+      const member = new Member({ domain, signer, directory, artifacts, rules: countRules, records, mind });
+      const coordinator = new Coordinator(
+        { domain, signer, directory, peers, artifacts, rules: countRules, records, settle: async () => {} },
+        { committeeSize: 3, answerTimeoutMs: 20_000, revealTimeoutMs: 5000, judgeTimeoutMs: 5000, signTimeoutMs: 5000 },
+      );
+      const own = i === 0 ? limiter : new RoundLimiter(4, 4);
+      const app = createNodeApp({
+        address: signer.address,
+        member,
+        gateway: { ask: (q, o) => own.run(() => coordinator.run(q, o)), settlementStatus: async () => "queued" },
+      });
+      const server = app.listen(0, "127.0.0.1");
+      await new Promise((r) => server.once("listening", r));
+      servers.push(server);
+      nodes.push({ address: signer.address, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stake: 10n ** 20n, reputation: 500_000 });
+    }
+    base = nodes[0].endpoint;
+  });
+  after(async () => {
+    gate.resolve();
+    for (const s of servers) s.closeAllConnections();
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  });
+
+  const ask = (content: string) =>
+    fetch(`${base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content }] }),
+    });
+
+  it("refuses beyond the bounded queue with 503 + Retry-After + JSON, then completes the queued rounds and keeps serving", async function () {
+    this.timeout(30_000);
+    let maxWaiting = 0;
+    const watch = setInterval(() => (maxWaiting = Math.max(maxWaiting, limiter.load.waiting)), 1);
+    try {
+      const admitted = [ask("first"), ask("second"), ask("third")];
+      while (limiter.load.running < 1 || limiter.load.waiting < 2) await new Promise((r) => setTimeout(r, 5));
+      const refused = await Promise.all(Array.from({ length: 6 }, (_, i) => ask(`extra ${i}`)));
+      for (const res of refused) {
+        expect(res.status).to.equal(503);
+        expect(res.headers.get("retry-after")).to.match(/^[1-9]\d*$/);
+        expect(res.headers.get("content-type")).to.match(/application\/json/);
+        const body = (await res.json()) as { error: { code: string; type: string; message: string } };
+        expect(body.error.code).to.equal("OVERLOADED");
+        expect(body.error.type).to.equal("server_error");
+        expect(body.error.message).to.match(/capacity/);
+      }
+      expect(limiter.load).to.deep.equal({ running: 1, waiting: 2 });
+      gate.resolve();
+      const done = await Promise.all(admitted);
+      for (const res of done) {
+        expect(res.status).to.equal(200);
+        const body = (await res.json()) as { choices: { message: { content: string } }[] };
+        expect(body.choices[0].message.content).to.match(/^answer \d$/);
+      }
+    } finally {
+      clearInterval(watch);
+    }
+    expect(maxWaiting, "the queue never exceeds its bound").to.be.at.most(2);
+    expect(limiter.load).to.deep.equal({ running: 0, waiting: 0 });
+    const again = await ask("after the storm");
+    expect(again.status).to.equal(200);
+    expect(((await again.json()) as { chorus: { answered: number } }).chorus.answered).to.equal(3);
+  });
+
+  it("refuses a request with a broken body with 400, not 503, even when overloaded", async () => {
+    gate = deferred();
+    const busy = [ask("a"), ask("b"), ask("c")];
+    while (limiter.load.running < 1 || limiter.load.waiting < 2) await new Promise((r) => setTimeout(r, 5));
+    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+    expect(res.status).to.equal(400);
+    expect(res.headers.get("retry-after")).to.equal(null);
+    gate.resolve();
+    for (const r of await Promise.all(busy)) expect(r.status).to.equal(200);
+  });
+});
