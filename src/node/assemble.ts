@@ -67,7 +67,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     rag: {
       sources: config.rag.sources,
       k: config.rag.contexts,
-      reliabilityWeight: config.rag.reliabilityWeight,
+      reliabilityWeight: Math.round(config.rag.reliabilityWeight * 1_000_000),
       explorationFloor: config.rag.explorationFloor,
       timeoutMs: config.rag.timeoutMs,
     },

@@ -98,7 +98,9 @@ export const RagParams = z
     sources: z.number().int().min(0).max(32),
     /** Contexts asked from each source, and contexts put into the prompt. */
     k: z.number().int().min(1).max(32),
-    reliabilityWeight: z.number().min(0).max(1),
+    /** Weight of on-chain reliability in the rerank, on the 1_000_000 scale (500_000 = 0.5; artifacts hold no floats). */
+    reliabilityWeight: z.number().int().min(0).max(1_000_000),
+    /** Lowest usefulness a source counts with in the draw (1_000_000 scale). */
     explorationFloor: z.number().int().min(0).max(1_000_000),
   })
   .strict();

@@ -98,7 +98,7 @@ export function chooseContexts(drawn: readonly SourceInfo[], served: readonly Si
     const doc = served.find((s) => isAddressEqual(s.served.source as Address, source.address));
     return doc ? doc.served.contexts.map((c) => ({ source, context: { id: c.id, doc: c.doc, text: c.text, score: c.score / SCORE_SCALE } })) : [];
   });
-  return rerankContexts(items, params.k, { reliabilityWeight: params.reliabilityWeight });
+  return rerankContexts(items, params.k, { reliabilityWeight: params.reliabilityWeight / SCORE_SCALE });
 }
 
 /** The draw of one member: `count` of the listed sources, chance from on-chain usefulness with a floor. */

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { encodePacked, isAddressEqual, keccak256, type Address, type Hex } from "viem";
 import { encodeEpoch, recoverServiceSigner } from "../../src/chain/records.js";
 import { cidToBytes32 } from "../../src/ipfs/cid.js";
+import { assertJsonLike } from "../../src/ipfs/validate.js";
 import { recordOf, sourceSignaturesOf } from "../../src/node/chain-parts.js";
 import { answerDigest, commitmentOf, revealMatches } from "../../src/round/commitment.js";
 import { Coordinator, type SignedRecord } from "../../src/round/coordinator.js";
@@ -22,7 +23,7 @@ const records = {
 const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
 const prefer = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie") as "A" | "B" | "tie";
-const PARAMS = { sources: 5, k: 3, reliabilityWeight: 0.5, explorationFloor: 100_000, timeoutMs: 150 };
+const PARAMS = { sources: 5, k: 3, reliabilityWeight: 500_000, explorationFloor: 100_000, timeoutMs: 150 };
 
 function world() {
   return [
@@ -107,6 +108,8 @@ describe("RAG rounds (in memory)", function () {
       const who = await recoverServiceSigner(RAG_DOMAIN, { roundId: out.roundId, servedCid: cidToBytes32(x.servedCid) }, x.signature);
       expect(who).to.equal(x.source);
     }
+    // What goes to IPFS holds no floats (the artifact store refuses them).
+    expect(() => assertJsonLike(out.transcript)).to.not.throw();
     // Everyone recomputes the same result, source deltas included.
     expect(computeResult(out.transcript, countRules, { serviceDomain: RAG_DOMAIN })).to.deep.equal(out.result);
     expect(Object.keys(out.signatures)).to.have.length(7);
