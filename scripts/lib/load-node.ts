@@ -1,0 +1,84 @@
+/**
+ * One node of the load bench, in its own process (forked by load-swarm.ts): a real node (startNode) with the
+ * production consensus rules, the production artifact store (Helia on disk, `embedded`, unless the parent
+ * asks for `memory`), the node's default admission limits, and an instant deterministic model. It reports
+ * its URL over IPC, then receives the directory of all nodes; on `{ rss: true }` it answers its resident set
+ * size, on `{ stop: true }` it closes and exits.
+ *
+ * argv: <private key> <index> <concurrentRounds> <queuedRounds> <ipfs mode>
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { encodePacked, keccak256, type Address, type Hex } from "viem";
+import { z } from "zod";
+import { openArtifactStore, roundArtifacts } from "../../src/ipfs/index.js";
+import { productionRules } from "../../src/node/rules.js";
+import { startNode, type QueuedRound } from "../../src/node/service.js";
+import { createSigner } from "../../src/round/signer.js";
+import type { Directory, Mind, NodeEntry } from "../../src/round/ports.js";
+import type { Transcript } from "../../src/round/transcript.js";
+import type { SettlementPort } from "../../src/settlement/index.js";
+
+const Args = z.tuple([
+  z.string().regex(/^0x[0-9a-f]{64}$/i, "must be a 32-byte hex private key"),
+  z.coerce.number().int().min(0),
+  z.coerce.number().int().min(1),
+  z.coerce.number().int().min(0),
+  z.enum(["embedded", "memory"]),
+]);
+const [key, index, concurrentRounds, queuedRounds, ipfsMode] = Args.parse(process.argv.slice(2));
+
+const entries: NodeEntry[] = [];
+const directory: Directory = { candidates: async () => entries, seedBlock: async () => ({ number: 1n, hash: keccak256("0x01") }) };
+// The model answers at once and deterministically: the load is on the protocol, the gateway and the store.
+const mind: Mind = {
+  answer: async () => `answer ${index}`,
+  compare: async ({ answerA, answerB }) => ({ outcome: answerA < answerB ? "A" : "B" }),
+};
+// Settlement goes nowhere (no chain here): epochs are accepted as they come, as a chain would.
+const settled = new Set<string>();
+const settlement: SettlementPort<QueuedRound> = {
+  settledOnChain: async (ids) => new Set(ids.filter((i) => settled.has(i))),
+  submitEpoch: async (items) => {
+    for (const i of items) settled.add(i.roundId);
+    return { txHash: `0x${"ab".repeat(32)}` };
+  },
+};
+const dataDir = await mkdtemp(path.join(os.tmpdir(), `chorus-load-${index}-`));
+const store = await openArtifactStore({ mode: ipfsMode }, { dataDir });
+const node = await startNode(
+  {
+    domain: { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address },
+    signer: createSigner(key as Hex),
+    directory,
+    artifacts: roundArtifacts(store),
+    mind,
+    rules: productionRules(),
+    records: { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) },
+    settlement,
+    onClose: () => store.close(),
+  },
+  {
+    host: "127.0.0.1",
+    port: 0,
+    dataDir,
+    round: { committeeSize: 7, answerTimeoutMs: 10_000, revealTimeoutMs: 10_000, judgeTimeoutMs: 10_000, signTimeoutMs: 10_000 },
+    epoch: { maxRounds: 20, intervalMs: 5000 },
+    limits: { concurrentRounds, queuedRounds, bodyLimit: "256kb" },
+  },
+);
+process.on("message", (m: { entries?: { address: Address; endpoint: string }[]; stop?: boolean; rss?: boolean }) => {
+  if (m.entries) {
+    entries.push(...m.entries.map((e) => ({ ...e, stake: 10n ** 20n, reputation: 500_000 })));
+    process.send!({ ready: true });
+  }
+  if (m.rss) process.send!({ rss: process.memoryUsage.rss() });
+  if (m.stop) {
+    void node
+      .close()
+      .then(() => rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }))
+      .then(() => process.exit(0));
+  }
+});
+process.send!({ url: node.url, address: node.address });
