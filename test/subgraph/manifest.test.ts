@@ -69,7 +69,7 @@ describe("subgraph manifest", () => {
     (bad.contracts.Settlement as { address: string }).address = "0x1234";
     throwsCode(() => inputsFromDeployments(bad, "d.json"), "SUBGRAPH_MANIFEST", /contracts\.Settlement: address: must be an address/);
     const noAbi = deployments();
-    (noAbi.contracts.NodeRegistry as { abi: unknown[] }).abi = [];
+    (noAbi.contracts.NodeRegistry as unknown as { abi: unknown[] }).abi = [];
     throwsCode(() => inputsFromDeployments(noAbi, "d.json"), "SUBGRAPH_MANIFEST", /contracts\.NodeRegistry: abi/);
     throwsCode(() => inputsFromDeployments({ contracts: {} }, "d.json"), "SUBGRAPH_MANIFEST", /not a deployments file/);
   });
