@@ -10,7 +10,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { isAddressEqual, type Address, type Hex } from "viem";
+import { auditRound } from "../../src/audit/index.js";
+import { openChorusChain } from "../../src/chain/index.js";
 import { applyDelta, settlementDomain } from "../../src/chain/records.js";
+import { loadConfig } from "../../src/config/index.js";
 import { settledRoundDeltas } from "../../src/chain/round-event.js";
 import { cidToBytes32, createMemoryStore } from "../../src/ipfs/index.js";
 import { chainRetrieval, settlementDomainOf } from "../../src/node/chain-parts.js";
@@ -41,6 +44,7 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
   let dir: string;
   const sources: RunningSource[] = [];
   const stores = [createMemoryStore(), createMemoryStore()];
+  let roundId: Hex;
   let honest: Actor;
   let forger: Actor;
 
@@ -135,5 +139,33 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
     expect(names).to.include("source deltas on chain are the recomputed ones");
     expect(names).to.include("every member's data sources are SourceRegistry's at the seed block");
     expect(names).to.include("every source signature is its source's, over the served document the transcript names");
+    roundId = c.round_id;
+  });
+
+  it("the audit detects a served context changed in the transcript and a member that listed other sources", async () => {
+    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } } });
+    const chain = await openChorusChain(config);
+    const scratch = createMemoryStore();
+    const audit = (tamper: (t: any) => void) =>
+      auditRound(
+        {
+          chain,
+          rules: swarmRules,
+          getJson: async (cid) => {
+            const t = structuredClone(await swarm.storeOf(0).getJson(cid));
+            tamper(t);
+            return t;
+          },
+          cidOf: async (v) => (await scratch.cidOf(v)).toString(),
+        },
+        roundId,
+      );
+    let r = await audit((t) => (t.reveals[0].body.rag.served[0].served.contexts[0].text = "Lyon is the capital of France."));
+    const failed = r.mismatches.map((m) => m.what);
+    expect(failed).to.include("transcript content hashes to the CID RoundSettled names");
+    expect(failed).to.include("every signed message verifies; every reveal matches its commitment");
+    r = await audit((t) => (t.reveals[1].body.rag.listed[0].usefulness = 1_000_000));
+    expect(r.mismatches.map((m) => m.what)).to.include("every member's data sources are SourceRegistry's at the seed block");
+    await scratch.close();
   });
 });
