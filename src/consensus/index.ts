@@ -12,6 +12,6 @@ export { fitBradleyTerry, type BradleyTerryFit, type FitOptions, type WeightedCo
 export { judgeWeights, uniformWeights, type WeightOptions } from "./weights.js";
 export { screenedOut } from "./screen.js";
 export { aggregate, scoreKey, SCORE_SCALE, type AggregateInput } from "./aggregate.js";
-export { reputationDeltas, applyReputationDelta, type ReputationInput } from "./reputation.js";
+export { reputationDeltas, applyReputationDelta, JUDGE_TARGET_WEIGHT, type ReputationInput } from "./reputation.js";
 export { majorityVote, normalizeAnswer, type MajorityResult } from "./majority.js";
 export { validateJudging, validateMembers, validateWeights } from "./validate.js";

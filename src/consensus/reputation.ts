@@ -1,7 +1,12 @@
 import { ChorusError } from "../errors.js";
+import { aggregate } from "./aggregate.js";
+import type { FitOptions } from "./bradley-terry.js";
 import { clamp, divTrunc, MAX_REP_DELTA, REP_ALPHA, REP_SCALE } from "./fixed.js";
-import type { Judgment, Member, NodeId } from "./types.js";
+import type { Judgment, Member, NodeId, Screen } from "./types.js";
 import { validateMembers } from "./validate.js";
+
+/** How much more a member's judging counts than its answer in its round target: target = (A + 3 J) / 4. */
+export const JUDGE_TARGET_WEIGHT = 3;
 
 export interface ReputationInput {
   /** The committee: every member gets a delta. */
@@ -15,6 +20,12 @@ export interface ReputationInput {
   tiers?: readonly (readonly NodeId[])[];
   /** The round's judgments (validated); those naming an answer outside `ranking` are ignored. */
   judgments: readonly Judgment[];
+  /**
+   * Leave-own-judgments-out (production): score each judge against the consensus the round gives *without*
+   * its own judgments and screens (`aggregate` refitted over `ranking` with these weights), so a judge, or a
+   * clique, does not confirm itself. Without it every judge is scored against `tiers`.
+   */
+  leaveOut?: { weights: Readonly<Record<NodeId, number>>; screens?: readonly Screen[]; fit?: FitOptions };
 }
 
 /**
@@ -24,18 +35,22 @@ export interface ReputationInput {
  *
  *   answer target  A = (2(n-1) - (2f + m - 1)) * SCALE / (2(n-1))     (SCALE when n = 1)
  *                  = SCALE * (n-1 - mean place of its tier) / (n-1): 1.0 for a lone winner, 0 for a lone last
- *   judge target   J = halves * SCALE / (2 * judged); per judgment of answers in different tiers: 2 halves when
- *                  it prefers the better-placed one, 1 for a tie, 0 otherwise; of two answers in the same tier:
- *                  2 for a tie, 1 otherwise
- *   target         (A + J) / 2 for a member that answered and judged, A or J for one that did only one,
+ *   judge target   J = (halves - judged) * SCALE / judged, in [-SCALE, SCALE]: chance-corrected agreement.
+ *                  Per judgment of answers in different tiers: 2 halves when it prefers the better-placed one,
+ *                  1 for a tie, 0 otherwise; of two answers in the same tier: 2 for a tie, 1 otherwise. So a
+ *                  judge that always agrees scores 1, a coin flip 0 on average, one that always disagrees -1.
+ *                  The tiers are those of the consensus without this judge's own judgments (`leaveOut`).
+ *   target         (A + 3 J) / 4 for a member that answered and judged, A or J for one that did only one,
  *                  0 for one that did neither (missed its deadlines)
  *   delta          clamp( (target - reputation) * ALPHA / SCALE, -MAX_REP_DELTA, MAX_REP_DELTA )
  *
  * with SCALE = REP_SCALE = 1,000,000, ALPHA = REP_ALPHA = 100,000 (0.1) and MAX_REP_DELTA = 50,000. So
  * reputation is an exponential moving average of the round targets (each past round's weight decays by 0.9 per
- * round), moving at most 0.05 per round. Intermediate values stay below 2^37.
+ * round), moving at most 0.05 per round; a negative target pulls it toward 0, where the chain clamps it.
+ * Judging weighs three times the answer because reputation is above all the judge's weight in the consensus.
+ * Intermediate values stay below 2^38.
  * Throws CONSENSUS_BAD_MEMBER for a malformed member, CONSENSUS_BAD_INPUT when `tiers` does not partition
- * `ranking` in the same order.
+ * `ranking` in the same order, and the codes of `aggregate` for a bad `leaveOut`.
  */
 export function reputationDeltas(input: ReputationInput): Record<NodeId, number> {
   validateMembers(input.members);
@@ -58,27 +73,41 @@ export function reputationDeltas(input: ReputationInput): Record<NodeId, number>
     f += m;
   });
 
-  const halves = new Map<NodeId, { agree: number; count: number }>();
+  const tierIndex = (ts: readonly (readonly NodeId[])[]) => {
+    const m = new Map<NodeId, number>();
+    ts.forEach((tier, t) => tier.forEach((a) => m.set(a, t)));
+    return m;
+  };
+  const byJudge = new Map<NodeId, Judgment[]>();
   for (const j of input.judgments) {
-    const ta = tierOf.get(j.a);
-    const tb = tierOf.get(j.b);
-    if (ta === undefined || tb === undefined) continue;
-    let h: number;
-    if (ta === tb) h = j.outcome === "tie" ? 2 : 1;
-    else if (j.outcome === "tie") h = 1;
-    else h = (j.outcome === "A") === ta < tb ? 2 : 0;
-    const acc = halves.get(j.judge) ?? { agree: 0, count: 0 };
-    acc.agree += h;
-    acc.count += 1;
-    halves.set(j.judge, acc);
+    if (!tierOf.has(j.a) || !tierOf.has(j.b)) continue;
+    byJudge.set(j.judge, [...(byJudge.get(j.judge) ?? []), j]);
   }
+  const judgeScore = (judge: NodeId, own: readonly Judgment[]): number => {
+    let order = tierOf;
+    const lo = input.leaveOut;
+    if (lo) {
+      const others = input.judgments.filter((j) => j.judge !== judge);
+      const screens = (lo.screens ?? []).filter((s) => s.judge !== judge);
+      order = tierIndex(aggregate({ answers: input.ranking, judgments: others, screens, weights: lo.weights, fit: lo.fit }).tiers);
+    }
+    let halves = 0;
+    for (const j of own) {
+      const ta = order.get(j.a)!;
+      const tb = order.get(j.b)!;
+      if (ta === tb) halves += j.outcome === "tie" ? 2 : 1;
+      else if (j.outcome === "tie") halves += 1;
+      else halves += (j.outcome === "A") === ta < tb ? 2 : 0;
+    }
+    return divTrunc((halves - own.length) * REP_SCALE, own.length);
+  };
 
   const out: Record<NodeId, number> = {};
   for (const m of input.members) {
     const a = answerTarget.get(m.address);
-    const h = halves.get(m.address);
-    const j = h ? divTrunc(h.agree * REP_SCALE, 2 * h.count) : undefined;
-    const target = a !== undefined && j !== undefined ? divTrunc(a + j, 2) : (a ?? j ?? 0);
+    const own = byJudge.get(m.address);
+    const j = own ? judgeScore(m.address, own) : undefined;
+    const target = a !== undefined && j !== undefined ? divTrunc(a + JUDGE_TARGET_WEIGHT * j, JUDGE_TARGET_WEIGHT + 1) : (a ?? j ?? 0);
     out[m.address] = clamp(divTrunc((target - m.reputation) * REP_ALPHA, REP_SCALE), -MAX_REP_DELTA, MAX_REP_DELTA);
   }
   return out;

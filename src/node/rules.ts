@@ -35,17 +35,15 @@ export function productionRules(opts: { pairing?: PairingMode; screen?: boolean;
         { maxShare: opts.maxShare },
       );
       const js = judgments.map((j) => ({ judge: lower(j.judge), a: lower(j.a), b: lower(j.b), outcome: j.outcome }));
-      const result = aggregate({
-        answers: answers.map(lower),
-        judgments: js,
-        screens: screens.map((s) => ({ judge: lower(s.judge), answer: lower(s.answer), verdict: s.verdict })),
-        weights,
-      });
+      const ss = screens.map((s) => ({ judge: lower(s.judge), answer: lower(s.answer), verdict: s.verdict }));
+      const result = aggregate({ answers: answers.map(lower), judgments: js, screens: ss, weights });
       const deltas = reputationDeltas({
         members: members.map((m) => ({ address: lower(m.address), stake: m.stake, reputation: m.reputation })),
         ranking: result.ranking,
         tiers: result.tiers,
         judgments: js,
+        // Each judge is scored against the consensus without its own judgments.
+        leaveOut: { weights, screens: ss },
       });
       const back = (a: string) => original.get(a) ?? (a as Address);
       return {

@@ -8,6 +8,7 @@ import {
   REP_ALPHA,
   REP_INITIAL,
   REP_SCALE,
+  JUDGE_TARGET_WEIGHT,
   reputationDeltas,
   type Judgment,
   type Member,
@@ -60,7 +61,7 @@ describe("consensus/reputation: deltas after a round", () => {
     expect(Object.values(oneTier)).to.deep.equal([0, 0, 0, 0]);
   });
 
-  it("judges move with the share of their judgments that agree with the final order; ties count half", () => {
+  it("judges move with their chance-corrected agreement with the final order: agree +1, tie 0, disagree -1", () => {
     const [a, b, c, j1, j2, j3] = ids(6);
     const members = [j1, j2, j3].map((m) => member(m));
     const judgments: Judgment[] = [
@@ -72,25 +73,34 @@ describe("consensus/reputation: deltas after a round", () => {
       { judge: j3, a: b, b: c, outcome: "A" },
     ];
     const d = reputationDeltas({ members, ranking: [a, b, c], judgments });
-    expect(d[j1]).to.equal(50_000); // target 1.0
-    expect(d[j2]).to.equal(-50_000); // target 0
-    expect(d[j3]).to.equal(25_000); // 3 halves of 4: target 0.75
+    expect(d[j1]).to.equal(50_000); // J = +1: target 1.0
+    expect(d[j2]).to.equal(-50_000); // J = -1: target -1.0
+    // Formula change (issue 9): 3 halves of 4 was target 0.75 (+25,000); chance-corrected it is (3 - 2) / 2 = 0.5.
+    expect(d[j3]).to.equal(0);
   });
 
-  it("within one tier a tie agrees fully and a preference half", () => {
+  it("within one tier a tie agrees fully and a preference is chance level", () => {
     const [a, b, j] = ids(3);
     const d = reputationDeltas({ members: [member(j, 0)], ranking: [a, b], tiers: [[a, b]], judgments: [{ judge: j, a, b, outcome: "tie" }] });
     expect(d[j]).to.equal(50_000); // target 1.0 from 0: 100,000 clamped
     const e = reputationDeltas({ members: [member(j, 0)], ranking: [a, b], tiers: [[a, b]], judgments: [{ judge: j, a, b, outcome: "A" }] });
-    expect(e[j]).to.equal(50_000); // target 0.5 from 0
+    // Formula change (issue 9): a preference between answers the consensus cannot separate was target 0.5; now 0.
+    expect(e[j]).to.equal(0);
   });
 
-  it("a member that answered and judged gets the mean of both targets; one that did neither goes down", () => {
+  it("a member that answered and judged gets (A + 3 J) / 4; one that did neither goes down", () => {
     const [a, b, c] = ids(3);
     const members = [a, b, c].map((m) => member(m));
     const judgments: Judgment[] = [{ judge: c, a, b, outcome: "B" }]; // c disagrees with a > b
     const d = reputationDeltas({ members, ranking: [a, b, c], judgments });
-    expect(d[c]).to.equal(-50_000); // answer target 0, judge target 0
+    expect(d[c]).to.equal(-50_000); // answer target 0, judge target -1: (0 - 3) / 4 = -0.75
+    const [x, y, z, w] = ids(4);
+    // z answered last (A = 0) and judged right (J = 1): target (0 + 3 * 1.0) / 4 = 0.75; from 0.6 that is +15,000.
+    const both = reputationDeltas({ members: [member(z, 600_000)], ranking: [x, y, z], judgments: [{ judge: z, a: x, b: y, outcome: "A" }] });
+    expect(JUDGE_TARGET_WEIGHT).to.equal(3);
+    expect(both[z]).to.equal(15_000);
+    const mid = reputationDeltas({ members: [member(w, 400_000)], ranking: [x, w, y], judgments: [{ judge: w, a: x, b: y, outcome: "tie" }] });
+    expect(mid[w]).to.equal(-27_500); // A 0.5, J 0 (a tie between separated answers): target 0.125, from 0.4
     const idle = member(ids(4)[3], 300_000);
     expect(reputationDeltas({ members: [idle], ranking: [a, b], judgments: [] })[idle.address]).to.equal(-30_000);
   });
@@ -132,6 +142,52 @@ describe("consensus/reputation: deltas after a round", () => {
     const d = reputationDeltas({ members: [a, b, c].map((m) => member(m)), ranking: r.ranking, tiers: r.tiers, judgments: [] });
     expect(r.tiers).to.deep.equal([[a, b, c]]);
     expect(Object.values(d)).to.deep.equal([0, 0, 0]);
+  });
+
+  it("a judge flipping coins ends near 0 judge credit, an always-right judge near +1 (chance correction)", () => {
+    const [a, b, c, d, coin, good] = ids(6);
+    const ranking = [a, b, c, d];
+    const pairs: [string, string][] = [[a, b], [b, c], [c, d], [a, c], [b, d], [a, d]];
+    let sumCoin = 0;
+    let sumGood = 0;
+    for (let r = 0; r < 64; r++) {
+      // 6 pairs, the coin's outcomes run through every pattern of 6 bits once per 64 rounds: exactly chance.
+      const judgments: Judgment[] = [
+        ...pairs.map(([x, y], i) => ({ judge: coin, a: x, b: y, outcome: ((r >> i) & 1 ? "A" : "B") as "A" | "B" })),
+        ...pairs.map(([x, y]) => ({ judge: good, a: y, b: x, outcome: "B" as const })),
+      ];
+      const dd = reputationDeltas({ members: [member(coin, 0), member(good, 0)], ranking, judgments });
+      sumCoin += dd[coin];
+      sumGood += dd[good];
+    }
+    expect(sumCoin).to.equal(0); // target 0 from 0 on average: the deltas cancel exactly
+    expect(sumGood).to.equal(64 * 50_000); // target 1.0 from 0, clamped
+  });
+
+  it("leave-own-judgments-out: a clique cannot confirm its own preference against the rest of the round", () => {
+    const [a, b, h1, h2, h3, x1, x2] = ids(7);
+    const weights = Object.fromEntries([h1, h2, h3, x1, x2].map((j) => [j, 1]));
+    // Three honest judges prefer a over b once each; two colluders prefer b over a twice each, and win.
+    const judgments: Judgment[] = [
+      ...[h1, h2, h3].map((judge) => ({ judge, a, b, outcome: "A" as const })),
+      ...[x1, x2].flatMap((judge) => [
+        { judge, a: b, b: a, outcome: "A" as const },
+        { judge, a, b, outcome: "B" as const },
+      ]),
+    ];
+    const full = aggregate({ answers: [a, b], judgments, weights });
+    expect(full.ranking).to.deep.equal([b, a]);
+    const members = [h1, h2, h3, x1, x2].map((m) => member(m, 0));
+    const plain = reputationDeltas({ members, ranking: full.ranking, tiers: full.tiers, judgments });
+    const loo = reputationDeltas({ members, ranking: full.ranking, tiers: full.tiers, judgments, leaveOut: { weights } });
+    // Scored against the consensus they bent, the colluders agree fully (J = +1) and the honest judges not at all.
+    expect([plain[x1], plain[h1]]).to.deep.equal([50_000, -50_000]);
+    // Without its own judgments, each colluder faces 3 honest judgments against 2 of the other colluder: J = -1.
+    expect([loo[x1], loo[x2]]).to.deep.equal([-50_000, -50_000]);
+    expect(loo[h1]).to.equal(-50_000); // the honest judge is still outvoted by the two colluders together
+    // Without any judgments of its own a member's delta does not depend on leaveOut.
+    const answerer = reputationDeltas({ members: [member(a)], ranking: full.ranking, tiers: full.tiers, judgments, leaveOut: { weights } });
+    expect(answerer[a]).to.equal(reputationDeltas({ members: [member(a)], ranking: full.ranking, tiers: full.tiers, judgments })[a]);
   });
 
   it("rejects tiers that do not cut the ranking, and malformed members, with typed errors", () => {
