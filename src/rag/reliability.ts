@@ -17,19 +17,28 @@
  *             their turned-down claims L_i = words(a_i) \ W
  *   κ         Σ_i score_i · agree_i / Σ_i score_i                      (S when every score is 0): the share of
  *             consensus score behind the winner's claim, i.e. how sure the round is
- *   per use of a context c (each context in each answer's list counts once):
- *     support_c = |words(c) ∩ W| · S / |W|                              the context's importance for the winner:
- *                 the part of the winner's claim it alone would supply (its value in the coverage game)
- *     contra_c  = max over rejected i with L_i ≠ ∅ of |words(c) ∩ L_i| · S / |L_i|   it states a rejected claim
- *     rel_c     = support_c − contra_c          use_c = 2 · support_c − S          (both in [−S, S])
- *   per source, over its m uses:  R = Σ rel_c / m,  U = Σ use_c / m
+ *   per use of a context c (each context in each answer's list counts once), with best = the largest
+ *   |words(c') ∩ W| over every used context c' of the round and rel_c its relevance at the source (micro-units):
+ *     support_c = |words(c) ∩ W| · S / best      (0 when best = 0): how much of the winner's claim c states,
+ *                 against the best-supported context of the round (so long free-text answers are not punished
+ *                 for words no context holds)
+ *     contra_c  = max( max over rejected i with L_i ≠ ∅ of |words(c) ∩ L_i| · S / |L_i|,   it states a rejected claim
+ *                      rel_c · (S − support_c) / S  when best > 0 )      it is on the question but does not
+ *                 state what the consensus concluded (Reliable-dRAG's "contains an answer, but not the right one")
+ *     stated_c  = max(support_c, max over non-winning answers i with D_i = words(a_i) \ W ≠ ∅ of
+ *                 |words(c) ∩ D_i| · S / |D_i|)          c states some answer of the round, right or wrong
+ *     r_c       = support_c − contra_c                       reliability: it states the consensus's claim
+ *     u_c       = stated_c − rel_c · (S − stated_c) / S      usefulness: it answers the question (a context its
+ *                 source ranked relevant that answers nothing counts against it; low-relevance filler ~0)
+ *   per source, over its m uses:  R = Σ r_c / m,  U = Σ u_c / m
  *     Δreliability = (R · κ / S) · B / S       Δusefulness = (U · κ / S) · B / S     B = maxDelta ≤ 50,000
- * so |Δ| ≤ B, and a source whose contexts say what the consensus said rises while one whose contexts state
- * what it turned down falls, scaled by how united the consensus was. Leave-one-out importance is not used
- * because it is 0 for every context as soon as two sources agree (it would punish agreement); the
- * single-context importance above is the Shapley value's upper bound and does not depend on what else was
- * retrieved. No ground truth is needed: the winner is chosen by peers' judgments, and a polluted source's
- * altered fact is either outvoted (contra > 0) or, when every member avoided it, simply not supported.
+ * so |Δ| ≤ B, and a source whose contexts say what the consensus said rises while one whose relevant contexts
+ * say something else falls, scaled by how united the consensus was. Leave-one-out importance is not used: it is
+ * 0 for every context as soon as two sources agree (it would punish agreement); the single-context importance
+ * above is the coverage game's value of c alone, independent of what else was retrieved. No ground truth is
+ * needed: the winner is chosen by peers' judgments, so the claim a source is measured against is the one the
+ * stake-weighted committee converged on; a source earns reliability by agreeing with converged consensus,
+ * which is right as long as most of the consensus's evidence is (a majority assumption, like any oracle).
  * `groundTruthDeltas` is the evaluation mode: the same formula with the known answer as the claim, every
  * answer that differs from it rejected, κ = S.
  */
@@ -203,21 +212,21 @@ export function sourceDeltas(input: DeltaInput, opts: DeltaOptions = {}): Source
   let sum = 0;
   let weighted = 0;
   const rejected: Set<string>[] = [];
+  const others: Set<string>[] = [];
   answers.forEach((a, i) => {
     const inter = overlap(claims[i], W);
     const union = claims[i].size + W.size - inter;
     const agree = union === 0 ? S : divTrunc(inter * S, union);
     sum += s[i];
     weighted += s[i] * agree;
-    const higher = s.filter((x) => x > s[i]).length;
-    if (a !== win && 2 * higher >= answers.length) {
-      const L = new Set([...claims[i]].filter((w) => !W.has(w)));
-      if (L.size > 0) rejected.push(L);
-    }
+    const D = new Set([...claims[i]].filter((w) => !W.has(w)));
+    if (a === win || D.size === 0) return;
+    others.push(D);
+    if (2 * s.filter((x) => x > s[i]).length >= answers.length) rejected.push(D);
   });
   if (!Number.isSafeInteger(weighted)) bad("scores are too large for exact integer arithmetic", { sum });
   const kappa = sum === 0 ? S : divTrunc(weighted, sum);
-  return deltasFrom(answers, W, rejected, kappa, B);
+  return deltasFrom(answers, W, rejected, others, kappa, B);
 }
 
 /**
@@ -238,14 +247,14 @@ export function groundTruthDeltas(input: { answers: DeltaInput["answers"]; truth
     const L = new Set([...contentWords(a.text, minus)].filter((w) => !W.has(w)));
     if (L.size > 0) rejected.push(L);
   }
-  return deltasFrom(answers, W, rejected, S, B);
+  return deltasFrom(answers, W, rejected, rejected, S, B);
 }
 
 function maxDeltaOf(opts: DeltaOptions): number {
   return parse(z.number().int().min(0).max(SOURCE_DELTA_BOUND), opts.maxDelta ?? SOURCE_DELTA_BOUND, "maxDelta");
 }
 
-function deltasFrom(answers: DeltaInput["answers"], W: Set<string>, rejected: Set<string>[], kappa: number, B: number): SourceScoreDelta[] {
+function deltasFrom(answers: DeltaInput["answers"], W: Set<string>, rejected: Set<string>[], others: Set<string>[], kappa: number, B: number): SourceScoreDelta[] {
   const uses = answers.flatMap((a) => a.contexts.map((c) => ({ c, words: contentWords(c.text) })));
   let best = 0;
   for (const u of uses) best = Math.max(best, overlap(u.words, W));
@@ -254,11 +263,14 @@ function deltasFrom(answers: DeltaInput["answers"], W: Set<string>, rejected: Se
     const support = best === 0 ? 0 : divTrunc(overlap(words, W) * S, best);
     let contra = 0;
     for (const L of rejected) contra = Math.max(contra, divTrunc(overlap(words, L) * S, L.size));
-    if (best > 0) contra = Math.max(contra, divTrunc(Math.round(c.relevance * S) * (S - support), S));
+    const relevance = Math.round(c.relevance * S);
+    if (best > 0) contra = Math.max(contra, divTrunc(relevance * (S - support), S));
+    let stated = support;
+    for (const D of others) stated = Math.max(stated, divTrunc(overlap(words, D) * S, D.size));
     const key = getAddress(c.source);
     const acc = per.get(key) ?? { rel: 0, use: 0, m: 0 };
     acc.rel += support - contra;
-    acc.use += 2 * support - S;
+    acc.use += stated - divTrunc(relevance * (S - stated), S);
     acc.m += 1;
     per.set(key, acc);
   }
