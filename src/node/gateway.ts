@@ -49,8 +49,17 @@ export function gatewayRouter(deps: GatewayDeps): Router {
   r.get("/v1/models", (_req, res) => {
     res.json({ object: "list", data: [{ id: MODEL_ID, object: "model", created: 0, owned_by: "chorus" }] });
   });
+  // Set when a round is refused as OVERLOADED, cleared when any round ends. In between the node is full (a
+  // round only leaves its slot or queue by ending), so further queries are refused before their body is read
+  // or validated: under overload a refusal costs as little as possible and rounds keep the event loop.
+  let full: ChorusError | undefined;
   r.post(
     "/v1/chat/completions",
+    (_req, res, next) => {
+      if (!full) return next();
+      res.set("Retry-After", String(RETRY_AFTER_S));
+      next(new ChorusError("OVERLOADED", full.message));
+    },
     jsonBody(deps.bodyLimit ?? "256kb"),
     route(async (req, res) => {
       const body = parseBody(ChatRequest, req.body);
@@ -70,11 +79,15 @@ export function gatewayRouter(deps: GatewayDeps): Router {
           },
           { signal: controller.signal },
         )
-        .catch((err: unknown) => {
-          // overloaded or no quorum: a temporary refusal, so tell well-behaved clients when to come back
-          if (err instanceof ChorusError && statusOf(err) === 503) res.set("Retry-After", String(RETRY_AFTER_S));
-          throw err;
-        });
+        .then(
+          (out) => ((full = undefined), out),
+          (err: unknown) => {
+            full = err instanceof ChorusError && err.code === "OVERLOADED" ? err : undefined;
+            // overloaded or no quorum: a temporary refusal, so tell well-behaved clients when to come back
+            if (err instanceof ChorusError && statusOf(err) === 503) res.set("Retry-After", String(RETRY_AFTER_S));
+            throw err;
+          },
+        );
       const promptChars = body.messages.reduce((s, m) => s + m.content.length, 0);
       res.json({
         id: `chatcmpl-${out.roundId.slice(2, 26)}`,

@@ -149,14 +149,20 @@ describe("gateway under overload (3 nodes on 127.0.0.1)", function () {
     expect(((await again.json()) as { chorus: { answered: number } }).chorus.answered).to.equal(3);
   });
 
-  it("refuses a request with a broken body with 400, not 503, even when overloaded", async () => {
+  it("while full it refuses before reading the body (even a broken one gets 503); once a round ends, 400 again", async () => {
     gate = deferred();
     const busy = [ask("a"), ask("b"), ask("c")];
     while (limiter.load.running < 1 || limiter.load.waiting < 2) await new Promise((r) => setTimeout(r, 5));
-    const res = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
-    expect(res.status).to.equal(400);
-    expect(res.headers.get("retry-after")).to.equal(null);
+    const broken = () => fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+    expect((await ask("one too many")).status).to.equal(503);
+    const refused = await broken();
+    expect(refused.status).to.equal(503);
+    expect(refused.headers.get("retry-after")).to.match(/^[1-9]\d*$/);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).to.equal("OVERLOADED");
     gate.resolve();
     for (const r of await Promise.all(busy)) expect(r.status).to.equal(200);
+    const res = await broken();
+    expect(res.status).to.equal(400);
+    expect(res.headers.get("retry-after")).to.equal(null);
   });
 });
