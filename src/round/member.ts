@@ -10,7 +10,7 @@ import { isAddressEqual, type Address, type Hex } from "viem";
 import { ChorusError } from "../errors.js";
 import { commitmentOf, newSalt } from "./commitment.js";
 import { signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
-import { BODY, Envelope as EnvelopeSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "./protocol.js";
+import { BODY, Envelope as EnvelopeSchema, RagParams as RagParamsSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "./protocol.js";
 import type { Artifacts, Directory, Mind, Retrieval } from "./ports.js";
 import { ragPrompt } from "./rag.js";
 import { retrieveForRound } from "./rag-retrieve.js";
@@ -53,7 +53,14 @@ export interface MemberDeps {
 export class Member {
   private readonly rounds = new Map<string, RoundState>();
 
-  constructor(private readonly deps: MemberDeps) {}
+  constructor(private readonly deps: MemberDeps) {
+    if (deps.rag) {
+      const { timeoutMs, ...params } = deps.rag;
+      const r = RagParamsSchema.safeParse(params);
+      const bad = r.success ? (Number.isInteger(timeoutMs) && timeoutMs > 0 ? undefined : `timeoutMs: must be a positive integer`) : `${r.error.issues[0].path.join(".")}: ${r.error.issues[0].message}`;
+      if (bad) throw new ChorusError("CONFIG_INVALID", `retrieval settings ${bad}`);
+    }
+  }
 
   /** Handles one incoming envelope; returns the signed reply. Throws ChorusError on anything wrong. */
   async handle(raw: unknown, opts: { signal?: AbortSignal } = {}): Promise<Envelope> {
@@ -114,32 +121,35 @@ export class Member {
     this.gc();
     const s: RoundState = { request: req, coordinator, received: [stripAttachment(env)], sent: new Map(), createdAt: (this.deps.now ?? Date.now)() };
     this.rounds.set(key, s);
-    let messages: { role: string; content: string }[] = req.query.messages;
-    if (req.query.rag) {
-      const { retrieval, rag } = this.deps;
-      if (!retrieval || !rag) s.rag = { retrieval: "none", reason: "this node has no retrieval configured; it answered from its model alone" };
-      else {
-        const { timeoutMs, ...params } = rag;
-        const got = await retrieveForRound({
-          retrieval,
-          params,
-          timeoutMs,
-          roundId: env.roundId,
-          queryCid: req.queryCid,
-          query: req.query,
-          seed: req.seed as Hex,
-          seedBlock: BigInt(req.seedBlock.number),
-          member: me,
-          signal: opts.signal,
-        });
-        s.rag = got.evidence;
-        messages = ragPrompt(messages, got.used);
-      }
-    }
+    const messages = req.query.rag ? await this.retrieve(env.roundId, req, s, opts) : req.query.messages;
     const answer = await this.deps.mind.answer({ messages, maxTokens: req.query.maxTokens }, opts);
     s.answer = answer;
     s.salt = newSalt();
     return this.reply(s, "answer-request", "commit", env.roundId, { commitment: commitmentOf(env.roundId, me, answer, s.salt, s.rag) });
+  }
+
+  /** Retrieval for a RAG query: records the evidence in the round state, returns the prompt with the contexts. */
+  private async retrieve(roundId: Hex, req: AnswerRequest, s: RoundState, opts: { signal?: AbortSignal }): Promise<{ role: string; content: string }[]> {
+    const { retrieval, rag } = this.deps;
+    if (!retrieval || !rag) {
+      s.rag = { retrieval: "none", reason: "this node has no retrieval configured; it answered from its model alone" };
+      return req.query.messages;
+    }
+    const { timeoutMs, ...params } = rag;
+    const got = await retrieveForRound({
+      retrieval,
+      params,
+      timeoutMs,
+      roundId,
+      queryCid: req.queryCid,
+      query: req.query,
+      seed: req.seed as Hex,
+      seedBlock: BigInt(req.seedBlock.number),
+      member: this.deps.signer.address,
+      signal: opts.signal,
+    });
+    s.rag = got.evidence;
+    return ragPrompt(req.query.messages, got.used);
   }
 
   private onReveal(env: Envelope, req: { commitments: Record<string, Hex> }): Envelope {

@@ -3,7 +3,8 @@
  * chain at the round's seed block, draw its own sample, ask each drawn source in parallel with a timeout,
  * verify what comes back (a source that times out, is unreachable, or serves something malformed, wrongly
  * bound or badly signed is skipped and recorded with the reason), rerank, and return the evidence the
- * member commits to and reveals plus the contexts for its prompt.
+ * member commits to and reveals plus the contexts for its prompt. When the source list cannot be read, the
+ * member answers from its model alone and its evidence says why.
  */
 import type { Address, Hex } from "viem";
 import { ChorusError } from "../errors.js";
@@ -29,7 +30,14 @@ export interface RetrieveForRound {
 
 export async function retrieveForRound(input: RetrieveForRound): Promise<{ evidence: RagEvidence; used: UsedContext[] }> {
   const { retrieval, params } = input;
-  const listed = sortSources(await retrieval.sources({ blockNumber: input.seedBlock, signal: input.signal }));
+  let listed;
+  try {
+    listed = sortSources(await retrieval.sources({ blockNumber: input.seedBlock, signal: input.signal }));
+  } catch (err) {
+    // The member still answers, from its model alone, and says why.
+    input.signal?.throwIfAborted();
+    return { evidence: { retrieval: "none", reason: clip(`cannot list the data sources at block ${input.seedBlock}: ${(err as Error)?.message ?? String(err)}`) }, used: [] };
+  }
   const drawn = drawSources(listed, params, input.seed, input.member);
   const queryHash = queryHashOf(input.queryCid);
   const results = await Promise.all(

@@ -12,6 +12,7 @@ import type { Mind, NodeEntry, Retrieval } from "../../src/round/ports.js";
 import type { RagEvidence } from "../../src/round/protocol.js";
 import { checkEvidence, drawSeed, ragPrompt } from "../../src/round/rag.js";
 import { computeResult, type Transcript } from "../../src/round/transcript.js";
+import { loadConfig } from "../../src/config/index.js";
 import { countRules } from "../helpers/count-rules.js";
 import { DirectPeers, MemoryArtifacts, directoryOf, makeSigners } from "../helpers/memory-round.js";
 import { RAG_DOMAIN, memoryRetrieval, memorySource, type MemorySource } from "../helpers/rag-memory.js";
@@ -209,6 +210,26 @@ describe("RAG rounds (in memory)", function () {
     reordered.used.reverse();
     expect(() => checkEvidence(ctx, reordered)).to.throw(/not the rerank/);
     expect(() => checkEvidence({ ...ctx, domain: undefined }, ev2)).to.throw(/Settlement domain/);
+  });
+
+  it("a member that cannot list the sources answers from its model and says why", async () => {
+    const s = swarm(7, {
+      retrievalOf: (i, base) => (i === 1 ? { ...base, sources: async () => Promise.reject(new Error("RPC down")) } : base),
+    });
+    const out = await s.coordinator.run(ask);
+    expect(evidenceOf(out.transcript, s.memberSigners[1].address)).to.deep.equal({ retrieval: "none", reason: "cannot list the data sources at block 42: RPC down" });
+    expect(out.transcript.excluded).to.deep.equal([]);
+  });
+
+  it("retrieval settings are validated: configuration keys and a member's own", () => {
+    const c = loadConfig({ env: {} });
+    expect(c.rag).to.deep.equal({ sources: 3, contexts: 4, reliabilityWeight: 0.5, explorationFloor: 100_000, timeoutMs: 5000 });
+    expect(loadConfig({ env: { CHORUS_RAG_CONTEXTS: "2", CHORUS_RAG_TIMEOUT_MS: "800" } }).rag).to.include({ contexts: 2, timeoutMs: 800 });
+    expect(() => loadConfig({ env: { CHORUS_RAG_SOURCES: "40" } })).to.throw(/rag\.sources.*CHORUS_RAG_SOURCES/);
+    const [signer] = makeSigners(1);
+    const deps = { domain, signer, directory: directoryOf([]), artifacts: new MemoryArtifacts(), rules: countRules, records, mind: ragMind(0, new Map()) };
+    expect(() => new Member({ ...deps, rag: { ...PARAMS, reliabilityWeight: 0.5 } })).to.throw(/retrieval settings reliabilityWeight/);
+    expect(() => new Member({ ...deps, rag: { ...PARAMS, timeoutMs: 0 } })).to.throw(/retrieval settings timeoutMs/);
   });
 
   it("the draw seed is per member and the prompt puts contexts before the last user message", () => {
