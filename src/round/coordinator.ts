@@ -130,7 +130,7 @@ export class Coordinator {
         excluded.push({ member: address as Address, phase: "reveal", reason: "reveal does not match commitment", evidence: env });
         continue;
       }
-      const rag = ragProblem({ roundId, queryCid, query: queryDoc, committee: { seed } as Transcript["committee"] }, address as Address, body.rag, deps.records.serviceDomain);
+      const rag = ragProblem({ roundId, queryCid, query: queryDoc, committee: { seed } }, address as Address, body.rag, deps.records.serviceDomain);
       if (rag.error) {
         reveals.delete(address);
         excluded.push({ member: address as Address, phase: "reveal", reason: rag.error, evidence: env });

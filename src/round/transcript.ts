@@ -176,7 +176,7 @@ export function computeResult(
  * it excludes a reveal that does not match its commitment.
  */
 export function ragProblem(
-  t: Pick<Transcript, "roundId" | "queryCid" | "query" | "committee">,
+  t: { roundId: Hex; queryCid: string; query: { rag: boolean }; committee: { seed: Hex } },
   member: Address,
   rag: RagEvidence | undefined,
   serviceDomain: SettlementDomain | undefined,
