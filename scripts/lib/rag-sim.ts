@@ -65,7 +65,7 @@ function cachingEmbedder(inner: Embedder): Embedder {
     model: inner.model,
     async embed(texts: string[], opts: EmbedOptions = {}) {
       const missing = [...new Set(texts.filter((t) => !cache.has(t)))];
-      if (missing.length > 0) (await inner.embed(missing, { ...opts, exact: true })).forEach((v, i) => cache.set(missing[i], v));
+      if (missing.length > 0) (await inner.embed(missing, opts)).forEach((v, i) => cache.set(missing[i], v));
       return texts.map((t) => cache.get(t)!);
     },
     async embedOne(text: string, opts = {}) {

@@ -184,6 +184,16 @@ describe("rag / reliability: sourceDeltas", () => {
     expect(d).to.deep.equal([{ source: addr(1), reliability: SOURCE_DELTA_BOUND, usefulness: SOURCE_DELTA_BOUND }]);
   });
 
+  it("a relevant context that states something else counts against its source even when it fooled nobody", () => {
+    const answers = [11, 12, 13].map((m) => ({ member: addr(m), text: right, contexts: [ctx(1, "c#0", CLEAN), ctx(2, "p#0", POLLUTED, 0.9), ctx(3, "o#0", OTHER, 0)] }));
+    const d = sourceDeltas({ answers, scores: { [addr(11)]: 1, [addr(12)]: 1, [addr(13)]: 1 }, winner: addr(11), query: Q });
+    expect(d[0]).to.deep.equal({ source: addr(1), reliability: SOURCE_DELTA_BOUND, usefulness: SOURCE_DELTA_BOUND });
+    // relevance 0.9, states neither the winner's claim nor any other answer: -0.9 of the bound on both scores
+    expect(d[1]).to.deep.equal({ source: addr(2), reliability: -45_000, usefulness: -45_000 });
+    // relevance 0, says nothing: no change
+    expect(d[2]).to.deep.equal({ source: addr(3), reliability: 0, usefulness: 0 });
+  });
+
   it("rejects bad input with typed errors", () => {
     const r = round();
     throwsCode(() => sourceDeltas({ ...r, winner: addr(99) }), "RAG_RELIABILITY_BAD_INPUT");
@@ -193,6 +203,8 @@ describe("rag / reliability: sourceDeltas", () => {
     throwsCode(() => sourceDeltas({ ...r, answers: [...r.answers, r.answers[0]] }), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => sourceDeltas({ ...r, answers: [] }), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => sourceDeltas(r, { maxDelta: SOURCE_DELTA_BOUND + 1 }), "RAG_RELIABILITY_BAD_INPUT");
+    throwsCode(() => sourceDeltas({ ...r, query: 7 as unknown as string }), "RAG_RELIABILITY_BAD_INPUT");
+    throwsCode(() => sourceDeltas({ ...r, answers: [{ ...r.answers[0], member: "0xnope" as Address }] }), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => sourceDeltas({ ...r, answers: [{ ...r.answers[0], contexts: [{ ...ctx(1, "x", "t"), relevance: -1 }] }] }), "RAG_RELIABILITY_BAD_INPUT");
   });
 });
