@@ -1,0 +1,154 @@
+/**
+ * A swarm with byzantine nodes for `npm run bench:byzantine` and test/node/byzantine.test.ts. Every node is a
+ * real node (startNode: HTTP service on 127.0.0.1, member, coordinator, settlement queue on disk, epoch
+ * submitter) running the production consensus rules (productionRules: Fortytwo pairing, reputation-and-stake
+ * weighted Bradley–Terry, fixed-point deltas); rounds go through a gateway and between nodes over HTTP.
+ *
+ * Stand-ins: the models (test/helpers/byzantine-minds.ts), a shared in-memory artifact store, and the chain.
+ * The chain stand-in is a reputation ledger: each node's submitter settles every round right after it is
+ * queued (epochs of one round), and settling applies the record's integer deltas exactly as
+ * Settlement.settleEpoch does (`applyReputationDelta`: reputation + delta, clamped to [0, 1e6]); the next
+ * committee is drawn from those reputations (stake x reputation). Stakes are equal. The seed block changes
+ * every round. Coordinators are honest nodes, in turn.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { encodePacked, keccak256, toHex, type Address, type Hex } from "viem";
+import { applyReputationDelta, judgeWeights, REP_INITIAL } from "../../src/consensus/index.js";
+import { productionRules } from "../../src/node/rules.js";
+import { startNode, type QueuedRound, type RunningNode } from "../../src/node/service.js";
+import type { Directory, NodeEntry } from "../../src/round/ports.js";
+import { createSigner } from "../../src/round/signer.js";
+import type { Transcript } from "../../src/round/transcript.js";
+import type { SettlementPort } from "../../src/settlement/index.js";
+import { byzantineMind, copierReveal, factsOf, optionOf, overheardMember, questionText, RevealBoard, type Role } from "../../test/helpers/byzantine-minds.js";
+import { MemoryArtifacts } from "../../test/helpers/memory-round.js";
+
+export interface ByzantineSwarmOptions {
+  nodes: number;
+  /** Byzantine roles of nodes 0, 1, ... in order; the rest are honest. */
+  byzantine: Role[];
+  committeeSize?: number;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface RoundStat {
+  roundId: string;
+  committee: Role[];
+  winnerRole: Role;
+  winnerCorrect: boolean;
+  /** Roles of members excluded at the reveal (a copy that does not match its commitment). */
+  excludedAtReveal: Role[];
+}
+
+const STAKE = 1000n * 10n ** 18n;
+const DOMAIN = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
+
+export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
+  const n = opts.nodes;
+  const roles: Role[] = Array.from({ length: n }, (_, i) => opts.byzantine[i] ?? "honest");
+  const signers = roles.map((_, i) => createSigner(keccak256(toHex(`chorus-bench-byzantine-node-${i}`)) as Hex));
+  const entries: NodeEntry[] = [];
+  let block = 0n;
+  const directory: Directory = {
+    candidates: async () => entries.map((e) => ({ ...e })),
+    seedBlock: async () => ({ number: block, hash: keccak256(toHex(`block ${block}`)) }),
+  };
+  const artifacts = new MemoryArtifacts();
+  const rules = productionRules();
+  const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
+  const settledIds = new Set<string>();
+  const ledger: SettlementPort<QueuedRound> = {
+    async settledOnChain(ids) {
+      return new Set(ids.filter((id) => settledIds.has(id)));
+    },
+    async submitEpoch(items) {
+      for (const item of items) {
+        if (settledIds.has(item.roundId)) throw Object.assign(new Error(`round ${item.roundId} settled twice`), { retryable: false });
+        for (const [address, delta] of Object.entries(item.record.transcript.result.deltas)) {
+          const e = entries.find((x) => x.address.toLowerCase() === address.toLowerCase());
+          if (e) e.reputation = applyReputationDelta(e.reputation, delta);
+        }
+        settledIds.add(item.roundId);
+      }
+      return { txHash: `0x${settledIds.size.toString(16).padStart(64, "0")}` };
+    },
+  };
+  const dir = await mkdtemp(path.join(os.tmpdir(), "chorus-byzantine-"));
+  const board = new RevealBoard();
+  const copyStats = { copied: 0 };
+  const t = opts.timeoutMs ?? 5000;
+  const nodes: RunningNode[] = [];
+  for (const [i, signer] of signers.entries()) {
+    const node = await startNode(
+      { domain: DOMAIN, signer, directory, artifacts, mind: byzantineMind(i, roles[i]), rules, records, settlement: ledger },
+      {
+        host: "127.0.0.1",
+        port: 0,
+        dataDir: path.join(dir, `node${i}`),
+        round: { committeeSize: opts.committeeSize ?? 7, answerTimeoutMs: t, revealTimeoutMs: t, judgeTimeoutMs: t, signTimeoutMs: t },
+        epoch: { maxRounds: 1, intervalMs: 60_000 },
+        limits: { concurrentRounds: 2, queuedRounds: 8, bodyLimit: "256kb" },
+        log: opts.log,
+      },
+    );
+    if (roles[i] === "copier") copierReveal(node.member, board, DOMAIN, signer, copyStats);
+    else overheardMember(node.member, board);
+    nodes.push(node);
+    entries.push({ address: signer.address, endpoint: node.url, stake: STAKE, reputation: REP_INITIAL });
+  }
+  const roleOf = (a: string) => roles[signers.findIndex((s) => s.address.toLowerCase() === a.toLowerCase())];
+  const coordinators = roles.map((r, i) => (r === "honest" ? i : -1)).filter((i) => i >= 0);
+
+  /** Share (percent) of the total of `values` held by nodes with a role in `which`. */
+  const share = (values: number[], which: (r: Role) => boolean) => {
+    const total = values.reduce((s, v) => s + v, 0);
+    return total > 0 ? (100 * values.reduce((s, v, i) => s + (which(roles[i]) ? v : 0), 0)) / total : 0;
+  };
+
+  return {
+    roles,
+    nodes,
+    entries,
+    copyStats,
+    /** Runs round k (question k) through an honest gateway; applies its deltas before returning. */
+    async round(k: number): Promise<RoundStat> {
+      block++;
+      const gateway = coordinators[k % coordinators.length];
+      const res = await fetch(`${nodes[gateway].url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages: [{ role: "user", content: questionText(k) }], max_tokens: 32 }),
+      });
+      const body = (await res.json()) as any;
+      if (res.status !== 200) throw new Error(`round ${k} failed: HTTP ${res.status} ${JSON.stringify(body?.error ?? body)}`);
+      await nodes[gateway].submitter.flush();
+      if (!settledIds.has(body.chorus.round_id)) throw new Error(`round ${k} was not settled: ${nodes[gateway].submitter.lastError}`);
+      const transcript = await artifacts.getJson<Transcript>(body.chorus.transcript_cid);
+      const f = factsOf(questionText(k));
+      return {
+        roundId: body.chorus.round_id,
+        committee: transcript.committee.members.map(roleOf),
+        winnerRole: roleOf(body.chorus.winner),
+        winnerCorrect: optionOf(body.choices[0].message.content) === f.correct,
+        excludedAtReveal: transcript.excluded.filter((e) => e.phase === "reveal").map((e) => roleOf(e.member)),
+      };
+    },
+    reputations: () => entries.map((e) => e.reputation),
+    /** Share of total reputation held by nodes with a role in `which`, percent. */
+    reputationShare: (which: (r: Role) => boolean) => share(entries.map((e) => e.reputation), which),
+    /** Share of the total Bradley–Terry judge weight (judgeWeights over all nodes), percent. */
+    weightShare: (which: (r: Role) => boolean) => {
+      const w = judgeWeights(entries.map((e) => ({ address: e.address.toLowerCase(), stake: e.stake, reputation: e.reputation })));
+      return share(entries.map((e) => w[e.address.toLowerCase()]), which);
+    },
+    async close() {
+      await Promise.all(nodes.map((x) => x.close()));
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
+  };
+}
+
+export type ByzantineSwarm = Awaited<ReturnType<typeof startByzantineSwarm>>;
