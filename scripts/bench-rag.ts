@@ -84,7 +84,7 @@ async function main(): Promise<void> {
   const evalQs = data.questions.slice(p.warmup, p.warmup + p.questions);
   log(`bench:rag seed ${a.seed}; ${a.entities} entities x 6 facts; ${a.pollution.length} sources polluted at ${a.pollution.map((x) => `${Math.round(100 * x)}%`).join("/")} (${a.wrong} false values)`);
   log(`committee ${p.committee}, draw ${p.draw} sources x ${p.perSourceK} contexts, prompt top ${p.k}; rerank weight ${p.reliabilityWeight}, floor ${p.explorationFloor}; warm-up ${p.warmup} rounds, ${p.questions} held-out questions; epochs of ${p.epochRounds} rounds; query given to sourceDeltas: ${p.passQuery}`);
-  const world = await buildWorld(data, a.embeddings);
+  const world = await buildWorld(data, a.seed, a.embeddings);
   log(`retrieval: ${world.model}${a.embeddings ? " + BM25 (hybrid, alpha 0.5)" : ""}; reader: extractive (the offline test model cannot answer questions)`);
 
   const central = await runCentralized(world, evalQs, p.k);

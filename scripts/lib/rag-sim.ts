@@ -53,8 +53,12 @@ export interface ArmResult {
   finalScores?: SourceInfo[];
 }
 
-const SOURCE_BASE = 0xa000n;
-export const sourceAddress = (s: number): Address => `0x${(SOURCE_BASE + BigInt(s)).toString(16).padStart(40, "0")}`;
+/**
+ * Source s's address: hashed from the seed, so address order (the rerank's last tie-break, and the draw's
+ * candidate order) says nothing about pollution. Every relevant document has relevance 1 at its own source
+ * (BM25 is normalised per query), so a pollution-ordered address would decide ties in favour of clean sources.
+ */
+export const sourceAddress = (seed: string, s: number): Address => `0x${keccak256(toHex(`${seed}:source-address:${s}`)).slice(26)}`;
 const memberAddress = (m: number): Address => `0x${(0xb000n + BigInt(m)).toString(16).padStart(40, "0")}`;
 
 /** An embedder that remembers every vector it made (queries repeat across sources and arms). */
@@ -75,9 +79,9 @@ function cachingEmbedder(inner: Embedder): Embedder {
 }
 
 /** Chunks, per-source indexes and the pooled index. `embeddings: false` means BM25 only. */
-export async function buildWorld(data: Dataset, embeddings: boolean): Promise<World> {
+export async function buildWorld(data: Dataset, seed: string, embeddings: boolean): Promise<World> {
   const embedder = embeddings ? cachingEmbedder(await loadEmbedder()) : null;
-  const addresses = data.sources.map((_, s) => sourceAddress(s));
+  const addresses = data.sources.map((_, s) => sourceAddress(seed, s));
   const pollutedOf = new Map<string, boolean>();
   const perSource: Chunk[][] = data.sources.map((docs, s) =>
     docs.flatMap((d) => {
