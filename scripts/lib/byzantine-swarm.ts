@@ -41,6 +41,8 @@ export interface RoundStat {
   winnerCorrect: boolean;
   /** Roles of members excluded at the reveal (a copy that does not match its commitment). */
   excludedAtReveal: Role[];
+  /** Whether the winner is a member the round excluded (must never happen). */
+  winnerExcluded: boolean;
 }
 
 const STAKE = 1000n * 10n ** 18n;
@@ -134,6 +136,7 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
         winnerRole: roleOf(body.chorus.winner),
         winnerCorrect: optionOf(body.choices[0].message.content) === f.correct,
         excludedAtReveal: transcript.excluded.filter((e) => e.phase === "reveal").map((e) => roleOf(e.member)),
+        winnerExcluded: transcript.excluded.some((e) => e.member.toLowerCase() === String(body.chorus.winner).toLowerCase()),
       };
     },
     reputations: () => entries.map((e) => e.reputation),
