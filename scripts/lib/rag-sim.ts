@@ -6,7 +6,7 @@
  * members' model is simulated (by the extractive reader); every retrieval and reliability decision is made by
  * the production code.
  */
-import { concat, keccak256, toHex, type Address, type Hex } from "viem";
+import { concat, keccak256, toHex, type Address } from "viem";
 import { aggregate, assignPairs, schedulePairs, scoreKey, uniformWeights, type Judgment } from "../../src/consensus/index.js";
 import { chunkText } from "../../src/rag/chunk.js";
 import { loadEmbedder, type Embedder, type EmbedOptions } from "../../src/rag/embeddings.js";
@@ -212,4 +212,3 @@ export async function runChorus(world: World, p: SimParams, warmQs: Question[], 
 }
 
 export const pct = (a: ArmResult, f: "correct" | "polluted") => (f === "correct" ? (100 * a.correct) / a.total : (100 * a.pollutedContexts) / Math.max(1, a.usedContexts));
-export type { Hex };
