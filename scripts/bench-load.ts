@@ -52,7 +52,8 @@ try {
   if (opts.warmup > 0) await drive(gateway, opts.warmup);
   const base = await swarm.rss();
   const samples: number[][] = [];
-  const sampler = setInterval(() => void swarm.rss().then((r) => samples.push(r), () => {}), 1000);
+  let lost: Error | undefined;
+  const sampler = setInterval(() => void swarm.rss().then((r) => samples.push(r), (e: Error) => (lost ??= e)), 1000);
   const log: ResponseLog[] = [];
   let result: autocannon.Result;
   try {
@@ -60,6 +61,7 @@ try {
   } finally {
     clearInterval(sampler);
   }
+  if (lost) throw new Error(`a node died during the run: ${lost.message}`);
   const end = await swarm.rss();
   const f = loadFigures(log, result.duration || opts.seconds, result.errors);
   const peak = Math.max(...[base, ...samples, end].map((r) => r[0]));

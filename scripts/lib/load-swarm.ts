@@ -53,7 +53,10 @@ export async function startLoadSwarm(opts: LoadSwarmOptions): Promise<LoadSwarm>
       children.map(
         (c) =>
           new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            if (c.exitCode !== null || c.signalCode !== null || !c.connected) {
+              if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+              return resolve();
+            }
             const timer = setTimeout(() => c.kill("SIGKILL"), 10_000);
             c.once("exit", () => {
               clearTimeout(timer);
@@ -71,6 +74,9 @@ export async function startLoadSwarm(opts: LoadSwarmOptions): Promise<LoadSwarm>
       const args = [generatePrivateKey(), String(i), String(opts.concurrentRounds), String(opts.queuedRounds), opts.ipfs];
       const child = fork(path.join(here, "load-node.ts"), args, { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       children.push(child);
+      // a node that dies closes its IPC channel: report it instead of crashing on a send
+      child.on("error", (err) => process.stderr.write(`load node ${i} (pid ${child.pid}): ${err.message}\n`));
+      child.once("exit", (code, sig) => process.stderr.write(`load node ${i} (pid ${child.pid}) exited (${code ?? sig})\n`));
       nodes.push(await reply(child, (m) => (typeof m.url === "string" ? (m as { url: string; address: string }) : undefined)));
     }
     const entries = nodes.map((x) => ({ address: x.address, endpoint: x.url }));
@@ -78,7 +84,14 @@ export async function startLoadSwarm(opts: LoadSwarmOptions): Promise<LoadSwarm>
     return {
       urls: nodes.map((x) => x.url),
       pids: children.map((c) => c.pid!),
-      rss: () => Promise.all(children.map((c) => (c.send({ rss: true }), reply(c, (m) => (typeof m.rss === "number" ? m.rss : undefined))))),
+      rss: () =>
+        Promise.all(
+          children.map((c, i) => {
+            if (!c.connected) return Promise.reject(new Error(`load node ${i} (pid ${c.pid}) is gone`));
+            c.send({ rss: true });
+            return reply(c, (m) => (typeof m.rss === "number" ? m.rss : undefined));
+          }),
+        ),
       close,
     };
   } catch (err) {
