@@ -13,7 +13,7 @@
  *   load_503_count, load_503_p50_ms, load_ok_p50_ms, load_swarm_rss_growth_mb   extra figures
  *
  * Options (flag or env): --seconds / BENCH_LOAD_SECONDS (30), --warmup (5), --connections (100), --nodes (5),
- * --concurrent-rounds (2), --queued-rounds (32), --ipfs embedded|memory, --timeout-seconds (10).
+ * --concurrent-rounds (2), --queued-rounds (32), --queue-wait-ms (5000: the node's node.queueWaitMs), --ipfs embedded|memory, --timeout-seconds (10).
  * Smoke run: `npm run bench:load -- --seconds 5 --warmup 2`.
  */
 import autocannon from "autocannon";
@@ -42,8 +42,8 @@ function drive(url: string, seconds: number, log?: ResponseLog[]): Promise<autoc
   });
 }
 
-console.error(`load bench: ${opts.nodes} nodes (ipfs ${opts.ipfs}, ${opts.concurrentRounds} running + ${opts.queuedRounds} queued rounds), ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.seconds} s`);
-const swarm = await startLoadSwarm({ nodes: opts.nodes, concurrentRounds: opts.concurrentRounds, queuedRounds: opts.queuedRounds, ipfs: opts.ipfs });
+console.error(`load bench: ${opts.nodes} nodes (ipfs ${opts.ipfs}, ${opts.concurrentRounds} running + ${opts.queuedRounds} queued rounds, queue wait ${opts.queueWaitMs} ms), ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.seconds} s`);
+const swarm = await startLoadSwarm({ nodes: opts.nodes, concurrentRounds: opts.concurrentRounds, queuedRounds: opts.queuedRounds, queueWaitMs: opts.queueWaitMs, ipfs: opts.ipfs });
 const stop = () => void swarm.close().then(() => process.exit(130));
 process.once("SIGINT", stop);
 process.once("SIGTERM", stop);

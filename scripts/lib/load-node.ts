@@ -5,7 +5,7 @@
  * its URL over IPC, then receives the directory of all nodes; on `{ rss: true }` it answers its resident set
  * size, on `{ stop: true }` it closes and exits.
  *
- * argv: <private key> <index> <concurrentRounds> <queuedRounds> <ipfs mode>
+ * argv: <private key> <index> <concurrentRounds> <queuedRounds> <ipfs mode> <queueWaitMs>
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -26,8 +26,9 @@ const Args = z.tuple([
   z.coerce.number().int().min(1),
   z.coerce.number().int().min(0),
   z.enum(["embedded", "memory"]),
+  z.coerce.number().int().min(1),
 ]);
-const [key, index, concurrentRounds, queuedRounds, ipfsMode] = Args.parse(process.argv.slice(2));
+const [key, index, concurrentRounds, queuedRounds, ipfsMode, queueWaitMs] = Args.parse(process.argv.slice(2));
 
 const entries: NodeEntry[] = [];
 const directory: Directory = { candidates: async () => entries, seedBlock: async () => ({ number: 1n, hash: keccak256("0x01") }) };
@@ -65,7 +66,7 @@ const node = await startNode(
     dataDir,
     round: { committeeSize: 7, answerTimeoutMs: 10_000, revealTimeoutMs: 10_000, judgeTimeoutMs: 10_000, signTimeoutMs: 10_000 },
     epoch: { maxRounds: 20, intervalMs: 5000 },
-    limits: { concurrentRounds, queuedRounds, bodyLimit: "256kb" },
+    limits: { concurrentRounds, queuedRounds, queueWaitMs, bodyLimit: "256kb" },
   },
 );
 process.on("message", (m: { entries?: { address: Address; endpoint: string }[]; stop?: boolean; rss?: boolean }) => {

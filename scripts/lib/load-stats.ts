@@ -12,6 +12,8 @@ export const LoadOptions = z
     nodes: z.coerce.number().int().min(2).max(16).default(5),
     concurrentRounds: z.coerce.number().int().min(1).max(256).default(2),
     queuedRounds: z.coerce.number().int().min(0).max(10_000).default(32),
+    /** The node's node.queueWaitMs: half the client timeout, so a queued query is refused, never timed out. */
+    queueWaitMs: z.coerce.number().int().min(1).max(600_000).default(5000),
     ipfs: z.enum(["embedded", "memory"]).default("embedded"),
     timeoutSeconds: z.coerce.number().positive().max(600).default(10),
   })

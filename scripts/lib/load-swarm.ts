@@ -14,6 +14,7 @@ export interface LoadSwarmOptions {
   nodes: number;
   concurrentRounds: number;
   queuedRounds: number;
+  queueWaitMs: number;
   ipfs: "embedded" | "memory";
   signal?: AbortSignal;
 }
@@ -71,7 +72,7 @@ export async function startLoadSwarm(opts: LoadSwarmOptions): Promise<LoadSwarm>
     const nodes: { url: string; address: string }[] = [];
     for (let i = 0; i < opts.nodes; i++) {
       opts.signal?.throwIfAborted();
-      const args = [generatePrivateKey(), String(i), String(opts.concurrentRounds), String(opts.queuedRounds), opts.ipfs];
+      const args = [generatePrivateKey(), String(i), String(opts.concurrentRounds), String(opts.queuedRounds), opts.ipfs, String(opts.queueWaitMs)];
       const child = fork(path.join(here, "load-node.ts"), args, { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       children.push(child);
       // a node that dies closes its IPC channel: report it instead of crashing on a send

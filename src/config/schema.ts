@@ -51,6 +51,8 @@ export const ConfigSchema = z
         epochIntervalMs: z.number().int().min(100).max(86_400_000).default(30_000),
         concurrentRounds: z.number().int().min(1).max(1024).default(2),
         queuedRounds: z.number().int().min(0).max(100_000).default(32),
+        /** Longest a query waits in the queue for a round slot before it is refused with 503. */
+        queueWaitMs: z.number().int().min(1).max(3_600_000).default(60_000),
         bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/, "must look like 256kb").default("256kb"),
       })
       .strict()
@@ -144,6 +146,7 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" }
   CHORUS_NODE_ENDPOINT: { path: ["node", "endpoint"], type: "string" },
   CHORUS_COMMITTEE_SIZE: { path: ["node", "committeeSize"], type: "int" },
   CHORUS_EPOCH_ROUNDS: { path: ["node", "epochRounds"], type: "int" },
+  CHORUS_QUEUE_WAIT_MS: { path: ["node", "queueWaitMs"], type: "int" },
   CHORUS_EPOCH_INTERVAL_MS: { path: ["node", "epochIntervalMs"], type: "int" },
   CHORUS_ANSWER_TIMEOUT_MS: { path: ["node", "answerTimeoutMs"], type: "int" },
   CHORUS_JUDGE_TIMEOUT_MS: { path: ["node", "judgeTimeoutMs"], type: "int" },

@@ -88,7 +88,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     dataDir,
     round: { committeeSize: n.committeeSize, answerTimeoutMs: n.answerTimeoutMs, revealTimeoutMs: n.revealTimeoutMs, judgeTimeoutMs: n.judgeTimeoutMs, signTimeoutMs: n.signTimeoutMs },
     epoch: { maxRounds: n.epochRounds, intervalMs: n.epochIntervalMs },
-    limits: { concurrentRounds: n.concurrentRounds, queuedRounds: n.queuedRounds, bodyLimit: n.bodyLimit },
+    limits: { concurrentRounds: n.concurrentRounds, queuedRounds: n.queuedRounds, queueWaitMs: n.queueWaitMs, bodyLimit: n.bodyLimit },
     log,
   };
   let node: RunningNode;

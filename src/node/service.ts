@@ -47,7 +47,8 @@ export interface NodeOptions {
   dataDir: string;
   round: CoordinatorOptions;
   epoch: { maxRounds: number; intervalMs: number };
-  limits: { concurrentRounds: number; queuedRounds: number; bodyLimit: string };
+  /** Admission: rounds running at once, queued at most, and the longest wait in the queue (default: unbounded). */
+  limits: { concurrentRounds: number; queuedRounds: number; bodyLimit: string; queueWaitMs?: number };
   log?: (line: string) => void;
 }
 
@@ -82,7 +83,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     },
     opts.round,
   );
-  const limiter = new RoundLimiter(opts.limits.concurrentRounds, opts.limits.queuedRounds);
+  const limiter = new RoundLimiter(opts.limits.concurrentRounds, opts.limits.queuedRounds, opts.limits.queueWaitMs);
   const settlementOf = async (roundId: string) => {
     const status = await queue.status(roundId);
     return { status: status === "unknown" ? "not queued" : status };
@@ -97,7 +98,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
           const out = await coordinator.run(q, o);
           await index.add(out);
           return out;
-        }),
+        }, { signal: o.signal }),
       settlementStatus: async (id) => (await settlementOf(id)).status,
     },
     routers: [roundsRouter(index, settlementOf), ...(typeof parts.routers === "function" ? parts.routers({ index, queue }) : (parts.routers ?? []))],
