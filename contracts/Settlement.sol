@@ -82,7 +82,7 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
     /// @inheritdoc ISettlement
     function reputationOf(address node) public view returns (uint256) {
         uint256 word = _nodeWords[node];
-        return word & _SEEN != 0 ? word & _MASK32 : FixedPoint.INITIAL;
+        return word & _SEEN != 0 ? word & _MASK32 : FixedPoint.INITIAL_REPUTATION;
     }
 
     /// @inheritdoc ISettlement
@@ -230,8 +230,8 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
                 mstore(0x00, node)
                 mstore(0x20, slot)
                 let word := sload(keccak256(0x00, 0x40))
-                // never settled: initial reputation 500_000 (FixedPoint.INITIAL), seen (bit 96)
-                if iszero(and(word, shl(96, 1))) { word := or(500000, shl(96, 1)) }
+                // never settled: initial reputation 250_000 (FixedPoint.INITIAL_REPUTATION), seen (bit 96)
+                if iszero(and(word, shl(96, 1))) { word := or(250000, shl(96, 1)) }
                 // cached capability expiry (bits 128..191) not in the future: ask the registry
                 if iszero(gt(shr(128, word), timestamp())) { stale := or(stale, shl(i, 1)) }
                 mstore(add(entry, 0x40), word)

@@ -51,7 +51,7 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
         _checkEndpoint(endpoint);
 
         if (h & _REGISTERED == 0) {
-            h = _REGISTERED | (FixedPoint.INITIAL << _REL_SHIFT) | (FixedPoint.INITIAL << _USE_SHIFT);
+            h = _REGISTERED | (FixedPoint.INITIAL_SOURCE_SCORE << _REL_SHIFT) | (FixedPoint.INITIAL_SOURCE_SCORE << _USE_SHIFT);
         }
         uint256 keep = h & (_SCORES_MASK | _UPDATED_AT_MASK | _REGISTERED);
         _heads[msg.sender] = keep | _ACTIVE | (block.timestamp << _REGISTERED_AT_SHIFT);
@@ -162,7 +162,7 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
     /// @dev reliability | usefulness << 32 | active << 64; the initial scores for a source never registered.
     function _packed(address source) private view returns (uint256) {
         uint256 h = _heads[source];
-        if (h & _REGISTERED == 0) return FixedPoint.INITIAL | (FixedPoint.INITIAL << 32);
+        if (h & _REGISTERED == 0) return FixedPoint.INITIAL_SOURCE_SCORE | (FixedPoint.INITIAL_SOURCE_SCORE << 32);
         uint256 rel = (h >> _REL_SHIFT) & 0xffffffff;
         uint256 use = (h >> _USE_SHIFT) & 0xffffffff;
         return rel | (use << 32) | (((h & _ACTIVE) >> 1) << 64);

@@ -120,7 +120,7 @@ interface ISettlement {
         returns (uint256 epoch);
 
     // ---------------------------------------------------------------- views
-    /// @notice Reputation of `node` in [0, 1_000_000] (500_000 if never settled).
+    /// @notice Reputation of `node` in [0, 1_000_000] (250_000 if never settled: `FixedPoint.INITIAL_REPUTATION`).
     function reputationOf(address node) external view returns (uint256);
     /// @notice Reputations of many nodes.
     function reputationsOf(address[] calldata nodes) external view returns (uint256[] memory);

@@ -9,8 +9,11 @@ pragma solidity 0.8.28;
 library FixedPoint {
     /// @notice 1.0 in fixed point; also the largest score.
     uint256 internal constant SCALE = 1_000_000;
-    /// @notice Score of a node or source never seen before.
-    uint256 internal constant INITIAL = 500_000;
+    /// @notice Reputation of a node never settled: about where honest nodes settle under the consensus
+    ///         core's update, so a node cannot gain weight by leaving and joining again under a new key.
+    uint256 internal constant INITIAL_REPUTATION = 250_000;
+    /// @notice Reliability and usefulness of a source never scored.
+    uint256 internal constant INITIAL_SOURCE_SCORE = 500_000;
     /// @notice Largest absolute delta one round may apply to one node or source score.
     int256 internal constant MAX_DELTA = 50_000;
 }

@@ -10,7 +10,7 @@
  */
 import { isAddressEqual, keccak256, toBytes, type Abi, type Address, type Hex } from "viem";
 import type { ChorusChain } from "../chain/index.js";
-import { hasQuorum, recordDigest, serviceDigest, settlementDomain } from "../chain/records.js";
+import { hasQuorum, recordDigest, REP_INITIAL, serviceDigest, settlementDomain } from "../chain/records.js";
 import { ChorusError } from "../errors.js";
 import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
 import { recordOf, sourcesAt } from "../node/chain-parts.js";
@@ -178,7 +178,7 @@ async function candidatesAt(chain: ChorusChain, blockNumber: bigint) {
   for (const address of nodes) {
     const [info, reputation, capable] = await Promise.all([
       read<{ staked: bigint; active: boolean }>("NodeRegistry", "nodeInfo", [address]),
-      chain.deployments.contracts.Settlement ? read<bigint>("Settlement", "reputationOf", [address]).then(Number) : 500_000,
+      chain.deployments.contracts.Settlement ? read<bigint>("Settlement", "reputationOf", [address]).then(Number) : REP_INITIAL,
       chain.deployments.contracts.CapabilityRegistry ? read<boolean>("CapabilityRegistry", "isCapable", [address]) : true,
     ]);
     if (info.active && capable) out.push({ address, stake: info.staked, reputation });

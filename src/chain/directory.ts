@@ -8,7 +8,9 @@ import type { Directory, NodeEntry } from "../round/ports.js";
 import { readContract, type ChorusChain } from "./contracts.js";
 import { listActiveNodes } from "./registry.js";
 
-export const REP_INITIAL = 500_000;
+import { REP_INITIAL } from "../consensus/fixed.js";
+
+export { REP_INITIAL };
 
 export interface ChainDirectoryOptions {
   cacheMs?: number;

@@ -26,8 +26,8 @@ import { ChorusError } from "../errors.js";
 
 /** 1.0 on the reputation / source-score scale. */
 export const REP_SCALE = 1_000_000;
-/** Score of a node or source never settled before. */
-export const REP_INITIAL = 500_000;
+/** Reputation of a node never settled, and the scores of a source never scored (FixedPoint.sol). */
+export { REP_INITIAL, SOURCE_INITIAL } from "../consensus/fixed.js";
 /** Largest |delta| one round may give one node or one source score. */
 export const MAX_REP_DELTA = 50_000;
 /** Largest epoch table (indices are one byte), and largest committee / source list of one record. */

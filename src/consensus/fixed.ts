@@ -3,12 +3,17 @@ import { ChorusError } from "../errors.js";
 /**
  * Fixed-point conventions shared with the contracts (Settlement applies exactly these numbers):
  * reputation and source scores are integers in [0, REP_SCALE] where REP_SCALE stands for 1.0; a node or source
- * never settled has REP_INITIAL; one round moves one score by at most MAX_REP_DELTA; the chain applies deltas in
+ * never settled has REP_INITIAL (a source SOURCE_INITIAL); one round moves one score by at most MAX_REP_DELTA; the chain applies deltas in
  * order and clamps to [0, REP_SCALE].
  */
 export const REP_SCALE = 1_000_000;
-/** Reputation of a node that was never settled: 0.5. */
-export const REP_INITIAL = 500_000;
+/**
+ * Reputation of a node that was never settled: 0.25, about where honest nodes settle under
+ * `reputationDeltas` (0.24-0.38 in the benches), so leaving and joining again under a new key gains no weight.
+ */
+export const REP_INITIAL = 250_000;
+/** Reliability and usefulness of a data source never scored: 0.5. */
+export const SOURCE_INITIAL = 500_000;
 /** Largest |delta| one round may apply to one node: 0.05. */
 export const MAX_REP_DELTA = 50_000;
 /** EMA step toward a round's target, in REP_SCALE units (0.1): new = old + trunc((target - old) * 0.1). */

@@ -3,7 +3,7 @@
  * auditors and benches call the same functions on the same transcript and get bit-identical results.
  * Formulas and parameters: src/consensus/README.md.
  */
-export { REP_SCALE, REP_INITIAL, MAX_REP_DELTA, REP_ALPHA, divTrunc } from "./fixed.js";
+export { REP_SCALE, REP_INITIAL, SOURCE_INITIAL, MAX_REP_DELTA, REP_ALPHA, divTrunc } from "./fixed.js";
 export type { Aggregate, Judgment, Member, NodeId, Outcome, Screen, Verdict } from "./types.js";
 export { SeededRandom, seedString, type Seed } from "./prng.js";
 export { schedulePairs, seededOrder, type PairingMode, type PairingOptions } from "./pairing.js";

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { Router } from "express";
 import type { Address, Hex } from "viem";
-import { listActiveNodes, readContract, type ChorusChain } from "../chain/index.js";
+import { listActiveNodes, readContract, REP_INITIAL, type ChorusChain } from "../chain/index.js";
 import { settledRoundDeltas, type EpochTables } from "../chain/round-event.js";
 import { ChorusError } from "../errors.js";
 import { bytes32ToCid } from "../ipfs/index.js";
@@ -84,7 +84,7 @@ export function explorerRouter(deps: ExplorerDeps): Router {
       const t = await tables();
       const rows = await Promise.all(
         nodes.map(async (n) => {
-          const reputation = has("Settlement") ? Number(await readContract<bigint>(deps.chain, "Settlement", "reputationOf", [n.address])) : 500_000;
+          const reputation = has("Settlement") ? Number(await readContract<bigint>(deps.chain, "Settlement", "reputationOf", [n.address])) : REP_INITIAL;
           const capable = has("CapabilityRegistry") ? await readContract<boolean>(deps.chain, "CapabilityRegistry", "isCapable", [n.address]) : null;
           const settled = await events.of("Settlement", "RoundSettled");
           const rounds = settled.filter((e) => (e.args.deltas as string).length > 0 && roundView(e, t).deltas.some((d) => d.node.toLowerCase() === n.address.toLowerCase()));
@@ -110,7 +110,7 @@ export function explorerRouter(deps: ExplorerDeps): Router {
     route(async (_req, res) => {
       const series: Record<string, { t: number; epoch: number; value: number }[]> = {};
       for (const e of await events.of("NodeRegistry", "NodeStaked")) {
-        series[(e.args.node as string).toLowerCase()] = [{ t: e.timestamp, epoch: 0, value: 500_000 }];
+        series[(e.args.node as string).toLowerCase()] = [{ t: e.timestamp, epoch: 0, value: REP_INITIAL }];
       }
       for (const e of await events.of("Settlement", "EpochSettled")) {
         const a = e.args as { epoch: bigint; nodes: Address[]; reputations: number[] };

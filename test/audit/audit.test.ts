@@ -10,6 +10,13 @@ import { swarmRules } from "../helpers/swarm-rules.js";
 import { fixedMind } from "../helpers/memory-round.js";
 import { preferHigherQ } from "../helpers/memory-node.js";
 
+
+/** What a colluding committee signs: the member with the lowest honest delta gets the largest delta instead. */
+function inflateLowest<R extends { deltas: Record<string, number> }>(r: R): R {
+  const [lowest, delta] = Object.entries(r.deltas).sort((a, b) => a[1] - b[1])[0];
+  if (delta >= 50_000) throw new Error("every delta is already the largest: nothing to inflate");
+  return { ...r, deltas: { ...r.deltas, [lowest]: 50_000 } };
+}
 describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
   this.timeout(180_000);
   let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
@@ -79,8 +86,7 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
     const inflate: ConsensusRules = {
       ...swarmRules,
       aggregate: (input) => {
-        const r = swarmRules.aggregate(input);
-        return { ...r, deltas: { ...r.deltas, [r.winner]: 50_000 } };
+        return inflateLowest(swarmRules.aggregate(input));
       },
     };
     for (const n of swarm.nodes) {
@@ -143,7 +149,7 @@ describe("chorus audit (CLI)", function () {
       expect(r.code).to.equal(0);
       expect(JSON.parse(r.out.join("\n")).ok).to.equal(true);
       // A round whose committee colluded on an inflated delta: exit 3 with the mismatch named.
-      const inflate = { ...swarmRules, aggregate: (input: any) => { const x = swarmRules.aggregate(input); return { ...x, deltas: { ...x.deltas, [x.winner]: 50_000 } }; } };
+      const inflate = { ...swarmRules, aggregate: (input: any) => inflateLowest(swarmRules.aggregate(input)) };
       for (const n of swarm.nodes) ((n.coordinator as any).deps.rules = inflate), ((n.member as any).deps.rules = inflate);
       const rigged = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "rig it" }] }) });
       const riggedId = ((await rigged.json()) as any).chorus.round_id as string;

@@ -15,11 +15,12 @@ import {
 } from "../../src/consensus/index.js";
 import { errorCode, ids } from "./helpers.js";
 
-const member = (address: string, reputation = REP_INITIAL): Member => ({ address, stake: 10n ** 18n, reputation });
+// Members sit mid-scale (0.5) so moves in both directions show; the initial reputation is asserted below.
+const member = (address: string, reputation = 500_000): Member => ({ address, stake: 10n ** 18n, reputation });
 
 describe("consensus/fixed: integer arithmetic the contracts share", () => {
   it("the constants are the ones the contracts use", () => {
-    expect({ REP_SCALE, REP_INITIAL, MAX_REP_DELTA, REP_ALPHA }).to.deep.equal({ REP_SCALE: 1_000_000, REP_INITIAL: 500_000, MAX_REP_DELTA: 50_000, REP_ALPHA: 100_000 });
+    expect({ REP_SCALE, REP_INITIAL, MAX_REP_DELTA, REP_ALPHA }).to.deep.equal({ REP_SCALE: 1_000_000, REP_INITIAL: 250_000, MAX_REP_DELTA: 50_000, REP_ALPHA: 100_000 });
   });
 
   it("divTrunc truncates toward zero like Solidity, exactly, for every pair of safe integers (property)", () => {

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { maxUint256, parseEther, type Address, type Hex } from "viem";
 import { actor, deploySwarm, type Actor } from "../helpers/chorus-fixture.js";
-import { REP_INITIAL, REP_SCALE, type RoundRecord, type SignedRecord } from "../../src/chain/records.js";
+import { REP_INITIAL, REP_SCALE, SOURCE_INITIAL, type RoundRecord, type SignedRecord } from "../../src/chain/records.js";
 
 export const MIN_STAKE = parseEther("100");
 export const THAW = 3600n;
@@ -121,7 +121,7 @@ export async function initialModel(w: World): Promise<Model> {
     const pass = await w.capability.read.passOf([n.address]);
     m.nodes.push({ registered: info.registered, staked: info.staked, thawing: info.thawing, thawEnd: info.thawEnd, validUntil: pass.validUntil, rep: REP_INITIAL });
   }
-  m.sources = w.sourceActors.map(() => ({ active: true, rel: REP_INITIAL, use: REP_INITIAL }));
+  m.sources = w.sourceActors.map(() => ({ active: true, rel: SOURCE_INITIAL, use: SOURCE_INITIAL }));
   m.suites = await w.capability.read.suiteCount();
   return m;
 }

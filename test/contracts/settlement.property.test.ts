@@ -17,6 +17,7 @@ import {
   RECORD_TYPES,
   recordArgs,
   REP_INITIAL,
+  SOURCE_INITIAL,
   REP_SCALE,
   signServiceStatement,
   type RoundRecord,
@@ -92,7 +93,7 @@ class Model {
   lastSeq = new Map<string, bigint>();
   epochs = 0n;
   rep = (a: Address) => this.reps.get(a.toLowerCase()) ?? REP_INITIAL;
-  score = (a: Address) => this.scores.get(a.toLowerCase()) ?? [REP_INITIAL, REP_INITIAL];
+  score = (a: Address) => this.scores.get(a.toLowerCase()) ?? [SOURCE_INITIAL, SOURCE_INITIAL];
 }
 
 /** Builds the batch; returns it, whether the rules accept it, and the model after it. */

@@ -35,6 +35,7 @@ import {
   recoverRecordSigner,
   recoverServiceSigner,
   REP_INITIAL,
+  SOURCE_INITIAL,
   roundIdParts,
   selectQuorum,
   serviceDigest,
@@ -209,7 +210,7 @@ describe("Settlement", () => {
       const parts = [hi, lo, ...rest];
       const rounds: SignedRecord[] = [];
       const model = new Map<string, number>(parts.map((p) => [p.toLowerCase(), REP_INITIAL]));
-      const plan = [...Array(11).fill(50_000), -50_000];
+      const plan = [...Array(16).fill(50_000), -50_000]; // from 250_000: clamps at 1_000_000 (and the other at 0) before the last step
       for (const [i, up] of plan.entries()) {
         const deltas = parts.map((p) => (p === hi ? up : p === lo ? -up : 0));
         const r = makeRecord({ coordinator: s.nodes[0].address, seq: BigInt(i + 1), participants: parts, deltas });
@@ -474,8 +475,8 @@ describe("Settlement", () => {
       const [a, b] = s.sourceActors;
       const rounds: SignedRecord[] = [];
       const model = new Map<string, [number, number]>([
-        [a.address.toLowerCase(), [REP_INITIAL, REP_INITIAL]],
-        [b.address.toLowerCase(), [REP_INITIAL, REP_INITIAL]],
+        [a.address.toLowerCase(), [SOURCE_INITIAL, SOURCE_INITIAL]],
+        [b.address.toLowerCase(), [SOURCE_INITIAL, SOURCE_INITIAL]],
       ]);
       for (let i = 0; i < 12; i++) {
         const sources: SourceDelta[] = [

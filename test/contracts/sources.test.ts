@@ -4,7 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Hex } from "viem";
 import { expectRevert } from "../helpers/revert.js";
 import { actor, cid, deployFull, ZERO, type Actor } from "../helpers/chorus-fixture.js";
-import { REP_INITIAL } from "../../src/chain/records.js";
+import { SOURCE_INITIAL } from "../../src/chain/records.js";
 
 async function fixture() {
   const f = await deployFull();
@@ -43,8 +43,8 @@ describe("SourceRegistry", () => {
     expect(s.active).to.equal(true);
     expect(s.endpoint).to.equal("http://127.0.0.1:9001/a");
     expect(s.manifestCid).to.equal(cid("m-a"));
-    expect(s.reliability).to.equal(REP_INITIAL);
-    expect(s.usefulness).to.equal(REP_INITIAL);
+    expect(s.reliability).to.equal(SOURCE_INITIAL);
+    expect(s.usefulness).to.equal(SOURCE_INITIAL);
     expect(s.registeredAt > 0n).to.equal(true);
     expect(s.updatedAt).to.equal(0n);
     expect(await f.sources.read.isActive([a.address])).to.equal(true);
@@ -132,15 +132,15 @@ describe("SourceRegistry", () => {
     await (await as(f, b)).write.leave();
     const scores = await f.sources.read.scoresOf([[a.address, b.address, c.address]]);
     expect(scores.map((s) => [s.active, s.reliability, s.usefulness])).to.deep.equal([
-      [true, REP_INITIAL, REP_INITIAL],
+      [true, SOURCE_INITIAL, SOURCE_INITIAL],
       [false, 10, 20],
-      [false, REP_INITIAL, REP_INITIAL],
+      [false, SOURCE_INITIAL, SOURCE_INITIAL],
     ]);
     const packed = await f.sources.read.packedScoresOf([[a.address, b.address, c.address]]);
     expect(packed).to.deep.equal([
-      BigInt(REP_INITIAL) | (BigInt(REP_INITIAL) << 32n) | (1n << 64n),
+      BigInt(SOURCE_INITIAL) | (BigInt(SOURCE_INITIAL) << 32n) | (1n << 64n),
       10n | (20n << 32n),
-      BigInt(REP_INITIAL) | (BigInt(REP_INITIAL) << 32n),
+      BigInt(SOURCE_INITIAL) | (BigInt(SOURCE_INITIAL) << 32n),
     ]);
     const none = await f.sources.read.sourceOf([c.address]);
     expect([none.registered, none.active, none.endpoint]).to.deep.equal([false, false, ""]);

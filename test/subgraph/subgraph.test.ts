@@ -13,7 +13,7 @@ import path from "node:path";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { decodeEventLog, getAddress, parseEther, type Abi, type AbiEvent, type Address, type Hex } from "viem";
 import { writeDeployments } from "../../deploy/index.js";
-import { applyDelta, recordArgs, REP_INITIAL, signRecord, type RoundRecord, type SignedRecord } from "../../src/chain/records.js";
+import { applyDelta, recordArgs, REP_INITIAL, SOURCE_INITIAL, signRecord, type RoundRecord, type SignedRecord } from "../../src/chain/records.js";
 import { buildSubgraph, SUBGRAPH_DIR, writeSubgraphManifest } from "../../scripts/subgraph-manifest.js";
 import { SUBGRAPH_CONTRACTS } from "../../scripts/subgraph-manifest-lib.js";
 import { cid, deploySwarm, makeRecord, settle, signAll, type Swarm } from "../helpers/chorus-fixture.js";
@@ -48,9 +48,9 @@ async function runScenario(): Promise<Scenario> {
       ],
     }),
   );
-  // Epoch 2: twelve rounds of extreme deltas, so scores reach both clamps within the epoch.
+  // Epoch 2: eighteen rounds of extreme deltas, so scores reach both clamps within the epoch (nodes start at 250_000).
   const e2: RoundRecord[] = [];
-  for (let seq = 4n; seq <= 15n; seq++) {
+  for (let seq = 4n; seq <= 21n; seq++) {
     e2.push(
       makeRecord({
         coordinator,
@@ -209,7 +209,7 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
   it("rounds and epochs: ids, winners, transcripts and epoch tables", async () => {
     const { s, epochs } = sc;
     expect(host.get("Protocol", "1")!.epochCount).to.equal(Number(await s.settlement.read.epochCount()));
-    expect(host.all("Round")).to.have.length(15);
+    expect(host.all("Round")).to.have.length(epochs.reduce((n, e) => n + e.length, 0));
     epochs.forEach((records, e) => {
       const epoch = host.get("Epoch", String(e + 1))!;
       expect(epoch.rounds).to.deep.equal(records.map((r) => lower(r.roundId)));
@@ -255,7 +255,7 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
 
   it("sources: scores replay per round and end at SourceRegistry.sourceOf; updates and leaving", async () => {
     const { s, epochs } = sc;
-    const scores = new Map(s.sourceActors.map((a) => [lower(a.address), { r: REP_INITIAL, u: REP_INITIAL }]));
+    const scores = new Map(s.sourceActors.map((a) => [lower(a.address), { r: SOURCE_INITIAL, u: SOURCE_INITIAL }]));
     let changes = 0;
     for (const records of epochs) {
       for (const r of records) {

@@ -5,7 +5,7 @@
  */
 import { Address, BigInt, Bytes } from "@graphprotocol/graph-ts";
 import { Node, Protocol, Source } from "../../generated/schema";
-import { REP_INITIAL } from "./scores";
+import { REP_INITIAL, SOURCE_INITIAL } from "./scores";
 
 export const PROTOCOL_ID = "1";
 
@@ -64,8 +64,8 @@ export function loadSource(address: Bytes, timestamp: BigInt): Source {
     s.active = false;
     s.endpoint = "";
     s.manifestCid = Bytes.fromHexString("0x0000000000000000000000000000000000000000000000000000000000000000");
-    s.reliability = REP_INITIAL;
-    s.usefulness = REP_INITIAL;
+    s.reliability = SOURCE_INITIAL;
+    s.usefulness = SOURCE_INITIAL;
     s.registeredAt = timestamp;
     s.updatedAt = timestamp;
   }

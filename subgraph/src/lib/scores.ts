@@ -7,8 +7,10 @@
 
 /** 1.0 on the reputation / source-score scale. */
 export const REP_SCALE: i32 = 1_000_000;
-/** Score of a node or source never settled before. */
-export const REP_INITIAL: i32 = 500_000;
+/** Reputation of a node never settled (FixedPoint.INITIAL_REPUTATION). */
+export const REP_INITIAL: i32 = 250_000;
+/** Reliability and usefulness of a source never scored (FixedPoint.INITIAL_SOURCE_SCORE). */
+export const SOURCE_INITIAL: i32 = 500_000;
 
 /** `value + delta`, clamped to [0, REP_SCALE]. Inputs are within i32 (|value| <= 1e6, |delta| < 2^31 - 1e6). */
 export function applyDelta(value: i32, delta: i32): i32 {
