@@ -51,7 +51,10 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
         _checkEndpoint(endpoint);
 
         if (h & _REGISTERED == 0) {
-            h = _REGISTERED | (FixedPoint.INITIAL_SOURCE_SCORE << _REL_SHIFT) | (FixedPoint.INITIAL_SOURCE_SCORE << _USE_SHIFT);
+            h =
+                _REGISTERED |
+                (FixedPoint.INITIAL_SOURCE_SCORE << _REL_SHIFT) |
+                (FixedPoint.INITIAL_SOURCE_SCORE << _USE_SHIFT);
         }
         uint256 keep = h & (_SCORES_MASK | _UPDATED_AT_MASK | _REGISTERED);
         _heads[msg.sender] = keep | _ACTIVE | (block.timestamp << _REGISTERED_AT_SHIFT);
