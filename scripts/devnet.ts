@@ -101,6 +101,7 @@ async function run(): Promise<void> {
   const ready = devnet.nodes.map(
     (n) =>
       new Promise<string>((resolve, reject) => {
+        const recent: string[] = []; // its last lines, to say why it stopped if it exits before it is ready
         const child = startProcess(`node ${n.index}`, process.execPath, [path.join(ROOT, "src", "cli", "chorus.mjs"), "--dev-account", String(n.index), "node", "start"], {
           cwd: ROOT,
           env: {
@@ -114,12 +115,14 @@ async function run(): Promise<void> {
             CHORUS_EPOCH_INTERVAL_MS: process.env.CHORUS_EPOCH_INTERVAL_MS ?? "10000",
           },
           onLine: (l) => {
+            recent.push(l);
+            if (recent.length > 5) recent.shift();
             if (l.startsWith("ready ")) resolve(l.slice(6));
             else if (/error|warning|failed|excluded|settle/i.test(l)) process.stdout.write(`[node ${n.index}] ${l}\n`);
           },
         });
         children.push(child);
-        child.once("exit", (code) => reject(new Error(`node ${n.index} exited with code ${code} before it was ready`)));
+        child.once("close", (code) => reject(new Error(`node ${n.index} exited with code ${code} before it was ready${recent.length ? `: ${recent.join(" | ")}` : ""}`)));
       }),
   );
   const chorusEnv = { ...process.env, CHORUS_NETWORK: "devnet", CHORUS_RPC_URL: rpcUrl, CHORUS_DEPLOYMENTS: devnet.deploymentsFile };
