@@ -70,10 +70,11 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
   const index = new RoundIndex(opts.dataDir);
   const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
   const member = new Member({ ...common, mind: parts.mind, retrieval: parts.retrieval, rag: parts.rag });
+  const ownPeers = parts.peers ? undefined : httpPeers();
   const coordinator = new Coordinator(
     {
       ...common,
-      peers: parts.peers ?? httpPeers(),
+      peers: parts.peers ?? ownPeers!,
       log: opts.log,
       settle: async (roundId: Hex, signed: SignedRecord, transcript?: Transcript) => {
         if (!transcript) return;
@@ -124,6 +125,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       await submitter.stop();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      ownPeers?.close();
       await parts.onClose?.();
     },
   };
