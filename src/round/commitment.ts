@@ -5,7 +5,8 @@
  * retrieval evidence (sources, served documents, contexts used), so digest = keccak256 of the canonical
  * dag-json bytes of { answer, rag }: nobody can change their contexts after seeing the others'.
  */
-import { bytesToHex, encodeAbiParameters, keccak256, toBytes, type Address, type Hex } from "viem";
+import { bytesToHex, encodeAbiParameters, toBytes, type Address, type Hex } from "viem";
+import { keccak256 } from "./keccak.js";
 import { randomBytes } from "node:crypto";
 import { canonicalHash } from "./canonical.js";
 

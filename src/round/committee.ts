@@ -4,7 +4,8 @@
  * proportional to stake x reputation; k members are drawn without replacement with a keccak256 counter-mode
  * stream over the seed. Integer (bigint) arithmetic only: the same inputs give the same committee anywhere.
  */
-import { encodePacked, keccak256, type Address, type Hex } from "viem";
+import { encodePacked, type Address, type Hex } from "viem";
+import { keccak256 } from "./keccak.js";
 import { ChorusError } from "../errors.js";
 
 export interface Candidate {

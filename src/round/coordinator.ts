@@ -5,7 +5,8 @@
  * on the round record and queues it for settlement. Every step has a deadline; a member that misses one is
  * excluded and recorded, and the round completes while at least 2/3 of the committee answered.
  */
-import { keccak256, toBytes, type Address, type Hex } from "viem";
+import { toBytes, type Address, type Hex } from "viem";
+import { keccak256 } from "./keccak.js";
 import { ChorusError } from "../errors.js";
 import { committeeSeed, drawCommittee } from "./committee.js";
 import { revealMatches } from "./commitment.js";

@@ -5,7 +5,8 @@
  * contexts of the prompt, the prompt itself, checking a member's whole evidence, and the sources' deltas of a
  * round with, per source, the one served document and signature the settlement record carries.
  */
-import { encodePacked, isAddressEqual, keccak256, type Address, type Hex } from "viem";
+import { encodePacked, isAddressEqual, type Address, type Hex } from "viem";
+import { keccak256 } from "./keccak.js";
 import { serviceDigest, type SettlementDomain } from "../chain/records.js";
 import { ChorusError } from "../errors.js";
 import { cidToBytes32 } from "../ipfs/cid.js";
