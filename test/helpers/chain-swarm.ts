@@ -64,6 +64,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     const store = createMemoryStore();
     stores[i] = store;
     const coordinatorRef: { inFlight?: Set<Hex> } = {};
+    const peers = opts.wrapPeers ? httpPeers() : undefined;
     const node = await startNode(
       {
         domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
@@ -74,7 +75,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
         rules: opts.rules,
         records: chainRecords(settlementDomainOf(chain)),
         settlement: chainSettlement(chain, { inFlight: () => [...(coordinatorRef.inFlight ?? [])] }),
-        peers: opts.wrapPeers ? opts.wrapPeers(i, httpPeers()) : undefined,
+        peers: peers && opts.wrapPeers?.(i, peers),
         routers: ({ index, queue }) => [
           gatewayRouter(store),
           explorerRouter({
@@ -83,7 +84,10 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
             pendingRounds: pendingRounds(index, queue),
           }),
         ],
-        onClose: () => store.close(),
+        onClose: async () => {
+          peers?.close();
+          await store.close();
+        },
         ...opts.parts?.(i, chain),
       },
       {

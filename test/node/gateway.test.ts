@@ -1,55 +1,27 @@
 import { expect } from "chai";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import OpenAI from "openai";
-import { encodePacked, keccak256, type Address } from "viem";
-import { createNodeApp } from "../../src/node/app.js";
-import { httpPeers } from "../../src/node/peers-http.js";
 import { RoundLimiter } from "../../src/node/limiter.js";
-import { Coordinator } from "../../src/round/coordinator.js";
-import { Member } from "../../src/round/member.js";
-import type { NodeEntry } from "../../src/round/ports.js";
-import type { Transcript } from "../../src/round/transcript.js";
-import { MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../helpers/memory-round.js";
-import { countRules } from "../helpers/count-rules.js";
+import { fixedMind } from "../helpers/memory-round.js";
+import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
 
-const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
-const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
 const prefer = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie") as "A" | "B" | "tie";
 
 describe("gateway over HTTP (7 nodes on 127.0.0.1)", function () {
-  const servers: Server[] = [];
+  let swarm: HttpSwarm;
   let base = "";
 
   before(async () => {
-    const signers = makeSigners(7);
-    const nodes: NodeEntry[] = [];
-    const artifacts = new MemoryArtifacts();
-    const directory = directoryOf(nodes);
-    const peers = httpPeers();
-    for (const [i, signer] of signers.entries()) {
-      const member = new Member({ domain, signer, directory, artifacts, rules: countRules, records, mind: fixedMind(`answer q${i} from node ${i}`, prefer) });
-      const coordinator = new Coordinator(
-        { domain, signer, directory, peers, artifacts, rules: countRules, records, settle: async () => {} },
-        { committeeSize: 7, answerTimeoutMs: 2000, revealTimeoutMs: 2000, judgeTimeoutMs: 2000, signTimeoutMs: 2000 },
-      );
-      const limiter = new RoundLimiter(2, 2);
-      const app = createNodeApp({
-        address: signer.address,
-        member,
-        gateway: { ask: (q, o) => limiter.run(() => coordinator.run(q, o)), settlementStatus: async () => "queued", bodyLimit: "16kb" },
-      });
-      const server = app.listen(0, "127.0.0.1");
-      await new Promise((r) => server.once("listening", r));
-      servers.push(server);
-      nodes.push({ address: signer.address, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stake: 10n ** 20n, reputation: 500_000 });
-    }
-    base = nodes[0].endpoint;
+    swarm = await startHttpSwarm({
+      n: 7,
+      mind: (i) => fixedMind(`answer q${i} from node ${i}`, prefer),
+      round: { committeeSize: 7, answerTimeoutMs: 2000, revealTimeoutMs: 2000, judgeTimeoutMs: 2000, signTimeoutMs: 2000 },
+      limiter: () => new RoundLimiter(2, 2),
+      bodyLimit: "16kb",
+    });
+    base = swarm.base;
   });
-  after(async () => {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  });
+  after(async () => swarm?.close());
 
   it("the openai npm client gets the swarm's winning answer, with the chorus object", async () => {
     const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: "unused" });

@@ -5,22 +5,11 @@
  * `npm run bench:load`.
  */
 import { expect } from "chai";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { encodePacked, keccak256, type Address } from "viem";
-import { createNodeApp } from "../../src/node/app.js";
 import { RoundLimiter } from "../../src/node/limiter.js";
-import { httpPeers } from "../../src/node/peers-http.js";
 import { ChorusError } from "../../src/errors.js";
-import { Coordinator } from "../../src/round/coordinator.js";
-import { Member } from "../../src/round/member.js";
-import type { Mind, NodeEntry } from "../../src/round/ports.js";
-import type { Transcript } from "../../src/round/transcript.js";
-import { MemoryArtifacts, directoryOf, makeSigners } from "../helpers/memory-round.js";
-import { countRules } from "../helpers/count-rules.js";
+import type { Mind } from "../../src/round/ports.js";
+import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
 
-const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
-const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
 
 function deferred() {
   let resolve!: () => void;
@@ -66,45 +55,27 @@ describe("RoundLimiter", () => {
 });
 
 describe("gateway under overload (3 nodes on 127.0.0.1)", function () {
-  const servers: Server[] = [];
+  let swarm: HttpSwarm;
   let base = "";
   let gate = deferred();
   const limiter = new RoundLimiter(1, 2);
 
   before(async () => {
-    const signers = makeSigners(3);
-    const nodes: NodeEntry[] = [];
-    const artifacts = new MemoryArtifacts();
-    const directory = directoryOf(nodes);
-    const peers = httpPeers();
-    for (const [i, signer] of signers.entries()) {
+    swarm = await startHttpSwarm({
+      n: 3,
       // members answer only once the test opens the gate: rounds stay running as long as it needs
-      const mind: Mind = {
+      mind: (i): Mind => ({
         answer: async () => (await gate.promise, `answer ${i}`),
         compare: async ({ answerA, answerB }) => ({ outcome: answerA < answerB ? "A" : "B" }),
-      };
-      const member = new Member({ domain, signer, directory, artifacts, rules: countRules, records, mind });
-      const coordinator = new Coordinator(
-        { domain, signer, directory, peers, artifacts, rules: countRules, records, settle: async () => {} },
-        { committeeSize: 3, answerTimeoutMs: 20_000, revealTimeoutMs: 5000, judgeTimeoutMs: 5000, signTimeoutMs: 5000 },
-      );
-      const own = i === 0 ? limiter : new RoundLimiter(4, 4);
-      const app = createNodeApp({
-        address: signer.address,
-        member,
-        gateway: { ask: (q, o) => own.run(() => coordinator.run(q, o)), settlementStatus: async () => "queued" },
-      });
-      const server = app.listen(0, "127.0.0.1");
-      await new Promise((r) => server.once("listening", r));
-      servers.push(server);
-      nodes.push({ address: signer.address, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stake: 10n ** 20n, reputation: 500_000 });
-    }
-    base = nodes[0].endpoint;
+      }),
+      round: { committeeSize: 3, answerTimeoutMs: 20_000, revealTimeoutMs: 5000, judgeTimeoutMs: 5000, signTimeoutMs: 5000 },
+      limiter: (i) => (i === 0 ? limiter : new RoundLimiter(4, 4)),
+    });
+    base = swarm.base;
   });
   after(async () => {
     gate.resolve();
-    for (const s of servers) s.closeAllConnections();
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    await swarm?.close();
   });
 
   const ask = (content: string) =>
