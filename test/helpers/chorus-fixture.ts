@@ -49,7 +49,8 @@ export interface Actor {
 export async function actor(i: number, label = "node"): Promise<Actor> {
   const account = privateKeyToAccount(keccak256(toHex(`chorus-test-${label}-${i}`)));
   await hre.network.provider.send("hardhat_setBalance", [account.address, toHex(parseEther("1000"))]);
-  const wallet = createWalletClient({ account, chain: hardhat, transport: custom(hre.network.provider) });
+  // no retries: in process nothing is transient, and viem would retry every reverting call with backoff (~1 s each)
+  const wallet = createWalletClient({ account, chain: hardhat, transport: custom(hre.network.provider, { retryCount: 0 }) });
   return { account, address: account.address, wallet: wallet as unknown as Wallet };
 }
 
