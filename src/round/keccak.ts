@@ -39,5 +39,7 @@ export function keccakBytes(data: Uint8Array): Hex {
 
 /** Drop-in for viem's keccak256 on hex or bytes, returning hex, on the native path. */
 export function keccak256(value: Hex | Uint8Array): Hex {
-  return keccakBytes(typeof value === "string" && isHex(value) ? hexToBytes(value) : (value as Uint8Array));
+  if (typeof value !== "string") return keccakBytes(value);
+  if (!isHex(value)) throw new TypeError(`keccak256: '${String(value).slice(0, 20)}' is not 0x-prefixed hex`);
+  return keccakBytes(hexToBytes(value));
 }

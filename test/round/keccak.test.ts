@@ -24,4 +24,8 @@ describe("native keccak256", () => {
     const view = big.subarray(1);
     expect(keccakBytes(view)).to.equal(viemKeccak(view));
   });
+
+  it("refuses a string that is not hex instead of hashing something else", () => {
+    expect(() => keccak256("hello" as `0x${string}`)).to.throw(TypeError, /not 0x-prefixed hex/);
+  });
 });
