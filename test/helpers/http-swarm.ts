@@ -5,19 +5,15 @@
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { encodePacked, keccak256, type Address } from "viem";
 import { createNodeApp } from "../../src/node/app.js";
 import { RoundLimiter } from "../../src/node/limiter.js";
 import { httpPeers } from "../../src/node/peers-http.js";
 import { Coordinator, type CoordinatorOptions } from "../../src/round/coordinator.js";
 import { Member } from "../../src/round/member.js";
 import type { Artifacts, Mind, NodeEntry } from "../../src/round/ports.js";
-import type { Transcript } from "../../src/round/transcript.js";
 import { countRules } from "./count-rules.js";
 import { MemoryArtifacts, directoryOf, makeSigners } from "./memory-round.js";
-
-export const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
-export const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
+import { TEST_DOMAIN as domain, TEST_RECORDS as records } from "./memory-node.js";
 
 export interface HttpSwarm {
   nodes: NodeEntry[];

@@ -16,7 +16,8 @@ import { countRules } from "./count-rules.js";
 import { MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "./memory-round.js";
 
 export const TEST_DOMAIN = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
-const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
+/** Round-record digests without a chain: keccak256(roundId ‖ transcript CID). */
+export const TEST_RECORDS = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
 export const preferHigherQ = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie") as "A" | "B" | "tie";
 
@@ -52,7 +53,7 @@ export async function startMemorySwarm(n: number, opts: { minds?: (i: number) =>
         artifacts,
         mind: opts.minds?.(i) ?? fixedMind(`answer q${i % 10} from node ${i}`, preferHigherQ),
         rules: countRules,
-        records,
+        records: TEST_RECORDS,
         settlement,
       },
       {

@@ -3,9 +3,7 @@ import OpenAI from "openai";
 import { RoundLimiter } from "../../src/node/limiter.js";
 import { fixedMind } from "../helpers/memory-round.js";
 import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
-
-const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
-const prefer = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie") as "A" | "B" | "tie";
+import { preferHigherQ } from "../helpers/memory-node.js";
 
 describe("gateway over HTTP (7 nodes on 127.0.0.1)", function () {
   let swarm: HttpSwarm;
@@ -14,7 +12,7 @@ describe("gateway over HTTP (7 nodes on 127.0.0.1)", function () {
   before(async () => {
     swarm = await startHttpSwarm({
       n: 7,
-      mind: (i) => fixedMind(`answer q${i} from node ${i}`, prefer),
+      mind: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
       round: { committeeSize: 7, answerTimeoutMs: 2000, revealTimeoutMs: 2000, judgeTimeoutMs: 2000, signTimeoutMs: 2000 },
       limiter: () => new RoundLimiter(2, 2),
       bodyLimit: "16kb",

@@ -10,7 +10,6 @@ import { ChorusError } from "../../src/errors.js";
 import type { Mind } from "../../src/round/ports.js";
 import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
 
-
 function deferred() {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
