@@ -7,6 +7,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 
 /// @title NodeRegistry
@@ -15,6 +16,7 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
     using EnumerableSet for EnumerableSet.AddressSet;
+    using Checkpoints for Checkpoints.Trace208;
 
     /// @notice May change minimum stake, thawing period and treasury.
     bytes32 public constant GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
@@ -36,6 +38,12 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     uint256 private _totalHeld;
     mapping(address node => NodeInfo) private _nodes;
     EnumerableSet.AddressSet private _active;
+    EnumerableSet.AddressSet private _registered;
+    /// @dev Staked (not thawing) amount of each node, of all nodes together, and the minimum stake, by timestamp:
+    ///      committee draws read them as they were before the draw's period began (see ISettlement).
+    mapping(address node => Checkpoints.Trace208) private _stakeHistory;
+    Checkpoints.Trace208 private _totalStakeHistory;
+    Checkpoints.Trace208 private _minStakeHistory;
 
     /// @param token_ the staking ERC-20.
     /// @param admin receives `DEFAULT_ADMIN_ROLE` and `GOVERNOR_ROLE`.
@@ -61,12 +69,14 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         _checkEndpoint(endpoint);
 
         n.registered = true;
+        _registered.add(msg.sender);
         n.staked = amount.toUint128();
         n.joinedAt = uint64(block.timestamp);
         n.endpoint = endpoint;
         n.metadataCid = metadataCid;
         _totalHeld += amount;
         emit NodeStaked(msg.sender, amount, endpoint, metadataCid);
+        _checkpoint(msg.sender, 0, amount);
         _syncActive(msg.sender, n);
 
         _token.safeTransferFrom(msg.sender, address(this), amount);
@@ -95,6 +105,7 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         n.staked = staked.toUint128();
         _totalHeld += amount;
         emit StakeAdded(msg.sender, amount, staked);
+        _checkpoint(msg.sender, staked - amount, staked);
         _syncActive(msg.sender, n);
 
         _token.safeTransferFrom(msg.sender, address(this), amount);
@@ -124,6 +135,7 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         n.thawing += amount.toUint128();
         n.thawEnd = thawEnd;
         emit UnstakeRequested(msg.sender, amount, n.staked, n.thawing, thawEnd);
+        _checkpoint(msg.sender, staked, n.staked);
         _syncActive(msg.sender, n);
     }
 
@@ -249,6 +261,45 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         return _totalHeld;
     }
 
+    /// @inheritdoc INodeRegistry
+    function totalStaked() external view returns (uint256) {
+        return _totalStakeHistory.latest();
+    }
+
+    /// @inheritdoc INodeRegistry
+    function stakeAt(address node, uint256 timepoint) external view returns (uint256) {
+        return _stakeHistory[node].upperLookupRecent(_pastTimepoint(timepoint));
+    }
+
+    /// @inheritdoc INodeRegistry
+    function stakesAt(address[] calldata nodes, uint256 timepoint)
+        external
+        view
+        returns (uint256[] memory stakes, uint256 total, uint256 minimum)
+    {
+        uint48 t = _pastTimepoint(timepoint);
+        stakes = new uint256[](nodes.length);
+        for (uint256 i; i < nodes.length; ++i) stakes[i] = _stakeHistory[nodes[i]].upperLookupRecent(t);
+        total = _totalStakeHistory.upperLookupRecent(t);
+        minimum = _minStakeHistory.upperLookupRecent(t);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function registeredCount() external view returns (uint256) {
+        return _registered.length();
+    }
+
+    /// @inheritdoc INodeRegistry
+    function registeredNodes(uint256 offset, uint256 limit) external view returns (address[] memory nodes) {
+        uint256 total = _registered.length();
+        if (offset >= total) return new address[](0);
+        uint256 end = total - offset < limit ? total : offset + limit;
+        nodes = new address[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            nodes[i - offset] = _registered.at(i);
+        }
+    }
+
     // ---------------------------------------------------------------- internals
 
     function _slash(
@@ -274,10 +325,24 @@ contract NodeRegistry is INodeRegistry, AccessControl {
             _totalHeld -= amount;
         }
         emit NodeSlashed(node, msg.sender, amount, reward, beneficiary, reason, evidenceCid);
+        if (fromStaked > 0) _checkpoint(node, staked, staked - fromStaked);
         _syncActive(node, n);
 
         if (reward > 0) _token.safeTransfer(beneficiary, reward);
         if (amount > reward) _token.safeTransfer(_treasury, amount - reward);
+    }
+
+    /// @dev Records `node`'s staked amount going from `before` to `after` now, and the total with it.
+    function _checkpoint(address node, uint256 before, uint256 after_) private {
+        uint48 t = uint48(block.timestamp);
+        _stakeHistory[node].push(t, uint208(after_));
+        _totalStakeHistory.push(t, uint208(_totalStakeHistory.latest() + after_ - before));
+    }
+
+    /// @dev A lookup time must be in the past: values at the current timestamp can still change in this block.
+    function _pastTimepoint(uint256 timepoint) private view returns (uint48) {
+        if (timepoint >= block.timestamp) revert NodeRegistryFutureLookup(timepoint, block.timestamp);
+        return uint48(timepoint);
     }
 
     function _syncActive(address node, NodeInfo storage n) private {
@@ -302,6 +367,7 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         }
         uint256 old = _minStake;
         _minStake = value;
+        _minStakeHistory.push(uint48(block.timestamp), uint208(value));
         emit MinStakeUpdated(old, value);
     }
 

@@ -10,64 +10,168 @@ import {ISourceRegistry} from "./interfaces/ISourceRegistry.sol";
 import {FixedPoint} from "./libraries/FixedPoint.sol";
 import {RecordHashing} from "./libraries/RecordHashing.sol";
 import {EpochCodec} from "./libraries/EpochCodec.sol";
+import {NodeWords} from "./libraries/NodeWords.sol";
+import {Sortition} from "./libraries/Sortition.sol";
 
 // Assembly here reads calldata and memory words of the packed epoch and the node table, and writes node words:
 // the settlement gas budget (see scripts/gas/settlement.ts) is met only this way.
 // solhint-disable no-inline-assembly
 
 /// @title Settlement
-/// @notice Settles epochs of quorum-signed round records and keeps node reputation. See {ISettlement}.
+/// @notice Settles epochs of round records signed by sortition-drawn committees and keeps node reputation. See
+///         {ISettlement}.
 /// @dev Gas design: each unique node and source is checked and read once per epoch and written once at the
-///      end (deltas are applied in record order, with clamping, in memory tables); participants are table
-///      indices; signatures are compared with the participant at the stated position; replay protection is
-///      one sequence number per coordinator; one event per round carries all its deltas; a node's capability
-///      expiry is cached in its reputation word (a pass is never shortened). The per-record work is in
-///      {EpochCodec}.
+///      end (deltas are applied in record order, with clamping, in memory tables); a node's expected seats for the
+///      epoch's weight period are computed once, so a member costs one hash per record; participants are table
+///      indices; signatures are compared with the participant at the stated position; replay protection is one
+///      packed word per coordinator; one event per round carries all its deltas. The per-record work is in
+///      {EpochCodec}; batches, voids and omission proofs in {SettlementBatches}.
 contract Settlement is ISettlement, AccessControl, EIP712 {
+    using NodeWords for uint256;
+
     /// @notice May settle rounds coordinated by anyone (a coordinator may always settle its own rounds).
     bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
     /// @notice Largest node or source table of an epoch (indices are one byte).
     uint256 public constant MAX_TABLE = 256;
+    /// @notice Largest batch of sequence numbers one reservation takes.
+    uint256 public constant MAX_BATCH = 1024;
+    /// @notice Credits one void spends, one settled round earns; the most a coordinator holds; what it starts with.
+    uint256 public constant VOID_COST = 16;
+    uint256 public constant MAX_CREDIT = 256;
+    uint256 public constant INITIAL_CREDIT = 64;
+    /// @notice Reputation a coordinator loses per void it has no credit for.
+    uint256 public constant VOID_PENALTY = 5_000;
+    /// @notice Bounds of the deployment parameters.
+    uint256 public constant MIN_PERIOD_LENGTH = 60;
+    uint256 public constant MAX_PERIOD_LENGTH = 1 days;
+    uint256 public constant MIN_SEATS = 3;
+    uint256 public constant MAX_SEATS = 64;
 
-    uint256 private constant _MASK32 = 0xffffffff;
-    /// @dev Node word: reputation (bits 0..31) | seen (bit 96) | cached capability expiry (bits 128..191).
-    uint256 private constant _SEEN = 1 << 96;
-    uint256 private constant _CAPABLE_SHIFT = 128;
+    uint256 private constant _BLOCKHASH_WINDOW = 256;
+
+    /// @dev A coordinator's sequences and current batch, one storage word.
+    struct Coordinator {
+        uint64 lastSeq; // last settled or voided sequence
+        uint64 batchEnd; // last reserved sequence
+        uint64 seedBlock; // the block whose hash seeds the batch
+        uint32 period; // the batch's weight period
+        uint32 credit; // void credit
+    }
 
     INodeRegistry private immutable _registry;
     ICapabilityRegistry private immutable _capability;
     ISourceRegistry private immutable _sourceRegistry;
+    uint256 private immutable _periodLength;
+    uint256 private immutable _seats;
+    uint256 private immutable _minCommittee;
 
     uint256 private _epochCount;
     /// @dev commitment (high 216 bits) | settledAt (low 40 bits).
     mapping(uint256 epoch => bytes32) private _epochs;
-    mapping(address coordinator => uint96) private _lastSeq;
     mapping(address node => uint256) private _nodeWords;
+    mapping(address coordinator => Coordinator) private _coordinators;
+    mapping(address coordinator => bytes32) private _batchSeeds;
+    mapping(bytes32 roundId => bool) private _voided;
+    address private _omissions;
 
     /// @param admin receives `DEFAULT_ADMIN_ROLE`.
-    constructor(address registry_, address capability_, address sources_, address admin)
-        EIP712("Chorus Settlement", "1")
-    {
+    /// @param periodLength_ seconds per weight period, in [MIN_PERIOD_LENGTH, MAX_PERIOD_LENGTH].
+    /// @param seats_ expected seats of a committee (tau), in [MIN_SEATS, MAX_SEATS].
+    /// @param minCommittee_ fewest members a record may list, in [1, seats_].
+    constructor(
+        address registry_,
+        address capability_,
+        address sources_,
+        address admin,
+        uint256 periodLength_,
+        uint256 seats_,
+        uint256 minCommittee_
+    ) EIP712("Chorus Settlement", "1") {
         if (registry_ == address(0) || capability_ == address(0) || sources_ == address(0) || admin == address(0)) {
             revert SettlementZeroAddress();
         }
+        _checkBounds("periodLength", periodLength_, MIN_PERIOD_LENGTH, MAX_PERIOD_LENGTH);
+        _checkBounds("committeeSeats", seats_, MIN_SEATS, MAX_SEATS);
+        _checkBounds("minCommittee", minCommittee_, 1, seats_);
         _registry = INodeRegistry(registry_);
         _capability = ICapabilityRegistry(capability_);
         _sourceRegistry = ISourceRegistry(sources_);
+        _periodLength = periodLength_;
+        _seats = seats_;
+        _minCommittee = minCommittee_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    // ---------------------------------------------------------------- batches
+
+    /// @inheritdoc ISettlement
+    function openBatch(uint256 count) external {
+        if (count == 0 || count > MAX_BATCH) revert SettlementBadBatchSize(count, MAX_BATCH);
+        Coordinator memory c = _coordinators[msg.sender];
+        if (c.batchEnd == 0) c.credit = uint32(INITIAL_CREDIT);
+        if (c.lastSeq < c.batchEnd) _void(msg.sender, c, c.batchEnd);
+        // unchecked: lastSeq < 2^64 - MAX_BATCH for any realistic history (one sequence per round).
+        unchecked {
+            c.batchEnd = c.lastSeq + uint64(count);
+            c.seedBlock = uint64(block.number + 1);
+        }
+        c.period = currentPeriod();
+        _coordinators[msg.sender] = c;
+        delete _batchSeeds[msg.sender];
+        emit BatchOpened(msg.sender, c.lastSeq + 1, c.batchEnd, c.seedBlock, c.period);
+    }
+
+    /// @inheritdoc ISettlement
+    function fixSeed(address coordinator) external returns (bytes32 seed) {
+        seed = _batchSeeds[coordinator];
+        if (seed == 0) seed = _fixSeed(coordinator, _coordinators[coordinator]);
+    }
+
+    /// @inheritdoc ISettlement
+    function voidRounds(uint64 throughSeq) external {
+        Coordinator memory c = _coordinators[msg.sender];
+        if (throughSeq <= c.lastSeq || throughSeq > c.batchEnd) revert SettlementBadVoid(throughSeq, c.lastSeq, c.batchEnd);
+        _void(msg.sender, c, throughSeq);
+        _coordinators[msg.sender] = c;
+    }
+
+    /// @dev Closes `c`'s sequences through `throughSeq`, spending credit and taking reputation beyond it.
+    function _void(address coordinator, Coordinator memory c, uint64 throughSeq) private {
+        uint256 count = throughSeq - c.lastSeq;
+        uint256 covered = c.credit / VOID_COST;
+        if (covered > count) covered = count;
+        uint256 penalty = (count - covered) * VOID_PENALTY;
+        // unchecked: covered * VOID_COST <= credit.
+        unchecked {
+            c.credit -= uint32(covered * VOID_COST);
+        }
+        if (penalty > 0) _addReputation(coordinator, -int256(penalty));
+        emit RoundsVoided(coordinator, c.lastSeq + 1, throughSeq, penalty, c.credit);
+        c.lastSeq = throughSeq;
+    }
+
+    function _fixSeed(address coordinator, Coordinator memory c) private returns (bytes32 seed) {
+        if (c.batchEnd == 0) revert SettlementNoBatch(coordinator);
+        if (block.number <= c.seedBlock) revert SettlementSeedNotReady(coordinator, c.seedBlock, block.number);
+        if (block.number - c.seedBlock > _BLOCKHASH_WINDOW) {
+            revert SettlementSeedExpired(coordinator, c.seedBlock, block.number);
+        }
+        seed = blockhash(c.seedBlock);
+        _batchSeeds[coordinator] = seed;
+        emit SeedFixed(coordinator, c.seedBlock, seed);
     }
 
     // ---------------------------------------------------------------- settlement
 
     /// @inheritdoc ISettlement
-    function settleEpoch(address[] calldata nodes, address[] calldata sources, bytes calldata records)
+    function settleEpoch(uint32 period, address[] calldata nodes, address[] calldata sources, bytes calldata records)
         external
         returns (uint256 epoch)
     {
         epoch = _epochCount + 1;
-        uint256 ctx = _newContext();
+        uint256 ctx = _newContext(period);
         _loadNodes(ctx, nodes);
-        _loadSources(ctx, sources);
+        _loadSources(ctx, sources, epoch);
         bytes32[] memory digests = _settleRecords(ctx, records);
         bytes32 commitment = RecordHashing.commitment(digests);
         _epochs[epoch] = commitment | bytes32(block.timestamp);
@@ -77,12 +181,33 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
         if (sources.length > 0) _storeSources(ctx, sources, epoch);
     }
 
+    /// @inheritdoc ISettlement
+    function setOmissions(address omissions_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_omissions != address(0)) revert SettlementOmissionsAlreadySet(_omissions);
+        if (omissions_ == address(0)) revert SettlementZeroAddress();
+        _omissions = omissions_;
+        emit OmissionsSet(omissions_);
+    }
+
+    /// @inheritdoc ISettlement
+    function voidSettledRound(uint256 epoch, RoundRecord calldata record, uint256 penalty) external {
+        if (msg.sender != _omissions) revert SettlementNotOmissions(msg.sender);
+        bytes32 roundId = record.roundId;
+        if (_voided[roundId]) revert SettlementRoundVoided(roundId);
+        _voided[roundId] = true;
+        for (uint256 i; i < record.participants.length; ++i) {
+            _addReputation(record.participants[i], -int256(record.deltas[i]));
+        }
+        _addReputation(address(uint160(uint256(roundId) >> 96)), -int256(penalty));
+        _reverseSources(epoch, record.sources);
+        emit RoundVoided(epoch, roundId, penalty);
+    }
+
     // ---------------------------------------------------------------- views
 
     /// @inheritdoc ISettlement
     function reputationOf(address node) public view returns (uint256) {
-        uint256 word = _nodeWords[node];
-        return word & _SEEN != 0 ? word & _MASK32 : FixedPoint.INITIAL_REPUTATION;
+        return _nodeWords[node].orFresh().reputation();
     }
 
     /// @inheritdoc ISettlement
@@ -92,13 +217,63 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
     }
 
     /// @inheritdoc ISettlement
+    function reputationAt(address node, uint32 period) external view returns (uint256 reputation, bool known) {
+        return _nodeWords[node].orFresh().reputationAt(period);
+    }
+
+    /// @inheritdoc ISettlement
+    function seatsOf(address node, bytes32 seed, uint32 period, bool strict) external view returns (uint256) {
+        return Sortition.seats(_shareAt(node, period, strict), seed, node);
+    }
+
+    /// @inheritdoc ISettlement
+    function omissions() external view returns (address) {
+        return _omissions;
+    }
+
+    /// @inheritdoc ISettlement
     function lastSequence(address coordinator) external view returns (uint96) {
-        return _lastSeq[coordinator];
+        return _coordinators[coordinator].lastSeq;
     }
 
     /// @inheritdoc ISettlement
     function isClosed(bytes32 roundId) external view returns (bool) {
-        return uint96(uint256(roundId)) <= _lastSeq[address(uint160(uint256(roundId) >> 96))];
+        return uint96(uint256(roundId)) <= _coordinators[address(uint160(uint256(roundId) >> 96))].lastSeq;
+    }
+
+    /// @inheritdoc ISettlement
+    function isVoided(bytes32 roundId) external view returns (bool) {
+        return _voided[roundId];
+    }
+
+    /// @inheritdoc ISettlement
+    function batchOf(address coordinator)
+        external
+        view
+        returns (uint64 lastSeq, uint64 batchEnd, uint64 seedBlock, uint32 period, bytes32 seed, uint32 credit)
+    {
+        Coordinator memory c = _coordinators[coordinator];
+        return (c.lastSeq, c.batchEnd, c.seedBlock, c.period, _batchSeeds[coordinator], c.credit);
+    }
+
+    /// @inheritdoc ISettlement
+    function periodLength() external view returns (uint256) {
+        return _periodLength;
+    }
+
+    /// @inheritdoc ISettlement
+    function currentPeriod() public view returns (uint32) {
+        return uint32(block.timestamp / _periodLength);
+    }
+
+    /// @inheritdoc ISettlement
+    function committeeSeats() external view returns (uint256) {
+        return _seats;
+    }
+
+    /// @inheritdoc ISettlement
+    function minCommittee() external view returns (uint256) {
+        return _minCommittee;
     }
 
     /// @inheritdoc ISettlement
@@ -148,99 +323,144 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
         return address(_sourceRegistry);
     }
 
+    // ---------------------------------------------------------------- weights
+
+    /// @dev `node`'s expected seats (times 2^128) in weight period `period`: stake, total and minimum stake as they
+    ///      were just before the period began, reputation when it began, capable when it began. `strict` (omission
+    ///      proofs) also needs the pass to have been granted before the period began, so a node cannot turn a pass
+    ///      it earned after a draw into an omission proof against a coordinator that drew without it.
+    function _shareAt(address node, uint256 period, bool strict) private view returns (uint256) {
+        uint256 start = period * _periodLength;
+        (uint256 stake, uint256 total) = _eligibleStakeAt(node, start);
+        if (stake == 0 || !_capableAt(node, start, strict)) return 0;
+        (uint256 rep, bool known) = _nodeWords[node].orFresh().reputationAt(period);
+        return known ? Sortition.share(_seats, stake, total, rep) : 0;
+    }
+
+    /// @dev `node`'s stake just before `start` (0 when below the minimum then) and the total stake then.
+    function _eligibleStakeAt(address node, uint256 start) private view returns (uint256 stake, uint256 total) {
+        address[] memory one = new address[](1);
+        one[0] = node;
+        (uint256[] memory stakes, uint256 total_, uint256 minimum) = _registry.stakesAt(one, start - 1);
+        return (stakes[0] >= minimum ? stakes[0] : 0, total_);
+    }
+
+    function _capableAt(address node, uint256 start, bool strict) private view returns (bool) {
+        ICapabilityRegistry.Pass memory pass = _capability.passOf(node);
+        if (pass.validUntil <= start) return false;
+        return !strict || pass.validUntil - _capability.suite(pass.suiteId).validity <= start;
+    }
+
+    /// @dev Moves `node`'s stored reputation by `delta` (clamped), outside an epoch's tables.
+    function _addReputation(address node, int256 delta) private {
+        _nodeWords[node] = _nodeWords[node].orFresh().rotate(currentPeriod()).addClamped(delta);
+    }
+
+    /// @dev Applies the opposite of an omitted round's source deltas to the sources still active.
+    function _reverseSources(uint256 epoch, SourceDelta[] calldata deltas) private {
+        uint256 m = deltas.length;
+        if (m == 0) return;
+        address[] memory sources = new address[](m);
+        for (uint256 j; j < m; ++j) sources[j] = deltas[j].source;
+        uint256[] memory packed = _sourceRegistry.packedScoresOf(sources);
+        uint256 active;
+        uint32[] memory rel = new uint32[](m);
+        uint32[] memory use = new uint32[](m);
+        for (uint256 j; j < m; ++j) {
+            if (packed[j] >> 64 == 0) continue;
+            sources[active] = sources[j];
+            rel[active] = _clampScore(int256(packed[j] & NodeWords.MASK32) - deltas[j].reliability);
+            use[active] = _clampScore(int256((packed[j] >> 32) & NodeWords.MASK32) - deltas[j].usefulness);
+            ++active;
+        }
+        // shrink the arrays to the active sources
+        assembly ("memory-safe") {
+            mstore(sources, active)
+            mstore(rel, active)
+            mstore(use, active)
+        }
+        if (active > 0) _sourceRegistry.setScores(epoch, sources, rel, use);
+    }
+
+    function _clampScore(int256 v) private pure returns (uint32) {
+        if (v < 0) return 0;
+        if (v > int256(NodeWords.SCALE)) return uint32(NodeWords.SCALE);
+        // v is in [0, SCALE]: the cast is exact.
+        return uint32(uint256(v));
+    }
+
+    function _checkBounds(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert SettlementParameterOutOfBounds(name, value, min, max);
+    }
+
     // ---------------------------------------------------------------- tables
 
-    function _newContext() private view returns (uint256 ctx) {
+    /// @dev The epoch's context; its weight period must have begun and still be able to settle.
+    function _newContext(uint256 period) private view returns (uint256 ctx) {
+        uint256 current = currentPeriod();
+        if (period > current) revert SettlementFuturePeriod(period, current);
+        if (current > period + 1) revert SettlementPeriodExpired(period, current);
         ctx = _alloc(EpochCodec.CTX_WORDS);
+        _set(ctx, EpochCodec.CTX_CURRENT_PERIOD, current);
         _set(ctx, EpochCodec.CTX_DOMAIN, uint256(_domainSeparatorV4()));
         _set(ctx, EpochCodec.CTX_RECORD_TYPEHASH, uint256(RecordHashing.ROUND_RECORD_TYPEHASH));
         _set(ctx, EpochCodec.CTX_SOURCE_DELTA_TYPEHASH, uint256(RecordHashing.SOURCE_DELTA_TYPEHASH));
         _set(ctx, EpochCodec.CTX_SERVICE_TYPEHASH, uint256(RecordHashing.SOURCE_SERVICE_TYPEHASH));
         _set(ctx, EpochCodec.CTX_EVENT_TOPIC, uint256(RoundSettled.selector));
+        _set(ctx, EpochCodec.CTX_PERIOD, period);
+        _set(ctx, EpochCodec.CTX_MIN_COMMITTEE, _minCommittee);
     }
 
-    /// @dev Checks every node once (sorted, active, capable) and reads its stake and word into the node table.
-    ///      Active = staked at least the registry's current minimum (`INodeRegistry.isActive`, without waiting
-    ///      for a `refresh` after governance lowered the minimum). Capable = the cached pass expiry is in the
-    ///      future; the registry is asked again only once the cached expiry has passed.
+    /// @dev Reads every node once (sorted) into the node table [address, share, word]: its expected seats for the
+    ///      epoch's weight period (0 when it was below the minimum stake or not capable when the period began) and
+    ///      its storage word, history rotated for this period's writes. Capable = the cached pass expiry is after the
+    ///      period's start; the registry is asked only when it is not (a newer pass may extend it).
     function _loadNodes(uint256 ctx, address[] calldata nodes) private view {
-        uint256 n = nodes.length;
-        if (n > MAX_TABLE) revert SettlementTableTooLarge(n, MAX_TABLE);
-        uint256 tbl = _alloc(n * 3);
+        if (nodes.length > MAX_TABLE) revert SettlementTableTooLarge(nodes.length, MAX_TABLE);
+        uint256 tbl = _alloc(nodes.length * 3);
         _set(ctx, EpochCodec.CTX_NODES, tbl);
-        _set(ctx, EpochCodec.CTX_NODE_COUNT, n);
-        if (n == 0) return;
-        uint256 minStake = _registry.minStake();
-        (uint256 bad, uint256 stale) = _readNodes(nodes, tbl, minStake);
-        if (bad < n) {
-            address node = nodes[bad];
-            if (node == address(0) || (bad > 0 && node <= nodes[bad - 1])) revert SettlementTableNotSorted(bad, node);
-            revert SettlementNodeNotEligible(node, false, _capability.passOf(node).validUntil > block.timestamp);
-        }
-        // Cached capability expiries that have passed: ask the registry (a newer pass may extend them).
-        for (uint256 i; stale != 0; ++i) {
-            if (stale & (1 << i) == 0) continue;
-            stale &= ~(1 << i);
-            uint256 validUntil = _capability.passOf(nodes[i]).validUntil;
-            if (validUntil <= block.timestamp) revert SettlementNodeNotEligible(nodes[i], true, false);
-            uint256 at = tbl + i * 0x60 + 0x40;
-            uint256 word = _get(at, 0);
-            _set(at, 0, (word & ~(uint256(type(uint64).max) << _CAPABLE_SHIFT)) | (validUntil << _CAPABLE_SHIFT));
+        _set(ctx, EpochCodec.CTX_NODE_COUNT, nodes.length);
+        if (nodes.length == 0) return;
+        (uint256[] memory stakes, uint256 total, uint256 minimum) =
+            _registry.stakesAt(nodes, _get(ctx, EpochCodec.CTX_PERIOD) * _periodLength - 1);
+        address prev;
+        for (uint256 i; i < nodes.length; ++i) {
+            address node = nodes[i];
+            if (node <= prev) revert SettlementTableNotSorted(i, node);
+            prev = node;
+            (uint256 share, uint256 word) = _weigh(ctx, node, stakes[i] >= minimum ? stakes[i] : 0, total);
+            _set(tbl, i * 0x60, uint256(uint160(node)));
+            _set(tbl, i * 0x60 + 0x20, share);
+            _set(tbl, i * 0x60 + 0x40, word);
         }
     }
 
-    /// @dev The node-table loop: [address, stake, word] per node. Returns the index of the first node that is
-    ///      out of order (or not a clean address) or below `minStake` (`nodes.length` if none), and a bitmap of
-    ///      the nodes whose cached capability expiry has passed.
-    function _readNodes(address[] calldata nodes, uint256 tbl, uint256 minStake)
+    /// @dev `node`'s share in the epoch's period given its eligible stake when the period began, and its word with
+    ///      the capability expiry cache refreshed (when it had passed) and the history rotated for this epoch.
+    function _weigh(uint256 ctx, address node, uint256 stake, uint256 total)
         private
         view
-        returns (uint256 bad, uint256 stale)
+        returns (uint256 share, uint256 word)
     {
-        address registry = address(_registry);
-        bytes4 stakeOf = INodeRegistry.stakeOf.selector;
-        uint256 slot;
-        assembly ("memory-safe") {
-            slot := _nodeWords.slot
-            let n := nodes.length
-            bad := n
-            let scratch := mload(0x40)
-            let prev := 0
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                let node := calldataload(add(nodes.offset, shl(5, i)))
-                if or(iszero(gt(node, prev)), shr(160, node)) {
-                    bad := i
-                    break
-                }
-                prev := node
-                mstore(scratch, stakeOf)
-                mstore(add(scratch, 4), node)
-                if iszero(and(gt(returndatasize(), 0x1f), staticcall(gas(), registry, scratch, 0x24, scratch, 0x20))) {
-                    // the registry is trusted code: only out-of-gas gets here; pass its revert on
-                    returndatacopy(scratch, 0, returndatasize())
-                    revert(scratch, returndatasize())
-                }
-                let entry := add(tbl, mul(i, 0x60))
-                mstore(entry, node)
-                mstore(add(entry, 0x20), mload(scratch))
-                if lt(mload(scratch), minStake) {
-                    bad := i
-                    break
-                }
-                mstore(0x00, node)
-                mstore(0x20, slot)
-                let word := sload(keccak256(0x00, 0x40))
-                // never settled: initial reputation 250_000 (FixedPoint.INITIAL_REPUTATION), seen (bit 96)
-                if iszero(and(word, shl(96, 1))) { word := or(250000, shl(96, 1)) }
-                // cached capability expiry (bits 128..191) not in the future: ask the registry
-                if iszero(gt(shr(128, word), timestamp())) { stale := or(stale, shl(i, 1)) }
-                mstore(add(entry, 0x40), word)
-            }
+        word = _nodeWords[node].orFresh().rotate(_get(ctx, EpochCodec.CTX_CURRENT_PERIOD));
+        if (stake == 0) return (0, word);
+        uint256 period = _get(ctx, EpochCodec.CTX_PERIOD);
+        uint256 start = period * _periodLength;
+        uint256 expiry = word.capabilityExpiry();
+        if (expiry <= start) {
+            uint256 validUntil = _capability.passOf(node).validUntil;
+            if (validUntil <= expiry) return (0, word);
+            word = word.withCapabilityExpiry(expiry = validUntil);
+            if (expiry <= start) return (0, word);
         }
+        // the reputation a period that can still settle began with is always known (NodeWords)
+        (uint256 rep,) = word.reputationAt(period);
+        share = Sortition.share(_seats, stake, total, rep);
     }
 
-    /// @dev Checks every source once (sorted, active) and reads its scores, in one call, into the source table.
-    function _loadSources(uint256 ctx, address[] calldata sources) private view {
+    /// @dev Checks every source once (sorted) and reads its scores, in one call, into the source table
+    ///      [address, scores | active << 64]. A source that left is skipped: its deltas are not stored.
+    function _loadSources(uint256 ctx, address[] calldata sources, uint256 epoch) private {
         uint256 n = sources.length;
         if (n > MAX_TABLE) revert SettlementTableTooLarge(n, MAX_TABLE);
         uint256 tbl = _alloc(n * 2);
@@ -253,9 +473,9 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
             address source = sources[i];
             if (source <= prev) revert SettlementTableNotSorted(i, source);
             prev = source;
-            if (packed[i] >> 64 == 0) revert SettlementSourceNotActive(source);
+            if (packed[i] >> 64 == 0) emit SourceSkipped(epoch, source);
             _set(tbl, i * 0x40, uint256(uint160(source)));
-            _set(tbl, i * 0x40 + 0x20, packed[i] & type(uint64).max);
+            _set(tbl, i * 0x40 + 0x20, packed[i]);
         }
     }
 
@@ -277,14 +497,25 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
 
     function _storeSources(uint256 ctx, address[] calldata sources, uint256 epoch) private {
         uint256 tbl = _get(ctx, EpochCodec.CTX_SOURCES);
+        address[] memory active = new address[](sources.length);
         uint32[] memory rel = new uint32[](sources.length);
         uint32[] memory use = new uint32[](sources.length);
+        uint256 count;
         for (uint256 i; i < sources.length; ++i) {
             uint256 sc = _get(tbl, i * 0x40 + 0x20);
-            rel[i] = uint32(sc & _MASK32);
-            use[i] = uint32(sc >> 32);
+            if (sc >> 64 == 0) continue;
+            active[count] = sources[i];
+            rel[count] = uint32(sc & NodeWords.MASK32);
+            use[count] = uint32((sc >> 32) & NodeWords.MASK32);
+            ++count;
         }
-        _sourceRegistry.setScores(epoch, sources, rel, use);
+        // shrink the arrays to the active sources
+        assembly ("memory-safe") {
+            mstore(active, count)
+            mstore(rel, count)
+            mstore(use, count)
+        }
+        if (count > 0) _sourceRegistry.setScores(epoch, active, rel, use);
     }
 
     // ---------------------------------------------------------------- rounds
@@ -325,13 +556,28 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
         if (coordinator != msg.sender && !hasRole(SETTLER_ROLE, msg.sender)) {
             revert SettlementNotCoordinator(coordinator, msg.sender);
         }
+        Coordinator memory c = _coordinators[coordinator];
+        if (c.batchEnd == 0) revert SettlementNoBatch(coordinator);
+        if (c.period != _get(ctx, EpochCodec.CTX_PERIOD)) {
+            revert SettlementWrongPeriod(coordinator, c.period, _get(ctx, EpochCodec.CTX_PERIOD));
+        }
+        bytes32 seed = _batchSeeds[coordinator];
+        if (seed == 0) seed = _fixSeed(coordinator, c);
         _set(ctx, EpochCodec.CTX_COORDINATOR, uint256(uint160(coordinator)));
         _set(ctx, EpochCodec.CTX_RUN_PREFIX, uint256(uint160(coordinator)) << 96);
-        _set(ctx, EpochCodec.CTX_LAST_SEQ, _lastSeq[coordinator]);
+        _set(ctx, EpochCodec.CTX_LAST_SEQ, c.lastSeq);
+        _set(ctx, EpochCodec.CTX_BATCH_END, c.batchEnd);
+        _set(ctx, EpochCodec.CTX_BATCH_SEED, uint256(seed));
+        _set(ctx, EpochCodec.CTX_RUN_FIRST, c.lastSeq);
     }
 
+    /// @dev Stores the run's last sequence, and the credit its settled rounds earned.
     function _flushRun(uint256 ctx) private {
-        _lastSeq[address(uint160(_get(ctx, EpochCodec.CTX_COORDINATOR)))] = uint96(_get(ctx, EpochCodec.CTX_LAST_SEQ));
+        Coordinator storage c = _coordinators[address(uint160(_get(ctx, EpochCodec.CTX_COORDINATOR)))];
+        uint64 last = uint64(_get(ctx, EpochCodec.CTX_LAST_SEQ));
+        uint256 credit = c.credit + last - _get(ctx, EpochCodec.CTX_RUN_FIRST);
+        c.lastSeq = last;
+        c.credit = uint32(credit < MAX_CREDIT ? credit : MAX_CREDIT);
     }
 
     /// @dev Turns the error EpochCodec left in the context into the matching custom error.
@@ -341,7 +587,9 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
         uint256 b = _get(ctx, EpochCodec.CTX_ERROR_B);
         bytes32 roundId = bytes32(_get(ctx, EpochCodec.CTX_ROUND));
         if (code == EpochCodec.ERR_MALFORMED) revert SettlementMalformedRecords(a - base, length);
-        if (code == EpochCodec.ERR_REPLAY) revert SettlementRoundReplayed(roundId, uint96(a));
+        if (code == EpochCodec.ERR_REPLAY) revert SettlementRoundReplayed(roundId, uint96(a), b);
+        if (code == EpochCodec.ERR_NOT_DRAWN) revert SettlementNotDrawn(roundId, address(uint160(a)), b);
+        if (code == EpochCodec.ERR_SMALL_COMMITTEE) revert SettlementCommitteeTooSmall(roundId, a, b);
         if (code == EpochCodec.ERR_EMPTY_ROUND) revert SettlementEmptyRound(roundId);
         if (code == EpochCodec.ERR_INDEX) revert SettlementIndexOutOfRange(roundId, a, b);
         if (code == EpochCodec.ERR_NOT_SORTED) revert SettlementEntriesNotSorted(roundId, address(uint160(a)));

@@ -44,6 +44,8 @@ interface INodeRegistry {
     error NodeRegistryParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
     /// @notice The zero address was given where an account is required.
     error NodeRegistryZeroAddress();
+    /// @notice A history lookup at `timepoint` is not in the past (it is `nowTime`).
+    error NodeRegistryFutureLookup(uint256 timepoint, uint256 nowTime);
 
     // ---------------------------------------------------------------- events
     /// @notice `node` joined with `amount` at `endpoint`, metadata `metadataCid`.
@@ -158,4 +160,18 @@ interface INodeRegistry {
     function activeNodes(uint256 offset, uint256 limit) external view returns (address[] memory nodes);
     /// @notice Sum of all staked and thawing amounts held for nodes.
     function totalHeld() external view returns (uint256);
+    /// @notice Sum of the staked (not thawing) amounts of all registered nodes.
+    function totalStaked() external view returns (uint256);
+    /// @notice Staked amount of `node` as it was at the end of second `timepoint` (which must be in the past).
+    function stakeAt(address node, uint256 timepoint) external view returns (uint256);
+    /// @notice Staked amounts of `nodes`, the total staked amount and the minimum stake, each as it was at the end
+    ///         of second `timepoint` (in the past). Committee draws read their weights here (see ISettlement).
+    function stakesAt(address[] calldata nodes, uint256 timepoint)
+        external
+        view
+        returns (uint256[] memory stakes, uint256 total, uint256 minimum);
+    /// @notice Number of nodes that ever staked.
+    function registeredCount() external view returns (uint256);
+    /// @notice Up to `limit` nodes that ever staked, from index `offset` (in order of first stake).
+    function registeredNodes(uint256 offset, uint256 limit) external view returns (address[] memory nodes);
 }

@@ -2,23 +2,34 @@
 pragma solidity 0.8.28;
 
 /// @title ISettlement
-/// @notice Batched, quorum-signed settlement of round records, and the on-chain reputation of nodes.
+/// @notice Batched settlement of round records signed by a committee the contract checks was drawn by the
+///         protocol's rule, and the on-chain reputation of nodes.
+///
+///         Committees. Time is cut into weight periods of `periodLength()` seconds. A coordinator first reserves a
+///         batch of consecutive sequence numbers (`openBatch`); the batch's seed is the hash of the block after the
+///         reservation (`fixSeed`), so the coordinator is bound to its rounds before it can know their committees.
+///         Round `roundId = coordinator << 96 | seq` has seed `keccak256(batchSeed, roundId)`; a node holds
+///         `floor(share + u)` seats in it (see {Sortition}), its stake, the total stake, the minimum stake, its
+///         capability and its reputation read as they were when the batch's weight period began. A record must list
+///         every node with a seat (anyone proves an omission with `proveOmission`) and no other; it needs at least
+///         `minCommittee()` members, and signatures of members holding at least 2/3 of the record's seats.
+///
+///         Sequences. A coordinator's rounds settle in consecutive sequence; a round that cannot settle (it failed,
+///         or its seed expired) is voided with `voidRounds` or by opening the next batch. Each void spends
+///         `VOID_COST` credits; each settled round earns one (up to `MAX_CREDIT`); a void without the credits costs
+///         the coordinator `VOID_PENALTY` reputation. A batch's records settle while the current period is at most
+///         the batch's period + 1.
 ///
 ///         A round record (EIP-712 type `RoundRecord`, domain "Chorus Settlement" / "1" / chain id / this
-///         contract) names the round id, the query and transcript CIDs, the participants, the winner, one
-///         reputation delta per participant (|delta| <= 50_000) and the data sources' deltas. It settles only
-///         with signatures of participants holding at least 2/3 of the participants' stake
-///         (3 * signedStake >= 2 * totalStake), every participant being active in the NodeRegistry and capable
-///         in the CapabilityRegistry. Each source delta also needs the source's own EIP-712 `SourceService`
-///         signature over the CID of what it served in that round.
+///         contract) names the round id, its seed and weight period, the query and transcript CIDs, the
+///         participants, the winner, one reputation delta per participant (|delta| <= 50_000) and the data sources'
+///         deltas. Each source delta also needs the source's own EIP-712 `SourceService` signature over the CID of
+///         what it served in that round (the round id names the coordinator). A source that left before settlement
+///         is skipped with `SourceSkipped`.
 ///
-///         Round id = coordinator address (high 160 bits) | 96-bit sequence. Replay protection: a coordinator's
-///         rounds settle in strictly increasing sequence; a round whose sequence is not above the coordinator's
-///         last settled one is rejected (settled already, or skipped for good). Only the coordinator of a round,
-///         or an account with `SETTLER_ROLE`, may settle it.
-///
-///         `settleEpoch` takes the epoch's tables of unique nodes and sources (each sorted by increasing
-///         address) and the packed records: uint16 record count, then runs of one coordinator's records:
+///         `settleEpoch` takes the weight period of all its records, the epoch's tables of unique nodes and sources
+///         (each sorted by increasing address) and the packed records: uint16 record count, then runs of one
+///         coordinator's records:
 ///           run:    address coordinator | uint16 records in the run | records
 ///           record: uint96 seq | bytes32 queryCid | bytes32 transcriptCid |
 ///                   uint8 n | n x uint8 node-table index (strictly increasing) | uint8 winner position (< n) |
@@ -41,6 +52,8 @@ interface ISettlement {
     ///         deltas) and sources are sorted by strictly increasing address.
     struct RoundRecord {
         bytes32 roundId;
+        bytes32 seed;
+        uint32 period;
         bytes32 queryCid;
         bytes32 transcriptCid;
         address winner;
@@ -58,16 +71,44 @@ interface ISettlement {
     error SettlementTableTooLarge(uint256 length, uint256 max);
     /// @notice Table entry `index` (`account`) is not above the one before it: tables are sorted, no duplicates.
     error SettlementTableNotSorted(uint256 index, address account);
-    /// @notice `node` may not take part: it must be active (staked) and capable.
-    error SettlementNodeNotEligible(address node, bool active, bool capable);
-    /// @notice `source` is not an active source.
-    error SettlementSourceNotActive(address source);
+    /// @notice A parameter is outside its bounds.
+    error SettlementParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
+    /// @notice `node`, listed in `roundId`, holds no seat in its committee (share `share` of 2^128 seats).
+    error SettlementNotDrawn(bytes32 roundId, address node, uint256 share);
+    /// @notice `roundId` lists `members` members; a committee needs at least `minimum`.
+    error SettlementCommitteeTooSmall(bytes32 roundId, uint256 members, uint256 minimum);
+    /// @notice `coordinator`'s batch belongs to weight period `batchPeriod`, not to the epoch's `period`.
+    error SettlementWrongPeriod(address coordinator, uint256 batchPeriod, uint256 period);
+    /// @notice Records of weight period `period` settle only while the current period is at most `period + 1`;
+    ///         it is `current`.
+    error SettlementPeriodExpired(uint256 period, uint256 current);
+    /// @notice The epoch's period `period` has not begun (current period `current`).
+    error SettlementFuturePeriod(uint256 period, uint256 current);
+    /// @notice `coordinator`'s batch seed comes from block `seedBlock`, not yet mined (block `blockNumber`).
+    error SettlementSeedNotReady(address coordinator, uint256 seedBlock, uint256 blockNumber);
+    /// @notice `coordinator`'s batch seed block `seedBlock` is more than 256 blocks old (block `blockNumber`): the
+    ///         batch can only be voided.
+    error SettlementSeedExpired(address coordinator, uint256 seedBlock, uint256 blockNumber);
+    /// @notice `coordinator` has no open batch.
+    error SettlementNoBatch(address coordinator);
+    /// @notice A batch holds 1..`max` rounds; `count` was asked.
+    error SettlementBadBatchSize(uint256 count, uint256 max);
+    /// @notice Voiding through sequence `throughSeq` is not possible: the last closed sequence is `lastSeq` and the
+    ///         batch ends at `batchEnd`.
+    error SettlementBadVoid(uint256 throughSeq, uint256 lastSeq, uint256 batchEnd);
+    /// @notice `roundId` was voided already (by an omission proof).
+    error SettlementRoundVoided(bytes32 roundId);
+    /// @notice Only the omission-proof contract may void a settled round; `sender` is not it.
+    error SettlementNotOmissions(address sender);
+    /// @notice The omission-proof contract is set already, to `omissions`.
+    error SettlementOmissionsAlreadySet(address omissions);
     /// @notice The packed records are malformed (they end early, a run is empty or too long, or bytes are
     ///         left over) at byte `offset` of `length`.
     error SettlementMalformedRecords(uint256 offset, uint256 length);
-    /// @notice The sequence of `roundId` is not above `lastSeq`, its coordinator's last settled sequence (or
-    ///         the previous one of the run): settled already, out of order, or skipped for good.
-    error SettlementRoundReplayed(bytes32 roundId, uint96 lastSeq);
+    /// @notice The sequence of `roundId` is not `lastSeq + 1` (its coordinator's last closed sequence, or the
+    ///         previous one of the run, plus one) within the batch ending at `batchEnd`: settled or voided already,
+    ///         out of order, or not reserved.
+    error SettlementRoundReplayed(bytes32 roundId, uint96 lastSeq, uint256 batchEnd);
     /// @notice `sender` is neither `coordinator` nor a settler, so it may not settle `coordinator`'s rounds.
     error SettlementNotCoordinator(address coordinator, address sender);
     /// @notice A record of `roundId` has no participants.
@@ -85,8 +126,8 @@ interface ISettlement {
     error SettlementBadSignature(bytes32 roundId, address expected, address recovered);
     /// @notice The service statement of `source` for `roundId` recovers to `recovered`.
     error SettlementBadSourceSignature(bytes32 roundId, address source, address recovered);
-    /// @notice Signers of `roundId` hold `signedStake` of the participants' `totalStake`; 2/3 is needed.
-    error SettlementQuorumNotReached(bytes32 roundId, uint256 signedStake, uint256 totalStake);
+    /// @notice Signers of `roundId` hold `signedSeats` of the committee's `totalSeats`; 2/3 is needed.
+    error SettlementQuorumNotReached(bytes32 roundId, uint256 signedSeats, uint256 totalSeats);
 
     // ---------------------------------------------------------------- events
     /// @notice Round `roundId` settled; its transcript is `transcriptCid`. `deltas` packs, in record order:
@@ -110,24 +151,79 @@ interface ISettlement {
         uint32[] reputations
     );
 
+    /// @notice `coordinator` reserved sequences `firstSeq`..`lastSeq`, weighed at period `period`, seeded by the
+    ///         hash of block `seedBlock`.
+    event BatchOpened(address indexed coordinator, uint64 firstSeq, uint64 lastSeq, uint64 seedBlock, uint32 period);
+    /// @notice The seed of `coordinator`'s current batch was fixed.
+    event SeedFixed(address indexed coordinator, uint64 seedBlock, bytes32 seed);
+    /// @notice `coordinator` voided sequences `fromSeq`..`throughSeq`; `penalty` reputation was taken for voids
+    ///         beyond its credit, which is now `credit`.
+    event RoundsVoided(address indexed coordinator, uint64 fromSeq, uint64 throughSeq, uint256 penalty, uint256 credit);
+    /// @notice `source` had left when epoch `epoch` settled: its deltas were not applied.
+    event SourceSkipped(uint256 indexed epoch, address indexed source);
+    /// @notice Settled round `roundId` of epoch `epoch` was voided (an omission was proven): its deltas were
+    ///         reversed and its coordinator lost `penalty` reputation.
+    event RoundVoided(uint256 indexed epoch, bytes32 indexed roundId, uint256 penalty);
+    /// @notice The omission-proof contract was set (once, for good).
+    event OmissionsSet(address omissions);
+
+    // ---------------------------------------------------------------- batches
+    /// @notice Reserve the next `count` sequence numbers of the caller (voiding what is left of its current batch)
+    ///         for the current weight period; the seed is the hash of the next block.
+    function openBatch(uint256 count) external;
+    /// @notice Fix the seed of `coordinator`'s batch from its seed block (anyone; within 256 blocks).
+    function fixSeed(address coordinator) external returns (bytes32 seed);
+    /// @notice Void the caller's sequences after its last closed one, through `throughSeq`.
+    function voidRounds(uint64 throughSeq) external;
+
     // ---------------------------------------------------------------- settlement
     /// @notice Settle an epoch of packed round records (format above). Reverts as a whole on any invalid
     ///         record. Returns the epoch number (1, 2, ...). `RoundSettled` is emitted as each record passes
     ///         its checks; the scores it explains are stored before the call returns (or nothing is, if a
     ///         later record fails).
-    function settleEpoch(address[] calldata nodes, address[] calldata sources, bytes calldata records)
+    function settleEpoch(uint32 period, address[] calldata nodes, address[] calldata sources, bytes calldata records)
         external
         returns (uint256 epoch);
+
+    /// @notice Void settled round `record` of `epoch`: reverse its node and source deltas (clamped) and take `penalty`
+    ///         reputation from its coordinator. Only the omission-proof contract (`omissions()`), once per round.
+    function voidSettledRound(uint256 epoch, RoundRecord calldata record, uint256 penalty) external;
+    /// @notice Set the omission-proof contract (only `DEFAULT_ADMIN_ROLE`, once).
+    function setOmissions(address omissions_) external;
 
     // ---------------------------------------------------------------- views
     /// @notice Reputation of `node` in [0, 1_000_000] (250_000 if never settled: `FixedPoint.INITIAL_REPUTATION`).
     function reputationOf(address node) external view returns (uint256);
     /// @notice Reputations of many nodes.
     function reputationsOf(address[] calldata nodes) external view returns (uint256[] memory);
-    /// @notice Highest sequence number settled for rounds coordinated by `coordinator`.
+    /// @notice Highest sequence number settled or voided for rounds coordinated by `coordinator`.
     function lastSequence(address coordinator) external view returns (uint96);
-    /// @notice True when `roundId` can no longer settle (settled, or its coordinator settled a later round).
+    /// @notice True when `roundId` can no longer settle (settled or voided).
     function isClosed(bytes32 roundId) external view returns (bool);
+    /// @notice True when `roundId` was voided by an omission proof after it settled.
+    function isVoided(bytes32 roundId) external view returns (bool);
+    /// @notice `coordinator`'s current batch: last closed sequence, last reserved sequence, seed block, weight
+    ///         period, seed (0 until fixed) and void credit.
+    function batchOf(address coordinator)
+        external
+        view
+        returns (uint64 lastSeq, uint64 batchEnd, uint64 seedBlock, uint32 period, bytes32 seed, uint32 credit);
+    /// @notice Seconds per weight period; period p begins at `p * periodLength()`.
+    function periodLength() external view returns (uint256);
+    /// @notice The current weight period.
+    function currentPeriod() external view returns (uint32);
+    /// @notice Expected seats of a committee (tau).
+    function committeeSeats() external view returns (uint256);
+    /// @notice Fewest members a record may list.
+    function minCommittee() external view returns (uint256);
+    /// @notice Reputation of `node` when weight period `period` began; `known` is false when it is too old.
+    function reputationAt(address node, uint32 period) external view returns (uint256 reputation, bool known);
+    /// @notice Seats of `node` in the round seeded `seed` of weight period `period`, as settlement judges them
+    ///         (`strict`: and only if its capability pass was granted before the period began, as omission proofs
+    ///         judge them).
+    function seatsOf(address node, bytes32 seed, uint32 period, bool strict) external view returns (uint256 seats);
+    /// @notice The omission-proof contract (0 until set).
+    function omissions() external view returns (address);
     /// @notice Number of epochs settled.
     function epochCount() external view returns (uint256);
     /// @notice Commitment to the record digests of `epoch` (see `recordsCommitment`) and when it settled

@@ -17,12 +17,13 @@ pragma solidity 0.8.28;
 ///      reverts with the matching custom error. Per-record scratch lives past the free memory pointer and is
 ///      never claimed: nothing in it outlives the call.
 library EpochCodec {
-    uint256 internal constant CTX_WORDS = 35; // 0xa0 is unused
+    uint256 internal constant CTX_WORDS = 42;
     uint256 internal constant CTX_NODES = 0x00; // pointer to the node table
     uint256 internal constant CTX_NODE_COUNT = 0x20;
     uint256 internal constant CTX_SOURCES = 0x40; // pointer to the source table
     uint256 internal constant CTX_SOURCE_COUNT = 0x60;
     uint256 internal constant CTX_DOMAIN = 0x80; // EIP-712 domain separator
+    uint256 internal constant CTX_CURRENT_PERIOD = 0xa0; // the weight period now (Settlement's own)
     uint256 internal constant CTX_END = 0xc0; // calldata offset where the records end
     uint256 internal constant CTX_RECORD_TYPEHASH = 0xe0;
     uint256 internal constant CTX_SOURCE_DELTA_TYPEHASH = 0x100;
@@ -35,6 +36,12 @@ library EpochCodec {
     uint256 internal constant CTX_ROUND = 0x1e0; // round id of the record being settled
     uint256 internal constant CTX_COORDINATOR = 0x200; // coordinator of the current run of records
     uint256 internal constant CTX_LAST_SEQ = 0x220; // its last sequence so far
+    uint256 internal constant CTX_PERIOD = 0x460; // the epoch's weight period
+    uint256 internal constant CTX_MIN_COMMITTEE = 0x480; // fewest members a record may list
+    uint256 internal constant CTX_BATCH_END = 0x4a0; // the run's coordinator's last reserved sequence
+    uint256 internal constant CTX_BATCH_SEED = 0x4c0; // and its batch seed
+    uint256 internal constant CTX_RUN_FIRST = 0x4e0; // its last sequence before the run
+    // per-record frame, continued: 0x500 round seed | 0x520 V (seats per participant)
     // per-record frame: 0x240 n | 0x260 indices offset | 0x280 m | 0x2a0 source entries offset | 0x2c0 k |
     // 0x2e0 signer positions offset | 0x300 S | 0x320 P | 0x340 D | 0x360 H | 0x380 B | 0x3a0 total stake |
     // 0x3c0 winner position | 0x3e0 winner | 0x400 participants hash | 0x420 deltas hash | 0x440 record offset
@@ -49,7 +56,9 @@ library EpochCodec {
     uint256 internal constant ERR_SIGNERS_ORDER = 7; // a: position
     uint256 internal constant ERR_SIGNATURE = 8; // a: expected, b: recovered
     uint256 internal constant ERR_QUORUM = 9; // a: signed stake, b: total stake
-    uint256 internal constant ERR_REPLAY = 10; // a: last sequence
+    uint256 internal constant ERR_REPLAY = 10; // a: last sequence, b: batch end
+    uint256 internal constant ERR_NOT_DRAWN = 11; // a: node, b: share
+    uint256 internal constant ERR_SMALL_COMMITTEE = 12; // a: members, b: minimum
 
     /// @notice Settles the record at calldata offset `p`; returns the offset after it and its EIP-712 digest.
     ///         Check `CTX_ERROR` afterwards: on failure `next` and `digest` are meaningless.
@@ -98,15 +107,24 @@ library EpochCodec {
                 let x := shr(160, calldataload(r0)) // seq
                 mstore(add(c, 0x1e0), or(mload(add(c, 0x1c0)), x))
                 mstore(add(c, 0x440), r0)
-                // the caller set CTX_LAST_SEQ for this run's coordinator; sequences strictly increase
-                if iszero(gt(x, mload(add(c, 0x220)))) {
-                    fail(c, 10, mload(add(c, 0x220)), 0)
+                // the caller set CTX_LAST_SEQ and CTX_BATCH_END for this run's coordinator: sequences are
+                // consecutive, within the reserved batch
+                if or(iszero(eq(x, add(mload(add(c, 0x220)), 1))), gt(x, mload(add(c, 0x4a0)))) {
+                    fail(c, 10, mload(add(c, 0x220)), mload(add(c, 0x4a0)))
                     leave
                 }
                 mstore(add(c, 0x220), x)
+                // the round's seed: keccak256(batch seed, round id)
+                mstore(0x00, mload(add(c, 0x4c0)))
+                mstore(0x20, mload(add(c, 0x1e0)))
+                mstore(add(c, 0x500), keccak256(0x00, 0x40))
                 let n := byte(0, calldataload(add(r0, 76)))
                 if iszero(n) {
                     fail(c, 2, 0, 0)
+                    leave
+                }
+                if lt(n, mload(add(c, 0x480))) {
+                    fail(c, 12, n, mload(add(c, 0x480)))
                     leave
                 }
                 mstore(add(c, 0x240), n)
@@ -133,14 +151,15 @@ library EpochCodec {
                     nxt := 0
                     leave
                 }
-                // scratch: S hash input (8 words) | P participants (n words) | D deltas (n words) |
-                //          H source hashes (m words) | event head (3 words) | B event bytes
+                // scratch: S hash input (10 words) | P participants (n words) | D deltas (n words) |
+                //          V seats (n words) | H source hashes (m words) | event head (3 words) | B event bytes
                 x := mload(0x40)
                 mstore(add(c, 0x300), x)
-                mstore(add(c, 0x320), add(x, 0x100))
-                mstore(add(c, 0x340), add(x, add(0x100, shl(5, n))))
-                mstore(add(c, 0x360), add(x, add(0x100, shl(6, n))))
-                mstore(add(c, 0x380), add(x, add(add(0x160, shl(6, n)), shl(5, m))))
+                mstore(add(c, 0x320), add(x, 0x140))
+                mstore(add(c, 0x340), add(x, add(0x140, shl(5, n))))
+                mstore(add(c, 0x520), add(x, add(0x140, shl(6, n))))
+                mstore(add(c, 0x360), add(x, add(0x140, mul(0x60, n))))
+                mstore(add(c, 0x380), add(x, add(add(0x1a0, mul(0x60, n)), shl(5, m))))
             }
 
             // Participants and their deltas, in one pass: table indices strictly increasing (so sorted by
@@ -160,15 +179,14 @@ library EpochCodec {
                 let pp := mload(add(c, 0x320)) // P cursor; D = P + off
                 let off := shl(5, mload(add(c, 0x240)))
                 let dx := add(xEnd, 1) // delta cursor
-                let len := mload(add(c, 0x20))
                 let minT := 0 // lowest table index the next participant may have
                 let total := 0
                 for { let x := mload(add(c, 0x260)) } lt(x, xEnd) { x := add(x, 1) } {
                     let t := byte(0, calldataload(x))
                     // minT <= t < len, as one unsigned comparison
-                    if iszero(lt(sub(t, minT), sub(len, minT))) {
-                        if iszero(lt(t, len)) {
-                            fail(c, 3, t, len)
+                    if iszero(lt(sub(t, minT), sub(mload(add(c, 0x20)), minT))) {
+                        if iszero(lt(t, mload(add(c, 0x20)))) {
+                            fail(c, 3, t, mload(add(c, 0x20)))
                             leave
                         }
                         fail(c, 4, mload(add(mload(c), mul(t, 0x60))), 0)
@@ -184,8 +202,19 @@ library EpochCodec {
                     }
                     mstore(pp, mload(t))
                     mstore(add(pp, off), d)
-                    // stakes are uint128 and n < 256: no overflow
-                    total := add(total, mload(add(t, 0x20)))
+                    {
+                        // seats = floor(share + u), u = keccak256(round seed | node) >> 128 (Sortition.seats)
+                        mstore(0x00, mload(add(c, 0x500)))
+                        mstore(0x20, shl(96, mload(t)))
+                        mstore(0x00, shr(128, add(mload(add(t, 0x20)), shr(128, keccak256(0x00, 0x34)))))
+                        if iszero(mload(0x00)) {
+                            fail(c, 11, mload(t), mload(add(t, 0x20)))
+                            leave
+                        }
+                        mstore(add(pp, shl(1, off)), mload(0x00))
+                        // seats are below 2^136 and n < 256: no overflow
+                        total := add(total, mload(0x00))
+                    }
                     t := add(t, 0x40)
                     let st := mload(t)
                     d := add(and(st, 0xffffffff), d) // the new reputation, before clamping
@@ -252,14 +281,14 @@ library EpochCodec {
                 mstore(add(S, 0x80), calldataload(add(x, 9)))
                 mstore(add(mload(add(c, 0x360)), shl(5, j)), keccak256(S, 0xa0))
                 entry := add(entry, 0x20)
-                S := mload(entry) // reliability | usefulness << 32
+                S := mload(entry) // reliability | usefulness << 32 | active << 64
                 rel := add(and(S, 0xffffffff), rel)
                 if slt(rel, 0) { rel := 0 }
                 if gt(rel, 1000000) { rel := 1000000 }
-                w := add(shr(32, S), w)
+                w := add(and(shr(32, S), 0xffffffff), w)
                 if slt(w, 0) { w := 0 }
                 if gt(w, 1000000) { w := 1000000 }
-                mstore(entry, or(rel, shl(32, w)))
+                mstore(entry, or(or(rel, shl(32, w)), and(S, not(0xffffffffffffffff))))
             }
 
             function sources(c) -> ok {
@@ -277,15 +306,17 @@ library EpochCodec {
             function recordDigest(c) -> d {
                 let S := mload(add(c, 0x300))
                 let r0 := mload(add(c, 0x440))
-                mstore(add(S, 0xe0), keccak256(mload(add(c, 0x360)), shl(5, mload(add(c, 0x280)))))
+                mstore(add(S, 0x120), keccak256(mload(add(c, 0x360)), shl(5, mload(add(c, 0x280)))))
                 mstore(S, mload(add(c, 0xe0)))
                 mstore(add(S, 0x20), mload(add(c, 0x1e0)))
-                mstore(add(S, 0x40), calldataload(add(r0, 12)))
-                mstore(add(S, 0x60), calldataload(add(r0, 44)))
-                mstore(add(S, 0x80), mload(add(c, 0x3e0)))
-                mstore(add(S, 0xa0), mload(add(c, 0x400)))
-                mstore(add(S, 0xc0), mload(add(c, 0x420)))
-                d := typedDigest(S, mload(add(c, 0x80)), keccak256(S, 0x100))
+                mstore(add(S, 0x40), mload(add(c, 0x500)))
+                mstore(add(S, 0x60), mload(add(c, 0x460)))
+                mstore(add(S, 0x80), calldataload(add(r0, 12)))
+                mstore(add(S, 0xa0), calldataload(add(r0, 44)))
+                mstore(add(S, 0xc0), mload(add(c, 0x3e0)))
+                mstore(add(S, 0xe0), mload(add(c, 0x400)))
+                mstore(add(S, 0x100), mload(add(c, 0x420)))
+                d := typedDigest(S, mload(add(c, 0x80)), keccak256(S, 0x140))
             }
 
             // Signer positions strictly increasing and below n, each signature recovering to the participant
@@ -324,11 +355,10 @@ library EpochCodec {
                         fail(c, 8, d, mload(0x00))
                         leave
                     }
-                    pos := byte(0, calldataload(add(mload(add(c, 0x260)), pos))) // its table index
-                    signed := add(signed, mload(add(add(mload(c), mul(pos, 0x60)), 0x20)))
+                    signed := add(signed, mload(add(mload(add(c, 0x520)), shl(5, pos)))) // its seats
                     sig := add(sig, 64)
                 }
-                // 3 * signed >= 2 * total (sums of uint128 stakes: no overflow)
+                // 3 * signed >= 2 * total (sums of seats below 2^136: no overflow)
                 if lt(mul(3, signed), mul(2, mload(add(c, 0x3a0)))) {
                     fail(c, 9, signed, mload(add(c, 0x3a0)))
                     leave

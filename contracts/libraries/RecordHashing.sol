@@ -13,8 +13,8 @@ library RecordHashing {
     bytes32 internal constant SOURCE_DELTA_TYPEHASH =
         keccak256("SourceDelta(address source,int32 reliability,int32 usefulness,bytes32 servedCid)");
     bytes32 internal constant ROUND_RECORD_TYPEHASH = keccak256(
-        "RoundRecord(bytes32 roundId,bytes32 queryCid,bytes32 transcriptCid,address winner,address[] participants,"
-        "int32[] deltas,SourceDelta[] sources)"
+        "RoundRecord(bytes32 roundId,bytes32 seed,uint32 period,bytes32 queryCid,bytes32 transcriptCid,address winner,"
+        "address[] participants,int32[] deltas,SourceDelta[] sources)"
         "SourceDelta(address source,int32 reliability,int32 usefulness,bytes32 servedCid)"
     );
     bytes32 internal constant SOURCE_SERVICE_TYPEHASH = keccak256("SourceService(bytes32 roundId,bytes32 servedCid)");
@@ -36,6 +36,8 @@ library RecordHashing {
             abi.encode(
                 ROUND_RECORD_TYPEHASH,
                 r.roundId,
+                r.seed,
+                r.period,
                 r.queryCid,
                 r.transcriptCid,
                 r.winner,
