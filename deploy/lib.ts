@@ -45,6 +45,12 @@ export interface DeployParams {
   disputeWindow: number;
   /** Seconds the arbitrator has to resolve a dispute. */
   arbitrationPeriod: number;
+  /** Seconds per weight period of the committee draw (Settlement). */
+  periodLength: number;
+  /** Expected seats of a committee (tau of the sortition). */
+  committeeSeats: number;
+  /** Fewest members a settled record may list. */
+  minCommittee: number;
   /** Extra numbered-script parameters (later contracts read theirs from here). */
   [key: string]: unknown;
 }
@@ -61,6 +67,9 @@ export const DEFAULT_PARAMS: DeployParams = {
   disputeDeposit: 100n * 10n ** 18n,
   disputeWindow: 7 * 24 * 3600,
   arbitrationPeriod: 3 * 24 * 3600,
+  periodLength: 3600,
+  committeeSeats: 7,
+  minCommittee: 3,
 };
 
 export interface DeployContext {

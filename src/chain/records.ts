@@ -57,6 +57,8 @@ export function settlementDomain(chainId: number | bigint, verifyingContract: Ad
 export const RECORD_TYPES = {
   RoundRecord: [
     { name: "roundId", type: "bytes32" },
+    { name: "seed", type: "bytes32" },
+    { name: "period", type: "uint32" },
     { name: "queryCid", type: "bytes32" },
     { name: "transcriptCid", type: "bytes32" },
     { name: "winner", type: "address" },
@@ -90,6 +92,10 @@ export interface SourceDelta {
 /** What the committee signs for a round. `deltas[i]` belongs to `participants[i]`. */
 export interface RoundRecord {
   roundId: Hex;
+  /** The round's committee seed: keccak256(batch seed, round id) (src/round/committee.ts `roundSeed`). */
+  seed: Hex;
+  /** The weight period the committee was drawn in (Settlement.currentPeriod when the batch was opened). */
+  period: number;
   queryCid: Hex;
   transcriptCid: Hex;
   winner: Address;
@@ -142,7 +148,10 @@ function checkDelta(value: number, what: string, roundId: Hex): void {
 /** Throws ChorusError RECORD_INVALID unless `record` is one the contract could accept (signatures aside). */
 export function validateRecord(record: RoundRecord): void {
   const { roundId } = record;
-  for (const field of ["roundId", "queryCid", "transcriptCid"] as const) {
+  if (!Number.isInteger(record.period) || record.period < 1 || record.period > 0xffffffff) {
+    fail(`period must be an integer in 1..2^32-1, got ${record.period}`, { period: record.period });
+  }
+  for (const field of ["roundId", "seed", "queryCid", "transcriptCid"] as const) {
     if (!isBytes32(record[field])) fail(`${field} must be a 32-byte hex string`, { field, value: record[field] });
   }
   if (hexToBigInt(roundId) === 0n) fail("roundId must not be zero", { roundId });
@@ -199,6 +208,8 @@ export function sortRecord(record: RoundRecord): RoundRecord {
 function recordMessage(record: RoundRecord) {
   return {
     roundId: record.roundId,
+    seed: record.seed,
+    period: record.period,
     queryCid: record.queryCid,
     transcriptCid: record.transcriptCid,
     winner: getAddress(record.winner),
@@ -273,31 +284,30 @@ export function normalizeSignature(sig: Hex): Hex {
   return concat([r, toHex(s, { size: 32 }), toHex(v, { size: 1 })]);
 }
 
-/** The contract's quorum rule: signers hold at least 2/3 of the participants' stake. */
-export function hasQuorum(signedStake: bigint, totalStake: bigint): boolean {
-  return 3n * signedStake >= 2n * totalStake;
+/** The contract's quorum rule: signers hold at least 2/3 of the committee's seats. */
+export function hasQuorum(signedSeats: bigint, totalSeats: bigint): boolean {
+  return 3n * signedSeats >= 2n * totalSeats;
 }
 
-function stakeOf(stakes: StakeLookup, a: Address): bigint {
-  const key = a.toLowerCase();
-  const v = typeof stakes === "function" ? stakes(getAddress(a)) : stakes instanceof Map ? stakes.get(key) : stakes[key];
-  if (v === undefined) fail(`no stake known for ${a}`, { node: a });
-  return v as bigint;
-}
+/** Seats of `node` in the round of `record` (src/round/committee.ts `seatsOf` with the round's weights). */
+export type SeatLookup = (record: RoundRecord, node: Address) => bigint;
 
-/** Stake per node: a function, a Map keyed by lower-case address, or an object keyed by lower-case address. */
-export type StakeLookup = ((node: Address) => bigint) | Map<string, bigint> | Record<string, bigint>;
+function seatsIn(seats: SeatLookup, record: RoundRecord, a: Address): bigint {
+  const v = seats(record, getAddress(a));
+  if (typeof v !== "bigint" || v < 1n) fail(`round ${record.roundId}: ${a} holds no seat`, { roundId: record.roundId, node: a, seats: v });
+  return v;
+}
 
 /**
- * The fewest signers (largest stake first) of `record` whose stake reaches 2/3 of the participants' stake:
- * what an epoch needs to carry. Throws SETTLEMENT_NO_QUORUM when all of `signers` together fall short.
+ * The fewest signers (most seats first) of `record` whose seats reach 2/3 of the committee's: what an epoch needs
+ * to carry. Throws SETTLEMENT_NO_QUORUM when all of `signers` together fall short.
  */
-export function selectQuorum(record: RoundRecord, signers: readonly Address[], stakes: StakeLookup): Address[] {
-  const total = record.participants.reduce((acc, p) => acc + stakeOf(stakes, p), 0n);
+export function selectQuorum(record: RoundRecord, signers: readonly Address[], seats: SeatLookup): Address[] {
+  const total = record.participants.reduce((acc, p) => acc + seatsIn(seats, record, p), 0n);
   const members = new Set(record.participants.map((p) => p.toLowerCase()));
   const candidates = [...new Set(signers.map((s) => s.toLowerCase()))]
     .filter((s) => members.has(s))
-    .map((s) => ({ s: s as Address, stake: stakeOf(stakes, s as Address) }))
+    .map((s) => ({ s: s as Address, stake: seatsIn(seats, record, s as Address) }))
     .sort((a, b) => (a.stake === b.stake ? a.s.localeCompare(b.s) : a.stake > b.stake ? -1 : 1));
   const chosen: Address[] = [];
   let signed = 0n;
@@ -307,18 +317,18 @@ export function selectQuorum(record: RoundRecord, signers: readonly Address[], s
     signed += c.stake;
   }
   if (!hasQuorum(signed, total)) {
-    throw new ChorusError("SETTLEMENT_NO_QUORUM", `round ${record.roundId}: signers hold ${signed} of ${total} stake; 2/3 needed`, {
+    throw new ChorusError("SETTLEMENT_NO_QUORUM", `round ${record.roundId}: signers hold ${signed} of ${total} seats; 2/3 needed`, {
       roundId: record.roundId,
-      signedStake: signed,
-      totalStake: total,
+      signedSeats: signed,
+      totalSeats: total,
     });
   }
   return chosen;
 }
 
 export interface EncodeEpochOptions {
-  /** With stakes, each record carries only the fewest signatures that reach quorum (cheaper); otherwise all. */
-  stakes?: StakeLookup;
+  /** With seats, each record carries only the fewest signatures that reach quorum (cheaper); otherwise all. */
+  seats?: SeatLookup;
   /** false: encode records as they are, without `validateRecord` (to test the contract's own checks). */
   validate?: boolean;
 }
@@ -400,8 +410,8 @@ function encodeRecord(
     );
   }
   let signers = lower.filter((p) => sigs.has(p)) as Address[];
-  if (opts.stakes) {
-    const chosen = new Set(selectQuorum(record, signers, opts.stakes));
+  if (opts.seats) {
+    const chosen = new Set(selectQuorum(record, signers, opts.seats));
     signers = signers.filter((p) => chosen.has(p));
   }
   parts.push(toHex(signers.length, { size: 1 }));

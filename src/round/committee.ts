@@ -1,53 +1,81 @@
 /**
- * Verifiable committee draw. The seed is keccak256(blockHash, queryDigest) of a recent block chosen by the
- * coordinator, so anyone can recompute the committee from public data. Each candidate's chance is
- * proportional to stake x reputation; k members are drawn without replacement with a keccak256 counter-mode
- * stream over the seed. Integer (bigint) arithmetic only: the same inputs give the same committee anywhere.
+ * The committee rule (contracts/libraries/Sortition.sol, the same rule bit for bit): a node's seats in a round
+ * are floor(share + u), u = keccak256(roundSeed ‖ node) >> 128 uniform in [0, 2^128), and
+ * share = tau · stake · min(rep, REP_REF) · 2^128 / (totalStake · REP_REF). A node is drawn iff it holds a seat.
+ * Stake (0 when below the minimum or not capable), total stake and reputation are the values when the round's
+ * weight period began; the round seed is keccak256(batchSeed, roundId), the batch seed the hash of a block mined
+ * after the coordinator reserved the batch (Settlement.openBatch). So anyone recomputes the committee from
+ * public data, each member's claim is checked on chain in O(1), and splitting stake over identities gains
+ * nothing in expectation. Integer (bigint) arithmetic only.
  */
-import { encodePacked, type Address, type Hex } from "viem";
+import { concat, encodePacked, getAddress, type Address, type Hex } from "viem";
 import { keccak256 } from "./keccak.js";
 import { ChorusError } from "../errors.js";
 
+/** Reputation at or above which a node's seats are not thinned (the initial reputation). */
+export const REP_REF = 250_000n;
+/** Fixed-point one of a share. */
+export const SHARE_ONE = 1n << 128n;
+
 export interface Candidate {
   address: Address;
-  /** Staked amount (token wei). */
+  /** Eligible stake when the weight period began (token wei): 0 when below the minimum stake or not capable. */
   stake: bigint;
-  /** Reputation in [0, 1_000_000]. */
+  /** Reputation in [0, 1_000_000] when the weight period began. */
   reputation: number;
 }
 
-export function committeeSeed(blockHash: Hex, queryDigest: Hex): Hex {
-  return keccak256(encodePacked(["bytes32", "bytes32"], [blockHash, queryDigest]));
+/** The seed of round `roundId` in a batch seeded `batchSeed` (Sortition.roundSeed). */
+export function roundSeed(batchSeed: Hex, roundId: Hex): Hex {
+  return keccak256(concat([batchSeed, roundId]));
 }
 
-/** Draws min(k, eligible) members; candidates with zero weight are never drawn. Result in draw order. */
-export function drawCommittee(seed: Hex, candidates: readonly Candidate[], k: number): Address[] {
-  if (!Number.isInteger(k) || k < 1) throw new ChorusError("ROUND_BAD_COMMITTEE_SIZE", `committee size must be >= 1, got ${k}`, { k });
+/** Expected seats of a node times 2^128 (Sortition.share). */
+export function shareOf(tau: number, stake: bigint, totalStake: bigint, reputation: number): bigint {
+  if (stake <= 0n || totalStake <= 0n) return 0n;
+  const rep = BigInt(Math.max(0, Math.trunc(reputation)));
+  const rho = rep < REP_REF ? rep : REP_REF;
+  return (BigInt(tau) * stake * rho * SHARE_ONE) / (totalStake * REP_REF);
+}
+
+/** Seats of `node` in the round seeded `seed`, given its share (Sortition.seats). */
+export function seatsOf(share: bigint, seed: Hex, node: Address): bigint {
+  const u = BigInt(keccak256(encodePacked(["bytes32", "address"], [seed, node]))) >> 128n;
+  return (share + u) >> 128n;
+}
+
+/** The drawn committee: members sorted by address, with their seats. */
+export interface Committee {
+  members: Address[];
+  seats: Map<string, bigint>;
+  totalSeats: bigint;
+}
+
+/**
+ * The committee of the round seeded `seed`: every candidate with a seat. `totalStake` is the total stake when the
+ * period began (NodeRegistry.stakesAt); it defaults to the candidates' sum, which is right only when they are all
+ * the registered nodes.
+ */
+export function drawCommittee(seed: Hex, candidates: readonly Candidate[], tau: number, totalStake?: bigint): Committee {
+  if (!Number.isInteger(tau) || tau < 1 || tau > 255) {
+    throw new ChorusError("ROUND_BAD_COMMITTEE_SIZE", `expected committee seats must be in 1..255, got ${tau}`, { tau });
+  }
   const seen = new Set<string>();
-  const pool = [...candidates]
-    .map((c) => ({ address: c.address, weight: c.stake * BigInt(Math.max(0, Math.trunc(c.reputation))) }))
-    .filter((c) => c.weight > 0n)
-    .sort((a, b) => (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1));
-  for (const c of pool) {
+  for (const c of candidates) {
     const key = c.address.toLowerCase();
     if (seen.has(key)) throw new ChorusError("ROUND_DUPLICATE_CANDIDATE", `candidate ${c.address} appears twice`, { address: c.address });
     seen.add(key);
   }
-  const chosen: Address[] = [];
-  for (let draw = 0; draw < k && pool.length > 0; draw++) {
-    const total = pool.reduce((s, c) => s + c.weight, 0n);
-    const r = BigInt(keccak256(encodePacked(["bytes32", "uint256"], [seed, BigInt(draw)]))) % total;
-    let acc = 0n;
-    let index = pool.length - 1;
-    for (let i = 0; i < pool.length; i++) {
-      acc += pool[i].weight;
-      if (r < acc) {
-        index = i;
-        break;
-      }
+  const total = totalStake ?? candidates.reduce((s, c) => s + (c.stake > 0n ? c.stake : 0n), 0n);
+  const seats = new Map<string, bigint>();
+  const members: Address[] = [];
+  for (const c of [...candidates].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))) {
+    const address = getAddress(c.address);
+    const s = seatsOf(shareOf(tau, c.stake, total, c.reputation), seed, address);
+    if (s > 0n) {
+      members.push(address);
+      seats.set(address.toLowerCase(), s);
     }
-    chosen.push(pool[index].address);
-    pool.splice(index, 1);
   }
-  return chosen;
+  return { members, seats, totalSeats: [...seats.values()].reduce((a, b) => a + b, 0n) };
 }
