@@ -34,6 +34,7 @@ import {
   type SourceDelta,
 } from "../../src/chain/records.js";
 import { choicesCommitment, keyCommitment } from "../../src/chain/capability.js";
+import { drawCommittee, roundSeed, type Candidate, type Committee } from "../../src/round/committee.js";
 
 export const ZERO = "0x0000000000000000000000000000000000000000" as Address;
 export const cid = (label: string): Hex => keccak256(toHex(label));
@@ -55,7 +56,8 @@ export async function actor(i: number, label = "node"): Promise<Actor> {
 }
 
 export async function deployFull(params: Partial<DeployParams> = {}) {
-  const f = await deployChorus(params);
+  // contract tests list records of any size: the minimum committee is tested on its own
+  const f = await deployChorus({ minCommittee: 1, ...params });
   const at = (name: string) => f.deployments.contracts[name].address;
   const handles = async (wallet?: Wallet) => {
     const client = wallet ? { client: { wallet, public: wallet.extend(publicActions) as never } } : undefined;
@@ -148,7 +150,80 @@ export async function deploySwarm(opts: { nodes?: number; sources?: number; stak
   for (const [i, n] of nodes.entries()) await stakeActor(f, n, opts.stakes?.[i] ?? DEFAULT_STAKE);
   const suite = await makeCapable(f, nodes);
   await registerSources(f, sources);
+  // committees weigh stake as it was when a weight period began: start a period after the stakes
+  await nextPeriod(f);
   return { ...f, nodes, sourceActors: sources, suite };
+}
+
+/** Moves the chain's clock to the start of the next weight period. */
+export async function nextPeriod(f: Full): Promise<number> {
+  const length = await f.settlement.read.periodLength();
+  const next = (BigInt(await time.latest()) / length + 1n) * length;
+  await time.increaseTo(next);
+  return Number(next / length);
+}
+
+/** A coordinator's open batch, as the contract fixed it. */
+export interface Batch {
+  coordinator: Actor;
+  firstSeq: bigint;
+  lastSeq: bigint;
+  seedBlock: bigint;
+  seed: Hex;
+  period: number;
+  next: bigint;
+}
+
+/**
+ * `coordinator` reserves `count` sequences; two blocks are mined so the seed block exists and calls (which run at
+ * the latest block's number) see it in the past; the seed is read.
+ */
+export async function openBatch(f: Full, coordinator: Actor, count = 64): Promise<Batch> {
+  await (await f.as(coordinator.wallet)).settlement.write.openBatch([BigInt(count)]);
+  await hre.network.provider.send("hardhat_mine", ["0x2"]);
+  const [lastSeq, batchEnd, seedBlock, period] = await f.settlement.read.batchOf([coordinator.address]);
+  const block = await f.publicClient.getBlock({ blockNumber: seedBlock });
+  return { coordinator, firstSeq: lastSeq + 1n, lastSeq: batchEnd, seedBlock, seed: block.hash!, period, next: lastSeq + 1n };
+}
+
+/** The candidates of weight period `period` as the contract weighs them (every registered node). */
+export async function weightsAt(f: Full, period: number): Promise<{ candidates: Candidate[]; total: bigint; tau: number }> {
+  const nodes = await f.registry.read.registeredNodes([0n, 1000n]);
+  const start = BigInt(period) * (await f.settlement.read.periodLength());
+  const [stakes, total, minimum] = await f.registry.read.stakesAt([nodes, start - 1n]);
+  const candidates = await Promise.all(
+    nodes.map(async (address, i) => {
+      const [rep] = await f.settlement.read.reputationAt([address, period]);
+      const pass = await f.capability.read.passOf([address]);
+      const eligible = stakes[i] >= minimum && pass.validUntil > start;
+      return { address, stake: eligible ? stakes[i] : 0n, reputation: Number(rep) };
+    }),
+  );
+  return { candidates, total, tau: Number(await f.settlement.read.committeeSeats()) };
+}
+
+/** The committee of the batch's next round, and its round id and seed. */
+export async function nextCommittee(f: Full, batch: Batch): Promise<{ roundId: Hex; seed: Hex; committee: Committee }> {
+  const roundId = makeRoundId(batch.coordinator.address, batch.next);
+  const seed = roundSeed(batch.seed, roundId);
+  const w = await weightsAt(f, batch.period);
+  return { roundId, seed, committee: drawCommittee(seed, w.candidates, w.tau, w.total) };
+}
+
+/**
+ * The record of the batch's next round with its drawn committee as participants (or `participants` given
+ * instead), seed and period filled in; advances the batch.
+ */
+export async function drawnRecord(
+  f: Full,
+  batch: Batch,
+  opts: { participants?: readonly Address[]; deltas?: number[]; sources?: SourceDelta[]; label?: string } = {},
+): Promise<RoundRecord> {
+  const { seed, committee } = await nextCommittee(f, batch);
+  const participants = opts.participants ?? committee.members;
+  const record = makeRecord({ ...opts, coordinator: batch.coordinator.address, seq: batch.next, participants, seed, period: batch.period });
+  batch.next += 1n;
+  return record;
 }
 
 export type Swarm = Awaited<ReturnType<typeof deploySwarm>>;
@@ -165,10 +240,14 @@ export function makeRecord(opts: {
   winner?: Address;
   sources?: SourceDelta[];
   label?: string;
+  seed?: Hex;
+  period?: number;
 }): RoundRecord {
   const label = opts.label ?? `${opts.coordinator}-${opts.seq}`;
   return sortRecord({
     roundId: makeRoundId(opts.coordinator, opts.seq),
+    seed: opts.seed ?? cid(`seed ${label}`),
+    period: opts.period ?? 1,
     queryCid: cid(`query ${label}`),
     transcriptCid: cid(`transcript ${label}`),
     winner: opts.winner ?? opts.participants[0],
@@ -196,15 +275,15 @@ export async function signAll(
 }
 
 /** Settles `signed` in one epoch from `sender`; returns the transaction hash. */
-export async function settle(f: Full, sender: Wallet, signed: readonly SignedRecord[]) {
+export async function settle(f: Full, sender: Wallet, signed: readonly SignedRecord[], opts: { period?: number } = {}) {
   const e = encodeEpoch(signed);
   const c = await f.as(sender);
-  return c.settlement.write.settleEpoch([e.nodes, e.sources, e.records]);
+  return c.settlement.write.settleEpoch([opts.period ?? signed[0].record.period, e.nodes, e.sources, e.records]);
 }
 
 /** The same as `settle` through simulate (for revert checks). */
-export async function simulateSettle(f: Full, sender: Wallet, signed: readonly SignedRecord[]) {
+export async function simulateSettle(f: Full, sender: Wallet, signed: readonly SignedRecord[], opts: { period?: number } = {}) {
   const e = encodeEpoch(signed);
   const c = await f.as(sender);
-  return c.settlement.simulate.settleEpoch([e.nodes, e.sources, e.records]);
+  return c.settlement.simulate.settleEpoch([opts.period ?? signed[0].record.period, e.nodes, e.sources, e.records]);
 }
