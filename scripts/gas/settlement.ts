@@ -7,7 +7,7 @@
  *
  * - gas_settle_round_alone: whole transaction (21,000 base included) of an epoch holding one round of 7.
  * - gas_settle_round_epoch20: whole transaction of an epoch of 20 rounds of 7, divided by 20.
- *   Each record carries the signatures the quorum needs and no more (`encodeEpoch` with stakes picks the
+ *   Each record carries the signatures the quorum needs and no more (`encodeEpoch` with seats picks the
  *   fewest, largest stake first): 5 of 7 at equal stake, since 3 * 5 >= 2 * 7 > 3 * 4. (With all 7
  *   signatures the same epoch costs about 9.3k more per round: 2 more ecrecovers and 128 calldata bytes.)
  * - gas_source_update_single: marginal gas of one source update: (the one-round epoch with one source
@@ -18,7 +18,7 @@
 import hre from "hardhat";
 import type { Hex } from "viem";
 import { encodeEpoch, type SignedRecord, type SourceDelta } from "../../src/chain/records.js";
-import { cid, deploySwarm, makeRecord, signAll } from "../../test/helpers/chorus-fixture.js";
+import { cid, deploySwarm, drawnRecord, openBatch, signAll, type Batch } from "../../test/helpers/chorus-fixture.js";
 
 const ROUND_SIZE = 7;
 const EPOCH = 20;
@@ -27,12 +27,13 @@ const SOURCE_UPDATES = 50;
 export default async function benchSettlement(): Promise<string[]> {
   const s = await deploySwarm({ nodes: ROUND_SIZE, sources: 6 });
   const coordinator = s.nodes[0];
-  const participants = s.nodes.map((n) => n.address);
-  const stakes = new Map(participants.map((p) => [p.toLowerCase(), 500n * 10n ** 18n]));
-  let seq = 1n;
+  // 7 equal stakes and 7 expected seats: every node holds exactly one seat in every round
+  const batch: Batch = await openBatch(s, coordinator, 256);
+  const seats = () => 1n;
 
   const round = async (sources: SourceDelta[], label: string): Promise<SignedRecord> => {
-    const record = makeRecord({ coordinator: coordinator.address, seq: seq++, participants, sources, label });
+    const record = await drawnRecord(s, batch, { sources, label });
+    if (record.participants.length !== ROUND_SIZE) throw new Error(`bench drew ${record.participants.length} members, not ${ROUND_SIZE}`);
     return signAll(s.domain, record, s.nodes, s.sourceActors);
   };
   const sourceDeltas = (count: number, offset: number): SourceDelta[] =>
@@ -44,9 +45,9 @@ export default async function benchSettlement(): Promise<string[]> {
     }));
 
   const gasOf = async (signed: SignedRecord[]): Promise<bigint> => {
-    const e = encodeEpoch(signed, { stakes });
+    const e = encodeEpoch(signed, { seats });
     const c = await s.as(coordinator.wallet);
-    const hash = await c.settlement.write.settleEpoch([e.nodes, e.sources, e.records]);
+    const hash = await c.settlement.write.settleEpoch([batch.period, e.nodes, e.sources, e.records]);
     const receipt = await s.publicClient.getTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error("bench settlement reverted");
     return receipt.gasUsed;
@@ -63,17 +64,17 @@ export default async function benchSettlement(): Promise<string[]> {
   await gasOf([await round(sourceDeltas(6, 0), "warm-up")]);
 
   // One round alone, without and with one source update (same round id, same state).
-  const aloneSeq = seq;
+  const aloneSeq = batch.next;
   const alone = await round([], "alone");
-  seq = aloneSeq;
+  batch.next = aloneSeq;
   const aloneWithSource = await round(sourceDeltas(1, 1), "alone");
   const [gasAlone, gasAloneWithSource] = await pair([alone], [aloneWithSource]);
 
   // Twenty rounds, without and with 50 source updates (same round ids, same state).
-  const firstSeq = seq;
+  const firstSeq = batch.next;
   const plain: SignedRecord[] = [];
   for (let i = 0; i < EPOCH; i++) plain.push(await round([], `epoch ${i}`));
-  seq = firstSeq;
+  batch.next = firstSeq;
   const withSources: SignedRecord[] = [];
   let given = 0;
   for (let i = 0; i < EPOCH; i++) {
