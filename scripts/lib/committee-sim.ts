@@ -1,0 +1,300 @@
+/**
+ * Pure logic of `npm run bench:committee` (scripts/bench-committee.ts): how often a coalition holding a fraction of
+ * the stake captures a sortition committee's 2/3 quorum, and what a coordinator gains by voiding rounds.
+ *
+ * The draw is the production rule (src/round/committee.ts, = contracts/libraries/Sortition.sol): node i holds
+ * floor(s_i + u_i) seats, s_i = shareOf(...)/2^128, u_i = keccak256(seed ‖ node) >> 128 over 2^128. The bench hashes
+ * each (round, node) once with the project's keccak and evaluates every committee size tau and coalition on those
+ * same u (common random numbers, so the tau sweep is smooth). u is kept as a double of its top 52 bits: it differs
+ * from the 128-bit rule only when u lies within 2^-52 of a seat boundary; the bench checks the fast path against
+ * `drawCommittee` round by round on its first rounds. Exact values (Poisson-binomial over seat outcomes) and the
+ * void-credit account (Settlement.sol's constants) are here too, so the simulation is checked against them.
+ */
+import { encodeAbiParameters, getAddress, hexToBytes, type Address, type Hex } from "viem";
+import { keccak256, keccakBytes } from "../../src/round/keccak.js";
+import { SHARE_ONE, shareOf } from "../../src/round/committee.js";
+
+/** Settlement.sol's void-credit constants. */
+export const VOID_COST = 16;
+export const MAX_CREDIT = 256;
+export const INITIAL_CREDIT = 64;
+export const VOID_PENALTY = 5_000;
+/** FixedPoint.MAX_DELTA: the most a record moves one member's reputation. */
+export const MAX_DELTA = 50_000;
+export const REP_REF = 250_000;
+export const REP_MAX = 1_000_000;
+
+const TWO52 = 2 ** 52;
+
+/** Deterministic node addresses: the low 20 bytes of keccak256(label, i). */
+export function benchAddresses(n: number, label = "chorus bench:committee node"): Address[] {
+  return Array.from({ length: n }, (_, i) =>
+    getAddress(`0x${keccak256(encodeAbiParameters([{ type: "string" }, { type: "uint256" }], [label, BigInt(i)])).slice(26)}`),
+  );
+}
+
+/** The seed of batch `b`: keccak256 of a counter, never Math.random. */
+export function batchSeedOf(b: number, label = "chorus bench:committee batch"): Hex {
+  return keccak256(encodeAbiParameters([{ type: "string" }, { type: "uint256" }], [label, BigInt(b)]));
+}
+
+/** Round id as Settlement builds it: coordinator << 96 | seq. */
+export function roundIdOf(coordinator: Address, seq: bigint): Hex {
+  return `0x${((BigInt(coordinator) << 96n) | seq).toString(16).padStart(64, "0")}`;
+}
+
+/** u_i / 2^128 (top 52 bits) of every node for the round seeded `seed`: the hash `seatsOf` takes. */
+export function uniformsOf(seed: Hex, nodes: readonly Uint8Array[], out: Float64Array): void {
+  const buf = Buffer.alloc(52);
+  buf.set(hexToBytes(seed), 0);
+  for (let i = 0; i < nodes.length; i++) {
+    buf.set(nodes[i], 32);
+    out[i] = parseInt(keccakBytes(buf).slice(2, 15), 16) / TWO52;
+  }
+}
+
+/** A stake profile: stakes, and nested coalitions given as group bands (coalition c = groups 0..c). */
+export interface Profile {
+  name: string;
+  stakes: bigint[];
+  /** group[i]: the smallest coalition index that contains node i, or `coalitions.length` for honest-only nodes. */
+  group: Uint8Array;
+  /** Coalition names (e.g. "f10") and their exact stake fractions. */
+  coalitions: { name: string; fraction: number }[];
+  total: bigint;
+}
+
+/**
+ * Nested coalitions holding (at most, as close as whole nodes allow) each fraction of the stake, taken from the
+ * nodes in `order` (indices): the first nodes of the order join first.
+ */
+export function profileOf(name: string, stakes: bigint[], fractions: number[], order: number[]): Profile {
+  const total = stakes.reduce((a, b) => a + b, 0n);
+  const group = new Uint8Array(stakes.length).fill(fractions.length);
+  const coalitions: { name: string; fraction: number }[] = [];
+  let acc = 0n;
+  let pos = 0;
+  fractions.forEach((f, c) => {
+    const target = (BigInt(Math.round(f * 1e6)) * total) / 1_000_000n;
+    // add the next node while the sum gets no farther from the target
+    while (pos < order.length) {
+      const next = acc + stakes[order[pos]];
+      const before = target > acc ? target - acc : acc - target;
+      const after = target > next ? target - next : next - target;
+      if (after > before) break;
+      acc = next;
+      group[order[pos]] = c;
+      pos++;
+    }
+    coalitions.push({ name: `f${Math.round(f * 100)}`, fraction: Number((acc * 1_000_000n) / total) / 1e6 });
+  });
+  return { name, stakes, group, coalitions, total };
+}
+
+/** Shares (expected seats, the production `shareOf` over 2^128) of every node at committee size tau. */
+export function sharesAt(p: Profile, tau: number, reputation = REP_REF): { exact: bigint[]; float: Float64Array } {
+  const exact = p.stakes.map((s) => shareOf(tau, s, p.total, reputation));
+  return { exact, float: Float64Array.from(exact, (x) => Number(x) / Number(SHARE_ONE)) };
+}
+
+/** Per-round outcome bits. */
+export const CAPTURED = 1;
+export const FORCED = 2;
+export const COORD_IN = 4;
+
+/**
+ * One round at one tau: seats per group band, members, total seats. Returns, per coalition c, the outcome bits
+ * (CAPTURED iff coalition seats >= 2/3 of the committee's seats and members >= minCommittee; FORCED iff members <
+ * minCommittee; COORD_IN iff node `coordinator` holds a seat).
+ */
+export function roundOutcome(
+  shares: Float64Array,
+  u: Float64Array,
+  group: Uint8Array,
+  coalitions: number,
+  minCommittee: number,
+  coordinator: number,
+  bandSeats: Float64Array,
+  out: Uint8Array,
+): void {
+  bandSeats.fill(0);
+  let members = 0;
+  let total = 0;
+  for (let i = 0; i < u.length; i++) {
+    const k = Math.floor(shares[i] + u[i]);
+    if (k > 0) {
+      members++;
+      total += k;
+      bandSeats[group[i]] += k;
+    }
+  }
+  const forced = members < minCommittee;
+  const coordBit = Math.floor(shares[coordinator] + u[coordinator]) > 0 ? COORD_IN : 0;
+  let coal = 0;
+  for (let c = 0; c < coalitions; c++) {
+    coal += bandSeats[c];
+    // 3 * signed >= 2 * total, as EpochCodec counts the quorum
+    out[c] = (forced ? FORCED : 3 * coal >= 2 * total ? CAPTURED : 0) | coordBit;
+  }
+}
+
+/**
+ * Exact per-round probabilities (Poisson-binomial over each node's two seat outcomes floor(s) and floor(s)+1, the
+ * latter with probability frac(share)/2^128): capture by the coalition of bands 0..c, and a forced void.
+ */
+export function exactRound(exact: bigint[], group: Uint8Array, c: number, minCommittee: number): { capture: number; forced: number } {
+  const lo = exact.map((s) => Number(s / SHARE_ONE));
+  const pHi = exact.map((s) => Number(s % SHARE_ONE) / Number(SHARE_ONE));
+  // d = coalition seats * 1 - honest seats * 2 >= 0 iff 3 * coalition >= 2 * total
+  let dMin = 0;
+  let dMax = 0;
+  exact.forEach((_, i) => (group[i] <= c ? (dMax += lo[i] + 1) : (dMin -= 2 * (lo[i] + 1))));
+  const width = dMax - dMin + 1;
+  const M = minCommittee + 1; // members capped at minCommittee
+  let dist = new Float64Array(width * M);
+  dist[(0 - dMin) * M] = 1;
+  for (let i = 0; i < exact.length; i++) {
+    const next = new Float64Array(width * M);
+    const w = group[i] <= c ? 1 : -2;
+    for (let d = 0; d < width; d++) {
+      for (let m = 0; m < M; m++) {
+        const p = dist[d * M + m];
+        if (p === 0) continue;
+        for (const [k, pk] of [[lo[i], 1 - pHi[i]], [lo[i] + 1, pHi[i]]] as const) {
+          if (pk === 0) continue;
+          const nd = d + w * k;
+          const nm = Math.min(M - 1, m + (k > 0 ? 1 : 0));
+          next[nd * M + nm] += p * pk;
+        }
+      }
+    }
+    dist = next;
+  }
+  let capture = 0;
+  let forced = 0;
+  for (let d = 0; d < width; d++) {
+    for (let m = 0; m < M; m++) {
+      const p = dist[d * M + m];
+      if (m < minCommittee) forced += p;
+      else if (d + dMin >= 0) capture += p;
+    }
+  }
+  return { capture, forced };
+}
+
+/** P(X >= k), X ~ Binomial(n, p). */
+export function binomialTail(n: number, p: number, k: number): number {
+  let s = 0;
+  let c = 1;
+  for (let i = 0; i <= n; i++) {
+    if (i >= k) s += c * p ** i * (1 - p) ** (n - i);
+    c = (c * (n - i)) / (i + 1);
+  }
+  return s;
+}
+
+/** Voids a grinder keeps credit for beyond the forced voids it sees ahead in its batch (about what the next batch
+ *  forces at tau = 7 with batches of 64), so that it does not pay the reputation penalty for forced voids. */
+export const GRIND_RESERVE_VOIDS = 2;
+
+/** What a coordinator did with a stream of rounds. */
+export interface Account {
+  rounds: number;
+  settled: number;
+  captured: number;
+  forcedVoids: number;
+  strategicVoids: number;
+  /** Voids beyond credit, each costing the coordinator VOID_PENALTY reputation. */
+  penaltyVoids: number;
+  /** Fresh coordinator addresses used (the Sybil strategy), and rounds left unclosed in abandoned batches. */
+  identities: number;
+  abandoned: number;
+}
+
+export type Strategy =
+  /** Voids only rounds that cannot settle. */
+  | { kind: "honest" }
+  /** Voids non-captured rounds with free credit only, keeping 16 credits per forced void still ahead in its batch
+   *  (it sees the whole batch's draw) plus GRIND_RESERVE_VOIDS more for the next batch's forced voids. */
+  | { kind: "grind" }
+  /** As grind, then also up to `perBatch` paid voids (VOID_PENALTY each) per batch. */
+  | { kind: "paid"; perBatch: number }
+  /** As grind, then paid voids while its own reputation stays >= REP_REF, refilled by +MAX_DELTA per captured round it
+   *  sits in (its seats never thin). */
+  | { kind: "selfFinanced" }
+  /** A fresh coordinator address per batch (openBatch is open to any address, with INITIAL_CREDIT): settles only
+   *  captured rounds, voids the others with its credit, then abandons the address with its batch left open. */
+  | { kind: "sybil" };
+
+/** Runs one coordinator (or the Sybil chain of them) over `flags`, in batches of `batch` rounds. */
+export function runAccount(flags: Uint8Array, batch: number, strategy: Strategy): Account {
+  const a: Account = { rounds: flags.length, settled: 0, captured: 0, forcedVoids: 0, strategicVoids: 0, penaltyVoids: 0, identities: 1, abandoned: 0 };
+  let credit = INITIAL_CREDIT;
+  let rep = REP_REF;
+  let forcedAhead = 0;
+  let paidInBatch = 0;
+  const settle = (f: number) => {
+    a.settled++;
+    credit = Math.min(MAX_CREDIT, credit + 1);
+    if (f & CAPTURED) {
+      a.captured++;
+      if (f & COORD_IN) rep = Math.min(REP_MAX, rep + MAX_DELTA);
+    }
+  };
+  const voidRound = (forced: boolean) => {
+    if (forced) a.forcedVoids++;
+    else a.strategicVoids++;
+    if (credit >= VOID_COST) credit -= VOID_COST;
+    else {
+      a.penaltyVoids++;
+      rep -= VOID_PENALTY;
+    }
+  };
+  for (let r = 0; r < flags.length; r++) {
+    if (r % batch === 0) {
+      forcedAhead = 0;
+      for (let j = r; j < Math.min(flags.length, r + batch); j++) if (flags[j] & FORCED) forcedAhead++;
+      paidInBatch = 0;
+    }
+    const f = flags[r];
+    if (strategy.kind === "sybil") {
+      if (f & CAPTURED) settle(f);
+      else if (credit >= VOID_COST) voidRound((f & FORCED) !== 0);
+      else {
+        // abandon: this address's batch stays open forever (no void, no penalty); a fresh address opens the next
+        a.abandoned++;
+        a.identities++;
+        credit = INITIAL_CREDIT;
+      }
+      continue;
+    }
+    if (f & FORCED) {
+      forcedAhead--;
+      voidRound(true);
+      continue;
+    }
+    if (f & CAPTURED || strategy.kind === "honest") {
+      settle(f);
+      continue;
+    }
+    if (credit - VOID_COST >= VOID_COST * (forcedAhead + GRIND_RESERVE_VOIDS)) {
+      voidRound(false);
+      continue;
+    }
+    if (strategy.kind === "paid" && paidInBatch < strategy.perBatch) {
+      paidInBatch++;
+      a.strategicVoids++;
+      a.penaltyVoids++;
+      rep -= VOID_PENALTY;
+      continue;
+    }
+    if (strategy.kind === "selfFinanced" && rep - VOID_PENALTY >= REP_REF) {
+      a.strategicVoids++;
+      a.penaltyVoids++;
+      rep -= VOID_PENALTY;
+      continue;
+    }
+    settle(f);
+  }
+  return a;
+}
