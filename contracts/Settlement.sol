@@ -12,6 +12,7 @@ import {RecordHashing} from "./libraries/RecordHashing.sol";
 import {EpochCodec} from "./libraries/EpochCodec.sol";
 import {NodeWords} from "./libraries/NodeWords.sol";
 import {Sortition} from "./libraries/Sortition.sol";
+import {CoordinatorBatches} from "./base/CoordinatorBatches.sol";
 
 // Assembly here reads calldata and memory words of the packed epoch and the node table, and writes node words:
 // the settlement gas budget (see scripts/gas/settlement.ts) is met only this way.
@@ -26,37 +27,19 @@ import {Sortition} from "./libraries/Sortition.sol";
 ///      indices; signatures are compared with the participant at the stated position; replay protection is one
 ///      packed word per coordinator; one event per round carries all its deltas. The per-record work is in
 ///      {EpochCodec}; batches, voids and omission proofs in {SettlementBatches}.
-contract Settlement is ISettlement, AccessControl, EIP712 {
+contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     using NodeWords for uint256;
 
     /// @notice May settle rounds coordinated by anyone (a coordinator may always settle its own rounds).
     bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
     /// @notice Largest node or source table of an epoch (indices are one byte).
     uint256 public constant MAX_TABLE = 256;
-    /// @notice Largest batch of sequence numbers one reservation takes.
-    uint256 public constant MAX_BATCH = 1024;
-    /// @notice Credits one void spends, one settled round earns; the most a coordinator holds; what it starts with.
-    uint256 public constant VOID_COST = 16;
-    uint256 public constant MAX_CREDIT = 256;
-    uint256 public constant INITIAL_CREDIT = 64;
-    /// @notice Reputation a coordinator loses per void it has no credit for.
-    uint256 public constant VOID_PENALTY = 5_000;
     /// @notice Bounds of the deployment parameters.
     uint256 public constant MIN_PERIOD_LENGTH = 60;
     uint256 public constant MAX_PERIOD_LENGTH = 1 days;
     uint256 public constant MIN_SEATS = 3;
     uint256 public constant MAX_SEATS = 64;
 
-    uint256 private constant _BLOCKHASH_WINDOW = 256;
-
-    /// @dev A coordinator's sequences and current batch, one storage word.
-    struct Coordinator {
-        uint64 lastSeq; // last settled or voided sequence
-        uint64 batchEnd; // last reserved sequence
-        uint64 seedBlock; // the block whose hash seeds the batch
-        uint32 period; // the batch's weight period
-        uint32 credit; // void credit
-    }
 
     INodeRegistry private immutable _registry;
     ICapabilityRegistry private immutable _capability;
@@ -69,8 +52,6 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
     /// @dev commitment (high 216 bits) | settledAt (low 40 bits).
     mapping(uint256 epoch => bytes32) private _epochs;
     mapping(address node => uint256) private _nodeWords;
-    mapping(address coordinator => Coordinator) private _coordinators;
-    mapping(address coordinator => bytes32) private _batchSeeds;
     mapping(bytes32 roundId => bool) private _voided;
     address private _omissions;
 
@@ -100,65 +81,6 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
         _seats = seats_;
         _minCommittee = minCommittee_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
-    }
-
-    // ---------------------------------------------------------------- batches
-
-    /// @inheritdoc ISettlement
-    function openBatch(uint256 count) external {
-        if (count == 0 || count > MAX_BATCH) revert SettlementBadBatchSize(count, MAX_BATCH);
-        Coordinator memory c = _coordinators[msg.sender];
-        if (c.batchEnd == 0) c.credit = uint32(INITIAL_CREDIT);
-        if (c.lastSeq < c.batchEnd) _void(msg.sender, c, c.batchEnd);
-        // unchecked: lastSeq < 2^64 - MAX_BATCH for any realistic history (one sequence per round).
-        unchecked {
-            c.batchEnd = c.lastSeq + uint64(count);
-            c.seedBlock = uint64(block.number + 1);
-        }
-        c.period = currentPeriod();
-        _coordinators[msg.sender] = c;
-        delete _batchSeeds[msg.sender];
-        emit BatchOpened(msg.sender, c.lastSeq + 1, c.batchEnd, c.seedBlock, c.period);
-    }
-
-    /// @inheritdoc ISettlement
-    function fixSeed(address coordinator) external returns (bytes32 seed) {
-        seed = _batchSeeds[coordinator];
-        if (seed == 0) seed = _fixSeed(coordinator, _coordinators[coordinator]);
-    }
-
-    /// @inheritdoc ISettlement
-    function voidRounds(uint64 throughSeq) external {
-        Coordinator memory c = _coordinators[msg.sender];
-        if (throughSeq <= c.lastSeq || throughSeq > c.batchEnd) revert SettlementBadVoid(throughSeq, c.lastSeq, c.batchEnd);
-        _void(msg.sender, c, throughSeq);
-        _coordinators[msg.sender] = c;
-    }
-
-    /// @dev Closes `c`'s sequences through `throughSeq`, spending credit and taking reputation beyond it.
-    function _void(address coordinator, Coordinator memory c, uint64 throughSeq) private {
-        uint256 count = throughSeq - c.lastSeq;
-        uint256 covered = c.credit / VOID_COST;
-        if (covered > count) covered = count;
-        uint256 penalty = (count - covered) * VOID_PENALTY;
-        // unchecked: covered * VOID_COST <= credit.
-        unchecked {
-            c.credit -= uint32(covered * VOID_COST);
-        }
-        if (penalty > 0) _addReputation(coordinator, -int256(penalty));
-        emit RoundsVoided(coordinator, c.lastSeq + 1, throughSeq, penalty, c.credit);
-        c.lastSeq = throughSeq;
-    }
-
-    function _fixSeed(address coordinator, Coordinator memory c) private returns (bytes32 seed) {
-        if (c.batchEnd == 0) revert SettlementNoBatch(coordinator);
-        if (block.number <= c.seedBlock) revert SettlementSeedNotReady(coordinator, c.seedBlock, block.number);
-        if (block.number - c.seedBlock > _BLOCKHASH_WINDOW) {
-            revert SettlementSeedExpired(coordinator, c.seedBlock, block.number);
-        }
-        seed = blockhash(c.seedBlock);
-        _batchSeeds[coordinator] = seed;
-        emit SeedFixed(coordinator, c.seedBlock, seed);
     }
 
     // ---------------------------------------------------------------- settlement
@@ -231,30 +153,13 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
         return _omissions;
     }
 
-    /// @inheritdoc ISettlement
-    function lastSequence(address coordinator) external view returns (uint96) {
-        return _coordinators[coordinator].lastSeq;
-    }
 
-    /// @inheritdoc ISettlement
-    function isClosed(bytes32 roundId) external view returns (bool) {
-        return uint96(uint256(roundId)) <= _coordinators[address(uint160(uint256(roundId) >> 96))].lastSeq;
-    }
 
     /// @inheritdoc ISettlement
     function isVoided(bytes32 roundId) external view returns (bool) {
         return _voided[roundId];
     }
 
-    /// @inheritdoc ISettlement
-    function batchOf(address coordinator)
-        external
-        view
-        returns (uint64 lastSeq, uint64 batchEnd, uint64 seedBlock, uint32 period, bytes32 seed, uint32 credit)
-    {
-        Coordinator memory c = _coordinators[coordinator];
-        return (c.lastSeq, c.batchEnd, c.seedBlock, c.period, _batchSeeds[coordinator], c.credit);
-    }
 
     /// @inheritdoc ISettlement
     function periodLength() external view returns (uint256) {
@@ -263,6 +168,10 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
 
     /// @inheritdoc ISettlement
     function currentPeriod() public view returns (uint32) {
+        return _currentPeriod();
+    }
+
+    function _currentPeriod() internal view override returns (uint32) {
         return uint32(block.timestamp / _periodLength);
     }
 
@@ -352,7 +261,7 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
     }
 
     /// @dev Moves `node`'s stored reputation by `delta` (clamped), outside an epoch's tables.
-    function _addReputation(address node, int256 delta) private {
+    function _addReputation(address node, int256 delta) internal override {
         _nodeWords[node] = _nodeWords[node].orFresh().rotate(currentPeriod()).addClamped(delta);
     }
 
@@ -556,28 +465,21 @@ contract Settlement is ISettlement, AccessControl, EIP712 {
         if (coordinator != msg.sender && !hasRole(SETTLER_ROLE, msg.sender)) {
             revert SettlementNotCoordinator(coordinator, msg.sender);
         }
-        Coordinator memory c = _coordinators[coordinator];
-        if (c.batchEnd == 0) revert SettlementNoBatch(coordinator);
-        if (c.period != _get(ctx, EpochCodec.CTX_PERIOD)) {
-            revert SettlementWrongPeriod(coordinator, c.period, _get(ctx, EpochCodec.CTX_PERIOD));
-        }
-        bytes32 seed = _batchSeeds[coordinator];
-        if (seed == 0) seed = _fixSeed(coordinator, c);
+        (uint64 lastSeq, uint64 batchEnd, bytes32 seed) = _runBatch(coordinator, _get(ctx, EpochCodec.CTX_PERIOD));
         _set(ctx, EpochCodec.CTX_COORDINATOR, uint256(uint160(coordinator)));
         _set(ctx, EpochCodec.CTX_RUN_PREFIX, uint256(uint160(coordinator)) << 96);
-        _set(ctx, EpochCodec.CTX_LAST_SEQ, c.lastSeq);
-        _set(ctx, EpochCodec.CTX_BATCH_END, c.batchEnd);
+        _set(ctx, EpochCodec.CTX_LAST_SEQ, lastSeq);
+        _set(ctx, EpochCodec.CTX_BATCH_END, batchEnd);
         _set(ctx, EpochCodec.CTX_BATCH_SEED, uint256(seed));
-        _set(ctx, EpochCodec.CTX_RUN_FIRST, c.lastSeq);
+        _set(ctx, EpochCodec.CTX_RUN_FIRST, lastSeq);
     }
 
     /// @dev Stores the run's last sequence, and the credit its settled rounds earned.
     function _flushRun(uint256 ctx) private {
-        Coordinator storage c = _coordinators[address(uint160(_get(ctx, EpochCodec.CTX_COORDINATOR)))];
-        uint64 last = uint64(_get(ctx, EpochCodec.CTX_LAST_SEQ));
-        uint256 credit = c.credit + last - _get(ctx, EpochCodec.CTX_RUN_FIRST);
-        c.lastSeq = last;
-        c.credit = uint32(credit < MAX_CREDIT ? credit : MAX_CREDIT);
+        uint256 last = _get(ctx, EpochCodec.CTX_LAST_SEQ);
+        _closeRun(
+            address(uint160(_get(ctx, EpochCodec.CTX_COORDINATOR))), uint64(last), last - _get(ctx, EpochCodec.CTX_RUN_FIRST)
+        );
     }
 
     /// @dev Turns the error EpochCodec left in the context into the matching custom error.
