@@ -477,9 +477,8 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     /// @dev Stores the run's last sequence, and the credit its settled rounds earned.
     function _flushRun(uint256 ctx) private {
         uint256 last = _get(ctx, EpochCodec.CTX_LAST_SEQ);
-        _closeRun(
-            address(uint160(_get(ctx, EpochCodec.CTX_COORDINATOR))), uint64(last), last - _get(ctx, EpochCodec.CTX_RUN_FIRST)
-        );
+        address coordinator = address(uint160(_get(ctx, EpochCodec.CTX_COORDINATOR)));
+        _closeRun(coordinator, uint64(last), last - _get(ctx, EpochCodec.CTX_RUN_FIRST));
     }
 
     /// @dev Turns the error EpochCodec left in the context into the matching custom error.

@@ -59,7 +59,9 @@ abstract contract CoordinatorBatches is ISettlement {
     /// @inheritdoc ISettlement
     function voidRounds(uint64 throughSeq) external {
         Coordinator memory c = _coordinators[msg.sender];
-        if (throughSeq <= c.lastSeq || throughSeq > c.batchEnd) revert SettlementBadVoid(throughSeq, c.lastSeq, c.batchEnd);
+        if (throughSeq <= c.lastSeq || throughSeq > c.batchEnd) {
+            revert SettlementBadVoid(throughSeq, c.lastSeq, c.batchEnd);
+        }
         _void(msg.sender, c, throughSeq);
         _coordinators[msg.sender] = c;
     }

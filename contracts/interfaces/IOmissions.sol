@@ -27,7 +27,12 @@ interface IOmissions {
     /// @notice `prover` proved that `roundId` (epoch `epoch`) left out `node`, which held `seats` seats; its
     ///         coordinator lost `slashed` stake.
     event OmissionProven(
-        uint256 indexed epoch, bytes32 indexed roundId, address indexed node, address prover, uint256 seats, uint256 slashed
+        uint256 indexed epoch,
+        bytes32 indexed roundId,
+        address indexed node,
+        address prover,
+        uint256 seats,
+        uint256 slashed
     );
 
     /// @notice Prove that `record`, digest `epochDigests[index]` of `epoch`, left out `node`.

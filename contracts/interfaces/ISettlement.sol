@@ -50,6 +50,8 @@ interface ISettlement {
 
     /// @notice A round record as signed by the committee (EIP-712 `RoundRecord`). Participants (with their
     ///         deltas) and sources are sorted by strictly increasing address.
+    // The field order is the EIP-712 type's: it is never stored, so packing does not apply.
+    // solhint-disable-next-line gas-struct-packing
     struct RoundRecord {
         bytes32 roundId;
         bytes32 seed;
