@@ -3,8 +3,8 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, type Address, type Hex } from "viem";
 import { expectRevert } from "../helpers/revert.js";
-import { actor, cid, deploySwarm, makeRecord, signAll, type Actor } from "../helpers/chorus-fixture.js";
-import { encodeEpoch, recordArgs, recordDigest, recordsCommitment, signRecord, type RoundRecord } from "../../src/chain/records.js";
+import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll, type Actor } from "../helpers/chorus-fixture.js";
+import { recordArgs, recordDigest, recordsCommitment, signRecord, type RoundRecord } from "../../src/chain/records.js";
 
 const STAKE = parseEther("500");
 const DEPOSIT = parseEther("100");
@@ -17,15 +17,19 @@ enum Status {
   Reclaimed,
 }
 
-/** A swarm with one settled epoch of two rounds, and a disputer holding tokens. */
+/**
+ * A swarm with one settled epoch of two rounds (a reserved batch, each record listing its drawn committee: with 4
+ * equal stakes and 7 expected seats every node holds a seat), and a disputer holding tokens.
+ */
 async function fixture() {
   const s = await deploySwarm({ nodes: 4 });
   const coordinator = s.nodes[0];
-  const parts = s.nodes.map((n) => n.address);
-  const records = [1n, 2n].map((seq) => makeRecord({ coordinator: coordinator.address, seq, participants: parts }));
+  const batch = await openBatch(s, coordinator, 2);
+  const records: RoundRecord[] = [];
+  for (let i = 0; i < 2; i++) records.push(await drawnRecord(s, batch));
+  for (const r of records) expect(r.participants).to.have.length(4);
   const signed = await Promise.all(records.map((r) => signAll(s.domain, r, s.nodes)));
-  const e = encodeEpoch(signed);
-  await (await s.as(coordinator.wallet)).settlement.write.settleEpoch([e.nodes, e.sources, e.records]);
+  await settle(s, coordinator.wallet, signed);
   const digests = records.map((r) => recordDigest(s.domain, r));
   const disputer = await actor(0, "disputer");
   await s.token.write.transfer([disputer.address, parseEther("1000")]);
