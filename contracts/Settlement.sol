@@ -322,8 +322,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
 
     /// @dev Reads every node once (sorted) into the node table [address, share, word]: its expected seats for the
     ///      epoch's weight period (0 when it was below the minimum stake or not capable when the period began) and
-    ///      its storage word, history rotated for this period's writes. Capable = the cached pass expiry is after the
-    ///      period's start; the registry is asked only when it is not (a newer pass may extend it).
+    ///      its storage word, history rotated for this period's writes.
     function _loadNodes(uint256 ctx, address[] calldata nodes) private view {
         if (nodes.length > MAX_TABLE) revert SettlementTableTooLarge(nodes.length, MAX_TABLE);
         uint256 tbl = _alloc(nodes.length * 3);
@@ -345,7 +344,8 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     }
 
     /// @dev `node`'s share in the epoch's period given its eligible stake when the period began, and its word with
-    ///      the capability expiry cache refreshed (when it had passed) and the history rotated for this epoch.
+    ///      the history rotated for this epoch. Capable = its pass was valid when the period began (a pass revoked
+    ///      later was still valid then: CapabilityRegistry sets a revoked pass's validUntil to the revocation time).
     function _weigh(uint256 ctx, address node, uint256 stake, uint256 total)
         private
         view
@@ -354,14 +354,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
         word = _nodeWords[node].orFresh().rotate(_get(ctx, EpochCodec.CTX_CURRENT_PERIOD));
         if (stake == 0) return (0, word);
         uint256 period = _get(ctx, EpochCodec.CTX_PERIOD);
-        uint256 start = period * _periodLength;
-        uint256 expiry = word.capabilityExpiry();
-        if (expiry <= start) {
-            uint256 validUntil = _capability.passOf(node).validUntil;
-            if (validUntil <= expiry) return (0, word);
-            word = word.withCapabilityExpiry(expiry = validUntil);
-            if (expiry <= start) return (0, word);
-        }
+        if (!_capableAt(node, period * _periodLength, false)) return (0, word);
         // the reputation a period that can still settle began with is always known (NodeWords)
         (uint256 rep,) = word.reputationAt(period);
         share = Sortition.share(_seats, stake, total, rep);

@@ -2,15 +2,14 @@
 pragma solidity 0.8.28;
 
 /// @title NodeWords
-/// @notice Settlement's one storage word per node: reputation, the reputation each of the last two weight periods
-///         in which it changed began with, and the cached capability expiry. The per-record code (EpochCodec)
-///         touches only the low 32 bits.
+/// @notice Settlement's one storage word per node: reputation, and the reputation each of the last two weight
+///         periods in which it changed began with. The per-record code (EpochCodec) touches only the low 32 bits.
 ///
 ///         bits   0..31   reputation now
 ///         bits  32..63   rs1: reputation when period p1 began
 ///         bits  64..95   p1: the latest weight period in which the reputation was written
 ///         bit   96       seen (the word was ever written; otherwise the node has the initial reputation)
-///         bits 128..191  cached capability expiry (a pass is never shortened)
+///         bits 128..191  unused (they cached a capability expiry before passes could be revoked)
 ///         bits 192..223  rs0: reputation when period p0 began
 ///         bits 224..255  p0: the weight period of the write before p1
 ///
@@ -19,11 +18,9 @@ pragma solidity 0.8.28;
 ///         period changed, so the reputation a record's period began with is always known while it can settle.
 library NodeWords {
     uint256 internal constant MASK32 = 0xffffffff;
-    uint256 internal constant MASK64 = 0xffffffffffffffff;
     uint256 internal constant SEEN = 1 << 96;
     uint256 internal constant RS1_SHIFT = 32;
     uint256 internal constant P1_SHIFT = 64;
-    uint256 internal constant CAP_SHIFT = 128;
     uint256 internal constant RS0_SHIFT = 192;
     uint256 internal constant P0_SHIFT = 224;
     /// @notice FixedPoint.INITIAL_REPUTATION, the reputation of a node never settled.
@@ -37,14 +34,6 @@ library NodeWords {
 
     function reputation(uint256 word) internal pure returns (uint256) {
         return word & MASK32;
-    }
-
-    function capabilityExpiry(uint256 word) internal pure returns (uint256) {
-        return (word >> CAP_SHIFT) & MASK64;
-    }
-
-    function withCapabilityExpiry(uint256 word, uint256 expiry) internal pure returns (uint256) {
-        return (word & ~(MASK64 << CAP_SHIFT)) | (expiry << CAP_SHIFT);
     }
 
     /// @notice Reputation when weight period `q` began, if still known.
@@ -62,7 +51,7 @@ library NodeWords {
         uint256 p1 = (word >> P1_SHIFT) & MASK32;
         if (p1 >= current) return word;
         uint256 rs1 = (word >> RS1_SHIFT) & MASK32;
-        uint256 kept = word & (MASK32 | SEEN | (MASK64 << CAP_SHIFT));
+        uint256 kept = word & (MASK32 | SEEN);
         return kept | ((word & MASK32) << RS1_SHIFT) | (current << P1_SHIFT) | (rs1 << RS0_SHIFT) | (p1 << P0_SHIFT);
     }
 
