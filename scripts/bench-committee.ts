@@ -6,8 +6,8 @@
  * against `drawCommittee` round by round on the first --check rounds). Seeds: batch seeds are keccak256 of a counter,
  * round ids coordinator << 96 | seq, as Settlement builds them. A round is CAPTURED when the coalition's seats are
  * >= 2/3 of the committee's seats and the committee has >= minCommittee members; it is FORCED (must be voided) when
- * it has fewer members. The void-credit account is Settlement.sol's: +1 per settled round, -16 per void, 64 to
- * start, 256 at most, 5,000 reputation per void beyond credit.
+ * it has fewer members. The void-credit account is contracts/base/CoordinatorBatches.sol's: +1 per settled round,
+ * -16 per void, 64 to start, 256 at most, 5,000 reputation per void beyond credit.
  *
  *   BENCH capture_f30_k7 <v> %               share of SETTLED rounds a 30% coalition captures at tau = 7 when its
  *                                            coordinator voids non-captured rounds with free credit (never paying
@@ -28,6 +28,7 @@ import {
   VOID_PENALTY,
   batchSeedOf,
   benchAddresses,
+  bestOfBatches,
   binomialTail,
   exactRound,
   profileOf,
@@ -171,6 +172,18 @@ for (const x of [1, 4]) {
 {
   const a = run(fl30, { kind: "sybil" });
   console.log(`BENCH capture_f30_k7_fresh_coordinators ${pct(a.captured / a.settled)} %   (a fresh address per batch: ${a.identities} addresses, ${(a.identities / a.captured).toFixed(2)} openBatch per captured round, ${a.abandoned} rounds left open, 0 penalty)`);
+}
+
+for (const w of [1, 2]) {
+  const picked = bestOfBatches(fl30, BATCH, w + 1);
+  const { share } = shareOfSettled(picked, { kind: "grind" });
+  console.log(`BENCH capture_f30_k7_withhold${w} ${pct(share)} %   (the seed block's proposer colludes and withholds ${w} block(s) per batch of ${BATCH}: best of ${w + 1} batch draws, then grinding with free credit)`);
+}
+{
+  // batches of one round (the coordinator picks the batch size): each extra seed is one more draw of that round
+  const p1 = exactRound(shares[0][ti7].exact, eq.p.group, 2, MIN_COMMITTEE).capture;
+  const best = (m: number) => pct(1 - (1 - p1) ** m, 1);
+  console.log(`  exact, batches of 1 round: capture per round with 1 / 2 / 3 seeds to choose from ${best(1)}% / ${best(2)}% / ${best(3)}%; a proposer grinding the seed block's hash (extraData, transaction order) over 100 / 1,000 variants: ${best(100)}% / ${best(1000)}%`);
 }
 
 // ---------------------------------------------------------------- tau sweep

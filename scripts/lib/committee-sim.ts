@@ -8,13 +8,13 @@
  * same u (common random numbers, so the tau sweep is smooth). u is kept as a double of its top 52 bits: it differs
  * from the 128-bit rule only when u lies within 2^-52 of a seat boundary; the bench checks the fast path against
  * `drawCommittee` round by round on its first rounds. Exact values (Poisson-binomial over seat outcomes) and the
- * void-credit account (Settlement.sol's constants) are here too, so the simulation is checked against them.
+ * void-credit account (CoordinatorBatches.sol's constants) are here too, so the simulation is checked against them.
  */
 import { encodeAbiParameters, getAddress, hexToBytes, type Address, type Hex } from "viem";
 import { keccak256, keccakBytes } from "../../src/round/keccak.js";
 import { SHARE_ONE, shareOf } from "../../src/round/committee.js";
 
-/** Settlement.sol's void-credit constants. */
+/** The void-credit constants of contracts/base/CoordinatorBatches.sol (Settlement). */
 export const VOID_COST = 16;
 export const MAX_CREDIT = 256;
 export const INITIAL_CREDIT = 64;
@@ -297,4 +297,26 @@ export function runAccount(flags: Uint8Array, batch: number, strategy: Strategy)
     settle(f);
   }
   return a;
+}
+
+/**
+ * The seed block's proposer withholding its block (c): each withheld block gives the batch a fresh seed, so the
+ * coalition picks the best of `draws` independent draws of the whole batch. Takes each group of `draws`
+ * consecutive batches of `flags` as the alternatives and keeps the one with the most captured rounds.
+ */
+export function bestOfBatches(flags: Uint8Array, batch: number, draws: number): Uint8Array {
+  const groups = Math.floor(flags.length / (batch * draws));
+  const out = new Uint8Array(groups * batch);
+  for (let g = 0; g < groups; g++) {
+    let best = 0;
+    let bestCount = -1;
+    for (let d = 0; d < draws; d++) {
+      const start = (g * draws + d) * batch;
+      let count = 0;
+      for (let j = start; j < start + batch; j++) if (flags[j] & CAPTURED) count++;
+      if (count > bestCount) [best, bestCount] = [start, count];
+    }
+    out.set(flags.subarray(best, best + batch), g * batch);
+  }
+  return out;
 }
