@@ -1,18 +1,23 @@
 /**
- * Property: random batches, valid and invalid, applied in sequence. The contract accepts exactly the batches a
- * model of the rules accepts (bounds, quorum, replay, signatures, packing), a rejected batch changes nothing,
- * an accepted one moves every score by its deltas in record order with clamping, and every score stays in
- * [0, 1_000_000].
+ * Property: random epochs, valid and invalid, applied in sequence. The contract accepts exactly the epochs a
+ * model of the rules accepts (bounds, drawn members, seat quorum, consecutive sequences within the reserved
+ * batch, the weight period, signatures, packing), a rejected epoch changes nothing, an accepted one moves every
+ * score by its deltas in record order with clamping, and every score stays in [0, 1_000_000].
+ *
+ * The stakes (1500 / 500 / 500 / 500 / 500 with seven expected seats) give shares of exactly 3, 1, 1, 1 and 1 seats,
+ * so the model's seats (src/round/committee.ts, from the stakes the model knows) do not hang on the chain's seed,
+ * and a run replays from fast-check's seed alone. A sixth node stakes after the period began: it holds no seat.
  */
 import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { concat, size, slice, type Address, type Hex } from "viem";
-import { cid, deploySwarm, makeRecord, type Actor, type Swarm } from "../helpers/chorus-fixture.js";
+import { concat, parseEther, size, slice, type Address, type Hex } from "viem";
+import { actor, cid, deploySwarm, makeRecord, openBatch, stakeActor, type Actor, type Batch } from "../helpers/chorus-fixture.js";
 import {
   applyDelta,
   encodeEpoch,
   hasQuorum,
+  makeRoundId,
   MAX_REP_DELTA,
   RECORD_TYPES,
   recordArgs,
@@ -24,67 +29,77 @@ import {
   type SignedRecord,
   type SourceDelta,
 } from "../../src/chain/records.js";
+import { drawCommittee, roundSeed, type Candidate } from "../../src/round/committee.js";
 
 const NODES = 5;
 const SOURCES = 2;
+const STAKES = [parseEther("1500"), ...Array<bigint>(NODES - 1).fill(parseEther("500"))];
+const TAU = 7;
+/** Sequences each of the two coordinators reserves: small, so that some epochs run past the batch. */
+const BATCH = 4n;
 
 async function swarm() {
-  return deploySwarm({ nodes: NODES, sources: SOURCES });
+  const s = await deploySwarm({ nodes: NODES, sources: SOURCES, stakes: STAKES });
+  // staked (and never capable) after the weight period began: no seat in it
+  const late = await actor(0, "late");
+  await stakeActor(s, late, parseEther("500"));
+  const batches = [await openBatch(s, s.nodes[0], Number(BATCH)), await openBatch(s, s.nodes[1], Number(BATCH))];
+  return { ...s, late, batches };
 }
+type S = Awaited<ReturnType<typeof swarm>>;
 
 interface RecordPlan {
   coordinator: number;
-  /** 0: the coordinator's next sequence; 1: replays the last settled one (or an earlier one). */
-  replay: boolean;
-  participants: number[];
-  signers: number[];
-  winner: number;
+  /** next: the coordinator's next sequence; replay: its last one again; gap: one skipped. */
+  seq: "next" | "replay" | "gap";
+  /** drawn: the drawn committee; subset: some of it (valid: an omission is proven later); undrawn: plus the late node. */
+  members: "drawn" | "subset" | "undrawn";
+  memberBits: number;
+  /** Every listed member signs, or those picked by signerBits. */
+  allSign: boolean;
+  signerBits: number;
+  winnerPick: number;
   deltas: number[];
   sources: { source: number; reliability: number; usefulness: number }[];
   /** Corrupt one participant signature (a flipped byte). */
   badSignature: boolean;
 }
 
-interface BatchPlan {
+interface EpochPlan {
   records: RecordPlan[];
   /** Cut the packed records short. */
   truncate: boolean;
+  /** Name the next weight period (not begun). */
+  futurePeriod: boolean;
 }
 
 const delta = fc.oneof(
   { weight: 8, arbitrary: fc.integer({ min: -MAX_REP_DELTA, max: MAX_REP_DELTA }) },
   { weight: 1, arbitrary: fc.constantFrom(-MAX_REP_DELTA - 1, MAX_REP_DELTA + 1, -MAX_REP_DELTA, MAX_REP_DELTA) },
 );
+/** True one time in `n` (a seeded draw: Math.random would break replays). */
+const oneIn = (n: number) => fc.integer({ min: 0, max: n - 1 }).map((x) => x === 0);
 
-const recordPlan: fc.Arbitrary<RecordPlan> = fc
-  .record({
-    coordinator: fc.integer({ min: 0, max: 1 }),
-    replay: fc.boolean().map((b) => b && Math.random() < 0.3),
-    participants: fc.uniqueArray(fc.integer({ min: 0, max: NODES - 1 }), { minLength: 1, maxLength: NODES }),
-    signerBits: fc.integer({ min: 0, max: (1 << NODES) - 1 }),
-    winnerPick: fc.nat(),
-    deltas: fc.array(delta, { minLength: NODES, maxLength: NODES }),
-    sources: fc.uniqueArray(
-      fc.record({ source: fc.integer({ min: 0, max: SOURCES - 1 }), reliability: delta, usefulness: delta }),
-      { maxLength: SOURCES, selector: (x) => x.source },
-    ),
-    badSignature: fc.boolean().map((b) => b && Math.random() < 0.15),
-  })
-  .map((r) => ({
-    coordinator: r.coordinator,
-    replay: r.replay,
-    participants: r.participants,
-    // mostly a full committee signs; sometimes a random subset
-    signers: r.signerBits % 3 === 0 ? r.participants.filter((p) => (r.signerBits >> p) & 1) : [...r.participants],
-    winner: r.participants[r.winnerPick % r.participants.length],
-    deltas: r.participants.map((_, i) => r.deltas[i]),
-    sources: r.sources,
-    badSignature: r.badSignature,
-  }));
+const recordPlan: fc.Arbitrary<RecordPlan> = fc.record({
+  coordinator: fc.integer({ min: 0, max: 1 }),
+  seq: fc.constantFrom("next", "next", "next", "next", "next", "next", "replay", "gap") as fc.Arbitrary<RecordPlan["seq"]>,
+  members: fc.constantFrom("drawn", "drawn", "drawn", "subset", "undrawn") as fc.Arbitrary<RecordPlan["members"]>,
+  memberBits: fc.integer({ min: 1, max: (1 << NODES) - 1 }),
+  allSign: fc.integer({ min: 0, max: 2 }).map((x) => x !== 0),
+  signerBits: fc.integer({ min: 0, max: (1 << (NODES + 1)) - 1 }),
+  winnerPick: fc.nat(),
+  deltas: fc.array(delta, { minLength: NODES + 1, maxLength: NODES + 1 }),
+  sources: fc.uniqueArray(fc.record({ source: fc.integer({ min: 0, max: SOURCES - 1 }), reliability: delta, usefulness: delta }), {
+    maxLength: SOURCES,
+    selector: (x) => x.source,
+  }),
+  badSignature: oneIn(7),
+});
 
-const batchPlan: fc.Arbitrary<BatchPlan> = fc.record({
+const epochPlan: fc.Arbitrary<EpochPlan> = fc.record({
   records: fc.array(recordPlan, { minLength: 1, maxLength: 3 }),
-  truncate: fc.boolean().map((b) => b && Math.random() < 0.1),
+  truncate: oneIn(10),
+  futurePeriod: oneIn(12),
 });
 
 class Model {
@@ -94,27 +109,52 @@ class Model {
   epochs = 0n;
   rep = (a: Address) => this.reps.get(a.toLowerCase()) ?? REP_INITIAL;
   score = (a: Address) => this.scores.get(a.toLowerCase()) ?? [SOURCE_INITIAL, SOURCE_INITIAL];
+  clone(): Model {
+    const m = new Model();
+    m.reps = new Map(this.reps);
+    m.scores = new Map(this.scores);
+    m.lastSeq = new Map(this.lastSeq);
+    m.epochs = this.epochs;
+    return m;
+  }
 }
 
-/** Builds the batch; returns it, whether the rules accept it, and the model after it. */
-async function build(s: Swarm, model: Model, plan: BatchPlan) {
+/** The weights the model knows for the period: the stakes it set, the late node at 0, reputations untouched. */
+function candidates(s: S): Candidate[] {
+  return [
+    ...s.nodes.map((n, i) => ({ address: n.address, stake: STAKES[i], reputation: REP_INITIAL })),
+    { address: s.late.address, stake: 0n, reputation: REP_INITIAL },
+  ];
+}
+const TOTAL = STAKES.reduce((a, b) => a + b, 0n);
+
+/** Builds the epoch; returns it, whether the rules accept it, and the model after it. */
+async function build(s: S, model: Model, plan: EpochPlan) {
   const inBounds = (d: number) => Math.abs(d) <= MAX_REP_DELTA;
-  let valid = !plan.truncate;
+  const everyone: Actor[] = [...s.nodes, s.late];
+  let valid = !plan.truncate && !plan.futurePeriod;
   const seqs = new Map<string, bigint>();
   const signed: SignedRecord[] = [];
-  const next = new Model();
-  next.reps = new Map(model.reps);
-  next.scores = new Map(model.scores);
-  next.lastSeq = new Map(model.lastSeq);
-  next.epochs = model.epochs + 1n;
   for (const r of plan.records) {
-    const coordinator = s.nodes[r.coordinator].address;
+    const batch: Batch = s.batches[r.coordinator];
+    const coordinator = batch.coordinator.address;
     const key = coordinator.toLowerCase();
     const last = seqs.get(key) ?? model.lastSeq.get(key) ?? 0n;
-    const seq = r.replay && last > 0n ? last : last + 1n;
+    const seq = r.seq === "replay" && last > 0n ? last : last + (r.seq === "gap" ? 2n : 1n);
     seqs.set(key, seq);
-    if (seq <= (model.lastSeq.get(key) ?? 0n) || (r.replay && last > 0n)) valid = false;
-    const participants = r.participants.map((i) => s.nodes[i].address);
+    if (seq !== last + 1n || seq > BATCH) valid = false;
+    const seed = roundSeed(batch.seed, makeRoundId(coordinator, seq));
+    const committee = drawCommittee(seed, candidates(s), TAU, TOTAL);
+    let participants: Address[] = committee.members;
+    if (r.members === "subset") {
+      participants = committee.members.filter((_, i) => (r.memberBits >> i) & 1);
+      if (participants.length === 0) participants = [committee.members[0]];
+    } else if (r.members === "undrawn") {
+      participants = [...committee.members, s.late.address];
+      valid = false;
+    }
+    const at = (a: Address) => everyone.findIndex((x) => x.address.toLowerCase() === a.toLowerCase());
+    const signers = participants.filter((p) => r.allSign || (r.signerBits >> at(p)) & 1);
     const sources: SourceDelta[] = r.sources.map((x) => ({
       source: s.sourceActors[x.source].address,
       reliability: x.reliability,
@@ -124,23 +164,36 @@ async function build(s: Swarm, model: Model, plan: BatchPlan) {
     const record = makeRecord({
       coordinator,
       seq,
+      seed,
+      period: batch.period,
       participants,
-      deltas: r.deltas,
-      winner: s.nodes[r.winner].address,
+      deltas: participants.map((p) => r.deltas[at(p)]),
+      winner: participants[r.winnerPick % participants.length],
       sources,
       label: `${key}-${seq}-${signed.length}`,
     });
-    const signers: Actor[] = r.signers.map((i) => s.nodes[i]);
-    const sr = await signUnchecked(s, record, signers);
-    if (r.badSignature && r.signers.length > 0) {
-      const victim = s.nodes[r.signers[0]].address;
+    const sr = await signUnchecked(s, record, signers.map((p) => everyone[at(p)]));
+    if (r.badSignature && signers.length > 0) {
+      const victim = signers[0];
       const sig = sr.signatures[victim]!;
       sr.signatures[victim] = concat([slice(sig, 0, 5), sig.slice(12, 14) === "ff" ? "0x00" : "0xff", slice(sig, 6)]);
       valid = false;
     }
     if (!record.deltas.every(inBounds) || !record.sources.every((x) => inBounds(x.reliability) && inBounds(x.usefulness))) valid = false;
-    if (!hasQuorum(BigInt(r.signers.length), BigInt(participants.length))) valid = false;
+    // the quorum counts the listed members' seats at the seed
+    const seatsOf = (p: Address) => committee.seats.get(p.toLowerCase()) ?? 0n;
+    const sum = (xs: Address[]) => xs.reduce((acc, p) => acc + seatsOf(p), 0n);
+    if (!hasQuorum(sum(signers), sum(participants))) valid = false;
     signed.push(sr);
+  }
+  // records of one coordinator must come in increasing sequence: the encoder sorts them, so a replayed
+  // sequence inside the epoch appears as a duplicate round id
+  const ids = signed.map((x) => x.record.roundId);
+  const next = model.clone();
+  if (new Set(ids).size !== ids.length) return { valid: false, signed, next, duplicate: true };
+  // the contract applies the records in the encoder's order: by round id
+  const ordered = [...signed].sort((a, b) => (BigInt(a.record.roundId) < BigInt(b.record.roundId) ? -1 : 1));
+  for (const { record } of ordered) {
     record.participants.forEach((p, i) => next.reps.set(p.toLowerCase(), applyDelta(next.rep(p), record.deltas[i])));
     for (const x of record.sources) {
       const [rel, use] = next.score(x.source);
@@ -148,15 +201,12 @@ async function build(s: Swarm, model: Model, plan: BatchPlan) {
     }
   }
   for (const [k, v] of seqs) next.lastSeq.set(k, v);
-  // records of one coordinator must come in increasing sequence: the encoder sorts them, so a replayed
-  // sequence inside the batch appears as a duplicate round id
-  const ids = signed.map((x) => x.record.roundId);
-  if (new Set(ids).size !== ids.length) return { valid: false, signed, next, duplicate: true };
+  next.epochs = model.epochs + 1n;
   return { valid, signed, next, duplicate: false };
 }
 
 /** Like signAll, but signs records that break the bounds too (signRecord refuses those). */
-async function signUnchecked(s: Swarm, record: RoundRecord, signers: Actor[]): Promise<SignedRecord> {
+async function signUnchecked(s: S, record: RoundRecord, signers: Actor[]): Promise<SignedRecord> {
   const signatures: Record<string, Hex> = {};
   for (const w of signers) {
     signatures[w.address] = await w.account.signTypedData({
@@ -174,8 +224,8 @@ async function signUnchecked(s: Swarm, record: RoundRecord, signers: Actor[]): P
   return { record, signatures, sourceSignatures };
 }
 
-async function check(s: Swarm, model: Model) {
-  const nodes = s.nodes.map((n) => n.address);
+async function check(s: S, model: Model) {
+  const nodes = [...s.nodes, s.late].map((n) => n.address);
   const reps = await s.settlement.read.reputationsOf([nodes]);
   reps.forEach((r, i) => {
     expect(Number(r), `reputation of ${nodes[i]}`).to.equal(model.rep(nodes[i]));
@@ -192,11 +242,25 @@ async function check(s: Swarm, model: Model) {
 }
 
 describe("Settlement (property)", () => {
-  it("only valid batches change state; scores follow the clamped deltas and stay in [0, 1_000_000]", async () => {
+  it("the model's seats are the contract's: 3, 1, 1, 1, 1 and none for the late node", async () => {
+    const s = await loadFixture(swarm);
+    for (const b of s.batches) {
+      const seed = roundSeed(b.seed, makeRoundId(b.coordinator.address, 1n));
+      const committee = drawCommittee(seed, candidates(s), TAU, TOTAL);
+      expect(committee.members).to.have.length(NODES);
+      for (const [i, a] of [...s.nodes, s.late].entries()) {
+        const seats = await s.settlement.read.seatsOf([a.address, seed, b.period, false]);
+        expect(seats, `seats of ${i}`).to.equal(committee.seats.get(a.address.toLowerCase()) ?? 0n);
+        expect(seats).to.equal(i === 0 ? 3n : i < NODES ? 1n : 0n);
+      }
+    }
+  });
+
+  it("only valid epochs change state; scores follow the clamped deltas and stay in [0, 1_000_000]", async () => {
     let accepted = 0;
     let rejected = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(batchPlan, { minLength: 1, maxLength: 4 }), async (plans) => {
+      fc.asyncProperty(fc.array(epochPlan, { minLength: 1, maxLength: 4 }), async (plans) => {
         const s = await loadFixture(swarm);
         let model = new Model();
         const settler = s.deployer; // holds no role: give it SETTLER_ROLE so any coordinator's rounds may go in
@@ -207,14 +271,15 @@ describe("Settlement (property)", () => {
           if (!duplicate) {
             const e = encodeEpoch(signed, { validate: false });
             const records = plan.truncate ? (slice(e.records, 0, size(e.records) - 1) as Hex) : e.records;
+            const period = s.batches[0].period + (plan.futurePeriod ? 1 : 0);
             try {
-              await s.settlement.write.settleEpoch([e.nodes, e.sources, records]);
+              await s.settlement.write.settleEpoch([period, e.nodes, e.sources, records]);
               sent = true;
             } catch {
               sent = false;
             }
           }
-          expect(sent, `batch ${JSON.stringify(plan)} was ${sent ? "accepted" : "rejected"}`).to.equal(valid);
+          expect(sent, `epoch ${JSON.stringify(plan)} was ${sent ? "accepted" : "rejected"}`).to.equal(valid);
           if (sent) {
             model = next;
             accepted++;
@@ -224,8 +289,8 @@ describe("Settlement (property)", () => {
       }),
       { numRuns: 40, endOnFailure: true },
     );
-    console.log(`      (${accepted} batches accepted, ${rejected} rejected)`);
-    expect(accepted, "some batches were valid").to.be.greaterThan(0);
-    expect(rejected, "some batches were invalid").to.be.greaterThan(0);
+    console.log(`      (${accepted} epochs accepted, ${rejected} rejected)`);
+    expect(accepted, "some epochs were valid").to.be.greaterThan(0);
+    expect(rejected, "some epochs were invalid").to.be.greaterThan(0);
   });
 });

@@ -13,11 +13,16 @@ import {
   deploySwarm,
   makeCapable,
   makeRecord,
+  nextCommittee,
+  nextPeriod,
+  openBatch,
   signAll,
   stakeActor,
+  weightsAt,
   ZERO,
   type Actor,
-  type Swarm,
+  type Batch,
+  type Full,
 } from "../helpers/chorus-fixture.js";
 import { writeDeployments } from "../../deploy/index.js";
 import {
@@ -49,27 +54,49 @@ import {
   type SourceDelta,
 } from "../../src/chain/records.js";
 import { isChorusError } from "../../src/errors.js";
+import { drawCommittee, roundSeed } from "../../src/round/committee.js";
 
 const STAKE = parseEther("500");
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+/** Sequences the fixture reserves for nodes[0]. */
+const BATCH = 64n;
 
+/**
+ * Seven equal stakes with seven expected seats: every node's share is exactly one seat, so every node holds
+ * exactly one seat in every round of the period (and the drawn committee is all seven). nodes[0] holds an open
+ * batch of BATCH sequences.
+ */
 async function swarm() {
-  return deploySwarm({ nodes: 7, sources: 3 });
+  const s = await deploySwarm({ nodes: 7, sources: 3 });
+  const batch = await openBatch(s, s.nodes[0], Number(BATCH));
+  return { ...s, batch };
+}
+type S = Awaited<ReturnType<typeof swarm>>;
+
+type RecordOpts = Partial<Parameters<typeof makeRecord>[0]>;
+
+/** The record of round `seq` of `b`'s coordinator, with its round seed and weight period. */
+function recordIn(b: Batch, seq: bigint, participants: readonly Address[], o: RecordOpts = {}): RoundRecord {
+  const seed = roundSeed(b.seed, makeRoundId(b.coordinator.address, seq));
+  return makeRecord({ coordinator: b.coordinator.address, seq, participants, seed, period: b.period, ...o });
 }
 
-/** Settles `signed` as `sender` (default: the coordinator of the first record). */
-async function settle(s: Swarm, signed: SignedRecord[], sender?: Actor) {
+/** Round `seq` of nodes[0]'s batch listing all seven nodes (its drawn committee). */
+const record = (s: S, seq: bigint, o: RecordOpts = {}) => recordIn(s.batch, seq, s.nodes.map((n) => n.address), o);
+
+/** Settles `signed` as `sender` (default: the coordinator of the first record) in the records' weight period. */
+async function settle(s: Full & { nodes: Actor[] }, signed: SignedRecord[], sender?: Actor) {
   const e = encodeEpoch(signed);
   const from = sender ?? s.nodes.find((n) => n.address === roundIdParts(signed[0].record.roundId).coordinator)!;
   const c = await s.as(from.wallet);
-  const hash = await c.settlement.write.settleEpoch([e.nodes, e.sources, e.records]);
+  const hash = await c.settlement.write.settleEpoch([signed[0].record.period, e.nodes, e.sources, e.records]);
   return { hash, e };
 }
 
-/** simulate.settleEpoch with raw arguments (possibly corrupted). */
-async function simulateRaw(s: Swarm, sender: Actor, args: { nodes: Address[]; sources: Address[]; records: Hex }) {
+/** simulate.settleEpoch with raw arguments (possibly corrupted), in weight period `period` (default: the batch's). */
+async function simulateRaw(s: S, sender: Actor, args: { nodes: Address[]; sources: Address[]; records: Hex }, period = s.batch.period) {
   const c = await s.as(sender.wallet);
-  return c.settlement.simulate.settleEpoch([args.nodes, args.sources, args.records]);
+  return c.settlement.simulate.settleEpoch([period, args.nodes, args.sources, args.records]);
 }
 
 /** `hex` with `bytes` written at byte offset `at`. */
@@ -88,23 +115,30 @@ const off = {
   sig: (n: number, k: number, j: number) => R0 + 80 + 5 * n + k + 64 * j,
 };
 
-const record = (s: Swarm, seq: bigint, o: Partial<Parameters<typeof makeRecord>[0]> = {}) =>
-  makeRecord({ coordinator: s.nodes[0].address, seq, participants: s.nodes.map((n) => n.address), ...o });
+const byAddress = <T extends { address: Address }>(xs: readonly T[]) => [...xs].sort((x, y) => (BigInt(x.address) < BigInt(y.address) ? -1 : 1));
 
 describe("Settlement", () => {
   describe("deployment", () => {
     it("deploy scripts 03-06 deploy and wire everything and the deployments file lists it", async () => {
       const s = await loadFixture(swarm);
       const names = Object.keys(s.deployments.contracts);
-      expect(names).to.deep.equal(["ChorusToken", "NodeRegistry", "CapabilityRegistry", "SourceRegistry", "Settlement", "Disputes"]);
+      expect(names).to.deep.equal(["ChorusToken", "NodeRegistry", "CapabilityRegistry", "SourceRegistry", "Settlement", "Omissions", "Disputes"]);
       expect((await s.settlement.read.nodeRegistry()).toLowerCase()).to.equal(s.registry.address.toLowerCase());
       expect((await s.settlement.read.capabilityRegistry()).toLowerCase()).to.equal(s.capability.address.toLowerCase());
       expect((await s.settlement.read.sourceRegistry()).toLowerCase()).to.equal(s.sources.address.toLowerCase());
       const slasher = await s.registry.read.SLASHER_ROLE();
       expect(await s.registry.read.hasRole([slasher, s.disputes.address])).to.equal(true);
       expect(await s.registry.read.hasRole([slasher, s.settlement.address])).to.equal(false);
+      // the omission-proof contract alone may void settled rounds, and slashes the coordinator that omitted
+      const omissions = s.deployments.contracts.Omissions.address;
+      expect((await s.settlement.read.omissions()).toLowerCase()).to.equal(omissions.toLowerCase());
+      expect(await s.registry.read.hasRole([slasher, omissions])).to.equal(true);
+      expect(await s.settlement.read.periodLength()).to.equal(3600n);
+      expect(await s.settlement.read.committeeSeats()).to.equal(7n);
+      expect(await s.settlement.read.minCommittee()).to.equal(1n); // deployFull's default for contract tests
+      expect((await deployFull({ minCommittee: 3 })).deployments.params.minCommittee).to.equal(3);
       expect(await s.sources.read.hasRole([await s.sources.read.SCORER_ROLE(), s.settlement.address])).to.equal(true);
-      for (const key of ["curator", "arbitrator", "equivocationSlashBps", "disputeDeposit", "disputeWindow", "arbitrationPeriod"]) {
+      for (const key of ["curator", "arbitrator", "equivocationSlashBps", "disputeDeposit", "disputeWindow", "arbitrationPeriod", "periodLength", "committeeSeats", "minCommittee"]) {
         expect(s.deployments.params, key).to.have.property(key);
       }
       const dir = await mkdtemp(path.join(os.tmpdir(), "chorus-deploy-"));
@@ -125,20 +159,32 @@ describe("Settlement", () => {
       expect(await f.settlement.read.hasRole([await f.settlement.read.SETTLER_ROLE(), extra.address])).to.equal(true);
     });
 
-    it("constructor: reverts on any zero address", async () => {
+    it("constructor: reverts on any zero address and on parameters out of bounds", async () => {
       const s = await loadFixture(swarm);
       const a = s.deployer.account.address;
-      for (let i = 0; i < 4; i++) {
-        const args = [a, a, a, a] as [Address, Address, Address, Address];
-        args[i] = ZERO;
-        let error: unknown;
+      type Args = [Address, Address, Address, Address, bigint, bigint, bigint];
+      const deployError = async (args: Args) => {
         try {
           await hre.viem.deployContract("Settlement", args);
         } catch (e) {
-          error = e;
+          return String((e as Error).message);
         }
-        expect(String((error as Error)?.message)).to.contain("SettlementZeroAddress");
+        return "deployed";
+      };
+      for (let i = 0; i < 4; i++) {
+        const args: Args = [a, a, a, a, 3600n, 7n, 3n];
+        args[i] = ZERO;
+        expect(await deployError(args)).to.contain("SettlementZeroAddress");
       }
+      // periodLength in [60, 1 day], seats in [3, 64], minCommittee in [1, seats]
+      const bad: [number, bigint][] = [[4, 59n], [4, 86_401n], [5, 2n], [5, 65n], [6, 0n], [6, 8n]];
+      for (const [i, v] of bad) {
+        const args: Args = [a, a, a, a, 3600n, 7n, 3n];
+        args[i] = v;
+        expect(await deployError(args), `arg ${i} = ${v}`).to.contain("SettlementParameterOutOfBounds");
+      }
+      const ok = await hre.viem.deployContract("Settlement", [a, a, a, a, 60n, 64n, 64n]);
+      expect([await ok.read.periodLength(), await ok.read.committeeSeats(), await ok.read.minCommittee()]).to.deep.equal([60n, 64n, 64n]);
     });
 
     it("EIP-712: domain, record digest, service digest and epoch commitment agree with src/chain/records.ts", async () => {
@@ -173,6 +219,9 @@ describe("Settlement", () => {
     it("settles a round: reputations move, RoundSettled / EpochSettled explain it, the epoch is recorded", async () => {
       const s = await loadFixture(swarm);
       const r = record(s, 1n);
+      // the drawn committee is all seven nodes, one seat each, as the contract judges them too
+      expect((await nextCommittee(s, { ...s.batch })).committee.members).to.deep.equal(r.participants);
+      for (const p of r.participants) expect(await s.settlement.read.seatsOf([p, r.seed, r.period, false])).to.equal(1n);
       const signed = await signAll(s.domain, r, s.nodes);
       const { hash, e } = await settle(s, [signed]);
       const block = await s.publicClient.getBlock({ blockNumber: (await s.publicClient.getTransactionReceipt({ hash })).blockNumber });
@@ -213,7 +262,8 @@ describe("Settlement", () => {
       const plan = [...Array(16).fill(50_000), -50_000]; // from 250_000: clamps at 1_000_000 (and the other at 0) before the last step
       for (const [i, up] of plan.entries()) {
         const deltas = parts.map((p) => (p === hi ? up : p === lo ? -up : 0));
-        const r = makeRecord({ coordinator: s.nodes[0].address, seq: BigInt(i + 1), participants: parts, deltas });
+        // nodes[0] is left out: a record may list fewer than its drawn members (an omission is proven later)
+        const r = record(s, BigInt(i + 1), { participants: parts, deltas });
         r.participants.forEach((p, j) => model.set(p.toLowerCase(), applyDelta(model.get(p.toLowerCase())!, r.deltas[j])));
         rounds.push(await signAll(s.domain, r, s.nodes));
       }
@@ -226,82 +276,97 @@ describe("Settlement", () => {
     it("settles several coordinators' runs in one epoch for a SETTLER_ROLE account; others only their own", async () => {
       const s = await loadFixture(swarm);
       const [a, b] = s.nodes;
-      const ra = makeRecord({ coordinator: a.address, seq: 10n, participants: s.nodes.map((n) => n.address) });
-      const rb1 = makeRecord({ coordinator: b.address, seq: 3n, participants: s.nodes.map((n) => n.address) });
-      const rb2 = makeRecord({ coordinator: b.address, seq: 4n, participants: s.nodes.map((n) => n.address) });
+      const all = s.nodes.map((n) => n.address);
+      const bb = await openBatch(s, b, 8);
+      const ra = recordIn(s.batch, 1n, all);
+      const rb1 = recordIn(bb, 1n, all);
+      const rb2 = recordIn(bb, 2n, all);
       const signed = [await signAll(s.domain, rb2, s.nodes), await signAll(s.domain, ra, s.nodes), await signAll(s.domain, rb1, s.nodes)];
       const e = encodeEpoch(signed);
       expect(e.roundIds).to.have.length(3);
-      await expectRevert(simulateRaw(s, a, e), "SettlementNotCoordinator", [
-        ...(BigInt(a.address) < BigInt(b.address) ? [b.address, a.address] : [b.address, a.address]),
-      ]);
+      // whichever run comes first, b's run is the one a may not settle
+      await expectRevert(simulateRaw(s, a, e), "SettlementNotCoordinator", [b.address, a.address]);
       const settler = await actor(9, "settler");
       await s.settlement.write.grantRole([await s.settlement.read.SETTLER_ROLE(), settler.address]);
-      await (await s.as(settler.wallet)).settlement.write.settleEpoch([e.nodes, e.sources, e.records]);
-      expect(await s.settlement.read.lastSequence([a.address])).to.equal(10n);
-      expect(await s.settlement.read.lastSequence([b.address])).to.equal(4n);
+      await (await s.as(settler.wallet)).settlement.write.settleEpoch([s.batch.period, e.nodes, e.sources, e.records]);
+      expect(await s.settlement.read.lastSequence([a.address])).to.equal(1n);
+      expect(await s.settlement.read.lastSequence([b.address])).to.equal(2n);
       expect(await s.settlement.getEvents.RoundSettled({}, { fromBlock: 0n })).to.have.length(3);
       // a coordinator settles its own rounds without any role
-      await settle(s, [await signAll(s.domain, makeRecord({ coordinator: b.address, seq: 5n, participants: s.nodes.map((n) => n.address) }), s.nodes)]);
-      expect(await s.settlement.read.lastSequence([b.address])).to.equal(5n);
+      await settle(s, [await signAll(s.domain, recordIn(bb, 3n, all), s.nodes)]);
+      expect(await s.settlement.read.lastSequence([b.address])).to.equal(3n);
     });
   });
 
-  describe("quorum", () => {
+  describe("quorum (seats)", () => {
+    /**
+     * Stakes 2000 / 500 / 500 / 500 with seven expected seats: the shares are exactly 4, 1, 1 and 1 seats, so seats
+     * do not hang on the seed: the heavy node holds 4 of the 7 seats in every round of the period.
+     */
     async function weighted() {
-      const f = await deployFull();
-      const heavy = await actor(0, "w");
-      const mids: Actor[] = [];
-      for (let i = 1; i <= 3; i++) mids.push(await actor(i, "w"));
-      const equal: Actor[] = [];
-      for (let i = 4; i <= 6; i++) equal.push(await actor(i, "w"));
-      await stakeActor(f, heavy, parseEther("1000"));
-      await stakeActor(f, mids[0], parseEther("300"));
-      await stakeActor(f, mids[1], parseEther("300"));
-      await stakeActor(f, mids[2], parseEther("300") + 1n);
-      for (const e of equal) await stakeActor(f, e, parseEther("100"));
-      await makeCapable(f, [heavy, ...mids, ...equal]);
-      return { ...f, heavy, mids, equal, nodes: [heavy, ...mids, ...equal], sourceActors: [] as Actor[] };
+      const f = await deploySwarm({ nodes: 4, stakes: [parseEther("2000"), STAKE, STAKE, STAKE] });
+      const [heavy, ...singles] = f.nodes;
+      const batch = await openBatch(f, heavy, 16);
+      return { ...f, heavy, singles, batch };
     }
 
-    it("exactly 2/3 of the stake settles; one wei less does not (SettlementQuorumNotReached with the stakes)", async () => {
+    it("a node holding 4/7 of the stake holds 4 seats: src/round/committee.ts and Settlement.seatsOf agree", async () => {
       const w = await loadFixture(weighted);
-      const exact = makeRecord({ coordinator: w.equal[0].address, seq: 1n, participants: w.equal.map((e) => e.address) });
-      const two = [...w.equal].sort((x, y) => (BigInt(x.address) < BigInt(y.address) ? -1 : 1)).slice(0, 2);
-      const signedExact = await signAll(w.domain, exact, two);
-      const sender = w.equal[0];
-      const ee = encodeEpoch([signedExact]);
-      await (await w.as(sender.wallet)).settlement.write.settleEpoch([ee.nodes, ee.sources, ee.records]);
-      expect(hasQuorum(2n * parseEther("100"), 3n * parseEther("100"))).to.equal(true);
-
-      const below = makeRecord({ coordinator: w.mids[0].address, seq: 1n, participants: w.mids.map((m) => m.address) });
-      const light = w.mids.slice(0, 2);
-      const e = encodeEpoch([await signAll(w.domain, below, light)]);
-      const total = parseEther("900") + 1n;
-      await expectRevert((await w.as(w.mids[0].wallet)).settlement.simulate.settleEpoch([e.nodes, e.sources, e.records]), "SettlementQuorumNotReached", [
-        below.roundId,
-        parseEther("600"),
-        total,
-      ]);
-      expect(hasQuorum(parseEther("600"), total)).to.equal(false);
+      const { seed, committee } = await nextCommittee(w, { ...w.batch });
+      expect(committee.members).to.deep.equal(byAddress(w.nodes).map((n) => n.address));
+      expect(committee.seats.get(w.heavy.address.toLowerCase())).to.equal(4n);
+      for (const x of w.singles) expect(committee.seats.get(x.address.toLowerCase())).to.equal(1n);
+      expect(committee.totalSeats).to.equal(7n);
+      for (const n of w.nodes) {
+        expect(await w.settlement.read.seatsOf([n.address, seed, w.batch.period, false])).to.equal(committee.seats.get(n.address.toLowerCase()));
+        expect(await w.settlement.read.seatsOf([n.address, seed, w.batch.period, true])).to.equal(committee.seats.get(n.address.toLowerCase()));
+      }
+      // an account with no stake when the period began holds no seat
+      expect(await w.settlement.read.seatsOf([w.deployer.account.address, seed, w.batch.period, false])).to.equal(0n);
     });
 
-    it("is weighted by stake: one node holding 2/3 of the stake is a quorum alone; selectQuorum picks it", async () => {
+    it("exactly 2/3 of the listed seats settles; the same signers short of 2/3 revert with the seats", async () => {
       const w = await loadFixture(weighted);
-      const parts = [w.heavy, ...w.equal];
-      const r = makeRecord({ coordinator: w.heavy.address, seq: 1n, participants: parts.map((p) => p.address) });
+      const [s1, s2, s3] = w.singles;
+      const at = (seq: bigint, who: Actor[]) => recordIn(w.batch, seq, who.map((x) => x.address));
+      const settleOrRevert = async (r: RoundRecord, signers: Actor[]) => settle(w, [await signAll(w.domain, r, signers)]);
+      const sim = async (r: RoundRecord, signers: Actor[]) => {
+        const e = encodeEpoch([await signAll(w.domain, r, signers)]);
+        return (await w.as(w.heavy.wallet)).settlement.simulate.settleEpoch([w.batch.period, e.nodes, e.sources, e.records]);
+      };
+      // heavy + s1 + s2: 6 seats, the heavy node's 4 are exactly 2/3
+      const r1 = at(1n, [w.heavy, s1, s2]);
+      expect(hasQuorum(4n, 6n)).to.equal(true);
+      await settleOrRevert(r1, [w.heavy]);
+      // heavy + s1 + s2 + s3: 7 seats, 4 are short of 2/3; 5 are enough
+      const r2 = at(2n, [w.heavy, s1, s2, s3]);
+      expect(hasQuorum(4n, 7n)).to.equal(false);
+      await expectRevert(sim(r2, [w.heavy]), "SettlementQuorumNotReached", [r2.roundId, 4n, 7n]);
+      await expectRevert(sim(r2, [s1, s2, s3]), "SettlementQuorumNotReached", [r2.roundId, 3n, 7n]);
+      await settleOrRevert(r2, [w.heavy, s3]);
+      // three single seats: two of three is exactly 2/3, one is not
+      const r3 = at(3n, [s1, s2, s3]);
+      await expectRevert(sim(r3, [s2]), "SettlementQuorumNotReached", [r3.roundId, 1n, 3n]);
+      await settleOrRevert(r3, [s1, s3]);
+      expect(await w.settlement.read.lastSequence([w.heavy.address])).to.equal(3n);
+    });
+
+    it("selectQuorum and encodeEpoch({ seats }) carry only the seats needed: the heavy node alone", async () => {
+      const w = await loadFixture(weighted);
+      const weights = await weightsAt(w, w.batch.period);
+      const seats = (r: RoundRecord, node: Address) =>
+        drawCommittee(r.seed, weights.candidates, weights.tau, weights.total).seats.get(node.toLowerCase()) ?? 0n;
+      const parts = [w.heavy, w.singles[0], w.singles[1]];
+      const r = recordIn(w.batch, 1n, parts.map((p) => p.address));
       const all = await signAll(w.domain, r, parts);
-      const stakes = new Map<string, bigint>([
-        [w.heavy.address.toLowerCase(), parseEther("1000")],
-        ...w.equal.map((e) => [e.address.toLowerCase(), parseEther("100")] as [string, bigint]),
-      ]);
-      expect(selectQuorum(r, parts.map((p) => p.address), stakes)).to.deep.equal([w.heavy.address.toLowerCase()]);
-      const e = encodeEpoch([all], { stakes });
-      await (await w.as(w.heavy.wallet)).settlement.write.settleEpoch([e.nodes, e.sources, e.records]);
+      expect(selectQuorum(r, parts.map((p) => p.address), seats)).to.deep.equal([w.heavy.address.toLowerCase()]);
+      const e = encodeEpoch([all], { seats });
+      expect(hexToBigInt(slice(e.records, off.k(3), off.k(3) + 1)), "one signature carried").to.equal(1n);
+      await (await w.as(w.heavy.wallet)).settlement.write.settleEpoch([r.period, e.nodes, e.sources, e.records]);
       expect(await w.settlement.read.reputationOf([w.heavy.address])).to.equal(BigInt(REP_INITIAL + r.deltas[r.participants.indexOf(w.heavy.address)]));
       let err: unknown;
       try {
-        selectQuorum(r, [w.equal[0].address], stakes);
+        selectQuorum(r, [w.singles[0].address], seats);
       } catch (x) {
         err = x;
       }
@@ -310,15 +375,27 @@ describe("Settlement", () => {
   });
 
   describe("replay and signatures", () => {
-    it("a round settles once: the same round again, or an earlier one, reverts with SettlementRoundReplayed", async () => {
+    it("a round settles once, in consecutive sequence within its batch: replays, gaps, voided and unreserved sequences revert", async () => {
       const s = await loadFixture(swarm);
-      const r2 = await signAll(s.domain, record(s, 2n), s.nodes);
+      const [r1, r2, r3] = await Promise.all([1n, 2n, 3n].map((seq) => signAll(s.domain, record(s, seq), s.nodes)));
+      await settle(s, [r1]);
+      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r1])), "SettlementRoundReplayed", [r1.record.roundId, 1n, BATCH]);
+      // a gap: sequence 3 before 2
+      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r3])), "SettlementRoundReplayed", [r3.record.roundId, 1n, BATCH]);
       await settle(s, [r2]);
-      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r2])), "SettlementRoundReplayed", [r2.record.roundId, 2n]);
-      const r1 = await signAll(s.domain, record(s, 1n), s.nodes);
-      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r1])), "SettlementRoundReplayed", [r1.record.roundId, 2n]);
-      await settle(s, [await signAll(s.domain, record(s, 3n), s.nodes)]);
-      expect(await s.settlement.read.lastSequence([s.nodes[0].address])).to.equal(3n);
+      expect(await s.settlement.read.lastSequence([s.nodes[0].address])).to.equal(2n);
+      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r1])), "SettlementRoundReplayed", [r1.record.roundId, 2n, BATCH]);
+      // a voided sequence is closed for good
+      await (await s.as(s.nodes[0].wallet)).settlement.write.voidRounds([3n]);
+      expect(await s.settlement.read.isClosed([r3.record.roundId])).to.equal(true);
+      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r3])), "SettlementRoundReplayed", [r3.record.roundId, 3n, BATCH]);
+      // beyond the reserved batch
+      const one = await openBatch(s, s.nodes[1], 1);
+      const all = s.nodes.map((n) => n.address);
+      const [b1, b2] = await Promise.all([1n, 2n].map((seq) => signAll(s.domain, recordIn(one, seq, all), s.nodes)));
+      await expectRevert(simulateRaw(s, s.nodes[1], encodeEpoch([b1, b2])), "SettlementRoundReplayed", [b2.record.roundId, 1n, 1n]);
+      await settle(s, [b1]);
+      expect(await s.settlement.read.lastSequence([s.nodes[1].address])).to.equal(1n);
     });
 
     it("signatures for another round id, another chain or another contract are rejected (SettlementBadSignature)", async () => {
@@ -327,11 +404,18 @@ describe("Settlement", () => {
       const other = record(s, 2n, { label: `${s.nodes[0].address}-1` });
       const domains = {
         otherRound: s.domain,
+        otherSeed: s.domain,
+        otherPeriod: s.domain,
         otherChain: settlementDomain(1, s.settlement.address),
         otherContract: settlementDomain(31337, s.disputes.address),
       };
+      const variants: Record<string, RoundRecord> = {
+        otherRound: other,
+        otherSeed: { ...r, seed: cid("another seed") },
+        otherPeriod: { ...r, period: r.period - 1 },
+      };
       for (const [what, domain] of Object.entries(domains)) {
-        const signedFor = what === "otherRound" ? other : r;
+        const signedFor = variants[what] ?? r;
         const sigs = (await signAll(domain, signedFor, s.nodes)).signatures;
         const e = encodeEpoch([{ record: r, signatures: sigs }]);
         const got = await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementBadSignature");
@@ -419,7 +503,7 @@ describe("Settlement", () => {
   });
 
   describe("eligibility and tables", () => {
-    it("tables must be sorted without duplicates and hold at most 256 entries", async () => {
+    it("tables must be sorted without duplicates and hold at most 256 entries; a source not active is skipped", async () => {
       const s = await loadFixture(swarm);
       const e = encodeEpoch([await signAll(s.domain, record(s, 1n), s.nodes)]);
       const swapped = [e.nodes[1], e.nodes[0], ...e.nodes.slice(2)];
@@ -431,39 +515,93 @@ describe("Settlement", () => {
       await expectRevert(simulateRaw(s, s.nodes[0], { ...e, sources: many }), "SettlementTableTooLarge", [257n, 256n]);
       const src = [...s.sourceActors.map((a) => a.address)].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
       await expectRevert(simulateRaw(s, s.nodes[0], { ...e, sources: [src[1], src[0]] }), "SettlementTableNotSorted", [1n, src[0]]);
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, sources: [s.deployer.account.address] }), "SettlementSourceNotActive", [
-        s.deployer.account.address,
-      ]);
+      // an account that is no active source does not revert the epoch: it is skipped, with an event
+      const stranger = s.deployer.account.address;
+      const hash = await (await s.as(s.nodes[0].wallet)).settlement.write.settleEpoch([s.batch.period, e.nodes, [stranger], e.records]);
+      const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
+      const skipped = await s.settlement.getEvents.SourceSkipped({}, { blockHash: receipt.blockHash });
+      expect(skipped.map((x) => [x.args.epoch, x.args.source])).to.deep.equal([[1n, stranger]]);
+      expect((await s.sources.read.scoresOf([[stranger]]))[0].active).to.equal(false);
     });
 
-    it("only staked, capable nodes take part: unstaked and expired-capability nodes are excluded", async () => {
+    it("seats are judged when the period began: a node that stakes later holds none, one that unstakes later keeps its seat", async () => {
       const s = await loadFixture(swarm);
+      const all = s.nodes.map((n) => n.address);
       const outsider = await actor(3, "outsider");
       const parts = [...s.nodes.slice(0, 6).map((n) => n.address), outsider.address];
-      const r = makeRecord({ coordinator: s.nodes[0].address, seq: 1n, participants: parts });
-      const e = encodeEpoch([{ record: r, signatures: {} }]);
-      await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementNodeNotEligible", [outsider.address, false, false]);
-      // staked but never capable
+      const withOutsider = record(s, 1n, { participants: parts });
+      const e = encodeEpoch([{ record: withOutsider, signatures: {} }]);
+      await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementNotDrawn", [withOutsider.roundId, outsider.address, 0n]);
+      // staked and capable now, after the period began: still no seat in this period
       await stakeActor(s, outsider, STAKE);
-      await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementNodeNotEligible", [outsider.address, true, false]);
-      // below the minimum stake after unstaking
+      await makeCapable(s, [outsider]);
+      expect(await s.capability.read.isCapable([outsider.address])).to.equal(true);
+      await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementNotDrawn", [withOutsider.roundId, outsider.address, 0n]);
+      expect(await s.settlement.read.seatsOf([outsider.address, withOutsider.seed, s.batch.period, false])).to.equal(0n);
+      // nodes[5] unstakes below the minimum after the period began: it keeps its seat, the record settles as drawn
       const n5 = s.nodes[5];
       await (await s.as(n5.wallet)).registry.write.requestUnstake([STAKE - parseEther("50")]);
-      const e2 = encodeEpoch([{ record: record(s, 1n), signatures: {} }]);
-      await expectRevert(simulateRaw(s, s.nodes[0], e2), "SettlementNodeNotEligible", [n5.address, false, true]);
+      const r1 = record(s, 1n, { deltas: all.map(() => 1_000) });
+      expect(await s.settlement.read.seatsOf([n5.address, r1.seed, r1.period, false])).to.equal(1n);
+      await settle(s, [await signAll(s.domain, r1, s.nodes)]);
+      expect(await s.settlement.read.reputationOf([n5.address])).to.equal(BigInt(REP_INITIAL + r1.deltas[r1.participants.indexOf(n5.address)]));
+
+      // the next period began with nodes[5] below the minimum (no seat) and the outsider staked and capable
+      await nextPeriod(s);
+      const batch = await openBatch(s, s.nodes[1], 4);
+      const { seed, committee } = await nextCommittee(s, { ...batch });
+      expect(committee.members).to.not.include(n5.address);
+      for (const a of [...all, outsider.address]) {
+        expect(await s.settlement.read.seatsOf([a, seed, batch.period, false]), a).to.equal(committee.seats.get(a.toLowerCase()) ?? 0n);
+      }
+      const stale = recordIn(batch, 1n, [...committee.members, n5.address]);
+      await expectRevert(simulateRaw(s, s.nodes[1], encodeEpoch([{ record: stale, signatures: {} }]), batch.period), "SettlementNotDrawn", [
+        stale.roundId,
+        n5.address,
+        0n,
+      ]);
+      const drawn = recordIn(batch, 1n, committee.members);
+      const signers = [...s.nodes, outsider].filter((x) => committee.members.includes(x.address));
+      await settle(s, [await signAll(s.domain, drawn, signers)], s.nodes[1]);
+      expect(await s.settlement.read.lastSequence([s.nodes[1].address])).to.equal(1n);
     });
 
-    it("capability expiry is enforced through the cached expiry, and a new pass is picked up", async () => {
+    it("capability is judged when the period began: a pass that expires mid-period still counts, then none until a new one", async () => {
       const s = await loadFixture(swarm);
-      await settle(s, [await signAll(s.domain, record(s, 1n), s.nodes)]);
-      const pass = await s.capability.read.passOf([s.nodes[0].address]);
-      await time.increaseTo(pass.validUntil);
-      const signed = await signAll(s.domain, record(s, 2n), s.nodes);
-      // nodes[0] revealed first in the fixture's suite, so its pass ends first
-      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([signed])), "SettlementNodeNotEligible", [s.nodes[0].address, true, false]);
+      const all = s.nodes.map((n) => n.address);
+      // a first epoch caches every node's pass expiry; zero deltas keep every reputation at the seat reference
+      await settle(s, [await signAll(s.domain, record(s, 1n, { deltas: all.map(() => 0) }), s.nodes)]);
+      const length = await s.settlement.read.periodLength();
+      const expiries = await Promise.all(all.map(async (a) => (await s.capability.read.passOf([a])).validUntil));
+      const first = expiries.reduce((x, y) => (x < y ? x : y));
+      const last = expiries.reduce((x, y) => (x > y ? x : y));
+      // the period that begins before the first pass ends: every node is drawn
+      await time.increaseTo(((first - 1n) / length) * length);
+      const q = await openBatch(s, s.nodes[1], 1);
+      const rq = recordIn(q, 1n, all, { deltas: all.map(() => 0) });
+      expect((await nextCommittee(s, { ...q })).committee.members).to.deep.equal(rq.participants);
+      // every pass expires before the record settles (still within the period after it): it settles all the same
+      await time.increaseTo(last + 10n);
+      expect(await s.capability.read.isCapable([s.nodes[0].address])).to.equal(false);
+      await settle(s, [await signAll(s.domain, rq, s.nodes)]);
+      // a period that begins after the passes ended: nobody holds a seat
+      await nextPeriod(s);
+      const r = await openBatch(s, s.nodes[2], 1);
+      const rr = recordIn(r, 1n, all);
+      expect(await s.settlement.read.seatsOf([rr.participants[0], rr.seed, rr.period, false])).to.equal(0n);
+      await expectRevert(simulateRaw(s, s.nodes[2], encodeEpoch([await signAll(s.domain, rr, s.nodes)]), r.period), "SettlementNotDrawn", [
+        rr.roundId,
+        rr.participants[0],
+        0n,
+      ]);
+      // new passes count from the next period on (the cached expiry is refreshed from the registry)
       await makeCapable(s, s.nodes);
-      await settle(s, [signed]);
-      expect(await s.settlement.read.lastSequence([s.nodes[0].address])).to.equal(2n);
+      await nextPeriod(s);
+      const t = await openBatch(s, s.nodes[1], 1);
+      const rt = recordIn(t, 2n, all);
+      expect((await nextCommittee(s, { ...t })).committee.members).to.deep.equal(rt.participants);
+      await settle(s, [await signAll(s.domain, rt, s.nodes)]);
+      expect(await s.settlement.read.lastSequence([s.nodes[1].address])).to.equal(2n);
     });
   });
 
@@ -570,7 +708,11 @@ describe("Settlement", () => {
         ["sequence", () => makeRoundId(r.participants[0], 0n)],
         ["event bytes", () => decodeRoundDeltas("0x01")],
         ["event table", () => decodeRoundDeltas(`0x01${"05"}00${"00000001"}`, { nodes: [] })],
-        ["stake", () => selectQuorum(r, r.participants, new Map())],
+        ["no seat", () => selectQuorum(r, r.participants, () => 0n)],
+        ["short of quorum", () => selectQuorum(r, r.participants.slice(0, 4), () => 1n)],
+        ["period 0", () => validateRecord({ ...r, period: 0 })],
+        ["fractional period", () => validateRecord({ ...r, period: 1.5 })],
+        ["short seed", () => validateRecord({ ...r, seed: "0x12" })],
       ];
       for (const [what, fn] of cases) {
         let err: unknown;
