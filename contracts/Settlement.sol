@@ -40,6 +40,8 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     uint256 public constant MIN_SEATS = 3;
     uint256 public constant MAX_SEATS = 64;
 
+    uint256 private constant _BPS = 10_000;
+
 
     INodeRegistry private immutable _registry;
     ICapabilityRegistry private immutable _capability;
@@ -258,6 +260,17 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
         ICapabilityRegistry.Pass memory pass = _capability.passOf(node);
         if (pass.validUntil <= start) return false;
         return !strict || pass.validUntil - _capability.suite(pass.suiteId).validity <= start;
+    }
+
+    function _canCoordinate(address node) internal view override returns (bool) {
+        return _registry.isActive(node) && _capability.isCapable(node);
+    }
+
+    function _slashForVoids(address coordinator, uint256 bps) internal override {
+        INodeRegistry.NodeInfo memory info = _registry.nodeInfo(coordinator);
+        uint256 held = uint256(info.staked) + info.thawing;
+        uint256 amount = bps >= _BPS ? held : held * bps / _BPS;
+        if (amount > 0) _registry.slash(coordinator, amount, "unpaid voids", bytes32(0));
     }
 
     /// @dev Moves `node`'s stored reputation by `delta` (clamped), outside an epoch's tables.

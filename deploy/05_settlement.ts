@@ -3,7 +3,7 @@ import type { DeployContext } from "./lib.js";
 /**
  * 05: round settlement and node reputation, reading stake (02), capability (03) and sources (04), and the
  * omission-proof contract that alone may void a settled round. Settlement becomes the only scorer of sources;
- * Omissions may slash coordinators; accounts in `settlers` may settle anyone's rounds (coordinators always settle
+ * Omissions (proven omissions) and Settlement (voids beyond credit) may slash coordinators; accounts in `settlers` may settle anyone's rounds (coordinators always settle
  * their own).
  */
 export default async function deploySettlement(ctx: DeployContext): Promise<void> {
@@ -23,6 +23,8 @@ export default async function deploySettlement(ctx: DeployContext): Promise<void
   await ctx.send("Settlement", "setOmissions", [omissions.address]);
   const slasher = await ctx.read<`0x${string}`>("NodeRegistry", "SLASHER_ROLE");
   await ctx.send("NodeRegistry", "grantRole", [slasher, omissions.address]);
+  // Settlement slashes coordinators for voids they have no credit for (VOID_SLASH_BPS per void)
+  await ctx.send("NodeRegistry", "grantRole", [slasher, settlement.address]);
   const scorer = await ctx.read<`0x${string}`>("SourceRegistry", "SCORER_ROLE");
   await ctx.send("SourceRegistry", "grantRole", [scorer, settlement.address]);
   const settler = await ctx.read<`0x${string}`>("Settlement", "SETTLER_ROLE");

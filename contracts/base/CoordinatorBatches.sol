@@ -13,9 +13,11 @@ abstract contract CoordinatorBatches is ISettlement {
     /// @notice Credits one void spends, one settled round earns; the most a coordinator holds; what it starts with.
     uint256 public constant VOID_COST = 16;
     uint256 public constant MAX_CREDIT = 256;
-    uint256 public constant INITIAL_CREDIT = 64;
-    /// @notice Reputation a coordinator loses per void it has no credit for.
+    uint256 public constant INITIAL_CREDIT = 16;
+    /// @notice Per void without credit, the coordinator loses this reputation and this share of its stake (bps),
+    ///         so a coalition cannot draw batches under fresh identities and abandon the ones it did not capture.
     uint256 public constant VOID_PENALTY = 5_000;
+    uint256 public constant VOID_SLASH_BPS = 50;
 
     uint256 private constant _BLOCKHASH_WINDOW = 256;
 
@@ -36,6 +38,7 @@ abstract contract CoordinatorBatches is ISettlement {
     /// @inheritdoc ISettlement
     function openBatch(uint256 count) external {
         if (count == 0 || count > MAX_BATCH) revert SettlementBadBatchSize(count, MAX_BATCH);
+        if (!_canCoordinate(msg.sender)) revert SettlementNotCoordinatorNode(msg.sender);
         Coordinator memory c = _coordinators[msg.sender];
         if (c.batchEnd == 0) c.credit = uint32(INITIAL_CREDIT);
         if (c.lastSeq < c.batchEnd) _void(msg.sender, c, c.batchEnd);
@@ -57,6 +60,18 @@ abstract contract CoordinatorBatches is ISettlement {
     }
 
     /// @inheritdoc ISettlement
+    function closeExpiredBatch(address coordinator) external {
+        Coordinator memory c = _coordinators[coordinator];
+        if (c.lastSeq == c.batchEnd) revert SettlementBadVoid(c.batchEnd, c.lastSeq, c.batchEnd);
+        bool seedLost = _batchSeeds[coordinator] == 0 && block.number > uint256(c.seedBlock) + _BLOCKHASH_WINDOW;
+        if (!seedLost && _currentPeriod() <= uint256(c.period) + 1) {
+            revert SettlementBatchNotExpired(coordinator, c.period, _currentPeriod());
+        }
+        _void(coordinator, c, c.batchEnd);
+        _coordinators[coordinator] = c;
+    }
+
+    /// @inheritdoc ISettlement
     function voidRounds(uint64 throughSeq) external {
         Coordinator memory c = _coordinators[msg.sender];
         if (throughSeq <= c.lastSeq || throughSeq > c.batchEnd) {
@@ -71,12 +86,16 @@ abstract contract CoordinatorBatches is ISettlement {
         uint256 count = throughSeq - c.lastSeq;
         uint256 covered = c.credit / VOID_COST;
         if (covered > count) covered = count;
-        uint256 penalty = (count - covered) * VOID_PENALTY;
+        uint256 unpaid = count - covered;
+        uint256 penalty = unpaid * VOID_PENALTY;
         // unchecked: covered * VOID_COST <= credit.
         unchecked {
             c.credit -= uint32(covered * VOID_COST);
         }
-        if (penalty > 0) _addReputation(coordinator, -int256(penalty));
+        if (unpaid > 0) {
+            _addReputation(coordinator, -int256(penalty));
+            _slashForVoids(coordinator, unpaid * VOID_SLASH_BPS);
+        }
         emit RoundsVoided(coordinator, c.lastSeq + 1, throughSeq, penalty, c.credit);
         c.lastSeq = throughSeq;
     }
@@ -115,6 +134,12 @@ abstract contract CoordinatorBatches is ISettlement {
 
     /// @dev Moves `node`'s stored reputation by `delta` (clamped).
     function _addReputation(address node, int256 delta) internal virtual;
+
+    /// @dev True when `node` may reserve rounds now: active (staked) and capable.
+    function _canCoordinate(address node) internal view virtual returns (bool);
+
+    /// @dev Slashes `bps` (capped at the whole) of `coordinator`'s stake for voids it had no credit for.
+    function _slashForVoids(address coordinator, uint256 bps) internal virtual;
 
     /// @dev A run of `coordinator`'s records in weight period `period` begins: its last closed sequence, its batch's
     ///      end and seed (fixed now if it was not yet).

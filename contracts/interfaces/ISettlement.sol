@@ -14,11 +14,12 @@ pragma solidity 0.8.28;
 ///         every node with a seat (anyone proves an omission with `proveOmission`) and no other; it needs at least
 ///         `minCommittee()` members, and signatures of members holding at least 2/3 of the record's seats.
 ///
-///         Sequences. A coordinator's rounds settle in consecutive sequence; a round that cannot settle (it failed,
-///         or its seed expired) is voided with `voidRounds` or by opening the next batch. Each void spends
+///         Sequences. Only an active, capable node opens batches. A coordinator's rounds settle in consecutive
+///         sequence; a round that cannot settle (it failed, or its seed expired) is voided with `voidRounds`, by
+///         opening the next batch, or by anyone with `closeExpiredBatch` once the batch expired. Each void spends
 ///         `VOID_COST` credits; each settled round earns one (up to `MAX_CREDIT`); a void without the credits costs
-///         the coordinator `VOID_PENALTY` reputation. A batch's records settle while the current period is at most
-///         the batch's period + 1.
+///         the coordinator `VOID_PENALTY` reputation and `VOID_SLASH_BPS` of its stake. A batch's records settle
+///         while the current period is at most the batch's period + 1.
 ///
 ///         A round record (EIP-712 type `RoundRecord`, domain "Chorus Settlement" / "1" / chain id / this
 ///         contract) names the round id, its seed and weight period, the query and transcript CIDs, the
@@ -98,6 +99,10 @@ interface ISettlement {
     /// @notice Voiding through sequence `throughSeq` is not possible: the last closed sequence is `lastSeq` and the
     ///         batch ends at `batchEnd`.
     error SettlementBadVoid(uint256 throughSeq, uint256 lastSeq, uint256 batchEnd);
+    /// @notice Only an active, capable node may reserve rounds; `account` is not one.
+    error SettlementNotCoordinatorNode(address account);
+    /// @notice `coordinator`'s batch of weight period `period` can still settle (current period `current`).
+    error SettlementBatchNotExpired(address coordinator, uint256 period, uint256 current);
     /// @notice `roundId` was voided already (by an omission proof).
     error SettlementRoundVoided(bytes32 roundId);
     /// @notice Only the omission-proof contract may void a settled round; `sender` is not it.
@@ -177,6 +182,9 @@ interface ISettlement {
     function fixSeed(address coordinator) external returns (bytes32 seed);
     /// @notice Void the caller's sequences after its last closed one, through `throughSeq`.
     function voidRounds(uint64 throughSeq) external;
+    /// @notice Void what is left of `coordinator`'s batch once it can no longer settle (its period + 1 is over, or
+    ///         its seed was never fixed within 256 blocks). Anyone; the voids are charged as usual.
+    function closeExpiredBatch(address coordinator) external;
 
     // ---------------------------------------------------------------- settlement
     /// @notice Settle an epoch of packed round records (format above). Reverts as a whole on any invalid

@@ -240,19 +240,50 @@ describe("attacks: settlement (issue 12)", function () {
     await (await s.as(coordinator.wallet)).settlement.write.settleEpoch([batch.period, e.nodes, e.sources, e.records]);
     expect(await s.settlement.read.lastSequence([coordinator.address])).to.equal(3n);
     const [, , , , , credit] = await s.settlement.read.batchOf([coordinator.address]);
-    expect(credit).to.equal(67);
+    expect(credit).to.equal(16 + 3);
   });
 
-  it("voids are bounded: free within credit, then each costs the coordinator reputation", async () => {
+  it("voids are bounded: free within credit, then each costs the coordinator reputation and stake", async () => {
     const s = await loadFixture(permissive);
     const coordinator = s.nodes[0];
     await openBatch(s, coordinator, 10);
     const c = await s.as(coordinator.wallet);
-    await c.settlement.write.voidRounds([4n]); // 4 voids: the initial credit of 64
+    await c.settlement.write.voidRounds([1n]); // 1 void: the initial credit of 16
     expect(await s.settlement.read.reputationOf([coordinator.address])).to.equal(250_000n);
-    await c.settlement.write.voidRounds([6n]); // 2 more: no credit left
+    const before = (await s.registry.read.nodeInfo([coordinator.address])).staked;
+    await c.settlement.write.voidRounds([3n]); // 2 more: no credit left
     expect(await s.settlement.read.reputationOf([coordinator.address])).to.equal(240_000n);
-    await expectRevert(c.settlement.simulate.voidRounds([11n]), "SettlementBadVoid", [11n, 6n, 10n]);
+    expect((await s.registry.read.nodeInfo([coordinator.address])).staked).to.equal(before - (before * 100n) / 10_000n);
+    await expectRevert(c.settlement.simulate.voidRounds([11n]), "SettlementBadVoid", [11n, 3n, 10n]);
+  });
+
+  it("a fresh address cannot reserve rounds to draw committees for free", async () => {
+    const s = await loadFixture(permissive);
+    const { actor: mkActor } = await import("../../helpers/chorus-fixture.js");
+    const fresh = await mkActor(40);
+    await expectRevert((await s.as(fresh.wallet)).settlement.simulate.openBatch([1n]), "SettlementNotCoordinatorNode", [fresh.address]);
+  });
+
+  it("an abandoned batch is charged by anyone once it expired: a coordinator cannot keep only the draws it liked", async () => {
+    const s = await loadFixture(permissive);
+    const coordinator = s.nodes[0];
+    const batch = await openBatch(s, coordinator, 8);
+    // settles nothing of its batch and walks away; before expiry nobody can close it
+    await expectRevert(s.settlement.simulate.closeExpiredBatch([coordinator.address]), "SettlementBatchNotExpired", [
+      coordinator.address,
+      batch.period,
+      batch.period,
+    ]);
+    const length = await s.settlement.read.periodLength();
+    await hre.network.provider.send("evm_increaseTime", [Number(length * 2n)]);
+    await hre.network.provider.send("evm_mine", []);
+    const before = (await s.registry.read.nodeInfo([coordinator.address])).staked;
+    const keeper = s.nodes[3];
+    await (await s.as(keeper.wallet)).settlement.write.closeExpiredBatch([coordinator.address]);
+    // 8 voids: 1 paid by the initial credit, 7 charged 5,000 reputation and 0.5% of stake each
+    expect(await s.settlement.read.reputationOf([coordinator.address])).to.equal(250_000n - 35_000n);
+    expect((await s.registry.read.nodeInfo([coordinator.address])).staked).to.equal(before - (before * 350n) / 10_000n);
+    expect(await s.settlement.read.lastSequence([coordinator.address])).to.equal(8n);
   });
 });
 
