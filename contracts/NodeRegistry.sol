@@ -8,7 +8,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
-import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+import {INodeRegistry, IThawingFloor} from "./interfaces/INodeRegistry.sol";
 
 /// @title NodeRegistry
 /// @notice Stake, membership and slashing of Chorus nodes. See {INodeRegistry}.
@@ -37,6 +37,9 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     address private _treasury;
     uint256 private _totalHeld;
     mapping(address node => NodeInfo) private _nodes;
+    /// @dev The dispute contract (set once): it locks stake under dispute and bounds the thawing period from below.
+    address private _disputes;
+    mapping(address node => uint256) private _locked;
     EnumerableSet.AddressSet private _active;
     EnumerableSet.AddressSet private _registered;
     /// @dev Staked (not thawing) amount of each node, of all nodes together, and the minimum stake, by timestamp:
@@ -142,15 +145,60 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     /// @inheritdoc INodeRegistry
     function withdraw() external {
         NodeInfo storage n = _requireRegistered(msg.sender);
-        uint256 amount = n.thawing;
-        if (amount == 0) revert NodeRegistryNothingToWithdraw(msg.sender);
+        uint256 thawing = n.thawing;
+        if (thawing == 0) revert NodeRegistryNothingToWithdraw(msg.sender);
         if (block.timestamp < n.thawEnd) revert NodeRegistryStillThawing(block.timestamp, n.thawEnd);
+        // stake locked by an open dispute stays: first the staked part covers it, then thawing stake
+        uint256 locked = _locked[msg.sender];
+        uint256 held = locked > n.staked ? locked - n.staked : 0;
+        if (held >= thawing) revert NodeRegistryStakeLocked(msg.sender, locked, n.staked + thawing);
+        uint256 amount = thawing - held;
 
-        n.thawing = 0;
+        n.thawing = uint128(held);
         _totalHeld -= amount;
         emit StakeWithdrawn(msg.sender, amount);
 
         _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function setDisputes(address disputes_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_disputes != address(0)) revert NodeRegistryDisputesAlreadySet(_disputes);
+        if (disputes_ == address(0)) revert NodeRegistryZeroAddress();
+        uint256 floor = IThawingFloor(disputes_).minThawingPeriod();
+        if (_thawingPeriod < floor) revert NodeRegistryThawingBelowDisputes(_thawingPeriod, floor);
+        _disputes = disputes_;
+        emit DisputesSet(disputes_);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function lock(address node, uint256 amount) external returns (uint256 locked) {
+        if (msg.sender != _disputes) revert NodeRegistryNotDisputes(msg.sender);
+        NodeInfo storage n = _requireRegistered(node);
+        uint256 current = _locked[node];
+        uint256 free = uint256(n.staked) + n.thawing - current;
+        locked = amount < free ? amount : free;
+        _locked[node] = current + locked;
+        emit StakeLocked(node, locked, current + locked);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function unlock(address node, uint256 amount) external {
+        if (msg.sender != _disputes) revert NodeRegistryNotDisputes(msg.sender);
+        uint256 current = _locked[node];
+        uint256 released = amount < current ? amount : current;
+        _locked[node] = current - released;
+        emit StakeUnlocked(node, released, current - released);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function lockedOf(address node) external view returns (uint256) {
+        return _locked[node];
+    }
+
+    /// @inheritdoc INodeRegistry
+    function disputes() external view returns (address) {
+        return _disputes;
     }
 
     /// @inheritdoc INodeRegistry
@@ -324,6 +372,8 @@ contract NodeRegistry is INodeRegistry, AccessControl {
             n.thawing = uint128(thawing - (amount - fromStaked));
             _totalHeld -= amount;
         }
+        // a lock never exceeds what is left to slash
+        if (_locked[node] > staked + thawing - amount) _locked[node] = staked + thawing - amount;
         emit NodeSlashed(node, msg.sender, amount, reward, beneficiary, reason, evidenceCid);
         if (fromStaked > 0) _checkpoint(node, staked, staked - fromStaked);
         _syncActive(node, n);
@@ -374,6 +424,11 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     function _setThawingPeriod(uint64 value) private {
         if (value < MIN_THAWING || value > MAX_THAWING) {
             revert NodeRegistryParameterOutOfBounds("thawingPeriod", value, MIN_THAWING, MAX_THAWING);
+        }
+        // stake must not thaw out before a dispute about it can be opened and resolved
+        if (_disputes != address(0)) {
+            uint256 floor = IThawingFloor(_disputes).minThawingPeriod();
+            if (value < floor) revert NodeRegistryThawingBelowDisputes(value, floor);
         }
         uint64 old = _thawingPeriod;
         _thawingPeriod = value;

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+/// @title IThawingFloor
+/// @notice What the node registry asks its dispute contract: the shortest thawing period that still lets a dispute
+///         about stake be opened and resolved before the stake leaves (dispute window + arbitration period).
+interface IThawingFloor {
+    function minThawingPeriod() external view returns (uint256);
+}
+
 /// @title INodeRegistry
 /// @notice Staking and membership of Chorus nodes. A node stakes the Chorus ERC-20 to join, announces the URL
 ///         where it serves peers and the IPFS CID (sha2-256 digest of a dag-json document) of its metadata
@@ -44,6 +51,14 @@ interface INodeRegistry {
     error NodeRegistryParameterOutOfBounds(bytes32 parameter, uint256 value, uint256 min, uint256 max);
     /// @notice The zero address was given where an account is required.
     error NodeRegistryZeroAddress();
+    /// @notice Only the dispute contract may lock or unlock stake; `sender` is not it.
+    error NodeRegistryNotDisputes(address sender);
+    /// @notice The dispute contract is set already, to `disputes`.
+    error NodeRegistryDisputesAlreadySet(address disputes);
+    /// @notice A thawing period of `thawing` seconds is shorter than the dispute window plus arbitration, `floor`.
+    error NodeRegistryThawingBelowDisputes(uint256 thawing, uint256 floor);
+    /// @notice `node` has `locked` of its `held` stake locked by open disputes: nothing thawed can leave.
+    error NodeRegistryStakeLocked(address node, uint256 locked, uint256 held);
     /// @notice A history lookup at `timepoint` is not in the past (it is `nowTime`).
     error NodeRegistryFutureLookup(uint256 timepoint, uint256 nowTime);
 
@@ -76,6 +91,12 @@ interface INodeRegistry {
     event MinStakeUpdated(uint256 oldValue, uint256 newValue);
     /// @notice The thawing period changed.
     event ThawingPeriodUpdated(uint64 oldValue, uint64 newValue);
+    /// @notice The dispute contract was set (once, for good).
+    event DisputesSet(address disputes);
+    /// @notice `amount` more of `node`'s stake is locked by a dispute; `locked` in all.
+    event StakeLocked(address indexed node, uint256 amount, uint256 locked);
+    /// @notice `amount` of `node`'s locked stake was released; `locked` is left.
+    event StakeUnlocked(address indexed node, uint256 amount, uint256 locked);
     /// @notice The treasury that receives slashed stake changed.
     event TreasuryUpdated(address oldTreasury, address newTreasury);
 
@@ -109,6 +130,19 @@ interface INodeRegistry {
 
     /// @notice Withdraw all thawed stake once the thawing period is over.
     function withdraw() external;
+
+    /// @notice Set the dispute contract (only `DEFAULT_ADMIN_ROLE`, once); the thawing period must already be at
+    ///         least its `minThawingPeriod`, and every later `setThawingPeriod` is held to it.
+    function setDisputes(address disputes_) external;
+    /// @notice Lock up to `amount` of `node`'s slashable stake (staked + thawing) that is not locked yet, so it
+    ///         cannot be withdrawn while a dispute is open. Only the dispute contract. Returns what was locked.
+    function lock(address node, uint256 amount) external returns (uint256 locked);
+    /// @notice Release up to `amount` of `node`'s locked stake. Only the dispute contract.
+    function unlock(address node, uint256 amount) external;
+    /// @notice Stake of `node` locked by open disputes.
+    function lockedOf(address node) external view returns (uint256);
+    /// @notice The dispute contract (0 until set).
+    function disputes() external view returns (address);
 
     /// @notice Re-evaluate `node`'s membership of the active set (after governance raised the minimum).
     function refresh(address node) external;
