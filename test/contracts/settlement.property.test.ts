@@ -74,7 +74,7 @@ interface EpochPlan {
 }
 
 const delta = fc.oneof(
-  { weight: 8, arbitrary: fc.integer({ min: -MAX_REP_DELTA, max: MAX_REP_DELTA }) },
+  { weight: 30, arbitrary: fc.integer({ min: -MAX_REP_DELTA, max: MAX_REP_DELTA }) },
   { weight: 1, arbitrary: fc.constantFrom(-MAX_REP_DELTA - 1, MAX_REP_DELTA + 1, -MAX_REP_DELTA, MAX_REP_DELTA) },
 );
 /** True one time in `n` (a seeded draw: Math.random would break replays). */
@@ -82,10 +82,10 @@ const oneIn = (n: number) => fc.integer({ min: 0, max: n - 1 }).map((x) => x ===
 
 const recordPlan: fc.Arbitrary<RecordPlan> = fc.record({
   coordinator: fc.integer({ min: 0, max: 1 }),
-  seq: fc.constantFrom("next", "next", "next", "next", "next", "next", "replay", "gap") as fc.Arbitrary<RecordPlan["seq"]>,
-  members: fc.constantFrom("drawn", "drawn", "drawn", "subset", "undrawn") as fc.Arbitrary<RecordPlan["members"]>,
+  seq: fc.constantFrom("next", "next", "next", "next", "next", "next", "next", "next", "replay", "gap") as fc.Arbitrary<RecordPlan["seq"]>,
+  members: fc.constantFrom("drawn", "drawn", "drawn", "drawn", "drawn", "subset", "subset", "undrawn") as fc.Arbitrary<RecordPlan["members"]>,
   memberBits: fc.integer({ min: 1, max: (1 << NODES) - 1 }),
-  allSign: fc.integer({ min: 0, max: 2 }).map((x) => x !== 0),
+  allSign: fc.integer({ min: 0, max: 3 }).map((x) => x !== 0),
   signerBits: fc.integer({ min: 0, max: (1 << (NODES + 1)) - 1 }),
   winnerPick: fc.nat(),
   deltas: fc.array(delta, { minLength: NODES + 1, maxLength: NODES + 1 }),

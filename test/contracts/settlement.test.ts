@@ -128,7 +128,8 @@ describe("Settlement", () => {
       expect((await s.settlement.read.sourceRegistry()).toLowerCase()).to.equal(s.sources.address.toLowerCase());
       const slasher = await s.registry.read.SLASHER_ROLE();
       expect(await s.registry.read.hasRole([slasher, s.disputes.address])).to.equal(true);
-      expect(await s.registry.read.hasRole([slasher, s.settlement.address])).to.equal(false);
+      // Settlement slashes coordinators for voids beyond their credit
+      expect(await s.registry.read.hasRole([slasher, s.settlement.address])).to.equal(true);
       // the omission-proof contract alone may void settled rounds, and slashes the coordinator that omitted
       const omissions = s.deployments.contracts.Omissions.address;
       expect((await s.settlement.read.omissions()).toLowerCase()).to.equal(omissions.toLowerCase());
@@ -584,18 +585,19 @@ describe("Settlement", () => {
       await time.increaseTo(last + 10n);
       expect(await s.capability.read.isCapable([s.nodes[0].address])).to.equal(false);
       await settle(s, [await signAll(s.domain, rq, s.nodes)]);
-      // a period that begins after the passes ended: nobody holds a seat
-      await nextPeriod(s);
-      const r = await openBatch(s, s.nodes[2], 1);
-      const rr = recordIn(r, 1n, all);
-      expect(await s.settlement.read.seatsOf([rr.participants[0], rr.seed, rr.period, false])).to.equal(0n);
-      await expectRevert(simulateRaw(s, s.nodes[2], encodeEpoch([await signAll(s.domain, rr, s.nodes)]), r.period), "SettlementNotDrawn", [
-        rr.roundId,
-        rr.participants[0],
-        0n,
-      ]);
-      // new passes count from the next period on (the cached expiry is refreshed from the registry)
+      // a period that begins after the passes ended: nobody holds a seat, and nobody may open a batch
+      const r = await nextPeriod(s);
+      const anySeed = cid("any seed");
+      for (const a of all) expect(await s.settlement.read.seatsOf([a, anySeed, r, false])).to.equal(0n);
+      await expectRevert((await s.as(s.nodes[2].wallet)).settlement.simulate.openBatch([1n]), "SettlementNotCoordinatorNode", [s.nodes[2].address]);
+      // new passes granted during that period: omission proofs (strict) never count them in it; settlement counts a
+      // pass still valid when the period began, as ISettlement.seatsOf documents
       await makeCapable(s, s.nodes);
+      for (const a of all) {
+        expect(await s.settlement.read.seatsOf([a, anySeed, r, true])).to.equal(0n);
+        expect(await s.settlement.read.seatsOf([a, anySeed, r, false])).to.equal(1n);
+      }
+      // from the next period on they count for both
       await nextPeriod(s);
       const t = await openBatch(s, s.nodes[1], 1);
       const rt = recordIn(t, 2n, all);
