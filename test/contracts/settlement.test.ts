@@ -96,7 +96,7 @@ describe("Settlement", () => {
     it("deploy scripts 03-06 deploy and wire everything and the deployments file lists it", async () => {
       const s = await loadFixture(swarm);
       const names = Object.keys(s.deployments.contracts);
-      expect(names).to.deep.equal(["ChorusToken", "NodeRegistry", "CapabilityRegistry", "SourceRegistry", "Settlement", "Disputes"]);
+      expect(names).to.deep.equal(["ChorusTimelock", "ChorusToken", "NodeRegistry", "CapabilityRegistry", "SourceRegistry", "Settlement", "Disputes"]);
       expect((await s.settlement.read.nodeRegistry()).toLowerCase()).to.equal(s.registry.address.toLowerCase());
       expect((await s.settlement.read.capabilityRegistry()).toLowerCase()).to.equal(s.capability.address.toLowerCase());
       expect((await s.settlement.read.sourceRegistry()).toLowerCase()).to.equal(s.sources.address.toLowerCase());
