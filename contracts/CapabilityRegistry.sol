@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ICapabilityRegistry} from "./interfaces/ICapabilityRegistry.sol";
@@ -41,10 +42,10 @@ contract CapabilityRegistry is ICapabilityRegistry, AccessControlDefaultAdminRul
     uint64 public constant MAX_REVOCATION_WINDOW = 90 days;
 
     struct Attempt {
-        bytes32 commitment;
+        uint128 bond; // locked until the attempt is settled (0 once settled)
         uint16 score;
         AttemptStatus status; // None, Committed, Passed or Failed (Void is derived)
-        uint128 bond; // locked until the attempt is settled (0 once settled)
+        bytes32 commitment;
     }
 
     INodeRegistry private immutable _registry;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControlDefaultAdminRules} from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
@@ -284,7 +285,9 @@ contract SourceRegistry is ISourceRegistry, AccessControlDefaultAdminRules {
     }
 
     function _setMinBond(uint256 value) private {
-        if (value < MIN_BOND || value > MAX_BOND) revert SourceRegistryInvalidParameter("minBond", value, MIN_BOND, MAX_BOND);
+        if (value < MIN_BOND || value > MAX_BOND) {
+            revert SourceRegistryInvalidParameter("minBond", value, MIN_BOND, MAX_BOND);
+        }
         emit MinBondUpdated(_minBond, value);
         _minBond = value;
     }
