@@ -112,7 +112,7 @@ describe("Settlement", () => {
         const file = await writeDeployments(s.deployments, dir);
         const written = JSON.parse(await readFile(file, "utf8"));
         expect(Object.keys(written.contracts)).to.deep.equal(names);
-        expect(written.contracts.Disputes.args[4].deposit).to.equal(parseEther("100").toString());
+        expect(written.contracts.Disputes.args[5].deposit).to.equal(parseEther("100").toString());
         expect(written.contracts.Settlement.abi.some((i: { name?: string }) => i.name === "settleEpoch")).to.equal(true);
       } finally {
         await rm(dir, { recursive: true, force: true });
