@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
@@ -12,11 +13,24 @@ import {RecordHashing} from "./libraries/RecordHashing.sol";
 
 /// @title Disputes
 /// @notice Equivocation proofs and arbitrated false-result disputes. See {IDisputes}.
-contract Disputes is IDisputes, AccessControl {
+///         The arbitrator's reach is bounded: what upheld disputes take from one signer for one round never
+///         exceeds `maxSlashPerRoundBps` of its stake (staked + thawing) at each uphold, and that cap is at most
+///         MAX_SLASH_PER_ROUND_BPS; `falseResultSlashBps` may not exceed it.
+contract Disputes is IDisputes, AccessControlDefaultAdminRules {
     using SafeERC20 for IERC20;
 
     /// @notice May uphold or reject disputes.
     bytes32 public constant ARBITRATOR_ROLE = keccak256("ARBITRATOR_ROLE");
+    /// @notice Hard ceiling of the per-round slash cap: the arbitrator never takes more than half a signer's
+    ///         stake for one round.
+    uint16 public constant MAX_SLASH_PER_ROUND_BPS = 5_000;
+
+    /// @notice `falseResultSlashBps` = `slashBps` exceeds the per-round cap `capBps`.
+    error DisputesSlashAboveRoundCap(uint256 slashBps, uint256 capBps);
+
+    /// @notice Share of a signer's stake upheld disputes may take for one round, in basis points.
+    uint16 public immutable maxSlashPerRoundBps;
+    mapping(bytes32 roundId => mapping(address signer => uint256)) private _roundSlashedBps;
     uint256 private constant _BPS = 10_000;
     uint64 private constant _MIN_PERIOD = 60;
     uint64 private constant _MAX_PERIOD = 365 days;
@@ -31,8 +45,17 @@ contract Disputes is IDisputes, AccessControl {
     mapping(bytes32 roundId => DisputeStatus) private _roundStatus;
     mapping(bytes32 roundId => mapping(address signer => bool)) private _equivocationSlashed;
 
-    /// @param admin receives `DEFAULT_ADMIN_ROLE`; `arbitrator` receives `ARBITRATOR_ROLE`.
-    constructor(address settlement_, address registry_, address admin, address arbitrator, Params memory p) {
+    /// @param admin receives `DEFAULT_ADMIN_ROLE` (two-step transfer after `adminDelay` seconds); `arbitrator`
+    ///        receives `ARBITRATOR_ROLE`. `maxSlashPerRoundBps_` in [falseResultSlashBps, MAX_SLASH_PER_ROUND_BPS].
+    constructor(
+        address settlement_,
+        address registry_,
+        address admin,
+        uint48 adminDelay,
+        address arbitrator,
+        Params memory p,
+        uint16 maxSlashPerRoundBps_
+    ) AccessControlDefaultAdminRules(adminDelay, admin) {
         if (settlement_ == address(0) || registry_ == address(0) || admin == address(0) || arbitrator == address(0)) {
             revert DisputesZeroAddress();
         }
@@ -43,11 +66,17 @@ contract Disputes is IDisputes, AccessControl {
         if (p.deposit == 0) revert DisputesInvalidParameter("deposit", 0, 1, type(uint256).max);
         _checkPeriod("disputeWindow", p.disputeWindow);
         _checkPeriod("arbitrationPeriod", p.arbitrationPeriod);
+        if (maxSlashPerRoundBps_ == 0 || maxSlashPerRoundBps_ > MAX_SLASH_PER_ROUND_BPS) {
+            revert DisputesInvalidParameter("maxSlashPerRoundBps", maxSlashPerRoundBps_, 1, MAX_SLASH_PER_ROUND_BPS);
+        }
+        if (p.falseResultSlashBps > maxSlashPerRoundBps_) {
+            revert DisputesSlashAboveRoundCap(p.falseResultSlashBps, maxSlashPerRoundBps_);
+        }
+        maxSlashPerRoundBps = maxSlashPerRoundBps_;
         _settlement = ISettlement(settlement_);
         _registry = INodeRegistry(registry_);
         _token = IERC20(INodeRegistry(registry_).token());
         _params = p;
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(ARBITRATOR_ROLE, arbitrator);
     }
 
@@ -131,7 +160,7 @@ contract Disputes is IDisputes, AccessControl {
         Dispute storage d = _requireOpenBeforeDeadline(id);
         address[] memory signers = d.signers;
         uint256[] memory amounts = new uint256[](signers.length);
-        for (uint256 i; i < signers.length; ++i) amounts[i] = _slashable(signers[i], _params.falseResultSlashBps);
+        for (uint256 i; i < signers.length; ++i) amounts[i] = _roundBoundedSlash(d.roundId, signers[i]);
         address disputer = d.disputer;
         bytes32 evidence = d.evidenceCid;
 
@@ -191,6 +220,11 @@ contract Disputes is IDisputes, AccessControl {
         return _equivocationSlashed[roundId][signer];
     }
 
+    /// @notice Basis points of `signer`'s stake upheld disputes already took for `roundId`.
+    function roundSlashedBps(bytes32 roundId, address signer) external view returns (uint256) {
+        return _roundSlashedBps[roundId][signer];
+    }
+
     /// @inheritdoc IDisputes
     function roundStatus(bytes32 roundId) external view returns (DisputeStatus) {
         return _roundStatus[roundId];
@@ -235,6 +269,17 @@ contract Disputes is IDisputes, AccessControl {
 
     function _recordDigest(ISettlement.RoundRecord calldata r) private view returns (bytes32) {
         return RecordHashing.digest(_settlement.domainSeparator(), RecordHashing.hashRecord(r));
+    }
+
+    /// @dev The false-result slash of `signer` for `roundId`, held to what the per-round cap still allows.
+    function _roundBoundedSlash(bytes32 roundId, address signer) private returns (uint256) {
+        uint256 taken = _roundSlashedBps[roundId][signer];
+        uint256 cap = maxSlashPerRoundBps;
+        if (taken >= cap) return 0;
+        uint256 bps = _params.falseResultSlashBps;
+        if (taken + bps > cap) bps = cap - taken;
+        _roundSlashedBps[roundId][signer] = taken + bps;
+        return _slashable(signer, bps);
     }
 
     function _slashable(address node, uint256 bps) private view returns (uint256) {

@@ -256,10 +256,15 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
         return (stakes[0] >= minimum ? stakes[0] : 0, total_);
     }
 
+    /// @dev Capable when `start` came: the pass was valid then. `strict` (omission proofs) also needs it to have
+    ///      been graded by then (graded = validUntil - validity), which a revoked pass cannot show (its validUntil is
+    ///      the revocation time), so a revoked pass never supports an omission proof.
     function _capableAt(address node, uint256 start, bool strict) private view returns (bool) {
         ICapabilityRegistry.Pass memory pass = _capability.passOf(node);
         if (pass.validUntil <= start) return false;
-        return !strict || pass.validUntil - _capability.suite(pass.suiteId).validity <= start;
+        if (!strict) return true;
+        if (_capability.revokedAt(node) == pass.validUntil) return false;
+        return pass.validUntil - _capability.suite(pass.suiteId).validity <= start;
     }
 
     function _canCoordinate(address node) internal view override returns (bool) {

@@ -1,20 +1,43 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlDefaultAdminRules} from
+    "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
 import {ISourceRegistry} from "./interfaces/ISourceRegistry.sol";
+import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {FixedPoint} from "./libraries/FixedPoint.sol";
 
 /// @title SourceRegistry
-/// @notice Registration and scores of data sources. See {ISourceRegistry}.
-contract SourceRegistry is ISourceRegistry, AccessControl {
+/// @notice Registration, bonds and scores of data sources. See {ISourceRegistry}.
+contract SourceRegistry is ISourceRegistry, AccessControlDefaultAdminRules {
     using EnumerableSet for EnumerableSet.AddressSet;
+    using SafeERC20 for IERC20;
 
     /// @notice May set scores (the settlement contract).
     bytes32 public constant SCORER_ROLE = keccak256("SCORER_ROLE");
+    /// @notice May forfeit source bonds.
+    bytes32 public constant ARBITRATOR_ROLE = keccak256("ARBITRATOR_ROLE");
+    /// @notice May set the minimum bond within bounds (the timelock).
+    bytes32 public constant GOVERNOR_ROLE = keccak256("GOVERNOR_ROLE");
     /// @notice Longest endpoint URL accepted, in bytes.
     uint256 public constant MAX_ENDPOINT_LENGTH = 256;
+    /// @notice Smallest minimum bond governance may set (token wei).
+    uint256 public constant MIN_BOND = 1e18;
+    /// @notice Largest minimum bond governance may set (token wei).
+    uint256 public constant MAX_BOND = 1e24;
+    /// @notice Shortest unbonding delay (the shortest dispute window Disputes accepts).
+    uint64 public constant MIN_UNBONDING_DELAY = 60;
+    /// @notice Longest unbonding delay.
+    uint64 public constant MAX_UNBONDING_DELAY = 365 days;
+
+    INodeRegistry private immutable _registry;
+    IERC20 private immutable _token;
+    uint64 private immutable _unbondingDelay;
+    uint256 private _minBond;
+    mapping(address source => Bond) private _bonds;
 
     /// @dev Per source, one word: registered (bit 0) | active (bit 1) | reliability (bits 8..39) |
     ///      usefulness (bits 40..71) | registeredAt (bits 72..135) | updatedAt (bits 136..199).
@@ -36,10 +59,25 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
     uint256 private constant _SCORES_MASK = ((uint256(1) << 64) - 1) << _REL_SHIFT;
     uint256 private constant _UPDATED_AT_MASK = uint256(type(uint64).max) << _UPDATED_AT_SHIFT;
 
-    /// @param admin receives `DEFAULT_ADMIN_ROLE` (and grants `SCORER_ROLE` to settlement).
-    constructor(address admin) {
-        if (admin == address(0)) revert SourceRegistryZeroAddress();
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    /// @notice `init.admin` receives `DEFAULT_ADMIN_ROLE` (and grants `SCORER_ROLE` to settlement).
+    constructor(Init memory init) AccessControlDefaultAdminRules(init.adminDelay, init.admin) {
+        if (init.arbitrator == address(0) || init.governor == address(0) || init.registry == address(0)) {
+            revert SourceRegistryZeroAddress();
+        }
+        if (init.unbondingDelay < MIN_UNBONDING_DELAY || init.unbondingDelay > MAX_UNBONDING_DELAY) {
+            revert SourceRegistryInvalidParameter(
+                "unbondingDelay",
+                init.unbondingDelay,
+                MIN_UNBONDING_DELAY,
+                MAX_UNBONDING_DELAY
+            );
+        }
+        _registry = INodeRegistry(init.registry);
+        _token = IERC20(INodeRegistry(init.registry).token());
+        _unbondingDelay = init.unbondingDelay;
+        _setMinBond(init.minBond);
+        _grantRole(ARBITRATOR_ROLE, init.arbitrator);
+        _grantRole(GOVERNOR_ROLE, init.governor);
     }
 
     // ---------------------------------------------------------------- sources
@@ -61,6 +99,21 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
         _profiles[msg.sender] = Profile({manifestCid: manifestCid, endpoint: endpoint});
         _active.add(msg.sender);
         emit SourceRegistered(msg.sender, endpoint, manifestCid);
+
+        Bond storage b = _bonds[msg.sender];
+        uint256 held = b.amount;
+        uint256 need = _minBond;
+        b.unlocksAt = 0; // locked while active
+        if (held < need) {
+            // unchecked: held < need
+            uint256 topUp;
+            unchecked {
+                topUp = need - held;
+            }
+            b.amount = uint128(need); // need <= MAX_BOND < 2^128
+            emit SourceBondPosted(msg.sender, topUp, need);
+            _token.safeTransferFrom(msg.sender, address(this), topUp);
+        }
     }
 
     /// @inheritdoc ISourceRegistry
@@ -73,10 +126,44 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
 
     /// @inheritdoc ISourceRegistry
     function leave() external {
-        uint256 h = _requireActive(msg.sender);
-        _heads[msg.sender] = h & ~_ACTIVE;
-        _active.remove(msg.sender);
-        emit SourceLeft(msg.sender);
+        _deactivate(msg.sender, _requireActive(msg.sender));
+    }
+
+    /// @inheritdoc ISourceRegistry
+    function withdrawBond() external {
+        Bond storage b = _bonds[msg.sender];
+        uint256 amount = b.amount;
+        uint256 unlocksAt = b.unlocksAt;
+        if (amount == 0 || unlocksAt == 0 || block.timestamp < unlocksAt) {
+            revert SourceRegistryBondLocked(msg.sender, amount, unlocksAt, block.timestamp);
+        }
+        delete _bonds[msg.sender];
+        emit SourceBondWithdrawn(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    // ---------------------------------------------------------------- arbitration and governance
+
+    /// @inheritdoc ISourceRegistry
+    function forfeitBond(address source, uint256 amount, bytes32 evidenceCid) external onlyRole(ARBITRATOR_ROLE) {
+        Bond storage b = _bonds[source];
+        uint256 held = b.amount;
+        if (amount == 0 || amount > held) revert SourceRegistryForfeitExceedsBond(source, held, amount);
+        uint256 remaining;
+        // unchecked: amount <= held was just checked
+        unchecked {
+            remaining = held - amount;
+        }
+        b.amount = uint128(remaining);
+        emit SourceBondForfeited(source, msg.sender, amount, remaining, evidenceCid);
+        uint256 h = _heads[source];
+        if (h & _ACTIVE != 0 && remaining < _minBond) _deactivate(source, h);
+        _token.safeTransfer(_registry.treasury(), amount);
+    }
+
+    /// @inheritdoc ISourceRegistry
+    function setMinBond(uint256 minBond_) external onlyRole(GOVERNOR_ROLE) {
+        _setMinBond(minBond_);
     }
 
     // ---------------------------------------------------------------- settlement
@@ -147,6 +234,21 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
     }
 
     /// @inheritdoc ISourceRegistry
+    function bondOf(address source) external view returns (Bond memory) {
+        return _bonds[source];
+    }
+
+    /// @inheritdoc ISourceRegistry
+    function minBond() external view returns (uint256) {
+        return _minBond;
+    }
+
+    /// @inheritdoc ISourceRegistry
+    function unbondingDelay() external view returns (uint64) {
+        return _unbondingDelay;
+    }
+
+    /// @inheritdoc ISourceRegistry
     function activeCount() external view returns (uint256) {
         return _active.length();
     }
@@ -169,6 +271,25 @@ contract SourceRegistry is ISourceRegistry, AccessControl {
         uint256 rel = (h >> _REL_SHIFT) & 0xffffffff;
         uint256 use = (h >> _USE_SHIFT) & 0xffffffff;
         return rel | (use << 32) | (((h & _ACTIVE) >> 1) << 64);
+    }
+
+    /// @dev Out of the active set; its bond starts unbonding.
+    function _deactivate(address source, uint256 h) private {
+        _heads[source] = h & ~_ACTIVE;
+        _active.remove(source);
+        uint64 unlocksAt = uint64(block.timestamp) + _unbondingDelay;
+        Bond storage b = _bonds[source];
+        b.unlocksAt = unlocksAt;
+        emit SourceLeft(source);
+        emit SourceBondUnlocking(source, b.amount, unlocksAt);
+    }
+
+    function _setMinBond(uint256 value) private {
+        if (value < MIN_BOND || value > MAX_BOND) {
+            revert SourceRegistryInvalidParameter("minBond", value, MIN_BOND, MAX_BOND);
+        }
+        emit MinBondUpdated(_minBond, value);
+        _minBond = value;
     }
 
     function _requireActive(address source) private view returns (uint256 h) {

@@ -2,7 +2,8 @@ import type { DeployContext } from "./lib.js";
 
 /**
  * 06: equivocation proofs and arbitrated disputes. Disputes gets SLASHER_ROLE on the NodeRegistry; the
- * arbitrator (default: the deployer) upholds or rejects.
+ * arbitrator (default: the deployer) upholds or rejects, taking at most `maxSlashPerRoundBps` of a signer's
+ * stake for one round.
  */
 export default async function deployDisputes(ctx: DeployContext): Promise<void> {
   const admin = ctx.walletClient.account.address;
@@ -18,7 +19,15 @@ export default async function deployDisputes(ctx: DeployContext): Promise<void> 
     disputeWindow: BigInt(p.disputeWindow),
     arbitrationPeriod: BigInt(p.arbitrationPeriod),
   };
-  const disputes = await ctx.deploy("Disputes", [c.Settlement.address, c.NodeRegistry.address, admin, arbitrator, params]);
+  const disputes = await ctx.deploy("Disputes", [
+    c.Settlement.address,
+    c.NodeRegistry.address,
+    admin,
+    p.adminDelay,
+    arbitrator,
+    params,
+    p.maxSlashPerRoundBps,
+  ]);
   const slasher = await ctx.read<`0x${string}`>("NodeRegistry", "SLASHER_ROLE");
   await ctx.send("NodeRegistry", "grantRole", [slasher, disputes.address]);
   Object.assign(ctx.deployments.params, {
@@ -30,5 +39,6 @@ export default async function deployDisputes(ctx: DeployContext): Promise<void> 
     disputeDeposit: p.disputeDeposit.toString(),
     disputeWindow: p.disputeWindow,
     arbitrationPeriod: p.arbitrationPeriod,
+    maxSlashPerRoundBps: p.maxSlashPerRoundBps,
   });
 }

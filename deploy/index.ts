@@ -2,23 +2,27 @@
  * Runs the numbered deploy scripts in order. Add a contract by adding `NN_name.ts` and listing it here.
  */
 import { createDeployContext, type DeployParams, type Deployments, DEFAULT_PARAMS } from "./lib.js";
+import deployTimelock from "./00_timelock.js";
 import deployToken from "./01_token.js";
 import deployNodeRegistry from "./02_node_registry.js";
 import deployCapabilityRegistry from "./03_capability_registry.js";
 import deploySourceRegistry from "./04_source_registry.js";
 import deploySettlement from "./05_settlement.js";
 import deployDisputes from "./06_disputes.js";
+import handOverGovernance from "./07_governance.js";
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
 
 export * from "./lib.js";
 
 export const STEPS = [
+  deployTimelock,
   deployToken,
   deployNodeRegistry,
   deployCapabilityRegistry,
   deploySourceRegistry,
   deploySettlement,
   deployDisputes,
+  handOverGovernance,
 ] as const;
 
 export async function deployAll(opts: {

@@ -51,6 +51,28 @@ export interface DeployParams {
   committeeSeats: number;
   /** Fewest members a settled record may list. */
   minCommittee: number;
+  /** Most CHR wei that can ever exist (ChorusToken's hard cap). */
+  supplyCap: bigint;
+  /** Close minting for good right after the genesis mint (real networks); the cap holds either way. */
+  closeMinting: boolean;
+  /** Seconds a default-admin transfer of ChorusToken, CapabilityRegistry, SourceRegistry and Disputes waits (0 on a devnet). */
+  adminDelay: number;
+  /** The governance timelock's minimum delay in seconds (0 on a devnet). */
+  timelockDelay: number;
+  /** Who may schedule timelock operations; defaults to the deployer. Anyone may execute a ready one. */
+  proposers?: Address[];
+  /** Bond each calibration attempt locks, in token wei. */
+  attemptBond: bigint;
+  /** Share of a failed attempt's bond forfeited to the treasury, in basis points. */
+  failForfeitBps: number;
+  /** Seconds after grading during which the arbitrator may revoke a pass; defaults to the dispute window. */
+  revocationWindow?: number;
+  /** Bond a data source posts to register, in token wei. */
+  sourceBond: bigint;
+  /** Seconds a source's bond stays locked after it leaves; defaults to dispute window + arbitration period. */
+  sourceUnbondingDelay?: number;
+  /** Most of a signer's stake upheld disputes may take for one round, in basis points (<= 5_000). */
+  maxSlashPerRoundBps: number;
   /** Extra numbered-script parameters (later contracts read theirs from here). */
   [key: string]: unknown;
 }
@@ -70,6 +92,14 @@ export const DEFAULT_PARAMS: DeployParams = {
   periodLength: 3600,
   committeeSeats: 7,
   minCommittee: 3,
+  supplyCap: 1_000_000_000n * 10n ** 18n,
+  closeMinting: false,
+  adminDelay: 24 * 3600,
+  timelockDelay: 2 * 24 * 3600,
+  attemptBond: 10n * 10n ** 18n,
+  failForfeitBps: 5_000,
+  sourceBond: 100n * 10n ** 18n,
+  maxSlashPerRoundBps: 2_000,
 };
 
 export interface DeployContext {

@@ -34,7 +34,8 @@ const DevnetEnv = z.object({
   CHORUS_DEVNET_SOURCE_PORT: z.coerce.number().int().min(1).max(65534).default(7101),
   CHORUS_DEVNET_DIR: z.string().min(1).default(path.join(ROOT, ".chorus", "devnet")),
   CHORUS_DEVNET_DEPLOYMENTS_DIR: z.string().min(1).optional(),
-  CHORUS_DEVNET_PASS_THRESHOLD: z.coerce.number().int().min(1).max(20).default(1),
+  CHORUS_DEVNET_PASS_THRESHOLD: z.coerce.number().int().min(201).max(256).default(218),
+  CHORUS_DEVNET_CALIBRATION: z.enum(["reference", "model"]).default("reference"),
 });
 const parsedEnv = DevnetEnv.safeParse(process.env);
 if (!parsedEnv.success) {
@@ -88,9 +89,15 @@ async function run(): Promise<void> {
       mind: mindFromBackend(backend),
       putJson: async (doc) => (await store.putJson(doc, { pin: true })).toString(),
       passThreshold: env.CHORUS_DEVNET_PASS_THRESHOLD,
+      answers: env.CHORUS_DEVNET_CALIBRATION,
       log,
     });
-    log(`calibration scores: ${cal.scores.map((s) => `${s}/20`).join(", ")} (devnet bar ${env.CHORUS_DEVNET_PASS_THRESHOLD}/20: the bundled test model tells stories and cannot judge; real suites ask 17/20)`);
+    log(
+      `calibration scores: ${cal.scores.map((s) => `${s}/256`).join(", ")} (bar ${env.CHORUS_DEVNET_PASS_THRESHOLD}/256; ` +
+        (env.CHORUS_DEVNET_CALIBRATION === "reference"
+          ? "devnet shortcut: the nodes committed the suite's reference answers, the bundled test model tells stories and cannot judge; CHORUS_DEVNET_CALIBRATION=model uses the model)"
+          : "answers from the node model)"),
+    );
   } finally {
     await backend.close();
     await store.close();

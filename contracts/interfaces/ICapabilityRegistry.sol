@@ -15,15 +15,37 @@ pragma solidity 0.8.28;
 ///         A suite whose key is not revealed before keyRevealEnd is void: it grades and penalizes nobody.
 ///         A node that committed but did not reveal before revealEnd (of a suite that is not void) failed.
 ///         A pass stays valid for the suite's `validity` seconds after grading; `isCapable` is true while the
-///         node's latest pass is valid. A node's pass is never shortened or revoked (a new pass only replaces it
-///         when it lasts longer), so readers may cache `passOf(node).validUntil` until that time.
+///         node's latest pass is valid. A new pass only replaces the current one when it lasts longer.
+///
+///         Capability must be earned:
+///         - Every attempt is bonded. An account posts a bond (`postBond`, in the Chorus token); each commit
+///           locks `attemptBond` of it until the attempt is graded. A pass (or a void suite) releases it; a fail
+///           (a wrong reveal, or no reveal by revealEnd, settled by anyone with `settleAttempt`) sends
+///           `failForfeitBps` of it to the NodeRegistry treasury. An account without a free bond of at least
+///           `attemptBond` cannot commit, staked or not: a node's stake is not this contract's to charge.
+///         - Suites are too large to guess. `publishSuite` only accepts (itemCount n, passThreshold t) with
+///           1000 * (2t - n)^2 >= 83083 * n. By Hoeffding, one commit that does not read the items (each bit a
+///           fair coin against a uniformly drawn key, or any fixed guess) passes with probability
+///           P <= exp(-(2t - n)^2 / (2n)) <= exp(-41.5414) < 2^-40 / 10^6 (83.0828 = 2 ln(2^40 * 10^6)), so
+///           N <= 10^6 such commits, from any number of accounts, pass with probability <= N * P < 2^-40
+///           (union bound). With n <= 256 items (one uint256 bitmap) the smallest accepted suite is 84 of 84;
+///           at 256 items the bar is 201 (78.5%), below the 85% calibration bar Chorus uses anyway, so one
+///           bitmap word is enough and the commit/reveal encoding is unchanged. The curator must draw the key
+///           uniformly (place the better answer first or second by a fair coin).
+///         - A pass can be revoked by `ARBITRATOR_ROLE` (`revokePass`), once, within `revocationWindow` seconds of
+///           its grading; revoking only ends that pass (its validUntil becomes the revocation time) and touches
+///           no bond or stake.
+///
+///         Caching `passOf(node).validUntil`: validUntil only grows (a longer pass) except through `revokePass`,
+///         which sets it to the block time of the revocation and emits `PassRevoked`. A reader that caches it
+///         must drop the cached value on `PassRevoked` or compare `revokedAt(node)` with the time it cached.
 interface ICapabilityRegistry {
     /// @notice A calibration suite.
     struct Suite {
         bytes32 itemsCid; // sha2-256 digest of the dag-json CIDv1 of the items document
         bytes32 keyCommitment; // keccak256(abi.encode(uint256 keyBits, bytes32 keySalt))
         uint16 itemCount; // 1..256
-        uint16 passThreshold; // 1..itemCount correct choices needed to pass
+        uint16 passThreshold; // correct choices needed to pass; 1000 (2t - n)^2 >= 83083 n
         uint64 publishedAt;
         uint64 commitEnd;
         uint64 keyRevealEnd;
@@ -52,6 +74,19 @@ interface ICapabilityRegistry {
         Passed,
         Failed,
         Void
+    }
+
+    /// @notice What the deployment sets.
+    struct Init {
+        address admin; // DEFAULT_ADMIN_ROLE (two-step transfer, `adminDelay`)
+        uint48 adminDelay; // seconds a default-admin transfer waits (0 allowed on a devnet)
+        address curator; // CURATOR_ROLE
+        address arbitrator; // ARBITRATOR_ROLE (may revoke passes)
+        address governor; // GOVERNOR_ROLE (sets the bond terms within bounds): the timelock
+        address registry; // NodeRegistry: its token bonds attempts, its treasury receives forfeits
+        uint256 attemptBond;
+        uint16 failForfeitBps;
+        uint64 revocationWindow;
     }
 
     /// @notice A node's latest pass.
@@ -90,6 +125,18 @@ interface ICapabilityRegistry {
     error CapabilityCommitmentMismatch(uint256 suiteId, address node, bytes32 computed, bytes32 committed);
     /// @notice The zero address was given where an account is required.
     error CapabilityZeroAddress();
+    /// @notice A suite of `itemCount` items passed at `passThreshold` is guessable: the smallest threshold the
+    ///         bound accepts for that many items is `minThreshold` (itemCount + 1 when none is).
+    error CapabilitySuiteTooWeak(uint256 itemCount, uint256 passThreshold, uint256 minThreshold);
+    /// @notice Committing needs a free bond of `need`; `node` has `free`.
+    error CapabilityBondTooLow(address node, uint256 free, uint256 need);
+    /// @notice Parameter `name` = `value` is outside [`min`, `max`].
+    error CapabilityInvalidParameter(bytes32 name, uint256 value, uint256 min, uint256 max);
+    /// @notice `node`'s attempt at `suiteId` cannot be settled yet (it is open, or already settled).
+    error CapabilityAttemptNotSettleable(uint256 suiteId, address node);
+    /// @notice `node` has no pass that can be revoked now: valid until `validUntil`, revocable until
+    ///         `revocableUntil`, or already revoked.
+    error CapabilityNotRevocable(address node, uint256 validUntil, uint256 revocableUntil);
 
     // ---------------------------------------------------------------- events
     /// @notice The curator published suite `suiteId`.
@@ -119,6 +166,26 @@ interface ICapabilityRegistry {
         uint64 validUntil
     );
 
+    /// @notice `account` posted `amount` of bond; its free bond is now `free`.
+    event BondPosted(address indexed account, uint256 amount, uint256 free);
+    /// @notice `account` withdrew `amount` of free bond; `free` is left.
+    event BondWithdrawn(address indexed account, uint256 amount, uint256 free);
+    /// @notice The attempt of `node` at `suiteId` was settled: `released` went back to its free bond, `forfeited`
+    ///         to the treasury.
+    event AttemptBondSettled(uint256 indexed suiteId, address indexed node, uint256 released, uint256 forfeited);
+    /// @notice `arbitrator` revoked `node`'s pass from `suiteId`: valid until `oldValidUntil`, now until
+    ///         `revokedAt`.
+    event PassRevoked(
+        address indexed node,
+        uint256 indexed suiteId,
+        address indexed arbitrator,
+        uint64 oldValidUntil,
+        uint64 revokedAt,
+        bytes32 evidenceCid
+    );
+    /// @notice Governance changed the bond terms.
+    event BondTermsUpdated(uint256 attemptBond, uint16 failForfeitBps);
+
     // ---------------------------------------------------------------- curator
     /// @notice Publish a suite (only `CURATOR_ROLE`). Returns its id (1, 2, ...).
     function publishSuite(SuiteParams calldata params) external returns (uint256 suiteId);
@@ -128,12 +195,32 @@ interface ICapabilityRegistry {
     function revealKey(uint256 suiteId, uint256 keyBits, bytes32 keySalt) external;
 
     // ---------------------------------------------------------------- nodes
+    /// @notice Pull `amount` tokens (approve first) into the caller's free bond.
+    function postBond(uint256 amount) external;
+    /// @notice Withdraw `amount` of the caller's free bond (bond locked by open attempts stays).
+    function withdrawBond(uint256 amount) external;
+
     /// @notice Commit to choices for `suiteId` before its commitEnd; a later commit replaces an earlier one.
+    ///         The first commit of an attempt locks `attemptBond` of the caller's free bond.
     /// @param commitment keccak256(abi.encode(uint256 choices, bytes32 salt, address node)).
     function commit(uint256 suiteId, bytes32 commitment) external;
 
-    /// @notice Reveal the committed choices once the key is out and before revealEnd; grades at once.
+    /// @notice Reveal the committed choices once the key is out and before revealEnd; grades at once and
+    ///         settles the attempt's bond (released on a pass, `failForfeitBps` of it forfeited on a fail).
     function reveal(uint256 suiteId, uint256 choices, bytes32 salt) external;
+
+    /// @notice Settle the bond of an attempt never revealed (anyone): after revealEnd it failed (forfeit); in
+    ///         a void suite it is released in full.
+    function settleAttempt(uint256 suiteId, address node) external;
+
+    // ---------------------------------------------------------------- arbitration and governance
+    /// @notice End `node`'s current pass now (only `ARBITRATOR_ROLE`, once per pass, within
+    ///         `revocationWindow` of its grading). Touches no bond and no stake.
+    function revokePass(address node, bytes32 evidenceCid) external;
+
+    /// @notice Set the bond of an attempt and the share of it a fail forfeits (only `GOVERNOR_ROLE`), within
+    ///         [MIN_ATTEMPT_BOND, MAX_ATTEMPT_BOND] and [MIN_FORFEIT_BPS, 10_000]. Locked bonds keep their amount.
+    function setBondTerms(uint256 attemptBond, uint16 failForfeitBps) external;
 
     // ---------------------------------------------------------------- views
     /// @notice True while `node`'s latest pass is valid.
@@ -142,6 +229,16 @@ interface ICapabilityRegistry {
     function passOf(address node) external view returns (Pass memory);
     /// @notice Suite `suiteId`.
     function suite(uint256 suiteId) external view returns (Suite memory);
+    /// @notice The smallest pass threshold accepted for `itemCount` items (itemCount + 1 when none is).
+    function minPassThreshold(uint256 itemCount) external pure returns (uint256);
+    /// @notice `account`'s free bond and its bond locked by open attempts.
+    function bondOf(address account) external view returns (uint256 free, uint256 locked);
+    /// @notice The bond each attempt locks, and the share of it a fail forfeits.
+    function bondTerms() external view returns (uint256 attemptBond, uint16 failForfeitBps);
+    /// @notice Seconds after grading during which a pass may be revoked.
+    function revocationWindow() external view returns (uint64);
+    /// @notice When `node`'s pass was last revoked (0 if never).
+    function revokedAt(address node) external view returns (uint64);
     /// @notice Number of suites published.
     function suiteCount() external view returns (uint256);
     /// @notice True when the key of `suiteId` was not revealed before its keyRevealEnd.

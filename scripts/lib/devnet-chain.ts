@@ -51,7 +51,8 @@ export async function deployDevnet(opts: {
   const deployments = await deployAll({
     publicClient: publicClient as never,
     walletClient: deployer as never,
-    params: { minStake: parseEther("100"), thawingPeriod: 60, initialMint: parseEther("1000000") },
+    // a devnet: no admin or timelock delay, so the deploy scripts hand governance to the timelock at once
+    params: { minStake: parseEther("100"), thawingPeriod: 60, initialMint: parseEther("1000000"), adminDelay: 0, timelockDelay: 0 },
     log: opts.log,
   });
   const deploymentsFile = await writeDeployments(deployments, opts.deploymentsDir);
@@ -87,6 +88,12 @@ export async function deployDevnet(opts: {
       }),
     );
     nodes.push({ index: i, account, endpoint, staked: stake });
+  }
+  // the next two test accounts run data sources (scripts/devnet.ts): registering one pulls a bond
+  for (let i = opts.nodeCount + 1; i <= opts.nodeCount + 2; i++) {
+    const hash = await deployer.writeContract({ address: token.address, abi: token.abi, functionName: "transfer", args: [devAccount(i).address, parseEther("1000")] });
+    const r = await publicClient.waitForTransactionReceipt({ hash });
+    if (r.status !== "success") throw new Error(`devnet setup transaction ${hash} reverted`);
   }
   return { rpcUrl: opts.rpcUrl, deployments, deploymentsFile, nodes };
 }

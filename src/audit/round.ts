@@ -9,6 +9,7 @@
  * the source signatures the settlement carried.
  */
 import { isAddressEqual, keccak256, toBytes, type Abi, type Address, type Hex } from "viem";
+import { MAX_LISTED_SOURCES } from "../round/rag.js";
 import type { ChorusChain } from "../chain/index.js";
 import { hasQuorum, recordDigest, REP_INITIAL, serviceDigest, settlementDomain } from "../chain/records.js";
 import { ChorusError } from "../errors.js";
@@ -123,7 +124,8 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     );
   }
   if (t.query?.rag) {
-    const listedOnChain = await sourcesAt(chain, seedNumber);
+    // the round read at most MAX_LISTED_SOURCES, chosen from the round seed: re-derive the same sample
+    const listedOnChain = await sourcesAt(chain, seedNumber, { seed: t.committee.seed as Hex, maxListed: MAX_LISTED_SOURCES });
     const key = (xs: readonly { address: string; endpoint: string; reliability: number; usefulness: number }[]) =>
       JSON.stringify(xs.map((x) => [x.address.toLowerCase(), x.endpoint, x.reliability, x.usefulness]));
     const wrong = t.reveals

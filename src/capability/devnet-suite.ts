@@ -1,7 +1,9 @@
 /**
- * The devnet's calibration suite: 20 pairwise items, each a question with one right and one wrong answer.
- * `buildDevnetSuite(seed)` places the right answer first or second by a seeded coin, so the key is not
- * guessable from the order; it returns the document (published on IPFS) and the key bitmap.
+ * The devnet's calibration suite: 256 pairwise items (20 general-knowledge facts, then sums), each a question
+ * with one right and one wrong answer; 256 items because CapabilityRegistry refuses suites small enough to
+ * guess (201 of 256 is the lowest bar it takes). `buildDevnetSuite(seed)` places the right answer first or
+ * second by a seeded coin, so the key is not guessable from the order; it returns the document (published on
+ * IPFS) and the key bitmap.
  */
 import { createHash } from "node:crypto";
 import type { SuiteDocument } from "./calibrate.js";
@@ -29,9 +31,22 @@ const FACTS: [string, string, string][] = [
   ["How many sides does a triangle have?", "Three", "Four"],
 ];
 
+/** The devnet suite's size. */
+export const DEVNET_SUITE_ITEMS = 256;
+
+function sums(): [string, string, string][] {
+  const out: [string, string, string][] = [];
+  for (let i = 0; out.length < DEVNET_SUITE_ITEMS - FACTS.length; i++) {
+    const a = 11 + ((i * 37) % 89);
+    const b = 3 + ((i * 53) % 97);
+    out.push([`What is ${a} + ${b}?`, String(a + b), String(a + b + 1 + (i % 9))]);
+  }
+  return out;
+}
+
 export function buildDevnetSuite(seed: string): { suite: SuiteDocument; key: bigint } {
   let key = 0n;
-  const items = FACTS.map(([question, right, wrong], i) => {
+  const items = [...FACTS, ...sums()].map(([question, right, wrong], i) => {
     const second = createHash("sha256").update(`${seed}:${i}`).digest()[0] & 1;
     if (second) key |= 1n << BigInt(i);
     return second ? { question, answerA: wrong, answerB: right } : { question, answerA: right, answerB: wrong };

@@ -80,3 +80,23 @@ export function gradeChoices(choices: bigint, key: bigint, itemCount: number): n
 export function newSalt(): Hex {
   return toHex(crypto.getRandomValues(new Uint8Array(32)));
 }
+
+/** The contract's guessing bound: 1000 (2t - n)^2 >= 83083 n (see contracts/README.md). */
+export const GUESS_BOUND = { num: 83_083n, den: 1_000n } as const;
+
+/** True when the contract accepts a suite of `itemCount` items passed at `passThreshold` (exactly as it checks). */
+export function suiteStrongEnough(itemCount: number, passThreshold: number): boolean {
+  checkCount(itemCount);
+  const n = BigInt(itemCount);
+  const t = BigInt(passThreshold);
+  if (2n * t <= n) return false;
+  const margin = 2n * t - n;
+  return GUESS_BOUND.den * margin * margin >= GUESS_BOUND.num * n;
+}
+
+/** The smallest threshold the contract accepts for `itemCount` items (itemCount + 1 when none is). */
+export function minPassThreshold(itemCount: number): number {
+  checkCount(itemCount);
+  for (let t = Math.floor(itemCount / 2) + 1; t <= itemCount; t++) if (suiteStrongEnough(itemCount, t)) return t;
+  return itemCount + 1;
+}

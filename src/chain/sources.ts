@@ -8,7 +8,7 @@ import { ChorusError } from "../errors.js";
 import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
 import type { SourceInfo } from "../rag/types.js";
 import { requireWallet } from "./clients.js";
-import { readContract, writeContract, type ChorusChain } from "./contracts.js";
+import { addressOf, readContract, writeContract, type ChorusChain } from "./contracts.js";
 
 /** Everything the registry knows about a source, with the manifest as a CID string. */
 export interface SourceView extends SourceInfo {
@@ -71,10 +71,54 @@ function manifestBytes32(manifestCid: string): Hex {
   }
 }
 
-/** Registers the wallet as a source (or re-activates it after leaving, keeping its scores). */
-export async function registerSource(chain: ChorusChain, opts: { endpoint: string; manifestCid: string }): Promise<{ hash: Hex }> {
+/** A source's bond on chain: `amount` held, withdrawable from `unlocksAt` (0 while active). */
+export interface SourceBond {
+  amount: bigint;
+  unlocksAt: number;
+}
+
+export async function sourceBondOf(chain: ChorusChain, address: Address): Promise<SourceBond> {
+  const b = await readContract<{ amount: bigint; unlocksAt: bigint | number }>(chain, "SourceRegistry", "bondOf", [address]);
+  return { amount: BigInt(b.amount), unlocksAt: Number(b.unlocksAt) };
+}
+
+/** The bond a registration needs (token wei). */
+export async function minSourceBond(chain: ChorusChain): Promise<bigint> {
+  return readContract<bigint>(chain, "SourceRegistry", "minBond", []);
+}
+
+/**
+ * Registers the wallet as a source (or re-activates it after leaving, keeping its scores). The registry pulls
+ * the bond it lacks (minBond minus what it still holds): this approves it first, after checking the balance.
+ */
+export async function registerSource(chain: ChorusChain, opts: { endpoint: string; manifestCid: string }): Promise<{ hash: Hex; bond: bigint }> {
+  const me = requireWallet(chain).account.address;
+  const need = await minSourceBond(chain);
+  const held = (await sourceBondOf(chain, me)).amount;
+  const topUp = need > held ? need - held : 0n;
+  if (topUp > 0n) {
+    const balance = await readContract<bigint>(chain, "ChorusToken", "balanceOf", [me]);
+    if (balance < topUp) {
+      throw new ChorusError("INSUFFICIENT_BALANCE", `registering a source needs a bond of ${topUp} CHR wei; ${me} holds ${balance}`, {
+        account: me,
+        need: topUp,
+        balance,
+      });
+    }
+    const registry = addressOf(chain, "SourceRegistry");
+    const allowance = await readContract<bigint>(chain, "ChorusToken", "allowance", [me, registry]);
+    if (allowance < topUp) await writeContract(chain, "ChorusToken", "approve", [registry, topUp]);
+  }
   const { hash } = await writeContract(chain, "SourceRegistry", "register", [opts.endpoint, manifestBytes32(opts.manifestCid)]);
-  return { hash };
+  return { hash, bond: need > held ? need : held };
+}
+
+/** Withdraws the wallet's source bond once it left and the unbonding delay is over. */
+export async function withdrawSourceBond(chain: ChorusChain): Promise<{ hash: Hex; amount: bigint }> {
+  const me = requireWallet(chain).account.address;
+  const b = await sourceBondOf(chain, me);
+  const { hash } = await writeContract(chain, "SourceRegistry", "withdrawBond", []);
+  return { hash, amount: b.amount };
 }
 
 /** Changes the wallet's endpoint and manifest. */

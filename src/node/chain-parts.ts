@@ -11,6 +11,7 @@ import { encodeEpoch, recordDigest, settlementDomain, sortRecord, type RoundReco
 import { cidToBytes32 } from "../ipfs/index.js";
 import type { RecordSigning } from "../round/coordinator.js";
 import type { Retrieval } from "../round/ports.js";
+import { listingIndices, MAX_LISTED_SOURCES } from "../round/rag.js";
 import type { SourceInfo } from "../rag/types.js";
 import { retrieveFrom } from "../source/client.js";
 import type { Transcript } from "../round/transcript.js";
@@ -46,19 +47,32 @@ export function chainRecords(domain: SettlementDomain): RecordSigning {
 
 /**
  * Active sources of SourceRegistry with their scores as of block `blockNumber` (every member of a round reads
- * the same block, its seed block, so an auditor re-derives every draw from the chain).
+ * the same block, its seed block, so an auditor re-derives every draw from the chain). With a `seed`, at most
+ * `maxListed` of them are read: `listingIndices(activeCount, seed, maxListed)` of the registry's order at that
+ * block, so a round costs the same whatever the size of the active set.
  */
-export async function sourcesAt(chain: ChorusChain, blockNumber: bigint, opts: { pageSize?: number } = {}): Promise<SourceInfo[]> {
+export async function sourcesAt(
+  chain: ChorusChain,
+  blockNumber: bigint,
+  opts: { pageSize?: number; seed?: Hex; maxListed?: number } = {},
+): Promise<SourceInfo[]> {
   const c = chain.deployments.contracts.SourceRegistry;
   if (!c) return [];
   const read = <T>(functionName: string, args: readonly unknown[]) =>
     chain.publicClient.readContract({ address: c.address, abi: c.abi as Abi, functionName, args, blockNumber }) as Promise<T>;
-  const pageSize = BigInt(opts.pageSize ?? 100);
   const addresses: Address[] = [];
-  for (let offset = 0n; ; offset += pageSize) {
-    const page = await read<readonly Address[]>("activeSources", [offset, pageSize]);
-    addresses.push(...page);
-    if (BigInt(page.length) < pageSize) break;
+  if (opts.seed) {
+    const count = Number(await read<bigint>("activeCount", []));
+    const indices = listingIndices(count, opts.seed, opts.maxListed ?? MAX_LISTED_SOURCES);
+    const pages = await Promise.all(indices.map((i) => read<readonly Address[]>("activeSources", [BigInt(i), 1n])));
+    for (const page of pages) addresses.push(...page);
+  } else {
+    const pageSize = BigInt(opts.pageSize ?? 100);
+    for (let offset = 0n; ; offset += pageSize) {
+      const page = await read<readonly Address[]>("activeSources", [offset, pageSize]);
+      addresses.push(...page);
+      if (BigInt(page.length) < pageSize) break;
+    }
   }
   const infos = await Promise.all(
     addresses.map(async (address) => {
@@ -70,16 +84,18 @@ export async function sourcesAt(chain: ChorusChain, blockNumber: bigint, opts: {
 }
 
 /** Retrieval for a node's member: sources from the chain at the seed block, contexts through src/source/client.ts. */
-export function chainRetrieval(chain: ChorusChain, domain: SettlementDomain): Retrieval {
-  const cache = new Map<bigint, Promise<SourceInfo[]>>();
+export function chainRetrieval(chain: ChorusChain, domain: SettlementDomain, opts: { maxListed?: number } = {}): Retrieval {
+  const cache = new Map<string, Promise<SourceInfo[]>>();
   return {
     domain,
-    sources({ blockNumber }) {
-      let got = cache.get(blockNumber);
+    maxListed: opts.maxListed ?? MAX_LISTED_SOURCES,
+    sources({ blockNumber, seed, maxListed }) {
+      const key = `${blockNumber}:${seed}:${maxListed}`;
+      let got = cache.get(key);
       if (!got) {
-        got = sourcesAt(chain, blockNumber);
-        got.catch(() => cache.delete(blockNumber));
-        cache.set(blockNumber, got);
+        got = sourcesAt(chain, blockNumber, { seed, maxListed });
+        got.catch(() => cache.delete(key));
+        cache.set(key, got);
         while (cache.size > 64) cache.delete(cache.keys().next().value!);
       }
       return got;

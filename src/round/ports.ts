@@ -54,8 +54,16 @@ export interface Mind {
 export interface Retrieval {
   /** The Settlement contract's EIP-712 domain, under which sources sign what they served. */
   readonly domain: SettlementDomain;
-  /** Active sources with their on-chain scores, as of `blockNumber` (the round's seed block). */
-  sources(opts: { blockNumber: bigint; signal?: AbortSignal }): Promise<SourceInfo[]>;
+  /**
+   * Most sources a round reads (default MAX_LISTED_SOURCES of src/round/rag.ts); every member of a swarm and
+   * its auditors use the same bound.
+   */
+  readonly maxListed?: number;
+  /**
+   * Active sources with their on-chain scores, as of `blockNumber` (the round's seed block): all of them, or
+   * at most `maxListed` chosen by `listingIndices(activeCount, seed, maxListed)` over the registry's order.
+   */
+  sources(opts: { blockNumber: bigint; seed: Hex; maxListed: number; signal?: AbortSignal }): Promise<SourceInfo[]>;
   /**
    * Top-k contexts from `source` for the query, bound to the round and signed by the source. Rejects with
    * ChorusError RAG_SOURCE_TIMEOUT / _UNREACHABLE / _MALFORMED / _BAD_SIGNATURE / _WRONG_BINDING.

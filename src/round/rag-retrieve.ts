@@ -12,7 +12,7 @@ import type { SkippedSource, UsedContext } from "../rag/types.js";
 import { toWire } from "../source/served.js";
 import type { QueryDoc, RagEvidence, RagParams, SignedStored } from "./protocol.js";
 import type { Retrieval } from "./ports.js";
-import { checkServed, chooseContexts, drawSources, queryHashOf, skipReasonOf, sortSources } from "./rag.js";
+import { boundListing, checkServed, chooseContexts, drawSources, MAX_LISTED_SOURCES, queryHashOf, skipReasonOf, sortSources } from "./rag.js";
 
 export interface RetrieveForRound {
   retrieval: Retrieval;
@@ -32,7 +32,10 @@ export async function retrieveForRound(input: RetrieveForRound): Promise<{ evide
   const { retrieval, params } = input;
   let listed;
   try {
-    listed = sortSources(await retrieval.sources({ blockNumber: input.seedBlock, signal: input.signal }));
+    // Bounded whatever the active set: a port that returned more is cut to the seeded sample here.
+    const maxListed = retrieval.maxListed ?? MAX_LISTED_SOURCES;
+    const got = await retrieval.sources({ blockNumber: input.seedBlock, seed: input.seed, maxListed, signal: input.signal });
+    listed = sortSources(boundListing(got, input.seed, maxListed));
   } catch (err) {
     // The member still answers, from its model alone, and says why.
     input.signal?.throwIfAborted();

@@ -102,6 +102,40 @@ export function chooseContexts(drawn: readonly SourceInfo[], served: readonly Si
   return rerankContexts(items, params.k, { reliabilityWeight: params.reliabilityWeight / SCORE_SCALE });
 }
 
+/**
+ * Most sources a RAG round reads, whatever the size of the active set: above it, the round lists a sample of
+ * this many, drawn from the round seed (`listingIndices`), the same for every member and for an auditor.
+ */
+export const MAX_LISTED_SOURCES = 64;
+
+/**
+ * Which of `count` enumerated sources (SourceRegistry.activeSources order at the seed block) a round reads:
+ * all of them when `count <= max`, else `max` distinct indices by a partial Fisher-Yates shuffle seeded by
+ * keccak256(seed ‖ "chorus/listing" ‖ i). Pure and deterministic: an auditor re-derives it from the seed.
+ */
+export function listingIndices(count: number, seed: Hex, max: number = MAX_LISTED_SOURCES): number[] {
+  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(max) || max < 1) {
+    throw new ChorusError("RAG_BAD_LISTING", "listing needs a count >= 0 and a bound >= 1", { count, max });
+  }
+  if (count <= max) return Array.from({ length: count }, (_, i) => i);
+  const swapped = new Map<number, number>(); // sparse Fisher-Yates: only touched positions are stored
+  const at = (i: number) => swapped.get(i) ?? i;
+  const out: number[] = [];
+  for (let i = 0; i < max; i++) {
+    const r = BigInt(keccak256(encodePacked(["bytes32", "string", "uint256"], [seed, "chorus/listing", BigInt(i)])));
+    const j = i + Number(r % BigInt(count - i));
+    const pick = at(j);
+    swapped.set(j, at(i));
+    out.push(pick);
+  }
+  return out;
+}
+
+/** `listed` (in enumeration order) cut to the round's bound with `listingIndices`. */
+export function boundListing<T>(listed: readonly T[], seed: Hex, max: number = MAX_LISTED_SOURCES): T[] {
+  return listingIndices(listed.length, seed, max).map((i) => listed[i]);
+}
+
 /** The draw of one member: `count` of the listed sources, chance from on-chain usefulness with a floor. */
 export function drawSources(listed: readonly SourceInfo[], params: RagParams, seed: Hex, member: Address): SourceInfo[] {
   return sampleSources(sortSources(listed), params.sources, drawSeed(seed, member), { explorationFloor: params.explorationFloor });

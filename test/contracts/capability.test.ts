@@ -3,7 +3,7 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { keccak256, type Address, type Hex } from "viem";
 import { expectRevert } from "../helpers/revert.js";
-import { actor, cid, deployFull, makeCapable, publishSuite, ZERO, type Actor, type Full } from "../helpers/chorus-fixture.js";
+import { actor, cid, deployFull, makeCapable, postAttemptBond, publishSuite, ZERO, type Actor, type Full } from "../helpers/chorus-fixture.js";
 import {
   bitsToChoices,
   choicesCommitment,
@@ -28,6 +28,8 @@ async function fixture() {
   const f = await deployFull();
   const nodes: Actor[] = [];
   for (let i = 0; i < 3; i++) nodes.push(await actor(i, "cap"));
+  const [attemptBond] = await f.capability.read.bondTerms();
+  for (const n of nodes) await postAttemptBond(f, n, 10n * attemptBond);
   const curatorRole = await f.capability.read.CURATOR_ROLE();
   return { ...f, nodes, curatorRole };
 }
@@ -58,13 +60,33 @@ describe("CapabilityRegistry", () => {
       expect(f.deployments.params.curator?.toString().toLowerCase()).to.equal(admin.toLowerCase());
     });
 
-    it("constructor: reverts on a zero admin or curator", async () => {
+    it("constructor: reverts on a zero account and on bond terms or a revocation window out of bounds", async () => {
+      const f = await loadFixture(fixture);
       const admin = (await hre.viem.getWalletClients())[0].account.address;
-      for (const args of [
-        [ZERO, admin],
-        [admin, ZERO],
-      ] as [Address, Address][]) {
-        await expectRevertDeploy(hre.viem.deployContract("CapabilityRegistry", args), "CapabilityZeroAddress");
+      const init = {
+        admin,
+        adminDelay: 0,
+        curator: admin,
+        arbitrator: admin,
+        governor: admin,
+        registry: f.registry.address,
+        attemptBond: 10n ** 18n,
+        failForfeitBps: 5_000,
+        revocationWindow: 3600n,
+      };
+      const cases: [Partial<typeof init>, string][] = [
+        [{ admin: ZERO as Address }, "AccessControlInvalidDefaultAdmin"],
+        [{ curator: ZERO as Address }, "CapabilityZeroAddress"],
+        [{ arbitrator: ZERO as Address }, "CapabilityZeroAddress"],
+        [{ governor: ZERO as Address }, "CapabilityZeroAddress"],
+        [{ registry: ZERO as Address }, "CapabilityZeroAddress"],
+        [{ attemptBond: 10n ** 18n - 1n }, "CapabilityInvalidParameter"],
+        [{ failForfeitBps: 99 }, "CapabilityInvalidParameter"],
+        [{ failForfeitBps: 10_001 }, "CapabilityInvalidParameter"],
+        [{ revocationWindow: 59n }, "CapabilityInvalidParameter"],
+      ];
+      for (const [patch, name] of cases) {
+        await expectRevertDeploy(hre.viem.deployContract("CapabilityRegistry", [{ ...init, ...patch }]), name);
       }
     });
   });
@@ -72,18 +94,18 @@ describe("CapabilityRegistry", () => {
   describe("publishSuite", () => {
     it("publishSuite: stores the suite, numbers it and emits SuitePublished", async () => {
       const f = await loadFixture(fixture);
-      const s = await publishSuite(f, { itemCount: 20, passThreshold: 17 });
+      const s = await publishSuite(f, { itemCount: 256, passThreshold: 218 });
       expect(s.suiteId).to.equal(1n);
       const stored = await f.capability.read.suite([1n]);
       expect(stored.itemsCid).to.equal(cid("items"));
       expect(stored.keyCommitment).to.equal(keyCommitment(s.key, s.keySalt));
-      expect(stored.itemCount).to.equal(20);
-      expect(stored.passThreshold).to.equal(17);
+      expect(stored.itemCount).to.equal(256);
+      expect(stored.passThreshold).to.equal(218);
       expect(stored.commitEnd).to.equal(s.commitEnd);
       expect(stored.keyRevealed).to.equal(false);
       const events = await f.capability.getEvents.SuitePublished({ suiteId: 1n });
       expect(events).to.have.length(1);
-      expect(events[0].args.itemCount).to.equal(20);
+      expect(events[0].args.itemCount).to.equal(256);
       expect((await publishSuite(f)).suiteId).to.equal(2n);
     });
 
@@ -193,10 +215,10 @@ describe("CapabilityRegistry", () => {
 
     it("revealKey: reverts after keyRevealEnd (the suite is void) and for a key with bits beyond the items", async () => {
       const f = await loadFixture(fixture);
-      const wide = 1n << 20n;
-      const s = await publishSuite(f, { itemCount: 20, key: wide, keySalt: cid("wide") });
+      const wide = 1n << 128n;
+      const s = await publishSuite(f, { itemCount: 128, key: wide, keySalt: cid("wide") });
       await time.increaseTo(s.commitEnd);
-      await expectRevert(f.capability.simulate.revealKey([s.suiteId, wide, cid("wide")]), "CapabilityKeyOutOfRange", [s.suiteId, 20n]);
+      await expectRevert(f.capability.simulate.revealKey([s.suiteId, wide, cid("wide")]), "CapabilityKeyOutOfRange", [s.suiteId, 128n]);
       await time.increaseTo(s.keyRevealEnd);
       const late = await expectRevert(f.capability.simulate.revealKey([s.suiteId, wide, cid("wide")]), "CapabilityKeyRevealClosed");
       expect(late[0]).to.equal(s.suiteId);
@@ -207,9 +229,9 @@ describe("CapabilityRegistry", () => {
   describe("reveal and grading", () => {
     it("reveal: grades on chain; exactly the threshold passes, one less fails; the grade matches gradeChoices", async () => {
       const f = await loadFixture(fixture);
-      const s = await publishSuite(f, { itemCount: 20, passThreshold: 17 });
+      const s = await publishSuite(f, { itemCount: 256, passThreshold: 218 });
       const [a, b, c] = f.nodes;
-      const choices = { a: withWrong(s.key, 3), b: withWrong(s.key, 4), c: s.key };
+      const choices = { a: withWrong(s.key, 38), b: withWrong(s.key, 39), c: s.key };
       await commitAs(f, a, s.suiteId, choices.a);
       await commitAs(f, b, s.suiteId, choices.b);
       await commitAs(f, c, s.suiteId, choices.c);
@@ -224,13 +246,13 @@ describe("CapabilityRegistry", () => {
       }
       const graded = await f.capability.getEvents.CapabilityGraded({ suiteId: s.suiteId }, { fromBlock: 0n });
       const byNode = new Map(graded.map((e) => [e.args.node!.toLowerCase(), e.args]));
-      expect(byNode.get(a.address.toLowerCase())!.score).to.equal(17);
+      expect(byNode.get(a.address.toLowerCase())!.score).to.equal(218);
       expect(byNode.get(a.address.toLowerCase())!.passed).to.equal(true);
-      expect(byNode.get(b.address.toLowerCase())!.score).to.equal(16);
+      expect(byNode.get(b.address.toLowerCase())!.score).to.equal(217);
       expect(byNode.get(b.address.toLowerCase())!.passed).to.equal(false);
       expect(byNode.get(b.address.toLowerCase())!.validUntil).to.equal(0n);
-      expect(gradeChoices(choices.a, s.key, 20)).to.equal(17);
-      expect(gradeChoices(choices.b, s.key, 20)).to.equal(16);
+      expect(gradeChoices(choices.a, s.key, 256)).to.equal(218);
+      expect(gradeChoices(choices.b, s.key, 256)).to.equal(217);
       expect(await f.capability.read.isCapable([a.address])).to.equal(true);
       expect(await f.capability.read.isCapable([b.address])).to.equal(false);
       expect(await f.capability.read.isCapable([c.address])).to.equal(true);
@@ -238,7 +260,7 @@ describe("CapabilityRegistry", () => {
       expect((await f.capability.read.attemptOf([s.suiteId, c.address]))[0]).to.equal(Status.Passed);
       const pass = await f.capability.read.passOf([c.address]);
       expect(pass.suiteId).to.equal(s.suiteId);
-      expect(pass.score).to.equal(20);
+      expect(pass.score).to.equal(256);
       expect(pass.validUntil).to.equal(BigInt(await time.latest()) + BigInt(30 * 24 * 3600));
     });
 
@@ -289,11 +311,11 @@ describe("CapabilityRegistry", () => {
       await makeCapable(f, [a], { validity: 100_000 });
       const before = await f.capability.read.passOf([a.address]);
       const s = await publishSuite(f);
-      await commitAs(f, a, s.suiteId, withWrong(s.key, 10));
+      await commitAs(f, a, s.suiteId, withWrong(s.key, 100));
       await time.increaseTo(s.keyRevealEnd);
       expect(await f.capability.read.isVoid([s.suiteId])).to.equal(true);
       expect((await f.capability.read.attemptOf([s.suiteId, a.address]))[0]).to.equal(Status.Void);
-      await expectRevert((await as(f, a)).simulate.reveal([s.suiteId, withWrong(s.key, 10), SALT]), "CapabilityKeyNotRevealed", [s.suiteId]);
+      await expectRevert((await as(f, a)).simulate.reveal([s.suiteId, withWrong(s.key, 100), SALT]), "CapabilityKeyNotRevealed", [s.suiteId]);
       expect(await f.capability.read.passOf([a.address])).to.deep.equal(before);
       expect(await f.capability.read.isCapable([a.address])).to.equal(true);
     });
@@ -308,10 +330,10 @@ describe("CapabilityRegistry", () => {
       expect(await f.capability.read.passOf([a.address])).to.deep.equal(first);
       // a fail does not revoke it
       const s = await publishSuite(f);
-      await commitAs(f, a, s.suiteId, withWrong(s.key, 10));
+      await commitAs(f, a, s.suiteId, withWrong(s.key, 100));
       await time.increaseTo(s.commitEnd);
       await f.capability.write.revealKey([s.suiteId, s.key, s.keySalt]);
-      await (await as(f, a)).write.reveal([s.suiteId, withWrong(s.key, 10), SALT]);
+      await (await as(f, a)).write.reveal([s.suiteId, withWrong(s.key, 100), SALT]);
       expect(await f.capability.read.passOf([a.address])).to.deep.equal(first);
       await time.increaseTo(first.validUntil - 1n);
       expect(await f.capability.read.isCapable([a.address])).to.equal(true);
@@ -342,14 +364,14 @@ describe("CapabilityRegistry", () => {
     it("grading ignores choice bits beyond the item count", async () => {
       const f = await loadFixture(fixture);
       const [a] = f.nodes;
-      const s = await publishSuite(f, { itemCount: 8, passThreshold: 8 });
-      const noisy = s.key | (0xffn << 8n);
+      const s = await publishSuite(f, { itemCount: 100, passThreshold: 100 });
+      const noisy = s.key | (0xffn << 100n);
       await commitAs(f, a, s.suiteId, noisy);
       await time.increaseTo(s.commitEnd);
       await f.capability.write.revealKey([s.suiteId, s.key, s.keySalt]);
       await (await as(f, a)).write.reveal([s.suiteId, noisy, SALT]);
-      expect((await f.capability.read.attemptOf([s.suiteId, a.address]))[1]).to.equal(8);
-      expect(gradeChoices(noisy, s.key, 8)).to.equal(8);
+      expect((await f.capability.read.attemptOf([s.suiteId, a.address]))[1]).to.equal(100);
+      expect(gradeChoices(noisy, s.key, 100)).to.equal(100);
     });
   });
 

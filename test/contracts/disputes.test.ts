@@ -77,11 +77,17 @@ describe("Disputes", () => {
         }
         expect(String((error as Error)?.message), name).to.contain(name);
       };
-      for (let i = 0; i < 4; i++) {
-        const args: unknown[] = [f.settlement.address, f.registry.address, a, a, ok];
+      const full = (p: typeof ok, cap = 2_000): unknown[] => [f.settlement.address, f.registry.address, a, 0, a, p, cap];
+      for (const i of [0, 1, 4]) {
+        const args = full(ok);
         args[i] = zero;
         await expectDeployRevert(args, "DisputesZeroAddress");
       }
+      const noAdmin = full(ok);
+      noAdmin[2] = zero;
+      await expectDeployRevert(noAdmin, "AccessControlInvalidDefaultAdmin");
+      await expectDeployRevert(full(ok, 0), "DisputesInvalidParameter");
+      await expectDeployRevert(full(ok, 5_001), "DisputesInvalidParameter");
       const bad = [
         { equivocationSlashBps: 0 },
         { equivocationSlashBps: 10_001 },
@@ -92,7 +98,7 @@ describe("Disputes", () => {
         { disputeWindow: 59n },
         { arbitrationPeriod: BigInt(366 * 24 * 3600) },
       ];
-      for (const b of bad) await expectDeployRevert([f.settlement.address, f.registry.address, a, a, { ...ok, ...b }], "DisputesInvalidParameter");
+      for (const b of bad) await expectDeployRevert(full({ ...ok, ...b }), "DisputesInvalidParameter");
     });
   });
 

@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { maxUint256, parseEther, type Address, type Hex } from "viem";
-import { actor, deploySwarm, type Actor } from "../helpers/chorus-fixture.js";
+import { actor, deploySwarm, postAttemptBond, type Actor } from "../helpers/chorus-fixture.js";
 import { REP_INITIAL, REP_SCALE, SOURCE_INITIAL, type RoundRecord, type SignedRecord } from "../../src/chain/records.js";
 
 export const MIN_STAKE = parseEther("100");
@@ -34,6 +34,8 @@ export async function world() {
     await s.token.write.transfer([n.address, parseEther("3000")]);
     await (await s.as(n.wallet)).token.write.approve([s.registry.address, maxUint256]);
   }
+  // calibration attempts are bonded: every node posts enough for many attempts
+  for (const n of nodes) await postAttemptBond(s, n, parseEther("500"));
   await s.token.write.transfer([disputer.address, parseEther("5000")]);
   await (await s.as(disputer.wallet)).token.write.approve([s.disputes.address, maxUint256]);
   const handles = await Promise.all(nodes.map((n) => s.as(n.wallet)));
@@ -181,9 +183,17 @@ export async function checkInvariants(w: World, m: Model): Promise<void> {
   expect(await w.registry.read.totalHeld(), "totalHeld").to.equal(held);
   expect(await w.token.read.balanceOf([w.registry.address]), "registry balance").to.equal(held);
   expect(await w.token.read.balanceOf([w.disputes.address]), "disputes escrow").to.equal(m.escrow);
-  for (const c of [w.capability.address, w.sources.address, w.settlement.address]) {
-    expect(await w.token.read.balanceOf([c]), "contracts without a token role hold nothing").to.equal(0n);
+  expect(await w.token.read.balanceOf([w.settlement.address]), "settlement holds nothing").to.equal(0n);
+  // bonds: the capability registry holds exactly the nodes' free and locked bonds, the source registry the sources'
+  let bonds = 0n;
+  for (const n of w.nodes) {
+    const [free, locked] = await w.capability.read.bondOf([n.address]);
+    bonds += free + locked;
   }
+  expect(await w.token.read.balanceOf([w.capability.address]), "capability registry holds the bonds").to.equal(bonds);
+  let sourceBonds = 0n;
+  for (const a of w.sourceActors) sourceBonds += (await w.sources.read.bondOf([a.address])).amount;
+  expect(await w.token.read.balanceOf([w.sources.address]), "source registry holds the bonds").to.equal(sourceBonds);
 
   // capability: passes as graded
   const t = await now();

@@ -122,7 +122,16 @@ describe("Settlement", () => {
     it("deploy scripts 03-06 deploy and wire everything and the deployments file lists it", async () => {
       const s = await loadFixture(swarm);
       const names = Object.keys(s.deployments.contracts);
-      expect(names).to.deep.equal(["ChorusToken", "NodeRegistry", "CapabilityRegistry", "SourceRegistry", "Settlement", "Omissions", "Disputes"]);
+      expect(names).to.deep.equal([
+        "ChorusTimelock",
+        "ChorusToken",
+        "NodeRegistry",
+        "CapabilityRegistry",
+        "SourceRegistry",
+        "Settlement",
+        "Omissions",
+        "Disputes",
+      ]);
       expect((await s.settlement.read.nodeRegistry()).toLowerCase()).to.equal(s.registry.address.toLowerCase());
       expect((await s.settlement.read.capabilityRegistry()).toLowerCase()).to.equal(s.capability.address.toLowerCase());
       expect((await s.settlement.read.sourceRegistry()).toLowerCase()).to.equal(s.sources.address.toLowerCase());
@@ -147,7 +156,7 @@ describe("Settlement", () => {
         const file = await writeDeployments(s.deployments, dir);
         const written = JSON.parse(await readFile(file, "utf8"));
         expect(Object.keys(written.contracts)).to.deep.equal(names);
-        expect(written.contracts.Disputes.args[4].deposit).to.equal(parseEther("100").toString());
+        expect(written.contracts.Disputes.args[5].deposit).to.equal(parseEther("100").toString());
         expect(written.contracts.Settlement.abi.some((i: { name?: string }) => i.name === "settleEpoch")).to.equal(true);
       } finally {
         await rm(dir, { recursive: true, force: true });

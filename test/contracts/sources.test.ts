@@ -4,6 +4,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Hex } from "viem";
 import { expectRevert } from "../helpers/revert.js";
 import { actor, cid, deployFull, ZERO, type Actor } from "../helpers/chorus-fixture.js";
+import { parseEther } from "viem";
 import { SOURCE_INITIAL } from "../../src/chain/records.js";
 
 async function fixture() {
@@ -13,6 +14,11 @@ async function fixture() {
   const scorer = await actor(0, "scorer");
   const scorerRole = await f.sources.read.SCORER_ROLE();
   await f.sources.write.grantRole([scorerRole, scorer.address]);
+  // every source holds tokens and has approved the registry for a few bonds
+  for (const a of srcs) {
+    await f.token.write.transfer([a.address, parseEther("1000")]);
+    await (await f.as(a.wallet)).token.write.approve([f.sources.address, parseEther("1000")]);
+  }
   return { ...f, srcs, scorer, scorerRole };
 }
 type F = Awaited<ReturnType<typeof fixture>>;
@@ -25,13 +31,31 @@ describe("SourceRegistry", () => {
     const f = await loadFixture(fixture);
     expect(await f.sources.read.hasRole([f.scorerRole, f.settlement.address])).to.equal(true);
     expect(await f.sources.read.hasRole([await f.sources.read.DEFAULT_ADMIN_ROLE(), f.deployer.account.address])).to.equal(true);
-    let error: unknown;
-    try {
-      await hre.viem.deployContract("SourceRegistry", [ZERO]);
-    } catch (e) {
-      error = e;
+    const init = {
+      admin: f.deployer.account.address,
+      adminDelay: 0,
+      arbitrator: f.deployer.account.address,
+      governor: f.deployer.account.address,
+      registry: f.registry.address,
+      minBond: parseEther("1"),
+      unbondingDelay: 60n,
+    };
+    for (const [patch, name] of [
+      [{ admin: ZERO }, "AccessControlInvalidDefaultAdmin"],
+      [{ arbitrator: ZERO }, "SourceRegistryZeroAddress"],
+      [{ governor: ZERO }, "SourceRegistryZeroAddress"],
+      [{ registry: ZERO }, "SourceRegistryZeroAddress"],
+      [{ minBond: parseEther("1") - 1n }, "SourceRegistryInvalidParameter"],
+      [{ unbondingDelay: 59n }, "SourceRegistryInvalidParameter"],
+    ] as const) {
+      let error: unknown;
+      try {
+        await hre.viem.deployContract("SourceRegistry", [{ ...init, ...patch }]);
+      } catch (e) {
+        error = e;
+      }
+      expect(String((error as Error)?.message), name).to.contain(name);
     }
-    expect(String((error as Error)?.message)).to.contain("SourceRegistryZeroAddress");
   });
 
   it("register: stores owner, endpoint, manifest, initial scores; emits SourceRegistered; joins the active set", async () => {

@@ -33,8 +33,8 @@ import {
   type SignedRecord,
   type SourceDelta,
 } from "../../src/chain/records.js";
-import { choicesCommitment, keyCommitment } from "../../src/chain/capability.js";
 import { drawCommittee, roundSeed, type Candidate, type Committee } from "../../src/round/committee.js";
+import { choicesCommitment, keyCommitment, minPassThreshold } from "../../src/chain/capability.js";
 
 export const ZERO = "0x0000000000000000000000000000000000000000" as Address;
 export const cid = (label: string): Hex => keccak256(toHex(label));
@@ -68,6 +68,7 @@ export async function deployFull(params: Partial<DeployParams> = {}) {
       sources: await hre.viem.getContractAt("SourceRegistry", at("SourceRegistry"), client),
       settlement: await hre.viem.getContractAt("Settlement", at("Settlement"), client),
       disputes: await hre.viem.getContractAt("Disputes", at("Disputes"), client),
+      timelock: await hre.viem.getContractAt("ChorusTimelock", at("ChorusTimelock"), client),
     };
   };
   const h = await handles();
@@ -96,10 +97,16 @@ export interface SuiteSetup {
   validity?: number;
 }
 
-/** Publishes a suite as the curator (the deployer); returns its id, key and timestamps. */
+/** A fixed pseudo-random key over `itemCount` items. */
+export const suiteKey = (itemCount: number, label = "suite key"): bigint => BigInt(keccak256(toHex(label))) & ((1n << BigInt(itemCount)) - 1n);
+
+/**
+ * Publishes a suite as the curator (the deployer); returns its id, key and timestamps. Defaults: 256 items, pass
+ * at 85% or the contract's guessing bound when higher (201 of 256, 116 of 128, 84 of 84).
+ */
 export async function publishSuite(f: Full, s: SuiteSetup = {}) {
-  const itemCount = s.itemCount ?? 20;
-  const key = s.key ?? 0b10110011101001011010n & ((1n << BigInt(itemCount)) - 1n);
+  const itemCount = s.itemCount ?? 256;
+  const key = s.key ?? suiteKey(itemCount);
   const keySalt = s.keySalt ?? cid("key salt");
   const now = BigInt(await time.latest());
   const commitEnd = now + BigInt(s.commitFor ?? 1000);
@@ -109,7 +116,7 @@ export async function publishSuite(f: Full, s: SuiteSetup = {}) {
     itemsCid: cid("items"),
     keyCommitment: keyCommitment(key, keySalt),
     itemCount,
-    passThreshold: s.passThreshold ?? 17,
+    passThreshold: s.passThreshold ?? Math.max(Math.ceil(itemCount * 0.85), Math.min(itemCount, minPassThreshold(itemCount))),
     commitEnd,
     keyRevealEnd,
     revealEnd,
@@ -120,11 +127,22 @@ export async function publishSuite(f: Full, s: SuiteSetup = {}) {
   return { suiteId, key, keySalt, itemCount, commitEnd, keyRevealEnd, revealEnd, params };
 }
 
-/** Runs a whole suite in which every actor answers the key exactly: they all pass. */
+/** Gives `a` tokens and posts them as its calibration bond (default: one attempt's bond). */
+export async function postAttemptBond(f: Full, a: Actor, amount?: bigint): Promise<bigint> {
+  const bond = amount ?? (await f.capability.read.bondTerms())[0];
+  await f.token.write.transfer([a.address, bond]);
+  const c = await f.as(a.wallet);
+  await c.token.write.approve([f.capability.address, bond]);
+  await c.capability.write.postBond([bond]);
+  return bond;
+}
+
+/** Runs a whole suite in which every actor (bonded here) answers the key exactly: they all pass. */
 export async function makeCapable(f: Full, actors: readonly Actor[], s: SuiteSetup = {}) {
   const suite = await publishSuite(f, s);
   const salt = cid("choices salt");
   for (const a of actors) {
+    await postAttemptBond(f, a);
     await (await f.as(a.wallet)).capability.write.commit([suite.suiteId, choicesCommitment(suite.key, salt, a.address)]);
   }
   await time.increaseTo(suite.commitEnd);
@@ -133,9 +151,15 @@ export async function makeCapable(f: Full, actors: readonly Actor[], s: SuiteSet
   return suite;
 }
 
-/** Registers actors as sources. */
+/** Registers actors as sources, each given and approving the registration bond first. */
 export async function registerSources(f: Full, actors: readonly Actor[]): Promise<void> {
-  for (const a of actors) await (await f.as(a.wallet)).sources.write.register([`http://127.0.0.1/src/${a.address}`, cid("manifest")]);
+  const bond = await f.sources.read.minBond();
+  for (const a of actors) {
+    await f.token.write.transfer([a.address, bond]);
+    const c = await f.as(a.wallet);
+    await c.token.write.approve([f.sources.address, bond]);
+    await c.sources.write.register([`http://127.0.0.1/src/${a.address}`, cid("manifest")]);
+  }
 }
 
 export const DEFAULT_STAKE = parseEther("500");

@@ -66,6 +66,10 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
     for (const [i, [a, d]] of ([[honest, swarm.f.domain], [forger, elsewhere]] as const).entries()) {
       const src = await startSource({ corpusDir: dir, account: a.account, store: stores[i], domain: d, embedder: null });
       sources.push(src);
+      // registering pulls the source's bond
+      const bond = await swarm.f.sources.read.minBond();
+      await swarm.f.token.write.transfer([a.address, bond]);
+      await (await swarm.f.as(a.wallet)).token.write.approve([swarm.f.sources.address, bond]);
       await (await swarm.f.as(a.wallet)).sources.write.register([src.url, cidToBytes32(src.manifestCid)]);
     }
   });

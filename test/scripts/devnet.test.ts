@@ -75,7 +75,7 @@ describe("npm start (devnet)", function () {
       });
       expect(output).to.contain(`chain        http://127.0.0.1:${port}`);
       expect(output).to.match(/nodes {8}5 staked, calibrated and serving:/);
-      expect(output).to.match(/calibration scores: (\d+\/20, ){4}\d+\/20/);
+      expect(output).to.match(/calibration scores: (\d+\/256, ){4}\d+\/256/);
       expect(output).to.contain(`curl -s http://127.0.0.1:${nodeBase}/v1/chat/completions`);
 
       const out: string[] = [];

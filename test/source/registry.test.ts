@@ -35,6 +35,7 @@ describe("source / SourceRegistry and the CLI", function () {
     f = await deployChorus();
     dir = await mkdtemp(path.join(os.tmpdir(), "chorus-source-reg-"));
     await hre.network.provider.send("hardhat_setBalance", [account.address, toHex(parseEther("100"))]);
+    await f.token.write.transfer([account.address, parseEther("1000")]); // registering pulls a bond
     const clients = await connectChain({ rpcUrl: "hardhat-in-process", transport: custom(hre.network.provider), account });
     chain = { ...clients, deployments: f.deployments };
   });
@@ -78,11 +79,15 @@ describe("source / SourceRegistry and the CLI", function () {
     expect(err).to.be.instanceOf(ChorusError);
     expect(err.code).to.equal("CHAIN_REVERTED");
     expect(err.message).to.contain("SourceRegistryAlreadyActive").and.contain(account.address);
+    const bond = await f.token.read.balanceOf([f.deployments.contracts.SourceRegistry.address]);
+    expect(bond).to.equal(parseEther("100")); // the bond registering pulled
     await leaveSource(chain);
     expect(await listSources(chain)).to.deep.equal([]);
     expect((await leaveSource(chain).then(() => undefined, (e) => e)).code).to.equal("NOT_REGISTERED");
     const back = await ensureSource(chain, { endpoint: "http://127.0.0.1:7102", manifestCid: manifest });
     expect(back.action).to.equal("reactivated");
+    // coming back re-locks the same bond: nothing more pulled
+    expect(await f.token.read.balanceOf([f.deployments.contracts.SourceRegistry.address])).to.equal(bond);
     expect(back.source).to.include({ active: true, endpoint: "http://127.0.0.1:7102", reliability: 500_000 });
   });
 
@@ -107,6 +112,7 @@ describe("source / SourceRegistry and the CLI", function () {
       await mkdir(corpus, { recursive: true });
       await writeFile(path.join(corpus, "facts.jsonl"), '{"id":"sun","text":"The Sun is a star at the centre of the solar system."}\n');
       await hre.network.provider.send("hardhat_setBalance", [cliAddress, toHex(parseEther("100"))]);
+      await f.token.write.transfer([cliAddress, parseEther("1000")]); // registering pulls a bond
     });
     after(async () => {
       await rpc.close();

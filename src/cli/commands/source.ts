@@ -6,7 +6,8 @@
 import path from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
 import type { Address } from "viem";
-import { leaveSource, listSources, requireWallet, sourceOf, type SourceView } from "../../chain/index.js";
+import { formatEther } from "viem";
+import { leaveSource, listSources, requireWallet, sourceBondOf, sourceOf, type SourceView } from "../../chain/index.js";
 import { ChorusError } from "../../errors.js";
 import { openArtifactStore } from "../../ipfs/index.js";
 import { startSource } from "../../source/index.js";
@@ -110,8 +111,12 @@ export async function sourceInfoCommand(ctx: CliContext, addressRaw: string | un
 export async function sourceLeaveCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
   const chain = await ctx.openChain();
   const { hash } = await leaveSource(chain);
-  if (opts.json) return ctx.json({ left: requireWallet(chain).account.address, tx: hash });
-  ctx.io.out(`left the source registry (scores kept); tx ${hash}`);
+  const me = requireWallet(chain).account.address;
+  const bond = await sourceBondOf(chain, me);
+  if (opts.json) return ctx.json({ left: me, tx: hash, bond: bond.amount.toString(), bondUnlocksAt: bond.unlocksAt });
+  ctx.io.out(
+    `left the source registry (scores kept); tx ${hash}; bond ${formatEther(bond.amount)} CHR unlocks ${new Date(bond.unlocksAt * 1000).toISOString()}`,
+  );
 }
 
 const score = (v: number) => (v / 1_000_000).toFixed(6);

@@ -51,6 +51,7 @@ export function loadNode(address: Bytes): Node {
     n.roundCount = 0;
     n.winCount = 0;
     n.capableUntil = BigInt.zero();
+    n.capabilityRevokedAt = BigInt.zero();
     n.capabilityScore = 0;
   }
   return n;
@@ -68,6 +69,9 @@ export function loadSource(address: Bytes, timestamp: BigInt): Source {
     s.usefulness = SOURCE_INITIAL;
     s.registeredAt = timestamp;
     s.updatedAt = timestamp;
+    s.bond = BigInt.zero();
+    s.bondUnlocksAt = BigInt.zero();
+    s.bondForfeited = BigInt.zero();
   }
   return s;
 }

@@ -5,9 +5,11 @@
 import {
   CapabilityGraded,
   ChoicesCommitted,
+  PassRevoked,
   SuiteKeyRevealed,
   SuitePublished,
 } from "../../generated/CapabilityRegistry/CapabilityRegistry";
+import { BigInt } from "@graphprotocol/graph-ts";
 import { CapabilityResult, Suite } from "../../generated/schema";
 import { replacesPass } from "../lib/capability";
 import { loadNode, loadProtocol } from "../lib/entities";
@@ -78,4 +80,12 @@ export function handleCapabilityGraded(event: CapabilityGraded): void {
   r.timestamp = event.block.timestamp;
   r.transactionHash = event.transaction.hash;
   r.save();
+}
+
+/** The arbitrator ended a pass: the node is capable until the revocation time (the contract's validUntil). */
+export function handlePassRevoked(event: PassRevoked): void {
+  const node = loadNode(event.params.node);
+  node.capableUntil = BigInt.fromU64(event.params.revokedAt.toU64());
+  node.capabilityRevokedAt = node.capableUntil;
+  node.save();
 }

@@ -5,8 +5,17 @@
  * epoch's rounds in order (clamped, lib/scores.ts), one SourceScoreChange each, then sets the scores the
  * event reports.
  */
-import { Address, Bytes, log } from "@graphprotocol/graph-ts";
-import { SourceLeft, SourceRegistered, SourceScoresUpdated, SourceUpdated } from "../../generated/SourceRegistry/SourceRegistry";
+import { Address, BigInt, Bytes, log } from "@graphprotocol/graph-ts";
+import {
+  SourceBondForfeited,
+  SourceBondPosted,
+  SourceBondUnlocking,
+  SourceBondWithdrawn,
+  SourceLeft,
+  SourceRegistered,
+  SourceScoresUpdated,
+  SourceUpdated,
+} from "../../generated/SourceRegistry/SourceRegistry";
 import { Epoch, Round, Source, SourceScoreChange } from "../../generated/schema";
 import { decodeRoundDeltas } from "../lib/deltas";
 import { loadProtocol, loadSource } from "../lib/entities";
@@ -111,4 +120,32 @@ function replayRound(id: Bytes, table: Array<Address>, epochId: string, event: S
     s.usefulness = c.usefulnessAfter;
     s.save();
   }
+}
+
+export function handleSourceBondPosted(event: SourceBondPosted): void {
+  const s = loadSource(event.params.source, event.block.timestamp);
+  s.bond = event.params.bond;
+  s.bondUnlocksAt = BigInt.zero();
+  s.save();
+}
+
+export function handleSourceBondUnlocking(event: SourceBondUnlocking): void {
+  const s = loadSource(event.params.source, event.block.timestamp);
+  s.bond = event.params.bond;
+  s.bondUnlocksAt = BigInt.fromU64(event.params.unlocksAt.toU64());
+  s.save();
+}
+
+export function handleSourceBondWithdrawn(event: SourceBondWithdrawn): void {
+  const s = loadSource(event.params.source, event.block.timestamp);
+  s.bond = BigInt.zero();
+  s.bondUnlocksAt = BigInt.zero();
+  s.save();
+}
+
+export function handleSourceBondForfeited(event: SourceBondForfeited): void {
+  const s = loadSource(event.params.source, event.block.timestamp);
+  s.bond = event.params.remaining;
+  s.bondForfeited = s.bondForfeited.plus(event.params.amount);
+  s.save();
 }
