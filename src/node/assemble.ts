@@ -89,6 +89,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     round: { committeeSize: n.committeeSize, answerTimeoutMs: n.answerTimeoutMs, revealTimeoutMs: n.revealTimeoutMs, judgeTimeoutMs: n.judgeTimeoutMs, signTimeoutMs: n.signTimeoutMs },
     epoch: { maxRounds: n.epochRounds, intervalMs: n.epochIntervalMs },
     limits: { concurrentRounds: n.concurrentRounds, queuedRounds: n.queuedRounds, queueWaitMs: n.queueWaitMs, bodyLimit: n.bodyLimit },
+    net: { allowPrivate: config.net.allowPrivate },
     log,
   };
   let node: RunningNode;

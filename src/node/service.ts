@@ -49,6 +49,11 @@ export interface NodeOptions {
   epoch: { maxRounds: number; intervalMs: number };
   /** Admission: rounds running at once, queued at most, and the longest wait in the queue (default: unbounded). */
   limits: { concurrentRounds: number; queuedRounds: number; bodyLimit: string; queueWaitMs?: number };
+  /**
+   * Outbound requests (coordinator -> members): CIDR ranges of private addresses that may be called
+   * (`net.allowPrivate`; the devnet and tests allow 127.0.0.0/8). Required, so every assembly says it.
+   */
+  net: { allowPrivate: readonly string[] };
   log?: (line: string) => void;
 }
 
@@ -70,7 +75,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
   const index = new RoundIndex(opts.dataDir);
   const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
   const member = new Member({ ...common, mind: parts.mind, retrieval: parts.retrieval, rag: parts.rag });
-  const ownPeers = parts.peers ? undefined : httpPeers();
+  const ownPeers = parts.peers ? undefined : httpPeers({ allowPrivate: opts.net.allowPrivate });
   const coordinator = new Coordinator(
     {
       ...common,

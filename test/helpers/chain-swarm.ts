@@ -42,9 +42,14 @@ export interface ChainSwarmOptions {
   wrapPeers?: (i: number, peers: PeerClient) => PeerClient;
   /** Log lines of node i (exclusions, settlement attempts and their backoff). */
   log?: (i: number, line: string) => void;
+  /** CIDR ranges node i may call though private (default 127.0.0.1/8: every test node is on loopback). */
+  allowPrivate?: (i: number) => string[];
   /** Extra node parts for node i (e.g. retrieval for RAG rounds), over its own chain connection. */
   parts?: (i: number, chain: ChorusChain) => Partial<NodeParts>;
 }
+
+/** The operator allowance every test node needs: its peers and sources listen on 127.0.0.1. */
+export const LOOPBACK = ["127.0.0.0/8"];
 
 export async function startChainSwarm(opts: ChainSwarmOptions) {
   const n = opts.nodes ?? 7;
@@ -64,7 +69,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     const store = createMemoryStore();
     stores[i] = store;
     const coordinatorRef: { inFlight?: Set<Hex> } = {};
-    const peers = opts.wrapPeers ? httpPeers() : undefined;
+    const peers = opts.wrapPeers ? httpPeers({ allowPrivate: opts.allowPrivate?.(i) ?? LOOPBACK }) : undefined;
     const node = await startNode(
       {
         domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
@@ -97,6 +102,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
         round: { committeeSize: 7, answerTimeoutMs: t, revealTimeoutMs: t, judgeTimeoutMs: t, signTimeoutMs: t },
         epoch: { maxRounds: opts.epochRounds ?? 20, intervalMs: opts.epochIntervalMs ?? 60_000 },
         limits: { concurrentRounds: 2, queuedRounds: 8, bodyLimit: "256kb" },
+        net: { allowPrivate: opts.allowPrivate?.(i) ?? LOOPBACK },
         log: opts.log ? (line) => opts.log!(i, line) : undefined,
       },
     );
