@@ -55,15 +55,16 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
   const rules = productionRules();
   const inFlight: { set?: Set<Hex> } = {};
   const artifacts = roundArtifacts(store);
+  const signer = createSigner(config.chain.privateKey as Hex);
   const parts: NodeParts = {
     domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
-    signer: createSigner(config.chain.privateKey as Hex),
+    signer,
     directory: new ChainDirectory(chain),
     artifacts,
     mind,
     rules,
     records: chainRecords(settlementDomainOf(chain)),
-    retrieval: chainRetrieval(chain, settlementDomainOf(chain)),
+    retrieval: chainRetrieval(chain, settlementDomainOf(chain), { allowPrivate: config.net.allowPrivate, signer }),
     rag: {
       sources: config.rag.sources,
       k: config.rag.contexts,

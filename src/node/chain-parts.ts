@@ -9,7 +9,9 @@ import { isChorusError } from "../errors.js";
 import { addressOf, readContract, writeContract, type ChorusChain } from "../chain/index.js";
 import { encodeEpoch, recordDigest, settlementDomain, sortRecord, type RoundRecord, type SettlementDomain, type SignedRecord } from "../chain/records.js";
 import { cidToBytes32 } from "../ipfs/index.js";
+import { AddressPolicy } from "../net/index.js";
 import type { RecordSigning } from "../round/coordinator.js";
+import type { DigestSigner } from "../round/signer.js";
 import type { Retrieval } from "../round/ports.js";
 import type { SourceInfo } from "../rag/types.js";
 import { retrieveFrom } from "../source/client.js";
@@ -69,8 +71,14 @@ export async function sourcesAt(chain: ChorusChain, blockNumber: bigint, opts: {
   return infos.filter((x): x is SourceInfo => x !== undefined).sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
 }
 
-/** Retrieval for a node's member: sources from the chain at the seed block, contexts through src/source/client.ts. */
-export function chainRetrieval(chain: ChorusChain, domain: SettlementDomain): Retrieval {
+/**
+ * Retrieval for a node's member: sources from the chain at the seed block, contexts through
+ * src/source/client.ts. Source endpoints come from the chain: `net.allowPrivate` says which private ranges they
+ * may resolve to (src/net); `signer` (the node key) signs each request so sources keep what they served only
+ * for staked nodes.
+ */
+export function chainRetrieval(chain: ChorusChain, domain: SettlementDomain, net: { allowPrivate: readonly string[]; signer?: DigestSigner }): Retrieval {
+  const policy = new AddressPolicy(net.allowPrivate);
   const cache = new Map<bigint, Promise<SourceInfo[]>>();
   return {
     domain,
@@ -84,7 +92,7 @@ export function chainRetrieval(chain: ChorusChain, domain: SettlementDomain): Re
       }
       return got;
     },
-    retrieve: (source, req, opts) => retrieveFrom(source, req, { domain, timeoutMs: opts.timeoutMs, signal: opts.signal }),
+    retrieve: (source, req, opts) => retrieveFrom(source, req, { domain, timeoutMs: opts.timeoutMs, signal: opts.signal, policy, signer: net.signer }),
   };
 }
 

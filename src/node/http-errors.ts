@@ -15,13 +15,20 @@ export function statusOf(err: ChorusError): number {
   if (c === "PEER_NOT_MEMBER" || c === "PEER_NOT_AUTHORIZED") return 403;
   if (c === "NOT_FOUND" || c === "ROUND_UNKNOWN" || c === "IPFS_NOT_FOUND") return 404;
   if (c === "PEER_REPLAYED" || c === "PEER_DUPLICATE") return 409;
+  if (c === "RATE_LIMITED") return 429;
   if (c === "HTTP_TOO_LARGE" || c === "IPFS_TOO_LARGE") return 413;
   if (c === "ROUND_UNAVAILABLE" || c === "OVERLOADED" || c === "ROUND_NO_QUORUM") return 503;
   return 500;
 }
 
-export function jsonBody(limit: string): RequestHandler {
-  return express.json({ limit, strict: true, type: () => true });
+/** JSON bodies up to `limit`; with `keepRaw`, the exact bytes are kept as `req.rawBody` (for signatures over them). */
+export function jsonBody(limit: string, opts: { keepRaw?: boolean } = {}): RequestHandler {
+  return express.json({
+    limit,
+    strict: true,
+    type: () => true,
+    verify: opts.keepRaw ? (req, _res, buf) => void ((req as { rawBody?: Buffer }).rawBody = buf) : undefined,
+  });
 }
 
 /** Parses req.body with `schema`; a failure becomes ChorusError INPUT_INVALID naming the field. */
