@@ -6,4 +6,4 @@
  */
 export { AddressPolicy, ANY_ADDRESS, Cidr, PUBLIC_ONLY } from "./address.js";
 export { badStatus, checkedLookup, httpUrl, netError, netReasonOf, netRequest, NET_REASONS, type NetErrorCode, type NetRequest, type NetResponse } from "./request.js";
-export { originOf, redactUrl } from "./redact.js";
+export { originOf, redactUrl, redactUrls } from "./redact.js";

@@ -16,6 +16,7 @@ import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
 import type { DigestSigner } from "../round/signer.js";
 import type { ConsensusRules, Transcript } from "../round/transcript.js";
 import { EpochSubmitter, SettlementQueue, type SettlementPort } from "../settlement/index.js";
+import { redactUrls } from "../net/index.js";
 import { createNodeApp } from "./app.js";
 import { RoundLimiter } from "./limiter.js";
 import { httpPeers } from "./peers-http.js";
@@ -108,7 +109,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       settlementStatus: async (id) => (await settlementOf(id)).status,
     },
     routers: [roundsRouter(index, settlementOf), ...(typeof parts.routers === "function" ? parts.routers({ index, queue }) : (parts.routers ?? []))],
-    health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError ?? null }),
+    health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError === undefined ? null : redactUrls(submitter.lastError) }),
   });
   const server = app.listen(opts.port, opts.host);
   await new Promise<void>((resolve, reject) => {
