@@ -42,6 +42,8 @@ export interface ChainSwarmOptions {
   wrapPeers?: (i: number, peers: PeerClient) => PeerClient;
   /** Log lines of node i (exclusions, settlement attempts and their backoff). */
   log?: (i: number, line: string) => void;
+  /** A path after the RPC server's URL in every node's config (the JSON-RPC server answers on any path): a provider's API key. */
+  rpcPath?: string;
   /** CIDR ranges node i may call though private (default 127.0.0.1/8: every test node is on loopback). */
   allowPrivate?: (i: number) => string[];
   /** Extra node parts for node i (e.g. retrieval for RAG rounds), over its own chain connection. */
@@ -64,7 +66,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
   const ports: number[] = [];
   const startOne = async (i: number, port: number): Promise<RunningNode> => {
     const key = keccak256(toHex(`chorus-test-node-${i}`)) as Hex;
-    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: rpc.url, privateKey: key, deploymentsFile } } });
+    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: `${rpc.url}${opts.rpcPath ?? ""}`, privateKey: key, deploymentsFile } } });
     const chain = await openChorusChain(config);
     const store = createMemoryStore();
     stores[i] = store;
