@@ -22,7 +22,7 @@ import type { RateLimitOptions } from "../node/rate-limit.js";
 import { createSourceApp } from "./server.js";
 
 export { retrieveFrom, skipReasonOf, skippedSourceOf, RAG_SOURCE_ERRORS, type RagSourceErrorCode, type RetrieveOptions, type RetrieveRequestInput } from "./client.js";
-export { MAX_K, MAX_CONTEXT_CHARS, RetrieveRequest, RetrieveResponse, WireServed, fromWire, queryHashOf, queryText, servedCidOf, toWire } from "./served.js";
+export { MAX_K, MAX_CONTEXT_CHARS, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveRequest, RetrieveResponse, WireServed, fromWire, queryHashOf, queryText, servedCidOf, toWire } from "./served.js";
 export { servedSigner, signServed } from "./signer.js";
 export { createSourceApp, type SourceAppDeps } from "./server.js";
 
