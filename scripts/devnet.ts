@@ -120,6 +120,8 @@ async function run(): Promise<void> {
             CHORUS_NODE_PORT: String(env.CHORUS_DEVNET_NODE_PORT + n.index - 1),
             CHORUS_EPOCH_ROUNDS: process.env.CHORUS_EPOCH_ROUNDS ?? "5",
             CHORUS_EPOCH_INTERVAL_MS: process.env.CHORUS_EPOCH_INTERVAL_MS ?? "10000",
+            // every devnet node and source listens on 127.0.0.1: the operator allows loopback
+            CHORUS_NET_ALLOW_PRIVATE: process.env.CHORUS_NET_ALLOW_PRIVATE ?? "127.0.0.0/8",
           },
           onLine: (l) => {
             recent.push(l);

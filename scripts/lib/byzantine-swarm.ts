@@ -93,6 +93,7 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
         round: { committeeSize: opts.committeeSize ?? 7, answerTimeoutMs: t, revealTimeoutMs: t, judgeTimeoutMs: t, signTimeoutMs: t },
         epoch: { maxRounds: 1, intervalMs: 60_000 },
         limits: { concurrentRounds: 2, queuedRounds: 8, bodyLimit: "256kb" },
+        net: { allowPrivate: ["127.0.0.0/8"] }, // every node is on loopback
         log: opts.log,
       },
     );

@@ -67,6 +67,7 @@ const node = await startNode(
     round: { committeeSize: 7, answerTimeoutMs: 10_000, revealTimeoutMs: 10_000, judgeTimeoutMs: 10_000, signTimeoutMs: 10_000 },
     epoch: { maxRounds: 20, intervalMs: 5000 },
     limits: { concurrentRounds, queuedRounds, queueWaitMs, bodyLimit: "256kb" },
+    net: { allowPrivate: ["127.0.0.0/8"] }, // every node is on loopback
   },
 );
 process.on("message", (m: { entries?: { address: Address; endpoint: string }[]; stop?: boolean; rss?: boolean }) => {

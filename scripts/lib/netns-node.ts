@@ -68,6 +68,7 @@ const node = await startNode(
     round: { committeeSize: 7, answerTimeoutMs: 8000, revealTimeoutMs: 5000, judgeTimeoutMs: 4000, signTimeoutMs: 4000 },
     epoch: { maxRounds: 20, intervalMs: 600_000 },
     limits: { concurrentRounds: 2, queuedRounds: 8, bodyLimit: "256kb" },
+    net: { allowPrivate: ["10.77.0.0/24"] }, // the test's bridge: nodes on 10.77.0.10-13
   },
 );
 inFlight.set = node.coordinator.inFlight;

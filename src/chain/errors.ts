@@ -1,9 +1,14 @@
 import { BaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError, decodeErrorResult, type Abi, type Hex } from "viem";
 import { ChorusError } from "../errors.js";
+import { originOf, redactUrl, redactUrls } from "../net/redact.js";
 
 /**
  * Turns a viem/RPC error into a ChorusError with one readable line: a contract's custom error with its
  * arguments (CHAIN_REVERTED), an unreachable RPC (CHAIN_UNREACHABLE), or anything else (CHAIN_ERROR).
+ *
+ * The RPC URL is a secret (hosted providers put the API key in its path or query): a message and the details
+ * name it by its origin only (scheme://host:port), and any URL viem put in a message is reduced the same way.
+ * The viem error stays in `cause`, for the node's own log.
  */
 export function toChainError(err: unknown, ctx: { rpcUrl?: string; abi?: Abi } = {}): ChorusError {
   if (err instanceof ChorusError) return err;
@@ -12,8 +17,8 @@ export function toChainError(err: unknown, ctx: { rpcUrl?: string; abi?: Abi } =
     if (unreachable) {
       return new ChorusError(
         "CHAIN_UNREACHABLE",
-        `chain RPC ${ctx.rpcUrl ?? ""} is unreachable (${(unreachable as BaseError).shortMessage}); is the devnet running (\`npm start\`)?`,
-        { rpcUrl: ctx.rpcUrl },
+        `chain RPC ${originOf(ctx.rpcUrl)} is unreachable (${clean((unreachable as BaseError).shortMessage, ctx.rpcUrl)}); is the devnet running (\`npm start\`)?`,
+        { rpcUrl: originOf(ctx.rpcUrl) },
         { cause: err },
       );
     }
@@ -39,9 +44,14 @@ export function toChainError(err: unknown, ctx: { rpcUrl?: string; abi?: Abi } =
         args: (args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : a)),
       }, { cause: err });
     }
-    return new ChorusError("CHAIN_ERROR", err.shortMessage, {}, { cause: err });
+    return new ChorusError("CHAIN_ERROR", clean(err.shortMessage, ctx.rpcUrl), {}, { cause: err });
   }
-  return new ChorusError("CHAIN_ERROR", String((err as Error)?.message ?? err), {}, { cause: err });
+  return new ChorusError("CHAIN_ERROR", clean(String((err as Error)?.message ?? err), ctx.rpcUrl), {}, { cause: err });
+}
+
+/** `text` without the RPC URL's secret parts, nor any other URL's path. */
+function clean(text: string, rpcUrl: string | undefined): string {
+  return redactUrls(redactUrl(text, rpcUrl));
 }
 
 function findRevertData(error: unknown): Hex | undefined {

@@ -50,6 +50,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): ChorusConfig {
     let value: unknown = raw;
     if (spec.type === "int") {
       value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+    } else if (spec.type === "list") {
+      value = raw.split(",").map((x) => x.trim()).filter((x) => x !== "");
     }
     merged = deepMerge(merged, nest(spec.path, value), `env ${name}`, origin, []);
   }

@@ -3,6 +3,7 @@
  * Sources, lowest precedence first: built-in defaults < JSON config file < CHORUS_* environment < CLI flags.
  */
 import { z } from "zod";
+import { Cidr } from "../net/address.js";
 
 const hex32 = /^0x[0-9a-fA-F]{64}$/;
 
@@ -126,6 +127,17 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Outbound requests to URLs from the chain or peers (member -> data source, coordinator -> member):
+     * private, loopback, link-local, CGNAT, multicast, metadata and IPv6 ULA/link-local addresses are refused
+     * unless one of these CIDR ranges covers them. The devnet and the tests allow 127.0.0.0/8.
+     */
+    net: z
+      .object({
+        allowPrivate: z.array(Cidr).max(64).default([]),
+      })
+      .strict()
+      .prefault({}),
     /** Where a node keeps its state (IPFS blocks, settlement queue). */
     dataDir: z.string().min(1).default(".chorus"),
   })
@@ -134,7 +146,7 @@ export const ConfigSchema = z
 export type ChorusConfig = z.infer<typeof ConfigSchema>;
 
 /** Environment variables and the config key each one sets. */
-export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" }> = {
+export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" | "list" }> = {
   CHORUS_NETWORK: { path: ["network"], type: "string" },
   CHORUS_RPC_URL: { path: ["chain", "rpcUrl"], type: "string" },
   CHORUS_PRIVATE_KEY: { path: ["chain", "privateKey"], type: "string" },
@@ -168,6 +180,8 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" }
   CHORUS_RAG_CONTEXTS: { path: ["rag", "contexts"], type: "int" },
   CHORUS_RAG_TIMEOUT_MS: { path: ["rag", "timeoutMs"], type: "int" },
   CHORUS_ASK_TIMEOUT_MS: { path: ["gateway", "timeoutMs"], type: "int" },
+  /** Comma-separated CIDR ranges, e.g. 127.0.0.0/8,10.0.0.0/8. */
+  CHORUS_NET_ALLOW_PRIVATE: { path: ["net", "allowPrivate"], type: "list" },
 };
 
 export const DEVNET_RPC_URL = "http://127.0.0.1:8545";

@@ -1,6 +1,12 @@
 /**
  * The explorer's JSON API (under /explorer/api), built only from chain reads and events through viem, and
  * the static page at /explorer that draws it (Chart.js for the charts).
+ *
+ * Public and unauthenticated, so cheap by construction: chain reads happen once per new block whatever the
+ * number of GETs (src/explorer/cache.ts; `/explorer/api/nodes` used to make 3 calls per node per GET), a
+ * settled round's audit is computed once, each client IP has a token bucket (429 + Retry-After), and every
+ * /explorer response carries CSP (`default-src 'self'; frame-ancestors 'none'`), X-Frame-Options DENY and
+ * X-Content-Type-Options nosniff.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -12,7 +18,19 @@ import { settledRoundDeltas, type EpochTables } from "../chain/round-event.js";
 import { ChorusError } from "../errors.js";
 import { bytes32ToCid } from "../ipfs/index.js";
 import { route } from "../node/http-errors.js";
+import { ipRateLimit, type RateLimitOptions } from "../node/rate-limit.js";
+import { BlockCache, FinalCache } from "./cache.js";
 import { EventLog, type ChainEvent } from "./events.js";
+
+/** Per client IP: 10 API requests a second, bursts of 60 (the page makes ~6 per view). */
+export const DEFAULT_EXPLORER_RATE: RateLimitOptions = { perSecond: 10, burst: 60 };
+
+const SECURITY_HEADERS = {
+  "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "X-Frame-Options": "DENY",
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+};
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
@@ -23,6 +41,10 @@ export interface ExplorerDeps {
   pendingRounds?: () => Promise<{ roundId: string; transcriptCid: string; winner: string; createdAt: number }[]>;
   /** The audit verdict of a round (chorus audit), when the node can compute it. */
   auditRound?: (roundId: Hex) => Promise<unknown>;
+  /** Per-IP limit of /explorer/api (default {@link DEFAULT_EXPLORER_RATE}). */
+  rateLimit?: RateLimitOptions;
+  /** How long one `eth_blockNumber` answer is trusted (default 1000 ms). */
+  blockTtlMs?: number;
 }
 
 function roundView(e: ChainEvent, tables: Map<string, EpochTables>) {
@@ -44,7 +66,14 @@ function roundView(e: ChainEvent, tables: Map<string, EpochTables>) {
 }
 
 export function explorerRouter(deps: ExplorerDeps): Router {
-  const events = new EventLog(deps.chain);
+  const eventLog = new EventLog(deps.chain);
+  const cache = new BlockCache(deps.chain, deps.blockTtlMs);
+  const audits = new FinalCache<unknown>();
+  /** The event log, scanned at most once per block. */
+  const events = {
+    all: () => cache.get("events", () => eventLog.all()),
+    of: async (contract: string, eventName?: string) => (await events.all()).filter((e) => e.contract === contract && (!eventName || e.eventName === eventName)),
+  };
   /** Each settlement transaction's epoch tables (EpochSettled, SourceScoresUpdated), by transaction hash. */
   const tables = async () => {
     const out = new Map<string, EpochTables>();
@@ -57,6 +86,11 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   };
   const r = Router();
   const has = (name: string) => !!deps.chain.deployments.contracts[name];
+  r.use("/explorer", (_req, res, next) => {
+    res.set(SECURITY_HEADERS);
+    next();
+  });
+  r.use("/explorer/api", ipRateLimit(deps.rateLimit ?? DEFAULT_EXPLORER_RATE));
 
   const chartJs = path.join(path.dirname(require.resolve("chart.js")), "chart.umd.js");
   r.get("/explorer", (_req, res) => res.sendFile(path.join(here, "page", "index.html")));
@@ -80,30 +114,41 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   r.get(
     "/explorer/api/nodes",
     route(async (_req, res) => {
-      const nodes = await listActiveNodes(deps.chain);
-      const t = await tables();
-      const rows = await Promise.all(
-        nodes.map(async (n) => {
-          const reputation = has("Settlement") ? Number(await readContract<bigint>(deps.chain, "Settlement", "reputationOf", [n.address])) : REP_INITIAL;
-          const capable = has("CapabilityRegistry") ? await readContract<boolean>(deps.chain, "CapabilityRegistry", "isCapable", [n.address]) : null;
-          const settled = await events.of("Settlement", "RoundSettled");
-          const rounds = settled.filter((e) => (e.args.deltas as string).length > 0 && roundView(e, t).deltas.some((d) => d.node.toLowerCase() === n.address.toLowerCase()));
-          const wins = rounds.filter((e) => roundView(e, t).winner.toLowerCase() === n.address.toLowerCase()).length;
-          return {
-            address: n.address,
-            endpoint: n.endpoint,
-            staked: n.staked.toString(),
-            thawing: n.thawing.toString(),
-            capable,
-            reputation,
-            rounds: rounds.length,
-            wins,
-          };
-        }),
-      );
-      res.json({ nodes: rows });
+      res.json({ nodes: await cache.get("nodes", () => nodeRows()) });
     }),
   );
+
+  /** The active set with reputation, capability, rounds and wins: one read set per block. */
+  const nodeRows = async () => {
+    const nodes = await listActiveNodes(deps.chain);
+    const t = await tables();
+    const settled = (await events.of("Settlement", "RoundSettled")).filter((e) => (e.args.deltas as string).length > 0).map((e) => roundView(e, t));
+    const rounds = new Map<string, number>();
+    const wins = new Map<string, number>();
+    for (const v of settled) {
+      for (const d of v.deltas) rounds.set(d.node.toLowerCase(), (rounds.get(d.node.toLowerCase()) ?? 0) + 1);
+      wins.set(v.winner.toLowerCase(), (wins.get(v.winner.toLowerCase()) ?? 0) + 1);
+    }
+    return Promise.all(
+      nodes.map(async (n) => {
+        const [reputation, capable] = await Promise.all([
+          has("Settlement") ? readContract<bigint>(deps.chain, "Settlement", "reputationOf", [n.address]).then(Number) : REP_INITIAL,
+          has("CapabilityRegistry") ? readContract<boolean>(deps.chain, "CapabilityRegistry", "isCapable", [n.address]) : null,
+        ]);
+        const key = n.address.toLowerCase();
+        return {
+          address: n.address,
+          endpoint: n.endpoint,
+          staked: n.staked.toString(),
+          thawing: n.thawing.toString(),
+          capable,
+          reputation,
+          rounds: rounds.get(key) ?? 0,
+          wins: rounds.has(key) ? (wins.get(key) ?? 0) : 0,
+        };
+      }),
+    );
+  };
 
   r.get(
     "/explorer/api/reputation",
@@ -148,8 +193,10 @@ export function explorerRouter(deps: ExplorerDeps): Router {
     route(async (req, res) => {
       const id = String(req.params.id);
       if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new ChorusError("INPUT_INVALID", "round id must be 0x + 64 hex digits");
-      if (!deps.auditRound) throw new ChorusError("NOT_FOUND", "this node does not audit rounds");
-      res.json(await deps.auditRound(id as Hex));
+      const audit = deps.auditRound;
+      if (!audit) throw new ChorusError("NOT_FOUND", "this node does not audit rounds");
+      // An audit exists only for a settled round, and a settled round's verdict never changes: computed once.
+      res.json(await audits.get(id.toLowerCase(), () => audit(id as Hex), (report) => report !== null && typeof report === "object"));
     }),
   );
 

@@ -4,6 +4,7 @@
  * (GGUF or OpenAI-compatible) behind the judge prompts, the consensus rules, retrieval from the data sources
  * registered on chain (RAG rounds), the explorer and the auditor.
  */
+import { isIP } from "node:net";
 import path from "node:path";
 import type { Hex } from "viem";
 import { auditRound } from "../audit/index.js";
@@ -11,6 +12,7 @@ import { ChainDirectory, getNode, openChorusChain, readContract, requireWallet, 
 import type { ChorusConfig } from "../config/index.js";
 import { ChorusError } from "../errors.js";
 import { explorerRouter } from "../explorer/api.js";
+import { AddressPolicy } from "../net/index.js";
 import { createInferenceBackend, mindFromBackend, type InferenceBackend } from "../inference/index.js";
 import { gatewayRouter, openArtifactStore, roundArtifacts, type ArtifactStore } from "../ipfs/index.js";
 import { createSigner } from "../round/signer.js";
@@ -29,6 +31,18 @@ export interface AssembledNode {
   close(): Promise<void>;
 }
 
+/**
+ * What a staked node without a valid capability pass can and cannot do, said at start. Committees are drawn
+ * from `candidates()` (active AND capable), and a member accepts a round only from a coordinator in that
+ * list: so such a node is never drawn, and its gateway cannot run a round (members refuse its requests).
+ */
+export function capabilityWarning(me: string): string {
+  return (
+    `${me} has no valid capability pass: it is not drawn into committees, and members accept rounds only from capable coordinators, ` +
+    `so queries sent to this node's gateway will fail; it still serves /health, /ipfs and /explorer. Pass a calibration suite (CapabilityRegistry) to answer, judge and coordinate`
+  );
+}
+
 export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (line: string) => void; signal?: AbortSignal } = {}): Promise<AssembledNode> {
   const log = opts.log ?? (() => {});
   if (!config.chain.privateKey) {
@@ -42,9 +56,13 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
   }
   const warnings: string[] = [];
   if (chain.deployments.contracts.CapabilityRegistry && !(await readContract<boolean>(chain, "CapabilityRegistry", "isCapable", [me]))) {
-    warnings.push(`${me} has no valid capability pass: it can coordinate queries but is not drawn into committees until it passes a calibration suite`);
+    warnings.push(capabilityWarning(me));
   }
   const endpoint = config.node.endpoint ?? `http://${config.node.host}:${config.node.port}`;
+  const host = new URL(endpoint).hostname.replace(/^\[|\]$/g, "");
+  if (isIP(host) && !new AddressPolicy(config.net.allowPrivate).permits(host)) {
+    warnings.push(`this node's endpoint ${endpoint} is a private address that net.allowPrivate does not allow: it will refuse to call peers and sources there (set CHORUS_NET_ALLOW_PRIVATE, e.g. 127.0.0.0/8 on one machine)`);
+  }
   if (info.endpoint !== endpoint) warnings.push(`the chain announces ${info.endpoint} for this node, not ${endpoint}: peers will call the former (chorus stake --endpoint updates it)`);
 
   const dataDir = path.resolve(config.dataDir);
@@ -55,15 +73,16 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
   const rules = productionRules();
   const inFlight: { set?: Set<Hex> } = {};
   const artifacts = roundArtifacts(store);
+  const signer = createSigner(config.chain.privateKey as Hex);
   const parts: NodeParts = {
     domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
-    signer: createSigner(config.chain.privateKey as Hex),
+    signer,
     directory: new ChainDirectory(chain),
     artifacts,
     mind,
     rules,
     records: chainRecords(settlementDomainOf(chain)),
-    retrieval: chainRetrieval(chain, settlementDomainOf(chain)),
+    retrieval: chainRetrieval(chain, settlementDomainOf(chain), { allowPrivate: config.net.allowPrivate, signer }),
     rag: {
       sources: config.rag.sources,
       k: config.rag.contexts,
@@ -89,6 +108,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     round: { committeeSize: n.committeeSize, answerTimeoutMs: n.answerTimeoutMs, revealTimeoutMs: n.revealTimeoutMs, judgeTimeoutMs: n.judgeTimeoutMs, signTimeoutMs: n.signTimeoutMs },
     epoch: { maxRounds: n.epochRounds, intervalMs: n.epochIntervalMs },
     limits: { concurrentRounds: n.concurrentRounds, queuedRounds: n.queuedRounds, queueWaitMs: n.queueWaitMs, bodyLimit: n.bodyLimit },
+    net: { allowPrivate: config.net.allowPrivate },
     log,
   };
   let node: RunningNode;

@@ -9,7 +9,9 @@ import { isChorusError } from "../errors.js";
 import { addressOf, readContract, writeContract, type ChorusChain } from "../chain/index.js";
 import { encodeEpoch, recordDigest, settlementDomain, sortRecord, type RoundRecord, type SettlementDomain, type SignedRecord } from "../chain/records.js";
 import { cidToBytes32 } from "../ipfs/index.js";
+import { AddressPolicy } from "../net/index.js";
 import type { RecordSigning } from "../round/coordinator.js";
+import type { DigestSigner } from "../round/signer.js";
 import type { Retrieval } from "../round/ports.js";
 import { listingIndices, MAX_LISTED_SOURCES } from "../round/rag.js";
 import type { SourceInfo } from "../rag/types.js";
@@ -83,12 +85,22 @@ export async function sourcesAt(
   return infos.filter((x): x is SourceInfo => x !== undefined).sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
 }
 
-/** Retrieval for a node's member: sources from the chain at the seed block, contexts through src/source/client.ts. */
-export function chainRetrieval(chain: ChorusChain, domain: SettlementDomain, opts: { maxListed?: number } = {}): Retrieval {
+/**
+ * Retrieval for a node's member: sources from the chain at the seed block (at most `maxListed`, drawn from the
+ * round seed), contexts through src/source/client.ts. Source endpoints come from the chain: `net.allowPrivate` says
+ * which private ranges they may resolve to (src/net); `signer` (the node key) signs each request so sources keep what
+ * they served only for staked nodes.
+ */
+export function chainRetrieval(
+  chain: ChorusChain,
+  domain: SettlementDomain,
+  net: { allowPrivate: readonly string[]; signer?: DigestSigner; maxListed?: number },
+): Retrieval {
+  const policy = new AddressPolicy(net.allowPrivate);
   const cache = new Map<string, Promise<SourceInfo[]>>();
   return {
     domain,
-    maxListed: opts.maxListed ?? MAX_LISTED_SOURCES,
+    maxListed: net.maxListed ?? MAX_LISTED_SOURCES,
     sources({ blockNumber, seed, maxListed }) {
       const key = `${blockNumber}:${seed}:${maxListed}`;
       let got = cache.get(key);
@@ -100,7 +112,7 @@ export function chainRetrieval(chain: ChorusChain, domain: SettlementDomain, opt
       }
       return got;
     },
-    retrieve: (source, req, opts) => retrieveFrom(source, req, { domain, timeoutMs: opts.timeoutMs, signal: opts.signal }),
+    retrieve: (source, req, opts) => retrieveFrom(source, req, { domain, timeoutMs: opts.timeoutMs, signal: opts.signal, policy, signer: net.signer }),
   };
 }
 

@@ -3,6 +3,7 @@
  * the failing field, and one error handler that maps ChorusError codes to HTTP statuses. A malformed request
  * never reaches the round logic, and the server keeps serving.
  */
+import { randomBytes } from "node:crypto";
 import express, { type ErrorRequestHandler, type RequestHandler } from "express";
 import type { z } from "zod";
 import { ChorusError } from "../errors.js";
@@ -15,13 +16,20 @@ export function statusOf(err: ChorusError): number {
   if (c === "PEER_NOT_MEMBER" || c === "PEER_NOT_AUTHORIZED") return 403;
   if (c === "NOT_FOUND" || c === "ROUND_UNKNOWN" || c === "IPFS_NOT_FOUND") return 404;
   if (c === "PEER_REPLAYED" || c === "PEER_DUPLICATE") return 409;
+  if (c === "RATE_LIMITED") return 429;
   if (c === "HTTP_TOO_LARGE" || c === "IPFS_TOO_LARGE") return 413;
   if (c === "ROUND_UNAVAILABLE" || c === "OVERLOADED" || c === "ROUND_NO_QUORUM") return 503;
   return 500;
 }
 
-export function jsonBody(limit: string): RequestHandler {
-  return express.json({ limit, strict: true, type: () => true });
+/** JSON bodies up to `limit`; with `keepRaw`, the exact bytes are kept as `req.rawBody` (for signatures over them). */
+export function jsonBody(limit: string, opts: { keepRaw?: boolean } = {}): RequestHandler {
+  return express.json({
+    limit,
+    strict: true,
+    type: () => true,
+    verify: opts.keepRaw ? (req, _res, buf) => void ((req as { rawBody?: Buffer }).rawBody = buf) : undefined,
+  });
 }
 
 /** Parses req.body with `schema`; a failure becomes ChorusError INPUT_INVALID naming the field. */
@@ -46,8 +54,22 @@ export function route(fn: (req: express.Request, res: express.Response) => Promi
   };
 }
 
-/** OpenAI-style error body: { error: { message, type, code } }, with Chorus details when present. */
-export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
+/**
+ * What a client is told for a 5xx: a fixed text per code (a server error's own message may hold a secret, an
+ * RPC URL, or a peer's words), never its details. The full error goes to the node's log with the request id
+ * the client also gets (`request_id` in the body, `X-Request-Id` header).
+ */
+const PUBLIC_5XX: Record<string, string> = {
+  OVERLOADED: "node is at capacity; retry later",
+  ROUND_NO_QUORUM: "the round did not reach a quorum of committee members; retry later",
+  ROUND_UNAVAILABLE: "no committee can be formed now; retry later",
+};
+
+/** Where 5xx causes are logged (stderr by default; tests may watch it). */
+export const serverErrorLog: { write(line: string): void } = { write: (line) => void process.stderr.write(`${line}\n`) };
+
+/** OpenAI-style error body: { error: { message, type, code } }, with Chorus details when present (4xx only). */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   let e: ChorusError;
   if (err instanceof ChorusError) e = err;
   else if (err?.type === "entity.too.large") e = new ChorusError("HTTP_TOO_LARGE", `request body exceeds the limit of ${err.limit} bytes`);
@@ -56,8 +78,19 @@ export const errorHandler: ErrorRequestHandler = (err, _req, res, _next) => {
   else if (typeof err?.status === "number" && err.status >= 400 && err.status < 500) e = new ChorusError("HTTP_BAD_BODY", String(err.message));
   else e = new ChorusError("INTERNAL", "internal error", {}, { cause: err });
   const status = statusOf(e);
+  if (status >= 500) {
+    const requestId = randomBytes(8).toString("hex");
+    const cause = e.cause instanceof Error ? ` (cause: ${e.cause.message.split("\n")[0]})` : "";
+    serverErrorLog.write(`[chorus] request ${requestId} ${req.method} ${req.path} failed with ${status} ${e.code}: ${e.message}${cause}`);
+    if (res.headersSent) return;
+    res.set("X-Request-Id", requestId);
+    res.status(status).json({
+      error: { message: `${PUBLIC_5XX[e.code] ?? (status === 503 ? "temporarily unavailable; retry later" : "internal error")} (request id ${requestId})`, type: "server_error", code: e.code, request_id: requestId },
+    });
+    return;
+  }
   if (res.headersSent) return;
   res.status(status).json({
-    error: { message: e.message, type: status >= 500 ? "server_error" : "invalid_request_error", code: e.code, details: e.toJSON().details },
+    error: { message: e.message, type: "invalid_request_error", code: e.code, details: e.toJSON().details },
   });
 };

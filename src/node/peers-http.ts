@@ -3,10 +3,18 @@
  * while it streams in. Built on node:http(s) with a keep-alive agent rather than fetch: a round makes ~28 peer
  * calls, and fetch's per-request cost (web streams, AbortSignal plumbing) was a large share of a coordinator's
  * CPU in `npm run bench:round`; kept-alive sockets also spare a TCP handshake per call.
+ *
+ * Member endpoints come from the chain, so every call goes through src/net: the endpoint's addresses must be
+ * allowed by the operator's policy (`net.allowPrivate`), the checked address is the one connected to, no
+ * redirect is followed. Every failure is a ChorusError whose message is a FIXED reason ("timeout",
+ * "unreachable", "refused: private address", "bad status 403 (PEER_NOT_MEMBER)", "malformed reply"...): the
+ * coordinator copies it into the transcript's exclusions, so no peer-written text and no OS error text may
+ * be in it.
  */
 import http from "node:http";
 import https from "node:https";
 import { ChorusError } from "../errors.js";
+import { AddressPolicy, badStatus, netReasonOf, netRequest, NET_REASONS } from "../net/index.js";
 import type { PeerClient } from "../round/ports.js";
 
 export interface HttpPeers extends PeerClient {
@@ -14,85 +22,67 @@ export interface HttpPeers extends PeerClient {
   close(): void;
 }
 
-export function httpPeers(opts: { maxResponseBytes?: number; maxSockets?: number } = {}): HttpPeers {
+export interface HttpPeersOptions {
+  /** CIDR ranges of private addresses members may have (devnet, tests: 127.0.0.0/8). Default none. */
+  allowPrivate?: readonly string[];
+  maxResponseBytes?: number;
+  maxSockets?: number;
+}
+
+/** An error code a member answers with, shown only when it looks like one of ours (UPPER_SNAKE, short). */
+const SAFE_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
+
+export function httpPeers(opts: HttpPeersOptions = {}): HttpPeers {
   const max = opts.maxResponseBytes ?? 8 * 1024 * 1024;
+  const policy = new AddressPolicy(opts.allowPrivate ?? []);
   const agents = {
     "http:": new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 64 }),
     "https:": new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 64 }),
   };
   return {
-    post(endpoint, path, envelope, { signal, timeoutMs }) {
-      const url = new URL(path, endpoint);
+    async post(endpoint, path, envelope, { signal, timeoutMs }) {
+      let url: URL;
+      try {
+        url = new URL(path, endpoint);
+      } catch {
+        throw new ChorusError("PEER_UNREACHABLE", NET_REASONS.protocol);
+      }
       const agent = agents[url.protocol as keyof typeof agents];
-      if (!agent) return Promise.reject(new ChorusError("PEER_UNREACHABLE", `${endpoint}: unsupported protocol ${url.protocol}`));
-      const payload = Buffer.from(JSON.stringify(envelope));
-      return new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(abortError(signal));
-        const client = url.protocol === "https:" ? https : http;
-        let settled = false;
-        const finish = (err: unknown, value?: unknown) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          signal?.removeEventListener("abort", onAbort);
-          if (err) reject(err);
-          else resolve(value);
-        };
-        const req = client.request(
-          url,
-          { method: "POST", agent, headers: { "content-type": "application/json", "content-length": payload.length } },
-          (res) => {
-            const chunks: Buffer[] = [];
-            let size = 0;
-            res.on("data", (chunk: Buffer) => {
-              size += chunk.length;
-              if (size > max) {
-                req.destroy();
-                finish(new ChorusError("PEER_BAD_MESSAGE", `reply from ${endpoint} exceeds ${max} bytes`));
-              } else chunks.push(chunk);
-            });
-            res.on("error", (e) => finish(unreachable(endpoint, e)));
-            res.on("end", () => {
-              const status = res.statusCode ?? 0;
-              let body: unknown;
-              try {
-                body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-              } catch {
-                return finish(new ChorusError("PEER_BAD_MESSAGE", `reply from ${endpoint} is not JSON (HTTP ${status})`));
-              }
-              if (status < 200 || status >= 300) {
-                const e = (body as { error?: { message?: string; code?: string } } | null)?.error;
-                return finish(new ChorusError("PEER_REFUSED", `${endpoint} refused: ${e?.message ?? `HTTP ${status}`}`, { status, code: e?.code }));
-              }
-              finish(null, body);
-            });
-          },
-        );
-        const onAbort = () => {
-          req.destroy();
-          finish(abortError(signal!));
-        };
-        const timer = setTimeout(() => {
-          req.destroy();
-          finish(new ChorusError("PEER_TIMEOUT", `timed out: no answer from ${endpoint} within ${timeoutMs} ms`, { endpoint, timeoutMs }));
-        }, timeoutMs);
-        signal?.addEventListener("abort", onAbort, { once: true });
-        req.on("error", (e) => finish(unreachable(endpoint, e)));
-        req.end(payload);
-      });
+      if (!agent) throw new ChorusError("PEER_UNREACHABLE", NET_REASONS.protocol);
+      let res;
+      try {
+        res = await netRequest(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(envelope),
+          timeoutMs,
+          signal,
+          maxBytes: max,
+          policy,
+          agent,
+        });
+      } catch (err) {
+        const reason = netReasonOf(err);
+        if (reason === null) throw err; // the caller's abort
+        const code = reason === NET_REASONS.timeout ? "PEER_TIMEOUT" : reason === NET_REASONS.tooLarge ? "PEER_BAD_MESSAGE" : "PEER_UNREACHABLE";
+        throw new ChorusError(code, reason, { endpoint, timeoutMs }, { cause: err });
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(res.body.toString("utf8"));
+      } catch {
+        throw new ChorusError("PEER_BAD_MESSAGE", res.status >= 200 && res.status < 300 ? NET_REASONS.malformed : badStatus(res.status), { status: res.status });
+      }
+      if (res.status < 200 || res.status >= 300) {
+        const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
+        const shown = typeof code === "string" && SAFE_CODE.test(code) ? code : undefined;
+        throw new ChorusError("PEER_REFUSED", `${badStatus(res.status)}${shown ? ` (${shown})` : ""}`, { status: res.status, code: shown });
+      }
+      return body;
     },
     close() {
       agents["http:"].destroy();
       agents["https:"].destroy();
     },
   };
-}
-
-function abortError(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException("This operation was aborted", "AbortError");
-}
-
-/** A connection-level failure (refused, reset): not a ChorusError, so the coordinator records it as "unreachable". */
-function unreachable(endpoint: string, cause: Error): Error {
-  return new Error(`${endpoint}: ${cause.message}`, { cause });
 }

@@ -16,6 +16,7 @@ import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
 import type { DigestSigner } from "../round/signer.js";
 import type { ConsensusRules, Transcript } from "../round/transcript.js";
 import { EpochSubmitter, SettlementQueue, type SettlementPort } from "../settlement/index.js";
+import { redactUrls } from "../net/index.js";
 import { createNodeApp } from "./app.js";
 import { RoundLimiter } from "./limiter.js";
 import { httpPeers } from "./peers-http.js";
@@ -49,6 +50,11 @@ export interface NodeOptions {
   epoch: { maxRounds: number; intervalMs: number };
   /** Admission: rounds running at once, queued at most, and the longest wait in the queue (default: unbounded). */
   limits: { concurrentRounds: number; queuedRounds: number; bodyLimit: string; queueWaitMs?: number };
+  /**
+   * Outbound requests (coordinator -> members): CIDR ranges of private addresses that may be called
+   * (`net.allowPrivate`; the devnet and tests allow 127.0.0.0/8). Required, so every assembly says it.
+   */
+  net: { allowPrivate: readonly string[] };
   log?: (line: string) => void;
 }
 
@@ -70,7 +76,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
   const index = new RoundIndex(opts.dataDir);
   const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
   const member = new Member({ ...common, mind: parts.mind, retrieval: parts.retrieval, rag: parts.rag });
-  const ownPeers = parts.peers ? undefined : httpPeers();
+  const ownPeers = parts.peers ? undefined : httpPeers({ allowPrivate: opts.net.allowPrivate });
   const coordinator = new Coordinator(
     {
       ...common,
@@ -103,7 +109,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       settlementStatus: async (id) => (await settlementOf(id)).status,
     },
     routers: [roundsRouter(index, settlementOf), ...(typeof parts.routers === "function" ? parts.routers({ index, queue }) : (parts.routers ?? []))],
-    health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError ?? null }),
+    health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError === undefined ? null : redactUrls(submitter.lastError) }),
   });
   const server = app.listen(opts.port, opts.host);
   await new Promise<void>((resolve, reject) => {

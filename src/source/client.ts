@@ -17,10 +17,12 @@
  */
 import { isAddressEqual, type Hex } from "viem";
 import { ChorusError } from "../errors.js";
+import { badStatus, netReasonOf, netRequest, NET_REASONS, type AddressPolicy } from "../net/index.js";
+import type { DigestSigner } from "../round/signer.js";
 import type { SettlementDomain } from "../chain/records.js";
 import type { QueryDoc } from "../round/protocol.js";
 import type { SignedServed, SkippedSource, SourceInfo } from "../rag/types.js";
-import { fromWire, queryHashOf, RetrieveResponse, servedCidOf } from "./served.js";
+import { fromWire, queryHashOf, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveResponse, servedCidOf } from "./served.js";
 import { servedSigner } from "./signer.js";
 
 export const RAG_SOURCE_ERRORS = {
@@ -44,6 +46,13 @@ export interface RetrieveRequestInput {
 export interface RetrieveOptions {
   domain: SettlementDomain;
   timeoutMs: number;
+  /** Which addresses the source's endpoint (from the chain) may resolve to; see src/net. */
+  policy: AddressPolicy;
+  /**
+   * The member's node key: signs the request (EIP-191 over the body's keccak256, header
+   * {@link RETRIEVE_SIGNATURE_HEADER}), so the source keeps what it served only for staked nodes.
+   */
+  signer?: DigestSigner;
   signal?: AbortSignal;
   maxResponseBytes?: number;
 }
@@ -79,46 +88,55 @@ export async function retrieveFrom(source: SourceInfo, req: RetrieveRequestInput
     url = new URL("retrieve", source.endpoint.endsWith("/") ? source.endpoint : `${source.endpoint}/`);
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`protocol ${url.protocol}`);
   } catch (err) {
-    return fail("RAG_SOURCE_UNREACHABLE", `endpoint '${source.endpoint}' is not an http(s) URL`, {}, err);
+    return fail("RAG_SOURCE_UNREACHABLE", NET_REASONS.protocol, {}, err);
   }
+  const payload = Buffer.from(JSON.stringify({ roundId: req.roundId, query: req.query, k: req.k }));
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (opts.signer) headers[RETRIEVE_SIGNATURE_HEADER] = opts.signer.signDigest(retrieveRequestDigest(payload));
   let text: string;
   let status: number;
   try {
-    const res = await fetch(url, {
+    const res = await netRequest(url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ roundId: req.roundId, query: req.query, k: req.k }),
+      headers,
+      body: payload,
       signal,
-      redirect: "error",
+      timeoutMs: opts.timeoutMs,
+      maxBytes: opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      policy: opts.policy,
     });
     status = res.status;
-    text = await readLimited(res, opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
+    text = res.body.toString("utf8");
   } catch (err) {
     if (signal.aborted) return onAbort(err);
-    if (err instanceof ChorusError) return fail(err.code as RagSourceErrorCode, err.message, err.details, err);
-    return fail("RAG_SOURCE_UNREACHABLE", `cannot reach ${url.origin}: ${causeMessage(err)}`, {}, err);
+    const reason = netReasonOf(err);
+    if (reason === NET_REASONS.timeout) return onAbort(err);
+    if (reason === NET_REASONS.tooLarge) return fail("RAG_SOURCE_MALFORMED", reason, {}, err);
+    // Only a fixed reason: the endpoint's own text or the OS error (ECONNREFUSED: a port scan) never goes into a reveal.
+    return fail("RAG_SOURCE_UNREACHABLE", reason ?? NET_REASONS.unreachable, {}, err);
   }
-  if (status >= 500) fail("RAG_SOURCE_UNREACHABLE", `answered HTTP ${status}: ${text.slice(0, 200)}`, { status });
-  if (status !== 200) fail("RAG_SOURCE_MALFORMED", `answered HTTP ${status}: ${text.slice(0, 200)}`, { status });
+  if (status >= 500) fail("RAG_SOURCE_UNREACHABLE", badStatus(status), { status });
+  if (status !== 200) fail("RAG_SOURCE_MALFORMED", badStatus(status), { status });
 
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return fail("RAG_SOURCE_MALFORMED", `response is not JSON: ${(err as Error).message}`, {}, err);
+    return fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: not JSON`, {}, err);
   }
   const parsed = RetrieveResponse.safeParse(json);
   if (!parsed.success) {
-    const i = parsed.error.issues[0];
-    return fail("RAG_SOURCE_MALFORMED", `response ${i.path.join(".") || "body"}: ${i.message}`);
+    // The failing field's path only (schema names and indexes; never the source's text or its unknown keys).
+    const path = parsed.error.issues[0].path.map((p) => (typeof p === "number" ? String(p) : String(p).replace(/[^A-Za-z0-9_]/g, "").slice(0, 32))).join(".");
+    return fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: response ${path || "body"}`);
   }
   const wire = parsed.data.served;
-  if (wire.contexts.length > req.k) fail("RAG_SOURCE_MALFORMED", `served ${wire.contexts.length} contexts for k = ${req.k}`);
+  if (wire.contexts.length > req.k) fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: served ${wire.contexts.length} contexts for k = ${req.k}`);
   const ids = new Set<string>();
   wire.contexts.forEach((c, i) => {
-    if (ids.has(c.id)) fail("RAG_SOURCE_MALFORMED", `context id '${c.id}' served twice`);
+    if (ids.has(c.id)) fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: context ${i} repeats an id`);
     ids.add(c.id);
-    if (i > 0 && c.score > wire.contexts[i - 1].score) fail("RAG_SOURCE_MALFORMED", "contexts are not sorted by score");
+    if (i > 0 && c.score > wire.contexts[i - 1].score) fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: contexts are not sorted by score`);
   });
 
   const served = fromWire(wire);
@@ -136,40 +154,11 @@ export async function retrieveFrom(source: SourceInfo, req: RetrieveRequestInput
   try {
     signer = await servedSigner(opts.domain, req.roundId, servedCid, signature);
   } catch (err) {
-    return fail("RAG_SOURCE_BAD_SIGNATURE", `signature does not recover: ${causeMessage(err)}`, {}, err);
+    return fail("RAG_SOURCE_BAD_SIGNATURE", "signature does not recover", {}, err);
   }
   if (!isAddressEqual(signer as Hex, source.address)) {
     fail("RAG_SOURCE_BAD_SIGNATURE", `signed by ${signer}, not by the source`, { signer });
   }
 
   return { served, servedCid, signature };
-}
-
-/** Reads at most `max` bytes of the body as UTF-8 (RAG_SOURCE_MALFORMED beyond). */
-async function readLimited(res: Response, max: number): Promise<string> {
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  if (declared > max) {
-    await res.body?.cancel().catch(() => {});
-    throw new ChorusError("RAG_SOURCE_MALFORMED", `response of ${declared} bytes exceeds the limit of ${max}`, { max });
-  }
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => {});
-      throw new ChorusError("RAG_SOURCE_MALFORMED", `response exceeds the limit of ${max} bytes`, { max });
-    }
-    parts.push(value);
-  }
-  return Buffer.concat(parts).toString("utf8");
-}
-
-function causeMessage(err: unknown): string {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
 }

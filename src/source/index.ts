@@ -17,10 +17,12 @@ import type { ChunkOptions } from "../rag/chunk.js";
 import type { Embedder } from "../rag/embeddings.js";
 import { createHybridIndex } from "../rag/hybrid-index.js";
 import { publishCorpus, type CorpusManifest } from "../rag/manifest.js";
+import { getNode } from "../chain/registry.js";
+import type { RateLimitOptions } from "../node/rate-limit.js";
 import { createSourceApp } from "./server.js";
 
 export { retrieveFrom, skipReasonOf, skippedSourceOf, RAG_SOURCE_ERRORS, type RagSourceErrorCode, type RetrieveOptions, type RetrieveRequestInput } from "./client.js";
-export { MAX_K, MAX_CONTEXT_CHARS, RetrieveRequest, RetrieveResponse, WireServed, fromWire, queryHashOf, queryText, servedCidOf, toWire } from "./served.js";
+export { MAX_K, MAX_CONTEXT_CHARS, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveRequest, RetrieveResponse, WireServed, fromWire, queryHashOf, queryText, servedCidOf, toWire } from "./served.js";
 export { servedSigner, signServed } from "./signer.js";
 export { createSourceApp, type SourceAppDeps } from "./server.js";
 
@@ -47,8 +49,31 @@ export interface StartSourceOptions {
   endpoint?: string;
   bodyLimit?: string;
   maxConcurrent?: number;
+  /** Who counts as an active staked node (served documents are stored only for them); default: NodeRegistry of `chain`, cached. */
+  isActiveNode?: (address: Address) => Promise<boolean>;
+  rateLimit?: RateLimitOptions;
   log?: (line: string) => void;
   signal?: AbortSignal;
+}
+
+/**
+ * Whether an address is an active staked node, from NodeRegistry, each answer kept for `ttlMs` (at most
+ * `maxEntries` addresses), so a stream of signed requests costs one chain read per address per minute.
+ */
+export function activeNodeCheck(chain: ChorusChain, opts: { ttlMs?: number; maxEntries?: number } = {}): (address: Address) => Promise<boolean> {
+  const ttl = opts.ttlMs ?? 60_000;
+  const max = opts.maxEntries ?? 4096;
+  const cache = new Map<string, { at: number; active: Promise<boolean> }>();
+  return (address) => {
+    const key = address.toLowerCase();
+    const hit = cache.get(key);
+    if (hit && Date.now() - hit.at < ttl) return hit.active;
+    const active = getNode(chain, address).then((n) => n.active);
+    active.catch(() => cache.delete(key));
+    cache.set(key, { at: Date.now(), active });
+    while (cache.size > max) cache.delete(cache.keys().next().value!);
+    return active;
+  };
 }
 
 export interface RunningSource {
@@ -79,7 +104,8 @@ export async function startSource(opts: StartSourceOptions): Promise<RunningSour
   const { cid: manifestCid, manifest } = await publishCorpus(opts.store, corpus, { embedding: index.model, alpha: index.alpha }, { signal: opts.signal });
   log(`manifest ${manifestCid} (${index.model ?? "BM25 only"})`);
 
-  const app = createSourceApp({ index, signer: opts.account, address, domain, manifestCid, manifest, store: opts.store, bodyLimit: opts.bodyLimit, maxConcurrent: opts.maxConcurrent, log });
+  const isActiveNode = opts.isActiveNode ?? (opts.chain ? activeNodeCheck(opts.chain) : undefined);
+  const app = createSourceApp({ index, signer: opts.account, address, domain, manifestCid, manifest, store: opts.store, bodyLimit: opts.bodyLimit, maxConcurrent: opts.maxConcurrent, isActiveNode, rateLimit: opts.rateLimit, log });
   const host = opts.host ?? "127.0.0.1";
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -10,7 +10,7 @@
  *   integer in micro-units [0, 1_000_000]; {@link fromWire} turns it into the [0, 1] score of ServedDoc
  *   and {@link toWire} back, exactly (scores are multiples of 1e-6).
  */
-import { getAddress, type Hex } from "viem";
+import { getAddress, hashMessage, keccak256, type Hex } from "viem";
 import { z } from "zod";
 import { cidOfJson, cidToBytes32 } from "../ipfs/index.js";
 import { Address, Bytes32, QueryDoc, Signature } from "../round/protocol.js";
@@ -63,6 +63,17 @@ export const RetrieveResponse = z
   })
   .strict();
 export type RetrieveResponse = z.infer<typeof RetrieveResponse>;
+
+/** Header of a member's signature over its `/retrieve` request body. */
+export const RETRIEVE_SIGNATURE_HEADER = "x-chorus-signature";
+
+/**
+ * What a member signs for a `/retrieve` request: the EIP-191 personal-message hash of the keccak256 of the
+ * exact body bytes. The source recovers the signer and keeps what it served only for active staked nodes.
+ */
+export function retrieveRequestDigest(body: Uint8Array): Hex {
+  return hashMessage({ raw: keccak256(body) });
+}
 
 /** The stored form of a served document (integer micro-unit scores). */
 export function toWire(doc: ServedDoc): WireServed {

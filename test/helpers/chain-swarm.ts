@@ -42,9 +42,16 @@ export interface ChainSwarmOptions {
   wrapPeers?: (i: number, peers: PeerClient) => PeerClient;
   /** Log lines of node i (exclusions, settlement attempts and their backoff). */
   log?: (i: number, line: string) => void;
+  /** A path after the RPC server's URL in every node's config (the JSON-RPC server answers on any path): a provider's API key. */
+  rpcPath?: string;
+  /** CIDR ranges node i may call though private (default 127.0.0.1/8: every test node is on loopback). */
+  allowPrivate?: (i: number) => string[];
   /** Extra node parts for node i (e.g. retrieval for RAG rounds), over its own chain connection. */
   parts?: (i: number, chain: ChorusChain) => Partial<NodeParts>;
 }
+
+/** The operator allowance every test node needs: its peers and sources listen on 127.0.0.1. */
+export const LOOPBACK = ["127.0.0.0/8"];
 
 export async function startChainSwarm(opts: ChainSwarmOptions) {
   const n = opts.nodes ?? 7;
@@ -59,12 +66,12 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
   const ports: number[] = [];
   const startOne = async (i: number, port: number): Promise<RunningNode> => {
     const key = keccak256(toHex(`chorus-test-node-${i}`)) as Hex;
-    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: rpc.url, privateKey: key, deploymentsFile } } });
+    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: `${rpc.url}${opts.rpcPath ?? ""}`, privateKey: key, deploymentsFile } } });
     const chain = await openChorusChain(config);
     const store = createMemoryStore();
     stores[i] = store;
     const coordinatorRef: { inFlight?: Set<Hex> } = {};
-    const peers = opts.wrapPeers ? httpPeers() : undefined;
+    const peers = opts.wrapPeers ? httpPeers({ allowPrivate: opts.allowPrivate?.(i) ?? LOOPBACK }) : undefined;
     const node = await startNode(
       {
         domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
@@ -97,6 +104,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
         round: { committeeSize: 7, answerTimeoutMs: t, revealTimeoutMs: t, judgeTimeoutMs: t, signTimeoutMs: t },
         epoch: { maxRounds: opts.epochRounds ?? 20, intervalMs: opts.epochIntervalMs ?? 60_000 },
         limits: { concurrentRounds: 2, queuedRounds: 8, bodyLimit: "256kb" },
+        net: { allowPrivate: opts.allowPrivate?.(i) ?? LOOPBACK },
         log: opts.log ? (line) => opts.log!(i, line) : undefined,
       },
     );

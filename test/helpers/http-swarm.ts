@@ -35,7 +35,7 @@ export async function startHttpSwarm(opts: {
   const nodes: NodeEntry[] = [];
   const artifacts = opts.artifacts ?? new MemoryArtifacts();
   const directory = directoryOf(nodes);
-  const peers = httpPeers();
+  const peers = httpPeers({ allowPrivate: ["127.0.0.0/8"] }); // every test node is on loopback
   for (const [i, signer] of makeSigners(opts.n).entries()) {
     const member = new Member({ domain, signer, directory, artifacts, rules: countRules, records, mind: opts.mind(i) });
     const coordinator = new Coordinator({ domain, signer, directory, peers, artifacts, rules: countRules, records, settle: async () => {} }, opts.round);

@@ -63,6 +63,7 @@ export async function startMemorySwarm(n: number, opts: { minds?: (i: number) =>
         round: { committeeSize: 7, answerTimeoutMs: t, revealTimeoutMs: t, judgeTimeoutMs: t, signTimeoutMs: t },
         epoch: { maxRounds: 5, intervalMs: 60_000 },
         limits: { concurrentRounds: 4, queuedRounds: 8, bodyLimit: "64kb" },
+        net: { allowPrivate: ["127.0.0.0/8"] }, // every test node is on loopback
       },
     );
     nodes.push(node);

@@ -21,7 +21,7 @@ import type { Mind } from "../../src/round/ports.js";
 import type { RagEvidence } from "../../src/round/protocol.js";
 import type { Transcript } from "../../src/round/transcript.js";
 import { startSource, type RunningSource } from "../../src/source/index.js";
-import { startChainSwarm } from "../helpers/chain-swarm.js";
+import { LOOPBACK, startChainSwarm } from "../helpers/chain-swarm.js";
 import { actor, type Actor } from "../helpers/chorus-fixture.js";
 import { preferHigherQ } from "../helpers/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
@@ -54,7 +54,7 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
       minds: ragMind,
       timeoutMs: 5000,
       parts: (_i, chain) => ({
-        retrieval: chainRetrieval(chain, settlementDomainOf(chain)),
+        retrieval: chainRetrieval(chain, settlementDomainOf(chain), { allowPrivate: LOOPBACK }),
         rag: { sources: 2, k: 2, reliabilityWeight: 500_000, explorationFloor: 100_000, timeoutMs: 3000 },
       }),
     });

@@ -13,6 +13,8 @@ import { keccak256, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { settlementDomain } from "../../src/chain/records.js";
 import { ChorusError } from "../../src/errors.js";
+import { AddressPolicy } from "../../src/net/index.js";
+import { createSigner } from "../../src/round/signer.js";
 import { createMemoryStore } from "../../src/ipfs/index.js";
 import { verifyContext } from "../../src/rag/manifest.js";
 import type { QueryDoc } from "../../src/round/protocol.js";
@@ -39,13 +41,15 @@ describe("source / retrieval over HTTP", function () {
   let source: RunningSource;
   let info: SourceInfo;
   const store = createMemoryStore();
-  const opts = { domain, timeoutMs: 5000 };
+  const policy = new AddressPolicy(["127.0.0.0/8"]); // the test's sources listen on 127.0.0.1
+  const member = createSigner(keccak256(toHex("chorus-test-node-0"))); // the one "active staked node" here
+  const opts = { domain, timeoutMs: 5000, policy, signer: member };
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "chorus-source-"));
     await writeFile(path.join(dir, "space.md"), "# Planets\n\nJupiter is the largest planet of the solar system.\n\n# Moons\n\nThe Moon orbits the Earth.");
     await writeFile(path.join(dir, "food.jsonl"), '{"id":"bread","text":"Bread is baked from flour, water and yeast."}\n');
-    source = await startSource({ corpusDir: dir, account, store, domain, embedder: null });
+    source = await startSource({ corpusDir: dir, account, store, domain, embedder: null, isActiveNode: async (a) => a.toLowerCase() === member.address.toLowerCase() });
     info = { address: account.address, endpoint: source.url, reliability: 500_000, usefulness: 500_000 };
   });
   after(async () => {
@@ -88,7 +92,7 @@ describe("source / retrieval over HTTP", function () {
     expect(signed.served).to.include({ source: account.address, roundId, queryHash: await queryHashOf(Q), manifestCid: source.manifestCid, k: 2 });
     // deterministic: another member asking the same gets the same document and CID
     expect((await retrieveFrom(info, { roundId, query: Q, k: 2 }, opts)).servedCid).to.equal(signed.servedCid);
-    // the served document is on the source's IPFS store under its CID, with integer scores
+    // the served document (asked by a signed, active node) is on the source's IPFS store under its CID, with integer scores
     expect(await store.getJson(signed.servedCid)).to.deep.equal(toWire(signed.served));
   });
 
@@ -173,7 +177,7 @@ describe("source / retrieval over HTTP", function () {
       ["wrong shape", (res) => sendJson(res, { served: { type: "chorus/served@1" }, servedCid: "x", signature: "0x00" }), /response served\./],
       ["float score", async (res) => sendJson(res, await real((r) => ((r.served.contexts[0].score = 0.5), r))), /score/],
       ["too many", async (res) => sendJson(res, await real((r) => ((r.served.contexts = [...r.served.contexts, { ...r.served.contexts[0], id: "z#0", score: 0 }, { ...r.served.contexts[0], id: "z#1", score: 0 }]), r))), /contexts for k = 2/],
-      ["http 400", (res) => (res.writeHead(400), res.end("nope")), /HTTP 400/],
+      ["http 400", (res) => (res.writeHead(400), res.end("nope")), /bad status 400$/],
     ];
     for (const [name, respond, message] of cases) {
       const f = await fake((_b, res) => respond(res));
@@ -187,12 +191,12 @@ describe("source / retrieval over HTTP", function () {
 
   it("times out a source that never answers, calls a closed port unreachable, and tells a caller's abort apart", async () => {
     const f = await fake(() => undefined);
-    let err = await failure(f.url, undefined, { domain, timeoutMs: 200 });
+    let err = await failure(f.url, undefined, { domain, timeoutMs: 200, policy, signer: member });
     expect(err.code).to.equal("RAG_SOURCE_TIMEOUT");
     expect(skipReasonOf(err)).to.equal("timeout");
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
-    err = await failure(f.url, undefined, { domain, timeoutMs: 5000, signal: controller.signal } as never);
+    err = await failure(f.url, undefined, { domain, timeoutMs: 5000, signal: controller.signal, policy } as never);
     expect(err.code).to.equal("RAG_SOURCE_ABORTED");
     expect(skipReasonOf(err)).to.equal(null);
     const url = f.url;

@@ -7,6 +7,7 @@
  * other node: the first one either never completed (its coordinator stopped) or its answer was lost.
  */
 import { ChorusError, isChorusError } from "../../errors.js";
+import { ANY_ADDRESS, netReasonOf, netRequest, NET_REASONS } from "../../net/index.js";
 import type { CliContext } from "../context.js";
 
 /** Errors after which another gateway may still answer. */
@@ -34,28 +35,39 @@ export function parseGateways(raw: string | undefined): string[] {
   return urls;
 }
 
-async function call(ctx: CliContext, path: string, init?: RequestInit, base = ctx.config.gateway.url): Promise<any> {
+/** Largest gateway reply read (the artifact limit); a longer one is cut off while it streams. */
+export const MAX_GATEWAY_REPLY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * One request to a gateway, through src/net: never follows a redirect, reads at most
+ * {@link MAX_GATEWAY_REPLY_BYTES} while the reply streams (a gateway that streams gigabytes costs the
+ * client nothing beyond the cap). Any address is allowed: the user chose this URL.
+ */
+async function call(ctx: CliContext, path: string, init?: { method: "GET" | "POST"; headers?: Record<string, string>; body?: string }, base = ctx.config.gateway.url): Promise<any> {
   const url = new URL(path, base);
-  let res: Response;
+  let res;
   try {
-    res = await fetch(url, { ...init, signal: AbortSignal.timeout(ctx.config.gateway.timeoutMs) });
+    res = await netRequest(url, { ...init, timeoutMs: ctx.config.gateway.timeoutMs, maxBytes: MAX_GATEWAY_REPLY_BYTES, policy: ANY_ADDRESS });
   } catch (err) {
-    const e = err as Error;
-    if (e.name === "TimeoutError") throw new ChorusError("GATEWAY_TIMEOUT", `no answer from ${url.origin} within ${ctx.config.gateway.timeoutMs} ms`);
-    const cause = e.cause as (Error & { code?: string }) | undefined;
-    if (cause?.code === "UND_ERR_SOCKET" || /other side closed|socket hang up|ECONNRESET/i.test(cause?.message ?? "")) {
+    const reason = netReasonOf(err);
+    if (reason === NET_REASONS.timeout) throw new ChorusError("GATEWAY_TIMEOUT", `no answer from ${url.origin} within ${ctx.config.gateway.timeoutMs} ms`);
+    if (reason === NET_REASONS.tooLarge) throw new ChorusError("GATEWAY_TOO_LARGE", `gateway ${url.origin} sent a reply over ${MAX_GATEWAY_REPLY_BYTES} bytes: refused`, { gateway: url.origin, maxBytes: MAX_GATEWAY_REPLY_BYTES });
+    if (reason === NET_REASONS.redirect) throw new ChorusError("GATEWAY_REDIRECT", `gateway ${url.origin} answered with a redirect: not followed`, { gateway: url.origin });
+    if (reason === null) throw err;
+    const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
+    if (cause?.code === "ECONNRESET" || /other side closed|socket hang up|aborted/i.test(cause?.message ?? "") || (!cause && reason === NET_REASONS.unreachable)) {
       throw new ChorusError("GATEWAY_DROPPED", `gateway ${url.origin} closed the connection before answering (its node stopped mid-round?)`, { gateway: url.origin });
     }
-    throw new ChorusError("GATEWAY_UNREACHABLE", `gateway ${url.origin} is unreachable (${cause?.message ?? e.message}); is a node running (\`npm start\`)?`, { gateway: url.origin });
+    throw new ChorusError("GATEWAY_UNREACHABLE", `gateway ${url.origin} is unreachable (${cause?.message ?? reason}); is a node running (\`npm start\`)?`, { gateway: url.origin });
   }
-  const text = await res.text();
+  const text = res.body.toString("utf8");
   let body: any;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new ChorusError("GATEWAY_ERROR", `gateway answered HTTP ${res.status} with a body that is not JSON`);
+    throw new ChorusError("GATEWAY_ERROR", `gateway answered HTTP ${res.status} with a body that is not JSON`, { status: res.status });
   }
-  if (!res.ok) throw new ChorusError("GATEWAY_ERROR", `gateway answered ${res.status}: ${body?.error?.message ?? text.slice(0, 200)}`, { status: res.status });
+  if (res.status < 200 || res.status >= 300) throw new ChorusError("GATEWAY_ERROR", `gateway answered ${res.status}: ${String(body?.error?.message ?? text).slice(0, 200)}`, { status: res.status });
   return body;
 }
 
@@ -70,7 +82,7 @@ export async function askCommand(ctx: CliContext, question: string, opts: { json
   }
   const gateways = [ctx.config.gateway.url, ...parseGateways(opts.fallbackGateway)];
   const init = {
-    method: "POST",
+    method: "POST" as const,
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content: question }], max_tokens: maxTokens, chorus: { rag: !!opts.rag } }),
   };

@@ -13,7 +13,7 @@ function print(ctx: CliContext, r: AuditReport) {
 /** Returns the exit code: 0 when everything matches, 3 on any mismatch. */
 export async function auditCommand(ctx: CliContext, what: "round" | "epoch", target: string, opts: { json?: boolean }): Promise<number> {
   const chain = await ctx.openChain();
-  const deps = { chain, rules: productionRules(), ...gatewayJson(ctx.config.gateway.url) };
+  const deps = { chain, rules: productionRules(), ...gatewayJson(ctx.config.gateway.url, { maxBytes: ctx.config.ipfs.maxArtifactBytes }) };
   if (what === "round") {
     if (!/^0x[0-9a-fA-F]{64}$/.test(target)) throw new ChorusError("INPUT_INVALID", `round id must be 0x + 64 hex digits, got '${target}'`);
     const r = await auditRound(deps, target as Hex);
