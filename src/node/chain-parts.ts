@@ -118,7 +118,12 @@ export function settlementDomainOf(chain: ChorusChain): SettlementDomain {
 export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequencer; maxSteps?: number }): SettlementPort<QueuedRound> {
   const { sequencer } = opts;
   const me = sequencer.coordinator;
+  let closedThrough = 0n;
   return {
+    hasWork() {
+      const s = sequencer.state();
+      return s.failed.size > 0 || s.issuedThrough > closedThrough;
+    },
     async settledOnChain(ids) {
       const closed = await Promise.all(ids.map((id) => readContract<boolean>(chain, "Settlement", "isClosed", [id])));
       return new Set(ids.filter((_id, i) => closed[i]));
@@ -163,6 +168,7 @@ export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequ
         b = await readBatch(chain, me);
         sequencer.closed(b.lastSeq);
       }
+      closedThrough = b.lastSeq;
       if (txs.length === 0 && dropped.length === 0) return { deferred: "the next sequence is still running or not issued" };
       return { txHash: txs.at(-1), epoch, settledIds, dropped };
     },

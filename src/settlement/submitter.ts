@@ -18,6 +18,8 @@ export interface SettlementPort<R> {
   submitEpoch(records: readonly QueuedRecord<R>[]): Promise<SubmitOutcome>;
   /** A record was moved out of the queue as failed (its round will never settle). */
   failed?(roundId: string): void;
+  /** Whether a call without records has work to do (sequences to void); without it, such calls are not made. */
+  hasWork?(): boolean;
 }
 
 export interface SubmitOutcome {
@@ -89,7 +91,8 @@ export class EpochSubmitter<R> {
     const now = Date.now();
     if (!force && now < this.nextAttemptAt) return;
     const pending = await this.queue.list();
-    if (pending.length === 0 && !force) return;
+    const voidsOnly = pending.length === 0 && force && (this.port.hasWork?.() ?? false);
+    if (pending.length === 0 && !voidsOnly) return;
     this.oldestAt = pending[0]?.queuedAt ?? now;
     const due = force || pending.length >= this.opts.maxRounds || now - this.oldestAt >= this.opts.intervalMs;
     if (!due) return;
@@ -100,7 +103,7 @@ export class EpochSubmitter<R> {
         .filter((p) => !onChain.has(p.roundId))
         .sort((a, b) => (BigInt(a.roundId) < BigInt(b.roundId) ? -1 : 1))
         .slice(0, this.oneByOne ? 1 : this.opts.maxRounds);
-      if (batch.length > 0 || force) {
+      if (batch.length > 0 || voidsOnly) {
         let r: SubmitOutcome;
         try {
           r = await this.port.submitEpoch(batch);
