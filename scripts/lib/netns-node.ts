@@ -49,7 +49,11 @@ const mind: Mind = {
     return { outcome: answerA < answerB ? "A" : "B" };
   },
 };
-const sequencer = new ChainSequencer(chain, { batchSize: 8, stateFile: path.join(dataDir, "sequencer.json") });
+// The test chain is Hardhat's: mine the seed block of a batch over JSON-RPC instead of waiting for a transaction.
+const mine = async () => {
+  await chain.publicClient.request({ method: "hardhat_mine" as never, params: ["0x1"] as never });
+};
+const sequencer = new ChainSequencer(chain, { batchSize: 8, stateFile: path.join(dataDir, "sequencer.json"), mine });
 const node = await startNode(
   {
     domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },

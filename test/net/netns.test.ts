@@ -9,6 +9,7 @@
  */
 import { expect } from "chai";
 import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -77,6 +78,8 @@ describe("nodes in separate network namespaces (root + iproute2 only)", function
     }
     net = await createNetwork(MEMBERS);
     const f = await deploySwarm({ nodes: MEMBERS });
+    // committees weigh nodes as they were when the weight period began: start in the next period
+    await time.increase(3600);
     const server = await hre.run(TASK_NODE_CREATE_SERVER, { hostname: BRIDGE_ADDRESS, port: 0, provider: hre.network.provider });
     const { port: rpcPort } = (await server.listen()) as { port: number };
     rpc = server;
