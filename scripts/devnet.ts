@@ -21,7 +21,7 @@ import { createInferenceBackend, mindFromBackend } from "../src/inference/index.
 import { openArtifactStore } from "../src/ipfs/index.js";
 import { chooseModel } from "../src/node/model-choice.js";
 import { calibrateDevnet } from "./lib/devnet-calibration.js";
-import { deployDevnet, devAccount, startHardhatNode } from "./lib/devnet-chain.js";
+import { deployDevnet, devAccount, enterNextPeriod, startHardhatNode } from "./lib/devnet-chain.js";
 import { startProcess, stopAll } from "./lib/processes.js";
 
 const NODE_COUNT = 5;
@@ -102,6 +102,8 @@ async function run(): Promise<void> {
     await backend.close();
     await store.close();
   }
+
+  await enterNextPeriod(rpcUrl, devnet.deployments, log);
 
   log("starting the node services…");
   const children: ChildProcess[] = [];

@@ -11,12 +11,12 @@ import { createSigner } from "../../src/round/signer.js";
 import type { Directory, Mind, NodeEntry } from "../../src/round/ports.js";
 import type { Transcript } from "../../src/round/transcript.js";
 import { countRules } from "../../test/helpers/count-rules.js";
-import { MemoryArtifacts } from "../../test/helpers/memory-round.js";
+import { MemoryArtifacts, directoryOf } from "../../test/helpers/memory-round.js";
 import { memorySettlement } from "../../test/helpers/memory-node.js";
 
 const [key, index] = [process.argv[2] as Hex, Number(process.argv[3])];
 const entries: NodeEntry[] = [];
-const directory: Directory = { candidates: async () => entries, seedBlock: async () => ({ number: 1n, hash: keccak256("0x01") }) };
+const directory: Directory = directoryOf(entries);
 const mind: Mind = {
   answer: async () => `answer ${index}`,
   compare: async ({ answerA, answerB }) => ({ outcome: answerA < answerB ? "A" : "B" }),

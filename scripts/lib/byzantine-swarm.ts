@@ -8,8 +8,8 @@
  * The chain stand-in is a reputation ledger: each node's submitter settles every round right after it is
  * queued (epochs of one round), and settling applies the record's integer deltas exactly as
  * Settlement.settleEpoch does (`applyReputationDelta`: reputation + delta, clamped to [0, 1e6]); the next
- * committee is drawn from those reputations (stake x reputation). Stakes are equal. The seed block changes
- * every round. Coordinators are honest nodes, in turn.
+ * committee is drawn by sortition from those reputations (stake x reputation, tau = committeeSize). Stakes are
+ * equal. Each round has its own seed (its round id). Coordinators are honest nodes, in turn.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -23,7 +23,7 @@ import { createSigner } from "../../src/round/signer.js";
 import type { Transcript } from "../../src/round/transcript.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
 import { byzantineMind, copierReveal, factsOf, optionOf, overheardMember, questionText, RevealBoard, type Role } from "../../test/helpers/byzantine-minds.js";
-import { MemoryArtifacts } from "../../test/helpers/memory-round.js";
+import { MemoryArtifacts, directoryOf } from "../../test/helpers/memory-round.js";
 
 export interface ByzantineSwarmOptions {
   nodes: number;
@@ -53,11 +53,8 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
   const roles: Role[] = Array.from({ length: n }, (_, i) => opts.byzantine[i] ?? "honest");
   const signers = roles.map((_, i) => createSigner(keccak256(toHex(`chorus-bench-byzantine-node-${i}`)) as Hex));
   const entries: NodeEntry[] = [];
-  let block = 0n;
-  const directory: Directory = {
-    candidates: async () => entries.map((e) => ({ ...e })),
-    seedBlock: async () => ({ number: block, hash: keccak256(toHex(`block ${block}`)) }),
-  };
+  // The weights of every "period" are the ledger's current ones: each round draws from the latest reputations.
+  const directory: Directory = directoryOf(entries, { tau: opts.committeeSize ?? 7 });
   const artifacts = new MemoryArtifacts();
   const rules = productionRules();
   const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
@@ -118,7 +115,6 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
     copyStats,
     /** Runs round k (question k) through an honest gateway; applies its deltas before returning. */
     async round(k: number): Promise<RoundStat> {
-      block++;
       const gateway = coordinators[k % coordinators.length];
       const res = await fetch(`${nodes[gateway].url}/v1/chat/completions`, {
         method: "POST",

@@ -3,7 +3,7 @@
  * node identities funded and staked. Used by `npm start` and by benches that want a real JSON-RPC chain.
  */
 import path from "node:path";
-import { createPublicClient, createWalletClient, http, parseEther, type Account, type Address } from "viem";
+import { createPublicClient, createWalletClient, http, parseEther, toHex, type Account, type Address } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { deployAll, writeDeployments, ROOT, type Deployments } from "../../deploy/index.js";
@@ -11,6 +11,31 @@ import { portInUse, startProcess, waitFor } from "./processes.js";
 
 export const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
 export const devAccount = (i: number): Account => mnemonicToAccount(DEVNET_MNEMONIC, { addressIndex: i });
+
+/**
+ * Settlement parameters of the devnet: 10-minute weight periods (a node staked now is drawn from the next period
+ * on; a batch's records settle within 10 to 20 minutes), 7 expected seats (the 5 devnet nodes are all drawn, about
+ * 1.4 seats each), at least 3 members.
+ */
+export const DEVNET_SETTLEMENT = { periodLength: 600, committeeSeats: 7, minCommittee: 3 };
+
+/**
+ * Makes the devnet chain ready for rounds: moves its clock to the start of the next weight period (committees
+ * weigh nodes as they were when the period began, so the nodes staked during setup are drawn at once), and turns
+ * on interval mining (a block per second besides one per transaction) so the seed block of a batch reserved by
+ * `Settlement.openBatch` is mined without waiting for another transaction.
+ */
+export async function enterNextPeriod(rpcUrl: string, deployments: Deployments, log: (l: string) => void): Promise<void> {
+  const client = createPublicClient({ chain: hardhat, transport: http(rpcUrl, { retryCount: 0 }) });
+  const s = deployments.contracts.Settlement;
+  const length = (await client.readContract({ address: s.address, abi: s.abi, functionName: "periodLength" })) as bigint;
+  const now = (await client.getBlock({ blockTag: "latest" })).timestamp;
+  const next = (now / length + 1n) * length;
+  await client.request({ method: "evm_setNextBlockTimestamp" as never, params: [toHex(next)] as never });
+  await client.request({ method: "evm_mine" as never, params: [] as never });
+  await client.request({ method: "evm_setIntervalMining" as never, params: [1000] as never });
+  log(`chain clock moved to weight period ${next / length} (periods of ${length} s); a block every second`);
+}
 
 export interface DevnetChain {
   rpcUrl: string;
@@ -52,7 +77,7 @@ export async function deployDevnet(opts: {
     publicClient: publicClient as never,
     walletClient: deployer as never,
     // a devnet: no admin or timelock delay, so the deploy scripts hand governance to the timelock at once
-    params: { minStake: parseEther("100"), thawingPeriod: 60, initialMint: parseEther("1000000"), adminDelay: 0, timelockDelay: 0 },
+    params: { minStake: parseEther("100"), thawingPeriod: 60, initialMint: parseEther("1000000"), adminDelay: 0, timelockDelay: 0, ...DEVNET_SETTLEMENT },
     log: opts.log,
   });
   const deploymentsFile = await writeDeployments(deployments, opts.deploymentsDir);

@@ -19,6 +19,7 @@ import { createSigner } from "../../src/round/signer.js";
 import type { Directory, Mind, NodeEntry } from "../../src/round/ports.js";
 import type { Transcript } from "../../src/round/transcript.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
+import { directoryOf } from "../../test/helpers/memory-round.js";
 
 const Args = z.tuple([
   z.string().regex(/^0x[0-9a-f]{64}$/i, "must be a 32-byte hex private key"),
@@ -31,7 +32,7 @@ const Args = z.tuple([
 const [key, index, concurrentRounds, queuedRounds, ipfsMode, queueWaitMs] = Args.parse(process.argv.slice(2));
 
 const entries: NodeEntry[] = [];
-const directory: Directory = { candidates: async () => entries, seedBlock: async () => ({ number: 1n, hash: keccak256("0x01") }) };
+const directory: Directory = directoryOf(entries);
 // The model answers at once and deterministically: the load is on the protocol, the gateway and the store.
 const mind: Mind = {
   answer: async () => `answer ${index}`,

@@ -14,6 +14,7 @@ import path from "node:path";
 import { z } from "zod";
 import { ChainDirectory, openChorusChain } from "../../src/chain/index.js";
 import { loadConfig } from "../../src/config/index.js";
+import { ChainSequencer } from "../../src/chain/sequencer.js";
 import { createMemoryStore, roundArtifacts } from "../../src/ipfs/index.js";
 import { chainRecords, chainSettlement, settlementDomainOf } from "../../src/node/chain-parts.js";
 import { productionRules } from "../../src/node/rules.js";
@@ -48,7 +49,11 @@ const mind: Mind = {
     return { outcome: answerA < answerB ? "A" : "B" };
   },
 };
-const inFlight: { set?: Set<string> } = {};
+// The test chain is Hardhat's: mine the seed block of a batch over JSON-RPC instead of waiting for a transaction.
+const mine = async () => {
+  await chain.publicClient.request({ method: "hardhat_mine" as never, params: ["0x1"] as never });
+};
+const sequencer = new ChainSequencer(chain, { batchSize: 8, stateFile: path.join(dataDir, "sequencer.json"), mine });
 const node = await startNode(
   {
     domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
@@ -58,7 +63,8 @@ const node = await startNode(
     mind,
     rules: productionRules(),
     records: chainRecords(settlementDomainOf(chain)),
-    settlement: chainSettlement(chain, { inFlight: () => [...(inFlight.set ?? [])] as `0x${string}`[] }),
+    sequencer,
+    settlement: chainSettlement(chain, { sequencer }),
     onClose: () => store.close(),
   },
   {
@@ -71,7 +77,6 @@ const node = await startNode(
     net: { allowPrivate: ["10.77.0.0/24"] }, // the test's bridge: nodes on 10.77.0.10-13
   },
 );
-inFlight.set = node.coordinator.inFlight;
 process.stdout.write(`LISTENING ${node.url}\n`);
 process.once("SIGTERM", () => {
   void node

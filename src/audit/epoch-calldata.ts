@@ -13,10 +13,12 @@ export interface DecodedRecord {
   sourceSignatures: Hex[];
 }
 
+const ZERO32 = `0x${"00".repeat(32)}` as Hex;
+
 export function decodeEpochCalldata(abi: Abi, input: Hex): DecodedRecord[] {
   const { functionName, args } = decodeFunctionData({ abi, data: input });
   if (functionName !== "settleEpoch") throw new ChorusError("AUDIT_BAD_TX", `transaction calls ${functionName}, not settleEpoch`);
-  const [nodes, sources, packed] = args as [Address[], Address[], Hex];
+  const [period, nodes, sources, packed] = args as [number, Address[], Address[], Hex];
   let off = 0;
   const take = (n: number): Hex => {
     const end = off + n;
@@ -66,7 +68,8 @@ export function decodeEpochCalldata(abi: Abi, input: Hex): DecodedRecord[] {
       const positions = Array.from({ length: k }, () => u(1));
       const signatures = Array.from({ length: k }, () => expand(take(64)));
       out.push({
-        record: { roundId, queryCid, transcriptCid, winner, participants, deltas, sources: srcs },
+        // The seed is not in the calldata: the contract derives it from the coordinator's batch (zero here).
+        record: { roundId, seed: ZERO32, period: Number(period), queryCid, transcriptCid, winner, participants, deltas, sources: srcs },
         signers: positions.map((p) => participants[p]),
         signatures,
         sourceSignatures,

@@ -1,23 +1,26 @@
 /**
  * `chorus audit round <id>`: re-derives a settled round from public data only (chain + IPFS) and compares it
- * with what the contracts recorded. Checks, in order: the transcript is the one the chain names; the seed
- * block and the committee draw; the candidate snapshot against the chain at the seed block; every signed
- * message and every reveal against its commitment; the Bradley–Terry result and reputation deltas recomputed
- * with the consensus rules; the record signatures in the settlement transaction and their stake quorum. In a
+ * with what the contracts recorded. Checks, in order: the transcript is the one the chain names; the batch that
+ * reserved the round (BatchOpened), its seed block and the round seed; the candidate snapshot against the
+ * period's weights on chain; the sortition draw (members and seats) and that the settled record lists exactly
+ * the drawn committee; every signed message and every reveal against its commitment; the Bradley–Terry result
+ * and reputation deltas recomputed with the consensus rules; the record signatures in the settlement
+ * transaction and their quorum of the committee's seats. In a
  * RAG round also: each member's source list against SourceRegistry at the seed block, its seeded draw, every
  * served document's binding and source signature, its rerank, the sources' deltas against the chain, and
  * the source signatures the settlement carried.
  */
-import { isAddressEqual, keccak256, toBytes, type Abi, type Address, type Hex } from "viem";
+import { isAddressEqual, type Abi, type Hex } from "viem";
 import { MAX_LISTED_SOURCES } from "../round/rag.js";
 import type { ChorusChain } from "../chain/index.js";
-import { hasQuorum, recordDigest, REP_INITIAL, serviceDigest, settlementDomain } from "../chain/records.js";
+import { readPeriodWeights } from "../chain/directory.js";
+import { hasQuorum, recordDigest, roundIdParts, serviceDigest, settlementDomain } from "../chain/records.js";
 import { ChorusError } from "../errors.js";
 import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
 import { recordOf, sourcesAt } from "../node/chain-parts.js";
 import type { RagEvidence } from "../round/protocol.js";
 import { canonicalHash } from "../round/canonical.js";
-import { committeeSeed, drawCommittee } from "../round/committee.js";
+import { drawFromWeights, sameMembers, seatsIn } from "../round/draw.js";
 import { recoverDigestSigner } from "../round/signer.js";
 import { computeResult, type ConsensusRules, type Transcript } from "../round/transcript.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
@@ -71,26 +74,39 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   const tables = await epochTablesOfTx(chain, log.transactionHash);
   const settled = settledRoundDeltas(ev.deltas as Hex, tables);
 
-  // Committee: seed block, seed, candidate snapshot at that block, the draw.
+  // Committee: the batch that reserved this sequence, its seed block, the round seed, the period's weights as the
+  // chain had them (read at the settlement block), the sortition draw, and the record listing exactly the drawn.
   const seedNumber = BigInt(t.committee.seedBlock.number);
+  const batch = await batchOfRound(chain, roundId, log.blockNumber);
+  check(
+    "the coordinator reserved this round's sequence in a batch seeded by this block, in this period",
+    !!batch && batch.seedBlock === seedNumber && batch.period === t.committee.period,
+    batch ? `BatchOpened says seed block ${batch.seedBlock}, period ${batch.period}` : "no BatchOpened covers this sequence",
+  );
   const block = await chain.publicClient.getBlock({ blockNumber: seedNumber });
   check("seed block hash is the chain's", block.hash === t.committee.seedBlock.hash, `chain has ${block.hash} at ${seedNumber}`);
-  const seed = committeeSeed(block.hash!, keccak256(toBytes(t.queryCid)));
-  check("committee seed derives from the seed block and the query", seed === t.committee.seed, `expected ${seed}`);
-  const snapshot = await candidatesAt(chain, seedNumber);
+  const weights = await readPeriodWeights(chain, t.committee.period, { blockNumber: log.blockNumber });
+  const drawn = drawFromWeights(roundId, block.hash!, weights);
+  check("committee seed derives from the batch seed and the round id", drawn.seed === t.committee.seed, `expected ${drawn.seed}`);
   const listed = new Map(t.committee.candidates.map((c) => [c.address.toLowerCase(), c]));
   const snapshotOk =
-    snapshot.length === t.committee.candidates.length &&
-    snapshot.every((c) => {
+    weights.candidates.length === t.committee.candidates.length &&
+    BigInt(t.committee.totalStake) === weights.totalStake &&
+    t.committee.size === weights.tau &&
+    weights.candidates.every((c) => {
       const l = listed.get(c.address.toLowerCase());
       return l && BigInt(l.stake) === c.stake && l.reputation === c.reputation;
     });
-  check("candidates (stake, reputation, capability) match the chain at the seed block", snapshotOk, `chain has ${snapshot.length} candidates`);
-  const drawn = drawCommittee(seed, snapshot, t.committee.size);
+  check("candidates (stake, reputation, capability when the period began) and tau match the chain", snapshotOk, `chain has ${weights.candidates.length} candidates, total stake ${weights.totalStake}, tau ${weights.tau}`);
   check(
-    "committee is the verifiable draw",
-    drawn.length === t.committee.members.length && drawn.every((a, i) => isAddressEqual(a, t.committee.members[i])),
-    `expected ${drawn.join(",")}`,
+    "committee and seats are the verifiable draw",
+    sameMembers(drawn.members, t.committee.members) && drawn.members.every((m) => seatsIn(t.committee, m) === drawn.seats.get(m.toLowerCase())),
+    `expected ${drawn.members.map((m) => `${m}x${drawn.seats.get(m.toLowerCase())}`).join(",")}`,
+  );
+  check(
+    "the settled record lists exactly the drawn committee",
+    sameMembers(settled.nodes.map((d) => d.node), drawn.members),
+    `chain lists ${settled.nodes.map((d) => d.node).join(",")}`,
   );
 
   // Messages and the consensus result.
@@ -143,16 +159,15 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     check("query CID in the settled record matches the transcript's query", decoded.record.queryCid === cidToBytes32(t.queryCid) && (await deps.cidOf(t.query)) === t.queryCid, `record names ${decoded.record.queryCid}`);
     const record = recordOf(t, transcriptCid);
     const digest = recordDigest(settlementDomain(chain.chainId, settlement.address), record);
-    let signedStake = 0n;
+    let signedSeats = 0n;
     let allValid = true;
     decoded.signers.forEach((signer, i) => {
       const who = recoverDigestSigner(digest, decoded.signatures[i]);
       if (!who || !isAddressEqual(who, signer)) allValid = false;
-      else signedStake += BigInt(listed.get(signer.toLowerCase())?.stake ?? 0);
+      else signedSeats += drawn.seats.get(signer.toLowerCase()) ?? 0n;
     });
-    const totalStake = t.committee.members.reduce((s, m) => s + BigInt(listed.get(m.toLowerCase())?.stake ?? 0), 0n);
     check("every record signature is its participant's, over the transcript's record", allValid, `tx ${log.transactionHash}`);
-    check("signers hold at least 2/3 of the participants' stake", hasQuorum(signedStake, totalStake), `${signedStake} of ${totalStake}`);
+    check("signers hold at least 2/3 of the drawn committee's seats", hasQuorum(signedSeats, drawn.totalSeats), `${signedSeats} of ${drawn.totalSeats} seats`);
     const badSources = decoded.record.sources.filter((s, i) => {
       const listedSource = record.sources.find((x) => isAddressEqual(x.source, s.source));
       const who = recoverDigestSigner(serviceDigest(serviceDomain, { roundId, servedCid: s.servedCid }), decoded.sourceSignatures[i]);
@@ -169,21 +184,18 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   return { ok: mismatches.length === 0, roundId, transcriptCid, epoch: tables.epoch, checks, mismatches };
 }
 
-/** Active, capable nodes with stake and reputation as the chain had them at `blockNumber`. */
-async function candidatesAt(chain: ChorusChain, blockNumber: bigint) {
-  const at = { blockNumber };
-  const read = <T>(name: string, fn: string, args: readonly unknown[]) =>
-    chain.publicClient.readContract({ address: chain.deployments.contracts[name].address, abi: chain.deployments.contracts[name].abi as Abi, functionName: fn, args, ...at }) as Promise<T>;
-  const count = await read<bigint>("NodeRegistry", "activeCount", []);
-  const nodes = await read<Address[]>("NodeRegistry", "activeNodes", [0n, count]);
-  const out = [];
-  for (const address of nodes) {
-    const [info, reputation, capable] = await Promise.all([
-      read<{ staked: bigint; active: boolean }>("NodeRegistry", "nodeInfo", [address]),
-      chain.deployments.contracts.Settlement ? read<bigint>("Settlement", "reputationOf", [address]).then(Number) : REP_INITIAL,
-      chain.deployments.contracts.CapabilityRegistry ? read<boolean>("CapabilityRegistry", "isCapable", [address]) : true,
-    ]);
-    if (info.active && capable) out.push({ address, stake: info.staked, reputation });
-  }
-  return out;
+/** The batch (BatchOpened) of the round's coordinator that reserved its sequence, latest before `toBlock`. */
+async function batchOfRound(chain: ChorusChain, roundId: Hex, toBlock: bigint): Promise<{ seedBlock: bigint; period: number } | undefined> {
+  const settlement = chain.deployments.contracts.Settlement;
+  const { coordinator, seq } = roundIdParts(roundId);
+  const logs = (await chain.publicClient.getContractEvents({
+    address: settlement.address,
+    abi: settlement.abi as Abi,
+    eventName: "BatchOpened",
+    args: { coordinator },
+    fromBlock: BigInt(chain.deployments.startBlock),
+    toBlock,
+  })) as unknown as { args: { firstSeq: bigint; lastSeq: bigint; seedBlock: bigint; period: number } }[];
+  const hit = logs.filter((l) => BigInt(l.args.firstSeq) <= seq && seq <= BigInt(l.args.lastSeq)).at(-1);
+  return hit ? { seedBlock: BigInt(hit.args.seedBlock), period: Number(hit.args.period) } : undefined;
 }

@@ -1,10 +1,12 @@
 /**
  * The swarm as the chain sees it: active staked nodes, their endpoints and stake, their reputation
  * (Settlement) and whether their capability pass is valid (CapabilityRegistry). Cached briefly so a busy
- * node does not ask the RPC for every round; the seed block for committee draws is a recent block.
+ * node does not ask the RPC for every round. The committee draw's weights of a weight period (`weightsAt`) are
+ * read as Settlement judges them (see `readPeriodWeights`) and cached per period: they no longer change once the
+ * period began.
  */
 import type { Address, Hex } from "viem";
-import type { Directory, NodeEntry } from "../round/ports.js";
+import type { Directory, NodeEntry, PeriodWeights } from "../round/ports.js";
 import { readContract, type ChorusChain } from "./contracts.js";
 import { listActiveNodes } from "./registry.js";
 
@@ -42,9 +44,22 @@ export class ChainDirectory implements Directory {
     this.cache = undefined;
   }
 
-  async seedBlock(): Promise<{ number: bigint; hash: Hex }> {
-    const block = await this.chain.publicClient.getBlock({ blockTag: "latest" });
-    return { number: block.number!, hash: block.hash! };
+  private readonly periods = new Map<number, Promise<PeriodWeights>>();
+
+  weightsAt(period: number): Promise<PeriodWeights> {
+    let got = this.periods.get(period);
+    if (!got) {
+      got = readPeriodWeights(this.chain, period);
+      got.catch(() => this.periods.delete(period));
+      this.periods.set(period, got);
+      while (this.periods.size > 8) this.periods.delete(this.periods.keys().next().value!);
+    }
+    return got;
+  }
+
+  async blockHash(number: bigint): Promise<Hex> {
+    const block = await this.chain.publicClient.getBlock({ blockNumber: number });
+    return block.hash!;
   }
 
   private async load(): Promise<NodeEntry[]> {
@@ -64,4 +79,49 @@ export class ChainDirectory implements Directory {
     );
     return entries.filter((e): e is NodeEntry => e !== undefined);
   }
+}
+
+/**
+ * The draw's inputs for weight period `period`, as Settlement judges them: every registered node, its stake just
+ * before the period began (0 when below the minimum stake then, or when its capability pass had expired by the
+ * period's start), its reputation when the period began (Settlement.reputationAt; 0 when no longer known), the
+ * total stake then, tau and the minimum committee. Endpoints are the current ones (where to reach a member).
+ */
+export async function readPeriodWeights(
+  chain: ChorusChain,
+  period: number,
+  opts: { pageSize?: number; blockNumber?: bigint } = {},
+): Promise<PeriodWeights> {
+  const read = async <T>(name: string, functionName: string, args: readonly unknown[] = []): Promise<T> => {
+    if (opts.blockNumber === undefined) return readContract<T>(chain, name, functionName, args);
+    const c = chain.deployments.contracts[name];
+    return (await chain.publicClient.readContract({ address: c.address, abi: c.abi, functionName, args, blockNumber: opts.blockNumber })) as T;
+  };
+  const [periodLength, tau, minCommittee, count] = await Promise.all([
+    read<bigint>("Settlement", "periodLength"),
+    read<bigint>("Settlement", "committeeSeats"),
+    read<bigint>("Settlement", "minCommittee"),
+    read<bigint>("NodeRegistry", "registeredCount"),
+  ]);
+  const start = BigInt(period) * periodLength;
+  const pageSize = BigInt(opts.pageSize ?? 200);
+  const nodes: Address[] = [];
+  for (let offset = 0n; offset < count; offset += pageSize) {
+    nodes.push(...(await read<readonly Address[]>("NodeRegistry", "registeredNodes", [offset, pageSize])));
+  }
+  const [stakes, total, minimum] =
+    nodes.length > 0 ? await read<readonly [readonly bigint[], bigint, bigint]>("NodeRegistry", "stakesAt", [nodes, start - 1n]) : [[], 0n, 0n];
+  const hasCap = !!chain.deployments.contracts.CapabilityRegistry;
+  const candidates = await Promise.all(
+    nodes.map(async (address, i): Promise<NodeEntry> => {
+      const [info, [rep, known], capable] = await Promise.all([
+        read<{ endpoint: string }>("NodeRegistry", "nodeInfo", [address]),
+        read<readonly [bigint, boolean]>("Settlement", "reputationAt", [address, period]),
+        hasCap ? read<{ validUntil: bigint }>("CapabilityRegistry", "passOf", [address]).then((p) => BigInt(p.validUntil) > start) : true,
+      ]);
+      const stake = stakes[i] >= minimum && capable ? stakes[i] : 0n;
+      return { address, endpoint: info.endpoint, stake, reputation: known ? Number(rep) : 0 };
+    }),
+  );
+  return { period, candidates, totalStake: total, tau: Number(tau), minCommittee: Number(minCommittee) };
 }

@@ -49,6 +49,8 @@ export const ConfigSchema = z
         judgeTimeoutMs: z.number().int().min(50).max(3_600_000).default(120_000),
         signTimeoutMs: z.number().int().min(50).max(600_000).default(15_000),
         epochRounds: z.number().int().min(1).max(200).default(20),
+        /** Round sequences reserved on chain per batch (Settlement.openBatch); unused ones cost void credit. */
+        batchSize: z.number().int().min(1).max(1024).default(16),
         epochIntervalMs: z.number().int().min(100).max(86_400_000).default(30_000),
         concurrentRounds: z.number().int().min(1).max(1024).default(2),
         queuedRounds: z.number().int().min(0).max(100_000).default(32),
@@ -158,6 +160,7 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" |
   CHORUS_NODE_ENDPOINT: { path: ["node", "endpoint"], type: "string" },
   CHORUS_COMMITTEE_SIZE: { path: ["node", "committeeSize"], type: "int" },
   CHORUS_EPOCH_ROUNDS: { path: ["node", "epochRounds"], type: "int" },
+  CHORUS_BATCH_SIZE: { path: ["node", "batchSize"], type: "int" },
   CHORUS_QUEUE_WAIT_MS: { path: ["node", "queueWaitMs"], type: "int" },
   CHORUS_EPOCH_INTERVAL_MS: { path: ["node", "epochIntervalMs"], type: "int" },
   CHORUS_ANSWER_TIMEOUT_MS: { path: ["node", "answerTimeoutMs"], type: "int" },

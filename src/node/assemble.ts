@@ -16,6 +16,7 @@ import { AddressPolicy } from "../net/index.js";
 import { createInferenceBackend, mindFromBackend, type InferenceBackend } from "../inference/index.js";
 import { gatewayRouter, openArtifactStore, roundArtifacts, type ArtifactStore } from "../ipfs/index.js";
 import { createSigner } from "../round/signer.js";
+import { ChainSequencer } from "../chain/sequencer.js";
 import { chainRecords, chainRetrieval, chainSettlement, settlementDomainOf } from "./chain-parts.js";
 import { chooseModel } from "./model-choice.js";
 import { productionRules } from "./rules.js";
@@ -71,7 +72,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
   const backend = createInferenceBackend(choice, { threads: config.inference.threads, contextSize: config.inference.contextSize, concurrency: config.inference.concurrency, log });
   const mind = mindFromBackend(backend, { answerTimeoutMs: config.node.answerTimeoutMs });
   const rules = productionRules();
-  const inFlight: { set?: Set<Hex> } = {};
+  const sequencer = new ChainSequencer(chain, { batchSize: config.node.batchSize, stateFile: path.join(dataDir, "sequencer.json"), log });
   const artifacts = roundArtifacts(store);
   const signer = createSigner(config.chain.privateKey as Hex);
   const parts: NodeParts = {
@@ -90,7 +91,8 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
       explorationFloor: config.rag.explorationFloor,
       timeoutMs: config.rag.timeoutMs,
     },
-    settlement: chainSettlement(chain, { inFlight: () => [...(inFlight.set ?? [])] }),
+    sequencer,
+    settlement: chainSettlement(chain, { sequencer }),
     routers: ({ index, queue }) => [
       gatewayRouter(store),
       explorerRouter({
@@ -119,7 +121,6 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     await store.close();
     throw new ChorusError("NODE_START_FAILED", `cannot listen on ${n.host}:${n.port}: ${(err as Error).message}`, {}, { cause: err });
   }
-  inFlight.set = node.coordinator.inFlight;
   log(`node ${me} serving on ${node.url} (model ${backend.name}, ipfs ${config.ipfs.mode}, chain ${chain.chainId})`);
   return {
     node,

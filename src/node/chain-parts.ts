@@ -7,7 +7,19 @@
 import type { Abi, Address, Hex } from "viem";
 import { isChorusError } from "../errors.js";
 import { addressOf, readContract, writeContract, type ChorusChain } from "../chain/index.js";
-import { encodeEpoch, recordDigest, settlementDomain, sortRecord, type RoundRecord, type SettlementDomain, type SignedRecord } from "../chain/records.js";
+import {
+  encodeEpoch,
+  recordDigest,
+  roundIdParts,
+  settlementDomain,
+  sortRecord,
+  type RoundRecord,
+  type SettlementDomain,
+  type SignedRecord,
+} from "../chain/records.js";
+import { readBatch, withTxLock } from "../chain/sequencer.js";
+import { seatsIn } from "../round/draw.js";
+import { nextSettlementStep, type RoundSequencer } from "../round/sequencer.js";
 import { cidToBytes32 } from "../ipfs/index.js";
 import { AddressPolicy } from "../net/index.js";
 import type { RecordSigning } from "../round/coordinator.js";
@@ -21,14 +33,17 @@ import type { QueuedRecord, SettlementPort } from "../settlement/index.js";
 import type { QueuedRound } from "./service.js";
 
 /**
- * The record the committee signs for a transcript. A RAG round adds its sources' deltas, each with the CID
- * (bytes32) of the served document the transcript's result chose for it.
+ * The record the committee signs for a transcript: every drawn member (the chain refuses a record that leaves one
+ * out) with its delta from the result (0 when it has none), the round seed and weight period of the draw. A RAG
+ * round adds its sources' deltas, each with the CID (bytes32) of the served document the result chose for it.
  */
 export function recordOf(t: Transcript, transcriptCid: string): RoundRecord {
   const participants = t.committee.members;
   // The contract wants participants (and sources) in ascending address order.
   return sortRecord({
     roundId: t.roundId,
+    seed: t.committee.seed,
+    period: t.committee.period,
     queryCid: cidToBytes32(t.queryCid),
     transcriptCid: cidToBytes32(transcriptCid),
     winner: t.result.winner,
@@ -121,38 +136,88 @@ export function settlementDomainOf(chain: ChorusChain): SettlementDomain {
 }
 
 /**
- * Settles this node's rounds. `inFlight` gives the round ids still running here: a round is only submitted
- * once no older round of this coordinator can still complete, because the contract closes every sequence
- * number below the last one it settled.
+ * Settles this node's rounds in sequence order (the contract closes a coordinator's sequences one after the
+ * other): from the last closed sequence on, it settles the run of queued records that follows (one weight period
+ * per call, at most `maxRounds`), voids the run of sequences that will never have a record (failed rounds, or
+ * rounds that were running when the node stopped), and stops at a round still running ("deferred", not an error).
+ * A record whose weight period expired (the chain settles a batch while the current period is at most its + 1)
+ * is dropped and its sequence voided. Quorum signatures are chosen by the committee's seats in the transcript.
  */
-export function chainSettlement(chain: ChorusChain, opts: { inFlight?: () => readonly Hex[] } = {}): SettlementPort<QueuedRound> {
+export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequencer; maxSteps?: number }): SettlementPort<QueuedRound> {
+  const { sequencer } = opts;
+  const me = sequencer.coordinator;
+  let closedThrough = 0n;
   return {
+    hasWork() {
+      const s = sequencer.state();
+      return s.failed.size > 0 || s.issuedThrough > closedThrough;
+    },
     async settledOnChain(ids) {
       const closed = await Promise.all(ids.map((id) => readContract<boolean>(chain, "Settlement", "isClosed", [id])));
       return new Set(ids.filter((_id, i) => closed[i]));
     },
+    failed(roundId) {
+      if (roundIdParts(roundId as Hex).coordinator.toLowerCase() === me.toLowerCase()) sequencer.failed(roundId as Hex);
+    },
     async submitEpoch(items: readonly QueuedRecord<QueuedRound>[]) {
-      const running = opts.inFlight?.() ?? [];
-      const oldestRunning = running.length ? running.reduce((a, b) => (BigInt(a) < BigInt(b) ? a : b)) : undefined;
-      const ready = items.filter((i) => oldestRunning === undefined || BigInt(i.roundId) < BigInt(oldestRunning));
-      if (ready.length === 0) throw Object.assign(new Error("waiting for an older round still running here"), { retryable: true });
-      const signed: SignedRecord[] = ready.map((i) => ({
-        record: recordOf(i.record.transcript, i.record.transcriptCid),
-        signatures: i.record.signatures,
-        sourceSignatures: sourceSignaturesOf(i.record.transcript),
-      }));
-      const stakes = new Map<string, bigint>();
-      for (const i of ready) for (const c of i.record.transcript.committee.candidates) stakes.set(c.address.toLowerCase(), BigInt(c.stake));
-      const epoch = encodeEpoch(signed, { stakes });
-      try {
-        const { hash } = await writeContract(chain, "Settlement", "settleEpoch", [epoch.nodes, epoch.sources, epoch.records]);
-        return { txHash: hash, settledIds: epoch.roundIds };
-      } catch (err) {
-        if (isChorusError(err, "CHAIN_REVERTED")) throw Object.assign(err, { retryable: false });
-        throw err;
+      const current = await readContract<number>(chain, "Settlement", "currentPeriod");
+      const bySeq = new Map<bigint, QueuedRecord<QueuedRound>>();
+      const dropped: { roundId: string; reason: string }[] = [];
+      for (const item of items) {
+        const { coordinator, seq } = roundIdParts(item.roundId as Hex);
+        if (coordinator.toLowerCase() !== me.toLowerCase()) continue;
+        const period = item.record.transcript.committee.period;
+        if (Number(current) > period + 1) {
+          dropped.push({ roundId: item.roundId, reason: `weight period ${period} expired (current period ${current}): its sequence is voided` });
+          sequencer.failed(item.roundId as Hex);
+        } else bySeq.set(seq, item);
       }
+      const state = sequencer.state();
+      const txs: string[] = [];
+      const settledIds: string[] = [];
+      let epoch: number | undefined;
+      let b = await readBatch(chain, me);
+      sequencer.closed(b.lastSeq);
+      for (let step = 0; step < (opts.maxSteps ?? 8); step++) {
+        const queued = new Set([...bySeq.keys()].filter((s) => s > b.lastSeq));
+        const next = nextSettlementStep(b.lastSeq, queued, state, b.batchEnd);
+        if (!next) break;
+        if (next.kind === "void") {
+          const { hash } = await withTxLock(chain, () => writeContract(chain, "Settlement", "voidRounds", [next.through]));
+          txs.push(hash);
+        } else {
+          const period = bySeq.get(next.seqs[0])!.record.transcript.committee.period;
+          const run = next.seqs.map((s) => bySeq.get(s)!).filter((_x, i, all) => all.slice(0, i + 1).every((y) => y.record.transcript.committee.period === period));
+          const r = await settleRun(chain, run, period);
+          txs.push(r.hash);
+          epoch = r.epoch;
+          settledIds.push(...run.map((x) => x.roundId));
+        }
+        b = await readBatch(chain, me);
+        sequencer.closed(b.lastSeq);
+      }
+      closedThrough = b.lastSeq;
+      if (txs.length === 0 && dropped.length === 0) return { deferred: "the next sequence is still running or not issued" };
+      return { txHash: txs.at(-1), epoch, settledIds, dropped };
     },
   };
+}
+
+async function settleRun(chain: ChorusChain, run: readonly QueuedRecord<QueuedRound>[], period: number): Promise<{ hash: string; epoch?: number }> {
+  const seats = new Map(run.map((i) => [i.roundId.toLowerCase(), i.record.transcript.committee]));
+  const signed: SignedRecord[] = run.map((i) => ({
+    record: recordOf(i.record.transcript, i.record.transcriptCid),
+    signatures: i.record.signatures,
+    sourceSignatures: sourceSignaturesOf(i.record.transcript),
+  }));
+  const epoch = encodeEpoch(signed, { seats: (record, node) => seatsIn(seats.get(record.roundId.toLowerCase())!, node) });
+  try {
+    const { hash } = await withTxLock(chain, () => writeContract(chain, "Settlement", "settleEpoch", [period, epoch.nodes, epoch.sources, epoch.records]));
+    return { hash };
+  } catch (err) {
+    if (isChorusError(err, "CHAIN_REVERTED")) throw Object.assign(err, { retryable: false });
+    throw err;
+  }
 }
 
 export type { Address };

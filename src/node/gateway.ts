@@ -105,7 +105,8 @@ export function gatewayRouter(deps: GatewayDeps): Router {
           ranking: out.result.ranking,
           committee_size: out.transcript.committee.members.length,
           answered: out.transcript.reveals.length,
-          excluded: out.transcript.excluded.map((e) => ({ member: e.member, phase: e.phase, reason: e.reason })),
+          // sign-phase exclusions (a wrong record signature) are not in the transcript: the record commits to its CID
+          excluded: [...out.transcript.excluded, ...(out.signExcluded ?? [])].map((e) => ({ member: e.member, phase: e.phase, reason: e.reason })),
           signatures: Object.keys(out.signatures).length,
           settlement: await deps.settlementStatus(out.roundId),
         },

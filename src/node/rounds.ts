@@ -55,7 +55,7 @@ export class RoundIndex {
       ranking: out.result.ranking,
       scores: out.result.scores,
       committee: out.transcript.committee.members,
-      excluded: out.transcript.excluded.map((e) => ({ member: e.member, phase: e.phase, reason: e.reason })),
+      excluded: [...out.transcript.excluded, ...(out.signExcluded ?? [])].map((e) => ({ member: e.member, phase: e.phase, reason: e.reason })),
       createdAt: out.transcript.query.createdAt,
     };
     this.remember(s);

@@ -14,7 +14,8 @@ import type { PeerDomain } from "../round/envelope.js";
 import { Member, type MemberDeps } from "../round/member.js";
 import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
 import type { DigestSigner } from "../round/signer.js";
-import type { ConsensusRules, Transcript } from "../round/transcript.js";
+import type { ConsensusRules, Exclusion, Transcript } from "../round/transcript.js";
+import type { RoundSequencer } from "../round/sequencer.js";
 import { EpochSubmitter, SettlementQueue, type SettlementPort } from "../settlement/index.js";
 import { redactUrls } from "../net/index.js";
 import { createNodeApp } from "./app.js";
@@ -26,7 +27,10 @@ import { RoundIndex, roundsRouter } from "./rounds.js";
 export interface QueuedRound {
   transcript: Transcript;
   transcriptCid: string;
+  /** Verified signatures of members on the record. */
   signatures: Record<string, Hex>;
+  /** Members excluded at the sign phase (wrong signature), with evidence. */
+  signExcluded?: Exclusion[];
 }
 
 /**
@@ -35,6 +39,8 @@ export interface QueuedRound {
  */
 export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "directory" | "artifacts" | "mind" | "rules" | "records" | "retrieval" | "rag"> {
   settlement: SettlementPort<QueuedRound>;
+  /** Hands out this node's round ids (default: in memory, for chain-less swarms). */
+  sequencer?: RoundSequencer & { settleNow?: () => Promise<void> };
   peers?: PeerClient;
   /** Routers to mount (IPFS trustless gateway, explorer); may use the node's round index and queue. */
   routers?: Router[] | ((ctx: { index: RoundIndex; queue: SettlementQueue<QueuedRound> }) => Router[]);
@@ -81,15 +87,18 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     {
       ...common,
       peers: parts.peers ?? ownPeers!,
+      sequencer: parts.sequencer,
       log: opts.log,
       settle: async (roundId: Hex, signed: SignedRecord, transcript?: Transcript) => {
         if (!transcript) return;
-        await queue.add(roundId, { transcript, transcriptCid: signed.transcriptCid, signatures: signed.signatures });
+        await queue.add(roundId, { transcript, transcriptCid: signed.transcriptCid, signatures: signed.signatures, signExcluded: signed.signExcluded ?? [] });
         submitter.notify();
       },
     },
     opts.round,
   );
+  // A batch of sequences can be replaced only once everything in it settled or was voided.
+  if (parts.sequencer && "settleNow" in parts.sequencer) parts.sequencer.settleNow = () => submitter.flush();
   const limiter = new RoundLimiter(opts.limits.concurrentRounds, opts.limits.queuedRounds, opts.limits.queueWaitMs);
   const settlementOf = async (roundId: string) => {
     const status = await queue.status(roundId);

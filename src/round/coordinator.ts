@@ -1,19 +1,21 @@
 /**
- * The coordinator: whichever node receives a query runs its round. It stores the query on IPFS, draws the
- * committee from a recent block hash, collects commitments then reveals, has members judge each other's
- * answers, aggregates with the consensus rules, publishes the transcript, gathers the members' signatures
- * on the round record and queues it for settlement. Every step has a deadline; a member that misses one is
- * excluded and recorded, and the round completes while at least 2/3 of the committee answered.
+ * The coordinator: whichever node receives a query runs its round. It takes the round id from its sequencer (a
+ * batch reserved on chain before its seed existed), draws the committee by sortition from the batch seed and the
+ * weights when the batch's period began, stores the query on IPFS, collects commitments then reveals, has
+ * members judge each other's answers, aggregates with the consensus rules, publishes the transcript, gathers
+ * and VERIFIES the members' signatures on the round record and queues it for settlement. Every step has a
+ * deadline; a member that misses one, or signs wrongly, is excluded and recorded, and the round completes while
+ * members holding at least 2/3 of the committee's seats answered (and signed). A failed round is reported to the
+ * sequencer, whose submitter voids its sequence.
  */
-import { toBytes, type Address, type Hex } from "viem";
-import { keccak256 } from "./keccak.js";
+import { recoverAddress, type Address, type Hex } from "viem";
 import { ChorusError } from "../errors.js";
-import { committeeSeed, drawCommittee } from "./committee.js";
 import { revealMatches } from "./commitment.js";
+import { seatsIn, snapshotOf, totalSeatsOf, type CommitteeSnapshot } from "./draw.js";
+import { MemorySequencer, type RoundSequencer } from "./sequencer.js";
 import { signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
 import { BODY, type QueryDoc, type RagEvidence } from "./protocol.js";
 import type { Artifacts, Directory, NodeEntry, PeerClient } from "./ports.js";
-import { newRoundId } from "./round-id.js";
 import type { DigestSigner } from "./signer.js";
 import type { ConsensusRules, RoundResult, Transcript, Exclusion } from "./transcript.js";
 import { computeResult, ragProblem, TRANSCRIPT_TYPE } from "./transcript.js";
@@ -41,6 +43,8 @@ export interface CoordinatorDeps {
   records: RecordSigning;
   /** Queues the signed record for settlement. */
   settle: (roundId: Hex, signed: SignedRecord, transcript: Transcript) => Promise<void>;
+  /** Hands out round ids (default: an in-memory sequencer, for chain-less swarms). */
+  sequencer?: RoundSequencer;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -54,7 +58,13 @@ export interface RecordSigning {
 
 export interface SignedRecord {
   transcriptCid: string;
+  /** Verified signatures only (each recovers to its member over the record digest). */
   signatures: Record<string, Hex>;
+  /**
+   * Members excluded at the sign phase (a signature that does not recover to them), with their signed reply as
+   * evidence. The transcript cannot hold them: the record the members sign commits to the transcript's CID.
+   */
+  signExcluded?: Exclusion[];
 }
 
 export interface RoundOutcome {
@@ -65,59 +75,81 @@ export interface RoundOutcome {
   result: RoundResult;
   winnerAnswer: string;
   signatures: Record<string, Hex>;
+  /** Members excluded at the sign phase, with evidence (see SignedRecord). */
+  signExcluded: Exclusion[];
 }
 
 export const PEER_PATH = "/peer/v1/message";
 
 export class Coordinator {
-  /** Rounds this coordinator is running now (their records must settle before any later round's). */
-  readonly inFlight = new Set<Hex>();
+  readonly sequencer: RoundSequencer;
 
   constructor(
     private readonly deps: CoordinatorDeps,
     private readonly opts: CoordinatorOptions,
-  ) {}
+  ) {
+    this.sequencer = deps.sequencer ?? new MemorySequencer(deps.signer.address);
+  }
 
   async run(query: Omit<QueryDoc, "type" | "coordinator" | "createdAt">, opts: { signal?: AbortSignal } = {}): Promise<RoundOutcome> {
-    const roundId = newRoundId(this.deps.signer.address, (this.deps.now ?? Date.now)());
-    this.inFlight.add(roundId);
+    const ticket = await this.sequencer.next({ signal: opts.signal });
     try {
-      return await this.runRound(roundId, query, opts.signal);
-    } finally {
-      this.inFlight.delete(roundId);
+      const out = await this.runRound(ticket, query, opts.signal);
+      this.sequencer.completed(ticket.roundId);
+      return out;
+    } catch (err) {
+      this.sequencer.failed(ticket.roundId);
+      throw err;
     }
   }
 
-  private async runRound(roundId: Hex, query: Omit<QueryDoc, "type" | "coordinator" | "createdAt">, signal?: AbortSignal): Promise<RoundOutcome> {
+  private async runRound(
+    ticket: { roundId: Hex; batchSeed: Hex; seedBlock: bigint; period: number },
+    query: Omit<QueryDoc, "type" | "coordinator" | "createdAt">,
+    signal?: AbortSignal,
+  ): Promise<RoundOutcome> {
     const { deps } = this;
+    const { roundId } = ticket;
     const now = deps.now ?? Date.now;
     const me = deps.signer.address;
     const queryDoc: QueryDoc = { type: "chorus/query@1", ...query, coordinator: me, createdAt: now() };
-    const queryCid = await deps.artifacts.putJson(queryDoc, { signal });
 
-    // Committee: seeded by a recent block hash and the query, weighted by stake x reputation.
-    const [candidates, seedBlock] = await Promise.all([deps.directory.candidates({ signal }), deps.directory.seedBlock({ signal })]);
-    const seed = committeeSeed(seedBlock.hash, keccak256(toBytes(queryCid)));
-    const committee = drawCommittee(seed, candidates, this.opts.committeeSize);
-    if (committee.length === 0) throw new ChorusError("ROUND_UNAVAILABLE", "no active, capable nodes to form a committee");
-    const byAddress = new Map(candidates.map((c) => [c.address.toLowerCase(), c]));
-    const members = committee.map((a) => byAddress.get(a.toLowerCase())!);
-    const needed = Math.ceil((committee.length * (this.opts.quorumNumerator ?? 2)) / (this.opts.quorumDenominator ?? 3));
+    // Committee: sortition from the batch seed, weighted as the nodes were when the batch's period began.
+    const weights = await deps.directory.weightsAt(ticket.period, { signal });
+    const committee: CommitteeSnapshot = snapshotOf(ticket, weights);
+    if (committee.members.length === 0) throw new ChorusError("ROUND_UNAVAILABLE", "no staked, capable nodes were drawn into the committee");
+    if (committee.members.length < weights.minCommittee) {
+      throw new ChorusError("ROUND_UNAVAILABLE", `only ${committee.members.length} nodes were drawn; a record needs at least ${weights.minCommittee}`, {
+        drawn: committee.members.length,
+        minCommittee: weights.minCommittee,
+      });
+    }
+    const queryCid = await deps.artifacts.putJson(queryDoc, { signal });
+    const byAddress = new Map(weights.candidates.map((c) => [c.address.toLowerCase(), c]));
+    const members = committee.members.map((a) => byAddress.get(a.toLowerCase())!);
+    const totalSeats = totalSeatsOf(committee);
+    const needed = (totalSeats * BigInt(this.opts.quorumNumerator ?? 2) + BigInt(this.opts.quorumDenominator ?? 3) - 1n) / BigInt(this.opts.quorumDenominator ?? 3);
+    const seatsOf = (addresses: Iterable<string>) => [...addresses].reduce((acc, a) => acc + seatsIn(committee, a), 0n);
     const excluded: Exclusion[] = [];
 
     // 1. Answers, as commitments.
     const answerRequest = signEnvelope(deps.domain, deps.signer, "answer-request", roundId, {
       queryCid,
       query: queryDoc,
-      seedBlock: { number: seedBlock.number.toString(), hash: seedBlock.hash },
-      seed,
-      committeeSize: this.opts.committeeSize,
-      candidates: candidates.map((c) => ({ address: c.address, stake: c.stake.toString(), reputation: c.reputation })),
-      committee,
+      seedBlock: committee.seedBlock,
+      seed: committee.seed,
+      period: committee.period,
+      committeeSize: committee.size,
+      totalStake: committee.totalStake,
+      minCommittee: committee.minCommittee,
+      candidates: committee.candidates,
+      committee: committee.members,
+      seats: committee.seats,
       answerDeadline: now() + this.opts.answerTimeoutMs,
     });
+    const seed = committee.seed;
     const commits = await this.gather(members, answerRequest, "commit", this.opts.answerTimeoutMs, roundId, excluded, "answer", signal);
-    this.requireQuorum(commits.size, needed, committee.length, "commit", excluded);
+    this.requireQuorum(seatsOf(commits.keys()), needed, totalSeats, "commit", excluded);
 
     // 2. Reveals, once the set of commitments is closed.
     const commitments = Object.fromEntries([...commits].map(([a, env]) => [a, (env.body as { commitment: Hex }).commitment]));
@@ -137,10 +169,10 @@ export class Coordinator {
         excluded.push({ member: address as Address, phase: "reveal", reason: rag.error, evidence: env });
       }
     }
-    this.requireQuorum(reveals.size, needed, committee.length, "reveal", excluded);
+    this.requireQuorum(seatsOf(reveals.keys()), needed, totalSeats, "reveal", excluded);
 
     // 3. Judging: pairs from the consensus schedule, never a judge's own answer.
-    const answerers = committee.filter((a) => reveals.has(a));
+    const answerers = committee.members.filter((a) => reveals.has(a));
     const answers = Object.fromEntries(answerers.map((a) => [a, (reveals.get(a)!.body as { answer: string }).answer]));
     const assignments = deps.rules.schedule({ answers: answerers, judges: answerers, seed });
     const judgeRequest = signEnvelope(deps.domain, deps.signer, "judge-request", roundId, { answers, assignments, screen: deps.rules.screen });
@@ -156,13 +188,7 @@ export class Coordinator {
       coordinator: me,
       queryCid,
       query: queryDoc,
-      committee: {
-        seedBlock: { number: seedBlock.number.toString(), hash: seedBlock.hash },
-        seed,
-        size: this.opts.committeeSize,
-        candidates: candidates.map((c) => ({ address: c.address, stake: c.stake.toString(), reputation: c.reputation })),
-        members: committee,
-      },
+      committee,
       requests: { answer: answerRequest, reveal: revealRequest, judge: judgeRequest },
       commits: [...commits.values()],
       reveals: [...reveals.values()],
@@ -173,14 +199,26 @@ export class Coordinator {
     transcript.result = computeResult(transcript, deps.rules, { serviceDomain: deps.records.serviceDomain });
     const transcriptCid = await deps.artifacts.putJson(transcript, { signal });
 
-    // 5. Members check the transcript and sign the record.
+    // 5. Members check the transcript and sign the record; each signature is verified against the record digest
+    // (one wrong signature would make the whole epoch revert on chain), a wrong one excluded with its evidence.
     const digest = deps.records.digest(transcript, transcriptCid);
     const signRequest = { ...signEnvelope(deps.domain, deps.signer, "sign-request", roundId, { transcriptCid }), attachment: transcript };
     const signers = members.filter((m) => reveals.has(m.address));
-    const sigReplies = await this.gather(signers, signRequest, "record-signature", this.opts.signTimeoutMs, roundId, [], "sign", signal);
+    const signExcluded: Exclusion[] = [];
+    const sigReplies = await this.gather(signers, signRequest, "record-signature", this.opts.signTimeoutMs, roundId, signExcluded, "sign", signal);
     const signatures: Record<string, Hex> = {};
-    for (const [address, env] of sigReplies) signatures[address] = (env.body as { signature: Hex }).signature;
-    await deps.settle(roundId, { transcriptCid, signatures }, transcript);
+    for (const [address, env] of sigReplies) {
+      const signature = (env.body as { signature: Hex }).signature;
+      const problem = await signatureProblem(digest, signature, address as Address);
+      if (problem) {
+        signExcluded.push({ member: address as Address, phase: "sign", reason: problem, evidence: env });
+        deps.log?.(`round ${roundId.slice(0, 12)}…: ${address} excluded at sign: ${problem}`);
+      } else {
+        signatures[address] = signature;
+      }
+    }
+    this.requireQuorum(seatsOf(Object.keys(signatures)), needed, totalSeats, "sign", [...excluded, ...signExcluded]);
+    await deps.settle(roundId, { transcriptCid, signatures, signExcluded }, transcript);
     return {
       roundId,
       queryCid,
@@ -189,16 +227,17 @@ export class Coordinator {
       result: transcript.result,
       winnerAnswer: answers[transcript.result.winner],
       signatures,
+      signExcluded,
     };
   }
 
-  private requireQuorum(have: number, needed: number, size: number, phase: string, excluded: Exclusion[]): void {
+  private requireQuorum(have: bigint, needed: bigint, size: bigint, phase: string, excluded: Exclusion[]): void {
     if (have < needed) {
       const reasons = excluded.map((e) => `${e.member.slice(0, 10)}… ${e.phase}: ${e.reason}`).join("; ");
       throw new ChorusError(
         "ROUND_NO_QUORUM",
-        `only ${have} of ${size} committee members completed the ${phase} step; a round needs ${needed}${reasons ? ` (${reasons})` : ""}`,
-        { have, needed, size, phase },
+        `members holding only ${have} of ${size} committee seats completed the ${phase} step; a round needs ${needed}${reasons ? ` (${reasons})` : ""}`,
+        { have: Number(have), needed: Number(needed), size: Number(size), phase },
       );
     }
   }
@@ -235,3 +274,18 @@ export class Coordinator {
   }
 }
 
+
+/**
+ * Why `signature` is not `member`'s over `digest` (undefined when it is). The reason is built here from what was
+ * recovered, never from the peer's text.
+ */
+export async function signatureProblem(digest: Hex, signature: Hex, member: Address): Promise<string | undefined> {
+  let recovered: Address;
+  try {
+    recovered = await recoverAddress({ hash: digest, signature });
+  } catch {
+    return "record signature does not recover to any address";
+  }
+  if (recovered.toLowerCase() === member.toLowerCase()) return undefined;
+  return `record signature recovers to ${recovered}, not the member`;
+}

@@ -19,6 +19,7 @@ import type { DigestSigner } from "./signer.js";
 import { computeResult, type ConsensusRules, type Transcript } from "./transcript.js";
 import type { RecordSigning } from "./coordinator.js";
 import { canonicalBytes, canonicalHash, cidOfCanonical } from "./canonical.js";
+import { snapshotProblem, type CommitteeSnapshot } from "./draw.js";
 
 interface RoundState {
   request: AnswerRequest;
@@ -115,6 +116,8 @@ export class Member {
     if (!active.some((n) => isAddressEqual(n.address, coordinator))) {
       throw new ChorusError("PEER_NOT_AUTHORIZED", `coordinator ${coordinator} is not an active staked node`, { coordinator });
     }
+    const drawProblem = snapshotProblem(env.roundId, requestSnapshot(req));
+    if (drawProblem) throw new ChorusError("PEER_BAD_MESSAGE", `answer request of round ${env.roundId}: ${drawProblem}`);
     if ((await this.deps.artifacts.cidOf(req.query)) !== req.queryCid) {
       throw new ChorusError("PEER_BAD_MESSAGE", `query does not match its CID ${req.queryCid}`);
     }
@@ -235,6 +238,21 @@ export class Member {
     const max = this.deps.maxRounds ?? 10_000;
     while (this.rounds.size >= max) this.rounds.delete(this.rounds.keys().next().value!);
   }
+}
+
+/** The committee snapshot an answer request carries (src/round/draw.ts checks it is its own draw). */
+export function requestSnapshot(req: AnswerRequest): CommitteeSnapshot {
+  return {
+    seedBlock: req.seedBlock as CommitteeSnapshot["seedBlock"],
+    seed: req.seed as Hex,
+    period: req.period,
+    size: req.committeeSize,
+    totalStake: req.totalStake,
+    minCommittee: req.minCommittee,
+    candidates: req.candidates as CommitteeSnapshot["candidates"],
+    members: req.committee as Address[],
+    seats: req.seats,
+  };
 }
 
 function lastUserMessage(req: AnswerRequest): string {

@@ -17,11 +17,26 @@ export interface NodeEntry {
   reputation: number;
 }
 
+/**
+ * The committee draw's inputs for one weight period, as Settlement judges them: every registered node with its
+ * eligible stake (0 when below the minimum, or not capable, when the period began) and its reputation when the
+ * period began, the total stake then, the expected seats (tau) and the fewest members a record may list.
+ */
+export interface PeriodWeights {
+  period: number;
+  candidates: NodeEntry[];
+  totalStake: bigint;
+  tau: number;
+  minCommittee: number;
+}
+
 export interface Directory {
-  /** Active, staked and capable nodes that may serve in a committee. */
+  /** Active, staked nodes now (who may coordinate; members check the coordinator against it). */
   candidates(opts?: { signal?: AbortSignal }): Promise<NodeEntry[]>;
-  /** A recent block (number and hash) to seed the committee draw. */
-  seedBlock(opts?: { signal?: AbortSignal }): Promise<{ number: bigint; hash: Hex }>;
+  /** The draw's inputs for weight period `period` (fixed once the period began: cache freely). */
+  weightsAt(period: number, opts?: { signal?: AbortSignal }): Promise<PeriodWeights>;
+  /** The hash of block `number` (a batch seed), when the directory reads a chain. */
+  blockHash?(number: bigint, opts?: { signal?: AbortSignal }): Promise<Hex>;
 }
 
 export interface PeerClient {

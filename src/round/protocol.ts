@@ -42,11 +42,22 @@ export const AnswerRequest = z
   .object({
     queryCid: z.string().min(1).max(128),
     query: QueryDoc,
+    /** The batch's seed block; its hash is the batch seed (Settlement.openBatch). */
     seedBlock: z.object({ number: z.string().regex(/^\d+$/), hash: Bytes32 }).strict(),
+    /** The round seed: keccak256(batch seed, round id). */
     seed: Bytes32,
-    committeeSize: z.number().int().min(1).max(64),
+    /** The batch's weight period: the draw weighs nodes as they were when it began. */
+    period: z.number().int().min(1).max(0xffffffff),
+    /** Expected seats of the committee (tau). */
+    committeeSize: z.number().int().min(1).max(255),
+    /** Total stake when the period began (token wei). */
+    totalStake: z.string().regex(/^\d+$/).max(78),
+    minCommittee: z.number().int().min(1).max(255),
+    /** Every registered node with its eligible stake and reputation when the period began. */
     candidates: z.array(Candidate).max(1024),
-    committee: z.array(Address).min(1).max(64),
+    /** Every drawn node, sorted by address, and its seats. */
+    committee: z.array(Address).min(1).max(255),
+    seats: z.record(z.string(), z.number().int().min(1).max(255)),
     answerDeadline: z.number().int(),
   })
   .strict();

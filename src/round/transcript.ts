@@ -9,6 +9,7 @@ import { revealMatches } from "./commitment.js";
 import type { Outcome } from "./ports.js";
 import { RagEvidence as RagEvidenceSchema, type QueryDoc, type RagEvidence } from "./protocol.js";
 import type { SettlementDomain } from "../chain/records.js";
+import type { CommitteeSnapshot } from "./draw.js";
 import { checkEvidence, queryTextOf, roundSources, type RagAnswer, type RoundSource } from "./rag.js";
 
 export const TRANSCRIPT_TYPE = "chorus/transcript@1";
@@ -77,13 +78,8 @@ export interface Transcript {
   coordinator: Address;
   queryCid: string;
   query: QueryDoc;
-  committee: {
-    seedBlock: { number: string; hash: Hex };
-    seed: Hex;
-    size: number;
-    candidates: { address: Address; stake: string; reputation: number }[];
-    members: Address[];
-  };
+  /** The draw (src/round/draw.ts): batch seed block, round seed, period, weights snapshot, members and seats. */
+  committee: CommitteeSnapshot;
   requests: { answer: Envelope; reveal: Envelope; judge: Envelope };
   commits: Envelope[];
   reveals: Envelope[];

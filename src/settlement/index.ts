@@ -1,2 +1,2 @@
 export { SettlementQueue, type QueuedRecord } from "./queue.js";
-export { EpochSubmitter, type SettlementPort, type SubmitterOptions } from "./submitter.js";
+export { EpochSubmitter, type SettlementPort, type SubmitOutcome, type SubmitterOptions } from "./submitter.js";

@@ -10,10 +10,24 @@ export interface SettlementPort<R> {
   /** Which of these rounds the chain already holds. */
   settledOnChain(roundIds: readonly string[]): Promise<Set<string>>;
   /**
-   * Settles one epoch; resolves with the transaction hash once mined and the ids it settled (all of
-   * `records` when omitted). An error with `retryable: false` means the chain refused the batch for good.
+   * Settles what it can of `records` (possibly none: it may only void sequences, or be called with no records to
+   * do so); resolves with the last transaction hash once mined, the ids it settled (all of `records` when omitted
+   * and a transaction was sent), records it dropped for good with why, or `deferred` when nothing could be done
+   * yet (not an error). An error with `retryable: false` means the chain refused the batch for good.
    */
-  submitEpoch(records: readonly QueuedRecord<R>[]): Promise<{ txHash: string; epoch?: number; settledIds?: readonly string[] }>;
+  submitEpoch(records: readonly QueuedRecord<R>[]): Promise<SubmitOutcome>;
+  /** A record was moved out of the queue as failed (its round will never settle). */
+  failed?(roundId: string): void;
+  /** Whether a call without records has work to do (sequences to void); without it, such calls are not made. */
+  hasWork?(): boolean;
+}
+
+export interface SubmitOutcome {
+  txHash?: string;
+  epoch?: number;
+  settledIds?: readonly string[];
+  dropped?: readonly { roundId: string; reason: string }[];
+  deferred?: string;
 }
 
 export interface SubmitterOptions {
@@ -77,8 +91,9 @@ export class EpochSubmitter<R> {
     const now = Date.now();
     if (!force && now < this.nextAttemptAt) return;
     const pending = await this.queue.list();
-    if (pending.length === 0) return;
-    this.oldestAt = pending[0].queuedAt;
+    const voidsOnly = pending.length === 0 && force && (this.port.hasWork?.() ?? false);
+    if (pending.length === 0 && !voidsOnly) return;
+    this.oldestAt = pending[0]?.queuedAt ?? now;
     const due = force || pending.length >= this.opts.maxRounds || now - this.oldestAt >= this.opts.intervalMs;
     if (!due) return;
     try {
@@ -88,22 +103,31 @@ export class EpochSubmitter<R> {
         .filter((p) => !onChain.has(p.roundId))
         .sort((a, b) => (BigInt(a.roundId) < BigInt(b.roundId) ? -1 : 1))
         .slice(0, this.oneByOne ? 1 : this.opts.maxRounds);
-      if (batch.length > 0) {
-        let r: Awaited<ReturnType<SettlementPort<R>["submitEpoch"]>>;
+      if (batch.length > 0 || voidsOnly) {
+        let r: SubmitOutcome;
         try {
           r = await this.port.submitEpoch(batch);
         } catch (err) {
           if ((err as { retryable?: boolean }).retryable === false) {
             if (batch.length > 1) this.oneByOne = true;
-            else await this.queue.markFailed(batch[0].roundId, (err as Error).message);
+            else if (batch.length === 1) {
+              await this.queue.markFailed(batch[0].roundId, (err as Error).message);
+              this.port.failed?.(batch[0].roundId);
+            }
           }
           throw err;
         }
-        const ids = r.settledIds ?? batch.map((b) => b.roundId);
-        await this.queue.markSettled(ids, { txHash: r.txHash, epoch: r.epoch });
-        this.oneByOne = false;
-        this.epochsSubmitted++;
-        this.opts.log?.(`settled ${ids.length} round(s) in tx ${r.txHash}`);
+        for (const d of r.dropped ?? []) {
+          await this.queue.markFailed(d.roundId, d.reason);
+          this.opts.log?.(`round ${d.roundId.slice(0, 12)}… dropped: ${d.reason}`);
+        }
+        const ids = r.settledIds ?? (r.txHash ? batch.map((b) => b.roundId) : []);
+        if (ids.length > 0) {
+          await this.queue.markSettled(ids, { txHash: r.txHash, epoch: r.epoch });
+          this.oneByOne = false;
+          this.epochsSubmitted++;
+          this.opts.log?.(`settled ${ids.length} round(s) in tx ${r.txHash}`);
+        }
       }
       this.failures = 0;
       this.nextAttemptAt = 0;

@@ -29,6 +29,10 @@ import type { ConsensusRules } from "../../src/round/transcript.js";
 import { writeDeployments } from "../../deploy/index.js";
 import { deploySwarm } from "./chorus-fixture.js";
 import { startRpcServer } from "./rpc-server.js";
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { ChainSequencer } from "../../src/chain/sequencer.js";
+import type { DeployParams } from "../../deploy/index.js";
 
 export interface ChainSwarmOptions {
   nodes?: number;
@@ -48,14 +52,31 @@ export interface ChainSwarmOptions {
   allowPrivate?: (i: number) => string[];
   /** Extra node parts for node i (e.g. retrieval for RAG rounds), over its own chain connection. */
   parts?: (i: number, chain: ChorusChain) => Partial<NodeParts>;
+  /** Round sequences each node reserves per batch (default 8). */
+  batchSize?: number;
+  /** Deploy parameters over SWARM_PARAMS. */
+  params?: Partial<DeployParams>;
 }
 
 /** The operator allowance every test node needs: its peers and sources listen on 127.0.0.1. */
 export const LOOPBACK = ["127.0.0.0/8"];
 
+/**
+ * Settlement parameters of test swarms: hour-long weight periods, 16 expected seats (with up to 7 equal nodes
+ * each holds about 2.3 seats, so every node is drawn even after losing some reputation), at least 3 members.
+ */
+export const SWARM_PARAMS = { periodLength: 3600, committeeSeats: 16, minCommittee: 3 } satisfies Partial<DeployParams>;
+
+/** Mines one block of the in-process chain (seed blocks of batches come only with transactions otherwise). */
+export const mineBlock = async () => {
+  await hre.network.provider.send("hardhat_mine", ["0x1"]);
+};
+
 export async function startChainSwarm(opts: ChainSwarmOptions) {
   const n = opts.nodes ?? 7;
-  const f = await deploySwarm({ nodes: n });
+  const f = await deploySwarm({ nodes: n, params: { ...SWARM_PARAMS, ...opts.params } });
+  // Committees weigh nodes as they were when the weight period began: start the swarm in the next period.
+  await time.increase(Number((opts.params ?? SWARM_PARAMS).periodLength ?? SWARM_PARAMS.periodLength));
   const rpc = await startRpcServer();
   const dir = await mkdtemp(path.join(os.tmpdir(), "chorus-chain-swarm-"));
   const deploymentsFile = await writeDeployments(f.deployments, dir);
@@ -70,7 +91,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     const chain = await openChorusChain(config);
     const store = createMemoryStore();
     stores[i] = store;
-    const coordinatorRef: { inFlight?: Set<Hex> } = {};
+    const sequencer = new ChainSequencer(chain, { batchSize: opts.batchSize ?? 8, stateFile: path.join(dir, `node${i}`, "sequencer.json"), mine: mineBlock });
     const peers = opts.wrapPeers ? httpPeers({ allowPrivate: opts.allowPrivate?.(i) ?? LOOPBACK }) : undefined;
     const node = await startNode(
       {
@@ -81,7 +102,8 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
         mind: opts.minds(i),
         rules: opts.rules,
         records: chainRecords(settlementDomainOf(chain)),
-        settlement: chainSettlement(chain, { inFlight: () => [...(coordinatorRef.inFlight ?? [])] }),
+        sequencer,
+        settlement: chainSettlement(chain, { sequencer }),
         peers: peers && opts.wrapPeers?.(i, peers),
         routers: ({ index, queue }) => [
           gatewayRouter(store),
@@ -108,7 +130,6 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
         log: opts.log ? (line) => opts.log!(i, line) : undefined,
       },
     );
-    coordinatorRef.inFlight = node.coordinator.inFlight;
     running[i] = node;
     alive[i] = true;
     ports[i] = Number(new URL(node.url).port);

@@ -5,7 +5,7 @@
  */
 import * as dagJson from "@ipld/dag-json";
 import { canonicalBytes, cidOfCanonical } from "../../src/round/canonical.js";
-import { keccak256, toHex, type Address, type Hex } from "viem";
+import type { Address } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { createSigner, type DigestSigner } from "../../src/round/signer.js";
 import type { Artifacts, Directory, Mind, NodeEntry, PeerClient } from "../../src/round/ports.js";
@@ -32,10 +32,21 @@ export function makeSigners(n: number): DigestSigner[] {
   return Array.from({ length: n }, () => createSigner(generatePrivateKey()));
 }
 
-export function directoryOf(nodes: NodeEntry[]): Directory {
+/**
+ * A directory over a fixed (possibly growing) list of nodes: every node is a candidate with its stake and
+ * reputation in every period; tau defaults to 7 (with 7 or fewer equal nodes at full reputation, everyone is drawn
+ * with at least one seat), and any committee size is accepted (minCommittee 1).
+ */
+export function directoryOf(nodes: NodeEntry[], opts: { tau?: number; minCommittee?: number } = {}): Directory {
   return {
     candidates: async () => nodes,
-    seedBlock: async () => ({ number: 42n, hash: keccak256(toHex("block 42")) as Hex }),
+    weightsAt: async (period: number) => ({
+      period,
+      candidates: [...nodes],
+      totalStake: nodes.reduce((a, n) => a + n.stake, 0n),
+      tau: opts.tau ?? 7,
+      minCommittee: opts.minCommittee ?? 1,
+    }),
   };
 }
 

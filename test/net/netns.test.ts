@@ -9,6 +9,7 @@
  */
 import { expect } from "chai";
 import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -77,6 +78,8 @@ describe("nodes in separate network namespaces (root + iproute2 only)", function
     }
     net = await createNetwork(MEMBERS);
     const f = await deploySwarm({ nodes: MEMBERS });
+    // committees weigh nodes as they were when the weight period began: start in the next period
+    await time.increase(3600);
     const server = await hre.run(TASK_NODE_CREATE_SERVER, { hostname: BRIDGE_ADDRESS, port: 0, provider: hre.network.provider });
     const { port: rpcPort } = (await server.listen()) as { port: number };
     rpc = server;
@@ -136,6 +139,7 @@ describe("nodes in separate network namespaces (root + iproute2 only)", function
     const victimAddress = (await import("viem/accounts")).privateKeyToAccount(victim).address.toLowerCase();
     const excluded = body.chorus.excluded.map((e) => e.member.toLowerCase());
     expect(excluded, "the cut member is excluded").to.include(victimAddress);
-    expect(excluded, "nobody else is").to.have.length(1);
+    // (it is excluded at judge, and again at sign: the coordinator records who did not sign the record)
+    expect(new Set(excluded), "nobody else is").to.have.property("size", 1);
   });
 });

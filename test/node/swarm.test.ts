@@ -103,8 +103,8 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
     const domain = { chainId: 31337, registry: swarm.f.registry.address as Address };
     const forged = signEnvelope(domain, stranger, "answer-request", roundId, {
       queryCid: "bagaaiera", query: { type: "chorus/query@1", messages: [{ role: "user", content: "hi" }], maxTokens: 8, coordinator: stranger.address, createdAt: 1, rag: false },
-      seedBlock: { number: "1", hash: `0x${"11".repeat(32)}` }, seed: `0x${"22".repeat(32)}`, committeeSize: 7, candidates: [],
-      committee: swarm.f.nodes.map((n) => n.address), answerDeadline: Date.now() + 1000,
+      seedBlock: { number: "1", hash: `0x${"11".repeat(32)}` }, seed: `0x${"22".repeat(32)}`, period: 1, committeeSize: 7, totalStake: "0", minCommittee: 1,
+      candidates: [], committee: swarm.f.nodes.map((n) => n.address), seats: {}, answerDeadline: Date.now() + 1000,
     });
     const post = (url: string, env: unknown) => fetch(`${url}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(env) });
     const r1 = await post(swarm.nodes[3].url, forged);

@@ -217,7 +217,7 @@ describe("RAG rounds (in memory)", function () {
       retrievalOf: (i, base) => (i === 1 ? { ...base, sources: async () => Promise.reject(new Error("RPC down")) } : base),
     });
     const out = await s.coordinator.run(ask);
-    expect(evidenceOf(out.transcript, s.memberSigners[1].address)).to.deep.equal({ retrieval: "none", reason: "cannot list the data sources at block 42: RPC down" });
+    expect(evidenceOf(out.transcript, s.memberSigners[1].address)).to.deep.equal({ retrieval: "none", reason: "cannot list the data sources at block 1000: RPC down" });
     expect(out.transcript.excluded).to.deep.equal([]);
   });
 

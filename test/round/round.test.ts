@@ -81,7 +81,7 @@ describe("round protocol (in memory)", () => {
     let err: any;
     await s.coordinator.run(ask).catch((e) => (err = e));
     expect(err.code).to.equal("ROUND_NO_QUORUM");
-    expect(err.message).to.match(/only 4 of 7 committee members completed the commit step; a round needs 5/);
+    expect(err.message).to.match(/members holding only 4 of 7 committee seats completed the commit step; a round needs 5/);
   });
 
   it("members reject messages from a non-staked sender and replays of another round's messages", async () => {

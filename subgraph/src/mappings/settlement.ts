@@ -9,11 +9,11 @@
  * SourceRegistry.SourceScoresUpdated (mappings/sourceRegistry.ts), which reads the epoch's `rounds`.
  */
 import { Address, BigInt, Bytes, log } from "@graphprotocol/graph-ts";
-import { EpochSettled, RoundSettled } from "../../generated/Settlement/Settlement";
-import { Epoch, ReputationChange, Round } from "../../generated/schema";
+import { BatchOpened, EpochSettled, RoundSettled, RoundsVoided, RoundVoided, SourceSkipped } from "../../generated/Settlement/Settlement";
+import { Batch, Epoch, ReputationChange, Round, RoundVoid, SequenceVoid, SourceSkip } from "../../generated/schema";
 import { decodeRoundDeltas } from "../lib/deltas";
 import { loadNode, loadProtocol } from "../lib/entities";
-import { coordinatorOf, roundAccountId, sequenceOf } from "../lib/ids";
+import { coordinatorOf, eventId, roundAccountId, sequenceOf } from "../lib/ids";
 import { applyDelta } from "../lib/scores";
 
 export function handleRoundSettled(event: RoundSettled): void {
@@ -124,4 +124,47 @@ function settleRound(id: Bytes, table: Array<Address>, event: EpochSettled): voi
     node.save();
   }
   round.save();
+}
+
+export function handleBatchOpened(event: BatchOpened): void {
+  const b = new Batch(eventId(event));
+  b.coordinator = event.params.coordinator;
+  b.firstSeq = event.params.firstSeq;
+  b.lastSeq = event.params.lastSeq;
+  b.seedBlock = event.params.seedBlock;
+  b.period = event.params.period.toI32();
+  b.timestamp = event.block.timestamp;
+  b.transactionHash = event.transaction.hash;
+  b.save();
+}
+
+export function handleRoundsVoided(event: RoundsVoided): void {
+  const v = new SequenceVoid(eventId(event));
+  v.coordinator = event.params.coordinator;
+  v.fromSeq = event.params.fromSeq;
+  v.throughSeq = event.params.throughSeq;
+  v.penalty = event.params.penalty;
+  v.credit = event.params.credit;
+  v.timestamp = event.block.timestamp;
+  v.transactionHash = event.transaction.hash;
+  v.save();
+}
+
+export function handleRoundVoided(event: RoundVoided): void {
+  const v = new RoundVoid(eventId(event));
+  v.roundId = event.params.roundId;
+  v.epoch = event.params.epoch;
+  v.penalty = event.params.penalty;
+  v.timestamp = event.block.timestamp;
+  v.transactionHash = event.transaction.hash;
+  v.save();
+}
+
+export function handleSourceSkipped(event: SourceSkipped): void {
+  const s = new SourceSkip(eventId(event));
+  s.epoch = event.params.epoch;
+  s.source = event.params.source;
+  s.timestamp = event.block.timestamp;
+  s.transactionHash = event.transaction.hash;
+  s.save();
 }
