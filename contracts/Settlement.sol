@@ -271,10 +271,13 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
         return _registry.isActive(node) && _capability.isCapable(node);
     }
 
-    function _slashForVoids(address coordinator, uint256 bps) internal override {
+    function _slashForVoids(address coordinator, uint256 unpaid) internal override {
         INodeRegistry.NodeInfo memory info = _registry.nodeInfo(coordinator);
         uint256 held = uint256(info.staked) + info.thawing;
-        uint256 amount = bps >= _BPS ? held : held * bps / _BPS;
+        uint256 share = held * VOID_SLASH_BPS / _BPS;
+        uint256 fine = _registry.minStake() * VOID_FINE_MIN_STAKE_BPS / _BPS;
+        uint256 amount = (share > fine ? share : fine) * unpaid;
+        if (amount > held) amount = held;
         if (amount > 0) _registry.slash(coordinator, amount, "unpaid voids", bytes32(0));
     }
 

@@ -6,26 +6,35 @@
  * against `drawCommittee` round by round on the first --check rounds). Seeds: batch seeds are keccak256 of a counter,
  * round ids coordinator << 96 | seq, as Settlement builds them. A round is CAPTURED when the coalition's seats are
  * >= 2/3 of the committee's seats and the committee has >= minCommittee members; it is FORCED (must be voided) when
- * it has fewer members. The void-credit account is contracts/base/CoordinatorBatches.sol's: +1 per settled round,
- * -16 per void, 64 to start, 256 at most, 5,000 reputation per void beyond credit.
+ * it has fewer members. The void-credit account is contracts/base/CoordinatorBatches.sol's (constants mirrored in
+ * scripts/lib/committee-sim.ts): +1 per settled round, -16 per void, 16 to start, 256 at most; a void beyond credit
+ * costs 5,000 reputation and 0.5% of the coordinator's stake.
  *
  *   BENCH capture_f30_k7 <v> %               share of SETTLED rounds a 30% coalition captures at tau = 7 when its
  *                                            coordinator voids non-captured rounds with free credit (never paying
  *                                            the reputation penalty)
  *   BENCH grinding_gain <v> x                that share over an honest coordinator's (voids only forced rounds)
  *   BENCH committee_for_0p1pct <v> members   smallest tau at which that grinding captures <= 0.1% of settled rounds
- *   plus per-f figures, paid-void, self-financed and fresh-address strategies, an unequal-stake case, the
- *   Binomial(7, 0.3) reference and exact values.
+ *   BENCH capture_f30_k7_fresh_coordinators <v> %   share of settled rounds captured when the 30% coalition opens
+ *                                            batches under its K staked identities (one per coalition node) and
+ *                                            voids every non-captured round, paying beyond credit
+ *   BENCH cost_per_capture_stake_pct <v> %   what that costs per captured round, in % of the coalition's stake
+ *   plus per-f figures, paid-void and self-financed strategies, an unequal-stake case, the Binomial(7, 0.3)
+ *   reference and exact values.
  *
  * Options: --nodes N (100), --rounds N (200000), --batch N (64), --check N (1000), --tau-max N (32).
  */
 import { bytesToHex, hexToBytes, type Hex } from "viem";
 import { drawCommittee, roundSeed, type Candidate } from "../src/round/committee.js";
 import {
+  BPS,
   CAPTURED,
   FORCED,
+  INITIAL_CREDIT,
+  MAX_CREDIT,
   VOID_COST,
   VOID_PENALTY,
+  VOID_SLASH_BPS,
   batchSeedOf,
   benchAddresses,
   bestOfBatches,
@@ -126,7 +135,9 @@ const exactShares = (p: number, q: number) => ({ honest: p / (1 - q), grind: q <
 
 console.log(`bench:committee  ${N} nodes, ${R} rounds (batches of ${BATCH}), minCommittee ${MIN_COMMITTEE}, draws ${tDraw.toFixed(1)} s`);
 console.log(`  fast draw equals drawCommittee (production) on ${checked} (round, profile) draws at tau = ${K}: every seat of every node`);
-console.log(`  void credit: +1 per settled round, -${VOID_COST} per void, start 64, cap 256; ${VOID_PENALTY} reputation per void beyond credit`);
+const slashPct = (100 * VOID_SLASH_BPS) / BPS;
+const halfGone = (c: number | undefined) => (c === undefined ? "never within the run" : `after ${c} captured rounds`);
+console.log(`  void credit: +1 per settled round, -${VOID_COST} per void, start ${INITIAL_CREDIT}, cap ${MAX_CREDIT}; ${VOID_PENALTY} reputation and ${slashPct}% of the coordinator's stake per void beyond credit`);
 for (const { p, coordinator } of profiles) {
   console.log(`  profile '${p.name}': coalitions ${p.coalitions.map((c) => `${c.name}=${pct(c.fraction, 1)}% (${[...p.group].filter((g) => g <= p.coalitions.indexOf(c)).length} nodes)`).join(", ")}; coordinator holds ${pct(Number((p.stakes[coordinator] * 1_000_000n) / p.total) / 1e6, 2)}%`);
 }
@@ -162,16 +173,36 @@ console.log(`BENCH sortition_vs_binomial_ref ${(f30.honest / ref).toFixed(3)} x 
 const fl30 = flags[0][ti7][2];
 for (const x of [1, 4]) {
   const { a, share } = shareOfSettled(fl30, { kind: "paid", perBatch: x });
-  console.log(`BENCH capture_f30_k7_paid${x}_per_batch${BATCH} ${pct(share)} %   (${a.penaltyVoids} paid voids: ${((a.penaltyVoids * VOID_PENALTY) / (R / BATCH)).toFixed(0)} reputation per batch)`);
+  const perBatch = a.penaltyVoids / (R / BATCH);
+  console.log(`BENCH capture_f30_k7_paid${x}_per_batch${BATCH} ${pct(share)} %   (${a.penaltyVoids} paid voids: ${(perBatch * VOID_PENALTY).toFixed(0)} reputation and ${(perBatch * slashPct).toFixed(2)}% of the coordinator's stake per batch; half its stake gone ${halfGone(a.capturedAtHalfStake)})`);
 }
 {
   const { a, share } = shareOfSettled(fl30, { kind: "selfFinanced" });
   const captIn = fl30.reduce((n, x) => n + (x & CAPTURED && x & 4 ? 1 : 0), 0);
-  console.log(`BENCH capture_f30_k7_selffinanced ${pct(share)} %   (paid voids refilled by +50,000 per captured round the coordinator sits in: ${a.penaltyVoids} paid voids; coordinator in ${captIn} of ${a.captured} captured rounds)`);
+  console.log(`BENCH capture_f30_k7_selffinanced ${pct(share)} %   (reputation refilled by +50,000 per captured round the coordinator sits in, stake not: ${a.penaltyVoids} paid voids, ${pct(a.stakeLost, 1)}% of its stake slashed, half gone ${halfGone(a.capturedAtHalfStake)}; coordinator in ${captIn} of ${a.captured} captured rounds)`);
 }
 {
-  const a = run(fl30, { kind: "sybil" });
-  console.log(`BENCH capture_f30_k7_fresh_coordinators ${pct(a.captured / a.settled)} %   (a fresh address per batch: ${a.identities} addresses, ${(a.identities / a.captured).toFixed(2)} openBatch per captured round, ${a.abandoned} rounds left open, 0 penalty)`);
+  // the coalition's staked identities: one per node of the 30% coalition (equal stakes), opening batches in turn
+  const k = [...eq.p.group].filter((g) => g <= 2).length;
+  const fresh = (ids: number) => {
+    const a = run(fl30, { kind: "identities", k: ids });
+    const voidsPer = a.penaltyVoids / a.captured;
+    // first order: each paid void slashes VOID_SLASH_BPS of one identity's initial stake, 1/ids of the coalition's
+    return { a, voidsPer, stakePct: (voidsPer * slashPct) / ids, repPer: voidsPer * VOID_PENALTY };
+  };
+  const main = fresh(k);
+  const { a } = main;
+  console.log(`
+  30% coalition opening every batch under its ${k} staked identities (each ${pct(1 / k, 2)}% of its stake), settling only captured rounds, voiding the rest:`);
+  console.log(`    ${a.captured} captured and settled, ${a.strategicVoids + a.forcedVoids} voided (${a.penaltyVoids} beyond credit) over ${R} rounds: ${main.voidsPer.toFixed(2)} paid voids per captured round`);
+  console.log(`    per captured round: ${main.stakePct.toFixed(3)}% of the coalition's stake (${(main.voidsPer * slashPct).toFixed(2)}% of the voiding identity's) and ${main.repPer.toFixed(0)} reputation (gross, before the 0 floor and before captured records pay members back)`);
+  console.log(`    slashes compound: half the coalition's stake is gone ${halfGone(a.capturedAtHalfStake)}, ${pct(a.stakeLost, 1)}% after the run (weights held fixed: the shrinking stake would capture less)`);
+  for (const ids of [1, 10, 100].filter((x) => x !== k)) {
+    const o = fresh(ids);
+    console.log(`    with ${ids} identit${ids === 1 ? "y" : "ies"}: ${o.stakePct.toFixed(3)}% of the coalition's stake per captured round (half gone ${halfGone(o.a.capturedAtHalfStake)})`);
+  }
+  console.log(`BENCH capture_f30_k7_fresh_coordinators ${pct(a.captured / a.settled)} %   (${k} staked identities, every non-captured round voided: ${main.voidsPer.toFixed(2)} paid voids per captured round)`);
+  console.log(`BENCH cost_per_capture_stake_pct ${main.stakePct.toFixed(3)} %   (of the coalition's stake, ${k} identities; plus ${main.repPer.toFixed(0)} reputation per captured round)`);
 }
 
 for (const w of [1, 2]) {

@@ -14,10 +14,12 @@ abstract contract CoordinatorBatches is ISettlement {
     uint256 public constant VOID_COST = 16;
     uint256 public constant MAX_CREDIT = 256;
     uint256 public constant INITIAL_CREDIT = 16;
-    /// @notice Per void without credit, the coordinator loses this reputation and this share of its stake (bps),
-    ///         so a coalition cannot draw batches under fresh identities and abandon the ones it did not capture.
+    /// @notice Per void without credit, the coordinator loses this reputation and the larger of this share of its
+    ///         stake and this share of the minimum stake (bps), so a coalition can neither draw batches under spare
+    ///         identities and abandon the ones it did not capture, nor make that cheap by splitting its stake.
     uint256 public constant VOID_PENALTY = 5_000;
     uint256 public constant VOID_SLASH_BPS = 50;
+    uint256 public constant VOID_FINE_MIN_STAKE_BPS = 500;
 
     uint256 private constant _BLOCKHASH_WINDOW = 256;
 
@@ -94,7 +96,7 @@ abstract contract CoordinatorBatches is ISettlement {
         }
         if (unpaid > 0) {
             _addReputation(coordinator, -int256(penalty));
-            _slashForVoids(coordinator, unpaid * VOID_SLASH_BPS);
+            _slashForVoids(coordinator, unpaid);
         }
         emit RoundsVoided(coordinator, c.lastSeq + 1, throughSeq, penalty, c.credit);
         c.lastSeq = throughSeq;
@@ -138,8 +140,8 @@ abstract contract CoordinatorBatches is ISettlement {
     /// @dev True when `node` may reserve rounds now: active (staked) and capable.
     function _canCoordinate(address node) internal view virtual returns (bool);
 
-    /// @dev Slashes `bps` (capped at the whole) of `coordinator`'s stake for voids it had no credit for.
-    function _slashForVoids(address coordinator, uint256 bps) internal virtual;
+    /// @dev Slashes `coordinator` for `unpaid` voids it had no credit for (VOID_SLASH_BPS / VOID_FINE_MIN_STAKE_BPS).
+    function _slashForVoids(address coordinator, uint256 unpaid) internal virtual;
 
     /// @dev A run of `coordinator`'s records in weight period `period` begins: its last closed sequence, its batch's
     ///      end and seed (fixed now if it was not yet).

@@ -14,11 +14,19 @@ import { encodeAbiParameters, getAddress, hexToBytes, type Address, type Hex } f
 import { keccak256, keccakBytes } from "../../src/round/keccak.js";
 import { SHARE_ONE, shareOf } from "../../src/round/committee.js";
 
-/** The void-credit constants of contracts/base/CoordinatorBatches.sol (Settlement). */
+/**
+ * The void-credit constants, mirrored by hand from contracts/base/CoordinatorBatches.sol (Settlement): VOID_COST,
+ * MAX_CREDIT, INITIAL_CREDIT, VOID_PENALTY and VOID_SLASH_BPS there. This is the one place the simulation names them;
+ * change them here when the contract changes.
+ */
 export const VOID_COST = 16;
 export const MAX_CREDIT = 256;
-export const INITIAL_CREDIT = 64;
+export const INITIAL_CREDIT = 16;
 export const VOID_PENALTY = 5_000;
+/** CoordinatorBatches.VOID_SLASH_BPS: share (basis points) of its stake (staked + thawing) a coordinator loses per
+ *  void beyond credit (Settlement._slashForVoids). */
+export const VOID_SLASH_BPS = 50;
+export const BPS = 10_000;
 /** FixedPoint.MAX_DELTA: the most a record moves one member's reputation. */
 export const MAX_DELTA = 50_000;
 export const REP_REF = 250_000;
@@ -194,21 +202,25 @@ export function binomialTail(n: number, p: number, k: number): number {
 }
 
 /** Voids a grinder keeps credit for beyond the forced voids it sees ahead in its batch (about what the next batch
- *  forces at tau = 7 with batches of 64), so that it does not pay the reputation penalty for forced voids. */
+ *  forces at tau = 7 with batches of 64), so that it does not pay the penalty for forced voids. */
 export const GRIND_RESERVE_VOIDS = 2;
 
-/** What a coordinator did with a stream of rounds. */
+/** What a coordinator (or a coalition's coordinator identities) did with a stream of rounds. */
 export interface Account {
   rounds: number;
   settled: number;
   captured: number;
   forcedVoids: number;
   strategicVoids: number;
-  /** Voids beyond credit, each costing the coordinator VOID_PENALTY reputation. */
+  /** Voids beyond credit, each costing its coordinator VOID_PENALTY reputation and VOID_SLASH_BPS of its stake. */
   penaltyVoids: number;
-  /** Fresh coordinator addresses used (the Sybil strategy), and rounds left unclosed in abandoned batches. */
+  /** Coordinator identities used (1 but for the "identities" strategy), each holding an equal part of the stake. */
   identities: number;
-  abandoned: number;
+  /** Fraction of the coordinators' initial stake slashed for voids beyond credit (each void slashes VOID_SLASH_BPS of
+   *  what its coordinator still holds, so slashes compound per identity). */
+  stakeLost: number;
+  /** Captured rounds settled before the coordinators had lost half their stake, or undefined if they never did. */
+  capturedAtHalfStake: number | undefined;
 }
 
 export type Strategy =
@@ -217,55 +229,73 @@ export type Strategy =
   /** Voids non-captured rounds with free credit only, keeping 16 credits per forced void still ahead in its batch
    *  (it sees the whole batch's draw) plus GRIND_RESERVE_VOIDS more for the next batch's forced voids. */
   | { kind: "grind" }
-  /** As grind, then also up to `perBatch` paid voids (VOID_PENALTY each) per batch. */
+  /** As grind, then also up to `perBatch` paid voids per batch. */
   | { kind: "paid"; perBatch: number }
   /** As grind, then paid voids while its own reputation stays >= REP_REF, refilled by +MAX_DELTA per captured round it
-   *  sits in (its seats never thin). */
+   *  sits in (its seats never thin). Its stake is not refilled. */
   | { kind: "selfFinanced" }
-  /** A fresh coordinator address per batch (openBatch is open to any address, with INITIAL_CREDIT): settles only
-   *  captured rounds, voids the others with its credit, then abandons the address with its batch left open. */
-  | { kind: "sybil" };
+  /** A coalition's `k` staked identities (active, capable nodes, each holding 1/k of the stake at risk) open the
+   *  batches in turn (batch b under identity b mod k); each settles only captured rounds and voids every other one,
+   *  with its credit while it lasts, else paying VOID_PENALTY and VOID_SLASH_BPS of its stake. Voiding one round per
+   *  `voidRounds` call makes the slashes compound, the cheapest order for it; abandoning the batch instead costs as
+   *  much or more, since `closeExpiredBatch` (anyone) or its next `openBatch` charges every unsettled sequence. */
+  | { kind: "identities"; k: number };
 
-/** Runs one coordinator (or the Sybil chain of them) over `flags`, in batches of `batch` rounds. */
+/** Runs one coordinator (or `k` identities taking the batches in turn) over `flags`, in batches of `batch` rounds. */
 export function runAccount(flags: Uint8Array, batch: number, strategy: Strategy): Account {
-  const a: Account = { rounds: flags.length, settled: 0, captured: 0, forcedVoids: 0, strategicVoids: 0, penaltyVoids: 0, identities: 1, abandoned: 0 };
-  let credit = INITIAL_CREDIT;
+  const k = strategy.kind === "identities" ? strategy.k : 1;
+  if (!Number.isInteger(k) || k < 1) throw new Error(`identities must be a whole number >= 1, got ${k}`);
+  const a: Account = {
+    rounds: flags.length,
+    settled: 0,
+    captured: 0,
+    forcedVoids: 0,
+    strategicVoids: 0,
+    penaltyVoids: 0,
+    identities: k,
+    stakeLost: 0,
+    capturedAtHalfStake: undefined,
+  };
+  const credit = new Array<number>(k).fill(INITIAL_CREDIT);
+  const held = new Array<number>(k).fill(1 / k);
+  let heldTotal = 1;
+  let id = 0;
   let rep = REP_REF;
   let forcedAhead = 0;
   let paidInBatch = 0;
   const settle = (f: number) => {
     a.settled++;
-    credit = Math.min(MAX_CREDIT, credit + 1);
+    credit[id] = Math.min(MAX_CREDIT, credit[id] + 1);
     if (f & CAPTURED) {
       a.captured++;
       if (f & COORD_IN) rep = Math.min(REP_MAX, rep + MAX_DELTA);
     }
   };
+  const pay = () => {
+    a.penaltyVoids++;
+    rep -= VOID_PENALTY;
+    const slashed = (held[id] * VOID_SLASH_BPS) / BPS;
+    held[id] -= slashed;
+    heldTotal -= slashed;
+    if (a.capturedAtHalfStake === undefined && heldTotal < 0.5) a.capturedAtHalfStake = a.captured;
+  };
   const voidRound = (forced: boolean) => {
     if (forced) a.forcedVoids++;
     else a.strategicVoids++;
-    if (credit >= VOID_COST) credit -= VOID_COST;
-    else {
-      a.penaltyVoids++;
-      rep -= VOID_PENALTY;
-    }
+    if (credit[id] >= VOID_COST) credit[id] -= VOID_COST;
+    else pay();
   };
   for (let r = 0; r < flags.length; r++) {
     if (r % batch === 0) {
+      id = Math.floor(r / batch) % k;
       forcedAhead = 0;
       for (let j = r; j < Math.min(flags.length, r + batch); j++) if (flags[j] & FORCED) forcedAhead++;
       paidInBatch = 0;
     }
     const f = flags[r];
-    if (strategy.kind === "sybil") {
+    if (strategy.kind === "identities") {
       if (f & CAPTURED) settle(f);
-      else if (credit >= VOID_COST) voidRound((f & FORCED) !== 0);
-      else {
-        // abandon: this address's batch stays open forever (no void, no penalty); a fresh address opens the next
-        a.abandoned++;
-        a.identities++;
-        credit = INITIAL_CREDIT;
-      }
+      else voidRound((f & FORCED) !== 0);
       continue;
     }
     if (f & FORCED) {
@@ -277,25 +307,24 @@ export function runAccount(flags: Uint8Array, batch: number, strategy: Strategy)
       settle(f);
       continue;
     }
-    if (credit - VOID_COST >= VOID_COST * (forcedAhead + GRIND_RESERVE_VOIDS)) {
+    if (credit[id] - VOID_COST >= VOID_COST * (forcedAhead + GRIND_RESERVE_VOIDS)) {
       voidRound(false);
       continue;
     }
     if (strategy.kind === "paid" && paidInBatch < strategy.perBatch) {
       paidInBatch++;
       a.strategicVoids++;
-      a.penaltyVoids++;
-      rep -= VOID_PENALTY;
+      pay();
       continue;
     }
     if (strategy.kind === "selfFinanced" && rep - VOID_PENALTY >= REP_REF) {
       a.strategicVoids++;
-      a.penaltyVoids++;
-      rep -= VOID_PENALTY;
+      pay();
       continue;
     }
     settle(f);
   }
+  a.stakeLost = 1 - heldTotal;
   return a;
 }
 

@@ -2,14 +2,16 @@
  * The world of the cross-contract invariant test (invariants.property.test.ts): every contract deployed by the
  * real deploy scripts, six node actors (four staked and capable, two newcomers), two sources, a disputer, a
  * slasher holding SLASHER_ROLE, outsiders holding no role; and a model of what the rules say the chain holds
- * (stakes, passes, reputations, source scores, sequences, epochs, disputes), kept independently of the
- * contracts. `checkInvariants` compares the two and checks the global invariants after every step.
+ * (stakes, passes, reputations, source scores, batches and sequences, epochs, disputes), kept independently of the
+ * contracts, with the history of stakes and reputations it needs to weigh a committee as the weight period began.
+ * `checkInvariants` compares the two and checks the global invariants after every step.
  */
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { maxUint256, parseEther, type Address, type Hex } from "viem";
 import { actor, deploySwarm, postAttemptBond, type Actor } from "../helpers/chorus-fixture.js";
 import { REP_INITIAL, REP_SCALE, SOURCE_INITIAL, type RoundRecord, type SignedRecord } from "../../src/chain/records.js";
+import { drawCommittee, type Candidate, type Committee } from "../../src/round/committee.js";
 
 export const MIN_STAKE = parseEther("100");
 export const THAW = 3600n;
@@ -20,6 +22,15 @@ export const BPS = 10_000n;
 export const EQUIVOCATION_SLASH_BPS = 5_000n;
 export const FALSE_RESULT_SLASH_BPS = 1_000n;
 export const REWARD_BPS = 5_000n;
+/** Settlement parameters of the deployment (deploy/lib.ts) and constants of Settlement.sol. */
+export const PERIOD = 3600n;
+export const SEATS = 7;
+export const VOID_COST = 16n;
+export const MAX_CREDIT = 256n;
+export const INITIAL_CREDIT = 16n;
+export const VOID_PENALTY = 5_000;
+export const VOID_SLASH_BPS = 50n;
+export const MAX_BATCH = 1024n;
 
 /** Deployed once, then restored from a snapshot by loadFixture for every run. */
 export async function world() {
@@ -91,6 +102,15 @@ export interface SettledRecord {
   signed: SignedRecord;
 }
 
+/** A coordinator's batch as the rules say Settlement holds it. */
+export interface CoordinatorModel {
+  lastSeq: bigint;
+  batchEnd: bigint;
+  period: number;
+  seed: Hex;
+  credit: bigint;
+}
+
 export interface DisputeModel {
   id: bigint;
   roundId: Hex;
@@ -103,7 +123,11 @@ export interface DisputeModel {
 export class Model {
   nodes: NodeModel[] = [];
   sources: { active: boolean; rel: number; use: number }[] = [];
-  lastSeq = new Map<string, bigint>();
+  coordinators = new Map<string, CoordinatorModel>();
+  /** Every node's staked amount after each change, with the change's block time (the first entry: the fixture). */
+  stakeLog: { t: bigint; staked: bigint[] }[] = [];
+  /** Every node's reputation after each change, with the change's block time. */
+  repLog: { t: bigint; reps: number[] }[] = [];
   epochs: { settledAt: bigint; digests: Hex[] }[] = [];
   settled: SettledRecord[] = [];
   disputes: DisputeModel[] = [];
@@ -112,7 +136,52 @@ export class Model {
   suites = 0n;
   /** Tokens the disputes contract holds: deposits of open disputes. */
   escrow = 0n;
-  seq = (a: Address) => this.lastSeq.get(a.toLowerCase()) ?? 0n;
+  seq = (a: Address) => this.coordinators.get(a.toLowerCase())?.lastSeq ?? 0n;
+  coordinator = (a: Address): CoordinatorModel => {
+    const key = a.toLowerCase();
+    if (!this.coordinators.has(key)) this.coordinators.set(key, { lastSeq: 0n, batchEnd: 0n, period: 0, seed: "0x", credit: 0n });
+    return this.coordinators.get(key)!;
+  };
+  /** Logs the nodes' stakes as they are now, changed at block time `t`. */
+  logStakes = (t: bigint) => this.stakeLog.push({ t, staked: this.nodes.map((n) => n.staked) });
+  /** Logs the nodes' reputations as they are now, changed at block time `t`. */
+  logReps = (t: bigint) => this.repLog.push({ t, reps: this.nodes.map((n) => n.rep) });
+  /** Staked amounts at the end of second `t` (NodeRegistry.stakesAt). */
+  stakesAt(t: bigint): bigint[] {
+    let staked = this.stakeLog[0].staked;
+    for (const e of this.stakeLog) if (e.t <= t) staked = e.staked;
+    return staked;
+  }
+  /** Reputations when second `t` began: the last change before it. */
+  repsBefore(t: bigint): number[] {
+    let reps = this.nodes.map(() => REP_INITIAL);
+    for (const e of this.repLog) if (e.t < t) reps = e.reps;
+    return reps;
+  }
+}
+
+/**
+ * The committee weights of weight period `period` as the rules define them, from the model alone: stake and total
+ * stake at the end of the second before the period began, 0 below the minimum stake or without a pass valid at
+ * the start (the pass as it stands: passes only ever extend), reputation when the period began.
+ */
+export function modelWeights(w: World, m: Model, period: number): { candidates: Candidate[]; total: bigint } {
+  const start = BigInt(period) * PERIOD;
+  const stakes = m.stakesAt(start - 1n);
+  const reps = m.repsBefore(start);
+  const total = stakes.reduce((a, b) => a + b, 0n);
+  const candidates = w.nodes.map((n, i) => ({
+    address: n.address,
+    stake: stakes[i] >= MIN_STAKE && m.nodes[i].validUntil > start ? stakes[i] : 0n,
+    reputation: reps[i],
+  }));
+  return { candidates, total };
+}
+
+/** The committee of the round seeded `seed` in weight period `period`, drawn from the model's weights. */
+export function modelCommittee(w: World, m: Model, seed: Hex, period: number): Committee {
+  const { candidates, total } = modelWeights(w, m, period);
+  return drawCommittee(seed, candidates, SEATS, total);
 }
 
 /** The model of a fresh world: read once from the fixture's starting state, then evolved by the rules alone. */
@@ -124,6 +193,7 @@ export async function initialModel(w: World): Promise<Model> {
     m.nodes.push({ registered: info.registered, staked: info.staked, thawing: info.thawing, thawEnd: info.thawEnd, validUntil: pass.validUntil, rep: REP_INITIAL });
   }
   m.sources = w.sourceActors.map(() => ({ active: true, rel: SOURCE_INITIAL, use: SOURCE_INITIAL }));
+  m.logStakes(0n);
   m.suites = await w.capability.read.suiteCount();
   return m;
 }
@@ -214,8 +284,14 @@ export async function checkInvariants(w: World, m: Model): Promise<void> {
     expect(sc.reliability <= REP_SCALE && sc.usefulness <= REP_SCALE).to.equal(true);
   });
 
-  // settlement: sequences, epochs; a settled round is closed
-  for (const n of w.nodes) expect(await w.settlement.read.lastSequence([n.address])).to.equal(m.seq(n.address));
+  // settlement: batches, sequences, epochs; a settled round is closed
+  for (const n of w.nodes) {
+    const [lastSeq, batchEnd, , period, seed, credit] = await w.settlement.read.batchOf([n.address]);
+    const c = m.coordinators.get(n.address.toLowerCase());
+    expect(lastSeq, "last sequence").to.equal(m.seq(n.address));
+    if (c) expect([batchEnd, period, seed, BigInt(credit)], `batch of ${n.address}`).to.deep.equal([c.batchEnd, c.period, c.seed, c.credit]);
+    else expect(batchEnd, `no batch of ${n.address}`).to.equal(0n);
+  }
   expect(await w.settlement.read.epochCount()).to.equal(BigInt(m.epochs.length));
   for (const r of m.settled.slice(-3)) expect(await w.settlement.read.isClosed([r.signed.record.roundId])).to.equal(true);
 

@@ -1,24 +1,39 @@
 /**
  * Invariants across all contracts over random call sequences (issue #9 part 4). Every contract comes from the
  * real deploy scripts; a random sequence of actions (stake, addStake, requestUnstake, withdraw, slash,
- * calibration suites with commit/reveal/grade and expiry, source register/update/leave, quorum-signed epoch
- * settlement and replays, equivocation proofs, arbitrated disputes, time, and role-gated calls from accounts
- * without the role) runs against the chain and against a model of the rules (invariants-world.ts). Each
- * action must succeed or revert with the custom error the model predicts; after every action the global
- * invariants hold: token conservation, registry accounting, scores within [0, 1_000_000], no round settled
- * twice, only eligible nodes moved, slashes never above the stake, and roles enforced.
+ * calibration suites with commit/reveal/grade and expiry, source register/update/leave, batches opened, voided
+ * and closed once expired, settlement of records listing drawn committees (or subsets, or undrawn members) with stake added or
+ * unstaked between the batch's opening and its settlement, replays, equivocation proofs, arbitrated disputes,
+ * time, and role-gated calls from accounts without the role) runs against the chain and against a model of the
+ * rules (invariants-world.ts). Each action must succeed or revert with the custom error the model predicts; after
+ * every action the global invariants hold: token conservation, registry accounting, scores within
+ * [0, 1_000_000], no round settled twice, slashes never above the stake, roles enforced, the contract's seats
+ * equal to the model's draw, and (issue 12) a node's reputation changes only through a record whose signers hold
+ * 2/3 of its drawn committee's seats at the seed (committee drawn by src/round/committee.ts from the model's
+ * weights at the period start), or through a void penalty on its own batch.
  *
  * CHORUS_INVARIANT_RUNS sets the number of sequences (default 24); CHORUS_INVARIANT_SEED replays the sequences
  * of an earlier run (the test prints its seed).
  */
 import { expect } from "chai";
 import fc from "fast-check";
+import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, zeroHash, type Address } from "viem";
 import { expectRevert } from "../helpers/revert.js";
 import { cid, makeRecord, signAll } from "../helpers/chorus-fixture.js";
 import { choicesCommitment, keyCommitment } from "../../src/chain/capability.js";
-import { applyDelta, encodeEpoch, recordArgs, recordDigest, signRecord, MAX_REP_DELTA, type SourceDelta } from "../../src/chain/records.js";
+import {
+  applyDelta,
+  encodeEpoch,
+  makeRoundId,
+  recordArgs,
+  recordDigest,
+  signRecord,
+  MAX_REP_DELTA,
+  type SourceDelta,
+} from "../../src/chain/records.js";
+import { roundSeed } from "../../src/round/committee.js";
 import {
   ARBITRATION,
   BPS,
@@ -26,17 +41,25 @@ import {
   DISPUTE_WINDOW,
   EQUIVOCATION_SLASH_BPS,
   FALSE_RESULT_SLASH_BPS,
+  INITIAL_CREDIT,
+  MAX_BATCH,
+  MAX_CREDIT,
   MIN_STAKE,
+  PERIOD,
   REWARD_BPS,
   THAW,
+  VOID_COST,
+  VOID_PENALTY,
+  VOID_SLASH_BPS,
   attempt,
   checkInvariants,
   clearOf,
-  eligible,
   expectOutcome,
   initialModel,
+  modelCommittee,
   now,
   world,
+  type CoordinatorModel,
   type Model,
   type NodeModel,
   type World,
@@ -47,6 +70,8 @@ const RUNS = Number(process.env.CHORUS_INVARIANT_RUNS ?? 24);
 const SEED = Number(process.env.CHORUS_INVARIANT_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 const who = fc.integer({ min: 0, max: NODES - 1 });
+/** A coordinator: mostly node 0, so that its batches are opened, settled and voided in one sequence. */
+const coordinatorIdx = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 2, arbitrary: who });
 const amount = fc.oneof(
   fc.constantFrom(0n, MIN_STAKE - 1n, MIN_STAKE, parseEther("250"), parseEther("600")),
   fc.bigInt({ min: 1n, max: parseEther("700") }),
@@ -77,19 +102,26 @@ const action = fc.oneof(
   },
   { weight: 2, arbitrary: suite },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("source" as const), who: fc.integer({ min: 0, max: 1 }), op: fc.constantFrom("register", "update", "leave") }) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constant("open" as const), who: coordinatorIdx, count: fc.constantFrom(0, 1, 2, 3, 3, 8, 1025) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("void" as const), who: coordinatorIdx, offset: fc.constantFrom(0, 1, 2, 9) }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant("close" as const), who: coordinatorIdx }) },
   {
     weight: 6,
     arbitrary: fc.record({
       k: fc.constant("settle" as const),
-      coordinator: who,
+      coordinator: coordinatorIdx,
       byOutsider: fc.integer({ min: 0, max: 9 }).map((x) => x === 0), // 1 in 10 (a seeded draw: Math.random would break replays)
-      // mostly the four staked, capable nodes; sometimes the newcomers too
-      participants: fc.oneof({ weight: 4, arbitrary: bits(4) }, { weight: 1, arbitrary: bits(NODES) }),
+      // mostly the drawn committee; sometimes some of it (an omission, valid at settlement), or a member with no seat
+      members: fc.constantFrom("drawn", "drawn", "drawn", "drawn", "subset", "undrawn"),
+      memberBits: bits(NODES),
+      allSign: fc.integer({ min: 0, max: 2 }).map((x) => x !== 0),
       signers: bits(NODES),
       deltas: fc.array(delta, { minLength: NODES, maxLength: NODES }),
       sources: bits(2),
       sourceDeltas: fc.array(delta, { minLength: 4, maxLength: 4 }),
-      seq: fc.constantFrom("next", "next", "next", "gap", "replay"),
+      seq: fc.constantFrom("next", "next", "next", "next", "next", "gap", "replay"),
+      // stake added or unstaked between the batch's opening and the settlement: must not change the outcome
+      churn: fc.record({ kind: fc.constantFrom("none", "none", "add", "unstake"), who, amount }),
     }),
   },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("dispute" as const), pick: fc.nat(), signers: bits(NODES) }) },
@@ -107,6 +139,23 @@ type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
  * at the end ask about, whatever the seed (CI once drew 8 sequences in which no stake and, another time, no
  * role-less call came up).
  */
+/** A settlement of node 0's next round by its drawn committee, all signing, after `churn` (issue 12). */
+const drawnSettle = (churn: Of<"settle">["churn"], deltas: number[]): Action => ({
+  k: "settle",
+  coordinator: 0,
+  byOutsider: false,
+  members: "drawn",
+  memberBits: 0,
+  allSign: true,
+  signers: 0,
+  deltas,
+  sources: 0,
+  sourceDeltas: [0, 0, 0, 0],
+  seq: "next",
+  churn,
+});
+const churnOf = (kind: "add" | "unstake") => fc.record({ kind: fc.constant(kind), who, amount: fc.bigInt({ min: 1n, max: parseEther("400") }) });
+
 const sequence = fc
   .tuple(
     fc.array(action, { minLength: 5, maxLength: 25 }),
@@ -114,26 +163,48 @@ const sequence = fc
     fc.record({ k: fc.constant("unstake" as const), who: fc.integer({ min: 0, max: 3 }), amount: fc.bigInt({ min: 1n, max: parseEther("1") }) }),
     suite.map((a) => ({ ...a, revealKey: true })),
     fc.record({ k: fc.constant("unauthorized" as const), caller: fc.nat(), call: fc.nat() }),
-    fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+    // a batch settled by its drawn committee after stake was added, then unstaked, since the batch opened; its
+    // last round voided
+    fc.tuple(churnOf("add"), churnOf("unstake"), fc.array(delta, { minLength: NODES, maxLength: NODES })),
+    // a batch left to expire, then closed by anyone
+    fc.integer({ min: 2, max: 3 }),
+    fc.array(fc.nat(), { minLength: 6, maxLength: 6 }),
   )
-  .map(([actions, join, unstake, suite, unauthorized, at]) => {
+  .map(([actions, join, unstake, suite, unauthorized, [add, remove, deltas], periods, at]) => {
     const out: Action[] = [...actions];
-    for (const [i, a] of ([join, unstake, suite, unauthorized] as Action[]).entries()) out.splice(at[i] % (out.length + 1), 0, a);
+    const groups: Action[][] = [
+      [join],
+      [unstake],
+      [suite],
+      [unauthorized],
+      [{ k: "open", who: 0, count: 3 }, drawnSettle(add, deltas), drawnSettle(remove, deltas.map((d) => -d)), { k: "void", who: 0, offset: 1 }],
+      [{ k: "open", who: 0, count: 2 }, { k: "wait", seconds: periods * Number(PERIOD) }, { k: "close", who: 0 }],
+    ];
+    for (const [i, g] of groups.entries()) out.splice(at[i] % (out.length + 1), 0, ...g);
     return out;
   });
 
-/** Every sequence starts with one valid epoch, so that disputes and replays have a settled round to aim at. */
-const FIRST_EPOCH: Action = {
-  k: "settle",
-  coordinator: 0,
-  byOutsider: false,
-  participants: 0b1111,
-  signers: 0,
-  deltas: [40_000, -20_000, 5_000, -50_000, 0, 0],
-  sources: 0b11,
-  sourceDeltas: [10_000, -10_000, 50_000, -50_000],
-  seq: "next",
-};
+/**
+ * Every sequence starts with a batch and one valid epoch (the drawn committee, all signing), so that disputes and
+ * replays have a settled round to aim at.
+ */
+const FIRST_ACTIONS: Action[] = [
+  { k: "open", who: 0, count: 3 },
+  {
+    k: "settle",
+    coordinator: 0,
+    byOutsider: false,
+    members: "drawn",
+    memberBits: 0,
+    allSign: true,
+    signers: 0,
+    deltas: [40_000, -20_000, 5_000, -50_000, 0, 0],
+    sources: 0b11,
+    sourceDeltas: [10_000, -10_000, 50_000, -50_000],
+    seq: "next",
+    churn: { kind: "none", who: 0, amount: 0n },
+  },
+];
 type Of<K extends Action["k"]> = Extract<Action, { k: K }>;
 
 /** Takes `amount` from a node as the registry does: staked first, then thawing. */
@@ -156,12 +227,57 @@ const expand = (x: number): bigint => {
   return out;
 };
 
+/** What the independent model says of a record sent for settlement: its participants, and whether it may move them. */
+interface Verdict {
+  participants: Address[];
+  /** Every participant holds a seat in the committee drawn at the seed, and the signers hold 2/3 of the seats. */
+  quorum: boolean;
+}
+
 class Runner {
   counts: Record<string, { ok: number; reverted: number }> = {};
+  /** Records sent for settlement during the current action, by round id. */
+  private verdicts = new Map<string, Verdict>();
+  private reps: bigint[] = [];
+  private block = 0n;
   constructor(
     private readonly w: World,
     private readonly m: Model,
   ) {}
+
+  /** Starts the reputation-origin check from the chain's current state. */
+  async init(): Promise<void> {
+    this.reps = [...(await this.w.settlement.read.reputationsOf([this.w.nodes.map((n) => n.address)]))];
+    this.block = await this.w.publicClient.getBlockNumber();
+  }
+
+  /**
+   * Issue 12's invariant, from the chain's events, after each action: every round that settled was one the
+   * independent model holds to be signed by 2/3 of the seats of its drawn committee (all listed members drawn), and
+   * a node whose reputation changed took part in such a round, or was penalised for voids of its own batch.
+   */
+  async checkReputationOrigin(): Promise<void> {
+    const { w } = this;
+    const latest = await w.publicClient.getBlockNumber();
+    const window = { fromBlock: this.block + 1n, toBlock: latest };
+    const settled = latest > this.block ? await w.settlement.getEvents.RoundSettled({}, window) : [];
+    const voided = latest > this.block ? await w.settlement.getEvents.RoundsVoided({}, window) : [];
+    const moved = new Set<string>();
+    for (const ev of settled) {
+      const v = this.verdicts.get(ev.args.roundId!.toLowerCase());
+      expect(v, `round ${ev.args.roundId} settled without a record the model judged`).to.not.equal(undefined);
+      expect(v!.quorum, `round ${ev.args.roundId} settled without 2/3 of its drawn committee's seats`).to.equal(true);
+      for (const p of v!.participants) moved.add(p.toLowerCase());
+    }
+    for (const ev of voided) if (ev.args.penalty! > 0n) moved.add(ev.args.coordinator!.toLowerCase());
+    const reps = await w.settlement.read.reputationsOf([w.nodes.map((n) => n.address)]);
+    reps.forEach((r, i) => {
+      if (r !== this.reps[i]) expect(moved.has(w.nodes[i].address.toLowerCase()), `reputation of node ${i} moved from ${this.reps[i]} to ${r} without a quorum record`).to.equal(true);
+    });
+    this.reps = [...reps];
+    this.block = latest;
+    this.verdicts.clear();
+  }
 
   private tally(k: string, ok: boolean) {
     this.counts[k] ??= { ok: 0, reverted: 0 };
@@ -194,6 +310,12 @@ class Runner {
         return this.suite(a);
       case "source":
         return this.source(a);
+      case "open":
+        return this.open(a);
+      case "void":
+        return this.voidRounds(a);
+      case "close":
+        return this.close(a);
       case "settle":
         return this.settle(a);
       case "dispute":
@@ -226,14 +348,20 @@ class Runner {
           ? "ERC20InsufficientBalance"
           : null;
     const tx = this.w.handles[a.who].registry.write.stake([a.amount, `http://127.0.0.1/n${a.who}`, cid("meta")]);
-    if (await this.expect("stake", `stake(${a.who}, ${a.amount})`, tx, expected)) Object.assign(n, { registered: true, staked: a.amount });
+    if (await this.expect("stake", `stake(${a.who}, ${a.amount})`, tx, expected)) {
+      Object.assign(n, { registered: true, staked: a.amount });
+      this.m.logStakes(await now());
+    }
   }
 
   private async add(a: Of<"add">) {
     const n = this.m.nodes[a.who];
     const expected =
       a.amount === 0n ? "NodeRegistryZeroAmount" : !n.registered ? "NodeRegistryNotRegistered" : a.amount > (await this.balance(a.who)) ? "ERC20InsufficientBalance" : null;
-    if (await this.expect("add", `addStake(${a.who}, ${a.amount})`, this.w.handles[a.who].registry.write.addStake([a.amount]), expected)) n.staked += a.amount;
+    if (await this.expect("add", `addStake(${a.who}, ${a.amount})`, this.w.handles[a.who].registry.write.addStake([a.amount]), expected)) {
+      n.staked += a.amount;
+      this.m.logStakes(await now());
+    }
   }
 
   private async unstake(a: Of<"unstake">) {
@@ -244,6 +372,7 @@ class Runner {
       n.staked -= a.amount;
       n.thawing += a.amount;
       n.thawEnd = (await now()) + THAW;
+      this.m.logStakes(await now());
     }
   }
 
@@ -277,7 +406,10 @@ class Runner {
               ? "NodeRegistrySlashExceedsStake"
               : null;
     const tx = this.w.slasher.c.registry.write.slashWithReward([this.w.nodes[a.who].address, a.amount, a.reward, this.w.disputer.address, "invariant", cid("evidence")]);
-    if (await this.expect("slash", `slash(${a.who}, ${a.amount}, ${a.reward})`, tx, expected)) takeStake(n, a.amount);
+    if (await this.expect("slash", `slash(${a.who}, ${a.amount}, ${a.reward})`, tx, expected)) {
+      takeStake(n, a.amount);
+      this.m.logStakes(await now());
+    }
   }
 
   private async suite(a: Of<"suite">) {
@@ -338,56 +470,177 @@ class Runner {
     } else if (await this.expect("source", "leave", c.write.leave(), s.active ? null : "SourceRegistryNotActive")) s.active = false;
   }
 
+  /** The period of the next transaction, made certain (no period boundary in the next seconds). */
+  private async nextTxPeriod(): Promise<bigint> {
+    const t0 = await now();
+    const t = await clearOf([(t0 / PERIOD + 1n) * PERIOD]);
+    return t / PERIOD;
+  }
+
+  /**
+   * Closes `c`'s sequences through `through` as CoordinatorBatches._void does: credit first; each void beyond it
+   * costs VOID_PENALTY reputation and VOID_SLASH_BPS of the stake held. Logs what changed at block time `t`.
+   */
+  private applyVoid(i: number, c: CoordinatorModel, through: bigint, t: bigint): void {
+    const count = through - c.lastSeq;
+    let covered = c.credit / VOID_COST;
+    if (covered > count) covered = count;
+    const unpaid = count - covered;
+    c.credit -= covered * VOID_COST;
+    c.lastSeq = through;
+    if (unpaid === 0n) return;
+    const n = this.m.nodes[i];
+    n.rep = applyDelta(n.rep, -Number(unpaid) * VOID_PENALTY);
+    const bps = unpaid * VOID_SLASH_BPS;
+    const held = n.staked + n.thawing;
+    takeStake(n, bps >= BPS ? held : (held * bps) / BPS);
+    this.m.logReps(t);
+    this.m.logStakes(t);
+  }
+
+  private async open(a: Of<"open">) {
+    const { w, m } = this;
+    const node = w.nodes[a.who];
+    const n = m.nodes[a.who];
+    const t0 = await now();
+    const tx0 = await clearOf([(t0 / PERIOD + 1n) * PERIOD, n.validUntil]);
+    const period = tx0 / PERIOD;
+    // only an active (staked), capable node reserves rounds
+    const expected =
+      a.count === 0 || BigInt(a.count) > MAX_BATCH
+        ? "SettlementBadBatchSize"
+        : !(n.registered && n.staked >= MIN_STAKE && n.validUntil > tx0)
+          ? "SettlementNotCoordinatorNode"
+          : null;
+    if (!(await this.expect("open", `openBatch(${a.who}, ${a.count})`, w.handles[a.who].settlement.write.openBatch([BigInt(a.count)]), expected))) return;
+    const txBlock = await w.publicClient.getBlockNumber();
+    const t = await now();
+    expect(t / PERIOD, "openBatch ran in the period foreseen").to.equal(period);
+    const c = m.coordinator(node.address);
+    if (c.batchEnd === 0n) c.credit = INITIAL_CREDIT;
+    if (c.lastSeq < c.batchEnd) this.applyVoid(a.who, c, c.batchEnd, t);
+    c.batchEnd = c.lastSeq + BigInt(a.count);
+    c.period = Number(period);
+    // the seed is the hash of the block after the reservation; anyone fixes it
+    await hre.network.provider.send("hardhat_mine", ["0x2"]);
+    await w.outsiders[2].c.settlement.write.fixSeed([node.address]);
+    c.seed = (await w.publicClient.getBlock({ blockNumber: txBlock + 1n })).hash!;
+    // the contract's seats for the batch's first round are the model's draw
+    const seed = roundSeed(c.seed, makeRoundId(node.address, c.lastSeq + 1n));
+    const committee = modelCommittee(w, m, seed, c.period);
+    for (const [i, n] of w.nodes.entries()) {
+      const seats = await w.settlement.read.seatsOf([n.address, seed, c.period, false]);
+      expect(seats, `seats of node ${i} at ${seed}`).to.equal(committee.seats.get(n.address.toLowerCase()) ?? 0n);
+    }
+  }
+
+  private async voidRounds(a: Of<"void">) {
+    const { w, m } = this;
+    const c = m.coordinators.get(w.nodes[a.who].address.toLowerCase());
+    const last = c?.lastSeq ?? 0n;
+    const through = last + BigInt(a.offset);
+    const expected = through <= last || through > (c?.batchEnd ?? 0n) ? "SettlementBadVoid" : null;
+    if (!(await this.expect("void", `voidRounds(${a.who}, ${through})`, w.handles[a.who].settlement.write.voidRounds([through]), expected))) return;
+    this.applyVoid(a.who, c!, through, await now());
+  }
+
+  /** Anyone closes a batch that can no longer settle (its seed is always fixed here: only its period expires). */
+  private async close(a: Of<"close">) {
+    const { w, m } = this;
+    const c = m.coordinators.get(w.nodes[a.who].address.toLowerCase());
+    const current = await this.nextTxPeriod();
+    const expected = !c || c.lastSeq === c.batchEnd ? "SettlementBadVoid" : current <= BigInt(c.period) + 1n ? "SettlementBatchNotExpired" : null;
+    const tx = w.outsiders[1].c.settlement.write.closeExpiredBatch([w.nodes[a.who].address]);
+    if (!(await this.expect("close", `closeExpiredBatch(${a.who})`, tx, expected))) return;
+    this.applyVoid(a.who, c!, c!.batchEnd, await now());
+  }
+
   private async settle(a: Of<"settle">) {
     const { w, m } = this;
-    const pIdx = [...Array(NODES).keys()].filter((i) => (a.participants >> i) & 1);
-    if (pIdx.length === 0) pIdx.push(a.coordinator);
-    const sIdx = a.signers % 2 === 0 ? pIdx : pIdx.filter((i) => (a.signers >> i) & 1);
     const coordinator = w.nodes[a.coordinator].address;
-    const last = m.seq(coordinator);
-    const seq = a.seq === "replay" && last > 0n ? last : last + (a.seq === "gap" ? 3n : 1n);
+    const c = m.coordinators.get(coordinator.toLowerCase());
+    const sender = a.byOutsider ? w.outsiders[0].c : w.handles[a.coordinator];
+    if (!c) {
+      // no batch: nothing of this coordinator can settle
+      const record = makeRecord({ coordinator, seq: 1n, participants: [coordinator], label: `no batch ${coordinator}` });
+      const e = encodeEpoch([await signAll(w.domain, record, [w.nodes[a.coordinator]])]);
+      const period = await this.nextTxPeriod();
+      const expected = a.byOutsider ? "SettlementNotCoordinator" : "SettlementNoBatch";
+      await this.expect("settle", "settle without a batch", sender.settlement.write.settleEpoch([Number(period), e.nodes, e.sources, e.records]), expected);
+      return;
+    }
+    const last = c.lastSeq;
+    const seq = a.seq === "replay" && last > 0n ? last : last + (a.seq === "gap" ? 2n : 1n);
+    const seed = roundSeed(c.seed, makeRoundId(coordinator, seq));
+    // the committee as the model draws it, from its own weights when the batch's period began
+    const committee = modelCommittee(w, m, seed, c.period);
+    const seatsOf = (p: Address) => committee.seats.get(p.toLowerCase()) ?? 0n;
+    let participants: Address[] = [...committee.members];
+    if (a.members === "subset") participants = participants.filter((_, i) => (a.memberBits >> i) & 1);
+    else if (a.members === "undrawn") {
+      const outside = w.nodes.find((n) => seatsOf(n.address) === 0n);
+      if (outside) participants.push(outside.address);
+    }
+    if (participants.length === 0) participants = [coordinator];
+    const pIdx = participants.map((p) => nodeIndex(w, p));
+    const sIdx = a.allSign ? pIdx : pIdx.filter((i) => (a.signers >> i) & 1);
     const srcIdx = [0, 1].filter((i) => (a.sources >> i) & 1);
     const sources: SourceDelta[] = srcIdx.map((i) => ({ source: w.sourceActors[i].address, reliability: a.sourceDeltas[2 * i], usefulness: a.sourceDeltas[2 * i + 1], servedCid: cid(`served ${i} ${seq}`) }));
     const record = makeRecord({
       coordinator,
       seq,
-      participants: pIdx.map((i) => w.nodes[i].address),
+      seed,
+      period: c.period,
+      participants,
       deltas: pIdx.map((i) => a.deltas[i]),
       sources,
       label: `${coordinator}-${seq}-${m.epochs.length}`,
     });
     const signed = await signAll(w.domain, record, sIdx.map((i) => w.nodes[i]), w.sourceActors);
     const e = encodeEpoch([signed]);
-    const t = await clearOf(pIdx.map((i) => m.nodes[i].validUntil));
-    const stake = (idx: number[]) => idx.reduce((s, i) => s + (m.nodes[i].registered ? m.nodes[i].staked : 0n), 0n);
-    const expected = pIdx.some((i) => !eligible(m.nodes[i], t))
-      ? "SettlementNodeNotEligible"
-      : srcIdx.some((i) => !m.sources[i].active)
-        ? "SettlementSourceNotActive"
+    const sum = (idx: number[]) => idx.reduce((acc, i) => acc + seatsOf(w.nodes[i].address), 0n);
+    const drawn = record.participants.every((p) => seatsOf(p) > 0n);
+    const quorum = drawn && 3n * sum(sIdx) >= 2n * sum(pIdx);
+    this.verdicts.set(record.roundId.toLowerCase(), { participants: record.participants, quorum });
+    // stake moved between the batch's opening and its settlement weighs nothing in it
+    if (a.churn.kind === "add") await this.add({ k: "add", who: a.churn.who, amount: a.churn.amount });
+    if (a.churn.kind === "unstake") await this.unstake({ k: "unstake", who: a.churn.who, amount: a.churn.amount });
+    const current = await this.nextTxPeriod();
+    const expected =
+      current > BigInt(c.period) + 1n
+        ? "SettlementPeriodExpired"
         : a.byOutsider
           ? "SettlementNotCoordinator"
-          : seq <= last
+          : seq !== last + 1n || seq > c.batchEnd
             ? "SettlementRoundReplayed"
-            : 3n * stake(sIdx) < 2n * stake(pIdx)
-              ? "SettlementQuorumNotReached"
-              : null;
-    const sender = a.byOutsider ? w.outsiders[0].c : w.handles[a.coordinator];
-    const ok = await this.expect("settle", `settle ${JSON.stringify({ pIdx, sIdx, seq: String(seq), by: a.byOutsider })}`, sender.settlement.write.settleEpoch([e.nodes, e.sources, e.records]), expected);
+            : !drawn
+              ? "SettlementNotDrawn"
+              : !quorum
+                ? "SettlementQuorumNotReached"
+                : null;
+    const what = `settle ${JSON.stringify({ pIdx, sIdx, seq: String(seq), by: a.byOutsider, churn: a.churn.kind, period: c.period, current: String(current) })}`;
+    const ok = await this.expect("settle", what, sender.settlement.write.settleEpoch([c.period, e.nodes, e.sources, e.records]), expected);
+    if (a.churn.kind !== "none") this.tally(`settle after ${a.churn.kind}`, ok);
     if (!ok) return;
-    m.lastSeq.set(coordinator.toLowerCase(), seq);
-    m.epochs.push({ settledAt: await now(), digests: [recordDigest(w.domain, record)] });
+    c.lastSeq = seq;
+    c.credit = c.credit + 1n < MAX_CREDIT ? c.credit + 1n : MAX_CREDIT;
+    const t = await now();
+    m.epochs.push({ settledAt: t, digests: [recordDigest(w.domain, record)] });
     m.settled.push({ epoch: BigInt(m.epochs.length), index: 0, signed });
     // only the participants move, by their deltas in record order, clamped to [0, 1_000_000]
     record.participants.forEach((p, i) => {
       const n = m.nodes[nodeIndex(w, p)];
       n.rep = applyDelta(n.rep, record.deltas[i]);
     });
+    m.logReps(t);
+    // a source that left is skipped (SourceSkipped), the others move
     for (const d of record.sources) {
       const s = m.sources[w.sourceActors.findIndex((x) => x.address.toLowerCase() === d.source.toLowerCase())];
-      [s.rel, s.use] = [applyDelta(s.rel, d.reliability), applyDelta(s.use, d.usefulness)];
+      if (s.active) [s.rel, s.use] = [applyDelta(s.rel, d.reliability), applyDelta(s.use, d.usefulness)];
     }
     // no round settles twice: the same epoch again is a replay
-    await this.expect("settle", "replayed epoch", w.handles[a.coordinator].settlement.write.settleEpoch([e.nodes, e.sources, e.records]), "SettlementRoundReplayed");
+    await this.nextTxPeriod();
+    await this.expect("settle", "replayed epoch", w.handles[a.coordinator].settlement.write.settleEpoch([c.period, e.nodes, e.sources, e.records]), "SettlementRoundReplayed");
   }
 
   private async dispute(a: Of<"dispute">) {
@@ -433,6 +686,7 @@ class Runner {
         return ((n.staked + n.thawing) * FALSE_RESULT_SLASH_BPS) / BPS;
       });
       d.signers.forEach((s, i) => takeStake(m.nodes[nodeIndex(w, s)], amounts[i]));
+      m.logStakes(await now());
     } else {
       d.status = a.how === "reject" ? "Rejected" : "Reclaimed";
       m.roundStatus.delete(d.roundId);
@@ -457,6 +711,7 @@ class Runner {
     if (!(await this.expect("equivocate", `proveEquivocation(${a.who})`, tx, expected))) return;
     m.equivocated.add(key);
     takeStake(n, amt);
+    m.logStakes(await now());
   }
 
   private async unauthorized(a: Of<"unauthorized">) {
@@ -500,9 +755,11 @@ describe("All contracts: invariants over random call sequences (property)", () =
         const w = await loadFixture(world);
         const m = await initialModel(w);
         const runner = new Runner(w, m);
+        await runner.init();
         await checkInvariants(w, m);
-        for (const a of [FIRST_EPOCH, ...actions]) {
+        for (const a of [...FIRST_ACTIONS, ...actions]) {
           await runner.run(a);
+          await runner.checkReputationOrigin();
           await checkInvariants(w, m);
         }
         for (const [k, v] of Object.entries(runner.counts)) {
@@ -515,7 +772,9 @@ describe("All contracts: invariants over random call sequences (property)", () =
     );
     console.log(`      (${Object.entries(totals).map(([k, v]) => `${k} ${v.ok}/${v.reverted}`).join(", ")} ok/reverted, seed ${SEED})`);
     // the sequences reached both sides of the rules that matter most
-    for (const k of ["stake", "unstake", "settle", "suite"]) expect(totals[k]?.ok ?? 0, `some ${k} succeeded (seed ${SEED})`).to.be.greaterThan(0);
+    for (const k of ["stake", "unstake", "settle", "suite", "open", "close"]) expect(totals[k]?.ok ?? 0, `some ${k} succeeded (seed ${SEED})`).to.be.greaterThan(0);
+    const churned = (totals["settle after add"]?.ok ?? 0) + (totals["settle after unstake"]?.ok ?? 0);
+    expect(churned, `some settlement after stake moved since its batch opened succeeded (seed ${SEED})`).to.be.greaterThan(0);
     for (const k of ["settle", "unauthorized"]) expect(totals[k]?.reverted ?? 0, `some ${k} reverted (seed ${SEED})`).to.be.greaterThan(0);
   });
 });

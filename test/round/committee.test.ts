@@ -6,8 +6,11 @@ import { ChorusError } from "../../src/errors.js";
 import {
   CAPTURED,
   FORCED,
+  BPS,
   INITIAL_CREDIT,
   VOID_COST,
+  VOID_PENALTY,
+  VOID_SLASH_BPS,
   benchAddresses,
   binomialTail,
   exactRound,
@@ -200,14 +203,48 @@ describe("bench:committee's simulation (scripts/lib/committee-sim.ts)", () => {
           if (kind === "honest") expect(a.strategicVoids).to.equal(0);
           if (kind === "grind") expect(a.penaltyVoids).to.be.at.most(a.forcedVoids);
         }
-        // fresh addresses: every settled round is captured, nobody pays, the rest is voided with credit or left open
-        const s = runAccount(flags, batch, { kind: "sybil" });
+        // staked identities taking the batches in turn: only captured rounds settle, every other round is voided,
+        // and every void beyond what the identities' credit could cover is paid in reputation and stake
+        const k = 1 + (batch % 5);
+        const s = runAccount(flags, batch, { kind: "identities", k });
         expect(s.settled).to.equal(captured);
-        expect(s.penaltyVoids).to.equal(0);
-        expect(s.settled + s.forcedVoids + s.strategicVoids + s.abandoned).to.equal(flags.length);
-        expect(s.identities).to.equal(s.abandoned + 1);
+        expect(s.settled + s.forcedVoids + s.strategicVoids).to.equal(flags.length);
+        const voids = s.forcedVoids + s.strategicVoids;
+        const coverable = Math.floor((k * INITIAL_CREDIT + s.settled) / VOID_COST);
+        expect(s.penaltyVoids).to.be.at.least(voids - coverable);
+        expect((voids - s.penaltyVoids) * VOID_COST).to.be.at.most(k * INITIAL_CREDIT + s.settled);
+        // slashes compound per identity: never more than the linear sum, never less than spread evenly (Jensen)
+        const slash = VOID_SLASH_BPS / BPS;
+        expect(s.stakeLost).to.be.at.most(Math.min(1, s.penaltyVoids * slash) + 1e-12);
+        expect(s.stakeLost).to.be.at.most(1 - (1 - slash) ** (s.penaltyVoids / k) + 1e-12);
+        if (s.penaltyVoids > 0) expect(s.stakeLost).to.be.above(0);
       }),
       { numRuns: 100 },
     );
+  });
+
+  it("charges abandoned draws under spare identities: each identity's one free void, then 5,000 reputation and 0.5% of its stake per void", () => {
+    // 4 batches of 10 rounds, nothing captured, 2 identities taking them in turn: 20 voids each, 1 covered by the
+    // initial credit (16 = one void), 19 paid; identity stakes are half the coalition's each
+    expect(INITIAL_CREDIT).to.equal(VOID_COST);
+    expect([VOID_PENALTY, VOID_SLASH_BPS]).to.deep.equal([5_000, 50]);
+    const none = runAccount(new Uint8Array(40), 10, { kind: "identities", k: 2 });
+    expect(none.settled).to.equal(0);
+    expect(none.penaltyVoids).to.equal(38);
+    expect(none.stakeLost).to.be.closeTo(1 - 0.995 ** 19, 1e-12);
+    expect(none.capturedAtHalfStake).to.equal(undefined);
+    // one identity, a captured round every 26: it settles 1 (+1 credit) and voids 25 per cycle; the initial 16 pays
+    // the first void, then each 16 settled rounds earn one more (cycles 15, 31, ..., 191): 13 free voids in all
+    const cycles = 200;
+    const flags = new Uint8Array(26 * cycles);
+    for (let c = 0; c < cycles; c++) flags[26 * c] = CAPTURED;
+    const one = runAccount(flags, 64, { kind: "identities", k: 1 });
+    expect(one.captured).to.equal(cycles);
+    expect(one.penaltyVoids).to.equal(25 * cycles - 13);
+    expect(one.stakeLost).to.be.closeTo(1 - 0.995 ** (25 * cycles - 13), 1e-12);
+    // half is gone after ceil(ln 0.5 / ln 0.995) = 139 paid voids: 24 in the first cycle, 25 in each next one, so during
+    // the 6th cycle, whose captured round settled first
+    expect(one.capturedAtHalfStake).to.equal(6);
+    expect(() => runAccount(flags, 64, { kind: "identities", k: 0 })).to.throw("identities must be a whole number >= 1, got 0");
   });
 });
