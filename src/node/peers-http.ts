@@ -8,6 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import { ChorusError } from "../errors.js";
 import type { PeerClient } from "../round/ports.js";
+import { excerpt } from "../round/protocol.js";
 
 export interface HttpPeers extends PeerClient {
   /** Closes the kept-alive sockets. */
@@ -61,8 +62,11 @@ export function httpPeers(opts: { maxResponseBytes?: number; maxSockets?: number
                 return finish(new ChorusError("PEER_BAD_MESSAGE", `reply from ${endpoint} is not JSON (HTTP ${status})`));
               }
               if (status < 200 || status >= 300) {
-                const e = (body as { error?: { message?: string; code?: string } } | null)?.error;
-                return finish(new ChorusError("PEER_REFUSED", `${endpoint} refused: ${e?.message ?? `HTTP ${status}`}`, { status, code: e?.code }));
+                // The peer's own words go on only as a short escaped excerpt: they end up in exclusion reasons.
+                const e = (body as { error?: { message?: unknown; code?: unknown } } | null)?.error;
+                const code = typeof e?.code === "string" && /^[A-Z][A-Z0-9_]{0,63}$/.test(e.code) ? e.code : undefined;
+                const said = typeof e?.message === "string" ? excerpt(e.message) : `HTTP ${status}`;
+                return finish(new ChorusError("PEER_REFUSED", `${endpoint} refused (HTTP ${status}${code ? ` ${code}` : ""}): ${said}`, { status, code }));
               }
               finish(null, body);
             });

@@ -1,0 +1,190 @@
+/**
+ * The member's checks that need no I/O: round-id freshness, the committee recomputation, the shape of a
+ * judge-request against what the member saw, the field-by-field comparison of a transcript with the member's
+ * own copies, and per-coordinator token buckets. member.ts runs them in order, cheapest first.
+ */
+import { isAddressEqual, toBytes, type Address, type Hex } from "viem";
+import { ChorusError } from "../errors.js";
+import { canonicalBytes } from "./canonical.js";
+import { committeeSeed, drawCommittee } from "./committee.js";
+import { keccak256 } from "./keccak.js";
+import type { AnswerRequest, JudgeRequest } from "./protocol.js";
+import { excerpt } from "./protocol.js";
+import type { NodeEntry } from "./ports.js";
+
+export interface MemberLimits {
+  /** Oldest seed block accepted, in blocks behind the member's own latest block. */
+  maxSeedAgeBlocks: number;
+  /** Seed block at most this many blocks ahead of the member's own latest (its RPC may lag). */
+  maxSeedLeadBlocks: number;
+  /** A round id's time (its sequence / 1024, ms) must be within this of now, in the past... */
+  maxRoundAgeMs: number;
+  /** ...and in the future (clock skew between nodes); deadlines may also be this far in the past. */
+  maxClockSkewMs: number;
+  /** Answer deadline at most this far in the future. */
+  maxDeadlineMs: number;
+  /** Answer-requests per coordinator: sustained rate and burst (token bucket). */
+  answersPerSecond: number;
+  answerBurst: number;
+  /** How long the cached set of active nodes (for the cheap sender check) is trusted. */
+  activeCacheMs: number;
+}
+
+export const DEFAULT_MEMBER_LIMITS: MemberLimits = {
+  maxSeedAgeBlocks: 64,
+  maxSeedLeadBlocks: 2,
+  maxRoundAgeMs: 120_000,
+  maxClockSkewMs: 5_000,
+  maxDeadlineMs: 600_000,
+  answersPerSecond: 50,
+  answerBurst: 100,
+  activeCacheMs: 5_000,
+};
+
+/** The time (ms since epoch) a round id was made at: its low 96 bits are ms x 1024 + a counter (round-id.ts). */
+export function roundTimeMs(roundId: Hex): number {
+  return Number(BigInt(`0x${roundId.slice(42)}`) / 1024n);
+}
+
+/** Refuses a round id made too long ago or too far ahead of this member's clock. */
+export function checkRoundTime(roundId: Hex, now: number, limits: MemberLimits): void {
+  const t = roundTimeMs(roundId);
+  if (t < now - limits.maxRoundAgeMs || t > now + limits.maxClockSkewMs) {
+    throw new ChorusError("PEER_BAD_ROUND_TIME", `round ${roundId} was made at ${t}, outside [now - ${limits.maxRoundAgeMs} ms, now + ${limits.maxClockSkewMs} ms]`, { roundId, madeAt: t, now });
+  }
+}
+
+export function checkDeadline(deadline: number, now: number, limits: MemberLimits): void {
+  if (deadline < now - limits.maxClockSkewMs || deadline > now + limits.maxDeadlineMs) {
+    throw new ChorusError("PEER_BAD_ROUND_TIME", `answer deadline ${deadline} is in the past or more than ${limits.maxDeadlineMs} ms ahead`, { deadline, now });
+  }
+}
+
+const lower = (a: string) => a.toLowerCase();
+
+/** The candidate snapshot as the answer-request carries it, from the member's own directory read. */
+export function snapshotOf(nodes: readonly NodeEntry[]): AnswerRequest["candidates"] {
+  return nodes.map((c) => ({ address: c.address, stake: c.stake.toString(), reputation: c.reputation }));
+}
+
+/**
+ * The first place where `got` differs from `expected` (dotted path, both leaf values as short excerpts), or
+ * undefined when they are equal. Addresses and hex compare case-insensitively.
+ */
+export function firstDifference(expected: unknown, got: unknown, path: string): { field: string; expected: string; got: string } | undefined {
+  const leaf = (v: unknown) => excerpt(typeof v === "string" ? v : JSON.stringify(v) ?? "undefined", 100);
+  if (typeof expected === "string" && typeof got === "string") {
+    const same = /^0x[0-9a-fA-F]*$/.test(expected) ? lower(expected) === lower(got) : expected === got;
+    return same ? undefined : { field: path, expected: leaf(expected), got: leaf(got) };
+  }
+  if (Array.isArray(expected) && Array.isArray(got)) {
+    if (expected.length !== got.length) return { field: `${path}.length`, expected: String(expected.length), got: String(got.length) };
+    for (let i = 0; i < expected.length; i++) {
+      const d = firstDifference(expected[i], got[i], `${path}[${i}]`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  if (expected && got && typeof expected === "object" && typeof got === "object" && !Array.isArray(expected) && !Array.isArray(got)) {
+    const keys = [...new Set([...Object.keys(expected), ...Object.keys(got)])].sort();
+    for (const k of keys) {
+      const d = firstDifference((expected as Record<string, unknown>)[k], (got as Record<string, unknown>)[k], `${path}.${excerpt(k, 40)}`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  return expected === got ? undefined : { field: path, expected: leaf(expected), got: leaf(got) };
+}
+
+/** Canonical (key-order independent) equality of two JSON-like values. */
+export function sameDocument(a: unknown, b: unknown): boolean {
+  return Buffer.from(canonicalBytes(a)).equals(Buffer.from(canonicalBytes(b)));
+}
+
+const byAddress = (a: { address: string }, b: { address: string }) => (lower(a.address) < lower(b.address) ? -1 : lower(a.address) > lower(b.address) ? 1 : 0);
+
+/**
+ * Checks the committee of an answer-request against the member's own reads: the seed is the one the seed
+ * block and query give, the candidate snapshot is the member's own (by address), and drawing from it gives
+ * exactly the listed committee. Throws PEER_BAD_SEED, PEER_BAD_COMMITTEE {field, expected, got} or
+ * PEER_NOT_DRAWN.
+ */
+export function checkCommittee(req: AnswerRequest, own: readonly NodeEntry[], me: Address): void {
+  const seed = committeeSeed(req.seedBlock.hash as Hex, keccak256(toBytes(req.queryCid)));
+  if (lower(seed) !== lower(req.seed)) {
+    throw new ChorusError("PEER_BAD_SEED", `seed ${req.seed} is not the one block ${req.seedBlock.number} and the query give`, { expected: seed, got: req.seed });
+  }
+  const mine = [...snapshotOf(own)].sort(byAddress);
+  const theirs = [...req.candidates].sort(byAddress);
+  const d = firstDifference(mine, theirs, "candidates");
+  if (d) throw new ChorusError("PEER_BAD_COMMITTEE", `candidate snapshot differs from this member's own read at ${d.field}`, d);
+  const drawn = drawCommittee(seed, own, req.committeeSize);
+  const dc = firstDifference(drawn, req.committee, "committee");
+  if (dc) throw new ChorusError("PEER_NOT_DRAWN", `the committee is not the one the draw gives (${dc.field})`, dc);
+  if (!drawn.some((a) => isAddressEqual(a, me))) throw new ChorusError("PEER_NOT_DRAWN", `${me} was not drawn for this round`, { member: me });
+}
+
+/**
+ * A judge-request may only carry answers of members that committed (the closed set this member received),
+ * at most one per committee member, must carry this member's own answer unaltered, and may only assign
+ * pairs of answers it carries to judges among them. Throws PEER_BAD_JUDGE_REQUEST.
+ */
+export function checkJudgeRequest(req: JudgeRequest, ctx: { commitments: Record<string, Hex>; committee: readonly string[]; me: Address; myAnswer: string }): void {
+  const bad = (msg: string, details: Record<string, unknown> = {}) => new ChorusError("PEER_BAD_JUDGE_REQUEST", msg, details);
+  const committed = new Set(Object.keys(ctx.commitments).map(lower));
+  const answers = Object.keys(req.answers);
+  if (answers.length > ctx.committee.length) throw bad(`carries ${answers.length} answers for a committee of ${ctx.committee.length}`, { answers: answers.length });
+  const seen = new Set<string>();
+  for (const a of answers) {
+    const k = lower(a);
+    if (!committed.has(k) || seen.has(k)) throw bad(`carries an answer of ${excerpt(a, 42)}, which did not commit in this round`, { member: excerpt(a, 42) });
+    seen.add(k);
+  }
+  const mine = Object.entries(req.answers).find(([a]) => isAddressEqual(a as Address, ctx.me))?.[1];
+  if (mine !== ctx.myAnswer) throw bad("does not carry my revealed answer unaltered");
+  for (const [judge, pairs] of Object.entries(req.assignments)) {
+    if (!seen.has(lower(judge))) throw bad(`assigns pairs to ${excerpt(judge, 42)}, who has no answer in this round`);
+    for (const [a, b] of pairs) {
+      if (!seen.has(lower(a)) || !seen.has(lower(b)) || lower(a) === lower(b)) throw bad("assigns a pair of answers the request does not carry");
+    }
+    if (pairs.length > answers.length * (answers.length - 1)) throw bad(`assigns ${pairs.length} pairs among ${answers.length} answers`);
+  }
+}
+
+/** Per-key token buckets (one per coordinator). */
+export class TokenBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number,
+  ) {}
+
+  private refill(key: string): { tokens: number; at: number } {
+    const t = this.now();
+    const b = this.buckets.get(key) ?? { tokens: this.burst, at: t };
+    b.tokens = Math.min(this.burst, b.tokens + ((t - b.at) / 1000) * this.ratePerSecond);
+    b.at = t;
+    this.buckets.set(key, b);
+    if (this.buckets.size > 10_000) this.buckets.delete(this.buckets.keys().next().value!);
+    return b;
+  }
+
+  /** Whether a token is available (does not take it: an unsigned claim must not drain another's bucket). */
+  has(key: string): boolean {
+    return this.refill(key).tokens >= 1;
+  }
+
+  /** Takes a token or throws PEER_RATE_LIMITED. */
+  take(key: string): void {
+    const b = this.refill(key);
+    if (b.tokens < 1) {
+      throw new ChorusError("PEER_RATE_LIMITED", `coordinator ${key} sent more than ${this.ratePerSecond} answer-requests a second (burst ${this.burst}); retry later`, {
+        coordinator: key,
+        retryAfterMs: Math.ceil(((1 - b.tokens) / this.ratePerSecond) * 1000),
+      });
+    }
+    b.tokens -= 1;
+  }
+}
