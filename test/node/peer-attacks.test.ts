@@ -38,12 +38,13 @@ function byzantineCoordinator(s: Swarm, signer: ReturnType<typeof makeSigners>[n
 }
 
 /** A sign-request for a rewritten transcript: its result recomputed, its CID and signature made anew. */
-async function resign(s: Swarm, signer: ReturnType<typeof makeSigners>[number], env: Envelope & { attachment?: unknown }, change: (t: Transcript) => void, recompute = true) {
+async function resign(s: Swarm, signer: ReturnType<typeof makeSigners>[number], env: Envelope & { attachment?: unknown }, change: (t: Transcript) => void, recompute = true, cidOut?: (cid: string) => void) {
   const t = structuredClone(env.attachment) as Transcript;
   change(t);
   if (recompute) t.result = computeResult(t, countRules);
   const transcriptCid = await s.artifacts.cidOf(t);
-  return { ...signEnvelope(domain, signer, "sign-request", env.roundId, { transcriptCid }), attachment: t, transcriptCid };
+  cidOut?.(transcriptCid);
+  return { ...signEnvelope(domain, signer, "sign-request", env.roundId, { transcriptCid }), attachment: t };
 }
 
 describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
@@ -248,9 +249,7 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
       let cid = "";
       const cheat = byzantineCoordinator(s, evil, async (env) => {
         if (env.kind !== "sign-request") return undefined;
-        const signed = await resign(s, evil, env, pad, false);
-        cid = signed.transcriptCid;
-        return signed;
+        return resign(s, evil, env, pad, false, (c) => (cid = c));
       });
       const out = await cheat.coordinator.run(ask);
       expect(out.signatures).to.deep.equal({});
