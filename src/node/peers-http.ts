@@ -24,8 +24,10 @@ export function httpPeers(opts: { maxResponseBytes?: number; maxSockets?: number
   return {
     post(endpoint, path, envelope, { signal, timeoutMs }) {
       const url = new URL(path, endpoint);
+      // Endpoints are registered by peers: messages (which become exclusion reasons) show a short excerpt.
+      const where = excerpt(endpoint, 64);
       const agent = agents[url.protocol as keyof typeof agents];
-      if (!agent) return Promise.reject(new ChorusError("PEER_UNREACHABLE", `${endpoint}: unsupported protocol ${url.protocol}`));
+      if (!agent) return Promise.reject(new ChorusError("PEER_UNREACHABLE", `${where}: unsupported protocol ${excerpt(url.protocol, 16)}`));
       const payload = Buffer.from(JSON.stringify(envelope));
       return new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(abortError(signal));
@@ -49,24 +51,24 @@ export function httpPeers(opts: { maxResponseBytes?: number; maxSockets?: number
               size += chunk.length;
               if (size > max) {
                 req.destroy();
-                finish(new ChorusError("PEER_BAD_MESSAGE", `reply from ${endpoint} exceeds ${max} bytes`));
+                finish(new ChorusError("PEER_BAD_MESSAGE", `reply from ${where} exceeds ${max} bytes`));
               } else chunks.push(chunk);
             });
-            res.on("error", (e) => finish(unreachable(endpoint, e)));
+            res.on("error", (e) => finish(unreachable(where, e)));
             res.on("end", () => {
               const status = res.statusCode ?? 0;
               let body: unknown;
               try {
                 body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
               } catch {
-                return finish(new ChorusError("PEER_BAD_MESSAGE", `reply from ${endpoint} is not JSON (HTTP ${status})`));
+                return finish(new ChorusError("PEER_BAD_MESSAGE", `reply from ${where} is not JSON (HTTP ${status})`));
               }
               if (status < 200 || status >= 300) {
                 // The peer's own words go on only as a short escaped excerpt: they end up in exclusion reasons.
                 const e = (body as { error?: { message?: unknown; code?: unknown } } | null)?.error;
                 const code = typeof e?.code === "string" && /^[A-Z][A-Z0-9_]{0,63}$/.test(e.code) ? e.code : undefined;
                 const said = typeof e?.message === "string" ? excerpt(e.message) : `HTTP ${status}`;
-                return finish(new ChorusError("PEER_REFUSED", `${endpoint} refused (HTTP ${status}${code ? ` ${code}` : ""}): ${said}`, { status, code }));
+                return finish(new ChorusError("PEER_REFUSED", `${where} refused (HTTP ${status}${code ? ` ${code}` : ""}): ${said}`, { status, code }));
               }
               finish(null, body);
             });
@@ -78,10 +80,10 @@ export function httpPeers(opts: { maxResponseBytes?: number; maxSockets?: number
         };
         const timer = setTimeout(() => {
           req.destroy();
-          finish(new ChorusError("PEER_TIMEOUT", `timed out: no answer from ${endpoint} within ${timeoutMs} ms`, { endpoint, timeoutMs }));
+          finish(new ChorusError("PEER_TIMEOUT", `timed out: no answer from ${where} within ${timeoutMs} ms`, { endpoint, timeoutMs }));
         }, timeoutMs);
         signal?.addEventListener("abort", onAbort, { once: true });
-        req.on("error", (e) => finish(unreachable(endpoint, e)));
+        req.on("error", (e) => finish(unreachable(where, e)));
         req.end(payload);
       });
     },
@@ -98,5 +100,5 @@ function abortError(signal: AbortSignal): unknown {
 
 /** A connection-level failure (refused, reset): not a ChorusError, so the coordinator records it as "unreachable". */
 function unreachable(endpoint: string, cause: Error): Error {
-  return new Error(`${endpoint}: ${cause.message}`, { cause });
+  return new Error(`${endpoint}: ${excerpt(cause.message, 120)}`, { cause });
 }

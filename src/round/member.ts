@@ -181,9 +181,9 @@ export class Member {
     return this.active.set;
   }
 
-  private latestBlock(opts: { signal?: AbortSignal }): Promise<{ number: bigint; hash: Hex }> {
+  private latestBlock(opts: { signal?: AbortSignal }, fresh = false): Promise<{ number: bigint; hash: Hex }> {
     const t = this.now();
-    if (!this.latest || t - this.latest.at > 1000) {
+    if (fresh || !this.latest || t - this.latest.at > 1000) {
       const block = this.deps.directory.seedBlock(opts);
       this.latest = { at: t, block };
       block.catch(() => (this.latest = undefined));
@@ -213,7 +213,9 @@ export class Member {
   /** Checks that this member was drawn for the round from a recent seed block, from its own reads. */
   private async checkDrawn(req: AnswerRequest, opts: { signal?: AbortSignal }): Promise<void> {
     const seedNumber = BigInt(req.seedBlock.number);
-    const latest = await this.latestBlock(opts);
+    let latest = await this.latestBlock(opts);
+    // A seed block ahead of the cached latest block: the chain moved on since; read it again.
+    if (seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks)) latest = await this.latestBlock(opts, true);
     if (seedNumber + BigInt(this.limits.maxSeedAgeBlocks) < latest.number || seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks)) {
       throw new ChorusError("PEER_BAD_SEED", `seed block ${seedNumber} is not within ${this.limits.maxSeedAgeBlocks} blocks of the latest (${latest.number})`, {
         seedBlock: seedNumber,

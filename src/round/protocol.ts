@@ -185,8 +185,11 @@ export const PEER_BODY_LIMITS: Readonly<Record<string, number>> = {
   "sign-request": ARTIFACT_LIMIT_BYTES,
 };
 
-/** Longest exclusion reason a transcript may hold; reasons are made from fixed text and short excerpts. */
-export const REASON_MAX = 300;
+/**
+ * Longest exclusion reason a transcript may hold. Reasons are made from fixed text, addresses, endpoints
+ * (at most 256 bytes on chain, shown as excerpts) and short excerpts of a peer's words; see `clipReason`.
+ */
+export const REASON_MAX = 1000;
 /** Longest excerpt of a peer's own text (an error message it sent) that may enter a reason. */
 export const EXCERPT_MAX = 80;
 
@@ -199,4 +202,9 @@ export function excerpt(text: unknown, max = EXCERPT_MAX): string {
   const cut = s.length > max;
   const escaped = JSON.stringify(s.slice(0, max)).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return `${escaped.slice(0, max * 2)}${cut ? `… (${s.length} chars)` : ""}`;
+}
+
+/** An exclusion reason clipped to REASON_MAX (a coordinator applies it to every reason it records). */
+export function clipReason(reason: string): string {
+  return reason.length <= REASON_MAX ? reason : `${reason.slice(0, REASON_MAX - 20)}… (clipped)`;
 }
