@@ -89,7 +89,7 @@ export class Member {
   private readonly limits: MemberLimits;
   private readonly journal: RoundJournal;
   private readonly buckets: TokenBuckets;
-  private active?: { at: number; set: Promise<Set<string>> };
+  private active?: { at: number; read: Promise<{ nodes: NodeEntry[]; set: Set<string> }> };
   private sincePrune = 0;
   private latest?: { at: number; block: Promise<{ number: bigint; hash: Hex }> };
 
@@ -170,15 +170,23 @@ export class Member {
     }
   }
 
-  /** Active staked nodes' addresses (lowercase), cached for `activeCacheMs`. */
-  private activeSet(opts: { signal?: AbortSignal } = {}): Promise<Set<string>> {
+  /**
+   * The directory's active nodes, cached for `activeCacheMs`: the cheap sender check and the committee
+   * recomputation share one read (`fresh` forgets the cache, and the directory's own when it has one).
+   */
+  private activeNodes(opts: { signal?: AbortSignal } = {}, fresh = false): Promise<{ nodes: NodeEntry[]; set: Set<string> }> {
     const t = this.now();
-    if (!this.active || t - this.active.at > this.limits.activeCacheMs) {
-      const set = this.deps.directory.candidates(opts).then((ns) => new Set(ns.map((n) => n.address.toLowerCase())));
-      this.active = { at: t, set };
-      set.catch(() => (this.active = undefined));
+    if (fresh) (this.deps.directory as { invalidate?: () => void }).invalidate?.();
+    if (fresh || !this.active || t - this.active.at > this.limits.activeCacheMs) {
+      const read = this.deps.directory.candidates(opts).then((nodes) => ({ nodes, set: new Set(nodes.map((n) => n.address.toLowerCase())) }));
+      this.active = { at: t, read };
+      read.catch(() => (this.active = undefined));
     }
-    return this.active.set;
+    return this.active.read;
+  }
+
+  private async activeSet(): Promise<Set<string>> {
+    return (await this.activeNodes()).set;
   }
 
   private latestBlock(opts: { signal?: AbortSignal }, fresh = false): Promise<{ number: bigint; hash: Hex }> {
@@ -213,7 +221,8 @@ export class Member {
   /** Checks that this member was drawn for the round from a recent seed block, from its own reads. */
   private async checkDrawn(req: AnswerRequest, opts: { signal?: AbortSignal }): Promise<void> {
     const seedNumber = BigInt(req.seedBlock.number);
-    let latest = await this.latestBlock(opts);
+    const [first, cached] = await Promise.all([this.latestBlock(opts), this.activeNodes(opts)]);
+    let latest = first;
     // A seed block ahead of the cached latest block: the chain moved on since; read it again.
     if (seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks)) latest = await this.latestBlock(opts, true);
     if (seedNumber + BigInt(this.limits.maxSeedAgeBlocks) < latest.number || seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks)) {
@@ -228,17 +237,12 @@ export class Member {
         throw new ChorusError("PEER_BAD_SEED", `block ${seedNumber} has hash ${hash}, not ${req.seedBlock.hash}`, { expected: hash, got: req.seedBlock.hash });
       }
     }
-    const read = () => this.deps.directory.candidates(opts);
-    let own: NodeEntry[] = await read();
     try {
-      checkCommittee(req, own, this.deps.signer.address);
+      checkCommittee(req, cached.nodes, this.deps.signer.address);
     } catch (err) {
-      // A stake or reputation may have changed since a cached read: read once more before refusing.
-      const dir = this.deps.directory as { invalidate?: () => void };
-      if (!(err instanceof ChorusError) || err.code !== "PEER_BAD_COMMITTEE" || !dir.invalidate) throw err;
-      dir.invalidate();
-      own = await read();
-      checkCommittee(req, own, this.deps.signer.address);
+      // A stake or reputation may have changed since the cached read: read once more before refusing.
+      if (!(err instanceof ChorusError) || err.code !== "PEER_BAD_COMMITTEE") throw err;
+      checkCommittee(req, (await this.activeNodes(opts, true)).nodes, this.deps.signer.address);
     }
   }
 
