@@ -75,7 +75,7 @@ export function readPeerBody(stream: Readable, headers: IncomingHttpHeaders, adm
       stream.pause();
       let head: EnvelopeHead;
       try {
-        head = parseHead(chunks[0].length >= HEAD_BYTES ? chunks[0] : Buffer.concat(chunks, size));
+        head = parseHead(chunks.length > 0 && chunks[0].length >= HEAD_BYTES ? chunks[0] : Buffer.concat(chunks, size));
       } catch (err) {
         return fail(err);
       }
