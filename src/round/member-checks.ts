@@ -10,7 +10,9 @@ import { committeeSeed, drawCommittee } from "./committee.js";
 import { keccak256 } from "./keccak.js";
 import type { AnswerRequest, JudgeRequest } from "./protocol.js";
 import { excerpt } from "./protocol.js";
+import type { Envelope } from "./envelope.js";
 import type { NodeEntry } from "./ports.js";
+import type { Transcript } from "./transcript.js";
 
 export interface MemberLimits {
   /** Oldest seed block accepted, in blocks behind the member's own latest block. */
@@ -186,5 +188,42 @@ export class TokenBuckets {
       });
     }
     b.tokens -= 1;
+  }
+}
+
+/**
+ * The transcript's round, chain, registry, coordinator, query, committee and requests must be exactly what
+ * the member received in the signed requests and verified itself (a judge-request only when it got one).
+ * Throws PEER_TRANSCRIPT_MISMATCH naming the first differing field, with both values (short excerpts).
+ */
+export function checkTranscript(
+  t: Transcript,
+  own: { roundId: Hex; chainId: number; registry: Address; coordinator: Address; request: AnswerRequest; requests: { answer: Envelope; reveal: Envelope; judge?: Envelope } },
+): void {
+  const req = own.request;
+  const judge = own.requests.judge;
+  const expected = {
+    roundId: own.roundId,
+    chainId: own.chainId,
+    registry: own.registry,
+    coordinator: own.coordinator,
+    queryCid: req.queryCid,
+    query: req.query,
+    committee: { seedBlock: req.seedBlock, seed: req.seed, size: req.committeeSize, candidates: req.candidates, members: req.committee },
+    requests: { answer: own.requests.answer, reveal: own.requests.reveal, ...(judge ? { judge } : {}) },
+  };
+  const got = {
+    roundId: t.roundId,
+    chainId: t.chainId,
+    registry: t.registry,
+    coordinator: t.coordinator,
+    queryCid: t.queryCid,
+    query: t.query,
+    committee: t.committee,
+    requests: { answer: t.requests.answer, reveal: t.requests.reveal, ...(judge ? { judge: t.requests.judge } : {}) },
+  };
+  const d = firstDifference(expected, got, "transcript");
+  if (d) {
+    throw new ChorusError("PEER_TRANSCRIPT_MISMATCH", `${d.field} differs from what I verified: expected ${d.expected}, got ${d.got}`, { ...d, field: d.field.replace(/^transcript\./, "") });
   }
 }

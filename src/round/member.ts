@@ -35,7 +35,7 @@ import {
   checkDeadline,
   checkJudgeRequest,
   checkRoundTime,
-  firstDifference,
+  checkTranscript,
   sameDocument,
   type MemberLimits,
 } from "./member-checks.js";
@@ -178,7 +178,8 @@ export class Member {
     const t = this.now();
     if (fresh) (this.deps.directory as { invalidate?: () => void }).invalidate?.();
     if (fresh || !this.active || t - this.active.at > this.limits.activeCacheMs) {
-      const read = this.deps.directory.candidates(opts).then((nodes) => ({ nodes, set: new Set(nodes.map((n) => n.address.toLowerCase())) }));
+      // No caller's signal: the read is shared, one caller leaving must not fail it for the others.
+      const read = this.deps.directory.candidates().then((nodes) => ({ nodes, set: new Set(nodes.map((n) => n.address.toLowerCase())) }));
       this.active = { at: t, read };
       read.catch(() => (this.active = undefined));
     }
@@ -192,7 +193,7 @@ export class Member {
   private latestBlock(opts: { signal?: AbortSignal }, fresh = false): Promise<{ number: bigint; hash: Hex }> {
     const t = this.now();
     if (fresh || !this.latest || t - this.latest.at > 1000) {
-      const block = this.deps.directory.seedBlock(opts);
+      const block = this.deps.directory.seedBlock();
       this.latest = { at: t, block };
       block.catch(() => (this.latest = undefined));
     }
@@ -369,7 +370,14 @@ export class Member {
       if (cidOfCanonical(canonicalBytes(t)) !== req.transcriptCid) {
         throw new ChorusError("PEER_BAD_MESSAGE", `transcript does not match its CID ${req.transcriptCid}`);
       }
-      this.checkTranscript(t, s, env.roundId, coordinator);
+      checkTranscript(t, {
+        roundId: env.roundId,
+        chainId: this.deps.domain.chainId,
+        registry: this.deps.domain.registry,
+        coordinator,
+        request: s.request,
+        requests: { answer: s.received[0], reveal: s.received[1], judge: s.received[2] },
+      });
     } catch (err) {
       return this.fail(env.roundId, err);
     }
@@ -402,37 +410,6 @@ export class Member {
     // Keep a copy of what I signed (the validated copy); off the critical path of the reply.
     void this.deps.artifacts.putJson(t).catch(() => {});
     return this.reply(s, "sign-request", "record-signature", env.roundId, { signature });
-  }
-
-  /**
-   * The transcript's round, chain, registry, coordinator, query, committee and requests must be exactly what
-   * this member received in the signed requests and verified itself. Throws PEER_TRANSCRIPT_MISMATCH
-   * naming the first differing field, with both values (short excerpts).
-   */
-  private checkTranscript(t: Transcript, s: RoundState, roundId: Hex, coordinator: Address): void {
-    const req = s.request;
-    const expected = {
-      roundId,
-      chainId: this.deps.domain.chainId,
-      registry: this.deps.domain.registry,
-      coordinator,
-      queryCid: req.queryCid,
-      query: req.query,
-      committee: { seedBlock: req.seedBlock, seed: req.seed, size: req.committeeSize, candidates: req.candidates, members: req.committee },
-      requests: { answer: s.received[0], reveal: s.received[1], ...(s.received[2] ? { judge: s.received[2] } : {}) },
-    };
-    const got = {
-      roundId: t.roundId,
-      chainId: t.chainId,
-      registry: t.registry,
-      coordinator: t.coordinator,
-      queryCid: t.queryCid,
-      query: t.query,
-      committee: t.committee,
-      requests: { answer: t.requests.answer, reveal: t.requests.reveal, ...(s.received[2] ? { judge: t.requests.judge } : {}) },
-    };
-    const d = firstDifference(expected, got, "transcript");
-    if (d) throw new ChorusError("PEER_TRANSCRIPT_MISMATCH", `${d.field} differs from what I verified: expected ${d.expected}, got ${d.got}`, { ...d, field: d.field.replace(/^transcript\./, "") });
   }
 
   private gc(): void {

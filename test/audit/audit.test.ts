@@ -108,17 +108,24 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
   });
 
   it("detects a wrong committee: a coordinator that left a candidate out of the draw", async () => {
-    const coord = swarm.nodes[4].coordinator as any;
-    const honest = coord.deps.directory;
-    coord.deps.directory = {
-      candidates: async () => (await honest.candidates()).filter((c: any) => c.address.toLowerCase() !== swarm.f.nodes[0].address.toLowerCase()),
-      seedBlock: () => honest.seedBlock(),
-    };
+    // Members recompute the draw from their own reads and refuse such a round (test/node/peer-attacks.test.ts),
+    // so here every node is fed the same wrong list (colluding members, or one lying RPC): the round settles,
+    // and the audit, reading the chain itself, still catches it.
+    const parts = swarm.nodes.flatMap((n) => [n.coordinator as any, n.member as any]);
+    const honest = parts.map((p) => p.deps.directory);
+    const rigged = (d: any) => ({
+      candidates: async () => (await d.candidates()).filter((c: any) => c.address.toLowerCase() !== swarm.f.nodes[0].address.toLowerCase()),
+      seedBlock: () => d.seedBlock(),
+    });
+    const forget = () => parts.forEach((p) => (p.active = undefined));
+    parts.forEach((p, i) => (p.deps.directory = rigged(honest[i])));
+    forget();
     let roundId: Hex;
     try {
       ({ roundId } = await ask(4));
     } finally {
-      coord.deps.directory = honest;
+      parts.forEach((p, i) => (p.deps.directory = honest[i]));
+      forget();
     }
     const r = await audit(roundId!, 4);
     expect(failed(r)).to.include("candidates (stake, reputation, capability) match the chain at the seed block");
