@@ -57,6 +57,11 @@ export class ChainDirectory implements Directory {
     return got;
   }
 
+  async latestBlock(): Promise<{ number: bigint; hash: Hex }> {
+    const block = await this.chain.publicClient.getBlock({ blockTag: "latest" });
+    return { number: block.number!, hash: block.hash! };
+  }
+
   async blockHash(number: bigint): Promise<Hex> {
     const block = await this.chain.publicClient.getBlock({ blockNumber: number });
     return block.hash!;

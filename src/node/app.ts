@@ -5,7 +5,8 @@
  */
 import express, { type Express, type Router } from "express";
 import type { Member } from "../round/member.js";
-import { errorHandler, jsonBody, route } from "./http-errors.js";
+import { errorHandler, route } from "./http-errors.js";
+import { peerRoute } from "./peer-route.js";
 import { gatewayRouter, type GatewayDeps } from "./gateway.js";
 import { PEER_PATH } from "../round/coordinator.js";
 
@@ -16,24 +17,14 @@ export interface NodeAppDeps {
   /** Extra routers mounted at / (IPFS gateway, explorer). */
   routers?: Router[];
   health?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
-  peerBodyLimit?: string;
 }
 
 export function createNodeApp(deps: NodeAppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.post(
-    PEER_PATH,
-    jsonBody(deps.peerBodyLimit ?? "8mb"),
-    route(async (req, res) => {
-      const controller = new AbortController();
-      res.on("close", () => {
-        if (!res.writableFinished) controller.abort();
-      });
-      res.json(await deps.member.handle(req.body, { signal: controller.signal }));
-    }),
-  );
+  // Peer messages: head checked, per-kind size held while streaming, before any parsing (peer-route.ts).
+  app.post(PEER_PATH, peerRoute(deps.member));
   app.use(gatewayRouter(deps.gateway));
   for (const r of deps.routers ?? []) app.use(r);
   app.get("/health", route(async (_req, res) => {

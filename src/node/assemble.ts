@@ -79,6 +79,8 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
     signer,
     directory: new ChainDirectory(chain),
+    // Members check a round's seed block against their own chain reads.
+    blockHash: async (number) => (await chain.publicClient.getBlock({ blockNumber: number })).hash!,
     artifacts,
     mind,
     rules,

@@ -12,8 +12,10 @@ import { ChorusError } from "../errors.js";
 export function statusOf(err: ChorusError): number {
   const c = err.code;
   if (c === "PEER_BAD_SIGNATURE") return 401;
+  if (c === "PEER_RATE_LIMITED") return 429;
+  if (c === "PEER_TRANSCRIPT_MISMATCH") return 400;
   if (c === "INPUT_INVALID" || c.startsWith("PEER_BAD") || c === "HTTP_BAD_BODY" || c.startsWith("CONSENSUS_")) return 400;
-  if (c === "PEER_NOT_MEMBER" || c === "PEER_NOT_AUTHORIZED") return 403;
+  if (c === "PEER_NOT_MEMBER" || c === "PEER_NOT_AUTHORIZED" || c === "PEER_NOT_DRAWN") return 403;
   if (c === "NOT_FOUND" || c === "ROUND_UNKNOWN" || c === "IPFS_NOT_FOUND") return 404;
   if (c === "PEER_REPLAYED" || c === "PEER_DUPLICATE") return 409;
   if (c === "RATE_LIMITED") return 429;

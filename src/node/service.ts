@@ -12,6 +12,7 @@ import type { Hex } from "viem";
 import { Coordinator, type CoordinatorOptions, type RecordSigning, type SignedRecord } from "../round/coordinator.js";
 import type { PeerDomain } from "../round/envelope.js";
 import { Member, type MemberDeps } from "../round/member.js";
+import { RoundJournal } from "../round/signed-rounds.js";
 import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
 import type { DigestSigner } from "../round/signer.js";
 import type { ConsensusRules, Exclusion, Transcript } from "../round/transcript.js";
@@ -37,7 +38,7 @@ export interface QueuedRound {
  * The member's parts (domain, signer, directory, artifacts, mind, rules, records; retrieval and its settings
  * for RAG queries, optional) and the node's own.
  */
-export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "directory" | "artifacts" | "mind" | "rules" | "records" | "retrieval" | "rag"> {
+export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "directory" | "artifacts" | "mind" | "rules" | "records" | "retrieval" | "rag" | "blockHash" | "limits"> {
   settlement: SettlementPort<QueuedRound>;
   /** Hands out this node's round ids (default: in memory, for chain-less swarms). */
   sequencer?: RoundSequencer & { settleNow?: () => Promise<void> };
@@ -81,7 +82,9 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
   const submitter = new EpochSubmitter(queue, parts.settlement, { ...opts.epoch, log: opts.log });
   const index = new RoundIndex(opts.dataDir);
   const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
-  const member = new Member({ ...common, mind: parts.mind, retrieval: parts.retrieval, rag: parts.rag });
+  // The member's durable record of rounds answered and signed (refuses replays across restarts).
+  const journal = RoundJournal.open(path.join(opts.dataDir, "member", "rounds.journal"));
+  const member = new Member({ ...common, mind: parts.mind, retrieval: parts.retrieval, rag: parts.rag, blockHash: parts.blockHash, limits: parts.limits, journal });
   const ownPeers = parts.peers ? undefined : httpPeers({ allowPrivate: opts.net.allowPrivate });
   const coordinator = new Coordinator(
     {
@@ -141,6 +144,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       ownPeers?.close();
+      await journal.close();
       await parts.onClose?.();
     },
   };

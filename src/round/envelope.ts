@@ -97,15 +97,41 @@ export function signEnvelope<B>(domain: PeerDomain, signer: DigestSigner, kind: 
   return { kind, roundId, from: signer.address, body, signature };
 }
 
+const HEX32 = /^0x[0-9a-fA-F]{64}$/;
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const SIGNATURE = /^0x[0-9a-fA-F]{130}$/;
+/** Longest message kind on the wire. */
+export const MAX_KIND_LENGTH = 32;
+
 /**
- * Checks an envelope's signature and that it is the expected kind for the expected round, from one of
- * `allowed` senders. Throws ChorusError PEER_BAD_MESSAGE naming what failed.
+ * The envelope's own fields, checked for type and size and copied into a new object: anything else the
+ * sender put next to them (padding, an unknown field) is dropped here and never stored. The unsigned
+ * attachment is not copied either; a caller that expects one reads it from the input. Throws
+ * PEER_BAD_MESSAGE naming the field (never quoting the sender's text).
+ */
+export function envelopeFields(raw: unknown): Envelope {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ChorusError("PEER_BAD_MESSAGE", "envelope is not an object");
+  const e = raw as Record<string, unknown>;
+  const bad = (field: string, rule: string) => new ChorusError("PEER_BAD_MESSAGE", `envelope ${field}: ${rule}`, { field });
+  if (typeof e.kind !== "string" || e.kind.length === 0 || e.kind.length > MAX_KIND_LENGTH) throw bad("kind", `must be a string of 1-${MAX_KIND_LENGTH} characters`);
+  if (typeof e.roundId !== "string" || !HEX32.test(e.roundId)) throw bad("roundId", "must be 0x + 64 hex digits");
+  if (typeof e.from !== "string" || !ADDRESS.test(e.from)) throw bad("from", "must be 0x + 40 hex digits");
+  if (typeof e.signature !== "string" || !SIGNATURE.test(e.signature)) throw bad("signature", "must be 0x + 130 hex digits");
+  if (e.body === undefined) throw bad("body", "is missing");
+  return { kind: e.kind, roundId: e.roundId as Hex, from: e.from as Address, body: e.body, signature: e.signature as Hex };
+}
+
+/**
+ * Checks an envelope's fields, its signature and that it is the expected kind for the expected round, from
+ * one of `allowed` senders; returns it rebuilt from its known fields (see `envelopeFields`). Throws
+ * ChorusError PEER_BAD_MESSAGE / PEER_REPLAYED / PEER_BAD_SIGNATURE / PEER_NOT_MEMBER naming what failed.
  */
 export function verifyEnvelope<B>(
   domain: PeerDomain,
-  env: Envelope<B>,
+  raw: Envelope<B> | unknown,
   expect: { kind: string; roundId: Hex; allowed?: readonly Address[] },
 ): Envelope<B> {
+  const env = envelopeFields(raw) as Envelope<B>;
   if (env.kind !== expect.kind) {
     throw new ChorusError("PEER_BAD_MESSAGE", `expected a '${expect.kind}' message, got '${env.kind}'`, { kind: env.kind });
   }
@@ -114,13 +140,14 @@ export function verifyEnvelope<B>(
       roundId: env.roundId,
     });
   }
-  const signer = recoverDigestSigner(envelopeDigest(domain, env.kind, env.roundId, env.from, env.body), env.signature);
-  if (!signer || signer !== env.from.toLowerCase()) {
-    throw new ChorusError("PEER_BAD_SIGNATURE", `signature does not match sender ${env.from}`, { from: env.from });
-  }
   const from = env.from.toLowerCase();
+  // The sender check costs nothing; the signature check hashes the whole body: cheap first.
   if (expect.allowed && !expect.allowed.some((a) => a.toLowerCase() === from)) {
     throw new ChorusError("PEER_NOT_MEMBER", `${env.from} is not a member of round ${env.roundId}`, { from: env.from });
+  }
+  const signer = recoverDigestSigner(envelopeDigest(domain, env.kind, env.roundId, env.from, env.body), env.signature);
+  if (!signer || signer !== from) {
+    throw new ChorusError("PEER_BAD_SIGNATURE", `signature does not match sender ${env.from}`, { from: env.from });
   }
   return env;
 }

@@ -1,17 +1,24 @@
 /**
  * A committee member: answers the coordinator's requests of one round, in order, each at most once.
- * It accepts requests only from the coordinator named in the round id, and only when that coordinator is an
- * active staked node; it commits before it reveals, never judges its own answer, and signs the round record
- * only after it has recomputed the whole result from the transcript and found its own messages in it.
+ * Cheapest checks first: the sender must be the coordinator named in the round id and an active staked node
+ * (a cached set), the round must be known for every request after the first, the round id fresh and above
+ * that coordinator's durable high-water mark (signed-rounds.ts), and the coordinator within its rate; only
+ * then is the signature checked. An answer-request is answered only when the member recomputes from its own
+ * reads that it was drawn (seed, candidate snapshot, committee) from a recent seed block, with a fresh
+ * deadline; the round is recorded durably before any inference, its state kept only once every check passed
+ * and dropped when the round fails. A judge-request may carry only answers of members that committed. The
+ * transcript of a sign-request is validated strictly, and its committee, query, chain, registry and
+ * requests must equal the member's own copies before it recomputes the result and signs; a round is signed
+ * at most once, durably. It commits before it reveals and never judges its own answer.
  * For a query that asks for retrieval it first draws, asks and verifies data sources (rag-retrieve.ts), puts
  * the top contexts into its prompt and commits to its answer together with that evidence.
  */
 import { isAddressEqual, type Address, type Hex } from "viem";
 import { ChorusError } from "../errors.js";
 import { commitmentOf, newSalt } from "./commitment.js";
-import { signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
-import { BODY, Envelope as EnvelopeSchema, RagParams as RagParamsSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "./protocol.js";
-import type { Artifacts, Directory, Mind, Retrieval } from "./ports.js";
+import { envelopeFields, signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
+import { BODY, PEER_BODY_LIMITS, RagParams as RagParamsSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "./protocol.js";
+import type { Artifacts, Directory, Mind, NodeEntry, Retrieval } from "./ports.js";
 import { ragPrompt } from "./rag.js";
 import { retrieveForRound } from "./rag-retrieve.js";
 import { coordinatorOf } from "./round-id.js";
@@ -19,11 +26,22 @@ import type { DigestSigner } from "./signer.js";
 import { computeResult, type ConsensusRules, type Transcript } from "./transcript.js";
 import type { RecordSigning } from "./coordinator.js";
 import { canonicalBytes, canonicalHash, cidOfCanonical } from "./canonical.js";
-import { snapshotProblem, type CommitteeSnapshot } from "./draw.js";
+import { RoundJournal } from "./signed-rounds.js";
+import { parseTranscript } from "./transcript-schema.js";
+import {
+  DEFAULT_MEMBER_LIMITS,
+  TokenBuckets,
+  checkCommittee,
+  checkDeadline,
+  checkJudgeRequest,
+  checkTranscript,
+  sameDocument,
+  type MemberLimits,
+} from "./member-checks.js";
 
 interface RoundState {
   request: AnswerRequest;
-  /** Requests received from the coordinator, already verified. */
+  /** Requests received from the coordinator, verified and rebuilt from their fields (no attachment). */
   received: Envelope[];
   coordinator: Address;
   answer?: string;
@@ -31,6 +49,13 @@ interface RoundState {
   rag?: RagEvidence;
   sent: Map<string, Envelope>;
   createdAt: number;
+}
+
+/** What the HTTP layer reads before the body: the envelope's head. */
+export interface EnvelopeHead {
+  kind: string;
+  roundId: Hex;
+  from: Address;
 }
 
 export interface MemberDeps {
@@ -45,6 +70,11 @@ export interface MemberDeps {
   retrieval?: Retrieval;
   /** How this member retrieves: sources drawn, contexts (k), reliability weight, exploration floor, per-source timeout. */
   rag?: RagParams & { timeoutMs: number };
+  /** The durable record of rounds answered and signed (default: in memory only). */
+  journal?: RoundJournal;
+  /** The hash of block `number` as this member's chain reads it; when given, a request's seed block must match it. */
+  blockHash?: (number: bigint, opts: { signal?: AbortSignal }) => Promise<Hex>;
+  limits?: Partial<MemberLimits>;
   now?: () => number;
   /** Rounds remembered at most (oldest forgotten first) and for how long. */
   maxRounds?: number;
@@ -53,6 +83,14 @@ export interface MemberDeps {
 
 export class Member {
   private readonly rounds = new Map<string, RoundState>();
+  /** Round ids whose answer-request is being checked right now (a concurrent copy is refused). */
+  private readonly claimed = new Set<string>();
+  private readonly limits: MemberLimits;
+  private readonly journal: RoundJournal;
+  private readonly buckets: TokenBuckets;
+  private active?: { at: number; read: Promise<{ nodes: NodeEntry[]; set: Set<string> }> };
+  private sincePrune = 0;
+  private latest?: { at: number; block: Promise<{ number: bigint; hash: Hex }> };
 
   constructor(private readonly deps: MemberDeps) {
     if (deps.rag) {
@@ -61,25 +99,63 @@ export class Member {
       const bad = r.success ? (Number.isInteger(timeoutMs) && timeoutMs > 0 ? undefined : `timeoutMs: must be a positive integer`) : `${r.error.issues[0].path.join(".")}: ${r.error.issues[0].message}`;
       if (bad) throw new ChorusError("CONFIG_INVALID", `retrieval settings ${bad}`);
     }
+    this.limits = { ...DEFAULT_MEMBER_LIMITS, ...deps.limits };
+    for (const [k, v] of Object.entries(this.limits)) {
+      if (!(typeof v === "number" && v >= 0 && Number.isFinite(v))) throw new ChorusError("CONFIG_INVALID", `member limit ${k} must be a finite number >= 0`, { [k]: v });
+    }
+    this.journal = deps.journal ?? RoundJournal.memory();
+    this.buckets = new TokenBuckets(this.limits.answersPerSecond, this.limits.answerBurst, this.now);
+  }
+
+  private readonly now = () => (this.deps.now ?? Date.now)();
+
+  /**
+   * The cheap checks on an envelope's head, before its body is read, parsed or hashed: a known kind, the
+   * sender is the round's coordinator, the round is known (after the first request) or else fresh, above the
+   * coordinator's high-water mark, not answered before, from an active node within its rate. Resolves with
+   * the largest body this kind may have; throws the refusal.
+   */
+  async admit(head: EnvelopeHead): Promise<number> {
+    const limit = PEER_BODY_LIMITS[head.kind];
+    if (limit === undefined) throw new ChorusError("PEER_BAD_MESSAGE", `unknown request kind '${head.kind}'`, { kind: head.kind });
+    const coordinator = coordinatorOf(head.roundId);
+    if (!isAddressEqual(head.from, coordinator)) {
+      throw new ChorusError("PEER_NOT_AUTHORIZED", `only the round's coordinator ${coordinator} sends its requests, not ${head.from}`, { from: head.from });
+    }
+    const key = head.roundId.toLowerCase();
+    if (head.kind !== "answer-request") {
+      if (!this.rounds.has(key)) throw new ChorusError("ROUND_UNKNOWN", `no answer request seen for round ${head.roundId}`, { roundId: head.roundId });
+      return limit;
+    }
+    if (this.rounds.has(key) || this.claimed.has(key) || this.journal.hasAnswered(head.roundId)) {
+      throw new ChorusError("PEER_DUPLICATE", `round ${head.roundId} was already answered`, { roundId: head.roundId });
+    }
+    const mark = this.journal.highWater(head.roundId);
+    if (mark !== undefined && BigInt(key) < mark - BigInt(this.limits.maxSeqBehind)) {
+      throw new ChorusError("PEER_REPLAYED", `round ${head.roundId} is below coordinator ${coordinator}'s high-water mark`, { roundId: head.roundId });
+    }
+    if (!(await this.activeSet()).has(coordinator.toLowerCase())) {
+      throw new ChorusError("PEER_NOT_AUTHORIZED", `coordinator ${coordinator} is not an active staked node`, { coordinator });
+    }
+    // Peek only: the signature is not checked yet, and a forged head must not spend the coordinator's tokens.
+    if (!this.buckets.has(coordinator.toLowerCase())) this.buckets.take(coordinator.toLowerCase());
+    return limit;
   }
 
   /** Handles one incoming envelope; returns the signed reply. Throws ChorusError on anything wrong. */
   async handle(raw: unknown, opts: { signal?: AbortSignal } = {}): Promise<Envelope> {
-    const shape = EnvelopeSchema.safeParse(raw);
-    if (!shape.success) {
-      const i = shape.error.issues[0];
-      throw new ChorusError("PEER_BAD_MESSAGE", `envelope ${i.path.join(".") || "body"}: ${i.message}`);
-    }
-    const env = shape.data as Envelope;
-    const schema = BODY[env.kind];
-    if (!schema || !env.kind.endsWith("-request")) throw new ChorusError("PEER_BAD_MESSAGE", `unknown request kind '${env.kind}'`);
-    const coordinator = coordinatorOf(env.roundId);
-    verifyEnvelope(this.deps.domain, env, { kind: env.kind, roundId: env.roundId, allowed: [coordinator] });
+    const head = envelopeFields(raw);
+    const schema = BODY[head.kind];
+    if (!schema || !head.kind.endsWith("-request")) throw new ChorusError("PEER_BAD_MESSAGE", `unknown request kind '${head.kind}'`);
+    await this.admit(head);
+    const coordinator = coordinatorOf(head.roundId);
+    const env = verifyEnvelope(this.deps.domain, head, { kind: head.kind, roundId: head.roundId, allowed: [coordinator] });
     const body = schema.safeParse(env.body);
     if (!body.success) {
       const i = body.error.issues[0];
-      throw new ChorusError("PEER_BAD_MESSAGE", `${env.kind} ${i.path.join(".")}: ${i.message}`);
+      throw new ChorusError("PEER_BAD_MESSAGE", `${env.kind} ${i.path.map(String).join(".").slice(0, 120)}: ${i.message.slice(0, 160)}`);
     }
+    const attachment = (raw as { attachment?: unknown }).attachment;
     switch (env.kind) {
       case "answer-request":
         return this.onAnswer(env, body.data as AnswerRequest, coordinator, opts);
@@ -88,8 +164,41 @@ export class Member {
       case "judge-request":
         return this.onJudge(env, body.data as JudgeRequest, opts);
       default:
-        return this.onSign(env, body.data as { transcriptCid: string }, shape.data.attachment);
+        return this.onSign(env, body.data as { transcriptCid: string }, attachment, coordinator);
     }
+  }
+
+  /**
+   * The directory's active nodes, cached for `activeCacheMs`: the cheap sender check and the committee
+   * recomputation share one read (`fresh` forgets the cache, and the directory's own when it has one).
+   */
+  private activeNodes(opts: { signal?: AbortSignal } = {}, fresh = false): Promise<{ nodes: NodeEntry[]; set: Set<string> }> {
+    const t = this.now();
+    if (fresh) (this.deps.directory as { invalidate?: () => void }).invalidate?.();
+    if (fresh || !this.active || t - this.active.at > this.limits.activeCacheMs) {
+      // No caller's signal: the read is shared, one caller leaving must not fail it for the others.
+      const read = this.deps.directory.candidates().then((nodes) => ({ nodes, set: new Set(nodes.map((n) => n.address.toLowerCase())) }));
+      this.active = { at: t, read };
+      read.catch(() => (this.active = undefined));
+    }
+    return this.active.read;
+  }
+
+  private async activeSet(): Promise<Set<string>> {
+    return (await this.activeNodes()).set;
+  }
+
+  /** The chain's latest block, cached for a second; undefined when the directory reads no chain (tests). */
+  private latestBlock(opts: { signal?: AbortSignal }, fresh = false): Promise<{ number: bigint; hash: Hex }> | undefined {
+    const read = this.deps.directory.latestBlock;
+    if (!read) return undefined;
+    const t = this.now();
+    if (fresh || !this.latest || t - this.latest.at > 1000) {
+      const block = read.call(this.deps.directory, opts);
+      this.latest = { at: t, block };
+      block.catch(() => (this.latest = undefined));
+    }
+    return this.latest.block;
   }
 
   private state(roundId: Hex, kind: string): RoundState {
@@ -99,36 +208,78 @@ export class Member {
     return s;
   }
 
+  /** A request that shows the coordinator misbehaving ends the round here: its state is dropped. */
+  private fail(roundId: Hex, err: unknown): never {
+    this.rounds.delete(roundId.toLowerCase());
+    throw err;
+  }
+
   private reply(s: RoundState, requestKind: string, kind: string, roundId: Hex, body: unknown): Envelope {
     const env = signEnvelope(this.deps.domain, this.deps.signer, kind, roundId, body);
     s.sent.set(requestKind, env);
     return env;
   }
 
+  /** Checks that this member was drawn for the round from a recent seed block, from its own reads. */
+  private async checkDrawn(roundId: Hex, req: AnswerRequest, opts: { signal?: AbortSignal }): Promise<void> {
+    const seedNumber = BigInt(req.seedBlock.number);
+    let latest = await this.latestBlock(opts);
+    // A seed block ahead of the cached latest block: the chain moved on since; read it again.
+    if (latest && seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks)) latest = await this.latestBlock(opts, true);
+    if (latest && (seedNumber + BigInt(this.limits.maxSeedAgeBlocks) < latest.number || seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks))) {
+      throw new ChorusError("PEER_BAD_SEED", `seed block ${seedNumber} is not within ${this.limits.maxSeedAgeBlocks} blocks of the latest (${latest.number})`, {
+        seedBlock: seedNumber,
+        latest: latest.number,
+      });
+    }
+    if (this.deps.blockHash) {
+      const hash = await this.deps.blockHash(seedNumber, opts);
+      if (hash.toLowerCase() !== req.seedBlock.hash.toLowerCase()) {
+        throw new ChorusError("PEER_BAD_SEED", `block ${seedNumber} has hash ${hash}, not ${req.seedBlock.hash}`, { expected: hash, got: req.seedBlock.hash });
+      }
+    }
+    // the weights of a period are fixed once it began: the directory caches them per period
+    checkCommittee(roundId, req, await this.deps.directory.weightsAt(req.period, opts), this.deps.signer.address);
+  }
+
   private async onAnswer(env: Envelope, req: AnswerRequest, coordinator: Address, opts: { signal?: AbortSignal }): Promise<Envelope> {
     const key = env.roundId.toLowerCase();
-    if (this.rounds.has(key)) throw new ChorusError("PEER_DUPLICATE", `round ${env.roundId} was already answered`, { roundId: env.roundId });
-    const me = this.deps.signer.address;
-    if (!req.committee.some((a) => isAddressEqual(a as Address, me))) {
-      throw new ChorusError("PEER_NOT_MEMBER", `${me} is not in the committee of round ${env.roundId}`);
-    }
-    const active = await this.deps.directory.candidates({ signal: opts.signal });
-    if (!active.some((n) => isAddressEqual(n.address, coordinator))) {
-      throw new ChorusError("PEER_NOT_AUTHORIZED", `coordinator ${coordinator} is not an active staked node`, { coordinator });
-    }
-    const drawProblem = snapshotProblem(env.roundId, requestSnapshot(req));
-    if (drawProblem) throw new ChorusError("PEER_BAD_MESSAGE", `answer request of round ${env.roundId}: ${drawProblem}`);
-    if ((await this.deps.artifacts.cidOf(req.query)) !== req.queryCid) {
-      throw new ChorusError("PEER_BAD_MESSAGE", `query does not match its CID ${req.queryCid}`);
+    if (this.claimed.has(key) || this.rounds.has(key)) throw new ChorusError("PEER_DUPLICATE", `round ${env.roundId} was already answered`, { roundId: env.roundId });
+    this.claimed.add(key);
+    let recorded = false;
+    try {
+      this.buckets.take(coordinator.toLowerCase());
+      checkDeadline(req.answerDeadline, this.now(), this.limits);
+      const me = this.deps.signer.address;
+      if (!req.committee.some((a) => isAddressEqual(a as Address, me))) {
+        throw new ChorusError("PEER_NOT_MEMBER", `${me} is not in the committee of round ${env.roundId}`);
+      }
+      if (!isAddressEqual(req.query.coordinator as Address, coordinator)) {
+        throw new ChorusError("PEER_BAD_MESSAGE", `the query names coordinator ${req.query.coordinator}, not the round's ${coordinator}`);
+      }
+      await this.checkDrawn(env.roundId, req, opts);
+      if ((await this.deps.artifacts.cidOf(req.query)) !== req.queryCid) {
+        throw new ChorusError("PEER_BAD_MESSAGE", `query does not match its CID ${req.queryCid}`);
+      }
+      // Durable before any work: a replay after a restart is refused.
+      await this.journal.markAnswered(env.roundId);
+      recorded = true;
+    } finally {
+      if (!recorded) this.claimed.delete(key);
     }
     this.gc();
-    const s: RoundState = { request: req, coordinator, received: [stripAttachment(env)], sent: new Map(), createdAt: (this.deps.now ?? Date.now)() };
+    const s: RoundState = { request: req, coordinator, received: [env], sent: new Map(), createdAt: this.now() };
     this.rounds.set(key, s);
-    const messages = req.query.rag ? await this.retrieve(env.roundId, req, s, opts) : req.query.messages;
-    const answer = await this.deps.mind.answer({ messages, maxTokens: req.query.maxTokens }, opts);
-    s.answer = answer;
-    s.salt = newSalt();
-    return this.reply(s, "answer-request", "commit", env.roundId, { commitment: commitmentOf(env.roundId, me, answer, s.salt, s.rag) });
+    this.claimed.delete(key);
+    try {
+      const messages = req.query.rag ? await this.retrieve(env.roundId, req, s, opts) : req.query.messages;
+      const answer = await this.deps.mind.answer({ messages, maxTokens: req.query.maxTokens }, opts);
+      s.answer = answer;
+      s.salt = newSalt();
+      return this.reply(s, "answer-request", "commit", env.roundId, { commitment: commitmentOf(env.roundId, this.deps.signer.address, answer, s.salt, s.rag) });
+    } catch (err) {
+      return this.fail(env.roundId, err);
+    }
   }
 
   /** Retrieval for a RAG query: records the evidence in the round state, returns the prompt with the contexts. */
@@ -159,108 +310,118 @@ export class Member {
     const s = this.state(env.roundId, "reveal-request");
     const mine = (s.sent.get("answer-request")?.body as { commitment: Hex } | undefined)?.commitment;
     const listed = Object.entries(req.commitments).find(([a]) => isAddressEqual(a as Address, this.deps.signer.address))?.[1];
-    if (!mine || listed !== mine) throw new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set does not hold my commitment");
-    s.received.push(stripAttachment(env));
+    if (!mine || listed !== mine) this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set does not hold my commitment"));
+    const committee = new Set(s.request.committee.map((a) => a.toLowerCase()));
+    const outsider = Object.keys(req.commitments).find((a) => !committee.has(a.toLowerCase()));
+    if (outsider !== undefined || Object.keys(req.commitments).length > committee.size) {
+      this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set names someone outside the committee"));
+    }
+    s.received.push(env);
     return this.reply(s, "reveal-request", "reveal", env.roundId, { answer: s.answer!, salt: s.salt!, ...(s.rag ? { rag: s.rag } : {}) });
   }
 
   private async onJudge(env: Envelope, req: JudgeRequest, opts: { signal?: AbortSignal }): Promise<Envelope> {
     const s = this.state(env.roundId, "judge-request");
-    if (!s.sent.has("reveal-request")) throw new ChorusError("PEER_BAD_MESSAGE", "judging before my reveal");
-    s.received.push(stripAttachment(env));
+    if (!s.sent.has("reveal-request")) this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "judging before my reveal"));
     const me = this.deps.signer.address;
+    const commitments = (s.received[1].body as { commitments: Record<string, Hex> }).commitments;
+    try {
+      checkJudgeRequest(req, { commitments, committee: s.request.committee, me, myAnswer: s.answer! });
+    } catch (err) {
+      this.fail(env.roundId, err);
+    }
+    s.received.push(env);
     const pairs = Object.entries(req.assignments).find(([j]) => isAddressEqual(j as Address, me))?.[1] ?? [];
     const question = lastUserMessage(s.request);
-    const text = (a: Address) => {
-      const t = Object.entries(req.answers).find(([k]) => isAddressEqual(k as Address, a))?.[1];
-      if (t === undefined) throw new ChorusError("PEER_BAD_MESSAGE", `pair names answer ${a} that the request does not carry`);
-      return t;
-    };
-    const judgments = [];
-    for (const [a, b] of pairs as [Address, Address][]) {
-      if (isAddressEqual(a, me) || isAddressEqual(b, me)) throw new ChorusError("PEER_BAD_MESSAGE", "asked to judge my own answer");
-      const r = await this.deps.mind.compare({ question, answerA: text(a), answerB: text(b) }, opts);
-      judgments.push({ a, b, outcome: r.outcome });
-    }
-    const screens = [];
-    if (req.screen && this.deps.mind.screen) {
-      for (const [a, t] of Object.entries(req.answers)) {
-        if (isAddressEqual(a as Address, me)) continue;
-        screens.push({ answer: a as Address, verdict: await this.deps.mind.screen({ question, answer: t }, opts) });
+    const text = (a: Address) => Object.entries(req.answers).find(([k]) => isAddressEqual(k as Address, a))![1];
+    try {
+      const judgments = [];
+      for (const [a, b] of pairs as [Address, Address][]) {
+        if (isAddressEqual(a, me) || isAddressEqual(b, me)) throw new ChorusError("PEER_BAD_MESSAGE", "asked to judge my own answer");
+        const r = await this.deps.mind.compare({ question, answerA: text(a), answerB: text(b) }, opts);
+        judgments.push({ a, b, outcome: r.outcome });
       }
+      const screens = [];
+      if (req.screen && this.deps.mind.screen) {
+        for (const [a, t] of Object.entries(req.answers)) {
+          if (isAddressEqual(a as Address, me)) continue;
+          screens.push({ answer: a as Address, verdict: await this.deps.mind.screen({ question, answer: t }, opts) });
+        }
+      }
+      return this.reply(s, "judge-request", "judgments", env.roundId, { judgments, screens });
+    } catch (err) {
+      return this.fail(env.roundId, err);
     }
-    return this.reply(s, "judge-request", "judgments", env.roundId, { judgments, screens });
   }
 
-  private async onSign(env: Envelope, req: { transcriptCid: string }, attachment: unknown): Promise<Envelope> {
+  private async onSign(env: Envelope, req: { transcriptCid: string }, attachment: unknown, coordinator: Address): Promise<Envelope> {
     const s = this.state(env.roundId, "sign-request");
-    const t = attachment as Transcript;
-    if (!t || typeof t !== "object") throw new ChorusError("PEER_BAD_MESSAGE", "sign-request carries no transcript");
-    const bytes = canonicalBytes(t);
-    if (cidOfCanonical(bytes) !== req.transcriptCid) {
-      throw new ChorusError("PEER_BAD_MESSAGE", `transcript does not match its CID ${req.transcriptCid}`);
+    if (this.journal.hasSigned(env.roundId)) throw new ChorusError("PEER_DUPLICATE", `round ${env.roundId} was already signed`, { roundId: env.roundId });
+    if (attachment === undefined) throw new ChorusError("PEER_BAD_MESSAGE", "sign-request carries no transcript");
+    let t: Transcript;
+    try {
+      // The whole transcript against the protocol's schema before anything is computed from it.
+      t = parseTranscript(attachment);
+      if (cidOfCanonical(canonicalBytes(t)) !== req.transcriptCid) {
+        throw new ChorusError("PEER_BAD_MESSAGE", `transcript does not match its CID ${req.transcriptCid}`);
+      }
+      checkTranscript(t, {
+        roundId: env.roundId,
+        chainId: this.deps.domain.chainId,
+        registry: this.deps.domain.registry,
+        coordinator,
+        request: s.request,
+        requests: { answer: s.received[0], reveal: s.received[1], judge: s.received[2] },
+      });
+    } catch (err) {
+      return this.fail(env.roundId, err);
     }
-    if (t.roundId?.toLowerCase() !== env.roundId.toLowerCase() || t.queryCid !== s.request.queryCid) {
-      throw new ChorusError("PEER_BAD_MESSAGE", "transcript is for another round or query");
-    }
-    // My own messages must be in it, unaltered, and so must the requests I answered.
+    // My own messages must be in it, unaltered.
     const me = this.deps.signer.address;
     const find = (list: Envelope[]) => list.find((e) => isAddressEqual(e.from as Address, me));
     for (const [requestKind, list] of [["answer-request", t.commits], ["reveal-request", t.reveals], ["judge-request", t.judgments]] as const) {
       const sent = s.sent.get(requestKind);
-      const listed = find(list ?? []);
-      if (sent && (!listed || JSON.stringify(listed) !== JSON.stringify(sent))) {
-        throw new ChorusError("PEER_BAD_MESSAGE", `transcript misrepresents my ${requestKind.replace("-request", "")}`);
+      const listed = find(list);
+      if (sent && (!listed || !sameDocument(listed, sent))) {
+        this.fail(env.roundId, new ChorusError("PEER_TRANSCRIPT_MISMATCH", `transcript misrepresents my ${requestKind.replace("-request", "")}`, { field: requestKind }));
       }
     }
-    const requests = [t.requests?.answer, t.requests?.reveal, t.requests?.judge];
-    for (const [i, r] of s.received.entries()) {
-      if (JSON.stringify(requests[i]) !== JSON.stringify(r)) throw new ChorusError("PEER_BAD_MESSAGE", "transcript misrepresents a request I answered");
+    let result;
+    try {
+      result = computeResult(t, this.deps.rules, {
+        known: [...s.received, ...s.sent.values()],
+        skipCommitSignatures: true,
+        serviceDomain: this.deps.records.serviceDomain,
+      });
+    } catch (err) {
+      return this.fail(env.roundId, err);
     }
-    const result = computeResult(t, this.deps.rules, {
-      known: [...s.received, ...s.sent.values()],
-      skipCommitSignatures: true,
-      serviceDomain: this.deps.records.serviceDomain,
-    });
     if (canonicalHash(result) !== canonicalHash(t.result)) {
-      throw new ChorusError("PEER_BAD_MESSAGE", "the transcript's result is not what its judgments give");
+      this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "the transcript's result is not what its judgments give"));
     }
+    // Durable before the signature leaves: this round is never signed again, restart or not.
+    await this.journal.markSigned(env.roundId);
     const signature = this.deps.signer.signDigest(this.deps.records.digest(t, req.transcriptCid));
-    // Keep a copy of what I signed; off the critical path of the reply.
+    // Keep a copy of what I signed (the validated copy); off the critical path of the reply.
     void this.deps.artifacts.putJson(t).catch(() => {});
     return this.reply(s, "sign-request", "record-signature", env.roundId, { signature });
   }
 
   private gc(): void {
-    const now = (this.deps.now ?? Date.now)();
-    const ttl = this.deps.roundTtlMs ?? 3_600_000;
+    const now = this.now();
+    const ttl = this.deps.roundTtlMs ?? 900_000;
     for (const [k, s] of this.rounds) if (now - s.createdAt > ttl) this.rounds.delete(k);
-    const max = this.deps.maxRounds ?? 10_000;
+    const max = this.deps.maxRounds ?? 2_000;
     while (this.rounds.size >= max) this.rounds.delete(this.rounds.keys().next().value!);
+    // In-memory ids that the high-water mark alone refuses can go (the journal file keeps them).
+    if (++this.sincePrune >= 1024) {
+      this.sincePrune = 0;
+      this.journal.prune(BigInt(this.limits.maxSeqBehind));
+    }
   }
-}
-
-/** The committee snapshot an answer request carries (src/round/draw.ts checks it is its own draw). */
-export function requestSnapshot(req: AnswerRequest): CommitteeSnapshot {
-  return {
-    seedBlock: req.seedBlock as CommitteeSnapshot["seedBlock"],
-    seed: req.seed as Hex,
-    period: req.period,
-    size: req.committeeSize,
-    totalStake: req.totalStake,
-    minCommittee: req.minCommittee,
-    candidates: req.candidates as CommitteeSnapshot["candidates"],
-    members: req.committee as Address[],
-    seats: req.seats,
-  };
 }
 
 function lastUserMessage(req: AnswerRequest): string {
   const users = req.query.messages.filter((m) => m.role === "user");
   return (users.at(-1) ?? req.query.messages.at(-1)!).content;
-}
-
-function stripAttachment(env: Envelope): Envelope {
-  const { attachment: _unused, ...rest } = env;
-  return rest;
 }

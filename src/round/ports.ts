@@ -37,6 +37,8 @@ export interface Directory {
   weightsAt(period: number, opts?: { signal?: AbortSignal }): Promise<PeriodWeights>;
   /** The hash of block `number` (a batch seed), when the directory reads a chain. */
   blockHash?(number: bigint, opts?: { signal?: AbortSignal }): Promise<Hex>;
+  /** The chain's latest block, when the directory reads a chain (members bound the age of seed blocks with it). */
+  latestBlock?(opts?: { signal?: AbortSignal }): Promise<{ number: bigint; hash: Hex }>;
 }
 
 export interface PeerClient {

@@ -10,40 +10,43 @@
  */
 import { z } from "zod";
 
+/**
+ * A strict object: unknown fields are refused, and the refusal counts them instead of quoting them (zod's
+ * own message quotes every unknown key; a peer's key can be megabytes, and refusals end up in transcripts).
+ */
+export function strict<T extends z.ZodRawShape>(shape: T) {
+  return z.strictObject(shape, { error: (iss) => (iss.code === "unrecognized_keys" ? `has ${iss.keys.length} field(s) the protocol does not define` : undefined) });
+}
+
 const hex = (bytes?: number) =>
   z.string().regex(bytes ? new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`) : /^0x[0-9a-fA-F]*$/, bytes ? `must be 0x + ${bytes * 2} hex digits` : "must be 0x hex");
 export const Address = hex(20);
 export const Bytes32 = hex(32);
 export const Signature = hex(65);
 
-export const ChatMessage = z
-  .object({
+export const ChatMessage = strict({
     role: z.enum(["system", "user", "assistant"]),
     content: z.string().max(32_000),
-  })
-  .strict();
+  });
 
 /** The query artifact (stored on IPFS; its CID is the query's identity). */
-export const QueryDoc = z
-  .object({
+export const QueryDoc = strict({
     type: z.literal("chorus/query@1"),
     messages: z.array(ChatMessage).min(1).max(64),
     maxTokens: z.number().int().min(1).max(4096),
     coordinator: Address,
     createdAt: z.number().int().min(0),
     rag: z.boolean(),
-  })
-  .strict();
+  });
 export type QueryDoc = z.infer<typeof QueryDoc>;
 
-export const Candidate = z.object({ address: Address, stake: z.string().regex(/^\d+$/), reputation: z.number().int().min(0).max(1_000_000) }).strict();
+export const Candidate = strict({ address: Address, stake: z.string().regex(/^\d+$/), reputation: z.number().int().min(0).max(1_000_000) });
 
-export const AnswerRequest = z
-  .object({
+export const AnswerRequest = strict({
     queryCid: z.string().min(1).max(128),
     query: QueryDoc,
     /** The batch's seed block; its hash is the batch seed (Settlement.openBatch). */
-    seedBlock: z.object({ number: z.string().regex(/^\d+$/), hash: Bytes32 }).strict(),
+    seedBlock: strict({ number: z.string().regex(/^\d+$/), hash: Bytes32 }),
     /** The round seed: keccak256(batch seed, round id). */
     seed: Bytes32,
     /** The batch's weight period: the draw weighs nodes as they were when it began. */
@@ -59,35 +62,29 @@ export const AnswerRequest = z
     committee: z.array(Address).min(1).max(255),
     seats: z.record(z.string(), z.number().int().min(1).max(255)),
     answerDeadline: z.number().int(),
-  })
-  .strict();
+  });
 export type AnswerRequest = z.infer<typeof AnswerRequest>;
 
-export const Commit = z.object({ commitment: Bytes32 }).strict();
+export const Commit = strict({ commitment: Bytes32 });
 
-export const RevealRequest = z.object({ commitments: z.record(z.string(), Bytes32) }).strict();
+export const RevealRequest = strict({ commitments: z.record(z.string(), Bytes32) });
 
 /** A data source as a member saw it on chain at the round's seed block (scores on the 1_000_000 scale). */
-export const SourceInfo = z
-  .object({
+export const SourceInfo = strict({
     address: Address,
     endpoint: z.string().min(1).max(2048),
     reliability: z.number().int().min(0).max(1_000_000),
     usefulness: z.number().int().min(0).max(1_000_000),
-  })
-  .strict();
+  });
 
 /** A served context in its stored form: the score in integer micro-units [0, 1_000_000] (artifacts hold no floats). */
-export const StoredContext = z
-  .object({ id: z.string().min(1).max(512), doc: z.string().min(1).max(512), text: z.string().min(1).max(8000), score: z.number().int().min(0).max(1_000_000) })
-  .strict();
+export const StoredContext = strict({ id: z.string().min(1).max(512), doc: z.string().min(1).max(512), text: z.string().min(1).max(8000), score: z.number().int().min(0).max(1_000_000) });
 
 /**
  * What a source served for one query in one round, in its stored (dag-json) form, whose CID the source signs
  * (src/source/served.ts `toWire` of src/rag/types.ts ServedDoc).
  */
-export const StoredServed = z
-  .object({
+export const StoredServed = strict({
     type: z.literal("chorus/served@1"),
     source: Address,
     roundId: Bytes32,
@@ -95,16 +92,14 @@ export const StoredServed = z
     manifestCid: z.string().min(1).max(128),
     k: z.number().int().min(1).max(32),
     contexts: z.array(StoredContext).max(32),
-  })
-  .strict();
+  });
 export type StoredServed = z.infer<typeof StoredServed>;
 
-export const SignedStored = z.object({ served: StoredServed, servedCid: z.string().min(1).max(128), signature: Signature }).strict();
+export const SignedStored = strict({ served: StoredServed, servedCid: z.string().min(1).max(128), signature: Signature });
 export type SignedStored = z.infer<typeof SignedStored>;
 
 /** The retrieval settings a member ran with (recorded so anyone can re-derive its draw and its rerank). */
-export const RagParams = z
-  .object({
+export const RagParams = strict({
     /** Sources drawn per round. */
     sources: z.number().int().min(0).max(32),
     /** Contexts asked from each source, and contexts put into the prompt. */
@@ -113,17 +108,14 @@ export const RagParams = z
     reliabilityWeight: z.number().int().min(0).max(1_000_000),
     /** Lowest usefulness a source counts with in the draw (1_000_000 scale). */
     explorationFloor: z.number().int().min(0).max(1_000_000),
-  })
-  .strict();
+  });
 export type RagParams = z.infer<typeof RagParams>;
 
-export const SkippedSource = z
-  .object({
+export const SkippedSource = strict({
     source: Address,
     reason: z.enum(["timeout", "unreachable", "malformed", "bad-signature", "wrong-binding"]),
     detail: z.string().max(1000),
-  })
-  .strict();
+  });
 
 /**
  * What a member of a RAG round reveals next to its answer (and commits to with it): the sources listed on
@@ -132,46 +124,39 @@ export const SkippedSource = z
  * why. A member without retrieval says so instead.
  */
 export const RagEvidence = z.discriminatedUnion("retrieval", [
-  z.object({ retrieval: z.literal("none"), reason: z.string().min(1).max(1000) }).strict(),
-  z
-    .object({
+  strict({ retrieval: z.literal("none"), reason: z.string().min(1).max(1000) }),
+  strict({
       retrieval: z.literal("sources"),
       params: RagParams,
       listed: z.array(SourceInfo).max(256),
       served: z.array(SignedStored).max(32),
-      used: z.array(z.object({ source: Address, id: z.string().min(1).max(512) }).strict()).max(32),
+      used: z.array(strict({ source: Address, id: z.string().min(1).max(512) })).max(32),
       skipped: z.array(SkippedSource).max(32),
-    })
-    .strict(),
+    }),
 ]);
 export type RagEvidence = z.infer<typeof RagEvidence>;
 
-export const Reveal = z.object({ answer: z.string().max(64_000), salt: Bytes32, rag: RagEvidence.optional() }).strict();
+export const Reveal = strict({ answer: z.string().max(64_000), salt: Bytes32, rag: RagEvidence.optional() });
 export type Reveal = z.infer<typeof Reveal>;
 
 export const Outcome = z.enum(["A", "B", "tie"]);
-export const JudgeRequest = z
-  .object({
+export const JudgeRequest = strict({
     answers: z.record(z.string(), z.string().max(64_000)),
     assignments: z.record(z.string(), z.array(z.tuple([Address, Address])).max(256)),
     screen: z.boolean(),
-  })
-  .strict();
+  });
 export type JudgeRequest = z.infer<typeof JudgeRequest>;
-export const Judgments = z
-  .object({
-    judgments: z.array(z.object({ a: Address, b: Address, outcome: Outcome, raw: z.string().max(4000).optional() }).strict()).max(256),
-    screens: z.array(z.object({ answer: Address, verdict: z.enum(["GOOD", "BAD"]) }).strict()).max(64),
-  })
-  .strict();
+export const Judgments = strict({
+    judgments: z.array(strict({ a: Address, b: Address, outcome: Outcome, raw: z.string().max(4000).optional() })).max(256),
+    screens: z.array(strict({ answer: Address, verdict: z.enum(["GOOD", "BAD"]) })).max(64),
+  });
 export type Judgments = z.infer<typeof Judgments>;
 
 /** The transcript itself travels as the envelope's attachment: the signed CID commits to it. */
-export const SignRequest = z.object({ transcriptCid: z.string().min(1).max(128) }).strict();
-export const RecordSignature = z.object({ signature: Signature }).strict();
+export const SignRequest = strict({ transcriptCid: z.string().min(1).max(128) });
+export const RecordSignature = strict({ signature: Signature });
 
-export const Envelope = z
-  .object({
+export const Envelope = strict({
     kind: z.string().min(1).max(32),
     roundId: Bytes32,
     from: Address,
@@ -179,8 +164,7 @@ export const Envelope = z
     signature: Signature,
     /** Unsigned payload whose hash the signed body names (the transcript of a sign-request). */
     attachment: z.unknown().optional(),
-  })
-  .strict();
+  });
 
 /** The body schema of each message kind. */
 export const BODY: Record<string, z.ZodType> = {
@@ -193,3 +177,45 @@ export const BODY: Record<string, z.ZodType> = {
   "sign-request": SignRequest,
   "record-signature": RecordSignature,
 };
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
+/** The artifact store's limit on one document (src/ipfs/codec.ts DEFAULT_MAX_BYTES): a transcript must fit in it. */
+export const ARTIFACT_LIMIT_BYTES = 4 * MIB;
+
+/**
+ * Largest HTTP body a member reads for each request kind, enforced by the HTTP layer while the body streams
+ * in, before any parsing. An honest round's requests sit far below: the transcript (query twice, answers
+ * twice, every request and reply) must fit in one artifact, so no single request can use half of it, and
+ * the sign-request (its attachment is that transcript) stays within the artifact limit.
+ */
+export const PEER_BODY_LIMITS: Readonly<Record<string, number>> = {
+  "answer-request": 2 * MIB,
+  "reveal-request": 64 * KIB,
+  "judge-request": 2 * MIB,
+  "sign-request": ARTIFACT_LIMIT_BYTES,
+};
+
+/**
+ * Longest exclusion reason a transcript may hold. Reasons are made from fixed text, addresses, endpoints
+ * (at most 256 bytes on chain, shown as excerpts) and short excerpts of a peer's words; see `clipReason`.
+ */
+export const REASON_MAX = 1000;
+/** Longest excerpt of a peer's own text (an error message it sent) that may enter a reason. */
+export const EXCERPT_MAX = 80;
+
+/**
+ * A short, escaped excerpt of text a peer controls: at most `max` characters, anything outside printable
+ * ASCII escaped (JSON style), marked when cut. Use it whenever a peer's text goes into a message or reason.
+ */
+export function excerpt(text: unknown, max = EXCERPT_MAX): string {
+  const s = typeof text === "string" ? text : String(text);
+  const cut = s.length > max;
+  const escaped = JSON.stringify(s.slice(0, max)).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return `${escaped.slice(0, max * 2)}${cut ? `… (${s.length} chars)` : ""}`;
+}
+
+/** An exclusion reason clipped to REASON_MAX (a coordinator applies it to every reason it records). */
+export function clipReason(reason: string): string {
+  return reason.length <= REASON_MAX ? reason : `${reason.slice(0, REASON_MAX - 20)}… (clipped)`;
+}

@@ -168,7 +168,8 @@ export interface EvidenceContext {
 }
 
 const bad = (member: Address, message: string): never => {
-  throw new ChorusError("ROUND_BAD_EVIDENCE", `retrieval evidence of ${member}: ${message}`, { member });
+  // Clipped: the message may quote a source's text, and it becomes an exclusion reason in the transcript.
+  throw new ChorusError("ROUND_BAD_EVIDENCE", `retrieval evidence of ${member}: ${message.slice(0, 400)}`, { member });
 };
 
 /**

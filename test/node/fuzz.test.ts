@@ -92,11 +92,18 @@ describe("HTTP fuzz: every endpoint answers bad input with 4xx and a message, an
     expect(member.rounds.has(roundId)).to.equal(true);
     const index = await swarm.nodes[0].index.get(roundId);
     const transcript = (await swarm.artifacts.getJson(index!.transcriptCid)) as { requests: Record<string, unknown> };
-    for (const request of Object.values(transcript.requests)) {
-      const r = await fetch(`${swarm.nodes[1].url}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });
+    for (const request of Object.values(transcript.requests) as { kind: string; roundId: string; from: string; body: unknown; signature: string }[]) {
+      // In wire order (the stored transcript's keys are sorted; the peer route reads kind, roundId, from first).
+      const { kind, roundId: id, from, body, signature } = request;
+      const wire = JSON.stringify({ kind, roundId: id, from, body, signature });
+      const r = await fetch(`${swarm.nodes[1].url}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: wire });
       expect(r.status, "a replayed request").to.equal(409);
+      // Stored order (body first) is refused too, before the body is read.
+      const stored = await fetch(`${swarm.nodes[1].url}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(request) });
+      expect(stored.status, "a replayed request in stored order").to.equal(400);
     }
-    const tampered = { ...(transcript.requests.reveal as object), signature: `0x${"11".repeat(65)}` };
+    const { kind, roundId: id, from, body } = transcript.requests.reveal as { kind: string; roundId: string; from: string; body: unknown };
+    const tampered = { kind, roundId: id, from, body, signature: `0x${"11".repeat(65)}` };
     const r = await fetch(`${swarm.nodes[1].url}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(tampered) });
     expect(r.status, "an invalid signature").to.equal(401);
     expect((await send("GET", "/health")).status).to.equal(200);

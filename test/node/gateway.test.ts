@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import OpenAI from "openai";
 import { RoundLimiter } from "../../src/node/limiter.js";
+import { newRoundId } from "../../src/round/round-id.js";
 import { fixedMind } from "../helpers/memory-round.js";
 import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
 import { preferHigherQ } from "../helpers/memory-node.js";
@@ -59,11 +60,16 @@ describe("gateway over HTTP (7 nodes on 127.0.0.1)", function () {
     });
   }
 
-  it("peer route: a garbage envelope is refused with 400, an unsigned one with 401", async () => {
+  it("peer route: a garbage envelope is refused with 400, one for an unknown round with 404, an unsigned one with 401", async () => {
     let res = await fetch(`${base}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ hello: 1 }) });
     expect(res.status).to.equal(400);
     const forged = { kind: "reveal-request", roundId: `0x${"11".repeat(32)}`, from: "0x1111111111111111111111111111111111111111", body: { commitments: {} }, signature: `0x${"22".repeat(65)}` };
     res = await fetch(`${base}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(forged) });
+    expect(res.status).to.equal(404);
+    // Claiming to be an active node coordinating a fresh round gets as far as the signature check.
+    const active = swarm.nodes[1].address;
+    const unsigned = { kind: "answer-request", roundId: newRoundId(active), from: active, body: {}, signature: `0x${"22".repeat(65)}` };
+    res = await fetch(`${base}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(unsigned) });
     expect(res.status).to.equal(401);
   });
 });

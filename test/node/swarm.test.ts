@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { newRoundId } from "../../src/round/round-id.js";
 import OpenAI from "openai";
 import { type Address, type Hex } from "viem";
 import { cidToBytes32 } from "../../src/ipfs/index.js";
@@ -99,7 +100,7 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
 
   it("a non-member's request and a replayed request are rejected", async () => {
     const stranger = createSigner(generatePrivateKey());
-    const roundId = `${stranger.address.toLowerCase()}${"00".repeat(11)}07` as Hex;
+    const roundId = newRoundId(stranger.address);
     const domain = { chainId: 31337, registry: swarm.f.registry.address as Address };
     const forged = signEnvelope(domain, stranger, "answer-request", roundId, {
       queryCid: "bagaaiera", query: { type: "chorus/query@1", messages: [{ role: "user", content: "hi" }], maxTokens: 8, coordinator: stranger.address, createdAt: 1, rag: false },
@@ -113,7 +114,9 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
 
     const body = await ask(4);
     const transcript = (await (await fetch(`${swarm.nodes[4].url}/ipfs/${body.chorus.transcript_cid}?format=raw`)).json()) as any;
-    const r2 = await post(swarm.nodes[3].url, transcript.requests.answer);
+    // In wire order (kind, roundId, from first), as a peer sends it; the stored transcript's keys are sorted.
+    const { kind, roundId: id, from, body: requestBody, signature } = transcript.requests.answer;
+    const r2 = await post(swarm.nodes[3].url, { kind, roundId: id, from, body: requestBody, signature });
     expect(r2.status).to.equal(409);
   });
 

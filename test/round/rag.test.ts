@@ -52,8 +52,10 @@ function ragMind(i: number, prompts: Map<number, { role: string; content: string
 function swarm(n: number, opts: { sources?: MemorySource[]; retrievalOf?: (i: number, base: Retrieval) => Retrieval | undefined } = {}) {
   const signers = makeSigners(n + 1);
   const [coordSigner, ...memberSigners] = signers;
-  const nodes: NodeEntry[] = signers.map((s, i) => ({ address: s.address, endpoint: `mem://node${i}`, stake: 500n * 10n ** 18n, reputation: 500_000 }));
-  const directory = directoryOf(nodes.slice(1).concat(nodes[0]));
+  // The coordinator is a staked node the draw never picks (reputation 0): members read the same directory as
+  // the coordinator, as on chain, and recompute its committee from it.
+  const nodes: NodeEntry[] = signers.map((s, i) => ({ address: s.address, endpoint: `mem://node${i}`, stake: 500n * 10n ** 18n, reputation: i === 0 ? 0 : 500_000 }));
+  const directory = directoryOf(nodes);
   const artifacts = new MemoryArtifacts();
   const peers = new DirectPeers();
   const prompts = new Map<number, { role: string; content: string }[]>();
@@ -67,7 +69,7 @@ function swarm(n: number, opts: { sources?: MemorySource[]; retrievalOf?: (i: nu
   });
   const queued: { roundId: Hex; signed: SignedRecord }[] = [];
   const coordinator = new Coordinator(
-    { domain, signer: coordSigner, directory: directoryOf(nodes.slice(1)), peers, artifacts, rules: countRules, records, settle: async (roundId, signed) => void queued.push({ roundId, signed }) },
+    { domain, signer: coordSigner, directory, peers, artifacts, rules: countRules, records, settle: async (roundId, signed) => void queued.push({ roundId, signed }) },
     { committeeSize: 7, answerTimeoutMs: 2000, revealTimeoutMs: 500, judgeTimeoutMs: 500, signTimeoutMs: 500 },
   );
   return { coordinator, members, peers, prompts, sources, queued, memberSigners };

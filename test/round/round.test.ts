@@ -3,6 +3,7 @@ import { encodePacked, keccak256, type Address, type Hex } from "viem";
 import { Coordinator, PEER_PATH, type SignedRecord } from "../../src/round/coordinator.js";
 import { Member } from "../../src/round/member.js";
 import { signEnvelope } from "../../src/round/envelope.js";
+import { newRoundId } from "../../src/round/round-id.js";
 import type { Transcript } from "../../src/round/transcript.js";
 import { countRules } from "../helpers/count-rules.js";
 import { DirectPeers, MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../helpers/memory-round.js";
@@ -16,9 +17,10 @@ const prefer = (a: string, b: string) => (quality(a) > quality(b) ? "A" : qualit
 function swarm(n: number) {
   const signers = makeSigners(n + 1);
   const [coordSigner, ...memberSigners] = signers;
-  const nodes: NodeEntry[] = signers.map((s, i) => ({ address: s.address, endpoint: `mem://node${i}`, stake: 500n * 10n ** 18n, reputation: 500_000 }));
-  const directory = directoryOf(nodes.slice(1).concat(nodes[0]));
-  const committeeDirectory = directoryOf(nodes.slice(1));
+  // The coordinator is a staked node the draw never picks (reputation 0): members read the same directory as
+  // the coordinator, as on chain, and recompute its committee from it.
+  const nodes: NodeEntry[] = signers.map((s, i) => ({ address: s.address, endpoint: `mem://node${i}`, stake: 500n * 10n ** 18n, reputation: i === 0 ? 0 : 500_000 }));
+  const directory = directoryOf(nodes);
   const artifacts = new MemoryArtifacts();
   const peers = new DirectPeers();
   const members = memberSigners.map((signer, i) => {
@@ -28,7 +30,7 @@ function swarm(n: number) {
   });
   const queued: { roundId: Hex; signed: SignedRecord }[] = [];
   const coordinator = new Coordinator(
-    { domain, signer: coordSigner, directory: committeeDirectory, peers, artifacts, rules: countRules, records, settle: async (roundId, signed) => void queued.push({ roundId, signed }) },
+    { domain, signer: coordSigner, directory, peers, artifacts, rules: countRules, records, settle: async (roundId, signed) => void queued.push({ roundId, signed }) },
     { committeeSize: 7, answerTimeoutMs: 300, revealTimeoutMs: 300, judgeTimeoutMs: 300, signTimeoutMs: 300 },
   );
   return { coordinator, members, peers, nodes, artifacts, queued, coordSigner, memberSigners };
@@ -90,7 +92,7 @@ describe("round protocol (in memory)", () => {
     const member = s.members[0];
     // A stranger (not in the directory) coordinating a round.
     const [stranger] = makeSigners(1);
-    const strangerRound = `${stranger.address.toLowerCase()}${"00".repeat(11)}01` as Hex;
+    const strangerRound = newRoundId(stranger.address);
     const req = signEnvelope(domain, stranger, "answer-request", strangerRound, { ...(out.transcript.requests.answer.body as object) });
     let err: any;
     await member.handle(req).catch((e) => (err = e));
@@ -99,10 +101,15 @@ describe("round protocol (in memory)", () => {
     err = undefined;
     await member.handle(out.transcript.requests.answer).catch((e) => (err = e));
     expect(err.code).to.equal("PEER_DUPLICATE");
-    // A message moved to another round id no longer matches its signature.
+    // A message moved to another round id is refused before its signature is even checked: that round is unknown.
     err = undefined;
     const moved = { ...out.transcript.requests.judge, roundId: `${out.roundId.slice(0, 62)}ffff` };
     await member.handle(moved).catch((e) => (err = e));
+    expect(err.code).to.equal("ROUND_UNKNOWN");
+    // Moved to a round the member knows, it no longer matches its signature.
+    err = undefined;
+    const known = { ...out.transcript.requests.answer, kind: "judge-request", body: out.transcript.requests.judge.body };
+    await member.handle(known).catch((e) => (err = e));
     expect(err.code).to.equal("PEER_BAD_SIGNATURE");
   });
 });

@@ -1,0 +1,129 @@
+/**
+ * Real nodes (startNode: HTTP service on 127.0.0.1, member with its journal on disk, coordinator) for the
+ * peer-protocol attack tests: a shared in-memory directory and an artifact store that enforces the 4 MiB
+ * artifact limit, minds that count their inferences, a node restart on the same data directory, and a
+ * PeerClient that lets a test's byzantine coordinator rewrite its requests (re-signing them) and records
+ * every refusal.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { ChorusError } from "../../src/errors.js";
+import { startNode, type RunningNode } from "../../src/node/service.js";
+import { httpPeers } from "../../src/node/peers-http.js";
+import { canonicalBytes } from "../../src/round/canonical.js";
+import type { Envelope } from "../../src/round/envelope.js";
+import type { MemberLimits } from "../../src/round/member-checks.js";
+import { ARTIFACT_LIMIT_BYTES } from "../../src/round/protocol.js";
+import type { Mind, NodeEntry, PeerClient } from "../../src/round/ports.js";
+import type { DigestSigner } from "../../src/round/signer.js";
+import { countRules } from "./count-rules.js";
+import { MemoryArtifacts, directoryOf, makeSigners } from "./memory-round.js";
+import { TEST_DOMAIN, TEST_RECORDS, memorySettlement, preferHigherQ } from "./memory-node.js";
+
+/** An artifact store that refuses documents over the artifact limit, as the IPFS store does. */
+export class LimitedArtifacts extends MemoryArtifacts {
+  async putJson(value: unknown): Promise<string> {
+    const size = canonicalBytes(value).length;
+    if (size > ARTIFACT_LIMIT_BYTES) throw new ChorusError("IPFS_TOO_LARGE", `document of ${size} bytes exceeds ${ARTIFACT_LIMIT_BYTES}`, { size, limit: ARTIFACT_LIMIT_BYTES });
+    return super.putJson(value);
+  }
+}
+
+export interface Counts {
+  answer: number;
+  compare: number;
+  screen: number;
+}
+
+export function countingMind(i: number, counts: Counts): Mind {
+  return {
+    answer: async () => (counts.answer++, `answer q${i % 10} from node ${i}`),
+    compare: async ({ answerA, answerB }) => (counts.compare++, { outcome: preferHigherQ(answerA, answerB) }),
+    screen: async () => (counts.screen++, "GOOD"),
+  };
+}
+
+export async function startPeerSwarm(n: number, opts: { committeeSize?: number; limits?: Partial<MemberLimits>; extra?: DigestSigner[] } = {}) {
+  const signers = makeSigners(n);
+  const entries: NodeEntry[] = [];
+  const directory = directoryOf(entries);
+  const artifacts = new LimitedArtifacts();
+  const dir = await mkdtemp(path.join(os.tmpdir(), "chorus-peer-"));
+  const counts: Counts[] = signers.map(() => ({ answer: 0, compare: 0, screen: 0 }));
+  const nodes: RunningNode[] = [];
+  const settlement = memorySettlement();
+  const k = opts.committeeSize ?? n;
+  const start = (i: number) =>
+    startNode(
+      { domain: TEST_DOMAIN, signer: signers[i], directory, artifacts, mind: countingMind(i, counts[i]), rules: countRules, records: TEST_RECORDS, settlement, limits: opts.limits },
+      {
+        host: "127.0.0.1",
+        port: 0,
+        dataDir: path.join(dir, `node${i}`),
+        round: { committeeSize: k, answerTimeoutMs: 3000, revealTimeoutMs: 3000, judgeTimeoutMs: 3000, signTimeoutMs: 3000 },
+        epoch: { maxRounds: 5, intervalMs: 60_000 },
+        limits: { concurrentRounds: 4, queuedRounds: 8, bodyLimit: "64kb" },
+      },
+    );
+  for (let i = 0; i < n; i++) {
+    nodes.push(await start(i));
+    entries.push({ address: signers[i].address, endpoint: nodes[i].url, stake: 10n ** 20n, reputation: 500_000 });
+  }
+  // Staked nodes that run no service here (a test's byzantine coordinator): never drawn (reputation 0).
+  for (const s of opts.extra ?? []) entries.push({ address: s.address, endpoint: "http://127.0.0.1:9", stake: 10n ** 20n, reputation: 0 });
+  return {
+    nodes,
+    signers,
+    entries,
+    directory,
+    artifacts,
+    counts,
+    /** Stops node i and starts it again on the same data directory (its in-memory state is gone). */
+    async restart(i: number) {
+      await nodes[i].close();
+      nodes[i] = await start(i);
+      entries[i].endpoint = nodes[i].url;
+    },
+    async close() {
+      await Promise.all(nodes.map((x) => x.close()));
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
+  };
+}
+
+export interface Refusal {
+  endpoint: string;
+  roundId: string;
+  kind: string;
+  code?: string;
+  message: string;
+}
+
+/**
+ * A byzantine coordinator's transport: `rewrite` may replace any request before it goes out (once per round
+ * and kind, the same for every member); every refusal is recorded.
+ */
+type Wire = Envelope & { attachment?: unknown };
+export function rewritingPeers(rewrite: (env: Wire) => Promise<Wire | undefined>) {
+  const inner = httpPeers();
+  const done = new Map<string, Promise<unknown>>();
+  const refusals: Refusal[] = [];
+  const peers: PeerClient & { refusals: Refusal[]; close(): void } = {
+    refusals,
+    async post(endpoint, p, envelope, o) {
+      const env = envelope as Envelope;
+      const key = `${env.roundId}:${env.kind}`;
+      if (!done.has(key)) done.set(key, Promise.resolve(rewrite(env)).then((r) => r ?? env));
+      const out = await done.get(key)!;
+      try {
+        return await inner.post(endpoint, p, out, o);
+      } catch (err) {
+        refusals.push({ endpoint, roundId: env.roundId, kind: env.kind, code: (err as ChorusError).details?.code as string | undefined, message: (err as Error).message });
+        throw err;
+      }
+    },
+    close: () => inner.close(),
+  };
+  return peers;
+}
