@@ -10,14 +10,14 @@
  *   member_parse_bogus_us             for scale: parsing and hashing the same body (what a member did before)
  */
 import { Readable } from "node:stream";
-import { keccak256, toHex, type Address } from "viem";
+import { keccak256, type Address, type Hex } from "viem";
+import { makeRoundId } from "../src/chain/records.js";
 import { readPeerBody } from "../src/node/peer-route.js";
 import { canonicalHash } from "../src/round/canonical.js";
 import { Member } from "../src/round/member.js";
-import { newRoundId } from "../src/round/round-id.js";
-import type { Directory, NodeEntry } from "../src/round/ports.js";
+import type { NodeEntry } from "../src/round/ports.js";
 import { countRules } from "../test/helpers/count-rules.js";
-import { MemoryArtifacts, fixedMind, makeSigners } from "../test/helpers/memory-round.js";
+import { MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../test/helpers/memory-round.js";
 
 const RUNS = Number(process.env.BENCH_MEMBER_RUNS ?? 200);
 const SIZE = 7_600_000;
@@ -25,7 +25,11 @@ const CHUNK = 64 * 1024;
 
 const [me, staked, stranger] = makeSigners(3);
 const entries: NodeEntry[] = [me, staked].map((s) => ({ address: s.address, endpoint: "http://127.0.0.1:9", stake: 10n ** 20n, reputation: 500_000 }));
-const directory: Directory = { candidates: async () => entries, seedBlock: async () => ({ number: 1n, hash: keccak256(toHex("block")) }) };
+// The refusals measured here happen before any draw: the directory's weights are never read.
+const directory = directoryOf(entries);
+// Round ids are coordinator << 96 | sequence (src/round/sequencer.ts); each bogus envelope names a fresh one.
+let seq = 0n;
+const nextRoundId = (coordinator: Address): Hex => makeRoundId(coordinator, ++seq);
 const member = new Member({
   domain: { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address },
   signer: me,
@@ -37,7 +41,7 @@ const member = new Member({
 });
 
 function bogus(from: Address): Buffer {
-  const head = JSON.stringify({ kind: "answer-request", roundId: newRoundId(from), from, body: { pad: "" } }).slice(0, -3);
+  const head = JSON.stringify({ kind: "answer-request", roundId: nextRoundId(from), from, body: { pad: "" } }).slice(0, -3);
   const tail = `"}, "signature": "0x${"22".repeat(65)}"}`;
   return Buffer.from(head + "z".repeat(SIZE - head.length - tail.length) + tail);
 }
@@ -50,7 +54,7 @@ function chunksOf(buf: Buffer): Buffer[] {
 
 async function cpuMedian(label: string, make: () => { stream: Readable; headers: Record<string, string> }): Promise<number> {
   const samples: number[] = [];
-  await member.admit({ kind: "answer-request", roundId: newRoundId(staked.address), from: staked.address }); // warm the active-set cache
+  await member.admit({ kind: "answer-request", roundId: nextRoundId(staked.address), from: staked.address }); // warm the active-set cache
   for (let i = 0; i < RUNS; i++) {
     const { stream, headers } = make();
     const t0 = process.cpuUsage();

@@ -3,23 +3,26 @@
  * byzantine coordinator that rewrites what members sign, a byzantine member that pads its replies, an
  * unsigned oversized envelope, free inference for rounds that were never drawn, a replay after a restart,
  * made-up answers to judge, a padded transcript. Each attack is refused or without effect, and an honest
- * round on the same nodes completes.
+ * round on the same nodes completes. Round ids are the coordinator's sequences (src/round/sequencer.ts); the
+ * byzantine coordinator's come from one MemorySequencer, whose batch seeds are the memory chain's block hashes.
  */
 import { expect } from "chai";
 import http from "node:http";
-import { toBytes, type Address } from "viem";
+import { getAddress, isAddressEqual, type Address, type Hex } from "viem";
+import { makeRoundId } from "../../src/chain/records.js";
 import { ChorusError } from "../../src/errors.js";
 import { Coordinator, PEER_PATH, type RoundOutcome } from "../../src/round/coordinator.js";
-import { committeeSeed, drawCommittee } from "../../src/round/committee.js";
+import { snapshotOf, type CommitteeSnapshot } from "../../src/round/draw.js";
 import { signEnvelope, type Envelope } from "../../src/round/envelope.js";
-import { keccak256 } from "../../src/round/keccak.js";
+import { DEFAULT_MEMBER_LIMITS } from "../../src/round/member-checks.js";
+import type { PeriodWeights } from "../../src/round/ports.js";
 import { ARTIFACT_LIMIT_BYTES, REASON_MAX } from "../../src/round/protocol.js";
-import { newRoundId } from "../../src/round/round-id.js";
+import { MemorySequencer, type RoundTicket } from "../../src/round/sequencer.js";
 import { computeResult, type Transcript } from "../../src/round/transcript.js";
 import { countRules } from "../helpers/count-rules.js";
 import { makeSigners } from "../helpers/memory-round.js";
 import { TEST_DOMAIN as domain, TEST_RECORDS as records } from "../helpers/memory-node.js";
-import { rewritingPeers, startPeerSwarm } from "../helpers/peer-swarm.js";
+import { memoryBlockHash, rewritingPeers, startPeerSwarm } from "../helpers/peer-swarm.js";
 
 const ask = { messages: [{ role: "user" as const, content: "Why is the sky blue?" }], maxTokens: 32, rag: false };
 const round = { committeeSize: 5, answerTimeoutMs: 3000, revealTimeoutMs: 3000, judgeTimeoutMs: 3000, signTimeoutMs: 3000 };
@@ -30,11 +33,27 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
   return { status: res.status, json: (await res.json()) as never };
 }
 
-/** A staked node (not drawn: reputation 0) coordinating rounds through a transport that may rewrite them. */
-function byzantineCoordinator(s: Swarm, signer: ReturnType<typeof makeSigners>[number], rewrite: Parameters<typeof rewritingPeers>[0]) {
+/**
+ * A staked node (not drawn: reputation 0) coordinating rounds through a transport that may rewrite them; all its
+ * coordinators share `sequencer`, as one node's rounds do (members refuse a round id they already answered).
+ */
+function byzantineCoordinator(s: Swarm, signer: ReturnType<typeof makeSigners>[number], sequencer: MemorySequencer, rewrite: Parameters<typeof rewritingPeers>[0]) {
   const peers = rewritingPeers(rewrite);
-  const coordinator = new Coordinator({ domain, signer, directory: s.directory, peers, artifacts: s.artifacts, rules: countRules, records, settle: async () => {} }, round);
+  const coordinator = new Coordinator({ domain, signer, directory: s.directory, peers, artifacts: s.artifacts, rules: countRules, records, sequencer, settle: async () => {} }, round);
   return { coordinator, peers };
+}
+
+/**
+ * A round whose sign step got no valid signature: the coordinator queues no record and fails the round
+ * (ROUND_NO_QUORUM at the sign phase, 0 seats signed) instead of returning an unsigned outcome.
+ */
+async function expectNoSignatures(run: Promise<RoundOutcome>, what: string): Promise<void> {
+  const err = await run.then(
+    (o) => expect.fail(`${what}: the round completed with ${Object.keys(o.signatures).length} signatures`),
+    (e: unknown) => e as ChorusError,
+  );
+  expect(err.code, `${what}: ${err.message}`).to.equal("ROUND_NO_QUORUM");
+  expect(err.details, what).to.deep.include({ phase: "sign", have: 0 });
 }
 
 /** A sign-request for a rewritten transcript: its result recomputed, its CID and signature made anew. */
@@ -50,6 +69,7 @@ async function resign(s: Swarm, signer: ReturnType<typeof makeSigners>[number], 
 describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
   this.timeout(60_000);
   const [evil] = makeSigners(1);
+  const evilSeq = new MemorySequencer(evil.address);
   let s: Swarm;
   before(async () => {
     s = await startPeerSwarm(5, { committeeSize: 5, extra: [evil] });
@@ -57,17 +77,16 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
   after(async () => s?.close());
 
   it("item 1: a coordinator that rewrites the candidates' reputations in the transcript gets no signature; the honest round gets all", async () => {
-    const honest = byzantineCoordinator(s, evil, async () => undefined);
+    const honest = byzantineCoordinator(s, evil, evilSeq, async () => undefined);
     const ok = await honest.coordinator.run(ask);
     expect(Object.keys(ok.signatures)).to.have.length(5);
-    const cheat = byzantineCoordinator(s, evil, async (env) => {
+    const cheat = byzantineCoordinator(s, evil, evilSeq, async (env) => {
       if (env.kind !== "sign-request") return undefined;
       return resign(s, evil, env, (t) => {
         t.committee.candidates = t.committee.candidates.map((c, i) => ({ ...c, reputation: i % 2 ? 1 : 1_000_000 }));
       });
     });
-    const out = await cheat.coordinator.run(ask);
-    expect(out.signatures, "signatures on the rewritten transcript").to.deep.equal({});
+    await expectNoSignatures(cheat.coordinator.run(ask), "signatures on the rewritten transcript");
     const refusals = cheat.peers.refusals.filter((r) => r.kind === "sign-request");
     expect(refusals).to.have.length(5);
     for (const r of refusals) {
@@ -84,9 +103,8 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
       ["registry", (t: Transcript) => (t.registry = "0x000000000000000000000000000000000000dead" as Address)],
       ["query", (t: Transcript) => (t.query.messages[0].content = "Why is the sky green?")],
     ] as const) {
-      const cheat = byzantineCoordinator(s, evil, async (env) => (env.kind === "sign-request" ? resign(s, evil, env, change, false) : undefined));
-      const out = await cheat.coordinator.run(ask);
-      expect(out.signatures, field).to.deep.equal({});
+      const cheat = byzantineCoordinator(s, evil, evilSeq, async (env) => (env.kind === "sign-request" ? resign(s, evil, env, change, false) : undefined));
+      await expectNoSignatures(cheat.coordinator.run(ask), field);
       const codes = cheat.peers.refusals.filter((r) => r.kind === "sign-request");
       expect(codes.map((r) => r.code)).to.deep.equal(Array(5).fill("PEER_TRANSCRIPT_MISMATCH"));
       expect(codes[0].message).to.contain(`transcript.${field}`);
@@ -129,7 +147,7 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
       const big = "z".repeat(7_600_000);
       const stranger = makeSigners(1)[0].address;
       // From a node that is not staked: refused on the head (403), whatever the length.
-      let r = await post(node.url, { kind: "answer-request", roundId: newRoundId(stranger), from: stranger, body: { pad: big }, signature: `0x${"22".repeat(65)}` });
+      let r = await post(node.url, { kind: "answer-request", roundId: makeRoundId(stranger, 1n), from: stranger, body: { pad: big }, signature: `0x${"22".repeat(65)}` });
       expect([r.status, r.json.error?.code]).to.deep.equal([413, "HTTP_TOO_LARGE"]);
       // The same without a declared length (chunked): the head decides before the rest is read.
       const chunked = (from: Address) =>
@@ -140,7 +158,7 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
             res.on("end", () => resolve({ status: res.statusCode!, code: JSON.parse(text).error.code }));
           });
           req.on("error", reject);
-          req.write(JSON.stringify({ kind: "answer-request", roundId: newRoundId(from), from, body: {} }).slice(0, -2));
+          req.write(JSON.stringify({ kind: "answer-request", roundId: makeRoundId(from, 1n), from, body: {} }).slice(0, -2));
           const chunk = "z".repeat(64 * 1024);
           const pump = (left: number) => {
             if (left <= 0) return req.end('"}');
@@ -161,45 +179,95 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
 
   it("item 3: a staked node gets no free inference for rounds that were never drawn, and is rate limited", async () => {
     const victim = s.nodes[1];
+    const me = getAddress(victim.address);
     const before = s.counts[1].answer;
     const queryDoc = { type: "chorus/query@1" as const, ...ask, coordinator: evil.address, createdAt: Date.now() };
     const queryCid = await s.artifacts.cidOf(queryDoc);
-    const seedBlock = await s.directory.seedBlock();
-    const seed = committeeSeed(seedBlock.hash, keccak256(toBytes(queryCid)));
-    const candidates = (await s.directory.candidates()).map((c) => ({ address: c.address, stake: c.stake.toString(), reputation: c.reputation }));
-    const request = (committee: Address[], committeeSize: number) =>
-      signEnvelope(domain, evil, "answer-request", newRoundId(evil.address), {
+    const weights = await s.directory.weightsAt(1);
+    const request = (roundId: Hex, c: CommitteeSnapshot) =>
+      signEnvelope(domain, evil, "answer-request", roundId, {
         queryCid,
         query: queryDoc,
-        seedBlock: { number: seedBlock.number.toString(), hash: seedBlock.hash },
-        seed,
-        committeeSize,
-        candidates,
-        committee,
+        seedBlock: c.seedBlock,
+        seed: c.seed,
+        period: c.period,
+        committeeSize: c.size,
+        totalStake: c.totalStake,
+        minCommittee: c.minCommittee,
+        candidates: c.candidates,
+        committee: c.members,
+        seats: c.seats,
         answerDeadline: Date.now() + 5000,
       });
-    // A committee of one: the victim alone (the draw gives someone else, or more members).
-    let r = await post(victim.url, request([victim.address], 1));
-    const drawn = drawCommittee(seed, await s.directory.candidates(), 1);
-    expect(drawn[0]).not.to.equal(victim.address);
-    expect([r.status, r.json.error?.code]).to.deep.equal([403, "PEER_NOT_DRAWN"]);
-    // A seed the block does not give.
-    const forged = signEnvelope(domain, evil, "answer-request", newRoundId(evil.address), { ...(request([victim.address], 1).body as object), seed: `0x${"ab".repeat(32)}` });
-    r = await post(victim.url, forged);
-    expect([r.status, r.json.error?.code]).to.deep.equal([400, "PEER_BAD_SEED"]);
+    const holds = (c: CommitteeSnapshot, who: Address) => c.members.some((m) => isAddressEqual(m, who));
+    const drawnIn = (c: CommitteeSnapshot) => holds(c, me);
+    /** The next of the attacker's tickets whose draw under `w` satisfies `want` (bounded search). */
+    const ticketWhere = async (w: PeriodWeights, want: (c: CommitteeSnapshot) => boolean): Promise<[RoundTicket, CommitteeSnapshot]> => {
+      for (let i = 0; i < 200; i++) {
+        const t = await evilSeq.next();
+        const c = snapshotOf(t, w);
+        if (want(c)) return [t, c];
+      }
+      throw new Error("no such ticket in 200 sequences");
+    };
+    const refusal = async (env: Envelope) => {
+      const r = await post(victim.url, env);
+      return { status: r.status, code: r.json.error?.code, message: r.json.error?.message ?? "", details: r.json.error?.details ?? {} };
+    };
+    // One expected seat instead of the period's 7: the victim alone claims the seat the draw gives someone else (or nobody).
+    const one = { ...weights, tau: 1 };
+    let [t, c] = await ticketWhere(one, (x) => !drawnIn(x) || x.members.length > 1);
+    let r = await refusal(request(t.roundId, { ...c, members: [me], seats: { [me]: 1 } }));
+    expect([r.status, r.code]).to.deep.equal([403, "PEER_NOT_DRAWN"]);
+    expect(r.message).to.contain("the committee is not the draw of its candidates");
+    // A true draw in which the victim holds a seat, with a made-up round seed: not keccak256(batch seed, round id).
+    [t, c] = await ticketWhere(weights, drawnIn);
+    r = await refusal(request(t.roundId, { ...c, seed: `0x${"ab".repeat(32)}` }));
+    expect([r.status, r.code]).to.deep.equal([403, "PEER_NOT_DRAWN"]);
+    expect(r.message).to.contain("round seed is not keccak256(batch seed, round id)");
+    // A true draw under one seat in which the victim holds it: a consistent snapshot, but not the period's tau.
+    [t, c] = await ticketWhere(one, drawnIn);
+    r = await refusal(request(t.roundId, c));
+    expect([r.status, r.code]).to.deep.equal([400, "PEER_BAD_COMMITTEE"]);
+    expect(r.details).to.deep.include({ field: "committee.size", expected: "7", got: "1" });
+    // A true draw over a made-up candidate list: the victim alone, holding every seat.
+    const alone = { ...weights, candidates: weights.candidates.filter((x) => isAddressEqual(x.address, me)), totalStake: 10n ** 20n };
+    [t, c] = await ticketWhere(alone, drawnIn);
+    r = await refusal(request(t.roundId, c));
+    expect([r.status, r.code]).to.deep.equal([400, "PEER_BAD_COMMITTEE"]);
+    expect(r.details).to.deep.include({ field: "committee.candidates.length", got: "1" });
+    // A seed the block does not give: a batch seed made up, the round seed and the draw consistent with it.
+    t = await evilSeq.next();
+    c = snapshotOf({ ...t, batchSeed: `0x${"cd".repeat(32)}` }, weights);
+    expect(drawnIn(c)).to.equal(true);
+    r = await refusal(request(t.roundId, c));
+    expect([r.status, r.code]).to.deep.equal([400, "PEER_BAD_SEED"]);
+    expect(r.details).to.deep.equal({ expected: memoryBlockHash(t.seedBlock), got: `0x${"cd".repeat(32)}` });
+    // A seed block that does not exist yet (beyond the member's latest block and its allowed lead).
+    t = await evilSeq.next();
+    const ahead = s.directory.chain.latest + BigInt(DEFAULT_MEMBER_LIMITS.maxSeedLeadBlocks) + 1n;
+    c = snapshotOf({ ...t, seedBlock: ahead, batchSeed: memoryBlockHash(ahead) }, weights);
+    r = await refusal(request(t.roundId, c));
+    expect([r.status, r.code]).to.deep.equal([400, "PEER_BAD_SEED"]);
     // A judge-request with screen and made-up answers for a round that never was.
     const fakeAnswers = Object.fromEntries(makeSigners(20).map((x) => [x.address, "made up"]));
-    r = await post(victim.url, signEnvelope(domain, evil, "judge-request", newRoundId(evil.address), { answers: fakeAnswers, assignments: {}, screen: true }));
-    expect([r.status, r.json.error?.code]).to.deep.equal([404, "ROUND_UNKNOWN"]);
+    r = await refusal(signEnvelope(domain, evil, "judge-request", (await evilSeq.next()).roundId, { answers: fakeAnswers, assignments: {}, screen: true }));
+    expect([r.status, r.code]).to.deep.equal([404, "ROUND_UNKNOWN"]);
     expect(s.counts[1], "no inference for the attacker").to.deep.include({ answer: before, screen: 0 });
-    // Over the rate: refused with 429 before the signature is checked.
-    const limited = await startPeerSwarm(2, { limits: { answersPerSecond: 0.001, answerBurst: 2 }, extra: [evil] });
+    // Over the rate: refused with 429 before the signature is checked. This swarm's latest block is far past the
+    // request's seed block, so the first two are refused on their merits (a stale seed), the third for the rate.
+    const limited = await startPeerSwarm(2, { limits: { answersPerSecond: 0.001, answerBurst: 2 }, extra: [evil], latestBlock: 1000n + BigInt(DEFAULT_MEMBER_LIMITS.maxSeedAgeBlocks) + 1n });
     try {
+      const target = getAddress(limited.nodes[1].address);
+      const lw = await limited.directory.weightsAt(1);
       const codes = [];
-      for (let i = 0; i < 3; i++) codes.push((await post(limited.nodes[1].url, request([limited.nodes[1].address], 1))).json.error?.code);
-      // Two refused on their merits (this swarm's candidates are not the request's), the third for the rate.
-      expect(codes.slice(0, 2)).not.to.include("PEER_RATE_LIMITED");
-      expect(codes[2]).to.equal("PEER_RATE_LIMITED");
+      for (let i = 0; i < 3; i++) {
+        const lt = await evilSeq.next();
+        const lc = snapshotOf({ ...lt, seedBlock: 1000n, batchSeed: memoryBlockHash(1000n) }, lw);
+        expect(holds(lc, target)).to.equal(true);
+        codes.push((await post(limited.nodes[1].url, request(lt.roundId, lc))).json.error?.code);
+      }
+      expect(codes).to.deep.equal(["PEER_BAD_SEED", "PEER_BAD_SEED", "PEER_RATE_LIMITED"]);
     } finally {
       await limited.close();
     }
@@ -220,7 +288,7 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
 
   it("item 3: a judge-request with made-up answers is refused, nothing is judged or screened, and the round's state is dropped", async () => {
     const fake = Object.fromEntries(makeSigners(50).map((x) => [x.address, "a made-up answer q9"]));
-    const cheat = byzantineCoordinator(s, evil, async (env) => {
+    const cheat = byzantineCoordinator(s, evil, evilSeq, async (env) => {
       if (env.kind !== "judge-request") return undefined;
       const b = env.body as { answers: Record<string, string>; assignments: Record<string, [Address, Address][]> };
       return signEnvelope(domain, evil, "judge-request", env.roundId, { answers: { ...b.answers, ...fake }, assignments: b.assignments, screen: true });
@@ -247,12 +315,11 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
       (t: Transcript) => t.excluded.push({ member: t.committee.members[0], phase: "sign", reason: "r".repeat(3_000_000), evidence: null }),
     ]) {
       let cid = "";
-      const cheat = byzantineCoordinator(s, evil, async (env) => {
+      const cheat = byzantineCoordinator(s, evil, evilSeq, async (env) => {
         if (env.kind !== "sign-request") return undefined;
         return resign(s, evil, env, pad, false, (c) => (cid = c));
       });
-      const out = await cheat.coordinator.run(ask);
-      expect(out.signatures).to.deep.equal({});
+      await expectNoSignatures(cheat.coordinator.run(ask), "padded transcript");
       expect(cheat.peers.refusals.filter((r) => r.kind === "sign-request").map((r) => r.code)).to.deep.equal(Array(5).fill("PEER_BAD_TRANSCRIPT"));
       await new Promise((r) => setTimeout(r, 50));
       expect(s.artifacts.blocks.has(cid), "the padded transcript was pinned").to.equal(false);
