@@ -85,6 +85,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
   const stores: ReturnType<typeof createMemoryStore>[] = [];
   const alive: boolean[] = [];
   const ports: number[] = [];
+  const directories: ChainDirectory[] = [];
   const startOne = async (i: number, port: number): Promise<RunningNode> => {
     const key = keccak256(toHex(`chorus-test-node-${i}`)) as Hex;
     const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: `${rpc.url}${opts.rpcPath ?? ""}`, privateKey: key, deploymentsFile } } });
@@ -92,12 +93,14 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     const store = createMemoryStore();
     stores[i] = store;
     const sequencer = new ChainSequencer(chain, { batchSize: opts.batchSize ?? 8, stateFile: path.join(dir, `node${i}`, "sequencer.json"), mine: mineBlock });
+    const directory = new ChainDirectory(chain, { cacheMs: 500 });
+    directories[i] = directory;
     const peers = opts.wrapPeers ? httpPeers({ allowPrivate: opts.allowPrivate?.(i) ?? LOOPBACK }) : undefined;
     const node = await startNode(
       {
         domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
         signer: createSigner(key),
-        directory: new ChainDirectory(chain, { cacheMs: 500 }),
+        directory,
         artifacts: roundArtifacts(store),
         mind: opts.minds(i),
         rules: opts.rules,
@@ -141,6 +144,12 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     const c = await f.as(f.nodes[i].wallet);
     await c.registry.write.updateNode([node.url, keccak256(toHex(`meta-${i}`))]);
   }
+  // Each node reads the current period's draw weights once (about 30 calls) and caches them for the period, as a
+  // node that has been running has: cold, 7 members plus the coordinator read them all at once in the first round's
+  // answer phase, which on the one in-process chain under CPU load outlasted its 1.5 s answer timeout.
+  const now = await f.publicClient.getBlock();
+  const period = Number(now.timestamp / (await f.settlement.read.periodLength()));
+  await Promise.all(directories.map((d) => d.weightsAt(period)));
   let rpcUp = true;
   return {
     f,
