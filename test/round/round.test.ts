@@ -18,9 +18,10 @@ function swarm(n: number) {
   const signers = makeSigners(n + 1);
   const [coordSigner, ...memberSigners] = signers;
   // The coordinator is a staked node the draw never picks (reputation 0): members read the same directory as
-  // the coordinator, as on chain, and recompute its committee from it.
+  // the coordinator, as on chain, and recompute its committee from it. Its stake counts in the total, so with n+1
+  // equal stakes tau n+1 gives each member exactly one expected seat: every member is drawn, with one seat.
   const nodes: NodeEntry[] = signers.map((s, i) => ({ address: s.address, endpoint: `mem://node${i}`, stake: 500n * 10n ** 18n, reputation: i === 0 ? 0 : 500_000 }));
-  const directory = directoryOf(nodes);
+  const directory = directoryOf(nodes, { tau: n + 1 });
   const artifacts = new MemoryArtifacts();
   const peers = new DirectPeers();
   const members = memberSigners.map((signer, i) => {
