@@ -30,6 +30,7 @@ export const MAX_CREDIT = 256n;
 export const INITIAL_CREDIT = 16n;
 export const VOID_PENALTY = 5_000;
 export const VOID_SLASH_BPS = 50n;
+export const VOID_FINE_MIN_STAKE_BPS = 500n;
 export const MAX_BATCH = 1024n;
 
 /** Deployed once, then restored from a snapshot by loadFixture for every run. */

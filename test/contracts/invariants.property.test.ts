@@ -50,6 +50,7 @@ import {
   THAW,
   VOID_COST,
   VOID_PENALTY,
+  VOID_FINE_MIN_STAKE_BPS,
   VOID_SLASH_BPS,
   attempt,
   checkInvariants,
@@ -479,7 +480,8 @@ class Runner {
 
   /**
    * Closes `c`'s sequences through `through` as CoordinatorBatches._void does: credit first; each void beyond it
-   * costs VOID_PENALTY reputation and VOID_SLASH_BPS of the stake held. Logs what changed at block time `t`.
+   * costs VOID_PENALTY reputation and the larger of VOID_SLASH_BPS of the stake held and VOID_FINE_MIN_STAKE_BPS
+   * of the minimum stake (all of it at most). Logs what changed at block time `t`.
    */
   private applyVoid(i: number, c: CoordinatorModel, through: bigint, t: bigint): void {
     const count = through - c.lastSeq;
@@ -491,9 +493,11 @@ class Runner {
     if (unpaid === 0n) return;
     const n = this.m.nodes[i];
     n.rep = applyDelta(n.rep, -Number(unpaid) * VOID_PENALTY);
-    const bps = unpaid * VOID_SLASH_BPS;
     const held = n.staked + n.thawing;
-    takeStake(n, bps >= BPS ? held : (held * bps) / BPS);
+    const share = (held * VOID_SLASH_BPS) / BPS;
+    const fine = (MIN_STAKE * VOID_FINE_MIN_STAKE_BPS) / BPS;
+    const amount = (share > fine ? share : fine) * unpaid;
+    takeStake(n, amount > held ? held : amount);
     this.m.logReps(t);
     this.m.logStakes(t);
   }
