@@ -95,6 +95,8 @@ export interface NodeModel {
   thawEnd: bigint;
   validUntil: bigint;
   rep: number;
+  /** Stake locked by open disputes (NodeRegistry.lockedOf). */
+  locked: bigint;
 }
 
 export interface SettledRecord {
@@ -115,7 +117,10 @@ export interface CoordinatorModel {
 export interface DisputeModel {
   id: bigint;
   roundId: Hex;
+  record: SettledRecord;
   signers: Address[];
+  /** What opening locked of each signer's stake: what an uphold takes. */
+  locked: bigint[];
   deadline: bigint;
   status: "Open" | "Upheld" | "Rejected" | "Reclaimed";
 }
@@ -132,7 +137,10 @@ export class Model {
   epochs: { settledAt: bigint; digests: Hex[] }[] = [];
   settled: SettledRecord[] = [];
   disputes: DisputeModel[] = [];
-  roundStatus = new Map<string, "Open" | "Upheld">();
+  /** Per `${roundId}:${signer}` (lower case): held by an open dispute, or upheld. */
+  signerStatus = new Map<string, "Open" | "Upheld">();
+  /** Rounds whose deltas an upheld dispute voided. */
+  voided = new Set<string>();
   equivocated = new Set<string>();
   suites = 0n;
   /** Tokens the disputes contract holds: deposits of open disputes. */
@@ -191,7 +199,7 @@ export async function initialModel(w: World): Promise<Model> {
   for (const n of w.nodes) {
     const info = await w.registry.read.nodeInfo([n.address]);
     const pass = await w.capability.read.passOf([n.address]);
-    m.nodes.push({ registered: info.registered, staked: info.staked, thawing: info.thawing, thawEnd: info.thawEnd, validUntil: pass.validUntil, rep: REP_INITIAL });
+    m.nodes.push({ registered: info.registered, staked: info.staked, thawing: info.thawing, thawEnd: info.thawEnd, validUntil: pass.validUntil, rep: REP_INITIAL, locked: 0n });
   }
   m.sources = w.sourceActors.map(() => ({ active: true, rel: SOURCE_INITIAL, use: SOURCE_INITIAL }));
   m.logStakes(0n);
