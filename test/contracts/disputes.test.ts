@@ -209,18 +209,36 @@ describe("Disputes", () => {
       expect(await f.disputes.read.roundStatus([f.records[0].roundId])).to.equal(Status.Upheld);
     });
 
-    it("uphold skips a signer with nothing left to slash", async () => {
+    it("the forger cannot walk away: stake under dispute stays locked through thawing until the uphold takes it", async () => {
       const f = await loadFixture(fixture);
-      const [, gone] = f.nodes;
-      const g = await f.as(gone.wallet);
+      const [coordinator, forger] = f.nodes;
+      const g = await f.as(forger.wallet);
+      // the forger starts thawing everything first: it still holds its seat (weights are the period's start)
       await g.registry.write.requestUnstake([STAKE]);
-      await time.increase(3601);
+      const thawEnd = (await f.registry.read.nodeInfo([forger.address])).thawEnd;
+      // half an hour later, still in the same weight period, it signs a round that settles
+      await time.increase(1850);
+      const batch = await openBatch(f, coordinator, 1);
+      const record = await drawnRecord(f, batch);
+      const signed = await signAll(f.domain, record, f.nodes);
+      await settle(f, coordinator.wallet, [signed]);
+      const epoch = await f.settlement.read.epochCount();
+      await f.d.disputes.write.openDispute([epoch, [recordDigest(f.domain, record)], 0n, recordArgs(record), [signed.signatures[forger.address]], cid("evidence")]);
+      expect(await f.registry.read.lockedOf([forger.address])).to.equal(STAKE / 10n);
+      const d = await f.disputes.read.dispute([1n]);
+      expect(thawEnd < d.deadline, "the stake would thaw out before the dispute is resolved").to.equal(true);
+      // thawed before the arbitrator rules: the withdrawal leaves the locked share behind
+      await time.increaseTo(thawEnd);
+      const before = await f.token.read.balanceOf([forger.address]);
       await g.registry.write.withdraw();
-      await open(f, 0, f.nodes.slice(0, 2));
-      await f.disputes.write.uphold([1n, recordArgs(f.records[0])]);
+      expect((await f.token.read.balanceOf([forger.address])) - before).to.equal(STAKE - STAKE / 10n);
+      await expectRevert(g.registry.simulate.withdraw(), "NodeRegistryStakeLocked", [forger.address, STAKE / 10n, STAKE / 10n]);
+      // the uphold takes what was locked
+      await f.disputes.write.uphold([1n, recordArgs(record)]);
       const [ev] = await f.disputes.getEvents.DisputeUpheld({ id: 1n });
-      expect(ev.args.amounts).to.deep.equal([STAKE / 10n, 0n]);
-      expect(await f.registry.getEvents.NodeSlashed({ node: gone.address })).to.have.length(0);
+      expect(ev.args.amounts).to.deep.equal([STAKE / 10n]);
+      expect(await stakeOf(f, forger.address)).to.equal(0n);
+      expect(await f.registry.read.lockedOf([forger.address])).to.equal(0n);
     });
 
     it("reject: the deposit goes to the treasury and the round can be disputed again", async () => {
