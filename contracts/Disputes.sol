@@ -12,7 +12,9 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {RecordHashing} from "./libraries/RecordHashing.sol";
 
 /// @title Disputes
-/// @notice Equivocation proofs and arbitrated false-result disputes. See {IDisputes}.
+/// @notice Equivocation proofs and arbitrated false-result disputes, after The Graph Horizon's: stake snapshotted and
+///         locked at dispute creation, thawing never shorter than the dispute window plus arbitration, bounded
+///         slashing per verifier. See {IDisputes}.
 ///         The arbitrator's reach is bounded: what upheld disputes take from one signer for one round never
 ///         exceeds `maxSlashPerRoundBps` of its stake (staked + thawing) at each uphold, and that cap is at most
 ///         MAX_SLASH_PER_ROUND_BPS; `falseResultSlashBps` may not exceed it.
@@ -42,8 +44,13 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
 
     uint256 private _disputeCount;
     mapping(uint256 id => Dispute) private _disputes;
-    mapping(bytes32 roundId => DisputeStatus) private _roundStatus;
+    /// @dev Per round and signer: Open while a dispute holds it, Upheld once one was upheld.
+    mapping(bytes32 roundId => mapping(address signer => DisputeStatus)) private _signerStatus;
+    mapping(bytes32 roundId => uint256) private _openDisputes;
+    mapping(bytes32 roundId => bool) private _upheld;
     mapping(bytes32 roundId => mapping(address signer => bool)) private _equivocationSlashed;
+    /// @dev Proof commitments: keccak256(abi.encode(prover, digestA, digestB, salt)) => block of the commitment.
+    mapping(bytes32 commitment => uint256) private _proofCommits;
 
     /// @param admin receives `DEFAULT_ADMIN_ROLE` (two-step transfer after `adminDelay` seconds); `arbitrator`
     ///        receives `ARBITRATOR_ROLE`. `maxSlashPerRoundBps_` in [falseResultSlashBps, MAX_SLASH_PER_ROUND_BPS].
@@ -73,6 +80,9 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
             revert DisputesSlashAboveRoundCap(p.falseResultSlashBps, maxSlashPerRoundBps_);
         }
         maxSlashPerRoundBps = maxSlashPerRoundBps_;
+        uint256 floor = uint256(p.disputeWindow) + p.arbitrationPeriod;
+        uint256 thawing = INodeRegistry(registry_).thawingPeriod();
+        if (thawing < floor) revert DisputesThawingTooShort(thawing, floor);
         _settlement = ISettlement(settlement_);
         _registry = INodeRegistry(registry_);
         _token = IERC20(INodeRegistry(registry_).token());
@@ -83,31 +93,59 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
     // ---------------------------------------------------------------- equivocation
 
     /// @inheritdoc IDisputes
+    function commitEquivocationProof(bytes32 commitment) external {
+        if (_proofCommits[commitment] == 0) _proofCommits[commitment] = block.number;
+    }
+
+    /// @inheritdoc IDisputes
     function proveEquivocation(
-        ISettlement.RoundRecord calldata a,
+        SettledRecord calldata settled,
         bytes calldata signatureA,
         ISettlement.RoundRecord calldata b,
-        bytes calldata signatureB
+        bytes calldata signatureB,
+        bytes32 salt
     ) external returns (address signer, uint256 amount) {
+        ISettlement.RoundRecord calldata a = settled.record;
         if (a.roundId != b.roundId) revert DisputesDifferentRounds(a.roundId, b.roundId);
-        bytes32 digestA = _recordDigest(a);
+        bytes32 digestA = _checkSettled(settled.epoch, settled.epochDigests, settled.index, a);
         bytes32 digestB = _recordDigest(b);
         if (digestA == digestB) revert DisputesSameRecord(digestA);
+        // b could have settled in a's place only with a's seed and weight period
+        if (b.seed != a.seed || b.period != a.period) revert DisputesNotConflicting(a.roundId, digestA, digestB);
         signer = _recover(digestA, signatureA);
         address signerB = _recover(digestB, signatureB);
         if (signer != signerB) revert DisputesDifferentSigners(signer, signerB);
-        amount = _punishEquivocation(a, signer, digestA, digestB);
+        bool rewarded = _mayEarnReward(a, b, keccak256(abi.encode(msg.sender, digestA, digestB, salt)));
+        amount = _punishEquivocation(a, signer, digestA, digestB, rewarded);
     }
 
-    function _punishEquivocation(ISettlement.RoundRecord calldata a, address signer, bytes32 digestA, bytes32 digestB)
-        private
-        returns (uint256 amount)
-    {
+    /// @dev A reward goes only to a prover that committed to this proof in an earlier block (so copying a proof from
+    ///      the mempool earns nothing) and is neither the round's coordinator nor a participant of either record.
+    function _mayEarnReward(
+        ISettlement.RoundRecord calldata a,
+        ISettlement.RoundRecord calldata b,
+        bytes32 commitment
+    ) private view returns (bool) {
+        uint256 committedAt = _proofCommits[commitment];
+        if (committedAt == 0 || committedAt >= block.number) return false;
+        if (msg.sender == address(uint160(uint256(a.roundId) >> 96))) return false;
+        for (uint256 i; i < a.participants.length; ++i) if (a.participants[i] == msg.sender) return false;
+        for (uint256 i; i < b.participants.length; ++i) if (b.participants[i] == msg.sender) return false;
+        return true;
+    }
+
+    function _punishEquivocation(
+        ISettlement.RoundRecord calldata a,
+        address signer,
+        bytes32 digestA,
+        bytes32 digestB,
+        bool rewarded
+    ) private returns (uint256 amount) {
         bytes32 roundId = a.roundId;
         if (_equivocationSlashed[roundId][signer]) revert DisputesAlreadySlashed(roundId, signer);
         amount = _slashable(signer, _params.equivocationSlashBps);
         if (amount == 0) revert DisputesNothingToSlash(signer);
-        uint256 reward = amount * _params.equivocationRewardBps / _BPS;
+        uint256 reward = rewarded ? amount * _params.equivocationRewardBps / _BPS : 0;
 
         _equivocationSlashed[roundId][signer] = true;
         emit EquivocationProven(roundId, signer, msg.sender, digestA, digestB, amount, reward);
@@ -127,51 +165,87 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
         bytes32 evidenceCid
     ) external returns (uint256 id) {
         bytes32 digest = _checkSettled(epoch, epochDigests, index, record);
-        DisputeStatus current = _roundStatus[record.roundId];
-        if (current != DisputeStatus.None) revert DisputesRoundAlreadyDisputed(record.roundId, current);
-        id = _open(epoch, record.roundId, digest, _signersOf(record, digest, signatures), evidenceCid);
-    }
-
-    function _open(uint256 epoch, bytes32 roundId, bytes32 digest, address[] memory signers, bytes32 evidenceCid)
-        private
-        returns (uint256 id)
-    {
-        uint256 deposit = _params.deposit;
-        uint64 deadline = uint64(block.timestamp) + _params.arbitrationPeriod;
         id = ++_disputeCount;
         Dispute storage d = _disputes[id];
         d.disputer = msg.sender;
-        d.deadline = deadline;
+        d.deadline = uint64(block.timestamp) + _params.arbitrationPeriod;
         d.status = DisputeStatus.Open;
-        d.roundId = roundId;
+        d.roundId = record.roundId;
         d.epoch = epoch;
-        d.deposit = deposit;
+        d.deposit = _params.deposit;
         d.evidenceCid = evidenceCid;
         d.recordDigest = digest;
-        d.signers = signers;
-        _roundStatus[roundId] = DisputeStatus.Open;
-        emit DisputeOpened(id, roundId, msg.sender, epoch, deposit, evidenceCid, signers, deadline);
+        ++_openDisputes[record.roundId];
+        _addSigners(d, record, digest, signatures);
+        _emitOpened(id, d);
 
-        _token.safeTransferFrom(msg.sender, address(this), deposit);
+        _token.safeTransferFrom(msg.sender, address(this), d.deposit);
+    }
+
+    function _emitOpened(uint256 id, Dispute storage d) private {
+        emit DisputeOpened(id, d.roundId, d.disputer, d.epoch, d.deposit, d.evidenceCid, d.signers, d.deadline);
     }
 
     /// @inheritdoc IDisputes
-    function uphold(uint256 id) external onlyRole(ARBITRATOR_ROLE) {
+    function addSigners(uint256 id, ISettlement.RoundRecord calldata record, bytes[] calldata signatures) external {
         Dispute storage d = _requireOpenBeforeDeadline(id);
+        bytes32 digest = _recordDigest(record);
+        if (digest != d.recordDigest) revert DisputesRecordNotInEpoch(d.epoch, 0, digest);
+        uint256 before = d.signers.length;
+        _addSigners(d, record, digest, signatures);
+        address[] memory added = new address[](d.signers.length - before);
+        for (uint256 i; i < added.length; ++i) added[i] = d.signers[before + i];
+        emit SignersAdded(id, added);
+    }
+
+    /// @dev Records the distinct participants who signed `digest` as accused in `d`, each at most in one open or
+    ///      upheld dispute per round, and locks the share of its stake an uphold would take, as it is now.
+    function _addSigners(
+        Dispute storage d,
+        ISettlement.RoundRecord calldata record,
+        bytes32 digest,
+        bytes[] calldata signatures
+    ) private {
+        if (signatures.length == 0) revert DisputesNoSigners(record.roundId);
+        for (uint256 i; i < signatures.length; ++i) {
+            address s = _recover(digest, signatures[i]);
+            bool member;
+            for (uint256 j; j < record.participants.length && !member; ++j) member = record.participants[j] == s;
+            if (!member) revert DisputesSignerNotParticipant(record.roundId, s);
+            DisputeStatus status = _signerStatus[record.roundId][s];
+            if (status != DisputeStatus.None) revert DisputesSignerAlreadyDisputed(record.roundId, s, status);
+            _signerStatus[record.roundId][s] = DisputeStatus.Open;
+            d.signers.push(s);
+            d.locked.push(_registry.lock(s, _slashable(s, _params.falseResultSlashBps)));
+        }
+    }
+
+    /// @inheritdoc IDisputes
+    function uphold(uint256 id, ISettlement.RoundRecord calldata record) external onlyRole(ARBITRATOR_ROLE) {
+        Dispute storage d = _requireOpenBeforeDeadline(id);
+        bytes32 digest = _recordDigest(record);
+        if (digest != d.recordDigest) revert DisputesRecordNotInEpoch(d.epoch, 0, digest);
+        bytes32 roundId = d.roundId;
         address[] memory signers = d.signers;
-        uint256[] memory amounts = new uint256[](signers.length);
-        for (uint256 i; i < signers.length; ++i) amounts[i] = _roundBoundedSlash(d.roundId, signers[i]);
-        address disputer = d.disputer;
-        bytes32 evidence = d.evidenceCid;
-
+        uint256[] memory amounts = d.locked;
         d.status = DisputeStatus.Upheld;
-        _roundStatus[d.roundId] = DisputeStatus.Upheld;
-        emit DisputeUpheld(id, d.roundId, signers, amounts);
-
+        --_openDisputes[roundId];
+        bool first = !_upheld[roundId];
+        _upheld[roundId] = true;
         for (uint256 i; i < signers.length; ++i) {
-            if (amounts[i] == 0) continue; // nothing left to take from this signer
+            _signerStatus[roundId][signers[i]] = DisputeStatus.Upheld;
+            _roundSlashedBps[roundId][signers[i]] += _params.falseResultSlashBps;
+        }
+        emit DisputeUpheld(id, roundId, signers, amounts);
+
+        // the round's deltas are void: node and source alike (once, whatever the number of upheld disputes)
+        if (first) _settlement.voidSettledRound(d.epoch, record, 0);
+        address disputer = d.disputer;
+        for (uint256 i; i < signers.length; ++i) {
+            _registry.unlock(signers[i], amounts[i]);
+            if (amounts[i] == 0) continue; // nothing was left to lock for this signer
             uint256 reward = amounts[i] * _params.falseResultRewardBps / _BPS;
-            _registry.slashWithReward(signers[i], amounts[i], reward, disputer, "false result", evidence);
+            _registry.slashWithReward(signers[i], amounts[i], reward, disputer, "false result", d.evidenceCid);
         }
         _token.safeTransfer(disputer, d.deposit);
     }
@@ -180,7 +254,7 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
     function reject(uint256 id) external onlyRole(ARBITRATOR_ROLE) {
         Dispute storage d = _requireOpenBeforeDeadline(id);
         d.status = DisputeStatus.Rejected;
-        _roundStatus[d.roundId] = DisputeStatus.None;
+        _release(d);
         emit DisputeRejected(id, d.roundId, d.deposit);
 
         _token.safeTransfer(_registry.treasury(), d.deposit);
@@ -191,10 +265,20 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
         Dispute storage d = _requireOpen(id);
         if (block.timestamp < d.deadline) revert DisputesDeadlineNotReached(id, block.timestamp, d.deadline);
         d.status = DisputeStatus.Reclaimed;
-        _roundStatus[d.roundId] = DisputeStatus.None;
+        _release(d);
         emit DisputeReclaimed(id, d.roundId, d.deposit);
 
         _token.safeTransfer(d.disputer, d.deposit);
+    }
+
+    /// @dev A dispute that ends without an uphold frees its signers (they may be disputed again) and their stake.
+    function _release(Dispute storage d) private {
+        bytes32 roundId = d.roundId;
+        --_openDisputes[roundId];
+        for (uint256 i; i < d.signers.length; ++i) {
+            _signerStatus[roundId][d.signers[i]] = DisputeStatus.None;
+            _registry.unlock(d.signers[i], d.locked[i]);
+        }
     }
 
     // ---------------------------------------------------------------- views
@@ -216,6 +300,11 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc IDisputes
+    function minThawingPeriod() external view returns (uint256) {
+        return uint256(_params.disputeWindow) + _params.arbitrationPeriod;
+    }
+
+    /// @inheritdoc IDisputes
     function equivocationSlashed(bytes32 roundId, address signer) external view returns (bool) {
         return _equivocationSlashed[roundId][signer];
     }
@@ -227,7 +316,13 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
 
     /// @inheritdoc IDisputes
     function roundStatus(bytes32 roundId) external view returns (DisputeStatus) {
-        return _roundStatus[roundId];
+        if (_upheld[roundId]) return DisputeStatus.Upheld;
+        return _openDisputes[roundId] > 0 ? DisputeStatus.Open : DisputeStatus.None;
+    }
+
+    /// @inheritdoc IDisputes
+    function signerStatus(bytes32 roundId, address signer) external view returns (DisputeStatus) {
+        return _signerStatus[roundId][signer];
     }
 
     // ---------------------------------------------------------------- internals
@@ -249,37 +344,8 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
         if (index >= digests.length || digests[index] != digest) revert DisputesRecordNotInEpoch(epoch, index, digest);
     }
 
-    /// @dev Distinct participants who signed `digest`.
-    function _signersOf(ISettlement.RoundRecord calldata record, bytes32 digest, bytes[] calldata signatures)
-        private
-        pure
-        returns (address[] memory signers)
-    {
-        if (signatures.length == 0) revert DisputesNoSigners(record.roundId);
-        signers = new address[](signatures.length);
-        for (uint256 i; i < signatures.length; ++i) {
-            address s = _recover(digest, signatures[i]);
-            bool member;
-            for (uint256 j; j < record.participants.length && !member; ++j) member = record.participants[j] == s;
-            if (!member) revert DisputesSignerNotParticipant(record.roundId, s);
-            for (uint256 j; j < i; ++j) if (signers[j] == s) revert DisputesDuplicateSigner(record.roundId, s);
-            signers[i] = s;
-        }
-    }
-
     function _recordDigest(ISettlement.RoundRecord calldata r) private view returns (bytes32) {
         return RecordHashing.digest(_settlement.domainSeparator(), RecordHashing.hashRecord(r));
-    }
-
-    /// @dev The false-result slash of `signer` for `roundId`, held to what the per-round cap still allows.
-    function _roundBoundedSlash(bytes32 roundId, address signer) private returns (uint256) {
-        uint256 taken = _roundSlashedBps[roundId][signer];
-        uint256 cap = maxSlashPerRoundBps;
-        if (taken >= cap) return 0;
-        uint256 bps = _params.falseResultSlashBps;
-        if (taken + bps > cap) bps = cap - taken;
-        _roundSlashedBps[roundId][signer] = taken + bps;
-        return _slashable(signer, bps);
     }
 
     function _slashable(address node, uint256 bps) private view returns (uint256) {

@@ -56,6 +56,7 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     mapping(address node => uint256) private _nodeWords;
     mapping(bytes32 roundId => bool) private _voided;
     address private _omissions;
+    address private _disputes;
 
     /// @param admin receives `DEFAULT_ADMIN_ROLE`.
     /// @param periodLength_ seconds per weight period, in [MIN_PERIOD_LENGTH, MAX_PERIOD_LENGTH].
@@ -106,16 +107,17 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     }
 
     /// @inheritdoc ISettlement
-    function setOmissions(address omissions_) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (_omissions != address(0)) revert SettlementOmissionsAlreadySet(_omissions);
-        if (omissions_ == address(0)) revert SettlementZeroAddress();
+    function setVoiders(address omissions_, address disputes_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_omissions != address(0)) revert SettlementVoidersAlreadySet(_omissions, _disputes);
+        if (omissions_ == address(0) || disputes_ == address(0)) revert SettlementZeroAddress();
         _omissions = omissions_;
-        emit OmissionsSet(omissions_);
+        _disputes = disputes_;
+        emit VoidersSet(omissions_, disputes_);
     }
 
     /// @inheritdoc ISettlement
     function voidSettledRound(uint256 epoch, RoundRecord calldata record, uint256 penalty) external {
-        if (msg.sender != _omissions) revert SettlementNotOmissions(msg.sender);
+        if (msg.sender != _omissions && msg.sender != _disputes) revert SettlementNotVoider(msg.sender);
         bytes32 roundId = record.roundId;
         if (_voided[roundId]) revert SettlementRoundVoided(roundId);
         _voided[roundId] = true;
@@ -151,8 +153,8 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     }
 
     /// @inheritdoc ISettlement
-    function omissions() external view returns (address) {
-        return _omissions;
+    function voiders() external view returns (address omissions_, address disputes_) {
+        return (_omissions, _disputes);
     }
 
 

@@ -20,7 +20,6 @@ export default async function deploySettlement(ctx: DeployContext): Promise<void
     BigInt(minCommittee),
   ]);
   const omissions = await ctx.deploy("Omissions", [settlement.address, c.NodeRegistry.address]);
-  await ctx.send("Settlement", "setOmissions", [omissions.address]);
   const slasher = await ctx.read<`0x${string}`>("NodeRegistry", "SLASHER_ROLE");
   await ctx.send("NodeRegistry", "grantRole", [slasher, omissions.address]);
   // Settlement slashes coordinators for voids they have no credit for (VOID_SLASH_BPS per void)

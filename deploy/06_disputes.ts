@@ -1,9 +1,10 @@
 import type { DeployContext } from "./lib.js";
 
 /**
- * 06: equivocation proofs and arbitrated disputes. Disputes gets SLASHER_ROLE on the NodeRegistry; the
- * arbitrator (default: the deployer) upholds or rejects, taking at most `maxSlashPerRoundBps` of a signer's
- * stake for one round.
+ * 06: equivocation proofs and arbitrated disputes. Disputes gets SLASHER_ROLE on the NodeRegistry and becomes its
+ * dispute contract (it locks disputed stake; the thawing period can no longer be set below its dispute window +
+ * arbitration period); Settlement lets it and Omissions void settled rounds. The arbitrator (default: the deployer)
+ * upholds or rejects, taking at most `maxSlashPerRoundBps` of a signer's stake for one round.
  */
 export default async function deployDisputes(ctx: DeployContext): Promise<void> {
   const admin = ctx.walletClient.account.address;
@@ -30,6 +31,8 @@ export default async function deployDisputes(ctx: DeployContext): Promise<void> 
   ]);
   const slasher = await ctx.read<`0x${string}`>("NodeRegistry", "SLASHER_ROLE");
   await ctx.send("NodeRegistry", "grantRole", [slasher, disputes.address]);
+  await ctx.send("NodeRegistry", "setDisputes", [disputes.address]);
+  await ctx.send("Settlement", "setVoiders", [c.Omissions.address, disputes.address]);
   Object.assign(ctx.deployments.params, {
     arbitrator,
     equivocationSlashBps: p.equivocationSlashBps,

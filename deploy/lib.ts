@@ -79,7 +79,8 @@ export interface DeployParams {
 
 export const DEFAULT_PARAMS: DeployParams = {
   minStake: 1_000n * 10n ** 18n,
-  thawingPeriod: 7 * 24 * 3600,
+  // never shorter than disputeWindow + arbitrationPeriod: NodeRegistry refuses it once Disputes is set
+  thawingPeriod: 14 * 24 * 3600,
   initialMint: 0n,
   settlers: [],
   equivocationSlashBps: 5_000,

@@ -6,17 +6,25 @@ import {ISettlement} from "./ISettlement.sol";
 /// @title IDisputes
 /// @notice Two ways to punish signers of round records, both slashing through the NodeRegistry.
 ///
-///         Equivocation (no arbitration): anyone shows two different records of the same round id, both signed
-///         by the same node; the node loses `equivocationSlashBps` of its stake (staked + thawing), of which
-///         `equivocationRewardBps` goes to the prover. A node is slashed for equivocation once per round.
+///         Equivocation (no arbitration): a node signed two different records of one round that could both settle:
+///         one of them settled (shown by its epoch's digests, within the dispute window), and the other has the same
+///         round id, seed and weight period (the contract would have accepted it in the first one's place). The node
+///         loses `equivocationSlashBps` of its stake (staked + thawing), once per round. `equivocationRewardBps` of
+///         it goes to the prover only when the prover committed to the proof (`commitEquivocationProof`) in an
+///         earlier block and is neither the round's coordinator nor a participant of either record: a proof copied
+///         from the mempool, a self-report or a coordinator trapping its own members earns nothing.
 ///
-///         False result (arbitrated, after The Graph's disputes): within `disputeWindow` of the epoch that
+///         False result (arbitrated, after The Graph Horizon's disputes): within `disputeWindow` of the epoch that
 ///         settled a round, anyone deposits `deposit` tokens with an evidence CID against the settled record,
-///         proving which participants signed it with their signatures and proving the record is the one
-///         settled with the epoch's list of record digests. The arbitrator, before `arbitrationPeriod` ends,
-///         upholds (each proven signer loses `falseResultSlashBps` of its stake, `falseResultRewardBps` of it
-///         goes to the disputer, who gets the deposit back) or rejects (the deposit goes to the treasury).
-///         Unresolved at the deadline, the deposit goes back to the disputer. A round can be upheld once.
+///         proving which participants signed it with their signatures. Opening snapshots and locks, in the
+///         NodeRegistry, the `falseResultSlashBps` share of each named signer's stake as it is then; anyone may add
+///         the other signers to an open dispute (`addSigners`); each signer is held by at most one open dispute per
+///         round, and a round can be disputed for each of its signers. The arbitrator, before `arbitrationPeriod`
+///         ends, upholds (the round's deltas are voided, node and source alike; each signer loses what was locked,
+///         `falseResultRewardBps` of it to the disputer, who gets the deposit back) or rejects (the deposit goes to
+///         the treasury; the signers and their stake are free again). Unresolved at the deadline, the deposit goes
+///         back to the disputer and the stake is unlocked. The NodeRegistry's thawing period is never shorter than
+///         `disputeWindow + arbitrationPeriod` (`minThawingPeriod`), so disputed stake cannot leave first.
 interface IDisputes {
     enum DisputeStatus {
         None,
@@ -36,6 +44,16 @@ interface IDisputes {
         bytes32 evidenceCid;
         bytes32 recordDigest;
         address[] signers;
+        uint256[] locked; // what opening locked of each signer's stake: what an uphold takes
+    }
+
+    /// @notice A settled record and where its digest is: digest `index` of `epochDigests`, the digests of all records
+    ///         of `epoch` in order.
+    struct SettledRecord {
+        uint256 epoch;
+        bytes32[] epochDigests;
+        uint256 index;
+        ISettlement.RoundRecord record;
     }
 
     /// @notice Parameters fixed at deployment. Basis points of 10_000.
@@ -80,8 +98,13 @@ interface IDisputes {
     error DisputesDuplicateSigner(bytes32 roundId, address signer);
     /// @notice A dispute needs at least one signature.
     error DisputesNoSigners(bytes32 roundId);
-    /// @notice `roundId` is already under an open dispute or was upheld (`status`).
-    error DisputesRoundAlreadyDisputed(bytes32 roundId, DisputeStatus status);
+    /// @notice `signer` of `roundId` is already held by an open dispute or was upheld (`status`).
+    error DisputesSignerAlreadyDisputed(bytes32 roundId, address signer, DisputeStatus status);
+    /// @notice Records `digestA` (settled) and `digestB` of `roundId` have different seeds or periods: the second
+    ///         could never have settled, so signing it is no equivocation.
+    error DisputesNotConflicting(bytes32 roundId, bytes32 digestA, bytes32 digestB);
+    /// @notice The NodeRegistry's thawing period `thawing` is shorter than dispute window + arbitration, `floor`.
+    error DisputesThawingTooShort(uint256 thawing, uint256 floor);
     /// @notice Dispute `id` does not exist.
     error DisputesUnknownDispute(uint256 id);
     /// @notice Dispute `id` is `status`, not open.
@@ -114,6 +137,8 @@ interface IDisputes {
         address[] signers,
         uint64 deadline
     );
+    /// @notice `signers` were added to open dispute `id`.
+    event SignersAdded(uint256 indexed id, address[] signers);
     /// @notice The arbitrator upheld dispute `id`: `signers` lose `amounts`.
     event DisputeUpheld(uint256 indexed id, bytes32 indexed roundId, address[] signers, uint256[] amounts);
     /// @notice The arbitrator rejected dispute `id`; the deposit went to the treasury.
@@ -122,12 +147,18 @@ interface IDisputes {
     event DisputeReclaimed(uint256 indexed id, bytes32 indexed roundId, uint256 deposit);
 
     // ---------------------------------------------------------------- actions
-    /// @notice Prove that one node signed two different records `a` and `b` of the same round.
+    /// @notice Commit to a proof before showing it: keccak256(abi.encode(prover, digestA, digestB, salt)).
+    function commitEquivocationProof(bytes32 commitment) external;
+
+    /// @notice Prove that one node signed the settled record `settled.record` (signature `signatureA`) and another
+    ///         record `b` of the same round with the same seed and period (`signatureB`). `salt` opens the prover's
+    ///         commitment, if any.
     function proveEquivocation(
-        ISettlement.RoundRecord calldata a,
+        SettledRecord calldata settled,
         bytes calldata signatureA,
         ISettlement.RoundRecord calldata b,
-        bytes calldata signatureB
+        bytes calldata signatureB,
+        bytes32 salt
     ) external returns (address signer, uint256 amount);
 
     /// @notice Dispute the settled `record` (digest number `index` of `epochDigests`, the digests of all records
@@ -141,8 +172,13 @@ interface IDisputes {
         bytes32 evidenceCid
     ) external returns (uint256 id);
 
-    /// @notice Uphold dispute `id` before its deadline (only `ARBITRATOR_ROLE`).
-    function uphold(uint256 id) external;
+    /// @notice Add the signers of `signatures` (over the disputed `record`) to open dispute `id` (anyone), locking
+    ///         their stake as opening does.
+    function addSigners(uint256 id, ISettlement.RoundRecord calldata record, bytes[] calldata signatures) external;
+
+    /// @notice Uphold dispute `id` before its deadline (only `ARBITRATOR_ROLE`); `record` is the disputed record,
+    ///         whose deltas are voided.
+    function uphold(uint256 id, ISettlement.RoundRecord calldata record) external;
     /// @notice Reject dispute `id` before its deadline (only `ARBITRATOR_ROLE`).
     function reject(uint256 id) external;
     /// @notice After the deadline of an unresolved dispute, send the deposit back to its disputer (anyone).
@@ -157,6 +193,10 @@ interface IDisputes {
     function params() external view returns (Params memory);
     /// @notice True when `signer` was slashed for equivocating on `roundId`.
     function equivocationSlashed(bytes32 roundId, address signer) external view returns (bool);
-    /// @notice Open or Upheld when a dispute holds `roundId`, None otherwise.
+    /// @notice Upheld once a dispute of `roundId` was upheld, Open while one is open, None otherwise.
     function roundStatus(bytes32 roundId) external view returns (DisputeStatus);
+    /// @notice Open while a dispute holds `signer` of `roundId`, Upheld once one was upheld, None otherwise.
+    function signerStatus(bytes32 roundId, address signer) external view returns (DisputeStatus);
+    /// @notice The shortest thawing period the NodeRegistry may have: dispute window + arbitration period.
+    function minThawingPeriod() external view returns (uint256);
 }

@@ -105,10 +105,10 @@ interface ISettlement {
     error SettlementBatchNotExpired(address coordinator, uint256 period, uint256 current);
     /// @notice `roundId` was voided already (by an omission proof).
     error SettlementRoundVoided(bytes32 roundId);
-    /// @notice Only the omission-proof contract may void a settled round; `sender` is not it.
-    error SettlementNotOmissions(address sender);
-    /// @notice The omission-proof contract is set already, to `omissions`.
-    error SettlementOmissionsAlreadySet(address omissions);
+    /// @notice Only the omission-proof and dispute contracts may void a settled round; `sender` is neither.
+    error SettlementNotVoider(address sender);
+    /// @notice The voiding contracts are set already, to `omissions` and `disputes`.
+    error SettlementVoidersAlreadySet(address omissions, address disputes);
     /// @notice The packed records are malformed (they end early, a run is empty or too long, or bytes are
     ///         left over) at byte `offset` of `length`.
     error SettlementMalformedRecords(uint256 offset, uint256 length);
@@ -171,8 +171,8 @@ interface ISettlement {
     /// @notice Settled round `roundId` of epoch `epoch` was voided (an omission was proven): its deltas were
     ///         reversed and its coordinator lost `penalty` reputation.
     event RoundVoided(uint256 indexed epoch, bytes32 indexed roundId, uint256 penalty);
-    /// @notice The omission-proof contract was set (once, for good).
-    event OmissionsSet(address omissions);
+    /// @notice The contracts that may void settled rounds were set (once, for good).
+    event VoidersSet(address omissions, address disputes);
 
     // ---------------------------------------------------------------- batches
     /// @notice Reserve the next `count` sequence numbers of the caller (voiding what is left of its current batch)
@@ -196,10 +196,12 @@ interface ISettlement {
         returns (uint256 epoch);
 
     /// @notice Void settled round `record` of `epoch`: reverse its node and source deltas (clamped) and take `penalty`
-    ///         reputation from its coordinator. Only the omission-proof contract (`omissions()`), once per round.
+    ///         reputation from its coordinator. Only the omission-proof contract (a proven omission) and the dispute
+    ///         contract (an upheld dispute), once per round.
     function voidSettledRound(uint256 epoch, RoundRecord calldata record, uint256 penalty) external;
-    /// @notice Set the omission-proof contract (only `DEFAULT_ADMIN_ROLE`, once).
-    function setOmissions(address omissions_) external;
+    /// @notice Set the omission-proof and dispute contracts that may void settled rounds (only
+    ///         `DEFAULT_ADMIN_ROLE`, once).
+    function setVoiders(address omissions_, address disputes_) external;
 
     // ---------------------------------------------------------------- views
     /// @notice Reputation of `node` in [0, 1_000_000] (250_000 if never settled: `FixedPoint.INITIAL_REPUTATION`).
@@ -232,8 +234,8 @@ interface ISettlement {
     ///         (`strict`: and only if its capability pass was granted before the period began, as omission proofs
     ///         judge them).
     function seatsOf(address node, bytes32 seed, uint32 period, bool strict) external view returns (uint256 seats);
-    /// @notice The omission-proof contract (0 until set).
-    function omissions() external view returns (address);
+    /// @notice The omission-proof and dispute contracts that may void settled rounds (0 until set).
+    function voiders() external view returns (address omissions_, address disputes_);
     /// @notice Number of epochs settled.
     function epochCount() external view returns (uint256);
     /// @notice Commitment to the record digests of `epoch` (see `recordsCommitment`) and when it settled

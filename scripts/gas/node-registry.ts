@@ -13,7 +13,7 @@ export default async function benchNodeRegistry(): Promise<string[]> {
   const d = await deployAll({
     publicClient: publicClient as never,
     walletClient: deployer as never,
-    params: { minStake: parseEther("100"), thawingPeriod: 3600, initialMint: parseEther("1000000") },
+    params: { minStake: parseEther("100"), thawingPeriod: 3600, disputeWindow: 1800, arbitrationPeriod: 1800, initialMint: parseEther("1000000") },
   });
   const token = await hre.viem.getContractAt("ChorusToken", d.contracts.ChorusToken.address);
   const registry = await hre.viem.getContractAt("NodeRegistry", d.contracts.NodeRegistry.address);

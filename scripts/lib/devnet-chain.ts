@@ -77,7 +77,17 @@ export async function deployDevnet(opts: {
     publicClient: publicClient as never,
     walletClient: deployer as never,
     // a devnet: no admin or timelock delay, so the deploy scripts hand governance to the timelock at once
-    params: { minStake: parseEther("100"), thawingPeriod: 60, initialMint: parseEther("1000000"), adminDelay: 0, timelockDelay: 0, ...DEVNET_SETTLEMENT },
+    // thawing covers the dispute window + arbitration (NodeRegistry refuses less once Disputes is set)
+    params: {
+      minStake: parseEther("100"),
+      thawingPeriod: 120,
+      disputeWindow: 60,
+      arbitrationPeriod: 60,
+      initialMint: parseEther("1000000"),
+      adminDelay: 0,
+      timelockDelay: 0,
+      ...DEVNET_SETTLEMENT,
+    },
     log: opts.log,
   });
   const deploymentsFile = await writeDeployments(deployments, opts.deploymentsDir);

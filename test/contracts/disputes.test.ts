@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { parseEther, type Address, type Hex } from "viem";
+import { encodeAbiParameters, keccak256, parseAbiParameters, parseEther, type Address, type Hex } from "viem";
 import { expectRevert } from "../helpers/revert.js";
 import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll, type Actor } from "../helpers/chorus-fixture.js";
 import { recordArgs, recordDigest, recordsCommitment, signRecord, type RoundRecord } from "../../src/chain/records.js";
@@ -41,6 +41,10 @@ async function fixture() {
 type F = Awaited<ReturnType<typeof fixture>>;
 
 const sigsOf = (f: F, i: number, who: Actor[]) => who.map((w) => f.signed[i].signatures[w.address]);
+
+/** Record `i` of the settled epoch 1, located in it (what an equivocation proof shows). */
+const settledArgs = (f: F, i = 0) => ({ epoch: 1n, epochDigests: f.digests, index: BigInt(i), record: recordArgs(f.records[i]) });
+const NO_SALT = cid("no commitment");
 
 async function open(f: F, i = 0, who: Actor[] = f.nodes.slice(0, 3)) {
   return f.d.disputes.write.openDispute([1n, f.digests, BigInt(i), recordArgs(f.records[i]), sigsOf(f, i, who), cid("evidence")]);
@@ -103,7 +107,7 @@ describe("Disputes", () => {
   });
 
   describe("equivocation", () => {
-    it("two different signed records of one round: the signer is slashed, the prover rewarded, once per round", async () => {
+    it("a settled record and a conflicting one signed by one node: it is slashed, the committed prover rewarded, once per round", async () => {
       const f = await loadFixture(fixture);
       const [, liar] = f.nodes;
       const a = f.records[0];
@@ -112,8 +116,12 @@ describe("Disputes", () => {
       const sigB = await signRecord(liar.account, f.domain, b);
       const prover = await actor(1, "prover");
       const p = await f.as(prover.wallet);
+      const salt = cid("prover salt");
+      await p.disputes.write.commitEquivocationProof([
+        keccak256(encodeAbiParameters(parseAbiParameters("address, bytes32, bytes32, bytes32"), [prover.address, recordDigest(f.domain, a), recordDigest(f.domain, b), salt])),
+      ]);
       const treasury = await f.token.read.balanceOf([f.treasury.account.address]);
-      await p.disputes.write.proveEquivocation([recordArgs(a), sigA, recordArgs(b), sigB]);
+      await p.disputes.write.proveEquivocation([settledArgs(f), sigA, recordArgs(b), sigB, salt]);
       const amount = STAKE / 2n;
       expect(await stakeOf(f, liar.address)).to.equal(STAKE - amount);
       expect(await f.token.read.balanceOf([prover.address])).to.equal(amount / 2n);
@@ -121,7 +129,7 @@ describe("Disputes", () => {
       const [ev] = await f.disputes.getEvents.EquivocationProven({ roundId: a.roundId });
       expect(ev.args).to.deep.include({ amount, reward: amount / 2n, digestA: recordDigest(f.domain, a), digestB: recordDigest(f.domain, b) });
       expect(await f.disputes.read.equivocationSlashed([a.roundId, liar.address])).to.equal(true);
-      await expectRevert(p.disputes.simulate.proveEquivocation([recordArgs(a), sigA, recordArgs(b), sigB]), "DisputesAlreadySlashed", [a.roundId, liar.address]);
+      await expectRevert(p.disputes.simulate.proveEquivocation([settledArgs(f), sigA, recordArgs(b), sigB, salt]), "DisputesAlreadySlashed", [a.roundId, liar.address]);
       const [slashed] = await f.registry.getEvents.NodeSlashed({ node: liar.address });
       expect(slashed.args.reason).to.equal("equivocation");
       expect(slashed.args.evidenceCid).to.equal(a.transcriptCid);
@@ -134,22 +142,22 @@ describe("Disputes", () => {
       const b: RoundRecord = { ...a, deltas: a.deltas.map((d) => -d) };
       const p = f.d.disputes;
       const sig = (w: Actor, r: RoundRecord) => signRecord(w.account, f.domain, r);
-      await expectRevert(p.simulate.proveEquivocation([recordArgs(a), await sig(n0, a), recordArgs(f.records[1]), await sig(n0, f.records[1])]), "DisputesDifferentRounds", [
+      await expectRevert(p.simulate.proveEquivocation([settledArgs(f), await sig(n0, a), recordArgs(f.records[1]), await sig(n0, f.records[1]), NO_SALT]), "DisputesDifferentRounds", [
         a.roundId,
         f.records[1].roundId,
       ]);
-      await expectRevert(p.simulate.proveEquivocation([recordArgs(a), await sig(n0, a), recordArgs(a), await sig(n0, a)]), "DisputesSameRecord", [
+      await expectRevert(p.simulate.proveEquivocation([settledArgs(f), await sig(n0, a), recordArgs(a), await sig(n0, a), NO_SALT]), "DisputesSameRecord", [
         recordDigest(f.domain, a),
       ]);
-      await expectRevert(p.simulate.proveEquivocation([recordArgs(a), await sig(n0, a), recordArgs(b), await sig(n1, b)]), "DisputesDifferentSigners", [
+      await expectRevert(p.simulate.proveEquivocation([settledArgs(f), await sig(n0, a), recordArgs(b), await sig(n1, b), NO_SALT]), "DisputesDifferentSigners", [
         n0.address,
         n1.address,
       ]);
-      await expectRevert(p.simulate.proveEquivocation([recordArgs(a), "0x1234", recordArgs(b), await sig(n1, b)]), "DisputesInvalidSignature", [
+      await expectRevert(p.simulate.proveEquivocation([settledArgs(f), "0x1234", recordArgs(b), await sig(n1, b), NO_SALT]), "DisputesInvalidSignature", [
         recordDigest(f.domain, a),
       ]);
       const stranger = await actor(7, "stranger");
-      await expectRevert(p.simulate.proveEquivocation([recordArgs(a), await sig(stranger, a), recordArgs(b), await sig(stranger, b)]), "DisputesNothingToSlash", [
+      await expectRevert(p.simulate.proveEquivocation([settledArgs(f), await sig(stranger, a), recordArgs(b), await sig(stranger, b), NO_SALT]), "DisputesNothingToSlash", [
         stranger.address,
       ]);
     });
@@ -166,18 +174,21 @@ describe("Disputes", () => {
       expect(d.roundId).to.equal(f.records[1].roundId);
       expect(d.recordDigest).to.equal(f.digests[1]);
       expect(d.signers.map((x) => x.toLowerCase())).to.deep.equal(f.nodes.slice(0, 3).map((n) => n.address.toLowerCase()));
-      expect(d.deadline).to.equal(BigInt(await time.latest()) + BigInt(3 * 24 * 3600));
+      expect(d.deadline).to.equal(BigInt(await time.latest()) + (await f.disputes.read.params()).arbitrationPeriod);
+      // opening locked the false-result share of each named signer's stake
+      expect(d.locked).to.deep.equal([STAKE / 10n, STAKE / 10n, STAKE / 10n]);
+      for (const n of f.nodes.slice(0, 3)) expect(await f.registry.read.lockedOf([n.address])).to.equal(STAKE / 10n);
       expect(await f.disputes.read.roundStatus([f.records[1].roundId])).to.equal(Status.Open);
       const [ev] = await f.disputes.getEvents.DisputeOpened({ id: 1n });
       expect(ev.args.evidenceCid).to.equal(cid("evidence"));
       expect(recordsCommitment(f.digests)).to.equal((await f.settlement.read.epochInfo([1n]))[0]);
     });
 
-    it("uphold: slashes every proven signer, rewards the disputer, refunds the deposit; a round is upheld once", async () => {
+    it("uphold: slashes every proven signer, rewards the disputer, refunds the deposit; a signer is upheld once per round", async () => {
       const f = await loadFixture(fixture);
       await open(f, 0);
       const before = await f.token.read.balanceOf([f.disputer.address]);
-      await f.disputes.write.uphold([1n]);
+      await f.disputes.write.uphold([1n, recordArgs(f.records[0])]);
       const amount = STAKE / 10n;
       for (const n of f.nodes.slice(0, 3)) expect(await stakeOf(f, n.address)).to.equal(STAKE - amount);
       expect(await stakeOf(f, f.nodes[3].address)).to.equal(STAKE);
@@ -185,25 +196,49 @@ describe("Disputes", () => {
       expect((await f.disputes.read.dispute([1n])).status).to.equal(Status.Upheld);
       const [ev] = await f.disputes.getEvents.DisputeUpheld({ id: 1n });
       expect(ev.args.amounts).to.deep.equal([amount, amount, amount]);
-      await expectRevert(f.disputes.simulate.uphold([1n]), "DisputesNotOpen", [1n, Status.Upheld]);
-      await expectRevert(f.d.disputes.simulate.openDispute([1n, f.digests, 0n, recordArgs(f.records[0]), sigsOf(f, 0, f.nodes.slice(0, 1)), cid("e")]), "DisputesRoundAlreadyDisputed", [
+      await expectRevert(f.disputes.simulate.uphold([1n, recordArgs(f.records[0])]), "DisputesNotOpen", [1n, Status.Upheld]);
+      await expectRevert(f.d.disputes.simulate.openDispute([1n, f.digests, 0n, recordArgs(f.records[0]), sigsOf(f, 0, f.nodes.slice(0, 1)), cid("e")]), "DisputesSignerAlreadyDisputed", [
         f.records[0].roundId,
+        f.nodes[0].address,
         Status.Upheld,
       ]);
+      expect(await f.registry.read.lockedOf([f.nodes[0].address])).to.equal(0n);
+      // the round's deltas are void, and its other signer can still be disputed
+      expect(await f.settlement.read.isVoided([f.records[0].roundId])).to.equal(true);
+      await open(f, 0, f.nodes.slice(3, 4));
+      expect(await f.disputes.read.roundStatus([f.records[0].roundId])).to.equal(Status.Upheld);
     });
 
-    it("uphold skips a signer with nothing left to slash", async () => {
+    it("the forger cannot walk away: stake under dispute stays locked through thawing until the uphold takes it", async () => {
       const f = await loadFixture(fixture);
-      const [, gone] = f.nodes;
-      const g = await f.as(gone.wallet);
+      const [coordinator, forger] = f.nodes;
+      const g = await f.as(forger.wallet);
+      // the forger starts thawing everything first: it still holds its seat (weights are the period's start)
       await g.registry.write.requestUnstake([STAKE]);
-      await time.increase(3601);
+      const thawEnd = (await f.registry.read.nodeInfo([forger.address])).thawEnd;
+      // half an hour later, still in the same weight period, it signs a round that settles
+      await time.increase(1850);
+      const batch = await openBatch(f, coordinator, 1);
+      const record = await drawnRecord(f, batch);
+      const signed = await signAll(f.domain, record, f.nodes);
+      await settle(f, coordinator.wallet, [signed]);
+      const epoch = await f.settlement.read.epochCount();
+      await f.d.disputes.write.openDispute([epoch, [recordDigest(f.domain, record)], 0n, recordArgs(record), [signed.signatures[forger.address]], cid("evidence")]);
+      expect(await f.registry.read.lockedOf([forger.address])).to.equal(STAKE / 10n);
+      const d = await f.disputes.read.dispute([1n]);
+      expect(thawEnd < d.deadline, "the stake would thaw out before the dispute is resolved").to.equal(true);
+      // thawed before the arbitrator rules: the withdrawal leaves the locked share behind
+      await time.increaseTo(thawEnd);
+      const before = await f.token.read.balanceOf([forger.address]);
       await g.registry.write.withdraw();
-      await open(f, 0, f.nodes.slice(0, 2));
-      await f.disputes.write.uphold([1n]);
+      expect((await f.token.read.balanceOf([forger.address])) - before).to.equal(STAKE - STAKE / 10n);
+      await expectRevert(g.registry.simulate.withdraw(), "NodeRegistryStakeLocked", [forger.address, STAKE / 10n, STAKE / 10n]);
+      // the uphold takes what was locked
+      await f.disputes.write.uphold([1n, recordArgs(record)]);
       const [ev] = await f.disputes.getEvents.DisputeUpheld({ id: 1n });
-      expect(ev.args.amounts).to.deep.equal([STAKE / 10n, 0n]);
-      expect(await f.registry.getEvents.NodeSlashed({ node: gone.address })).to.have.length(0);
+      expect(ev.args.amounts).to.deep.equal([STAKE / 10n]);
+      expect(await stakeOf(f, forger.address)).to.equal(0n);
+      expect(await f.registry.read.lockedOf([forger.address])).to.equal(0n);
     });
 
     it("reject: the deposit goes to the treasury and the round can be disputed again", async () => {
@@ -225,7 +260,7 @@ describe("Disputes", () => {
       const d = await f.disputes.read.dispute([1n]);
       await expectRevert(f.d.disputes.simulate.reclaim([1n]), "DisputesDeadlineNotReached");
       await time.increaseTo(d.deadline);
-      const late = await expectRevert(f.disputes.simulate.uphold([1n]), "DisputesDeadlinePassed");
+      const late = await expectRevert(f.disputes.simulate.uphold([1n, recordArgs(f.records[0])]), "DisputesDeadlinePassed");
       expect(late[2]).to.equal(d.deadline);
       await expectRevert(f.disputes.simulate.reject([1n]), "DisputesDeadlinePassed");
       const before = await f.token.read.balanceOf([f.disputer.address]);
@@ -239,9 +274,9 @@ describe("Disputes", () => {
     it("only the arbitrator resolves; unknown disputes revert", async () => {
       const f = await loadFixture(fixture);
       await open(f, 0);
-      await expectRevert(f.d.disputes.simulate.uphold([1n]), "AccessControlUnauthorizedAccount", [f.disputer.address, f.arbitratorRole]);
+      await expectRevert(f.d.disputes.simulate.uphold([1n, recordArgs(f.records[0])]), "AccessControlUnauthorizedAccount", [f.disputer.address, f.arbitratorRole]);
       await expectRevert(f.d.disputes.simulate.reject([1n]), "AccessControlUnauthorizedAccount", [f.disputer.address, f.arbitratorRole]);
-      await expectRevert(f.disputes.simulate.uphold([9n]), "DisputesUnknownDispute", [9n]);
+      await expectRevert(f.disputes.simulate.uphold([9n, recordArgs(f.records[0])]), "DisputesUnknownDispute", [9n]);
       await expectRevert(f.disputes.read.dispute([0n]), "DisputesUnknownDispute", [0n]);
       await expectRevert(f.disputes.read.dispute([2n]), "DisputesUnknownDispute", [2n]);
     });
@@ -260,9 +295,10 @@ describe("Disputes", () => {
       await expectRevert(d.simulate.openDispute([1n, f.digests, 1n, rec, three, cid("e")]), "DisputesRecordNotInEpoch", [1n, 1n, f.digests[0]]);
       await expectRevert(d.simulate.openDispute([1n, f.digests, 5n, rec, three, cid("e")]), "DisputesRecordNotInEpoch", [1n, 5n, f.digests[0]]);
       await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, [], cid("e")]), "DisputesNoSigners", [f.records[0].roundId]);
-      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, [three[0], three[0]], cid("e")]), "DisputesDuplicateSigner", [
+      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, [three[0], three[0]], cid("e")]), "DisputesSignerAlreadyDisputed", [
         f.records[0].roundId,
         f.nodes[0].address,
+        Status.Open,
       ]);
       const stranger = await actor(3, "stranger");
       const strangerSig = await signRecord(stranger.account, f.domain, f.records[0]);
@@ -272,12 +308,13 @@ describe("Disputes", () => {
       ]);
       await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, ["0x00" as Hex], cid("e")]), "DisputesInvalidSignature", [f.digests[0]]);
       await open(f, 0);
-      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, three, cid("e")]), "DisputesRoundAlreadyDisputed", [
+      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, three, cid("e")]), "DisputesSignerAlreadyDisputed", [
         f.records[0].roundId,
+        f.nodes[0].address,
         Status.Open,
       ]);
       const [, settledAt] = await f.settlement.read.epochInfo([1n]);
-      const closes = settledAt + BigInt(7 * 24 * 3600);
+      const closes = settledAt + (await f.disputes.read.params()).disputeWindow;
       await time.increaseTo(closes + 1n);
       const late = await expectRevert(d.simulate.openDispute([1n, f.digests, 1n, recordArgs(f.records[1]), sigsOf(f, 1, f.nodes), cid("e")]), "DisputesWindowClosed");
       expect([late[0], late[2]]).to.deep.equal([1n, closes]);

@@ -208,11 +208,12 @@ const FIRST_ACTIONS: Action[] = [
 ];
 type Of<K extends Action["k"]> = Extract<Action, { k: K }>;
 
-/** Takes `amount` from a node as the registry does: staked first, then thawing. */
+/** Takes `amount` from a node as the registry does: staked first, then thawing; a lock never exceeds what is left. */
 function takeStake(n: NodeModel, amt: bigint): void {
   const fromStaked = amt < n.staked ? amt : n.staked;
   n.staked -= fromStaked;
   n.thawing -= amt - fromStaked;
+  if (n.locked > n.staked + n.thawing) n.locked = n.staked + n.thawing;
 }
 
 const nodeIndex = (w: World, a: Address) => w.nodes.findIndex((x) => x.address.toLowerCase() === a.toLowerCase());
@@ -271,6 +272,13 @@ class Runner {
       for (const p of v!.participants) moved.add(p.toLowerCase());
     }
     for (const ev of voided) if (ev.args.penalty! > 0n) moved.add(ev.args.coordinator!.toLowerCase());
+    // an upheld dispute voids a round that settled earlier: its participants' deltas are reversed
+    const undone = latest > this.block ? await w.settlement.getEvents.RoundVoided({}, window) : [];
+    for (const ev of undone) {
+      const r = this.m.settled.find((x) => x.signed.record.roundId.toLowerCase() === ev.args.roundId!.toLowerCase());
+      expect(r, `round ${ev.args.roundId} voided though it never settled`).to.not.equal(undefined);
+      for (const p of r!.signed.record.participants) moved.add(p.toLowerCase());
+    }
     const reps = await w.settlement.read.reputationsOf([w.nodes.map((n) => n.address)]);
     reps.forEach((r, i) => {
       if (r !== this.reps[i]) expect(moved.has(w.nodes[i].address.toLowerCase()), `reputation of node ${i} moved from ${this.reps[i]} to ${r} without a quorum record`).to.equal(true);
@@ -380,17 +388,21 @@ class Runner {
   private async withdraw(a: Of<"withdraw">) {
     const n = this.m.nodes[a.who];
     const t = await clearOf([n.thawEnd]);
+    // stake locked by open disputes stays: the staked part covers it first, then thawing stake
+    const held = n.locked > n.staked ? n.locked - n.staked : 0n;
     const expected = !n.registered
       ? "NodeRegistryNotRegistered"
       : n.thawing === 0n
         ? "NodeRegistryNothingToWithdraw"
         : n.thawEnd > t
           ? "NodeRegistryStillThawing"
-          : null;
+          : held >= n.thawing
+            ? "NodeRegistryStakeLocked"
+            : null;
     const before = await this.balance(a.who);
     if (await this.expect("withdraw", `withdraw(${a.who})`, this.w.handles[a.who].registry.write.withdraw(), expected)) {
-      expect((await this.balance(a.who)) - before, "withdraw pays out exactly the thawed stake").to.equal(n.thawing);
-      n.thawing = 0n;
+      expect((await this.balance(a.who)) - before, "withdraw pays out exactly the thawed stake that is not locked").to.equal(n.thawing - held);
+      n.thawing = held;
     }
   }
 
@@ -654,14 +666,32 @@ class Runner {
     const epoch = m.epochs[Number(r.epoch) - 1];
     const sigOf = (p: Address) => Object.entries(r.signed.signatures).find(([k]) => k.toLowerCase() === p.toLowerCase())?.[1];
     const signers = r.signed.record.participants.filter((p, i) => sigOf(p) && (a.signers >> i) & 1);
+    const roundId = r.signed.record.roundId;
+    const key = (s: Address) => `${roundId.toLowerCase()}:${s.toLowerCase()}`;
     const t = await clearOf([epoch.settledAt + DISPUTE_WINDOW]);
-    const status = m.roundStatus.get(r.signed.record.roundId);
-    const expected = epoch.settledAt + DISPUTE_WINDOW <= t ? "DisputesWindowClosed" : status ? "DisputesRoundAlreadyDisputed" : signers.length === 0 ? "DisputesNoSigners" : null;
+    // each signer is held by at most one open or upheld dispute per round
+    const expected =
+      epoch.settledAt + DISPUTE_WINDOW <= t
+        ? "DisputesWindowClosed"
+        : signers.length === 0
+          ? "DisputesNoSigners"
+          : signers.some((s) => m.signerStatus.has(key(s)))
+            ? "DisputesSignerAlreadyDisputed"
+            : null;
     const tx = w.disputer.c.disputes.write.openDispute([r.epoch, epoch.digests, BigInt(r.index), recordArgs(r.signed.record), signers.map((s) => sigOf(s)!), cid("evidence")]);
     if (!(await this.expect("dispute", "openDispute", tx, expected))) return;
     m.escrow += DEPOSIT;
-    m.disputes.push({ id: BigInt(m.disputes.length + 1), roundId: r.signed.record.roundId, signers: signers as Address[], deadline: (await now()) + ARBITRATION, status: "Open" });
-    m.roundStatus.set(r.signed.record.roundId, "Open");
+    // opening locks the false-result share of each signer's stake as it is now (what is not locked already)
+    const locked = signers.map((s) => {
+      const n = m.nodes[nodeIndex(w, s)];
+      const share = ((n.staked + n.thawing) * FALSE_RESULT_SLASH_BPS) / BPS;
+      const free = n.staked + n.thawing - n.locked;
+      const l = share < free ? share : free;
+      n.locked += l;
+      m.signerStatus.set(key(s), "Open");
+      return l;
+    });
+    m.disputes.push({ id: BigInt(m.disputes.length + 1), roundId, record: r, signers: signers as Address[], locked, deadline: (await now()) + ARBITRATION, status: "Open" });
   }
 
   private async resolve(a: Of<"resolve">) {
@@ -679,40 +709,77 @@ class Runner {
           : d.deadline <= t
             ? "DisputesDeadlinePassed"
             : null;
-    const tx = a.how === "uphold" ? w.disputes.write.uphold([d.id]) : a.how === "reject" ? w.disputes.write.reject([d.id]) : w.outsiders[1].c.disputes.write.reclaim([d.id]);
+    const record = recordArgs(d.record.signed.record);
+    const tx = a.how === "uphold" ? w.disputes.write.uphold([d.id, record]) : a.how === "reject" ? w.disputes.write.reject([d.id]) : w.outsiders[1].c.disputes.write.reclaim([d.id]);
     if (!(await this.expect("resolve", `${a.how}(${d.id})`, tx, expected))) return;
     m.escrow -= DEPOSIT;
+    const key = (s: Address) => `${d.roundId.toLowerCase()}:${s.toLowerCase()}`;
+    d.signers.forEach((s, i) => (m.nodes[nodeIndex(w, s)].locked -= d.locked[i]));
     if (a.how === "uphold") {
       d.status = "Upheld";
-      m.roundStatus.set(d.roundId, "Upheld");
-      const amounts = d.signers.map((s) => {
-        const n = m.nodes[nodeIndex(w, s)];
-        return ((n.staked + n.thawing) * FALSE_RESULT_SLASH_BPS) / BPS;
-      });
-      d.signers.forEach((s, i) => takeStake(m.nodes[nodeIndex(w, s)], amounts[i]));
+      d.signers.forEach((s) => m.signerStatus.set(key(s), "Upheld"));
+      // the first upheld dispute of a round voids its deltas, node and source alike
+      if (!m.voided.has(d.roundId.toLowerCase())) {
+        m.voided.add(d.roundId.toLowerCase());
+        const rec = d.record.signed.record;
+        rec.participants.forEach((p, i) => {
+          const n = m.nodes[nodeIndex(w, p)];
+          n.rep = applyDelta(n.rep, -rec.deltas[i]);
+        });
+        for (const x of rec.sources) {
+          const s = m.sources[w.sourceActors.findIndex((y) => y.address.toLowerCase() === x.source.toLowerCase())];
+          if (s.active) [s.rel, s.use] = [applyDelta(s.rel, -x.reliability), applyDelta(s.use, -x.usefulness)];
+        }
+        m.logReps(await now());
+      }
+      // each signer loses what opening locked
+      d.signers.forEach((s, i) => takeStake(m.nodes[nodeIndex(w, s)], d.locked[i]));
       m.logStakes(await now());
     } else {
       d.status = a.how === "reject" ? "Rejected" : "Reclaimed";
-      m.roundStatus.delete(d.roundId);
+      d.signers.forEach((s) => m.signerStatus.delete(key(s)));
     }
   }
 
+  /**
+   * A signer of a settled record also signs a conflicting one (same round, seed and period). The disputer proves it
+   * without a prior commitment: the signer is slashed, the disputer earns nothing (a copied proof pays no reward).
+   */
   private async equivocate(a: Of<"equivocate">) {
     const { w, m } = this;
-    const liar = w.nodes[a.who];
-    const rec = makeRecord({ coordinator: w.nodes[0].address, seq: 1_000_000n + BigInt(a.round), participants: [liar.address], label: `equivocation ${a.round}` });
+    if (m.settled.length === 0) return;
+    const r = m.settled[a.round % m.settled.length];
+    const rec = r.signed.record;
+    const signed = rec.participants.filter((p) => Object.keys(r.signed.signatures).some((k) => k.toLowerCase() === p.toLowerCase()));
+    if (signed.length === 0) return;
+    const liarAddress = signed[a.who % signed.length];
+    const who = nodeIndex(w, liarAddress);
+    const liar = w.nodes[who];
+    const sigA = Object.entries(r.signed.signatures).find(([k]) => k.toLowerCase() === liarAddress.toLowerCase())![1];
     const other = { ...rec, transcriptCid: cid(`other ${a.round}`) };
-    const n = m.nodes[a.who];
+    const epoch = m.epochs[Number(r.epoch) - 1];
+    const n = m.nodes[who];
     const amt = ((n.staked + n.thawing) * EQUIVOCATION_SLASH_BPS) / BPS;
-    const key = `${rec.roundId}:${a.who}`;
-    const expected = m.equivocated.has(key) ? "DisputesAlreadySlashed" : amt === 0n ? "DisputesNothingToSlash" : null;
+    const key = `${rec.roundId}:${who}`;
+    const t = await clearOf([epoch.settledAt + DISPUTE_WINDOW]);
+    const expected =
+      epoch.settledAt + DISPUTE_WINDOW <= t
+        ? "DisputesWindowClosed"
+        : m.equivocated.has(key)
+          ? "DisputesAlreadySlashed"
+          : amt === 0n
+            ? "DisputesNothingToSlash"
+            : null;
+    const before = await w.token.read.balanceOf([w.disputer.address]);
     const tx = w.disputer.c.disputes.write.proveEquivocation([
-      recordArgs(rec),
-      await signRecord(liar.account, w.domain, rec),
+      { epoch: r.epoch, epochDigests: epoch.digests, index: BigInt(r.index), record: recordArgs(rec) },
+      sigA,
       recordArgs(other),
       await signRecord(liar.account, w.domain, other),
+      zeroHash,
     ]);
-    if (!(await this.expect("equivocate", `proveEquivocation(${a.who})`, tx, expected))) return;
+    if (!(await this.expect("equivocate", `proveEquivocation(${who})`, tx, expected))) return;
+    expect(await w.token.read.balanceOf([w.disputer.address]), "an uncommitted prover earns no reward").to.equal(before);
     m.equivocated.add(key);
     takeStake(n, amt);
     m.logStakes(await now());
@@ -741,7 +808,7 @@ class Runner {
       () => [c.capability.simulate.revealKey([1n, 0n, zeroHash]), w.roles.curator] as const,
       () => [c.sources.simulate.setScores([1n, [w.sourceActors[0].address], [1_000_000], [0]]), w.roles.scorer] as const,
       () => [c.settlement.simulate.grantRole([w.roles.admin, caller.address]), w.roles.admin] as const,
-      () => [c.disputes.simulate.uphold([1n]), w.roles.arbitrator] as const,
+      () => [c.disputes.simulate.uphold([1n, recordArgs(makeRecord({ coordinator: caller.address, seq: 1n, participants: [caller.address] }))]), w.roles.arbitrator] as const,
       () => [c.disputes.simulate.reject([1n]), w.roles.arbitrator] as const,
     ];
     const [call, role] = calls[a.call % calls.length]();

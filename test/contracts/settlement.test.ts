@@ -141,7 +141,10 @@ describe("Settlement", () => {
       expect(await s.registry.read.hasRole([slasher, s.settlement.address])).to.equal(true);
       // the omission-proof contract alone may void settled rounds, and slashes the coordinator that omitted
       const omissions = s.deployments.contracts.Omissions.address;
-      expect((await s.settlement.read.omissions()).toLowerCase()).to.equal(omissions.toLowerCase());
+      const [voidOmissions, voidDisputes] = await s.settlement.read.voiders();
+      expect(voidOmissions.toLowerCase()).to.equal(omissions.toLowerCase());
+      expect(voidDisputes.toLowerCase()).to.equal(s.disputes.address.toLowerCase());
+      expect((await s.registry.read.disputes()).toLowerCase()).to.equal(s.disputes.address.toLowerCase());
       expect(await s.registry.read.hasRole([slasher, omissions])).to.equal(true);
       expect(await s.settlement.read.periodLength()).to.equal(3600n);
       expect(await s.settlement.read.committeeSeats()).to.equal(7n);

@@ -9,6 +9,9 @@ import { deployAll, type Deployments, type DeployParams } from "../../deploy/ind
 export const TEST_PARAMS: Partial<DeployParams> = {
   minStake: parseEther("100"),
   thawingPeriod: 3600,
+  // disputed stake must not thaw out first: window + arbitration <= thawing
+  disputeWindow: 1800,
+  arbitrationPeriod: 1800,
   initialMint: parseEther("1000000"),
 };
 

@@ -91,6 +91,10 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
     const a = await actor(0, "attacks-http-source");
     internalAddress = a.address;
     const endpoint = `http://127.0.0.1:${(internal.address() as AddressInfo).port}`;
+    // a source posts its bond to register (issue 13)
+    const bond = await swarm.f.sources.read.minBond();
+    await swarm.f.token.write.transfer([a.address, bond]);
+    await (await swarm.f.as(a.wallet)).token.write.approve([swarm.f.sources.address, bond]);
     await (await swarm.f.as(a.wallet)).sources.write.register([endpoint, cidToBytes32(await cidOfJson({ fake: "manifest" }))]);
     // A read-only chain connection that counts every JSON-RPC request it makes.
     const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } } });

@@ -1,22 +1,45 @@
 /**
  * The subgraph's mappings, run for real: a Chorus deployment on Hardhat's in-process chain goes through
- * staking, calibration, two settled epochs (with data sources and clamped scores), source updates, unstake,
- * withdraw, an equivocation slash and an upheld dispute; the subgraph is built (`graph codegen` +
- * `graph build`) from that deployments file; every log of the deployment is fed, in block/log order, to
- * the compiled WASM handlers through test/subgraph/graph-host.ts; the resulting entities must equal the
- * contracts' own views and a replay with the TypeScript reference (src/chain/records.ts).
+ * staking, calibration, a coordinator's batch settled as two epochs of drawn records (with data sources and
+ * clamped scores), source updates and leaving, stake changes, an equivocation proof, an upheld dispute (whose
+ * void reverses a round's deltas, clamped, skipping the source that left), an open dispute holding a lock, a
+ * coordinator's unpaid sequence voids and a withdrawal; the subgraph is built (`graph codegen` + `graph build`)
+ * from that deployments file; every log of the deployment is fed, in block/log order, to the compiled WASM
+ * handlers through test/subgraph/graph-host.ts; the resulting entities must equal the contracts' own views and
+ * a replay with the TypeScript reference (src/chain/records.ts).
  */
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { decodeEventLog, getAddress, parseEther, type Abi, type AbiEvent, type Address, type Hex } from "viem";
+import {
+  decodeEventLog,
+  encodeAbiParameters,
+  getAddress,
+  keccak256,
+  parseAbiParameters,
+  parseEther,
+  type Abi,
+  type AbiEvent,
+  type Address,
+  type Hex,
+} from "viem";
 import { writeDeployments } from "../../deploy/index.js";
-import { applyDelta, recordArgs, REP_INITIAL, SOURCE_INITIAL, signRecord, type RoundRecord, type SignedRecord } from "../../src/chain/records.js";
+import {
+  applyDelta,
+  recordArgs,
+  recordDigest,
+  REP_INITIAL,
+  SOURCE_INITIAL,
+  signRecord,
+  type RoundRecord,
+  type SignedRecord,
+  type SourceDelta,
+} from "../../src/chain/records.js";
 import { buildSubgraph, SUBGRAPH_DIR, writeSubgraphManifest } from "../../scripts/subgraph-manifest.js";
 import { SUBGRAPH_CONTRACTS } from "../../scripts/subgraph-manifest-lib.js";
-import { cid, deploySwarm, makeRecord, settle, signAll, type Swarm } from "../helpers/chorus-fixture.js";
+import { cid, deploySwarm, drawnRecord, nextCommittee, openBatch, settle, signAll, type Batch, type Swarm } from "../helpers/chorus-fixture.js";
 import { GraphHost, type HostEvent } from "./graph-host.js";
 
 const lower = (a: string) => a.toLowerCase();
@@ -24,6 +47,9 @@ const lower = (a: string) => a.toLowerCase();
 interface Scenario {
   s: Swarm;
   epochs: RoundRecord[][];
+  /** The round an upheld dispute voided, and which of its sources were still registered then. */
+  voided: RoundRecord;
+  activeAtVoid: Set<string>;
 }
 
 /** Drives the contracts through every event the subgraph maps. */
@@ -31,47 +57,45 @@ async function runScenario(): Promise<Scenario> {
   const s = await deploySwarm({ nodes: 4, sources: 2 });
   const [n0, n1, n2, n3] = s.nodes;
   const parts = s.nodes.map((n) => n.address);
-  const coordinator = n0.address;
   const servedCid = cid("served");
   const [src0, src1] = s.sourceActors.map((a) => a.address);
-  // Epoch 1: three rounds, the last one with both sources.
-  const e1 = [1n, 2n].map((seq) => makeRecord({ coordinator, seq, participants: parts }));
+  // One batch of n0 covers both epochs; with 4 equal stakes and 7 seats every node holds a seat in each round.
+  const batch: Batch = await openBatch(s, n0, 21);
+  const next = async (deltas?: number[], sources: SourceDelta[] = [], winner?: Address) => {
+    expect((await nextCommittee(s, batch)).committee.members).to.have.length(4);
+    const r = await drawnRecord(s, batch, { participants: parts, deltas, sources });
+    if (winner) r.winner = winner;
+    return r;
+  };
+  // Epoch 1: three rounds, the last one with both sources. Its deltas are the ones the upheld dispute reverses:
+  // after epoch 2, n0 sits at 1_000_000 and n1 at 0 and src0 at 0 / 1_000_000, so the reversal clamps at both bounds.
+  const e1 = [await next(), await next()];
   e1.push(
-    makeRecord({
-      coordinator,
-      seq: 3n,
-      participants: parts,
-      winner: n2.address,
-      sources: [
+    await next(
+      [-20_000, 30_000, 1_000, -2_000],
+      [
         { source: src0, reliability: 20_000, usefulness: -10_000, servedCid },
         { source: src1, reliability: -30_000, usefulness: 40_000, servedCid },
       ],
-    }),
+      n2.address,
+    ),
   );
   // Epoch 2: eighteen rounds of extreme deltas, so scores reach both clamps within the epoch (nodes start at 250_000).
   const e2: RoundRecord[] = [];
-  for (let seq = 4n; seq <= 21n; seq++) {
-    e2.push(
-      makeRecord({
-        coordinator,
-        seq,
-        participants: [n0.address, n1.address, n2.address, n3.address],
-        deltas: [50_000, -50_000, 1_234, -4_321],
-        winner: seq % 2n === 0n ? n0.address : n2.address,
-        sources: [{ source: src1, reliability: -50_000, usefulness: 50_000, servedCid }],
-      }),
-    );
+  for (let i = 0; i < 18; i++) {
+    const winner = i % 2 === 0 ? n0.address : n2.address;
+    e2.push(await next([50_000, -50_000, 1_234, -4_321], [{ source: src0, reliability: -50_000, usefulness: 50_000, servedCid }], winner));
   }
   const sign = (records: RoundRecord[]) => Promise.all(records.map((r) => signAll(s.domain, r, s.nodes, s.sourceActors)));
   const signed1: SignedRecord[] = await sign(e1);
   await settle(s, n0.wallet, signed1);
   await settle(s, n0.wallet, await sign(e2));
 
-  // Sources: one updates its endpoint, the other leaves.
+  // Sources: one updates its endpoint, the other leaves (so the void below skips it).
   await (await s.as(s.sourceActors[0].wallet)).sources.write.update(["http://127.0.0.1/src/moved", cid("manifest 2")]);
   await (await s.as(s.sourceActors[1].wallet)).sources.write.leave();
 
-  // Stake: n3 adds, then moves most into thawing (and leaves the active set); n1 unstakes and withdraws.
+  // Stake: n3 adds, then moves most into thawing (and leaves the active set); n1 requests an unstake.
   await s.token.write.transfer([n3.address, parseEther("50")]);
   const c3 = await s.as(n3.wallet);
   await c3.token.write.approve([s.registry.address, parseEther("50")]);
@@ -80,20 +104,39 @@ async function runScenario(): Promise<Scenario> {
   await c3.registry.write.updateNode(["http://127.0.0.1/n3-moved", cid("meta 2")]);
   const c1 = await s.as(n1.wallet);
   await c1.registry.write.requestUnstake([parseEther("100")]);
-  await time.increase(3601);
-  await c1.registry.write.withdraw();
 
-  // Disputes: n3 signs two records of round 1 (slashed from staked, then thawing); an upheld dispute
-  // against epoch 1's first record slashes its signers n0..n2.
+  // Disputes, all within the 1800 s window of epoch 1. n3 signed a conflicting record of round 1 (same seed and
+  // period): the deployer, who committed to the proof first, proves it (slashed from staked, then thawing).
+  const digests = e1.map((r) => recordDigest(s.domain, r));
   const a = e1[0];
   const b: RoundRecord = { ...a, transcriptCid: cid("another transcript") };
-  await s.disputes.write.proveEquivocation([recordArgs(a), signed1[0].signatures[n3.address], recordArgs(b), await signRecord(n3.account, s.domain, b)]);
-  const digests = await Promise.all(e1.map((r) => s.settlement.read.recordDigest([recordArgs(r)])));
-  await s.token.write.approve([s.disputes.address, parseEther("100")]);
-  const sigs = [n0, n1, n2].map((n) => signed1[0].signatures[n.address]);
-  await s.disputes.write.openDispute([1n, digests, 0n, recordArgs(a), sigs, cid("evidence")]);
-  await s.disputes.write.uphold([1n]);
-  return { s, epochs: [e1, e2] };
+  const salt = cid("prover salt");
+  const prover = s.deployer.account.address;
+  await s.disputes.write.commitEquivocationProof([
+    keccak256(encodeAbiParameters(parseAbiParameters("address, bytes32, bytes32, bytes32"), [prover, digests[0], recordDigest(s.domain, b), salt])),
+  ]);
+  const settled = { epoch: 1n, epochDigests: digests, index: 0n, record: recordArgs(a) };
+  await s.disputes.write.proveEquivocation([settled, signed1[0].signatures[n3.address], recordArgs(b), await signRecord(n3.account, s.domain, b), salt]);
+  // Dispute 1 against epoch 1's third record names n0 and n1, n2 is added, and the arbitrator upholds it: the
+  // round is voided. Dispute 2 against the second record names n0 and stays open, holding n0's stake locked.
+  await s.token.write.approve([s.disputes.address, parseEther("200")]);
+  const voided = e1[2];
+  const sigs = (i: number, who: typeof s.nodes) => who.map((n) => signed1[i].signatures[n.address]);
+  await s.disputes.write.openDispute([1n, digests, 2n, recordArgs(voided), sigs(2, [n0, n1]), cid("evidence")]);
+  await s.disputes.write.addSigners([1n, recordArgs(voided), sigs(2, [n2])]);
+  await s.disputes.write.uphold([1n, recordArgs(voided)]);
+  const activeAtVoid = new Set([lower(src0)]);
+  await s.disputes.write.openDispute([1n, digests, 1n, recordArgs(e1[1]), sigs(1, [n0]), cid("evidence 2")]);
+
+  // n2 reserves three sequences and abandons them by opening another batch: its initial credit pays one void,
+  // the other two cost reputation and stake.
+  await openBatch(s, n2, 3);
+  await openBatch(s, n2, 1);
+
+  // The thawing period passes: n1 withdraws.
+  await time.increase(3601);
+  await c1.registry.write.withdraw();
+  return { s, epochs: [e1, e2], voided, activeAtVoid };
 }
 
 /** Every log of the deployment's subgraph contracts as host triggers, in block and log order. */
@@ -173,6 +216,7 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     for (const n of ["SourceRegistered", "SourceUpdated", "SourceLeft", "SourceScoresUpdated", "EquivocationProven", "DisputeOpened", "DisputeUpheld"]) {
       expect(names, n).to.include(n);
     }
+    for (const n of ["BatchOpened", "RoundVoided", "RoundsVoided", "SignersAdded", "StakeLocked", "StakeUnlocked"]) expect(names, n).to.include(n);
     expect(host.logs.filter((l) => l.level <= 2)).to.deep.equal([]);
   });
 
@@ -191,7 +235,9 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
       expect(node.capableUntil).to.equal(BigInt(pass.validUntil));
       expect(node.capabilityScore).to.equal(pass.score);
       expect(node.capabilitySuite).to.equal(pass.suiteId.toString());
+      expect(node.locked, `locked ${n.address}`).to.equal(await s.registry.read.lockedOf([n.address]));
     }
+    expect(host.get("Node", s.nodes[0].address)!.locked).to.be.greaterThan(0n); // held by the open dispute
     const slashes = await s.registry.getEvents.NodeSlashed({}, { fromBlock: 0n });
     const n3 = host.get("Node", s.nodes[3].address)!;
     expect(n3.slashed).to.equal(slashes.filter((x) => lower(x.args.node!) === lower(s.nodes[3].address)).reduce((t, x) => t + x.args.amount!, 0n));
@@ -226,8 +272,8 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     });
   });
 
-  it("reputation history replays like the TypeScript reference and ends at Settlement.reputationOf", async () => {
-    const { s, epochs } = sc;
+  it("reputation history replays like the TypeScript reference, voids included, and ends at Settlement.reputationOf", async () => {
+    const { s, epochs, voided } = sc;
     const rep = new Map(s.nodes.map((n) => [lower(n.address), REP_INITIAL]));
     let clamped = 0;
     for (const [e, records] of epochs.entries()) {
@@ -244,6 +290,30 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
       }
     }
     expect(clamped).to.be.greaterThan(0);
+    // n0 and n1 sit at the bounds before the void: before reversing it, as after, the subgraph must match.
+    expect(rep.get(lower(s.nodes[0].address))).to.equal(1_000_000);
+    expect(rep.get(lower(s.nodes[1].address))).to.equal(0);
+    // The upheld dispute voids the round as Settlement.voidSettledRound does: minus each delta in record order,
+    // clamped, then the coordinator's penalty (none for an uphold).
+    const [roundVoided] = await s.settlement.getEvents.RoundVoided({}, { fromBlock: 0n });
+    expect(roundVoided.args).to.deep.include({ roundId: voided.roundId, epoch: 1n, penalty: 0n });
+    let reverseClamped = 0;
+    voided.participants.forEach((p, j) => {
+      const before = rep.get(lower(p))!;
+      const after = applyDelta(before, -voided.deltas[j]);
+      if (before - voided.deltas[j] !== after) reverseClamped++;
+      rep.set(lower(p), after);
+    });
+    expect(reverseClamped).to.equal(2); // n0 at the upper bound, n1 at the lower one
+    // Then n2's unpaid sequence voids cost it reputation.
+    const seqVoids = await s.settlement.getEvents.RoundsVoided({}, { fromBlock: 0n });
+    expect(seqVoids.map((v) => v.args.penalty)).to.deep.equal([10_000n]);
+    for (const v of seqVoids) rep.set(lower(v.args.coordinator!), applyDelta(rep.get(lower(v.args.coordinator!))!, -Number(v.args.penalty)));
+    expect(host.all("SequenceVoid").map((v) => v.penalty)).to.deep.equal([10_000n]);
+    const [rv] = host.all("RoundVoid");
+    expect(rv).to.deep.include({ roundId: lower(voided.roundId), round: lower(voided.roundId), penalty: 0n, epoch: 1n });
+    for (const records of epochs) for (const r of records) expect(host.get("Round", r.roundId)!.voided, r.roundId).to.equal(r === voided);
+    expect(host.get("Protocol", "1")!.voidedRoundCount).to.equal(1);
     for (const n of s.nodes) {
       const onChain = Number(await s.settlement.read.reputationOf([n.address]));
       expect(host.get("Node", n.address)!.reputation).to.equal(onChain);
@@ -253,8 +323,8 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     expect(host.get("Node", s.nodes[1].address)!.reputation).to.equal(0);
   });
 
-  it("sources: scores replay per round and end at SourceRegistry.sourceOf; updates and leaving", async () => {
-    const { s, epochs } = sc;
+  it("sources: scores replay per round, the void reverses the registered ones, and end at SourceRegistry.sourceOf", async () => {
+    const { s, epochs, voided, activeAtVoid } = sc;
     const scores = new Map(s.sourceActors.map((a) => [lower(a.address), { r: SOURCE_INITIAL, u: SOURCE_INITIAL }]));
     let changes = 0;
     for (const records of epochs) {
@@ -270,26 +340,65 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
       }
     }
     expect(host.all("SourceScoreChange")).to.have.length(changes);
+    expect(host.get("Round", voided.roundId)!.sources).to.deep.equal(voided.sources.map((d) => lower(d.source)));
+    // The void reverses each source still registered (clamped); the one that left keeps its scores.
+    let reverseClamped = 0;
+    for (const d of voided.sources) {
+      if (!activeAtVoid.has(lower(d.source))) continue;
+      const cur = scores.get(lower(d.source))!;
+      const next = { r: applyDelta(cur.r, -d.reliability), u: applyDelta(cur.u, -d.usefulness) };
+      if (next.r !== cur.r - d.reliability) reverseClamped++;
+      if (next.u !== cur.u - d.usefulness) reverseClamped++;
+      scores.set(lower(d.source), next);
+    }
+    expect(reverseClamped).to.equal(2); // src0 sits at 0 / 1_000_000
     for (const a of s.sourceActors) {
       const onChain = await s.sources.read.sourceOf([a.address]);
       const src = host.get("Source", a.address)!;
       expect(src).to.deep.include({ reliability: onChain.reliability, usefulness: onChain.usefulness, active: onChain.active, endpoint: onChain.endpoint });
       expect(src.manifestCid).to.equal(onChain.manifestCid);
+      expect({ r: src.reliability, u: src.usefulness }).to.deep.equal(scores.get(lower(a.address)));
     }
-    expect(host.get("Source", s.sourceActors[1].address)!.reliability).to.equal(0);
+    expect(host.get("Source", s.sourceActors[0].address)).to.deep.include({ reliability: 0, usefulness: 1_000_000 });
+    expect(host.get("Source", s.sourceActors[1].address)).to.deep.include({ reliability: 470_000, usefulness: 540_000 });
     expect(host.get("Protocol", "1")).to.deep.include({ sourceCount: 2, activeSourceCount: 1 });
   });
 
-  it("disputes and equivocations", async () => {
-    const { s, epochs } = sc;
+  it("disputes (signers added, upheld, open) and equivocations", async () => {
+    const { s, epochs, voided } = sc;
     const [upheld] = await s.disputes.getEvents.DisputeUpheld({}, { fromBlock: 0n });
     const d = host.get("Dispute", "1")!;
-    expect(d).to.deep.include({ status: "Upheld", roundId: lower(epochs[0][0].roundId), round: lower(epochs[0][0].roundId), epoch: "1" });
+    expect(d).to.deep.include({ status: "Upheld", roundId: lower(voided.roundId), round: lower(voided.roundId), epoch: "1" });
     expect(d.signers).to.deep.equal(s.nodes.slice(0, 3).map((n) => lower(n.address)));
+    expect(d.signers).to.deep.equal(upheld.args.signers!.map(lower));
     expect(d.slashedAmounts).to.deep.equal(upheld.args.amounts);
+    expect((upheld.args.amounts as bigint[]).every((x) => x > 0n)).to.equal(true);
+    const open = host.get("Dispute", "2")!;
+    expect(open).to.deep.include({ status: "Open", roundId: lower(epochs[0][1].roundId), epoch: "1" });
+    expect(open.signers).to.deep.equal([lower(s.nodes[0].address)]);
+    expect(host.get("Protocol", "1")!.disputeCount).to.equal(Number(await s.disputes.read.disputeCount()));
     const [eq] = host.all("Equivocation");
     const [proven] = await s.disputes.getEvents.EquivocationProven({}, { fromBlock: 0n });
     expect(eq).to.deep.include({ signer: lower(s.nodes[3].address), amount: proven.args.amount, reward: proven.args.reward, roundId: lower(epochs[0][0].roundId) });
+    expect(proven.args.reward).to.be.greaterThan(0n); // the prover committed first
+  });
+
+  it("a tampered void report (scores the reversal does not lead to) is logged as an error and the registry's value kept", () => {
+    const voidTx = events.find((e) => e.abi.name === "RoundVoided")!.txHash;
+    const fresh = new GraphHost(path.join(SUBGRAPH_DIR, "build"), SUBGRAPH_CONTRACTS, readFileSync(path.join(SUBGRAPH_DIR, "schema.graphql"), "utf8"));
+    let tampered: Hex | undefined;
+    for (const e of events) {
+      if (e.abi.name === "SourceScoresUpdated" && e.txHash === voidTx) {
+        const rel = [...(e.args.reliability as number[])];
+        rel[0] += 1;
+        tampered = (e.args.sources as Hex[])[0];
+        fresh.trigger({ ...e, args: { ...e.args, reliability: rel } });
+      } else fresh.trigger(e);
+      if (e.txHash === voidTx && e.abi.name === "RoundVoided") break;
+    }
+    expect(tampered).to.not.equal(undefined);
+    expect(fresh.logs.map((l) => l.message).join("\n")).to.match(/RoundVoided 0x[0-9a-f]+: source 0x[0-9a-f]+ reversed to 0\/1000000 but the registry reports 1\/1000000/);
+    expect(fresh.get("Source", tampered!)!.reliability).to.equal(1);
   });
 
   it("a tampered EpochSettled (a reputation the rounds do not lead to) is logged as an error", () => {

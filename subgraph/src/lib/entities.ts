@@ -28,7 +28,11 @@ export function loadProtocol(): Protocol {
     p.roundCount = 0;
     p.disputeCount = 0;
     p.equivocationCount = 0;
+    p.voidedRoundCount = 0;
     p.pendingRounds = new Array<Bytes>(0);
+    p.pendingVoidSources = new Array<Bytes>(0);
+    p.pendingVoidReliability = new Array<i32>(0);
+    p.pendingVoidUsefulness = new Array<i32>(0);
   }
   return p;
 }
@@ -44,6 +48,7 @@ export function loadNode(address: Bytes): Node {
     n.thawing = BigInt.zero();
     n.thawEnd = BigInt.zero();
     n.slashed = BigInt.zero();
+    n.locked = BigInt.zero();
     n.endpoint = "";
     n.metadataCid = Bytes.fromHexString("0x0000000000000000000000000000000000000000000000000000000000000000");
     n.joinedAt = BigInt.zero();

@@ -1,9 +1,11 @@
 /**
  * Score arithmetic shared by node reputation and source reliability/usefulness, exactly as
  * contracts/Settlement.sol applies it: integers on the 1_000_000 scale, each round's delta added in record
- * order and the sum clamped to [0, 1_000_000]. Mirrors src/chain/records.ts `applyDelta`. Pure (no host
- * imports), so test/subgraph checks it against the TypeScript reference.
+ * order and the sum clamped to [0, 1_000_000]; a voided round's deltas are reversed the same way (minus each
+ * delta, clamped). Mirrors src/chain/records.ts `applyDelta`. Pure (no host imports: graph-ts BigInt comparison
+ * runs in WASM), so test/subgraph checks it against the TypeScript reference.
  */
+import { BigInt } from "@graphprotocol/graph-ts";
 
 /** 1.0 on the reputation / source-score scale. */
 export const REP_SCALE: i32 = 1_000_000;
@@ -18,4 +20,10 @@ export function applyDelta(value: i32, delta: i32): i32 {
   if (sum < 0) return 0;
   if (sum > i64(REP_SCALE)) return REP_SCALE;
   return i32(sum);
+}
+
+/** A void's reputation penalty as a negative delta: -min(penalty, REP_SCALE), which applyDelta clamps the same way. */
+export function penaltyDelta(penalty: BigInt): i32 {
+  if (penalty.gt(BigInt.fromI32(REP_SCALE))) return -REP_SCALE;
+  return -penalty.toI32();
 }

@@ -1,6 +1,8 @@
 /**
  * Disputes mapping: arbitrated disputes (opened, then upheld, rejected or reclaimed) and proven
- * equivocations. The slashes themselves arrive as NodeRegistry.NodeSlashed (mappings/nodeRegistry.ts).
+ * equivocations. Signers added to an open dispute (SignersAdded) join its `signers`. The slashes and stake locks
+ * themselves arrive as NodeRegistry.NodeSlashed / StakeLocked (mappings/nodeRegistry.ts); an upheld dispute's
+ * void arrives as Settlement.RoundVoided (mappings/settlement.ts).
  */
 import { BigInt, Bytes } from "@graphprotocol/graph-ts";
 import {
@@ -9,6 +11,7 @@ import {
   DisputeRejected,
   DisputeUpheld,
   EquivocationProven,
+  SignersAdded,
 } from "../../generated/Disputes/Disputes";
 import { Dispute, Equivocation, Round } from "../../generated/schema";
 import { loadProtocol } from "../lib/entities";
@@ -34,6 +37,15 @@ export function handleDisputeOpened(event: DisputeOpened): void {
   const p = loadProtocol();
   p.disputeCount += 1;
   p.save();
+}
+
+export function handleSignersAdded(event: SignersAdded): void {
+  const d = Dispute.load(event.params.id.toString());
+  if (d == null) return; // opened before the start block
+  const signers = d.signers;
+  for (let i = 0; i < event.params.signers.length; i++) signers.push(event.params.signers[i]);
+  d.signers = signers;
+  d.save();
 }
 
 function resolve(id: string, status: string, timestamp: BigInt): Dispute | null {

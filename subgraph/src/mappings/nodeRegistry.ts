@@ -1,7 +1,8 @@
 /**
  * NodeRegistry mapping: nodes, their stake (one immutable StakeChange per event, with the amounts after
  * it), the active set and the protocol parameters. Slashes are split staked-first as the contract does
- * (lib/stake.ts), since NodeSlashed carries only the amount.
+ * (lib/stake.ts), since NodeSlashed carries only the amount. Stake locked by open disputes follows
+ * StakeLocked / StakeUnlocked, and a slash lowers it to what is left, as NodeRegistry._slash does.
  */
 import { BigInt, ethereum } from "@graphprotocol/graph-ts";
 import {
@@ -12,6 +13,8 @@ import {
   NodeStaked,
   NodeUpdated,
   StakeAdded,
+  StakeLocked,
+  StakeUnlocked,
   StakeWithdrawn,
   ThawingPeriodUpdated,
   TreasuryUpdated,
@@ -101,6 +104,9 @@ export function handleNodeSlashed(event: NodeSlashed): void {
   node.staked = split.staked;
   node.thawing = split.thawing;
   node.slashed = node.slashed.plus(event.params.amount);
+  // a lock never exceeds what is left to slash
+  const held = split.staked.plus(split.thawing);
+  if (node.locked.gt(held)) node.locked = held;
   node.save();
   const c = recordChange(event, node, "Slashed", event.params.amount);
   c.slasher = event.params.slasher;
@@ -145,4 +151,16 @@ export function handleTreasuryUpdated(event: TreasuryUpdated): void {
   const p = loadProtocol();
   p.treasury = event.params.newTreasury;
   p.save();
+}
+
+export function handleStakeLocked(event: StakeLocked): void {
+  const node = loadNode(event.params.node);
+  node.locked = event.params.locked;
+  node.save();
+}
+
+export function handleStakeUnlocked(event: StakeUnlocked): void {
+  const node = loadNode(event.params.node);
+  node.locked = event.params.locked;
+  node.save();
 }

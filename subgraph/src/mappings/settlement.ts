@@ -7,14 +7,20 @@
  * queue: winner, one ReputationChange per participant with the delta applied in record order and clamped
  * (lib/scores.ts), and each node's reputation set to the value the event reports. Source deltas wait for
  * SourceRegistry.SourceScoresUpdated (mappings/sourceRegistry.ts), which reads the epoch's `rounds`.
+ *
+ * Voids. RoundsVoided takes `penalty` reputation from the coordinator. RoundVoided reverses a settled round as
+ * Settlement.voidSettledRound does: each participant moves by minus its delta in record order, then the
+ * coordinator by minus the penalty, then each source still registered by minus its deltas, all clamped. The
+ * registry's SourceScoresUpdated of that call comes first; sourceRegistry.ts parks its values on the Protocol
+ * and this handler checks the replay against them.
  */
 import { Address, BigInt, Bytes, log } from "@graphprotocol/graph-ts";
 import { BatchOpened, EpochSettled, RoundSettled, RoundsVoided, RoundVoided, SourceSkipped } from "../../generated/Settlement/Settlement";
-import { Batch, Epoch, ReputationChange, Round, RoundVoid, SequenceVoid, SourceSkip } from "../../generated/schema";
+import { Batch, Epoch, Protocol, ReputationChange, Round, RoundVoid, SequenceVoid, SourceScoreChange, SourceSkip } from "../../generated/schema";
 import { decodeRoundDeltas } from "../lib/deltas";
-import { loadNode, loadProtocol } from "../lib/entities";
+import { loadNode, loadProtocol, loadSource } from "../lib/entities";
 import { coordinatorOf, eventId, roundAccountId, sequenceOf } from "../lib/ids";
-import { applyDelta } from "../lib/scores";
+import { applyDelta, penaltyDelta } from "../lib/scores";
 
 export function handleRoundSettled(event: RoundSettled): void {
   const p = loadProtocol();
@@ -30,6 +36,8 @@ export function handleRoundSettled(event: RoundSettled): void {
   round.deltas = event.params.deltas;
   round.participantCount = d.nodeIndices.length;
   round.sourceCount = d.sourceIndices.length;
+  round.sources = new Array<Bytes>(0);
+  round.voided = false;
   round.timestamp = event.block.timestamp;
   round.blockNumber = event.block.number;
   round.transactionHash = event.transaction.hash;
@@ -148,16 +156,118 @@ export function handleRoundsVoided(event: RoundsVoided): void {
   v.timestamp = event.block.timestamp;
   v.transactionHash = event.transaction.hash;
   v.save();
+  if (event.params.penalty.isZero()) return;
+  const node = loadNode(event.params.coordinator);
+  node.reputation = applyDelta(node.reputation, penaltyDelta(event.params.penalty));
+  node.save();
 }
 
 export function handleRoundVoided(event: RoundVoided): void {
+  const id = event.params.roundId;
+  const p = loadProtocol();
+  const round = Round.load(id);
   const v = new RoundVoid(eventId(event));
-  v.roundId = event.params.roundId;
+  v.roundId = id;
   v.epoch = event.params.epoch;
   v.penalty = event.params.penalty;
   v.timestamp = event.block.timestamp;
   v.transactionHash = event.transaction.hash;
+  if (round == null) {
+    log.warning("RoundVoided {}: the round settled before the start block; its sources take the registry's scores", [id.toHexString()]);
+  } else {
+    v.round = id;
+    reverseNodes(round);
+  }
+  const coordinator = loadNode(coordinatorOf(id));
+  coordinator.reputation = applyDelta(coordinator.reputation, penaltyDelta(event.params.penalty));
+  coordinator.save();
+  let reversed = new Array<Bytes>(0);
+  if (round != null) {
+    reversed = reverseSources(round, event.block.timestamp);
+    round.voided = true;
+    round.save();
+  }
+  checkVoidReport(p, id, reversed, round != null, event.block.timestamp);
   v.save();
+  p.voidedRoundCount += 1;
+  p.pendingVoidSources = new Array<Bytes>(0);
+  p.pendingVoidReliability = new Array<i32>(0);
+  p.pendingVoidUsefulness = new Array<i32>(0);
+  p.save();
+}
+
+/** Each participant of `round` moves by minus its delta, in record order, clamped. */
+function reverseNodes(round: Round): void {
+  const epoch = Epoch.load(round.epoch);
+  const d = decodeRoundDeltas(round.deltas);
+  if (epoch == null || !d.valid) {
+    log.error("RoundVoided {}: its epoch {} or deltas are unknown", [round.id.toHexString(), round.epoch]);
+    return;
+  }
+  const table = epoch.nodes;
+  for (let j = 0; j < d.nodeIndices.length; j++) {
+    if (d.nodeIndices[j] >= table.length) continue; // logged when the epoch settled
+    const node = loadNode(table[d.nodeIndices[j]]);
+    node.reputation = applyDelta(node.reputation, -d.nodeDeltas[j]);
+    node.save();
+  }
+}
+
+/**
+ * Each source of `round` still registered moves by minus its deltas, clamped; a source that left is skipped.
+ * Returns the sources reversed.
+ */
+function reverseSources(round: Round, timestamp: BigInt): Array<Bytes> {
+  const reversed = new Array<Bytes>(0);
+  const sources = round.sources;
+  for (let j = 0; j < sources.length; j++) {
+    const s = loadSource(sources[j], timestamp);
+    if (!s.active) continue;
+    const c = SourceScoreChange.load(roundAccountId(round.id, s.id));
+    if (c == null) continue;
+    reversed.push(s.id);
+    s.reliability = applyDelta(s.reliability, -c.reliabilityDelta);
+    s.usefulness = applyDelta(s.usefulness, -c.usefulnessDelta);
+    s.updatedAt = timestamp;
+    s.save();
+  }
+  return reversed;
+}
+
+/**
+ * The scores SourceRegistry reported for the void are authoritative: the replay must reach them and reverse
+ * exactly the reported sources (unless the round is unknown, `replayed` false).
+ */
+function checkVoidReport(p: Protocol, id: Bytes, reversed: Array<Bytes>, replayed: bool, timestamp: BigInt): void {
+  const reported = p.pendingVoidSources;
+  let same = reversed.length == reported.length;
+  for (let i = 0; same && i < reversed.length; i++) same = reversed[i].equals(reported[i]);
+  if (replayed && !same) {
+    log.error("RoundVoided {}: reversed {} sources but the registry reports {}", [
+      id.toHexString(),
+      reversed.length.toString(),
+      reported.length.toString(),
+    ]);
+  }
+  const rel = p.pendingVoidReliability;
+  const use = p.pendingVoidUsefulness;
+  for (let i = 0; i < reported.length; i++) {
+    const s = loadSource(reported[i], timestamp);
+    if (s.reliability != rel[i] || s.usefulness != use[i]) {
+      log.error("RoundVoided {}: source {} reversed to {}/{} but the registry reports {}/{}", [
+        id.toHexString(),
+        reported[i].toHexString(),
+        s.reliability.toString(),
+        s.usefulness.toString(),
+        rel[i].toString(),
+        use[i].toString(),
+      ]);
+    }
+    s.reliability = rel[i];
+    s.usefulness = use[i];
+    s.updatedAt = timestamp;
+    s.save();
+  }
 }
 
 export function handleSourceSkipped(event: SourceSkipped): void {

@@ -3,7 +3,10 @@
  * follows the epoch's EpochSettled in the same transaction and carries the epoch's source table; the
  * per-round source deltas sit in the epoch's RoundSettled events, so this handler replays them over the
  * epoch's rounds in order (clamped, lib/scores.ts), one SourceScoreChange each, then sets the scores the
- * event reports.
+ * event reports. Settlement.voidSettledRound also emits it (through setScores, naming the voided round's
+ * epoch, in another transaction than the one that settled it) just before Settlement.RoundVoided: those values
+ * are parked on the Protocol for handleRoundVoided (mappings/settlement.ts), which reverses the round's
+ * source deltas and checks them.
  */
 import { Address, BigInt, Bytes, log } from "@graphprotocol/graph-ts";
 import {
@@ -60,6 +63,10 @@ export function handleSourceScoresUpdated(event: SourceScoresUpdated): void {
   const epochId = event.params.epoch.toString();
   const table = event.params.sources;
   const epoch = Epoch.load(epochId);
+  if (epoch != null && !epoch.transactionHash.equals(event.transaction.hash)) {
+    parkVoidReport(event);
+    return;
+  }
   if (epoch == null) {
     log.error("SourceScoresUpdated for epoch {} before its EpochSettled", [epochId]);
   } else {
@@ -90,12 +97,30 @@ export function handleSourceScoresUpdated(event: SourceScoresUpdated): void {
   }
 }
 
-/** One SourceScoreChange per source the round `id` scored. */
+/** A void's reversed scores, for the RoundVoided that follows in the same call. */
+function parkVoidReport(event: SourceScoresUpdated): void {
+  const p = loadProtocol();
+  const sources = new Array<Bytes>(0);
+  const rel = new Array<i32>(0);
+  const use = new Array<i32>(0);
+  for (let i = 0; i < event.params.sources.length; i++) {
+    sources.push(event.params.sources[i]);
+    rel.push(i32(event.params.reliability[i].toI32()));
+    use.push(i32(event.params.usefulness[i].toI32()));
+  }
+  p.pendingVoidSources = sources;
+  p.pendingVoidReliability = rel;
+  p.pendingVoidUsefulness = use;
+  p.save();
+}
+
+/** One SourceScoreChange per source the round `id` scored; the round lists its sources. */
 function replayRound(id: Bytes, table: Array<Address>, epochId: string, event: SourceScoresUpdated): void {
   const round = Round.load(id);
   if (round == null) return;
   const d = decodeRoundDeltas(round.deltas);
   if (!d.valid) return;
+  const scored = new Array<Bytes>(0);
   for (let j = 0; j < d.sourceIndices.length; j++) {
     const index = d.sourceIndices[j];
     if (index >= table.length) {
@@ -119,7 +144,10 @@ function replayRound(id: Bytes, table: Array<Address>, epochId: string, event: S
     s.reliability = c.reliabilityAfter;
     s.usefulness = c.usefulnessAfter;
     s.save();
+    scored.push(s.id);
   }
+  round.sources = scored;
+  round.save();
 }
 
 export function handleSourceBondPosted(event: SourceBondPosted): void {

@@ -119,7 +119,7 @@ describe("Attack: roles without limits (issue 13, item 6)", () => {
     };
     const before = await Promise.all(parts.map(stakeOf));
     await d.disputes.write.openDispute([1n, [recordDigest(s.domain, rec)], 0n, recordArgs(rec), parts.map((p) => signed.signatures[p]), cid("evidence")]);
-    await s.disputes.write.uphold([1n]);
+    await s.disputes.write.uphold([1n, recordArgs(rec)]);
     for (const [i, p] of parts.entries()) {
       expect(before[i] - (await stakeOf(p))).to.equal((before[i] * 2_000n) / 10_000n);
       expect(await s.disputes.read.roundSlashedBps([rec.roundId, p])).to.equal(2_000n);
