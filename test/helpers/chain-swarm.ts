@@ -62,10 +62,12 @@ export interface ChainSwarmOptions {
 export const LOOPBACK = ["127.0.0.0/8"];
 
 /**
- * Settlement parameters of test swarms: hour-long weight periods, 16 expected seats (with up to 7 equal nodes
- * each holds about 2.3 seats, so every node is drawn even after losing some reputation), at least 3 members.
+ * Settlement parameters of test swarms: hour-long weight periods, 21 expected seats (7 equal nodes at the initial
+ * reputation or above each hold exactly 3: the draw is deterministic, so a test that kills 2 of 7 members keeps
+ * 15 of 21 seats, a 2/3 quorum, whatever the seed; a node whose reputation fell below the initial one still holds
+ * 2), at least 3 members.
  */
-export const SWARM_PARAMS = { periodLength: 3600, committeeSeats: 16, minCommittee: 3 } satisfies Partial<DeployParams>;
+export const SWARM_PARAMS = { periodLength: 3600, committeeSeats: 21, minCommittee: 3 } satisfies Partial<DeployParams>;
 
 /** Mines one block of the in-process chain (seed blocks of batches come only with transactions otherwise). */
 export const mineBlock = async () => {
