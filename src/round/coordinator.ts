@@ -8,7 +8,7 @@
  * members holding at least 2/3 of the committee's seats answered (and signed). A failed round is reported to the
  * sequencer, whose submitter voids its sequence.
  */
-import { recoverAddress, type Address, type Hex } from "viem";
+import { type Address, type Hex } from "viem";
 import { ChorusError } from "../errors.js";
 import { revealMatches } from "./commitment.js";
 import { seatsIn, snapshotOf, totalSeatsOf, type CommitteeSnapshot } from "./draw.js";
@@ -16,7 +16,7 @@ import { MemorySequencer, type RoundSequencer } from "./sequencer.js";
 import { signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
 import { BODY, type QueryDoc, type RagEvidence } from "./protocol.js";
 import type { Artifacts, Directory, NodeEntry, PeerClient } from "./ports.js";
-import type { DigestSigner } from "./signer.js";
+import { recoverDigestSigner, type DigestSigner } from "./signer.js";
 import type { ConsensusRules, RoundResult, Transcript, Exclusion } from "./transcript.js";
 import { computeResult, ragProblem, TRANSCRIPT_TYPE } from "./transcript.js";
 import type { SettlementDomain } from "../chain/records.js";
@@ -280,12 +280,9 @@ export class Coordinator {
  * recovered, never from the peer's text.
  */
 export async function signatureProblem(digest: Hex, signature: Hex, member: Address): Promise<string | undefined> {
-  let recovered: Address;
-  try {
-    recovered = await recoverAddress({ hash: digest, signature });
-  } catch {
-    return "record signature does not recover to any address";
-  }
+  // native libsecp256k1 (src/round/signer.ts): a round recovers every member's signature here
+  const recovered = recoverDigestSigner(digest, signature);
+  if (recovered === null) return "record signature does not recover to any address";
   if (recovered.toLowerCase() === member.toLowerCase()) return undefined;
   return `record signature recovers to ${recovered}, not the member`;
 }
