@@ -122,6 +122,8 @@ export interface DisputeModel {
   signers: Address[];
   /** What opening locked of each signer's stake: what an uphold takes. */
   locked: bigint[];
+  /** The configured share of each signer's stake (staked + thawing) when the dispute opened. */
+  atOpen: bigint[];
   deadline: bigint;
   status: "Open" | "Upheld" | "Rejected" | "Reclaimed";
 }

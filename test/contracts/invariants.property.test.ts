@@ -208,8 +208,17 @@ const FIRST_ACTIONS: Action[] = [
 ];
 type Of<K extends Action["k"]> = Extract<Action, { k: K }>;
 
+/**
+ * Why a node may lose stake: it signed two conflicting records of one round, an upheld dispute named it, it voided
+ * its own rounds beyond its credit, or the slasher role took it. Issue 13's property "an honest node (one that
+ * signs at most one record per round) is never slashed" is that the model slashes only for these reasons, the
+ * chain's stakes equal the model's after every action (checkGlobal), and an uphold is an arbitrator's ruling.
+ */
+type SlashReason = "equivocated" | "upheld" | "unpaid voids" | "slasher role";
+
 /** Takes `amount` from a node as the registry does: staked first, then thawing; a lock never exceeds what is left. */
-function takeStake(n: NodeModel, amt: bigint): void {
+function takeStake(n: NodeModel, amt: bigint, reason: SlashReason): void {
+  expect(["equivocated", "upheld", "unpaid voids", "slasher role"], "a slash has one of the rules' reasons").to.include(reason);
   const fromStaked = amt < n.staked ? amt : n.staked;
   n.staked -= fromStaked;
   n.thawing -= amt - fromStaked;
@@ -420,7 +429,7 @@ class Runner {
               : null;
     const tx = this.w.slasher.c.registry.write.slashWithReward([this.w.nodes[a.who].address, a.amount, a.reward, this.w.disputer.address, "invariant", cid("evidence")]);
     if (await this.expect("slash", `slash(${a.who}, ${a.amount}, ${a.reward})`, tx, expected)) {
-      takeStake(n, a.amount);
+      takeStake(n, a.amount, "slasher role");
       this.m.logStakes(await now());
     }
   }
@@ -509,7 +518,7 @@ class Runner {
     const share = (held * VOID_SLASH_BPS) / BPS;
     const fine = (MIN_STAKE * VOID_FINE_MIN_STAKE_BPS) / BPS;
     const amount = (share > fine ? share : fine) * unpaid;
-    takeStake(n, amount > held ? held : amount);
+    takeStake(n, amount > held ? held : amount, "unpaid voids");
     this.m.logReps(t);
     this.m.logStakes(t);
   }
@@ -682,16 +691,21 @@ class Runner {
     if (!(await this.expect("dispute", "openDispute", tx, expected))) return;
     m.escrow += DEPOSIT;
     // opening locks the false-result share of each signer's stake as it is now (what is not locked already)
+    const atOpen: bigint[] = [];
     const locked = signers.map((s) => {
       const n = m.nodes[nodeIndex(w, s)];
       const share = ((n.staked + n.thawing) * FALSE_RESULT_SLASH_BPS) / BPS;
+      atOpen.push(share);
       const free = n.staked + n.thawing - n.locked;
       const l = share < free ? share : free;
       n.locked += l;
       m.signerStatus.set(key(s), "Open");
       return l;
     });
-    m.disputes.push({ id: BigInt(m.disputes.length + 1), roundId, record: r, signers: signers as Address[], locked, deadline: (await now()) + ARBITRATION, status: "Open" });
+    // the chain locked exactly that share of each signer's stake
+    const d = (await w.disputes.read.dispute([BigInt(m.disputes.length + 1)])) as { locked: readonly bigint[] };
+    expect([...d.locked], "openDispute locks each signer's configured share as it held it then").to.deep.equal(locked);
+    m.disputes.push({ id: BigInt(m.disputes.length + 1), roundId, record: r, signers: signers as Address[], locked, atOpen, deadline: (await now()) + ARBITRATION, status: "Open" });
   }
 
   private async resolve(a: Of<"resolve">) {
@@ -733,7 +747,15 @@ class Runner {
         m.logReps(await now());
       }
       // each signer loses what opening locked
-      d.signers.forEach((s, i) => takeStake(m.nodes[nodeIndex(w, s)], d.locked[i]));
+      // issue 13: an upheld dispute slashes the configured share of the stake each signer held when it opened: the
+      // share locked then (less only where other open disputes had locked the rest of its stake already)
+      for (const [i, s] of d.signers.entries()) {
+        const n = m.nodes[nodeIndex(w, s)];
+        expect(d.locked[i] <= d.atOpen[i], `uphold of dispute ${d.id}: never more than the configured share`).to.equal(true);
+        const before = n.staked + n.thawing;
+        takeStake(n, d.locked[i], "upheld");
+        expect(before - (n.staked + n.thawing), `uphold of dispute ${d.id}: the locked share is taken`).to.equal(d.locked[i]);
+      }
       m.logStakes(await now());
     } else {
       d.status = a.how === "reject" ? "Rejected" : "Reclaimed";
@@ -781,7 +803,7 @@ class Runner {
     if (!(await this.expect("equivocate", `proveEquivocation(${who})`, tx, expected))) return;
     expect(await w.token.read.balanceOf([w.disputer.address]), "an uncommitted prover earns no reward").to.equal(before);
     m.equivocated.add(key);
-    takeStake(n, amt);
+    takeStake(n, amt, "equivocated");
     m.logStakes(await now());
   }
 
