@@ -264,6 +264,28 @@ describe("attacks: settlement (issue 12)", function () {
     await expectRevert(c.settlement.simulate.voidRounds([11n]), "SettlementBadVoid", [11n, 3n, 10n]);
   });
 
+  it("no one but the omission and dispute contracts voids a settled round or locks stake; the admin wires them once", async () => {
+    const s = await loadFixture(permissive);
+    const coordinator = s.nodes[0];
+    const batch = await openBatch(s, coordinator);
+    const { committee } = await nextCommittee(s, batch);
+    const record = await drawnRecord(s, batch);
+    await settle(s, coordinator.wallet, [await signAll(s.domain, record, signersOf(s, committee.members))]);
+    const outsider = s.nodes[2];
+    const o = await s.as(outsider.wallet);
+    // a staked node (or the admin itself) cannot void a round it dislikes
+    await expectRevert(o.settlement.simulate.voidSettledRound([1n, recordArgs(record), 0n]), "SettlementNotVoider", [outsider.address]);
+    await expectRevert(s.settlement.simulate.voidSettledRound([1n, recordArgs(record), 0n]), "SettlementNotVoider", [s.deployer.account.address]);
+    // nor lock a rival's stake
+    await expectRevert(o.registry.simulate.lock([coordinator.address, 1n]), "NodeRegistryNotDisputes", [outsider.address]);
+    await expectRevert(o.registry.simulate.unlock([coordinator.address, 1n]), "NodeRegistryNotDisputes", [outsider.address]);
+    // and the admin cannot swap in a friendlier voider or dispute contract later
+    const [omissions, disputes] = await s.settlement.read.voiders();
+    await expectRevert(s.settlement.simulate.setVoiders([outsider.address, outsider.address]), "SettlementVoidersAlreadySet", [omissions, disputes]);
+    await expectRevert(s.registry.simulate.setDisputes([outsider.address]), "NodeRegistryDisputesAlreadySet", [disputes]);
+    expect(await s.settlement.read.isVoided([record.roundId])).to.equal(false);
+  });
+
   it("a fresh address cannot reserve rounds to draw committees for free", async () => {
     const s = await loadFixture(permissive);
     const { actor: mkActor } = await import("../../helpers/chorus-fixture.js");
