@@ -17,14 +17,7 @@
  */
 import { startByzantineSwarm } from "./lib/byzantine-swarm.js";
 import type { Role } from "../test/helpers/byzantine-minds.js";
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number >= 1, got '${process.argv[i + 1]}'`);
-  return v;
-}
+import { option } from "./lib/options.js";
 
 const ROUNDS = option("rounds", 300);
 const NODES = option("nodes", 20);

@@ -49,14 +49,7 @@ import {
   type Profile,
   type Strategy,
 } from "./lib/committee-sim.js";
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number >= 1, got '${process.argv[i + 1]}'`);
-  return v;
-}
+import { option } from "./lib/options.js";
 
 const N = option("nodes", 100);
 const R = option("rounds", 200_000);

@@ -94,8 +94,6 @@ interface IDisputes {
     error DisputesRecordNotInEpoch(uint256 epoch, uint256 index, bytes32 digest);
     /// @notice `signer` signed the record of `roundId` but is not one of its participants.
     error DisputesSignerNotParticipant(bytes32 roundId, address signer);
-    /// @notice `signer` is listed twice.
-    error DisputesDuplicateSigner(bytes32 roundId, address signer);
     /// @notice A dispute needs at least one signature.
     error DisputesNoSigners(bytes32 roundId);
     /// @notice `signer` of `roundId` is already held by an open dispute or was upheld (`status`).
