@@ -48,6 +48,8 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
     mapping(bytes32 roundId => mapping(address signer => DisputeStatus)) private _signerStatus;
     mapping(bytes32 roundId => uint256) private _openDisputes;
     mapping(bytes32 roundId => bool) private _upheld;
+    /// @dev Latest deadline of the disputes opened on an epoch: it cannot become final before.
+    mapping(uint256 epoch => uint64) private _heldUntil;
     mapping(bytes32 roundId => mapping(address signer => bool)) private _equivocationSlashed;
     /// @dev Proof commitments: keccak256(abi.encode(prover, digestA, digestB, salt)) => block of the commitment.
     mapping(bytes32 commitment => uint256) private _proofCommits;
@@ -176,6 +178,7 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
         d.evidenceCid = evidenceCid;
         d.recordDigest = digest;
         ++_openDisputes[record.roundId];
+        if (d.deadline > _heldUntil[epoch]) _heldUntil[epoch] = d.deadline;
         _addSigners(d, record, digest, signatures);
         _emitOpened(id, d);
 
@@ -287,6 +290,13 @@ contract Disputes is IDisputes, AccessControlDefaultAdminRules {
     function dispute(uint256 id) external view returns (Dispute memory) {
         if (id == 0 || id > _disputeCount) revert DisputesUnknownDispute(id);
         return _disputes[id];
+    }
+
+    /// @inheritdoc IDisputes
+    function finalAfter(uint256 epoch, uint64 settledAt) external view returns (uint256 at) {
+        // disputes open while now <= settledAt + window (_checkSettled); the parameters are immutable
+        at = uint256(settledAt) + _params.disputeWindow + 1;
+        if (_heldUntil[epoch] > at) at = _heldUntil[epoch];
     }
 
     /// @inheritdoc IDisputes

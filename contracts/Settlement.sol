@@ -7,11 +7,13 @@ import {ISettlement} from "./interfaces/ISettlement.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {ICapabilityRegistry} from "./interfaces/ICapabilityRegistry.sol";
 import {ISourceRegistry} from "./interfaces/ISourceRegistry.sol";
+import {IDisputes} from "./interfaces/IDisputes.sol";
 import {FixedPoint} from "./libraries/FixedPoint.sol";
 import {RecordHashing} from "./libraries/RecordHashing.sol";
 import {EpochCodec} from "./libraries/EpochCodec.sol";
 import {NodeWords} from "./libraries/NodeWords.sol";
 import {Sortition} from "./libraries/Sortition.sol";
+import {EpochFinality} from "./libraries/EpochFinality.sol";
 import {CoordinatorBatches} from "./base/CoordinatorBatches.sol";
 
 // Assembly here reads calldata and memory words of the packed epoch and the node table, and writes node words:
@@ -41,6 +43,10 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     uint256 public constant MAX_SEATS = 64;
 
     uint256 private constant _BPS = 10_000;
+    /// @dev Pending net deltas are kept biased by 2^31 in 32-bit fields (see {EpochCodec}).
+    uint256 private constant _PENDING_BIAS = 1 << 31;
+    /// @dev Low 32 bits of a pending epoch's word: its weight period; the rest is the hash of its delta tables.
+    uint256 private constant _PERIOD_MASK = 0xffffffff;
 
 
     INodeRegistry private immutable _registry;
@@ -55,6 +61,11 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     mapping(uint256 epoch => bytes32) private _epochs;
     mapping(address node => uint256) private _nodeWords;
     mapping(bytes32 roundId => bool) private _voided;
+    /// @dev Per pending epoch: keccak256 of its delta tables (high 224 bits) | its weight period; 0 once final.
+    mapping(uint256 epoch => bytes32) private _pending;
+    /// @dev Per epoch: hash chain of the digests of its voided rounds, in void order, and their number.
+    mapping(uint256 epoch => bytes32) private _voidChains;
+    mapping(uint256 epoch => uint256) private _voidCounts;
     address private _omissions;
     address private _disputes;
 
@@ -96,14 +107,37 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
         epoch = _epochCount + 1;
         uint256 ctx = _newContext(period);
         _loadNodes(ctx, nodes);
-        _loadSources(ctx, sources, epoch);
+        _loadSources(ctx, sources);
         bytes32[] memory digests = _settleRecords(ctx, records);
         bytes32 commitment = RecordHashing.commitment(digests);
         _epochs[epoch] = commitment | bytes32(block.timestamp);
         _epochCount = epoch;
-        uint32[] memory reputations = _storeNodes(ctx, nodes);
-        emit EpochSettled(epoch, msg.sender, digests.length, commitment, nodes, reputations);
-        if (sources.length > 0) _storeSources(ctx, sources, epoch);
+        EpochDeltas memory d = _pendingTables(ctx, nodes, sources);
+        bytes32 tables = EpochFinality.hashDeltas(d);
+        _pending[epoch] = (tables & ~bytes32(_PERIOD_MASK)) | bytes32(uint256(period));
+        emit EpochSettled(
+            epoch, msg.sender, digests.length, commitment, d.nodes, d.deltas, d.sources, d.reliability, d.usefulness
+        );
+    }
+
+    /// @inheritdoc ISettlement
+    function finalizeEpoch(uint256 epoch, EpochDeltas calldata d, EpochDeltas[] calldata voided) external {
+        bytes32 pending = _pending[epoch];
+        if (pending == 0) revert SettlementEpochNotPending(epoch);
+        bytes32 tables = keccak256(abi.encode(d.nodes, d.deltas, d.sources, d.reliability, d.usefulness));
+        if ((tables ^ pending) & ~bytes32(_PERIOD_MASK) != 0) revert SettlementDeltasMismatch(epoch, tables);
+        uint256 readyAt = _finalAt(epoch, uint256(pending & bytes32(_PERIOD_MASK)));
+        if (block.timestamp < readyAt) revert SettlementEpochNotReady(epoch, block.timestamp, readyAt);
+        delete _pending[epoch];
+        EpochFinality.Context memory c = EpochFinality.Context({
+            sources: _sourceRegistry,
+            epoch: epoch,
+            current: _currentPeriod(),
+            voidChain: _voidChains[epoch],
+            voidCount: _voidCounts[epoch]
+        });
+        uint32[] memory reputations = EpochFinality.finalize(_nodeWords, c, d, voided);
+        emit EpochFinalized(epoch, msg.sender, voided.length, d.nodes, reputations);
     }
 
     /// @inheritdoc ISettlement
@@ -119,13 +153,13 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     function voidSettledRound(uint256 epoch, RoundRecord calldata record, uint256 penalty) external {
         if (msg.sender != _omissions && msg.sender != _disputes) revert SettlementNotVoider(msg.sender);
         bytes32 roundId = record.roundId;
+        if (_pending[epoch] == 0) revert SettlementEpochNotPending(epoch);
         if (_voided[roundId]) revert SettlementRoundVoided(roundId);
         _voided[roundId] = true;
-        for (uint256 i; i < record.participants.length; ++i) {
-            _addReputation(record.participants[i], -int256(record.deltas[i]));
-        }
+        // the round's deltas are still pending: finalizeEpoch leaves them out, given this record again
+        _voidChains[epoch] = EpochFinality.extendChain(_voidChains[epoch], EpochFinality.roundDeltasHash(record));
+        ++_voidCounts[epoch];
         _addReputation(address(uint160(uint256(roundId) >> 96)), -int256(penalty));
-        _reverseSources(epoch, record.sources);
         emit RoundVoided(epoch, roundId, penalty);
     }
 
@@ -162,6 +196,19 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
     /// @inheritdoc ISettlement
     function isVoided(bytes32 roundId) external view returns (bool) {
         return _voided[roundId];
+    }
+
+    /// @inheritdoc ISettlement
+    function epochStatus(uint256 epoch)
+        external
+        view
+        returns (bool settled, bool isFinal, uint256 finalAt, uint256 voidedRounds)
+    {
+        settled = _epochs[epoch] != 0;
+        bytes32 pending = _pending[epoch];
+        isFinal = settled && pending == 0;
+        if (settled && !isFinal) finalAt = _finalAt(epoch, uint256(pending & bytes32(_PERIOD_MASK)));
+        voidedRounds = _voidCounts[epoch];
     }
 
 
@@ -288,37 +335,16 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
         _nodeWords[node] = _nodeWords[node].orFresh().rotate(currentPeriod()).addClamped(delta);
     }
 
-    /// @dev Applies the opposite of an omitted round's source deltas to the sources still active.
-    function _reverseSources(uint256 epoch, SourceDelta[] calldata deltas) private {
-        uint256 m = deltas.length;
-        if (m == 0) return;
-        address[] memory sources = new address[](m);
-        for (uint256 j; j < m; ++j) sources[j] = deltas[j].source;
-        uint256[] memory packed = _sourceRegistry.packedScoresOf(sources);
-        uint256 active;
-        uint32[] memory rel = new uint32[](m);
-        uint32[] memory use = new uint32[](m);
-        for (uint256 j; j < m; ++j) {
-            if (packed[j] >> 64 == 0) continue;
-            sources[active] = sources[j];
-            rel[active] = _clampScore(int256(packed[j] & NodeWords.MASK32) - deltas[j].reliability);
-            use[active] = _clampScore(int256((packed[j] >> 32) & NodeWords.MASK32) - deltas[j].usefulness);
-            ++active;
-        }
-        // shrink the arrays to the active sources
-        assembly ("memory-safe") {
-            mstore(sources, active)
-            mstore(rel, active)
-            mstore(use, active)
-        }
-        if (active > 0) _sourceRegistry.setScores(epoch, sources, rel, use);
-    }
+    // ---------------------------------------------------------------- finality
 
-    function _clampScore(int256 v) private pure returns (uint32) {
-        if (v < 0) return 0;
-        if (v > int256(NodeWords.SCALE)) return uint32(NodeWords.SCALE);
-        // v is in [0, SCALE]: the cast is exact.
-        return uint32(uint256(v));
+    /// @dev When a pending epoch of weight period `period` may become final: once no omission proof (they close when
+    ///      period + 2 begins) and no dispute (the dispute contract's window and the deadlines of the disputes opened
+    ///      on it) can void one of its rounds any more.
+    function _finalAt(uint256 epoch, uint256 period) private view returns (uint256 at) {
+        if (_disputes == address(0)) revert SettlementVoidersNotSet();
+        at = (period + 2) * _periodLength;
+        uint256 byDisputes = IDisputes(_disputes).finalAfter(epoch, uint64(uint256(_epochs[epoch]) & type(uint40).max));
+        if (byDisputes > at) at = byDisputes;
     }
 
     function _checkBounds(bytes32 name, uint256 value, uint256 min, uint256 max) private pure {
@@ -359,88 +385,66 @@ contract Settlement is ISettlement, AccessControl, EIP712, CoordinatorBatches {
             address node = nodes[i];
             if (node <= prev) revert SettlementTableNotSorted(i, node);
             prev = node;
-            (uint256 share, uint256 word) = _weigh(ctx, node, stakes[i] >= minimum ? stakes[i] : 0, total);
             _set(tbl, i * 0x60, uint256(uint160(node)));
-            _set(tbl, i * 0x60 + 0x20, share);
-            _set(tbl, i * 0x60 + 0x40, word);
+            _set(tbl, i * 0x60 + 0x20, _weigh(ctx, node, stakes[i] >= minimum ? stakes[i] : 0, total));
+            _set(tbl, i * 0x60 + 0x40, _PENDING_BIAS);
         }
     }
 
-    /// @dev `node`'s share in the epoch's period given its eligible stake when the period began, and its word with
-    ///      the history rotated for this epoch. Capable = its pass was valid when the period began (a pass revoked
-    ///      later was still valid then: CapabilityRegistry sets a revoked pass's validUntil to the revocation time).
-    function _weigh(uint256 ctx, address node, uint256 stake, uint256 total)
-        private
-        view
-        returns (uint256 share, uint256 word)
-    {
-        word = _nodeWords[node].orFresh().rotate(_get(ctx, EpochCodec.CTX_CURRENT_PERIOD));
-        if (stake == 0) return (0, word);
+    /// @dev `node`'s share in the epoch's period given its eligible stake when the period began. Capable = its pass
+    ///      was valid when the period began (a pass revoked later was still valid then: CapabilityRegistry sets a
+    ///      revoked pass's validUntil to the revocation time). Reputation = its final reputation then.
+    function _weigh(uint256 ctx, address node, uint256 stake, uint256 total) private view returns (uint256) {
+        if (stake == 0) return 0;
         uint256 period = _get(ctx, EpochCodec.CTX_PERIOD);
-        if (!_capableAt(node, period * _periodLength, false)) return (0, word);
+        if (!_capableAt(node, period * _periodLength, false)) return 0;
         // the reputation a period that can still settle began with is always known (NodeWords)
-        (uint256 rep,) = word.reputationAt(period);
-        share = Sortition.share(_seats, stake, total, rep);
+        (uint256 rep,) = _nodeWords[node].orFresh().reputationAt(period);
+        return Sortition.share(_seats, stake, total, rep);
     }
 
-    /// @dev Checks every source once (sorted) and reads its scores, in one call, into the source table
-    ///      [address, scores | active << 64]. A source that left is skipped: its deltas are not stored.
-    function _loadSources(uint256 ctx, address[] calldata sources, uint256 epoch) private {
+    /// @dev Checks every source once (sorted) into the source table [address, pending net deltas]. Whether it is
+    ///      still active matters when the epoch becomes final.
+    function _loadSources(uint256 ctx, address[] calldata sources) private pure {
         uint256 n = sources.length;
         if (n > MAX_TABLE) revert SettlementTableTooLarge(n, MAX_TABLE);
         uint256 tbl = _alloc(n * 2);
         _set(ctx, EpochCodec.CTX_SOURCES, tbl);
         _set(ctx, EpochCodec.CTX_SOURCE_COUNT, n);
-        if (n == 0) return;
-        uint256[] memory packed = _sourceRegistry.packedScoresOf(sources);
         address prev;
         for (uint256 i; i < n; ++i) {
             address source = sources[i];
             if (source <= prev) revert SettlementTableNotSorted(i, source);
             prev = source;
-            if (packed[i] >> 64 == 0) emit SourceSkipped(epoch, source);
             _set(tbl, i * 0x40, uint256(uint160(source)));
-            _set(tbl, i * 0x40 + 0x20, packed[i]);
+            _set(tbl, i * 0x40 + 0x20, _PENDING_BIAS | (_PENDING_BIAS << 32));
         }
     }
 
-    function _storeNodes(uint256 ctx, address[] calldata nodes) private returns (uint32[] memory reps) {
+    /// @dev The epoch's net deltas from its tables: per node, per source (reliability and usefulness).
+    function _pendingTables(uint256 ctx, address[] calldata nodes, address[] calldata sources)
+        private
+        pure
+        returns (EpochDeltas memory d)
+    {
+        d.nodes = nodes;
+        d.sources = sources;
+        d.deltas = new int32[](nodes.length);
+        d.reliability = new int32[](sources.length);
+        d.usefulness = new int32[](sources.length);
         uint256 tbl = _get(ctx, EpochCodec.CTX_NODES);
-        reps = new uint32[](nodes.length);
-        assembly ("memory-safe") {
-            let slot := _nodeWords.slot
-            for { let i := 0 } lt(i, nodes.length) { i := add(i, 1) } {
-                let word := mload(add(tbl, add(mul(i, 0x60), 0x40)))
-                mstore(add(reps, shl(5, add(i, 1))), and(word, 0xffffffff))
-                // the addresses were checked clean and sorted when the table was loaded
-                mstore(0x00, calldataload(add(nodes.offset, shl(5, i))))
-                mstore(0x20, slot)
-                sstore(keccak256(0x00, 0x40), word)
+        // unchecked: each field holds 2^31 + a sum of at most 256 deltas of |d| <= 50_000, in (0, 2^32)
+        unchecked {
+            for (uint256 i; i < nodes.length; ++i) {
+                d.deltas[i] = int32(int256(_get(tbl, i * 0x60 + 0x40) & NodeWords.MASK32) - int256(_PENDING_BIAS));
+            }
+            tbl = _get(ctx, EpochCodec.CTX_SOURCES);
+            for (uint256 i; i < sources.length; ++i) {
+                uint256 w = _get(tbl, i * 0x40 + 0x20);
+                d.reliability[i] = int32(int256(w & NodeWords.MASK32) - int256(_PENDING_BIAS));
+                d.usefulness[i] = int32(int256((w >> 32) & NodeWords.MASK32) - int256(_PENDING_BIAS));
             }
         }
-    }
-
-    function _storeSources(uint256 ctx, address[] calldata sources, uint256 epoch) private {
-        uint256 tbl = _get(ctx, EpochCodec.CTX_SOURCES);
-        address[] memory active = new address[](sources.length);
-        uint32[] memory rel = new uint32[](sources.length);
-        uint32[] memory use = new uint32[](sources.length);
-        uint256 count;
-        for (uint256 i; i < sources.length; ++i) {
-            uint256 sc = _get(tbl, i * 0x40 + 0x20);
-            if (sc >> 64 == 0) continue;
-            active[count] = sources[i];
-            rel[count] = uint32(sc & NodeWords.MASK32);
-            use[count] = uint32((sc >> 32) & NodeWords.MASK32);
-            ++count;
-        }
-        // shrink the arrays to the active sources
-        assembly ("memory-safe") {
-            mstore(active, count)
-            mstore(rel, count)
-            mstore(use, count)
-        }
-        if (count > 0) _sourceRegistry.setScores(epoch, active, rel, use);
     }
 
     // ---------------------------------------------------------------- rounds

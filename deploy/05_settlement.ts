@@ -10,7 +10,11 @@ export default async function deploySettlement(ctx: DeployContext): Promise<void
   const admin = ctx.walletClient.account.address;
   const c = ctx.deployments.contracts;
   const { periodLength, committeeSeats, minCommittee } = ctx.params;
-  const settlement = await ctx.deploy("Settlement", [
+  // Settlement delegates making epochs final to an external library, so that it fits the contract size limit
+  await ctx.deploy("EpochFinality");
+  const settlement = await ctx.deploy(
+    "Settlement",
+    [
     c.NodeRegistry.address,
     c.CapabilityRegistry.address,
     c.SourceRegistry.address,
@@ -18,7 +22,9 @@ export default async function deploySettlement(ctx: DeployContext): Promise<void
     BigInt(periodLength),
     BigInt(committeeSeats),
     BigInt(minCommittee),
-  ]);
+    ],
+    ["EpochFinality"],
+  );
   const omissions = await ctx.deploy("Omissions", [settlement.address, c.NodeRegistry.address]);
   const slasher = await ctx.read<`0x${string}`>("NodeRegistry", "SLASHER_ROLE");
   await ctx.send("NodeRegistry", "grantRole", [slasher, omissions.address]);

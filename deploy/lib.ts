@@ -109,8 +109,9 @@ export interface DeployContext {
   params: DeployParams;
   deployments: Deployments;
   log: (line: string) => void;
-  /** Deploy `name` (a contract in contracts/) and record it. */
-  deploy(name: string, args?: readonly unknown[]): Promise<DeployedContract>;
+  /** Deploy `name` (a contract in contracts/, or a library in contracts/libraries/) and record it; `libraries` maps
+   *  the names of the external libraries it links to their recorded deployments. */
+  deploy(name: string, args?: readonly unknown[], libraries?: readonly string[]): Promise<DeployedContract>;
   /** Send a transaction to a recorded contract and wait for it. */
   send(name: string, functionName: string, args?: readonly unknown[]): Promise<Hex>;
   /** Read from a recorded contract. */
@@ -121,15 +122,37 @@ interface Artifact {
   contractName: string;
   abi: Abi;
   bytecode: Hex;
+  /** Where the bytecode holds each external library's address: source file -> library -> byte ranges. */
+  linkReferences?: Record<string, Record<string, { start: number; length: number }[]>>;
 }
 
 export async function loadArtifact(name: string): Promise<Artifact> {
-  const file = path.join(ROOT, "artifacts", "contracts", `${name}.sol`, `${name}.json`);
-  try {
-    return JSON.parse(await readFile(file, "utf8")) as Artifact;
-  } catch (cause) {
-    throw new Error(`no compiled artifact for ${name} at ${file}: run \`npm run compile\` first`, { cause });
+  const candidates = [path.join("contracts", `${name}.sol`), path.join("contracts", "libraries", `${name}.sol`)];
+  for (const source of candidates) {
+    const file = path.join(ROOT, "artifacts", source, `${name}.json`);
+    try {
+      return JSON.parse(await readFile(file, "utf8")) as Artifact;
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== "ENOENT") throw cause;
+    }
   }
+  throw new Error(`no compiled artifact for ${name} under artifacts/contracts: run \`npm run compile\` first`);
+}
+
+/** `artifact`'s bytecode with each external library's placeholder replaced by its address in `addresses`. */
+export function linkBytecode(artifact: Artifact, addresses: Record<string, Hex>): Hex {
+  let code = artifact.bytecode.slice(2);
+  for (const libs of Object.values(artifact.linkReferences ?? {})) {
+    for (const [lib, ranges] of Object.entries(libs)) {
+      const address = addresses[lib];
+      if (!address) throw new Error(`${artifact.contractName} links library ${lib}: deploy it first and name it`);
+      for (const { start, length } of ranges) {
+        code = code.slice(0, start * 2) + address.slice(2).toLowerCase() + code.slice((start + length) * 2);
+      }
+    }
+  }
+  if (code.includes("__$")) throw new Error(`${artifact.contractName} has an unlinked library placeholder`);
+  return `0x${code}`;
 }
 
 export function createDeployContext(opts: {
@@ -164,9 +187,11 @@ export function createDeployContext(opts: {
     params,
     deployments,
     log,
-    async deploy(name, args = []) {
+    async deploy(name, args = [], libraries = []) {
       const artifact = await loadArtifact(name);
-      const hash = await walletClient.deployContract({ abi: artifact.abi, bytecode: artifact.bytecode, args });
+      const addresses = Object.fromEntries(libraries.map((lib) => [lib, recorded(lib).address]));
+      const bytecode = linkBytecode(artifact, addresses);
+      const hash = await walletClient.deployContract({ abi: artifact.abi, bytecode, args });
       const receipt = await wait(hash);
       if (!receipt.contractAddress) throw new Error(`deployment of ${name} returned no address`);
       const entry: DeployedContract = {
@@ -175,6 +200,7 @@ export function createDeployContext(opts: {
         blockNumber: Number(receipt.blockNumber),
         txHash: hash,
         args: args.map((a) => (typeof a === "bigint" ? a.toString() : a)),
+        ...(libraries.length > 0 ? { libraries: addresses } : {}),
       };
       if (Object.keys(deployments.contracts).length === 0) deployments.startBlock = entry.blockNumber;
       deployments.contracts[name] = entry;

@@ -4,6 +4,8 @@
  * chain hardhat-verify does not know, CHORUS_CHAIN_ID + CHORUS_EXPLORER_API_URL (+ CHORUS_EXPLORER_URL).
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../deploy/index.js";
 import { connectChain, loadDeployments } from "../src/chain/index.js";
@@ -16,10 +18,18 @@ async function main() {
   const deployments = loadDeployments(chainId, config.chain.deploymentsFile);
   const bin = path.join(ROOT, "node_modules", ".bin", "hardhat");
   let failed = 0;
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "chorus-verify-"));
   for (const [name, c] of Object.entries(deployments.contracts)) {
     console.log(`verifying ${name} at ${c.address}…`);
+    // hardhat-verify cannot detect libraries called only from functions: name them in a --libraries module
+    const libs: string[] = [];
+    if (c.libraries) {
+      const file = path.join(tmp, `${name}-libraries.cjs`);
+      writeFileSync(file, `module.exports = ${JSON.stringify(c.libraries)};\n`);
+      libs.push("--libraries", file);
+    }
     try {
-      execFileSync(bin, ["verify", "--network", "remote", c.address, ...(c.args ?? []).map(String)], {
+      execFileSync(bin, ["verify", "--network", "remote", ...libs, c.address, ...(c.args ?? []).map(String)], {
         cwd: ROOT,
         stdio: "inherit",
       });
@@ -28,6 +38,7 @@ async function main() {
       console.error(`verify: ${name} failed (see above)`);
     }
   }
+  rmSync(tmp, { recursive: true, force: true });
   if (failed > 0) process.exit(1);
 }
 

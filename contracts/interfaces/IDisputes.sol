@@ -197,4 +197,8 @@ interface IDisputes {
     function signerStatus(bytes32 roundId, address signer) external view returns (DisputeStatus);
     /// @notice The shortest thawing period the NodeRegistry may have: dispute window + arbitration period.
     function minThawingPeriod() external view returns (uint256);
+
+    /// @notice When `epoch` (settled at `settledAt`) can become final as far as disputes go: after its dispute window,
+    ///         and not before the deadline of any dispute opened on it. {ISettlement-finalizeEpoch} asks.
+    function finalAfter(uint256 epoch, uint64 settledAt) external view returns (uint256);
 }

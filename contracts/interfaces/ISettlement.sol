@@ -65,6 +65,17 @@ interface ISettlement {
         SourceDelta[] sources;
     }
 
+    /// @notice An epoch's pending net deltas, as `EpochSettled` reported them: per node of its node table (sorted),
+    ///         the sum of its deltas over the epoch's rounds; per source of its source table, the sums of its
+    ///         reliability and usefulness deltas.
+    struct EpochDeltas {
+        address[] nodes;
+        int32[] deltas;
+        address[] sources;
+        int32[] reliability;
+        int32[] usefulness;
+    }
+
     // ---------------------------------------------------------------- errors
     /// @notice The zero address was given where a contract or account is required.
     error SettlementZeroAddress();
@@ -109,6 +120,19 @@ interface ISettlement {
     error SettlementNotVoider(address sender);
     /// @notice The voiding contracts are set already, to `omissions` and `disputes`.
     error SettlementVoidersAlreadySet(address omissions, address disputes);
+    /// @notice `epoch` is not pending: unknown, or final already.
+    error SettlementEpochNotPending(uint256 epoch);
+    /// @notice The delta tables given for `epoch` hash to `computed`, not to what it settled with.
+    error SettlementDeltasMismatch(uint256 epoch, bytes32 computed);
+    /// @notice `epoch` can still have rounds voided (omission proofs, disputes) until `readyAt`; it is `now`.
+    error SettlementEpochNotReady(uint256 epoch, uint256 now, uint256 readyAt);
+    /// @notice `given` voided rounds' deltas were given for `epoch`, which has `voided` (or they are not those, in
+    ///         void order).
+    error SettlementVoidedMismatch(uint256 epoch, uint256 given, uint256 voided);
+    /// @notice A voided round's deltas name `account`, which its epoch's tables do not hold.
+    error SettlementAccountNotInEpoch(address account);
+    /// @notice The omission-proof and dispute contracts are not set yet: no epoch can become final.
+    error SettlementVoidersNotSet();
     /// @notice The packed records are malformed (they end early, a run is empty or too long, or bytes are
     ///         left over) at byte `offset` of `length`.
     error SettlementMalformedRecords(uint256 offset, uint256 length);
@@ -140,22 +164,30 @@ interface ISettlement {
     /// @notice Round `roundId` settled; its transcript is `transcriptCid`. `deltas` packs, in record order:
     ///         uint8 n | n x uint8 node index | uint8 winner position | n x int32 delta |
     ///         m x (uint8 source index | int32 reliability delta | int32 usefulness delta).
-    ///         Indices refer to the epoch's tables: the `nodes` of the `EpochSettled` event that follows the
-    ///         epoch's `RoundSettled` events in the same transaction, and the `sources` of
-    ///         `ISourceRegistry.SourceScoresUpdated` after it. Scores move by these deltas in record order,
-    ///         clamped to [0, 1_000_000], to the values those events report. src/chain/records.ts
-    ///         `decodeRoundDeltas` unpacks it.
+    ///         Indices refer to the epoch's tables: the `nodes` and `sources` of the `EpochSettled` event that
+    ///         follows the epoch's `RoundSettled` events in the same transaction. The deltas are pending: they count
+    ///         in the epoch's net deltas (`EpochSettled`) and move scores only when the epoch becomes final, unless
+    ///         the round is voided first. src/chain/records.ts `decodeRoundDeltas` unpacks it.
     event RoundSettled(bytes32 indexed roundId, bytes32 transcriptCid, bytes deltas);
     /// @notice Epoch `epoch` settled `rounds` rounds (the `RoundSettled` events just before this one);
-    ///         `recordsCommitment` commits to their record digests; `nodes` is the epoch's node table and
-    ///         `reputations` their reputations after it.
+    ///         `recordsCommitment` commits to their record digests; `nodes` and `sources` are the epoch's tables
+    ///         and `deltas`, `reliability`, `usefulness` their pending net deltas (the sums over its rounds).
     event EpochSettled(
         uint256 indexed epoch,
         address indexed settler,
         uint256 rounds,
         bytes32 recordsCommitment,
         address[] nodes,
-        uint32[] reputations
+        int32[] deltas,
+        address[] sources,
+        int32[] reliability,
+        int32[] usefulness
+    );
+    /// @notice Epoch `epoch`'s net deltas, less those of its `voidedRounds` voided rounds, took effect: `nodes` have
+    ///         the final `reputations` (each moved once by its net delta, clamped to [0, 1_000_000]); the scores
+    ///         of its sources still active moved the same way (`ISourceRegistry.SourceScoresUpdated`).
+    event EpochFinalized(
+        uint256 indexed epoch, address indexed finalizer, uint256 voidedRounds, address[] nodes, uint32[] reputations
     );
 
     /// @notice `coordinator` reserved sequences `firstSeq`..`lastSeq`, weighed at period `period`, seeded by the
@@ -166,10 +198,10 @@ interface ISettlement {
     /// @notice `coordinator` voided sequences `fromSeq`..`throughSeq`; `penalty` reputation was taken for voids
     ///         beyond its credit, which is now `credit`.
     event RoundsVoided(address indexed coordinator, uint64 fromSeq, uint64 throughSeq, uint256 penalty, uint256 credit);
-    /// @notice `source` had left when epoch `epoch` settled: its deltas were not applied.
+    /// @notice `source` had left when epoch `epoch` became final: its deltas were not applied.
     event SourceSkipped(uint256 indexed epoch, address indexed source);
-    /// @notice Settled round `roundId` of epoch `epoch` was voided (an omission was proven): its deltas were
-    ///         reversed and its coordinator lost `penalty` reputation.
+    /// @notice Settled round `roundId` of pending epoch `epoch` was voided (a proven omission or an upheld dispute):
+    ///         its deltas will not take effect, and its coordinator lost `penalty` reputation.
     event RoundVoided(uint256 indexed epoch, bytes32 indexed roundId, uint256 penalty);
     /// @notice The contracts that may void settled rounds were set (once, for good).
     event VoidersSet(address omissions, address disputes);
@@ -189,22 +221,33 @@ interface ISettlement {
     // ---------------------------------------------------------------- settlement
     /// @notice Settle an epoch of packed round records (format above). Reverts as a whole on any invalid
     ///         record. Returns the epoch number (1, 2, ...). `RoundSettled` is emitted as each record passes
-    ///         its checks; the scores it explains are stored before the call returns (or nothing is, if a
-    ///         later record fails).
+    ///         its checks. The epoch is pending: its net deltas (`EpochSettled`) take effect with `finalizeEpoch`
+    ///         once no round of it can be voided any more.
     function settleEpoch(uint32 period, address[] calldata nodes, address[] calldata sources, bytes calldata records)
         external
         returns (uint256 epoch);
 
-    /// @notice Void settled round `record` of `epoch`: reverse its node and source deltas (clamped) and take `penalty`
-    ///         reputation from its coordinator. Only the omission-proof contract (a proven omission) and the dispute
-    ///         contract (an upheld dispute), once per round.
+    /// @notice Make pending `epoch` final (anyone): given its tables and net deltas `d` as `EpochSettled` reported
+    ///         them and the deltas of its voided rounds in void order (`RoundVoided`), each as delta tables of one
+    ///         round (its participants and deltas, its sources and theirs, as its `RoundSettled` event holds them),
+    ///         each node's reputation and each active
+    ///         source's scores move once by its net delta less the voided rounds' deltas, clamped to
+    ///         [0, 1_000_000]. Possible from `epochStatus(epoch).finalAt`: when the weight period after the epoch's
+    ///         has ended (omission proofs are closed) and the dispute contract's `finalAfter` has passed (its
+    ///         window, and the deadline of every dispute opened on the epoch).
+    function finalizeEpoch(uint256 epoch, EpochDeltas calldata d, EpochDeltas[] calldata voided) external;
+
+    /// @notice Void settled round `record` of pending `epoch`: its deltas will not take effect (`finalizeEpoch` takes
+    ///         them out) and its coordinator loses `penalty` reputation now. Only the omission-proof contract (a
+    ///         proven omission) and the dispute contract (an upheld dispute), once per round.
     function voidSettledRound(uint256 epoch, RoundRecord calldata record, uint256 penalty) external;
     /// @notice Set the omission-proof and dispute contracts that may void settled rounds (only
     ///         `DEFAULT_ADMIN_ROLE`, once).
     function setVoiders(address omissions_, address disputes_) external;
 
     // ---------------------------------------------------------------- views
-    /// @notice Reputation of `node` in [0, 1_000_000] (250_000 if never settled: `FixedPoint.INITIAL_REPUTATION`).
+    /// @notice Final reputation of `node` in [0, 1_000_000] (250_000 if never settled:
+    ///         `FixedPoint.INITIAL_REPUTATION`). Deltas of pending epochs are not in it (see `EpochSettled`).
     function reputationOf(address node) external view returns (uint256);
     /// @notice Reputations of many nodes.
     function reputationsOf(address[] calldata nodes) external view returns (uint256[] memory);
@@ -236,6 +279,12 @@ interface ISettlement {
     function seatsOf(address node, bytes32 seed, uint32 period, bool strict) external view returns (uint256 seats);
     /// @notice The omission-proof and dispute contracts that may void settled rounds (0 until set).
     function voiders() external view returns (address omissions_, address disputes_);
+    /// @notice Whether `epoch` settled and is final; for a pending one, from when it can be made final (`finalAt`,
+    ///         0 otherwise); and how many of its rounds were voided.
+    function epochStatus(uint256 epoch)
+        external
+        view
+        returns (bool settled, bool isFinal, uint256 finalAt, uint256 voidedRounds);
     /// @notice Number of epochs settled.
     function epochCount() external view returns (uint256);
     /// @notice Commitment to the record digests of `epoch` (see `recordsCommitment`) and when it settled

@@ -8,9 +8,9 @@ pragma solidity 0.8.28;
 ///         digest and emits its `RoundSettled` event. Settlement keeps the tables, storage and custom errors.
 ///
 /// @dev Memory the caller prepares:
-///      - node table: per node 3 words [address, stake, word]; the low 32 bits of the word are the
-///        reputation (Settlement's storage word of the node)
-///      - source table: per source 2 words [address, scores], scores = reliability | usefulness << 32
+///      - node table: per node 3 words [address, share, pending]; pending = 2^31 + the node's net delta so far
+///      - source table: per source 2 words [address, pending], pending = (2^31 + net reliability delta) |
+///        (2^31 + net usefulness delta) << 32
 ///      - a context of `CTX_WORDS` words: shared words at the CTX_* offsets, then a per-record frame
 ///        (0x240..0x45f) this routine fills. The Yul below uses the same offsets as literals.
 ///      On failure the routine writes an error code and two values to the context and returns; the caller
@@ -164,8 +164,7 @@ library EpochCodec {
 
             // Participants and their deltas, in one pass: table indices strictly increasing (so sorted by
             // address, no duplicates) and in range; addresses to P and deltas to D (for the hashes); total stake;
-            // |d| <= 50_000 (FixedPoint.MAX_DELTA), applied in record order, clamped to [0, 1_000_000]
-            // (FixedPoint.SCALE).
+            // |d| <= 50_000 (FixedPoint.MAX_DELTA), summed into the node's pending net delta for the epoch.
             function participants(c) -> ok {
                 let xEnd := add(mload(add(c, 0x260)), mload(add(c, 0x240))) // end of the indices
                 {
@@ -215,12 +214,10 @@ library EpochCodec {
                         // seats are below 2^136 and n < 256: no overflow
                         total := add(total, mload(0x00))
                     }
+                    // the node's pending net delta for the epoch, biased by 2^31 (Settlement.PENDING_BIAS):
+                    // |sum| <= 256 records x 50_000 < 2^31, so it never leaves its 32 bits
                     t := add(t, 0x40)
-                    let st := mload(t)
-                    d := add(and(st, 0xffffffff), d) // the new reputation, before clamping
-                    if slt(d, 0) { d := 0 }
-                    if gt(d, 1000000) { d := 1000000 }
-                    mstore(t, or(and(st, not(0xffffffff)), d))
+                    mstore(t, add(mload(t), d))
                     pp := add(pp, 0x20)
                     dx := add(dx, 4)
                 }
@@ -234,7 +231,7 @@ library EpochCodec {
 
             // Source entry j at calldata x (table index at least `minT`): bounds, its event bytes (after the node
             // part of B: uint8 index | int32 reliability | int32 usefulness, the raw calldata bytes), the source's
-            // statement over what it served, its SourceDelta hash and its clamped scores. Returns the next
+            // statement over what it served, its SourceDelta hash and its pending net deltas. Returns the next
             // minimum index.
             function source(c, x, j, minT) -> nextMin {
                 let t := byte(0, calldataload(x))
@@ -280,15 +277,10 @@ library EpochCodec {
                 mstore(add(S, 0x60), w)
                 mstore(add(S, 0x80), calldataload(add(x, 9)))
                 mstore(add(mload(add(c, 0x360)), shl(5, j)), keccak256(S, 0xa0))
+                // the source's pending net deltas, reliability | usefulness << 32, each biased by 2^31 as the
+                // nodes' are: adding both halves at once cannot carry from one into the other
                 entry := add(entry, 0x20)
-                S := mload(entry) // reliability | usefulness << 32 | active << 64
-                rel := add(and(S, 0xffffffff), rel)
-                if slt(rel, 0) { rel := 0 }
-                if gt(rel, 1000000) { rel := 1000000 }
-                w := add(and(shr(32, S), 0xffffffff), w)
-                if slt(w, 0) { w := 0 }
-                if gt(w, 1000000) { w := 1000000 }
-                mstore(entry, or(or(rel, shl(32, w)), and(S, not(0xffffffffffffffff))))
+                mstore(entry, add(mload(entry), add(rel, shl(32, w))))
             }
 
             function sources(c) -> ok {

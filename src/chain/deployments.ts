@@ -14,6 +14,8 @@ export interface DeployedContract {
   txHash: Hex;
   /** Constructor arguments (bigints as decimal strings). */
   args?: unknown[];
+  /** External libraries linked into the bytecode: name -> address (block-explorer verification needs them). */
+  libraries?: Record<string, Address>;
 }
 
 /** The file deploy/ writes: deployments/<chainId>.json. */

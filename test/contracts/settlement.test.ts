@@ -11,6 +11,7 @@ import {
   cid,
   deployFull,
   deploySwarm,
+  finalizeEpochs,
   makeCapable,
   makeRecord,
   nextCommittee,
@@ -128,6 +129,7 @@ describe("Settlement", () => {
         "NodeRegistry",
         "CapabilityRegistry",
         "SourceRegistry",
+        "EpochFinality",
         "Settlement",
         "Omissions",
         "Disputes",
@@ -176,9 +178,10 @@ describe("Settlement", () => {
       const s = await loadFixture(swarm);
       const a = s.deployer.account.address;
       type Args = [Address, Address, Address, Address, bigint, bigint, bigint];
+      const libraries = { EpochFinality: s.deployments.contracts.EpochFinality.address };
       const deployError = async (args: Args) => {
         try {
-          await hre.viem.deployContract("Settlement", args);
+          await hre.viem.deployContract("Settlement", args, { libraries });
         } catch (e) {
           return String((e as Error).message);
         }
@@ -196,7 +199,7 @@ describe("Settlement", () => {
         args[i] = v;
         expect(await deployError(args), `arg ${i} = ${v}`).to.contain("SettlementParameterOutOfBounds");
       }
-      const ok = await hre.viem.deployContract("Settlement", [a, a, a, a, 60n, 64n, 64n]);
+      const ok = await hre.viem.deployContract("Settlement", [a, a, a, a, 60n, 64n, 64n], { libraries });
       expect([await ok.read.periodLength(), await ok.read.committeeSeats(), await ok.read.minCommittee()]).to.deep.equal([60n, 64n, 64n]);
     });
 
@@ -238,15 +241,23 @@ describe("Settlement", () => {
       const signed = await signAll(s.domain, r, s.nodes);
       const { hash, e } = await settle(s, [signed]);
       const block = await s.publicClient.getBlock({ blockNumber: (await s.publicClient.getTransactionReceipt({ hash })).blockNumber });
+      // pending: nothing moved yet
+      expect(await s.settlement.read.reputationsOf([r.participants])).to.deep.equal(r.deltas.map(() => BigInt(REP_INITIAL)));
+      expect(await finalizeEpochs(s)).to.deep.equal([1]);
       const reps = await s.settlement.read.reputationsOf([r.participants]);
       expect(reps).to.deep.equal(r.deltas.map((d) => BigInt(REP_INITIAL + d)));
-      const [ev] = await s.settlement.getEvents.RoundSettled({ roundId: r.roundId });
+      const [ev] = await s.settlement.getEvents.RoundSettled({ roundId: r.roundId }, { fromBlock: 0n });
       expect(ev.args.transcriptCid).to.equal(r.transcriptCid);
-      const [ep] = await s.settlement.getEvents.EpochSettled({ epoch: 1n });
+      const [ep] = await s.settlement.getEvents.EpochSettled({ epoch: 1n }, { fromBlock: 0n });
       expect(ep.args.settler!.toLowerCase()).to.equal(s.nodes[0].address.toLowerCase());
       expect(ep.args.rounds).to.equal(1n);
       expect(ep.args.nodes).to.deep.equal(e.nodes);
-      expect(ep.args.reputations).to.deep.equal(e.nodes.map((n) => REP_INITIAL + r.deltas[r.participants.indexOf(n)]));
+      expect(ep.args.deltas).to.deep.equal(e.nodes.map((n) => r.deltas[r.participants.indexOf(n)]));
+      expect([ep.args.sources, ep.args.reliability, ep.args.usefulness]).to.deep.equal([[], [], []]);
+      const [fin] = await s.settlement.getEvents.EpochFinalized({ epoch: 1n }, { fromBlock: 0n });
+      expect(fin.args.nodes).to.deep.equal(e.nodes);
+      expect(fin.args.reputations).to.deep.equal(e.nodes.map((n) => REP_INITIAL + r.deltas[r.participants.indexOf(n)]));
+      expect(fin.args.voidedRounds).to.equal(0n);
       const decoded = decodeRoundDeltas(ev.args.deltas!, { nodes: ep.args.nodes! });
       expect(decoded.nodeAddresses).to.deep.equal(r.participants);
       expect(decoded.nodes.map((x) => x.delta)).to.deep.equal(r.deltas);
@@ -265,24 +276,28 @@ describe("Settlement", () => {
       expect(await s.settlement.read.reputationOf([s.deployer.account.address])).to.equal(BigInt(REP_INITIAL));
     });
 
-    it("applies deltas in record order and clamps to [0, 1_000_000] at every step", async () => {
+    it("sums each node's deltas over the epoch and applies the net once, at finality, clamped to [0, 1_000_000]", async () => {
       const s = await loadFixture(swarm);
       const [hi, lo] = [s.nodes[1].address, s.nodes[2].address];
       const rest = s.nodes.slice(3).map((n) => n.address);
       const parts = [hi, lo, ...rest];
       const rounds: SignedRecord[] = [];
       const model = new Map<string, number>(parts.map((p) => [p.toLowerCase(), REP_INITIAL]));
-      const plan = [...Array(16).fill(50_000), -50_000]; // from 250_000: clamps at 1_000_000 (and the other at 0) before the last step
+      // from 250_000: a step-by-step clamp would stop hi at 1_000_000 and end at 950_000; the net (+750_000) lands on
+      // 1_000_000 exactly, and lo's net (-750_000) clamps to 0
+      const plan = [...Array(16).fill(50_000), -50_000];
       for (const [i, up] of plan.entries()) {
         const deltas = parts.map((p) => (p === hi ? up : p === lo ? -up : 0));
         // nodes[0] is left out: a record may list fewer than its drawn members (an omission is proven later)
         const r = record(s, BigInt(i + 1), { participants: parts, deltas });
-        r.participants.forEach((p, j) => model.set(p.toLowerCase(), applyDelta(model.get(p.toLowerCase())!, r.deltas[j])));
+        r.participants.forEach((p, j) => model.set(p.toLowerCase(), model.get(p.toLowerCase())! + r.deltas[j]));
         rounds.push(await signAll(s.domain, r, s.nodes));
       }
       await settle(s, rounds);
-      expect(await s.settlement.read.reputationOf([hi])).to.equal(950_000n);
-      expect(await s.settlement.read.reputationOf([lo])).to.equal(50_000n);
+      await finalizeEpochs(s);
+      for (const [p, v] of model) model.set(p, applyDelta(0, v));
+      expect(await s.settlement.read.reputationOf([hi])).to.equal(1_000_000n);
+      expect(await s.settlement.read.reputationOf([lo])).to.equal(0n);
       for (const p of parts) expect(await s.settlement.read.reputationOf([p])).to.equal(BigInt(model.get(p.toLowerCase())!));
     });
 
@@ -376,6 +391,7 @@ describe("Settlement", () => {
       const e = encodeEpoch([all], { seats });
       expect(hexToBigInt(slice(e.records, off.k(3), off.k(3) + 1)), "one signature carried").to.equal(1n);
       await (await w.as(w.heavy.wallet)).settlement.write.settleEpoch([r.period, e.nodes, e.sources, e.records]);
+      await finalizeEpochs(w);
       expect(await w.settlement.read.reputationOf([w.heavy.address])).to.equal(BigInt(REP_INITIAL + r.deltas[r.participants.indexOf(w.heavy.address)]));
       let err: unknown;
       try {
@@ -516,7 +532,7 @@ describe("Settlement", () => {
   });
 
   describe("eligibility and tables", () => {
-    it("tables must be sorted without duplicates and hold at most 256 entries; a source not active is skipped", async () => {
+    it("tables must be sorted without duplicates and hold at most 256 entries; a source not active at finality is skipped", async () => {
       const s = await loadFixture(swarm);
       const e = encodeEpoch([await signAll(s.domain, record(s, 1n), s.nodes)]);
       const swapped = [e.nodes[1], e.nodes[0], ...e.nodes.slice(2)];
@@ -531,8 +547,9 @@ describe("Settlement", () => {
       // an account that is no active source does not revert the epoch: it is skipped, with an event
       const stranger = s.deployer.account.address;
       const hash = await (await s.as(s.nodes[0].wallet)).settlement.write.settleEpoch([s.batch.period, e.nodes, [stranger], e.records]);
-      const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
-      const skipped = await s.settlement.getEvents.SourceSkipped({}, { blockHash: receipt.blockHash });
+      await s.publicClient.waitForTransactionReceipt({ hash });
+      await finalizeEpochs(s);
+      const skipped = await s.settlement.getEvents.SourceSkipped({}, { fromBlock: 0n });
       expect(skipped.map((x) => [x.args.epoch, x.args.source])).to.deep.equal([[1n, stranger]]);
       expect((await s.sources.read.scoresOf([[stranger]]))[0].active).to.equal(false);
     });
@@ -557,6 +574,7 @@ describe("Settlement", () => {
       const r1 = record(s, 1n, { deltas: all.map(() => 1_000) });
       expect(await s.settlement.read.seatsOf([n5.address, r1.seed, r1.period, false])).to.equal(1n);
       await settle(s, [await signAll(s.domain, r1, s.nodes)]);
+      await finalizeEpochs(s);
       expect(await s.settlement.read.reputationOf([n5.address])).to.equal(BigInt(REP_INITIAL + r1.deltas[r1.participants.indexOf(n5.address)]));
 
       // the next period began with nodes[5] below the minimum (no seat) and the outsider staked and capable
@@ -622,7 +640,7 @@ describe("Settlement", () => {
   describe("sources", () => {
     const served = (i: number) => cid(`served ${i}`);
 
-    it("source deltas need the source's statement; scores move, clamp and land in SourceRegistry", async () => {
+    it("source deltas need the source's statement; at finality scores move by the net, clamped, in SourceRegistry", async () => {
       const s = await loadFixture(swarm);
       const [a, b] = s.sourceActors;
       const rounds: SignedRecord[] = [];
@@ -638,18 +656,21 @@ describe("Settlement", () => {
         const r = record(s, BigInt(i + 1), { sources });
         for (const d of r.sources) {
           const [rel, use] = model.get(d.source.toLowerCase())!;
-          model.set(d.source.toLowerCase(), [applyDelta(rel, d.reliability), applyDelta(use, d.usefulness)]);
+          model.set(d.source.toLowerCase(), [rel + d.reliability, use + d.usefulness]);
         }
         rounds.push(await signAll(s.domain, r, s.nodes, s.sourceActors));
       }
       const { hash, e } = await settle(s, rounds);
+      expect((await s.sources.read.sourceOf([a.address])).reliability, "pending").to.equal(SOURCE_INITIAL);
+      await finalizeEpochs(s);
+      for (const [k, [rel, use]] of model) model.set(k, [applyDelta(0, rel), applyDelta(0, use)]);
       const sa = await s.sources.read.sourceOf([a.address]);
       expect([sa.reliability, sa.usefulness]).to.deep.equal([1_000_000, 0]);
       const sb = await s.sources.read.sourceOf([b.address]);
       expect([sb.reliability, sb.usefulness]).to.deep.equal(model.get(b.address.toLowerCase()));
-      const [ev] = await s.sources.getEvents.SourceScoresUpdated({ epoch: 1n });
+      const [ev] = await s.sources.getEvents.SourceScoresUpdated({ epoch: 1n }, { fromBlock: 0n });
       expect(ev.args.sources).to.deep.equal(e.sources);
-      const rs = await s.settlement.getEvents.RoundSettled({ roundId: rounds[0].record.roundId });
+      const rs = await s.settlement.getEvents.RoundSettled({ roundId: rounds[0].record.roundId }, { fromBlock: 0n });
       const d = decodeRoundDeltas(rs[0].args.deltas!, { nodes: e.nodes, sources: e.sources });
       expect(d.sourceAddresses).to.deep.equal(rounds[0].record.sources.map((x) => x.source));
       expect(d.sources.map((x) => [x.reliability, x.usefulness])).to.deep.equal(rounds[0].record.sources.map((x) => [x.reliability, x.usefulness]));

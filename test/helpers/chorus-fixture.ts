@@ -35,6 +35,7 @@ import {
 } from "../../src/chain/records.js";
 import { drawCommittee, roundSeed, type Candidate, type Committee } from "../../src/round/committee.js";
 import { choicesCommitment, keyCommitment, minPassThreshold } from "../../src/chain/capability.js";
+import { finalizeInputAt, type FinalizeInput } from "../../src/chain/finality.js";
 
 export const ZERO = "0x0000000000000000000000000000000000000000" as Address;
 export const cid = (label: string): Hex => keccak256(toHex(label));
@@ -310,4 +311,42 @@ export async function simulateSettle(f: Full, sender: Wallet, signed: readonly S
   const e = encodeEpoch(signed);
   const c = await f.as(sender);
   return c.settlement.simulate.settleEpoch([opts.period ?? signed[0].record.period, e.nodes, e.sources, e.records]);
+}
+
+/** What `finalizeEpoch` takes for `epoch`, read from the events as any finalizer would. */
+export async function finalizeInputOf(f: Full, epoch: number): Promise<FinalizeInput> {
+  const c = f.deployments.contracts.Settlement;
+  return finalizeInputAt({ publicClient: f.publicClient as never, address: c.address, abi: c.abi, fromBlock: BigInt(f.deployments.startBlock) }, epoch);
+}
+
+/**
+ * Moves the clock to when every pending epoch (or those in `epochs`) can be final, and makes them final, oldest
+ * first, from `sender` (any account may). Returns the epochs it finalized.
+ */
+export async function finalizeEpochs(f: Full, opts: { epochs?: number[]; sender?: Wallet } = {}): Promise<number[]> {
+  const count = Number(await f.settlement.read.epochCount());
+  const epochs = opts.epochs ?? Array.from({ length: count }, (_, i) => i + 1);
+  const due: number[] = [];
+  let at = 0n;
+  for (const e of epochs) {
+    const [settled, isFinal, finalAt] = await f.settlement.read.epochStatus([BigInt(e)]);
+    if (!settled || isFinal) continue;
+    due.push(e);
+    if (finalAt > at) at = finalAt;
+  }
+  if (due.length === 0) return [];
+  if (at > BigInt(await time.latest())) await time.increaseTo(at);
+  const c = opts.sender ? await f.as(opts.sender) : f;
+  for (const e of due) {
+    const input = await finalizeInputOf(f, e);
+    await c.settlement.write.finalizeEpoch([BigInt(e), input.deltas, input.voided]);
+  }
+  return due;
+}
+
+/** Settles `signed` in one epoch and makes it final at once (clock moved forward): deltas take effect. */
+export async function settleFinal(f: Full, sender: Wallet, signed: readonly SignedRecord[], opts: { period?: number } = {}) {
+  const hash = await settle(f, sender, signed, opts);
+  await finalizeEpochs(f);
+  return hash;
 }

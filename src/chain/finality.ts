@@ -1,0 +1,189 @@
+/**
+ * Optimistic finality of settled epochs. `Settlement.settleEpoch` leaves an epoch's deltas pending; once no round
+ * of it can be voided (its omission window and its dispute window, and the deadline of every dispute opened on it,
+ * are over) anyone makes it final with `finalizeEpoch`, handing back its delta tables and the deltas of its voided
+ * rounds. Everything that call needs is on chain: the epoch's `EpochSettled` event (tables and net deltas), its
+ * `RoundVoided` events (in log order) and those rounds' `RoundSettled` events.
+ *
+ * The pure part (net deltas less voided rounds, final reputations, pending values) is apart from the reads, so the
+ * audit, the explorer and the tests apply the contract's rule with the same code.
+ */
+import { getAddress, type Abi, type Address, type Hex, type PublicClient } from "viem";
+import { ChorusError } from "../errors.js";
+import { readContract, writeContract, type ChorusChain } from "./contracts.js";
+import { applyDelta, decodeRoundDeltas } from "./records.js";
+
+/** Delta tables (Settlement's `EpochDeltas`): an epoch's net deltas, or one voided round's deltas. */
+export interface EpochDeltas {
+  nodes: Address[];
+  deltas: number[];
+  sources: Address[];
+  reliability: number[];
+  usefulness: number[];
+}
+
+export interface EpochStatus {
+  epoch: number;
+  settled: boolean;
+  final: boolean;
+  /** Unix seconds from which a pending epoch can be made final (0 once final or unknown). */
+  finalAt: number;
+  voidedRounds: number;
+}
+
+/** What `finalizeEpoch` takes, and what the audit and explorer derive from it. */
+export interface FinalizeInput {
+  epoch: number;
+  deltas: EpochDeltas;
+  /** Deltas of the epoch's voided rounds, in void order. */
+  voided: EpochDeltas[];
+  voidedRoundIds: Hex[];
+}
+
+// ---------------------------------------------------------------- pure rules
+
+/** The epoch's net deltas less its voided rounds' (what `finalizeEpoch` applies), by node and by source. */
+export function netAfterVoids(input: Pick<FinalizeInput, "deltas" | "voided">): {
+  nodes: Map<Address, number>;
+  sources: Map<Address, { reliability: number; usefulness: number }>;
+} {
+  const nodes = new Map<Address, number>(input.deltas.nodes.map((n, i) => [getAddress(n), input.deltas.deltas[i]]));
+  const sources = new Map(
+    input.deltas.sources.map((s, j) => [getAddress(s), { reliability: input.deltas.reliability[j], usefulness: input.deltas.usefulness[j] }]),
+  );
+  for (const v of input.voided) {
+    v.nodes.forEach((n, i) => {
+      const a = getAddress(n);
+      const net = nodes.get(a);
+      if (net === undefined) throw new ChorusError("CHAIN_INCONSISTENT", `voided round names node ${a}, not in its epoch's table`, { node: a });
+      nodes.set(a, net - v.deltas[i]);
+    });
+    v.sources.forEach((s, j) => {
+      const a = getAddress(s);
+      const net = sources.get(a);
+      if (!net) throw new ChorusError("CHAIN_INCONSISTENT", `voided round names source ${a}, not in its epoch's table`, { source: a });
+      sources.set(a, { reliability: net.reliability - v.reliability[j], usefulness: net.usefulness - v.usefulness[j] });
+    });
+  }
+  return { nodes, sources };
+}
+
+/** Final reputations after `finalizeEpoch`: each node's reputation before, moved once by its net, clamped. */
+export function finalReputations(before: ReadonlyMap<Address, number>, net: ReadonlyMap<Address, number>): Map<Address, number> {
+  const out = new Map<Address, number>();
+  for (const [node, delta] of net) {
+    const b = before.get(node);
+    if (b === undefined) throw new ChorusError("INVALID_ARGUMENT", `no reputation before finality for ${node}`, { node });
+    out.set(node, applyDelta(b, delta));
+  }
+  return out;
+}
+
+/** Net deltas of every pending epoch, summed per node: what a node's reputation will move by (before clamping). */
+export function pendingByNode(pending: readonly Pick<FinalizeInput, "deltas" | "voided">[]): Map<Address, number> {
+  const out = new Map<Address, number>();
+  for (const p of pending) for (const [node, d] of netAfterVoids(p).nodes) out.set(node, (out.get(node) ?? 0) + d);
+  return out;
+}
+
+// ---------------------------------------------------------------- chain reads
+
+interface SettlementHandle {
+  publicClient: PublicClient;
+  address: Address;
+  abi: Abi;
+  fromBlock: bigint;
+}
+
+type Log = { args: Record<string, unknown>; transactionHash: Hex; logIndex: number; blockNumber: bigint };
+
+function handleOf(chain: ChorusChain): SettlementHandle {
+  const c = chain.deployments.contracts.Settlement;
+  if (!c) throw new ChorusError("CHAIN_UNAVAILABLE", "this deployment has no Settlement contract");
+  return { publicClient: chain.publicClient as PublicClient, address: c.address, abi: c.abi, fromBlock: BigInt(chain.deployments.startBlock) };
+}
+
+async function events(h: SettlementHandle, eventName: string, args?: Record<string, unknown>): Promise<Log[]> {
+  const logs = (await h.publicClient.getContractEvents({ address: h.address, abi: h.abi, eventName, args, fromBlock: h.fromBlock } as never)) as unknown as Log[];
+  return logs.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+}
+
+const nums = (v: unknown): number[] => (v as readonly (number | bigint)[]).map(Number);
+const addrs = (v: unknown): Address[] => (v as readonly Address[]).map((a) => getAddress(a));
+
+/** The tables and net deltas `EpochSettled` reported for `epoch`, read with a raw Settlement handle (tests). */
+export async function finalizeInputAt(h: SettlementHandle, epoch: number): Promise<FinalizeInput> {
+  const [settled] = await events(h, "EpochSettled", { epoch: BigInt(epoch) });
+  if (!settled) throw new ChorusError("NOT_FOUND", `epoch ${epoch} has not settled`, { epoch });
+  const a = settled.args;
+  const deltas: EpochDeltas = {
+    nodes: addrs(a.nodes),
+    deltas: nums(a.deltas),
+    sources: addrs(a.sources),
+    reliability: nums(a.reliability),
+    usefulness: nums(a.usefulness),
+  };
+  const voidedRoundIds = (await events(h, "RoundVoided", { epoch: BigInt(epoch) })).map((l) => l.args.roundId as Hex);
+  const voided: EpochDeltas[] = [];
+  for (const roundId of voidedRoundIds) {
+    const [round] = await events(h, "RoundSettled", { roundId });
+    if (!round) throw new ChorusError("CHAIN_INCONSISTENT", `voided round ${roundId} has no RoundSettled event`, { roundId });
+    const d = decodeRoundDeltas(round.args.deltas as Hex, deltas);
+    voided.push({
+      nodes: d.nodeAddresses!,
+      deltas: d.nodes.map((x) => x.delta),
+      sources: d.sourceAddresses!,
+      reliability: d.sources.map((x) => x.reliability),
+      usefulness: d.sources.map((x) => x.usefulness),
+    });
+  }
+  return { epoch, deltas, voided, voidedRoundIds };
+}
+
+/** `finalizeInputAt` on a deployment. */
+export function finalizeInput(chain: ChorusChain, epoch: number): Promise<FinalizeInput> {
+  return finalizeInputAt(handleOf(chain), epoch);
+}
+
+/** The contract's view of `epoch`: settled, final, from when it can be made final, voided rounds. */
+export async function epochStatus(chain: ChorusChain, epoch: number): Promise<EpochStatus> {
+  const [settled, isFinal, finalAt, voided] = await readContract<[boolean, boolean, bigint, bigint]>(chain, "Settlement", "epochStatus", [BigInt(epoch)]);
+  return { epoch, settled, final: isFinal, finalAt: Number(finalAt), voidedRounds: Number(voided) };
+}
+
+/** Makes `epoch` final (any account may); reverts (as ChorusError CHAIN_REVERTED) while it is not ready. */
+export async function finalizeEpoch(chain: ChorusChain, epoch: number): Promise<Hex> {
+  const input = await finalizeInput(chain, epoch);
+  const { hash } = await writeContract(chain, "Settlement", "finalizeEpoch", [BigInt(epoch), input.deltas, input.voided]);
+  return hash;
+}
+
+/**
+ * Makes final every pending epoch in `epochs` whose time has come by the chain's clock; returns those it
+ * finalized. Epochs still held (an open dispute, or not yet due) are left for a later call.
+ */
+export async function finalizeDue(chain: ChorusChain, epochs: readonly number[]): Promise<number[]> {
+  const block = await chain.publicClient.getBlock();
+  const done: number[] = [];
+  for (const epoch of epochs) {
+    const s = await epochStatus(chain, epoch);
+    if (!s.settled || s.final || s.finalAt > Number(block.timestamp)) continue;
+    await finalizeEpoch(chain, epoch);
+    done.push(epoch);
+  }
+  return done;
+}
+
+/** Epochs settled and not yet final, from the events (oldest first). */
+export async function pendingEpochNumbers(chain: ChorusChain): Promise<number[]> {
+  const h = handleOf(chain);
+  const final = new Set((await events(h, "EpochFinalized")).map((l) => Number(l.args.epoch)));
+  return (await events(h, "EpochSettled")).map((l) => Number(l.args.epoch)).filter((e) => !final.has(e));
+}
+
+/** Every pending epoch's finalize input (the deltas still to take effect). */
+export async function pendingInputs(chain: ChorusChain): Promise<FinalizeInput[]> {
+  const out: FinalizeInput[] = [];
+  for (const e of await pendingEpochNumbers(chain)) out.push(await finalizeInput(chain, e));
+  return out;
+}
