@@ -128,6 +128,28 @@ export interface DisputeModel {
   status: "Open" | "Upheld" | "Rejected" | "Reclaimed";
 }
 
+/**
+ * A settled epoch (issue 13, optimistic finality): its deltas stay pending, summed per node and per source (by
+ * index), less those of rounds voided meanwhile, until it is made final.
+ */
+export interface EpochModel {
+  settledAt: bigint;
+  digests: Hex[];
+  period: number;
+  final: boolean;
+  /** Latest deadline of the disputes opened on it. */
+  heldUntil: bigint;
+  nodeNet: Map<number, number>;
+  sourceNet: Map<number, [number, number]>;
+}
+
+/** When the epoch can be made final: its omission window, dispute window and disputes' deadlines are over. */
+export const finalAtOf = (e: EpochModel, period: bigint, disputeWindow: bigint): bigint => {
+  let at = (BigInt(e.period) + 2n) * period;
+  if (e.settledAt + disputeWindow + 1n > at) at = e.settledAt + disputeWindow + 1n;
+  return e.heldUntil > at ? e.heldUntil : at;
+};
+
 /** What the rules say the chain holds. */
 export class Model {
   nodes: NodeModel[] = [];
@@ -137,7 +159,7 @@ export class Model {
   stakeLog: { t: bigint; staked: bigint[] }[] = [];
   /** Every node's reputation after each change, with the change's block time. */
   repLog: { t: bigint; reps: number[] }[] = [];
-  epochs: { settledAt: bigint; digests: Hex[] }[] = [];
+  epochs: EpochModel[] = [];
   settled: SettledRecord[] = [];
   disputes: DisputeModel[] = [];
   /** Per `${roundId}:${signer}` (lower case): held by an open dispute, or upheld. */

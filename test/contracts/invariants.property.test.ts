@@ -21,7 +21,7 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, zeroHash, type Address } from "viem";
 import { expectRevert } from "../helpers/revert.js";
-import { cid, makeRecord, signAll } from "../helpers/chorus-fixture.js";
+import { cid, finalizeInputOf, makeRecord, signAll } from "../helpers/chorus-fixture.js";
 import { choicesCommitment, keyCommitment } from "../../src/chain/capability.js";
 import {
   applyDelta,
@@ -31,6 +31,7 @@ import {
   recordDigest,
   signRecord,
   MAX_REP_DELTA,
+  type RoundRecord,
   type SourceDelta,
 } from "../../src/chain/records.js";
 import { roundSeed } from "../../src/round/committee.js";
@@ -56,11 +57,13 @@ import {
   checkInvariants,
   clearOf,
   expectOutcome,
+  finalAtOf,
   initialModel,
   modelCommittee,
   now,
   world,
   type CoordinatorModel,
+  type EpochModel,
   type Model,
   type NodeModel,
   type World,
@@ -126,6 +129,7 @@ const action = fc.oneof(
     }),
   },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("dispute" as const), pick: fc.nat(), signers: bits(NODES) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant("finalize" as const), pick: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("resolve" as const), pick: fc.nat(), how: fc.constantFrom("uphold", "reject", "reclaim") }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("equivocate" as const), who, round: fc.integer({ min: 0, max: 2 }) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("unauthorized" as const), caller: fc.nat(), call: fc.nat() }) },
@@ -155,6 +159,19 @@ const drawnSettle = (churn: Of<"settle">["churn"], deltas: number[]): Action => 
   seq: "next",
   churn,
 });
+/** Adds `sign` times `record`'s deltas to `epoch`'s pending nets (a settled round: +1; a voided one: -1). */
+function moveNet(w: World, epoch: EpochModel, record: RoundRecord, sign: 1 | -1) {
+  record.participants.forEach((p, i) => {
+    const n = nodeIndex(w, p);
+    epoch.nodeNet.set(n, (epoch.nodeNet.get(n) ?? 0) + sign * record.deltas[i]);
+  });
+  for (const d of record.sources) {
+    const j = w.sourceActors.findIndex((x) => x.address.toLowerCase() === d.source.toLowerCase());
+    const [rel, use] = epoch.sourceNet.get(j) ?? [0, 0];
+    epoch.sourceNet.set(j, [rel + sign * d.reliability, use + sign * d.usefulness]);
+  }
+}
+
 const churnOf = (kind: "add" | "unstake") => fc.record({ kind: fc.constant(kind), who, amount: fc.bigInt({ min: 1n, max: parseEther("400") }) });
 
 const sequence = fc
@@ -169,7 +186,7 @@ const sequence = fc
     fc.tuple(churnOf("add"), churnOf("unstake"), fc.array(delta, { minLength: NODES, maxLength: NODES })),
     // a batch left to expire, then closed by anyone
     fc.integer({ min: 2, max: 3 }),
-    fc.array(fc.nat(), { minLength: 6, maxLength: 6 }),
+    fc.array(fc.nat(), { minLength: 7, maxLength: 7 }),
   )
   .map(([actions, join, unstake, suite, unauthorized, [add, remove, deltas], periods, at]) => {
     const out: Action[] = [...actions];
@@ -180,6 +197,8 @@ const sequence = fc
       [unauthorized],
       [{ k: "open", who: 0, count: 3 }, drawnSettle(add, deltas), drawnSettle(remove, deltas.map((d) => -d)), { k: "void", who: 0, offset: 1 }],
       [{ k: "open", who: 0, count: 2 }, { k: "wait", seconds: periods * Number(PERIOD) }, { k: "close", who: 0 }],
+      // the first epoch made final once nothing can void it any more (issue 13: optimistic finality)
+      [{ k: "wait", seconds: 3 * Number(PERIOD) + Number(DISPUTE_WINDOW + ARBITRATION) }, { k: "finalize", pick: 0 }],
     ];
     for (const [i, g] of groups.entries()) out.splice(at[i] % (out.length + 1), 0, ...g);
     return out;
@@ -249,6 +268,8 @@ class Runner {
   counts: Record<string, { ok: number; reverted: number }> = {};
   /** Records sent for settlement during the current action, by round id. */
   private verdicts = new Map<string, Verdict>();
+  /** Rounds seen settling with a quorum the model judged (finality of their epoch may come much later). */
+  private quorumRounds = new Set<string>();
   private reps: bigint[] = [];
   private block = 0n;
   constructor(
@@ -265,7 +286,8 @@ class Runner {
   /**
    * Issue 12's invariant, from the chain's events, after each action: every round that settled was one the
    * independent model holds to be signed by 2/3 of the seats of its drawn committee (all listed members drawn), and
-   * a node whose reputation changed took part in such a round, or was penalised for voids of its own batch.
+   * a node whose reputation changed took part in such a round of an epoch made final in the window (issue 13:
+   * deltas take effect at finality), or was penalised for voids of its own batch or for a voided round it coordinated.
    */
   async checkReputationOrigin(): Promise<void> {
     const { w } = this;
@@ -278,15 +300,24 @@ class Runner {
       const v = this.verdicts.get(ev.args.roundId!.toLowerCase());
       expect(v, `round ${ev.args.roundId} settled without a record the model judged`).to.not.equal(undefined);
       expect(v!.quorum, `round ${ev.args.roundId} settled without 2/3 of its drawn committee's seats`).to.equal(true);
-      for (const p of v!.participants) moved.add(p.toLowerCase());
+      this.quorumRounds.add(ev.args.roundId!.toLowerCase());
     }
     for (const ev of voided) if (ev.args.penalty! > 0n) moved.add(ev.args.coordinator!.toLowerCase());
-    // an upheld dispute voids a round that settled earlier: its participants' deltas are reversed
+    // a voided round (an upheld dispute) costs only its coordinator's penalty now: its deltas never apply
     const undone = latest > this.block ? await w.settlement.getEvents.RoundVoided({}, window) : [];
     for (const ev of undone) {
       const r = this.m.settled.find((x) => x.signed.record.roundId.toLowerCase() === ev.args.roundId!.toLowerCase());
       expect(r, `round ${ev.args.roundId} voided though it never settled`).to.not.equal(undefined);
-      for (const p of r!.signed.record.participants) moved.add(p.toLowerCase());
+      if (ev.args.penalty! > 0n) moved.add(BigInt.asUintN(160, BigInt(ev.args.roundId!) >> 96n).toString(16).padStart(40, "0").replace(/^/, "0x"));
+    }
+    // finality moves the participants of the epoch's rounds, every one of them settled by a quorum
+    const finalized = latest > this.block ? await w.settlement.getEvents.EpochFinalized({}, window) : [];
+    for (const ev of finalized) {
+      for (const r of this.m.settled.filter((x) => x.epoch === ev.args.epoch)) {
+        const id = r.signed.record.roundId.toLowerCase();
+        expect(this.quorumRounds.has(id), `epoch ${ev.args.epoch} made final with round ${id} no quorum signed`).to.equal(true);
+        for (const p of r.signed.record.participants) moved.add(p.toLowerCase());
+      }
     }
     const reps = await w.settlement.read.reputationsOf([w.nodes.map((n) => n.address)]);
     reps.forEach((r, i) => {
@@ -338,6 +369,8 @@ class Runner {
         return this.settle(a);
       case "dispute":
         return this.dispute(a);
+      case "finalize":
+        return this.finalize(a);
       case "resolve":
         return this.resolve(a);
       case "equivocate":
@@ -650,22 +683,36 @@ class Runner {
     c.lastSeq = seq;
     c.credit = c.credit + 1n < MAX_CREDIT ? c.credit + 1n : MAX_CREDIT;
     const t = await now();
-    m.epochs.push({ settledAt: t, digests: [recordDigest(w.domain, record)] });
+    // pending: the participants' and sources' deltas wait for finality (nothing moves now)
+    const epoch: EpochModel = { settledAt: t, digests: [recordDigest(w.domain, record)], period: c.period, final: false, heldUntil: 0n, nodeNet: new Map(), sourceNet: new Map() };
+    moveNet(w, epoch, record, 1);
+    m.epochs.push(epoch);
     m.settled.push({ epoch: BigInt(m.epochs.length), index: 0, signed });
-    // only the participants move, by their deltas in record order, clamped to [0, 1_000_000]
-    record.participants.forEach((p, i) => {
-      const n = m.nodes[nodeIndex(w, p)];
-      n.rep = applyDelta(n.rep, record.deltas[i]);
-    });
-    m.logReps(t);
-    // a source that left is skipped (SourceSkipped), the others move
-    for (const d of record.sources) {
-      const s = m.sources[w.sourceActors.findIndex((x) => x.address.toLowerCase() === d.source.toLowerCase())];
-      if (s.active) [s.rel, s.use] = [applyDelta(s.rel, d.reliability), applyDelta(s.use, d.usefulness)];
-    }
     // no round settles twice: the same epoch again is a replay
     await this.nextTxPeriod();
     await this.expect("settle", "replayed epoch", w.handles[a.coordinator].settlement.write.settleEpoch([c.period, e.nodes, e.sources, e.records]), "SettlementRoundReplayed");
+  }
+
+  /** Makes an epoch final: from its finalAt on, its net deltas (less voided rounds') move reputations and scores. */
+  private async finalize(a: Of<"finalize">) {
+    const { w, m } = this;
+    if (m.epochs.length === 0) return;
+    const i = a.pick % m.epochs.length;
+    const e = m.epochs[i];
+    const finalAt = finalAtOf(e, PERIOD, DISPUTE_WINDOW);
+    const t = await clearOf([finalAt]);
+    const expected = e.final ? "SettlementEpochNotPending" : t + 1n < finalAt ? "SettlementEpochNotReady" : null;
+    const input = await finalizeInputOf(w, i + 1);
+    const tx = w.outsiders[1].c.settlement.write.finalizeEpoch([BigInt(i + 1), input.deltas, input.voided]);
+    if (!(await this.expect("finalize", `finalizeEpoch(${i + 1})`, tx, expected))) return;
+    e.final = true;
+    // each node moves once by its net, clamped; each source still active likewise (one that left is skipped)
+    for (const [n, d] of e.nodeNet) m.nodes[n].rep = applyDelta(m.nodes[n].rep, d);
+    for (const [j, [rel, use]] of e.sourceNet) {
+      const s = m.sources[j];
+      if (s.active) [s.rel, s.use] = [applyDelta(s.rel, rel), applyDelta(s.use, use)];
+    }
+    m.logReps(await now());
   }
 
   private async dispute(a: Of<"dispute">) {
@@ -705,7 +752,9 @@ class Runner {
     // the chain locked exactly that share of each signer's stake
     const d = (await w.disputes.read.dispute([BigInt(m.disputes.length + 1)])) as { locked: readonly bigint[] };
     expect([...d.locked], "openDispute locks each signer's configured share as it held it then").to.deep.equal(locked);
-    m.disputes.push({ id: BigInt(m.disputes.length + 1), roundId, record: r, signers: signers as Address[], locked, atOpen, deadline: (await now()) + ARBITRATION, status: "Open" });
+    const deadline = (await now()) + ARBITRATION;
+    if (deadline > epoch.heldUntil) epoch.heldUntil = deadline;
+    m.disputes.push({ id: BigInt(m.disputes.length + 1), roundId, record: r, signers: signers as Address[], locked, atOpen, deadline, status: "Open" });
   }
 
   private async resolve(a: Of<"resolve">) {
@@ -735,16 +784,10 @@ class Runner {
       // the first upheld dispute of a round voids its deltas, node and source alike
       if (!m.voided.has(d.roundId.toLowerCase())) {
         m.voided.add(d.roundId.toLowerCase());
-        const rec = d.record.signed.record;
-        rec.participants.forEach((p, i) => {
-          const n = m.nodes[nodeIndex(w, p)];
-          n.rep = applyDelta(n.rep, -rec.deltas[i]);
-        });
-        for (const x of rec.sources) {
-          const s = m.sources[w.sourceActors.findIndex((y) => y.address.toLowerCase() === x.source.toLowerCase())];
-          if (s.active) [s.rel, s.use] = [applyDelta(s.rel, -x.reliability), applyDelta(s.use, -x.usefulness)];
-        }
-        m.logReps(await now());
+        // its epoch is still pending (an open dispute holds it): its deltas leave the epoch's net, exactly
+        const epoch = m.epochs[Number(d.record.epoch) - 1];
+        expect(epoch.final, `uphold of dispute ${d.id}: its epoch is still pending`).to.equal(false);
+        moveNet(w, epoch, d.record.signed.record, -1);
       }
       // each signer loses what opening locked
       // issue 13: an upheld dispute slashes the configured share of the stake each signer held when it opened: the

@@ -1,8 +1,9 @@
 /**
  * Property: random epochs, valid and invalid, applied in sequence. The contract accepts exactly the epochs a
  * model of the rules accepts (bounds, drawn members, seat quorum, consecutive sequences within the reserved
- * batch, the weight period, signatures, packing), a rejected epoch changes nothing, an accepted one moves every
- * score by its deltas in record order with clamping, and every score stays in [0, 1_000_000].
+ * batch, the weight period, signatures, packing), a rejected epoch changes nothing, an accepted one moves no score
+ * while pending, and at finality each score moves once by the epoch's net delta with clamping, epoch by epoch; every
+ * score stays in [0, 1_000_000].
  *
  * The stakes (1500 / 500 / 500 / 500 / 500 with seven expected seats) give shares of exactly 3, 1, 1, 1 and 1 seats,
  * so the model's seats (src/round/committee.ts, from the stakes the model knows) do not hang on the chain's seed,
@@ -12,7 +13,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { concat, parseEther, size, slice, type Address, type Hex } from "viem";
-import { actor, cid, deploySwarm, makeRecord, openBatch, stakeActor, type Actor, type Batch } from "../helpers/chorus-fixture.js";
+import { actor, cid, deploySwarm, finalizeEpochs, makeRecord, openBatch, stakeActor, type Actor, type Batch } from "../helpers/chorus-fixture.js";
 import {
   applyDelta,
   encodeEpoch,
@@ -102,17 +103,36 @@ const epochPlan: fc.Arbitrary<EpochPlan> = fc.record({
   futurePeriod: oneIn(12),
 });
 
+interface PendingNet {
+  nodes: Map<string, number>;
+  sources: Map<string, [number, number]>;
+}
+
 class Model {
   reps = new Map<string, number>();
   scores = new Map<string, [number, number]>();
+  /** Accepted epochs' net deltas, in epoch order, until they are made final. */
+  pending: PendingNet[] = [];
   lastSeq = new Map<string, bigint>();
   epochs = 0n;
   rep = (a: Address) => this.reps.get(a.toLowerCase()) ?? REP_INITIAL;
+  /** Finality of every pending epoch, oldest first: each node and source moves once per epoch, clamped. */
+  finalizeAll() {
+    for (const p of this.pending) {
+      for (const [k, d] of p.nodes) this.reps.set(k, applyDelta(this.reps.get(k) ?? REP_INITIAL, d));
+      for (const [k, [rel, use]] of p.sources) {
+        const [r0, u0] = this.scores.get(k) ?? [SOURCE_INITIAL, SOURCE_INITIAL];
+        this.scores.set(k, [applyDelta(r0, rel), applyDelta(u0, use)]);
+      }
+    }
+    this.pending = [];
+  }
   score = (a: Address) => this.scores.get(a.toLowerCase()) ?? [SOURCE_INITIAL, SOURCE_INITIAL];
   clone(): Model {
     const m = new Model();
     m.reps = new Map(this.reps);
     m.scores = new Map(this.scores);
+    m.pending = [...this.pending];
     m.lastSeq = new Map(this.lastSeq);
     m.epochs = this.epochs;
     return m;
@@ -193,13 +213,15 @@ async function build(s: S, model: Model, plan: EpochPlan) {
   if (new Set(ids).size !== ids.length) return { valid: false, signed, next, duplicate: true };
   // the contract applies the records in the encoder's order: by round id
   const ordered = [...signed].sort((a, b) => (BigInt(a.record.roundId) < BigInt(b.record.roundId) ? -1 : 1));
+  const net: PendingNet = { nodes: new Map(), sources: new Map() };
   for (const { record } of ordered) {
-    record.participants.forEach((p, i) => next.reps.set(p.toLowerCase(), applyDelta(next.rep(p), record.deltas[i])));
+    record.participants.forEach((p, i) => net.nodes.set(p.toLowerCase(), (net.nodes.get(p.toLowerCase()) ?? 0) + record.deltas[i]));
     for (const x of record.sources) {
-      const [rel, use] = next.score(x.source);
-      next.scores.set(x.source.toLowerCase(), [applyDelta(rel, x.reliability), applyDelta(use, x.usefulness)]);
+      const [rel, use] = net.sources.get(x.source.toLowerCase()) ?? [0, 0];
+      net.sources.set(x.source.toLowerCase(), [rel + x.reliability, use + x.usefulness]);
     }
   }
+  next.pending.push(net);
   for (const [k, v] of seqs) next.lastSeq.set(k, v);
   next.epochs = model.epochs + 1n;
   return { valid, signed, next, duplicate: false };
@@ -256,7 +278,7 @@ describe("Settlement (property)", () => {
     }
   });
 
-  it("only valid epochs change state; scores follow the clamped deltas and stay in [0, 1_000_000]", async () => {
+  it("only valid epochs change state; at finality scores follow the clamped net deltas and stay in [0, 1_000_000]", async () => {
     let accepted = 0;
     let rejected = 0;
     await fc.assert(
@@ -286,6 +308,10 @@ describe("Settlement (property)", () => {
           } else rejected++;
           await check(s, model);
         }
+        // finality, once no round can be voided: every pending epoch's net takes effect
+        await finalizeEpochs(s);
+        model.finalizeAll();
+        await check(s, model);
       }),
       { numRuns: 40, endOnFailure: true },
     );

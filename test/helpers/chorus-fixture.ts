@@ -69,6 +69,7 @@ export async function deployFull(params: Partial<DeployParams> = {}) {
       sources: await hre.viem.getContractAt("SourceRegistry", at("SourceRegistry"), client),
       settlement: await hre.viem.getContractAt("Settlement", at("Settlement"), client),
       disputes: await hre.viem.getContractAt("Disputes", at("Disputes"), client),
+      omissions: await hre.viem.getContractAt("Omissions", at("Omissions"), client),
       timelock: await hre.viem.getContractAt("ChorusTimelock", at("ChorusTimelock"), client),
     };
   };

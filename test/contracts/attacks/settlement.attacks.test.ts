@@ -17,6 +17,7 @@ import {
   settle,
   signAll,
   simulateSettle,
+  finalizeEpochs,
   type Actor,
   type Swarm,
 } from "../../helpers/chorus-fixture.js";
@@ -117,9 +118,11 @@ describe("attacks: settlement (issue 12)", function () {
     const hash = await settle(s, coordinator.wallet, [signed]);
     const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
     expect(receipt.status).to.equal("success");
-    const skipped = await s.settlement.getEvents.SourceSkipped({}, { blockHash: receipt.blockHash });
-    expect(skipped.map((e) => e.args.source?.toLowerCase())).to.deep.equal([source.address.toLowerCase()]);
     expect(await s.settlement.read.isClosed([record.roundId])).to.equal(true);
+    // nor its finality: the source that left is skipped then
+    await finalizeEpochs(s);
+    const skipped = await s.settlement.getEvents.SourceSkipped({}, { fromBlock: 0n });
+    expect(skipped.map((e) => e.args.source?.toLowerCase())).to.deep.equal([source.address.toLowerCase()]);
   });
 
   it("a record listing a node that holds no seat is refused, even signed by a quorum of such nodes", async () => {
@@ -197,7 +200,7 @@ describe("attacks: settlement (issue 12)", function () {
     await expectRevert(simulateSettle(s, coordinator.wallet, [signed]), "SettlementPeriodExpired", [batch.period, batch.period + 2]);
   });
 
-  it("an omitted member is proven on chain: the round is voided, its deltas reversed, its coordinator penalised", async () => {
+  it("an omitted member is proven on chain: the round is voided, its deltas never apply, its coordinator penalised", async () => {
     const s = await loadFixture(permissive);
     const coordinator = s.nodes[0];
     const batch = await openBatch(s, coordinator);
@@ -208,7 +211,8 @@ describe("attacks: settlement (issue 12)", function () {
     const record = await drawnRecord(s, batch, { participants: listed, deltas: listed.map((m) => (m === coordinator.address ? 40_000 : -20_000)) });
     const signed: SignedRecord = await signAll(s.domain, record, signersOf(s, listed));
     await settle(s, coordinator.wallet, [signed]);
-    expect(await s.settlement.read.reputationOf([coordinator.address])).to.equal(290_000n);
+    // pending: the coordinator's +40,000 is not in its reputation
+    expect(await s.settlement.read.reputationOf([coordinator.address])).to.equal(250_000n);
     const epoch = await s.settlement.read.epochCount();
     const digest = recordDigest(s.domain, record);
     const omissions = await hre.viem.getContractAt("Omissions", s.deployments.contracts.Omissions.address);
@@ -222,15 +226,17 @@ describe("attacks: settlement (issue 12)", function () {
     const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
     console.log(`      BENCH gas_omission_proof ${receipt.gasUsed} gas`);
     expect(await s.settlement.read.isVoided([record.roundId])).to.equal(true);
-    // the coordinator's +40,000 is reversed and it loses 50,000 more; the others get their 20,000 back
+    // the coordinator loses 50,000 at once; at finality the round's +40,000 and -20,000s never apply
     expect(await s.settlement.read.reputationOf([coordinator.address])).to.equal(200_000n);
-    expect(await s.settlement.read.reputationOf([listed.find((m) => m !== coordinator.address)!])).to.equal(250_000n);
     const after = await s.registry.read.nodeInfo([coordinator.address]);
     expect(after.staked).to.equal(before.staked - before.staked / 10n);
     // one proof per round
     await expectRevert(omissions.simulate.proveOmission([epoch, [digest], 0n, recordArgs(record), omitted]), "SettlementRoundVoided", [
       record.roundId,
     ]);
+    await finalizeEpochs(s);
+    expect(await s.settlement.read.reputationOf([coordinator.address])).to.equal(200_000n);
+    expect(await s.settlement.read.reputationOf([listed.find((m) => m !== coordinator.address)!])).to.equal(250_000n);
   });
 
   it("an honest epoch settles with the drawn committee and a 2/3 seat quorum", async () => {
