@@ -187,3 +187,46 @@ export async function pendingInputs(chain: ChorusChain): Promise<FinalizeInput[]
   for (const e of await pendingEpochNumbers(chain)) out.push(await finalizeInput(chain, e));
   return out;
 }
+
+/**
+ * The finality port of a node (src/settlement/finalizer.ts): the epochs `settler` settled, followed from their
+ * `EpochSettled` events (read incrementally from the last block seen), made final once due.
+ */
+export function chainFinality(chain: ChorusChain, settler: Address): { finalizeDue(signal?: AbortSignal): Promise<number[]> } {
+  const pending = new Set<number>();
+  let cursor = BigInt(chain.deployments.startBlock) - 1n;
+  return {
+    async finalizeDue(signal?: AbortSignal) {
+      const h = handleOf(chain);
+      // cacheTime 0: viem caches the block number for seconds, and a due epoch must not wait for a stale one
+      const latest = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+      if (latest > cursor) {
+        const logs = (await h.publicClient.getContractEvents({
+          address: h.address,
+          abi: h.abi,
+          eventName: "EpochSettled",
+          args: { settler },
+          fromBlock: cursor + 1n,
+          toBlock: latest,
+        } as never)) as unknown as Log[];
+        for (const l of logs) pending.add(Number(l.args.epoch));
+        cursor = latest;
+      }
+      const block = await chain.publicClient.getBlock({ blockNumber: latest });
+      const done: number[] = [];
+      for (const epoch of [...pending].sort((a, b) => a - b)) {
+        if (signal?.aborted) break;
+        const s = await epochStatus(chain, epoch);
+        if (s.final || !s.settled) {
+          pending.delete(epoch);
+          continue;
+        }
+        if (s.finalAt > Number(block.timestamp)) continue;
+        await finalizeEpoch(chain, epoch);
+        pending.delete(epoch);
+        done.push(epoch);
+      }
+      return done;
+    },
+  };
+}

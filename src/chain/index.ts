@@ -6,3 +6,18 @@ export * from "./registry.js";
 export { openChorusChain } from "./open.js";
 export { ChainDirectory, REP_INITIAL, type ChainDirectoryOptions } from "./directory.js";
 export * from "./sources.js";
+export {
+  chainFinality,
+  epochStatus,
+  finalizeDue,
+  finalizeEpoch,
+  finalizeInput,
+  finalReputations,
+  netAfterVoids,
+  pendingByNode,
+  pendingEpochNumbers,
+  pendingInputs,
+  type EpochDeltas,
+  type EpochStatus,
+  type FinalizeInput,
+} from "./finality.js";

@@ -452,7 +452,7 @@ export interface RoundDeltas {
 /**
  * The `deltas` bytes of a `RoundSettled` event: uint8 n | n x uint8 node index | uint8 winner position |
  * n x int32 delta | m x (uint8 source index | int32 reliability | int32 usefulness). Pass the epoch's tables
- * (the `nodes` of the `EpochSettled` event of the same transaction, the `sources` of its `SourceScoresUpdated`)
+ * (the `nodes` and `sources` of the `EpochSettled` event of the same transaction)
  * to get addresses.
  */
 export function decodeRoundDeltas(

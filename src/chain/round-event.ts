@@ -1,6 +1,6 @@
 /**
  * A `RoundSettled` event made readable. Its packed deltas index into the epoch's tables, which the
- * `EpochSettled` event of the same transaction lists (nodes), as does `SourceScoresUpdated` (sources).
+ * `EpochSettled` event of the same transaction lists (nodes and sources).
  */
 import { parseEventLogs, type Abi, type Address, type Hex } from "viem";
 import type { ChorusChain } from "./contracts.js";
@@ -31,9 +31,8 @@ export function settledRoundDeltas(deltas: Hex, tables: { nodes: readonly Addres
 /** The epoch number and tables of the settlement transaction `txHash`. */
 export async function epochTablesOfTx(chain: ChorusChain, txHash: Hex): Promise<EpochTables> {
   const receipt = await chain.publicClient.getTransactionReceipt({ hash: txHash });
-  const abis = ["Settlement", "SourceRegistry"].flatMap((n) => (chain.deployments.contracts[n]?.abi ?? []) as Abi);
-  const logs = parseEventLogs({ abi: abis, logs: receipt.logs }) as unknown as { eventName: string; args: Record<string, any> }[];
+  const abi = (chain.deployments.contracts.Settlement?.abi ?? []) as Abi;
+  const logs = parseEventLogs({ abi, logs: receipt.logs }) as unknown as { eventName: string; args: Record<string, any> }[];
   const epoch = logs.find((l) => l.eventName === "EpochSettled");
-  const sources = logs.find((l) => l.eventName === "SourceScoresUpdated");
-  return { epoch: Number(epoch?.args.epoch ?? 0), nodes: epoch?.args.nodes ?? [], sources: sources?.args.sources ?? [] };
+  return { epoch: Number(epoch?.args.epoch ?? 0), nodes: epoch?.args.nodes ?? [], sources: epoch?.args.sources ?? [] };
 }

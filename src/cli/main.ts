@@ -9,6 +9,7 @@ import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-o
 import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
 import { askCommand, roundShowCommand } from "./commands/ask.js";
 import { auditCommand } from "./commands/audit.js";
+import { epochFinalizeCommand, epochStatusCommand } from "./commands/epoch.js";
 import { nodeStartCommand } from "./commands/node-start.js";
 import { sourceInfoCommand, sourceLeaveCommand, sourcesCommand, sourceStartCommand } from "./commands/source.js";
 
@@ -118,6 +119,20 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .argument("<id>", "round id (0x + 64 hex)")
     .option("--json", "machine-readable output")
     .action((id, opts) => roundShowCommand(ctx(), id, opts));
+
+  const epoch = program.command("epoch").description("settled epochs: pending until no round can be voided, then final");
+  epoch
+    .command("status")
+    .description("whether an epoch is final, from when it can be, and the deltas still pending")
+    .argument("<n>", "epoch number")
+    .option("--json", "machine-readable output")
+    .action((n, opts) => epochStatusCommand(ctx(), n, opts));
+  epoch
+    .command("finalize")
+    .description("make an epoch final (anyone may; without <n>: every pending epoch that is due)")
+    .argument("[n]", "epoch number")
+    .option("--json", "machine-readable output")
+    .action((n, opts) => epochFinalizeCommand(ctx(), n, opts));
 
   const audit = program.command("audit").description("re-derive rounds from chain + IPFS and compare with what the contracts recorded (exit 3 on any mismatch)");
   audit

@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { Router } from "express";
-import type { Address, Hex } from "viem";
+import { getAddress, type Address, type Hex } from "viem";
 import { listActiveNodes, readContract, REP_INITIAL, type ChorusChain } from "../chain/index.js";
 import { settledRoundDeltas, type EpochTables } from "../chain/round-event.js";
 import { ChorusError } from "../errors.js";
@@ -20,6 +20,7 @@ import { bytes32ToCid } from "../ipfs/index.js";
 import { route } from "../node/http-errors.js";
 import { ipRateLimit, type RateLimitOptions } from "../node/rate-limit.js";
 import { BlockCache, FinalCache } from "./cache.js";
+import { finalityView, type FinalityView } from "./finality.js";
 import { EventLog, type ChainEvent } from "./events.js";
 
 /** Per client IP: 10 API requests a second, bursts of 60 (the page makes ~6 per view). */
@@ -47,10 +48,13 @@ export interface ExplorerDeps {
   blockTtlMs?: number;
 }
 
-function roundView(e: ChainEvent, tables: Map<string, EpochTables>) {
+/** A settled round: `status` is "settled" while its epoch is pending, "final" once its deltas took effect, "voided"
+ *  when a proven omission or an upheld dispute voided it (its deltas never take effect). */
+function roundView(e: ChainEvent, tables: Map<string, EpochTables>, finality: FinalityView) {
   const a = e.args as { roundId: Hex; transcriptCid: Hex; deltas: Hex };
   const t = tables.get(e.txHash) ?? { epoch: 0, nodes: [], sources: [] };
   const d = settledRoundDeltas(a.deltas, t);
+  const status = finality.voided.has(a.roundId.toLowerCase()) ? "voided" : finality.epochs.get(t.epoch)?.status === "final" ? "final" : "settled";
   return {
     roundId: a.roundId,
     epoch: t.epoch,
@@ -61,7 +65,7 @@ function roundView(e: ChainEvent, tables: Map<string, EpochTables>) {
     block: Number(e.blockNumber),
     timestamp: e.timestamp,
     txHash: e.txHash,
-    status: "settled",
+    status,
   };
 }
 
@@ -74,16 +78,16 @@ export function explorerRouter(deps: ExplorerDeps): Router {
     all: () => cache.get("events", () => eventLog.all()),
     of: async (contract: string, eventName?: string) => (await events.all()).filter((e) => e.contract === contract && (!eventName || e.eventName === eventName)),
   };
-  /** Each settlement transaction's epoch tables (EpochSettled, SourceScoresUpdated), by transaction hash. */
+  /** Each settlement transaction's epoch tables (EpochSettled), by transaction hash. */
   const tables = async () => {
     const out = new Map<string, EpochTables>();
-    for (const e of await events.of("Settlement", "EpochSettled")) out.set(e.txHash, { epoch: Number(e.args.epoch), nodes: e.args.nodes as Address[], sources: [] });
-    for (const e of await events.of("SourceRegistry", "SourceScoresUpdated")) {
-      const t = out.get(e.txHash);
-      if (t) t.sources = e.args.sources as Address[];
+    for (const e of await events.of("Settlement", "EpochSettled")) {
+      out.set(e.txHash, { epoch: Number(e.args.epoch), nodes: e.args.nodes as Address[], sources: e.args.sources as Address[] });
     }
     return out;
   };
+  /** Pending versus final, per epoch, node and source. */
+  const finality = async () => finalityView(await events.all());
   const r = Router();
   const has = (name: string) => !!deps.chain.deployments.contracts[name];
   r.use("/explorer", (_req, res, next) => {
@@ -122,7 +126,8 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   const nodeRows = async () => {
     const nodes = await listActiveNodes(deps.chain);
     const t = await tables();
-    const settled = (await events.of("Settlement", "RoundSettled")).filter((e) => (e.args.deltas as string).length > 0).map((e) => roundView(e, t));
+    const f = await finality();
+    const settled = (await events.of("Settlement", "RoundSettled")).filter((e) => (e.args.deltas as string).length > 0).map((e) => roundView(e, t, f));
     const rounds = new Map<string, number>();
     const wins = new Map<string, number>();
     for (const v of settled) {
@@ -142,7 +147,10 @@ export function explorerRouter(deps: ExplorerDeps): Router {
           staked: n.staked.toString(),
           thawing: n.thawing.toString(),
           capable,
+          /** Final reputation (Settlement.reputationOf): what weighs the node in committees. */
           reputation,
+          /** The net of its deltas in pending epochs: what its reputation will move by (before clamping). */
+          pendingDelta: f.pendingByNode.get(getAddress(n.address)) ?? 0,
           rounds: rounds.get(key) ?? 0,
           wins: rounds.has(key) ? (wins.get(key) ?? 0) : 0,
         };
@@ -157,7 +165,8 @@ export function explorerRouter(deps: ExplorerDeps): Router {
       for (const e of await events.of("NodeRegistry", "NodeStaked")) {
         series[(e.args.node as string).toLowerCase()] = [{ t: e.timestamp, epoch: 0, value: REP_INITIAL }];
       }
-      for (const e of await events.of("Settlement", "EpochSettled")) {
+      // final reputation, as each epoch became final; pending deltas are in /explorer/api/nodes
+      for (const e of await events.of("Settlement", "EpochFinalized")) {
         const a = e.args as { epoch: bigint; nodes: Address[]; reputations: number[] };
         a.nodes.forEach((n, i) => (series[n.toLowerCase()] ??= []).push({ t: e.timestamp, epoch: Number(a.epoch), value: Number(a.reputations[i]) }));
       }
@@ -168,8 +177,8 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   r.get(
     "/explorer/api/rounds",
     route(async (_req, res) => {
-      const t = await tables();
-      const settled = (await events.of("Settlement", "RoundSettled")).map((e) => roundView(e, t)).reverse();
+      const [t, f] = [await tables(), await finality()];
+      const settled = (await events.of("Settlement", "RoundSettled")).map((e) => roundView(e, t, f)).reverse();
       const known = new Set(settled.map((s) => s.roundId.toLowerCase()));
       const pending = ((await deps.pendingRounds?.()) ?? []).filter((p) => !known.has(p.roundId.toLowerCase())).map((p) => ({ ...p, status: "pending", timestamp: Math.floor(p.createdAt / 1000) }));
       res.json({ rounds: [...pending, ...settled] });
@@ -184,7 +193,7 @@ export function explorerRouter(deps: ExplorerDeps): Router {
       const e = (await events.of("Settlement", "RoundSettled")).find((x) => (x.args.roundId as string).toLowerCase() === id.toLowerCase());
       const pending = e ? undefined : ((await deps.pendingRounds?.()) ?? []).find((p) => p.roundId.toLowerCase() === id.toLowerCase());
       if (!e && !pending) throw new ChorusError("NOT_FOUND", `round ${id} is neither settled nor pending here`);
-      res.json(e ? roundView(e, await tables()) : { ...pending, status: "pending" });
+      res.json(e ? roundView(e, await tables(), await finality()) : { ...pending, status: "pending" });
     }),
   );
 
@@ -203,8 +212,12 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   r.get(
     "/explorer/api/epochs",
     route(async (_req, res) => {
+      const f = await finality();
       const epochs = (await events.of("Settlement", "EpochSettled")).map((e) => ({
         epoch: Number(e.args.epoch),
+        status: f.epochs.get(Number(e.args.epoch))?.status ?? "pending",
+        voidedRounds: f.epochs.get(Number(e.args.epoch))?.voidedRounds ?? 0,
+        finalizedAt: f.epochs.get(Number(e.args.epoch))?.finalizedAt ?? null,
         settler: e.args.settler,
         rounds: Number(e.args.rounds),
         recordsCommitment: e.args.recordsCommitment,
@@ -239,7 +252,10 @@ export function explorerRouter(deps: ExplorerDeps): Router {
           });
         }
       }
-      res.json({ sources: Object.values(sources) });
+      const f = await finality();
+      res.json({
+        sources: Object.values(sources).map((s) => ({ ...s, pending: f.pendingBySource.get(getAddress(s.address)) ?? { reliability: 0, usefulness: 0 } })),
+      });
     }),
   );
   return r;

@@ -17,6 +17,7 @@ import { createInferenceBackend, mindFromBackend, type InferenceBackend } from "
 import { gatewayRouter, openArtifactStore, roundArtifacts, type ArtifactStore } from "../ipfs/index.js";
 import { createSigner } from "../round/signer.js";
 import { ChainSequencer } from "../chain/sequencer.js";
+import { chainFinality } from "../chain/finality.js";
 import { chainRecords, chainRetrieval, chainSettlement, settlementDomainOf } from "./chain-parts.js";
 import { chooseModel } from "./model-choice.js";
 import { productionRules } from "./rules.js";
@@ -95,6 +96,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     },
     sequencer,
     settlement: chainSettlement(chain, { sequencer }),
+    finality: chainFinality(chain, signer.address),
     routers: ({ index, queue }) => [
       gatewayRouter(store),
       explorerRouter({

@@ -17,7 +17,7 @@ import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
 import type { DigestSigner } from "../round/signer.js";
 import type { ConsensusRules, Exclusion, Transcript } from "../round/transcript.js";
 import type { RoundSequencer } from "../round/sequencer.js";
-import { EpochSubmitter, SettlementQueue, type SettlementPort } from "../settlement/index.js";
+import { EpochFinalizer, EpochSubmitter, SettlementQueue, type FinalityPort, type SettlementPort } from "../settlement/index.js";
 import { redactUrls } from "../net/index.js";
 import { createNodeApp } from "./app.js";
 import { RoundLimiter } from "./limiter.js";
@@ -40,6 +40,8 @@ export interface QueuedRound {
  */
 export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "directory" | "artifacts" | "mind" | "rules" | "records" | "retrieval" | "rag" | "blockHash" | "limits"> {
   settlement: SettlementPort<QueuedRound>;
+  /** Makes the epochs this node settled final once due (issue 13); absent without a chain. */
+  finality?: FinalityPort;
   /** Hands out this node's round ids (default: in memory, for chain-less swarms). */
   sequencer?: RoundSequencer & { settleNow?: () => Promise<void> };
   peers?: PeerClient;
@@ -71,6 +73,8 @@ export interface RunningNode {
   server: Server;
   queue: SettlementQueue<QueuedRound>;
   submitter: EpochSubmitter<QueuedRound>;
+  /** Makes this node's settled epochs final once due (absent without a chain). */
+  finalizer?: EpochFinalizer;
   index: RoundIndex;
   coordinator: Coordinator;
   member: Member;
@@ -80,6 +84,7 @@ export interface RunningNode {
 export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<RunningNode> {
   const queue = new SettlementQueue<QueuedRound>(path.join(opts.dataDir, "settlement"));
   const submitter = new EpochSubmitter(queue, parts.settlement, { ...opts.epoch, log: opts.log });
+  const finalizer = parts.finality ? new EpochFinalizer(parts.finality, { intervalMs: opts.epoch.intervalMs, log: opts.log }) : undefined;
   const index = new RoundIndex(opts.dataDir);
   const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
   // The member's durable record of rounds answered and signed (refuses replays across restarts).
@@ -121,7 +126,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       settlementStatus: async (id) => (await settlementOf(id)).status,
     },
     routers: [roundsRouter(index, settlementOf), ...(typeof parts.routers === "function" ? parts.routers({ index, queue }) : (parts.routers ?? []))],
-    health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError === undefined ? null : redactUrls(submitter.lastError) }),
+    health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError === undefined ? null : redactUrls(submitter.lastError), lastFinalityError: finalizer?.lastError === undefined ? null : redactUrls(finalizer.lastError) }),
   });
   const server = app.listen(opts.port, opts.host);
   await new Promise<void>((resolve, reject) => {
@@ -129,6 +134,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     server.once("error", reject);
   });
   submitter.start();
+  finalizer?.start();
   const { port } = server.address() as AddressInfo;
   return {
     address: parts.signer.address,
@@ -136,11 +142,13 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     server,
     queue,
     submitter,
+    finalizer,
     index,
     coordinator,
     member,
     async close() {
       await submitter.stop();
+      await finalizer?.stop();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       ownPeers?.close();

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { keccak256, toHex, type Hex } from "viem";
-import { ChainDirectory, openChorusChain, type ChorusChain } from "../../src/chain/index.js";
+import { chainFinality, ChainDirectory, openChorusChain, type ChorusChain } from "../../src/chain/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { createMemoryStore, gatewayRouter, roundArtifacts } from "../../src/ipfs/index.js";
 import { chainRecords, chainSettlement, settlementDomainOf } from "../../src/node/chain-parts.js";
@@ -109,6 +109,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
         records: chainRecords(settlementDomainOf(chain)),
         sequencer,
         settlement: chainSettlement(chain, { sequencer }),
+        finality: chainFinality(chain, createSigner(key).address),
         peers: peers && opts.wrapPeers?.(i, peers),
         routers: ({ index, queue }) => [
           gatewayRouter(store),

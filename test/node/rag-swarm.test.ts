@@ -6,6 +6,7 @@
  * from SourceRegistry moved by exactly the recorded deltas; `chorus audit round` passes.
  */
 import { expect } from "chai";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -118,9 +119,14 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
     expect(await swarm.nodes[0].queue.status(c.round_id)).to.equal("settled");
     const [ev] = await swarm.f.settlement.getEvents.RoundSettled({ roundId: c.round_id as Hex }, { fromBlock: 0n });
     const [epoch] = await swarm.f.settlement.getEvents.EpochSettled({}, { blockHash: ev.blockHash });
-    const [updated] = await swarm.f.sources.getEvents.SourceScoresUpdated({}, { blockHash: ev.blockHash });
-    const settled = settledRoundDeltas(ev.args.deltas!, { nodes: epoch.args.nodes!, sources: updated.args.sources! });
+    const settled = settledRoundDeltas(ev.args.deltas!, { nodes: epoch.args.nodes!, sources: epoch.args.sources! });
     expect(settled.sources).to.deep.equal([{ source: honest.address, reliability: delta.reliability, usefulness: delta.usefulness }]);
+    // pending until the epoch is final: then the scores move by the epoch's net (this one round's deltas)
+    expect(await scores(honest.address)).to.deep.equal(before);
+    const [, , finalAt] = await swarm.f.settlement.read.epochStatus([epoch.args.epoch!]);
+    await time.increaseTo(finalAt);
+    await swarm.nodes[0].finalizer!.tick();
+    expect(swarm.nodes[0].finalizer!.lastError).to.equal(undefined);
     const after = await scores(honest.address);
     expect(after).to.deep.equal({ reliability: applyDelta(before.reliability, delta.reliability), usefulness: applyDelta(before.usefulness, delta.usefulness) });
     expect(after.reliability).to.be.greaterThan(before.reliability);

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { newRoundId } from "../../src/round/round-id.js";
 import OpenAI from "openai";
 import { type Address, type Hex } from "viem";
@@ -60,6 +61,12 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
     const [epoch] = await swarm.f.settlement.getEvents.EpochSettled({}, { blockHash: events[0].blockHash });
     expect(settledRoundDeltas(events[0].args.deltas!, { nodes: epoch.args.nodes! }).winner.toLowerCase()).to.equal(swarm.f.nodes[6].address.toLowerCase());
     expect(await swarm.nodes[0].queue.status(c.round_id)).to.equal("settled");
+    // pending until no round of the epoch can be voided; then the coordinator's finalizer makes it final
+    expect(await swarm.f.settlement.read.reputationOf([swarm.f.nodes[6].address])).to.equal(before);
+    const [, , finalAt] = await swarm.f.settlement.read.epochStatus([epoch.args.epoch!]);
+    await time.increaseTo(finalAt);
+    await swarm.nodes[0].finalizer!.tick();
+    expect(swarm.nodes[0].finalizer!.finalized).to.include(Number(epoch.args.epoch));
     const after = await swarm.f.settlement.read.reputationOf([swarm.f.nodes[6].address]);
     expect(after > before, `winner reputation ${before} -> ${after}`).to.equal(true);
     // The transcript is served over the trustless gateway by the coordinator.

@@ -24,7 +24,14 @@ export async function auditCommand(ctx: CliContext, what: "round" | "epoch", tar
   const r = await auditEpoch(deps, Number(target));
   if (opts.json) ctx.json(r);
   else {
-    ctx.io.out(`epoch ${r.epoch}: ${r.rounds.length} round(s), ${r.ok ? "OK" : "MISMATCH"}`);
+    const f = r.finality;
+    const state =
+      f.status === "final"
+        ? "final"
+        : `pending (final from ${new Date(f.finalAt * 1000).toISOString()}; \`chorus epoch finalize ${r.epoch}\` then)`;
+    const voided = f.voidedRounds.length ? `, ${f.voidedRounds.length} round(s) voided` : "";
+    ctx.io.out(`epoch ${r.epoch}: ${r.rounds.length} round(s)${voided}, ${state}, ${r.ok ? "OK" : "MISMATCH"}`);
+    f.mismatches.forEach((m) => ctx.io.out(`  MISMATCH ${m}`));
     r.rounds.forEach((x) => print(ctx, x));
   }
   return r.ok ? 0 : 3;

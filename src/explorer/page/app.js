@@ -57,10 +57,11 @@ async function loadNodes() {
             el("td", {}, chr(n.staked)),
             el("td", {}, el("span", { class: `pill ${n.capable === false ? "bad" : "ok"}` }, n.capable === null ? "n/a" : n.capable ? "passed" : "no valid pass")),
             el("td", {}, rep(n.reputation)),
+            el("td", { class: n.pendingDelta ? "" : "muted" }, n.pendingDelta ? `${n.pendingDelta > 0 ? "+" : ""}${(n.pendingDelta / 1_000_000).toFixed(4)}` : "–"),
             el("td", {}, n.rounds),
             el("td", {}, n.wins),
             el("td", { class: "mono" }, n.endpoint))
-        : el("tr", {}, el("td", { colspan: 7, class: "muted" }, "no active nodes")),
+        : el("tr", {}, el("td", { colspan: 8, class: "muted" }, "no active nodes")),
     ),
   );
   const now = Date.now() / 1000;
@@ -83,7 +84,7 @@ async function loadRounds() {
       r
         ? el("tr", { class: "clickable", "data-round": r.roundId, onclick: () => (location.hash = `#round/${r.roundId}`) },
             el("td", { class: "mono" }, short(r.roundId)),
-            el("td", {}, el("span", { class: `pill ${r.status === "settled" ? "ok" : "wait"}` }, r.status)),
+            el("td", {}, el("span", { class: `pill ${r.status === "final" ? "ok" : r.status === "voided" ? "bad" : "wait"}` }, r.status)),
             el("td", {}, r.epoch ?? "–"),
             el("td", { class: "mono" }, short(r.winner)),
             el("td", {}, when(r.timestamp)),
@@ -98,8 +99,8 @@ async function loadEpochs() {
   $("epochs-body").replaceChildren(
     ...(epochs.length ? epochs : [null]).map((e) =>
       e
-        ? el("tr", {}, el("td", {}, e.epoch), el("td", {}, e.rounds), el("td", { class: "mono" }, short(e.settler)), el("td", {}, when(e.timestamp)), el("td", { class: "mono" }, short(e.txHash)))
-        : el("tr", {}, el("td", { colspan: 5, class: "muted" }, "no epoch settled yet")),
+        ? el("tr", {}, el("td", {}, e.epoch), el("td", {}, el("span", { class: `pill ${e.status === "final" ? "ok" : "wait"}` }, e.status + (e.voidedRounds ? ` (${e.voidedRounds} voided)` : ""))), el("td", {}, e.rounds), el("td", { class: "mono" }, short(e.settler)), el("td", {}, when(e.timestamp)), el("td", { class: "mono" }, short(e.txHash)))
+        : el("tr", {}, el("td", { colspan: 6, class: "muted" }, "no epoch settled yet")),
     ),
   );
 }
