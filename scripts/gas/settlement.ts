@@ -14,11 +14,16 @@
  *   update, its source signature included) - (the same epoch without it), from the same chain state.
  * - gas_source_update_batch50: the same marginal for 50 source updates spread over the 20-round epoch
  *   (2 or 3 per round over the 6 sources), divided by 50.
+ * - gas_finalize_epoch: the whole finalizeEpoch transaction of the 20-round epoch (7 nodes, no sources) once due,
+ *   divided by 20: what making its pending deltas final costs per round (issue 13). Settling no longer writes
+ *   node words or source scores; finality does, once per node and source per epoch.
+ * - gas_finalize_epoch_sources50: the same for the epoch with 50 source updates (6 sources).
  */
 import hre from "hardhat";
 import type { Hex } from "viem";
 import { encodeEpoch, type SignedRecord, type SourceDelta } from "../../src/chain/records.js";
-import { cid, deploySwarm, drawnRecord, openBatch, signAll, type Batch } from "../../test/helpers/chorus-fixture.js";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { cid, deploySwarm, drawnRecord, finalizeEpochs, finalizeInputOf, openBatch, signAll, type Batch } from "../../test/helpers/chorus-fixture.js";
 
 const ROUND_SIZE = 7;
 const EPOCH = 20;
@@ -83,7 +88,24 @@ export default async function benchSettlement(): Promise<string[]> {
     given += count;
   }
   if (given !== SOURCE_UPDATES) throw new Error(`bench built ${given} source updates, not ${SOURCE_UPDATES}`);
-  const [gasEpoch, gasEpochWithSources] = await pair(plain, withSources);
+  // Each 20-round epoch from the same state, then made final (epochs 1 and 2 first, so every node word and
+  // source score is written already: steady state): the finalize transaction's gas, divided by 20.
+  const settleAndFinalize = async (signed: SignedRecord[]): Promise<[bigint, bigint]> => {
+    const gas = await gasOf(signed);
+    const epoch = Number(await s.settlement.read.epochCount());
+    await finalizeEpochs(s, { epochs: Array.from({ length: epoch - 1 }, (_, i) => i + 1) });
+    const [, , finalAt] = await s.settlement.read.epochStatus([BigInt(epoch)]);
+    if (finalAt > BigInt(await time.latest())) await time.increaseTo(finalAt);
+    const input = await finalizeInputOf(s, epoch);
+    const hash = await s.settlement.write.finalizeEpoch([BigInt(epoch), input.deltas, input.voided]);
+    const receipt = await s.publicClient.getTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error("bench finalization reverted");
+    return [gas, receipt.gasUsed];
+  };
+  const snap = (await hre.network.provider.send("evm_snapshot", [])) as Hex;
+  const [gasEpoch, gasFinalize] = await settleAndFinalize(plain);
+  await hre.network.provider.send("evm_revert", [snap]);
+  const [gasEpochWithSources, gasFinalizeWithSources] = await settleAndFinalize(withSources);
 
   const line = (name: string, value: bigint) => `BENCH ${name} ${value} gas`;
   return [
@@ -91,5 +113,7 @@ export default async function benchSettlement(): Promise<string[]> {
     line("gas_settle_round_epoch20", gasEpoch / BigInt(EPOCH)),
     line("gas_source_update_single", gasAloneWithSource - gasAlone),
     line("gas_source_update_batch50", (gasEpochWithSources - gasEpoch) / BigInt(SOURCE_UPDATES)),
+    line("gas_finalize_epoch", gasFinalize / BigInt(EPOCH)),
+    line("gas_finalize_epoch_sources50", gasFinalizeWithSources / BigInt(EPOCH)),
   ];
 }
