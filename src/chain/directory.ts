@@ -62,6 +62,11 @@ export class ChainDirectory implements Directory {
     return { number: block.number!, hash: block.hash! };
   }
 
+  async closedThrough(coordinator: Address): Promise<bigint> {
+    const [lastSeq] = await readContract<readonly [bigint, ...unknown[]]>(this.chain, "Settlement", "batchOf", [coordinator]);
+    return BigInt(lastSeq);
+  }
+
   async blockHash(number: bigint): Promise<Hex> {
     const block = await this.chain.publicClient.getBlock({ blockNumber: number });
     return block.hash!;

@@ -52,6 +52,21 @@ export function checkDeadline(deadline: number, now: number, limits: MemberLimit
   }
 }
 
+/**
+ * A round id whose sequence is at or below its coordinator's last sequence closed on chain (settled or voided)
+ * can never settle: a coordinator sending one replays or reuses it. Throws PEER_REPLAYED.
+ */
+export function checkAboveClosed(roundId: Hex, closedThrough: bigint): void {
+  const seq = BigInt(roundId) & ((1n << 96n) - 1n);
+  if (seq <= closedThrough) {
+    throw new ChorusError("PEER_REPLAYED", `round ${roundId} has sequence ${seq}, not above its coordinator's last closed sequence ${closedThrough} on chain`, {
+      roundId,
+      seq: seq.toString(),
+      closedThrough: closedThrough.toString(),
+    });
+  }
+}
+
 const lower = (a: string) => a.toLowerCase();
 
 /** The candidate snapshot as the answer-request carries it, from the member's own directory read. */

@@ -31,6 +31,7 @@ import { parseTranscript } from "./transcript-schema.js";
 import {
   DEFAULT_MEMBER_LIMITS,
   TokenBuckets,
+  checkAboveClosed,
   checkCommittee,
   checkDeadline,
   checkJudgeRequest,
@@ -257,6 +258,9 @@ export class Member {
       if (!isAddressEqual(req.query.coordinator as Address, coordinator)) {
         throw new ChorusError("PEER_BAD_MESSAGE", `the query names coordinator ${req.query.coordinator}, not the round's ${coordinator}`);
       }
+      // A sequence the chain already closed (settled or voided) can never settle: a replay or a reused id.
+      const closed = await this.deps.directory.closedThrough?.(coordinator, opts);
+      if (closed !== undefined) checkAboveClosed(env.roundId, closed);
       await this.checkDrawn(env.roundId, req, opts);
       if ((await this.deps.artifacts.cidOf(req.query)) !== req.queryCid) {
         throw new ChorusError("PEER_BAD_MESSAGE", `query does not match its CID ${req.queryCid}`);

@@ -39,6 +39,11 @@ export interface Directory {
   blockHash?(number: bigint, opts?: { signal?: AbortSignal }): Promise<Hex>;
   /** The chain's latest block, when the directory reads a chain (members bound the age of seed blocks with it). */
   latestBlock?(opts?: { signal?: AbortSignal }): Promise<{ number: bigint; hash: Hex }>;
+  /**
+   * The last sequence of `coordinator` closed on chain (settled or voided; Settlement.batchOf's lastSeq), when the
+   * directory reads a chain: a round id at or below it can never settle, and members refuse it.
+   */
+  closedThrough?(coordinator: Address, opts?: { signal?: AbortSignal }): Promise<bigint>;
 }
 
 export interface PeerClient {

@@ -47,13 +47,18 @@ export function memoryBlockHash(number: bigint): Hex {
 
 /**
  * `directoryOf(entries)` (every node a candidate in every period, tau 7) that also reads a memory chain: block
- * hashes and its latest block, `chain.latest` (MemorySequencer's seed blocks are 1000 + one per batch of 16 sequences; a test may move it).
+ * hashes and its latest block, `chain.latest` (MemorySequencer's seed blocks are 1000 + one per batch of 16 sequences; a test may move it),
+ * and each coordinator's last closed sequence, `chain.closed` (by lower-case address; 0 when absent).
  */
-export function chainDirectoryOf(entries: NodeEntry[], chain = { latest: 2000n }): Required<Directory> & { chain: { latest: bigint } } {
+export function chainDirectoryOf(
+  entries: NodeEntry[],
+  chain: { latest: bigint; closed?: Record<string, bigint> } = { latest: 2000n },
+): Required<Directory> & { chain: { latest: bigint; closed?: Record<string, bigint> } } {
   return {
     ...(directoryOf(entries) as Required<Pick<Directory, "candidates" | "weightsAt">>),
     blockHash: async (number: bigint) => memoryBlockHash(number),
     latestBlock: async () => ({ number: chain.latest, hash: memoryBlockHash(chain.latest) }),
+    closedThrough: async (coordinator) => chain.closed?.[coordinator.toLowerCase()] ?? 0n,
     chain,
   };
 }
