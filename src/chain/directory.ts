@@ -63,8 +63,7 @@ export class ChainDirectory implements Directory {
   }
 
   async closedThrough(coordinator: Address): Promise<bigint> {
-    const [lastSeq] = await readContract<readonly [bigint, ...unknown[]]>(this.chain, "Settlement", "batchOf", [coordinator]);
-    return BigInt(lastSeq);
+    return BigInt(await readContract<bigint>(this.chain, "Settlement", "lastSequence", [coordinator]));
   }
 
   async blockHash(number: bigint): Promise<Hex> {

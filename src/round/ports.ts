@@ -40,7 +40,7 @@ export interface Directory {
   /** The chain's latest block, when the directory reads a chain (members bound the age of seed blocks with it). */
   latestBlock?(opts?: { signal?: AbortSignal }): Promise<{ number: bigint; hash: Hex }>;
   /**
-   * The last sequence of `coordinator` closed on chain (settled or voided; Settlement.batchOf's lastSeq), when the
+   * The last sequence of `coordinator` closed on chain (settled or voided; Settlement.lastSequence), when the
    * directory reads a chain: a round id at or below it can never settle, and members refuse it.
    */
   closedThrough?(coordinator: Address, opts?: { signal?: AbortSignal }): Promise<bigint>;
