@@ -131,7 +131,7 @@ export async function startProcessSwarm(opts: {
     const child = fork(path.join(here, "../node/replay-node.ts"), [JSON.stringify(cfg)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
     children[i] = child;
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node process ${i} (pid ${child.pid}) did not report its URL within 20 s`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`node process ${i} (pid ${child.pid}) did not report its URL within 60 s`)), 60_000);
       child.once("message", (m: { url?: string }) => (clearTimeout(timer), m.url ? resolve(m.url) : reject(new Error(`node ${i}: unexpected message`))));
       child.once("exit", (code, sig) => (clearTimeout(timer), reject(new Error(`node process ${i} (pid ${child.pid}) exited (${code ?? sig}) before it listened`))));
     });

@@ -63,7 +63,8 @@ const journalLines = (s: ProcessSwarm, i: number) =>
     .filter(Boolean);
 
 describe("a coordinator replaying a round id after its members restart (real node processes)", function () {
-  this.timeout(60_000);
+  // About 40 s on an idle 2-core machine, mostly starting node processes (tsx); more when the full suite shares it.
+  this.timeout(180_000);
   const [evil] = makeSigners(1);
   const seq = new ReplayingSequencer(evil.address);
   const artifacts = new MemoryArtifacts();
