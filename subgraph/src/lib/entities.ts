@@ -25,14 +25,13 @@ export function loadProtocol(): Protocol {
     p.activeSourceCount = 0;
     p.suiteCount = 0;
     p.epochCount = 0;
+    p.pendingEpochCount = 0;
+    p.finalEpochCount = 0;
     p.roundCount = 0;
     p.disputeCount = 0;
     p.equivocationCount = 0;
     p.voidedRoundCount = 0;
-    p.pendingRounds = new Array<Bytes>(0);
-    p.pendingVoidSources = new Array<Bytes>(0);
-    p.pendingVoidReliability = new Array<i32>(0);
-    p.pendingVoidUsefulness = new Array<i32>(0);
+    p.unsettledRounds = new Array<Bytes>(0);
   }
   return p;
 }
@@ -53,6 +52,7 @@ export function loadNode(address: Bytes): Node {
     n.metadataCid = Bytes.fromHexString("0x0000000000000000000000000000000000000000000000000000000000000000");
     n.joinedAt = BigInt.zero();
     n.reputation = REP_INITIAL;
+    n.pendingReputationDelta = 0;
     n.roundCount = 0;
     n.winCount = 0;
     n.capableUntil = BigInt.zero();
@@ -72,6 +72,8 @@ export function loadSource(address: Bytes, timestamp: BigInt): Source {
     s.manifestCid = Bytes.fromHexString("0x0000000000000000000000000000000000000000000000000000000000000000");
     s.reliability = SOURCE_INITIAL;
     s.usefulness = SOURCE_INITIAL;
+    s.pendingReliabilityDelta = 0;
+    s.pendingUsefulnessDelta = 0;
     s.registeredAt = timestamp;
     s.updatedAt = timestamp;
     s.bond = BigInt.zero();
