@@ -1,183 +1,104 @@
 /**
- * The subgraph's mappings, run for real: a Chorus deployment on Hardhat's in-process chain goes through
- * staking, calibration, a coordinator's batch settled as two epochs of drawn records (with data sources and
- * clamped scores), source updates and leaving, stake changes, an equivocation proof, an upheld dispute (whose
- * void reverses a round's deltas, clamped, skipping the source that left), an open dispute holding a lock, a
- * coordinator's unpaid sequence voids and a withdrawal; the subgraph is built (`graph codegen` + `graph build`)
- * from that deployments file; every log of the deployment is fed, in block/log order, to the compiled WASM
- * handlers through test/subgraph/graph-host.ts; the resulting entities must equal the contracts' own views and
- * a replay with the TypeScript reference (src/chain/records.ts).
+ * The subgraph's mappings, run for real: the chain scenario of test/subgraph/scenario.ts (stake, calibration, two
+ * epochs settled PENDING, a void of a pending round, disputes, equivocation, sequence voids, then finality of epoch 2
+ * and then of epoch 1) is indexed from its deployments file: the subgraph is built (`graph codegen` + `graph build`),
+ * every log of the deployment is fed, in block/log order, to the compiled WASM handlers through
+ * test/subgraph/graph-host.ts, and the entities, as of three checkpoints (all pending, epoch 2 final, both final),
+ * must equal the contracts' own views then (`reputationOf`, `sourceOf`, `epochStatus`), the pending deltas the
+ * finality rule of src/chain/finality.ts derives from the events, and a replay of the signed records.
  */
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { time } from "@nomicfoundation/hardhat-network-helpers";
-import {
-  decodeEventLog,
-  encodeAbiParameters,
-  getAddress,
-  keccak256,
-  parseAbiParameters,
-  parseEther,
-  type Abi,
-  type AbiEvent,
-  type Address,
-  type Hex,
-} from "viem";
+import { getAddress, type Hex } from "viem";
 import { writeDeployments } from "../../deploy/index.js";
-import {
-  applyDelta,
-  recordArgs,
-  recordDigest,
-  REP_INITIAL,
-  SOURCE_INITIAL,
-  signRecord,
-  type RoundRecord,
-  type SignedRecord,
-  type SourceDelta,
-} from "../../src/chain/records.js";
+import { finalReputations, netAfterVoids, pendingByNode } from "../../src/chain/finality.js";
+import { applyDelta, REP_INITIAL, SOURCE_INITIAL } from "../../src/chain/records.js";
 import { buildSubgraph, SUBGRAPH_DIR, writeSubgraphManifest } from "../../scripts/subgraph-manifest.js";
 import { SUBGRAPH_CONTRACTS } from "../../scripts/subgraph-manifest-lib.js";
-import { cid, deploySwarm, drawnRecord, nextCommittee, openBatch, settle, signAll, type Batch, type Swarm } from "../helpers/chorus-fixture.js";
-import { GraphHost, type HostEvent } from "./graph-host.js";
+import { GraphHost, type HostEvent, type JsValue } from "./graph-host.js";
+import { collectEvents, lower, runScenario, type ChainState, type Scenario } from "./scenario.js";
 
-const lower = (a: string) => a.toLowerCase();
-
-interface Scenario {
-  s: Swarm;
-  epochs: RoundRecord[][];
-  /** The round an upheld dispute voided, and which of its sources were still registered then. */
-  voided: RoundRecord;
-  activeAtVoid: Set<string>;
+type Entity = Record<string, JsValue>;
+/** The entities the pending / final checks read, as of one checkpoint. */
+interface Snapshot {
+  nodes: Map<string, Entity>;
+  sources: Map<string, Entity>;
+  epochs: Map<number, Entity>;
+  protocol: Entity;
 }
 
-/** Drives the contracts through every event the subgraph maps. */
-async function runScenario(): Promise<Scenario> {
-  const s = await deploySwarm({ nodes: 4, sources: 2 });
-  const [n0, n1, n2, n3] = s.nodes;
-  const parts = s.nodes.map((n) => n.address);
-  const servedCid = cid("served");
-  const [src0, src1] = s.sourceActors.map((a) => a.address);
-  // One batch of n0 covers both epochs; with 4 equal stakes and 7 seats every node holds a seat in each round.
-  const batch: Batch = await openBatch(s, n0, 21);
-  const next = async (deltas?: number[], sources: SourceDelta[] = [], winner?: Address) => {
-    expect((await nextCommittee(s, batch)).committee.members).to.have.length(4);
-    const r = await drawnRecord(s, batch, { participants: parts, deltas, sources });
-    if (winner) r.winner = winner;
-    return r;
+function snapshot(host: GraphHost, sc: Scenario): Snapshot {
+  const one = (type: string, id: string) => structuredClone(host.get(type, id)!);
+  return {
+    nodes: new Map(sc.s.nodes.map((n) => [lower(n.address), one("Node", n.address)])),
+    sources: new Map(sc.s.sourceActors.map((a) => [lower(a.address), one("Source", a.address)])),
+    epochs: new Map(sc.epochs.map((_, e) => [e + 1, one("Epoch", String(e + 1))])),
+    protocol: one("Protocol", "1"),
   };
-  // Epoch 1: three rounds, the last one with both sources. Its deltas are the ones the upheld dispute reverses:
-  // after epoch 2, n0 sits at 1_000_000 and n1 at 0 and src0 at 0 / 1_000_000, so the reversal clamps at both bounds.
-  const e1 = [await next(), await next()];
-  e1.push(
-    await next(
-      [-20_000, 30_000, 1_000, -2_000],
-      [
-        { source: src0, reliability: 20_000, usefulness: -10_000, servedCid },
-        { source: src1, reliability: -30_000, usefulness: 40_000, servedCid },
-      ],
-      n2.address,
-    ),
-  );
-  // Epoch 2: eighteen rounds of extreme deltas, so scores reach both clamps within the epoch (nodes start at 250_000).
-  const e2: RoundRecord[] = [];
-  for (let i = 0; i < 18; i++) {
-    const winner = i % 2 === 0 ? n0.address : n2.address;
-    e2.push(await next([50_000, -50_000, 1_234, -4_321], [{ source: src0, reliability: -50_000, usefulness: 50_000, servedCid }], winner));
-  }
-  const sign = (records: RoundRecord[]) => Promise.all(records.map((r) => signAll(s.domain, r, s.nodes, s.sourceActors)));
-  const signed1: SignedRecord[] = await sign(e1);
-  await settle(s, n0.wallet, signed1);
-  await settle(s, n0.wallet, await sign(e2));
-
-  // Sources: one updates its endpoint, the other leaves (so the void below skips it).
-  await (await s.as(s.sourceActors[0].wallet)).sources.write.update(["http://127.0.0.1/src/moved", cid("manifest 2")]);
-  await (await s.as(s.sourceActors[1].wallet)).sources.write.leave();
-
-  // Stake: n3 adds, then moves most into thawing (and leaves the active set); n1 requests an unstake.
-  await s.token.write.transfer([n3.address, parseEther("50")]);
-  const c3 = await s.as(n3.wallet);
-  await c3.token.write.approve([s.registry.address, parseEther("50")]);
-  await c3.registry.write.addStake([parseEther("50")]);
-  await c3.registry.write.requestUnstake([parseEther("500")]);
-  await c3.registry.write.updateNode(["http://127.0.0.1/n3-moved", cid("meta 2")]);
-  const c1 = await s.as(n1.wallet);
-  await c1.registry.write.requestUnstake([parseEther("100")]);
-
-  // Disputes, all within the 1800 s window of epoch 1. n3 signed a conflicting record of round 1 (same seed and
-  // period): the deployer, who committed to the proof first, proves it (slashed from staked, then thawing).
-  const digests = e1.map((r) => recordDigest(s.domain, r));
-  const a = e1[0];
-  const b: RoundRecord = { ...a, transcriptCid: cid("another transcript") };
-  const salt = cid("prover salt");
-  const prover = s.deployer.account.address;
-  await s.disputes.write.commitEquivocationProof([
-    keccak256(encodeAbiParameters(parseAbiParameters("address, bytes32, bytes32, bytes32"), [prover, digests[0], recordDigest(s.domain, b), salt])),
-  ]);
-  const settled = { epoch: 1n, epochDigests: digests, index: 0n, record: recordArgs(a) };
-  await s.disputes.write.proveEquivocation([settled, signed1[0].signatures[n3.address], recordArgs(b), await signRecord(n3.account, s.domain, b), salt]);
-  // Dispute 1 against epoch 1's third record names n0 and n1, n2 is added, and the arbitrator upholds it: the
-  // round is voided. Dispute 2 against the second record names n0 and stays open, holding n0's stake locked.
-  await s.token.write.approve([s.disputes.address, parseEther("200")]);
-  const voided = e1[2];
-  const sigs = (i: number, who: typeof s.nodes) => who.map((n) => signed1[i].signatures[n.address]);
-  await s.disputes.write.openDispute([1n, digests, 2n, recordArgs(voided), sigs(2, [n0, n1]), cid("evidence")]);
-  await s.disputes.write.addSigners([1n, recordArgs(voided), sigs(2, [n2])]);
-  await s.disputes.write.uphold([1n, recordArgs(voided)]);
-  const activeAtVoid = new Set([lower(src0)]);
-  await s.disputes.write.openDispute([1n, digests, 1n, recordArgs(e1[1]), sigs(1, [n0]), cid("evidence 2")]);
-
-  // n2 reserves three sequences and abandons them by opening another batch: its initial credit pays one void,
-  // the other two cost reputation and stake.
-  await openBatch(s, n2, 3);
-  await openBatch(s, n2, 1);
-
-  // The thawing period passes: n1 withdraws.
-  await time.increase(3601);
-  await c1.registry.write.withdraw();
-  return { s, epochs: [e1, e2], voided, activeAtVoid };
 }
 
-/** Every log of the deployment's subgraph contracts as host triggers, in block and log order. */
-async function collectEvents(s: Swarm): Promise<HostEvent[]> {
-  const byAddress = new Map<string, { name: string; abi: Abi }>();
-  for (const name of SUBGRAPH_CONTRACTS) {
-    const c = s.deployments.contracts[name];
-    byAddress.set(lower(c.address), { name, abi: c.abi as Abi });
-  }
-  const logs = await s.publicClient.getLogs({ fromBlock: BigInt(s.deployments.startBlock), toBlock: "latest" });
-  const blocks = new Map<bigint, bigint>();
-  const txs = new Map<string, { from: Address; to: Address | null; index: number }>();
-  const out: HostEvent[] = [];
-  for (const log of logs) {
-    const ds = byAddress.get(lower(log.address));
-    if (!ds) continue;
-    const decoded = decodeEventLog({ abi: ds.abi, data: log.data, topics: log.topics });
-    const abi = ds.abi.find((x) => x.type === "event" && x.name === decoded.eventName) as AbiEvent;
-    if (!blocks.has(log.blockNumber!)) blocks.set(log.blockNumber!, (await s.publicClient.getBlock({ blockNumber: log.blockNumber! })).timestamp);
-    if (!txs.has(log.transactionHash!)) {
-      const tx = await s.publicClient.getTransaction({ hash: log.transactionHash! });
-      txs.set(log.transactionHash!, { from: tx.from, to: tx.to ?? null, index: tx.transactionIndex ?? 0 });
+/** Pending reliability / usefulness per source over the pending epochs of `chain` (src/chain/finality.ts rule). */
+function pendingBySource(chain: ChainState): Map<string, { reliability: number; usefulness: number }> {
+  const out = new Map<string, { reliability: number; usefulness: number }>();
+  for (const e of chain.epochs.values()) {
+    if (e.final) continue;
+    for (const [a, d] of netAfterVoids(e.input).sources) {
+      const cur = out.get(lower(a)) ?? { reliability: 0, usefulness: 0 };
+      out.set(lower(a), { reliability: cur.reliability + d.reliability, usefulness: cur.usefulness + d.usefulness });
     }
-    const tx = txs.get(log.transactionHash!)!;
-    out.push({
-      dataSource: ds.name,
-      abi,
-      args: decoded.args as unknown as Record<string, unknown>,
-      address: log.address,
-      logIndex: log.logIndex!,
-      blockNumber: log.blockNumber!,
-      blockHash: log.blockHash!,
-      timestamp: blocks.get(log.blockNumber!)!,
-      txHash: log.transactionHash!,
-      txIndex: tx.index,
-      from: tx.from,
-      to: tx.to,
-    });
   }
-  return out.sort((x, y) => (x.blockNumber === y.blockNumber ? x.logIndex - y.logIndex : x.blockNumber < y.blockNumber ? -1 : 1));
+  return out;
 }
+
+/** The subgraph's pending and final values at a checkpoint equal the chain's then. */
+function expectMatches(snap: Snapshot, chain: ChainState, label: string): void {
+  const pendingNodes = pendingByNode([...chain.epochs.values()].filter((e) => !e.final).map((e) => e.input));
+  for (const [addr, node] of snap.nodes) {
+    expect(node.reputation, `${label}: reputation of ${addr}`).to.equal(chain.reputation.get(addr));
+    expect(node.pendingReputationDelta, `${label}: pending delta of ${addr}`).to.equal(pendingNodes.get(getAddress(addr)) ?? 0);
+  }
+  const pendingSources = pendingBySource(chain);
+  for (const [addr, src] of snap.sources) {
+    const on = chain.sources.get(addr)!;
+    expect(src, `${label}: source ${addr}`).to.deep.include({ reliability: on.reliability, usefulness: on.usefulness, active: on.active });
+    const p = pendingSources.get(addr) ?? { reliability: 0, usefulness: 0 };
+    expect({ r: src.pendingReliabilityDelta, u: src.pendingUsefulnessDelta }, `${label}: pending of ${addr}`).to.deep.equal({ r: p.reliability, u: p.usefulness });
+  }
+  for (const [n, e] of chain.epochs) {
+    const epoch = snap.epochs.get(n)!;
+    const net = netAfterVoids(e.input);
+    expect(epoch.status, `${label}: epoch ${n}`).to.equal(e.final ? "FINAL" : "PENDING");
+    expect(epoch.voidedRoundCount).to.equal(e.voidedRounds);
+    expect(epoch.voidedRounds).to.deep.equal(e.input.voidedRoundIds.map(lower));
+    expect(epoch.nodes).to.deep.equal(e.input.deltas.nodes.map(lower));
+    expect(epoch.deltas).to.deep.equal(e.input.deltas.deltas);
+    expect(epoch.deltasAfterVoids).to.deep.equal(e.input.deltas.nodes.map((a) => net.nodes.get(getAddress(a))));
+    expect(epoch.sources).to.deep.equal(e.input.deltas.sources.map(lower));
+    expect(epoch.reliabilityDeltas).to.deep.equal(e.input.deltas.reliability);
+    expect(epoch.usefulnessDeltas).to.deep.equal(e.input.deltas.usefulness);
+    expect(epoch.reliabilityAfterVoids).to.deep.equal(e.input.deltas.sources.map((a) => net.sources.get(getAddress(a))!.reliability));
+    expect(epoch.usefulnessAfterVoids).to.deep.equal(e.input.deltas.sources.map((a) => net.sources.get(getAddress(a))!.usefulness));
+    if (!e.final) for (const f of ["finalizedAt", "reputations", "finalizer"]) expect(epoch[f] ?? null, `${label}: epoch ${n} ${f}`).to.equal(null);
+  }
+  const finals = [...chain.epochs.values()].filter((e) => e.final).length;
+  expect(snap.protocol).to.deep.include({ epochCount: chain.epochs.size, finalEpochCount: finals, pendingEpochCount: chain.epochs.size - finals });
+}
+
+const newHost = () => new GraphHost(path.join(SUBGRAPH_DIR, "build"), SUBGRAPH_CONTRACTS, readFileSync(path.join(SUBGRAPH_DIR, "schema.graphql"), "utf8"));
+
+/** A fresh host fed `events`, each through `edit` (which may change an event, or drop it by returning null). */
+function replay(events: HostEvent[], edit: (e: HostEvent) => HostEvent | null): GraphHost {
+  const fresh = newHost();
+  for (const e of events) {
+    const x = edit(e);
+    if (x) fresh.trigger(x);
+  }
+  return fresh;
+}
+
+const messages = (h: GraphHost) => h.logs.map((l) => l.message).join("\n");
 
 describe("subgraph mappings (compiled WASM on a test host, real chain events)", function () {
   this.timeout(300_000);
@@ -185,6 +106,7 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
   let host: GraphHost;
   let events: HostEvent[];
   let dir: string;
+  const snaps: Partial<Record<"pending" | "half" | "final", Snapshot>> = {};
 
   before(async () => {
     sc = await runScenario();
@@ -198,9 +120,15 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     expect(manifest).to.include(`address: "${settlementAddress}"`);
     expect(manifest).to.include(`startBlock: ${sc.s.deployments.contracts.Disputes.blockNumber}`);
     await buildSubgraph({ quiet: true });
-    host = new GraphHost(path.join(SUBGRAPH_DIR, "build"), SUBGRAPH_CONTRACTS, readFileSync(path.join(SUBGRAPH_DIR, "schema.graphql"), "utf8"));
+    host = newHost();
     events = await collectEvents(sc.s);
-    for (const e of events) host.trigger(e);
+    // Index up to each checkpoint's block and take the entities as of then.
+    let next = 0;
+    for (const key of ["pending", "half", "final"] as const) {
+      while (next < events.length && events[next].blockNumber <= sc[key].block) host.trigger(events[next++]);
+      snaps[key] = snapshot(host, sc);
+    }
+    expect(next).to.equal(events.length);
   });
 
   after(() => {
@@ -212,8 +140,10 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     for (const n of ["NodeStaked", "StakeAdded", "NodeUpdated", "UnstakeRequested", "StakeWithdrawn", "NodeSlashed", "NodeActivated", "NodeDeactivated"]) {
       expect(names, n).to.include(n);
     }
-    for (const n of ["SuitePublished", "ChoicesCommitted", "SuiteKeyRevealed", "CapabilityGraded", "RoundSettled", "EpochSettled"]) expect(names, n).to.include(n);
-    for (const n of ["SourceRegistered", "SourceUpdated", "SourceLeft", "SourceScoresUpdated", "EquivocationProven", "DisputeOpened", "DisputeUpheld"]) {
+    for (const n of ["SuitePublished", "ChoicesCommitted", "SuiteKeyRevealed", "CapabilityGraded", "RoundSettled", "EpochSettled", "EpochFinalized"]) {
+      expect(names, n).to.include(n);
+    }
+    for (const n of ["SourceRegistered", "SourceUpdated", "SourceLeft", "SourceScoresUpdated", "SourceSkipped", "EquivocationProven", "DisputeOpened", "DisputeUpheld"]) {
       expect(names, n).to.include(n);
     }
     for (const n of ["BatchOpened", "RoundVoided", "RoundsVoided", "SignersAdded", "StakeLocked", "StakeUnlocked"]) expect(names, n).to.include(n);
@@ -272,96 +202,98 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     });
   });
 
-  it("reputation history replays like the TypeScript reference, voids included, and ends at Settlement.reputationOf", async () => {
+  it("pending: before finality, reputations and scores are the chain's final ones and the pending deltas its pending nets", () => {
     const { s, epochs, voided } = sc;
-    const rep = new Map(s.nodes.map((n) => [lower(n.address), REP_INITIAL]));
+    const snap = snaps.pending!;
+    expectMatches(snap, sc.pending, "all pending");
+    // Independent of the events: the signed records of both epochs, less the voided round, summed per node.
+    const sum = new Map<string, number>();
+    for (const records of epochs) {
+      for (const r of records) if (r !== voided) r.participants.forEach((p, j) => sum.set(lower(p), (sum.get(lower(p)) ?? 0) + r.deltas[j]));
+    }
+    for (const n of s.nodes) expect(snap.nodes.get(lower(n.address))!.pendingReputationDelta).to.equal(sum.get(lower(n.address)));
+    // Nothing moved yet but n2's sequence-void penalty (taken at once); the upheld dispute's void took no penalty.
+    const reps = s.nodes.map((n) => snap.nodes.get(lower(n.address))!.reputation);
+    expect(reps).to.deep.equal([REP_INITIAL, REP_INITIAL, REP_INITIAL - 10_000, REP_INITIAL]);
+    for (const a of s.sourceActors) expect(snap.sources.get(lower(a.address))).to.deep.include({ reliability: SOURCE_INITIAL, usefulness: SOURCE_INITIAL });
+    // The void took the round's deltas out of the pending sums: src1 was scored only by the voided round.
+    expect(snap.sources.get(lower(s.sourceActors[1].address))).to.deep.include({ pendingReliabilityDelta: 0, pendingUsefulnessDelta: 0 });
+    expect(snap.epochs.get(1)!.voidedRounds).to.deep.equal([lower(voided.roundId)]);
+  });
+
+  it("half final: epoch 2 final, epoch 1 still pending (held by the open dispute)", () => {
+    expectMatches(snaps.half!, sc.half, "epoch 2 final");
+    expect(sc.half.epochs.get(1)!.final).to.equal(false);
+    const e2 = snaps.half!.epochs.get(2)!;
+    expect(e2.finalizedAt).to.be.a("bigint");
+    expect(e2.finalizer).to.equal(lower(sc.s.deployer.account.address));
+  });
+
+  it("final: every node and source score equals the chain's, and a replay of the finality rule", async () => {
+    const { s } = sc;
+    expectMatches(snaps.final!, sc.final, "both final");
+    // The rule (src/chain/finality.ts): penalties at once, then each epoch, in finality order, moves each node once
+    // by its net after voids, clamped.
+    let rep = new Map(s.nodes.map((n) => [getAddress(n.address), REP_INITIAL]));
+    const seqVoids = await s.settlement.getEvents.RoundsVoided({}, { fromBlock: 0n });
+    expect(seqVoids.map((v) => v.args.penalty)).to.deep.equal([10_000n]);
+    expect(host.all("SequenceVoid").map((v) => v.penalty)).to.deep.equal([10_000n]);
+    for (const v of seqVoids) rep.set(getAddress(v.args.coordinator!), applyDelta(rep.get(getAddress(v.args.coordinator!))!, -Number(v.args.penalty)));
     let clamped = 0;
+    const finalized = await s.settlement.getEvents.EpochFinalized({}, { fromBlock: 0n });
+    expect(finalized.map((f) => f.args.epoch)).to.deep.equal([2n, 1n]);
+    for (const f of finalized) {
+      const n = Number(f.args.epoch);
+      const net = netAfterVoids(sc.final.epochs.get(n)!.input).nodes;
+      const next = finalReputations(rep, net);
+      for (const [a, d] of net) if (rep.get(a)! + d !== next.get(a)) clamped++;
+      rep = new Map([...rep, ...next]);
+      const epoch = host.get("Epoch", String(n))!;
+      expect(epoch.reputations).to.deep.equal(f.args.nodes!.map((a) => next.get(getAddress(a))));
+      expect(epoch.reputations).to.deep.equal(f.args.reputations);
+      expect(epoch).to.deep.include({ voidedRoundCount: Number(f.args.voidedRounds), finalizedTransactionHash: f.transactionHash, finalizer: lower(f.args.finalizer!) });
+    }
+    expect(clamped).to.be.greaterThanOrEqual(2); // epoch 2 takes n0 over 1_000_000 and n1 under 0
+    for (const n of s.nodes) {
+      expect(host.get("Node", n.address)!.reputation).to.equal(rep.get(getAddress(n.address)));
+      expect(rep.get(getAddress(n.address))).to.equal(sc.final.reputation.get(lower(n.address)));
+    }
+    expect(host.get("Node", s.nodes[0].address)!.reputation).to.equal(1_000_000); // the voided -20_000 never took effect
+    expect(host.get("Node", s.nodes[1].address)!.reputation).to.equal(0);
+    // Sources: src0 clamped by epoch 2 at 0 / 1_000_000 and left there by epoch 1 (its only deltas there were voided);
+    // src1 left before epoch 1 became final: skipped, never scored.
+    expect(host.get("Source", s.sourceActors[0].address)).to.deep.include({ reliability: 0, usefulness: 1_000_000 });
+    expect(host.get("Source", s.sourceActors[1].address)).to.deep.include({ reliability: SOURCE_INITIAL, usefulness: SOURCE_INITIAL, active: false });
+    expect(host.all("SourceSkip").map((k) => ({ epoch: k.epoch, source: k.source }))).to.deep.equal([{ epoch: 1n, source: lower(s.sourceActors[1].address) }]);
+    expect(host.get("Protocol", "1")).to.deep.include({ sourceCount: 2, activeSourceCount: 1 });
+  });
+
+  it("per-round entries: each delta as signed, marked voided for the voided round only", async () => {
+    const { s, epochs, voided } = sc;
+    let changes = 0;
     for (const [e, records] of epochs.entries()) {
       for (const r of records) {
         r.participants.forEach((p, j) => {
           const c = host.get("ReputationChange", r.roundId + p.slice(2))!;
-          const before = rep.get(lower(p))!;
-          const after = applyDelta(before, r.deltas[j]);
-          expect(c, `${r.roundId} ${p}`).to.deep.include({ delta: r.deltas[j], reputationBefore: before, reputationAfter: after, epoch: String(e + 1) });
-          expect(c.won).to.equal(lower(p) === lower(r.winner));
-          if (before + r.deltas[j] !== after) clamped++;
-          rep.set(lower(p), after);
+          expect(c, `${r.roundId} ${p}`).to.deep.include({ delta: r.deltas[j], epoch: String(e + 1), voided: r === voided, won: lower(p) === lower(r.winner) });
         });
-      }
-    }
-    expect(clamped).to.be.greaterThan(0);
-    // n0 and n1 sit at the bounds before the void: before reversing it, as after, the subgraph must match.
-    expect(rep.get(lower(s.nodes[0].address))).to.equal(1_000_000);
-    expect(rep.get(lower(s.nodes[1].address))).to.equal(0);
-    // The upheld dispute voids the round as Settlement.voidSettledRound does: minus each delta in record order,
-    // clamped, then the coordinator's penalty (none for an uphold).
-    const [roundVoided] = await s.settlement.getEvents.RoundVoided({}, { fromBlock: 0n });
-    expect(roundVoided.args).to.deep.include({ roundId: voided.roundId, epoch: 1n, penalty: 0n });
-    let reverseClamped = 0;
-    voided.participants.forEach((p, j) => {
-      const before = rep.get(lower(p))!;
-      const after = applyDelta(before, -voided.deltas[j]);
-      if (before - voided.deltas[j] !== after) reverseClamped++;
-      rep.set(lower(p), after);
-    });
-    expect(reverseClamped).to.equal(2); // n0 at the upper bound, n1 at the lower one
-    // Then n2's unpaid sequence voids cost it reputation.
-    const seqVoids = await s.settlement.getEvents.RoundsVoided({}, { fromBlock: 0n });
-    expect(seqVoids.map((v) => v.args.penalty)).to.deep.equal([10_000n]);
-    for (const v of seqVoids) rep.set(lower(v.args.coordinator!), applyDelta(rep.get(lower(v.args.coordinator!))!, -Number(v.args.penalty)));
-    expect(host.all("SequenceVoid").map((v) => v.penalty)).to.deep.equal([10_000n]);
-    const [rv] = host.all("RoundVoid");
-    expect(rv).to.deep.include({ roundId: lower(voided.roundId), round: lower(voided.roundId), penalty: 0n, epoch: 1n });
-    for (const records of epochs) for (const r of records) expect(host.get("Round", r.roundId)!.voided, r.roundId).to.equal(r === voided);
-    expect(host.get("Protocol", "1")!.voidedRoundCount).to.equal(1);
-    for (const n of s.nodes) {
-      const onChain = Number(await s.settlement.read.reputationOf([n.address]));
-      expect(host.get("Node", n.address)!.reputation).to.equal(onChain);
-      expect(rep.get(lower(n.address))).to.equal(onChain);
-    }
-    expect(host.get("Node", s.nodes[0].address)!.reputation).to.equal(1_000_000);
-    expect(host.get("Node", s.nodes[1].address)!.reputation).to.equal(0);
-  });
-
-  it("sources: scores replay per round, the void reverses the registered ones, and end at SourceRegistry.sourceOf", async () => {
-    const { s, epochs, voided, activeAtVoid } = sc;
-    const scores = new Map(s.sourceActors.map((a) => [lower(a.address), { r: SOURCE_INITIAL, u: SOURCE_INITIAL }]));
-    let changes = 0;
-    for (const records of epochs) {
-      for (const r of records) {
         for (const d of r.sources) {
           const c = host.get("SourceScoreChange", r.roundId + d.source.slice(2))!;
-          const cur = scores.get(lower(d.source))!;
-          const next = { r: applyDelta(cur.r, d.reliability), u: applyDelta(cur.u, d.usefulness) };
-          expect(c).to.deep.include({ reliabilityBefore: cur.r, reliabilityAfter: next.r, usefulnessBefore: cur.u, usefulnessAfter: next.u });
-          scores.set(lower(d.source), next);
+          expect(c).to.deep.include({ reliabilityDelta: d.reliability, usefulnessDelta: d.usefulness, voided: r === voided, epoch: String(e + 1) });
           changes++;
         }
+        const round = host.get("Round", r.roundId)!;
+        expect(round.voided, r.roundId).to.equal(r === voided);
+        expect(round.sources).to.deep.equal(r.sources.map((d) => lower(d.source)));
       }
     }
     expect(host.all("SourceScoreChange")).to.have.length(changes);
-    expect(host.get("Round", voided.roundId)!.sources).to.deep.equal(voided.sources.map((d) => lower(d.source)));
-    // The void reverses each source still registered (clamped); the one that left keeps its scores.
-    let reverseClamped = 0;
-    for (const d of voided.sources) {
-      if (!activeAtVoid.has(lower(d.source))) continue;
-      const cur = scores.get(lower(d.source))!;
-      const next = { r: applyDelta(cur.r, -d.reliability), u: applyDelta(cur.u, -d.usefulness) };
-      if (next.r !== cur.r - d.reliability) reverseClamped++;
-      if (next.u !== cur.u - d.usefulness) reverseClamped++;
-      scores.set(lower(d.source), next);
-    }
-    expect(reverseClamped).to.equal(2); // src0 sits at 0 / 1_000_000
-    for (const a of s.sourceActors) {
-      const onChain = await s.sources.read.sourceOf([a.address]);
-      const src = host.get("Source", a.address)!;
-      expect(src).to.deep.include({ reliability: onChain.reliability, usefulness: onChain.usefulness, active: onChain.active, endpoint: onChain.endpoint });
-      expect(src.manifestCid).to.equal(onChain.manifestCid);
-      expect({ r: src.reliability, u: src.usefulness }).to.deep.equal(scores.get(lower(a.address)));
-    }
-    expect(host.get("Source", s.sourceActors[0].address)).to.deep.include({ reliability: 0, usefulness: 1_000_000 });
-    expect(host.get("Source", s.sourceActors[1].address)).to.deep.include({ reliability: 470_000, usefulness: 540_000 });
-    expect(host.get("Protocol", "1")).to.deep.include({ sourceCount: 2, activeSourceCount: 1 });
+    expect(host.get("Round", voided.roundId)!.voidedAt).to.be.a("bigint");
+    const [roundVoided] = await s.settlement.getEvents.RoundVoided({}, { fromBlock: 0n });
+    expect(roundVoided.args).to.deep.include({ roundId: voided.roundId, epoch: 1n, penalty: 0n });
+    const [rv] = host.all("RoundVoid");
+    expect(rv).to.deep.include({ roundId: lower(voided.roundId), round: lower(voided.roundId), penalty: 0n, epoch: 1n });
+    expect(host.get("Protocol", "1")!.voidedRoundCount).to.equal(1);
   });
 
   it("disputes (signers added, upheld, open) and equivocations", async () => {
@@ -383,33 +315,39 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     expect(proven.args.reward).to.be.greaterThan(0n); // the prover committed first
   });
 
-  it("a tampered void report (scores the reversal does not lead to) is logged as an error and the registry's value kept", () => {
-    const voidTx = events.find((e) => e.abi.name === "RoundVoided")!.txHash;
-    const fresh = new GraphHost(path.join(SUBGRAPH_DIR, "build"), SUBGRAPH_CONTRACTS, readFileSync(path.join(SUBGRAPH_DIR, "schema.graphql"), "utf8"));
-    let tampered: Hex | undefined;
-    for (const e of events) {
-      if (e.abi.name === "SourceScoresUpdated" && e.txHash === voidTx) {
-        const rel = [...(e.args.reliability as number[])];
-        rel[0] += 1;
-        tampered = (e.args.sources as Hex[])[0];
-        fresh.trigger({ ...e, args: { ...e.args, reliability: rel } });
-      } else fresh.trigger(e);
-      if (e.txHash === voidTx && e.abi.name === "RoundVoided") break;
-    }
-    expect(tampered).to.not.equal(undefined);
-    expect(fresh.logs.map((l) => l.message).join("\n")).to.match(/RoundVoided 0x[0-9a-f]+: source 0x[0-9a-f]+ reversed to 0\/1000000 but the registry reports 1\/1000000/);
-    expect(fresh.get("Source", tampered!)!.reliability).to.equal(1);
+  it("a tampered EpochFinalized (a reputation the rule does not lead to) is logged as an error and the event's value kept", () => {
+    const target = events.find((e) => e.abi.name === "EpochFinalized")!;
+    const reps = [...(target.args.reputations as number[])];
+    reps[0] += 1;
+    const fresh = replay(events, (e) => (e === target ? { ...e, args: { ...e.args, reputations: reps } } : e));
+    expect(messages(fresh)).to.match(/epoch 2: node 0x[0-9a-f]+ replayed to reputation \d+ but the contract reports \d+/);
+    expect(fresh.get("Epoch", "2")!.reputations).to.deep.equal(reps);
   });
 
-  it("a tampered EpochSettled (a reputation the rounds do not lead to) is logged as an error", () => {
-    const epoch = events.find((e) => e.abi.name === "EpochSettled")!;
-    const rounds = events.filter((e) => e.abi.name === "RoundSettled" && e.txHash === epoch.txHash);
-    const fresh = new GraphHost(path.join(SUBGRAPH_DIR, "build"), SUBGRAPH_CONTRACTS, readFileSync(path.join(SUBGRAPH_DIR, "schema.graphql"), "utf8"));
-    for (const r of rounds) fresh.trigger(r);
-    const reps = [...(epoch.args.reputations as number[])];
-    reps[0] += 1;
-    fresh.trigger({ ...epoch, args: { ...epoch.args, reputations: reps } });
-    expect(fresh.logs.map((l) => l.message).join("\n")).to.match(/replayed to reputation \d+ but the contract reports \d+/);
-    expect(fresh.get("Node", (epoch.args.nodes as Hex[])[0])!.reputation).to.equal(reps[0]);
+  it("a tampered SourceScoresUpdated at finality is logged as an error and the registry's value kept", () => {
+    const target = events.find((e) => e.abi.name === "SourceScoresUpdated")!;
+    const rel = [...(target.args.reliability as number[])];
+    rel[0] += 1;
+    const source = (target.args.sources as Hex[])[0];
+    const upTo = events.filter((e) => e.blockNumber <= target.blockNumber); // through epoch 2's finality
+    const fresh = replay(upTo, (e) => (e === target ? { ...e, args: { ...e.args, reliability: rel } } : e));
+    expect(messages(fresh)).to.match(/epoch 2: source 0x[0-9a-f]+ replayed to 0\/1000000 but the registry reports 1\/1000000/);
+    expect(fresh.get("Source", source)!.reliability).to.equal(1);
+  });
+
+  it("a tampered EpochSettled (net deltas the rounds do not sum to) is logged as an error", () => {
+    const target = events.find((e) => e.abi.name === "EpochSettled")!;
+    const deltas = [...(target.args.deltas as number[])];
+    deltas[0] += 1;
+    const fresh = replay(events, (e) => (e === target ? { ...e, args: { ...e.args, deltas } } : e));
+    expect(messages(fresh)).to.match(/epoch 1: node 0x[0-9a-f]+ rounds sum to -?\d+ but EpochSettled reports a net delta of -?\d+/);
+  });
+
+  it("a dropped RoundVoided leaves the voided deltas pending, and finality then logs the mismatch", () => {
+    const fresh = replay(events, (e) => (e.abi.name === "RoundVoided" ? null : e));
+    const log = messages(fresh);
+    expect(log).to.match(/EpochFinalized 1: 1 voided rounds, but 0 RoundVoided were seen/);
+    expect(log).to.match(/epoch 1: node 0x[0-9a-f]+ replayed to reputation \d+ but the contract reports \d+/);
+    expect(log).to.match(/epoch 1: source 0x[0-9a-f]+ replayed to \d+\/\d+ but the registry reports \d+\/\d+/);
   });
 });
