@@ -25,7 +25,7 @@
  * Options: --nodes N (100), --rounds N (200000), --batch N (64), --check N (1000), --tau-max N (32).
  */
 import { bytesToHex, hexToBytes, type Hex } from "viem";
-import { drawCommittee, roundSeed, type Candidate } from "../src/round/committee.js";
+import { drawCommittee, roundSeed, type Candidate } from "../src/protocol/index.js";
 import {
   BPS,
   CAPTURED,

@@ -47,7 +47,7 @@
  * `--calibrate` prints the calibration sweep (majority voting only) and exits.
  */
 import { aggregate, judgeWeights, REP_SCALE, type Judgment } from "../src/consensus/index.js";
-import { DEFAULT_PARAMS, Rng, simulate, type SimParams, type SimResult } from "./lib/swarm-sim.js";
+import { DEFAULT_PARAMS, Rng, simulate, type SimParams, type SimResult } from "../test/kit/swarm-sim.js";
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${value.toFixed(2)} ${unit}`);

@@ -16,14 +16,14 @@ import os from "node:os";
 import path from "node:path";
 import { encodePacked, keccak256, toHex, type Address, type Hex } from "viem";
 import { applyReputationDelta, judgeWeights, REP_INITIAL } from "../../src/consensus/index.js";
-import { productionRules } from "../../src/node/rules.js";
+import { productionRules } from "../../src/protocol/index.js";
 import { startNode, type QueuedRound, type RunningNode } from "../../src/node/service.js";
 import type { Directory, NodeEntry } from "../../src/round/ports.js";
-import { createSigner } from "../../src/round/signer.js";
-import type { Transcript } from "../../src/round/transcript.js";
+import { createSigner } from "../../src/core/index.js";
+import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
-import { byzantineMind, copierReveal, factsOf, optionOf, overheardMember, questionText, RevealBoard, type Role } from "../../test/helpers/byzantine-minds.js";
-import { MemoryArtifacts, directoryOf } from "../../test/helpers/memory-round.js";
+import { byzantineMind, copierReveal, factsOf, optionOf, overheardMember, questionText, RevealBoard, type Role } from "../../test/kit/byzantine-minds.js";
+import { MemoryArtifacts, directoryOf } from "../../test/kit/memory-round.js";
 
 export interface ByzantineSwarmOptions {
   nodes: number;

@@ -11,8 +11,8 @@
  * void-credit account (CoordinatorBatches.sol's constants) are here too, so the simulation is checked against them.
  */
 import { encodeAbiParameters, getAddress, hexToBytes, type Address, type Hex } from "viem";
-import { keccak256, keccakBytes } from "../../src/round/keccak.js";
-import { SHARE_ONE, shareOf } from "../../src/round/committee.js";
+import { keccak256, keccakBytes } from "../../src/core/index.js";
+import { SHARE_ONE, shareOf } from "../../src/protocol/index.js";
 
 /**
  * The void-credit constants, mirrored by hand from contracts/base/CoordinatorBatches.sol (Settlement): VOID_COST,

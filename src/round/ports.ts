@@ -5,9 +5,9 @@
  * The coordinator and member logic depend only on these, so tests and benches can swap any part.
  */
 import type { Address, Hex } from "viem";
-import type { SettlementDomain } from "../chain/records.js";
-import type { SignedServed, SourceInfo } from "../rag/types.js";
-import type { QueryDoc } from "./protocol.js";
+import type { SettlementDomain } from "../core/index.js";
+import type { SignedServed, SourceInfo } from "../protocol/index.js";
+import type { Outcome, QueryDoc } from "../protocol/index.js";
 
 export interface NodeEntry {
   address: Address;
@@ -54,7 +54,7 @@ export interface Artifacts {
   cidOf(value: unknown): Promise<string>;
 }
 
-export type Outcome = "A" | "B" | "tie";
+export type { Outcome };
 
 /** The node's own model, as the round uses it. */
 export interface Mind {

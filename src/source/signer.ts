@@ -4,10 +4,10 @@
  * One signature thus binds chain, contract, round, query hash, source, manifest, k and every context.
  */
 import type { Address, Hex } from "viem";
-import { recoverServiceSigner, signServiceStatement, type SettlementDomain, type TypedDataSigner } from "../chain/records.js";
+import { recoverServiceSigner, signServiceStatement, type SettlementDomain, type TypedDataSigner } from "../core/index.js";
 import { cidToBytes32 } from "../ipfs/index.js";
-import type { ServedDoc, SignedServed } from "../rag/types.js";
-import { servedCidOf } from "./served.js";
+import type { ServedDoc, SignedServed } from "../protocol/index.js";
+import { servedCidOf } from "../protocol/index.js";
 
 /** Signs `doc` (whose `source` must be the signer's address). */
 export async function signServed(signer: TypedDataSigner, domain: SettlementDomain, doc: ServedDoc): Promise<SignedServed> {

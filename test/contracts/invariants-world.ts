@@ -9,9 +9,9 @@
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { maxUint256, parseEther, type Address, type Hex } from "viem";
-import { actor, deploySwarm, postAttemptBond, type Actor } from "../helpers/chorus-fixture.js";
-import { REP_INITIAL, REP_SCALE, SOURCE_INITIAL, type RoundRecord, type SignedRecord } from "../../src/chain/records.js";
-import { drawCommittee, type Candidate, type Committee } from "../../src/round/committee.js";
+import { actor, deploySwarm, postAttemptBond, type Actor } from "../kit/chorus-fixture.js";
+import { REP_INITIAL, REP_SCALE, SOURCE_INITIAL, type RoundRecord, type SignedRecord } from "../../src/core/index.js";
+import { drawCommittee, type Candidate, type Committee } from "../../src/protocol/index.js";
 
 export const MIN_STAKE = parseEther("100");
 export const THAW = 3600n;

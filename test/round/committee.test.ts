@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { encodeAbiParameters, encodePacked, getAddress, hexToBytes, keccak256 as viemKeccak, numberToHex, type Address, type Hex } from "viem";
-import { REP_REF, SHARE_ONE, drawCommittee, roundSeed, seatsOf, shareOf, type Candidate } from "../../src/round/committee.js";
-import { ChorusError } from "../../src/errors.js";
+import { REP_REF, SHARE_ONE, drawCommittee, roundSeed, seatsOf, shareOf, type Candidate } from "../../src/protocol/index.js";
+import { ChorusError } from "../../src/core/index.js";
 import {
   CAPTURED,
   FORCED,

@@ -26,20 +26,10 @@ import {
   type Hex,
 } from "viem";
 import { writeDeployments } from "../../deploy/index.js";
-import {
-  applyDelta,
-  recordArgs,
-  recordDigest,
-  REP_INITIAL,
-  SOURCE_INITIAL,
-  signRecord,
-  type RoundRecord,
-  type SignedRecord,
-  type SourceDelta,
-} from "../../src/chain/records.js";
+import { applyDelta, recordArgs, recordDigest, REP_INITIAL, SOURCE_INITIAL, signRecord, type RoundRecord, type SignedRecord, type SourceDelta } from "../../src/core/index.js";
 import { buildSubgraph, SUBGRAPH_DIR, writeSubgraphManifest } from "../../scripts/subgraph-manifest.js";
 import { SUBGRAPH_CONTRACTS } from "../../scripts/subgraph-manifest-lib.js";
-import { cid, deploySwarm, drawnRecord, nextCommittee, openBatch, settle, signAll, type Batch, type Swarm } from "../helpers/chorus-fixture.js";
+import { cid, deploySwarm, drawnRecord, nextCommittee, openBatch, settle, signAll, type Batch, type Swarm } from "../kit/chorus-fixture.js";
 import { GraphHost, type HostEvent } from "./graph-host.js";
 
 const lower = (a: string) => a.toLowerCase();
