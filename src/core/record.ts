@@ -22,7 +22,7 @@ export interface SourceDelta {
 /** What the committee signs for a round. `deltas[i]` belongs to `participants[i]`. */
 export interface RoundRecord {
   roundId: Hex;
-  /** The round's committee seed: keccak256(batch seed, round id) (src/round/committee.ts `roundSeed`). */
+  /** The round's committee seed: keccak256(batch seed, round id) (src/protocol/committee.ts `roundSeed`). */
   seed: Hex;
   /** The weight period the committee was drawn in (Settlement.currentPeriod when the batch was opened). */
   period: number;

@@ -12,7 +12,7 @@ export function hasQuorum(signedSeats: bigint, totalSeats: bigint): boolean {
   return 3n * signedSeats >= 2n * totalSeats;
 }
 
-/** Seats of `node` in the round of `record` (src/round/committee.ts `seatsOf` with the round's weights). */
+/** Seats of `node` in the round of `record` (src/protocol/committee.ts `seatsOf` with the round's weights). */
 export type SeatLookup = (record: RoundRecord, node: Address) => bigint;
 
 function seatsIn(seats: SeatLookup, record: RoundRecord, a: Address): bigint {

@@ -65,7 +65,7 @@ export interface ServedExpectation {
   domain: SettlementDomain;
 }
 
-/** Stored scores are integer micro-units; relevance is [0, 1] (as src/source/served.ts `fromWire`). */
+/** Stored scores are integer micro-units; relevance is [0, 1] (as src/protocol/served.ts `fromWire`). */
 export const SCORE_SCALE = 1_000_000;
 
 /**
@@ -141,7 +141,7 @@ export function drawSources(listed: readonly SourceInfo[], params: RagParams, se
   return sampleSources(sortSources(listed), params.sources, drawSeed(seed, member), { explorationFloor: params.explorationFloor });
 }
 
-/** The text retrieval and the deltas are about: the last user message (as src/source/served.ts `queryText`). */
+/** The text retrieval and the deltas are about: the last user message (as src/protocol/served.ts `queryText`). */
 export function queryTextOf(messages: readonly { role: string; content: string }[]): string {
   const users = messages.filter((m) => m.role === "user");
   return users.length > 0 ? users[users.length - 1].content : messages.map((m) => m.content).join("\n");
@@ -218,7 +218,7 @@ export interface RagAnswer {
 }
 
 /**
- * The sources' deltas of a round (src/rag/reliability.ts `sourceDeltas` over the answers, their contexts, the
+ * The sources' deltas of a round (src/protocol/reliability.ts `sourceDeltas` over the answers, their contexts, the
  * consensus scores and the query's text), without all-zero entries, each with one served document: the one most of the members that used
  * the source used (ties: the lowest CID), with the signature of the first such member by address.
  */

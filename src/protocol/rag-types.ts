@@ -1,7 +1,7 @@
 /**
  * The shared shapes of decentralized retrieval: what a data-source node serves, how members see sources,
  * and the pure reliability logic's inputs and outputs. The source node (src/source), the pure logic
- * (src/rag/reliability.ts), the round integration and the RAG bench all speak these types.
+ * (src/protocol/reliability.ts), the round integration and the RAG bench all speak these types.
  *
  * Flow of a RAG round: every member samples sources (probability from on-chain usefulness with an
  * exploration floor, seeded by the round seed and its own address so an auditor can re-derive the draw),

@@ -1,5 +1,5 @@
 /**
- * The word sets the reliability logic compares (src/rag/reliability.ts): a text's distinct content words.
+ * The word sets the reliability logic compares (src/protocol/reliability.ts): a text's distinct content words.
  * Pure and deterministic: NFKC, lower case, split on every character that is not a letter or a digit, minus a
  * fixed list of English stop words. No stemming, no model: an auditor re-derives the same sets anywhere.
  */

@@ -82,7 +82,7 @@ export const StoredContext = strict({ id: z.string().min(1).max(512), doc: z.str
 
 /**
  * What a source served for one query in one round, in its stored (dag-json) form, whose CID the source signs
- * (src/source/served.ts `toWire` of src/rag/types.ts ServedDoc).
+ * (src/protocol/served.ts `toWire` of src/protocol/rag-types.ts ServedDoc).
  */
 export const StoredServed = strict({
     type: z.literal("chorus/served@1"),
@@ -180,7 +180,7 @@ export const BODY: Record<string, z.ZodType> = {
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
-/** The artifact store's limit on one document (src/ipfs/codec.ts DEFAULT_MAX_BYTES): a transcript must fit in it. */
+/** The artifact store's limit on one document (src/core/codec.ts DEFAULT_MAX_BYTES): a transcript must fit in it. */
 export const ARTIFACT_LIMIT_BYTES = 4 * MIB;
 
 /**

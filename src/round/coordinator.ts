@@ -280,7 +280,7 @@ export class Coordinator {
  * recovered, never from the peer's text.
  */
 export async function signatureProblem(digest: Hex, signature: Hex, member: Address): Promise<string | undefined> {
-  // native libsecp256k1 (src/round/signer.ts): a round recovers every member's signature here
+  // native libsecp256k1 (src/core/signer.ts): a round recovers every member's signature here
   const recovered = recoverDigestSigner(digest, signature);
   if (recovered === null) return "record signature does not recover to any address";
   if (recovered.toLowerCase() === member.toLowerCase()) return undefined;

@@ -1,5 +1,5 @@
 /**
- * A round's committee from its ticket and its period's weights (src/round/committee.ts is the rule): what the
+ * A round's committee from its ticket and its period's weights (src/protocol/committee.ts is the rule): what the
  * coordinator draws, what a member recomputes from the answer-request's snapshot or from its own chain reads
  * (`drawFromDirectory`), and what the auditor recomputes. Pure but for `drawFromDirectory`'s reads.
  */

@@ -72,7 +72,7 @@ export interface Retrieval {
   /** The Settlement contract's EIP-712 domain, under which sources sign what they served. */
   readonly domain: SettlementDomain;
   /**
-   * Most sources a round reads (default MAX_LISTED_SOURCES of src/round/rag.ts); every member of a swarm and
+   * Most sources a round reads (default MAX_LISTED_SOURCES of src/protocol/rag-evidence.ts); every member of a swarm and
    * its auditors use the same bound.
    */
   readonly maxListed?: number;

@@ -1,7 +1,7 @@
 /**
  * The data-source node's HTTP service (express 5):
  *
- * - `POST /retrieve` `{ roundId, query, k }` -> `{ served, servedCid, signature }` (src/source/served.ts):
+ * - `POST /retrieve` `{ roundId, query, k }` -> `{ served, servedCid, signature }` (src/protocol/served.ts):
  *   the top-k contexts of the hybrid index for the query's last user message, bound to the round id and
  *   the query hash and signed. The served document is stored in the source's artifact store ONLY when the
  *   request is signed (header `x-chorus-signature`, EIP-191 over the body's keccak256) by a node that

@@ -1,6 +1,6 @@
 /**
  * The source's signature over what it served: EIP-712 `SourceService(roundId, servedCid)` under the
- * Settlement domain (src/chain/records.ts), with servedCid the bytes32 digest of the served document's CID.
+ * Settlement domain (src/core/eip712.ts and src/protocol/epoch.ts), with servedCid the bytes32 digest of the served document's CID.
  * One signature thus binds chain, contract, round, query hash, source, manifest, k and every context.
  */
 import type { Address, Hex } from "viem";

@@ -1,7 +1,7 @@
 /**
  * Honest and byzantine fake minds for the byzantine tests and `npm run bench:byzantine` (they live only under
  * test/helpers). The world is the seeded multiple-choice model of `npm run bench:consensus`
- * (scripts/lib/swarm-sim.ts, DEFAULT_PARAMS: skill centre 0.64 ± 0.3, slope 8, distractor pull 0.6, judge
+ * (test/kit/swarm-sim.ts, DEFAULT_PARAMS: skill centre 0.64 ± 0.3, slope 8, distractor pull 0.6, judge
  * bonus 0.1, tie rates 0.9 / 0.8), so honest nodes here answer and judge exactly as the calibrated honest
  * nodes there do; only the byzantine behaviours are new:
  *

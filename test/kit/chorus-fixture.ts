@@ -2,7 +2,7 @@
  * The whole Chorus deployment for contract tests and gas benches, built on deployChorus() (the real deploy
  * scripts): typed handles for CapabilityRegistry, SourceRegistry, Settlement and Disputes; any number of
  * funded local-key actors (nodes and sources); a swarm fixture with staked, capable nodes and registered
- * sources; and helpers to build, sign and settle round records with src/chain/records.ts.
+ * sources; and helpers to build, sign and settle round records with src/core/eip712.ts and src/protocol/epoch.ts.
  */
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";

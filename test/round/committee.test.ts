@@ -36,7 +36,7 @@ function meanSeats(ss: Hex[], cands: Candidate[], tau: number, total: bigint, wh
   return sums.map((x) => Number(x) / ss.length);
 }
 
-describe("sortition committee (src/round/committee.ts)", () => {
+describe("sortition committee (src/protocol/committee.ts)", () => {
   const N = 20;
   const stakes = Array.from({ length: N }, (_, i) => BigInt(100 + 37 * i) * TOKEN);
   const total = stakes.reduce((a, b) => a + b, 0n);

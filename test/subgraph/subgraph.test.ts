@@ -6,7 +6,7 @@
  * coordinator's unpaid sequence voids and a withdrawal; the subgraph is built (`graph codegen` + `graph build`)
  * from that deployments file; every log of the deployment is fed, in block/log order, to the compiled WASM
  * handlers through test/subgraph/graph-host.ts; the resulting entities must equal the contracts' own views and
- * a replay with the TypeScript reference (src/chain/records.ts).
+ * a replay with the TypeScript reference (src/core/eip712.ts and src/protocol/epoch.ts).
  */
 import { expect } from "chai";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
