@@ -15,7 +15,7 @@ import { drawCommittee, type Candidate, type Committee } from "../../src/protoco
 
 export const MIN_STAKE = parseEther("100");
 export const THAW = 3600n;
-/** test/helpers/fixtures.ts TEST_PARAMS: the window and the arbitration fit in the thawing period. */
+/** test/kit/fixtures.ts TEST_PARAMS: the window and the arbitration fit in the thawing period. */
 export const DISPUTE_WINDOW = 1800n;
 export const ARBITRATION = 1800n;
 export const DEPOSIT = parseEther("100");
