@@ -4,7 +4,7 @@
  * submitter) running the production consensus rules (productionRules: Fortytwo pairing, reputation-and-stake
  * weighted Bradley–Terry, fixed-point deltas); rounds go through a gateway and between nodes over HTTP.
  *
- * Stand-ins: the models (test/helpers/byzantine-minds.ts), a shared in-memory artifact store, and the chain.
+ * Stand-ins: the models (test/kit/byzantine-minds.ts), a shared in-memory artifact store, and the chain.
  * The chain stand-in is a reputation ledger: each node's submitter settles every round right after it is
  * queued (epochs of one round), and settling applies the record's integer deltas exactly as
  * Settlement.settleEpoch does (`applyReputationDelta`: reputation + delta, clamped to [0, 1e6]); the next
