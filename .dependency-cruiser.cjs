@@ -6,6 +6,13 @@ const ADAPTERS = "^src/(chain|ipfs|inference|source|http|rag|net|settlement|expl
 module.exports = {
   forbidden: [
     {
+      name: "not-to-unresolvable",
+      comment: "An import that names a file that is not there (a move left it behind).",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true, path: "^\\.{1,2}/" },
+    },
+    {
       name: "no-folder-cycle",
       comment: "Folders import each other in one direction only.",
       severity: "error",

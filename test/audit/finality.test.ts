@@ -7,11 +7,11 @@
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { getAddress, type Address } from "viem";
-import { REP_INITIAL } from "../../src/chain/records.js";
+import { REP_INITIAL } from "../../src/core/index.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
-import { fixedMind } from "../helpers/memory-round.js";
-import { preferHigherQ } from "../helpers/memory-node.js";
+import { fixedMind } from "../kit/memory-round.js";
+import { preferHigherQ } from "../kit/memory-node.js";
 
 describe("optimistic finality through the CLI and the explorer (issue 13)", function () {
   this.timeout(180_000);
