@@ -16,7 +16,7 @@
  * committees differ between runs: single runs of 300 rounds ended anywhere from 3% to 14%. Hence the mean.
  */
 import { startByzantineSwarm } from "./lib/byzantine-swarm.js";
-import type { Role } from "../test/helpers/byzantine-minds.js";
+import type { Role } from "../test/kit/byzantine-minds.js";
 import { option } from "./lib/options.js";
 
 const ROUNDS = option("rounds", 300);

@@ -2,7 +2,7 @@
  * `npm run bench:committee`: how often does a coalition holding a fraction f of the stake capture a sortition
  * committee's 2/3 quorum, and how much does the grinding the design still leaves add? (issue 12, item 2)
  *
- * Draw: the production rule (src/round/committee.ts `roundSeed`, `shareOf`, the hash `seatsOf` takes; checked
+ * Draw: the production rule (src/protocol/committee.ts `roundSeed`, `shareOf`, the hash `seatsOf` takes; checked
  * against `drawCommittee` round by round on the first --check rounds). Seeds: batch seeds are keccak256 of a counter,
  * round ids coordinator << 96 | seq, as Settlement builds them. A round is CAPTURED when the coalition's seats are
  * >= 2/3 of the committee's seats and the committee has >= minCommittee members; it is FORCED (must be voided) when
@@ -25,7 +25,7 @@
  * Options: --nodes N (100), --rounds N (200000), --batch N (64), --check N (1000), --tau-max N (32).
  */
 import { bytesToHex, hexToBytes, type Hex } from "viem";
-import { drawCommittee, roundSeed, type Candidate } from "../src/round/committee.js";
+import { drawCommittee, roundSeed, type Candidate } from "../src/protocol/index.js";
 import {
   BPS,
   CAPTURED,

@@ -1,9 +1,9 @@
 /**
  * `npm run bench:consensus`: how well the consensus core picks the right answer in a seeded simulated swarm,
  * against majority voting, with and without colluding byzantine nodes; and how fast one aggregation is.
- * The model is in scripts/lib/swarm-sim.ts; the README text is scripts/bench-consensus.md.
+ * The model is in test/kit/swarm-sim.ts; the README text is scripts/bench-consensus.md.
  *
- * Parameters (all in DEFAULT_PARAMS of scripts/lib/swarm-sim.ts; none is tuned toward the targets):
+ * Parameters (all in DEFAULT_PARAMS of test/kit/swarm-sim.ts; none is tuned toward the targets):
  *   seed              "chorus-bench-consensus-v1"  seeds everything; the run is deterministic
  *   nodes             15      every node answers and judges in every round (committee = whole swarm)
  *   domains           4       a question's domain is uniform; each node has one skill per domain
@@ -47,7 +47,7 @@
  * `--calibrate` prints the calibration sweep (majority voting only) and exits.
  */
 import { aggregate, judgeWeights, REP_SCALE, type Judgment } from "../src/consensus/index.js";
-import { DEFAULT_PARAMS, Rng, simulate, type SimParams, type SimResult } from "./lib/swarm-sim.js";
+import { DEFAULT_PARAMS, Rng, simulate, type SimParams, type SimResult } from "../test/kit/swarm-sim.js";
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${value.toFixed(2)} ${unit}`);

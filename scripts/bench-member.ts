@@ -11,13 +11,13 @@
  */
 import { Readable } from "node:stream";
 import { keccak256, type Address, type Hex } from "viem";
-import { makeRoundId } from "../src/chain/records.js";
+import { makeRoundId } from "../src/core/index.js";
 import { readPeerBody } from "../src/node/peer-route.js";
-import { canonicalHash } from "../src/round/canonical.js";
+import { canonicalHash } from "../src/core/index.js";
 import { Member } from "../src/round/member.js";
 import type { NodeEntry } from "../src/round/ports.js";
-import { countRules } from "../test/helpers/count-rules.js";
-import { MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../test/helpers/memory-round.js";
+import { countRules } from "../test/kit/count-rules.js";
+import { MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../test/kit/memory-round.js";
 
 const RUNS = Number(process.env.BENCH_MEMBER_RUNS ?? 200);
 const SIZE = 7_600_000;

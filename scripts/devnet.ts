@@ -16,7 +16,7 @@ import { formatEther } from "viem";
 import { z } from "zod";
 import { ROOT } from "../deploy/index.js";
 import { loadConfig } from "../src/config/index.js";
-import { isChorusError } from "../src/errors.js";
+import { isChorusError } from "../src/core/index.js";
 import { createInferenceBackend, mindFromBackend } from "../src/inference/index.js";
 import { openArtifactStore } from "../src/ipfs/index.js";
 import { chooseModel } from "../src/node/model-choice.js";

@@ -6,7 +6,7 @@
  */
 import { getAddress, isAddress, zeroAddress, type Abi } from "viem";
 import { z } from "zod";
-import { ChorusError } from "../src/errors.js";
+import { ChorusError } from "../src/core/index.js";
 
 /** The contracts with a data source (and a mapping file) in the subgraph, in deploy order. */
 export const SUBGRAPH_CONTRACTS = ["NodeRegistry", "CapabilityRegistry", "SourceRegistry", "Settlement", "Disputes"] as const;

@@ -20,7 +20,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { Abi } from "viem";
-import { ChorusError } from "../src/errors.js";
+import { ChorusError } from "../src/core/index.js";
 import { PROJECT_ROOT } from "../src/chain/deployments.js";
 import {
   SUBGRAPH_CONTRACTS,

@@ -3,8 +3,8 @@
  * whose slashable share is snapshotted and locked in the NodeRegistry. Whole transaction, 21,000 base included.
  */
 import { parseEther } from "viem";
-import { recordArgs, recordDigest } from "../../src/chain/records.js";
-import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll } from "../../test/helpers/chorus-fixture.js";
+import { recordArgs, recordDigest } from "../../src/core/index.js";
+import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll } from "../../test/kit/chorus-fixture.js";
 
 export default async function benchDisputes(): Promise<string[]> {
   const s = await deploySwarm({ nodes: 4 });

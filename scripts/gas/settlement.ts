@@ -21,9 +21,10 @@
  */
 import hre from "hardhat";
 import type { Hex } from "viem";
-import { encodeEpoch, type SignedRecord, type SourceDelta } from "../../src/chain/records.js";
+import { encodeEpoch } from "../../src/protocol/index.js";
+import { type SignedRecord, type SourceDelta } from "../../src/core/index.js";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { cid, deploySwarm, drawnRecord, finalizeEpochs, finalizeInputOf, openBatch, signAll, type Batch } from "../../test/helpers/chorus-fixture.js";
+import { cid, deploySwarm, drawnRecord, finalizeEpochs, finalizeInputOf, openBatch, signAll, type Batch } from "../../test/kit/chorus-fixture.js";
 
 const ROUND_SIZE = 7;
 const EPOCH = 20;

@@ -7,12 +7,12 @@ import os from "node:os";
 import path from "node:path";
 import { encodePacked, keccak256, type Address, type Hex } from "viem";
 import { startNode } from "../../src/node/service.js";
-import { createSigner } from "../../src/round/signer.js";
+import { createSigner } from "../../src/core/index.js";
 import type { Directory, Mind, NodeEntry } from "../../src/round/ports.js";
-import type { Transcript } from "../../src/round/transcript.js";
-import { countRules } from "../../test/helpers/count-rules.js";
-import { MemoryArtifacts, directoryOf } from "../../test/helpers/memory-round.js";
-import { memorySettlement } from "../../test/helpers/memory-node.js";
+import type { Transcript } from "../../src/protocol/index.js";
+import { countRules } from "../../test/kit/count-rules.js";
+import { MemoryArtifacts, directoryOf } from "../../test/kit/memory-round.js";
+import { memorySettlement } from "../../test/kit/memory-node.js";
 
 const [key, index] = [process.argv[2] as Hex, Number(process.argv[3])];
 const entries: NodeEntry[] = [];

@@ -4,7 +4,7 @@
  * submitter) running the production consensus rules (productionRules: Fortytwo pairing, reputation-and-stake
  * weighted Bradley–Terry, fixed-point deltas); rounds go through a gateway and between nodes over HTTP.
  *
- * Stand-ins: the models (test/helpers/byzantine-minds.ts), a shared in-memory artifact store, and the chain.
+ * Stand-ins: the models (test/kit/byzantine-minds.ts), a shared in-memory artifact store, and the chain.
  * The chain stand-in is a reputation ledger: each node's submitter settles every round right after it is
  * queued (epochs of one round), and settling applies the record's integer deltas exactly as
  * Settlement.settleEpoch does (`applyReputationDelta`: reputation + delta, clamped to [0, 1e6]); the next
@@ -16,14 +16,14 @@ import os from "node:os";
 import path from "node:path";
 import { encodePacked, keccak256, toHex, type Address, type Hex } from "viem";
 import { applyReputationDelta, judgeWeights, REP_INITIAL } from "../../src/consensus/index.js";
-import { productionRules } from "../../src/node/rules.js";
+import { productionRules } from "../../src/protocol/index.js";
 import { startNode, type QueuedRound, type RunningNode } from "../../src/node/service.js";
 import type { Directory, NodeEntry } from "../../src/round/ports.js";
-import { createSigner } from "../../src/round/signer.js";
-import type { Transcript } from "../../src/round/transcript.js";
+import { createSigner } from "../../src/core/index.js";
+import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
-import { byzantineMind, copierReveal, factsOf, optionOf, overheardMember, questionText, RevealBoard, type Role } from "../../test/helpers/byzantine-minds.js";
-import { MemoryArtifacts, directoryOf } from "../../test/helpers/memory-round.js";
+import { byzantineMind, copierReveal, factsOf, optionOf, overheardMember, questionText, RevealBoard, type Role } from "../../test/kit/byzantine-minds.js";
+import { MemoryArtifacts, directoryOf } from "../../test/kit/memory-round.js";
 
 export interface ByzantineSwarmOptions {
   nodes: number;

@@ -2,7 +2,7 @@
  * Pure logic of `npm run bench:committee` (scripts/bench-committee.ts): how often a coalition holding a fraction of
  * the stake captures a sortition committee's 2/3 quorum, and what a coordinator gains by voiding rounds.
  *
- * The draw is the production rule (src/round/committee.ts, = contracts/libraries/Sortition.sol): node i holds
+ * The draw is the production rule (src/protocol/committee.ts, = contracts/libraries/Sortition.sol): node i holds
  * floor(s_i + u_i) seats, s_i = shareOf(...)/2^128, u_i = keccak256(seed ‖ node) >> 128 over 2^128. The bench hashes
  * each (round, node) once with the project's keccak and evaluates every committee size tau and coalition on those
  * same u (common random numbers, so the tau sweep is smooth). u is kept as a double of its top 52 bits: it differs
@@ -11,8 +11,8 @@
  * void-credit account (CoordinatorBatches.sol's constants) are here too, so the simulation is checked against them.
  */
 import { encodeAbiParameters, getAddress, hexToBytes, type Address, type Hex } from "viem";
-import { keccak256, keccakBytes } from "../../src/round/keccak.js";
-import { SHARE_ONE, shareOf } from "../../src/round/committee.js";
+import { keccak256, keccakBytes } from "../../src/core/index.js";
+import { SHARE_ONE, shareOf } from "../../src/protocol/index.js";
 
 /**
  * The void-credit constants, mirrored by hand from contracts/base/CoordinatorBatches.sol (Settlement): VOID_COST,

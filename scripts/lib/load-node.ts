@@ -13,13 +13,13 @@ import path from "node:path";
 import { encodePacked, keccak256, type Address, type Hex } from "viem";
 import { z } from "zod";
 import { openArtifactStore, roundArtifacts } from "../../src/ipfs/index.js";
-import { productionRules } from "../../src/node/rules.js";
+import { productionRules } from "../../src/protocol/index.js";
 import { startNode, type QueuedRound } from "../../src/node/service.js";
-import { createSigner } from "../../src/round/signer.js";
+import { createSigner } from "../../src/core/index.js";
 import type { Directory, Mind, NodeEntry } from "../../src/round/ports.js";
-import type { Transcript } from "../../src/round/transcript.js";
+import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
-import { directoryOf } from "../../test/helpers/memory-round.js";
+import { directoryOf } from "../../test/kit/memory-round.js";
 
 const Args = z.tuple([
   z.string().regex(/^0x[0-9a-f]{64}$/i, "must be a 32-byte hex private key"),

@@ -17,9 +17,9 @@ import { loadConfig } from "../../src/config/index.js";
 import { ChainSequencer } from "../../src/chain/sequencer.js";
 import { createMemoryStore, roundArtifacts } from "../../src/ipfs/index.js";
 import { chainRecords, chainSettlement, settlementDomainOf } from "../../src/node/chain-parts.js";
-import { productionRules } from "../../src/node/rules.js";
+import { productionRules } from "../../src/protocol/index.js";
 import { startNode } from "../../src/node/service.js";
-import { createSigner } from "../../src/round/signer.js";
+import { createSigner } from "../../src/core/index.js";
 import type { Mind } from "../../src/round/ports.js";
 
 const Args = z.tuple([

@@ -5,7 +5,7 @@
  * reader. Everything here is written for this project; nothing is downloaded.
  */
 import { SeededRandom } from "../../src/consensus/prng.js";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 
 export const ATTRIBUTES = ["capital", "founded", "population", "flag", "currency", "language"] as const;
 export type Attribute = (typeof ATTRIBUTES)[number];

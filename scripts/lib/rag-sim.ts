@@ -11,8 +11,8 @@ import { aggregate, assignPairs, schedulePairs, scoreKey, uniformWeights, type J
 import { chunkText } from "../../src/rag/chunk.js";
 import { loadEmbedder, type Embedder, type EmbedOptions } from "../../src/rag/embeddings.js";
 import { createHybridIndex, type HybridIndex } from "../../src/rag/hybrid-index.js";
-import { applySourceDeltas, groundTruthDeltas, rerankContexts, sampleSources, sourceDeltas, SOURCE_SCALE } from "../../src/rag/reliability.js";
-import type { Chunk, ServedContext, SourceInfo, SourceScoreDelta, UsedContext } from "../../src/rag/types.js";
+import { applySourceDeltas, groundTruthDeltas, rerankContexts, sampleSources, sourceDeltas, SOURCE_SCALE } from "../../src/protocol/index.js";
+import type { Chunk, ServedContext, SourceInfo, SourceScoreDelta, UsedContext } from "../../src/protocol/index.js";
 import { answerSentence, parseQuestion, readAnswer, statedValues, type Dataset, type Question } from "./rag-dataset.js";
 
 export interface SimParams {

@@ -1,10 +1,10 @@
 /**
  * Decodes `Settlement.settleEpoch` calldata back into records with their signatures (the inverse of
- * src/chain/records.ts `encodeEpoch`), so an auditor can check every signature that settled a round.
+ * src/core/eip712.ts and src/protocol/epoch.ts `encodeEpoch`), so an auditor can check every signature that settled a round.
  */
 import { decodeFunctionData, hexToBigInt, sliceHex, type Abi, type Address, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
-import type { RoundRecord } from "../chain/records.js";
+import { ChorusError } from "../core/index.js";
+import type { RoundRecord } from "../core/index.js";
 
 export interface DecodedRecord {
   record: RoundRecord;

@@ -1,8 +1,8 @@
 import { getAddress, parseEventLogs, type Abi, type Address, type Hex } from "viem";
 
 import { epochStatus, finalizeInput, finalReputations, netAfterVoids, type EpochStatus } from "../chain/finality.js";
-import { decodeRoundDeltas } from "../chain/records.js";
-import { ChorusError } from "../errors.js";
+import { decodeRoundDeltas } from "../protocol/index.js";
+import { ChorusError } from "../core/index.js";
 import { auditRound, type AuditDeps, type AuditReport } from "./round.js";
 
 /**

@@ -4,7 +4,7 @@
  * through src/net: no redirect is followed and the body is capped while it streams (4 MiB, the artifact
  * limit, by default): a gateway that streams gigabytes is cut off at the cap, not buffered.
  */
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { cidOfJson, decodeJson, parseCid, verifyBlock } from "../ipfs/index.js";
 import { ANY_ADDRESS, netReasonOf, netRequest, NET_REASONS, type AddressPolicy } from "../net/index.js";
 

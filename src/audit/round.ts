@@ -11,18 +11,20 @@
  * the source signatures the settlement carried.
  */
 import { isAddressEqual, type Abi, type Hex } from "viem";
-import { MAX_LISTED_SOURCES } from "../round/rag.js";
+import { MAX_LISTED_SOURCES } from "../protocol/index.js";
 import type { ChorusChain } from "../chain/index.js";
 import { readPeriodWeights } from "../chain/directory.js";
-import { hasQuorum, recordDigest, roundIdParts, serviceDigest, settlementDomain } from "../chain/records.js";
-import { ChorusError } from "../errors.js";
+import { hasQuorum } from "../protocol/index.js";
+import { recordDigest, roundIdParts, serviceDigest, settlementDomain } from "../core/index.js";
+import { ChorusError } from "../core/index.js";
 import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
-import { recordOf, sourcesAt } from "../node/chain-parts.js";
-import type { RagEvidence } from "../round/protocol.js";
-import { canonicalHash } from "../round/canonical.js";
+import { recordOf } from "../protocol/index.js";
+import { sourcesAt } from "../chain/sources-at.js";
+import type { RagEvidence } from "../protocol/index.js";
+import { canonicalHash } from "../core/index.js";
 import { drawFromWeights, sameMembers, seatsIn } from "../round/draw.js";
-import { recoverDigestSigner } from "../round/signer.js";
-import { computeResult, type ConsensusRules, type Transcript } from "../round/transcript.js";
+import { recoverDigestSigner } from "../core/index.js";
+import { computeResult, type ConsensusRules, type Transcript } from "../protocol/index.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
 import { epochTablesOfTx, settledRoundDeltas } from "../chain/round-event.js";
 

@@ -4,7 +4,7 @@
  * is better". An unparsable or tied judgment picks the first answer (bit 0); a judge that cannot tell
  * simply scores lower.
  */
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import type { Mind } from "../round/ports.js";
 
 export interface SuiteItem {

@@ -4,7 +4,7 @@
  * commitment, and the grade the contract computes. Pure functions.
  */
 import { encodeAbiParameters, getAddress, isHex, keccak256, toHex, type Address, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 
 /** Most items a suite may have (one bit each in a uint256). */
 export const MAX_ITEMS = 256;

@@ -11,7 +11,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { toChainError } from "./errors.js";
 
 export interface ChainClients {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Abi, Address, Hex } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 
 /** Project root (where deployments/ lives). */
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");

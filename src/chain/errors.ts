@@ -1,5 +1,5 @@
 import { BaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError, decodeErrorResult, type Abi, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { originOf, redactUrl, redactUrls } from "../net/redact.js";
 
 /**

@@ -9,9 +9,10 @@
  * audit, the explorer and the tests apply the contract's rule with the same code.
  */
 import { getAddress, type Abi, type Address, type Hex, type PublicClient } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { readContract, writeContract, type ChorusChain } from "./contracts.js";
-import { applyDelta, decodeRoundDeltas } from "./records.js";
+import { applyDelta } from "../core/index.js";
+import { decodeRoundDeltas } from "../protocol/index.js";
 
 /** Delta tables (Settlement's `EpochDeltas`): an epoch's net deltas, or one voided round's deltas. */
 export interface EpochDeltas {

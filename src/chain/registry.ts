@@ -2,7 +2,7 @@
  * Node operator actions and views on NodeRegistry (stake, unstake, withdraw, node info, the active set).
  */
 import { formatEther, type Address, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { addressOf, readContract, writeContract, type ChorusChain } from "./contracts.js";
 import { requireWallet } from "./clients.js";
 

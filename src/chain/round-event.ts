@@ -4,7 +4,7 @@
  */
 import { parseEventLogs, type Abi, type Address, type Hex } from "viem";
 import type { ChorusChain } from "./contracts.js";
-import { decodeRoundDeltas } from "./records.js";
+import { decodeRoundDeltas } from "../protocol/index.js";
 
 export interface SettledRoundDeltas {
   winner: Address;

@@ -11,8 +11,8 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Address, Hex } from "viem";
-import { makeRoundId, roundIdParts } from "./records.js";
-import { ChorusError } from "../errors.js";
+import { makeRoundId, roundIdParts } from "../core/index.js";
+import { ChorusError } from "../core/index.js";
 import { SequenceBook, type RoundSequencer, type RoundTicket, type SequenceState } from "../round/sequencer.js";
 import { requireWallet } from "./clients.js";
 import { readContract, writeContract, type ChorusChain } from "./contracts.js";

@@ -4,9 +4,9 @@
  * bytes32 sha2-256 digest of their dag-json CIDv1 (src/ipfs cidToBytes32 / bytes32ToCid).
  */
 import type { Address, Hex } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
-import type { SourceInfo } from "../rag/types.js";
+import type { SourceInfo } from "../protocol/index.js";
 import { requireWallet } from "./clients.js";
 import { addressOf, readContract, writeContract, type ChorusChain } from "./contracts.js";
 

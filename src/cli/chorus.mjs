@@ -3,5 +3,5 @@
 import { register } from "tsx/esm/api";
 
 register();
-const { main } = await import("./main.ts");
+const { main } = await import("./main.js");
 process.exitCode = await main(process.argv);

@@ -7,7 +7,7 @@ import type { Account } from "viem";
 import { z } from "zod";
 import { loadConfig, type ChorusConfig } from "../config/index.js";
 import { openChorusChain, type ChorusChain } from "../chain/index.js";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 
 /** Hardhat's well-known development mnemonic: its keys are public, so only the devnet accepts them. */
 export const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";

@@ -3,7 +3,7 @@
  * one line (`chorus: ...`) on stderr and exits non-zero; never a stack trace.
  */
 import { Command, CommanderError } from "commander";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { CliContext, type GlobalOptions, type Io } from "./context.js";
 import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-ops.js";
 import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";

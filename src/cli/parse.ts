@@ -1,5 +1,5 @@
 import { getAddress, isAddress, parseEther, type Address, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 
 /** "250" or "12.5" CHR -> wei. Rejects anything else with a line that says what was expected. */
 export function parseAmount(raw: string, what = "amount"): bigint {

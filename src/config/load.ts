@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { ConfigSchema, DEVNET_RPC_URL, ENV_KEYS, type ChorusConfig } from "./schema.js";
 
 type Plain = Record<string, unknown>;

@@ -102,7 +102,7 @@ export const ConfigSchema = z
         contexts: z.number().int().min(1).max(32).default(4),
         /** Weight of on-chain reliability against relevance in the rerank (dRAG: 0.5). */
         reliabilityWeight: z.number().min(0).max(1).default(0.5),
-        /** Lowest usefulness a source counts with in the draw (scale 1_000_000), so new sources get tried (src/rag/reliability.ts default). */
+        /** Lowest usefulness a source counts with in the draw (scale 1_000_000), so new sources get tried (src/protocol/reliability.ts default). */
         explorationFloor: z.number().int().min(0).max(1_000_000).default(100_000),
         /** Milliseconds a source has to answer before it is skipped for the round. */
         timeoutMs: z.number().int().min(50).max(600_000).default(5_000),

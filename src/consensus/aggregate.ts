@@ -1,4 +1,4 @@
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { fitBradleyTerry, type FitOptions } from "./bradley-terry.js";
 import { screenedOut } from "./screen.js";
 import type { Aggregate, Judgment, NodeId, Screen } from "./types.js";

@@ -1,4 +1,4 @@
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { SeededRandom, seedString, type Seed } from "./prng.js";
 import type { NodeId } from "./types.js";
 

@@ -1,4 +1,4 @@
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import type { Outcome } from "./types.js";
 
 /** One comparison between answers given by index. */

@@ -1,4 +1,4 @@
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import type { NodeId } from "./types.js";
 
 /** Unicode NFKC, lower case, punctuation dropped, white space collapsed: answers that differ only in form are one. */

@@ -1,4 +1,4 @@
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { SeededRandom, seedString, type Seed } from "./prng.js";
 
 /** `fortytwo`: adjacent + cross pairs (about 3n comparisons); `round-robin`: every pair (n(n-1) comparisons). */

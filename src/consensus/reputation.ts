@@ -1,4 +1,4 @@
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { aggregate } from "./aggregate.js";
 import type { FitOptions } from "./bradley-terry.js";
 import { clamp, divTrunc, MAX_REP_DELTA, REP_ALPHA, REP_SCALE } from "./fixed.js";

@@ -1,4 +1,4 @@
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { REP_SCALE } from "./fixed.js";
 import type { Judgment, Member, Screen } from "./types.js";
 

@@ -1,4 +1,4 @@
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { REP_SCALE } from "./fixed.js";
 import type { Member, NodeId } from "./types.js";
 import { validateMembers } from "./validate.js";

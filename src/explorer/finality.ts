@@ -6,7 +6,7 @@
  */
 import { getAddress, type Address, type Hex } from "viem";
 import { netAfterVoids, type EpochDeltas, type FinalizeInput } from "../chain/finality.js";
-import { decodeRoundDeltas } from "../chain/records.js";
+import { decodeRoundDeltas } from "../protocol/index.js";
 import type { ChainEvent } from "./events.js";
 
 export interface EpochFinalityView {

@@ -4,7 +4,7 @@
  * which must honour its signal; the slot is released when `generate` settles, and the caller is released at
  * once when the deadline passes or the signal fires.
  */
-import { isChorusError } from "../errors.js";
+import { isChorusError } from "../core/index.js";
 import { INFERENCE_ERRORS, inferenceError } from "./errors.js";
 import { ConcurrencyLimiter } from "./limiter.js";
 import {

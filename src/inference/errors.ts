@@ -1,7 +1,7 @@
 /**
  * Error codes of the inference layer. Every failure is a {@link ChorusError} with one of these codes.
  */
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 
 export const INFERENCE_ERRORS = {
   /** The request's deadline (`timeoutMs`, queue wait included) passed; its slot is freed. */

@@ -3,7 +3,7 @@
  * verification and no error wrapping of their own beyond "not found"; the store does both the same way for all.
  */
 import type { CID } from "multiformats/cid";
-import type { Block } from "./codec.js";
+import type { Block } from "../core/index.js";
 import type { StoreKind } from "./types.js";
 
 export interface BlockBackend {

@@ -3,10 +3,10 @@
  * against its CID, which is what an auditor does with a CAR fetched from any node.
  */
 import type { CID } from "multiformats/cid";
-import { parseCid } from "./cid.js";
-import { DEFAULT_MAX_BYTES, verifyBlock, type Block } from "./codec.js";
+import { parseCid } from "../core/index.js";
+import { DEFAULT_MAX_BYTES, verifyBlock, type Block } from "../core/index.js";
 import { walkDag } from "./dag.js";
-import { IPFS_ERRORS, ipfsError } from "./errors.js";
+import { IPFS_ERRORS, ipfsError } from "../core/index.js";
 
 /** Which blocks a CAR holds: the root only, or the root and everything reachable from it. */
 export type DagScope = "block" | "all";

@@ -4,8 +4,8 @@
  */
 import * as dagPb from "@ipld/dag-pb";
 import { CID } from "multiformats/cid";
-import { CODEC } from "./cid.js";
-import { decodeJson, type Block } from "./codec.js";
+import { CODEC } from "../core/index.js";
+import { decodeJson, type Block } from "../core/index.js";
 
 /** The CIDs a verified block links to, in document order (raw blocks link to nothing). */
 export function linksOf(cid: CID, bytes: Uint8Array): CID[] {

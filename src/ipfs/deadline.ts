@@ -3,8 +3,8 @@
  * IPFS_ABORTED / IPFS_TIMEOUT. The operation gets a signal that fires on either; if the backend does not
  * honour it, the caller is released anyway.
  */
-import { isChorusError } from "../errors.js";
-import { IPFS_ERRORS, ipfsError } from "./errors.js";
+import { isChorusError } from "../core/index.js";
+import { IPFS_ERRORS, ipfsError } from "../core/index.js";
 
 export interface DeadlineOptions {
   signal?: AbortSignal;

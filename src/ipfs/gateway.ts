@@ -12,10 +12,10 @@
  */
 import { Router, type Request, type Response } from "express";
 import type { CID } from "multiformats/cid";
-import { isChorusError, type ChorusError } from "../errors.js";
+import { isChorusError, type ChorusError } from "../core/index.js";
 import { collectDag, encodeCar, type DagScope } from "./car.js";
-import { CODEC, codecName, parseCid } from "./cid.js";
-import { IPFS_ERRORS, ipfsError } from "./errors.js";
+import { CODEC, codecName, parseCid } from "../core/index.js";
+import { IPFS_ERRORS, ipfsError } from "../core/index.js";
 import type { ArtifactStore } from "./types.js";
 
 const RAW = "application/vnd.ipld.raw";

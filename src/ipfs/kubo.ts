@@ -6,9 +6,9 @@
  */
 import type { CID } from "multiformats/cid";
 import type { BlockBackend } from "./backend.js";
-import { codecName } from "./cid.js";
-import type { Block } from "./codec.js";
-import { IPFS_ERRORS, ipfsError } from "./errors.js";
+import { codecName } from "../core/index.js";
+import type { Block } from "../core/index.js";
+import { IPFS_ERRORS, ipfsError } from "../core/index.js";
 import { BlockArtifactStore, type StoreOptions } from "./store.js";
 import type { ArtifactStore } from "./types.js";
 

@@ -4,7 +4,7 @@
  * UPnP, no autoNAT, no DHT, no relay. Peers are dialed by multiaddr.
  */
 import { multiaddr, type Multiaddr } from "@multiformats/multiaddr";
-import { IPFS_ERRORS, ipfsError } from "./errors.js";
+import { IPFS_ERRORS, ipfsError } from "../core/index.js";
 
 /** Listen address used when none is configured: a free TCP port on 127.0.0.1. */
 export const DEFAULT_LISTEN = ["/ip4/127.0.0.1/tcp/0"];

@@ -4,7 +4,7 @@
  */
 import type { CID } from "multiformats/cid";
 import type { BlockBackend } from "./backend.js";
-import type { Block } from "./codec.js";
+import type { Block } from "../core/index.js";
 import { walkDag } from "./dag.js";
 import { BlockArtifactStore, type StoreOptions } from "./store.js";
 import type { ArtifactStore } from "./types.js";

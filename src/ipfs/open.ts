@@ -4,8 +4,8 @@
  * module does not depend on the config module; a type test keeps the two in step.
  */
 import path from "node:path";
-import { DEFAULT_MAX_BYTES } from "./codec.js";
-import { IPFS_ERRORS, ipfsError } from "./errors.js";
+import { DEFAULT_MAX_BYTES } from "../core/index.js";
+import { IPFS_ERRORS, ipfsError } from "../core/index.js";
 import { openHeliaStore } from "./helia.js";
 import { openKuboStore } from "./kubo.js";
 import { createMemoryStore } from "./memory.js";

@@ -4,14 +4,14 @@
  */
 import type { Router } from "express";
 import type { CID } from "multiformats/cid";
-import { parseCid, codecName } from "./cid.js";
-import { DEFAULT_MAX_BYTES, cidOfJson, decodeJson, jsonBlock, rawBlock, verifyBlock, type Block } from "./codec.js";
+import { parseCid, codecName } from "../core/index.js";
+import { DEFAULT_MAX_BYTES, cidOfJson, decodeJson, jsonBlock, rawBlock, verifyBlock, type Block } from "../core/index.js";
 import type { BlockBackend } from "./backend.js";
 import { withDeadline } from "./deadline.js";
-import { IPFS_ERRORS, ipfsError } from "./errors.js";
+import { IPFS_ERRORS, ipfsError } from "../core/index.js";
 import { gatewayRouter } from "./gateway.js";
 import type { ArtifactStore, GetOptions, PinOptions, PutOptions, StoreKind } from "./types.js";
-import type { JsonLike } from "./validate.js";
+import type { JsonLike } from "../core/index.js";
 
 export interface StoreOptions {
   /** Largest artifact / block in bytes. Default 4 MiB. */

@@ -4,7 +4,7 @@
  */
 import type { Router } from "express";
 import type { CID } from "multiformats/cid";
-import type { JsonLike } from "./validate.js";
+import type { JsonLike } from "../core/index.js";
 
 export interface PutOptions {
   signal?: AbortSignal;

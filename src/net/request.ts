@@ -15,7 +15,7 @@ import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import net, { type LookupFunction } from "node:net";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import type { AddressPolicy } from "./address.js";
 
 export const NET_REASONS = {

@@ -5,7 +5,7 @@
  */
 import express, { type Express, type Router } from "express";
 import type { Member } from "../round/member.js";
-import { errorHandler, route } from "./http-errors.js";
+import { errorHandler, route } from "../http/index.js";
 import { peerRoute } from "./peer-route.js";
 import { gatewayRouter, type GatewayDeps } from "./gateway.js";
 import { PEER_PATH } from "../round/coordinator.js";

@@ -5,99 +5,28 @@
  * retrieval of RAG rounds (sources from SourceRegistry at the round's seed block).
  */
 import type { Abi, Address, Hex } from "viem";
-import { isChorusError } from "../errors.js";
+import { isChorusError } from "../core/index.js";
 import { addressOf, readContract, writeContract, type ChorusChain } from "../chain/index.js";
-import {
-  encodeEpoch,
-  recordDigest,
-  roundIdParts,
-  settlementDomain,
-  sortRecord,
-  type RoundRecord,
-  type SettlementDomain,
-  type SignedRecord,
-} from "../chain/records.js";
+import { encodeEpoch } from "../protocol/index.js";
+import { recordDigest, roundIdParts, settlementDomain, sortRecord, type RoundRecord, type SettlementDomain, type SignedRecord } from "../core/index.js";
 import { readBatch, withTxLock } from "../chain/sequencer.js";
 import { seatsIn } from "../round/draw.js";
 import { nextSettlementStep, type RoundSequencer } from "../round/sequencer.js";
 import { cidToBytes32 } from "../ipfs/index.js";
 import { AddressPolicy } from "../net/index.js";
 import type { RecordSigning } from "../round/coordinator.js";
-import type { DigestSigner } from "../round/signer.js";
+import type { DigestSigner } from "../core/index.js";
 import type { Retrieval } from "../round/ports.js";
-import { listingIndices, MAX_LISTED_SOURCES } from "../round/rag.js";
-import type { SourceInfo } from "../rag/types.js";
+import { listingIndices, MAX_LISTED_SOURCES } from "../protocol/index.js";
+import type { SourceInfo } from "../protocol/index.js";
 import { retrieveFrom } from "../source/client.js";
-import type { Transcript } from "../round/transcript.js";
+import { recordOf, sourceSignaturesOf, type Transcript } from "../protocol/index.js";
+import { sourcesAt } from "../chain/sources-at.js";
 import type { QueuedRecord, SettlementPort } from "../settlement/index.js";
 import type { QueuedRound } from "./service.js";
 
-/**
- * The record the committee signs for a transcript: every drawn member (the chain refuses a record that leaves one
- * out) with its delta from the result (0 when it has none), the round seed and weight period of the draw. A RAG
- * round adds its sources' deltas, each with the CID (bytes32) of the served document the result chose for it.
- */
-export function recordOf(t: Transcript, transcriptCid: string): RoundRecord {
-  const participants = t.committee.members;
-  // The contract wants participants (and sources) in ascending address order.
-  return sortRecord({
-    roundId: t.roundId,
-    seed: t.committee.seed,
-    period: t.committee.period,
-    queryCid: cidToBytes32(t.queryCid),
-    transcriptCid: cidToBytes32(transcriptCid),
-    winner: t.result.winner,
-    participants,
-    deltas: participants.map((p) => t.result.deltas[p] ?? 0),
-    sources: (t.result.sources ?? []).map((s) => ({ source: s.source, reliability: s.reliability, usefulness: s.usefulness, servedCid: cidToBytes32(s.servedCid) })),
-  });
-}
-
-/** The sources' `SourceService` signatures the settlement of a transcript's record needs, by source address. */
-export function sourceSignaturesOf(t: Transcript): Record<string, Hex> {
-  return Object.fromEntries((t.result.sources ?? []).map((s) => [s.source, s.signature]));
-}
-
 export function chainRecords(domain: SettlementDomain): RecordSigning {
   return { digest: (t, cid) => recordDigest(domain, recordOf(t, cid)), serviceDomain: domain };
-}
-
-/**
- * Active sources of SourceRegistry with their scores as of block `blockNumber` (every member of a round reads
- * the same block, its seed block, so an auditor re-derives every draw from the chain). With a `seed`, at most
- * `maxListed` of them are read: `listingIndices(activeCount, seed, maxListed)` of the registry's order at that
- * block, so a round costs the same whatever the size of the active set.
- */
-export async function sourcesAt(
-  chain: ChorusChain,
-  blockNumber: bigint,
-  opts: { pageSize?: number; seed?: Hex; maxListed?: number } = {},
-): Promise<SourceInfo[]> {
-  const c = chain.deployments.contracts.SourceRegistry;
-  if (!c) return [];
-  const read = <T>(functionName: string, args: readonly unknown[]) =>
-    chain.publicClient.readContract({ address: c.address, abi: c.abi as Abi, functionName, args, blockNumber }) as Promise<T>;
-  const addresses: Address[] = [];
-  if (opts.seed) {
-    const count = Number(await read<bigint>("activeCount", []));
-    const indices = listingIndices(count, opts.seed, opts.maxListed ?? MAX_LISTED_SOURCES);
-    const pages = await Promise.all(indices.map((i) => read<readonly Address[]>("activeSources", [BigInt(i), 1n])));
-    for (const page of pages) addresses.push(...page);
-  } else {
-    const pageSize = BigInt(opts.pageSize ?? 100);
-    for (let offset = 0n; ; offset += pageSize) {
-      const page = await read<readonly Address[]>("activeSources", [offset, pageSize]);
-      addresses.push(...page);
-      if (BigInt(page.length) < pageSize) break;
-    }
-  }
-  const infos = await Promise.all(
-    addresses.map(async (address) => {
-      const s = await read<{ active: boolean; reliability: number; usefulness: number; endpoint: string }>("sourceOf", [address]);
-      return s.active ? { address, endpoint: s.endpoint, reliability: Number(s.reliability), usefulness: Number(s.usefulness) } : undefined;
-    }),
-  );
-  return infos.filter((x): x is SourceInfo => x !== undefined).sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1));
 }
 
 /**

@@ -5,9 +5,9 @@
  */
 import { Router } from "express";
 import { z } from "zod";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import type { RoundOutcome } from "../round/coordinator.js";
-import { jsonBody, parseBody, route, statusOf } from "./http-errors.js";
+import { jsonBody, parseBody, route, statusOf } from "../http/index.js";
 
 export const MODEL_ID = "chorus-swarm";
 /** Seconds a client is asked to wait (Retry-After) when the node refuses a round with 503. */

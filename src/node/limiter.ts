@@ -1,4 +1,4 @@
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 
 /** Options of one admission. */
 export interface AdmitOptions {

@@ -6,7 +6,7 @@
  * fallback.
  */
 import { access } from "node:fs/promises";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import type { ChorusConfig } from "../config/index.js";
 
 export type ModelChoice =

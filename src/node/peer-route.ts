@@ -12,10 +12,10 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
 import type { Request, RequestHandler, Response } from "express";
 import type { Hex, Address } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import type { EnvelopeHead, Member } from "../round/member.js";
-import { PEER_BODY_LIMITS } from "../round/protocol.js";
-import { statusOf } from "./http-errors.js";
+import { PEER_BODY_LIMITS } from "../protocol/index.js";
+import { statusOf } from "../http/index.js";
 
 /** Bytes the head must fit in. */
 const HEAD_BYTES = 256;

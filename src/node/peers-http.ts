@@ -13,7 +13,7 @@
  */
 import http from "node:http";
 import https from "node:https";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { AddressPolicy, badStatus, netReasonOf, netRequest, NET_REASONS } from "../net/index.js";
 import type { PeerClient } from "../round/ports.js";
 

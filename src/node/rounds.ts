@@ -6,9 +6,9 @@
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { Router } from "express";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import type { RoundOutcome } from "../round/coordinator.js";
-import { route } from "./http-errors.js";
+import { route } from "../http/index.js";
 
 export interface RoundSummary {
   roundId: string;

@@ -11,8 +11,8 @@
  * Chunk ids are `<doc>#<index>`, numbered from 0 in document order.
  */
 import { z } from "zod";
-import { ChorusError } from "../errors.js";
-import type { Chunk } from "./types.js";
+import { ChorusError } from "../core/index.js";
+import type { Chunk } from "../protocol/index.js";
 
 export const DEFAULT_CHUNK_CHARS = 800;
 export const DEFAULT_CHUNK_OVERLAP = 100;

@@ -18,9 +18,9 @@
 import { readdir, readFile, lstat } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { chunkMarkdown, chunkParams, chunkText, type ChunkOptions, type ChunkParams } from "./chunk.js";
-import type { Chunk } from "./types.js";
+import type { Chunk } from "../protocol/index.js";
 
 export type CorpusFormat = "text" | "markdown" | "jsonl";
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;

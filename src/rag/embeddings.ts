@@ -14,7 +14,7 @@
  * - The library's process-wide `unhandledRejection` / `uncaughtException` listeners (which rethrow) are removed
  *   right after it loads, so loading embeddings does not change how the host process handles errors.
  */
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 
 /** Dimensions of every embedding. */
 export const EMBEDDING_DIM = 512;

@@ -11,9 +11,9 @@
  * built; the query is embedded on its own (`exact`), so its vector does not depend on anything else.
  */
 import MiniSearch from "minisearch";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { cosineSimilarity, loadEmbedder, type Embedder } from "./embeddings.js";
-import type { Chunk, ServedContext } from "./types.js";
+import type { Chunk, ServedContext } from "../protocol/index.js";
 
 export const DEFAULT_ALPHA = 0.5;
 /** Identifier of the lexical ranking (recorded in corpus manifests). */

@@ -10,11 +10,11 @@
  */
 import { z } from "zod";
 import { CID } from "multiformats/cid";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import type { ArtifactStore } from "../ipfs/index.js";
 import type { Corpus } from "./corpus.js";
 import { BM25_IMPL } from "./hybrid-index.js";
-import { MANIFEST_TYPE, type Chunk } from "./types.js";
+import { MANIFEST_TYPE, type Chunk } from "../protocol/index.js";
 
 export const CHUNKS_TYPE = "chorus/corpus-chunks@1";
 /** Text characters per chunk page (pages stay well under the store's block limit). */

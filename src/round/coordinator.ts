@@ -9,17 +9,17 @@
  * sequencer, whose submitter voids its sequence.
  */
 import { type Address, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
-import { revealMatches } from "./commitment.js";
+import { ChorusError } from "../core/index.js";
+import { revealMatches } from "../protocol/index.js";
 import { seatsIn, snapshotOf, totalSeatsOf, type CommitteeSnapshot } from "./draw.js";
 import { MemorySequencer, type RoundSequencer } from "./sequencer.js";
-import { signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
-import { BODY, type QueryDoc, type RagEvidence } from "./protocol.js";
+import { signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "../protocol/index.js";
+import { BODY, type QueryDoc, type RagEvidence } from "../protocol/index.js";
 import type { Artifacts, Directory, NodeEntry, PeerClient } from "./ports.js";
-import { recoverDigestSigner, type DigestSigner } from "./signer.js";
-import type { ConsensusRules, RoundResult, Transcript, Exclusion } from "./transcript.js";
-import { computeResult, ragProblem, TRANSCRIPT_TYPE } from "./transcript.js";
-import type { SettlementDomain } from "../chain/records.js";
+import { recoverDigestSigner, type DigestSigner } from "../core/index.js";
+import type { ConsensusRules, RoundResult, Transcript, Exclusion } from "../protocol/index.js";
+import { computeResult, ragProblem, TRANSCRIPT_TYPE } from "../protocol/index.js";
+import type { SettlementDomain } from "../core/index.js";
 
 export interface CoordinatorOptions {
   committeeSize: number;
@@ -280,7 +280,7 @@ export class Coordinator {
  * recovered, never from the peer's text.
  */
 export async function signatureProblem(digest: Hex, signature: Hex, member: Address): Promise<string | undefined> {
-  // native libsecp256k1 (src/round/signer.ts): a round recovers every member's signature here
+  // native libsecp256k1 (src/core/signer.ts): a round recovers every member's signature here
   const recovered = recoverDigestSigner(digest, signature);
   if (recovered === null) return "record signature does not recover to any address";
   if (recovered.toLowerCase() === member.toLowerCase()) return undefined;

@@ -1,33 +1,14 @@
 /**
- * A round's committee from its ticket and its period's weights (src/round/committee.ts is the rule): what the
+ * A round's committee from its ticket and its period's weights (src/protocol/committee.ts is the rule): what the
  * coordinator draws, what a member recomputes from the answer-request's snapshot or from its own chain reads
  * (`drawFromDirectory`), and what the auditor recomputes. Pure but for `drawFromDirectory`'s reads.
  */
 import { getAddress, isAddressEqual, type Address, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
-import { drawCommittee, roundSeed, type Committee } from "./committee.js";
+import { ChorusError } from "../core/index.js";
+import { drawCommittee, roundSeed, type Committee, type CommitteeSnapshot } from "../protocol/index.js";
 import type { Directory, PeriodWeights } from "./ports.js";
 
-/** The committee part of an answer request and a transcript. */
-export interface CommitteeSnapshot {
-  /** The batch's seed block; its hash is the batch seed. */
-  seedBlock: { number: string; hash: Hex };
-  /** The round seed: keccak256(batch seed, round id). */
-  seed: Hex;
-  /** The weight period whose start weights the draw used. */
-  period: number;
-  /** Expected seats (tau). */
-  size: number;
-  /** Total stake when the period began (token wei, decimal). */
-  totalStake: string;
-  /** Fewest members a record may list. */
-  minCommittee: number;
-  candidates: { address: Address; stake: string; reputation: number }[];
-  /** Every drawn node, sorted by address. */
-  members: Address[];
-  /** Seats of each member (by address as listed in `members`). */
-  seats: Record<string, number>;
-}
+export type { CommitteeSnapshot };
 
 /** The committee of `roundId` in a batch seeded `batchSeed`, from the period's weights. */
 export function drawFromWeights(roundId: Hex, batchSeed: Hex, w: Pick<PeriodWeights, "candidates" | "totalStake" | "tau">): Committee & { seed: Hex } {

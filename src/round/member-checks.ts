@@ -4,14 +4,14 @@
  * own copies, and per-coordinator token buckets. member.ts runs them in order, cheapest first.
  */
 import { isAddressEqual, type Address, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
-import { canonicalBytes } from "./canonical.js";
+import { ChorusError } from "../core/index.js";
+import { canonicalBytes } from "../core/index.js";
 import { seatsIn, snapshotProblem, type CommitteeSnapshot } from "./draw.js";
-import type { AnswerRequest, JudgeRequest } from "./protocol.js";
-import { excerpt } from "./protocol.js";
-import type { Envelope } from "./envelope.js";
+import type { AnswerRequest, JudgeRequest } from "../protocol/index.js";
+import { excerpt } from "../protocol/index.js";
+import type { Envelope } from "../protocol/index.js";
 import type { NodeEntry, PeriodWeights } from "./ports.js";
-import type { Transcript } from "./transcript.js";
+import type { Transcript } from "../protocol/index.js";
 
 export interface MemberLimits {
   /** Oldest seed block accepted, in blocks behind the member's own latest block. */

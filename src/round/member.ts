@@ -14,20 +14,20 @@
  * the top contexts into its prompt and commits to its answer together with that evidence.
  */
 import { isAddressEqual, type Address, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
-import { commitmentOf, newSalt } from "./commitment.js";
-import { envelopeFields, signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
-import { BODY, PEER_BODY_LIMITS, RagParams as RagParamsSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "./protocol.js";
+import { ChorusError, isChorusError } from "../core/index.js";
+import { commitmentOf, newSalt } from "../protocol/index.js";
+import { envelopeFields, signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "../protocol/index.js";
+import { BODY, PEER_BODY_LIMITS, RagParams as RagParamsSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "../protocol/index.js";
 import type { Artifacts, Directory, Mind, NodeEntry, Retrieval } from "./ports.js";
-import { ragPrompt } from "./rag.js";
+import { ragPrompt } from "../protocol/index.js";
 import { retrieveForRound } from "./rag-retrieve.js";
-import { coordinatorOf } from "./round-id.js";
-import type { DigestSigner } from "./signer.js";
-import { computeResult, type ConsensusRules, type Transcript } from "./transcript.js";
+import { coordinatorOf } from "../core/index.js";
+import type { DigestSigner } from "../core/index.js";
+import { computeResult, type ConsensusRules, type Transcript } from "../protocol/index.js";
 import type { RecordSigning } from "./coordinator.js";
-import { canonicalBytes, canonicalHash, cidOfCanonical } from "./canonical.js";
+import { canonicalBytes, canonicalHash, cidOfCanonical } from "../core/index.js";
 import { RoundJournal } from "./signed-rounds.js";
-import { parseTranscript } from "./transcript-schema.js";
+import { parseTranscript } from "../protocol/index.js";
 import {
   DEFAULT_MEMBER_LIMITS,
   TokenBuckets,
@@ -398,7 +398,9 @@ export class Member {
         serviceDomain: this.deps.records.serviceDomain,
       });
     } catch (err) {
-      return this.fail(env.roundId, err);
+      // The coordinator's transcript does not compute: its fault (400), not this member's (CONSENSUS_* is 500).
+      const peerFault = isChorusError(err) && err.code.startsWith("CONSENSUS_");
+      return this.fail(env.roundId, peerFault ? new ChorusError("PEER_BAD_TRANSCRIPT", `the transcript does not compute: ${err.message}`, { code: err.code, ...err.details }, { cause: err }) : err);
     }
     if (canonicalHash(result) !== canonicalHash(t.result)) {
       this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "the transcript's result is not what its judgments give"));

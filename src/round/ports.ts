@@ -5,9 +5,9 @@
  * The coordinator and member logic depend only on these, so tests and benches can swap any part.
  */
 import type { Address, Hex } from "viem";
-import type { SettlementDomain } from "../chain/records.js";
-import type { SignedServed, SourceInfo } from "../rag/types.js";
-import type { QueryDoc } from "./protocol.js";
+import type { SettlementDomain } from "../core/index.js";
+import type { SignedServed, SourceInfo } from "../protocol/index.js";
+import type { Outcome, QueryDoc } from "../protocol/index.js";
 
 export interface NodeEntry {
   address: Address;
@@ -59,7 +59,7 @@ export interface Artifacts {
   cidOf(value: unknown): Promise<string>;
 }
 
-export type Outcome = "A" | "B" | "tie";
+export type { Outcome };
 
 /** The node's own model, as the round uses it. */
 export interface Mind {
@@ -77,7 +77,7 @@ export interface Retrieval {
   /** The Settlement contract's EIP-712 domain, under which sources sign what they served. */
   readonly domain: SettlementDomain;
   /**
-   * Most sources a round reads (default MAX_LISTED_SOURCES of src/round/rag.ts); every member of a swarm and
+   * Most sources a round reads (default MAX_LISTED_SOURCES of src/protocol/rag-evidence.ts); every member of a swarm and
    * its auditors use the same bound.
    */
   readonly maxListed?: number;

@@ -7,12 +7,12 @@
  * member answers from its model alone and its evidence says why.
  */
 import type { Address, Hex } from "viem";
-import { ChorusError } from "../errors.js";
-import type { SkippedSource, UsedContext } from "../rag/types.js";
-import { toWire } from "../source/served.js";
-import type { QueryDoc, RagEvidence, RagParams, SignedStored } from "./protocol.js";
+import { ChorusError } from "../core/index.js";
+import type { SkippedSource, UsedContext } from "../protocol/index.js";
+import { toWire } from "../protocol/index.js";
+import type { QueryDoc, RagEvidence, RagParams, SignedStored } from "../protocol/index.js";
 import type { Retrieval } from "./ports.js";
-import { boundListing, checkServed, chooseContexts, drawSources, MAX_LISTED_SOURCES, queryHashOf, skipReasonOf, sortSources } from "./rag.js";
+import { boundListing, checkServed, chooseContexts, drawSources, MAX_LISTED_SOURCES, queryHashOf, skipReasonOf, sortSources } from "../protocol/index.js";
 
 export interface RetrieveForRound {
   retrieval: Retrieval;

@@ -9,8 +9,8 @@
  * src/chain/sequencer.ts; `MemorySequencer` serves tests and chain-less swarms.
  */
 import type { Address, Hex } from "viem";
-import { makeRoundId, roundIdParts } from "../chain/records.js";
-import { keccak256 } from "./keccak.js";
+import { makeRoundId, roundIdParts } from "../core/index.js";
+import { keccak256 } from "../core/index.js";
 import { concat, toHex } from "viem";
 
 /** What a coordinator needs to run one round. */

@@ -14,7 +14,7 @@ import { mkdirSync, openSync, readFileSync, existsSync, ftruncateSync, closeSync
 import { promisify } from "node:util";
 import path from "node:path";
 import type { Hex } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 
 const writeAsync = promisify(write) as (fd: number, buf: Buffer) => Promise<unknown>;
 const fdatasyncAsync = promisify(fdatasync);

@@ -6,7 +6,7 @@
  */
 import { access, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 
 export interface QueuedRecord<R = unknown> {
   roundId: string;

@@ -16,13 +16,14 @@
  * (RAG_SOURCE_ABORTED, no skip reason: the member gave up, the source did nothing wrong).
  */
 import { isAddressEqual, type Hex } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { badStatus, netReasonOf, netRequest, NET_REASONS, type AddressPolicy } from "../net/index.js";
-import type { DigestSigner } from "../round/signer.js";
-import type { SettlementDomain } from "../chain/records.js";
-import type { QueryDoc } from "../round/protocol.js";
-import type { SignedServed, SkippedSource, SourceInfo } from "../rag/types.js";
-import { fromWire, queryHashOf, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveResponse, servedCidOf } from "./served.js";
+import type { DigestSigner } from "../core/index.js";
+import type { SettlementDomain } from "../core/index.js";
+import type { QueryDoc } from "../protocol/index.js";
+import { cidOfJson } from "../core/index.js";
+import type { SignedServed, SkippedSource, SourceInfo } from "../protocol/index.js";
+import { fromWire, queryHashOf, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveResponse, servedCidOf } from "../protocol/index.js";
 import { servedSigner } from "./signer.js";
 
 export const RAG_SOURCE_ERRORS = {
@@ -140,7 +141,7 @@ export async function retrieveFrom(source: SourceInfo, req: RetrieveRequestInput
   });
 
   const served = fromWire(wire);
-  const expectedHash = await queryHashOf(req.query);
+  const expectedHash = queryHashOf((await cidOfJson(req.query)).toString());
   if (served.roundId.toLowerCase() !== req.roundId.toLowerCase()) fail("RAG_SOURCE_WRONG_BINDING", `served for round ${served.roundId}, not ${req.roundId}`);
   if (served.queryHash.toLowerCase() !== expectedHash.toLowerCase()) fail("RAG_SOURCE_WRONG_BINDING", `served for query hash ${served.queryHash}, not ${expectedHash}`);
   if (!isAddressEqual(served.source, source.address)) fail("RAG_SOURCE_WRONG_BINDING", `document names source ${served.source}`);

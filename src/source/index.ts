@@ -7,9 +7,9 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Address, Hex, LocalAccount } from "viem";
-import { ChorusError } from "../errors.js";
+import { ChorusError } from "../core/index.js";
 import { addressOf, type ChorusChain } from "../chain/contracts.js";
-import { settlementDomain, type SettlementDomain } from "../chain/records.js";
+import { settlementDomain, type SettlementDomain } from "../core/index.js";
 import { ensureSource, type EnsureAction } from "../chain/sources.js";
 import type { ArtifactStore } from "../ipfs/index.js";
 import { loadCorpus, type SkippedFile } from "../rag/corpus.js";
@@ -18,11 +18,11 @@ import type { Embedder } from "../rag/embeddings.js";
 import { createHybridIndex } from "../rag/hybrid-index.js";
 import { publishCorpus, type CorpusManifest } from "../rag/manifest.js";
 import { getNode } from "../chain/registry.js";
-import type { RateLimitOptions } from "../node/rate-limit.js";
+import type { RateLimitOptions } from "../http/index.js";
 import { createSourceApp } from "./server.js";
 
 export { retrieveFrom, skipReasonOf, skippedSourceOf, RAG_SOURCE_ERRORS, type RagSourceErrorCode, type RetrieveOptions, type RetrieveRequestInput } from "./client.js";
-export { MAX_K, MAX_CONTEXT_CHARS, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveRequest, RetrieveResponse, WireServed, fromWire, queryHashOf, queryText, servedCidOf, toWire } from "./served.js";
+export { MAX_K, MAX_CONTEXT_CHARS, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveRequest, RetrieveResponse, WireServed, fromWire, queryHashOf, queryText, servedCidOf, toWire } from "../protocol/index.js";
 export { servedSigner, signServed } from "./signer.js";
 export { createSourceApp, type SourceAppDeps } from "./server.js";
 

@@ -1,7 +1,7 @@
 /**
  * The data-source node's HTTP service (express 5):
  *
- * - `POST /retrieve` `{ roundId, query, k }` -> `{ served, servedCid, signature }` (src/source/served.ts):
+ * - `POST /retrieve` `{ roundId, query, k }` -> `{ served, servedCid, signature }` (src/protocol/served.ts):
  *   the top-k contexts of the hybrid index for the query's last user message, bound to the round id and
  *   the query hash and signed. The served document is stored in the source's artifact store ONLY when the
  *   request is signed (header `x-chorus-signature`, EIP-191 over the body's keccak256) by a node that
@@ -16,16 +16,17 @@
  */
 import express, { type Express } from "express";
 import type { Address } from "viem";
-import { ChorusError } from "../errors.js";
-import type { SettlementDomain, TypedDataSigner } from "../chain/records.js";
+import { ChorusError } from "../core/index.js";
+import type { SettlementDomain, TypedDataSigner } from "../core/index.js";
 import type { ArtifactStore } from "../ipfs/index.js";
-import { errorHandler, jsonBody, parseBody, route } from "../node/http-errors.js";
+import { errorHandler, jsonBody, parseBody, route } from "../http/index.js";
 import type { HybridIndex } from "../rag/hybrid-index.js";
 import type { CorpusManifest } from "../rag/manifest.js";
-import { SERVED_TYPE, type ServedDoc } from "../rag/types.js";
-import { recoverDigestSigner } from "../round/signer.js";
-import { ipRateLimit, type RateLimitOptions } from "../node/rate-limit.js";
-import { queryHashOf, queryText, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveRequest, toWire } from "./served.js";
+import { SERVED_TYPE, type ServedDoc } from "../protocol/index.js";
+import { cidOfJson } from "../core/index.js";
+import { recoverDigestSigner } from "../core/index.js";
+import { ipRateLimit, type RateLimitOptions } from "../http/index.js";
+import { queryHashOf, queryText, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveRequest, toWire } from "../protocol/index.js";
 import { signServed } from "./signer.js";
 
 export interface SourceAppDeps {
@@ -99,7 +100,7 @@ export function createSourceApp(deps: SourceAppDeps): Express {
           type: SERVED_TYPE,
           source: deps.address,
           roundId: body.roundId as `0x${string}`,
-          queryHash: await queryHashOf(body.query),
+          queryHash: queryHashOf((await cidOfJson(body.query)).toString()),
           manifestCid: deps.manifestCid,
           k: body.k,
           contexts,

@@ -4,11 +4,11 @@ import { auditRound, type AuditReport } from "../../src/audit/index.js";
 import { openChorusChain } from "../../src/chain/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { createMemoryStore } from "../../src/ipfs/index.js";
-import type { ConsensusRules, Transcript } from "../../src/round/transcript.js";
+import type { ConsensusRules, Transcript } from "../../src/protocol/index.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
-import { fixedMind } from "../helpers/memory-round.js";
-import { preferHigherQ } from "../helpers/memory-node.js";
+import { fixedMind } from "../kit/memory-round.js";
+import { preferHigherQ } from "../kit/memory-node.js";
 
 
 /**

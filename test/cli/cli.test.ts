@@ -6,7 +6,7 @@ import { parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { main } from "../../src/cli/main.js";
 import { writeDeployments } from "../../deploy/index.js";
-import { deployChorus } from "../helpers/fixtures.js";
+import { deployChorus } from "../kit/fixtures.js";
 import { startRpcServer, type RpcServer } from "../helpers/rpc-server.js";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 

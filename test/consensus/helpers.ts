@@ -1,5 +1,5 @@
 import { SeededRandom, type Judgment } from "../../src/consensus/index.js";
-import { isChorusError } from "../../src/errors.js";
+import { isChorusError } from "../../src/core/index.js";
 
 /** n distinct lower-case 0x addresses, ascending. */
 export const ids = (n: number, prefix = ""): string[] => Array.from({ length: n }, (_, i) => `0x${prefix}${(i + 1).toString(16).padStart(40 - prefix.length, "0")}`);

@@ -3,7 +3,7 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { keccak256, type Address, type Hex } from "viem";
 import { expectRevert } from "../helpers/revert.js";
-import { actor, cid, deployFull, makeCapable, postAttemptBond, publishSuite, ZERO, type Actor, type Full } from "../helpers/chorus-fixture.js";
+import { actor, cid, deployFull, makeCapable, postAttemptBond, publishSuite, ZERO, type Actor, type Full } from "../kit/chorus-fixture.js";
 import {
   bitsToChoices,
   choicesCommitment,
@@ -13,7 +13,7 @@ import {
   newSalt,
   MAX_ITEMS,
 } from "../../src/chain/capability.js";
-import { isChorusError } from "../../src/errors.js";
+import { isChorusError } from "../../src/core/index.js";
 
 const SALT = cid("salt") as Hex;
 enum Status {

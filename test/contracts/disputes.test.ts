@@ -3,8 +3,9 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { encodeAbiParameters, keccak256, parseAbiParameters, parseEther, type Address, type Hex } from "viem";
 import { expectRevert } from "../helpers/revert.js";
-import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll, type Actor } from "../helpers/chorus-fixture.js";
-import { recordArgs, recordDigest, recordsCommitment, signRecord, type RoundRecord } from "../../src/chain/records.js";
+import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll, type Actor } from "../kit/chorus-fixture.js";
+import { recordArgs, recordDigest, signRecord, type RoundRecord } from "../../src/core/index.js";
+import { recordsCommitment } from "../../src/protocol/index.js";
 
 const STAKE = parseEther("500");
 const DEPOSIT = parseEther("100");

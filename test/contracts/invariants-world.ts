@@ -9,13 +9,13 @@
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { maxUint256, parseEther, type Address, type Hex } from "viem";
-import { actor, deploySwarm, postAttemptBond, type Actor } from "../helpers/chorus-fixture.js";
-import { REP_INITIAL, REP_SCALE, SOURCE_INITIAL, type RoundRecord, type SignedRecord } from "../../src/chain/records.js";
-import { drawCommittee, type Candidate, type Committee } from "../../src/round/committee.js";
+import { actor, deploySwarm, postAttemptBond, type Actor } from "../kit/chorus-fixture.js";
+import { REP_INITIAL, REP_SCALE, SOURCE_INITIAL, type RoundRecord, type SignedRecord } from "../../src/core/index.js";
+import { drawCommittee, type Candidate, type Committee } from "../../src/protocol/index.js";
 
 export const MIN_STAKE = parseEther("100");
 export const THAW = 3600n;
-/** test/helpers/fixtures.ts TEST_PARAMS: the window and the arbitration fit in the thawing period. */
+/** test/kit/fixtures.ts TEST_PARAMS: the window and the arbitration fit in the thawing period. */
 export const DISPUTE_WINDOW = 1800n;
 export const ARBITRATION = 1800n;
 export const DEPOSIT = parseEther("100");

@@ -21,20 +21,10 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, zeroHash, type Address } from "viem";
 import { expectRevert } from "../helpers/revert.js";
-import { cid, finalizeInputOf, makeRecord, signAll } from "../helpers/chorus-fixture.js";
+import { cid, finalizeInputOf, makeRecord, signAll } from "../kit/chorus-fixture.js";
 import { choicesCommitment, keyCommitment } from "../../src/chain/capability.js";
-import {
-  applyDelta,
-  encodeEpoch,
-  makeRoundId,
-  recordArgs,
-  recordDigest,
-  signRecord,
-  MAX_REP_DELTA,
-  type RoundRecord,
-  type SourceDelta,
-} from "../../src/chain/records.js";
-import { roundSeed } from "../../src/round/committee.js";
+import { applyDelta, makeRoundId, recordArgs, recordDigest, signRecord, MAX_REP_DELTA, type RoundRecord, type SourceDelta } from "../../src/core/index.js";
+import { encodeEpoch, roundSeed } from "../../src/protocol/index.js";
 import {
   ARBITRATION,
   BPS,

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther, keccak256, toHex, type Address } from "viem";
-import { deployChorus } from "../helpers/fixtures.js";
+import { deployChorus } from "../kit/fixtures.js";
 
 const CID = keccak256(toHex("meta"));
 const MIN = parseEther("100");

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
-import { deployChorus, type Wallet } from "../helpers/fixtures.js";
+import { deployChorus, type Wallet } from "../kit/fixtures.js";
 import { expectRevert } from "../helpers/revert.js";
 
 const CID = keccak256(toHex("metadata")) as Hex;

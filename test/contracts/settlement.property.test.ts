@@ -13,24 +13,9 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { concat, parseEther, size, slice, type Address, type Hex } from "viem";
-import { actor, cid, deploySwarm, finalizeEpochs, makeRecord, openBatch, stakeActor, type Actor, type Batch } from "../helpers/chorus-fixture.js";
-import {
-  applyDelta,
-  encodeEpoch,
-  hasQuorum,
-  makeRoundId,
-  MAX_REP_DELTA,
-  RECORD_TYPES,
-  recordArgs,
-  REP_INITIAL,
-  SOURCE_INITIAL,
-  REP_SCALE,
-  signServiceStatement,
-  type RoundRecord,
-  type SignedRecord,
-  type SourceDelta,
-} from "../../src/chain/records.js";
-import { drawCommittee, roundSeed, type Candidate } from "../../src/round/committee.js";
+import { actor, cid, deploySwarm, finalizeEpochs, makeRecord, openBatch, stakeActor, type Actor, type Batch } from "../kit/chorus-fixture.js";
+import { applyDelta, makeRoundId, MAX_REP_DELTA, RECORD_TYPES, recordArgs, REP_INITIAL, SOURCE_INITIAL, REP_SCALE, signServiceStatement, type RoundRecord, type SignedRecord, type SourceDelta } from "../../src/core/index.js";
+import { drawCommittee, encodeEpoch, hasQuorum, roundSeed, type Candidate } from "../../src/protocol/index.js";
 
 const NODES = 5;
 const SOURCES = 2;

@@ -24,38 +24,12 @@ import {
   type Actor,
   type Batch,
   type Full,
-} from "../helpers/chorus-fixture.js";
+} from "../kit/chorus-fixture.js";
 import { writeDeployments } from "../../deploy/index.js";
-import {
-  applyDelta,
-  compactSignature,
-  decodeRoundDeltas,
-  encodeEpoch,
-  hasQuorum,
-  makeRoundId,
-  MAX_REP_DELTA,
-  normalizeSignature,
-  recordArgs,
-  recordDigest,
-  recordsCommitment,
-  recoverRecordSigner,
-  recoverServiceSigner,
-  REP_INITIAL,
-  SOURCE_INITIAL,
-  roundIdParts,
-  selectQuorum,
-  serviceDigest,
-  settlementDomain,
-  signRecord,
-  signServiceStatement,
-  sortRecord,
-  validateRecord,
-  type RoundRecord,
-  type SignedRecord,
-  type SourceDelta,
-} from "../../src/chain/records.js";
-import { isChorusError } from "../../src/errors.js";
-import { drawCommittee, roundSeed } from "../../src/round/committee.js";
+import { applyDelta, compactSignature, makeRoundId, MAX_REP_DELTA, normalizeSignature, recordArgs, recordDigest, recoverRecordSigner, recoverServiceSigner, REP_INITIAL, SOURCE_INITIAL, roundIdParts, serviceDigest, settlementDomain, signRecord, signServiceStatement, sortRecord, validateRecord, type RoundRecord, type SignedRecord, type SourceDelta } from "../../src/core/index.js";
+import { decodeRoundDeltas, encodeEpoch, hasQuorum, recordsCommitment, selectQuorum } from "../../src/protocol/index.js";
+import { isChorusError } from "../../src/core/index.js";
+import { drawCommittee, roundSeed } from "../../src/protocol/index.js";
 
 const STAKE = parseEther("500");
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;

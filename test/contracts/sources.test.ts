@@ -3,9 +3,9 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { Hex } from "viem";
 import { expectRevert } from "../helpers/revert.js";
-import { actor, cid, deployFull, ZERO, type Actor } from "../helpers/chorus-fixture.js";
+import { actor, cid, deployFull, ZERO, type Actor } from "../kit/chorus-fixture.js";
 import { parseEther } from "viem";
-import { SOURCE_INITIAL } from "../../src/chain/records.js";
+import { SOURCE_INITIAL } from "../../src/core/index.js";
 
 async function fixture() {
   const f = await deployFull();

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { parseEther } from "viem";
-import { deployChorus } from "../helpers/fixtures.js";
+import { deployChorus } from "../kit/fixtures.js";
 import { expectRevert } from "../helpers/revert.js";
 
 describe("ChorusToken", () => {

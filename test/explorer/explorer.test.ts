@@ -5,8 +5,8 @@ import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
-import { fixedMind } from "../helpers/memory-round.js";
-import { preferHigherQ } from "../helpers/memory-node.js";
+import { fixedMind } from "../kit/memory-round.js";
+import { preferHigherQ } from "../kit/memory-node.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 export const SCREENSHOT_DIR = path.resolve(".chorus", "screenshots");

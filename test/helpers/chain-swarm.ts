@@ -21,13 +21,13 @@ import { startNode, type NodeParts, type RunningNode } from "../../src/node/serv
 import { pendingRounds } from "../../src/node/rounds.js";
 import { explorerRouter } from "../../src/explorer/api.js";
 import { auditRound } from "../../src/audit/index.js";
-import { createSigner } from "../../src/round/signer.js";
+import { createSigner } from "../../src/core/index.js";
 import type { Mind, PeerClient } from "../../src/round/ports.js";
 import { httpPeers } from "../../src/node/peers-http.js";
 import { startRpcServerAt } from "./crash-rpc.js";
-import type { ConsensusRules } from "../../src/round/transcript.js";
+import type { ConsensusRules } from "../../src/protocol/index.js";
 import { writeDeployments } from "../../deploy/index.js";
-import { deploySwarm } from "./chorus-fixture.js";
+import { deploySwarm } from "../kit/chorus-fixture.js";
 import { startRpcServer } from "./rpc-server.js";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";

@@ -18,11 +18,11 @@ import { httpPeers } from "../../src/node/peers-http.js";
 import { Coordinator, type CoordinatorOptions } from "../../src/round/coordinator.js";
 import { Member } from "../../src/round/member.js";
 import type { MemberLimits } from "../../src/round/member-checks.js";
-import { createSigner } from "../../src/round/signer.js";
+import { createSigner } from "../../src/core/index.js";
 import type { Artifacts, Mind, NodeEntry } from "../../src/round/ports.js";
-import { countRules } from "./count-rules.js";
-import { MemoryArtifacts, directoryOf, makeSigners } from "./memory-round.js";
-import { TEST_DOMAIN as domain, TEST_RECORDS as records } from "./memory-node.js";
+import { countRules } from "../kit/count-rules.js";
+import { MemoryArtifacts, directoryOf, makeSigners } from "../kit/memory-round.js";
+import { TEST_DOMAIN as domain, TEST_RECORDS as records } from "../kit/memory-node.js";
 
 export interface HttpSwarm {
   nodes: NodeEntry[];

@@ -10,19 +10,19 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { concat, toHex, type Hex } from "viem";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { startNode, type RunningNode } from "../../src/node/service.js";
-import { canonicalBytes } from "../../src/round/canonical.js";
-import type { Envelope } from "../../src/round/envelope.js";
+import { canonicalBytes } from "../../src/core/index.js";
+import type { Envelope } from "../../src/protocol/index.js";
 import type { MemberLimits } from "../../src/round/member-checks.js";
-import { ARTIFACT_LIMIT_BYTES } from "../../src/round/protocol.js";
-import { keccak256 } from "../../src/round/keccak.js";
+import { ARTIFACT_LIMIT_BYTES } from "../../src/protocol/index.js";
+import { keccak256 } from "../../src/core/index.js";
 import type { Directory, Mind, NodeEntry, PeerClient } from "../../src/round/ports.js";
 import { MemorySequencer } from "../../src/round/sequencer.js";
-import type { DigestSigner } from "../../src/round/signer.js";
-import { countRules } from "./count-rules.js";
-import { MemoryArtifacts, directoryOf, makeSigners } from "./memory-round.js";
-import { TEST_DOMAIN, TEST_RECORDS, memorySettlement, preferHigherQ } from "./memory-node.js";
+import type { DigestSigner } from "../../src/core/index.js";
+import { countRules } from "../kit/count-rules.js";
+import { MemoryArtifacts, directoryOf, makeSigners } from "../kit/memory-round.js";
+import { TEST_DOMAIN, TEST_RECORDS, memorySettlement, preferHigherQ } from "../kit/memory-node.js";
 
 /** An artifact store that refuses documents over the artifact limit, as the IPFS store does. */
 export class LimitedArtifacts extends MemoryArtifacts {

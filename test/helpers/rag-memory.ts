@@ -5,12 +5,12 @@
  */
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import { privateKeyToAccount, type PrivateKeyAccount } from "viem/accounts";
-import { settlementDomain, type SettlementDomain } from "../../src/chain/records.js";
-import { cidToBytes32 } from "../../src/ipfs/cid.js";
-import { canonicalBytes, cidOfCanonical } from "../../src/round/canonical.js";
+import { settlementDomain, type SettlementDomain } from "../../src/core/index.js";
+import { cidToBytes32 } from "../../src/core/index.js";
+import { canonicalBytes, cidOfCanonical } from "../../src/core/index.js";
 import type { Retrieval } from "../../src/round/ports.js";
-import type { QueryDoc } from "../../src/round/protocol.js";
-import { SERVED_TYPE, type ServedContext, type ServedDoc, type SourceInfo } from "../../src/rag/types.js";
+import type { QueryDoc } from "../../src/protocol/index.js";
+import { SERVED_TYPE, type ServedContext, type ServedDoc, type SourceInfo } from "../../src/protocol/index.js";
 import { signServed } from "../../src/source/signer.js";
 
 export const RAG_DOMAIN: SettlementDomain = settlementDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180aa3");

@@ -3,6 +3,6 @@
  * tests' fixed-preference judges the expected winner is exact (the default Fortytwo pairing compares about
  * 3n pairs, and two unbeaten answers may never meet).
  */
-import { productionRules } from "../../src/node/rules.js";
+import { productionRules } from "../../src/protocol/index.js";
 
 export const swarmRules = productionRules({ pairing: "round-robin" });

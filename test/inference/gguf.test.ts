@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { GgufBackend, compareAnswers, createInferenceBackend, type ChatMessage } from "../../src/inference/index.js";
 import { modelRefs } from "../../src/inference/gguf-runtime.js";
 import { REPO_ROOT, requireTestModel } from "./helpers/model.js";

@@ -3,7 +3,7 @@
  * per-backend concurrency limit, the bounded queue, deadlines and cancellation freeing their slot, close().
  */
 import { expect } from "chai";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { ConcurrencyLimiter } from "../../src/inference/index.js";
 import { FakeBackend } from "../helpers/fake-backend.js";
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import express from "express";
 import OpenAI from "openai";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { GgufBackend, OpenAIBackend, createInferenceBackend, screenAnswer, type ChatMessage } from "../../src/inference/index.js";
 import { startOpenAIServer, type OpenAITestServer } from "./helpers/openai-server.js";
 import { requireTestModel } from "./helpers/model.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { ELISION, fitMessages, type ChatMessage } from "../../src/inference/index.js";
 
 /** A stand-in tokenizer: 4 characters per token plus 3 tokens of template per message. */

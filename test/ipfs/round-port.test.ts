@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createMemoryStore, roundArtifacts } from "../../src/ipfs/index.js";
-import { MemoryArtifacts } from "../helpers/memory-round.js";
+import { MemoryArtifacts } from "../kit/memory-round.js";
 
 describe("ipfs / round protocol adapter", () => {
   it("speaks string CIDs, pins what the round writes, and agrees with the round tests' in-memory store", async () => {

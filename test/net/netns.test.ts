@@ -17,7 +17,7 @@ import path from "node:path";
 import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names.js";
 import { keccak256, toHex, type Hex } from "viem";
 import { ROOT, writeDeployments } from "../../deploy/index.js";
-import { deploySwarm } from "../helpers/chorus-fixture.js";
+import { deploySwarm } from "../kit/chorus-fixture.js";
 import { BRIDGE_ADDRESS, createNetwork, netnsSupport, type Netns } from "../../scripts/lib/netns-net.js";
 
 const MEMBERS = 4;

@@ -9,7 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { gatewayJson } from "../../src/audit/gateway-fetch.js";
 import { main } from "../../src/cli/main.js";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { cidOfJson } from "../../src/ipfs/index.js";
 import { AddressPolicy, netRequest, NET_REASONS, PUBLIC_ONLY } from "../../src/net/index.js";
 import { httpPeers } from "../../src/node/peers-http.js";

@@ -8,11 +8,11 @@
 import { expect } from "chai";
 import { readFile } from "node:fs/promises";
 import { keccak256, toHex, type Hex } from "viem";
-import { signEnvelope, type Envelope } from "../../src/round/envelope.js";
-import { createSigner } from "../../src/round/signer.js";
+import { signEnvelope, type Envelope } from "../../src/protocol/index.js";
+import { createSigner } from "../../src/core/index.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
-import { preferHigherQ } from "../helpers/memory-node.js";
-import { fixedMind } from "../helpers/memory-round.js";
+import { preferHigherQ } from "../kit/memory-node.js";
+import { fixedMind } from "../kit/memory-round.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 
 const BYZANTINE = 4;

@@ -9,7 +9,7 @@
 import { expect } from "chai";
 import { startByzantineSwarm, type ByzantineSwarm, type RoundStat } from "../../scripts/lib/byzantine-swarm.js";
 import { REP_INITIAL } from "../../src/consensus/index.js";
-import type { Role } from "../helpers/byzantine-minds.js";
+import type { Role } from "../kit/byzantine-minds.js";
 
 describe("byzantine peers: copying, random judging and colluding judges lose reputation and weight", function () {
   this.timeout(240_000);

@@ -12,8 +12,8 @@ import { main } from "../../src/cli/main.js";
 import { SettlementQueue } from "../../src/settlement/index.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { coordinatorTripwire, crashableMind, crashPlan, dieOnRequest, type ChainSwarm } from "../helpers/crash-faults.js";
-import { fixedMind } from "../helpers/memory-round.js";
-import { preferHigherQ } from "../helpers/memory-node.js";
+import { fixedMind } from "../kit/memory-round.js";
+import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 
 const EPOCH_INTERVAL_MS = 2500;

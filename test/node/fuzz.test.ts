@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { startMemorySwarm } from "../helpers/memory-node.js";
+import { startMemorySwarm } from "../kit/memory-node.js";
 
 /** Every endpoint a node serves, with the methods it takes. */
 const ENDPOINTS: [string, string][] = [

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import OpenAI from "openai";
 import { RoundLimiter } from "../../src/node/limiter.js";
-import { newRoundId } from "../../src/round/round-id.js";
-import { fixedMind } from "../helpers/memory-round.js";
+import { newRoundId } from "../kit/round-id.js";
+import { fixedMind } from "../kit/memory-round.js";
 import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
-import { preferHigherQ } from "../helpers/memory-node.js";
+import { preferHigherQ } from "../kit/memory-node.js";
 
 describe("gateway over HTTP (7 nodes on 127.0.0.1)", function () {
   let swarm: HttpSwarm;

@@ -1,6 +1,6 @@
 /** RoundLimiter: bounded concurrency and queue, a bounded wait in the queue, and callers that leave. */
 import { expect } from "chai";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { RoundLimiter } from "../../src/node/limiter.js";
 
 function gate() {

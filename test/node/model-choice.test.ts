@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../src/config/index.js";
 import { chooseModel } from "../../src/node/model-choice.js";
-import { isChorusError } from "../../src/errors.js";
+import { isChorusError } from "../../src/core/index.js";
 
 const MODEL = path.resolve("../shared/models/stories260K.gguf");
 

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { RoundLimiter } from "../../src/node/limiter.js";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import type { Mind } from "../../src/round/ports.js";
 import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
 

@@ -9,19 +9,19 @@
 import { expect } from "chai";
 import http from "node:http";
 import { getAddress, isAddressEqual, type Address, type Hex } from "viem";
-import { makeRoundId } from "../../src/chain/records.js";
-import { ChorusError } from "../../src/errors.js";
+import { makeRoundId } from "../../src/core/index.js";
+import { ChorusError } from "../../src/core/index.js";
 import { Coordinator, PEER_PATH, type RoundOutcome } from "../../src/round/coordinator.js";
 import { snapshotOf, type CommitteeSnapshot } from "../../src/round/draw.js";
-import { signEnvelope, type Envelope } from "../../src/round/envelope.js";
+import { signEnvelope, type Envelope } from "../../src/protocol/index.js";
 import { DEFAULT_MEMBER_LIMITS } from "../../src/round/member-checks.js";
 import type { PeriodWeights } from "../../src/round/ports.js";
-import { ARTIFACT_LIMIT_BYTES, REASON_MAX } from "../../src/round/protocol.js";
+import { ARTIFACT_LIMIT_BYTES, REASON_MAX } from "../../src/protocol/index.js";
 import { MemorySequencer, type RoundTicket } from "../../src/round/sequencer.js";
-import { computeResult, type Transcript } from "../../src/round/transcript.js";
-import { countRules } from "../helpers/count-rules.js";
-import { makeSigners } from "../helpers/memory-round.js";
-import { TEST_DOMAIN as domain, TEST_RECORDS as records } from "../helpers/memory-node.js";
+import { computeResult, type Transcript } from "../../src/protocol/index.js";
+import { countRules } from "../kit/count-rules.js";
+import { makeSigners } from "../kit/memory-round.js";
+import { TEST_DOMAIN as domain, TEST_RECORDS as records } from "../kit/memory-node.js";
 import { memoryBlockHash, rewritingPeers, startPeerSwarm } from "../helpers/peer-swarm.js";
 
 const ask = { messages: [{ role: "user" as const, content: "Why is the sky blue?" }], maxTokens: 32, rag: false };

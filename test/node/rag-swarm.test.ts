@@ -13,18 +13,18 @@ import path from "node:path";
 import { isAddressEqual, type Address, type Hex } from "viem";
 import { auditRound } from "../../src/audit/index.js";
 import { openChorusChain } from "../../src/chain/index.js";
-import { applyDelta, settlementDomain } from "../../src/chain/records.js";
+import { applyDelta, settlementDomain } from "../../src/core/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { settledRoundDeltas } from "../../src/chain/round-event.js";
 import { cidToBytes32, createMemoryStore } from "../../src/ipfs/index.js";
 import { chainRetrieval, settlementDomainOf } from "../../src/node/chain-parts.js";
 import type { Mind } from "../../src/round/ports.js";
-import type { RagEvidence } from "../../src/round/protocol.js";
-import type { Transcript } from "../../src/round/transcript.js";
+import type { RagEvidence } from "../../src/protocol/index.js";
+import type { Transcript } from "../../src/protocol/index.js";
 import { startSource, type RunningSource } from "../../src/source/index.js";
 import { LOOPBACK, startChainSwarm } from "../helpers/chain-swarm.js";
-import { actor, type Actor } from "../helpers/chorus-fixture.js";
-import { preferHigherQ } from "../helpers/memory-node.js";
+import { actor, type Actor } from "../kit/chorus-fixture.js";
+import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 
 /** Answers from the contexts in its prompt, so the contexts matter; judges by the q number. */

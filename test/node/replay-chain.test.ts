@@ -6,15 +6,15 @@
  */
 import { expect } from "chai";
 import type { Hex } from "viem";
-import { makeRoundId, roundIdParts } from "../../src/chain/records.js";
+import { makeRoundId, roundIdParts } from "../../src/core/index.js";
 import { PEER_PATH } from "../../src/round/coordinator.js";
 import { snapshotOf } from "../../src/round/draw.js";
-import { signEnvelope, type PeerDomain } from "../../src/round/envelope.js";
-import type { AnswerRequest } from "../../src/round/protocol.js";
-import type { DigestSigner } from "../../src/round/signer.js";
+import { signEnvelope, type PeerDomain } from "../../src/protocol/index.js";
+import type { AnswerRequest } from "../../src/protocol/index.js";
+import type { DigestSigner } from "../../src/core/index.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
-import { fixedMind } from "../helpers/memory-round.js";
-import { preferHigherQ } from "../helpers/memory-node.js";
+import { fixedMind } from "../kit/memory-round.js";
+import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 
 describe("a coordinator reusing a sequence the chain closed (in-process chain)", function () {

@@ -11,11 +11,11 @@
 import { z } from "zod";
 import type { Address, Hex } from "viem";
 import { startNode } from "../../src/node/service.js";
-import { createSigner } from "../../src/round/signer.js";
+import { createSigner } from "../../src/core/index.js";
 import type { NodeEntry } from "../../src/round/ports.js";
 import { countingMind, chainDirectoryOf, LimitedArtifacts, LOOPBACK } from "../helpers/peer-swarm.js";
-import { TEST_DOMAIN, TEST_RECORDS, memorySettlement } from "../helpers/memory-node.js";
-import { countRules } from "../helpers/count-rules.js";
+import { TEST_DOMAIN, TEST_RECORDS, memorySettlement } from "../kit/memory-node.js";
+import { countRules } from "../kit/count-rules.js";
 
 const hex = (n: number) => z.string().regex(new RegExp(`^0x[0-9a-fA-F]{${n}}$`));
 const Config = z.object({

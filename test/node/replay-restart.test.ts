@@ -13,20 +13,20 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeF
 import os from "node:os";
 import path from "node:path";
 import type { Address, Hex } from "viem";
-import { makeRoundId } from "../../src/chain/records.js";
-import type { ChorusError } from "../../src/errors.js";
+import { makeRoundId } from "../../src/core/index.js";
+import type { ChorusError } from "../../src/core/index.js";
 import { startNode } from "../../src/node/service.js";
 import { Coordinator, PEER_PATH, type RoundOutcome } from "../../src/round/coordinator.js";
 import { snapshotOf } from "../../src/round/draw.js";
-import { signEnvelope, type Envelope } from "../../src/round/envelope.js";
+import { signEnvelope, type Envelope } from "../../src/protocol/index.js";
 import type { NodeEntry } from "../../src/round/ports.js";
 import { RoundJournal } from "../../src/round/signed-rounds.js";
 import { MemorySequencer, type RoundTicket } from "../../src/round/sequencer.js";
-import type { Transcript } from "../../src/round/transcript.js";
-import { countRules } from "../helpers/count-rules.js";
+import type { Transcript } from "../../src/protocol/index.js";
+import { countRules } from "../kit/count-rules.js";
 import { startProcessSwarm, type ProcessSwarm } from "../helpers/http-swarm.js";
-import { MemoryArtifacts, makeSigners } from "../helpers/memory-round.js";
-import { TEST_DOMAIN as domain, TEST_RECORDS as records, memorySettlement } from "../helpers/memory-node.js";
+import { MemoryArtifacts, makeSigners } from "../kit/memory-round.js";
+import { TEST_DOMAIN as domain, TEST_RECORDS as records, memorySettlement } from "../kit/memory-node.js";
 import { chainDirectoryOf, countingMind, memoryBlockHash, rewritingPeers, LOOPBACK } from "../helpers/peer-swarm.js";
 
 const N = 4;

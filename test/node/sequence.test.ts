@@ -5,10 +5,10 @@
 import { expect } from "chai";
 import type { Hex } from "viem";
 import { nextSettlementStep, type SequenceState } from "../../src/round/sequencer.js";
-import { roundIdParts } from "../../src/chain/records.js";
+import { roundIdParts } from "../../src/core/index.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
-import { fixedMind } from "../helpers/memory-round.js";
-import { preferHigherQ } from "../helpers/memory-node.js";
+import { fixedMind } from "../kit/memory-round.js";
+import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 
 const state = (s: Partial<{ issued: number; running: number[]; queued: number[]; failed: number[] }>): SequenceState => ({

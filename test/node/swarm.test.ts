@@ -1,17 +1,17 @@
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { newRoundId } from "../../src/round/round-id.js";
+import { newRoundId } from "../kit/round-id.js";
 import OpenAI from "openai";
 import { type Address, type Hex } from "viem";
 import { cidToBytes32 } from "../../src/ipfs/index.js";
 import { settledRoundDeltas } from "../../src/chain/round-event.js";
-import { signEnvelope } from "../../src/round/envelope.js";
-import { createSigner } from "../../src/round/signer.js";
+import { signEnvelope } from "../../src/protocol/index.js";
+import { createSigner } from "../../src/core/index.js";
 import { generatePrivateKey } from "viem/accounts";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
-import { fixedMind } from "../helpers/memory-round.js";
-import { preferHigherQ } from "../helpers/memory-node.js";
+import { fixedMind } from "../kit/memory-round.js";
+import { preferHigherQ } from "../kit/memory-node.js";
 
 describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
   this.timeout(180_000);

@@ -1,6 +1,6 @@
 /** The RAG bench's dataset, extractive reader and simulated judge (scripts/lib/rag-*.ts). */
 import { expect } from "chai";
-import { isChorusError } from "../../src/errors.js";
+import { isChorusError } from "../../src/core/index.js";
 import { answerSentence, ATTRIBUTES, makeDataset, NO_ANSWER, parseQuestion, readAnswer, statedValues } from "../../scripts/lib/rag-dataset.js";
 import { judge } from "../../scripts/lib/rag-sim.js";
 

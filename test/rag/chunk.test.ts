@@ -1,6 +1,6 @@
 /** Chunking: paragraphs, Markdown sections with their headings, overlapping windows, stable ids, bad options. */
 import { expect } from "chai";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { chunkMarkdown, chunkText, markdownSections } from "../../src/rag/chunk.js";
 
 describe("rag / chunking", () => {

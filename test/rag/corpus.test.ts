@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { loadCorpus } from "../../src/rag/corpus.js";
 
 describe("rag / corpus loading", () => {

@@ -1,6 +1,6 @@
 /** Sentence embeddings with the offline USE-lite model from npm. */
 import { expect } from "chai";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { EMBEDDING_DIM, cosineSimilarity, embed, loadEmbedder } from "../../src/rag/embeddings.js";
 
 describe("rag / sentence embeddings (USE lite, offline)", function () {

@@ -1,8 +1,8 @@
 /** The hybrid BM25 + embedding index: the relevant chunk ranks first on a small corpus, with and without embeddings. */
 import { expect } from "chai";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { createHybridIndex } from "../../src/rag/hybrid-index.js";
-import type { Chunk } from "../../src/rag/types.js";
+import type { Chunk } from "../../src/protocol/index.js";
 
 const CORPUS: Chunk[] = [
   ["geo.md#0", "geo.md", "The Nile is the longest river in Africa and flows north into the Mediterranean Sea."],

@@ -1,7 +1,7 @@
 /** The pure reliability logic: seeded source draw, reliability-weighted rerank, bounded source deltas. */
 import { expect } from "chai";
 import type { Address } from "viem";
-import { isChorusError } from "../../src/errors.js";
+import { isChorusError, type ErrorCode } from "../../src/core/index.js";
 import {
   applySourceDelta,
   applySourceDeltas,
@@ -11,13 +11,13 @@ import {
   sampleSources,
   SOURCE_DELTA_BOUND,
   sourceDeltas,
-} from "../../src/rag/reliability.js";
-import type { SourceInfo, UsedContext } from "../../src/rag/types.js";
+} from "../../src/protocol/index.js";
+import type { SourceInfo, UsedContext } from "../../src/protocol/index.js";
 
 const addr = (n: number): Address => `0x${n.toString(16).padStart(40, "0")}`;
 const src = (n: number, usefulness: number, reliability = 500_000): SourceInfo => ({ address: addr(n), endpoint: `http://127.0.0.1:${n}`, reliability, usefulness });
 const ctx = (s: number, id: string, text: string, relevance = 1): UsedContext => ({ source: addr(s), id, text, relevance });
-const throwsCode = (fn: () => unknown, code: string) => {
+const throwsCode = (fn: () => unknown, code: ErrorCode) => {
   try {
     fn();
   } catch (err) {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { canonicalBytes, canonicalBytesReference } from "../../src/round/canonical.js";
+import { canonicalBytes, canonicalBytesReference } from "../../src/core/index.js";
 
 describe("canonical encoding", () => {
   it("the fast encoder gives exactly @ipld/dag-json's bytes for any JSON value, odd unicode and floats included", () => {

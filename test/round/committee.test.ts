@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { encodeAbiParameters, encodePacked, getAddress, hexToBytes, keccak256 as viemKeccak, numberToHex, type Address, type Hex } from "viem";
-import { REP_REF, SHARE_ONE, drawCommittee, roundSeed, seatsOf, shareOf, type Candidate } from "../../src/round/committee.js";
-import { ChorusError } from "../../src/errors.js";
+import { REP_REF, SHARE_ONE, drawCommittee, roundSeed, seatsOf, shareOf, type Candidate } from "../../src/protocol/index.js";
+import { ChorusError } from "../../src/core/index.js";
 import {
   CAPTURED,
   FORCED,
@@ -36,7 +36,7 @@ function meanSeats(ss: Hex[], cands: Candidate[], tau: number, total: bigint, wh
   return sums.map((x) => Number(x) / ss.length);
 }
 
-describe("sortition committee (src/round/committee.ts)", () => {
+describe("sortition committee (src/protocol/committee.ts)", () => {
   const N = 20;
   const stakes = Array.from({ length: N }, (_, i) => BigInt(100 + 37 * i) * TOKEN);
   const total = stakes.reduce((a, b) => a + b, 0n);

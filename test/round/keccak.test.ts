@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { keccak256 as viemKeccak, toHex } from "viem";
-import { keccak256, keccakBytes } from "../../src/round/keccak.js";
+import { keccak256, keccakBytes } from "../../src/core/index.js";
 
 describe("native keccak256", () => {
   it("equals viem's keccak256 on random bytes, hex and across reuse of the one native state", () => {

@@ -1,20 +1,21 @@
 import { expect } from "chai";
 import { encodePacked, isAddressEqual, keccak256, type Address, type Hex } from "viem";
-import { encodeEpoch, recoverServiceSigner } from "../../src/chain/records.js";
-import { cidToBytes32 } from "../../src/ipfs/cid.js";
-import { assertJsonLike } from "../../src/ipfs/validate.js";
-import { recordOf, sourceSignaturesOf } from "../../src/node/chain-parts.js";
-import { answerDigest, commitmentOf, revealMatches } from "../../src/round/commitment.js";
+import { encodeEpoch } from "../../src/protocol/index.js";
+import { recoverServiceSigner } from "../../src/core/index.js";
+import { cidToBytes32 } from "../../src/core/index.js";
+import { assertJsonLike } from "../../src/core/index.js";
+import { recordOf, sourceSignaturesOf } from "../../src/protocol/index.js";
+import { answerDigest, commitmentOf, revealMatches } from "../../src/protocol/index.js";
 import { Coordinator, type SignedRecord } from "../../src/round/coordinator.js";
-import { signEnvelope } from "../../src/round/envelope.js";
+import { signEnvelope } from "../../src/protocol/index.js";
 import { Member } from "../../src/round/member.js";
 import type { Mind, NodeEntry, Retrieval } from "../../src/round/ports.js";
-import type { RagEvidence } from "../../src/round/protocol.js";
-import { checkEvidence, drawSeed, ragPrompt } from "../../src/round/rag.js";
-import { computeResult, type Transcript } from "../../src/round/transcript.js";
+import type { RagEvidence } from "../../src/protocol/index.js";
+import { checkEvidence, drawSeed, ragPrompt } from "../../src/protocol/index.js";
+import { computeResult, type Transcript } from "../../src/protocol/index.js";
 import { loadConfig } from "../../src/config/index.js";
-import { countRules } from "../helpers/count-rules.js";
-import { DirectPeers, MemoryArtifacts, directoryOf, makeSigners } from "../helpers/memory-round.js";
+import { countRules } from "../kit/count-rules.js";
+import { DirectPeers, MemoryArtifacts, directoryOf, makeSigners } from "../kit/memory-round.js";
 import { RAG_DOMAIN, memoryRetrieval, memorySource, type MemorySource } from "../helpers/rag-memory.js";
 
 const records = {

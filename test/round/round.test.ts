@@ -2,11 +2,11 @@ import { expect } from "chai";
 import { encodePacked, keccak256, type Address, type Hex } from "viem";
 import { Coordinator, PEER_PATH, type SignedRecord } from "../../src/round/coordinator.js";
 import { Member } from "../../src/round/member.js";
-import { signEnvelope } from "../../src/round/envelope.js";
-import { newRoundId } from "../../src/round/round-id.js";
-import type { Transcript } from "../../src/round/transcript.js";
-import { countRules } from "../helpers/count-rules.js";
-import { DirectPeers, MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../helpers/memory-round.js";
+import { signEnvelope } from "../../src/protocol/index.js";
+import { newRoundId } from "../kit/round-id.js";
+import type { Transcript } from "../../src/protocol/index.js";
+import { countRules } from "../kit/count-rules.js";
+import { DirectPeers, MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../kit/memory-round.js";
 import type { NodeEntry } from "../../src/round/ports.js";
 
 const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
@@ -117,7 +117,7 @@ describe("round protocol (in memory)", () => {
 
 describe("peer envelope digest", () => {
   it("the native-keccak EIP-712 digest equals viem's hashTypedData for random messages", async () => {
-    const { envelopeDigest, envelopeDigestReference } = await import("../../src/round/envelope.js");
+    const { envelopeDigest, envelopeDigestReference } = await import("../../src/protocol/index.js");
     const fc = (await import("fast-check")).default;
     fc.assert(
       fc.property(fc.string(), fc.stringMatching(/^0x[0-9a-f]{64}$/), fc.stringMatching(/^0x[0-9a-f]{40}$/), fc.jsonValue(), fc.integer({ min: 1, max: 2 ** 40 }), (kind, roundId, from, body, chainId) => {

@@ -15,10 +15,10 @@ import { privateKeyToAccount } from "viem/accounts";
 import { writeDeployments } from "../../deploy/index.js";
 import { connectChain, ensureSource, leaveSource, listSources, registerSource, sourceOf, type ChorusChain } from "../../src/chain/index.js";
 import { main } from "../../src/cli/main.js";
-import { ChorusError } from "../../src/errors.js";
+import { ChorusError } from "../../src/core/index.js";
 import { createMemoryStore } from "../../src/ipfs/index.js";
 import { startSource } from "../../src/source/index.js";
-import { deployChorus } from "../helpers/fixtures.js";
+import { deployChorus } from "../kit/fixtures.js";
 import { startRpcServer, type RpcServer } from "../helpers/rpc-server.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");

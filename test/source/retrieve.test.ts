@@ -11,15 +11,16 @@ import os from "node:os";
 import path from "node:path";
 import { keccak256, toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { settlementDomain } from "../../src/chain/records.js";
-import { ChorusError } from "../../src/errors.js";
+import { settlementDomain } from "../../src/core/index.js";
+import { ChorusError } from "../../src/core/index.js";
 import { AddressPolicy } from "../../src/net/index.js";
-import { createSigner } from "../../src/round/signer.js";
+import { createSigner } from "../../src/core/index.js";
 import { createMemoryStore } from "../../src/ipfs/index.js";
 import { verifyContext } from "../../src/rag/manifest.js";
-import type { QueryDoc } from "../../src/round/protocol.js";
-import type { SourceInfo } from "../../src/rag/types.js";
+import type { QueryDoc } from "../../src/protocol/index.js";
+import type { SourceInfo } from "../../src/protocol/index.js";
 import { queryHashOf, retrieveFrom, signServed, skipReasonOf, startSource, toWire, type RunningSource } from "../../src/source/index.js";
+import { cidOfJson } from "../../src/core/index.js";
 
 const account = privateKeyToAccount(keccak256(toHex("chorus-test-source-0")));
 const stranger = privateKeyToAccount(keccak256(toHex("chorus-test-source-1")));
@@ -89,7 +90,7 @@ describe("source / retrieval over HTTP", function () {
     expect(signed.served.contexts[0]).to.include({ id: "space.md#0", doc: "space.md", score: 1 });
     expect(signed.served.contexts[0].text).to.contain("Jupiter");
     expect(signed.served.contexts.length).to.be.at.most(2);
-    expect(signed.served).to.include({ source: account.address, roundId, queryHash: await queryHashOf(Q), manifestCid: source.manifestCid, k: 2 });
+    expect(signed.served).to.include({ source: account.address, roundId, queryHash: queryHashOf((await cidOfJson(Q)).toString()), manifestCid: source.manifestCid, k: 2 });
     // deterministic: another member asking the same gets the same document and CID
     expect((await retrieveFrom(info, { roundId, query: Q, k: 2 }, opts)).servedCid).to.equal(signed.servedCid);
     // the served document (asked by a signed, active node) is on the source's IPFS store under its CID, with integer scores

@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { zeroAddress, type Abi } from "viem";
-import { isChorusError } from "../../src/errors.js";
+import { isChorusError, type ErrorCode } from "../../src/core/index.js";
 import { PROJECT_ROOT } from "../../src/chain/deployments.js";
 import {
   SUBGRAPH_CONTRACTS,
@@ -28,7 +28,7 @@ function deployments(chainId = 11155111) {
   };
 }
 
-const throwsCode = (fn: () => unknown, code: string, re: RegExp) => {
+const throwsCode = (fn: () => unknown, code: ErrorCode, re: RegExp) => {
   try {
     fn();
   } catch (err) {

@@ -12,7 +12,7 @@ import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { decodeEventLog, encodeAbiParameters, keccak256, parseAbiParameters, parseEther, type Abi, type AbiEvent, type Address } from "viem";
 import { type FinalizeInput } from "../../src/chain/finality.js";
-import { recordArgs, recordDigest, signRecord, type RoundRecord, type SignedRecord, type SourceDelta } from "../../src/chain/records.js";
+import { recordArgs, recordDigest, signRecord, type RoundRecord, type SignedRecord, type SourceDelta } from "../../src/core/index.js";
 import { SUBGRAPH_CONTRACTS } from "../../scripts/subgraph-manifest-lib.js";
 import {
   cid,
@@ -26,7 +26,7 @@ import {
   signAll,
   type Batch,
   type Swarm,
-} from "../helpers/chorus-fixture.js";
+} from "../kit/chorus-fixture.js";
 import type { HostEvent } from "./graph-host.js";
 
 export const lower = (a: string) => a.toLowerCase();

@@ -14,7 +14,7 @@ import path from "node:path";
 import { getAddress, type Hex } from "viem";
 import { writeDeployments } from "../../deploy/index.js";
 import { finalReputations, netAfterVoids, pendingByNode } from "../../src/chain/finality.js";
-import { applyDelta, REP_INITIAL, SOURCE_INITIAL } from "../../src/chain/records.js";
+import { applyDelta, REP_INITIAL, SOURCE_INITIAL } from "../../src/core/index.js";
 import { buildSubgraph, SUBGRAPH_DIR, writeSubgraphManifest } from "../../scripts/subgraph-manifest.js";
 import { SUBGRAPH_CONTRACTS } from "../../scripts/subgraph-manifest-lib.js";
 import { GraphHost, type HostEvent, type JsValue } from "./graph-host.js";

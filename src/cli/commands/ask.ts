@@ -6,7 +6,7 @@
  * saying so on stderr. A 4xx answer (the question itself is refused) is final. A retry is a new round on the
  * other node: the first one either never completed (its coordinator stopped) or its answer was lost.
  */
-import { ChorusError, isChorusError } from "../../errors.js";
+import { ChorusError, isChorusError } from "../../core/index.js";
 import { ANY_ADDRESS, netReasonOf, netRequest, NET_REASONS } from "../../net/index.js";
 import type { CliContext } from "../context.js";
 

@@ -1,8 +1,8 @@
 /** `chorus audit round <id>` and `chorus audit epoch <n>`: re-derive from chain + IPFS and compare. */
 import type { Hex } from "viem";
 import { auditEpoch, auditRound, gatewayJson, type AuditReport } from "../../audit/index.js";
-import { ChorusError } from "../../errors.js";
-import { productionRules } from "../../node/rules.js";
+import { ChorusError } from "../../core/index.js";
+import { productionRules } from "../../protocol/index.js";
 import type { CliContext } from "../context.js";
 
 function print(ctx: CliContext, r: AuditReport) {

@@ -3,7 +3,7 @@
  * deltas are pending until it is made final; anyone may finalize an epoch once no round of it can be voided.
  */
 import { epochStatus, finalizeDue, finalizeEpoch, finalizeInput, netAfterVoids, pendingEpochNumbers } from "../../chain/index.js";
-import { ChorusError } from "../../errors.js";
+import { ChorusError } from "../../core/index.js";
 import type { CliContext } from "../context.js";
 
 function parseEpoch(raw: string): number {

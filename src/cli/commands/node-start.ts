@@ -1,6 +1,6 @@
 /** `chorus node start`: runs a node until Ctrl-C (or SIGTERM), then settles what it can and stops. */
 import { startConfiguredNode } from "../../node/assemble.js";
-import { ChorusError } from "../../errors.js";
+import { ChorusError } from "../../core/index.js";
 import type { CliContext } from "../context.js";
 
 export async function nodeStartCommand(ctx: CliContext, opts: { port?: string; host?: string }): Promise<void> {

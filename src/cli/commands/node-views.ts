@@ -1,7 +1,7 @@
 /** `chorus node info [address]` and `chorus nodes`: read-only views of the registry. */
 import { formatEther, type Address } from "viem";
 import { getNode, listActiveNodes, requireWallet, type NodeView } from "../../chain/index.js";
-import { ChorusError } from "../../errors.js";
+import { ChorusError } from "../../core/index.js";
 import type { CliContext } from "../context.js";
 import { parseAddress } from "../parse.js";
 

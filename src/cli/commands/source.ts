@@ -8,7 +8,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { Address } from "viem";
 import { formatEther } from "viem";
 import { leaveSource, listSources, requireWallet, sourceBondOf, sourceOf, type SourceView } from "../../chain/index.js";
-import { ChorusError } from "../../errors.js";
+import { ChorusError } from "../../core/index.js";
 import { openArtifactStore } from "../../ipfs/index.js";
 import { startSource } from "../../source/index.js";
 import type { CliContext } from "../context.js";

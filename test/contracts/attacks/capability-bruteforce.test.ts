@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { keccak256, toHex } from "viem";
 import { expectRevert } from "../../helpers/revert.js";
-import { actor, cid, deployFull, postAttemptBond, publishSuite, type Actor } from "../../helpers/chorus-fixture.js";
+import { actor, cid, deployFull, postAttemptBond, publishSuite, type Actor } from "../../kit/chorus-fixture.js";
 import { choicesCommitment, gradeChoices, minPassThreshold, suiteStrongEnough } from "../../../src/chain/capability.js";
 
 /** The 16 codewords of Hamming(7,4): every 7-bit word is within distance 1 of one of them. */

@@ -6,9 +6,9 @@ import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { encodeAbiParameters, keccak256, parseAbiParameters, parseEther, type Hex } from "viem";
 import { expectRevert } from "../../helpers/revert.js";
-import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll, type Actor } from "../../helpers/chorus-fixture.js";
-import { recordArgs, recordDigest, signRecord, type RoundRecord } from "../../../src/chain/records.js";
-import { roundSeed } from "../../../src/round/committee.js";
+import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll, type Actor } from "../../kit/chorus-fixture.js";
+import { recordArgs, recordDigest, signRecord, type RoundRecord } from "../../../src/core/index.js";
+import { roundSeed } from "../../../src/protocol/index.js";
 
 const STAKE = parseEther("500");
 

@@ -19,8 +19,8 @@ import {
   settle,
   signAll,
   type Actor,
-} from "../../helpers/chorus-fixture.js";
-import { applyDelta, recordArgs, recordDigest, REP_INITIAL, type RoundRecord, type SignedRecord } from "../../../src/chain/records.js";
+} from "../../kit/chorus-fixture.js";
+import { applyDelta, recordArgs, recordDigest, REP_INITIAL, type RoundRecord, type SignedRecord } from "../../../src/core/index.js";
 import { finalReputations, netAfterVoids } from "../../../src/chain/finality.js";
 
 async function fixture() {

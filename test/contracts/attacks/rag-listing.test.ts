@@ -9,10 +9,10 @@ import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { custom, keccak256, toHex, type Hex } from "viem";
 import { connectChain } from "../../../src/chain/index.js";
-import { sourcesAt } from "../../../src/node/chain-parts.js";
-import { listingIndices, MAX_LISTED_SOURCES } from "../../../src/round/rag.js";
+import { sourcesAt } from "../../../src/chain/sources-at.js";
+import { listingIndices, MAX_LISTED_SOURCES } from "../../../src/protocol/index.js";
 import { retrieveForRound } from "../../../src/round/rag-retrieve.js";
-import { actor, deployFull, registerSources, type Actor } from "../../helpers/chorus-fixture.js";
+import { actor, deployFull, registerSources, type Actor } from "../../kit/chorus-fixture.js";
 import { memoryRetrieval, memorySource } from "../../helpers/rag-memory.js";
 
 const SEED = keccak256(toHex("round seed")) as Hex;

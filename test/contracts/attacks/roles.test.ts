@@ -7,8 +7,9 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { encodeFunctionData, parseEther, zeroHash, type Abi, type Address } from "viem";
 import { expectRevert } from "../../helpers/revert.js";
-import { actor, cid, deployFull, deploySwarm, drawnRecord, openBatch, signAll, type Full } from "../../helpers/chorus-fixture.js";
-import { encodeEpoch, recordArgs, recordDigest } from "../../../src/chain/records.js";
+import { actor, cid, deployFull, deploySwarm, drawnRecord, openBatch, signAll, type Full } from "../../kit/chorus-fixture.js";
+import { encodeEpoch } from "../../../src/protocol/index.js";
+import { recordArgs, recordDigest } from "../../../src/core/index.js";
 import { TIMELOCK_ADMINISTERED } from "../../../deploy/07_governance.js";
 
 const CAP = parseEther("2000000"); // TEST_PARAMS mint 1,000,000 at genesis

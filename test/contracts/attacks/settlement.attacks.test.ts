@@ -20,9 +20,10 @@ import {
   finalizeEpochs,
   type Actor,
   type Swarm,
-} from "../../helpers/chorus-fixture.js";
-import { encodeEpoch, recordArgs, recordDigest, type SignedRecord } from "../../../src/chain/records.js";
-import { roundSeed } from "../../../src/round/committee.js";
+} from "../../kit/chorus-fixture.js";
+import { encodeEpoch } from "../../../src/protocol/index.js";
+import { recordArgs, recordDigest, type SignedRecord } from "../../../src/core/index.js";
+import { roundSeed } from "../../../src/protocol/index.js";
 
 const signersOf = (s: Swarm, addresses: readonly Address[]): Actor[] =>
   addresses.map((a) => s.nodes.find((n) => n.address.toLowerCase() === a.toLowerCase())!);
@@ -129,7 +130,7 @@ describe("attacks: settlement (issue 12)", function () {
     const s = await loadFixture(permissive);
     const coordinator = s.nodes[0];
     // an eighth node that stakes in this period holds no seat until the next period begins
-    const { actor: mkActor, stakeActor } = await import("../../helpers/chorus-fixture.js");
+    const { actor: mkActor, stakeActor } = await import("../../kit/chorus-fixture.js");
     const outsiders = [await mkActor(20), await mkActor(21), await mkActor(22)];
     for (const o of outsiders) await stakeActor(s, o, parseEther("500"));
     const batch = await openBatch(s, coordinator);
@@ -294,7 +295,7 @@ describe("attacks: settlement (issue 12)", function () {
 
   it("a fresh address cannot reserve rounds to draw committees for free", async () => {
     const s = await loadFixture(permissive);
-    const { actor: mkActor } = await import("../../helpers/chorus-fixture.js");
+    const { actor: mkActor } = await import("../../kit/chorus-fixture.js");
     const fresh = await mkActor(40);
     await expectRevert((await s.as(fresh.wallet)).settlement.simulate.openBatch([1n]), "SettlementNotCoordinatorNode", [fresh.address]);
   });

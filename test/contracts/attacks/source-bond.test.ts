@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { encodeFunctionData, parseEther, zeroHash } from "viem";
 import { expectRevert } from "../../helpers/revert.js";
-import { actor, cid, deployFull, type Actor, type Full } from "../../helpers/chorus-fixture.js";
+import { actor, cid, deployFull, type Actor, type Full } from "../../kit/chorus-fixture.js";
 
 async function fixture() {
   return deployFull({ timelockDelay: 0, adminDelay: 0 });

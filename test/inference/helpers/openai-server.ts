@@ -6,7 +6,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { isChorusError } from "../../../src/errors.js";
+import { isChorusError } from "../../../src/core/index.js";
 import type { ChatMessage, InferenceBackend } from "../../../src/inference/index.js";
 
 export interface OpenAITestServer {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { ChorusError } from "../../../src/errors.js";
+import { ChorusError } from "../../../src/core/index.js";
 
 const dirs: string[] = [];
 

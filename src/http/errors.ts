@@ -1,0 +1,87 @@
+/**
+ * Express plumbing shared by every route: JSON bodies with a size limit, zod validation that answers 400 with
+ * the failing field, and one error handler that maps ChorusError codes to HTTP statuses. A malformed request
+ * never reaches the round logic, and the server keeps serving.
+ */
+import { randomBytes } from "node:crypto";
+import express, { type ErrorRequestHandler, type RequestHandler } from "express";
+import type { z } from "zod";
+import { ChorusError, httpStatusOf } from "../core/index.js";
+
+/** HTTP status of `err`: the one status table, src/core/errors.ts `ERROR_STATUS`. */
+export function statusOf(err: ChorusError): number {
+  return httpStatusOf(err.code);
+}
+
+/** JSON bodies up to `limit`; with `keepRaw`, the exact bytes are kept as `req.rawBody` (for signatures over them). */
+export function jsonBody(limit: string, opts: { keepRaw?: boolean } = {}): RequestHandler {
+  return express.json({
+    limit,
+    strict: true,
+    type: () => true,
+    verify: opts.keepRaw ? (req, _res, buf) => void ((req as { rawBody?: Buffer }).rawBody = buf) : undefined,
+  });
+}
+
+/** Parses req.body with `schema`; a failure becomes ChorusError INPUT_INVALID naming the field. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const where = issue.path.length ? issue.path.join(".") : "body";
+    throw new ChorusError("INPUT_INVALID", `${where}: ${issue.message}`, {
+      issues: r.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })),
+    });
+  }
+  return r.data;
+}
+
+/** Wraps an async handler so its errors reach the error handler. */
+export function route(fn: (req: express.Request, res: express.Response) => Promise<void> | void): RequestHandler {
+  return (req, res, next) => {
+    Promise.resolve()
+      .then(() => fn(req, res))
+      .catch(next);
+  };
+}
+
+/**
+ * What a client is told for a 5xx: a fixed text per code (a server error's own message may hold a secret, an
+ * RPC URL, or a peer's words), never its details. The full error goes to the node's log with the request id
+ * the client also gets (`request_id` in the body, `X-Request-Id` header).
+ */
+const PUBLIC_5XX: Record<string, string> = {
+  OVERLOADED: "node is at capacity; retry later",
+  ROUND_NO_QUORUM: "the round did not reach a quorum of committee members; retry later",
+  ROUND_UNAVAILABLE: "no committee can be formed now; retry later",
+};
+
+/** Where 5xx causes are logged (stderr by default; tests may watch it). */
+export const serverErrorLog: { write(line: string): void } = { write: (line) => void process.stderr.write(`${line}\n`) };
+
+/** OpenAI-style error body: { error: { message, type, code } }, with Chorus details when present (4xx only). */
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  let e: ChorusError;
+  if (err instanceof ChorusError) e = err;
+  else if (err?.type === "entity.too.large") e = new ChorusError("HTTP_TOO_LARGE", `request body exceeds the limit of ${err.limit} bytes`);
+  else if (err?.type === "entity.parse.failed" || err instanceof SyntaxError) e = new ChorusError("HTTP_BAD_BODY", `body is not valid JSON: ${err.message}`);
+  else if (err?.type === "encoding.unsupported" || err?.type === "charset.unsupported") e = new ChorusError("HTTP_BAD_BODY", String(err.message));
+  else if (typeof err?.status === "number" && err.status >= 400 && err.status < 500) e = new ChorusError("HTTP_BAD_BODY", String(err.message));
+  else e = new ChorusError("INTERNAL", "internal error", {}, { cause: err });
+  const status = statusOf(e);
+  if (status >= 500) {
+    const requestId = randomBytes(8).toString("hex");
+    const cause = e.cause instanceof Error ? ` (cause: ${e.cause.message.split("\n")[0]})` : "";
+    serverErrorLog.write(`[chorus] request ${requestId} ${req.method} ${req.path} failed with ${status} ${e.code}: ${e.message}${cause}`);
+    if (res.headersSent) return;
+    res.set("X-Request-Id", requestId);
+    res.status(status).json({
+      error: { message: `${PUBLIC_5XX[e.code] ?? (status === 503 ? "temporarily unavailable; retry later" : "internal error")} (request id ${requestId})`, type: "server_error", code: e.code, request_id: requestId },
+    });
+    return;
+  }
+  if (res.headersSent) return;
+  res.status(status).json({
+    error: { message: e.message, type: "invalid_request_error", code: e.code, details: e.toJSON().details },
+  });
+};

@@ -1,0 +1,58 @@
+/**
+ * The production consensus rules of a round, built from src/consensus: the Fortytwo pairing over the
+ * revealed answers (placed in a seeded order), load-balanced assignment to judges that never see their own
+ * answer, reputation-and-stake weighted Bradley–Terry with GOOD/BAD screens, and the fixed-point reputation
+ * deltas. Addresses are compared lower-case; the transcript keeps the members' own spelling.
+ */
+import type { Address } from "viem";
+import { aggregate, assignPairs, judgeWeights, reputationDeltas, schedulePairs, scoreKey, SeededRandom, type PairingMode } from "../consensus/index.js";
+import type { ConsensusRules, RoundResult } from "./transcript.js";
+
+export function productionRules(opts: { pairing?: PairingMode; screen?: boolean; maxShare?: number } = {}): ConsensusRules {
+  return {
+    screen: opts.screen ?? false,
+    schedule({ answers, judges, seed }) {
+      const sortedAnswers = [...answers].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+      const order = new SeededRandom(`order:${seed}`).shuffle(sortedAnswers.map((_, i) => i));
+      const pairs = schedulePairs(sortedAnswers.length, { mode: opts.pairing, order }).map(([a, b]) => [sortedAnswers[a], sortedAnswers[b]] as [Address, Address]);
+      // assignPairs compares ids exactly: give it lower-case ids and map back.
+      const original = new Map([...answers, ...judges].map((a) => [a.toLowerCase(), a]));
+      const { assignments } = assignPairs(
+        pairs.map(([a, b]) => [a.toLowerCase(), b.toLowerCase()]),
+        judges.map((j) => j.toLowerCase()),
+        seed,
+      );
+      return Object.fromEntries(
+        Object.entries(assignments).map(([j, ps]) => [original.get(j)!, ps.map(([a, b]) => [original.get(a)!, original.get(b)!] as [Address, Address])]),
+      );
+    },
+    aggregate({ answers, members, judgments, screens }): RoundResult {
+      const lower = (a: string) => a.toLowerCase();
+      const original = new Map(members.map((m) => [lower(m.address), m.address]));
+      const answered = new Set(answers.map(lower));
+      const weights = judgeWeights(
+        members.filter((m) => answered.has(lower(m.address))).map((m) => ({ address: lower(m.address), stake: m.stake, reputation: m.reputation })),
+        { maxShare: opts.maxShare },
+      );
+      const js = judgments.map((j) => ({ judge: lower(j.judge), a: lower(j.a), b: lower(j.b), outcome: j.outcome }));
+      const ss = screens.map((s) => ({ judge: lower(s.judge), answer: lower(s.answer), verdict: s.verdict }));
+      const result = aggregate({ answers: answers.map(lower), judgments: js, screens: ss, weights });
+      const deltas = reputationDeltas({
+        members: members.map((m) => ({ address: lower(m.address), stake: m.stake, reputation: m.reputation })),
+        ranking: result.ranking,
+        tiers: result.tiers,
+        judgments: js,
+        // Each judge is scored against the consensus without its own judgments.
+        leaveOut: { weights, screens: ss },
+      });
+      const back = (a: string) => original.get(a) ?? (a as Address);
+      return {
+        // Strengths as integers (x SCORE_SCALE, rounded): transcripts are dag-json artifacts, which hold no floats.
+        scores: Object.fromEntries(Object.entries(result.scores).map(([a, s]) => [back(a), scoreKey(s)])),
+        ranking: result.ranking.map(back),
+        winner: back(result.winner),
+        deltas: Object.fromEntries(Object.entries(deltas).map(([a, d]) => [back(a), d])),
+      };
+    },
+  };
+}
