@@ -55,11 +55,13 @@ export interface Artifacts {
 }
 
 export type Outcome = "A" | "B" | "tie";
+/** What a judgment records: a verdict, or `unparsable` when the model gave none that could be read. */
+export type JudgedOutcome = Outcome | "unparsable";
 
 /** The node's own model, as the round uses it. */
 export interface Mind {
   answer(query: { messages: { role: string; content: string }[]; maxTokens: number }, opts: { signal?: AbortSignal }): Promise<string>;
-  compare(input: { question: string; answerA: string; answerB: string }, opts: { signal?: AbortSignal }): Promise<{ outcome: Outcome; raw?: string }>;
+  compare(input: { question: string; answerA: string; answerB: string }, opts: { signal?: AbortSignal }): Promise<{ outcome: Outcome; raw?: string; parsed?: boolean }>;
   screen?(input: { question: string; answer: string }, opts: { signal?: AbortSignal }): Promise<"GOOD" | "BAD">;
 }
 
