@@ -47,7 +47,7 @@
  * variant and the regimes where BT does not help (skip them with --no-regimes).
  * `--calibrate` prints the calibration sweep (majority voting only) and exits.
  */
-import { aggregate, judgeWeights, REP_SCALE, type Judgment } from "../src/consensus/index.js";
+import { aggregate, judgeWeights, REP_INITIAL, REP_SCALE, type Judgment } from "../src/consensus/index.js";
 import { DEFAULT_PARAMS, Rng, simulate, type SimParams, type SimResult } from "./lib/swarm-sim.js";
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -166,6 +166,9 @@ if (!process.argv.includes("--no-regimes")) {
     ["byzantine 60%", { byzantinePercent: 60 }],
     ["5-node swarm", { nodes: 5 }],
   ];
+  // The devnet's case (issue 16): nobody can judge, every verdict a tie, so no round separates anything.
+  const allLazy = simulate({ lazyPercent: 100 });
+  log(`every judge lazy (always tie: no round separates anything): end reputation ${allLazy.repLazy.toFixed(0)} of 1e6 (start ${REP_INITIAL})`);
   log("regimes (byzantine 0% unless stated; everything else default):");
   for (const [name, o] of regimes) log(describe(`  ${name}`, simulate(o)));
 }
