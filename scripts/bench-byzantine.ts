@@ -37,6 +37,7 @@ for (let run = 0; run < RUNS; run++) {
   try {
     note("byz_reputation_share_before", swarm.reputationShare(isByz));
     note("byz_weight_share_before", swarm.weightShare(isByz));
+    let failed = 0;
     let honestWins = 0;
     let correctWins = 0;
     let copierSeats = 0;
@@ -44,6 +45,10 @@ for (let run = 0; run < RUNS; run++) {
     const curve: string[] = [];
     for (let k = 0; k < ROUNDS; k++) {
       const s = await swarm.round(k);
+      if (s.failed) {
+        failed++;
+        continue;
+      }
       if (s.winnerRole === "honest") honestWins++;
       if (s.winnerCorrect) correctWins++;
       copierSeats += s.committee.filter((r) => r === "copier").length;
@@ -53,8 +58,10 @@ for (let run = 0; run < RUNS; run++) {
     note("byz_reputation_share_after", swarm.reputationShare(isByz));
     for (const role of ["copier", "random", "colluder"] as Role[]) note(`byz_reputation_share_${role}_after`, swarm.reputationShare((r) => r === role));
     note("byz_weight_share_after", swarm.weightShare(isByz));
-    note("honest_winner_rate", (100 * honestWins) / ROUNDS);
-    note("correct_winner_rate", (100 * correctWins) / ROUNDS);
+    // Rates over the rounds that reached a result.
+    note("honest_winner_rate", (100 * honestWins) / Math.max(1, ROUNDS - failed));
+    note("correct_winner_rate", (100 * correctWins) / Math.max(1, ROUNDS - failed));
+    note("rounds_failed", (100 * failed) / ROUNDS);
     note("copier_reveals_excluded", copierSeats ? (100 * copierExcluded) / copierSeats : 100);
     const meanRep = (role: Role) => {
       const xs = swarm.reputations().filter((_, i) => swarm.roles[i] === role);
@@ -75,7 +82,7 @@ line("byz_reputation_share_after");
 console.log(`BENCH byz_reputation_share_after_min ${pct(Math.min(...after))} %`);
 console.log(`BENCH byz_reputation_share_after_max ${pct(Math.max(...after))} %`);
 for (const role of ["copier", "random", "colluder"]) line(`byz_reputation_share_${role}_after`);
-for (const name of ["byz_weight_share_before", "byz_weight_share_after", "honest_winner_rate", "correct_winner_rate", "copier_reveals_excluded"]) line(name);
+for (const name of ["byz_weight_share_before", "byz_weight_share_after", "honest_winner_rate", "correct_winner_rate", "copier_reveals_excluded", "rounds_failed"]) line(name);
 console.error(`nodes ${NODES} (${byzantine.length} byzantine: ${perBehaviour} each of copier, random, colluder), rounds ${ROUNDS}, runs ${RUNS}, committee 7`);
 console.error(`byzantine share after each run: ${after.map(pct).join(", ")} %`);
 console.error(`bench:byzantine done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

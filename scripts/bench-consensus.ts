@@ -28,6 +28,7 @@
  *   byzantineOption   distractor  the wrong option they coordinate on (the popular one; "other" is a regime)
  *   pairing           fortytwo  adjacent + cross pairs, both orders (60 comparisons for 15 answers, 4 a judge)
  *   stake             1000 tokens, equal for all: judge weights are reputation only
+ *   lazyPercent       0       (regime "lazy judges": 20%, 3 of 15 nodes answer honestly but judge every pair a tie)
  *   reputation        REP_INITIAL for all at start; the weighted arm's deltas are applied after every round
  *                     (warm-up and measured), clamped to [0, REP_SCALE]
  *   timing            bt_aggregate_50x150_ms: median over 200 runs (after 20 unmeasured) of aggregate() on
@@ -46,7 +47,7 @@
  * variant and the regimes where BT does not help (skip them with --no-regimes).
  * `--calibrate` prints the calibration sweep (majority voting only) and exits.
  */
-import { aggregate, judgeWeights, REP_SCALE, type Judgment } from "../src/consensus/index.js";
+import { aggregate, judgeWeights, REP_INITIAL, REP_SCALE, type Judgment } from "../src/consensus/index.js";
 import { DEFAULT_PARAMS, Rng, simulate, type SimParams, type SimResult } from "../test/kit/swarm-sim.js";
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
@@ -140,6 +141,11 @@ for (const P of LEVELS) {
 }
 bench("bt_gain_points", main.get(0)!.accWeighted - main.get(0)!.accMajority, "pp");
 bench("byz30_loss_points", main.get(0)!.accWeighted - main.get(30)!.accWeighted, "pp");
+// Lazy judges (always tie): reputation must follow evidence, so a judge that never separates anything ends
+// below the initial reputation (target < REP_INITIAL = 250,000). Issue 16.
+const lazy = simulate({ lazyPercent: 20 });
+log(describe("lazy judges (always tie), 3 of 15 nodes", lazy) + `  lazy judges' end reputation ${lazy.repLazy.toFixed(0)} (of 1e6)`);
+bench("lazy_judge_reputation", lazy.repLazy, "(1e6 = 1.0)");
 const timing = timeAggregate();
 bench("bt_aggregate_50x150_ms", timing.median, "ms");
 log(`aggregate 50x150: median ${timing.median.toFixed(3)} ms, median ${timing.iterations} MM iterations`);
@@ -160,6 +166,9 @@ if (!process.argv.includes("--no-regimes")) {
     ["byzantine 60%", { byzantinePercent: 60 }],
     ["5-node swarm", { nodes: 5 }],
   ];
+  // The devnet's case (issue 16): nobody can judge, every verdict a tie, so no round separates anything.
+  const allLazy = simulate({ lazyPercent: 100 });
+  log(`every judge lazy (always tie: no round separates anything): end reputation ${allLazy.repLazy.toFixed(0)} of 1e6 (start ${REP_INITIAL})`);
   log("regimes (byzantine 0% unless stated; everything else default):");
   for (const [name, o] of regimes) log(describe(`  ${name}`, simulate(o)));
 }

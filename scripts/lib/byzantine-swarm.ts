@@ -35,6 +35,8 @@ export interface ByzantineSwarmOptions {
 }
 
 export interface RoundStat {
+  /** True when the round ended without a result (503 ROUND_NO_QUORUM or ROUND_UNAVAILABLE): nothing settled. */
+  failed?: boolean;
   roundId: string;
   committee: Role[];
   winnerRole: Role;
@@ -122,6 +124,12 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
         body: JSON.stringify({ messages: [{ role: "user", content: questionText(k) }], max_tokens: 32 }),
       });
       const body = (await res.json()) as any;
+      // A round whose committee could not reach a quorum (two copiers excluded in a small committee), or whose
+      // draw gave no committee (sortition thins nodes below the initial reputation), is a legitimate outcome of
+      // the protocol, not a bench failure: counted, and nothing settles.
+      if (res.status === 503 && (body?.error?.code === "ROUND_NO_QUORUM" || body?.error?.code === "ROUND_UNAVAILABLE")) {
+        return { failed: true, roundId: "", committee: [], winnerRole: "honest", winnerCorrect: false, excludedAtReveal: [], winnerExcluded: false };
+      }
       if (res.status !== 200) throw new Error(`round ${k} failed: HTTP ${res.status} ${JSON.stringify(body?.error ?? body)}`);
       await nodes[gateway].submitter.flush();
       if (!settledIds.has(body.chorus.round_id)) throw new Error(`round ${k} was not settled: ${nodes[gateway].submitter.lastError}`);

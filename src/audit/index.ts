@@ -2,3 +2,4 @@ export { auditRound, type AuditCheck, type AuditDeps, type AuditReport } from ".
 export { decodeEpochCalldata, type DecodedRecord } from "./epoch-calldata.js";
 export { auditEpoch, type EpochAuditReport } from "./epoch.js";
 export { gatewayJson } from "./gateway-fetch.js";
+export { fetchWithFallback, settledMembers, type Fallbacks } from "./availability.js";

@@ -26,6 +26,7 @@ import { drawFromWeights, sameMembers, seatsIn } from "../round/draw.js";
 import { recoverDigestSigner } from "../core/index.js";
 import { computeResult, type ConsensusRules, type Transcript } from "../protocol/index.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
+import { fetchWithFallback, settledMembers, type Fallbacks } from "./availability.js";
 import { epochTablesOfTx, settledRoundDeltas } from "../chain/round-event.js";
 
 export interface AuditCheck {
@@ -49,6 +50,8 @@ export interface AuditDeps {
   /** Fetches and verifies a dag-json document by CID (IPFS). */
   getJson: (cid: string) => Promise<unknown>;
   cidOf: (value: unknown) => Promise<string>;
+  /** Where else to read the transcript when `getJson` fails: public gateways, then every member's gateway. */
+  fallbacks?: Fallbacks;
 }
 
 export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditReport> {
@@ -69,7 +72,11 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   const check = (what: string, ok: boolean, detail?: string) => checks.push({ what, ok, ...(ok ? {} : { detail }) });
 
   const transcriptCid = bytes32ToCid(ev.transcriptCid).toString();
-  const t = (await deps.getJson(transcriptCid)) as Transcript;
+  const t = (await fetchWithFallback(transcriptCid, deps.getJson, {
+    fallbacks: deps.fallbacks,
+    members: () => settledMembers(chain, roundId, log.transactionHash),
+    chain,
+  })) as Transcript;
   const actualCid = await deps.cidOf(t);
   check("transcript content hashes to the CID RoundSettled names", actualCid === transcriptCid, `content hashes to ${actualCid}`);
   check("transcript is for this round", t.roundId?.toLowerCase() === roundId.toLowerCase(), `transcript says round ${t.roundId}`);

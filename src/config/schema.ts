@@ -33,9 +33,11 @@ export const ConfigSchema = z
         url: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:7001"),
         /** Milliseconds `chorus ask` waits for a round. */
         timeoutMs: z.number().int().min(1000).max(3_600_000).default(300_000),
+        /** Public IPFS gateways `chorus audit` reads from when `url` cannot serve a transcript (then every member's). */
+        ipfsGateways: z.array(z.url({ protocol: /^https?$/ })).max(16).default([]),
       })
       .strict()
-      .default({ url: "http://127.0.0.1:7001", timeoutMs: 300_000 }),
+      .default({ url: "http://127.0.0.1:7001", timeoutMs: 300_000, ipfsGateways: [] }),
     /** A running node (`chorus node start`). */
     node: z
       .object({
@@ -183,6 +185,8 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" |
   CHORUS_RAG_CONTEXTS: { path: ["rag", "contexts"], type: "int" },
   CHORUS_RAG_TIMEOUT_MS: { path: ["rag", "timeoutMs"], type: "int" },
   CHORUS_ASK_TIMEOUT_MS: { path: ["gateway", "timeoutMs"], type: "int" },
+  /** Comma-separated gateway URLs `chorus audit` falls back to. */
+  CHORUS_IPFS_GATEWAYS: { path: ["gateway", "ipfsGateways"], type: "list" },
   /** Comma-separated CIDR ranges, e.g. 127.0.0.0/8,10.0.0.0/8. */
   CHORUS_NET_ALLOW_PRIVATE: { path: ["net", "allowPrivate"], type: "list" },
 };

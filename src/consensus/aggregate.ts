@@ -46,11 +46,12 @@ export function aggregate(input: AggregateInput): Aggregate {
   validateWeights(input.weights);
   validateJudging(answers, Object.keys(input.weights), input.judgments, input.screens ?? []);
   const index = new Map(answers.map((a, i) => [a, i]));
-  const fit = fitBradleyTerry(
-    answers.length,
-    input.judgments.map((j) => ({ a: index.get(j.a)!, b: index.get(j.b)!, outcome: j.outcome, weight: input.weights[j.judge] })),
-    input.fit,
-  );
+  // An unparsable judgment carries no evidence: it is left out of the fit (it is not a tie).
+  const comparisons = [];
+  for (const j of input.judgments) {
+    if (j.outcome !== "unparsable") comparisons.push({ a: index.get(j.a)!, b: index.get(j.b)!, outcome: j.outcome, weight: input.weights[j.judge] });
+  }
+  const fit = fitBradleyTerry(answers.length, comparisons, input.fit);
   const bad = screenedOut(input.screens ?? [], input.weights);
   const isBad = new Set(bad);
   const scores: Record<NodeId, number> = {};

@@ -4,7 +4,7 @@
  * Formulas and parameters: src/consensus/README.md.
  */
 export { REP_SCALE, REP_INITIAL, SOURCE_INITIAL, MAX_REP_DELTA, REP_ALPHA, divTrunc } from "./fixed.js";
-export type { Aggregate, Judgment, Member, NodeId, Outcome, Screen, Verdict } from "./types.js";
+export type { Aggregate, JudgedOutcome, Judgment, Member, NodeId, Outcome, Screen, Verdict } from "./types.js";
 export { SeededRandom, seedString, type Seed } from "./prng.js";
 export { schedulePairs, seededOrder, type PairingMode, type PairingOptions } from "./pairing.js";
 export { assignPairs, type Assignment } from "./assign.js";

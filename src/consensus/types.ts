@@ -3,6 +3,11 @@ export type NodeId = string;
 
 /** A pairwise verdict: the answer shown first (`A`), the one shown second (`B`), or neither (`tie`). */
 export type Outcome = "A" | "B" | "tie";
+/**
+ * What a judgment records: a verdict, or `unparsable` when the judge's model gave no readable verdict. An
+ * unparsable judgment carries no evidence: the fit leaves it out, and it scores its judge at chance (J = 0).
+ */
+export type JudgedOutcome = Outcome | "unparsable";
 /** A screen verdict: is this a genuine, complete attempt? */
 export type Verdict = "GOOD" | "BAD";
 
@@ -11,7 +16,7 @@ export interface Judgment {
   judge: NodeId;
   a: NodeId;
   b: NodeId;
-  outcome: Outcome;
+  outcome: JudgedOutcome;
 }
 
 /** One GOOD/BAD screen of an answer by a judge. */

@@ -22,7 +22,7 @@ export function validateJudging(answers: readonly string[], judges: readonly str
     }
     if (j.a === j.b) throw new ChorusError("CONSENSUS_BAD_INPUT", `judgment by ${j.judge} compares ${j.a} with itself`, { judge: j.judge, answer: j.a });
     if (j.judge === j.a || j.judge === j.b) throw new ChorusError("CONSENSUS_OWN_ANSWER", `${j.judge} judged a pair holding its own answer`, { judge: j.judge });
-    if (j.outcome !== "A" && j.outcome !== "B" && j.outcome !== "tie") throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown outcome ${String(j.outcome)}`, { judge: j.judge });
+    if (j.outcome !== "A" && j.outcome !== "B" && j.outcome !== "tie" && j.outcome !== "unparsable") throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown outcome ${String(j.outcome)}`, { judge: j.judge });
     const key = `${j.judge}\n${j.a}\n${j.b}`;
     if (seen.has(key)) throw new ChorusError("CONSENSUS_DUPLICATE_JUDGMENT", `${j.judge} judged ${j.a} vs ${j.b} twice`, { judge: j.judge, a: j.a, b: j.b });
     seen.add(key);

@@ -26,12 +26,13 @@ export function productionRules(opts: { pairing?: PairingMode; screen?: boolean;
         Object.entries(assignments).map(([j, ps]) => [original.get(j)!, ps.map(([a, b]) => [original.get(a)!, original.get(b)!] as [Address, Address])]),
       );
     },
-    aggregate({ answers, members, judgments, screens }): RoundResult {
+    aggregate({ answers, members, judgments, screens, assigned }): RoundResult {
       const lower = (a: string) => a.toLowerCase();
       const original = new Map(members.map((m) => [lower(m.address), m.address]));
-      const answered = new Set(answers.map(lower));
+      // Weights over the whole committee (docs/protocol.md, "Judge weights"): a member's weight does not
+      // depend on who else missed a deadline, so one late member cannot flatten the weights under the cap.
       const weights = judgeWeights(
-        members.filter((m) => answered.has(lower(m.address))).map((m) => ({ address: lower(m.address), stake: m.stake, reputation: m.reputation })),
+        members.map((m) => ({ address: lower(m.address), stake: m.stake, reputation: m.reputation })),
         { maxShare: opts.maxShare },
       );
       const js = judgments.map((j) => ({ judge: lower(j.judge), a: lower(j.a), b: lower(j.b), outcome: j.outcome }));
@@ -42,6 +43,7 @@ export function productionRules(opts: { pairing?: PairingMode; screen?: boolean;
         ranking: result.ranking,
         tiers: result.tiers,
         judgments: js,
+        assigned: assigned ? Object.fromEntries(Object.entries(assigned).map(([j, k]) => [lower(j), k])) : undefined,
         // Each judge is scored against the consensus without its own judgments.
         leaveOut: { weights, screens: ss },
       });

@@ -6,7 +6,7 @@ import { isAddressEqual, type Address, type Hex } from "viem";
 import { ChorusError } from "../core/index.js";
 import { verifyEnvelope, type Envelope, type PeerDomain } from "./envelope.js";
 import { revealMatches } from "./commitment.js";
-import type { Outcome } from "./wire.js";
+import type { JudgedOutcome } from "./wire.js";
 import { RagEvidence as RagEvidenceSchema, type QueryDoc, type RagEvidence } from "./wire.js";
 import type { SettlementDomain } from "../core/index.js";
 import type { CommitteeSnapshot } from "./committee.js";
@@ -25,7 +25,7 @@ export interface Judgment {
   judge: Address;
   a: Address;
   b: Address;
-  outcome: Outcome;
+  outcome: JudgedOutcome;
 }
 
 export interface Screen {
@@ -67,6 +67,11 @@ export interface ConsensusRules {
     screens: Screen[];
     excluded: Address[];
     seed: Hex;
+    /**
+     * Comparisons each judge was assigned (the judge-request's assignments): an assigned comparison without
+     * a judgment is a missing verdict, which the reputation rule scores as uninformative.
+     */
+    assigned?: Record<string, number>;
   }): RoundResult;
 }
 
@@ -93,7 +98,8 @@ export interface Transcript {
  * round binding, every reveal against its commitment (and, in a RAG round, its retrieval evidence: the
  * seeded draw, each served document's binding and source signature under `serviceDomain`, the rerank),
  * keeps only judgments of assigned pairs, then runs the consensus rules and, in a RAG round, derives the
- * sources' deltas. Throws ChorusError ROUND_BAD_TRANSCRIPT when the material itself is inconsistent.
+ * sources' deltas. Throws ChorusError ROUND_BAD_TRANSCRIPT when the material itself is inconsistent, and
+ * ROUND_RULES_FAILED (a server error, cause attached) when the rules throw on material that checked out.
  */
 export function computeResult(
   t: Transcript,
@@ -144,7 +150,7 @@ export function computeResult(
   for (const env of t.judgments) {
     check(env, "judgments", members);
     const assigned = new Set((judgeBody.assignments[env.from] ?? []).map(([a, b]) => `${a}|${b}`.toLowerCase()));
-    const body = env.body as { judgments: { a: Address; b: Address; outcome: Outcome }[]; screens: { answer: Address; verdict: "GOOD" | "BAD" }[] };
+    const body = env.body as { judgments: { a: Address; b: Address; outcome: JudgedOutcome }[]; screens: { answer: Address; verdict: "GOOD" | "BAD" }[] };
     for (const j of body.judgments) {
       if (assigned.delete(`${j.a}|${j.b}`.toLowerCase())) judgments.push({ judge: env.from, a: j.a, b: j.b, outcome: j.outcome });
     }
@@ -161,7 +167,20 @@ export function computeResult(
     return { address: m, stake: BigInt(c.stake), reputation: c.reputation };
   });
   const excluded = members.filter((m) => !answers.some((a) => isAddressEqual(a, m)));
-  const result = rules.aggregate({ answers, members: participants, judgments, screens, excluded, seed: t.committee.seed });
+  const assigned: Record<string, number> = {};
+  for (const m of members) {
+    const list = Object.entries(judgeBody.assignments).find(([j]) => isAddressEqual(j as Address, m))?.[1];
+    if (list && list.length > 0) assigned[m] = list.length;
+  }
+  let result: RoundResult;
+  try {
+    result = rules.aggregate({ answers, members: participants, judgments, screens, excluded, seed: t.committee.seed, assigned });
+  } catch (err) {
+    // The material checked out, so a throw here is a fault of the rules (or of their input validation), never
+    // the client's: one typed server error, with the rules' own error as its cause, that the gateway logs.
+    const inner = err instanceof ChorusError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
+    throw new ChorusError("ROUND_RULES_FAILED", `the consensus rules failed on round ${t.roundId}: ${inner}`, { roundId: t.roundId }, { cause: err });
+  }
   return t.query.rag ? { ...result, sources: roundSources(ragAnswers, result.scores, result.winner, queryTextOf(t.query.messages)) } : result;
 }
 

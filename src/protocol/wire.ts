@@ -140,14 +140,18 @@ export const Reveal = strict({ answer: z.string().max(64_000), salt: Bytes32, ra
 export type Reveal = z.infer<typeof Reveal>;
 
 export const Outcome = z.enum(["A", "B", "tie"]);
+/** A judgment's outcome: a verdict, or `unparsable` (the judge's reply held none; `raw` keeps the reply). */
+export const JudgedOutcome = z.enum(["A", "B", "tie", "unparsable"]);
 export const JudgeRequest = strict({
     answers: z.record(z.string(), z.string().max(64_000)),
     assignments: z.record(z.string(), z.array(z.tuple([Address, Address])).max(256)),
     screen: z.boolean(),
   });
 export type JudgeRequest = z.infer<typeof JudgeRequest>;
+/** Longest raw judge reply a judgment keeps (a longer one is cut to this many characters). */
+export const RAW_VERDICT_MAX = 4000;
 export const Judgments = strict({
-    judgments: z.array(strict({ a: Address, b: Address, outcome: Outcome, raw: z.string().max(4000).optional() })).max(256),
+    judgments: z.array(strict({ a: Address, b: Address, outcome: JudgedOutcome, raw: z.string().max(RAW_VERDICT_MAX).optional() })).max(256),
     screens: z.array(strict({ answer: Address, verdict: z.enum(["GOOD", "BAD"]) })).max(64),
   });
 export type Judgments = z.infer<typeof Judgments>;
@@ -222,3 +226,5 @@ export function clipReason(reason: string): string {
 
 /** A judge's verdict on one ordered pair: answer A better, B better, or a tie. */
 export type Outcome = "A" | "B" | "tie";
+/** What a judgment records: a verdict, or `unparsable` when the model gave none that could be read. */
+export type JudgedOutcome = Outcome | "unparsable";

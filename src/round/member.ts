@@ -17,8 +17,8 @@ import { isAddressEqual, type Address, type Hex } from "viem";
 import { ChorusError, isChorusError } from "../core/index.js";
 import { commitmentOf, newSalt } from "../protocol/index.js";
 import { envelopeFields, signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "../protocol/index.js";
-import { BODY, PEER_BODY_LIMITS, RagParams as RagParamsSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "../protocol/index.js";
-import type { Artifacts, Directory, Mind, NodeEntry, Retrieval } from "./ports.js";
+import { BODY, PEER_BODY_LIMITS, RAW_VERDICT_MAX, RagParams as RagParamsSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "../protocol/index.js";
+import type { Artifacts, Directory, JudgedOutcome, Mind, NodeEntry, Retrieval } from "./ports.js";
 import { ragPrompt } from "../protocol/index.js";
 import { retrieveForRound } from "./rag-retrieve.js";
 import { coordinatorOf } from "../core/index.js";
@@ -343,7 +343,9 @@ export class Member {
       for (const [a, b] of pairs as [Address, Address][]) {
         if (isAddressEqual(a, me) || isAddressEqual(b, me)) throw new ChorusError("PEER_BAD_MESSAGE", "asked to judge my own answer");
         const r = await this.deps.mind.compare({ question, answerA: text(a), answerB: text(b) }, opts);
-        judgments.push({ a, b, outcome: r.outcome });
+        // The signed judgment keeps the model's reply and says when no verdict could be read in it (issue 16).
+        const outcome: JudgedOutcome = r.parsed === false ? "unparsable" : r.outcome;
+        judgments.push({ a, b, outcome, ...(r.raw !== undefined ? { raw: r.raw.slice(0, RAW_VERDICT_MAX) } : {}) });
       }
       const screens = [];
       if (req.screen && this.deps.mind.screen) {
@@ -405,11 +407,17 @@ export class Member {
     if (canonicalHash(result) !== canonicalHash(t.result)) {
       this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "the transcript's result is not what its judgments give"));
     }
+    // Every signer keeps what it signed: the transcript (the validated copy) and its query are stored and
+    // pinned before the signature leaves, so this member's gateway serves them to any auditor (issue 16).
+    try {
+      const [cid] = await Promise.all([this.deps.artifacts.putJson(t), this.deps.artifacts.putJson(t.query)]);
+      if (cid !== req.transcriptCid) throw new ChorusError("PEER_BAD_MESSAGE", `stored transcript has CID ${cid}, not ${req.transcriptCid}`);
+    } catch (err) {
+      return this.fail(env.roundId, err);
+    }
     // Durable before the signature leaves: this round is never signed again, restart or not.
     await this.journal.markSigned(env.roundId);
     const signature = this.deps.signer.signDigest(this.deps.records.digest(t, req.transcriptCid));
-    // Keep a copy of what I signed (the validated copy); off the critical path of the reply.
-    void this.deps.artifacts.putJson(t).catch(() => {});
     return this.reply(s, "sign-request", "record-signature", env.roundId, { signature });
   }
 

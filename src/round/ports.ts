@@ -7,7 +7,7 @@
 import type { Address, Hex } from "viem";
 import type { SettlementDomain } from "../core/index.js";
 import type { SignedServed, SourceInfo } from "../protocol/index.js";
-import type { Outcome, QueryDoc } from "../protocol/index.js";
+import type { JudgedOutcome, Outcome, QueryDoc } from "../protocol/index.js";
 
 export interface NodeEntry {
   address: Address;
@@ -59,12 +59,12 @@ export interface Artifacts {
   cidOf(value: unknown): Promise<string>;
 }
 
-export type { Outcome };
+export type { JudgedOutcome, Outcome };
 
 /** The node's own model, as the round uses it. */
 export interface Mind {
   answer(query: { messages: { role: string; content: string }[]; maxTokens: number }, opts: { signal?: AbortSignal }): Promise<string>;
-  compare(input: { question: string; answerA: string; answerB: string }, opts: { signal?: AbortSignal }): Promise<{ outcome: Outcome; raw?: string }>;
+  compare(input: { question: string; answerA: string; answerB: string }, opts: { signal?: AbortSignal }): Promise<{ outcome: Outcome; raw?: string; parsed?: boolean }>;
   screen?(input: { question: string; answer: string }, opts: { signal?: AbortSignal }): Promise<"GOOD" | "BAD">;
 }
 

@@ -181,3 +181,43 @@ describe("chorus audit (CLI)", function () {
     }
   });
 });
+
+describe("chorus audit: a gateway without the transcript (issue 16, every signer keeps what it signed)", function () {
+  this.timeout(180_000);
+  it("falls back to the public gateways and then to every committee member's gateway; gives up naming each place", async () => {
+    const { main } = await import("../../src/cli/main.js");
+    const swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+    // The gateway of a member that missed the answer deadline: it never saw the transcript and answers 404.
+    const { createServer } = await import("node:http");
+    const late = createServer((_req, res) => res.writeHead(404).end("not found"));
+    await new Promise<void>((r) => late.listen(0, "127.0.0.1", () => r()));
+    const lateUrl = `http://127.0.0.1:${(late.address() as { port: number }).port}`;
+    // A public gateway that is down (nothing listens on port 9 of the loopback).
+    const deadPublic = "http://127.0.0.1:9";
+    try {
+      const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "who keeps it?" }] }) });
+      const roundId = ((await res.json()) as any).chorus.round_id as string;
+      await swarm.nodes[0].submitter.flush();
+      const run = async (env: Record<string, string>) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await main(["node", "chorus", "--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile, "--gateway", lateUrl, "audit", "round", roundId], { out: (l) => out.push(l), err: (l) => err.push(l) }, env);
+        return { code, out, err };
+      };
+      // Members' endpoints are on the loopback: without the operator's allowance the auditor may not call them,
+      // so every place fails and the error names each one.
+      let r = await run({ CHORUS_IPFS_GATEWAYS: deadPublic });
+      expect(r.code).to.equal(1);
+      expect(r.err[0]).to.match(/^chorus: .* is not available from any of \d+ place\(s\) tried: the configured gateway \(IPFS_NOT_FOUND/);
+      expect(r.err[0]).to.contain(`public gateway ${deadPublic}`);
+      // With the loopback allowed, the first member's gateway serves it: OK, exit 0.
+      r = await run({ CHORUS_IPFS_GATEWAYS: deadPublic, CHORUS_NET_ALLOW_PRIVATE: "127.0.0.0/8" });
+      expect(r.err, r.err.join("\n")).to.deep.equal([]);
+      expect(r.code).to.equal(0);
+      expect(r.out[0]).to.match(/: OK$/);
+    } finally {
+      await new Promise((r) => late.close(r));
+      await swarm.close();
+    }
+  });
+});

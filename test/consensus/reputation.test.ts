@@ -80,13 +80,16 @@ describe("consensus/reputation: deltas after a round", () => {
     expect(d[j3]).to.equal(0);
   });
 
-  it("within one tier a tie agrees fully and a preference is chance level", () => {
-    const [a, b, j] = ids(3);
+  it("within one tier a verdict carries no evidence: a tie earns chance, never the maximum (issue 16)", () => {
+    const [a, b, c, j] = ids(4);
+    // One-tier round: nobody who took part moves (the old rule paid the tie J = +1: +50,000 here).
     const d = reputationDeltas({ members: [member(j, 0)], ranking: [a, b], tiers: [[a, b]], judgments: [{ judge: j, a, b, outcome: "tie" }] });
-    expect(d[j]).to.equal(50_000); // target 1.0 from 0: 100,000 clamped
+    expect(d[j]).to.equal(0);
     const e = reputationDeltas({ members: [member(j, 0)], ranking: [a, b], tiers: [[a, b]], judgments: [{ judge: j, a, b, outcome: "A" }] });
-    // Formula change (issue 9): a preference between answers the consensus cannot separate was target 0.5; now 0.
     expect(e[j]).to.equal(0);
+    // In a separated round, a verdict on two answers of one tier scores 0 whatever it says: J = 0, target 0.
+    const f = reputationDeltas({ members: [member(j, 0)], ranking: [a, b, c], tiers: [[a, b], [c]], judgments: [{ judge: j, a, b, outcome: "tie" }] });
+    expect(f[j]).to.equal(0);
   });
 
   it("a member that answered and judged gets (A + 3 J) / 4; one that did neither goes down", () => {

@@ -85,6 +85,11 @@ export interface SimParams {
   pairing: PairingMode;
   /** Stake of every node, token wei (equal stakes: weights are reputation only). */
   stake: bigint;
+  /**
+   * Percent of nodes that are lazy judges (a regime, 0 by default): they answer like honest nodes but judge
+   * every pair a tie. Drawn after the byzantine nodes from the same seeded permutation (disjoint from them).
+   */
+  lazyPercent: number;
 }
 
 export const DEFAULT_PARAMS: SimParams = {
@@ -107,6 +112,7 @@ export const DEFAULT_PARAMS: SimParams = {
   byzantineOption: "distractor",
   pairing: "fortytwo",
   stake: 1000n * 10n ** 18n,
+  lazyPercent: 0,
 };
 
 /** sfc32 seeded from SeededRandom (SHA-256): fast, and the same stream on every machine. */
@@ -151,6 +157,7 @@ export interface Swarm {
   /** skill[node][domain] in [0, 1]. */
   skill: number[][];
   byzantine: boolean[];
+  lazy: boolean[];
 }
 
 export function byzantineCount(p: Pick<SimParams, "nodes" | "byzantinePercent">): number {
@@ -172,7 +179,10 @@ export function buildSwarm(p: SimParams): Swarm {
   const order = new SeededRandom(`${p.seed}:byzantine`).shuffle(ids.map((_, i) => i));
   const byzantine = ids.map(() => false);
   for (const i of order.slice(0, byzantineCount(p))) byzantine[i] = true;
-  return { ids, skill, byzantine };
+  const lazy = ids.map(() => false);
+  const lazyCount = Math.min(p.nodes - byzantineCount(p), Math.floor((p.lazyPercent * p.nodes) / 100 + 0.5));
+  for (const i of order.slice(byzantineCount(p), byzantineCount(p) + lazyCount)) lazy[i] = true;
+  return { ids, skill, byzantine, lazy };
 }
 
 interface Question {
@@ -218,6 +228,7 @@ function judgeOne(p: SimParams, swarm: Swarm, q: Question, answers: number[], ju
     const rank = (i: number) => (swarm.byzantine[i] ? 2 : answers[i] !== q.correct ? 1 : 0);
     return rank(a) > rank(b) ? "A" : rank(a) < rank(b) ? "B" : "tie";
   }
+  if (swarm.lazy[judge]) return "tie";
   if (oa === ob) return r.next() < p.tieSame ? "tie" : coin(r);
   if (p.judgeMode === "resolve") {
     const own = answers[judge];
@@ -252,6 +263,8 @@ export interface SimResult {
   /** Mean reputation (fraction of REP_SCALE) at the end, honest and byzantine nodes. */
   repHonest: number;
   repByzantine: number;
+  /** Mean reputation (REP_SCALE units) of the lazy judges at the end; NaN without any. */
+  repLazy: number;
   /** Share of the total judge weight held by byzantine nodes at the end. */
   byzantineWeightShare: number;
   /** Wall time of the simulation, ms. */
@@ -333,8 +346,9 @@ export function simulate(overrides: Partial<SimParams> = {}, opts: { majorityOnl
     accIdealWeights: pct(okIdeal),
     anyCorrect: pct(anyCorrect),
     bestNode: Math.max(...nodeCorrect.filter((_, i) => !swarm.byzantine[i]).map(pct)),
-    repHonest: mean(rep.filter((_, i) => !swarm.byzantine[i])) / REP_SCALE,
+    repHonest: mean(rep.filter((_, i) => !swarm.byzantine[i] && !swarm.lazy[i])) / REP_SCALE,
     repByzantine: mean(rep.filter((_, i) => swarm.byzantine[i])) / REP_SCALE,
+    repLazy: mean(rep.filter((_, i) => swarm.lazy[i])),
     byzantineWeightShare: total > 0 ? byz / total : 0,
     ms: performance.now() - t0,
   };

@@ -3,6 +3,7 @@ import type { Hex } from "viem";
 import { auditEpoch, auditRound, gatewayJson, type AuditReport } from "../../audit/index.js";
 import { ChorusError } from "../../core/index.js";
 import { productionRules } from "../../protocol/index.js";
+import { AddressPolicy } from "../../net/index.js";
 import type { CliContext } from "../context.js";
 
 function print(ctx: CliContext, r: AuditReport) {
@@ -13,7 +14,19 @@ function print(ctx: CliContext, r: AuditReport) {
 /** Returns the exit code: 0 when everything matches, 3 on any mismatch. */
 export async function auditCommand(ctx: CliContext, what: "round" | "epoch", target: string, opts: { json?: boolean }): Promise<number> {
   const chain = await ctx.openChain();
-  const deps = { chain, rules: productionRules(), ...gatewayJson(ctx.config.gateway.url, { maxBytes: ctx.config.ipfs.maxArtifactBytes }) };
+  const maxBytes = ctx.config.ipfs.maxArtifactBytes;
+  // Members' endpoints come from the chain: reach them only at public addresses or the operator's allowed ranges.
+  const memberPolicy = new AddressPolicy(ctx.config.net.allowPrivate);
+  const publicGateways = ctx.config.gateway.ipfsGateways;
+  const deps = {
+    chain,
+    rules: productionRules(),
+    ...gatewayJson(ctx.config.gateway.url, { maxBytes }),
+    fallbacks: {
+      publicGateways,
+      fetchFrom: (url: string, cid: string) => gatewayJson(url, { maxBytes, ...(publicGateways.includes(url) ? {} : { policy: memberPolicy }) }).getJson(cid),
+    },
+  };
   if (what === "round") {
     if (!/^0x[0-9a-fA-F]{64}$/.test(target)) throw new ChorusError("INPUT_INVALID", `round id must be 0x + 64 hex digits, got '${target}'`);
     const r = await auditRound(deps, target as Hex);

@@ -2,8 +2,9 @@
  * The judge on top of any InferenceBackend: one pairwise comparison, both orders of a pair, and the GOOD/BAD
  * screen. Decoding is greedy (temperature 0) unless told otherwise, so a judge's verdicts are reproducible.
  *
- * Unparsable replies: a comparison counts as a tie (`parsed: false`, as the issue specifies: no evidence either
- * way); a screen counts as GOOD (`parsed: false`): the screen exists to drop clearly bad answers, and a judge
+ * Unparsable replies: a comparison reports `parsed: false` with `outcome` "tie" as a placeholder; a round member
+ * records it as the distinct outcome `unparsable` together with the raw reply (src/round/member.ts), and the
+ * consensus leaves it out of the fit and scores it at chance (docs/protocol.md); a screen counts as GOOD (`parsed: false`): the screen exists to drop clearly bad answers, and a judge
  * that cannot state a verdict is not evidence against the answer; letting judge failures disqualify answers
  * would let a broken judge knock out good ones, while the pairwise comparisons still rank them. The raw reply
  * is always returned so the transcript can record it.
