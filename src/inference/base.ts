@@ -23,6 +23,8 @@ export interface GenerateOptions {
   maxTokens: number;
   temperature: number;
   seed?: number;
+  topP?: number;
+  stop?: string[];
   signal: AbortSignal;
 }
 
@@ -68,7 +70,7 @@ export abstract class BaseBackend implements InferenceBackend {
     stopped.catch(() => undefined);
     try {
       const release = await this.limiter.acquire(controller.signal);
-      const work = Promise.resolve().then(() => this.generate(messages, { maxTokens, temperature, seed: opts.seed, signal: controller.signal }));
+      const work = Promise.resolve().then(() => this.generate(messages, { maxTokens, temperature, seed: opts.seed, topP: opts.topP, stop: opts.stop, signal: controller.signal }));
       work.then(release, release);
       return await Promise.race([work, stopped]);
     } catch (err) {

@@ -79,6 +79,8 @@ export class GgufBackend extends BaseBackend {
         maxTokens,
         temperature: opts.temperature,
         seed: opts.seed,
+        ...(opts.topP !== undefined ? { topP: opts.topP } : {}),
+        ...(opts.stop?.length ? { customStopTriggers: opts.stop } : {}),
         signal: opts.signal,
         stopOnAbortSignal: false,
         onToken: (tokens) => {

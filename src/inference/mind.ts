@@ -5,10 +5,19 @@
  */
 import { compareAnswers, screenAnswer, type JudgeOptions } from "./judge/judge.js";
 import type { Outcome } from "./judge/parse.js";
-import type { ChatMessage, InferenceBackend } from "./types.js";
+import type { ChatMessage, ChatResult, InferenceBackend } from "./types.js";
+
+/** A query as the round's Mind port gives it (see src/round/ports.ts MindQuery). */
+export interface AnswerQuery {
+  messages: { role: string; content: string }[];
+  maxTokens: number;
+  params?: { temperature?: number; topP?: number; seed?: number; stop?: string[] };
+}
 
 export interface BackendMind {
-  answer(query: { messages: { role: string; content: string }[]; maxTokens: number }, opts: { signal?: AbortSignal }): Promise<string>;
+  answer(query: AnswerQuery, opts: { signal?: AbortSignal }): Promise<string>;
+  /** The answer with the backend's real token counts and finish reason (what the gateway reports as usage). */
+  answerDetailed(query: AnswerQuery, opts: { signal?: AbortSignal }): Promise<{ text: string; usage: ChatResult["usage"]; finishReason: ChatResult["finishReason"] }>;
   compare(input: { question: string; answerA: string; answerB: string }, opts: { signal?: AbortSignal }): Promise<{ outcome: Outcome; raw: string; parsed: boolean }>;
   screen(input: { question: string; answer: string }, opts: { signal?: AbortSignal }): Promise<"GOOD" | "BAD">;
 }
@@ -23,17 +32,26 @@ export interface MindOptions {
 }
 
 export function mindFromBackend(backend: InferenceBackend, opts: MindOptions = {}): BackendMind {
+  const answerDetailed: BackendMind["answerDetailed"] = async (query, o) => {
+    const messages = query.messages.map((m) => ({ role: m.role, content: m.content })) as ChatMessage[];
+    const p = query.params ?? {};
+    const r = await backend.chat(messages, {
+      maxTokens: Math.min(query.maxTokens, opts.maxAnswerTokens ?? 1024),
+      // greedy (0) unless the client asked otherwise: the same prompt gives the same text
+      temperature: p.temperature ?? 0,
+      ...(p.topP !== undefined ? { topP: p.topP } : {}),
+      ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...(p.stop ? { stop: p.stop } : {}),
+      signal: o.signal,
+      timeoutMs: opts.answerTimeoutMs,
+    });
+    return { text: r.text, usage: r.usage, finishReason: r.finishReason };
+  };
   return {
     async answer(query, o) {
-      const messages = query.messages.map((m) => ({ role: m.role, content: m.content })) as ChatMessage[];
-      const r = await backend.chat(messages, {
-        maxTokens: Math.min(query.maxTokens, opts.maxAnswerTokens ?? 1024),
-        temperature: 0,
-        signal: o.signal,
-        timeoutMs: opts.answerTimeoutMs,
-      });
-      return r.text;
+      return (await answerDetailed(query, o)).text;
     },
+    answerDetailed,
     async compare(input, o) {
       const r = await compareAnswers(backend, input, { ...opts.judge, signal: o.signal });
       return { outcome: r.outcome, raw: r.raw, parsed: r.parsed };

@@ -46,6 +46,8 @@ export class OpenAIBackend extends BaseBackend {
       max_tokens: opts.maxTokens,
       temperature: opts.temperature,
       ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+      ...(opts.topP !== undefined ? { top_p: opts.topP } : {}),
+      ...(opts.stop?.length ? { stop: opts.stop } : {}),
       stream: false,
     };
     let res: Response;

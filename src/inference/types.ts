@@ -17,6 +17,10 @@ export interface ChatOptions {
   temperature?: number;
   /** Sampling seed (only matters with temperature > 0). */
   seed?: number;
+  /** Nucleus sampling mass (only matters with temperature > 0); absent = the backend's default. */
+  topP?: number;
+  /** Up to 4 strings that end generation when produced (not included in the text). */
+  stop?: string[];
   /** Cancels the request (queued or running): INFERENCE_ABORTED, and its slot is freed. */
   signal?: AbortSignal;
   /** Deadline in ms for the whole request, queue wait included: INFERENCE_TIMEOUT, and its slot is freed. */

@@ -37,6 +37,16 @@ export const QueryDoc = strict({
     coordinator: Address,
     createdAt: z.number().int().min(0),
     rag: z.boolean(),
+    /**
+     * Sampling parameters the client asked for (OpenAI names in camel case); every member passes them to its
+     * backend. Absent in queries from before they existed, so old transcripts replay unchanged.
+     */
+    params: strict({
+      temperature: z.number().min(0).max(2).optional(),
+      topP: z.number().min(0).max(1).optional(),
+      seed: z.number().int().min(-(2 ** 53) + 1).max(2 ** 53 - 1).optional(),
+      stop: z.array(z.string().min(1).max(256)).min(1).max(4).optional(),
+    }).optional(),
   });
 export type QueryDoc = z.infer<typeof QueryDoc>;
 
@@ -136,7 +146,14 @@ export const RagEvidence = z.discriminatedUnion("retrieval", [
 ]);
 export type RagEvidence = z.infer<typeof RagEvidence>;
 
-export const Reveal = strict({ answer: z.string().max(64_000), salt: Bytes32, rag: RagEvidence.optional() });
+export const Reveal = strict({
+  answer: z.string().max(64_000),
+  salt: Bytes32,
+  rag: RagEvidence.optional(),
+  /** The member's backend's own token counts and why generation ended (self-reported, outside the commitment). */
+  usage: strict({ promptTokens: z.number().int().min(0).max(10_000_000), completionTokens: z.number().int().min(0).max(10_000_000) }).optional(),
+  finishReason: z.enum(["stop", "length"]).optional(),
+});
 export type Reveal = z.infer<typeof Reveal>;
 
 export const Outcome = z.enum(["A", "B", "tie"]);

@@ -46,6 +46,8 @@ interface RoundState {
   received: Envelope[];
   coordinator: Address;
   answer?: string;
+  usage?: { promptTokens: number; completionTokens: number };
+  finishReason?: "stop" | "length";
   salt?: Hex;
   rag?: RagEvidence;
   sent: Map<string, Envelope>;
@@ -277,7 +279,14 @@ export class Member {
     this.claimed.delete(key);
     try {
       const messages = req.query.rag ? await this.retrieve(env.roundId, req, s, opts) : req.query.messages;
-      const answer = await this.deps.mind.answer({ messages, maxTokens: req.query.maxTokens }, opts);
+      const query = { messages, maxTokens: req.query.maxTokens, ...(req.query.params ? { params: req.query.params } : {}) };
+      let answer: string;
+      if (this.deps.mind.answerDetailed) {
+        const d = await this.deps.mind.answerDetailed(query, opts);
+        answer = d.text;
+        s.usage = d.usage;
+        s.finishReason = d.finishReason;
+      } else answer = await this.deps.mind.answer(query, opts);
       s.answer = answer;
       s.salt = newSalt();
       return this.reply(s, "answer-request", "commit", env.roundId, { commitment: commitmentOf(env.roundId, this.deps.signer.address, answer, s.salt, s.rag) });
@@ -321,7 +330,13 @@ export class Member {
       this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set names someone outside the committee"));
     }
     s.received.push(env);
-    return this.reply(s, "reveal-request", "reveal", env.roundId, { answer: s.answer!, salt: s.salt!, ...(s.rag ? { rag: s.rag } : {}) });
+    return this.reply(s, "reveal-request", "reveal", env.roundId, {
+      answer: s.answer!,
+      salt: s.salt!,
+      ...(s.rag ? { rag: s.rag } : {}),
+      ...(s.usage ? { usage: s.usage } : {}),
+      ...(s.finishReason ? { finishReason: s.finishReason } : {}),
+    });
   }
 
   private async onJudge(env: Envelope, req: JudgeRequest, opts: { signal?: AbortSignal }): Promise<Envelope> {

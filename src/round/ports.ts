@@ -61,9 +61,18 @@ export interface Artifacts {
 
 export type { JudgedOutcome, Outcome };
 
+/** What a member's model is asked: the query's messages, its token cap and the client's sampling parameters. */
+export interface MindQuery {
+  messages: { role: string; content: string }[];
+  maxTokens: number;
+  params?: { temperature?: number; topP?: number; seed?: number; stop?: string[] };
+}
+
 /** The node's own model, as the round uses it. */
 export interface Mind {
-  answer(query: { messages: { role: string; content: string }[]; maxTokens: number }, opts: { signal?: AbortSignal }): Promise<string>;
+  answer(query: MindQuery, opts: { signal?: AbortSignal }): Promise<string>;
+  /** The answer with the backend's token counts and finish reason (used when present, reported in the reveal). */
+  answerDetailed?(query: MindQuery, opts: { signal?: AbortSignal }): Promise<{ text: string; usage: { promptTokens: number; completionTokens: number }; finishReason: "stop" | "length" }>;
   compare(input: { question: string; answerA: string; answerB: string }, opts: { signal?: AbortSignal }): Promise<{ outcome: Outcome; raw?: string; parsed?: boolean }>;
   screen?(input: { question: string; answer: string }, opts: { signal?: AbortSignal }): Promise<"GOOD" | "BAD">;
 }

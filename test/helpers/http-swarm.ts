@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import type { Address } from "viem";
 import { generatePrivateKey } from "viem/accounts";
 import { createNodeApp } from "../../src/node/app.js";
+import type { AccessOptions } from "../../src/node/openai/access.js";
 import { RoundLimiter } from "../../src/node/limiter.js";
 import { httpPeers } from "../../src/node/peers-http.js";
 import { Coordinator, type CoordinatorOptions } from "../../src/round/coordinator.js";
@@ -39,6 +40,8 @@ export async function startHttpSwarm(opts: {
   bodyLimit?: string;
   /** Where transcripts go (default: in memory). */
   artifacts?: Artifacts;
+  /** API keys and per-client limits of every node's gateway (default: open). */
+  access?: AccessOptions;
 }): Promise<HttpSwarm> {
   const servers: Server[] = [];
   const nodes: NodeEntry[] = [];
@@ -52,7 +55,7 @@ export async function startHttpSwarm(opts: {
     const app = createNodeApp({
       address: signer.address,
       member,
-      gateway: { ask: (q, o) => limiter.run(() => coordinator.run(q, o)), settlementStatus: async () => "queued", bodyLimit: opts.bodyLimit },
+      gateway: { ask: (q, o) => limiter.run(() => coordinator.run(q, o)), settlementStatus: async () => "queued", bodyLimit: opts.bodyLimit, access: opts.access },
     });
     const server = app.listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));

@@ -39,10 +39,9 @@ describe("gateway over HTTP (7 nodes on 127.0.0.1)", function () {
   const bad: [string, string | object, number, RegExp][] = [
     ["malformed JSON", "{not json", 400, /body is not valid JSON/],
     ["no messages", { messages: [] }, 400, /messages: must hold at least one message/],
-    ["a wrong type", { messages: [{ role: "user", content: 5 }] }, 400, /messages.0.content: must be a string/],
-    ["an unknown role", { messages: [{ role: "wizard", content: "hi" }] }, 400, /messages.0.role: must be system, user or assistant/],
-    ["streaming", { messages: [{ role: "user", content: "hi" }], stream: true }, 400, /streaming is not supported/],
-    ["an unknown model", { model: "gpt-4", messages: [{ role: "user", content: "hi" }] }, 400, /unknown model 'gpt-4'/],
+    ["a wrong type", { messages: [{ role: "user", content: 5 }] }, 400, /messages\[0\].content: must be a string or an array of content parts/],
+    ["an unknown role", { messages: [{ role: "wizard", content: "hi" }] }, 400, /messages\[0\].role: must be system, developer, user, assistant or tool/],
+    ["an unknown model", { model: "gpt-4", messages: [{ role: "user", content: "hi" }] }, 404, /The model 'gpt-4' does not exist/],
     ["a body over the limit", { messages: [{ role: "user", content: "x".repeat(20_000) }] }, 413, /exceeds the limit/],
     ["a bad max_tokens", { messages: [{ role: "user", content: "hi" }], max_tokens: -3 }, 400, /max_tokens/],
   ];
