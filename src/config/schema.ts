@@ -35,9 +35,22 @@ export const ConfigSchema = z
         timeoutMs: z.number().int().min(1000).max(3_600_000).default(300_000),
         /** Public IPFS gateways `chorus audit` reads from when `url` cannot serve a transcript (then every member's). */
         ipfsGateways: z.array(z.url({ protocol: /^https?$/ })).max(16).default([]),
+        /**
+         * Who may use this node's OpenAI gateway: SHA-256 hex hashes of API keys, in the config or one per line in
+         * `file` (none = open, as on the devnet; the node says so at start), and the per-key and per-IP buckets.
+         */
+        apiKeys: z
+          .object({
+            hashes: z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, "must be a SHA-256 hex hash (64 hex digits), never the key itself")).max(10_000).default([]),
+            file: z.string().min(1).optional(),
+            perKey: z.object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(100_000) }).strict().default({ perSecond: 5, burst: 20 }),
+            perIp: z.object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(100_000) }).strict().default({ perSecond: 20, burst: 40 }),
+          })
+          .strict()
+          .default({ hashes: [], perKey: { perSecond: 5, burst: 20 }, perIp: { perSecond: 20, burst: 40 } }),
       })
       .strict()
-      .default({ url: "http://127.0.0.1:7001", timeoutMs: 300_000, ipfsGateways: [] }),
+      .default({ url: "http://127.0.0.1:7001", timeoutMs: 300_000, ipfsGateways: [], apiKeys: { hashes: [], perKey: { perSecond: 5, burst: 20 }, perIp: { perSecond: 20, burst: 40 } } }),
     /** A running node (`chorus node start`). */
     node: z
       .object({

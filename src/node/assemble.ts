@@ -23,6 +23,7 @@ import { chooseModel } from "./model-choice.js";
 import { productionRules } from "../protocol/index.js";
 import { pendingRounds } from "./rounds.js";
 import { startNode, type NodeOptions, type NodeParts, type RunningNode } from "./service.js";
+import { readKeyHashes, type AccessOptions } from "./openai/access.js";
 
 export interface AssembledNode {
   node: RunningNode;
@@ -114,6 +115,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     round: { committeeSize: n.committeeSize, answerTimeoutMs: n.answerTimeoutMs, revealTimeoutMs: n.revealTimeoutMs, judgeTimeoutMs: n.judgeTimeoutMs, signTimeoutMs: n.signTimeoutMs },
     epoch: { maxRounds: n.epochRounds, intervalMs: n.epochIntervalMs },
     limits: { concurrentRounds: n.concurrentRounds, queuedRounds: n.queuedRounds, queueWaitMs: n.queueWaitMs, bodyLimit: n.bodyLimit },
+    access: gatewayAccess(config.gateway.apiKeys),
     net: { allowPrivate: config.net.allowPrivate },
     log,
   };
@@ -139,4 +141,9 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
       await store.close();
     },
   };
+}
+
+/** The gateway's keys (config hashes plus the keys file) and per-client buckets. */
+function gatewayAccess(k: ChorusConfig["gateway"]["apiKeys"]): AccessOptions {
+  return { keyHashes: [...k.hashes, ...(k.file ? readKeyHashes(k.file) : [])], perKey: k.perKey, perIp: k.perIp };
 }

@@ -20,6 +20,7 @@ import type { RoundSequencer } from "../round/sequencer.js";
 import { EpochFinalizer, EpochSubmitter, SettlementQueue, type FinalityPort, type SettlementPort } from "../settlement/index.js";
 import { redactUrls } from "../net/index.js";
 import { createNodeApp } from "./app.js";
+import type { AccessOptions } from "./openai/access.js";
 import { RoundLimiter } from "./limiter.js";
 import { httpPeers } from "./peers-http.js";
 import { RoundIndex, roundsRouter } from "./rounds.js";
@@ -64,6 +65,8 @@ export interface NodeOptions {
    * (`net.allowPrivate`; the devnet and tests allow 127.0.0.0/8). Required, so every assembly says it.
    */
   net: { allowPrivate: readonly string[] };
+  /** API keys and per-client limits of the OpenAI gateway (default: open, per-IP limit only). */
+  access?: AccessOptions;
   log?: (line: string) => void;
 }
 
@@ -117,6 +120,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     member,
     gateway: {
       bodyLimit: opts.limits.bodyLimit,
+      access: opts.access,
       ask: (q, o) =>
         limiter.run(async () => {
           const out = await coordinator.run(q, o);
@@ -128,6 +132,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     routers: [roundsRouter(index, settlementOf), ...(typeof parts.routers === "function" ? parts.routers({ index, queue }) : (parts.routers ?? []))],
     health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError === undefined ? null : redactUrls(submitter.lastError), lastFinalityError: finalizer?.lastError === undefined ? null : redactUrls(finalizer.lastError) }),
   });
+  if (!opts.access?.keyHashes?.length) opts.log?.("gateway is OPEN: no API keys configured (gateway.apiKeys), anyone who reaches this node can run rounds (per-IP limit only)");
   const server = app.listen(opts.port, opts.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

@@ -6,7 +6,7 @@
  * so at start. Per-IP buckets are taken before the key check (guessing keys costs tokens too), per-key buckets
  * after; a refusal is a 429 with `Retry-After`, before the body is read.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import crypto, { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { RequestHandler } from "express";
 import { ChorusError } from "../../core/index.js";
@@ -50,7 +50,7 @@ export function readKeyHashes(file: string): string[] {
 export function keyMatches(presented: string, hashes: readonly Buffer[]): boolean {
   const digest = createHash("sha256").update(presented, "utf8").digest();
   let found = false;
-  for (const h of hashes) found = timingSafeEqual(digest, h) || found;
+  for (const h of hashes) found = crypto.timingSafeEqual(digest, h) || found;
   return found;
 }
 
