@@ -12,6 +12,7 @@ import { auditCommand } from "./commands/audit.js";
 import { epochFinalizeCommand, epochStatusCommand } from "./commands/epoch.js";
 import { nodeStartCommand } from "./commands/node-start.js";
 import { sourceInfoCommand, sourceLeaveCommand, sourcesCommand, sourceStartCommand } from "./commands/source.js";
+import { runStdioMcp } from "../mcp/index.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
 
@@ -110,7 +111,15 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .option("--max-tokens <n>", "longest answer, in tokens")
     .option("--json", "the full OpenAI-format response with its chorus object")
     .option("--fallback-gateway <urls>", "comma-separated gateways to try in turn when the first cannot run the round")
-    .action((question, opts) => askCommand(ctx(), question, opts));
+    .action((question, opts) => askCommand(ctx(), question, { ...opts, apiKey: env.CHORUS_API_KEY }));
+
+  program
+    .command("mcp")
+    .description("an MCP server on stdio for AI agents (tools ask, audit_round, node_info, sources) over the configured gateway; key in CHORUS_API_KEY")
+    .action(async () => {
+      const c = ctx();
+      await runStdioMcp({ gatewayUrl: c.config.gateway.url, apiKey: env.CHORUS_API_KEY, timeoutMs: c.config.gateway.timeoutMs, log: (l) => io.err(l) });
+    });
 
   const round = program.command("round").description("rounds");
   round

@@ -14,6 +14,7 @@ import { accessControl, type AccessOptions } from "./openai/access.js";
 import { ChatRequest, MODEL_ID, toSwarmQuery, type SwarmQuery } from "./openai/request.js";
 import { completionOf } from "./openai/response.js";
 import { CompletionStream } from "./openai/stream.js";
+import { AGENT_CARD_PATH, agentCard, MCP_PATH, mcpRouter } from "../mcp/index.js";
 
 export { MODEL_ID };
 /** Seconds a client is asked to wait (Retry-After) when the node refuses a round with 503. */
@@ -112,6 +113,12 @@ export function gatewayRouter(deps: GatewayDeps): Router & { open: boolean } {
       }
     }),
   );
+  // Agents: the A2A card and MCP over streamable HTTP (its tools call this gateway with the caller's key).
+  r.get(AGENT_CARD_PATH, (req, res) => {
+    res.json(agentCard(`${req.protocol}://${req.get("host") ?? "127.0.0.1"}`, { keysRequired: !access.open }));
+  });
+  r.use(MCP_PATH, access.handler);
+  r.use(mcpRouter({ bodyLimit: deps.bodyLimit }));
   r.use(openAIErrors);
   return r;
 }

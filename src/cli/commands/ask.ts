@@ -71,7 +71,7 @@ async function call(ctx: CliContext, path: string, init?: { method: "GET" | "POS
   return body;
 }
 
-export async function askCommand(ctx: CliContext, question: string, opts: { json?: boolean; rag?: boolean; maxTokens?: string; fallbackGateway?: string }) {
+export async function askCommand(ctx: CliContext, question: string, opts: { json?: boolean; rag?: boolean; maxTokens?: string; fallbackGateway?: string; apiKey?: string }) {
   if (!question.trim()) throw new ChorusError("INPUT_INVALID", "the question is empty");
   let maxTokens: number | undefined;
   if (opts.maxTokens !== undefined) {
@@ -83,7 +83,7 @@ export async function askCommand(ctx: CliContext, question: string, opts: { json
   const gateways = [ctx.config.gateway.url, ...parseGateways(opts.fallbackGateway)];
   const init = {
     method: "POST" as const,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
     body: JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content: question }], max_tokens: maxTokens, chorus: { rag: !!opts.rag } }),
   };
   let body: any;
@@ -112,6 +112,15 @@ export async function askCommand(ctx: CliContext, question: string, opts: { json
   ctx.io.out(`gateway     ${answeredBy}`);
   ctx.io.out(`transcript  ${c.transcript_cid}  (${new URL(`/ipfs/${c.transcript_cid}`, answeredBy)})`);
   ctx.io.out(`winner      ${c.winner}  (${c.answered}/${c.committee_size} answered, ${c.signatures} signed; settlement ${c.settlement})`);
+  if (c.usage) ctx.io.out(`usage       winner ${body.usage.prompt_tokens}+${body.usage.completion_tokens} tokens; committee ${c.usage.prompt_tokens}+${c.usage.completion_tokens} (${c.usage.reported_by} reported)`);
+  if (c.rag) printRag(ctx, c.rag);
+}
+
+/** Which sources and contexts a RAG round used: the winner's, then each member's retrieval. */
+function printRag(ctx: CliContext, rag: { sources: string[]; winner_contexts: { source: string; id: string }[]; members: { member: string; retrieval: string; reason?: string; contexts: unknown[] }[] }) {
+  ctx.io.out(`sources     ${rag.sources.length ? rag.sources.join(", ") : "none (answered from the models alone)"}`);
+  for (const x of rag.winner_contexts) ctx.io.out(`  winner used ${x.id}  from ${x.source}`);
+  for (const m of rag.members) ctx.io.out(`  member ${m.member}: ${m.retrieval}, ${m.contexts.length} context(s)${m.reason ? ` (${m.reason})` : ""}`);
 }
 
 export async function roundShowCommand(ctx: CliContext, id: string, opts: { json?: boolean }) {
