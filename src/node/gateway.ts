@@ -24,7 +24,7 @@ export interface GatewayDeps {
   ask(input: SwarmQuery, opts: { signal: AbortSignal }): Promise<RoundOutcome>;
   settlementStatus(roundId: string): Promise<string>;
   bodyLimit?: string;
-  /** API keys and per-client limits (default: open, per-IP limit only). */
+  /** API keys and per-client limits (default: open, no per-client limit). */
   access?: AccessOptions;
 }
 

@@ -65,7 +65,7 @@ export interface NodeOptions {
    * (`net.allowPrivate`; the devnet and tests allow 127.0.0.0/8). Required, so every assembly says it.
    */
   net: { allowPrivate: readonly string[] };
-  /** API keys and per-client limits of the OpenAI gateway (default: open, per-IP limit only). */
+  /** API keys and per-client limits of the OpenAI gateway (default: open, no per-client limit). */
   access?: AccessOptions;
   log?: (line: string) => void;
 }
@@ -132,7 +132,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     routers: [roundsRouter(index, settlementOf), ...(typeof parts.routers === "function" ? parts.routers({ index, queue }) : (parts.routers ?? []))],
     health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError === undefined ? null : redactUrls(submitter.lastError), lastFinalityError: finalizer?.lastError === undefined ? null : redactUrls(finalizer.lastError) }),
   });
-  if (!opts.access?.keyHashes?.length) opts.log?.("gateway is OPEN: no API keys configured (gateway.apiKeys), anyone who reaches this node can run rounds (per-IP limit only)");
+  if (!opts.access?.keyHashes?.length) opts.log?.("gateway is OPEN: no API keys configured (gateway.apiKeys), anyone who reaches this node can run rounds (per-IP limit only, if configured)");
   const server = app.listen(opts.port, opts.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

@@ -20,7 +20,7 @@ export interface BucketOptions {
 export interface AccessOptions {
   /** SHA-256 hashes (64 hex digits) of the accepted keys; empty = open. */
   keyHashes?: string[];
-  /** Per-client-IP bucket (default 20/s, burst 40). */
+  /** Per-client-IP bucket (none when absent; the config's default is 20/s, burst 40). */
   perIp?: BucketOptions;
   /** Per-key bucket (default 5/s, burst 20); only with keys. */
   perKey?: BucketOptions;
@@ -64,10 +64,10 @@ export function accessControl(opts: AccessOptions = {}): { handler: RequestHandl
     if (!/^[0-9a-fA-F]{64}$/.test(h)) throw new ChorusError("CONFIG_INVALID", "gateway.apiKeys.hashes: each entry must be a SHA-256 hex hash", { hash: h });
     return Buffer.from(h, "hex");
   });
-  const perIp = new TokenBuckets({ ...(opts.perIp ?? { perSecond: 20, burst: 40 }), now: opts.now });
+  const perIp = opts.perIp ? new TokenBuckets({ ...opts.perIp, now: opts.now }) : undefined;
   const perKey = new TokenBuckets({ ...(opts.perKey ?? { perSecond: 5, burst: 20 }), now: opts.now });
   const handler: RequestHandler = (req, res, next) => {
-    const ipWait = perIp.take(req.socket.remoteAddress ?? "unknown");
+    const ipWait = perIp ? perIp.take(req.socket.remoteAddress ?? "unknown") : 0;
     if (ipWait > 0) {
       res.set("Retry-After", String(ipWait));
       return next(limited(ipWait, "this address"));
