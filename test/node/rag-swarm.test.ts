@@ -97,6 +97,12 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
     expect(body.choices[0].message.content).to.equal("Paris is the capital of France q6");
     const c = body.chorus;
     expect(c.excluded).to.deep.equal([]);
+    // The chorus object names the sources and the contexts each member (and the winner) used.
+    expect(c.rag.sources).to.deep.equal([honest.address.toLowerCase()]);
+    expect(c.rag.members).to.have.length(c.answered);
+    expect(c.rag.winner_contexts.length).to.be.greaterThan(0);
+    expect(c.rag.winner_contexts[0].id).to.match(/^france\.md#/);
+    expect(c.rag.members.every((m: { retrieval: string }) => m.retrieval === "sources")).to.equal(true);
 
     // The transcript names the contexts each member used, from which source, and the skipped forger.
     const t = (await swarm.storeOf(0).getJson(c.transcript_cid)) as Transcript;

@@ -138,6 +138,17 @@ async function showRound(id) {
       el("tr", {}, el("td", {}, i + 1), el("td", { class: "mono" }, short(node)), el("td", {}, (Number(transcript.result.scores[node]) / 1e6).toFixed(4)), el("td", {}, deltas[node.toLowerCase()] ?? transcript.result.deltas[node] ?? ""), el("td", { class: "answer" }, answers[node.toLowerCase()] ?? "")),
     ),
   );
+  // A RAG round: which sources and contexts each member used (its reveal's evidence).
+  $("rv-rag-box").hidden = !transcript.query.rag;
+  if (transcript.query.rag) {
+    $("rv-rag").replaceChildren(
+      ...transcript.reveals.map((r) => {
+        const rag = r.body.rag ?? { retrieval: "none" };
+        const used = (rag.used ?? []).map((u) => `${u.id} (${short(u.source)})`).join(", ");
+        return el("tr", {}, el("td", { class: "mono" }, short(r.from)), el("td", {}, rag.retrieval + (rag.reason ? `: ${rag.reason}` : "")), el("td", {}, used || "none"));
+      }),
+    );
+  }
   $("rv-excluded").replaceChildren(...(transcript.excluded.length ? transcript.excluded.map((e) => el("li", {}, `${short(e.member)} at ${e.phase}: ${e.reason}`)) : [el("li", { class: "muted" }, "none")]));
   try {
     const audit = await get(`/explorer/api/rounds/${id}/audit`);
