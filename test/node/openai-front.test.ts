@@ -165,3 +165,35 @@ describe("OpenAI front door: the openai SDK and curl against a 7-node gateway", 
     expect(err.param).to.equal("n");
   });
 });
+
+describe("stream: a client that disconnects aborts its round", function () {
+  this.timeout(60_000);
+  let swarm: HttpSwarm;
+
+  before(async () => {
+    swarm = await startHttpSwarm({
+      n: 7,
+      mind: (i) => {
+        const base = fixedMind(`answer q${i} from node ${i}`, preferHigherQ);
+        return { ...base, answer: async (q, o) => (await new Promise((r) => setTimeout(r, 800)), base.answer(q, o)) };
+      },
+      round: { committeeSize: 7, answerTimeoutMs: 3000, revealTimeoutMs: 3000, judgeTimeoutMs: 3000, signTimeoutMs: 3000 },
+      // one round at a time, none queued: a round left running would refuse the next query with 503
+      limiter: () => new RoundLimiter(1, 0),
+    });
+  });
+  after(async () => swarm?.close());
+
+  it("closing the stream after the role chunk frees the node's only round slot at once", async () => {
+    const client = new OpenAI({ baseURL: `${swarm.base}/v1`, apiKey: "unused", maxRetries: 0 });
+    const controller = new AbortController();
+    const stream = await client.chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: "hi" }], stream: true }, { signal: controller.signal });
+    const it = stream[Symbol.asyncIterator]();
+    const first = await it.next();
+    expect((first.value as { choices: { delta: { role?: string } }[] }).choices[0].delta.role).to.equal("assistant");
+    controller.abort();
+    await new Promise((r) => setTimeout(r, 100));
+    const c = await client.chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: "hi" }] });
+    expect(c.choices[0].message.content).to.equal("answer q6 from node 6");
+  });
+});
