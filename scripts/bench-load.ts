@@ -8,11 +8,11 @@
  *
  *   load_p50_ms / load_p99_ms   latency of every answer (2xx and 503)
  *   load_rounds_per_s           2xx completions per second
- *   load_errors_non503          answers other than 2xx and 503, plus connection errors and timeouts (target 0)
+ *   load_errors_non503          answers other than 2xx, 503 and 429, plus connection errors and timeouts (target 0)
  *   load_rss_growth_mb          gateway node RSS at the end minus after the warm-up
  *   load_503_count, load_503_p50_ms, load_ok_p50_ms, load_swarm_rss_growth_mb   extra figures
  *
- * Options (flag or env): --seconds / BENCH_LOAD_SECONDS (30), --warmup (5), --connections (100), --nodes (5),
+ * Options (flag or env): --seconds / BENCH_LOAD_SECONDS (30), --warmup (5), --connections (100), --nodes (5), --per-ip-per-second (20; 0 = off), --baseline-seconds (10),
  * --concurrent-rounds (2), --queued-rounds (32), --queue-wait-ms (5000: the node's node.queueWaitMs), --ipfs embedded|memory, --timeout-seconds (10).
  * Smoke run: `npm run bench:load -- --seconds 5 --warmup 2`.
  */
@@ -24,7 +24,7 @@ const opts = parseLoadOptions(process.argv.slice(2), process.env);
 const MB = 1024 * 1024;
 const body = JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content: "What is the capital of France?" }], max_tokens: 16 });
 
-function drive(url: string, seconds: number, log?: ResponseLog[]): Promise<autocannon.Result> {
+function drive(url: string, seconds: number, log?: ResponseLog[], connections = opts.connections): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -32,7 +32,7 @@ function drive(url: string, seconds: number, log?: ResponseLog[]): Promise<autoc
         method: "POST",
         headers: { "content-type": "application/json" },
         body,
-        connections: opts.connections,
+        connections,
         duration: seconds,
         timeout: opts.timeoutSeconds,
       },
@@ -42,14 +42,19 @@ function drive(url: string, seconds: number, log?: ResponseLog[]): Promise<autoc
   });
 }
 
-console.error(`load bench: ${opts.nodes} nodes (ipfs ${opts.ipfs}, ${opts.concurrentRounds} running + ${opts.queuedRounds} queued rounds, queue wait ${opts.queueWaitMs} ms), ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.seconds} s`);
-const swarm = await startLoadSwarm({ nodes: opts.nodes, concurrentRounds: opts.concurrentRounds, queuedRounds: opts.queuedRounds, queueWaitMs: opts.queueWaitMs, ipfs: opts.ipfs });
+console.error(`load bench: per-IP bucket ${opts.perIpPerSecond || "off"} rounds/s; ${opts.nodes} nodes (ipfs ${opts.ipfs}, ${opts.concurrentRounds} running + ${opts.queuedRounds} queued rounds, queue wait ${opts.queueWaitMs} ms), ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.seconds} s`);
+const swarm = await startLoadSwarm({ nodes: opts.nodes, concurrentRounds: opts.concurrentRounds, queuedRounds: opts.queuedRounds, queueWaitMs: opts.queueWaitMs, ipfs: opts.ipfs, perIpPerSecond: opts.perIpPerSecond });
 const stop = () => void swarm.close().then(() => process.exit(130));
 process.once("SIGINT", stop);
 process.once("SIGTERM", stop);
 try {
   const gateway = swarm.urls[0];
   if (opts.warmup > 0) await drive(gateway, opts.warmup);
+  // Unloaded: let the warm-up's queue drain and the per-IP bucket refill, then as many clients as rounds may run.
+  await new Promise((r) => setTimeout(r, opts.queueWaitMs + 3000));
+  const baseLog: ResponseLog[] = [];
+  const baseResult = await drive(gateway, opts.baselineSeconds, baseLog, opts.concurrentRounds);
+  const unloaded = loadFigures(baseLog, baseResult.duration || opts.baselineSeconds, baseResult.errors);
   const base = await swarm.rss();
   const samples: number[][] = [];
   let lost: Error | undefined;
@@ -72,8 +77,11 @@ try {
   console.log(`BENCH load_errors_non503 ${f.errorsNon503} errors`);
   console.log(`BENCH load_rss_growth_mb ${fmt((end[0] - base[0]) / MB)} MB`);
   console.log(`BENCH load_503_count ${f.overloaded} responses`);
+  console.log(`BENCH load_429_count ${f.rateLimited} responses`);
   console.log(`BENCH load_503_p50_ms ${fmt(f.overloadedP50)} ms`);
   console.log(`BENCH load_ok_p50_ms ${fmt(f.okP50)} ms`);
+  console.log(`BENCH load_unloaded_rounds_per_s ${fmt(unloaded.okPerSecond)} rounds/s`);
+  console.log(`BENCH load_goodput_ratio ${unloaded.okPerSecond > 0 ? (f.okPerSecond / unloaded.okPerSecond).toFixed(2) : "n/a"} ratio`);
   console.log(`BENCH load_swarm_rss_growth_mb ${fmt((end.reduce((a, b) => a + b, 0) - base.reduce((a, b) => a + b, 0)) / MB)} MB`);
   console.error(
     `statuses ${JSON.stringify(f.statuses)}, connection errors ${result.errors} (timeouts ${result.timeouts}); ` +

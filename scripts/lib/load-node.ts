@@ -5,7 +5,7 @@
  * its URL over IPC, then receives the directory of all nodes; on `{ rss: true }` it answers its resident set
  * size, on `{ stop: true }` it closes and exits.
  *
- * argv: <private key> <index> <concurrentRounds> <queuedRounds> <ipfs mode> <queueWaitMs>
+ * argv: <private key> <index> <concurrentRounds> <queuedRounds> <ipfs mode> <queueWaitMs> <perIpPerSecond (0 = off)>
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -28,8 +28,9 @@ const Args = z.tuple([
   z.coerce.number().int().min(0),
   z.enum(["embedded", "memory"]),
   z.coerce.number().int().min(1),
+  z.coerce.number().min(0),
 ]);
-const [key, index, concurrentRounds, queuedRounds, ipfsMode, queueWaitMs] = Args.parse(process.argv.slice(2));
+const [key, index, concurrentRounds, queuedRounds, ipfsMode, queueWaitMs, perIpPerSecond] = Args.parse(process.argv.slice(2));
 
 const entries: NodeEntry[] = [];
 const directory: Directory = directoryOf(entries);
@@ -69,6 +70,8 @@ const node = await startNode(
     epoch: { maxRounds: 20, intervalMs: 5000 },
     limits: { concurrentRounds, queuedRounds, queueWaitMs, bodyLimit: "256kb" },
     net: { allowPrivate: ["127.0.0.0/8"] }, // every node is on loopback
+    // the gateway's per-client-IP bucket as a node's config sets it by default (burst = 2 s of rate)
+    access: perIpPerSecond > 0 ? { perIp: { perSecond: perIpPerSecond, burst: Math.max(1, Math.round(2 * perIpPerSecond)) } } : undefined,
   },
 );
 process.on("message", (m: { entries?: { address: Address; endpoint: string }[]; stop?: boolean; rss?: boolean }) => {

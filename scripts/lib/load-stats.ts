@@ -16,6 +16,10 @@ export const LoadOptions = z
     queueWaitMs: z.coerce.number().int().min(1).max(600_000).default(5000),
     ipfs: z.enum(["embedded", "memory"]).default("embedded"),
     timeoutSeconds: z.coerce.number().positive().max(600).default(10),
+    /** Per-client-IP bucket of the gateway, rounds/s (the config's default, gateway.apiKeys.perIp: 20/s, burst 40); 0 = off. */
+    perIpPerSecond: z.coerce.number().min(0).max(10_000).default(20),
+    /** Seconds of the unloaded phase (closed loop, one connection per running round) that goodput is measured against. */
+    baselineSeconds: z.coerce.number().positive().max(600).default(10),
   })
   .strict();
 export type LoadOptions = z.infer<typeof LoadOptions>;
@@ -65,18 +69,21 @@ export interface LoadFigures {
   overloadedP50: number;
   okP50: number;
   errorsNon503: number;
+  /** 429s: refusals by the per-client buckets (intended under a flood, so not errors). */
+  rateLimited: number;
   statuses: Record<string, number>;
 }
 
 /**
  * Figures of one run: latency percentiles over every answer, 2xx per second, 503s and their median latency,
- * and errors that are neither 2xx nor 503 (other statuses, plus connection errors: autocannon's `errors`,
- * which include its timeouts).
+ * 429s (the per-client buckets' refusals), and errors that are neither 2xx, 503 nor 429 (other statuses, plus
+ * connection errors: autocannon's `errors`, which include its timeouts).
  */
 export function loadFigures(responses: readonly ResponseLog[], seconds: number, connectionErrors: number): LoadFigures {
   const all = responses.map((r) => r.latencyMs).sort((a, b) => a - b);
   const ok = responses.filter((r) => r.status >= 200 && r.status < 300);
   const busy = responses.filter((r) => r.status === 503);
+  const rateLimited = responses.filter((r) => r.status === 429).length;
   const statuses: Record<string, number> = {};
   for (const r of responses) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
   const sortedOf = (rs: readonly ResponseLog[]) => rs.map((r) => r.latencyMs).sort((a, b) => a - b);
@@ -88,7 +95,8 @@ export function loadFigures(responses: readonly ResponseLog[], seconds: number, 
     overloaded: busy.length,
     overloadedP50: percentile(sortedOf(busy), 50),
     okP50: percentile(sortedOf(ok), 50),
-    errorsNon503: responses.length - ok.length - busy.length + connectionErrors,
+    errorsNon503: responses.length - ok.length - busy.length - rateLimited + connectionErrors,
+    rateLimited,
     statuses,
   };
 }

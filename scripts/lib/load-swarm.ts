@@ -16,6 +16,8 @@ export interface LoadSwarmOptions {
   queuedRounds: number;
   queueWaitMs: number;
   ipfs: "embedded" | "memory";
+  /** The gateway's per-IP bucket in rounds/s; 0 = off. */
+  perIpPerSecond?: number;
   signal?: AbortSignal;
 }
 
@@ -72,7 +74,7 @@ export async function startLoadSwarm(opts: LoadSwarmOptions): Promise<LoadSwarm>
     const nodes: { url: string; address: string }[] = [];
     for (let i = 0; i < opts.nodes; i++) {
       opts.signal?.throwIfAborted();
-      const args = [generatePrivateKey(), String(i), String(opts.concurrentRounds), String(opts.queuedRounds), opts.ipfs, String(opts.queueWaitMs)];
+      const args = [generatePrivateKey(), String(i), String(opts.concurrentRounds), String(opts.queuedRounds), opts.ipfs, String(opts.queueWaitMs), String(opts.perIpPerSecond ?? 0)];
       const child = fork(path.join(here, "load-node.ts"), args, { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
       children.push(child);
       // a node that dies closes its IPC channel: report it instead of crashing on a send

@@ -45,12 +45,14 @@ export const ConfigSchema = z
             file: z.string().min(1).optional(),
             perKey: z.object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(100_000) }).strict().default({ perSecond: 5, burst: 20 }),
             perIp: z.object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(100_000) }).strict().default({ perSecond: 20, burst: 40 }),
+            /** A 429 is held this long (never beyond its Retry-After) before it is sent, so a client that ignores Retry-After cannot make the node refuse thousands of requests a second. */
+            holdRefusalsMs: z.number().int().min(0).max(60_000).default(1000),
           })
           .strict()
-          .default({ hashes: [], perKey: { perSecond: 5, burst: 20 }, perIp: { perSecond: 20, burst: 40 } }),
+          .default({ hashes: [], perKey: { perSecond: 5, burst: 20 }, perIp: { perSecond: 20, burst: 40 }, holdRefusalsMs: 1000 }),
       })
       .strict()
-      .default({ url: "http://127.0.0.1:7001", timeoutMs: 300_000, ipfsGateways: [], apiKeys: { hashes: [], perKey: { perSecond: 5, burst: 20 }, perIp: { perSecond: 20, burst: 40 } } }),
+      .default({ url: "http://127.0.0.1:7001", timeoutMs: 300_000, ipfsGateways: [], apiKeys: { hashes: [], perKey: { perSecond: 5, burst: 20 }, perIp: { perSecond: 20, burst: 40 }, holdRefusalsMs: 1000 } }),
     /** A running node (`chorus node start`). */
     node: z
       .object({

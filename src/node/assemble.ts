@@ -145,5 +145,5 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
 
 /** The gateway's keys (config hashes plus the keys file) and per-client buckets. */
 function gatewayAccess(k: ChorusConfig["gateway"]["apiKeys"]): AccessOptions {
-  return { keyHashes: [...k.hashes, ...(k.file ? readKeyHashes(k.file) : [])], perKey: k.perKey, perIp: k.perIp };
+  return { keyHashes: [...k.hashes, ...(k.file ? readKeyHashes(k.file) : [])], perKey: k.perKey, perIp: k.perIp, holdRefusalsMs: k.holdRefusalsMs };
 }

@@ -96,3 +96,46 @@ describe("gateway access: API keys and per-client rate limits", function () {
     expect(accessControl({ keyHashes: [hashApiKey(KEY)] }).open).to.equal(false);
   });
 });
+
+describe("gateway access: a refusal is held, so a client that ignores Retry-After cannot spin the node", function () {
+  this.timeout(20_000);
+  let server: import("node:http").Server;
+  let base = "";
+  let sent = 0;
+  before(async () => {
+    const express = (await import("express")).default;
+    const app = express();
+    app.use(accessControl({ perIp: { perSecond: 0.01, burst: 1 }, holdRefusalsMs: 400 }).handler);
+    app.get("/x", (_req, res) => void res.json({ ok: true }));
+    app.use((err: { message: string }, _req: unknown, res: import("express").Response, _next: unknown) => {
+      sent++;
+      res.status(429).json({ error: err.message });
+    });
+    server = app.listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    base = `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it("the first request passes; a refused one answers 429 with Retry-After only after the hold", async () => {
+    expect((await fetch(`${base}/x`)).status).to.equal(200);
+    const t0 = performance.now();
+    const res = await fetch(`${base}/x`);
+    const took = performance.now() - t0;
+    expect(res.status).to.equal(429);
+    expect(Number(res.headers.get("retry-after"))).to.be.at.least(1);
+    expect(took, "held for holdRefusalsMs").to.be.at.least(380);
+  });
+
+  it("a client that goes away during the hold is dropped: no refusal is sent after it left, and the server keeps serving", async () => {
+    const before = sent;
+    const ac = new AbortController();
+    const pending = fetch(`${base}/x`, { signal: ac.signal }).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    ac.abort();
+    expect(await pending).to.be.instanceOf(Error);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(sent, "the held refusal was cancelled").to.equal(before);
+    expect((await fetch(`${base}/x`)).status).to.equal(429);
+  });
+});
