@@ -159,6 +159,10 @@ function goldArms(): void {
   bench("sybil_gain_k100", shares[2].share / shares[0].share, "x");
   const small = [1, 100].map((k) => sybilWeightShare(k, { operatorUnits: 1 }));
   log(`sybil, operator with one node's stake: k=1 ${(100 * small[0].share).toFixed(3)}%, k=100 ${(100 * small[1].share).toFixed(3)}% of the judge weight (gain ${(small[1].share / small[0].share).toFixed(2)}x)`);
+  for (const P of [50, 60]) {
+    const v = simulateGold({ byzantinePercent: P }, { goldDeltas: false });
+    log(`gold byz${P}, standing only (no goldDeltas step when an item is graded; what records settle today's design): acc ${f2(v.accGold)}%`);
+  }
   const leak = simulateGold({ byzantinePercent: 50 }, { leak: 1 });
   log(`gold byz50 with a total leak (byzantine nodes recognise every gold round): acc ${f2(leak.accGold)}%, byzantine weight share ${f2(100 * leak.byzantineWeightShare)}%`);
 }

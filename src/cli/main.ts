@@ -8,6 +8,7 @@ import { CliContext, type GlobalOptions, type Io } from "./context.js";
 import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-ops.js";
 import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
 import { askCommand, roundShowCommand } from "./commands/ask.js";
+import { evalCommand } from "./commands/eval.js";
 import { auditCommand } from "./commands/audit.js";
 import { epochFinalizeCommand, epochStatusCommand } from "./commands/epoch.js";
 import { nodeStartCommand } from "./commands/node-start.js";
@@ -112,6 +113,18 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .option("--json", "the full OpenAI-format response with its chorus object")
     .option("--fallback-gateway <urls>", "comma-separated gateways to try in turn when the first cannot run the round")
     .action((question, opts) => askCommand(ctx(), question, { ...opts, apiKey: env.CHORUS_API_KEY }));
+
+  program
+    .command("eval")
+    .description("run a multiple-choice data set (JSONL: question, choices, answer) through the gateway: swarm vs majority vs single nodes, 95% bootstrap intervals")
+    .requiredOption("--dataset <file>", "JSONL data set, one { question, choices, answer } per line")
+    .option("--nodes <urls>", "comma-separated OpenAI-compatible backends (base URL .../v1, or model@url) also asked directly")
+    .option("--limit <n>", "only the first n questions")
+    .option("--max-tokens <n>", "longest answer, in tokens (default 1024)")
+    .option("--resamples <n>", "bootstrap resamples (default 2000)")
+    .option("--seed <text>", "seed of the bootstrap (default chorus-eval)")
+    .option("--json", "every question's result and the summary as JSON")
+    .action((opts) => evalCommand(ctx(), { ...opts, apiKey: env.CHORUS_API_KEY }));
 
   program
     .command("mcp")

@@ -49,9 +49,11 @@ export interface GoldParams {
   goldDelay: number;
   /** Probability that the byzantine nodes recognise a gold round (0: the design leaks nothing). */
   leak: number;
+  /** Also apply `goldDeltas` (a step towards the gold target) when an item is graded, besides the standing. */
+  goldDeltas: boolean;
 }
 
-export const DEFAULT_GOLD: GoldParams = { goldShare: 0.05, curators: 3, goldDelay: 20, leak: 0 };
+export const DEFAULT_GOLD: GoldParams = { goldShare: 0.05, curators: 3, goldDelay: 20, leak: 0, goldDeltas: true };
 
 export interface GoldSimResult {
   byzantine: number;
@@ -103,7 +105,7 @@ export function simulateGold(overrides: Partial<SimParams> = {}, goldOverrides: 
       const deltas = goldDeltas(item.grades, reps);
       swarm.ids.forEach((id, i) => {
         standing[i] = foldGold(standing[i], item.curator, item.grades[id]?.target ?? null);
-        rep[i] = Math.min(REP_SCALE, Math.max(0, rep[i] + (deltas[id] ?? 0)));
+        if (g.goldDeltas) rep[i] = Math.min(REP_SCALE, Math.max(0, rep[i] + (deltas[id] ?? 0)));
       });
     }
   };
