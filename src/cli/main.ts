@@ -9,6 +9,7 @@ import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-o
 import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
 import { askCommand, roundShowCommand } from "./commands/ask.js";
 import { evalCommand } from "./commands/eval.js";
+import { auditGoldCommand } from "./commands/audit-gold.js";
 import { auditCommand } from "./commands/audit.js";
 import { epochFinalizeCommand, epochStatusCommand } from "./commands/epoch.js";
 import { nodeStartCommand } from "./commands/node-start.js";
@@ -167,6 +168,12 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .argument("<n>", "epoch number")
     .option("--json", "machine-readable report")
     .action(async (n, opts) => void (status.code = await auditCommand(ctx(), "epoch", n, opts)));
+  audit
+    .command("gold")
+    .description("which settled rounds a gold set graded, and each member's grade against the revealed key")
+    .argument("<setId>", "GoldRegistry set id")
+    .option("--json", "machine-readable report")
+    .action(async (id, opts) => void (status.code = await auditGoldCommand(ctx(), id, opts)));
 
   return program;
 }
