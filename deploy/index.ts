@@ -10,6 +10,7 @@ import deploySourceRegistry from "./04_source_registry.js";
 import deploySettlement from "./05_settlement.js";
 import deployDisputes from "./06_disputes.js";
 import handOverGovernance from "./07_governance.js";
+import deployGoldRegistry from "./08_gold.js";
 import type { Account, Chain, PublicClient, Transport, WalletClient } from "viem";
 
 export * from "./lib.js";
@@ -23,6 +24,7 @@ export const STEPS = [
   deploySettlement,
   deployDisputes,
   handOverGovernance,
+  deployGoldRegistry,
 ] as const;
 
 export async function deployAll(opts: {

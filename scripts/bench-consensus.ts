@@ -36,6 +36,15 @@
  *                     answer), weights from judgeWeights over random reputations and stakes; only the call
  *                     is timed, inputs are built before
  *
+ * Gold arm (issue 20; test/kit/swarm-sim-gold.ts, DEFAULT_GOLD): the same swarm and users' rounds, plus gold rounds
+ * (goldShare 0.05 of all rounds, 3 curators in turn, graded 20 rounds after they ran, leak 0: the design hides
+ * which queries are gold) and reputation under the truth-anchored rule (src/consensus/gold.ts). Accuracy on the
+ * users' rounds only: acc_bt_gold_byz0|30|50|60; byz30_gap_to_ideal_points = ideal weights − gold at 30%.
+ * Sybil arm (DEFAULT_SYBIL): 90 nodes of one stake unit and an operator with 10 units split over k = 1, 10, 100
+ * identities, tau 7, minCommittee 3, 4,000 draws by drawCommittee, weights by judgeWeights over the committee;
+ * sybil_gain_k = (operator's judge weight / all judge weight, summed over settled draws) at k over k = 1.
+ * `--gold-only` prints only these lines.
+ *
  * Arms, on the same questions, answers and judgments:
  *   majority     majorityVote over the 15 options given
  *   bt_uniform   aggregate() with every judge weight 1 (no reputation)
@@ -49,6 +58,7 @@
  */
 import { aggregate, judgeWeights, REP_INITIAL, REP_SCALE, type Judgment } from "../src/consensus/index.js";
 import { DEFAULT_PARAMS, Rng, simulate, type SimParams, type SimResult } from "../test/kit/swarm-sim.js";
+import { DEFAULT_GOLD, DEFAULT_SYBIL, simulateGold, sybilWeightShare, type GoldSimResult } from "../test/kit/swarm-sim-gold.js";
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${value.toFixed(2)} ${unit}`);
@@ -126,6 +136,43 @@ const t0 = performance.now();
 const shown = { ...DEFAULT_PARAMS, stake: `${DEFAULT_PARAMS.stake / 10n ** 18n} tokens` };
 log(`bench:consensus parameters ${JSON.stringify(shown)}`);
 
+/**
+ * Issue 20: gold rounds and the truth-anchored rule (test/kit/swarm-sim-gold.ts), same frozen swarm parameters,
+ * accuracy on the users' rounds only; and the Sybil arm (production committee draw and judge weights).
+ */
+function goldArms(): void {
+  log(`gold parameters ${JSON.stringify(DEFAULT_GOLD)}; sybil parameters ${JSON.stringify(DEFAULT_SYBIL)}`);
+  const gold = new Map<number, GoldSimResult>();
+  for (const P of [0, 30, 50, 60]) {
+    const r = simulateGold({ byzantinePercent: P });
+    gold.set(P, r);
+    log(
+      `gold byz${P} (${r.byzantine} byzantine): users' rounds ${r.userRounds}, gold rounds ${r.goldRounds}; acc ${f2(r.accGold)}%` +
+        `  ideal weights ${f2(r.accIdeal)}%  | end reputation honest ${f2(r.repHonest)} byzantine ${f2(r.repByzantine)}, byzantine weight share ${f2(100 * r.byzantineWeightShare)}%  (${(r.ms / 1000).toFixed(1)} s)`,
+    );
+    bench(`acc_bt_gold_byz${P}`, r.accGold, "%");
+  }
+  bench("byz30_gap_to_ideal_points", gold.get(30)!.accIdeal - gold.get(30)!.accGold, "pp");
+  const shares = [1, 10, 100].map((k) => ({ k, ...sybilWeightShare(k) }));
+  for (const s of shares) log(`sybil k=${s.k}: judge weight share ${(100 * s.share).toFixed(3)}%, seat share ${(100 * s.seatShare).toFixed(3)}% over ${s.settled} settled draws`);
+  bench("sybil_gain_k10", shares[1].share / shares[0].share, "x");
+  bench("sybil_gain_k100", shares[2].share / shares[0].share, "x");
+  const small = [1, 100].map((k) => sybilWeightShare(k, { operatorUnits: 1 }));
+  log(`sybil, operator with one node's stake: k=1 ${(100 * small[0].share).toFixed(3)}%, k=100 ${(100 * small[1].share).toFixed(3)}% of the judge weight (gain ${(small[1].share / small[0].share).toFixed(2)}x)`);
+  for (const P of [50, 60]) {
+    const v = simulateGold({ byzantinePercent: P }, { goldDeltas: false });
+    log(`gold byz${P}, standing only (no goldDeltas step when an item is graded; what records settle today's design): acc ${f2(v.accGold)}%`);
+  }
+  const leak = simulateGold({ byzantinePercent: 50 }, { leak: 1 });
+  log(`gold byz50 with a total leak (byzantine nodes recognise every gold round): acc ${f2(leak.accGold)}%, byzantine weight share ${f2(100 * leak.byzantineWeightShare)}%`);
+}
+
+if (process.argv.includes("--gold-only")) {
+  goldArms();
+  log(`bench:consensus (gold only) done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  process.exit(0);
+}
+
 const LEVELS = [0, 10, 30];
 const main = new Map<number, SimResult>();
 for (const P of LEVELS) {
@@ -141,6 +188,7 @@ for (const P of LEVELS) {
 }
 bench("bt_gain_points", main.get(0)!.accWeighted - main.get(0)!.accMajority, "pp");
 bench("byz30_loss_points", main.get(0)!.accWeighted - main.get(30)!.accWeighted, "pp");
+goldArms();
 // Lazy judges (always tie): reputation must follow evidence, so a judge that never separates anything ends
 // below the initial reputation (target < REP_INITIAL = 250,000). Issue 16.
 const lazy = simulate({ lazyPercent: 20 });

@@ -8,6 +8,8 @@ import { CliContext, type GlobalOptions, type Io } from "./context.js";
 import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-ops.js";
 import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
 import { askCommand, roundShowCommand } from "./commands/ask.js";
+import { evalCommand } from "./commands/eval.js";
+import { auditGoldCommand } from "./commands/audit-gold.js";
 import { auditCommand } from "./commands/audit.js";
 import { epochFinalizeCommand, epochStatusCommand } from "./commands/epoch.js";
 import { nodeStartCommand } from "./commands/node-start.js";
@@ -114,6 +116,18 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .action((question, opts) => askCommand(ctx(), question, { ...opts, apiKey: env.CHORUS_API_KEY }));
 
   program
+    .command("eval")
+    .description("run a multiple-choice data set (JSONL: question, choices, answer) through the gateway: swarm vs majority vs single nodes, 95% bootstrap intervals")
+    .requiredOption("--dataset <file>", "JSONL data set, one { question, choices, answer } per line")
+    .option("--nodes <urls>", "comma-separated OpenAI-compatible backends (base URL .../v1, or model@url) also asked directly")
+    .option("--limit <n>", "only the first n questions")
+    .option("--max-tokens <n>", "longest answer, in tokens (default 1024)")
+    .option("--resamples <n>", "bootstrap resamples (default 2000)")
+    .option("--seed <text>", "seed of the bootstrap (default chorus-eval)")
+    .option("--json", "every question's result and the summary as JSON")
+    .action((opts) => evalCommand(ctx(), { ...opts, apiKey: env.CHORUS_API_KEY }));
+
+  program
     .command("mcp")
     .description("an MCP server on stdio for AI agents (tools ask, audit_round, node_info, sources) over the configured gateway; key in CHORUS_API_KEY")
     .action(async () => {
@@ -154,6 +168,12 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .argument("<n>", "epoch number")
     .option("--json", "machine-readable report")
     .action(async (n, opts) => void (status.code = await auditCommand(ctx(), "epoch", n, opts)));
+  audit
+    .command("gold")
+    .description("which settled rounds a gold set graded, and each member's grade against the revealed key")
+    .argument("<setId>", "GoldRegistry set id")
+    .option("--json", "machine-readable report")
+    .action(async (id, opts) => void (status.code = await auditGoldCommand(ctx(), id, opts)));
 
   return program;
 }

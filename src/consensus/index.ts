@@ -12,6 +12,21 @@ export { fitBradleyTerry, type BradleyTerryFit, type FitOptions, type WeightedCo
 export { judgeWeights, uniformWeights, type WeightOptions } from "./weights.js";
 export { screenedOut } from "./screen.js";
 export { aggregate, scoreKey, SCORE_SCALE, type AggregateInput } from "./aggregate.js";
-export { reputationDeltas, applyReputationDelta, JUDGE_TARGET_WEIGHT, type ReputationInput } from "./reputation.js";
+export { reputationDeltas, reputationTargets, deltaTowards, applyReputationDelta, JUDGE_TARGET_WEIGHT, type ReputationInput } from "./reputation.js";
+export {
+  GOLD_WEIGHT,
+  GOLD_ALPHA,
+  goldCorrect,
+  choiceLetter,
+  gradeGoldRound,
+  foldGold,
+  standingOf,
+  anchoredTarget,
+  anchoredReputationDeltas,
+  goldDeltas,
+  type GoldRoundInput,
+  type GoldGrade,
+  type GoldStandingState,
+} from "./gold.js";
 export { majorityVote, normalizeAnswer, type MajorityResult } from "./majority.js";
 export { validateJudging, validateMembers, validateWeights } from "./validate.js";

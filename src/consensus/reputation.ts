@@ -66,6 +66,24 @@ export interface ReputationInput {
  * bad `leaveOut`.
  */
 export function reputationDeltas(input: ReputationInput): Record<NodeId, number> {
+  const targets = reputationTargets(input);
+  const out: Record<NodeId, number> = {};
+  for (const m of input.members) out[m.address] = deltaTowards(targets[m.address], m.reputation);
+  return out;
+}
+
+/** The EMA step every rule shares: `clamp((target - reputation) * ALPHA / SCALE, ±MAX_REP_DELTA)`; 0 for no target. */
+export function deltaTowards(target: number | null, reputation: number): number {
+  if (target === null) return 0;
+  return clamp(divTrunc((target - reputation) * REP_ALPHA, REP_SCALE), -MAX_REP_DELTA, MAX_REP_DELTA);
+}
+
+/**
+ * The round target of each member that `reputationDeltas` moves reputation towards (same input, same rules),
+ * or `null` for a member a round without separation leaves where it is (it took part, the round held no
+ * evidence). The truth-anchored rule (`./gold.ts`) mixes these consensus targets with gold standing.
+ */
+export function reputationTargets(input: ReputationInput): Record<NodeId, number | null> {
   validateMembers(input.members);
   const tiers = input.tiers ?? input.ranking.map((a) => [a]);
   const flat = tiers.flat();
@@ -121,18 +139,17 @@ export function reputationDeltas(input: ReputationInput): Record<NodeId, number>
     return divTrunc(score * REP_SCALE, count);
   };
 
-  const out: Record<NodeId, number> = {};
+  const out: Record<NodeId, number | null> = {};
   for (const m of input.members) {
     const a = answerTarget.get(m.address);
     const own = byJudge.get(m.address) ?? [];
     const count = Math.max(own.length, input.assigned?.[m.address] ?? 0);
     if (!separated && (a !== undefined || count > 0)) {
-      out[m.address] = 0; // no separation, no evidence: nobody who took part moves
+      out[m.address] = null; // no separation, no evidence: nobody who took part moves
       continue;
     }
     const j = count > 0 ? judgeScore(m.address, own, count) : undefined;
-    const target = a !== undefined && j !== undefined ? divTrunc(a + JUDGE_TARGET_WEIGHT * j, JUDGE_TARGET_WEIGHT + 1) : (a ?? j ?? 0);
-    out[m.address] = clamp(divTrunc((target - m.reputation) * REP_ALPHA, REP_SCALE), -MAX_REP_DELTA, MAX_REP_DELTA);
+    out[m.address] = a !== undefined && j !== undefined ? divTrunc(a + JUDGE_TARGET_WEIGHT * j, JUDGE_TARGET_WEIGHT + 1) : (a ?? j ?? 0);
   }
   return out;
 }

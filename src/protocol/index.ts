@@ -31,3 +31,4 @@ export * from "./served.js";
 export type { Envelope } from "./envelope.js";
 export type { Candidate } from "./committee.js";
 export type { SourceInfo, SkippedSource } from "./rag-types.js";
+export * from "./gold.js";

@@ -107,6 +107,7 @@ describe("Settlement", () => {
         "Settlement",
         "Omissions",
         "Disputes",
+        "GoldRegistry",
       ]);
       expect((await s.settlement.read.nodeRegistry()).toLowerCase()).to.equal(s.registry.address.toLowerCase());
       expect((await s.settlement.read.capabilityRegistry()).toLowerCase()).to.equal(s.capability.address.toLowerCase());

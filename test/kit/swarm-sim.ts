@@ -185,14 +185,14 @@ export function buildSwarm(p: SimParams): Swarm {
   return { ids, skill, byzantine, lazy };
 }
 
-interface Question {
+export interface Question {
   domain: number;
   difficulty: number;
   correct: number;
   distractor: number;
 }
 
-function drawQuestion(p: SimParams, label: string): Question {
+export function drawQuestion(p: SimParams, label: string): Question {
   const r = new Rng(`${p.seed}:${label}:question`);
   const domain = r.below(p.domains);
   const difficulty = r.next();
@@ -202,7 +202,7 @@ function drawQuestion(p: SimParams, label: string): Question {
 }
 
 /** Every node draws the same three uniforms whatever it is, so honest answers do not depend on P or the arm. */
-function drawAnswers(p: SimParams, swarm: Swarm, q: Question, label: string): number[] {
+export function drawAnswers(p: SimParams, swarm: Swarm, q: Question, label: string): number[] {
   const r = new Rng(`${p.seed}:${label}:answers`);
   const others: number[] = [];
   for (let o = 0; o < p.options; o++) if (o !== q.correct && o !== q.distractor) others.push(o);
@@ -221,7 +221,7 @@ function coin(r: Rng): Outcome {
   return r.next() < 0.5 ? "A" : "B";
 }
 
-function judgeOne(p: SimParams, swarm: Swarm, q: Question, answers: number[], judge: number, a: number, b: number, r: Rng): Outcome {
+export function judgeOne(p: SimParams, swarm: Swarm, q: Question, answers: number[], judge: number, a: number, b: number, r: Rng): Outcome {
   const oa = answers[a];
   const ob = answers[b];
   if (swarm.byzantine[judge]) {

@@ -1,0 +1,130 @@
+/**
+ * Gold items on chain and their grading from public data (issue 20). Pure: the caller reads GoldRegistry's
+ * events, the settled records and the transcripts (src/chain, src/ipfs) and passes them in.
+ *
+ * A curator builds a set: each item is { messages (the exact chat it will send), answer key, salt }; its leaf
+ * binds keccak256 of the messages' canonical encoding (`goldPromptHash`), the key and the salt
+ * (`goldLeaf`, = GoldRegistry.leafOf); the root (`goldTree`) is a sorted-pair Merkle tree, as OpenZeppelin's
+ * MerkleProof verifies. After an item's round has settled, the curator reveals it with `goldProof`.
+ */
+import { concat, encodeAbiParameters, keccak256, toBytes, type Address, type Hex } from "viem";
+import { canonicalHash } from "../core/index.js";
+import { gradeGoldRound, type GoldGrade } from "../consensus/index.js";
+import { computeResult, type ConsensusRules, type Transcript } from "./transcript.js";
+import type { QueryDoc } from "./wire.js";
+
+/** What identifies a gold item in a round: keccak256 of the dag-json of the query's messages. */
+export function goldPromptHash(messages: QueryDoc["messages"]): Hex {
+  return canonicalHash(messages);
+}
+
+export interface GoldItem {
+  promptHash: Hex;
+  answer: string;
+  salt: Hex;
+}
+
+/** GoldRegistry.leafOf: keccak256(bytes.concat(keccak256(abi.encode(chainId, registry, curator, index, promptHash, keccak256(answer), salt)))). */
+export function goldLeaf(ctx: { chainId: number; registry: Address; curator: Address }, index: number, item: GoldItem): Hex {
+  const inner = keccak256(
+    encodeAbiParameters(
+      [{ type: "uint256" }, { type: "address" }, { type: "address" }, { type: "uint16" }, { type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }],
+      [BigInt(ctx.chainId), ctx.registry, ctx.curator, index, item.promptHash, keccak256(toBytes(item.answer)), item.salt],
+    ),
+  );
+  return keccak256(inner);
+}
+
+const hashPair = (a: Hex, b: Hex): Hex => keccak256(BigInt(a) < BigInt(b) ? concat([a, b]) : concat([b, a]));
+
+/** The sorted-pair Merkle tree over `leaves` (an odd node is carried up as is): layers[0] = leaves, last = [root]. */
+export function goldTree(leaves: readonly Hex[]): Hex[][] {
+  if (leaves.length === 0) throw new Error("a gold set needs at least one item");
+  const layers: Hex[][] = [[...leaves]];
+  while (layers[layers.length - 1].length > 1) {
+    const prev = layers[layers.length - 1];
+    const next: Hex[] = [];
+    for (let i = 0; i < prev.length; i += 2) next.push(i + 1 < prev.length ? hashPair(prev[i], prev[i + 1]) : prev[i]);
+    layers.push(next);
+  }
+  return layers;
+}
+
+/** The proof of leaf `index` in `goldTree`'s layers (siblings bottom-up). */
+export function goldProof(layers: readonly Hex[][], index: number): Hex[] {
+  const proof: Hex[] = [];
+  let i = index;
+  for (let l = 0; l < layers.length - 1; l++) {
+    const sib = i ^ 1;
+    if (sib < layers[l].length) proof.push(layers[l][sib]);
+    i >>= 1;
+  }
+  return proof;
+}
+
+/** One revealed item as GoldRegistry's events and views give it. */
+export interface RevealedGold {
+  setId: bigint;
+  index: number;
+  curator: Address;
+  promptHash: Hex;
+  answer: string;
+  /** Block time (s) of the set's commit and of the item's reveal. */
+  committedAt: number;
+  revealedAt: number;
+  /** The set was voided by the arbitrator (its grades are ignored). */
+  void?: boolean;
+}
+
+/** A settled round as the grader sees it: its transcript and when it was drawn and settled (block times, s). */
+export interface SettledRound {
+  transcript: Transcript;
+  /** Timestamp of the round's seed block (the round cannot exist before it). */
+  drawnAt: number;
+  /** Timestamp of the block that settled its record. */
+  settledAt: number;
+}
+
+/**
+ * The round an item grades: among `rounds` whose query messages hash to the item's prompt, drawn after the set
+ * was committed and settled before the item was revealed, the first drawn (ties: lowest round id). Later
+ * copies of the same prompt (a curator sending it twice, a replay) grade nothing. Undefined when none fits or
+ * the set is void.
+ */
+export function goldRoundOf(item: RevealedGold, rounds: readonly SettledRound[]): SettledRound | undefined {
+  if (item.void) return undefined;
+  const fits = rounds.filter(
+    (r) => r.drawnAt > item.committedAt && r.settledAt <= item.revealedAt && goldPromptHash(r.transcript.query.messages) === item.promptHash,
+  );
+  fits.sort((x, y) => x.drawnAt - y.drawnAt || (x.transcript.roundId.toLowerCase() < y.transcript.roundId.toLowerCase() ? -1 : 1));
+  return fits[0];
+}
+
+/**
+ * Grades a settled round against a revealed key, from the transcript alone: the transcript is verified
+ * (`computeResult`: signatures, commitments, assigned pairs) and only what it counted is graded. The curator
+ * of the item, if it sat in the committee, is not graded (it knew the key). Members are lower-case addresses.
+ */
+export function gradeGoldTranscript(t: Transcript, item: Pick<RevealedGold, "answer" | "curator">, rules: ConsensusRules): Record<string, GoldGrade> {
+  let seen: Parameters<ConsensusRules["aggregate"]>[0] | undefined;
+  computeResult(t, {
+    ...rules,
+    aggregate(input) {
+      seen = input;
+      return rules.aggregate(input);
+    },
+  });
+  const lower = (a: string) => a.toLowerCase();
+  const counted = new Set(seen!.answers.map(lower));
+  const answers: Record<string, string> = {};
+  for (const r of t.reveals) if (counted.has(lower(r.from))) answers[lower(r.from)] = (r.body as { answer: string }).answer;
+  const assignments = (t.requests.judge.body as { assignments: Record<string, [Address, Address][]> }).assignments;
+  const grades = gradeGoldRound({
+    truth: item.answer,
+    members: t.committee.members.map(lower).filter((m) => m !== lower(item.curator)),
+    answers,
+    judgments: seen!.judgments.map((j) => ({ judge: lower(j.judge), a: lower(j.a), b: lower(j.b), outcome: j.outcome })),
+    assignments: Object.fromEntries(Object.entries(assignments).map(([j, ps]) => [lower(j), ps.map(([a, b]) => [lower(a), lower(b)] as [string, string])])),
+  });
+  return grades;
+}

@@ -1,0 +1,47 @@
+/**
+ * Grading a settled round against a revealed gold key from public data alone (the transcript), with the same
+ * verification `chorus audit` runs (issue 20). Uses a real transcript from docs/vectors/transcripts.
+ */
+import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import type { Address } from "viem";
+import { goldPromptHash, goldRoundOf, gradeGoldTranscript, productionRules, type RevealedGold, type Transcript } from "../../src/protocol/index.js";
+
+const file = path.resolve(import.meta.dirname, "../../docs/vectors/transcripts/unequal-stakes-exclusions.json");
+const load = (): Transcript => JSON.parse(readFileSync(file, "utf8")).cases[0].input.transcript;
+const RIGHT = "0xb5ee5eef009a35993456ceb76724c2ec0a0928e1"; // revealed "answer q9"
+const JUDGE = "0x0d7ea0d7b99e389a41d2cc408b11cef3ddf8a808"; // answered "answer q5"; judged two pairs holding q9, both for q9
+const ABSENT = "0x37b86d0c0b93cf9b999c4240a78b548c4f19a5b6"; // drawn, excluded at the answer phase
+const NOBODY = "0x0000000000000000000000000000000000000001" as Address;
+
+describe("gold: grading a settled transcript against the revealed key (issue 20)", () => {
+  it("grades each member's verified answer and its judgments of right-vs-wrong pairs", () => {
+    const g = gradeGoldTranscript(load(), { answer: "Answer Q9.", curator: NOBODY }, productionRules());
+    expect(g[RIGHT].correct).to.equal(true);
+    expect(g[JUDGE]).to.deep.equal({ correct: false, judge: 1_000_000, gradable: 2, target: 750_000 });
+    expect(g[ABSENT].correct).to.equal(undefined);
+    expect(Object.keys(g)).to.have.length(6);
+  });
+
+  it("does not grade the item's curator, and refuses a tampered transcript", () => {
+    const g = gradeGoldTranscript(load(), { answer: "answer q9", curator: JUDGE as Address }, productionRules());
+    expect(g[JUDGE]).to.equal(undefined);
+    const t = load();
+    (t.reveals[0].body as { answer: string }).answer = "answer q9";
+    expect(() => gradeGoldTranscript(t, { answer: "answer q9", curator: NOBODY }, productionRules())).to.throw(/does not match|bad reveal/);
+  });
+
+  it("an item grades only the first round with its prompt drawn after the commit and settled before the reveal", () => {
+    const t = load();
+    const item: RevealedGold = { setId: 1n, index: 0, curator: NOBODY, promptHash: goldPromptHash(t.query.messages), answer: "answer q9", committedAt: 100, revealedAt: 500 };
+    const r = (drawnAt: number, settledAt: number, roundId = t.roundId) => ({ transcript: { ...t, roundId }, drawnAt, settledAt });
+    expect(goldRoundOf(item, [r(90, 200)])).to.equal(undefined); // drawn before the commit
+    expect(goldRoundOf(item, [r(150, 600)])).to.equal(undefined); // settled after the reveal
+    const first = r(150, 300);
+    expect(goldRoundOf(item, [r(200, 300), first])).to.equal(first); // a second copy of the prompt grades nothing
+    expect(goldRoundOf({ ...item, void: true }, [first])).to.equal(undefined);
+    const other = { ...t, query: { ...t.query, messages: [{ role: "user" as const, content: "something else" }] } };
+    expect(goldRoundOf(item, [{ transcript: other, drawnAt: 150, settledAt: 300 }])).to.equal(undefined);
+  });
+});
