@@ -96,6 +96,23 @@ export class SettlementQueue<R = unknown> {
     return ((this.stmts.status.get(this.id(roundId)) as QueueStatus | undefined) ?? "unknown");
   }
 
+  /** One round's entry in any state; `record` is absent once retention dropped it (the transcript stays on IPFS). */
+  async get(roundId: string): Promise<{ roundId: string; status: Exclude<QueueStatus, "unknown">; queuedAt: number; record?: R; txHash?: string; epoch?: number; reason?: string } | undefined> {
+    const row = this.stmts.one.get(this.id(roundId)) as (Row & { status: Exclude<QueueStatus, "unknown">; tx_hash: string | null; epoch: number | null; reason: string | null }) | undefined;
+    if (!row) return undefined;
+    let record: R | undefined;
+    if (row.record !== null) {
+      if (row.status === "pending") record = this.parse(row)?.record;
+      else
+        try {
+          record = JSON.parse(row.record, revive) as R;
+        } catch {
+          record = undefined;
+        }
+    }
+    return { roundId: row.round_id, status: row.status, queuedAt: row.queued_at, record, txHash: row.tx_hash ?? undefined, epoch: row.epoch ?? undefined, reason: row.reason ?? undefined };
+  }
+
   async size(): Promise<number> {
     return (await this.summary()).count;
   }
@@ -179,6 +196,7 @@ function statements(db: StateDb) {
     settle: sql.prepare("UPDATE settlement SET status = 'settled', settled_at = ?, tx_hash = ?, epoch = ? WHERE round_id = ? AND status = 'pending'"),
     fail: sql.prepare("UPDATE settlement SET status = 'failed', failed_at = ?, reason = ? WHERE round_id = ? AND status = 'pending'"),
     status: sql.prepare("SELECT status FROM settlement WHERE round_id = ?").pluck(),
+    one: sql.prepare("SELECT round_id, status, queued_at, record, tx_hash, epoch, reason FROM settlement WHERE round_id = ?"),
     summary: sql.prepare("SELECT count(*) AS count, min(queued_at) AS oldestAt FROM settlement WHERE status = 'pending'"),
     remove: sql.prepare("DELETE FROM settlement WHERE round_id = ?"),
   };
