@@ -10,7 +10,7 @@ import { Router } from "express";
 import { ChorusError } from "../core/index.js";
 import type { RoundOutcome } from "../round/coordinator.js";
 import { route } from "../http/index.js";
-import { markMigrated, readLegacyText, StateDb, type StateLog } from "../state/index.js";
+import { checksum, markMigrated, readLegacyText, StateDb, type StateLog } from "../state/index.js";
 
 export interface RoundSummary {
   roundId: string;
@@ -52,17 +52,18 @@ export class RoundIndex {
       excluded: [...out.transcript.excluded, ...(out.signExcluded ?? [])].map((e) => ({ member: e.member, phase: e.phase, reason: e.reason })),
       createdAt: out.transcript.query.createdAt,
     };
-    this.stmts.upsert.run(s.roundId.toLowerCase(), now, JSON.stringify(s));
+    const text = JSON.stringify(s);
+    this.stmts.upsert.run(s.roundId.toLowerCase(), now, text, checksum(text));
   }
 
   async get(roundId: string): Promise<RoundSummary | undefined> {
-    const row = this.stmts.get.get(roundId.toLowerCase()) as { round_id: string; summary: string } | undefined;
+    const row = this.stmts.get.get(roundId.toLowerCase()) as { round_id: string; summary: string; sum: string } | undefined;
     return row ? this.parse(row) : undefined;
   }
 
   /** The latest `limit` rounds, newest first. */
   async recent(limit: number): Promise<RoundSummary[]> {
-    const rows = this.stmts.recent.all(limit) as { round_id: string; summary: string }[];
+    const rows = this.stmts.recent.all(limit) as { round_id: string; summary: string; sum: string }[];
     return rows.map((r) => this.parse(r)).filter((s): s is RoundSummary => s !== undefined);
   }
 
@@ -75,8 +76,9 @@ export class RoundIndex {
     if (this.owned) this.db.close();
   }
 
-  private parse(row: { round_id: string; summary: string }): RoundSummary | undefined {
+  private parse(row: { round_id: string; summary: string; sum: string }): RoundSummary | undefined {
     try {
+      if (row.sum !== checksum(row.summary)) throw new Error("its checksum does not match");
       const s = JSON.parse(row.summary) as RoundSummary;
       if (!s || typeof s !== "object" || typeof s.roundId !== "string" || s.roundId.toLowerCase() !== row.round_id) throw new Error("its round id does not match");
       return s;
@@ -105,7 +107,10 @@ export class RoundIndex {
       }
     }
     this.db.transaction(() => {
-      for (const s of good) this.stmts.upsert.run(s.roundId.toLowerCase(), mtime, JSON.stringify(s));
+      for (const s of good) {
+        const text = JSON.stringify(s);
+        this.stmts.upsert.run(s.roundId.toLowerCase(), mtime, text, checksum(text));
+      }
     });
     markMigrated(file);
   }
@@ -114,9 +119,9 @@ export class RoundIndex {
 function statements(db: StateDb) {
   const sql = db.sql;
   return {
-    upsert: sql.prepare("INSERT INTO rounds (round_id, added_at, summary) VALUES (?, ?, ?) ON CONFLICT (round_id) DO UPDATE SET summary = excluded.summary"),
-    get: sql.prepare("SELECT round_id, summary FROM rounds WHERE round_id = ?"),
-    recent: sql.prepare("SELECT round_id, summary FROM rounds ORDER BY n DESC LIMIT ?"),
+    upsert: sql.prepare("INSERT INTO rounds (round_id, added_at, summary, sum) VALUES (?, ?, ?, ?) ON CONFLICT (round_id) DO UPDATE SET summary = excluded.summary, sum = excluded.sum"),
+    get: sql.prepare("SELECT round_id, summary, sum FROM rounds WHERE round_id = ?"),
+    recent: sql.prepare("SELECT round_id, summary, sum FROM rounds ORDER BY n DESC LIMIT ?"),
     prune: sql.prepare("DELETE FROM rounds WHERE added_at < ?"),
     remove: sql.prepare("DELETE FROM rounds WHERE round_id = ?"),
   };

@@ -22,7 +22,7 @@ import type { AccessOptions } from "./openai/access.js";
 import { RoundLimiter } from "./limiter.js";
 import { httpPeers } from "./peers-http.js";
 import { RoundIndex, roundsRouter } from "./rounds.js";
-import { openNodeState, type RetentionSettings } from "./state.js";
+import { openNodeState, type NodeState, type RetentionSettings } from "./state.js";
 
 /** What the queue holds for each round: everything the settlement contract needs. */
 export interface QueuedRound {
@@ -80,6 +80,8 @@ export interface RunningNode {
   /** Makes this node's settled epochs final once due (absent without a chain). */
   finalizer?: EpochFinalizer;
   index: RoundIndex;
+  /** The state database and its parts (queue, index, member journal). */
+  state: NodeState<QueuedRound>;
   coordinator: Coordinator;
   member: Member;
   close(): Promise<void>;
@@ -150,6 +152,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     submitter,
     finalizer,
     index,
+    state,
     coordinator,
     member,
     async close() {

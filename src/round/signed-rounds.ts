@@ -15,11 +15,12 @@
  */
 import type { Hex } from "viem";
 import { ChorusError } from "../core/index.js";
-import { markMigrated, readLegacyText, StateDb, type StateLog } from "../state/index.js";
+import { checksum, markMigrated, readLegacyText, StateDb, type StateLog } from "../state/index.js";
 import { existsSync } from "node:fs";
 
 const LINE = /^([as]) (0x[0-9a-f]{64})$/;
 const ID = /^0x[0-9a-f]{64}$/;
+const entrySum = (kind: string, id: string) => checksum(`${kind} ${id}`);
 
 export class RoundJournal {
   private readonly answered = new Set<string>();
@@ -47,11 +48,11 @@ export class RoundJournal {
     const db = typeof store === "string" ? StateDb.open(store, { log: opts.log }) : store;
     const j = new RoundJournal(db, typeof store === "string");
     if (opts.legacyFile && existsSync(opts.legacyFile)) j.importLegacy(opts.legacyFile, opts.log);
-    for (const row of db.sql.prepare("SELECT round_id, kind FROM member_rounds").all() as { round_id: string; kind: "a" | "s" }[]) {
-      if (ID.test(row.round_id) && (row.kind === "a" || row.kind === "s")) j.apply(row.kind, row.round_id);
+    for (const row of db.sql.prepare("SELECT round_id, kind, sum FROM member_rounds").all() as { round_id: string; kind: "a" | "s"; sum: string }[]) {
+      if (ID.test(row.round_id) && (row.kind === "a" || row.kind === "s") && row.sum === entrySum(row.kind, row.round_id)) j.apply(row.kind, row.round_id);
       else
         db.transaction(() => {
-          db.quarantineRow("member_rounds", `${row.kind} ${row.round_id}`, null, "malformed round id");
+          db.quarantineRow("member_rounds", `${row.kind} ${row.round_id}`, null, "malformed entry or checksum mismatch (this member may no longer refuse that round by its id alone)");
           db.sql.prepare("DELETE FROM member_rounds WHERE round_id = ? AND kind = ?").run(row.round_id, row.kind);
         });
     }
@@ -79,8 +80,8 @@ export class RoundJournal {
     }
     if (tail.replace(/\0/g, "").length > 0) log?.(`state: ${file}: skipped a last line cut by a crash (${JSON.stringify(tail.slice(0, 80))}), never acknowledged`);
     db.transaction(() => {
-      const insert = db.sql.prepare("INSERT OR IGNORE INTO member_rounds (round_id, kind, coordinator) VALUES (?, ?, ?)");
-      for (const g of good) insert.run(g.id, g.kind, g.id.slice(0, 42));
+      const insert = db.sql.prepare("INSERT OR IGNORE INTO member_rounds (round_id, kind, coordinator, sum) VALUES (?, ?, ?, ?)");
+      for (const g of good) insert.run(g.id, g.kind, g.id.slice(0, 42), entrySum(g.kind, g.id));
     });
     markMigrated(file);
   }
@@ -154,9 +155,9 @@ export class RoundJournal {
         this.pending = [];
         try {
           const db = this.db!;
-          const insert = db.sql.prepare("INSERT OR IGNORE INTO member_rounds (round_id, kind, coordinator) VALUES (?, ?, ?)");
+          const insert = db.sql.prepare("INSERT OR IGNORE INTO member_rounds (round_id, kind, coordinator, sum) VALUES (?, ?, ?, ?)");
           db.transaction(() => {
-            for (const b of batch) insert.run(b.id, b.kind, b.id.slice(0, 42));
+            for (const b of batch) insert.run(b.id, b.kind, b.id.slice(0, 42), entrySum(b.kind, b.id));
           });
           for (const b of batch) b.done();
         } catch (err) {

@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ChorusError } from "../core/index.js";
-import { markMigrated, StateDb, type StateLog } from "../state/index.js";
+import { checksum, markMigrated, StateDb, type StateLog } from "../state/index.js";
 
 export interface QueuedRecord<R = unknown> {
   roundId: string;
@@ -27,6 +27,7 @@ interface Row {
   round_id: string;
   queued_at: number;
   record: string | null;
+  sum: string | null;
 }
 
 export class SettlementQueue<R = unknown> {
@@ -56,7 +57,8 @@ export class SettlementQueue<R = unknown> {
 
   /** Adds a record durably; adding a round already known (pending, settled or failed) keeps the first. */
   async add(roundId: string, record: R, now = Date.now()): Promise<void> {
-    this.stmts.insert.run(this.id(roundId), now, serialize(record));
+    const text = serialize(record);
+    this.stmts.insert.run(this.id(roundId), now, text, checksum(text));
   }
 
   /** Pending records, oldest first. A row that does not parse is quarantined (logged) and left out. */
@@ -125,7 +127,7 @@ export class SettlementQueue<R = unknown> {
   prune(opts: { recordsBefore?: number; rowsBefore?: number }): { records: number; rows: number } {
     const sql = this.db.sql;
     return this.db.transaction(() => ({
-      records: opts.recordsBefore === undefined ? 0 : sql.prepare("UPDATE settlement SET record = NULL WHERE status = 'settled' AND settled_at < ? AND record IS NOT NULL").run(opts.recordsBefore).changes,
+      records: opts.recordsBefore === undefined ? 0 : sql.prepare("UPDATE settlement SET record = NULL, sum = NULL WHERE status = 'settled' AND settled_at < ? AND record IS NOT NULL").run(opts.recordsBefore).changes,
       rows: opts.rowsBefore === undefined ? 0 : sql.prepare("DELETE FROM settlement WHERE status = 'settled' AND settled_at < ?").run(opts.rowsBefore).changes,
     }));
   }
@@ -139,6 +141,7 @@ export class SettlementQueue<R = unknown> {
     try {
       if (row.record === null) throw new Error("the record is missing");
       if (!SAFE_ID.test(row.round_id) || !Number.isFinite(row.queued_at)) throw new Error("the round id or queue time is malformed");
+      if (row.sum !== checksum(row.record)) throw new Error("its checksum does not match");
       return { roundId: row.round_id, queuedAt: row.queued_at, record: JSON.parse(row.record, revive) as R };
     } catch (err) {
       this.db.transaction(() => {
@@ -155,7 +158,7 @@ export class SettlementQueue<R = unknown> {
     if (folders.length === 0) return;
     const sql = this.db.sql;
     const insert = sql.prepare(
-      "INSERT OR IGNORE INTO settlement (round_id, status, queued_at, record, settled_at, tx_hash, epoch, failed_at, reason) VALUES (@id, @status, @queuedAt, @record, @settledAt, @txHash, @epoch, @failedAt, @reason)",
+      "INSERT OR IGNORE INTO settlement (round_id, status, queued_at, record, sum, settled_at, tx_hash, epoch, failed_at, reason) VALUES (@id, @status, @queuedAt, @record, @sum, @settledAt, @txHash, @epoch, @failedAt, @reason)",
     );
     const rows: Record<string, unknown>[] = [];
     for (const { status, folder } of folders) {
@@ -167,11 +170,13 @@ export class SettlementQueue<R = unknown> {
           continue;
         }
         const { roundId, queuedAt, record, settledAt, txHash, epoch, failedAt, reason } = item;
+        const text = serialize(record);
         rows.push({
           id: roundId.toLowerCase(),
           status,
           queuedAt,
-          record: serialize(record),
+          record: text,
+          sum: checksum(text),
           settledAt: status === "settled" ? (num(settledAt) ?? queuedAt) : null,
           txHash: typeof txHash === "string" ? txHash : null,
           epoch: num(epoch) ?? null,
@@ -191,12 +196,12 @@ export class SettlementQueue<R = unknown> {
 function statements(db: StateDb) {
   const sql = db.sql;
   return {
-    insert: sql.prepare("INSERT OR IGNORE INTO settlement (round_id, status, queued_at, record) VALUES (?, 'pending', ?, ?)"),
-    pending: sql.prepare("SELECT round_id, queued_at, record FROM settlement WHERE status = 'pending' ORDER BY queued_at, round_id"),
+    insert: sql.prepare("INSERT OR IGNORE INTO settlement (round_id, status, queued_at, record, sum) VALUES (?, 'pending', ?, ?, ?)"),
+    pending: sql.prepare("SELECT round_id, queued_at, record, sum FROM settlement WHERE status = 'pending' ORDER BY queued_at, round_id"),
     settle: sql.prepare("UPDATE settlement SET status = 'settled', settled_at = ?, tx_hash = ?, epoch = ? WHERE round_id = ? AND status = 'pending'"),
     fail: sql.prepare("UPDATE settlement SET status = 'failed', failed_at = ?, reason = ? WHERE round_id = ? AND status = 'pending'"),
     status: sql.prepare("SELECT status FROM settlement WHERE round_id = ?").pluck(),
-    one: sql.prepare("SELECT round_id, status, queued_at, record, tx_hash, epoch, reason FROM settlement WHERE round_id = ?"),
+    one: sql.prepare("SELECT round_id, status, queued_at, record, sum, tx_hash, epoch, reason FROM settlement WHERE round_id = ?"),
     summary: sql.prepare("SELECT count(*) AS count, min(queued_at) AS oldestAt FROM settlement WHERE status = 'pending'"),
     remove: sql.prepare("DELETE FROM settlement WHERE round_id = ?"),
   };

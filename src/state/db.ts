@@ -2,11 +2,13 @@
  * A node's state database: one SQLite file (better-sqlite3) in WAL mode with `synchronous = FULL`, so a
  * transaction that returned is on disk, and numbered schema migrations (migrations.ts).
  *
- * Damage never stops a node. At open the file gets `PRAGMA quick_check`; a file that is not a database, fails the
+ * Damage never stops a node. At open the file gets `PRAGMA integrity_check` (damaged indexes are rebuilt with
+ * REINDEX, losing nothing); a file that is not a database, fails the
  * check, cannot be opened, or carries a newer schema than this code knows is moved aside (with its WAL) as
  * `<file>.corrupt-<time>`, a new database is created, and every row that can still be read from the old one is
  * copied over (each table scanned forwards and then backwards until the damaged page): rows on damaged pages are
- * lost, and the log says how many rows each table kept. Damaged rows found later (bad JSON, bad ids) and damaged
+ * lost, and the log says how many rows each table kept. Rows carry a checksum of their payload; damaged rows found
+ * later (checksum mismatch, bad JSON, bad ids) and damaged
  * legacy files are quarantined by their owners through `quarantineRow` / `quarantineFile`, with a log line naming
  * them; nothing is dropped silently.
  *
@@ -15,6 +17,7 @@
  * at close and every `checkpoint()` call). A main file cut to zero bytes is indistinguishable from a new one.
  */
 import Database from "better-sqlite3";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync } from "node:fs";
 import path from "node:path";
 import { ChorusError } from "../core/index.js";
@@ -54,9 +57,8 @@ export class StateDb {
     try {
       db = new Database(file);
       configure(db);
-      const check = db.pragma("quick_check") as { quick_check: string }[];
-      if (check.length !== 1 || check[0].quick_check !== "ok") problem = `integrity check failed: ${check.slice(0, 3).map((r) => r.quick_check).join("; ")}`;
-      else {
+      problem = integrityProblem(db, log, file);
+      if (problem === undefined) {
         const version = db.pragma("user_version", { simple: true }) as number;
         if (version > LATEST) problem = `its schema version ${version} is newer than this node's (${LATEST})`;
         else migrate(db);
@@ -128,6 +130,28 @@ export class StateDb {
       this.sql.close();
     }
   }
+}
+
+/** Why the database fails `PRAGMA integrity_check`, after rebuilding damaged indexes (from their tables) once. */
+function integrityProblem(db: Database.Database, log: StateLog, file: string): string | undefined {
+  const check = () => (db.pragma("integrity_check(20)") as { integrity_check: string }[]).map((r) => r.integrity_check);
+  let found = check();
+  if (found.length === 1 && found[0] === "ok") return undefined;
+  // Damage confined to indexes loses nothing: every index is rebuilt from its table.
+  if (found.every((m) => /index|row \d+ missing from/i.test(m))) {
+    db.exec("REINDEX");
+    found = check();
+    if (found.length === 1 && found[0] === "ok") {
+      log(`state: database ${file} had damaged indexes; rebuilt them from their tables, nothing lost`);
+      return undefined;
+    }
+  }
+  return `integrity check failed: ${found.slice(0, 3).join("; ")}`;
+}
+
+/** A short checksum of a stored value, checked when it is read back (SQLite keeps no page checksums). */
+export function checksum(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
 
 function configure(db: Database.Database): void {

@@ -19,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
         status     TEXT NOT NULL CHECK (status IN ('pending', 'settled', 'failed')),
         queued_at  INTEGER NOT NULL,
         record     TEXT,
+        sum        TEXT,
         settled_at INTEGER,
         tx_hash    TEXT,
         epoch      INTEGER,
@@ -32,7 +33,8 @@ export const MIGRATIONS: readonly Migration[] = [
         n          INTEGER PRIMARY KEY,
         round_id   TEXT NOT NULL UNIQUE,
         added_at   INTEGER NOT NULL,
-        summary    TEXT NOT NULL
+        summary    TEXT NOT NULL,
+        sum        TEXT NOT NULL
       );
       CREATE INDEX rounds_added_at ON rounds (added_at);
 
@@ -40,6 +42,7 @@ export const MIGRATIONS: readonly Migration[] = [
         round_id    TEXT NOT NULL,
         kind        TEXT NOT NULL CHECK (kind IN ('a', 's')),
         coordinator TEXT NOT NULL,
+        sum         TEXT NOT NULL,
         PRIMARY KEY (round_id, kind)
       ) WITHOUT ROWID;
       CREATE INDEX member_rounds_coordinator ON member_rounds (coordinator, round_id);
