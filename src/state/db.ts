@@ -18,7 +18,7 @@
  */
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync } from "node:fs";
 import path from "node:path";
 import { ChorusError } from "../core/index.js";
 import { MIGRATIONS, SALVAGE_TABLES } from "./migrations.js";
@@ -190,12 +190,20 @@ function moveAside(file: string): string {
 
 /** Copies every readable row of the known tables from `from` into `to`; rows past a damaged page are read backwards. */
 function salvage(from: string, to: Database.Database, log: StateLog): Record<string, number> {
+  // Read a copy (the moved-aside file stays as it was for the operator), grown back to the page count its header
+  // states when it was cut short: SQLite refuses a file shorter than that, and then pages before the cut are readable.
+  const copy = uniquePath(`${from}.salvage`);
   let src: Database.Database;
   try {
-    src = new Database(from, { fileMustExist: true });
+    copyFileSync(from, copy);
+    if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${copy}-wal`);
+    const header = readHeader(copy);
+    if (header && header.pageSize * header.pageCount > statSync(copy).size) truncateSync(copy, header.pageSize * header.pageCount);
+    src = new Database(copy, { fileMustExist: true });
     src.pragma("busy_timeout = 1000");
   } catch (err) {
     log(`state: nothing could be salvaged from ${from} (${(err as Error).message})`);
+    removeCopy(copy);
     return {};
   }
   const out: Record<string, number> = {};
@@ -234,6 +242,27 @@ function salvage(from: string, to: Database.Database, log: StateLog): Record<str
     } catch {
       // Closing a damaged file may fail; nothing more to read from it.
     }
+    removeCopy(copy);
   }
   return out;
+}
+
+function removeCopy(copy: string): void {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(copy + suffix, { force: true });
+}
+
+/** Page size and page count from a SQLite header, when the first 100 bytes are one. */
+function readHeader(file: string): { pageSize: number; pageCount: number } | undefined {
+  const fd = openSync(file, "r");
+  try {
+    const b = Buffer.alloc(100);
+    if (readSync(fd, b, 0, 100, 0) < 100 || b.toString("latin1", 0, 16) !== "SQLite format 3\0") return undefined;
+    const raw = b.readUInt16BE(16);
+    const pageSize = raw === 1 ? 65536 : raw;
+    const pageCount = b.readUInt32BE(28);
+    if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0 || pageCount > 1 << 24) return undefined;
+    return { pageSize, pageCount };
+  } finally {
+    closeSync(fd);
+  }
 }
