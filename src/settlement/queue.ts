@@ -55,10 +55,38 @@ export class SettlementQueue<R = unknown> {
     return roundId.toLowerCase();
   }
 
-  /** Adds a record durably; adding a round already known (pending, settled or failed) keeps the first. */
-  async add(roundId: string, record: R, now = Date.now()): Promise<void> {
-    const text = serialize(record);
-    this.stmts.insert.run(this.id(roundId), now, text, checksum(text));
+  /**
+   * Adds a record durably (resolves once committed and fsynced); adding a round already known (pending, settled
+   * or failed) keeps the first. Adds made in the same tick are committed together (one fsync).
+   */
+  add(roundId: string, record: R, now = Date.now()): Promise<void> {
+    let row: [string, number, string, string];
+    try {
+      const text = serialize(record);
+      row = [this.id(roundId), now, text, checksum(text)];
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise((resolve, reject) => {
+      this.adds.push({ row, resolve, reject });
+      if (this.adds.length === 1) setImmediate(() => this.commitAdds());
+    });
+  }
+
+  private adds: { row: [string, number, string, string]; resolve: () => void; reject: (err: unknown) => void }[] = [];
+
+  private commitAdds(): void {
+    const batch = this.adds;
+    this.adds = [];
+    try {
+      this.db.transaction(() => {
+        for (const b of batch) this.stmts.insert.run(...b.row);
+      });
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      const e = new ChorusError("STORE_WRITE_FAILED", `cannot queue records in ${this.db.file}: ${(err as Error).message}`, {}, { cause: err });
+      for (const b of batch) b.reject(e);
+    }
   }
 
   /** Pending records, oldest first. A row that does not parse is quarantined (logged) and left out. */
