@@ -2,7 +2,7 @@
  * The layer direction of src/ (docs/architecture.md): core <- protocol <- adapters <- node (composition root).
  * `npm run lint:deps` (part of `npm test`) fails on any import against it and on any cycle between folders.
  */
-const ADAPTERS = "^src/(chain|ipfs|inference|source|http|rag|net|settlement|explorer|audit|capability|config|round)/";
+const ADAPTERS = "^src/(chain|ipfs|inference|source|http|rag|net|settlement|explorer|audit|capability|config|round|state)/";
 module.exports = {
   forbidden: [
     {
@@ -39,6 +39,13 @@ module.exports = {
       severity: "error",
       from: { path: "^src/(protocol|consensus)/" },
       to: { path: "^src/", pathNot: "^src/(core|protocol|consensus)/" },
+    },
+    {
+      name: "state-is-storage",
+      comment: "src/state (the node's database) is storage under the adapters that keep state in it: it imports only core.",
+      severity: "error",
+      from: { path: "^src/state/" },
+      to: { path: "^src/", pathNot: "^src/(core|state)/" },
     },
     {
       name: "adapters-not-node",

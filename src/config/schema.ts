@@ -157,7 +157,19 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** Where a node keeps its state (IPFS blocks, settlement queue). */
+    /** Retention of the node's state database (<dataDir>/state.db): what is pruned, and when. */
+    state: z
+      .object({
+        /** Days a settled round's whole record (its transcript, which stays on IPFS) is kept; 0 keeps it forever. */
+        settledRecordDays: z.number().min(0).max(36_500).default(7),
+        /** Days the round index and settled rounds' ids are kept; 0 keeps them forever. Pending and failed rounds are never pruned. */
+        roundDays: z.number().min(0).max(36_500).default(90),
+        /** How often retention runs (also once at start). */
+        pruneIntervalMs: z.number().int().min(1000).max(86_400_000).default(3_600_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Where a node keeps its state (state.db, IPFS blocks). */
     dataDir: z.string().min(1).default(".chorus"),
   })
   .strict();
@@ -172,6 +184,8 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" |
   CHORUS_DEPLOYMENTS: { path: ["chain", "deploymentsFile"], type: "string" },
   CHORUS_RPC_TIMEOUT_MS: { path: ["chain", "timeoutMs"], type: "int" },
   CHORUS_DATA_DIR: { path: ["dataDir"], type: "string" },
+  CHORUS_STATE_SETTLED_RECORD_DAYS: { path: ["state", "settledRecordDays"], type: "int" },
+  CHORUS_STATE_ROUND_DAYS: { path: ["state", "roundDays"], type: "int" },
   CHORUS_NODE_HOST: { path: ["node", "host"], type: "string" },
   CHORUS_NODE_PORT: { path: ["node", "port"], type: "int" },
   CHORUS_NODE_ENDPOINT: { path: ["node", "endpoint"], type: "string" },

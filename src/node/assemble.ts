@@ -117,6 +117,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     limits: { concurrentRounds: n.concurrentRounds, queuedRounds: n.queuedRounds, queueWaitMs: n.queueWaitMs, bodyLimit: n.bodyLimit },
     access: gatewayAccess(config.gateway.apiKeys),
     net: { allowPrivate: config.net.allowPrivate },
+    state: config.state,
     log,
   };
   let node: RunningNode;

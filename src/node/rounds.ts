@@ -1,14 +1,16 @@
 /**
- * The index of rounds this node coordinated (append-only JSON lines under its data dir), served at
+ * The index of rounds this node coordinated (table `rounds` of the node's state database, src/state), served at
  * GET /chorus/v1/rounds and /chorus/v1/rounds/:id. The transcripts themselves are on IPFS; this index only
- * says where, and how far settlement got.
+ * says where, and how far settlement got. The old append-only `rounds.jsonl` is imported on first open (a line
+ * that does not parse, such as one cut by a crash, is quarantined with a log line) and renamed `*.migrated`.
  */
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { Router } from "express";
 import { ChorusError } from "../core/index.js";
 import type { RoundOutcome } from "../round/coordinator.js";
 import { route } from "../http/index.js";
+import { checksum, markMigrated, readLegacyText, StateDb, type StateLog } from "../state/index.js";
 
 export interface RoundSummary {
   roundId: string;
@@ -22,31 +24,23 @@ export interface RoundSummary {
   createdAt: number;
 }
 
+const ROUND_ID = /^0x[0-9a-fA-F]{64}$/;
+
 export class RoundIndex {
-  private readonly byId = new Map<string, RoundSummary>();
-  private readonly file: string;
-  private loaded?: Promise<void>;
+  readonly db: StateDb;
+  private readonly owned: boolean;
+  private readonly stmts: ReturnType<typeof statements>;
 
-  constructor(dir: string) {
-    this.file = path.join(dir, "rounds.jsonl");
+  /** `store`: the node's state database, or its data directory (opens `state.db` there, imports `rounds.jsonl`). */
+  constructor(store: string | StateDb, opts: { legacyFile?: string; log?: StateLog } = {}) {
+    this.owned = typeof store === "string";
+    this.db = typeof store === "string" ? StateDb.open(path.join(store, "state.db"), { log: opts.log }) : store;
+    this.stmts = statements(this.db);
+    const legacy = opts.legacyFile ?? (typeof store === "string" ? path.join(store, "rounds.jsonl") : undefined);
+    if (legacy && existsSync(legacy)) this.importLegacy(legacy);
   }
 
-  private load(): Promise<void> {
-    this.loaded ??= (async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
-      const text = await readFile(this.file, "utf8").catch(() => "");
-      for (const line of text.split("\n")) if (line.trim()) this.remember(JSON.parse(line) as RoundSummary);
-    })();
-    return this.loaded;
-  }
-
-  private remember(s: RoundSummary) {
-    this.byId.set(s.roundId.toLowerCase(), s);
-    if (this.byId.size > 10_000) this.byId.delete(this.byId.keys().next().value!);
-  }
-
-  async add(out: RoundOutcome): Promise<void> {
-    await this.load();
+  async add(out: RoundOutcome, now = Date.now()): Promise<void> {
     const s: RoundSummary = {
       roundId: out.roundId,
       queryCid: out.queryCid,
@@ -58,19 +52,79 @@ export class RoundIndex {
       excluded: [...out.transcript.excluded, ...(out.signExcluded ?? [])].map((e) => ({ member: e.member, phase: e.phase, reason: e.reason })),
       createdAt: out.transcript.query.createdAt,
     };
-    this.remember(s);
-    await appendFile(this.file, JSON.stringify(s) + "\n");
+    const text = JSON.stringify(s);
+    this.stmts.upsert.run(s.roundId.toLowerCase(), now, text, checksum(text));
   }
 
   async get(roundId: string): Promise<RoundSummary | undefined> {
-    await this.load();
-    return this.byId.get(roundId.toLowerCase());
+    const row = this.stmts.get.get(roundId.toLowerCase()) as { round_id: string; summary: string; sum: string } | undefined;
+    return row ? this.parse(row) : undefined;
   }
 
+  /** The latest `limit` rounds, newest first. */
   async recent(limit: number): Promise<RoundSummary[]> {
-    await this.load();
-    return [...this.byId.values()].slice(-limit).reverse();
+    const rows = this.stmts.recent.all(limit) as { round_id: string; summary: string; sum: string }[];
+    return rows.map((r) => this.parse(r)).filter((s): s is RoundSummary => s !== undefined);
   }
+
+  /** Retention: forgets rounds indexed before `before` (ms); returns how many. */
+  prune(before: number): number {
+    return this.stmts.prune.run(before).changes;
+  }
+
+  close(): void {
+    if (this.owned) this.db.close();
+  }
+
+  private parse(row: { round_id: string; summary: string; sum: string }): RoundSummary | undefined {
+    try {
+      if (row.sum !== checksum(row.summary)) throw new Error("its checksum does not match");
+      const s = JSON.parse(row.summary) as RoundSummary;
+      if (!s || typeof s !== "object" || typeof s.roundId !== "string" || s.roundId.toLowerCase() !== row.round_id) throw new Error("its round id does not match");
+      return s;
+    } catch (err) {
+      this.db.transaction(() => {
+        this.db.quarantineRow("rounds", row.round_id, row.summary, `round summary unreadable: ${(err as Error).message}`);
+        this.stmts.remove.run(row.round_id);
+      });
+      return undefined;
+    }
+  }
+
+  /** Imports `rounds.jsonl` (in order) in one transaction, quarantining lines that do not parse, then renames it. */
+  private importLegacy(file: string): void {
+    const text = readLegacyText(file) ?? "";
+    const mtime = Date.now();
+    const good: RoundSummary[] = [];
+    for (const [i, line] of text.split("\n").entries()) {
+      if (!line.trim()) continue;
+      try {
+        const s = JSON.parse(line) as RoundSummary;
+        if (!s || typeof s !== "object" || typeof s.roundId !== "string" || !ROUND_ID.test(s.roundId)) throw new Error("no round id");
+        good.push(s);
+      } catch (err) {
+        this.db.quarantineRow("rounds.jsonl", `${file}:${i + 1}`, line, `line ${i + 1} does not parse: ${(err as Error).message}`);
+      }
+    }
+    this.db.transaction(() => {
+      for (const s of good) {
+        const text = JSON.stringify(s);
+        this.stmts.upsert.run(s.roundId.toLowerCase(), mtime, text, checksum(text));
+      }
+    });
+    markMigrated(file);
+  }
+}
+
+function statements(db: StateDb) {
+  const sql = db.sql;
+  return {
+    upsert: sql.prepare("INSERT INTO rounds (round_id, added_at, summary, sum) VALUES (?, ?, ?, ?) ON CONFLICT (round_id) DO UPDATE SET summary = excluded.summary, sum = excluded.sum"),
+    get: sql.prepare("SELECT round_id, summary, sum FROM rounds WHERE round_id = ?"),
+    recent: sql.prepare("SELECT round_id, summary, sum FROM rounds ORDER BY n DESC LIMIT ?"),
+    prune: sql.prepare("DELETE FROM rounds WHERE added_at < ?"),
+    remove: sql.prepare("DELETE FROM rounds WHERE round_id = ?"),
+  };
 }
 
 export function roundsRouter(index: RoundIndex, settlement: (roundId: string) => Promise<{ status: string; txHash?: string }>): Router {

@@ -6,13 +6,11 @@
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import type { Router } from "express";
 import type { Hex } from "viem";
 import { Coordinator, type CoordinatorOptions, type RecordSigning, type SignedRecord } from "../round/coordinator.js";
 import type { PeerDomain } from "../protocol/index.js";
 import { Member, type MemberDeps } from "../round/member.js";
-import { RoundJournal } from "../round/signed-rounds.js";
 import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
 import type { DigestSigner } from "../core/index.js";
 import type { ConsensusRules, Exclusion, Transcript } from "../protocol/index.js";
@@ -24,6 +22,7 @@ import type { AccessOptions } from "./openai/access.js";
 import { RoundLimiter } from "./limiter.js";
 import { httpPeers } from "./peers-http.js";
 import { RoundIndex, roundsRouter } from "./rounds.js";
+import { openNodeState, type NodeState, type RetentionSettings } from "./state.js";
 
 /** What the queue holds for each round: everything the settlement contract needs. */
 export interface QueuedRound {
@@ -67,6 +66,8 @@ export interface NodeOptions {
   net: { allowPrivate: readonly string[] };
   /** API keys and per-client limits of the OpenAI gateway (default: open, no per-client limit). */
   access?: AccessOptions;
+  /** Retention of the state database (default: settled records 7 days, rounds 90 days). */
+  state?: RetentionSettings;
   log?: (line: string) => void;
 }
 
@@ -79,19 +80,21 @@ export interface RunningNode {
   /** Makes this node's settled epochs final once due (absent without a chain). */
   finalizer?: EpochFinalizer;
   index: RoundIndex;
+  /** The state database and its parts (queue, index, member journal). */
+  state: NodeState<QueuedRound>;
   coordinator: Coordinator;
   member: Member;
   close(): Promise<void>;
 }
 
 export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<RunningNode> {
-  const queue = new SettlementQueue<QueuedRound>(path.join(opts.dataDir, "settlement"));
+  // One state database (<dataDir>/state.db) for the queue, the round index and the member's journal.
+  const state = openNodeState<QueuedRound>(opts.dataDir, { retention: opts.state, log: opts.log });
+  const { queue, index, journal } = state;
   const submitter = new EpochSubmitter(queue, parts.settlement, { ...opts.epoch, log: opts.log });
   const finalizer = parts.finality ? new EpochFinalizer(parts.finality, { intervalMs: opts.epoch.intervalMs, log: opts.log }) : undefined;
-  const index = new RoundIndex(opts.dataDir);
   const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
-  // The member's durable record of rounds answered and signed (refuses replays across restarts).
-  const journal = RoundJournal.open(path.join(opts.dataDir, "member", "rounds.journal"));
+  // The member's durable record of rounds answered and signed (the journal: refuses replays across restarts).
   const member = new Member({ ...common, mind: parts.mind, retrieval: parts.retrieval, rag: parts.rag, blockHash: parts.blockHash, limits: parts.limits, journal });
   const ownPeers = parts.peers ? undefined : httpPeers({ allowPrivate: opts.net.allowPrivate });
   const coordinator = new Coordinator(
@@ -149,6 +152,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     submitter,
     finalizer,
     index,
+    state,
     coordinator,
     member,
     async close() {
@@ -157,7 +161,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       ownPeers?.close();
-      await journal.close();
+      await state.close();
       await parts.onClose?.();
     },
   };

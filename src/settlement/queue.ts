@@ -1,12 +1,17 @@
 /**
- * A persistent queue of signed round records waiting for settlement: one JSON file per round under
- * <dir>/pending, written atomically (temp file + rename) before the client is answered, moved to
- * <dir>/settled/ once the chain has it. A node that restarts finds its pending records and settles them
- * once; a record already on chain (settled by anyone) is recognised and not submitted again.
+ * A persistent queue of signed round records waiting for settlement, in the node's state database (table
+ * `settlement`, src/state): a record is committed (fsynced) before the client is answered, and marked settled once
+ * the chain has it. A node that restarts finds its pending records and settles them once; a record already on
+ * chain (settled by anyone) is recognised and not submitted again.
+ *
+ * The old layout (one JSON file per round under <dir>/pending, settled/ and failed/) is imported on first open and
+ * the folders renamed `*.migrated`; a file that does not parse is quarantined with a log line naming it. A stored
+ * row that no longer parses is quarantined the same way when it is read; every other record carries on.
  */
-import { access, mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ChorusError } from "../core/index.js";
+import { checksum, markMigrated, StateDb, type StateLog } from "../state/index.js";
 
 export interface QueuedRecord<R = unknown> {
   roundId: string;
@@ -14,87 +19,252 @@ export interface QueuedRecord<R = unknown> {
   record: R;
 }
 
+export type QueueStatus = "pending" | "settled" | "failed" | "unknown";
+
 const SAFE_ID = /^0x[0-9a-fA-F]{64}$/;
 
+interface Row {
+  round_id: string;
+  queued_at: number;
+  record: string | null;
+  sum: string | null;
+}
+
 export class SettlementQueue<R = unknown> {
-  private readonly pending: string;
-  private readonly settled: string;
-  private readonly failed: string;
-  private ready?: Promise<void>;
+  readonly db: StateDb;
+  private readonly owned: boolean;
+  private readonly stmts: ReturnType<typeof statements>;
 
-  constructor(readonly dir: string) {
-    this.pending = path.join(dir, "pending");
-    this.settled = path.join(dir, "settled");
-    this.failed = path.join(dir, "failed");
+  /**
+   * `store`: the node's state database, or a directory (a database `state.db` is opened in it, and the old
+   * layout under it imported). `legacyDir`: where the old pending/settled/failed folders may be.
+   */
+  constructor(
+    store: string | StateDb,
+    opts: { legacyDir?: string; log?: StateLog } = {},
+  ) {
+    this.owned = typeof store === "string";
+    this.db = typeof store === "string" ? StateDb.open(path.join(store, "state.db"), { log: opts.log }) : store;
+    this.stmts = statements(this.db);
+    const legacy = opts.legacyDir ?? (typeof store === "string" ? store : undefined);
+    if (legacy) this.importLegacy(legacy);
   }
 
-  private init(): Promise<void> {
-    this.ready ??= Promise.all([this.pending, this.settled, this.failed].map((d) => mkdir(d, { recursive: true }))).then(() => {});
-    return this.ready;
-  }
-
-  private file(dir: string, roundId: string): string {
+  private id(roundId: string): string {
     if (!SAFE_ID.test(roundId)) throw new ChorusError("INPUT_INVALID", `round id ${roundId} is not a bytes32 hex`, { roundId });
-    return path.join(dir, `${roundId.toLowerCase()}.json`);
+    return roundId.toLowerCase();
   }
 
-  /** Adds a record durably; adding the same round twice keeps the first. */
-  async add(roundId: string, record: R, now = Date.now()): Promise<void> {
-    await this.init();
-    const target = this.file(this.pending, roundId);
-    if ((await exists(target)) || (await exists(this.file(this.settled, roundId)))) return;
-    const tmp = `${target}.${process.pid}.tmp`;
-    const item: QueuedRecord<R> = { roundId: roundId.toLowerCase(), queuedAt: now, record };
-    await writeFile(tmp, serialize(item));
-    await rename(tmp, target);
-  }
-
-  /** Pending records, oldest first. */
-  async list(): Promise<QueuedRecord<R>[]> {
-    await this.init();
-    const names = (await readdir(this.pending)).filter((n) => n.endsWith(".json"));
-    const items = await Promise.all(names.map(async (n) => JSON.parse(await readFile(path.join(this.pending, n), "utf8"), revive) as QueuedRecord<R>));
-    return items.sort((a, b) => a.queuedAt - b.queuedAt || (a.roundId < b.roundId ? -1 : 1));
-  }
-
-  /** Marks rounds settled (moves their files); unknown ids are ignored. */
-  async markSettled(roundIds: readonly string[], meta: { txHash?: string; epoch?: number } = {}): Promise<void> {
-    await this.init();
-    for (const id of roundIds) {
-      const from = this.file(this.pending, id);
-      if (!(await exists(from))) continue;
-      const item = JSON.parse(await readFile(from, "utf8"), revive) as QueuedRecord<R>;
-      const to = this.file(this.settled, id);
-      await writeFile(from, serialize({ ...item, settledAt: Date.now(), ...meta }));
-      await rename(from, to);
+  /**
+   * Adds a record durably (resolves once committed and fsynced); adding a round already known (pending, settled
+   * or failed) keeps the first. Adds made in the same tick are committed together (one fsync).
+   */
+  add(roundId: string, record: R, now = Date.now()): Promise<void> {
+    let row: [string, number, string, string];
+    try {
+      const text = serialize(record);
+      row = [this.id(roundId), now, text, checksum(text)];
+    } catch (err) {
+      return Promise.reject(err);
     }
+    return new Promise((resolve, reject) => {
+      this.adds.push({ row, resolve, reject });
+      if (this.adds.length === 1) setImmediate(() => this.commitAdds());
+    });
+  }
+
+  private adds: { row: [string, number, string, string]; resolve: () => void; reject: (err: unknown) => void }[] = [];
+
+  private commitAdds(): void {
+    const batch = this.adds;
+    this.adds = [];
+    try {
+      this.db.transaction(() => {
+        for (const b of batch) this.stmts.insert.run(...b.row);
+      });
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      const e = new ChorusError("STORE_WRITE_FAILED", `cannot queue records in ${this.db.file}: ${(err as Error).message}`, {}, { cause: err });
+      for (const b of batch) b.reject(e);
+    }
+  }
+
+  /** Pending records, oldest first. A row that does not parse is quarantined (logged) and left out. */
+  async list(): Promise<QueuedRecord<R>[]> {
+    const out: QueuedRecord<R>[] = [];
+    for (const row of this.stmts.pending.all() as Row[]) {
+      const item = this.parse(row);
+      if (item) out.push(item);
+    }
+    return out;
+  }
+
+  /** How many records are pending and when the oldest was queued (no record is read). */
+  async summary(): Promise<{ count: number; oldestAt?: number }> {
+    const s = this.stmts.summary.get() as { count: number; oldestAt: number | null };
+    return { count: s.count, oldestAt: s.oldestAt ?? undefined };
+  }
+
+  /** Marks pending rounds settled, in one transaction; unknown ids and ids not pending are ignored. */
+  async markSettled(roundIds: readonly string[], meta: { txHash?: string; epoch?: number } = {}): Promise<void> {
+    const ids = roundIds.map((id) => this.id(id));
+    const now = Date.now();
+    this.db.transaction(() => {
+      for (const id of ids) this.stmts.settle.run(now, meta.txHash ?? null, meta.epoch ?? null, id);
+    });
   }
 
   /**
    * Moves a record the chain refuses for good (it reverted when submitted alone) out of the queue, keeping it
-   * with the reason under failed/ for the operator: recorded, never silently dropped.
+   * with the reason for the operator: recorded, never silently dropped.
    */
   async markFailed(roundId: string, reason: string): Promise<void> {
-    await this.init();
-    const from = this.file(this.pending, roundId);
-    if (!(await exists(from))) return;
-    const item = JSON.parse(await readFile(from, "utf8"), revive) as QueuedRecord<R>;
-    await writeFile(from, serialize({ ...item, failedAt: Date.now(), reason }));
-    await rename(from, this.file(this.failed, roundId));
+    this.stmts.fail.run(Date.now(), reason, this.id(roundId));
   }
 
-  async status(roundId: string): Promise<"pending" | "settled" | "failed" | "unknown"> {
-    await this.init();
-    if (await exists(this.file(this.pending, roundId))) return "pending";
-    if (await exists(this.file(this.settled, roundId))) return "settled";
-    if (await exists(this.file(this.failed, roundId))) return "failed";
-    return "unknown";
+  async status(roundId: string): Promise<QueueStatus> {
+    return ((this.stmts.status.get(this.id(roundId)) as QueueStatus | undefined) ?? "unknown");
+  }
+
+  /** One round's entry in any state; `record` is absent once retention dropped it (the transcript stays on IPFS). */
+  async get(roundId: string): Promise<{ roundId: string; status: Exclude<QueueStatus, "unknown">; queuedAt: number; record?: R; txHash?: string; epoch?: number; reason?: string } | undefined> {
+    const row = this.stmts.one.get(this.id(roundId)) as (Row & { status: Exclude<QueueStatus, "unknown">; tx_hash: string | null; epoch: number | null; reason: string | null }) | undefined;
+    if (!row) return undefined;
+    let record: R | undefined;
+    if (row.record !== null) {
+      if (row.status === "pending") record = this.parse(row)?.record;
+      else
+        try {
+          record = JSON.parse(row.record, revive) as R;
+        } catch {
+          record = undefined;
+        }
+    }
+    return { roundId: row.round_id, status: row.status, queuedAt: row.queued_at, record, txHash: row.tx_hash ?? undefined, epoch: row.epoch ?? undefined, reason: row.reason ?? undefined };
   }
 
   async size(): Promise<number> {
-    await this.init();
-    return (await readdir(this.pending)).filter((n) => n.endsWith(".json")).length;
+    return (await this.summary()).count;
   }
+
+  /**
+   * Retention: drops the records (whole transcripts, which stay on IPFS) of rounds settled before
+   * `recordsBefore`, keeping their ids, status and transaction; and forgets settled rounds entirely before
+   * `rowsBefore`. Pending and failed rounds are kept. Returns how many rows each step touched.
+   */
+  prune(opts: { recordsBefore?: number; rowsBefore?: number }): { records: number; rows: number } {
+    const sql = this.db.sql;
+    return this.db.transaction(() => ({
+      records: opts.recordsBefore === undefined ? 0 : sql.prepare("UPDATE settlement SET record = NULL, sum = NULL WHERE status = 'settled' AND settled_at < ? AND record IS NOT NULL").run(opts.recordsBefore).changes,
+      rows: opts.rowsBefore === undefined ? 0 : sql.prepare("DELETE FROM settlement WHERE status = 'settled' AND settled_at < ?").run(opts.rowsBefore).changes,
+    }));
+  }
+
+  /** Closes the database when this queue opened it (a directory was given). */
+  close(): void {
+    if (this.owned) this.db.close();
+  }
+
+  private parse(row: Row): QueuedRecord<R> | undefined {
+    try {
+      if (row.record === null) throw new Error("the record is missing");
+      if (!SAFE_ID.test(row.round_id) || !Number.isFinite(row.queued_at)) throw new Error("the round id or queue time is malformed");
+      if (row.sum !== checksum(row.record)) throw new Error("its checksum does not match");
+      return { roundId: row.round_id, queuedAt: row.queued_at, record: JSON.parse(row.record, revive) as R };
+    } catch (err) {
+      this.db.transaction(() => {
+        this.db.quarantineRow("settlement", row.round_id, row.record, `pending record unreadable: ${(err as Error).message}`);
+        this.stmts.remove.run(row.round_id);
+      });
+      return undefined;
+    }
+  }
+
+  /** Imports the old one-file-per-round layout, settled first (a round in two folders is settled), then renames it. */
+  private importLegacy(dir: string): void {
+    const folders = (["settled", "failed", "pending"] as const).map((status) => ({ status, folder: path.join(dir, status) })).filter((f) => existsSync(f.folder));
+    if (folders.length === 0) return;
+    const sql = this.db.sql;
+    const insert = sql.prepare(
+      "INSERT OR IGNORE INTO settlement (round_id, status, queued_at, record, sum, settled_at, tx_hash, epoch, failed_at, reason) VALUES (@id, @status, @queuedAt, @record, @sum, @settledAt, @txHash, @epoch, @failedAt, @reason)",
+    );
+    const rows: Record<string, unknown>[] = [];
+    for (const { status, folder } of folders) {
+      for (const name of readdirSync(folder)) {
+        const file = path.join(folder, name);
+        const item = legacyProblem(file, name);
+        if (typeof item === "string") {
+          this.db.quarantineFile(file, `settlement-${status}`, item);
+          continue;
+        }
+        const { roundId, queuedAt, record, settledAt, txHash, epoch, failedAt, reason } = item;
+        const text = serialize(record);
+        rows.push({
+          id: roundId.toLowerCase(),
+          status,
+          queuedAt,
+          record: text,
+          sum: checksum(text),
+          settledAt: status === "settled" ? (num(settledAt) ?? queuedAt) : null,
+          txHash: typeof txHash === "string" ? txHash : null,
+          epoch: num(epoch) ?? null,
+          failedAt: status === "failed" ? (num(failedAt) ?? queuedAt) : null,
+          reason: status === "failed" ? String(reason ?? "unknown") : null,
+        });
+      }
+    }
+    this.db.transaction(() => {
+      for (const r of rows) insert.run(r);
+    });
+    for (const { folder } of folders) markMigrated(folder);
+    this.db.checkpoint();
+  }
+}
+
+function statements(db: StateDb) {
+  const sql = db.sql;
+  return {
+    insert: sql.prepare("INSERT OR IGNORE INTO settlement (round_id, status, queued_at, record, sum) VALUES (?, 'pending', ?, ?, ?)"),
+    pending: sql.prepare("SELECT round_id, queued_at, record, sum FROM settlement WHERE status = 'pending' ORDER BY queued_at, round_id"),
+    settle: sql.prepare("UPDATE settlement SET status = 'settled', settled_at = ?, tx_hash = ?, epoch = ? WHERE round_id = ? AND status = 'pending'"),
+    fail: sql.prepare("UPDATE settlement SET status = 'failed', failed_at = ?, reason = ? WHERE round_id = ? AND status = 'pending'"),
+    status: sql.prepare("SELECT status FROM settlement WHERE round_id = ?").pluck(),
+    one: sql.prepare("SELECT round_id, status, queued_at, record, sum, tx_hash, epoch, reason FROM settlement WHERE round_id = ?"),
+    summary: sql.prepare("SELECT count(*) AS count, min(queued_at) AS oldestAt FROM settlement WHERE status = 'pending'"),
+    remove: sql.prepare("DELETE FROM settlement WHERE round_id = ?"),
+  };
+}
+
+interface LegacyItem {
+  roundId: string;
+  queuedAt: number;
+  record: unknown;
+  settledAt?: unknown;
+  txHash?: unknown;
+  epoch?: unknown;
+  failedAt?: unknown;
+  reason?: unknown;
+}
+
+/** The parsed legacy record, or why the file cannot be imported. */
+function legacyProblem(file: string, name: string): LegacyItem | string {
+  const m = /^(0x[0-9a-fA-F]{64})\.json$/.exec(name);
+  if (!m) return name.endsWith(".tmp") ? "an unfinished write (temporary file)" : "not a round record file name";
+  let item: LegacyItem;
+  try {
+    item = JSON.parse(readFileSync(file, "utf8"), revive) as LegacyItem;
+  } catch (err) {
+    return `does not parse: ${(err as Error).message}`;
+  }
+  if (!item || typeof item !== "object") return "not a JSON object";
+  if (typeof item.roundId !== "string" || item.roundId.toLowerCase() !== m[1].toLowerCase()) return "its roundId does not match its file name";
+  if (typeof item.queuedAt !== "number" || !Number.isFinite(item.queuedAt)) return "queuedAt is missing or not a number";
+  if (item.record === null || typeof item.record !== "object") return "record is missing";
+  return item;
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 }
 
 function serialize(value: unknown): string {
@@ -106,13 +276,4 @@ function revive(_key: string, value: unknown): unknown {
     return BigInt((value as { $bigint: string }).$bigint);
   }
   return value;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -90,12 +90,14 @@ export class EpochSubmitter<R> {
     if (this.stopped && !force) return;
     const now = Date.now();
     if (!force && now < this.nextAttemptAt) return;
-    const pending = await this.queue.list();
-    const voidsOnly = pending.length === 0 && force && (this.port.hasWork?.() ?? false);
-    if (pending.length === 0 && !voidsOnly) return;
-    this.oldestAt = pending[0]?.queuedAt ?? now;
-    const due = force || pending.length >= this.opts.maxRounds || now - this.oldestAt >= this.opts.intervalMs;
+    // The queue's count and oldest time come from an index; records are read only when an epoch is due.
+    const head = await this.queue.summary();
+    const voidsOnly = head.count === 0 && force && (this.port.hasWork?.() ?? false);
+    if (head.count === 0 && !voidsOnly) return;
+    this.oldestAt = head.oldestAt ?? now;
+    const due = force || head.count >= this.opts.maxRounds || now - this.oldestAt >= this.opts.intervalMs;
     if (!due) return;
+    const pending = await this.queue.list();
     try {
       const onChain = await this.port.settledOnChain(pending.map((p) => p.roundId));
       if (onChain.size > 0) await this.queue.markSettled([...onChain]);

@@ -6,7 +6,6 @@
  * byzantine member blocked settlement. Now it is excluded at the sign phase with evidence, and every round settles.
  */
 import { expect } from "chai";
-import { readFile } from "node:fs/promises";
 import { keccak256, toHex, type Hex } from "viem";
 import { signEnvelope, type Envelope } from "../../src/protocol/index.js";
 import { createSigner } from "../../src/core/index.js";
@@ -67,9 +66,9 @@ describe("liveness: a member returning a wrong record signature (HTTP swarm on t
       expect(await swarm.nodes[r.gateway].queue.status(r.id)).to.equal("settled");
     }
     // The evidence: the byzantine member's own signed reply, whose record signature recovers to someone else.
-    const queued = JSON.parse(
-      await readFile(`${swarm.dataDirOf(rounds[0].gateway)}/settlement/settled/${rounds[0].id.toLowerCase()}.json`, "utf8"),
-    ) as { record: { signExcluded: { member: string; phase: string; reason: string; evidence: Envelope }[]; signatures: Record<string, Hex> } };
+    const entry = await swarm.nodes[rounds[0].gateway].queue.get(rounds[0].id);
+    expect(entry?.status).to.equal("settled");
+    const queued = entry as unknown as { record: { signExcluded: { member: string; phase: string; reason: string; evidence: Envelope }[]; signatures: Record<string, Hex> } };
     const [ex] = queued.record.signExcluded;
     expect(ex.member).to.equal(swarm.f.nodes[BYZANTINE].address);
     expect(ex.evidence.from).to.equal(swarm.f.nodes[BYZANTINE].address);

@@ -9,7 +9,8 @@
  * keeps every complete entry and the node starts on it.
  */
 import { expect } from "chai";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import Database from "better-sqlite3";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Address, Hex } from "viem";
@@ -57,10 +58,15 @@ class ReplayingSequencer extends MemorySequencer {
   }
 }
 
-const journalLines = (s: ProcessSwarm, i: number) =>
-  readFileSync(path.join(s.dataDirOf(i), "member", "rounds.journal"), "latin1")
-    .split("\n")
-    .filter(Boolean);
+/** Node i's journal entries (`a <id>` / `s <id>`), read from its state database while it runs (WAL: a second reader). */
+const journalLines = (s: ProcessSwarm, i: number) => {
+  const db = new Database(path.join(s.dataDirOf(i), "state.db"), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare("SELECT kind, round_id FROM member_rounds ORDER BY round_id, kind").all() as { kind: string; round_id: string }[]).map((r) => `${r.kind} ${r.round_id}`);
+  } finally {
+    db.close();
+  }
+};
 
 describe("a coordinator replaying a round id after its members restart (real node processes)", function () {
   // About 40 s on an idle 2-core machine, mostly starting node processes (tsx); more when the full suite shares it.
@@ -203,14 +209,14 @@ describe("a coordinator replaying a round id after its members restart (real nod
     expect(Object.keys(ok.signatures)).to.have.length(N);
   });
 
-  it("a member whose journal a power loss cut mid-line restarts, keeps every complete entry and still refuses R", async () => {
+  it("a member killed by SIGKILL with a torn write at the end of its WAL (power loss mid-commit) restarts, keeps every committed entry and still refuses R", async () => {
+    const before = journalLines(s, 2);
     await s.kill(2);
-    const file = path.join(s.dataDirOf(2), "member", "rounds.journal");
-    const before = readFileSync(file, "latin1");
-    appendFileSync(file, `s ${makeRoundId(evil.address, 99n).toLowerCase()}`.slice(0, 37));
+    const wal = path.join(s.dataDirOf(2), "state.db-wal");
+    appendFileSync(wal, Buffer.alloc(1500, 0xa5));
     await s.restart(2);
     syncEntries();
-    expect(readFileSync(file, "latin1"), "the partial line is cut off").to.equal(before);
+    expect(journalLines(s, 2)).to.deep.equal(before);
     const { answer } = first.transcript.requests;
     expect(await post(s.nodes[2].url, answer)).to.deep.equal({ status: 409, code: "PEER_DUPLICATE", kind: undefined });
     seq.replay.push(ticket(8n));
@@ -225,39 +231,36 @@ describe("round journal cut by a power loss", () => {
   beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), "chorus-powerloss-"))));
   afterEach(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
 
-  it("cut at every byte of its last entry, or with a zero-filled tail: every complete entry is read", async () => {
+  it("an old journal file cut at every byte of its last entry, or with a zero-filled tail: every complete entry is imported", async () => {
     const file = path.join(dir, "rounds.journal");
-    const j = RoundJournal.open(file);
-    for (let n = 1n; n <= 20n; n++) await Promise.all([j.markAnswered(id(n)), j.markSigned(id(n))]);
-    await j.markAnswered(id(21n));
-    await j.close();
-    const full = readFileSync(file, "latin1");
+    let full = "";
+    for (let n = 1n; n <= 20n; n++) full += `a ${id(n)}\ns ${id(n)}\n`;
+    full += `a ${id(21n)}\n`;
     const lastStart = full.lastIndexOf("\n", full.length - 2) + 1;
     for (let cut = lastStart; cut < full.length; cut++) {
-      writeFileSync(file, full, "latin1");
-      truncateSync(file, cut);
-      const k = RoundJournal.open(file);
+      writeFileSync(file, full.slice(0, cut), "latin1");
+      const k = RoundJournal.open(path.join(dir, `state-${cut}.db`), { legacyFile: file });
       for (let n = 1n; n <= 20n; n++) expect(k.hasAnswered(id(n)) && k.hasSigned(id(n)), `cut at ${cut}: round ${n}`).to.equal(true);
       expect(k.hasAnswered(id(21n)), `cut at ${cut}`).to.equal(false);
       expect(k.highWater(id(1n))).to.equal(BigInt(id(20n)));
+      expect(k.db!.quarantine(), "a cut last line is not damage").to.deep.equal([]);
       await k.close();
-      expect(readFileSync(file, "latin1")).to.equal(full.slice(0, lastStart));
+      expect(readFileSync(`${file}.migrated`, "latin1")).to.equal(full.slice(0, cut));
+      rmSync(`${file}.migrated`);
     }
     // A file system that extended the file but never wrote the last block: zeros after the last complete line.
     writeFileSync(file, full.slice(0, lastStart) + "\0".repeat(100), "latin1");
-    const z = RoundJournal.open(file);
+    const z = RoundJournal.open(path.join(dir, "state-z.db"), { legacyFile: file });
     expect(z.size).to.deep.equal({ answered: 20, signed: 20 });
     await z.close();
   });
 
   it("a node starts on a journal cut mid-line and refuses the rounds it holds", async () => {
     const [me] = makeSigners(1);
+    // The old journal format (before the state database), cut mid-line: the node imports it at start.
     const file = path.join(dir, "node", "member", "rounds.journal");
-    const j = RoundJournal.open(file);
-    await j.markAnswered(id(3n));
-    await j.markSigned(id(3n));
-    await j.close();
-    appendFileSync(file, `a ${id(4n)}`.slice(0, 20));
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `a ${id(3n)}\ns ${id(3n)}\n` + `a ${id(4n)}`.slice(0, 20), "latin1");
     const entries: NodeEntry[] = [];
     const directory = chainDirectoryOf(entries);
     const node = await startNode(
