@@ -25,11 +25,31 @@ export interface GoldItem {
 }
 
 /** GoldRegistry.leafOf: keccak256(bytes.concat(keccak256(abi.encode(chainId, registry, curator, index, promptHash, keccak256(answer), salt)))). */
-export function goldLeaf(ctx: { chainId: number; registry: Address; curator: Address }, index: number, item: GoldItem): Hex {
+export function goldLeaf(
+  ctx: { chainId: number; registry: Address; curator: Address },
+  index: number,
+  item: GoldItem,
+): Hex {
   const inner = keccak256(
     encodeAbiParameters(
-      [{ type: "uint256" }, { type: "address" }, { type: "address" }, { type: "uint16" }, { type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }],
-      [BigInt(ctx.chainId), ctx.registry, ctx.curator, index, item.promptHash, keccak256(toBytes(item.answer)), item.salt],
+      [
+        { type: "uint256" },
+        { type: "address" },
+        { type: "address" },
+        { type: "uint16" },
+        { type: "bytes32" },
+        { type: "bytes32" },
+        { type: "bytes32" },
+      ],
+      [
+        BigInt(ctx.chainId),
+        ctx.registry,
+        ctx.curator,
+        index,
+        item.promptHash,
+        keccak256(toBytes(item.answer)),
+        item.salt,
+      ],
     ),
   );
   return keccak256(inner);
@@ -94,9 +114,15 @@ export interface SettledRound {
 export function goldRoundOf(item: RevealedGold, rounds: readonly SettledRound[]): SettledRound | undefined {
   if (item.void) return undefined;
   const fits = rounds.filter(
-    (r) => r.drawnAt > item.committedAt && r.settledAt <= item.revealedAt && goldPromptHash(r.transcript.query.messages) === item.promptHash,
+    (r) =>
+      r.drawnAt > item.committedAt &&
+      r.settledAt <= item.revealedAt &&
+      goldPromptHash(r.transcript.query.messages) === item.promptHash,
   );
-  fits.sort((x, y) => x.drawnAt - y.drawnAt || (x.transcript.roundId.toLowerCase() < y.transcript.roundId.toLowerCase() ? -1 : 1));
+  fits.sort(
+    (x, y) =>
+      x.drawnAt - y.drawnAt || (x.transcript.roundId.toLowerCase() < y.transcript.roundId.toLowerCase() ? -1 : 1),
+  );
   return fits[0];
 }
 
@@ -105,7 +131,11 @@ export function goldRoundOf(item: RevealedGold, rounds: readonly SettledRound[])
  * (`computeResult`: signatures, commitments, assigned pairs) and only what it counted is graded. The curator
  * of the item, if it sat in the committee, is not graded (it knew the key). Members are lower-case addresses.
  */
-export function gradeGoldTranscript(t: Transcript, item: Pick<RevealedGold, "answer" | "curator">, rules: ConsensusRules): Record<string, GoldGrade> {
+export function gradeGoldTranscript(
+  t: Transcript,
+  item: Pick<RevealedGold, "answer" | "curator">,
+  rules: ConsensusRules,
+): Record<string, GoldGrade> {
   let seen: Parameters<ConsensusRules["aggregate"]>[0] | undefined;
   computeResult(t, {
     ...rules,
@@ -117,14 +147,25 @@ export function gradeGoldTranscript(t: Transcript, item: Pick<RevealedGold, "ans
   const lower = (a: string) => a.toLowerCase();
   const counted = new Set(seen!.answers.map(lower));
   const answers: Record<string, string> = {};
-  for (const r of t.reveals) if (counted.has(lower(r.from))) answers[lower(r.from)] = (r.body as { answer: string }).answer;
+  for (const r of t.reveals)
+    if (counted.has(lower(r.from))) answers[lower(r.from)] = (r.body as { answer: string }).answer;
   const assignments = (t.requests.judge.body as { assignments: Record<string, [Address, Address][]> }).assignments;
   const grades = gradeGoldRound({
     truth: item.answer,
     members: t.committee.members.map(lower).filter((m) => m !== lower(item.curator)),
     answers,
-    judgments: seen!.judgments.map((j) => ({ judge: lower(j.judge), a: lower(j.a), b: lower(j.b), outcome: j.outcome })),
-    assignments: Object.fromEntries(Object.entries(assignments).map(([j, ps]) => [lower(j), ps.map(([a, b]) => [lower(a), lower(b)] as [string, string])])),
+    judgments: seen!.judgments.map((j) => ({
+      judge: lower(j.judge),
+      a: lower(j.a),
+      b: lower(j.b),
+      outcome: j.outcome,
+    })),
+    assignments: Object.fromEntries(
+      Object.entries(assignments).map(([j, ps]) => [
+        lower(j),
+        ps.map(([a, b]) => [lower(a), lower(b)] as [string, string]),
+      ]),
+    ),
   });
   return grades;
 }

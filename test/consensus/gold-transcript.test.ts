@@ -6,7 +6,14 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Address } from "viem";
-import { goldPromptHash, goldRoundOf, gradeGoldTranscript, productionRules, type RevealedGold, type Transcript } from "../../src/protocol/index.js";
+import {
+  goldPromptHash,
+  goldRoundOf,
+  gradeGoldTranscript,
+  productionRules,
+  type RevealedGold,
+  type Transcript,
+} from "../../src/protocol/index.js";
 
 const file = path.resolve(import.meta.dirname, "../../docs/vectors/transcripts/unequal-stakes-exclusions.json");
 const load = (): Transcript => JSON.parse(readFileSync(file, "utf8")).cases[0].input.transcript;
@@ -29,13 +36,27 @@ describe("gold: grading a settled transcript against the revealed key (issue 20)
     expect(g[JUDGE]).to.equal(undefined);
     const t = load();
     (t.reveals[0].body as { answer: string }).answer = "answer q9";
-    expect(() => gradeGoldTranscript(t, { answer: "answer q9", curator: NOBODY }, productionRules())).to.throw(/does not match|bad reveal/);
+    expect(() => gradeGoldTranscript(t, { answer: "answer q9", curator: NOBODY }, productionRules())).to.throw(
+      /does not match|bad reveal/,
+    );
   });
 
   it("an item grades only the first round with its prompt drawn after the commit and settled before the reveal", () => {
     const t = load();
-    const item: RevealedGold = { setId: 1n, index: 0, curator: NOBODY, promptHash: goldPromptHash(t.query.messages), answer: "answer q9", committedAt: 100, revealedAt: 500 };
-    const r = (drawnAt: number, settledAt: number, roundId = t.roundId) => ({ transcript: { ...t, roundId }, drawnAt, settledAt });
+    const item: RevealedGold = {
+      setId: 1n,
+      index: 0,
+      curator: NOBODY,
+      promptHash: goldPromptHash(t.query.messages),
+      answer: "answer q9",
+      committedAt: 100,
+      revealedAt: 500,
+    };
+    const r = (drawnAt: number, settledAt: number, roundId = t.roundId) => ({
+      transcript: { ...t, roundId },
+      drawnAt,
+      settledAt,
+    });
     expect(goldRoundOf(item, [r(90, 200)])).to.equal(undefined); // drawn before the commit
     expect(goldRoundOf(item, [r(150, 600)])).to.equal(undefined); // settled after the reveal
     const first = r(150, 300);
