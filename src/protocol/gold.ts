@@ -9,7 +9,17 @@
  */
 import { concat, encodeAbiParameters, keccak256, toBytes, type Address, type Hex } from "viem";
 import { canonicalHash } from "../core/index.js";
-import { gradeGoldRound, type GoldGrade } from "../consensus/index.js";
+import {
+  aggregate,
+  anchoredReputationDeltas,
+  foldGold,
+  gradeGoldRound,
+  judgeWeights,
+  standingOf,
+  type GoldGrade,
+  type GoldStandingState,
+} from "../consensus/index.js";
+import { productionRules } from "./rules.js";
 import { computeResult, type ConsensusRules, type Transcript } from "./transcript.js";
 import type { QueryDoc } from "./wire.js";
 
@@ -168,4 +178,93 @@ export function gradeGoldTranscript(
     ),
   });
   return grades;
+}
+
+/** A graded item, as `chorus audit gold` reports it, with what orders it. */
+export interface GradedGoldItem {
+  curator: Address;
+  setId: bigint;
+  index: number;
+  /** Block time (s) of the item's reveal. */
+  revealedAt: number;
+  grades: Readonly<Record<string, GoldGrade>>;
+}
+
+/**
+ * Each node's gold standing as of `asOf` (block time, s; production: the start of a round's weight period):
+ * every graded item revealed strictly before it, in (revealedAt, setId, index) order, folded per node and
+ * curator (`foldGold`), then the median over curators (`standingOf`). Nodes without a graded item are absent.
+ */
+export function goldStandings(items: readonly GradedGoldItem[], asOf: number): Record<string, number> {
+  const ordered = items
+    .filter((i) => i.revealedAt < asOf)
+    .sort(
+      (a, b) => a.revealedAt - b.revealedAt || (a.setId < b.setId ? -1 : a.setId > b.setId ? 1 : a.index - b.index),
+    );
+  const state = new Map<string, GoldStandingState>();
+  for (const item of ordered) {
+    for (const [node, g] of Object.entries(item.grades)) {
+      state.set(node.toLowerCase(), foldGold(state.get(node.toLowerCase()) ?? {}, item.curator, g.target));
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [node, s] of state) {
+    const v = standingOf(s);
+    if (v !== null) out[node] = v;
+  }
+  return out;
+}
+
+/**
+ * The production rules with the truth-anchored reputation rule: the same schedule, weights and aggregate as
+ * `productionRules`, and deltas by `anchoredReputationDeltas` with `standing` (lower-case address -> standing).
+ * With an empty `standing` it computes exactly what `productionRules` does. Not yet what nodes run: records
+ * carry `productionRules`' deltas until transcripts carry the standings they used (contracts/README.md, "Gold").
+ */
+export function anchoredRules(
+  standing: Readonly<Record<string, number>>,
+  opts: Parameters<typeof productionRules>[0] = {},
+): ConsensusRules {
+  const base = productionRules(opts);
+  return {
+    ...base,
+    aggregate(input) {
+      const result = base.aggregate(input);
+      const lower = (a: string) => a.toLowerCase();
+      const members = input.members.map((m) => ({
+        address: lower(m.address),
+        stake: m.stake,
+        reputation: m.reputation,
+      }));
+      const weights = judgeWeights(members, { maxShare: opts.maxShare });
+      const judgments = input.judgments.map((j) => ({
+        judge: lower(j.judge),
+        a: lower(j.a),
+        b: lower(j.b),
+        outcome: j.outcome,
+      }));
+      const screens = input.screens.map((s) => ({
+        judge: lower(s.judge),
+        answer: lower(s.answer),
+        verdict: s.verdict,
+      }));
+      const agg = aggregate({ answers: input.answers.map(lower), judgments, screens, weights });
+      const deltas = anchoredReputationDeltas({
+        members,
+        ranking: agg.ranking,
+        tiers: agg.tiers,
+        judgments,
+        assigned: input.assigned
+          ? Object.fromEntries(Object.entries(input.assigned).map(([j, k]) => [lower(j), k]))
+          : undefined,
+        leaveOut: { weights, screens },
+        standing,
+      });
+      const original = new Map(input.members.map((m) => [lower(m.address), m.address]));
+      return {
+        ...result,
+        deltas: Object.fromEntries(Object.entries(deltas).map(([a, d]) => [original.get(a) ?? a, d])),
+      };
+    },
+  };
 }
