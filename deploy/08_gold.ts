@@ -25,5 +25,9 @@ export default async function deployGoldRegistry(ctx: DeployContext): Promise<vo
       challengeWindow: BigInt(challengeWindow),
     },
   ]);
-  Object.assign(ctx.deployments.params, { goldSetBond: setBond.toString(), goldRevealWindow: revealWindow, goldChallengeWindow: challengeWindow });
+  Object.assign(ctx.deployments.params, {
+    goldSetBond: setBond.toString(),
+    goldRevealWindow: revealWindow,
+    goldChallengeWindow: challengeWindow,
+  });
 }

@@ -163,8 +163,10 @@ function goldArms(): void {
     const v = simulateGold({ byzantinePercent: P }, { goldDeltas: false });
     log(`gold byz${P}, standing only (no goldDeltas step when an item is graded; what records settle today's design): acc ${f2(v.accGold)}%`);
   }
-  const leak = simulateGold({ byzantinePercent: 50 }, { leak: 1 });
-  log(`gold byz50 with a total leak (byzantine nodes recognise every gold round): acc ${f2(leak.accGold)}%, byzantine weight share ${f2(100 * leak.byzantineWeightShare)}%`);
+  for (const l of [0.25, 0.5, 1]) {
+    const leak = simulateGold({ byzantinePercent: 50 }, { leak: l });
+    log(`gold byz50 with a leak of ${l} (byzantine nodes recognise that share of gold rounds and behave honestly on them): acc ${f2(leak.accGold)}%, byzantine weight share ${f2(100 * leak.byzantineWeightShare)}%`);
+  }
 }
 
 if (process.argv.includes("--gold-only")) {

@@ -8,7 +8,13 @@ import type { Abi, Address, Hex } from "viem";
 import { bytes32ToCid } from "../ipfs/index.js";
 import { ChorusError } from "../core/index.js";
 import type { GoldGrade } from "../consensus/index.js";
-import { goldRoundOf, gradeGoldTranscript, type RevealedGold, type SettledRound, type Transcript } from "../protocol/index.js";
+import {
+  goldRoundOf,
+  gradeGoldTranscript,
+  type RevealedGold,
+  type SettledRound,
+  type Transcript,
+} from "../protocol/index.js";
 import type { AuditDeps } from "./round.js";
 
 const STATUS = ["None", "Committed", "Complete", "Released", "Forfeited", "Void"] as const;
@@ -37,18 +43,31 @@ export async function auditGold(deps: AuditDeps, setId: bigint): Promise<GoldAud
   const { chain } = deps;
   const gold = chain.deployments.contracts.GoldRegistry;
   const settlement = chain.deployments.contracts.Settlement;
-  if (!gold || !settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no GoldRegistry (deploy/08_gold.ts)");
+  if (!gold || !settlement)
+    throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no GoldRegistry (deploy/08_gold.ts)");
   const client = chain.publicClient;
   const fromBlock = BigInt(chain.deployments.startBlock);
-  const set = (await client.readContract({ address: gold.address, abi: gold.abi as Abi, functionName: "setOf", args: [setId] })) as {
+  const set = (await client.readContract({
+    address: gold.address,
+    abi: gold.abi as Abi,
+    functionName: "setOf",
+    args: [setId],
+  })) as {
     curator: Address;
     itemCount: number;
     revealed: number;
     status: number;
     committedAt: bigint;
   };
-  if (set.status === 0) throw new ChorusError("NOT_FOUND", `gold set ${setId} does not exist`, { setId: setId.toString() });
-  const reveals = (await client.getContractEvents({ address: gold.address, abi: gold.abi as Abi, eventName: "GoldItemRevealed", args: { setId }, fromBlock })) as unknown as {
+  if (set.status === 0)
+    throw new ChorusError("NOT_FOUND", `gold set ${setId} does not exist`, { setId: setId.toString() });
+  const reveals = (await client.getContractEvents({
+    address: gold.address,
+    abi: gold.abi as Abi,
+    eventName: "GoldItemRevealed",
+    args: { setId },
+    fromBlock,
+  })) as unknown as {
     args: { index: number; promptHash: Hex; answer: string };
     blockNumber: bigint;
   }[];
@@ -73,7 +92,12 @@ export async function auditGold(deps: AuditDeps, setId: bigint): Promise<GoldAud
   }
   // Candidate rounds: settled after the commit and no later than the last reveal; their transcripts, CID-checked.
   const lastReveal = Math.max(committedAt, ...items.map((i) => i.revealedAt));
-  const settledLogs = (await client.getContractEvents({ address: settlement.address, abi: settlement.abi as Abi, eventName: "RoundSettled", fromBlock })) as unknown as {
+  const settledLogs = (await client.getContractEvents({
+    address: settlement.address,
+    abi: settlement.abi as Abi,
+    eventName: "RoundSettled",
+    fromBlock,
+  })) as unknown as {
     args: { roundId: Hex; transcriptCid: Hex };
     blockNumber: bigint;
   }[];
@@ -83,8 +107,14 @@ export async function auditGold(deps: AuditDeps, setId: bigint): Promise<GoldAud
     if (settledAt <= committedAt || settledAt > lastReveal) continue;
     const cid = bytes32ToCid(log.args.transcriptCid).toString();
     const t = (await deps.getJson(cid)) as Transcript;
-    if ((await deps.cidOf(t)) !== cid) throw new ChorusError("AUDIT_UNAVAILABLE", `transcript ${cid} does not hash to its CID`, { cid });
-    rounds.push({ transcript: t, drawnAt: await timeOf(BigInt(t.committee.seedBlock.number)), settledAt, transcriptCid: cid });
+    if ((await deps.cidOf(t)) !== cid)
+      throw new ChorusError("AUDIT_UNAVAILABLE", `transcript ${cid} does not hash to its CID`, { cid });
+    rounds.push({
+      transcript: t,
+      drawnAt: await timeOf(BigInt(t.committee.seedBlock.number)),
+      settledAt,
+      transcriptCid: cid,
+    });
   }
   const out: GoldItemReport[] = items
     .sort((a, b) => a.index - b.index)
@@ -92,7 +122,19 @@ export async function auditGold(deps: AuditDeps, setId: bigint): Promise<GoldAud
       const r = goldRoundOf(item, rounds) as (SettledRound & { transcriptCid: string }) | undefined;
       const base = { index: item.index, promptHash: item.promptHash, answer: item.answer, revealedAt: item.revealedAt };
       if (!r) return base;
-      return { ...base, round: { roundId: r.transcript.roundId, transcriptCid: r.transcriptCid }, grades: gradeGoldTranscript(r.transcript, item, deps.rules) };
+      return {
+        ...base,
+        round: { roundId: r.transcript.roundId, transcriptCid: r.transcriptCid },
+        grades: gradeGoldTranscript(r.transcript, item, deps.rules),
+      };
     });
-  return { setId: setId.toString(), curator: set.curator, status: STATUS[set.status], itemCount: Number(set.itemCount), revealed: Number(set.revealed), committedAt, items: out };
+  return {
+    setId: setId.toString(),
+    curator: set.curator,
+    status: STATUS[set.status],
+    itemCount: Number(set.itemCount),
+    revealed: Number(set.revealed),
+    committedAt,
+    items: out,
+  };
 }

@@ -91,7 +91,10 @@ export function gradeGoldRound(input: GoldRoundInput): Record<NodeId, GoldGrade>
     const judge = count > 0 ? divTrunc(score * REP_SCALE, count) : undefined;
     const correct = right.get(m);
     const a = correct === undefined ? undefined : correct ? REP_SCALE : 0;
-    const target = a !== undefined && judge !== undefined ? divTrunc(a + JUDGE_TARGET_WEIGHT * judge, JUDGE_TARGET_WEIGHT + 1) : (a ?? judge ?? null);
+    const target =
+      a !== undefined && judge !== undefined
+        ? divTrunc(a + JUDGE_TARGET_WEIGHT * judge, JUDGE_TARGET_WEIGHT + 1)
+        : (a ?? judge ?? null);
     out[m] = { correct, judge, gradable: count, target };
   }
   return out;
@@ -135,10 +138,13 @@ export function anchoredTarget(consensus: number | null, standing: number | null
  * target, unchanged), mixed with each member's gold standing by `anchoredTarget`, then the shared EMA step.
  * With no standing for anyone this is exactly `reputationDeltas`.
  */
-export function anchoredReputationDeltas(input: ReputationInput & { standing: Readonly<Record<NodeId, number | null | undefined>> }): Record<NodeId, number> {
+export function anchoredReputationDeltas(
+  input: ReputationInput & { standing: Readonly<Record<NodeId, number | null | undefined>> },
+): Record<NodeId, number> {
   const targets = reputationTargets(input);
   const out: Record<NodeId, number> = {};
-  for (const m of input.members) out[m.address] = deltaTowards(anchoredTarget(targets[m.address], input.standing[m.address] ?? null), m.reputation);
+  for (const m of input.members)
+    out[m.address] = deltaTowards(anchoredTarget(targets[m.address], input.standing[m.address] ?? null), m.reputation);
   return out;
 }
 
@@ -146,7 +152,10 @@ export function anchoredReputationDeltas(input: ReputationInput & { standing: Re
  * The gold adjustment of a graded gold round, settled in a later record: each graded member moves towards its
  * gold target by the same EMA step (|delta| <= MAX_REP_DELTA); members without a target get 0.
  */
-export function goldDeltas(grades: Readonly<Record<NodeId, GoldGrade>>, reputation: Readonly<Record<NodeId, number>>): Record<NodeId, number> {
+export function goldDeltas(
+  grades: Readonly<Record<NodeId, GoldGrade>>,
+  reputation: Readonly<Record<NodeId, number>>,
+): Record<NodeId, number> {
   const out: Record<NodeId, number> = {};
   for (const [id, g] of Object.entries(grades)) out[id] = deltaTowards(g.target, reputation[id] ?? 0);
   return out;

@@ -9,7 +9,17 @@
  */
 import { concat, encodeAbiParameters, keccak256, toBytes, type Address, type Hex } from "viem";
 import { canonicalHash } from "../core/index.js";
-import { gradeGoldRound, type GoldGrade } from "../consensus/index.js";
+import {
+  aggregate,
+  anchoredReputationDeltas,
+  foldGold,
+  gradeGoldRound,
+  judgeWeights,
+  standingOf,
+  type GoldGrade,
+  type GoldStandingState,
+} from "../consensus/index.js";
+import { productionRules } from "./rules.js";
 import { computeResult, type ConsensusRules, type Transcript } from "./transcript.js";
 import type { QueryDoc } from "./wire.js";
 
@@ -25,11 +35,31 @@ export interface GoldItem {
 }
 
 /** GoldRegistry.leafOf: keccak256(bytes.concat(keccak256(abi.encode(chainId, registry, curator, index, promptHash, keccak256(answer), salt)))). */
-export function goldLeaf(ctx: { chainId: number; registry: Address; curator: Address }, index: number, item: GoldItem): Hex {
+export function goldLeaf(
+  ctx: { chainId: number; registry: Address; curator: Address },
+  index: number,
+  item: GoldItem,
+): Hex {
   const inner = keccak256(
     encodeAbiParameters(
-      [{ type: "uint256" }, { type: "address" }, { type: "address" }, { type: "uint16" }, { type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }],
-      [BigInt(ctx.chainId), ctx.registry, ctx.curator, index, item.promptHash, keccak256(toBytes(item.answer)), item.salt],
+      [
+        { type: "uint256" },
+        { type: "address" },
+        { type: "address" },
+        { type: "uint16" },
+        { type: "bytes32" },
+        { type: "bytes32" },
+        { type: "bytes32" },
+      ],
+      [
+        BigInt(ctx.chainId),
+        ctx.registry,
+        ctx.curator,
+        index,
+        item.promptHash,
+        keccak256(toBytes(item.answer)),
+        item.salt,
+      ],
     ),
   );
   return keccak256(inner);
@@ -94,9 +124,15 @@ export interface SettledRound {
 export function goldRoundOf(item: RevealedGold, rounds: readonly SettledRound[]): SettledRound | undefined {
   if (item.void) return undefined;
   const fits = rounds.filter(
-    (r) => r.drawnAt > item.committedAt && r.settledAt <= item.revealedAt && goldPromptHash(r.transcript.query.messages) === item.promptHash,
+    (r) =>
+      r.drawnAt > item.committedAt &&
+      r.settledAt <= item.revealedAt &&
+      goldPromptHash(r.transcript.query.messages) === item.promptHash,
   );
-  fits.sort((x, y) => x.drawnAt - y.drawnAt || (x.transcript.roundId.toLowerCase() < y.transcript.roundId.toLowerCase() ? -1 : 1));
+  fits.sort(
+    (x, y) =>
+      x.drawnAt - y.drawnAt || (x.transcript.roundId.toLowerCase() < y.transcript.roundId.toLowerCase() ? -1 : 1),
+  );
   return fits[0];
 }
 
@@ -105,7 +141,11 @@ export function goldRoundOf(item: RevealedGold, rounds: readonly SettledRound[])
  * (`computeResult`: signatures, commitments, assigned pairs) and only what it counted is graded. The curator
  * of the item, if it sat in the committee, is not graded (it knew the key). Members are lower-case addresses.
  */
-export function gradeGoldTranscript(t: Transcript, item: Pick<RevealedGold, "answer" | "curator">, rules: ConsensusRules): Record<string, GoldGrade> {
+export function gradeGoldTranscript(
+  t: Transcript,
+  item: Pick<RevealedGold, "answer" | "curator">,
+  rules: ConsensusRules,
+): Record<string, GoldGrade> {
   let seen: Parameters<ConsensusRules["aggregate"]>[0] | undefined;
   computeResult(t, {
     ...rules,
@@ -117,14 +157,114 @@ export function gradeGoldTranscript(t: Transcript, item: Pick<RevealedGold, "ans
   const lower = (a: string) => a.toLowerCase();
   const counted = new Set(seen!.answers.map(lower));
   const answers: Record<string, string> = {};
-  for (const r of t.reveals) if (counted.has(lower(r.from))) answers[lower(r.from)] = (r.body as { answer: string }).answer;
+  for (const r of t.reveals)
+    if (counted.has(lower(r.from))) answers[lower(r.from)] = (r.body as { answer: string }).answer;
   const assignments = (t.requests.judge.body as { assignments: Record<string, [Address, Address][]> }).assignments;
   const grades = gradeGoldRound({
     truth: item.answer,
     members: t.committee.members.map(lower).filter((m) => m !== lower(item.curator)),
     answers,
-    judgments: seen!.judgments.map((j) => ({ judge: lower(j.judge), a: lower(j.a), b: lower(j.b), outcome: j.outcome })),
-    assignments: Object.fromEntries(Object.entries(assignments).map(([j, ps]) => [lower(j), ps.map(([a, b]) => [lower(a), lower(b)] as [string, string])])),
+    judgments: seen!.judgments.map((j) => ({
+      judge: lower(j.judge),
+      a: lower(j.a),
+      b: lower(j.b),
+      outcome: j.outcome,
+    })),
+    assignments: Object.fromEntries(
+      Object.entries(assignments).map(([j, ps]) => [
+        lower(j),
+        ps.map(([a, b]) => [lower(a), lower(b)] as [string, string]),
+      ]),
+    ),
   });
   return grades;
+}
+
+/** A graded item, as `chorus audit gold` reports it, with what orders it. */
+export interface GradedGoldItem {
+  curator: Address;
+  setId: bigint;
+  index: number;
+  /** Block time (s) of the item's reveal. */
+  revealedAt: number;
+  grades: Readonly<Record<string, GoldGrade>>;
+}
+
+/**
+ * Each node's gold standing as of `asOf` (block time, s; production: the start of a round's weight period):
+ * every graded item revealed strictly before it, in (revealedAt, setId, index) order, folded per node and
+ * curator (`foldGold`), then the median over curators (`standingOf`). Nodes without a graded item are absent.
+ */
+export function goldStandings(items: readonly GradedGoldItem[], asOf: number): Record<string, number> {
+  const ordered = items
+    .filter((i) => i.revealedAt < asOf)
+    .sort(
+      (a, b) => a.revealedAt - b.revealedAt || (a.setId < b.setId ? -1 : a.setId > b.setId ? 1 : a.index - b.index),
+    );
+  const state = new Map<string, GoldStandingState>();
+  for (const item of ordered) {
+    for (const [node, g] of Object.entries(item.grades)) {
+      state.set(node.toLowerCase(), foldGold(state.get(node.toLowerCase()) ?? {}, item.curator, g.target));
+    }
+  }
+  const out: Record<string, number> = {};
+  for (const [node, s] of state) {
+    const v = standingOf(s);
+    if (v !== null) out[node] = v;
+  }
+  return out;
+}
+
+/**
+ * The production rules with the truth-anchored reputation rule: the same schedule, weights and aggregate as
+ * `productionRules`, and deltas by `anchoredReputationDeltas` with `standing` (lower-case address -> standing).
+ * With an empty `standing` it computes exactly what `productionRules` does. Not yet what nodes run: records
+ * carry `productionRules`' deltas until transcripts carry the standings they used (contracts/README.md, "Gold").
+ */
+export function anchoredRules(
+  standing: Readonly<Record<string, number>>,
+  opts: Parameters<typeof productionRules>[0] = {},
+): ConsensusRules {
+  const base = productionRules(opts);
+  return {
+    ...base,
+    aggregate(input) {
+      const result = base.aggregate(input);
+      const lower = (a: string) => a.toLowerCase();
+      const members = input.members.map((m) => ({
+        address: lower(m.address),
+        stake: m.stake,
+        reputation: m.reputation,
+      }));
+      const weights = judgeWeights(members, { maxShare: opts.maxShare });
+      const judgments = input.judgments.map((j) => ({
+        judge: lower(j.judge),
+        a: lower(j.a),
+        b: lower(j.b),
+        outcome: j.outcome,
+      }));
+      const screens = input.screens.map((s) => ({
+        judge: lower(s.judge),
+        answer: lower(s.answer),
+        verdict: s.verdict,
+      }));
+      const agg = aggregate({ answers: input.answers.map(lower), judgments, screens, weights });
+      const deltas = anchoredReputationDeltas({
+        members,
+        ranking: agg.ranking,
+        tiers: agg.tiers,
+        judgments,
+        assigned: input.assigned
+          ? Object.fromEntries(Object.entries(input.assigned).map(([j, k]) => [lower(j), k]))
+          : undefined,
+        leaveOut: { weights, screens },
+        standing,
+      });
+      const original = new Map(input.members.map((m) => [lower(m.address), m.address]));
+      return {
+        ...result,
+        deltas: Object.fromEntries(Object.entries(deltas).map(([a, d]) => [original.get(a) ?? a, d])),
+      };
+    },
+  };
 }

@@ -56,12 +56,28 @@ export async function startEvalSwarm(n: number) {
   const nodes: RunningNode[] = [];
   for (const [i, signer] of signers.entries()) {
     const node = await startNode(
-      { domain: TEST_DOMAIN, signer, directory, artifacts, mind: scriptedMind(i, n), rules: countRules, records: TEST_RECORDS, settlement: memorySettlement(), routers: [ipfs] },
+      {
+        domain: TEST_DOMAIN,
+        signer,
+        directory,
+        artifacts,
+        mind: scriptedMind(i, n),
+        rules: countRules,
+        records: TEST_RECORDS,
+        settlement: memorySettlement(),
+        routers: [ipfs],
+      },
       {
         host: "127.0.0.1",
         port: 0,
         dataDir: path.join(dir, `node${i}`),
-        round: { committeeSize: 7, answerTimeoutMs: 3000, revealTimeoutMs: 3000, judgeTimeoutMs: 3000, signTimeoutMs: 3000 },
+        round: {
+          committeeSize: 7,
+          answerTimeoutMs: 10_000,
+          revealTimeoutMs: 10_000,
+          judgeTimeoutMs: 10_000,
+          signTimeoutMs: 10_000,
+        },
         epoch: { maxRounds: 5, intervalMs: 60_000 },
         limits: { concurrentRounds: 4, queuedRounds: 8, bodyLimit: "64kb" },
         net: { allowPrivate: ["127.0.0.0/8"] },
@@ -89,7 +105,10 @@ export async function startScriptedBackend(reply: (k: number) => string) {
     state.calls++;
     state.models.push(String(req.body?.model));
     const k = questionOf(String(req.body?.messages?.[0]?.content ?? ""));
-    res.json({ choices: [{ index: 0, message: { role: "assistant", content: reply(k) } }], usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 } });
+    res.json({
+      choices: [{ index: 0, message: { role: "assistant", content: reply(k) } }],
+      usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+    });
   });
   const server: Server = await new Promise((ok) => {
     const s = app.listen(0, "127.0.0.1", () => ok(s));

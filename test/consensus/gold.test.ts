@@ -41,9 +41,19 @@ describe("gold rounds: grading against the revealed key (issue 20)", () => {
       members: [a, b, c, d],
       answers,
       judgments,
-      assignments: { [d]: [[a, c], [b, c]] },
+      assignments: {
+        [d]: [
+          [a, c],
+          [b, c],
+        ],
+      },
     });
-    expect(g[a]).to.deep.equal({ correct: true, judge: 1_000_000, gradable: 1, target: (1_000_000 + 3 * 1_000_000) / 4 });
+    expect(g[a]).to.deep.equal({
+      correct: true,
+      judge: 1_000_000,
+      gradable: 1,
+      target: (1_000_000 + 3 * 1_000_000) / 4,
+    });
     expect(g[b]).to.deep.equal({ correct: true, judge: undefined, gradable: 0, target: 1_000_000 });
     expect(g[c]).to.deep.equal({ correct: false, judge: -500_000, gradable: 2, target: -375_000 });
     expect(g[d]).to.deep.equal({ correct: false, judge: 500_000, gradable: 2, target: 375_000 });
@@ -73,7 +83,11 @@ describe("gold rounds: grading against the revealed key (issue 20)", () => {
   });
 
   it("without any standing the anchored rule is exactly today's reputationDeltas; with one, gold outweighs the consensus", () => {
-    const members = [a, b, c, d].map((address, i) => ({ address, stake: 10n ** 18n, reputation: 200_000 + 100_000 * i }));
+    const members = [a, b, c, d].map((address, i) => ({
+      address,
+      stake: 10n ** 18n,
+      reputation: 200_000 + 100_000 * i,
+    }));
     const judgments: Judgment[] = [
       { judge: a, a: c, b: d, outcome: "A" },
       { judge: b, a: c, b: d, outcome: "A" },
@@ -93,7 +107,11 @@ describe("gold rounds: grading against the revealed key (issue 20)", () => {
     const anchored = anchoredReputationDeltas({ ...input, standing: { [top]: -750_000 } });
     expect(targets[top]! > members.find((m) => m.address === top)!.reputation).to.equal(true);
     expect(anchored[top] < 0).to.equal(true);
-    expect(Object.keys(anchored).filter((k) => k !== top).every((k) => anchored[k] === today[k])).to.equal(true);
+    expect(
+      Object.keys(anchored)
+        .filter((k) => k !== top)
+        .every((k) => anchored[k] === today[k]),
+    ).to.equal(true);
   });
 
   it("gold deltas move each graded member towards its gold target by the usual step, capped at ±50,000", () => {

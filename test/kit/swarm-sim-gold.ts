@@ -38,7 +38,17 @@ import {
   type Outcome,
 } from "../../src/consensus/index.js";
 import { drawCommittee, productionRules } from "../../src/protocol/index.js";
-import { buildSwarm, DEFAULT_PARAMS, drawAnswers, drawQuestion, judgeOne, Rng, type Question, type SimParams, type Swarm } from "./swarm-sim.js";
+import {
+  buildSwarm,
+  DEFAULT_PARAMS,
+  drawAnswers,
+  drawQuestion,
+  judgeOne,
+  Rng,
+  type Question,
+  type SimParams,
+  type Swarm,
+} from "./swarm-sim.js";
 
 export interface GoldParams {
   /** Share of all rounds that are gold. */
@@ -78,7 +88,10 @@ function honestLeakJudge(swarm: Swarm, q: Question, answers: number[], a: number
   return ra === rb ? "tie" : ra ? "A" : "B";
 }
 
-export function simulateGold(overrides: Partial<SimParams> = {}, goldOverrides: Partial<GoldParams> = {}): GoldSimResult {
+export function simulateGold(
+  overrides: Partial<SimParams> = {},
+  goldOverrides: Partial<GoldParams> = {},
+): GoldSimResult {
   const t0 = performance.now();
   const p: SimParams = { ...DEFAULT_PARAMS, ...overrides };
   const g: GoldParams = { ...DEFAULT_GOLD, ...goldOverrides };
@@ -128,7 +141,12 @@ export function simulateGold(overrides: Partial<SimParams> = {}, goldOverrides: 
         const ib = index.get(b)!;
         // The honest model draws its uniforms even when a leak overrides the byzantine verdict, so the stream stays aligned.
         const o = judgeOne(p, swarm, q, answers, j, ia, ib, r);
-        judgments.push({ judge, a, b, outcome: leaked && swarm.byzantine[j] ? honestLeakJudge(swarm, q, answers, ia, ib) : o });
+        judgments.push({
+          judge,
+          a,
+          b,
+          outcome: leaked && swarm.byzantine[j] ? honestLeakJudge(swarm, q, answers, ia, ib) : o,
+        });
       }
     }
     const members = swarm.ids.map((address, i) => ({ address, stake: p.stake, reputation: rep[i] }));
@@ -211,7 +229,14 @@ export interface SybilParams {
   seed: string;
 }
 
-export const DEFAULT_SYBIL: SybilParams = { others: 90, operatorUnits: 10, tau: 7, minCommittee: 3, rounds: 4000, seed: "chorus-bench-sybil-v1" };
+export const DEFAULT_SYBIL: SybilParams = {
+  others: 90,
+  operatorUnits: 10,
+  tau: 7,
+  minCommittee: 3,
+  rounds: 4000,
+  seed: "chorus-bench-sybil-v1",
+};
 
 /**
  * The operator's share of the judge weight, summed over the settled committees (total operator weight / total
@@ -219,13 +244,17 @@ export const DEFAULT_SYBIL: SybilParams = { others: 90, operatorUnits: 10, tau: 
  * Committees by `drawCommittee` (seats ∝ stake · min(rep, REP_REF)), weights by `judgeWeights` over the whole
  * committee, as src/protocol/rules.ts computes them.
  */
-export function sybilWeightShare(k: number, o: Partial<SybilParams> = {}): { share: number; seatShare: number; settled: number } {
+export function sybilWeightShare(
+  k: number,
+  o: Partial<SybilParams> = {},
+): { share: number; seatShare: number; settled: number } {
   const s: SybilParams = { ...DEFAULT_SYBIL, ...o };
   const unit = 1000n * 10n ** 18n;
   const addr = (label: string) => keccak256(toHex(label)).slice(0, 42) as Address;
   const operator = new Set<string>();
   const candidates = [] as { address: Address; stake: bigint; reputation: number }[];
-  for (let i = 0; i < s.others; i++) candidates.push({ address: addr(`${s.seed}:other:${i}`), stake: unit, reputation: REP_INITIAL });
+  for (let i = 0; i < s.others; i++)
+    candidates.push({ address: addr(`${s.seed}:other:${i}`), stake: unit, reputation: REP_INITIAL });
   const opStake = (BigInt(s.operatorUnits) * unit) / BigInt(k);
   for (let i = 0; i < k; i++) {
     const a = addr(`${s.seed}:operator:${k}:${i}`);
@@ -243,7 +272,11 @@ export function sybilWeightShare(k: number, o: Partial<SybilParams> = {}): { sha
     if (c.members.length < s.minCommittee) continue;
     settled++;
     const byAddr = new Map(candidates.map((x) => [x.address.toLowerCase(), x]));
-    const members = c.members.map((m) => ({ address: m.toLowerCase(), stake: byAddr.get(m.toLowerCase())!.stake, reputation: REP_INITIAL }));
+    const members = c.members.map((m) => ({
+      address: m.toLowerCase(),
+      stake: byAddr.get(m.toLowerCase())!.stake,
+      reputation: REP_INITIAL,
+    }));
     const w = judgeWeights(members);
     for (const m of members) {
       allWeight += w[m.address];

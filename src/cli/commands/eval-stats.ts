@@ -38,14 +38,21 @@ export function parseDataset(text: string, file = "dataset"): EvalItem[] {
       throw new ChorusError("INPUT_INVALID", `${where}: not a JSON object`);
     }
     const p = ItemSchema.safeParse(raw);
-    if (!p.success) throw new ChorusError("INPUT_INVALID", `${where}: ${p.error.issues.map((x) => `${x.path.join(".") || "item"}: ${x.message}`).join("; ")}`);
+    if (!p.success)
+      throw new ChorusError(
+        "INPUT_INVALID",
+        `${where}: ${p.error.issues.map((x) => `${x.path.join(".") || "item"}: ${x.message}`).join("; ")}`,
+      );
     const { question, choices, answer } = p.data;
     let index = -1;
     if (typeof answer === "number") index = answer;
     else if (/^[A-Za-z]$/.test(answer.trim())) index = LETTERS.indexOf(answer.trim().toUpperCase());
     else index = choices.findIndex((c) => normalizeAnswer(c) === normalizeAnswer(answer));
     if (index < 0 || index >= choices.length) {
-      throw new ChorusError("INPUT_INVALID", `${where}: answer ${JSON.stringify(answer)} is neither a letter, an index nor one of the ${choices.length} choices`);
+      throw new ChorusError(
+        "INPUT_INVALID",
+        `${where}: answer ${JSON.stringify(answer)} is neither a letter, an index nor one of the ${choices.length} choices`,
+      );
     }
     items.push({ id: p.data.id ?? String(items.length + 1), question, choices, answer: LETTERS[index] });
   });
@@ -114,11 +121,16 @@ export function summarize(results: readonly QuestionResult[], opts: { resamples?
   const all = results.map((_, i) => i);
 
   const estimate = (f: (idx: readonly number[]) => number, count: number, who?: string): Estimate => {
-    const vs = draws.map(f).filter((v) => !Number.isNaN(v)).sort((x, y) => x - y);
-    const pick = (q: number) => (vs.length ? vs[Math.min(vs.length - 1, Math.max(0, Math.round(q * (vs.length - 1))))] : NaN);
+    const vs = draws
+      .map(f)
+      .filter((v) => !Number.isNaN(v))
+      .sort((x, y) => x - y);
+    const pick = (q: number) =>
+      vs.length ? vs[Math.min(vs.length - 1, Math.max(0, Math.round(q * (vs.length - 1))))] : NaN;
     return { value: f(all), lo: pick(0.025), hi: pick(0.975), n: count, ...(who ? { who } : {}) };
   };
-  const acc = (pick: (r: QuestionResult) => string | undefined) => (idx: readonly number[]) => 100 * mean(idx.map((i) => (pick(results[i]) === results[i].answer ? 1 : 0)));
+  const acc = (pick: (r: QuestionResult) => string | undefined) => (idx: readonly number[]) =>
+    100 * mean(idx.map((i) => (pick(results[i]) === results[i].answer ? 1 : 0)));
   /** Accuracy of `who` over the questions of `idx` it answered (NaN if none). */
   const nodeAcc = (key: "members" | "backends", who: string) => (idx: readonly number[]) => {
     const seen = idx.filter((i) => who in results[i][key]);
@@ -127,7 +139,10 @@ export function summarize(results: readonly QuestionResult[], opts: { resamples?
   const group = (key: "members" | "backends", minShare: number) => {
     const counts = new Map<string, number>();
     for (const r of results) for (const who of Object.keys(r[key])) counts.set(who, (counts.get(who) ?? 0) + 1);
-    const nodes = [...counts].filter(([, c]) => c >= minShare * n).map(([w]) => w).sort();
+    const nodes = [...counts]
+      .filter(([, c]) => c >= minShare * n)
+      .map(([w]) => w)
+      .sort();
     if (nodes.length === 0) return undefined;
     const fs = nodes.map((w) => nodeAcc(key, w));
     const bestOf = (idx: readonly number[]) => Math.max(...fs.map((f) => f(idx)).filter((v) => !Number.isNaN(v)));
@@ -136,18 +151,26 @@ export function summarize(results: readonly QuestionResult[], opts: { resamples?
       nodes: nodes.map((w, i) => ({ node: w, accuracy: fs[i](all), questions: counts.get(w)! })),
       best: estimate(bestOf, counts.get(top)!, top),
       mean: estimate((idx) => mean(fs.map((f) => f(idx)).filter((v) => !Number.isNaN(v))), n),
-      majority: estimate(acc((r) => majorityLetter(r[key])), n),
+      majority: estimate(
+        acc((r) => majorityLetter(r[key])),
+        n,
+      ),
     };
   };
   const tokens = results.filter((r) => r.tokens !== undefined).length;
   return {
     questions: n,
     errors: results.filter((r) => r.error).length,
-    swarm: estimate(acc((r) => r.swarm), n),
+    swarm: estimate(
+      acc((r) => r.swarm),
+      n,
+    ),
     members: group("members", 0.5),
     backends: group("backends", 0),
     latencyMs: estimate((idx) => mean(idx.map((i) => results[i].latencyMs)), n),
-    tokens: tokens ? estimate((idx) => mean(idx.map((i) => results[i].tokens).filter((t): t is number => t !== undefined)), tokens) : undefined,
+    tokens: tokens
+      ? estimate((idx) => mean(idx.map((i) => results[i].tokens).filter((t): t is number => t !== undefined)), tokens)
+      : undefined,
   };
 }
 

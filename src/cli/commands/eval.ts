@@ -12,7 +12,15 @@ import { ChorusError } from "../../core/index.js";
 import { cidOfCanonical } from "../../core/index.js";
 import { ANY_ADDRESS, netRequest } from "../../net/index.js";
 import type { CliContext } from "../context.js";
-import { chosen, parseDataset, promptOf, summarize, type Estimate, type EvalItem, type QuestionResult } from "./eval-stats.js";
+import {
+  chosen,
+  parseDataset,
+  promptOf,
+  summarize,
+  type Estimate,
+  type EvalItem,
+  type QuestionResult,
+} from "./eval-stats.js";
 
 const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
@@ -47,7 +55,11 @@ export function parseBackends(raw: string | undefined): Backend[] {
     } catch {
       ok = false;
     }
-    if (!ok) throw new ChorusError("INPUT_INVALID", `--nodes: '${e}' is not an http(s) URL (give comma-separated OpenAI-compatible base URLs, e.g. http://127.0.0.1:8080/v1, or model@url)`);
+    if (!ok)
+      throw new ChorusError(
+        "INPUT_INVALID",
+        `--nodes: '${e}' is not an http(s) URL (give comma-separated OpenAI-compatible base URLs, e.g. http://127.0.0.1:8080/v1, or model@url)`,
+      );
     return { name: `${i + 1}:${model}@${new URL(url).host}`, url: url.replace(/\/+$/, ""), model };
   });
 }
@@ -55,7 +67,8 @@ export function parseBackends(raw: string | undefined): Backend[] {
 function whole(flag: string, raw: string | undefined, min: number, max: number, fallback: number): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (!/^\d+$/.test(raw) || v < min || v > max) throw new ChorusError("INPUT_INVALID", `${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  if (!/^\d+$/.test(raw) || v < min || v > max)
+    throw new ChorusError("INPUT_INVALID", `${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
   return v;
 }
 
@@ -68,37 +81,66 @@ async function post(ctx: CliContext, url: string, body: unknown, headers: Record
     maxBytes: MAX_REPLY_BYTES,
     policy: ANY_ADDRESS,
   }).catch((err) => {
-    throw new ChorusError("GATEWAY_UNREACHABLE", `${new URL(url).origin}: ${(err as Error).message}`, { url: new URL(url).origin });
+    throw new ChorusError("GATEWAY_UNREACHABLE", `${new URL(url).origin}: ${(err as Error).message}`, {
+      url: new URL(url).origin,
+    });
   });
   let parsed: any;
   try {
     parsed = JSON.parse(res.body.toString("utf8"));
   } catch {
-    throw new ChorusError("GATEWAY_ERROR", `${new URL(url).origin} answered HTTP ${res.status} with a body that is not JSON`, { status: res.status });
+    throw new ChorusError(
+      "GATEWAY_ERROR",
+      `${new URL(url).origin} answered HTTP ${res.status} with a body that is not JSON`,
+      { status: res.status },
+    );
   }
   if (res.status < 200 || res.status >= 300) {
-    throw new ChorusError("GATEWAY_ERROR", `${new URL(url).origin} answered ${res.status}: ${String(parsed?.error?.message ?? "").slice(0, 200)}`, { status: res.status });
+    throw new ChorusError(
+      "GATEWAY_ERROR",
+      `${new URL(url).origin} answered ${res.status}: ${String(parsed?.error?.message ?? "").slice(0, 200)}`,
+      { status: res.status },
+    );
   }
   return parsed;
 }
 
 /** The round's transcript from the gateway's IPFS route, checked against its CID; each member's revealed answer. */
 async function memberAnswers(ctx: CliContext, gateway: string, cid: string): Promise<Record<string, string>> {
-  const res = await netRequest(new URL(`/ipfs/${cid}?format=raw`, gateway), { method: "GET", timeoutMs: ctx.config.gateway.timeoutMs, maxBytes: MAX_REPLY_BYTES, policy: ANY_ADDRESS });
-  if (res.status !== 200) throw new ChorusError("GATEWAY_ERROR", `transcript ${cid}: HTTP ${res.status}`, { status: res.status });
+  const res = await netRequest(new URL(`/ipfs/${cid}?format=raw`, gateway), {
+    method: "GET",
+    timeoutMs: ctx.config.gateway.timeoutMs,
+    maxBytes: MAX_REPLY_BYTES,
+    policy: ANY_ADDRESS,
+  });
+  if (res.status !== 200)
+    throw new ChorusError("GATEWAY_ERROR", `transcript ${cid}: HTTP ${res.status}`, { status: res.status });
   const bytes = new Uint8Array(res.body);
-  if (cidOfCanonical(bytes) !== cid) throw new ChorusError("GATEWAY_ERROR", `transcript ${cid}: the bytes served do not hash to the CID`);
-  const t = JSON.parse(Buffer.from(bytes).toString("utf8")) as { reveals?: { from: string; body: { answer?: string } }[] };
+  if (cidOfCanonical(bytes) !== cid)
+    throw new ChorusError("GATEWAY_ERROR", `transcript ${cid}: the bytes served do not hash to the CID`);
+  const t = JSON.parse(Buffer.from(bytes).toString("utf8")) as {
+    reveals?: { from: string; body: { answer?: string } }[];
+  };
   return Object.fromEntries((t.reveals ?? []).map((r) => [r.from.toLowerCase(), String(r.body.answer ?? "")]));
 }
 
-async function runQuestion(ctx: CliContext, item: EvalItem, backends: Backend[], opts: { maxTokens: number; apiKey?: string }): Promise<QuestionResult> {
+async function runQuestion(
+  ctx: CliContext,
+  item: EvalItem,
+  backends: Backend[],
+  opts: { maxTokens: number; apiKey?: string },
+): Promise<QuestionResult> {
   const gateway = ctx.config.gateway.url;
   const messages = [{ role: "user", content: promptOf(item) }];
   const out: QuestionResult = { id: item.id, answer: item.answer, members: {}, backends: {}, latencyMs: 0 };
   const t0 = performance.now();
   try {
-    const body = await post(ctx, new URL("/v1/chat/completions", gateway).toString(), { model: "chorus-swarm", messages, max_tokens: opts.maxTokens }, opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {});
+    const body = await post(
+      ctx,
+      new URL("/v1/chat/completions", gateway).toString(),
+      { model: "chorus-swarm", messages, max_tokens: opts.maxTokens },
+      opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {},
+    );
     out.latencyMs = performance.now() - t0;
     out.swarm = chosen(body?.choices?.[0]?.message?.content);
     const usage = body?.chorus?.usage ?? body?.usage;
@@ -145,18 +187,34 @@ export async function evalCommand(ctx: CliContext, opts: EvalOptions): Promise<v
   for (const [i, item] of items.entries()) {
     const r = await runQuestion(ctx, item, backends, { maxTokens, apiKey: opts.apiKey });
     results.push(r);
-    if (!opts.json) ctx.io.err(`chorus eval: ${i + 1}/${items.length} swarm ${r.swarm ?? "-"} (right ${r.answer}) ${r.latencyMs.toFixed(0)} ms`);
+    if (!opts.json)
+      ctx.io.err(
+        `chorus eval: ${i + 1}/${items.length} swarm ${r.swarm ?? "-"} (right ${r.answer}) ${r.latencyMs.toFixed(0)} ms`,
+      );
   }
   const s = summarize(results, { resamples, seed: opts.seed });
-  if (opts.json) return ctx.json({ dataset: opts.dataset, gateway: ctx.config.gateway.url, backends: backends.map((b) => b.name), summary: s, results });
+  if (opts.json)
+    return ctx.json({
+      dataset: opts.dataset,
+      gateway: ctx.config.gateway.url,
+      backends: backends.map((b) => b.name),
+      summary: s,
+      results,
+    });
   const io = ctx.io;
-  io.out(`data set    ${opts.dataset}: ${s.questions} questions (${s.errors} failed rounds, counted wrong); gateway ${ctx.config.gateway.url}`);
+  io.out(
+    `data set    ${opts.dataset}: ${s.questions} questions (${s.errors} failed rounds, counted wrong); gateway ${ctx.config.gateway.url}`,
+  );
   io.out(`            accuracy, 95% bootstrap interval over the questions (${resamples} resamples)`);
   io.out(`swarm                         ${pct(s.swarm)}`);
   if (s.members) {
     io.out(`majority (committee answers)  ${pct(s.members.majority)}`);
-    io.out(`best committee node           ${pct(s.members.best)}  ${s.members.best.who} (${s.members.best.n} questions)`);
-    io.out(`mean committee node           ${pct(s.members.mean)}  over ${s.members.nodes.length} nodes that answered >= half the questions`);
+    io.out(
+      `best committee node           ${pct(s.members.best)}  ${s.members.best.who} (${s.members.best.n} questions)`,
+    );
+    io.out(
+      `mean committee node           ${pct(s.members.mean)}  over ${s.members.nodes.length} nodes that answered >= half the questions`,
+    );
   } else io.out(`committee nodes               (no transcript could be read: no per-node figures)`);
   if (s.backends) {
     io.out(`majority (--nodes, direct)    ${pct(s.backends.majority)}`);
@@ -164,5 +222,9 @@ export async function evalCommand(ctx: CliContext, opts: EvalOptions): Promise<v
     io.out(`mean --nodes backend          ${pct(s.backends.mean)}  over ${s.backends.nodes.length} backends`);
   }
   io.out(`latency per question          ${num(s.latencyMs, "ms")}`);
-  io.out(s.tokens ? `tokens per question           ${num(s.tokens, "tokens")}  (committee total where the gateway reports it)` : `tokens per question           (not reported)`);
+  io.out(
+    s.tokens
+      ? `tokens per question           ${num(s.tokens, "tokens")}  (committee total where the gateway reports it)`
+      : `tokens per question           (not reported)`,
+  );
 }

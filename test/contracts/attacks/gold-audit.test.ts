@@ -20,13 +20,18 @@ import { fixedMind } from "../../kit/memory-round.js";
 
 const PROMPT = "Q: which gas do plants take in for photosynthesis? A) oxygen B) carbon dioxide C) nitrogen D) helium";
 /** Nodes 0-3 answer B (right), 4-6 answer C; every judge prefers the answer holding "B". */
-const preferB = (a: string, b: string) => (a.includes("B") === b.includes("B") ? "tie" : a.includes("B") ? "A" : "B") as "A" | "B" | "tie";
+const preferB = (a: string, b: string) =>
+  (a.includes("B") === b.includes("B") ? "tie" : a.includes("B") ? "A" : "B") as "A" | "B" | "tie";
 
 describe("Gold end to end: commit, ordinary round, reveal, grade from chain + IPFS (issue 20)", function () {
   this.timeout(240_000);
   let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
   before(async () => {
-    swarm = await startChainSwarm({ rules: swarmRules, timeoutMs: 20_000, minds: (i) => fixedMind(`Answer: ${i < 4 ? "B" : "C"}`, preferB) });
+    swarm = await startChainSwarm({
+      rules: swarmRules,
+      timeoutMs: 20_000,
+      minds: (i) => fixedMind(`Answer: ${i < 4 ? "B" : "C"}`, preferB),
+    });
   });
   after(async () => swarm?.close());
 
@@ -46,29 +51,53 @@ describe("Gold end to end: commit, ordinary round, reveal, grade from chain + IP
     const f = swarm.f;
     const gold = await hre.viem.getContractAt("GoldRegistry", f.deployments.contracts.GoldRegistry.address);
     const curator = await actor(0, "gold-curator");
-    const asCurator = await hre.viem.getContractAt("GoldRegistry", gold.address, { client: { wallet: curator.wallet, public: curator.wallet.extend(publicActions) as never } });
+    const asCurator = await hre.viem.getContractAt("GoldRegistry", gold.address, {
+      client: { wallet: curator.wallet, public: curator.wallet.extend(publicActions) as never },
+    });
     const [bond] = await gold.read.params();
     await f.token.write.transfer([curator.address, bond]);
     await (await f.as(curator.wallet)).token.write.approve([gold.address, bond]);
     await asCurator.write.postBond([bond]);
     const chainId = await f.publicClient.getChainId();
     const items = [
-      { promptHash: goldPromptHash([{ role: "user", content: PROMPT }]), answer: "B", salt: keccak256(toHex("salt 0")) },
-      { promptHash: goldPromptHash([{ role: "user", content: "never sent" }]), answer: "A", salt: keccak256(toHex("salt 1")) },
+      {
+        promptHash: goldPromptHash([{ role: "user", content: PROMPT }]),
+        answer: "B",
+        salt: keccak256(toHex("salt 0")),
+      },
+      {
+        promptHash: goldPromptHash([{ role: "user", content: "never sent" }]),
+        answer: "A",
+        salt: keccak256(toHex("salt 1")),
+      },
     ];
-    const layers = goldTree(items.map((it, i) => goldLeaf({ chainId, registry: gold.address, curator: curator.address }, i, it)));
+    const layers = goldTree(
+      items.map((it, i) => goldLeaf({ chainId, registry: gold.address, curator: curator.address }, i, it)),
+    );
     await asCurator.write.commitSet([layers[layers.length - 1][0], items.length]);
     const setId = await gold.read.setCount();
 
     const user = await ask("Why do cats purr?"); // a user's round in the same window
     const gr = await ask(PROMPT); // the curator's item, as an ordinary client
-    for (const [i, it] of items.entries()) await asCurator.write.revealItem([setId, i, it.promptHash, it.answer, it.salt, goldProof(layers, i)]);
+    for (const [i, it] of items.entries())
+      await asCurator.write.revealItem([setId, i, it.promptHash, it.answer, it.salt, goldProof(layers, i)]);
     const replay = await ask(PROMPT); // a copy after the reveal grades nothing
 
-    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } } });
+    const config = loadConfig({
+      env: {},
+      overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } },
+    });
     const chain = await openChorusChain(config);
     const scratch = createMemoryStore();
-    const report = await auditGold({ chain, rules: swarmRules, getJson: (cid) => swarm.storeOf(0).getJson(cid), cidOf: async (v) => (await scratch.cidOf(v)).toString() }, setId);
+    const report = await auditGold(
+      {
+        chain,
+        rules: swarmRules,
+        getJson: (cid) => swarm.storeOf(0).getJson(cid),
+        cidOf: async (v) => (await scratch.cidOf(v)).toString(),
+      },
+      setId,
+    );
     expect(report.status).to.equal("Complete");
     expect(report.items).to.have.length(2);
     const [graded, unsent] = report.items;
@@ -88,13 +117,25 @@ describe("Gold end to end: commit, ordinary round, reveal, grade from chain + IP
     // The same through the CLI, reading transcripts from node 0's gateway.
     const out: string[] = [];
     const err: string[] = [];
-    const args = ["--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile, "--gateway", swarm.nodes[0].url, "audit", "gold", String(setId)];
+    const args = [
+      "--network",
+      "custom",
+      "--rpc-url",
+      swarm.rpc.url,
+      "--deployments",
+      swarm.deploymentsFile,
+      "--gateway",
+      swarm.nodes[0].url,
+      "audit",
+      "gold",
+      String(setId),
+    ];
     const code = await main(["node", "chorus", ...args], { out: (l) => out.push(l), err: (l) => err.push(l) }, {});
     expect(code, err.join("\n")).to.equal(0);
     const text = out.join("\n");
     expect(text).to.include(`gold set ${setId} by ${curator.address}: Complete, 2/2 items revealed`);
     expect(text).to.include(`item 0 (key "B"): round ${gr.roundId}`);
-    expect(text).to.include("item 1 (key \"A\"): no settled round");
+    expect(text).to.include('item 1 (key "A"): no settled round');
     expect(text.match(/answer right/g)).to.have.length(4);
     expect(text.match(/answer wrong/g)).to.have.length(3);
   });

@@ -19,10 +19,15 @@ async function fixture() {
 }
 type F = Full & { gold: Awaited<ReturnType<typeof fixture>>["gold"] };
 
-const asGold = (f: F, a: Actor) => hre.viem.getContractAt("GoldRegistry", f.gold.address, { client: { wallet: a.wallet, public: a.wallet.extend(publicActions) as never } });
+const asGold = (f: F, a: Actor) =>
+  hre.viem.getContractAt("GoldRegistry", f.gold.address, {
+    client: { wallet: a.wallet, public: a.wallet.extend(publicActions) as never },
+  });
 
 const item = (i: number, answer = "B", label = "set"): GoldItem => ({
-  promptHash: goldPromptHash([{ role: "user", content: `${label} question ${i}: which option? A) .. B) .. C) .. D) ..` }]),
+  promptHash: goldPromptHash([
+    { role: "user", content: `${label} question ${i}: which option? A) .. B) .. C) .. D) ..` },
+  ]),
   answer,
   salt: keccak256(toHex(`${label} salt ${i}`)),
 });
@@ -44,7 +49,14 @@ async function commitSet(f: F, a: Actor, items: GoldItem[]) {
 }
 
 const reveal = (s: Awaited<ReturnType<typeof commitSet>>, i: number, answer?: string) =>
-  s.g.write.revealItem([s.setId, i, s.items[i].promptHash, answer ?? s.items[i].answer, s.items[i].salt, goldProof(s.layers, i)]);
+  s.g.write.revealItem([
+    s.setId,
+    i,
+    s.items[i].promptHash,
+    answer ?? s.items[i].answer,
+    s.items[i].salt,
+    goldProof(s.layers, i),
+  ]);
 
 describe("Attack: gold sets (issue 20)", () => {
   it("the real deploy flow deploys GoldRegistry with a bond and windows; the TS leaf equals the contract's", async () => {
@@ -56,13 +68,19 @@ describe("Attack: gold sets (issue 20)", () => {
     const c = await actor(0, "curator");
     const it = item(0);
     const chainId = await f.publicClient.getChainId();
-    expect(await f.gold.read.leafOf([c.address, 3, it.promptHash, it.answer, it.salt])).to.equal(goldLeaf({ chainId, registry: f.gold.address, curator: c.address }, 3, it));
+    expect(await f.gold.read.leafOf([c.address, 3, it.promptHash, it.answer, it.salt])).to.equal(
+      goldLeaf({ chainId, registry: f.gold.address, curator: c.address }, 3, it),
+    );
   });
 
   it("a set needs a free bond, and a locked bond cannot be withdrawn", async () => {
     const f = (await loadFixture(fixture)) as F;
     const c = await actor(1, "curator");
-    await expectRevert((await asGold(f, c)).simulate.commitSet([zeroHash, 4]), "GoldBondTooLow", [c.address, 0n, parseEther("100")]);
+    await expectRevert((await asGold(f, c)).simulate.commitSet([zeroHash, 4]), "GoldBondTooLow", [
+      c.address,
+      0n,
+      parseEther("100"),
+    ]);
     const s = await commitSet(f, c, [item(0), item(1)]);
     expect(await f.gold.read.bondOf([c.address])).to.deep.equal([0n, s.bond]);
     await expectRevert(s.g.simulate.withdrawBond([1n]), "GoldInvalidParameter");
@@ -74,7 +92,10 @@ describe("Attack: gold sets (issue 20)", () => {
     const items = [item(0, "A"), item(1, "C"), item(2, "D")];
     const s = await commitSet(f, c, items);
     const events = await f.gold.getEvents.GoldSetCommitted({}, { fromBlock: 0n });
-    const data = JSON.stringify(events.map((e) => e.args), (_, v) => (typeof v === "bigint" ? v.toString() : v)).toLowerCase();
+    const data = JSON.stringify(
+      events.map((e) => e.args),
+      (_, v) => (typeof v === "bigint" ? v.toString() : v),
+    ).toLowerCase();
     for (const it of items) expect(data.includes(it.promptHash.slice(2).toLowerCase())).to.equal(false);
     // A coordinator holding the exact prompt of item 1 (it is serving the query) and trying every answer cannot
     // match any leaf without the item's own salt, even after item 0 (and its salt) was revealed.
@@ -83,7 +104,15 @@ describe("Attack: gold sets (issue 20)", () => {
     const leaves = new Set(s.layers[0]);
     for (const guess of ["A", "B", "C", "D"]) {
       for (const salt of [zeroHash, items[0].salt]) {
-        expect(leaves.has(goldLeaf({ chainId, registry: f.gold.address, curator: c.address }, 1, { ...items[1], answer: guess, salt }))).to.equal(false);
+        expect(
+          leaves.has(
+            goldLeaf({ chainId, registry: f.gold.address, curator: c.address }, 1, {
+              ...items[1],
+              answer: guess,
+              salt,
+            }),
+          ),
+        ).to.equal(false);
       }
     }
   });
@@ -92,10 +121,17 @@ describe("Attack: gold sets (issue 20)", () => {
     const f = (await loadFixture(fixture)) as F;
     const c = await actor(3, "curator");
     const s = await commitSet(f, c, [item(0, "B"), item(1, "A")]);
-    const got = await expectRevert(s.g.simulate.revealItem([s.setId, 0, s.items[0].promptHash, "C", s.items[0].salt, goldProof(s.layers, 0)]), "GoldRevealMismatch");
+    const got = await expectRevert(
+      s.g.simulate.revealItem([s.setId, 0, s.items[0].promptHash, "C", s.items[0].salt, goldProof(s.layers, 0)]),
+      "GoldRevealMismatch",
+    );
     expect(got.slice(0, 2)).to.deep.equal([s.setId, 0]);
     await reveal(s, 0);
-    await expectRevert(s.g.simulate.revealItem([s.setId, 0, s.items[0].promptHash, "B", s.items[0].salt, goldProof(s.layers, 0)]), "GoldItemAlreadyRevealed", [s.setId, 0]);
+    await expectRevert(
+      s.g.simulate.revealItem([s.setId, 0, s.items[0].promptHash, "B", s.items[0].salt, goldProof(s.layers, 0)]),
+      "GoldItemAlreadyRevealed",
+      [s.setId, 0],
+    );
     await reveal(s, 1);
     const set = await f.gold.read.setOf([s.setId]);
     expect(set.status).to.equal(2); // Complete
@@ -116,7 +152,17 @@ describe("Attack: gold sets (issue 20)", () => {
     const set = await f.gold.read.setOf([s.setId]);
     await expectRevert(g.simulate.forfeitSet([s.setId]), "GoldTooEarly");
     await time.increaseTo(Number(set.revealEnd));
-    await expectRevert(s.g.simulate.revealItem([s.setId, 1, s.items[1].promptHash, s.items[1].answer, s.items[1].salt, goldProof(s.layers, 1)]), "GoldRevealClosed");
+    await expectRevert(
+      s.g.simulate.revealItem([
+        s.setId,
+        1,
+        s.items[1].promptHash,
+        s.items[1].answer,
+        s.items[1].salt,
+        goldProof(s.layers, 1),
+      ]),
+      "GoldRevealClosed",
+    );
     const treasury = (await f.registry.read.treasury()) as Address;
     const before = await f.token.read.balanceOf([treasury]);
     await g.write.forfeitSet([s.setId]);
@@ -151,11 +197,18 @@ describe("Attack: gold sets (issue 20)", () => {
     await reveal(first, 0);
     const reused = { ...item(0, "B", "old"), salt: keccak256(toHex("a new salt")) };
     const again = await commitSet(f, c, [reused, item(1, "C", "new")]);
-    await expectRevert(again.g.simulate.revealItem([again.setId, 0, reused.promptHash, reused.answer, reused.salt, goldProof(again.layers, 0)]), "GoldItemReplayed", [
-      reused.promptHash,
-      first.setId,
-      0,
-    ]);
+    await expectRevert(
+      again.g.simulate.revealItem([
+        again.setId,
+        0,
+        reused.promptHash,
+        reused.answer,
+        reused.salt,
+        goldProof(again.layers, 0),
+      ]),
+      "GoldItemReplayed",
+      [reused.promptHash, first.setId, 0],
+    );
     const p = await f.gold.read.promptReveal([reused.promptHash]);
     expect(p.setId).to.equal(first.setId);
     await reveal(again, 1);
