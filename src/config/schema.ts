@@ -84,8 +84,15 @@ export const ConfigSchema = z
         openaiUrl: z.url({ protocol: /^https?$/ }).optional(),
         openaiKey: z.string().min(1).optional(),
         openaiModel: z.string().min(1).optional(),
-        /** CPU threads for the GGUF backend. */
-        threads: z.number().int().min(1).max(256).default(1),
+        /** CPU threads for the GGUF backend: "auto" (the machine's cores less one, at least 1) or a number (CHORUS_THREADS). */
+        threads: z.union([z.literal("auto"), z.number().int().min(1).max(256)], { error: "must be \"auto\" or a whole number from 1 to 256" }).default("auto"),
+        /**
+         * GPU for the GGUF backend (CHORUS_GPU): "auto" (node-llama-cpp's detection: CUDA, Vulkan or Metal when one
+         * is usable, else the CPU), "cuda" | "vulkan" | "metal" (that one or fail), or false (CPU only).
+         */
+        gpu: z
+          .preprocess((v) => (v === "false" ? false : v), z.union([z.literal(false), z.enum(["auto", "cuda", "vulkan", "metal"])], { error: "must be auto, cuda, vulkan, metal or false" }))
+          .default("auto"),
         contextSize: z.number().int().min(64).max(131_072).default(2048),
         /** Concurrent generations per node. */
         concurrency: z.number().int().min(1).max(64).default(1),
@@ -184,7 +191,10 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" |
   CHORUS_OPENAI_URL: { path: ["inference", "openaiUrl"], type: "string" },
   CHORUS_OPENAI_KEY: { path: ["inference", "openaiKey"], type: "string" },
   CHORUS_OPENAI_MODEL: { path: ["inference", "openaiModel"], type: "string" },
+  /** A whole number, or "auto". */
   CHORUS_THREADS: { path: ["inference", "threads"], type: "int" },
+  /** auto, cuda, vulkan, metal or false. */
+  CHORUS_GPU: { path: ["inference", "gpu"], type: "string" },
   CHORUS_MODELS_DIR: { path: ["inference", "modelsDir"], type: "string" },
   CHORUS_DEFAULT_MODEL_URI: { path: ["inference", "defaultModelUri"], type: "string" },
   CHORUS_IPFS_MODE: { path: ["ipfs", "mode"], type: "string" },
