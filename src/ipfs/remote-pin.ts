@@ -47,7 +47,7 @@ export async function openRemotePinner(config: RemotePinConfig): Promise<RemoteP
       const s = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
       try {
         for await (const b of walkDag(root, load, { signal: s })) {
-          const put = client.block.put;
+          const put = client.block.put as (data: Uint8Array, o: Record<string, unknown>) => Promise<CID>;
           const got = await put(b.bytes, {
             signal: s,
             cidCodec: codecName(b.cid),
