@@ -5,6 +5,11 @@
  *   ipfs_put_1mb_ms / ipfs_get_1mb_ms   median of 20 puts / verified gets of distinct 1 MiB raw blocks
  *   ipfs_store_open_ms                  median of 3 fresh processes: import src/ipfs + open the store
  *                                       (helia is imported lazily inside open)
+ *   ipfs_put_20mb_ms                    one putFile (UnixFS, 256 KiB chunks, pinned) of a 20 MiB corpus file on a
+ *                                       networked node (node A of scripts/lib/ipfs-pair.ts)
+ *   ipfs_get_20mb_remote_ms             node B, in another network namespace (10.77.0.11; or 127.0.0.2 when
+ *                                       namespaces cannot be made: stderr says which), reads it from A over
+ *                                       bitswap, every block verified: one run, dial included
  *
  * stdout holds only the `BENCH <name> <value> <unit>` lines; details go to stderr.
  */
@@ -82,3 +87,10 @@ try {
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
+
+const { transferBetweenHosts } = await import("./lib/ipfs-pair.js");
+const pair = await transferBetweenHosts(20 * 1024 * 1024);
+process.stderr.write(`20 MiB transfer: ${pair.mode} ${pair.addresses.join(" -> ")}${pair.reason ? ` (${pair.reason})` : ""}, cid ${pair.cid}, sha256 match ${pair.shaA === pair.shaB}\n`);
+if (pair.shaA !== pair.shaB || pair.bytes !== 20 * 1024 * 1024) throw new Error("the 20 MiB transfer did not deliver the same bytes");
+line("ipfs_put_20mb_ms", pair.putMs, "ms");
+line("ipfs_get_20mb_remote_ms", pair.getMs, "ms");

@@ -78,7 +78,7 @@ async function run(): Promise<void> {
   const nodeDir = (i: number) => path.join(env.CHORUS_DEVNET_DIR, `node-${i}`);
 
   log("calibrating the nodes (proof of capability, graded on chain)…");
-  const backend = createInferenceBackend(choice, { threads: config.inference.threads, contextSize: config.inference.contextSize });
+  const backend = createInferenceBackend(choice, { threads: config.inference.threads, gpu: config.inference.gpu, contextSize: config.inference.contextSize });
   const store = await openArtifactStore({ mode: "embedded" }, { dataDir: nodeDir(1) });
   try {
     const cal = await calibrateDevnet({

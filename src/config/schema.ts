@@ -86,8 +86,15 @@ export const ConfigSchema = z
         openaiUrl: z.url({ protocol: /^https?$/ }).optional(),
         openaiKey: z.string().min(1).optional(),
         openaiModel: z.string().min(1).optional(),
-        /** CPU threads for the GGUF backend. */
-        threads: z.number().int().min(1).max(256).default(1),
+        /** CPU threads for the GGUF backend: "auto" (the machine's cores less one, at least 1) or a number (CHORUS_THREADS). */
+        threads: z.union([z.literal("auto"), z.number().int().min(1).max(256)], { error: "must be \"auto\" or a whole number from 1 to 256" }).default("auto"),
+        /**
+         * GPU for the GGUF backend (CHORUS_GPU): "auto" (node-llama-cpp's detection: CUDA, Vulkan or Metal when one
+         * is usable, else the CPU), "cuda" | "vulkan" | "metal" (that one or fail), or false (CPU only).
+         */
+        gpu: z
+          .preprocess((v) => (v === "false" ? false : v), z.union([z.literal(false), z.enum(["auto", "cuda", "vulkan", "metal"])], { error: "must be auto, cuda, vulkan, metal or false" }))
+          .default("auto"),
         contextSize: z.number().int().min(64).max(131_072).default(2048),
         /** Concurrent generations per node. */
         concurrency: z.number().int().min(1).max(64).default(1),
@@ -105,7 +112,20 @@ export const ConfigSchema = z
         kuboUrl: z.url({ protocol: /^https?$/ }).optional(),
         /** Multiaddrs of peers to dial (networked mode). */
         peers: z.array(z.string().min(1)).max(256).default([]),
-        listen: z.array(z.string().min(1)).max(16).default(["/ip4/127.0.0.1/tcp/0"]),
+        /** TCP multiaddrs libp2p listens on (networked mode): loopback by default; e.g. /ip4/0.0.0.0/tcp/4001 on a server. */
+        listen: z.array(z.string().min(1)).min(1).max(16).default(["/ip4/127.0.0.1/tcp/0"]),
+        /** Multiaddrs peers are told to dial (public IP or DNS name, fixed port), e.g. /dns4/node.example.org/tcp/4001. */
+        announce: z.array(z.string().min(1)).max(16).default([]),
+        /** Also pin the round's artifacts on this Kubo RPC (your own Kubo, or a pinning service speaking the Kubo RPC). */
+        remotePin: z
+          .object({
+            url: z.url({ protocol: /^https?$/ }),
+            /** e.g. { "Authorization": "Bearer ..." } */
+            headers: z.record(z.string(), z.string()).optional(),
+            timeoutMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+          })
+          .strict()
+          .optional(),
         maxArtifactBytes: z.number().int().min(1024).max(1_073_741_824).default(4 * 1024 * 1024),
       })
       .strict()
@@ -200,11 +220,21 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" |
   CHORUS_OPENAI_URL: { path: ["inference", "openaiUrl"], type: "string" },
   CHORUS_OPENAI_KEY: { path: ["inference", "openaiKey"], type: "string" },
   CHORUS_OPENAI_MODEL: { path: ["inference", "openaiModel"], type: "string" },
+  /** A whole number, or "auto". */
   CHORUS_THREADS: { path: ["inference", "threads"], type: "int" },
+  /** auto, cuda, vulkan, metal or false. */
+  CHORUS_GPU: { path: ["inference", "gpu"], type: "string" },
   CHORUS_MODELS_DIR: { path: ["inference", "modelsDir"], type: "string" },
   CHORUS_DEFAULT_MODEL_URI: { path: ["inference", "defaultModelUri"], type: "string" },
   CHORUS_IPFS_MODE: { path: ["ipfs", "mode"], type: "string" },
   CHORUS_KUBO_URL: { path: ["ipfs", "kuboUrl"], type: "string" },
+  /** Comma-separated listen multiaddrs. */
+  CHORUS_IPFS_LISTEN: { path: ["ipfs", "listen"], type: "list" },
+  /** Comma-separated announce multiaddrs. */
+  CHORUS_IPFS_ANNOUNCE: { path: ["ipfs", "announce"], type: "list" },
+  /** Comma-separated peer multiaddrs to dial. */
+  CHORUS_IPFS_PEERS: { path: ["ipfs", "peers"], type: "list" },
+  CHORUS_IPFS_REMOTE_PIN_URL: { path: ["ipfs", "remotePin", "url"], type: "string" },
   CHORUS_SOURCE_CORPUS: { path: ["source", "corpus"], type: "string" },
   CHORUS_SOURCE_HOST: { path: ["source", "host"], type: "string" },
   CHORUS_SOURCE_PORT: { path: ["source", "port"], type: "int" },

@@ -10,6 +10,7 @@ import { ConcurrencyLimiter } from "./limiter.js";
 import {
   DEFAULT_MAX_TOKENS,
   DEFAULT_TIMEOUT_MS,
+  MAX_TOKENS,
   type BackendLimits,
   type BackendStats,
   type ChatMessage,
@@ -26,6 +27,8 @@ export interface GenerateOptions {
   topP?: number;
   stop?: string[];
   signal: AbortSignal;
+  /** When the request's deadline passes (epoch ms): retries must end before it. */
+  deadline?: number;
 }
 
 const ROLES = new Set(["system", "user", "assistant"]);
@@ -51,13 +54,16 @@ export abstract class BaseBackend implements InferenceBackend {
     if (this.closed) throw inferenceError(INFERENCE_ERRORS.CLOSED, `backend ${this.name} is closed`);
     checkMessages(messages);
     const maxTokens = opts.maxTokens ?? DEFAULT_MAX_TOKENS;
-    if (!Number.isInteger(maxTokens) || maxTokens < 1) throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `maxTokens must be an integer >= 1, got ${opts.maxTokens}`);
+    if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > MAX_TOKENS) {
+      throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `maxTokens must be an integer from 1 to ${MAX_TOKENS}, got ${opts.maxTokens}`, { maxTokens: opts.maxTokens, cap: MAX_TOKENS });
+    }
     const temperature = opts.temperature ?? 0;
     if (!(temperature >= 0 && temperature <= 2)) throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `temperature must be in [0, 2], got ${opts.temperature}`);
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     if (opts.signal?.aborted) throw inferenceError(INFERENCE_ERRORS.ABORTED, `${this.name}: request aborted`, {}, opts.signal.reason);
 
     const controller = new AbortController();
+    const deadline = Date.now() + timeoutMs;
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -70,7 +76,7 @@ export abstract class BaseBackend implements InferenceBackend {
     stopped.catch(() => undefined);
     try {
       const release = await this.limiter.acquire(controller.signal);
-      const work = Promise.resolve().then(() => this.generate(messages, { maxTokens, temperature, seed: opts.seed, topP: opts.topP, stop: opts.stop, signal: controller.signal }));
+      const work = Promise.resolve().then(() => this.generate(messages, { maxTokens, temperature, seed: opts.seed, topP: opts.topP, stop: opts.stop, signal: controller.signal, deadline }));
       work.then(release, release);
       return await Promise.race([work, stopped]);
     } catch (err) {

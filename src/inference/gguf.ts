@@ -1,5 +1,6 @@
 /**
- * The `gguf` backend: a local GGUF model run by node-llama-cpp on the CPU, threads set explicitly.
+ * The `gguf` backend: a local GGUF model run by node-llama-cpp, on the GPU node-llama-cpp detects (`gpu: "auto"`,
+ * the default) or the CPU (`gpu: false`), with an explicit thread count ("auto": the machine's cores less one, at least 1).
  *
  * - The model is loaded on the first request (or by `load()`), and shared with other backends on the same file.
  * - One context with `concurrency` sequences; each request takes a free sequence, cleared first, so a prompt
@@ -12,15 +13,17 @@ import path from "node:path";
 import type { ChatHistoryItem, LlamaChat, LlamaContext, LlamaModel } from "node-llama-cpp";
 import { BaseBackend, type GenerateOptions } from "./base.js";
 import { INFERENCE_ERRORS, inferenceError } from "./errors.js";
-import { acquireModel, releaseModel } from "./gguf-runtime.js";
+import { acquireModel, releaseModel, resolveThreads } from "./gguf-runtime.js";
 import { fitMessages } from "./truncate.js";
-import type { BackendLimits, ChatMessage, ChatResult } from "./types.js";
+import type { BackendLimits, ChatMessage, ChatResult, GpuChoice, ThreadsChoice } from "./types.js";
 
 export interface GgufBackendOptions extends BackendLimits {
   /** Path of the .gguf file. */
   modelPath: string;
-  /** CPU threads for generation. Default 1 (on a 2-core machine shared with other work, 1 is fastest). */
-  threads?: number;
+  /** CPU threads for generation: a number, or "auto" (the default: the machine's cores less one, at least 1). Tests use 1. */
+  threads?: ThreadsChoice;
+  /** "auto" (the default: node-llama-cpp's GPU detection, CPU when none is usable), a GPU type, or false (CPU only). */
+  gpu?: GpuChoice;
   /** Context size in tokens per sequence. Default: the model's training context, clamped to [256, 4096]. */
   contextSize?: number;
   /** Receives llama.cpp error logs. */
@@ -37,15 +40,20 @@ export class GgufBackend extends BaseBackend {
   readonly name: string;
   readonly modelPath: string;
   readonly threads: number;
+  readonly gpu: GpuChoice;
   private readonly modelName: string;
   private state?: Promise<State>;
 
   constructor(private readonly opts: GgufBackendOptions) {
     super(opts);
     if (typeof opts.modelPath !== "string" || opts.modelPath === "") throw inferenceError(INFERENCE_ERRORS.CONFIG, "the gguf backend needs modelPath");
-    this.threads = opts.threads ?? 1;
+    this.threads = resolveThreads(opts.threads);
     if (!Number.isInteger(this.threads) || this.threads < 1 || this.threads > 256) {
-      throw inferenceError(INFERENCE_ERRORS.CONFIG, `threads must be an integer in [1, 256], got ${opts.threads}`);
+      throw inferenceError(INFERENCE_ERRORS.CONFIG, `threads must be "auto" or an integer in [1, 256], got ${opts.threads}`);
+    }
+    this.gpu = opts.gpu ?? "auto";
+    if (![false, "auto", "cuda", "vulkan", "metal"].includes(this.gpu)) {
+      throw inferenceError(INFERENCE_ERRORS.CONFIG, `gpu must be "auto", "cuda", "vulkan", "metal" or false, got ${String(opts.gpu)}`);
     }
     if (opts.contextSize !== undefined && (!Number.isInteger(opts.contextSize) || opts.contextSize < 64)) {
       throw inferenceError(INFERENCE_ERRORS.CONFIG, `contextSize must be an integer >= 64, got ${opts.contextSize}`);
@@ -55,10 +63,10 @@ export class GgufBackend extends BaseBackend {
     this.name = `gguf:${this.modelName}`;
   }
 
-  /** Loads the model and creates the context now (otherwise the first request does). */
-  async load(): Promise<{ contextSize: number; trainContextSize: number }> {
+  /** Loads the model and creates the context now (otherwise the first request does); says where it runs. */
+  async load(): Promise<{ contextSize: number; trainContextSize: number; gpu: false | string; threads: number; gpuLayers: number }> {
     const s = await this.init();
-    return { contextSize: s.context.contextSize, trainContextSize: s.model.trainContextSize };
+    return { contextSize: s.context.contextSize, trainContextSize: s.model.trainContextSize, gpu: s.model.llama.gpu, threads: this.threads, gpuLayers: s.model.gpuLayers };
   }
 
   protected async generate(messages: ChatMessage[], opts: GenerateOptions): Promise<ChatResult> {
@@ -113,7 +121,7 @@ export class GgufBackend extends BaseBackend {
   private init(): Promise<State> {
     this.state ??= (async () => {
       const { LlamaChat } = await import("node-llama-cpp");
-      const model = await acquireModel(this.modelPath, this.threads, this.opts.log);
+      const model = await acquireModel(this.modelPath, this.threads, this.opts.log, this.gpu);
       try {
         const contextSize = this.opts.contextSize ?? Math.min(4096, Math.max(256, model.trainContextSize));
         const sequences = this.limiter.concurrency;

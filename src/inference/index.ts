@@ -3,8 +3,8 @@
  * per-backend concurrency limit) with a local GGUF backend and an OpenAI-compatible HTTP backend, and the
  * judge's two prompts on top. See README.md in this folder.
  */
-export type { BackendLimits, BackendStats, ChatMessage, ChatOptions, ChatResult, ChatRole, ChatUsage, InferenceBackend } from "./types.js";
-export { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS } from "./types.js";
+export type { BackendLimits, BackendStats, ChatMessage, ChatOptions, ChatResult, ChatRole, ChatUsage, GpuChoice, InferenceBackend, ThreadsChoice } from "./types.js";
+export { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS, MAX_TOKENS } from "./types.js";
 export { INFERENCE_ERRORS, type InferenceErrorCode } from "./errors.js";
 export { BaseBackend, checkMessages, type GenerateOptions } from "./base.js";
 export { ConcurrencyLimiter } from "./limiter.js";

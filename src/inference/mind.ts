@@ -5,7 +5,8 @@
  */
 import { compareAnswers, screenAnswer, type JudgeOptions } from "./judge/judge.js";
 import type { Outcome } from "./judge/parse.js";
-import type { ChatMessage, ChatResult, InferenceBackend } from "./types.js";
+import { INFERENCE_ERRORS, inferenceError } from "./errors.js";
+import { MAX_TOKENS, type ChatMessage, type ChatResult, type InferenceBackend } from "./types.js";
 
 /** A query as the round's Mind port gives it (see src/round/ports.ts MindQuery). */
 export interface AnswerQuery {
@@ -27,7 +28,10 @@ export interface MindOptions {
   answerTimeoutMs?: number;
   /** Options of judge calls (maxTokens, timeoutMs, maxChars ...). */
   judge?: Omit<JudgeOptions, "signal">;
-  /** Upper bound on answer tokens whatever the query asks. Default 1024. */
+  /**
+   * Most answer tokens this member will generate (default MAX_TOKENS, the protocol's cap). A query asking for
+   * more is refused with INFERENCE_BAD_INPUT naming both numbers, never cut silently.
+   */
   maxAnswerTokens?: number;
 }
 
@@ -35,8 +39,12 @@ export function mindFromBackend(backend: InferenceBackend, opts: MindOptions = {
   const answerDetailed: BackendMind["answerDetailed"] = async (query, o) => {
     const messages = query.messages.map((m) => ({ role: m.role, content: m.content })) as ChatMessage[];
     const p = query.params ?? {};
+    const cap = opts.maxAnswerTokens ?? MAX_TOKENS;
+    if (query.maxTokens > cap) {
+      throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `the query asks for ${query.maxTokens} tokens; this member answers at most ${cap}`, { maxTokens: query.maxTokens, cap });
+    }
     const r = await backend.chat(messages, {
-      maxTokens: Math.min(query.maxTokens, opts.maxAnswerTokens ?? 1024),
+      maxTokens: query.maxTokens,
       // greedy (0) unless the client asked otherwise: the same prompt gives the same text
       temperature: p.temperature ?? 0,
       ...(p.topP !== undefined ? { topP: p.topP } : {}),

@@ -2,9 +2,13 @@
  * The `openai` backend: any server speaking the OpenAI chat-completions wire format (llama.cpp server,
  * Ollama, vLLM, LM Studio, a hosted API, or another Chorus node's gateway): POST {baseUrl}/chat/completions
  * with `model`, `messages`, `max_tokens`, `temperature`, `seed`, `stream: false`.
+ * A 429 or 5xx reply is tried again with exponential backoff, or after the server's `Retry-After`, as long as
+ * the wait ends before the request's deadline (retry.ts); then the last reply is reported with the attempts.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { BaseBackend, type GenerateOptions } from "./base.js";
 import { INFERENCE_ERRORS, inferenceError } from "./errors.js";
+import { DEFAULT_RETRY, isRetryableStatus, nextWait, retryAfterMs, type RetryPolicy } from "./retry.js";
 import type { BackendLimits, ChatMessage, ChatResult } from "./types.js";
 
 export interface OpenAIBackendOptions extends BackendLimits {
@@ -18,15 +22,25 @@ export interface OpenAIBackendOptions extends BackendLimits {
   headers?: Record<string, string>;
   /** Largest response body accepted, in bytes. Default 4 MiB. */
   maxResponseBytes?: number;
+  /** Retries of 429 / 5xx replies (always within the request's deadline). `{ maxAttempts: 1 }` turns them off. */
+  retry?: RetryPolicy;
+  /** Receives one line per retry (status, attempt, wait). */
+  log?: (line: string) => void;
 }
 
 export class OpenAIBackend extends BaseBackend {
   readonly name: string;
   private readonly url: string;
   private readonly model: string;
+  private readonly retry: Required<RetryPolicy>;
 
   constructor(private readonly opts: OpenAIBackendOptions) {
     super(opts);
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+    const r = this.retry;
+    if (!Number.isInteger(r.maxAttempts) || r.maxAttempts < 1 || r.maxAttempts > 100 || !(r.baseDelayMs >= 0) || !(r.maxDelayMs >= r.baseDelayMs)) {
+      throw inferenceError(INFERENCE_ERRORS.CONFIG, `openai retry policy is invalid: ${JSON.stringify(opts.retry)}`);
+    }
     let base: URL;
     try {
       base = new URL(opts.baseUrl);
@@ -50,9 +64,37 @@ export class OpenAIBackend extends BaseBackend {
       ...(opts.stop?.length ? { stop: opts.stop } : {}),
       stream: false,
     };
-    let res: Response;
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.post(body, opts.signal);
+      const text = await readLimited(res, this.opts.maxResponseBytes ?? 4 * 1024 * 1024, this.name);
+      if (res.ok) return parseCompletion(text, this.model, this.name);
+      const retryable = isRetryableStatus(res.status);
+      const after = retryAfterMs(res.headers);
+      const next = retryable ? nextWait(attempt, this.retry, after, opts.deadline) : undefined;
+      if (next && !("stop" in next)) {
+        this.opts.log?.(`${this.name}: HTTP ${res.status}, attempt ${attempt}; trying again in ${next.waitMs} ms${after !== undefined ? " (Retry-After)" : ""}`);
+        await sleep(next.waitMs, undefined, { signal: opts.signal });
+        continue;
+      }
+      const why =
+        next && "stop" in next
+          ? next.stop === "deadline"
+            ? `; gave up after ${attempt} attempt(s): the next try (in ${next.waitMs} ms) would end past the deadline`
+            : `; gave up after ${attempt} attempt(s)`
+          : "";
+      throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: HTTP ${res.status} from ${this.url}: ${errorMessage(text)}${why}`, {
+        status: res.status,
+        url: this.url,
+        retryable,
+        attempts: attempt,
+        ...(after !== undefined ? { retryAfterMs: after } : {}),
+      });
+    }
+  }
+
+  private async post(body: unknown, signal: AbortSignal): Promise<Response> {
     try {
-      res = await fetch(this.url, {
+      return await fetch(this.url, {
         method: "POST",
         headers: {
           "Content-Type": "application/json",
@@ -61,22 +103,13 @@ export class OpenAIBackend extends BaseBackend {
           ...this.opts.headers,
         },
         body: JSON.stringify(body),
-        signal: opts.signal,
+        signal,
       });
     } catch (err) {
-      if (opts.signal.aborted) throw err;
+      if (signal.aborted) throw err;
       const reason = ((err as Error).cause as Error)?.message ?? (err as Error).message;
       throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: cannot reach ${this.url}: ${reason}`, { url: this.url }, err);
     }
-    const text = await readLimited(res, this.opts.maxResponseBytes ?? 4 * 1024 * 1024, this.name);
-    if (!res.ok) {
-      throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: HTTP ${res.status} from ${this.url}: ${errorMessage(text)}`, {
-        status: res.status,
-        url: this.url,
-        retryable: res.status === 429 || res.status >= 500,
-      });
-    }
-    return parseCompletion(text, this.model, this.name);
   }
 
   protected async dispose(): Promise<void> {}

@@ -11,7 +11,7 @@ export interface ChatMessage {
 }
 
 export interface ChatOptions {
-  /** Most tokens to generate. Default 256. */
+  /** Most tokens to generate: 1..MAX_TOKENS (more is INFERENCE_BAD_INPUT, never cut silently). Default 256. */
   maxTokens?: number;
   /** 0 (the default) is greedy decoding: the same prompt gives the same text. */
   temperature?: number;
@@ -75,4 +75,16 @@ export interface BackendLimits {
 }
 
 export const DEFAULT_MAX_TOKENS = 256;
+/**
+ * The one cap on `max_tokens` in Chorus: the gateway (`max_tokens` / `max_completion_tokens`), the protocol's
+ * query document (`QueryDoc.maxTokens`), `chorus ask --max-tokens`, the MCP `ask` tool and every backend refuse
+ * more (a test checks they agree). Below the cap, an answer that stops at the context's end or at maxTokens says
+ * so with `finishReason: "length"` (OpenAI `finish_reason: "length"`).
+ */
+export const MAX_TOKENS = 4096;
+
+/** GPU use of the gguf backend: "auto" (node-llama-cpp's detection: CUDA, Vulkan or Metal if usable, else CPU), a type, or false (CPU). */
+export type GpuChoice = "auto" | false | "cuda" | "vulkan" | "metal";
+/** CPU threads of the gguf backend: a number, or "auto" (the machine's cores less one for the node's own work, at least 1). */
+export type ThreadsChoice = number | "auto";
 export const DEFAULT_TIMEOUT_MS = 120_000;

@@ -3,8 +3,9 @@
  * (`<dir>/data`, which also keeps pins and the libp2p key, so the peer ID survives restarts).
  *
  * - embedded (no `network`): no libp2p at all; reads are local, a miss is IPFS_NOT_FOUND at once.
- * - networked (`network` given): libp2p on 127.0.0.1 only, bitswap, peers dialed by multiaddr; a local miss
- *   asks the connected peers over bitswap until the read deadline.
+ * - networked (`network` given): libp2p on the listen addresses (127.0.0.1 by default) announcing the
+ *   configured addresses, bitswap, peers dialed by multiaddr; a local miss asks the connected peers over
+ *   bitswap until the read deadline.
  *
  * helia and libp2p are imported here, lazily, only when a store is opened; the embedded store loads only the
  * Helia class (see loadCreateHeliaLight), the networked one also libp2p and bitswap.
@@ -17,13 +18,15 @@ import type { BlockBackend } from "./backend.js";
 import type { Block } from "../core/index.js";
 import { walkDag } from "./dag.js";
 import { IPFS_ERRORS, ipfsError } from "../core/index.js";
-import { DEFAULT_LISTEN, loopbackLibp2pOptions, parseMultiaddr } from "./libp2p-config.js";
+import { DEFAULT_LISTEN, libp2pOptions, parseMultiaddr } from "./libp2p-config.js";
 import { BlockArtifactStore, type StoreOptions } from "./store.js";
 import type { ArtifactStore } from "./types.js";
 
 export interface HeliaNetworkOptions {
-  /** Listen multiaddrs; TCP on 127.0.0.1 / ::1 only. Default `/ip4/127.0.0.1/tcp/0`. */
+  /** Listen multiaddrs (TCP on an IP). Default `/ip4/127.0.0.1/tcp/0`. */
   listen?: string[];
+  /** Addresses peers are told to dial (a public IP or DNS name and port); default: the listen addresses. */
+  announce?: string[];
   /** Peers to dial at start (multiaddrs ending in /p2p/<peer id>); kept connected (libp2p redials them). */
   peers?: string[];
   /** Give up a dial after this many ms. Default 5000. */
@@ -136,9 +139,9 @@ export async function openHeliaStore(opts: HeliaStoreOptions): Promise<HeliaArti
   let helia: Helia = light;
   if (opts.network) {
     const [{ withLibp2pLight }, { withBitswap }] = await Promise.all([import("@helia/libp2p"), import("@helia/bitswap")]);
-    const libp2pOptions = await loopbackLibp2pOptions(opts.network.listen ?? DEFAULT_LISTEN);
+    const options = await libp2pOptions(opts.network.listen ?? DEFAULT_LISTEN, opts.network.announce ?? []);
     const messageSize = Math.max(4 * 1024 * 1024, (opts.maxBytes ?? 0) + 256 * 1024);
-    helia = withBitswap(withLibp2pLight(light, libp2pOptions as never) as never, { maxIncomingMessageSize: messageSize, maxOutgoingMessageSize: messageSize } as never) as Helia;
+    helia = withBitswap(withLibp2pLight(light, options as never) as never, { maxIncomingMessageSize: messageSize, maxOutgoingMessageSize: messageSize } as never) as Helia;
   }
   try {
     await helia.start();

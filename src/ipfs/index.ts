@@ -1,6 +1,7 @@
 /**
  * Chorus artifact storage on IPFS: every artifact (query, answers, transcripts, calibration suites, corpora)
- * is a content-addressed block, dag-json for structured data and raw for bytes, verified on every read.
+ * is content-addressed: dag-json for structured data, raw blocks and UnixFS files (any size) for bytes,
+ * every block verified on every read.
  * See README.md in this folder.
  */
 export type { ArtifactStore, GetOptions, PinOptions, PutOptions, StoreKind } from "./types.js";
@@ -15,6 +16,9 @@ export { createMemoryStore } from "./memory.js";
 export { openHeliaStore, type HeliaArtifactStore, type HeliaNetworkOptions, type HeliaStoreOptions } from "./helia.js";
 export { openKuboStore, type KuboStoreOptions } from "./kubo.js";
 export { openArtifactStore, type IpfsConfig } from "./open.js";
+export { openRemotePinner, type RemotePinConfig, type RemotePinner } from "./remote-pin.js";
+export { FILE_CHUNK_BYTES, FILE_MAX_LINKS } from "./files.js";
+export { checkAnnounce, checkListen } from "./libp2p-config.js";
 export { roundArtifacts, type RoundArtifacts } from "./round-port.js";
 export type { StoreOptions } from "./store.js";
 export { CID } from "multiformats/cid";

@@ -1,6 +1,6 @@
 /**
  * Opens the artifact store the node configuration describes (the `ipfs` section of src/config:
- * `mode`, `kuboUrl`, `peers`, `listen`, `maxArtifactBytes`). The shape is declared here structurally so this
+ * `mode`, `kuboUrl`, `peers`, `listen`, `announce`, `remotePin`, `maxArtifactBytes`). The shape is declared here structurally so this
  * module does not depend on the config module; a type test keeps the two in step.
  */
 import path from "node:path";
@@ -9,6 +9,7 @@ import { IPFS_ERRORS, ipfsError } from "../core/index.js";
 import { openHeliaStore } from "./helia.js";
 import { openKuboStore } from "./kubo.js";
 import { createMemoryStore } from "./memory.js";
+import { openRemotePinner, type RemotePinConfig } from "./remote-pin.js";
 import type { ArtifactStore } from "./types.js";
 
 export interface IpfsConfig {
@@ -18,8 +19,12 @@ export interface IpfsConfig {
   kuboUrl?: string;
   /** Peer multiaddrs to dial (mode networked). */
   peers?: string[];
-  /** Listen multiaddrs, loopback TCP only (mode networked). */
+  /** Listen multiaddrs, TCP; default a free port on 127.0.0.1 (mode networked). */
   listen?: string[];
+  /** Multiaddrs peers are told to dial (public IP / DNS name and port) (mode networked). */
+  announce?: string[];
+  /** Also pin pinned artifacts (the round's) on this remote Kubo RPC. */
+  remotePin?: RemotePinConfig;
   /** Largest artifact in bytes (default 4 MiB). */
   maxArtifactBytes?: number;
   /** Default deadline (ms) of reads that may go to the network. */
@@ -30,13 +35,14 @@ export interface IpfsConfig {
 
 /** Opens the store `config` describes; Helia keeps its state in `config.dir`, default `<dataDir>/ipfs`. */
 export async function openArtifactStore(config: IpfsConfig = {}, opts: { dataDir?: string; log?: (line: string) => void } = {}): Promise<ArtifactStore> {
-  const common = { maxBytes: config.maxArtifactBytes ?? DEFAULT_MAX_BYTES, timeoutMs: config.timeoutMs };
+  const remotePin = config.remotePin ? await openRemotePinner(config.remotePin) : undefined;
+  const common = { maxBytes: config.maxArtifactBytes ?? DEFAULT_MAX_BYTES, timeoutMs: config.timeoutMs, remotePin, log: opts.log };
   const dir = config.dir ?? path.join(opts.dataDir ?? ".chorus", "ipfs");
   switch (config.mode ?? "embedded") {
     case "embedded":
       return openHeliaStore({ dir, ...common });
     case "networked":
-      return openHeliaStore({ dir, ...common, network: { listen: config.listen, peers: config.peers }, log: opts.log });
+      return openHeliaStore({ dir, ...common, network: { listen: config.listen, announce: config.announce, peers: config.peers } });
     case "kubo":
       if (!config.kuboUrl) throw ipfsError(IPFS_ERRORS.CONFIG, "ipfs mode 'kubo' needs kuboUrl (CHORUS_KUBO_URL)");
       return openKuboStore({ url: config.kuboUrl, ...common });

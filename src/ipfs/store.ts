@@ -10,6 +10,8 @@ import type { BlockBackend } from "./backend.js";
 import { withDeadline } from "./deadline.js";
 import { IPFS_ERRORS, ipfsError } from "../core/index.js";
 import { gatewayRouter } from "./gateway.js";
+import { exportFile, importFile, type FileBlocks } from "./files.js";
+import type { RemotePinner } from "./remote-pin.js";
 import type { ArtifactStore, GetOptions, PinOptions, PutOptions, StoreKind } from "./types.js";
 import type { JsonLike } from "../core/index.js";
 
@@ -18,6 +20,10 @@ export interface StoreOptions {
   maxBytes?: number;
   /** Default read deadline (ms) when the backend may go to the network. Default: the backend's, else none. */
   timeoutMs?: number;
+  /** Also pins every pinned artifact on a remote Kubo (in the background; failures are logged). */
+  remotePin?: RemotePinner;
+  /** Where background failures (remote pins) are reported. */
+  log?: (line: string) => void;
 }
 
 export class BlockArtifactStore implements ArtifactStore {
@@ -26,6 +32,9 @@ export class BlockArtifactStore implements ArtifactStore {
   private readonly timeoutMs?: number;
   private closed = false;
   private router?: Router;
+  private readonly remotePin?: RemotePinner;
+  private readonly log?: (line: string) => void;
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly backend: BlockBackend,
@@ -37,6 +46,8 @@ export class BlockArtifactStore implements ArtifactStore {
       throw ipfsError(IPFS_ERRORS.CONFIG, `maxBytes must be a positive integer, got ${opts.maxBytes}`, { maxBytes: opts.maxBytes });
     }
     this.timeoutMs = opts.timeoutMs ?? backend.defaultTimeoutMs;
+    this.remotePin = opts.remotePin;
+    this.log = opts.log;
   }
 
   put(value: JsonLike | Uint8Array, opts: PutOptions = {}): Promise<CID> {
@@ -55,6 +66,36 @@ export class BlockArtifactStore implements ArtifactStore {
     const cid = parseCid(cidIn);
     await verifyBlock(cid, bytes, this.maxBytes);
     return this.store({ cid, bytes }, opts);
+  }
+
+  async putFile(content: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: PutOptions = {}): Promise<CID> {
+    this.open();
+    const root = await importFile(this.fileBlocks(), content, opts.signal);
+    if (opts.pin) await this.pin(root, { signal: opts.signal });
+    return root;
+  }
+
+  async *catFile(cidIn: CID | string, opts: GetOptions = {}): AsyncGenerator<Uint8Array> {
+    const cid = parseCid(cidIn);
+    this.open();
+    yield* exportFile(this.fileBlocks(opts), cid, opts.signal);
+  }
+
+  async getFile(cidIn: CID | string, opts: GetOptions & { maxFileBytes?: number } = {}): Promise<Uint8Array> {
+    const limit = opts.maxFileBytes ?? 1024 * 1024 * 1024;
+    const parts: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of this.catFile(cidIn, opts)) {
+      size += chunk.length;
+      if (size > limit) throw ipfsError(IPFS_ERRORS.TOO_LARGE, `file ${String(cidIn)} is over the ${limit}-byte limit`, { size, limit });
+      parts.push(chunk);
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** Waits until the background remote pins started so far have ended (each logged on failure). */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
   async get(cidIn: CID | string, opts: GetOptions = {}): Promise<Uint8Array> {
@@ -87,6 +128,7 @@ export class BlockArtifactStore implements ArtifactStore {
     await withDeadline(`pin ${cid}`, { signal: opts.signal, timeoutMs: opts.timeoutMs ?? this.timeoutMs }, (signal) =>
       this.backend.pin(cid, { signal, load: (c) => this.get(c, { signal }) }),
     );
+    this.pinRemotely(cid);
   }
 
   async isPinned(cidIn: CID | string, opts: { signal?: AbortSignal } = {}): Promise<boolean> {
@@ -106,6 +148,7 @@ export class BlockArtifactStore implements ArtifactStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.flush();
     this.closed = true;
     await this.backend.close();
   }
@@ -113,7 +156,27 @@ export class BlockArtifactStore implements ArtifactStore {
   private async store(block: Block, opts: PutOptions): Promise<CID> {
     this.open();
     await withDeadline(`put ${block.cid}`, { signal: opts.signal }, (signal) => this.backend.putBlock(block, { signal, pin: opts.pin ?? false }));
+    if (opts.pin) this.pinRemotely(block.cid);
     return block.cid;
+  }
+
+  /** Blocks of UnixFS files: checked and stored on the way in, verified on the way out. */
+  private fileBlocks(opts: GetOptions = {}): FileBlocks {
+    return {
+      put: async (cid, bytes, signal) => void (await this.putBlock(cid, bytes, { signal })),
+      get: (cid, signal) => this.get(cid, { ...opts, signal: signal ?? opts.signal }),
+      has: (cid, signal) => this.has(cid, { signal }),
+    };
+  }
+
+  private pinRemotely(cid: CID): void {
+    if (!this.remotePin) return;
+    const remote = this.remotePin;
+    const p = remote
+      .pin(cid, (c) => this.get(c, { offline: true }))
+      .catch((err: Error) => this.log?.(`ipfs: remote pin of ${cid} on ${remote.url} failed: ${err.message}`))
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
   }
 
   private open(): void {

@@ -42,6 +42,19 @@ export interface ArtifactStore {
   /** Stores a block received from elsewhere under its claimed CID, after checking that the bytes match it. */
   putBlock(cid: CID | string, bytes: Uint8Array, opts?: PutOptions): Promise<CID>;
 
+  /**
+   * Stores a file of any size as a UnixFS DAG (files.ts: Kubo's defaults, so Kubo and gateways give the same
+   * CID and can serve it); a file of one chunk (<= 256 KiB) is its raw block, the CID `putBytes` gives.
+   * With `pin`, the whole DAG is pinned.
+   */
+  putFile(content: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts?: PutOptions): Promise<CID>;
+  /** The bytes of a UnixFS file (or a raw block), every block verified; fetched from peers when networked. */
+  catFile(cid: CID | string, opts?: GetOptions): AsyncIterable<Uint8Array>;
+  /** `catFile` gathered into one buffer; IPFS_TOO_LARGE past `maxFileBytes` (default 1 GiB). */
+  getFile(cid: CID | string, opts?: GetOptions & { maxFileBytes?: number }): Promise<Uint8Array>;
+  /** Waits for background work (remote pins) started so far. */
+  flush(): Promise<void>;
+
   /** The verified bytes of the block `cid` names. */
   get(cid: CID | string, opts?: GetOptions): Promise<Uint8Array>;
   /** The decoded value of a dag-json (or dag-cbor) artifact, verified against its CID. */

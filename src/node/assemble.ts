@@ -71,7 +71,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
   const dataDir = path.resolve(config.dataDir);
   const store = await openArtifactStore({ ...config.ipfs }, { dataDir, log });
   const choice = await chooseModel(config.inference, { log, signal: opts.signal });
-  const backend = createInferenceBackend(choice, { threads: config.inference.threads, contextSize: config.inference.contextSize, concurrency: config.inference.concurrency, log });
+  const backend = createInferenceBackend(choice, { threads: config.inference.threads, gpu: config.inference.gpu, contextSize: config.inference.contextSize, concurrency: config.inference.concurrency, log });
   const mind = mindFromBackend(backend, { answerTimeoutMs: config.node.answerTimeoutMs });
   const rules = productionRules();
   const sequencer = new ChainSequencer(chain, { batchSize: config.node.batchSize, stateFile: path.join(dataDir, "sequencer.json"), log });

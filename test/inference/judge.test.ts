@@ -110,8 +110,15 @@ describe("inference / judge prompts and parsing", () => {
     const judge = fakeJudge((a, b) => (a < b ? "A" : "B"), { screen: () => "BAD" });
     const mind = mindFromBackend(judge);
     const answerer = new FakeBackend();
-    expect(await mindFromBackend(answerer, { maxAnswerTokens: 5 }).answer({ messages: [{ role: "user", content: "hi" }], maxTokens: 64 }, {})).to.equal("fake answer to: hi");
-    expect(answerer.calls[0].opts).to.deep.include({ maxTokens: 5, temperature: 0 });
+    expect(await mindFromBackend(answerer, { maxAnswerTokens: 64 }).answer({ messages: [{ role: "user", content: "hi" }], maxTokens: 64 }, {})).to.equal("fake answer to: hi");
+    expect(answerer.calls[0].opts).to.deep.include({ maxTokens: 64, temperature: 0 });
+    // above the member's cap: refused with both numbers, never cut silently
+    const over = await mindFromBackend(answerer, { maxAnswerTokens: 5 })
+      .answer({ messages: [{ role: "user", content: "hi" }], maxTokens: 64 }, {})
+      .then(() => undefined, (e: unknown) => e as Error & { code?: string });
+    expect(over?.code).to.equal("INFERENCE_BAD_INPUT");
+    expect(over?.message).to.contain("64").and.to.contain("at most 5");
+    expect(answerer.calls).to.have.length(1);
     expect(await mind.compare({ question: "q", answerA: "a", answerB: "b" }, {})).to.deep.include({ outcome: "A", parsed: true });
     expect(await mind.screen({ question: "q", answer: "a" }, {})).to.equal("BAD");
     const { Member } = await import("../../src/round/member.js");

@@ -123,9 +123,10 @@ describe("inference / openai backend against a real OpenAI-compatible server", f
       expect(await code(at("nochoices"))).to.equal("INFERENCE_BAD_RESPONSE");
       expect(await code(at("huge", { maxResponseBytes: 1_000_000 }))).to.equal("INFERENCE_BAD_RESPONSE");
       try {
-        await at("busy");
+        await at("busy", { retry: { maxAttempts: 1 } });
+        expect.fail("a 503 must fail");
       } catch (err) {
-        expect((err as ChorusError).details).to.deep.include({ status: 503, retryable: true });
+        expect((err as ChorusError).details).to.deep.include({ status: 503, retryable: true, attempts: 1 });
       }
       const r = await new OpenAIBackend({ baseUrl: `${base}/nousage` }).chat(PROMPT);
       expect(r).to.deep.include({ text: "hi", model: "default", finishReason: "stop" });

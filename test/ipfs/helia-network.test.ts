@@ -78,10 +78,27 @@ describe("ipfs / networked Helia over loopback", function () {
     expect(await b.getJson(cid)).to.deep.equal({ after: "restart" });
   });
 
-  it("refuses non-loopback listen addresses and bad multiaddrs with IPFS_CONFIG", async () => {
-    await expectCode(openHeliaStore({ dir: await tmpDir(), network: { listen: ["/ip4/0.0.0.0/tcp/0"] } }), "IPFS_CONFIG");
+  it("refuses listen / announce addresses that are not TCP on an IP (announce: or a DNS name, fixed port) and bad multiaddrs with IPFS_CONFIG", async () => {
+    for (const listen of [["/ip4/127.0.0.1/udp/0/quic-v1"], ["/dns4/example.org/tcp/4001"], []]) {
+      await expectCode(openHeliaStore({ dir: await tmpDir(), network: { listen } }), "IPFS_CONFIG");
+    }
+    for (const announce of [["/ip4/203.0.113.7/tcp/0"], ["/ip4/203.0.113.7/udp/4001"], ["nonsense"]]) {
+      await expectCode(openHeliaStore({ dir: await tmpDir(), network: { announce } }), "IPFS_CONFIG");
+    }
     await expectCode(openHeliaStore({ dir: await tmpDir(), network: { peers: ["not a multiaddr"] } }), "IPFS_CONFIG");
     await expectCode(b.dial("/ip4/127.0.0.1/tcp/1/p2p/12D3KooWLBQKFU32GPKLRh2iTx11NUtYGAAXUXnPZGQmct1TGxiC"), "IPFS_BACKEND");
+  });
+
+  it("announces the configured addresses instead of the listen address (what peers are told to dial)", async () => {
+    const c = await openHeliaStore({ dir: await tmpDir(), network: { announce: ["/dns4/node.example.org/tcp/4001", "/ip4/203.0.113.7/tcp/4001"] } });
+    try {
+      const addrs = c.multiaddrs();
+      expect(addrs.some((m) => m.startsWith("/dns4/node.example.org/tcp/4001/p2p/"))).to.equal(true);
+      expect(addrs.some((m) => m.startsWith("/ip4/203.0.113.7/tcp/4001/p2p/"))).to.equal(true);
+      expect(addrs.some((m) => m.startsWith("/ip4/127.0.0.1/"))).to.equal(false);
+    } finally {
+      await c.close();
+    }
   });
 
   it("CIDs from getJson links can be passed straight back to get", async () => {

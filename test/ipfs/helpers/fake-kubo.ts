@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import * as dagCbor from "@ipld/dag-cbor";
 import * as dagJson from "@ipld/dag-json";
+import * as dagPb from "@ipld/dag-pb";
 import { FsBlockstore } from "blockstore-fs";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
@@ -41,6 +42,7 @@ export async function startFakeKubo(dir: string): Promise<FakeKubo> {
     return Buffer.concat(parts);
   };
   const links = (cid: CID, bytes: Uint8Array): CID[] => {
+    if (cid.code === CODECS["dag-pb"]) return dagPb.decode(bytes).Links.map((l) => l.Hash as CID);
     if (cid.code !== CODECS["dag-json"] && cid.code !== CODECS["dag-cbor"]) return [];
     const out: CID[] = [];
     const walk = (v: unknown) => {
