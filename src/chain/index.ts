@@ -21,3 +21,5 @@ export {
   type EpochStatus,
   type FinalizeInput,
 } from "./finality.js";
+export * from "./calibration.js";
+export * from "./capability.js";
