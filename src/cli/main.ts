@@ -13,6 +13,8 @@ import { epochFinalizeCommand, epochStatusCommand } from "./commands/epoch.js";
 import { nodeStartCommand } from "./commands/node-start.js";
 import { sourceInfoCommand, sourceLeaveCommand, sourcesCommand, sourceStartCommand } from "./commands/source.js";
 import { runStdioMcp } from "../mcp/index.js";
+import { suiteListCommand, suitePublishCommand, suiteRevealCommand } from "./commands/suite.js";
+import { calibrateCommand } from "./commands/calibrate.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
 
@@ -120,6 +122,42 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
       const c = ctx();
       await runStdioMcp({ gatewayUrl: c.config.gateway.url, apiKey: env.CHORUS_API_KEY, timeoutMs: c.config.gateway.timeoutMs, log: (l) => io.err(l) });
     });
+
+  const suite = program.command("suite").description("calibration suites (proof of capability): a curator publishes them, nodes take them");
+  suite
+    .command("publish")
+    .description("curator: put the items on IPFS, commit to the answer key on chain, open the windows")
+    .requiredOption("--items <file>", 'JSON reference items: [{"question","better","worse"}, ...] (84..256 items; placed first or second by a fair coin)')
+    .option("--pass <n>", "correct choices needed to pass (default: 85% or the contract's lowest bar, whichever is higher)")
+    .option("--commit-window <duration>", "how long nodes may commit (seconds or 90s/15m/2h/30d; default 1h)")
+    .option("--key-window <duration>", "how long after that the curator has to reveal the key (default 1h)")
+    .option("--reveal-window <duration>", "how long after that nodes have to reveal (default 1h)")
+    .option("--validity <duration>", "how long a pass stays valid (default 30d)")
+    .option("--json", "machine-readable output")
+    .action((opts) => suitePublishCommand(ctx(), opts));
+  suite
+    .command("reveal")
+    .description("curator: reveal a suite's key once its submission window has closed (waits for it)")
+    .argument("[id]", "suite id (default: the one suite awaiting a key whose key file is here)")
+    .option("--key-file <file>", "the key file `suite publish` wrote (default under the data directory)")
+    .option("--no-wait", "refuse instead of waiting while commits are still open")
+    .option("--poll-ms <n>", "how often to check the chain's clock while waiting (default 2000)")
+    .option("--json", "machine-readable output")
+    .action((id, opts) => suiteRevealCommand(ctx(), id, opts));
+  suite
+    .command("list")
+    .description("the suites, newest first, with their phase")
+    .option("--json", "machine-readable output")
+    .action((opts) => suiteListCommand(ctx(), opts));
+
+  program
+    .command("calibrate")
+    .description("node: take the open calibration suite with this node's model (judge, commit, wait for the key, reveal); prints the grade and the pass's expiry")
+    .option("--suite <id>", "a suite id (default: the newest one open for commits)")
+    .option("--items <file>", "the suite's items document (checked against its CID on chain) instead of fetching it over IPFS gateways")
+    .option("--poll-ms <n>", "how often to check the chain while waiting for the key (default 5000)")
+    .option("--json", "machine-readable grade")
+    .action((opts) => calibrateCommand(ctx(), opts));
 
   const round = program.command("round").description("rounds");
   round

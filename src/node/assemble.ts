@@ -42,7 +42,7 @@ export interface AssembledNode {
 export function capabilityWarning(me: string): string {
   return (
     `${me} has no valid capability pass: it is not drawn into committees, and members accept rounds only from capable coordinators, ` +
-    `so queries sent to this node's gateway will fail; it still serves /health, /ipfs and /explorer. Run `chorus calibrate` (it takes the open calibration suite with this node's model; `chorus suite list` shows the suites) to answer, judge and coordinate`
+    `so queries sent to this node's gateway will fail; it still serves /health, /ipfs and /explorer. Run \`chorus calibrate\` (it takes the open calibration suite with this node's model; \`chorus suite list\` shows the suites) to answer, judge and coordinate`
   );
 }
 

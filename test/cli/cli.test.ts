@@ -62,7 +62,7 @@ describe("chorus CLI", function () {
     expect(nodes.map((n: { address: string }) => n.address)).to.deep.equal([me]);
     expect(nodes[0].staked).to.equal(parseEther("262.5").toString());
     r = await run([...chainArgs(), "node", "info", me]);
-    expect(r.out.join("\n")).to.contain("status    active").and.contain("endpoint  http://127.0.0.1:7001");
+    expect(r.out.join("\n")).to.contain("status      active").and.contain("endpoint    http://127.0.0.1:7001");
     r = await run([...chainArgs(), "--key", key, "node", "info", "--json"]);
     expect(JSON.parse(r.out.join("\n")).address).to.equal(me);
   });
