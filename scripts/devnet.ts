@@ -90,6 +90,7 @@ async function run(): Promise<void> {
       putJson: async (doc) => (await store.putJson(doc, { pin: true })).toString(),
       passThreshold: env.CHORUS_DEVNET_PASS_THRESHOLD,
       answers: env.CHORUS_DEVNET_CALIBRATION,
+      dataDir: env.CHORUS_DEVNET_DIR,
       log,
     });
     log(
