@@ -3,3 +3,4 @@ export { decodeEpochCalldata, type DecodedRecord } from "./epoch-calldata.js";
 export { auditEpoch, type EpochAuditReport } from "./epoch.js";
 export { gatewayJson } from "./gateway-fetch.js";
 export { fetchWithFallback, settledMembers, type Fallbacks } from "./availability.js";
+export { settledRecordOf, type SettledRecord } from "./settled-record.js";

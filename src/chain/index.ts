@@ -23,3 +23,4 @@ export {
 } from "./finality.js";
 export * from "./calibration.js";
 export * from "./capability.js";
+export * from "./disputes.js";

@@ -15,6 +15,7 @@ import { sourceInfoCommand, sourceLeaveCommand, sourcesCommand, sourceStartComma
 import { runStdioMcp } from "../mcp/index.js";
 import { suiteListCommand, suitePublishCommand, suiteRevealCommand } from "./commands/suite.js";
 import { calibrateCommand } from "./commands/calibrate.js";
+import { disputeOpenCommand, disputeResolveCommand, disputeStatusCommand, proveEquivocationCommand } from "./commands/dispute.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
 
@@ -158,6 +159,41 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .option("--poll-ms <n>", "how often to check the chain while waiting for the key (default 5000)")
     .option("--json", "machine-readable grade")
     .action((opts) => calibrateCommand(ctx(), opts));
+
+  const dispute = program.command("dispute").description("contest a settled round (deposit; the arbitrator upholds or rejects)");
+  dispute
+    .command("open")
+    .description("dispute the settled record of a round: deposits, locks each named signer's share of stake")
+    .argument("<round>", "round id (0x + 64 hex)")
+    .option("--signers <addresses>", "comma-separated signers to hold (default: every signer of the record)")
+    .option("--evidence <cid>", "evidence document (CID or bytes32; default: the round's transcript)")
+    .option("--json", "machine-readable output")
+    .action((id, opts) => disputeOpenCommand(ctx(), id, opts));
+  dispute
+    .command("status")
+    .description("one dispute, or every dispute of a round")
+    .argument("<id|round>", "dispute number, or a round id")
+    .option("--json", "machine-readable output")
+    .action((id, opts) => disputeStatusCommand(ctx(), id, opts));
+  for (const [action, what] of [
+    ["uphold", "arbitrator: uphold a dispute (voids the round's deltas, slashes the locked stake)"],
+    ["reject", "arbitrator: reject a dispute (the deposit goes to the treasury)"],
+    ["reclaim", "anyone, after an unresolved dispute's deadline: its deposit goes back to the disputer"],
+  ] as const) {
+    dispute
+      .command(action)
+      .description(what)
+      .argument("<id>", "dispute number")
+      .option("--json", "machine-readable output")
+      .action((id, opts) => disputeResolveCommand(ctx(), action, id, opts));
+  }
+  program
+    .command("prove-equivocation")
+    .description("prove that a signer of a settled round also signed a conflicting record of it (commits first, so the prover earns the reward)")
+    .argument("<round>", "round id of the settled record")
+    .requiredOption("--record <file>", 'JSON {"record": {...}, "signature": "0x..."}: the other record and the signer\'s signature over it')
+    .option("--json", "machine-readable output")
+    .action((id, opts) => proveEquivocationCommand(ctx(), id, opts));
 
   const round = program.command("round").description("rounds");
   round
