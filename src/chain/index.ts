@@ -24,3 +24,4 @@ export {
 export * from "./calibration.js";
 export * from "./capability.js";
 export * from "./disputes.js";
+export * from "./token.js";

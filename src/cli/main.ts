@@ -15,6 +15,7 @@ import { sourceInfoCommand, sourceLeaveCommand, sourcesCommand, sourceStartComma
 import { runStdioMcp } from "../mcp/index.js";
 import { suiteListCommand, suitePublishCommand, suiteRevealCommand } from "./commands/suite.js";
 import { calibrateCommand } from "./commands/calibrate.js";
+import { faucetCommand, transferCommand } from "./commands/funds.js";
 import { disputeOpenCommand, disputeResolveCommand, disputeStatusCommand, proveEquivocationCommand } from "./commands/dispute.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
@@ -30,7 +31,12 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .option("--config <file>", "JSON config file (env CHORUS_CONFIG)")
     .option("--gateway <url>", "a node's gateway for ask / round show (env CHORUS_GATEWAY_URL)")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      // commander's own errors (unknown command or option, missing argument) in the CLI's one-line form
+      outputError: (s, write) => write(`chorus: ${s.trim().replace(/^error: /, "").split("\n").join("; ")}\n`),
+    })
     .showSuggestionAfterError(true);
 
   const ctx = () => new CliContext(program.opts<GlobalOptions>(), io, env);
@@ -56,6 +62,22 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .description("withdraw stake whose thawing period is over")
     .option("--json", "machine-readable output")
     .action((opts) => withdrawCommand(ctx(), opts));
+
+  program
+    .command("transfer")
+    .description("send <amount> CHR (or ETH for gas with --eth) to <address>")
+    .argument("<address>", "recipient")
+    .argument("<amount>", "amount, e.g. 250 or 12.5")
+    .option("--eth", "send the chain's native currency (gas money) instead of CHR")
+    .option("--json", "machine-readable output")
+    .action((to, amount, opts) => transferCommand(ctx(), to, amount, opts));
+  program
+    .command("faucet")
+    .description("devnet only: CHR (default 1000) and gas for [address] (default: your own account)")
+    .argument("[address]", "account to fund")
+    .option("--amount <chr>", "CHR to send (default 1000, at most 100000)")
+    .option("--json", "machine-readable output")
+    .action((address, opts) => faucetCommand(ctx(), address, opts));
 
   const node = program.command("node").description("one node");
   node

@@ -105,12 +105,30 @@ describe("chorus CLI", function () {
     });
   }
 
-  it("bad input: unknown commands and options are refused by the parser with exit 2", async () => {
-    for (const args of [["bogus"], ["nodes", "--frobnicate"], ["stake", "1"]]) {
+  it("bad input: unknown commands and options are refused by the parser with one chorus: line and exit 2", async () => {
+    for (const args of [["bogus"], ["nodes", "--frobnicate"], ["stake", "1"], ["dispute", "open"]]) {
       const r = await run(args);
       expect(r.code).to.equal(2);
-      expect(r.err.join("\n")).to.match(/^error: /);
+      expect(r.err, args.join(" ")).to.have.length(1);
+      expect(r.err[0]).to.match(/^chorus: (unknown command|unknown option|required option|missing required argument)/);
     }
+  });
+
+  it("faucet: the devnet deployer funds a newcomer; refused off the devnet with the command to use instead", async () => {
+    const newcomer = privateKeyToAccount(generatePrivateKey()).address;
+    let r = await run(["--network", "devnet", "--rpc-url", rpc.url, "--deployments", deploymentsFile, "faucet", newcomer, "--amount", "300"]);
+    expect(r.err, r.err.join("\n")).to.deep.equal([]);
+    expect(r.out[0]).to.match(new RegExp(`^faucet: sent 300 CHR to ${newcomer} \\(tx 0x[0-9a-f]{64}\\) and 1 ETH for gas; it holds 300 CHR$`));
+    expect(await f.token.read.balanceOf([newcomer])).to.equal(parseEther("300"));
+    r = await run([...chainArgs(), "faucet", newcomer]);
+    expect(r.code).to.equal(1);
+    expect(r.err).to.deep.equal([
+      "chorus: the faucet only works on the devnet (this is network 'custom'); on a public network CHR comes from its holders: ask an operator or the deployment's treasury, who sends it with `chorus transfer <your address> <amount>`",
+    ]);
+    r = await run([...chainArgs(), "--key", key, "transfer", newcomer, "12.5"]);
+    expect(r.out[0]).to.match(new RegExp(`^sent 12.5 CHR to ${newcomer} \\(tx 0x[0-9a-f]{64}\\); it holds 312.5 CHR$`));
+    r = await run([...chainArgs(), "--key", key, "transfer", newcomer, "0.5", "--eth", "--json"]);
+    expect(JSON.parse(r.out.join("\n"))).to.include({ to: newcomer, unit: "ETH", balance: parseEther("1.5").toString() });
   });
 
   it("config: the environment supplies the RPC URL and key (CHORUS_*), flags win over it", async () => {
