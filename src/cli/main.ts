@@ -16,6 +16,7 @@ import { runStdioMcp } from "../mcp/index.js";
 import { suiteListCommand, suitePublishCommand, suiteRevealCommand } from "./commands/suite.js";
 import { calibrateCommand } from "./commands/calibrate.js";
 import { faucetCommand, transferCommand } from "./commands/funds.js";
+import { keyImportCommand, keyListCommand, keyNewCommand } from "./commands/key.js";
 import { disputeOpenCommand, disputeResolveCommand, disputeStatusCommand, proveEquivocationCommand } from "./commands/dispute.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
@@ -25,7 +26,8 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .description("Chorus: ask a staked swarm of models, ranked by its peers")
     .option("--network <name>", "devnet (default) or custom (with --rpc-url)")
     .option("--rpc-url <url>", "EVM JSON-RPC URL (env CHORUS_RPC_URL)")
-    .option("--key <hex>", "private key that signs transactions (env CHORUS_PRIVATE_KEY)")
+    .option("--account <name>", "sign with this encrypted keystore (`chorus key list`); password from CHORUS_KEYSTORE_PASSWORD or a prompt")
+    .option("--key <hex>", "devnet only: private key that signs transactions (elsewhere use --account, or env CHORUS_PRIVATE_KEY)")
     .option("--dev-account <n>", "devnet only: use well-known test account n")
     .option("--deployments <file>", "deployments file (default deployments/<chainId>.json)")
     .option("--config <file>", "JSON config file (env CHORUS_CONFIG)")
@@ -78,6 +80,26 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .option("--amount <chr>", "CHR to send (default 1000, at most 100000)")
     .option("--json", "machine-readable output")
     .action((address, opts) => faucetCommand(ctx(), address, opts));
+
+  const key = program.command("key").description("signing keys in encrypted JSON keystores (CHORUS_KEYSTORE_DIR, default ~/.chorus/keystore)");
+  key
+    .command("new")
+    .description("make a new key, encrypted with a password")
+    .argument("<name>", "its name (use it with --account NAME)")
+    .option("--json", "machine-readable output")
+    .action((name, opts) => keyNewCommand(ctx(), name, opts));
+  key
+    .command("import")
+    .description("import a private key or a JSON keystore from a file (--from) or a hidden prompt")
+    .argument("<name>", "its name")
+    .option("--from <file>", "file holding a 0x private key or a JSON keystore (CHORUS_KEYSTORE_IMPORT_PASSWORD opens the latter)")
+    .option("--json", "machine-readable output")
+    .action((name, opts) => keyImportCommand(ctx(), name, opts));
+  key
+    .command("list")
+    .description("the keys and their addresses")
+    .option("--json", "machine-readable output")
+    .action((opts) => keyListCommand(ctx(), opts));
 
   const node = program.command("node").description("one node");
   node

@@ -88,7 +88,7 @@ describe("chorus CLI", function () {
     ["more than the stake", () => [...chainArgs(), "--key", key, "unstake", "100"], /^chorus: cannot unstake 100 CHR: .* has 62.5 CHR staked$/],
     ["an unknown network", () => ["--network", "mainnet-ish", "nodes"], /^chorus: invalid configuration: network: unknown network 'mainnet-ish'/],
     ["an unreachable chain", () => ["--network", "custom", "--rpc-url", "http://127.0.0.1:9", "nodes"], /^chorus: chain RPC http:\/\/127.0.0.1:9 is unreachable/],
-    ["a missing key", () => [...chainArgs(), "withdraw"], /^chorus: this command signs a transaction: set CHORUS_PRIVATE_KEY or pass --key/],
+    ["a missing key", () => [...chainArgs(), "withdraw"], /^chorus: this command signs a transaction: pass --account NAME \(an encrypted keystore: `chorus key new\|import NAME`\) or set CHORUS_PRIVATE_KEY/],
     ["a malformed key", () => [...chainArgs(), "--key", "0x1234", "withdraw"], /^chorus: invalid configuration: chain.privateKey: must be 0x followed by 64 hex digits \(from flag\)$/],
     ["a bad endpoint", () => [...chainArgs(), "--key", key, "stake", "1", "--endpoint", "ftp://x"], /^chorus: --endpoint must be an http\(s\) URL/],
     ["a bad address", () => [...chainArgs(), "node", "info", "0xnope"], /^chorus: '0xnope' is not an address/],
