@@ -7,7 +7,8 @@ import { ChorusError } from "../core/index.js";
 import { CliContext, type GlobalOptions, type Io } from "./context.js";
 import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-ops.js";
 import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
-import { askCommand, roundShowCommand } from "./commands/ask.js";
+import { askCommand } from "./commands/ask.js";
+import { roundShowCommand } from "./commands/round-show.js";
 import { auditCommand } from "./commands/audit.js";
 import { epochFinalizeCommand, epochStatusCommand } from "./commands/epoch.js";
 import { nodeStartCommand } from "./commands/node-start.js";
@@ -242,7 +243,7 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
   const round = program.command("round").description("rounds");
   round
     .command("show")
-    .description("result, transcript and settlement of a round")
+    .description("result, transcript and settlement of a round (from the gateway that coordinated it, else from the chain and IPFS)")
     .argument("<id>", "round id (0x + 64 hex)")
     .option("--json", "machine-readable output")
     .action((id, opts) => roundShowCommand(ctx(), id, opts));

@@ -132,6 +132,17 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
     expect((await s.token.read.balanceOf([watcher.address])) > balance).to.equal(true);
   });
 
+  it("round show from no node: a settled round is found on chain, its transcript looked for on IPFS; an unknown round says where to ask", async () => {
+    const noNode = ["--gateway", "http://127.0.0.1:9"];
+    const unknown = await run([...noNode, "round", "show", `0x${"cd".repeat(32)}`]);
+    expect(unknown.err).to.deep.equal([`chorus: round 0x${"cd".repeat(32)} is not settled on chain 31337 and the gateway http://127.0.0.1:9 does not know it (ask the node that coordinated it with --gateway)`]);
+    // the forged round's transcript exists nowhere: the reader says so after trying the gateway and the members
+    const forged = await run([...noNode, "round", "show", rounds[2].roundId]);
+    expect(forged.code).to.equal(1);
+    expect(forged.err).to.have.length(1);
+    expect(forged.err[0]).to.match(/^chorus: .*(unreachable|not found|no copy|could not)/i);
+  });
+
   it("bad input: a round that never settled, a bad id, a signer not in the record: one line each", async () => {
     const cases: [string[], RegExp][] = [
       [["--key", WATCHER_KEY, "dispute", "open", `0x${"ab".repeat(32)}`], /^chorus: round 0x(ab){32} has not settled on chain 31337$/],
