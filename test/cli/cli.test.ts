@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -129,6 +132,21 @@ describe("chorus CLI", function () {
     expect(r.out[0]).to.match(new RegExp(`^sent 12.5 CHR to ${newcomer} \\(tx 0x[0-9a-f]{64}\\); it holds 312.5 CHR$`));
     r = await run([...chainArgs(), "--key", key, "transfer", newcomer, "0.5", "--eth", "--json"]);
     expect(JSON.parse(r.out.join("\n"))).to.include({ to: newcomer, unit: "ETH", balance: parseEther("1.5").toString() });
+  });
+
+  it("runs from any directory as an installed command would: bin from another cwd, deployments found in ./deployments there", async () => {
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), "chorus-cwd-"));
+    try {
+      await writeDeployments(f.deployments, path.join(elsewhere, "deployments"));
+      const bin = fileURLToPath(new URL("../../src/cli/chorus.mjs", import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, [bin, "--network", "custom", "--rpc-url", rpc.url, "node", "info", me, "--json"], { cwd: elsewhere, env: { PATH: process.env.PATH, HOME: elsewhere } });
+      expect(JSON.parse(stdout)).to.include({ address: me, registered: true });
+      const missing = await promisify(execFile)(process.execPath, [bin, "--network", "custom", "--rpc-url", rpc.url, "--deployments", path.join(elsewhere, "none.json"), "nodes"], { cwd: elsewhere }).catch((e) => e);
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr.trim().split("\n")).to.have.length(1);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it("config: the environment supplies the RPC URL and key (CHORUS_*), flags win over it", async () => {
