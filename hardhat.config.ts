@@ -50,7 +50,8 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
-    hardhat: { hardfork: "cancun", allowUnlimitedContractSize: false },
+    // CHORUS_CHAIN_INITIAL_DATE: the devnet's `hardhat node` starts its clock there (scripts/lib/devnet-chain.ts)
+    hardhat: { hardfork: "cancun", allowUnlimitedContractSize: false, ...(process.env.CHORUS_CHAIN_INITIAL_DATE ? { initialDate: process.env.CHORUS_CHAIN_INITIAL_DATE } : {}) },
     localhost: { url: "http://127.0.0.1:8545" },
     ...(rpcUrl ? { remote: { url: rpcUrl, accounts: privateKey ? [privateKey] : [] } } : {}),
   },

@@ -90,6 +90,7 @@ async function run(): Promise<void> {
       putJson: async (doc) => (await store.putJson(doc, { pin: true })).toString(),
       passThreshold: env.CHORUS_DEVNET_PASS_THRESHOLD,
       answers: env.CHORUS_DEVNET_CALIBRATION,
+      dataDir: env.CHORUS_DEVNET_DIR,
       log,
     });
     log(
@@ -121,6 +122,8 @@ async function run(): Promise<void> {
             CHORUS_DATA_DIR: nodeDir(n.index),
             CHORUS_NODE_PORT: String(env.CHORUS_DEVNET_NODE_PORT + n.index - 1),
             CHORUS_EPOCH_ROUNDS: process.env.CHORUS_EPOCH_ROUNDS ?? "5",
+            // one model on five nodes: each samples with its own seed, so their answers differ and rounds are not ties
+            CHORUS_TEMPERATURE: process.env.CHORUS_TEMPERATURE ?? "0.8",
             CHORUS_EPOCH_INTERVAL_MS: process.env.CHORUS_EPOCH_INTERVAL_MS ?? "10000",
             // every devnet node and source listens on 127.0.0.1: the operator allows loopback
             CHORUS_NET_ALLOW_PRIVATE: process.env.CHORUS_NET_ALLOW_PRIVATE ?? "127.0.0.0/8",

@@ -20,21 +20,29 @@ export const devAccount = (i: number): Account => mnemonicToAccount(DEVNET_MNEMO
 export const DEVNET_SETTLEMENT = { periodLength: 600, committeeSeats: 7, minCommittee: 3 };
 
 /**
- * Makes the devnet chain ready for rounds: moves its clock to the start of the next weight period (committees
- * weigh nodes as they were when the period began, so the nodes staked during setup are drawn at once), and turns
- * on interval mining (a block per second besides one per transaction) so the seed block of a batch reserved by
- * `Settlement.openBatch` is mined without waiting for another transaction.
+ * Makes the devnet chain ready for rounds without leaving the wall clock: committees weigh nodes as they were
+ * when the weight period began, so the nodes staked during setup are drawn from the next period on. The chain
+ * started one period behind the wall clock (`startHardhatNode`), so setup happened in an earlier period than
+ * the wall clock's: the chain's clock is set to the wall clock, which enters a later period at once. Only if
+ * setup took longer than a period (then the chain is already in the wall clock's period) does it wait for the
+ * next period, in real time.
  */
 export async function enterNextPeriod(rpcUrl: string, deployments: Deployments, log: (l: string) => void): Promise<void> {
   const client = createPublicClient({ chain: hardhat, transport: http(rpcUrl, { retryCount: 0 }) });
   const s = deployments.contracts.Settlement;
   const length = (await client.readContract({ address: s.address, abi: s.abi, functionName: "periodLength" })) as bigint;
+  const chainNow = (await client.getBlock({ blockTag: "latest" })).timestamp;
+  const wallNow = BigInt(Math.ceil(Date.now() / 1000));
+  if (wallNow / length > chainNow / length) {
+    await client.request({ method: "evm_setNextBlockTimestamp" as never, params: [toHex(wallNow)] as never });
+    await client.request({ method: "evm_mine" as never, params: [] as never });
+  } else {
+    const next = (chainNow / length + 1n) * length;
+    log(`setup took longer than a weight period: waiting ${next - chainNow} s for the next one…`);
+    while ((await client.getBlock({ blockTag: "latest" })).timestamp < next) await new Promise((r) => setTimeout(r, 1000));
+  }
   const now = (await client.getBlock({ blockTag: "latest" })).timestamp;
-  const next = (now / length + 1n) * length;
-  await client.request({ method: "evm_setNextBlockTimestamp" as never, params: [toHex(next)] as never });
-  await client.request({ method: "evm_mine" as never, params: [] as never });
-  await client.request({ method: "evm_setIntervalMining" as never, params: [1000] as never });
-  log(`chain clock moved to weight period ${next / length} (periods of ${length} s); a block every second`);
+  log(`chain clock at the wall clock (${new Date(Number(now) * 1000).toISOString()}), weight period ${now / length} (periods of ${length} s); a block every second`);
 }
 
 export interface DevnetChain {
@@ -49,8 +57,12 @@ export async function startHardhatNode(port: number, log: (l: string) => void): 
     throw new Error(`port ${port} on 127.0.0.1 is already in use: stop what runs there (another devnet?) or set CHORUS_DEVNET_PORT`);
   }
   const bin = path.join(ROOT, "node_modules", ".bin", "hardhat");
+  // The chain starts one weight period behind the wall clock (hardhat.config.ts reads CHORUS_CHAIN_INITIAL_DATE)
+  // so that `enterNextPeriod` can reach a fresh period by catching up with the wall clock, never passing it.
+  const initialDate = new Date(Date.now() - DEVNET_SETTLEMENT.periodLength * 1000).toISOString();
   startProcess("hardhat node", bin, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: ROOT,
+    env: { ...process.env, CHORUS_CHAIN_INITIAL_DATE: initialDate },
     onLine: (l) => {
       if (/error/i.test(l)) log(`hardhat node: ${l}`);
     },
@@ -58,6 +70,9 @@ export async function startHardhatNode(port: number, log: (l: string) => void): 
   const rpcUrl = `http://127.0.0.1:${port}`;
   const client = createPublicClient({ chain: hardhat, transport: http(rpcUrl, { retryCount: 0 }) });
   await waitFor("hardhat node", async () => (await client.getChainId()) === hardhat.id, 60_000);
+  // A block every second besides one per transaction: time passes on an idle devnet (thawing ends, windows
+  // close, a batch's seed block is mined) without anyone sending a transaction.
+  await client.request({ method: "evm_setIntervalMining" as never, params: [1000] as never });
   return rpcUrl;
 }
 

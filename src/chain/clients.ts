@@ -73,7 +73,7 @@ export function requireWallet(c: ChainClients): WalletClient<Transport, Chain, A
   if (!c.walletClient) {
     throw new ChorusError(
       "KEY_MISSING",
-      "this command signs a transaction: set CHORUS_PRIVATE_KEY or pass --key (on the devnet, --dev-account <n> uses a well-known test key)",
+      "this command signs a transaction: pass --account NAME (an encrypted keystore: `chorus key new|import NAME`) or set CHORUS_PRIVATE_KEY (on the devnet, --dev-account <n> uses a well-known test key)",
     );
   }
   return c.walletClient;

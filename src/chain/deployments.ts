@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Abi, Address, Hex } from "viem";
@@ -27,20 +28,39 @@ export interface Deployments {
   contracts: Record<string, DeployedContract>;
 }
 
+/** The package's own deployments file for `chainId` (public networks commit theirs there). */
 export function deploymentsPath(chainId: number): string {
   return path.join(PROJECT_ROOT, "deployments", `${chainId}.json`);
 }
 
-/** Reads and sanity-checks a deployments file. */
-export function loadDeployments(chainId: number, file = deploymentsPath(chainId)): Deployments {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
+/**
+ * Where a deployment of `chainId` is looked for when no file is named, first found wins: `./deployments/` in the
+ * working directory, `~/.chorus/deployments/`, then the package's own `deployments/`
+ * (the devnet writes there; a global install finds it through its link). None depends on where the command runs.
+ */
+export function deploymentsCandidates(chainId: number): string[] {
+  const all = [path.resolve("deployments", `${chainId}.json`), path.join(os.homedir(), ".chorus", "deployments", `${chainId}.json`), deploymentsPath(chainId)];
+  return [...new Set(all)];
+}
+
+/** Reads and sanity-checks a deployments file (`file`, or the first of `deploymentsCandidates`). */
+export function loadDeployments(chainId: number, file?: string): Deployments {
+  const tried = file ? [file] : deploymentsCandidates(chainId);
+  let text: string | undefined;
+  for (const candidate of tried) {
+    try {
+      text = readFileSync(candidate, "utf8");
+      file = candidate;
+      break;
+    } catch {
+      /* next */
+    }
+  }
+  if (text === undefined || file === undefined) {
     throw new ChorusError(
       "DEPLOYMENTS_MISSING",
-      `no Chorus deployment for chain ${chainId} (looked for ${file}); deploy first with \`npm start\` (devnet) or \`npm run deploy\``,
-      { chainId, file },
+      `no Chorus deployment for chain ${chainId} (looked for ${tried.join(", ")}); deploy first with \`npm start\` (devnet) or \`npm run deploy\`, or name the file with --deployments / CHORUS_DEPLOYMENTS`,
+      { chainId, tried },
     );
   }
   let d: Deployments;

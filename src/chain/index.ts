@@ -1,6 +1,6 @@
 export { connectChain, requireWallet, type ChainClients, type ConnectOptions } from "./clients.js";
 export { addressOf, readContract, writeContract, type ChorusChain } from "./contracts.js";
-export { contractOf, deploymentsPath, loadDeployments, PROJECT_ROOT, type Deployments, type DeployedContract } from "./deployments.js";
+export { contractOf, deploymentsCandidates, deploymentsPath, loadDeployments, PROJECT_ROOT, type Deployments, type DeployedContract } from "./deployments.js";
 export { toChainError } from "./errors.js";
 export * from "./registry.js";
 export { openChorusChain } from "./open.js";
@@ -21,3 +21,7 @@ export {
   type EpochStatus,
   type FinalizeInput,
 } from "./finality.js";
+export * from "./calibration.js";
+export * from "./capability.js";
+export * from "./disputes.js";
+export * from "./token.js";

@@ -7,7 +7,8 @@ import { ChorusError } from "../core/index.js";
 import { CliContext, type GlobalOptions, type Io } from "./context.js";
 import { stakeCommand, unstakeCommand, withdrawCommand } from "./commands/node-ops.js";
 import { nodeInfoCommand, nodesCommand } from "./commands/node-views.js";
-import { askCommand, roundShowCommand } from "./commands/ask.js";
+import { askCommand } from "./commands/ask.js";
+import { roundShowCommand } from "./commands/round-show.js";
 import { evalCommand } from "./commands/eval.js";
 import { auditGoldCommand } from "./commands/audit-gold.js";
 import { auditCommand } from "./commands/audit.js";
@@ -15,6 +16,11 @@ import { epochFinalizeCommand, epochStatusCommand } from "./commands/epoch.js";
 import { nodeStartCommand } from "./commands/node-start.js";
 import { sourceInfoCommand, sourceLeaveCommand, sourcesCommand, sourceStartCommand } from "./commands/source.js";
 import { runStdioMcp } from "../mcp/index.js";
+import { suiteListCommand, suitePublishCommand, suiteRevealCommand } from "./commands/suite.js";
+import { calibrateCommand } from "./commands/calibrate.js";
+import { faucetCommand, transferCommand } from "./commands/funds.js";
+import { keyImportCommand, keyListCommand, keyNewCommand } from "./commands/key.js";
+import { disputeOpenCommand, disputeResolveCommand, disputeStatusCommand, proveEquivocationCommand } from "./commands/dispute.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
 
@@ -23,13 +29,19 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .description("Chorus: ask a staked swarm of models, ranked by its peers")
     .option("--network <name>", "devnet (default) or custom (with --rpc-url)")
     .option("--rpc-url <url>", "EVM JSON-RPC URL (env CHORUS_RPC_URL)")
-    .option("--key <hex>", "private key that signs transactions (env CHORUS_PRIVATE_KEY)")
+    .option("--account <name>", "sign with this encrypted keystore (`chorus key list`); password from CHORUS_KEYSTORE_PASSWORD or a prompt")
+    .option("--key <hex>", "devnet only: private key that signs transactions (elsewhere use --account, or env CHORUS_PRIVATE_KEY)")
     .option("--dev-account <n>", "devnet only: use well-known test account n")
     .option("--deployments <file>", "deployments file (default deployments/<chainId>.json)")
     .option("--config <file>", "JSON config file (env CHORUS_CONFIG)")
     .option("--gateway <url>", "a node's gateway for ask / round show (env CHORUS_GATEWAY_URL)")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .configureOutput({
+      writeOut: (s) => io.out(s.trimEnd()),
+      writeErr: (s) => io.err(s.trimEnd()),
+      // commander's own errors (unknown command or option, missing argument) in the CLI's one-line form
+      outputError: (s, write) => write(`chorus: ${s.trim().replace(/^error: /, "").split("\n").join("; ")}\n`),
+    })
     .showSuggestionAfterError(true);
 
   const ctx = () => new CliContext(program.opts<GlobalOptions>(), io, env);
@@ -55,6 +67,42 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .description("withdraw stake whose thawing period is over")
     .option("--json", "machine-readable output")
     .action((opts) => withdrawCommand(ctx(), opts));
+
+  program
+    .command("transfer")
+    .description("send <amount> CHR (or ETH for gas with --eth) to <address>")
+    .argument("<address>", "recipient")
+    .argument("<amount>", "amount, e.g. 250 or 12.5")
+    .option("--eth", "send the chain's native currency (gas money) instead of CHR")
+    .option("--json", "machine-readable output")
+    .action((to, amount, opts) => transferCommand(ctx(), to, amount, opts));
+  program
+    .command("faucet")
+    .description("devnet only: CHR (default 1000) and gas for [address] (default: your own account)")
+    .argument("[address]", "account to fund")
+    .option("--amount <chr>", "CHR to send (default 1000, at most 100000)")
+    .option("--json", "machine-readable output")
+    .action((address, opts) => faucetCommand(ctx(), address, opts));
+
+  const key = program.command("key").description("signing keys in encrypted JSON keystores (CHORUS_KEYSTORE_DIR, default ~/.chorus/keystore)");
+  key
+    .command("new")
+    .description("make a new key, encrypted with a password")
+    .argument("<name>", "its name (use it with --account NAME)")
+    .option("--json", "machine-readable output")
+    .action((name, opts) => keyNewCommand(ctx(), name, opts));
+  key
+    .command("import")
+    .description("import a private key or a JSON keystore from a file (--from) or a hidden prompt")
+    .argument("<name>", "its name")
+    .option("--from <file>", "file holding a 0x private key or a JSON keystore (CHORUS_KEYSTORE_IMPORT_PASSWORD opens the latter)")
+    .option("--json", "machine-readable output")
+    .action((name, opts) => keyImportCommand(ctx(), name, opts));
+  key
+    .command("list")
+    .description("the keys and their addresses")
+    .option("--json", "machine-readable output")
+    .action((opts) => keyListCommand(ctx(), opts));
 
   const node = program.command("node").description("one node");
   node
@@ -135,10 +183,81 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
       await runStdioMcp({ gatewayUrl: c.config.gateway.url, apiKey: env.CHORUS_API_KEY, timeoutMs: c.config.gateway.timeoutMs, log: (l) => io.err(l) });
     });
 
+  const suite = program.command("suite").description("calibration suites (proof of capability): a curator publishes them, nodes take them");
+  suite
+    .command("publish")
+    .description("curator: put the items on IPFS, commit to the answer key on chain, open the windows")
+    .requiredOption("--items <file>", 'JSON reference items: [{"question","better","worse"}, ...] (84..256 items; placed first or second by a fair coin)')
+    .option("--pass <n>", "correct choices needed to pass (default: 85% or the contract's lowest bar, whichever is higher)")
+    .option("--commit-window <duration>", "how long nodes may commit (seconds or 90s/15m/2h/30d; default 1h)")
+    .option("--key-window <duration>", "how long after that the curator has to reveal the key (default 1h)")
+    .option("--reveal-window <duration>", "how long after that nodes have to reveal (default 1h)")
+    .option("--validity <duration>", "how long a pass stays valid (default 30d)")
+    .option("--json", "machine-readable output")
+    .action((opts) => suitePublishCommand(ctx(), opts));
+  suite
+    .command("reveal")
+    .description("curator: reveal a suite's key once its submission window has closed (waits for it)")
+    .argument("[id]", "suite id (default: the one suite awaiting a key whose key file is here)")
+    .option("--key-file <file>", "the key file `suite publish` wrote (default under the data directory)")
+    .option("--no-wait", "refuse instead of waiting while commits are still open")
+    .option("--poll-ms <n>", "how often to check the chain's clock while waiting (default 2000)")
+    .option("--json", "machine-readable output")
+    .action((id, opts) => suiteRevealCommand(ctx(), id, opts));
+  suite
+    .command("list")
+    .description("the suites, newest first, with their phase")
+    .option("--json", "machine-readable output")
+    .action((opts) => suiteListCommand(ctx(), opts));
+
+  program
+    .command("calibrate")
+    .description("node: take the open calibration suite with this node's model (judge, commit, wait for the key, reveal); prints the grade and the pass's expiry")
+    .option("--suite <id>", "a suite id (default: the newest one open for commits)")
+    .option("--items <file>", "the suite's items document (checked against its CID on chain) instead of fetching it over IPFS gateways")
+    .option("--poll-ms <n>", "how often to check the chain while waiting for the key (default 5000)")
+    .option("--json", "machine-readable grade")
+    .action((opts) => calibrateCommand(ctx(), opts));
+
+  const dispute = program.command("dispute").description("contest a settled round (deposit; the arbitrator upholds or rejects)");
+  dispute
+    .command("open")
+    .description("dispute the settled record of a round: deposits, locks each named signer's share of stake")
+    .argument("<round>", "round id (0x + 64 hex)")
+    .option("--signers <addresses>", "comma-separated signers to hold (default: every signer of the record)")
+    .option("--evidence <cid>", "evidence document (CID or bytes32; default: the round's transcript)")
+    .option("--json", "machine-readable output")
+    .action((id, opts) => disputeOpenCommand(ctx(), id, opts));
+  dispute
+    .command("status")
+    .description("one dispute, or every dispute of a round")
+    .argument("<id|round>", "dispute number, or a round id")
+    .option("--json", "machine-readable output")
+    .action((id, opts) => disputeStatusCommand(ctx(), id, opts));
+  for (const [action, what] of [
+    ["uphold", "arbitrator: uphold a dispute (voids the round's deltas, slashes the locked stake)"],
+    ["reject", "arbitrator: reject a dispute (the deposit goes to the treasury)"],
+    ["reclaim", "anyone, after an unresolved dispute's deadline: its deposit goes back to the disputer"],
+  ] as const) {
+    dispute
+      .command(action)
+      .description(what)
+      .argument("<id>", "dispute number")
+      .option("--json", "machine-readable output")
+      .action((id, opts) => disputeResolveCommand(ctx(), action, id, opts));
+  }
+  program
+    .command("prove-equivocation")
+    .description("prove that a signer of a settled round also signed a conflicting record of it (commits first, so the prover earns the reward)")
+    .argument("<round>", "round id of the settled record")
+    .requiredOption("--record <file>", 'JSON {"record": {...}, "signature": "0x..."}: the other record and the signer\'s signature over it')
+    .option("--json", "machine-readable output")
+    .action((id, opts) => proveEquivocationCommand(ctx(), id, opts));
+
   const round = program.command("round").description("rounds");
   round
     .command("show")
-    .description("result, transcript and settlement of a round")
+    .description("result, transcript and settlement of a round (from the gateway that coordinated it, else from the chain and IPFS)")
     .argument("<id>", "round id (0x + 64 hex)")
     .option("--json", "machine-readable output")
     .action((id, opts) => roundShowCommand(ctx(), id, opts));

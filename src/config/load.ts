@@ -50,6 +50,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): ChorusConfig {
     let value: unknown = raw;
     if (spec.type === "int") {
       value = /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+    } else if (spec.type === "number") {
+      value = /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw.trim()) : raw;
     } else if (spec.type === "list") {
       value = raw.split(",").map((x) => x.trim()).filter((x) => x !== "");
     }

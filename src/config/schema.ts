@@ -96,6 +96,12 @@ export const ConfigSchema = z
           .preprocess((v) => (v === "false" ? false : v), z.union([z.literal(false), z.enum(["auto", "cuda", "vulkan", "metal"])], { error: "must be auto, cuda, vulkan, metal or false" }))
           .default("auto"),
         contextSize: z.number().int().min(64).max(131_072).default(2048),
+        /**
+         * Sampling temperature of this node's answers when the query names none (0 = greedy). With a temperature
+         * above 0 each member samples with its own seed (from its address and the query), so one model run by many
+         * nodes still gives different answers.
+         */
+        temperature: z.number().min(0).max(2).default(0),
         /** Concurrent generations per node. */
         concurrency: z.number().int().min(1).max(64).default(1),
         /** Where downloaded models are kept (node-llama-cpp's cache by default). */
@@ -197,7 +203,7 @@ export const ConfigSchema = z
 export type ChorusConfig = z.infer<typeof ConfigSchema>;
 
 /** Environment variables and the config key each one sets. */
-export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" | "list" }> = {
+export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" | "number" | "list" }> = {
   CHORUS_NETWORK: { path: ["network"], type: "string" },
   CHORUS_RPC_URL: { path: ["chain", "rpcUrl"], type: "string" },
   CHORUS_PRIVATE_KEY: { path: ["chain", "privateKey"], type: "string" },
@@ -224,6 +230,7 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" |
   CHORUS_THREADS: { path: ["inference", "threads"], type: "int" },
   /** auto, cuda, vulkan, metal or false. */
   CHORUS_GPU: { path: ["inference", "gpu"], type: "string" },
+  CHORUS_TEMPERATURE: { path: ["inference", "temperature"], type: "number" },
   CHORUS_MODELS_DIR: { path: ["inference", "modelsDir"], type: "string" },
   CHORUS_DEFAULT_MODEL_URI: { path: ["inference", "defaultModelUri"], type: "string" },
   CHORUS_IPFS_MODE: { path: ["ipfs", "mode"], type: "string" },

@@ -28,6 +28,10 @@ export interface MindOptions {
   answerTimeoutMs?: number;
   /** Options of judge calls (maxTokens, timeoutMs, maxChars ...). */
   judge?: Omit<JudgeOptions, "signal">;
+  /** Temperature of answers whose query names none. Default 0 (greedy). */
+  temperature?: number;
+  /** This member's seed for a query that names none (sampling differs between members running one model). */
+  seedOf?: (query: AnswerQuery) => number;
   /**
    * Most answer tokens this member will generate (default MAX_TOKENS, the protocol's cap). A query asking for
    * more is refused with INFERENCE_BAD_INPUT naming both numbers, never cut silently.
@@ -45,10 +49,10 @@ export function mindFromBackend(backend: InferenceBackend, opts: MindOptions = {
     }
     const r = await backend.chat(messages, {
       maxTokens: query.maxTokens,
-      // greedy (0) unless the client asked otherwise: the same prompt gives the same text
-      temperature: p.temperature ?? 0,
+      // greedy (0) unless the client or the node's configuration asks otherwise: the same prompt gives the same text
+      temperature: p.temperature ?? opts.temperature ?? 0,
       ...(p.topP !== undefined ? { topP: p.topP } : {}),
-      ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...(p.seed !== undefined ? { seed: p.seed } : opts.seedOf ? { seed: opts.seedOf(query) } : {}),
       ...(p.stop ? { stop: p.stop } : {}),
       signal: o.signal,
       timeoutMs: opts.answerTimeoutMs,

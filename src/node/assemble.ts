@@ -6,7 +6,7 @@
  */
 import { isIP } from "node:net";
 import path from "node:path";
-import type { Hex } from "viem";
+import { keccak256, toHex, type Hex } from "viem";
 import { auditRound } from "../audit/index.js";
 import { ChainDirectory, getNode, openChorusChain, readContract, requireWallet, type ChorusChain } from "../chain/index.js";
 import type { ChorusConfig } from "../config/index.js";
@@ -42,7 +42,7 @@ export interface AssembledNode {
 export function capabilityWarning(me: string): string {
   return (
     `${me} has no valid capability pass: it is not drawn into committees, and members accept rounds only from capable coordinators, ` +
-    `so queries sent to this node's gateway will fail; it still serves /health, /ipfs and /explorer. Pass a calibration suite (CapabilityRegistry) to answer, judge and coordinate`
+    `so queries sent to this node's gateway will fail; it still serves /health, /ipfs and /explorer. Run \`chorus calibrate\` (it takes the open calibration suite with this node's model; \`chorus suite list\` shows the suites) to answer, judge and coordinate`
   );
 }
 
@@ -72,7 +72,11 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
   const store = await openArtifactStore({ ...config.ipfs }, { dataDir, log });
   const choice = await chooseModel(config.inference, { log, signal: opts.signal });
   const backend = createInferenceBackend(choice, { threads: config.inference.threads, gpu: config.inference.gpu, contextSize: config.inference.contextSize, concurrency: config.inference.concurrency, log });
-  const mind = mindFromBackend(backend, { answerTimeoutMs: config.node.answerTimeoutMs });
+  const mind = mindFromBackend(backend, {
+    answerTimeoutMs: config.node.answerTimeoutMs,
+    temperature: config.inference.temperature,
+    seedOf: (q) => memberSeed(me, q.messages),
+  });
   const rules = productionRules();
   const sequencer = new ChainSequencer(chain, { batchSize: config.node.batchSize, stateFile: path.join(dataDir, "sequencer.json"), log });
   const artifacts = roundArtifacts(store);
@@ -142,6 +146,11 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
       await store.close();
     },
   };
+}
+
+/** A member's own sampling seed for a query: 31 bits of keccak256(member address, the messages). */
+export function memberSeed(member: string, messages: readonly { role: string; content: string }[]): number {
+  return Number(BigInt(keccak256(toHex(`${member.toLowerCase()}\n${JSON.stringify(messages)}`))) & 0x7fffffffn);
 }
 
 /** The gateway's keys (config hashes plus the keys file) and per-client buckets. */

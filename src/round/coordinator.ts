@@ -114,6 +114,14 @@ export class Coordinator {
     const me = deps.signer.address;
     const queryDoc: QueryDoc = { type: "chorus/query@1", ...query, coordinator: me, createdAt: now() };
 
+    // Members take rounds only from coordinators in the active, capable set: say so here, not as their refusals.
+    if (!(await deps.directory.candidates({ signal })).some((c) => c.address.toLowerCase() === me.toLowerCase())) {
+      throw new ChorusError(
+        "ROUND_UNAVAILABLE",
+        `this node ${me} is not an active node with a valid capability pass, so members refuse its rounds: \`chorus node info\` shows which it lacks; \`chorus calibrate\` gets a pass, \`chorus stake\` adds stake`,
+        { coordinator: me },
+      );
+    }
     // Committee: sortition from the batch seed, weighted as the nodes were when the batch's period began.
     const weights = await deps.directory.weightsAt(ticket.period, { signal });
     const committee: CommitteeSnapshot = snapshotOf(ticket, weights);

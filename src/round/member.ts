@@ -138,7 +138,7 @@ export class Member {
       throw new ChorusError("PEER_REPLAYED", `round ${head.roundId} is below coordinator ${coordinator}'s high-water mark`, { roundId: head.roundId });
     }
     if (!(await this.activeSet()).has(coordinator.toLowerCase())) {
-      throw new ChorusError("PEER_NOT_AUTHORIZED", `coordinator ${coordinator} is not an active staked node`, { coordinator });
+      throw new ChorusError("PEER_NOT_AUTHORIZED", `coordinator ${coordinator} is not an active node with a valid capability pass (staked and calibrated)`, { coordinator });
     }
     // Peek only: the signature is not checked yet, and a forged head must not spend the coordinator's tokens.
     if (!this.buckets.has(coordinator.toLowerCase())) this.buckets.take(coordinator.toLowerCase());

@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -62,7 +65,7 @@ describe("chorus CLI", function () {
     expect(nodes.map((n: { address: string }) => n.address)).to.deep.equal([me]);
     expect(nodes[0].staked).to.equal(parseEther("262.5").toString());
     r = await run([...chainArgs(), "node", "info", me]);
-    expect(r.out.join("\n")).to.contain("status    active").and.contain("endpoint  http://127.0.0.1:7001");
+    expect(r.out.join("\n")).to.contain("status      active").and.contain("endpoint    http://127.0.0.1:7001");
     r = await run([...chainArgs(), "--key", key, "node", "info", "--json"]);
     expect(JSON.parse(r.out.join("\n")).address).to.equal(me);
   });
@@ -88,7 +91,7 @@ describe("chorus CLI", function () {
     ["more than the stake", () => [...chainArgs(), "--key", key, "unstake", "100"], /^chorus: cannot unstake 100 CHR: .* has 62.5 CHR staked$/],
     ["an unknown network", () => ["--network", "mainnet-ish", "nodes"], /^chorus: invalid configuration: network: unknown network 'mainnet-ish'/],
     ["an unreachable chain", () => ["--network", "custom", "--rpc-url", "http://127.0.0.1:9", "nodes"], /^chorus: chain RPC http:\/\/127.0.0.1:9 is unreachable/],
-    ["a missing key", () => [...chainArgs(), "withdraw"], /^chorus: this command signs a transaction: set CHORUS_PRIVATE_KEY or pass --key/],
+    ["a missing key", () => [...chainArgs(), "withdraw"], /^chorus: this command signs a transaction: pass --account NAME \(an encrypted keystore: `chorus key new\|import NAME`\) or set CHORUS_PRIVATE_KEY/],
     ["a malformed key", () => [...chainArgs(), "--key", "0x1234", "withdraw"], /^chorus: invalid configuration: chain.privateKey: must be 0x followed by 64 hex digits \(from flag\)$/],
     ["a bad endpoint", () => [...chainArgs(), "--key", key, "stake", "1", "--endpoint", "ftp://x"], /^chorus: --endpoint must be an http\(s\) URL/],
     ["a bad address", () => [...chainArgs(), "node", "info", "0xnope"], /^chorus: '0xnope' is not an address/],
@@ -105,11 +108,44 @@ describe("chorus CLI", function () {
     });
   }
 
-  it("bad input: unknown commands and options are refused by the parser with exit 2", async () => {
-    for (const args of [["bogus"], ["nodes", "--frobnicate"], ["stake", "1"]]) {
+  it("bad input: unknown commands and options are refused by the parser with one chorus: line and exit 2", async () => {
+    for (const args of [["bogus"], ["nodes", "--frobnicate"], ["stake", "1"], ["dispute", "open"]]) {
       const r = await run(args);
       expect(r.code).to.equal(2);
-      expect(r.err.join("\n")).to.match(/^error: /);
+      expect(r.err, args.join(" ")).to.have.length(1);
+      expect(r.err[0]).to.match(/^chorus: (unknown command|unknown option|required option|missing required argument)/);
+    }
+  });
+
+  it("faucet: the devnet deployer funds a newcomer; refused off the devnet with the command to use instead", async () => {
+    const newcomer = privateKeyToAccount(generatePrivateKey()).address;
+    let r = await run(["--network", "devnet", "--rpc-url", rpc.url, "--deployments", deploymentsFile, "faucet", newcomer, "--amount", "300"]);
+    expect(r.err, r.err.join("\n")).to.deep.equal([]);
+    expect(r.out[0]).to.match(new RegExp(`^faucet: sent 300 CHR to ${newcomer} \\(tx 0x[0-9a-f]{64}\\) and 1 ETH for gas; it holds 300 CHR$`));
+    expect(await f.token.read.balanceOf([newcomer])).to.equal(parseEther("300"));
+    r = await run([...chainArgs(), "faucet", newcomer]);
+    expect(r.code).to.equal(1);
+    expect(r.err).to.deep.equal([
+      "chorus: the faucet only works on the devnet (this is network 'custom'); on a public network CHR comes from its holders: ask an operator or the deployment's treasury, who sends it with `chorus transfer <your address> <amount>`",
+    ]);
+    r = await run([...chainArgs(), "--key", key, "transfer", newcomer, "12.5"]);
+    expect(r.out[0]).to.match(new RegExp(`^sent 12.5 CHR to ${newcomer} \\(tx 0x[0-9a-f]{64}\\); it holds 312.5 CHR$`));
+    r = await run([...chainArgs(), "--key", key, "transfer", newcomer, "0.5", "--eth", "--json"]);
+    expect(JSON.parse(r.out.join("\n"))).to.include({ to: newcomer, unit: "ETH", balance: parseEther("1.5").toString() });
+  });
+
+  it("runs from any directory as an installed command would: bin from another cwd, deployments found in ./deployments there", async () => {
+    const elsewhere = await mkdtemp(path.join(os.tmpdir(), "chorus-cwd-"));
+    try {
+      await writeDeployments(f.deployments, path.join(elsewhere, "deployments"));
+      const bin = fileURLToPath(new URL("../../src/cli/chorus.mjs", import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, [bin, "--network", "custom", "--rpc-url", rpc.url, "node", "info", me, "--json"], { cwd: elsewhere, env: { PATH: process.env.PATH, HOME: elsewhere } });
+      expect(JSON.parse(stdout)).to.include({ address: me, registered: true });
+      const missing = await promisify(execFile)(process.execPath, [bin, "--network", "custom", "--rpc-url", rpc.url, "--deployments", path.join(elsewhere, "none.json"), "nodes"], { cwd: elsewhere }).catch((e) => e);
+      expect(missing.code).to.equal(1);
+      expect(missing.stderr.trim().split("\n")).to.have.length(1);
+    } finally {
+      await rm(elsewhere, { recursive: true, force: true });
     }
   });
 

@@ -117,7 +117,7 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
     const post = (url: string, env: unknown) => fetch(`${url}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(env) });
     const r1 = await post(swarm.nodes[3].url, forged);
     expect(r1.status).to.equal(403);
-    expect(((await r1.json()) as any).error.message).to.match(/not an active staked node/);
+    expect(((await r1.json()) as any).error.message).to.match(/not an active node with a valid capability pass/);
 
     const body = await ask(4);
     const transcript = (await (await fetch(`${swarm.nodes[4].url}/ipfs/${body.chorus.transcript_cid}?format=raw`)).json()) as any;

@@ -77,6 +77,12 @@ describe("npm start (devnet)", function () {
       expect(output).to.match(/nodes {8}5 staked, calibrated and serving:/);
       expect(output).to.match(/calibration scores: (\d+\/256, ){4}\d+\/256/);
       expect(output).to.contain(`curl -s http://127.0.0.1:${nodeBase}/v1/chat/completions`);
+      // Calibration moved no clock: the chain stays with the wall clock, and time passes on it while idle.
+      const block = async () => (await (await fetch(`http://127.0.0.1:${port}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["latest", false] }) })).json()) as { result: { timestamp: string; number: string } };
+      const first = await block();
+      expect(Math.abs(Number(first.result.timestamp) - Date.now() / 1000)).to.be.below(15);
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(Number((await block()).result.number)).to.be.above(Number(first.result.number));
 
       const out: string[] = [];
       const err: string[] = [];

@@ -123,15 +123,7 @@ function printRag(ctx: CliContext, rag: { sources: string[]; winner_contexts: { 
   for (const m of rag.members) ctx.io.out(`  member ${m.member}: ${m.retrieval}, ${m.contexts.length} context(s)${m.reason ? ` (${m.reason})` : ""}`);
 }
 
-export async function roundShowCommand(ctx: CliContext, id: string, opts: { json?: boolean }) {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new ChorusError("INPUT_INVALID", `round id must be 0x + 64 hex digits, got '${id}'`);
-  const round = await call(ctx, `/chorus/v1/rounds/${id}`);
-  if (opts.json) return ctx.json(round);
-  ctx.io.out(`round       ${round.roundId}`);
-  ctx.io.out(`query       ${round.queryCid}`);
-  ctx.io.out(`transcript  ${round.transcriptCid}`);
-  ctx.io.out(`winner      ${round.winner}`);
-  ctx.io.out(`settlement  ${round.settlement}${round.txHash ? ` (tx ${round.txHash})` : ""}`);
-  for (const [i, a] of (round.ranking as string[]).entries()) ctx.io.out(`  ${i + 1}. ${a}  score ${(Number(round.scores[a]) / 1e6).toFixed(4)}`);
-  for (const e of round.excluded ?? []) ctx.io.out(`  excluded ${e.member} at ${e.phase}: ${e.reason}`);
+/** The round as the gateway that coordinated it reports it (GET /chorus/v1/rounds/:id). */
+export async function gatewayRound(ctx: CliContext, id: string) {
+  return call(ctx, `/chorus/v1/rounds/${id}`);
 }

@@ -5,10 +5,12 @@ import { ChorusError } from "../../core/index.js";
 import { productionRules } from "../../protocol/index.js";
 import { AddressPolicy } from "../../net/index.js";
 import type { CliContext } from "../context.js";
+import { disputeCommandFor } from "./dispute.js";
 
 function print(ctx: CliContext, r: AuditReport) {
   ctx.io.out(`round ${r.roundId} (epoch ${r.epoch}, transcript ${r.transcriptCid}): ${r.ok ? "OK" : `${r.mismatches.length} MISMATCH(ES)`}`);
   for (const c of r.checks) ctx.io.out(`  ${c.ok ? "ok      " : "MISMATCH"} ${c.what}${c.ok ? "" : `: ${c.detail}`}`);
+  if (!r.ok) ctx.io.out(`  contest it: ${disputeCommandFor(r.roundId, r.transcriptCid)}`);
 }
 
 /** Returns the exit code: 0 when everything matches, 3 on any mismatch. */
@@ -30,7 +32,7 @@ export async function auditCommand(ctx: CliContext, what: "round" | "epoch", tar
   if (what === "round") {
     if (!/^0x[0-9a-fA-F]{64}$/.test(target)) throw new ChorusError("INPUT_INVALID", `round id must be 0x + 64 hex digits, got '${target}'`);
     const r = await auditRound(deps, target as Hex);
-    opts.json ? ctx.json(r) : print(ctx, r);
+    opts.json ? ctx.json(r.ok ? r : { ...r, contest: disputeCommandFor(r.roundId, r.transcriptCid) }) : print(ctx, r);
     return r.ok ? 0 : 3;
   }
   if (!/^\d+$/.test(target) || Number(target) < 1) throw new ChorusError("INPUT_INVALID", `epoch must be a whole number >= 1, got '${target}'`);

@@ -4,7 +4,11 @@ import { ChorusError } from "../../core/index.js";
 import type { CliContext } from "../context.js";
 
 export async function nodeStartCommand(ctx: CliContext, opts: { port?: string; host?: string }): Promise<void> {
+  await ctx.resolveKey();
   const config = ctx.config;
+  if (ctx.opts.key !== undefined && config.network !== "devnet") {
+    throw new ChorusError("INPUT_INVALID", "--key is only for the devnet (a key on the command line shows in `ps` and shell history); keep it encrypted: `chorus key import NAME --from FILE`, then pass --account NAME");
+  }
   if (opts.port !== undefined) {
     if (!/^\d+$/.test(opts.port) || Number(opts.port) > 65535) throw new ChorusError("INPUT_INVALID", `--port must be 0..65535, got '${opts.port}'`);
     config.node.port = Number(opts.port);

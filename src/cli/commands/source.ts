@@ -24,6 +24,7 @@ export interface SourceStartFlags {
 }
 
 export async function sourceStartCommand(ctx: CliContext, flags: SourceStartFlags): Promise<void> {
+  await ctx.resolveKey();
   const config = ctx.config;
   const s = config.source;
   if (flags.corpus !== undefined) s.corpus = flags.corpus;
