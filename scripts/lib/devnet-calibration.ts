@@ -40,11 +40,11 @@ export async function calibrateDevnet(opts: {
     const r = await pub.waitForTransactionReceipt({ hash });
     if (r.status !== "success") throw new Error(`${functionName} reverted (tx ${hash})`);
   };
-  const seed = (await pub.getBlock()).hash!;
+  const seed = (await pub.getBlock()).hash;
   const { suite, key } = buildDevnetSuite(seed);
   const itemsCid = await opts.putJson(suite);
   const keySalt = newSalt();
-  const now = BigInt((await pub.getBlock()).timestamp);
+  const now = (await pub.getBlock()).timestamp;
   const commitEnd = now + 3600n;
   const params = {
     itemsCid: cidToBytes32(itemsCid),
@@ -78,7 +78,7 @@ export async function calibrateDevnet(opts: {
   for (const [i, node] of opts.nodes.entries()) {
     await send(node, "reveal", [suiteId, choices, salts[i]]);
     const pass = (await pub.readContract({ address: cap.address, abi: cap.abi, functionName: "passOf", args: [node.address] })) as { score: number };
-    scores.push(Number(pass.score));
+    scores.push(pass.score);
   }
   return { suiteId, itemsCid, scores };
 }
