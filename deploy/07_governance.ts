@@ -1,4 +1,4 @@
-import { encodeFunctionData, type Abi, type Hex } from "viem";
+import { encodeFunctionData } from "viem";
 import type { DeployContext } from "./lib.js";
 
 /** The contracts whose default admin goes to the timelock here (each has AccessControlDefaultAdminRules). */
@@ -23,10 +23,10 @@ export default async function handOverGovernance(ctx: DeployContext): Promise<vo
   }
   const targets = TIMELOCK_ADMINISTERED.map((n) => ctx.deployments.contracts[n].address);
   const payloads = TIMELOCK_ADMINISTERED.map((n) =>
-    encodeFunctionData({ abi: ctx.deployments.contracts[n].abi as Abi, functionName: "acceptDefaultAdminTransfer" }),
+    encodeFunctionData({ abi: ctx.deployments.contracts[n].abi, functionName: "acceptDefaultAdminTransfer" }),
   );
   const values = targets.map(() => 0n);
-  const zero = `0x${"00".repeat(32)}` as Hex;
+  const zero = `0x${"00".repeat(32)}`;
   await ctx.send("ChorusTimelock", "scheduleBatch", [targets, values, payloads, zero, zero, 0n]);
   await ctx.send("ChorusTimelock", "executeBatch", [targets, values, payloads, zero, zero]);
   ctx.log(`the timelock ${timelock.address} is default admin of ${TIMELOCK_ADMINISTERED.join(", ")}`);

@@ -34,7 +34,7 @@ export async function deployAll(opts: {
   log?: (line: string) => void;
 }): Promise<Deployments> {
   const chainId = await opts.publicClient.getChainId();
-  const params = { ...DEFAULT_PARAMS, ...opts.params } as DeployParams;
+  const params = { ...DEFAULT_PARAMS, ...opts.params };
   const ctx = createDeployContext({ ...opts, params, chainId });
   for (const step of STEPS) await step(ctx);
   return ctx.deployments;

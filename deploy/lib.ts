@@ -144,7 +144,7 @@ export function linkBytecode(artifact: Artifact, addresses: Record<string, Hex>)
   let code = artifact.bytecode.slice(2);
   for (const libs of Object.values(artifact.linkReferences ?? {})) {
     for (const [lib, ranges] of Object.entries(libs)) {
-      const address = addresses[lib];
+      const address = addresses[lib] as Hex | undefined;
       if (!address) throw new Error(`${artifact.contractName} links library ${lib}: deploy it first and name it`);
       for (const { start, length } of ranges) {
         code = code.slice(0, start * 2) + address.slice(2).toLowerCase() + code.slice((start + length) * 2);
@@ -177,7 +177,7 @@ export function createDeployContext(opts: {
     return receipt;
   };
   const recorded = (name: string) => {
-    const c = deployments.contracts[name];
+    const c = deployments.contracts[name] as DeployedContract | undefined;
     if (!c) throw new Error(`deploy script asked for ${name} before it was deployed`);
     return c;
   };
@@ -224,6 +224,6 @@ export function createDeployContext(opts: {
 export async function writeDeployments(d: Deployments, dir = path.join(ROOT, "deployments")): Promise<string> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${d.chainId}.json`);
-  await writeFile(file, JSON.stringify(d, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
+  await writeFile(file, JSON.stringify(d, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n");
   return file;
 }

@@ -31,7 +31,7 @@ const directory = directoryOf(entries);
 let seq = 0n;
 const nextRoundId = (coordinator: Address): Hex => makeRoundId(coordinator, ++seq);
 const member = new Member({
-  domain: { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address },
+  domain: { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" },
   signer: me,
   directory,
   artifacts: new MemoryArtifacts(),

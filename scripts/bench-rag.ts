@@ -51,13 +51,14 @@ function args(argv: string[]) {
   };
   const wrong = (out.get("wrong") ?? "random") as string;
   if (wrong !== "consistent" && wrong !== "random") throw new Error(`--wrong must be consistent or random, got ${wrong}`);
+  const wrongMode: "consistent" | "random" = wrong;
   const K = num("sources", Number(process.env.CHORUS_RAG_SOURCES ?? 6));
   if (K < 2 || K > 50) throw new Error(`--sources must be 2..50, got ${K}`);
   return {
     seed: (out.get("seed") as string | undefined) ?? "chorus-bench-rag-v1",
     entities: num("entities", 300),
     pollution: Array.from({ length: K }, (_, i) => i / (K - 1)),
-    wrong: wrong as "consistent" | "random",
+    wrong: wrongMode,
     embeddings: out.has("embeddings"),
     sim: {
       committee: num("committee", 7),

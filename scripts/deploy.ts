@@ -34,7 +34,7 @@ async function main() {
   const walletClient = createWalletClient({ chain: chain.publicClient.chain, transport: chain.publicClient.transport as never, account });
   const deployments = await deployAll({
     publicClient: chain.publicClient,
-    walletClient: walletClient as never,
+    walletClient: walletClient,
     params: {
       minStake: parseEther(flags.data["min-stake"]),
       thawingPeriod: Number(flags.data.thawing),

@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   }
   const problems: string[] = [];
   for (const [name, value] of Object.entries(now)) {
-    const before = snap[name];
+    const before = snap[name] as number | undefined;
     if (before === undefined) {
       problems.push(`${name} ${value} gas is not in the snapshot`);
       continue;

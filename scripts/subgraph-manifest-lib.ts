@@ -52,7 +52,7 @@ export function graphNetworkName(chainId: number, override?: string): string {
   }
   const name = GRAPH_NETWORKS[chainId];
   if (!name) fail(`no known Graph network name for chain ${chainId}; pass --network-name <name as your Graph Node calls it>`, { chainId });
-  return name!;
+  return name;
 }
 
 /** A chain id from `--network` (a number or a known network name). */
@@ -66,20 +66,20 @@ export function chainIdOf(network: string): number {
 const Entry = z.object({
   address: z.string().refine((a) => isAddress(a, { strict: false }), "must be an address"),
   blockNumber: z.number().int().nonnegative(),
-  abi: z.array(z.object({ type: z.string() }).passthrough()).min(1),
+  abi: z.array(z.object({ type: z.string() }).loose()).min(1),
 });
 const DeploymentsShape = z.object({ chainId: z.number().int().positive(), contracts: z.record(z.string(), z.unknown()) });
 
 /** Manifest inputs from a parsed deployments file (deployments/<chainId>.json); `file` names it in errors. */
 export function inputsFromDeployments(json: unknown, file: string, networkName?: string): ManifestInputs {
   const d = DeploymentsShape.safeParse(json);
-  if (!d.success) fail(`${file} is not a deployments file: ${d.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { file });
+  if (!d.success) fail(`${file} is not a deployments file: ${d.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { file });
   const contracts = {} as Record<SubgraphContract, SubgraphSource>;
   for (const name of SUBGRAPH_CONTRACTS) {
     const raw = d.data!.contracts[name];
     if (raw === undefined) fail(`${file} has no ${name} contract (the subgraph indexes ${SUBGRAPH_CONTRACTS.join(", ")})`, { file, name });
     const e = Entry.safeParse(raw);
-    if (!e.success) fail(`${file}: contracts.${name}: ${e.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { file, name });
+    if (!e.success) fail(`${file}: contracts.${name}: ${e.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { file, name });
     contracts[name] = { address: getAddress(e.data!.address), startBlock: e.data!.blockNumber, abi: e.data!.abi as unknown as Abi };
   }
   return { network: graphNetworkName(d.data!.chainId, networkName), placeholder: false, contracts };

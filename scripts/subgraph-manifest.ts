@@ -18,6 +18,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Abi } from "viem";
 import { ChorusError } from "../src/core/index.js";
@@ -132,7 +133,7 @@ async function main() {
   if (values.build) await buildSubgraph();
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename ?? "")) {
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(fileURLToPath(import.meta.url))) {
   main().catch((err) => {
     console.error(`subgraph-manifest: ${(err as Error).message}`);
     process.exit(1);

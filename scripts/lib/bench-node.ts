@@ -23,7 +23,7 @@ const mind: Mind = {
 };
 const node = await startNode(
   {
-    domain: { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address },
+    domain: { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" },
     signer: createSigner(key),
     directory,
     artifacts: new MemoryArtifacts(),

@@ -14,7 +14,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { encodePacked, keccak256, toHex, type Address, type Hex } from "viem";
+import { encodePacked, keccak256, toHex, type Address } from "viem";
 import { applyReputationDelta, judgeWeights, REP_INITIAL } from "../../src/consensus/index.js";
 import { productionRules } from "../../src/protocol/index.js";
 import { startNode, type QueuedRound, type RunningNode } from "../../src/node/service.js";
@@ -53,7 +53,7 @@ const DOMAIN = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c
 export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
   const n = opts.nodes;
   const roles: Role[] = Array.from({ length: n }, (_, i) => opts.byzantine[i] ?? "honest");
-  const signers = roles.map((_, i) => createSigner(keccak256(toHex(`chorus-bench-byzantine-node-${i}`)) as Hex));
+  const signers = roles.map((_, i) => createSigner(keccak256(toHex(`chorus-bench-byzantine-node-${i}`))));
   const entries: NodeEntry[] = [];
   // The weights of every "period" are the ledger's current ones: each round draws from the latest reputations.
   const directory: Directory = directoryOf(entries, { tau: opts.committeeSize ?? 7 });
@@ -123,7 +123,7 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ messages: [{ role: "user", content: questionText(k) }], max_tokens: 32 }),
       });
-      const body = (await res.json()) as any;
+      const body = (await res.json());
       // A round whose committee could not reach a quorum (two copiers excluded in a small committee), or whose
       // draw gave no committee (sortition thins nodes below the initial reputation), is a legitimate outcome of
       // the protocol, not a bench failure: counted, and nothing settles.

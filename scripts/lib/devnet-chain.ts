@@ -89,8 +89,8 @@ export async function deployDevnet(opts: {
   const publicClient = createPublicClient({ chain: hardhat, transport });
   const deployer = createWalletClient({ chain: hardhat, transport, account: devAccount(0) });
   const deployments = await deployAll({
-    publicClient: publicClient as never,
-    walletClient: deployer as never,
+    publicClient: publicClient,
+    walletClient: deployer,
     // a devnet: no admin or timelock delay, so the deploy scripts hand governance to the timelock at once
     // thawing covers the dispute window + arbitration (NodeRegistry refuses less once Disputes is set)
     params: {

@@ -28,7 +28,7 @@ export async function netnsSupport(): Promise<string | null> {
   try {
     await ip(["netns", "add", probe]);
   } catch (err) {
-    return `\`ip netns add\` is not permitted here (${String((err as Error).message).split("\n")[0]})`;
+    return `\`ip netns add\` is not permitted here (${String((err as { message?: unknown }).message).split("\n")[0]})`;
   }
   await ip(["netns", "del", probe]).catch(() => {});
   const routes = await ip(["route", "show"]).catch(() => "");
@@ -86,7 +86,9 @@ export async function createNetwork(members: number, opts: { signal?: AbortSigna
     bridge,
     addressOf: (i) => `${SUBNET}.${10 + i}`,
     execArgs: (i, command) => ["netns", "exec", names[i], ...command],
-    cut: async (i) => void (await run("ip", ["netns", "exec", names[i], "ip", "link", "set", inner(i), "down"])),
+    cut: async (i) => {
+      await run("ip", ["netns", "exec", names[i], "ip", "link", "set", inner(i), "down"]);
+    },
     destroy,
   };
 }

@@ -23,8 +23,9 @@ export function startProcess(
       buffer = buffer.slice(i + 1);
     }
   };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
+  // null when the caller let the child inherit them
+  (child.stdout as NodeJS.ReadableStream | null)?.on("data", onData);
+  (child.stderr as NodeJS.ReadableStream | null)?.on("data", onData);
   child.on("exit", () => children.delete(child));
   child.on("error", (err) => process.stderr.write(`${name}: ${err.message}\n`));
   return child;
@@ -36,7 +37,7 @@ export async function stopAll(graceMs = 3000): Promise<void> {
     [...children].map(
       (child) =>
         new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
           const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
           child.once("exit", () => {
             clearTimeout(timer);

@@ -146,7 +146,7 @@ export function makeDataset(p: DatasetParams): Dataset {
         return fill(FACT_TEMPLATES[a][(s + ai) % FACT_TEMPLATES[a].length], e.name, v);
       });
       for (let f = sr.below(3); f > 0; f--) sentences.push(FILLERS[sr.below(FILLERS.length)]);
-      const text = `${e.name} is a country.${" "}${sr.shuffle(sentences).join(" ")}`;
+      const text = `${e.name} is a country. ${sr.shuffle(sentences).join(" ")}`;
       const tag = sr.nextUint32().toString(16).padStart(8, "0");
       return { doc: `${tag}-s${s}/${e.name.toLowerCase()}`, entity: i, polluted: bad, text };
     });

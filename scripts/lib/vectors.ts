@@ -114,7 +114,7 @@ export const COMPUTE: Record<string, (input: any) => Json> = {
     return { from: signer.address, bodyHash: canonicalHash(input.body), digest, signature: signer.signDigest(digest) };
   },
   record(input: { chainId: number; settlement: Address; record: Omit<RoundRecord, "deltas"> & { deltas: number[] }; privateKey: Hex }) {
-    const digest = recordDigest(settlementDomain(input.chainId, input.settlement), input.record as RoundRecord);
+    const digest = recordDigest(settlementDomain(input.chainId, input.settlement), input.record);
     return { digest, signature: createSigner(input.privateKey).signDigest(digest) };
   },
   transcript(input: { rules: { pairing?: PairingMode; screen?: boolean }; serviceDomain?: SettlementDomain; transcript: Transcript }) {

@@ -34,9 +34,9 @@ function encodePlain(v: unknown): string {
         for (let i = 0; i < v.length; i++) out += (i ? "," : "") + encodePlain(v[i]);
         return out + "]";
       }
-      const proto = Object.getPrototypeOf(v);
+      const proto: unknown = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) throw new NotPlain();
-      const keys = Object.keys(v as object).sort();
+      const keys = Object.keys(v).sort();
       let out = "{";
       for (let i = 0; i < keys.length; i++) {
         const value = (v as Record<string, unknown>)[keys[i]];

@@ -39,7 +39,7 @@ export function parseCid(input: unknown): CID {
     }
   }
   const cid = input == null ? null : CID.asCID(input);
-  if (cid) return cid as CID;
+  if (cid) return cid;
   throw ipfsError(IPFS_ERRORS.BAD_CID, `expected a CID or a CID string, got ${describe(input)}`, { input: describe(input) });
 }
 
@@ -47,7 +47,7 @@ export function parseCid(input: unknown): CID {
 export function codecName(cid: CID): string {
   const name = SUPPORTED_CODECS.get(cid.code);
   if (!name) {
-    throw ipfsError(IPFS_ERRORS.UNKNOWN_CODEC, `CID ${cid} uses codec 0x${cid.code.toString(16)}, which the store does not handle (known: ${[...SUPPORTED_CODECS.values()].join(", ")})`, {
+    throw ipfsError(IPFS_ERRORS.UNKNOWN_CODEC, `CID ${cid.toString()} uses codec 0x${cid.code.toString(16)}, which the store does not handle (known: ${[...SUPPORTED_CODECS.values()].join(", ")})`, {
       cid: cid.toString(),
       codec: cid.code,
     });
@@ -62,7 +62,7 @@ export function codecName(cid: CID): string {
 export function cidToBytes32(input: CID | string): `0x${string}` {
   const cid = parseCid(input);
   if (cid.multihash.code !== HASH.sha256 || cid.multihash.digest.length !== 32) {
-    throw ipfsError(IPFS_ERRORS.BAD_BYTES32, `CID ${cid} does not carry a 32-byte sha2-256 digest (hash 0x${cid.multihash.code.toString(16)}, ${cid.multihash.digest.length} bytes)`, {
+    throw ipfsError(IPFS_ERRORS.BAD_BYTES32, `CID ${cid.toString()} does not carry a 32-byte sha2-256 digest (hash 0x${cid.multihash.code.toString(16)}, ${cid.multihash.digest.length} bytes)`, {
       cid: cid.toString(),
       hash: cid.multihash.code,
       length: cid.multihash.digest.length,
@@ -75,12 +75,12 @@ export function cidToBytes32(input: CID | string): `0x${string}` {
  * The CIDv1 whose sha2-256 digest is `hex` (0x + 64 hex digits), with the given codec (default dag-json: all
  * on-chain references are dag-json documents). Throws IPFS_BAD_BYTES32 or IPFS_UNKNOWN_CODEC.
  */
-export function bytes32ToCid(hex: string, codec: number = CODEC.dagJson): CID {
+export function bytes32ToCid(hex: unknown, codec: number = CODEC.dagJson): CID {
   if (typeof hex !== "string" || !BYTES32.test(hex)) {
     throw ipfsError(IPFS_ERRORS.BAD_BYTES32, `'${clip(String(hex))}' is not a bytes32 (0x followed by 64 hex digits)`, { input: clip(String(hex)) });
   }
   if (!SUPPORTED_CODECS.has(codec)) {
-    throw ipfsError(IPFS_ERRORS.UNKNOWN_CODEC, `codec 0x${Number(codec).toString(16)} is not one the store handles`, { codec });
+    throw ipfsError(IPFS_ERRORS.UNKNOWN_CODEC, `codec 0x${codec.toString(16)} is not one the store handles`, { codec });
   }
   const digest = createDigest(HASH.sha256, Uint8Array.from(Buffer.from(hex.slice(2), "hex")));
   return CID.createV1(codec, digest);
@@ -93,5 +93,5 @@ function clip(s: string): string {
 function describe(v: unknown): string {
   if (v === null) return "null";
   if (v instanceof Uint8Array) return `Uint8Array(${v.length})`;
-  return typeof v === "object" ? (v.constructor?.name ?? "object") : typeof v;
+  return typeof v === "object" ? ((v as { constructor?: { name?: string } }).constructor?.name ?? "object") : typeof v;
 }

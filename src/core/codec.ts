@@ -58,7 +58,7 @@ export async function cidOfJson(value: unknown): Promise<CID> {
  */
 export async function verifyBlock(cid: CID, bytes: Uint8Array, maxBytes = DEFAULT_MAX_BYTES): Promise<void> {
   codecName(cid);
-  checkSize(bytes.length, maxBytes, `block ${cid}`);
+  checkSize(bytes.length, maxBytes, `block ${cid.toString()}`);
   const mh = cid.multihash;
   let ok: boolean;
   if (mh.code === HASH.sha256) {
@@ -66,23 +66,24 @@ export async function verifyBlock(cid: CID, bytes: Uint8Array, maxBytes = DEFAUL
   } else if (mh.code === HASH.identity) {
     ok = equalBytes(bytes, mh.digest);
   } else {
-    throw ipfsError(IPFS_ERRORS.UNKNOWN_HASH, `CID ${cid} uses hash 0x${mh.code.toString(16)}; the store verifies sha2-256 only`, { cid: cid.toString(), hash: mh.code });
+    throw ipfsError(IPFS_ERRORS.UNKNOWN_HASH, `CID ${cid.toString()} uses hash 0x${mh.code.toString(16)}; the store verifies sha2-256 only`, { cid: cid.toString(), hash: mh.code });
   }
   if (!ok) {
-    throw ipfsError(IPFS_ERRORS.CID_MISMATCH, `content does not match CID ${cid} (${bytes.length} bytes hash to something else)`, { cid: cid.toString(), size: bytes.length });
+    throw ipfsError(IPFS_ERRORS.CID_MISMATCH, `content does not match CID ${cid.toString()} (${bytes.length} bytes hash to something else)`, { cid: cid.toString(), size: bytes.length });
   }
 }
 
 /** Decodes a verified dag-json or dag-cbor block into its value (links come back as CIDs). */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the artifact type it expects (like JSON.parse), as IpfsStore.getJson<T> does
 export function decodeJson<T = unknown>(cid: CID, bytes: Uint8Array): T {
   const codec = codecName(cid);
   if (cid.code !== CODEC.dagJson && cid.code !== CODEC.dagCbor) {
-    throw ipfsError(IPFS_ERRORS.DECODE, `CID ${cid} is a ${codec} block, not a structured (dag-json) artifact; read it with get()`, { cid: cid.toString(), codec });
+    throw ipfsError(IPFS_ERRORS.DECODE, `CID ${cid.toString()} is a ${codec} block, not a structured (dag-json) artifact; read it with get()`, { cid: cid.toString(), codec });
   }
   try {
-    return (cid.code === CODEC.dagJson ? dagJson.decode(bytes) : dagCbor.decode(bytes)) as T;
+    return (cid.code === CODEC.dagJson ? dagJson.decode(bytes) : dagCbor.decode(bytes));
   } catch (err) {
-    throw ipfsError(IPFS_ERRORS.DECODE, `block ${cid} is not valid ${codec}: ${(err as Error).message}`, { cid: cid.toString(), codec }, err);
+    throw ipfsError(IPFS_ERRORS.DECODE, `block ${cid.toString()} is not valid ${codec}: ${(err as Error).message}`, { cid: cid.toString(), codec }, err);
   }
 }
 

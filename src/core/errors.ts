@@ -149,7 +149,8 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 
 /** The HTTP status for `code` (the one status table). */
 export function httpStatusOf(code: ErrorCode): number {
-  return ERROR_STATUS[code] ?? 500;
+  // a code from untyped input (a peer, a JSON body) may be missing from the table
+  return (ERROR_STATUS as Partial<Record<string, number>>)[code] ?? 500;
 }
 
 export class ChorusError extends Error {
@@ -180,5 +181,14 @@ function jsonSafe(value: unknown): unknown {
   if (value !== null && typeof value === "object" && !(value instanceof Uint8Array)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
   }
+  return value;
+}
+
+/**
+ * `value`, which the caller's own bookkeeping guarantees is there (a key it put in a map, an index inside the
+ * array); its absence is a bug in Chorus, not bad input, so it throws INTERNAL naming `what`.
+ */
+export function present<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new ChorusError("INTERNAL", `internal error: ${what} is missing`, { what });
   return value;
 }

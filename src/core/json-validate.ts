@@ -44,7 +44,7 @@ function walk(v: unknown, path: string, depth: number, ancestors: Set<object>): 
       fail(path, `a ${typeof v}`);
   }
   if (v === null) return;
-  const obj = v as object;
+  const obj = v;
   if (CID.asCID(obj)) return;
   if (ancestors.has(obj)) fail(path, "a reference cycle");
   if (ArrayBuffer.isView(obj) || obj instanceof ArrayBuffer) {
@@ -57,8 +57,8 @@ function walk(v: unknown, path: string, depth: number, ancestors: Set<object>): 
       walk(obj[i], `${path}[${i}]`, depth + 1, ancestors);
     }
   } else {
-    const proto = Object.getPrototypeOf(obj);
-    if (proto !== Object.prototype && proto !== null) fail(path, `an instance of ${obj.constructor?.name ?? "a class"} (only plain objects)`);
+    const proto: unknown = Object.getPrototypeOf(obj);
+    if (proto !== Object.prototype && proto !== null) fail(path, `an instance of ${(obj as { constructor?: { name?: string } }).constructor?.name ?? "a class"} (only plain objects)`);
     if (Object.getOwnPropertySymbols(obj).length > 0) fail(path, "an object with symbol keys");
     for (const [k, child] of Object.entries(obj)) {
       const at = /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;

@@ -2,7 +2,7 @@
  * Round records as the Settlement contract sees them: the record and statement shapes, the bounds the contract
  * enforces (`validateRecord`) and the order it requires (`sortRecord`). Pure.
  */
-import { getAddress, hexToBigInt, isAddress, isHex, type Address, type Hex } from "viem";
+import { hexToBigInt, isAddress, isHex, type Address, type Hex } from "viem";
 import { ChorusError } from "./errors.js";
 import { compareAddress, sameAddress } from "./address.js";
 import { MAX_REP_DELTA } from "./fixed.js";
@@ -82,7 +82,7 @@ export function validateRecord(record: RoundRecord): void {
     recordInvalid(`round ${roundId}: ${record.deltas.length} deltas for ${n} participants`, { roundId, n, deltas: record.deltas.length });
   }
   record.participants.forEach((p, i) => {
-    if (!isAddress(p, { strict: false })) recordInvalid(`round ${roundId}: participant ${p} is not an address`, { roundId, participant: p });
+    if (!isAddress(p, { strict: false })) recordInvalid(`round ${roundId}: participant ${String(p)} is not an address`, { roundId, participant: p });
     if (i > 0 && BigInt(p) <= BigInt(record.participants[i - 1])) {
       recordInvalid(`round ${roundId}: participants must be sorted by strictly increasing address (see sortRecord); ${p} is not`, {
         roundId,
@@ -96,7 +96,7 @@ export function validateRecord(record: RoundRecord): void {
   }
   if (record.sources.length > MAX_PER_RECORD) recordInvalid(`round ${roundId}: too many sources`, { roundId, m: record.sources.length });
   record.sources.forEach((s, i) => {
-    if (!isAddress(s.source, { strict: false })) recordInvalid(`round ${roundId}: source ${s.source} is not an address`, { roundId });
+    if (!isAddress(s.source, { strict: false })) recordInvalid(`round ${roundId}: source ${String(s.source)} is not an address`, { roundId });
     if (i > 0 && BigInt(s.source) <= BigInt(record.sources[i - 1].source)) {
       recordInvalid(`round ${roundId}: sources must be sorted by strictly increasing address (see sortRecord); ${s.source} is not`, {
         roundId,

@@ -52,7 +52,7 @@ export function recoverDigestSigner(digest: Hex, signature: Hex): Address | null
     const recid = v >= 27 ? v - 27 : v;
     if (recid !== 0 && recid !== 1) return null;
     const pub = secp.ecdsaRecover(sig.subarray(0, 64), recid, hexToBytes(digest), false);
-    return `0x${keccakBytes(pub.subarray(1)).slice(-40)}` as Address;
+    return `0x${keccakBytes(pub.subarray(1)).slice(-40)}`;
   } catch {
     return null;
   }

@@ -60,13 +60,16 @@ const PUBLIC_5XX: Record<string, string> = {
 export const serverErrorLog: { write(line: string): void } = { write: (line) => void process.stderr.write(`${line}\n`) };
 
 /** OpenAI-style error body: { error: { message, type, code } }, with Chorus details when present (4xx only). */
-export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- express knows an error handler by its four parameters
+export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+  // body-parser's errors carry type, limit and status (and a message); anything else is an internal error
+  const b = (err ?? {}) as { type?: unknown; limit?: unknown; message?: unknown; status?: unknown };
   let e: ChorusError;
   if (err instanceof ChorusError) e = err;
-  else if (err?.type === "entity.too.large") e = new ChorusError("HTTP_TOO_LARGE", `request body exceeds the limit of ${err.limit} bytes`);
-  else if (err?.type === "entity.parse.failed" || err instanceof SyntaxError) e = new ChorusError("HTTP_BAD_BODY", `body is not valid JSON: ${err.message}`);
-  else if (err?.type === "encoding.unsupported" || err?.type === "charset.unsupported") e = new ChorusError("HTTP_BAD_BODY", String(err.message));
-  else if (typeof err?.status === "number" && err.status >= 400 && err.status < 500) e = new ChorusError("HTTP_BAD_BODY", String(err.message));
+  else if (b.type === "entity.too.large") e = new ChorusError("HTTP_TOO_LARGE", `request body exceeds the limit of ${String(b.limit)} bytes`);
+  else if (b.type === "entity.parse.failed" || err instanceof SyntaxError) e = new ChorusError("HTTP_BAD_BODY", `body is not valid JSON: ${String(b.message)}`);
+  else if (b.type === "encoding.unsupported" || b.type === "charset.unsupported") e = new ChorusError("HTTP_BAD_BODY", String(b.message));
+  else if (typeof b.status === "number" && b.status >= 400 && b.status < 500) e = new ChorusError("HTTP_BAD_BODY", String(b.message));
   else e = new ChorusError("INTERNAL", "internal error", {}, { cause: err });
   const status = statusOf(e);
   if (status >= 500) {

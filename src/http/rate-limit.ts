@@ -6,7 +6,7 @@
  * cannot grow it without limit.
  */
 import type { RequestHandler } from "express";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 
 export interface RateLimitOptions {
   perSecond: number;
@@ -38,7 +38,7 @@ export class TokenBuckets {
     if (b.tokens >= 1) b.tokens -= 1;
     else wait = Math.max(1, Math.ceil((1 - b.tokens) / this.opts.perSecond));
     this.buckets.set(key, b);
-    while (this.buckets.size > this.max) this.buckets.delete(this.buckets.keys().next().value!);
+    while (this.buckets.size > this.max) this.buckets.delete(present(this.buckets.keys().next().value, "the oldest bucket"));
     return wait;
   }
 }
@@ -48,7 +48,10 @@ export function ipRateLimit(opts: RateLimitOptions): RequestHandler {
   const buckets = new TokenBuckets(opts);
   return (req, res, next) => {
     const wait = buckets.take(req.socket.remoteAddress ?? "unknown");
-    if (wait === 0) return next();
+    if (wait === 0) {
+      next();
+      return;
+    }
     res.set("Retry-After", String(wait));
     next(new ChorusError("RATE_LIMITED", `too many requests from this address; retry in ${wait} s`, { retryAfter: wait }));
   };

@@ -43,7 +43,7 @@ for (const [a, p] of BLOCKED_V4) blocked.addSubnet(a, p, "ipv4");
 for (const [a, p] of BLOCKED_V6) blocked.addSubnet(a, p, "ipv6");
 
 /** A CIDR range, `a.b.c.d/n` or `v6::/n`. */
-export const Cidr = z.string().refine((s) => parseCidr(s) !== null, { message: "must be a CIDR range such as 127.0.0.0/8 or fd00::/8" });
+export const Cidr = z.string().refine((s) => parseCidr(s) !== null, { error: "must be a CIDR range such as 127.0.0.0/8 or fd00::/8" });
 
 function parseCidr(s: string): { address: string; prefix: number; family: "ipv4" | "ipv6" } | null {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(s.trim());

@@ -15,7 +15,7 @@ import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import net, { type LookupFunction } from "node:net";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import type { AddressPolicy } from "./address.js";
 
 export const NET_REASONS = {
@@ -62,11 +62,11 @@ export interface NetResponse {
 export function checkedLookup(policy: AddressPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { all: true, family: options.family, hints: options.hints }, (err, addresses) => {
-      if (err) return callback(err, "", 0);
-      const list = addresses as dns.LookupAddress[];
-      if (list.length === 0) return callback(Object.assign(new Error("no address"), { code: "ENOTFOUND" }), "", 0);
-      if (list.some((a) => !policy.permits(a.address))) return callback(netError("NET_REFUSED", NET_REASONS.private), "", 0);
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [list[0]]);
+      if (err) { callback(err, "", 0); return; }
+      const list = addresses;
+      if (list.length === 0) { callback(Object.assign(new Error("no address"), { code: "ENOTFOUND" }), "", 0); return; }
+      if (list.some((a) => !policy.permits(a.address))) { callback(netError("NET_REFUSED", NET_REASONS.private), "", 0); return; }
+      if ((options as { all?: boolean }).all) { (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [list[0]]); return; }
       callback(null, list[0].address, list[0].family);
     });
   };
@@ -89,9 +89,9 @@ export function netRequest(target: string | URL, req: NetRequest): Promise<NetRe
   try {
     url = httpUrl(target);
   } catch (err) {
-    return Promise.reject(err);
+    return rejectWith(err);
   }
-  if (req.signal?.aborted) return Promise.reject(abortReason(req.signal));
+  if (req.signal?.aborted) return rejectWith(abortReason(req.signal));
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   // A literal address skips lookup inside node:net: check it here.
   if (net.isIP(host) !== 0 && !req.policy.permits(host)) return Promise.reject(netError("NET_REFUSED", NET_REASONS.private));
@@ -109,17 +109,18 @@ export function netRequest(target: string | URL, req: NetRequest): Promise<NetRe
       req.signal?.removeEventListener("abort", onAbort);
       if (err) {
         request.destroy();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an abort rejects with the signal's reason, whatever it is, as fetch does
         reject(err);
-      } else resolve(value!);
+      } else resolve(present(value, "the response"));
     };
     const request = client.request(
       url,
       { method: req.method ?? "GET", headers, agent: req.agent, lookup: checkedLookup(req.policy) },
       (res) => {
         const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400) return finish(netError("NET_REFUSED", NET_REASONS.redirect));
+        if (status >= 300 && status < 400) { finish(netError("NET_REFUSED", NET_REASONS.redirect)); return; }
         const declared = Number(res.headers["content-length"] ?? NaN);
-        if (declared > req.maxBytes) return finish(netError("NET_TOO_LARGE", NET_REASONS.tooLarge));
+        if (declared > req.maxBytes) { finish(netError("NET_TOO_LARGE", NET_REASONS.tooLarge)); return; }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (chunk: Buffer) => {
@@ -132,12 +133,18 @@ export function netRequest(target: string | URL, req: NetRequest): Promise<NetRe
         res.on("end", () => finish(null, { status, headers: res.headers, body: Buffer.concat(chunks, size) }));
       },
     );
-    const onAbort = () => finish(abortReason(req.signal!));
+    const onAbort = () => finish(abortReason(present(req.signal, "the abort signal")));
     const timer = setTimeout(() => finish(netError("NET_TIMEOUT", NET_REASONS.timeout)), req.timeoutMs);
     req.signal?.addEventListener("abort", onAbort, { once: true });
     request.on("error", (e) => finish(e instanceof ChorusError ? e : netError("NET_UNREACHABLE", NET_REASONS.unreachable, e)));
     request.end(payload);
   });
+}
+
+/** Rejects with `reason` as it is: a caller's abort reason (whatever it is, as fetch does) or a ChorusError. */
+function rejectWith(reason: unknown): Promise<never> {
+  // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- see above: the reason is passed on unchanged
+  return Promise.reject(reason);
 }
 
 function abortReason(signal: AbortSignal): unknown {

@@ -128,7 +128,7 @@ export function envelopeFields(raw: unknown): Envelope {
  */
 export function verifyEnvelope<B>(
   domain: PeerDomain,
-  raw: Envelope<B> | unknown,
+  raw: unknown,
   expect: { kind: string; roundId: Hex; allowed?: readonly Address[] },
 ): Envelope<B> {
   const env = envelopeFields(raw) as Envelope<B>;

@@ -3,8 +3,8 @@
  * (format in contracts/interfaces/ISettlement.sol), the records commitment `epochInfo` stores, and the decoding of
  * a `RoundSettled` event's deltas. Shared by the coordinator (settles), the auditor and the contract tests. Pure.
  */
-import { concat, getAddress, hexToBigInt, hexToNumber, keccak256, size, slice, toHex, type Address, type Hex } from "viem";
-import { ChorusError, compactSignature, compareAddress, MAX_TABLE, normAddress, recordInvalid, roundIdParts, validateRecord } from "../core/index.js";
+import { concat, getAddress, hexToBigInt, keccak256, slice, toHex, type Address, type Hex } from "viem";
+import { ChorusError, compactSignature, compareAddress, MAX_TABLE, normAddress, present, recordInvalid, roundIdParts, validateRecord } from "../core/index.js";
 import type { RoundRecord, SignedRecord } from "../core/index.js";
 
 /** The contract's quorum rule: signers hold at least 2/3 of the committee's seats. */
@@ -30,7 +30,7 @@ export function selectQuorum(record: RoundRecord, signers: readonly Address[], s
   const members = new Set(record.participants.map((p) => normAddress(p)));
   const candidates = [...new Set(signers.map((s) => normAddress(s)))]
     .filter((s) => members.has(s))
-    .map((s) => ({ s: s as Address, stake: seatsIn(seats, record, s as Address) }))
+    .map((s) => ({ s, stake: seatsIn(seats, record, s as Address) }))
     .sort((a, b) => (a.stake === b.stake ? a.s.localeCompare(b.s) : a.stake > b.stake ? -1 : 1));
   const chosen: Address[] = [];
   let signed = 0n;
@@ -110,19 +110,20 @@ function encodeRecord(
   const srcSigs = lowerKeys(sourceSignatures);
   const lower = record.participants.map((p) => normAddress(p));
   const parts: Hex[] = [slice(record.roundId, 20, 32), record.queryCid, record.transcriptCid, toHex(lower.length, { size: 1 })];
-  parts.push(...lower.map((p) => toHex(nodeIndex.get(p)!, { size: 1 })));
+  parts.push(...lower.map((p) => toHex(present(nodeIndex.get(p), `node table entry of ${p}`), { size: 1 })));
   parts.push(toHex(Math.max(0, lower.indexOf(normAddress(record.winner))), { size: 1 }));
   parts.push(...record.deltas.map(int32Hex));
   parts.push(toHex(record.sources.length, { size: 1 }));
   for (const s of record.sources) {
-    const sig = srcSigs.get(normAddress(s.source));
-    if (!sig) recordInvalid(`round ${record.roundId}: no service statement signature from source ${s.source}`, { source: s.source });
+    const sig =
+      srcSigs.get(normAddress(s.source)) ||
+      recordInvalid(`round ${record.roundId}: no service statement signature from source ${s.source}`, { source: s.source });
     parts.push(
-      toHex(sourceIndex.get(normAddress(s.source))!, { size: 1 }),
+      toHex(present(sourceIndex.get(normAddress(s.source)), `source table entry of ${s.source}`), { size: 1 }),
       int32Hex(s.reliability),
       int32Hex(s.usefulness),
       s.servedCid,
-      compactSignature(sig!),
+      compactSignature(sig),
     );
   }
   let signers = lower.filter((p) => sigs.has(p));
@@ -132,7 +133,7 @@ function encodeRecord(
   }
   parts.push(toHex(signers.length, { size: 1 }));
   parts.push(...signers.map((p) => toHex(lower.indexOf(p), { size: 1 })));
-  parts.push(...signers.map((p) => compactSignature(sigs.get(p)!)));
+  parts.push(...signers.map((p) => compactSignature(present(sigs.get(p), `signature of ${p}`))));
   return parts;
 }
 

@@ -8,7 +8,7 @@
 import { encodePacked, isAddressEqual, type Address, type Hex } from "viem";
 import { keccak256 } from "../core/index.js";
 import { serviceDigest, type SettlementDomain } from "../core/index.js";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { cidToBytes32 } from "../core/index.js";
 import { rerankContexts, sampleSources, sourceDeltas } from "./reliability.js";
 import type { SkippedSource, SourceInfo, SourceScoreDelta, UsedContext } from "./rag-types.js";
@@ -50,9 +50,9 @@ export const SKIP_CODES: Record<string, SkipReason> = {
 
 /** Why retrieving from a source failed, from the error its client threw (an abort or anything else: unreachable). */
 export function skipReasonOf(err: unknown): SkipReason {
-  const code = (err as { code?: unknown })?.code;
+  const code = (err as { code?: unknown } | null | undefined)?.code;
   if (typeof code === "string" && code in SKIP_CODES) return SKIP_CODES[code];
-  const name = (err as { name?: unknown })?.name;
+  const name = (err as { name?: unknown } | null | undefined)?.name;
   return name === "TimeoutError" ? "timeout" : "unreachable";
 }
 
@@ -148,7 +148,7 @@ export function queryTextOf(messages: readonly { role: string; content: string }
 }
 
 /** The query's messages with the contexts as a system message just before the last user message. */
-export function ragPrompt<M extends { role: string; content: string }>(messages: readonly M[], used: readonly UsedContext[]): { role: string; content: string }[] {
+export function ragPrompt(messages: readonly { role: string; content: string }[], used: readonly UsedContext[]): { role: string; content: string }[] {
   const out: { role: string; content: string }[] = messages.map((m) => ({ role: m.role, content: m.content }));
   if (used.length === 0) return out;
   const block = used.map((c, i) => `[${i + 1}] (source ${c.source}, ${c.id})\n${c.text}`).join("\n\n");
@@ -200,7 +200,7 @@ export function checkEvidence(ctx: EvidenceContext, ev: RagEvidence): UsedContex
   }
   const queryHash = queryHashOf(ctx.queryCid);
   for (const s of ev.served) {
-    const fault = checkServed(s, { roundId: ctx.roundId, queryHash, source: s.served.source as Address, k: ev.params.k, domain: ctx.domain! });
+    const fault = checkServed(s, { roundId: ctx.roundId, queryHash, source: s.served.source as Address, k: ev.params.k, domain: present(ctx.domain, "the Settlement domain") });
     if (fault) bad(member, `served document of ${s.served.source} (${fault.reason}): ${fault.detail}`);
   }
   const used = chooseContexts(drawn, ev.served, ev.params);
@@ -239,7 +239,7 @@ export function roundSources(answers: readonly RagAnswer[], scores: Record<strin
     const counts = new Map<string, number>();
     for (const doc of docs) counts.set(doc.servedCid, (counts.get(doc.servedCid) ?? 0) + 1);
     const [servedCid] = [...counts].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))[0];
-    const signature = docs.find((doc) => doc.servedCid === servedCid)!.signature;
+    const signature = present(docs.find((doc) => doc.servedCid === servedCid), `a document served as ${servedCid}`).signature;
     out.push({ source: d.source, reliability: d.reliability, usefulness: d.usefulness, servedCid, signature: signature as Hex });
   }
   return out;

@@ -44,9 +44,9 @@
  */
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
-import { applyDelta, clamp, divTrunc, MAX_REP_DELTA, REP_SCALE } from "../core/index.js";
+import { applyDelta, divTrunc, MAX_REP_DELTA, REP_SCALE } from "../core/index.js";
 import { SeededRandom } from "../consensus/prng.js";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { contentWords, overlap } from "./reliability-text.js";
 import type { ServedContext, SourceInfo, SourceScoreDelta, UsedContext } from "./rag-types.js";
 
@@ -207,7 +207,7 @@ export function sourceDeltas(input: DeltaInput, opts: DeltaOptions = {}): Source
   const minus = query === undefined ? undefined : contentWords(query);
   const claims = answers.map((a) => contentWords(a.text, minus));
   const W = contentWords(win.text, minus);
-  const s = answers.map((a) => scores.get(a.member.toLowerCase())!);
+  const s = answers.map((a) => present(scores.get(a.member.toLowerCase()), `the score of ${a.member}`));
 
   let sum = 0;
   let weighted = 0;

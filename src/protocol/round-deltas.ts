@@ -34,9 +34,8 @@ export function decodeRoundDeltas(
   const out: RoundDeltas & { nodeAddresses?: Address[]; sourceAddresses?: Address[] } = { winner, nodes, sources };
   if (tables) {
     const at = (table: readonly Address[] | undefined, i: number, what: string): Address => {
-      const a = table?.[i];
-      if (!a) recordInvalid(`RoundSettled refers to ${what} ${i}, beyond the epoch's table`, { index: i });
-      return getAddress(a!);
+      const a = table?.[i] || recordInvalid(`RoundSettled refers to ${what} ${i}, beyond the epoch's table`, { index: i });
+      return getAddress(a);
     };
     out.nodeAddresses = nodes.map((x) => at(tables.nodes, x.index, "node"));
     out.sourceAddresses = sources.map((x) => at(tables.sources, x.index, "source"));

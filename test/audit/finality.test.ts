@@ -25,7 +25,7 @@ describe("optimistic finality through the CLI and the explorer (issue 13)", func
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ messages: [{ role: "user", content: "pending or final?" }] }),
       });
-      const body = (await res.json()) as any;
+      const body = (await res.json());
       expect(res.status, JSON.stringify(body)).to.equal(200);
       await swarm.nodes[0].submitter.flush();
       // the settling node's finalizer would do it on its own: stop it, so the CLI (anyone) is what finalizes
@@ -42,7 +42,7 @@ describe("optimistic finality through the CLI and the explorer (issue 13)", func
         );
         return { code, out, err };
       };
-      const transcript = (await swarm.storeOf(0).getJson(body.chorus.transcript_cid)) as { result: { deltas: Record<string, number> } };
+      const transcript = await swarm.storeOf(0).getJson<{ result: { deltas: Record<string, number> } }>(body.chorus.transcript_cid);
       const deltas = Object.fromEntries(Object.entries(transcript.result.deltas).map(([n, d]) => [getAddress(n), d]));
 
       // pending: the audit says so and lists exactly the round's deltas; nothing moved on chain

@@ -157,7 +157,7 @@ describe("consensus/reputation: deltas after a round", () => {
     for (let r = 0; r < 64; r++) {
       // 6 pairs, the coin's outcomes run through every pattern of 6 bits once per 64 rounds: exactly chance.
       const judgments: Judgment[] = [
-        ...pairs.map(([x, y], i) => ({ judge: coin, a: x, b: y, outcome: ((r >> i) & 1 ? "A" : "B") as "A" | "B" })),
+        ...pairs.map(([x, y], i): Judgment => ({ judge: coin, a: x, b: y, outcome: (r >> i) & 1 ? "A" : "B" })),
         ...pairs.map(([x, y]) => ({ judge: good, a: y, b: x, outcome: "B" as const })),
       ];
       const dd = reputationDeltas({ members: [member(coin, 0), member(good, 0)], ranking, judgments });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { keccak256, type Address, type Hex } from "viem";
+import { keccak256, type Hex } from "viem";
 import { expectRevert } from "../helpers/revert.js";
 import { actor, cid, deployFull, makeCapable, postAttemptBond, publishSuite, ZERO, type Actor, type Full } from "../kit/chorus-fixture.js";
 import {
@@ -15,7 +15,7 @@ import {
 } from "../../src/chain/capability.js";
 import { isChorusError } from "../../src/core/index.js";
 
-const SALT = cid("salt") as Hex;
+const SALT = cid("salt");
 enum Status {
   None,
   Committed,
@@ -57,7 +57,7 @@ describe("CapabilityRegistry", () => {
       expect(await f.capability.read.hasRole([f.curatorRole, admin])).to.equal(true);
       expect(await f.capability.read.hasRole([await f.capability.read.DEFAULT_ADMIN_ROLE(), admin])).to.equal(true);
       expect(await f.capability.read.suiteCount()).to.equal(0n);
-      expect(f.deployments.params.curator?.toString().toLowerCase()).to.equal(admin.toLowerCase());
+      expect((f.deployments.params.curator as string | number | undefined)?.toString().toLowerCase()).to.equal(admin.toLowerCase());
     });
 
     it("constructor: reverts on a zero account and on bond terms or a revocation window out of bounds", async () => {
@@ -75,11 +75,11 @@ describe("CapabilityRegistry", () => {
         revocationWindow: 3600n,
       };
       const cases: [Partial<typeof init>, string][] = [
-        [{ admin: ZERO as Address }, "AccessControlInvalidDefaultAdmin"],
-        [{ curator: ZERO as Address }, "CapabilityZeroAddress"],
-        [{ arbitrator: ZERO as Address }, "CapabilityZeroAddress"],
-        [{ governor: ZERO as Address }, "CapabilityZeroAddress"],
-        [{ registry: ZERO as Address }, "CapabilityZeroAddress"],
+        [{ admin: ZERO }, "AccessControlInvalidDefaultAdmin"],
+        [{ curator: ZERO }, "CapabilityZeroAddress"],
+        [{ arbitrator: ZERO }, "CapabilityZeroAddress"],
+        [{ governor: ZERO }, "CapabilityZeroAddress"],
+        [{ registry: ZERO }, "CapabilityZeroAddress"],
         [{ attemptBond: 10n ** 18n - 1n }, "CapabilityInvalidParameter"],
         [{ failForfeitBps: 99 }, "CapabilityInvalidParameter"],
         [{ failForfeitBps: 10_001 }, "CapabilityInvalidParameter"],
@@ -424,5 +424,5 @@ async function expectRevertDeploy(action: Promise<unknown>, errorName: string) {
     error = e;
   }
   expect(error, `expected ${errorName}`).to.not.equal(undefined);
-  expect(String((error as Error).message)).to.contain(errorName);
+  expect(String((error as { message?: unknown }).message)).to.contain(errorName);
 }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { encodeAbiParameters, keccak256, parseAbiParameters, parseEther, type Address, type Hex } from "viem";
+import { encodeAbiParameters, keccak256, parseAbiParameters, parseEther, type Address } from "viem";
 import { expectRevert } from "../helpers/revert.js";
 import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll, type Actor } from "../kit/chorus-fixture.js";
 import { recordArgs, recordDigest, signRecord, type RoundRecord } from "../../src/core/index.js";
@@ -80,7 +80,7 @@ describe("Disputes", () => {
         } catch (e) {
           error = e;
         }
-        expect(String((error as Error)?.message), name).to.contain(name);
+        expect(String((error as Error | undefined)?.message), name).to.contain(name);
       };
       const full = (p: typeof ok, cap = 2_000): unknown[] => [f.settlement.address, f.registry.address, a, 0, a, p, cap];
       for (const i of [0, 1, 4]) {
@@ -307,7 +307,7 @@ describe("Disputes", () => {
         f.records[0].roundId,
         stranger.address,
       ]);
-      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, ["0x00" as Hex], cid("e")]), "DisputesInvalidSignature", [f.digests[0]]);
+      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, ["0x00"], cid("e")]), "DisputesInvalidSignature", [f.digests[0]]);
       await open(f, 0);
       await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, three, cid("e")]), "DisputesSignerAlreadyDisputed", [
         f.records[0].roundId,

@@ -254,7 +254,7 @@ export async function attempt(p: Promise<unknown>): Promise<string | null> {
     await p;
     return null;
   } catch (e) {
-    return String((e as Error).message);
+    return String((e as { message?: unknown }).message);
   }
 }
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { parseEther, keccak256, toHex, type Address } from "viem";
+import { parseEther, keccak256, toHex } from "viem";
 import { deployChorus } from "../kit/fixtures.js";
 
 const CID = keccak256(toHex("meta"));
@@ -62,7 +62,7 @@ describe("NodeRegistry invariants (property)", () => {
             continue;
           }
           const m = model[o.who];
-          const addr = f.actors[o.who].account.address as Address;
+          const addr = f.actors[o.who].account.address;
           const c = f.handles[o.who];
           const now = (await time.latest()) + 1; // the next block's timestamp
           if (o.kind === "stake") {

@@ -5,8 +5,8 @@ import { keccak256, parseEther, toHex, type Address, type Hex } from "viem";
 import { deployChorus, type Wallet } from "../kit/fixtures.js";
 import { expectRevert } from "../helpers/revert.js";
 
-const CID = keccak256(toHex("metadata")) as Hex;
-const CID2 = keccak256(toHex("metadata-2")) as Hex;
+const CID = keccak256(toHex("metadata"));
+const CID2 = keccak256(toHex("metadata-2"));
 const MIN = parseEther("100");
 const THAW = 3600n;
 
@@ -215,7 +215,7 @@ describe("NodeRegistry", () => {
       await c.registry.write.requestUnstake([parseEther("50")]);
       let info = await f.registry.read.nodeInfo([f.alice.account.address]);
       expect([info.staked, info.thawing, info.active]).to.deep.equal([parseEther("100"), parseEther("50"), true]);
-      expect(BigInt(info.thawEnd)).to.equal(BigInt(await time.latest()) + THAW);
+      expect(info.thawEnd).to.equal(BigInt(await time.latest()) + THAW);
       await c.registry.write.requestUnstake([1n]);
       info = await f.registry.read.nodeInfo([f.alice.account.address]);
       expect(info.active).to.equal(false);
@@ -246,7 +246,7 @@ describe("NodeRegistry", () => {
       await time.increaseTo(Number(thawEnd) - 2);
       // arguments are read before the call: a call's promise must not wait, rejected, behind another await
       const now = BigInt(await time.latest());
-      await expectRevert(c.registry.simulate.withdraw(), "NodeRegistryStillThawing", [now, BigInt(thawEnd)]);
+      await expectRevert(c.registry.simulate.withdraw(), "NodeRegistryStillThawing", [now, thawEnd]);
       await time.increaseTo(Number(thawEnd));
       const before = await snapshot(f, f.alice.account.address);
       await c.registry.write.withdraw();
@@ -445,5 +445,5 @@ async function expectRevertDeploy(action: Promise<unknown>, errorName: string) {
     error = e;
   }
   expect(error, `expected deployment to revert with ${errorName}`).to.not.equal(undefined);
-  expect(String((error as Error).message)).to.contain(errorName);
+  expect(String((error as { message?: unknown }).message)).to.contain(errorName);
 }

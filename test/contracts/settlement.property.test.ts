@@ -68,8 +68,8 @@ const oneIn = (n: number) => fc.integer({ min: 0, max: n - 1 }).map((x) => x ===
 
 const recordPlan: fc.Arbitrary<RecordPlan> = fc.record({
   coordinator: fc.integer({ min: 0, max: 1 }),
-  seq: fc.constantFrom("next", "next", "next", "next", "next", "next", "next", "next", "replay", "gap") as fc.Arbitrary<RecordPlan["seq"]>,
-  members: fc.constantFrom("drawn", "drawn", "drawn", "drawn", "drawn", "subset", "subset", "undrawn") as fc.Arbitrary<RecordPlan["members"]>,
+  seq: fc.constantFrom<RecordPlan["seq"]>("next", "next", "next", "next", "next", "next", "next", "next", "replay", "gap"),
+  members: fc.constantFrom<RecordPlan["members"]>("drawn", "drawn", "drawn", "drawn", "drawn", "subset", "subset", "undrawn"),
   memberBits: fc.integer({ min: 1, max: (1 << NODES) - 1 }),
   allSign: fc.integer({ min: 0, max: 3 }).map((x) => x !== 0),
   signerBits: fc.integer({ min: 0, max: (1 << (NODES + 1)) - 1 }),
@@ -180,7 +180,7 @@ async function build(s: S, model: Model, plan: EpochPlan) {
     const sr = await signUnchecked(s, record, signers.map((p) => everyone[at(p)]));
     if (r.badSignature && signers.length > 0) {
       const victim = signers[0];
-      const sig = sr.signatures[victim]!;
+      const sig = sr.signatures[victim];
       sr.signatures[victim] = concat([slice(sig, 0, 5), sig.slice(12, 14) === "ff" ? "0x00" : "0xff", slice(sig, 6)]);
       valid = false;
     }
@@ -277,7 +277,7 @@ describe("Settlement (property)", () => {
           let sent = false;
           if (!duplicate) {
             const e = encodeEpoch(signed, { validate: false });
-            const records = plan.truncate ? (slice(e.records, 0, size(e.records) - 1) as Hex) : e.records;
+            const records = plan.truncate ? slice(e.records, 0, size(e.records) - 1) : e.records;
             const period = s.batches[0].period + (plan.futurePeriod ? 1 : 0);
             try {
               await s.settlement.write.settleEpoch([period, e.nodes, e.sources, records]);

@@ -54,7 +54,7 @@ describe("SourceRegistry", () => {
       } catch (e) {
         error = e;
       }
-      expect(String((error as Error)?.message), name).to.contain(name);
+      expect(String((error as Error | undefined)?.message), name).to.contain(name);
     }
   });
 

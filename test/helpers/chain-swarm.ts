@@ -12,7 +12,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { keccak256, toHex, type Hex } from "viem";
+import { keccak256, toHex } from "viem";
 import { chainFinality, ChainDirectory, openChorusChain, type ChorusChain } from "../../src/chain/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { createMemoryStore, gatewayRouter, roundArtifacts } from "../../src/ipfs/index.js";
@@ -78,7 +78,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
   const n = opts.nodes ?? 7;
   const f = await deploySwarm({ nodes: n, params: { ...SWARM_PARAMS, ...opts.params } });
   // Committees weigh nodes as they were when the weight period began: start the swarm in the next period.
-  await time.increase(Number((opts.params ?? SWARM_PARAMS).periodLength ?? SWARM_PARAMS.periodLength));
+  await time.increase((opts.params ?? SWARM_PARAMS).periodLength ?? SWARM_PARAMS.periodLength);
   const rpc = await startRpcServer();
   const dir = await mkdtemp(path.join(os.tmpdir(), "chorus-chain-swarm-"));
   const deploymentsFile = await writeDeployments(f.deployments, dir);
@@ -89,7 +89,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
   const ports: number[] = [];
   const directories: ChainDirectory[] = [];
   const startOne = async (i: number, port: number): Promise<RunningNode> => {
-    const key = keccak256(toHex(`chorus-test-node-${i}`)) as Hex;
+    const key = keccak256(toHex(`chorus-test-node-${i}`));
     const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: `${rpc.url}${opts.rpcPath ?? ""}`, privateKey: key, deploymentsFile } } });
     const chain = await openChorusChain(config);
     const store = createMemoryStore();
@@ -185,7 +185,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     async rpcUp() {
       if (rpcUp) return;
       const again = await startRpcServerAt(Number(new URL(rpc.url).port));
-      rpc.close = again.close;
+      rpc.close = () => again.close();
       rpcUp = true;
     },
     async close() {

@@ -16,7 +16,7 @@ export type ChainSwarm = Awaited<ReturnType<typeof startChainSwarm>>;
 export function untilAborted(signal: AbortSignal | undefined): Promise<never> {
   return new Promise((_resolve, reject) => {
     if (!signal) return;
-    if (signal.aborted) return reject(signal.reason);
+    if (signal.aborted) { reject(signal.reason); return; }
     signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
 }
@@ -25,6 +25,7 @@ export function untilAborted(signal: AbortSignal | undefined): Promise<never> {
 export function dieOnRequest(swarm: ChainSwarm, i: number, kind: string): void {
   const member = swarm.nodes[i].member;
   const original = member.handle.bind(member);
+  // eslint-disable-next-line @typescript-eslint/no-useless-default-assignment -- as in Member.handle, a caller may leave opts out
   member.handle = async (raw, opts = {}) => {
     if ((raw as { kind?: string } | null)?.kind === kind) {
       void swarm.kill(i);

@@ -127,7 +127,7 @@ function takeWords(parts: string[], n: number): string {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
+    if (signal.aborted) { reject(signal.reason); return; }
     const t = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();

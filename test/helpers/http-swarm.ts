@@ -117,7 +117,7 @@ export async function startProcessSwarm(opts: {
   const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
   const stop = (c: ChildProcess, signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
-      if (exited(c)) return resolve();
+      if (exited(c)) { resolve(); return; }
       c.once("exit", () => resolve());
       process.kill(c.pid!, signal);
     });
@@ -135,13 +135,20 @@ export async function startProcessSwarm(opts: {
     children[i] = child;
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node process ${i} (pid ${child.pid}) did not report its URL within 60 s`)), 60_000);
-      child.once("message", (m: { url?: string }) => (clearTimeout(timer), m.url ? resolve(m.url) : reject(new Error(`node ${i}: unexpected message`))));
-      child.once("exit", (code, sig) => (clearTimeout(timer), reject(new Error(`node process ${i} (pid ${child.pid}) exited (${code ?? sig}) before it listened`))));
+      child.once("message", (m: { url?: string }) => {
+        clearTimeout(timer);
+        if (m.url) resolve(m.url);
+        else reject(new Error(`node ${i}: unexpected message`));
+      });
+      child.once("exit", (code, sig) => {
+        clearTimeout(timer);
+        reject(new Error(`node process ${i} (pid ${child.pid}) exited (${code ?? sig}) before it listened`));
+      });
     });
     nodes[i] = { address: addresses[i], url, pid: child.pid! };
   };
   const close = async () => {
-    await Promise.all(children.map((c) => c && stop(c, "SIGKILL")));
+    await Promise.all(children.filter((c) => c !== undefined).map((c) => stop(c, "SIGKILL")));
     await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   };
   try {

@@ -198,7 +198,7 @@ export function rewritingPeers(rewrite: (env: Wire) => Promise<Wire | undefined>
       try {
         return await inner.post(endpoint, p, out, o);
       } catch (err) {
-        refusals.push({ endpoint, roundId: env.roundId, kind: env.kind, code: (err as ChorusError).details?.code as string | undefined, message: (err as Error).message });
+        refusals.push({ endpoint, roundId: env.roundId, kind: env.kind, code: (err as { details?: { code?: unknown } }).details?.code as string | undefined, message: (err as Error).message });
         throw err;
       }
     },

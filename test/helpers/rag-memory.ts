@@ -48,7 +48,7 @@ export function memoryRetrieval(sources: MemorySource[], opts: { domain?: Settle
     async sources() {
       return sources.map((s) => ({ ...s.info }));
     },
-    async retrieve(source, req, o) {
+    async retrieve(source, req) {
       const s = sources.find((x) => x.info.address.toLowerCase() === source.address.toLowerCase());
       if (!s) throw new Error(`unknown source ${source.address}`);
       opts.calls?.push(s.info.address);
@@ -56,7 +56,6 @@ export function memoryRetrieval(sources: MemorySource[], opts: { domain?: Settle
       const count = s.behaviour === "malformed" ? req.k + 1 : Math.min(req.k, s.contexts.length);
       const contexts = Array.from({ length: count }, (_, i) => ({ ...s.contexts[i % s.contexts.length], id: `${s.contexts[i % s.contexts.length].id}.${i}`, score: (1000 - i) / 1000 }));
       const doc: ServedDoc = { type: SERVED_TYPE, source: s.info.address, roundId: req.roundId, queryHash: queryHash(req.query), manifestCid: "bagaaierafake", k: req.k, contexts };
-      void o;
       return signServed(s.behaviour === "bad-signature" ? stranger : s.account, domain, doc);
     },
   };

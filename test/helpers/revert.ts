@@ -59,7 +59,7 @@ export async function expectRevert(
   );
   const decoded = decodeErrorResult({ abi: allErrors(), data: data! });
   expect(decoded.errorName, "custom error").to.equal(errorName);
-  const got = (decoded.args ?? []) as readonly unknown[];
+  const got = (decoded.args ?? []);
   if (args) expect(normalize(got), `arguments of ${errorName}`).to.deep.equal(normalize(args));
   return got;
 }

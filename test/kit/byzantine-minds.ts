@@ -141,7 +141,13 @@ export class RevealBoard {
     if (!this.byRound.has(key)) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, ms);
-        this.waiters.set(key, [...(this.waiters.get(key) ?? []), () => (clearTimeout(t), resolve())]);
+        this.waiters.set(key, [
+          ...(this.waiters.get(key) ?? []),
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+        ]);
       });
     }
     if (this.byRound.has(key)) await new Promise((r) => setTimeout(r, settleMs));
@@ -154,7 +160,7 @@ export function overheardMember(member: Member, board: RevealBoard): void {
   const original = member.handle.bind(member);
   member.handle = async (raw, opts) => {
     const reply = await original(raw, opts);
-    if (reply.kind === "reveal") board.post(reply.roundId, reply.from as Address, (reply.body as { answer: string }).answer);
+    if (reply.kind === "reveal") board.post(reply.roundId, reply.from, (reply.body as { answer: string }).answer);
     return reply;
   };
 }

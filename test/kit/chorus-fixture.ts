@@ -199,7 +199,7 @@ export async function openBatch(f: Full, coordinator: Actor, count = 64): Promis
   await hre.network.provider.send("hardhat_mine", ["0x2"]);
   const [lastSeq, batchEnd, seedBlock, period] = await f.settlement.read.batchOf([coordinator.address]);
   const block = await f.publicClient.getBlock({ blockNumber: seedBlock });
-  return { coordinator, firstSeq: lastSeq + 1n, lastSeq: batchEnd, seedBlock, seed: block.hash!, period, next: lastSeq + 1n };
+  return { coordinator, firstSeq: lastSeq + 1n, lastSeq: batchEnd, seedBlock, seed: block.hash, period, next: lastSeq + 1n };
 }
 
 /** The candidates of weight period `period` as the contract weighs them (every registered node). */
@@ -307,7 +307,7 @@ export async function simulateSettle(f: Full, sender: Wallet, signed: readonly S
 /** What `finalizeEpoch` takes for `epoch`, read from the events as any finalizer would. */
 export async function finalizeInputOf(f: Full, epoch: number): Promise<FinalizeInput> {
   const c = f.deployments.contracts.Settlement;
-  return finalizeInputAt({ publicClient: f.publicClient as never, address: c.address, abi: c.abi, fromBlock: BigInt(f.deployments.startBlock) }, epoch);
+  return finalizeInputAt({ publicClient: f.publicClient, address: c.address, abi: c.abi, fromBlock: BigInt(f.deployments.startBlock) }, epoch);
 }
 
 /**

@@ -21,7 +21,10 @@ export const countRules: ConsensusRules = {
     for (const j of judgments) {
       if (j.outcome === "A") scores[j.a] += 1;
       else if (j.outcome === "B") scores[j.b] += 1;
-      else (scores[j.a] += 0.5), (scores[j.b] += 0.5);
+      else {
+        scores[j.a] += 0.5;
+        scores[j.b] += 0.5;
+      }
     }
     const ranking = [...answers].sort((x, y) => scores[y] - scores[x] || (x < y ? -1 : 1));
     const deltas = Object.fromEntries(members.map((m) => [m.address, excluded.includes(m.address) ? -1000 : ranking[0] === m.address ? 1000 : 0]));

@@ -22,8 +22,8 @@ export async function deployChorus(params: Partial<DeployParams> = {}) {
   const wallets = await hre.viem.getWalletClients();
   const [deployer, treasury, ...others] = wallets;
   const deployments: Deployments = await deployAll({
-    publicClient: publicClient as never,
-    walletClient: deployer as never,
+    publicClient: publicClient,
+    walletClient: deployer,
     params: { ...TEST_PARAMS, treasury: treasury.account.address, ...params },
   });
   const at = (name: string) => deployments.contracts[name].address;

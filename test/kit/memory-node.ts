@@ -19,7 +19,7 @@ export const TEST_DOMAIN = { chainId: 31337, registry: "0x9fe46736679d2d9a65f099
 /** Round-record digests without a chain: keccak256(roundId ‖ transcript CID). */
 export const TEST_RECORDS = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
-export const preferHigherQ = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie") as "A" | "B" | "tie";
+export const preferHigherQ = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie");
 
 export function memorySettlement(): SettlementPort<QueuedRound> & { settled: Set<string> } {
   const settled = new Set<string>();

@@ -24,7 +24,7 @@ export class MemoryArtifacts implements Artifacts {
   async getJson<T>(cid: string): Promise<T> {
     const b = this.blocks.get(cid);
     if (!b) throw new Error(`not found ${cid}`);
-    return dagJson.decode(b) as T;
+    return dagJson.decode<T>(b);
   }
 }
 

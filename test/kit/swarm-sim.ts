@@ -170,7 +170,8 @@ export function buildSwarm(p: SimParams): Swarm {
   const ids: Address[] = [];
   const skill: number[][] = [];
   for (let i = 0; i < p.nodes; i++) {
-    ids.push(`0x${createHash("sha256").update(`${p.seed}:node:${i}`).digest("hex").slice(0, 40)}` as Address);
+    const id: Address = `0x${createHash("sha256").update(`${p.seed}:node:${i}`).digest("hex").slice(0, 40)}`;
+    ids.push(id);
     const base = p.skillCenter + (2 * r.next() - 1) * p.nodeSpread;
     const row: number[] = [];
     for (let d = 0; d < p.domains; d++) row.push(clamp01(base + (2 * r.next() - 1) * p.domainSpread));
@@ -304,7 +305,7 @@ export function simulate(overrides: Partial<SimParams> = {}, opts: { majorityOnl
       if (mv.answer === normalizeAnswer(LETTERS[q.correct])) okMajority++;
     }
     if (opts.majorityOnly) return;
-    const seed = `0x${createHash("sha256").update(`${p.seed}:${label}:round`).digest("hex")}` as Hex;
+    const seed: Hex = `0x${createHash("sha256").update(`${p.seed}:${label}:round`).digest("hex")}`;
     const schedule = rules.schedule({ answers: swarm.ids, judges: swarm.ids, seed });
     const r = new Rng(`${p.seed}:${label}:judgments`);
     const judgments: Judgment[] = [];

@@ -15,7 +15,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names.js";
-import { keccak256, toHex, type Hex } from "viem";
+import { keccak256, toHex } from "viem";
 import { ROOT, writeDeployments } from "../../deploy/index.js";
 import { deploySwarm } from "../kit/chorus-fixture.js";
 import { BRIDGE_ADDRESS, createNetwork, netnsSupport, type Netns } from "../../scripts/lib/netns-net.js";
@@ -34,7 +34,7 @@ function lineOf(child: ChildProcess, prefix: string, timeoutMs: number): Promise
       for (let i; (i = buffer.indexOf("\n")) >= 0; ) {
         const line = buffer.slice(0, i);
         buffer = buffer.slice(i + 1);
-        if (line.startsWith(prefix)) return finish(undefined, line);
+        if (line.startsWith(prefix)) { finish(undefined, line); return; }
       }
     };
     const onExit = (code: number | null) => finish(new Error(`process ${child.pid} exited with ${code} before '${prefix}'`));
@@ -52,7 +52,7 @@ function lineOf(child: ChildProcess, prefix: string, timeoutMs: number): Promise
 
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) { resolve(); return; }
     const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
     child.once("exit", () => {
       clearTimeout(timer);
@@ -90,7 +90,7 @@ describe("nodes in separate network namespaces (root + iproute2 only)", function
       await (await f.as(f.nodes[i].wallet)).registry.write.updateNode([`http://${net.addressOf(i)}:${PORT}`, keccak256(toHex(`meta-${i}`))]);
     }
     for (let i = 0; i < MEMBERS; i++) {
-      const key = keccak256(toHex(`chorus-test-node-${i}`)) as Hex;
+      const key = keccak256(toHex(`chorus-test-node-${i}`));
       const args = [net.addressOf(i), String(PORT), rpcUrl, deploymentsFile, key, String(i), ...(i === VICTIM ? ["--stall-judging"] : [])];
       const child = spawn("ip", net.execArgs(i, [process.execPath, "--import", "tsx", path.join(ROOT, "scripts/lib/netns-node.ts"), ...args]), {
         cwd: ROOT,
@@ -98,7 +98,7 @@ describe("nodes in separate network namespaces (root + iproute2 only)", function
       });
       const log: string[] = [];
       logs.push(log);
-      child.stderr?.on("data", (c: Buffer) => log.push(c.toString()));
+      (child.stderr as NodeJS.ReadableStream | null)?.on("data", (c: Buffer) => log.push(c.toString()));
       children.push(child);
     }
     try {

@@ -78,7 +78,7 @@ describe("rag / reliability: sampleSources", () => {
     throwsCode(() => sampleSources([src(1, 1)], -1, "0x01"), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => sampleSources([src(1, 1)], 1, "seed" as `0x${string}`), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => sampleSources([src(1, 1)], 1, "0x01", { explorationFloor: -1 }), "RAG_RELIABILITY_BAD_INPUT");
-    throwsCode(() => sampleSources([{ ...src(1, 1), address: "0x12" as Address }], 1, "0x01"), "RAG_RELIABILITY_BAD_INPUT");
+    throwsCode(() => sampleSources([{ ...src(1, 1), address: "0x12" }], 1, "0x01"), "RAG_RELIABILITY_BAD_INPUT");
   });
 });
 
@@ -204,7 +204,7 @@ describe("rag / reliability: sourceDeltas", () => {
     throwsCode(() => sourceDeltas({ ...r, answers: [] }), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => sourceDeltas(r, { maxDelta: SOURCE_DELTA_BOUND + 1 }), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => sourceDeltas({ ...r, query: 7 as unknown as string }), "RAG_RELIABILITY_BAD_INPUT");
-    throwsCode(() => sourceDeltas({ ...r, answers: [{ ...r.answers[0], member: "0xnope" as Address }] }), "RAG_RELIABILITY_BAD_INPUT");
+    throwsCode(() => sourceDeltas({ ...r, answers: [{ ...r.answers[0], member: "0xnope" }] }), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => sourceDeltas({ ...r, answers: [{ ...r.answers[0], contexts: [{ ...ctx(1, "x", "t"), relevance: -1 }] }] }), "RAG_RELIABILITY_BAD_INPUT");
   });
 });

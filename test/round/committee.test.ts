@@ -131,7 +131,7 @@ describe("sortition committee (src/protocol/committee.ts)", () => {
   });
 
   it("derives round seeds as keccak256(abi.encode(batchSeed, roundId)), computed independently with viem", () => {
-    const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((x) => `0x${Buffer.from(x).toString("hex")}` as Hex);
+    const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((x): Hex => `0x${Buffer.from(x).toString("hex")}`);
     fc.assert(
       fc.property(b32, b32, (batchSeed, roundId) => {
         expect(roundSeed(batchSeed, roundId)).to.equal(viemKeccak(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }], [batchSeed, roundId])));
@@ -141,7 +141,7 @@ describe("sortition committee (src/protocol/committee.ts)", () => {
   });
 
   it("counts seats as floor(share + (keccak256(seed ‖ node) >> 128)) >> 128, as Sortition.seats does", () => {
-    const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((x) => `0x${Buffer.from(x).toString("hex")}` as Hex);
+    const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((x): Hex => `0x${Buffer.from(x).toString("hex")}`);
     const share = fc.bigInt({ min: 0n, max: 64n * SHARE_ONE });
     fc.assert(
       fc.property(b32, fc.integer({ min: 0, max: 10_000 }), share, (seed, i, sh) => {

@@ -94,6 +94,7 @@ describe("round: evidence in the signed judgments, and every signer keeps what i
     app.get("/x", (_req, _res, next) => next(err));
     app.use(errorHandler);
     const logged: string[] = [];
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- saved to be put back as it was (it is an arrow function)
     const write = serverErrorLog.write;
     serverErrorLog.write = (line) => void logged.push(line);
     const server = app.listen(0, "127.0.0.1");

@@ -24,7 +24,7 @@ const records = {
 };
 const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
-const prefer = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie") as "A" | "B" | "tie";
+const prefer = (a: string, b: string): "A" | "B" | "tie" => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie");
 const PARAMS = { sources: 5, k: 3, reliabilityWeight: 500_000, explorationFloor: 100_000, timeoutMs: 150 };
 
 function world() {
@@ -237,7 +237,7 @@ describe("RAG rounds (in memory)", function () {
   });
 
   it("the draw seed is per member and the prompt puts contexts before the last user message", () => {
-    const seed = `0x${"11".repeat(32)}` as Hex;
+    const seed: Hex = `0x${"11".repeat(32)}`;
     const [a, b] = makeSigners(2);
     expect(drawSeed(seed, a.address)).to.not.equal(drawSeed(seed, b.address));
     const msgs = ragPrompt(

@@ -37,7 +37,10 @@ async function freeRange(count: number, avoid: number): Promise<number> {
 const listening = (port: number) =>
   new Promise<boolean>((resolve) => {
     const s = net.connect({ host: "127.0.0.1", port });
-    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once("error", () => resolve(false));
   });
 
@@ -64,13 +67,19 @@ describe("npm start (devnet)", function () {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setInterval(() => {
-          if (output.includes("Press Ctrl-C to stop everything.")) (clearInterval(timer), resolve());
-          if (child.exitCode !== null) (clearInterval(timer), reject(new Error(`devnet exited early:\n${output}`)));
+          if (output.includes("Press Ctrl-C to stop everything.")) {
+            clearInterval(timer);
+            resolve();
+          }
+          if (child.exitCode !== null) {
+            clearInterval(timer);
+            reject(new Error(`devnet exited early:\n${output}`));
+          }
         }, 200);
       });
       expect(output).to.contain(`chain        http://127.0.0.1:${port}`);

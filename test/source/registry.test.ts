@@ -53,7 +53,7 @@ describe("source / SourceRegistry and the CLI", function () {
     let s = await start();
     expect(s.registration?.action).to.equal("registered");
     expect(s.registration?.hash).to.match(/^0x[0-9a-f]{64}$/);
-    let listed = await listSources(chain);
+    const listed = await listSources(chain);
     expect(listed.map((x) => x.address)).to.deep.equal([account.address]);
     expect(listed[0]).to.include({ endpoint: "http://127.0.0.1:7101", reliability: 500_000, usefulness: 500_000, active: true, manifest: s.manifestCid });
     const first = s.manifestCid;
@@ -159,8 +159,8 @@ describe("source / SourceRegistry and the CLI", function () {
           void exited.then((code) => reject(new Error(`chorus source start exited with ${code}: ${stderr.join("\n")}`)));
         });
         expect(out[0]).to.equal(`source    ${cliAddress}`);
-        expect(out.find((l) => l.startsWith("registry"))).to.match(/^registry  registered tx 0x[0-9a-f]{64}$/);
-        const manifestCid = /^manifest  (\S+) \(1 files, 1 chunks, 0 skipped\)$/.exec(out.find((l) => l.startsWith("manifest"))!)![1];
+        expect(out.find((l) => l.startsWith("registry"))).to.match(/^registry {2}registered tx 0x[0-9a-f]{64}$/);
+        const manifestCid = /^manifest {2}(\S+) \(1 files, 1 chunks, 0 skipped\)$/.exec(out.find((l) => l.startsWith("manifest"))!)![1];
         const health = await (await fetch(`${url}/health`)).json();
         expect(health).to.include({ ok: true, address: cliAddress, manifestCid });
 

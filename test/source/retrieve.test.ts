@@ -39,7 +39,7 @@ const Q = query("Which planet is the largest in the solar system?");
 describe("source / retrieval over HTTP", function () {
   this.timeout(60_000);
   let dir: string;
-  let source: RunningSource;
+  let source: RunningSource | undefined;
   let info: SourceInfo;
   const store = createMemoryStore();
   const policy = new AddressPolicy(["127.0.0.0/8"]); // the test's sources listen on 127.0.0.1
@@ -63,7 +63,7 @@ describe("source / retrieval over HTTP", function () {
   const fake = async (respond: (body: unknown, res: http.ServerResponse) => void | Promise<void>) => {
     const server = http.createServer((req, res) => {
       let raw = "";
-      req.on("data", (d) => (raw += d));
+      req.on("data", (d: Buffer) => (raw += d.toString()));
       req.on("end", () => void respond(JSON.parse(raw || "null"), res));
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -76,7 +76,7 @@ describe("source / retrieval over HTTP", function () {
   };
   /** What the real source answers, then changed by `edit`. */
   const real = async (edit: (r: { served: ReturnType<typeof toWire>; servedCid: string; signature: Hex }) => unknown) => {
-    const r = await fetch(`${source.url}/retrieve`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ roundId, query: Q, k: 2 }) });
+    const r = await fetch(`${source!.url}/retrieve`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ roundId, query: Q, k: 2 }) });
     return edit(await r.json());
   };
   const failure = async (endpoint: string, req = { roundId, query: Q, k: 2 }, o = opts): Promise<ChorusError> => {
@@ -90,7 +90,7 @@ describe("source / retrieval over HTTP", function () {
     expect(signed.served.contexts[0]).to.include({ id: "space.md#0", doc: "space.md", score: 1 });
     expect(signed.served.contexts[0].text).to.contain("Jupiter");
     expect(signed.served.contexts.length).to.be.at.most(2);
-    expect(signed.served).to.include({ source: account.address, roundId, queryHash: queryHashOf((await cidOfJson(Q)).toString()), manifestCid: source.manifestCid, k: 2 });
+    expect(signed.served).to.include({ source: account.address, roundId, queryHash: queryHashOf((await cidOfJson(Q)).toString()), manifestCid: source!.manifestCid, k: 2 });
     // deterministic: another member asking the same gets the same document and CID
     expect((await retrieveFrom(info, { roundId, query: Q, k: 2 }, opts)).servedCid).to.equal(signed.servedCid);
     // the served document (asked by a signed, active node) is on the source's IPFS store under its CID, with integer scores
@@ -98,22 +98,22 @@ describe("source / retrieval over HTTP", function () {
   });
 
   it("publishes a manifest that lets an auditor check a served context came from the corpus", async () => {
-    const m = await (await fetch(`${source.url}/manifest`)).json();
-    expect(m).to.include({ address: account.address, manifestCid: source.manifestCid });
+    const m = await (await fetch(`${source!.url}/manifest`)).json();
+    expect(m).to.include({ address: account.address, manifestCid: source!.manifestCid });
     expect(m.manifest.files.map((f: { path: string }) => f.path)).to.deep.equal(["food.jsonl", "space.md"]);
     expect(m.manifest.files[1].chunkIds).to.deep.equal(["space.md#0", "space.md#1"]);
     expect(m.manifest.retrieval.embedding).to.equal(null);
     const getJson = (cid: string) => store.getJson(cid);
     const { served } = await retrieveFrom(info, { roundId, query: Q, k: 1 }, opts);
-    expect(await verifyContext(getJson, source.manifestCid, served.contexts[0])).to.deep.equal({ ok: true });
-    expect(await verifyContext(getJson, source.manifestCid, { ...served.contexts[0], text: "Saturn is the largest planet." })).to.deep.include({ ok: false });
-    expect(await verifyContext(getJson, source.manifestCid, { ...served.contexts[0], id: "space.md#9" })).to.deep.include({ ok: false });
-    const health = await (await fetch(`${source.url}/health`)).json();
+    expect(await verifyContext(getJson, source!.manifestCid, served.contexts[0])).to.deep.equal({ ok: true });
+    expect(await verifyContext(getJson, source!.manifestCid, { ...served.contexts[0], text: "Saturn is the largest planet." })).to.deep.include({ ok: false });
+    expect(await verifyContext(getJson, source!.manifestCid, { ...served.contexts[0], id: "space.md#9" })).to.deep.include({ ok: false });
+    const health = await (await fetch(`${source!.url}/health`)).json();
     expect(health).to.include({ ok: true, address: account.address, chunks: 3 });
   });
 
   it("answers bad requests with a 4xx JSON error naming the problem", async () => {
-    const post = (body: string) => fetch(`${source.url}/retrieve`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const post = (body: string) => fetch(`${source!.url}/retrieve`, { method: "POST", headers: { "content-type": "application/json" }, body });
     let r = await post(JSON.stringify({ roundId, query: Q, k: 99 }));
     expect(r.status).to.equal(400);
     expect((await r.json()).error.message).to.match(/^k: /);
@@ -126,7 +126,7 @@ describe("source / retrieval over HTTP", function () {
     expect((await r.json()).error.code).to.equal("HTTP_BAD_BODY");
     r = await post(JSON.stringify({ roundId, query: query("x".repeat(30_000)), k: 1, pad: "y".repeat(70_000) }));
     expect(r.status).to.equal(413);
-    r = await fetch(`${source.url}/nothing`);
+    r = await fetch(`${source!.url}/nothing`);
     expect(r.status).to.equal(404);
     expect((await r.json()).error.code).to.equal("NOT_FOUND");
   });

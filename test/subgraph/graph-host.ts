@@ -222,7 +222,7 @@ class Asc {
   newEthValue(param: AbiParameter, v: unknown): number {
     const t = param.type;
     if (t.endsWith("[]")) {
-      const inner = { ...param, type: t.slice(0, -2) } as AbiParameter;
+      const inner = { ...param, type: t.slice(0, -2) };
       const items = (v as unknown[]).map((x) => this.newEthValue(inner, x));
       return this.newValue(EthKind.ARRAY, BigInt(this.newArray(items, T.ArrayEthereumValue)), T2.EthereumValue);
     }
@@ -230,8 +230,8 @@ class Asc {
     if (t === "address") return this.newValue(EthKind.ADDRESS, ptr(this.newBytes(hexToBytes(v as `0x${string}`))), T2.EthereumValue);
     if (t === "bytes") return this.newValue(EthKind.BYTES, ptr(this.newBytes(hexToBytes(v as `0x${string}`))), T2.EthereumValue);
     if (/^bytes\d+$/.test(t)) return this.newValue(EthKind.FIXED_BYTES, ptr(this.newBytes(hexToBytes(v as `0x${string}`))), T2.EthereumValue);
-    if (/^uint\d+$/.test(t)) return this.newValue(EthKind.UINT, ptr(this.newBigInt(BigInt(v as bigint))), T2.EthereumValue);
-    if (/^int\d+$/.test(t)) return this.newValue(EthKind.INT, ptr(this.newBigInt(BigInt(v as bigint))), T2.EthereumValue);
+    if (/^uint\d+$/.test(t)) return this.newValue(EthKind.UINT, ptr(this.newBigInt(BigInt(v as bigint | number))), T2.EthereumValue);
+    if (/^int\d+$/.test(t)) return this.newValue(EthKind.INT, ptr(this.newBigInt(BigInt(v as bigint | number))), T2.EthereumValue);
     if (t === "bool") return this.newValue(EthKind.BOOL, v ? 1n : 0n, T2.EthereumValue);
     if (t === "string") return this.newValue(EthKind.STRING, ptr(this.newString(v as string)), T2.EthereumValue);
     throw new Error(`test host: ABI type ${t} not supported`);
@@ -296,7 +296,10 @@ export class GraphHost {
   private set(type: string, id: string, data: EntityData) {
     const s = this.schema.get(type);
     if (!s) throw new Error(`store.set of unknown entity type ${type}`);
-    const missing = s.required.filter((f) => data[f] === undefined || data[f].kind === StoreKind.NULL);
+    const missing = s.required.filter((f) => {
+      const v = (data as Partial<EntityData>)[f];
+      return v === undefined || v.kind === StoreKind.NULL;
+    });
     if (missing.length > 0) throw new Error(`store.set ${type} ${id}: missing non-null field(s) ${missing.join(", ")}`);
     const table = this.store.get(type) ?? new Map<string, EntityData>();
     this.store.set(type, table);

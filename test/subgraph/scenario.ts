@@ -59,7 +59,7 @@ async function chainState(s: Swarm): Promise<ChainState> {
   const sources = new Map<string, { reliability: number; usefulness: number; active: boolean }>();
   for (const a of s.sourceActors) {
     const o = await s.sources.read.sourceOf([a.address]);
-    sources.set(lower(a.address), { reliability: Number(o.reliability), usefulness: Number(o.usefulness), active: o.active });
+    sources.set(lower(a.address), { reliability: o.reliability, usefulness: o.usefulness, active: o.active });
   }
   const epochs = new Map<number, { final: boolean; voidedRounds: number; input: FinalizeInput }>();
   const count = Number(await s.settlement.read.epochCount());
@@ -170,7 +170,7 @@ export async function collectEvents(s: Swarm): Promise<HostEvent[]> {
   const byAddress = new Map<string, { name: string; abi: Abi }>();
   for (const name of SUBGRAPH_CONTRACTS) {
     const c = s.deployments.contracts[name];
-    byAddress.set(lower(c.address), { name, abi: c.abi as Abi });
+    byAddress.set(lower(c.address), { name, abi: c.abi });
   }
   const logs = await s.publicClient.getLogs({ fromBlock: BigInt(s.deployments.startBlock), toBlock: "latest" });
   const blocks = new Map<bigint, bigint>();
@@ -180,23 +180,25 @@ export async function collectEvents(s: Swarm): Promise<HostEvent[]> {
     const ds = byAddress.get(lower(log.address));
     if (!ds) continue;
     const decoded = decodeEventLog({ abi: ds.abi, data: log.data, topics: log.topics });
-    const abi = ds.abi.find((x) => x.type === "event" && x.name === decoded.eventName) as AbiEvent;
-    if (!blocks.has(log.blockNumber!)) blocks.set(log.blockNumber!, (await s.publicClient.getBlock({ blockNumber: log.blockNumber! })).timestamp);
-    if (!txs.has(log.transactionHash!)) {
-      const tx = await s.publicClient.getTransaction({ hash: log.transactionHash! });
-      txs.set(log.transactionHash!, { from: tx.from, to: tx.to ?? null, index: tx.transactionIndex ?? 0 });
+    const eventName = decoded.eventName as string | undefined;
+    const abi = ds.abi.find((x) => x.type === "event" && x.name === eventName) as AbiEvent;
+    if (!blocks.has(log.blockNumber)) blocks.set(log.blockNumber, (await s.publicClient.getBlock({ blockNumber: log.blockNumber })).timestamp);
+    if (!txs.has(log.transactionHash)) {
+      const tx = await s.publicClient.getTransaction({ hash: log.transactionHash });
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- viem types a mined transaction, but a pending one has no index
+      txs.set(log.transactionHash, { from: tx.from, to: tx.to ?? null, index: tx.transactionIndex ?? 0 });
     }
-    const tx = txs.get(log.transactionHash!)!;
+    const tx = txs.get(log.transactionHash)!;
     out.push({
       dataSource: ds.name,
       abi,
       args: decoded.args as unknown as Record<string, unknown>,
       address: log.address,
-      logIndex: log.logIndex!,
-      blockNumber: log.blockNumber!,
-      blockHash: log.blockHash!,
-      timestamp: blocks.get(log.blockNumber!)!,
-      txHash: log.transactionHash!,
+      logIndex: log.logIndex,
+      blockNumber: log.blockNumber,
+      blockHash: log.blockHash,
+      timestamp: blocks.get(log.blockNumber)!,
+      txHash: log.transactionHash,
       txIndex: tx.index,
       from: tx.from,
       to: tx.to,

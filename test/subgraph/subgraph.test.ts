@@ -157,12 +157,12 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
       const info = await s.registry.read.nodeInfo([n.address]);
       expect(node.staked, n.address).to.equal(info.staked);
       expect(node.thawing).to.equal(info.thawing);
-      expect(node.thawEnd).to.equal(BigInt(info.thawEnd));
+      expect(node.thawEnd).to.equal(info.thawEnd);
       expect(node.endpoint).to.equal(info.endpoint);
       expect(node.metadataCid).to.equal(info.metadataCid);
       expect(node.active).to.equal(await s.registry.read.isActive([n.address]));
       const pass = await s.capability.read.passOf([n.address]);
-      expect(node.capableUntil).to.equal(BigInt(pass.validUntil));
+      expect(node.capableUntil).to.equal(pass.validUntil);
       expect(node.capabilityScore).to.equal(pass.score);
       expect(node.capabilitySuite).to.equal(pass.suiteId.toString());
       expect(node.locked, `locked ${n.address}`).to.equal(await s.registry.read.lockedOf([n.address]));

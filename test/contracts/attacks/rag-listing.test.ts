@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { custom, keccak256, toHex, type Hex } from "viem";
+import { custom, keccak256, toHex } from "viem";
 import { connectChain } from "../../../src/chain/index.js";
 import { sourcesAt } from "../../../src/chain/sources-at.js";
 import { listingIndices, MAX_LISTED_SOURCES } from "../../../src/protocol/index.js";
@@ -15,7 +15,7 @@ import { retrieveForRound } from "../../../src/round/rag-retrieve.js";
 import { actor, deployFull, registerSources, type Actor } from "../../kit/chorus-fixture.js";
 import { memoryRetrieval, memorySource } from "../../helpers/rag-memory.js";
 
-const SEED = keccak256(toHex("round seed")) as Hex;
+const SEED = keccak256(toHex("round seed"));
 
 async function flooded() {
   const f = await deployFull();

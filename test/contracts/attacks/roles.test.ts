@@ -5,7 +5,7 @@
  */
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { encodeFunctionData, parseEther, zeroHash, type Abi, type Address } from "viem";
+import { encodeFunctionData, parseEther, zeroHash, type Address } from "viem";
 import { expectRevert } from "../../helpers/revert.js";
 import { actor, cid, deployFull, deploySwarm, drawnRecord, openBatch, signAll, type Full } from "../../kit/chorus-fixture.js";
 import { encodeEpoch } from "../../../src/protocol/index.js";
@@ -60,7 +60,7 @@ describe("Attack: roles without limits (issue 13, item 6)", () => {
 
     // the timelock accepts everything once both delays have passed
     const targets = TIMELOCK_ADMINISTERED.map((n) => contractsOf(f)[n].address);
-    const payloads = TIMELOCK_ADMINISTERED.map((n) => encodeFunctionData({ abi: contractsOf(f)[n].abi as Abi, functionName: "acceptDefaultAdminTransfer" }));
+    const payloads = TIMELOCK_ADMINISTERED.map((n) => encodeFunctionData({ abi: contractsOf(f)[n].abi, functionName: "acceptDefaultAdminTransfer" }));
     const values = targets.map(() => 0n);
     const tlDelay = await f.timelock.read.getMinDelay();
     await expectRevert(f.timelock.simulate.scheduleBatch([targets, values, payloads, zeroHash, zeroHash, tlDelay - 1n]), "TimelockInsufficientDelay", [
@@ -93,14 +93,14 @@ describe("Attack: roles without limits (issue 13, item 6)", () => {
     } catch (e) {
       error = e;
     }
-    expect(String((error as Error)?.message)).to.contain("DisputesSlashAboveRoundCap");
+    expect(String((error as Error | undefined)?.message)).to.contain("DisputesSlashAboveRoundCap");
     error = undefined;
     try {
       await deployFull({ falseResultSlashBps: 5_001, maxSlashPerRoundBps: 5_001 });
     } catch (e) {
       error = e;
     }
-    expect(String((error as Error)?.message)).to.contain("DisputesInvalidParameter");
+    expect(String((error as Error | undefined)?.message)).to.contain("DisputesInvalidParameter");
 
     const s = await deploySwarm({ nodes: 4, params: { falseResultSlashBps: 2_000, maxSlashPerRoundBps: 2_000 } });
     expect(await s.disputes.read.maxSlashPerRoundBps()).to.equal(2_000);
