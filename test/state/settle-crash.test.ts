@@ -83,14 +83,15 @@ describe("settlement survives SIGKILL between any two of its steps (a node proce
     expect(statuses().filter((s) => s.status === "pending")).to.have.length(ROUNDS);
 
     const rnd = prng(SEED);
+    // Kills at a step first (each is reached while records remain: deterministic), then at random times.
     const plans: (KillAt | { afterMs: number } | null)[] = [
       { step: "after-submit", nth: 1 },
       { step: "before-submit", nth: 1 },
+      { step: "after-check", nth: 1 },
+      { step: "before-check", nth: 2 },
+      { step: "after-submit", nth: 1 },
       { afterMs: Math.floor(rnd() * 4000) },
-      { step: "after-check", nth: 2 },
-      { step: "after-submit", nth: 2 },
       { afterMs: Math.floor(rnd() * 4000) },
-      { step: "before-check", nth: 3 },
       { afterMs: Math.floor(rnd() * 4000) },
       { afterMs: Math.floor(rnd() * 4000) },
       null,
@@ -128,7 +129,7 @@ describe("settlement survives SIGKILL between any two of its steps (a node proce
       expect(await exited, `run ${run} (${JSON.stringify(plan)}) ended by SIGKILL`).to.equal("SIGKILL");
       kills++;
     }
-    expect(kills, logs.join("\n")).to.be.at.least(6);
+    expect(kills, logs.join("\n")).to.be.at.least(5);
 
     const settled = statuses();
     expect(settled.map((s) => s.status), logs.join("\n")).to.deep.equal(Array(ROUNDS).fill("settled"));
