@@ -19,7 +19,19 @@
  */
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
-import { closeSync, copyFileSync, fdatasync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, truncateSync } from "node:fs";
+import {
+  closeSync,
+  copyFileSync,
+  fdatasync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+} from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ChorusError } from "../core/index.js";
@@ -83,7 +95,12 @@ export class StateDb {
     configure(fresh);
     migrate(fresh);
     const salvaged = /newer than this node/.test(problem) ? {} : salvage(aside, fresh, log);
-    if (Object.keys(salvaged).length > 0) log(`state: salvaged from ${aside}: ${Object.entries(salvaged).map(([t, n]) => `${t} ${n} row(s)`).join(", ")}`);
+    if (Object.keys(salvaged).length > 0)
+      log(
+        `state: salvaged from ${aside}: ${Object.entries(salvaged)
+          .map(([t, n]) => `${t} ${n} row(s)`)
+          .join(", ")}`,
+      );
     return new StateDb(fresh, file, { movedAside: aside, problem, salvaged }, log);
   }
 
@@ -94,7 +111,9 @@ export class StateDb {
 
   /** Keeps a damaged row out of the way (in the quarantine table) and says so. */
   quarantineRow(source: string, key: string, content: string | Buffer | null, reason: string): void {
-    this.sql.prepare("INSERT INTO quarantine (at, source, key, reason, content) VALUES (?, ?, ?, ?, ?)").run(Date.now(), source, key, reason, content);
+    this.sql
+      .prepare("INSERT INTO quarantine (at, source, key, reason, content) VALUES (?, ?, ?, ?, ?)")
+      .run(Date.now(), source, key, reason, content);
     this.quarantined++;
     this.log(`state: quarantined ${source} row ${key} (${reason})`);
   }
@@ -105,7 +124,9 @@ export class StateDb {
     mkdirSync(dir, { recursive: true });
     const dest = uniquePath(path.join(dir, `${source}-${path.basename(file)}`));
     renameSync(file, dest);
-    this.sql.prepare("INSERT INTO quarantine (at, source, key, reason, content) VALUES (?, ?, ?, ?, NULL)").run(Date.now(), source, dest, reason);
+    this.sql
+      .prepare("INSERT INTO quarantine (at, source, key, reason, content) VALUES (?, ?, ?, ?, NULL)")
+      .run(Date.now(), source, dest, reason);
     this.quarantined++;
     this.log(`state: quarantined ${source} file ${file} (${reason}); moved to ${dest}`);
     return dest;
@@ -113,7 +134,11 @@ export class StateDb {
 
   /** Rows in the quarantine table. */
   quarantine(): { source: string; key: string; reason: string }[] {
-    return this.sql.prepare("SELECT source, key, reason FROM quarantine ORDER BY n").all() as { source: string; key: string; reason: string }[];
+    return this.sql.prepare("SELECT source, key, reason FROM quarantine ORDER BY n").all() as {
+      source: string;
+      key: string;
+      reason: string;
+    }[];
   }
 
   private walFd?: number;
@@ -191,7 +216,8 @@ export function checksum(text: string): string {
 function configure(db: Database.Database): void {
   db.pragma("busy_timeout = 5000");
   const mode = db.pragma("journal_mode = WAL", { simple: true });
-  if (mode !== "wal") throw new ChorusError("STORE_CORRUPT", `cannot switch the state database to WAL (got ${String(mode)})`);
+  if (mode !== "wal")
+    throw new ChorusError("STORE_CORRUPT", `cannot switch the state database to WAL (got ${String(mode)})`);
   // Commits write the WAL without fsync; what must survive a power loss is made durable by `durable()` off the
   // event loop. A process crash (SIGKILL) loses nothing committed either way.
   db.pragma("synchronous = NORMAL");
@@ -199,13 +225,19 @@ function configure(db: Database.Database): void {
 }
 
 function migrate(db: Database.Database): void {
-  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
   const current = db.pragma("user_version", { simple: true }) as number;
   for (const m of MIGRATIONS) {
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(m.version, m.name, Date.now());
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        m.version,
+        m.name,
+        Date.now(),
+      );
       db.pragma(`user_version = ${m.version}`);
     }).immediate();
   }
@@ -234,7 +266,8 @@ function salvage(from: string, to: Database.Database, log: StateLog): Record<str
     copyFileSync(from, copy);
     if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${copy}-wal`);
     const header = readHeader(copy);
-    if (header && header.pageSize * header.pageCount > statSync(copy).size) truncateSync(copy, header.pageSize * header.pageCount);
+    if (header && header.pageSize * header.pageCount > statSync(copy).size)
+      truncateSync(copy, header.pageSize * header.pageCount);
     src = new Database(copy, { fileMustExist: true });
     src.pragma("busy_timeout = 1000");
   } catch (err) {
@@ -248,12 +281,16 @@ function salvage(from: string, to: Database.Database, log: StateLog): Record<str
       const columns = (to.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
       let have: string[];
       try {
-        have = (src.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name).filter((c) => columns.includes(c));
+        have = (src.pragma(`table_info(${table})`) as { name: string }[])
+          .map((c) => c.name)
+          .filter((c) => columns.includes(c));
       } catch {
         continue;
       }
       if (have.length === 0) continue;
-      const insert = to.prepare(`INSERT OR IGNORE INTO ${table} (${have.join(", ")}) VALUES (${have.map(() => "?").join(", ")})`);
+      const insert = to.prepare(
+        `INSERT OR IGNORE INTO ${table} (${have.join(", ")}) VALUES (${have.map(() => "?").join(", ")})`,
+      );
       let copied = 0;
       const desc = order
         .split(",")
@@ -262,7 +299,11 @@ function salvage(from: string, to: Database.Database, log: StateLog): Record<str
       for (const direction of [order, desc]) {
         const rows: unknown[][] = [];
         try {
-          for (const row of src.prepare(`SELECT ${have.join(", ")} FROM ${table} ORDER BY ${direction}`).raw().iterate() as Iterable<unknown[]>) rows.push(row);
+          for (const row of src
+            .prepare(`SELECT ${have.join(", ")} FROM ${table} ORDER BY ${direction}`)
+            .raw()
+            .iterate() as Iterable<unknown[]>)
+            rows.push(row);
         } catch {
           // The scan reached a damaged page: keep what it read so far.
         }

@@ -100,13 +100,27 @@ describe("settlement survives SIGKILL between any two of its steps (a node proce
     let kills = 0;
     for (const [run, plan] of plans.entries()) {
       const killAt = plan && "step" in plan ? plan : undefined;
-      const cfg = { dataDir, rpcUrl: swarm.rpc.url, key: keccak256(toHex("chorus-test-node-0")), deploymentsFile: swarm.deploymentsFile, maxRounds: 1, killAt };
-      const child = fork(path.join(here, "settle-node.ts"), [JSON.stringify(cfg)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const cfg = {
+        dataDir,
+        rpcUrl: swarm.rpc.url,
+        key: keccak256(toHex("chorus-test-node-0")),
+        deploymentsFile: swarm.deploymentsFile,
+        maxRounds: 1,
+        killAt,
+      };
+      const child = fork(path.join(here, "settle-node.ts"), [JSON.stringify(cfg)], {
+        execArgv: ["--import", "tsx"],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
       children.add(child);
       const exited = new Promise<string>((resolve) => child.once("exit", (code, sig) => resolve(String(sig ?? code))));
       child.on("message", (m: { log?: string; started?: string }) => {
         if (m.log) logs.push(`run ${run}: ${m.log}`);
-        if (m.started && plan && "afterMs" in plan) setTimeout(() => child.exitCode === null && child.signalCode === null && process.kill(child.pid!, "SIGKILL"), plan.afterMs);
+        if (m.started && plan && "afterMs" in plan)
+          setTimeout(
+            () => child.exitCode === null && child.signalCode === null && process.kill(child.pid!, "SIGKILL"),
+            plan.afterMs,
+          );
       });
       const done = async () => {
         const until = Date.now() + 90_000;
@@ -132,7 +146,10 @@ describe("settlement survives SIGKILL between any two of its steps (a node proce
     expect(kills, logs.join("\n")).to.be.at.least(5);
 
     const settled = statuses();
-    expect(settled.map((s) => s.status), logs.join("\n")).to.deep.equal(Array(ROUNDS).fill("settled"));
+    expect(
+      settled.map((s) => s.status),
+      logs.join("\n"),
+    ).to.deep.equal(Array(ROUNDS).fill("settled"));
     for (const id of ids) {
       expect(await swarm.f.settlement.read.isClosed([id])).to.equal(true);
       const events = await swarm.f.settlement.getEvents.RoundSettled({ roundId: id }, { fromBlock: 0n });

@@ -33,10 +33,20 @@ const cfg = z
   })
   .parse(JSON.parse(process.argv[2]));
 
-const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: cfg.rpcUrl, privateKey: cfg.key, deploymentsFile: cfg.deploymentsFile } } });
+const config = loadConfig({
+  env: {},
+  overrides: {
+    network: "custom",
+    chain: { rpcUrl: cfg.rpcUrl, privateKey: cfg.key, deploymentsFile: cfg.deploymentsFile },
+  },
+});
 const chain = await openChorusChain(config);
 const mine = async () => {
-  await fetch(cfg.rpcUrl, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "hardhat_mine", params: ["0x1"] }) });
+  await fetch(cfg.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "hardhat_mine", params: ["0x1"] }),
+  });
 };
 const sequencer = new ChainSequencer(chain, { batchSize: 8, stateFile: `${cfg.dataDir}/sequencer.json`, mine });
 const real = chainSettlement(chain, { sequencer });
@@ -80,7 +90,13 @@ const node = await startNode(
     host: "127.0.0.1",
     port: 0,
     dataDir: cfg.dataDir,
-    round: { committeeSize: 7, answerTimeoutMs: 3000, revealTimeoutMs: 3000, judgeTimeoutMs: 3000, signTimeoutMs: 3000 },
+    round: {
+      committeeSize: 7,
+      answerTimeoutMs: 3000,
+      revealTimeoutMs: 3000,
+      judgeTimeoutMs: 3000,
+      signTimeoutMs: 3000,
+    },
     epoch: { maxRounds: cfg.maxRounds, intervalMs: 200 },
     limits: { concurrentRounds: 1, queuedRounds: 1, bodyLimit: "64kb" },
     net: { allowPrivate: ["127.0.0.0/8"] },
