@@ -22,10 +22,17 @@ import { StateDb } from "../src/state/index.js";
 
 const arg = process.argv.indexOf("--records");
 const N = Number(arg > 0 ? process.argv[arg + 1] : (process.env.BENCH_STATE_RECORDS ?? 10_000));
-if (!Number.isInteger(N) || N < 1 || N > 1_000_000) throw new Error(`--records must be a whole number from 1 to 1000000 (got ${N})`);
+if (!Number.isInteger(N) || N < 1 || N > 1_000_000)
+  throw new Error(`--records must be a whole number from 1 to 1000000 (got ${N})`);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "chorus-bench-state-"));
-const members = Array.from({ length: 7 }, (_v, i) => `0x${String(i + 1).repeat(40).slice(0, 40)}`);
+const members = Array.from(
+  { length: 7 },
+  (_v, i) =>
+    `0x${String(i + 1)
+      .repeat(40)
+      .slice(0, 40)}`,
+);
 const recordOf = (i: number) => ({
   transcriptCid: `bafyreib${i.toString(36).padStart(51, "x")}`,
   signatures: Object.fromEntries(members.map((m) => [m, `0x${"ab".repeat(65)}`])),
@@ -56,7 +63,8 @@ try {
   const db2 = StateDb.open(path.join(dir, "grouped.db"));
   const q2 = new SettlementQueue(db2);
   const t5 = performance.now();
-  for (let i = 0; i < N; i += 100) await Promise.all(ids.slice(i, i + 100).map((id, k) => q2.add(id, records[i + k], 1_000_000 + i + k)));
+  for (let i = 0; i < N; i += 100)
+    await Promise.all(ids.slice(i, i + 100).map((id, k) => q2.add(id, records[i + k], 1_000_000 + i + k)));
   if ((await q2.list()).length !== N) throw new Error("grouped: not every record listed");
   const t6 = performance.now();
   db2.close();

@@ -30,7 +30,10 @@ export interface NodeState<R> {
   close(): Promise<void>;
 }
 
-export function openNodeState<R>(dataDir: string, opts: { retention?: RetentionSettings; log?: StateLog } = {}): NodeState<R> {
+export function openNodeState<R>(
+  dataDir: string,
+  opts: { retention?: RetentionSettings; log?: StateLog } = {},
+): NodeState<R> {
   const log = opts.log;
   const db = StateDb.open(path.join(dataDir, "state.db"), { log });
   const queue = new SettlementQueue<R>(db, { legacyDir: path.join(dataDir, "settlement"), log });
@@ -44,7 +47,8 @@ export function openNodeState<R>(dataDir: string, opts: { retention?: RetentionS
     });
     const rounds = r.roundDays > 0 ? index.prune(now - r.roundDays * DAY_MS) : 0;
     db.checkpoint();
-    if (q.records + q.rows + rounds > 0) log?.(`state: retention dropped ${q.records} settled record(s), ${q.rows} settled id(s), ${rounds} round(s)`);
+    if (q.records + q.rows + rounds > 0)
+      log?.(`state: retention dropped ${q.records} settled record(s), ${q.rows} settled id(s), ${rounds} round(s)`);
     return { records: q.records, settled: q.rows, rounds };
   };
   const safePrune = () => {

@@ -1,7 +1,7 @@
 /**
  * The member's durable memory of rounds: every round id it committed an answer for and every round id it
  * signed a record for, in table `member_rounds` of the node's state database (src/state; each write committed
- * and fsynced before the member replies, appends made together committed together). From it the member rebuilds,
+ * and its WAL fsynced, off the event loop, before the member replies, appends made together committed together). From it the member rebuilds,
  * after a restart, each coordinator's high-water mark (its highest round id answered here) and the rounds it must
  * never answer or sign again, so a replayed request from a public transcript is refused whatever its uptime.
  *
@@ -159,6 +159,7 @@ export class RoundJournal {
           db.transaction(() => {
             for (const b of batch) insert.run(b.id, b.kind, b.id.slice(0, 42), entrySum(b.kind, b.id));
           });
+          await db.durable();
           for (const b of batch) b.done();
         } catch (err) {
           const e = new ChorusError("STORE_WRITE_FAILED", `cannot record rounds in ${this.db?.file}: ${(err as Error).message}`, {}, { cause: err });

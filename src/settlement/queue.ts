@@ -56,7 +56,7 @@ export class SettlementQueue<R = unknown> {
   }
 
   /**
-   * Adds a record durably (resolves once committed and fsynced); adding a round already known (pending, settled
+   * Adds a record durably (resolves once committed and its WAL fsynced); adding a round already known (pending, settled
    * or failed) keeps the first. Adds made in the same tick are committed together (one fsync).
    */
   add(roundId: string, record: R, now = Date.now()): Promise<void> {
@@ -69,19 +69,20 @@ export class SettlementQueue<R = unknown> {
     }
     return new Promise((resolve, reject) => {
       this.adds.push({ row, resolve, reject });
-      if (this.adds.length === 1) setImmediate(() => this.commitAdds());
+      if (this.adds.length === 1) setImmediate(() => void this.commitAdds());
     });
   }
 
   private adds: { row: [string, number, string, string]; resolve: () => void; reject: (err: unknown) => void }[] = [];
 
-  private commitAdds(): void {
+  private async commitAdds(): Promise<void> {
     const batch = this.adds;
     this.adds = [];
     try {
       this.db.transaction(() => {
         for (const b of batch) this.stmts.insert.run(...b.row);
       });
+      await this.db.durable();
       for (const b of batch) b.resolve();
     } catch (err) {
       const e = new ChorusError("STORE_WRITE_FAILED", `cannot queue records in ${this.db.file}: ${(err as Error).message}`, {}, { cause: err });

@@ -82,7 +82,11 @@ export class EpochSubmitter<R> {
 
   private tick(force: boolean): Promise<void> {
     if (this.running) return force ? this.running.then(() => this.tick(true)) : this.running;
-    this.running = this.attempt(force).finally(() => (this.running = undefined));
+    // A failure anywhere in an attempt (the chain, or the state database) is logged and retried: never a rejection
+    // left to a timer, which would end the node.
+    this.running = this.attempt(force)
+      .catch((err: unknown) => this.failed(err))
+      .finally(() => (this.running = undefined));
     return this.running;
   }
 
@@ -135,12 +139,16 @@ export class EpochSubmitter<R> {
       this.nextAttemptAt = 0;
       this.lastError = undefined;
     } catch (err) {
-      this.failures++;
-      const base = this.opts.backoffMs ?? 500;
-      const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** (this.failures - 1));
-      this.nextAttemptAt = Date.now() + delay;
-      this.lastError = (err as Error).message;
-      this.opts.log?.(`settlement failed (${this.lastError}); retrying in ${delay} ms`);
+      this.failed(err);
     }
+  }
+
+  private failed(err: unknown): void {
+    this.failures++;
+    const base = this.opts.backoffMs ?? 500;
+    const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, base * 2 ** (this.failures - 1));
+    this.nextAttemptAt = Date.now() + delay;
+    this.lastError = (err as Error).message;
+    this.opts.log?.(`settlement failed (${this.lastError}); retrying in ${delay} ms`);
   }
 }

@@ -161,7 +161,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     deploymentsFile,
     /** The artifact store of node i (what its /ipfs gateway serves). */
     storeOf: (i: number) => stores[i],
-    /** The data dir of node i (its settlement queue is under `settlement/`). */
+    /** The data dir of node i (its settlement queue, round index and journal are in `state.db`). */
     dataDirOf: (i: number) => path.join(dir, `node${i}`),
     isAlive: (i: number) => alive[i],
     /** Really stops node i: closes its HTTP server (in-flight requests are cut and their work aborted). */

@@ -20,12 +20,28 @@ const [me] = makeSigners(1);
 export async function startStateNode(dataDir: string, log: (line: string) => void = () => {}): Promise<RunningNode> {
   const directory = chainDirectoryOf([]);
   return startNode(
-    { domain, signer: me, directory, blockHash: directory.blockHash, artifacts: new MemoryArtifacts(), mind: countingMind(0, { answer: 0, compare: 0, screen: 0 }), rules: countRules, records, settlement: memorySettlement() },
+    {
+      domain,
+      signer: me,
+      directory,
+      blockHash: directory.blockHash,
+      artifacts: new MemoryArtifacts(),
+      mind: countingMind(0, { answer: 0, compare: 0, screen: 0 }),
+      rules: countRules,
+      records,
+      settlement: memorySettlement(),
+    },
     {
       host: "127.0.0.1",
       port: 0,
       dataDir,
-      round: { committeeSize: 1, answerTimeoutMs: 1000, revealTimeoutMs: 1000, judgeTimeoutMs: 1000, signTimeoutMs: 1000 },
+      round: {
+        committeeSize: 1,
+        answerTimeoutMs: 1000,
+        revealTimeoutMs: 1000,
+        judgeTimeoutMs: 1000,
+        signTimeoutMs: 1000,
+      },
       // Nothing is settled while a test looks at the queue.
       epoch: { maxRounds: 100_000, intervalMs: 86_400_000 },
       limits: { concurrentRounds: 1, queuedRounds: 1, bodyLimit: "64kb" },
@@ -36,10 +52,15 @@ export async function startStateNode(dataDir: string, log: (line: string) => voi
 }
 
 export const roundIdOf = (tag: string) => keccak256(toHex(tag)).toLowerCase() as Hex;
-export const coordinatorId = (n: bigint) => `0x1111111111111111111111111111111111111111${n.toString(16).padStart(24, "0")}` as Hex;
+export const coordinatorId = (n: bigint) =>
+  `0x1111111111111111111111111111111111111111${n.toString(16).padStart(24, "0")}` as Hex;
 
 /** A queued record with a bigint, as the queue stores them. */
-export const recordOf = (i: number) => ({ transcriptCid: `bafy-${i}`, signatures: { "0xaa": `0x${i}` }, delta: BigInt(-i) * 10n ** 20n });
+export const recordOf = (i: number) => ({
+  transcriptCid: `bafy-${i}`,
+  signatures: { "0xaa": `0x${i}` },
+  delta: BigInt(-i) * 10n ** 20n,
+});
 
 export const summaryOf = (roundId: string, i: number): RoundSummary => ({
   roundId,
@@ -80,15 +101,24 @@ const serialize = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === "bi
 /** Writes a data directory in the pre-database format, byte for byte as the old code wrote it. */
 export function writeOldFormat(dataDir: string, n: number): OldFormat {
   const out: OldFormat = { pending: [], settled: [], failed: [], rounds: [], answered: [], signed: [] };
-  for (const sub of ["pending", "settled", "failed"]) mkdirSync(path.join(dataDir, "settlement", sub), { recursive: true });
+  for (const sub of ["pending", "settled", "failed"])
+    mkdirSync(path.join(dataDir, "settlement", sub), { recursive: true });
   let rounds = "";
   // An hour ago: within every retention period.
   const t0 = Date.now() - 3_600_000;
   for (let i = 0; i < n; i++) {
     const id = roundIdOf(`old-${i}`);
     const status = i % 5 === 3 ? "settled" : i % 7 === 6 ? "failed" : "pending";
-    const extra = status === "settled" ? { settledAt: t0 + 1000 + i, txHash: "0x" + "cd".repeat(32), epoch: 3 } : status === "failed" ? { failedAt: t0 + 1000 + i, reason: "reverted alone" } : {};
-    writeFileSync(path.join(dataDir, "settlement", status, `${id}.json`), serialize({ roundId: id, queuedAt: t0 + i, record: recordOf(i), ...extra }));
+    const extra =
+      status === "settled"
+        ? { settledAt: t0 + 1000 + i, txHash: "0x" + "cd".repeat(32), epoch: 3 }
+        : status === "failed"
+          ? { failedAt: t0 + 1000 + i, reason: "reverted alone" }
+          : {};
+    writeFileSync(
+      path.join(dataDir, "settlement", status, `${id}.json`),
+      serialize({ roundId: id, queuedAt: t0 + i, record: recordOf(i), ...extra }),
+    );
     out[status as "pending" | "settled" | "failed"].push(id);
     rounds += JSON.stringify(summaryOf(id, i)) + "\n";
     out.rounds.push(id);

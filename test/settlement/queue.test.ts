@@ -129,4 +129,24 @@ describe("settlement queue and epoch submitter", () => {
     expect(submissions.flat().sort()).to.deep.equal([id(1), id(3)].sort());
     expect(await q.size()).to.equal(0);
   });
+  it("submitter: a state database that fails under it is logged and retried, never an unhandled rejection (which would end the node)", async () => {
+    const q = new SettlementQueue(dir);
+    await q.add(id(1), {});
+    const logs: string[] = [];
+    const sub = new EpochSubmitter(q, fakeChain().port, { maxRounds: 1, intervalMs: 60_000, log: (l) => logs.push(l) });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      q.close(); // every read now throws
+      sub.notify();
+      await sub.flush();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(unhandled).to.deep.equal([]);
+      expect(logs[0]).to.match(/^settlement failed \(The database connection is not open\); retrying in 500 ms$/);
+      expect(sub.lastError).to.equal("The database connection is not open");
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
 });

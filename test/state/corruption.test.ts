@@ -12,13 +12,33 @@
  */
 import { expect } from "chai";
 import { fork } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import type { RunningNode } from "../../src/node/service.js";
-import { coordinatorId, outcomeOf, recordOf, roundIdOf, startStateNode, summaryOf, writeOldFormat } from "../helpers/state-node.js";
+import {
+  coordinatorId,
+  outcomeOf,
+  recordOf,
+  roundIdOf,
+  startStateNode,
+  summaryOf,
+  writeOldFormat,
+} from "../helpers/state-node.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SEED = 0x19c0ffee;
@@ -123,7 +143,10 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
               expect(got?.status, `${where}: ${id}`).to.be.oneOf(["pending", "settled", "failed"]);
               expect(got?.record, `${where}: ${id}`).to.deep.equal(recordOf(old.rounds.indexOf(id)));
             } else if (got === undefined) {
-              expect(logs.some((l) => l.includes(`${victim}.json`) && l.includes("quarantined")), `${where}: ${JSON.stringify(d)} named in the log`).to.equal(true);
+              expect(
+                logs.some((l) => l.includes(`${victim}.json`) && l.includes("quarantined")),
+                `${where}: ${JSON.stringify(d)} named in the log`,
+              ).to.equal(true);
             }
           }
         } else if (kind === "rounds.jsonl") {
@@ -133,17 +156,33 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
           const n = await start(dir, logs);
           for (const [i, l] of lines.entries()) {
             const got = await n.index.get(old.rounds[i]);
-            if (!touches(d, l.start, l.end)) expect(got, `${where}: line ${i + 1} ${JSON.stringify(d)}`).to.deep.equal(summaryOf(old.rounds[i], i));
+            if (!touches(d, l.start, l.end))
+              expect(got, `${where}: line ${i + 1} ${JSON.stringify(d)}`).to.deep.equal(summaryOf(old.rounds[i], i));
           }
-          for (const q of n.state.db.quarantine()) expect(logs.some((x) => x.includes(q.key)), `${where}: quarantined ${q.key} is named in the log`).to.equal(true);
+          for (const q of n.state.db.quarantine())
+            expect(
+              logs.some((x) => x.includes(q.key)),
+              `${where}: quarantined ${q.key} is named in the log`,
+            ).to.equal(true);
         } else {
           const file = path.join(dir, "member", "rounds.journal");
           const lines = lineRanges(readFileSync(file, "latin1"));
           const d = damage(file, rnd);
           const n = await start(dir, logs);
-          const entries = new Set(n.state.journal.db!.sql.prepare("SELECT kind || ' ' || round_id AS e FROM member_rounds").pluck().all() as string[]);
-          for (const l of lines) if (!touches(d, l.start, l.end)) expect(entries.has(l.line), `${where}: ${l.line} ${JSON.stringify(d)}`).to.equal(true);
-          for (const q of n.state.db.quarantine()) expect(logs.some((x) => x.includes(q.key)), `${where}: quarantined ${q.key} is named in the log`).to.equal(true);
+          const entries = new Set(
+            n.state.journal
+              .db!.sql.prepare("SELECT kind || ' ' || round_id AS e FROM member_rounds")
+              .pluck()
+              .all() as string[],
+          );
+          for (const l of lines)
+            if (!touches(d, l.start, l.end))
+              expect(entries.has(l.line), `${where}: ${l.line} ${JSON.stringify(d)}`).to.equal(true);
+          for (const q of n.state.db.quarantine())
+            expect(
+              logs.some((x) => x.includes(q.key)),
+              `${where}: quarantined ${q.key} is named in the log`,
+            ).to.equal(true);
         }
         await node!.close();
         node = undefined;
@@ -155,7 +194,10 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
     const N = 12;
     for (let round = 0; round < 6; round++) {
       const dir = fresh();
-      const child = fork(path.join(here, "state-writer.ts"), [JSON.stringify({ dataDir: dir, n: N })], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const child = fork(path.join(here, "state-writer.ts"), [JSON.stringify({ dataDir: dir, n: N })], {
+        execArgv: ["--import", "tsx"],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      });
       await new Promise<void>((resolve, reject) => {
         child.once("message", () => resolve());
         child.once("exit", (code) => reject(new Error(`writer exited ${code}`)));
@@ -173,9 +215,12 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
       const n = await start(dir, logs);
       for (let i = 0; i < N; i++) {
         const id = roundIdOf(`w-${i}`);
-        if (commits[i] <= d.at) expect((await n.queue.get(id))?.record, `${where}: record ${i}`).to.deep.equal(recordOf(i));
-        if (commits[N + i] <= d.at) expect(await n.index.get(id), `${where}: round ${i}`).to.deep.equal(summaryOf(id, i));
-        if (commits[2 * N + i] <= d.at) expect(n.state.journal.hasAnswered(coordinatorId(BigInt(i + 1))), `${where}: entry ${i}`).to.equal(true);
+        if (commits[i] <= d.at)
+          expect((await n.queue.get(id))?.record, `${where}: record ${i}`).to.deep.equal(recordOf(i));
+        if (commits[N + i] <= d.at)
+          expect(await n.index.get(id), `${where}: round ${i}`).to.deep.equal(summaryOf(id, i));
+        if (commits[2 * N + i] <= d.at)
+          expect(n.state.journal.hasAnswered(coordinatorId(BigInt(i + 1))), `${where}: entry ${i}`).to.equal(true);
       }
       await node!.close();
       node = undefined;
@@ -209,7 +254,11 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
         aside++;
         salvaged.push(Object.values(n.state.db.report.salvaged ?? {}).reduce((x, y) => x + y, 0));
       }
-      if (movedAside) expect(logs.some((l) => l.includes("is unusable") && l.includes("moved aside")), where).to.equal(true);
+      if (movedAside)
+        expect(
+          logs.some((l) => l.includes("is unusable") && l.includes("moved aside")),
+          where,
+        ).to.equal(true);
       const quarantined = new Set(n.state.db.quarantine().map((q) => q.key));
       const pending = new Map((await n.queue.list()).map((p) => [p.roundId, p.record]));
       for (let i = 0; i < N; i++) {
@@ -229,13 +278,18 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
         }
         if (!n.state.journal.hasAnswered(coordinatorId(BigInt(i + 1)))) {
           lost++;
-          expect(movedAside || [...quarantined].some((k) => k.endsWith(coordinatorId(BigInt(i + 1)))), `${where}: entry ${i} missing without a word`).to.equal(true);
+          expect(
+            movedAside || [...quarantined].some((k) => k.endsWith(coordinatorId(BigInt(i + 1)))),
+            `${where}: entry ${i} missing without a word`,
+          ).to.equal(true);
         }
       }
       await n.close();
       node = undefined;
     }
-    console.log(`      (database damage: moved aside ${aside} of 8 times, rows salvaged each time ${JSON.stringify(salvaged)}; ${lost} of ${total} rows lost on damaged or cut pages, each accounted for in the log)`);
+    console.log(
+      `      (database damage: moved aside ${aside} of 8 times, rows salvaged each time ${JSON.stringify(salvaged)}; ${lost} of ${total} rows lost on damaged or cut pages, each accounted for in the log)`,
+    );
   });
 
   it("foreign state: a file that is not a database, another program's database, a stray file in the old queue folder", async () => {

@@ -10,7 +10,15 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFile
 import os from "node:os";
 import path from "node:path";
 import type { RunningNode } from "../../src/node/service.js";
-import { coordinatorId, outcomeOf, recordOf, roundIdOf, startStateNode, summaryOf, writeOldFormat } from "../helpers/state-node.js";
+import {
+  coordinatorId,
+  outcomeOf,
+  recordOf,
+  roundIdOf,
+  startStateNode,
+  summaryOf,
+  writeOldFormat,
+} from "../helpers/state-node.js";
 
 describe("state database: moving an old-format data directory in on first start", function () {
   this.timeout(60_000);
@@ -36,8 +44,10 @@ describe("state database: moving an old-format data directory in on first start"
     expect(pending.map((p) => p.roundId)).to.deep.equal(old.pending);
     for (const p of pending) expect(p.record).to.deep.equal(recordOf(old.rounds.indexOf(p.roundId)));
     expect(pending[0].record).to.have.property("delta").that.is.a("bigint");
-    for (const id of old.settled) expect(await node.queue.get(id)).to.deep.include({ status: "settled", txHash: "0x" + "cd".repeat(32), epoch: 3 });
-    for (const id of old.failed) expect(await node.queue.get(id)).to.deep.include({ status: "failed", reason: "reverted alone" });
+    for (const id of old.settled)
+      expect(await node.queue.get(id)).to.deep.include({ status: "settled", txHash: "0x" + "cd".repeat(32), epoch: 3 });
+    for (const id of old.failed)
+      expect(await node.queue.get(id)).to.deep.include({ status: "failed", reason: "reverted alone" });
     expect(old.pending.length + old.settled.length + old.failed.length).to.equal(24);
     expect(old.settled.length > 0 && old.failed.length > 0).to.equal(true);
 
@@ -45,7 +55,10 @@ describe("state database: moving an old-format data directory in on first start"
     expect(res.status).to.equal(200);
     const { rounds } = (await res.json()) as { rounds: { roundId: string }[] };
     expect(rounds.map((r) => r.roundId)).to.deep.equal([...old.rounds].reverse());
-    const one = (await (await fetch(`${node.url}/chorus/v1/rounds/${old.settled[0]}`)).json()) as { settlement: string; winner: string };
+    const one = (await (await fetch(`${node.url}/chorus/v1/rounds/${old.settled[0]}`)).json()) as {
+      settlement: string;
+      winner: string;
+    };
     expect(one).to.deep.include({ settlement: "settled", winner: "0xaa" });
 
     const j = node.state.journal;
@@ -55,7 +68,13 @@ describe("state database: moving an old-format data directory in on first start"
     expect(j.highWater(coordinatorId(1n))).to.equal(BigInt(coordinatorId(24n)));
 
     // The old files were renamed, the damaged ones moved to quarantine/ and named in the log.
-    for (const p of ["settlement/pending", "settlement/settled", "settlement/failed", "rounds.jsonl", "member/rounds.journal"]) {
+    for (const p of [
+      "settlement/pending",
+      "settlement/settled",
+      "settlement/failed",
+      "rounds.jsonl",
+      "member/rounds.journal",
+    ]) {
       expect(existsSync(path.join(dir, p)), p).to.equal(false);
       expect(existsSync(path.join(dir, `${p}.migrated`)), `${p}.migrated`).to.equal(true);
     }

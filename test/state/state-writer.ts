@@ -10,7 +10,9 @@ import { z } from "zod";
 import { openNodeState } from "../../src/node/state.js";
 import { coordinatorId, outcomeOf, recordOf, roundIdOf } from "../helpers/state-node.js";
 
-const cfg = z.object({ dataDir: z.string().min(1), n: z.number().int().min(1).max(1000) }).parse(JSON.parse(process.argv[2]));
+const cfg = z
+  .object({ dataDir: z.string().min(1), n: z.number().int().min(1).max(1000) })
+  .parse(JSON.parse(process.argv[2]));
 const state = openNodeState(cfg.dataDir);
 for (let i = 0; i < cfg.n; i++) await state.queue.add(roundIdOf(`w-${i}`), recordOf(i), 1_000_000 + i);
 for (let i = 0; i < cfg.n; i++) await state.index.add(outcomeOf(roundIdOf(`w-${i}`), i));
