@@ -135,7 +135,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     backend,
     warnings,
     async close() {
-      await node.submitter.flush().catch(() => {});
+      // graceful: new rounds refused, rounds in flight finish (node.shutdownMs), pending records settled
       await node.close();
       await backend.close();
       await store.close();
