@@ -20,6 +20,7 @@ import type { Directory, Mind, NodeEntry } from "../../src/round/ports.js";
 import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
 import { directoryOf } from "../../test/kit/memory-round.js";
+import { createLogger, installProcessGuards, LOG_LEVELS } from "../../src/obs/index.js";
 
 const Args = z.tuple([
   z.string().regex(/^0x[0-9a-f]{64}$/i, "must be a 32-byte hex private key"),
@@ -30,6 +31,9 @@ const Args = z.tuple([
   z.coerce.number().int().min(1),
 ]);
 const [key, index, concurrentRounds, queuedRounds, ipfsMode, queueWaitMs] = Args.parse(process.argv.slice(2));
+// JSON log lines on stderr (LOAD_NODE_LOG_LEVEL, default error); a fault the node survives is logged, never fatal.
+const logger = createLogger({ level: z.enum(LOG_LEVELS).default("error").parse(process.env.LOAD_NODE_LOG_LEVEL), base: { loadNode: index } });
+installProcessGuards(logger);
 
 const entries: NodeEntry[] = [];
 const directory: Directory = directoryOf(entries);
@@ -69,6 +73,8 @@ const node = await startNode(
     epoch: { maxRounds: 20, intervalMs: 5000 },
     limits: { concurrentRounds, queuedRounds, queueWaitMs, bodyLimit: "256kb" },
     net: { allowPrivate: ["127.0.0.0/8"] }, // every node is on loopback
+    logger,
+    shutdownMs: 10_000,
   },
 );
 process.on("message", (m: { entries?: { address: Address; endpoint: string }[]; stop?: boolean; rss?: boolean }) => {

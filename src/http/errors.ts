@@ -66,6 +66,7 @@ export const serverErrorLog: { write(line: string): void } = { write: stderrLine
 
 interface RequestLog {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   isLevelEnabled?(level: string): boolean;
 }
@@ -76,13 +77,14 @@ function requestIdOf(req: express.Request): string {
   return typeof id === "string" && /^[A-Za-z0-9_-]{16,64}$/.test(id) ? id : randomBytes(8).toString("hex");
 }
 
-/** Logs a 5xx with its cause (at info when the client had already gone: its round was aborted, nobody to tell). */
+/** Logs a 5xx with its cause: error; 503 (overload, shutdown) warn; info when the client had already gone (nobody to tell). */
 export function logServerError(req: express.Request, line: string, fields: { status: number; code: string; cause?: unknown }): void {
   const log = (req as { log?: RequestLog }).log;
   if (!log || serverErrorLog.write !== stderrLine) return serverErrorLog.write(line);
   const gone = fields.code === "ABORTED" || req.destroyed || (req.socket?.destroyed ?? false);
   const err = fields.cause instanceof Error ? fields.cause : undefined;
   if (gone) log.info({ status: fields.status, code: fields.code, err }, `${line} (the client had gone)`);
+  else if (fields.status === 503) log.warn({ status: fields.status, code: fields.code, err }, line);
   else log.error({ status: fields.status, code: fields.code, err }, line);
 }
 

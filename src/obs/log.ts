@@ -68,7 +68,7 @@ export function requestIdOf(req: IncomingMessage): string {
 
 /**
  * pino-http: one line per request with its id, method, path, status and time (level by status: 5xx error,
- * 4xx warn, else info; probes of /health, /ready and /metrics at debug), `req.log` a child logger with the id,
+ * 503 and 4xx warn, else info; probes of /health, /ready and /metrics at debug), `req.log` a child logger with the id,
  * and the id echoed in `X-Request-Id`.
  */
 export function httpLogger(logger: Logger): HttpLogger {
@@ -80,6 +80,7 @@ export function httpLogger(logger: Logger): HttpLogger {
       return id;
     },
     customLogLevel: (req, res, err) => {
+      if (res.statusCode === 503) return "warn";
       if (err || res.statusCode >= 500) return "error";
       if (res.statusCode >= 400) return "warn";
       return /^\/(health|ready|metrics)\b/.test(req.url ?? "") ? "debug" : "info";
