@@ -66,3 +66,28 @@ export function backlogCheck(backlog: () => Promise<{ depth: number; oldestAgeS:
     return { ok: true, detail };
   };
 }
+
+/**
+ * A check run at most once per `everyMs` (a model probe or a contract read is not free); between runs, and
+ * while one is under way, the last verdict stands (the first call waits for the first run).
+ */
+export function cachedCheck(check: ReadinessCheck, everyMs: number, now: () => number = Date.now): ReadinessCheck {
+  let last: CheckResult | undefined;
+  let at = -Infinity;
+  let running: Promise<CheckResult> | undefined;
+  const run = () =>
+    (running ??= Promise.resolve()
+      .then(check)
+      .catch((err: unknown): CheckResult => ({ ok: false, reason: (err as Error)?.message?.split("\n")[0] ?? String(err) }))
+      .then((r) => {
+        last = r;
+        at = now();
+        running = undefined;
+        return r;
+      }));
+  return () => {
+    if (now() - at < everyMs && last) return last;
+    const p = run();
+    return last ?? p;
+  };
+}
