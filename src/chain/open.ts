@@ -15,5 +15,5 @@ export async function openChorusChain(
     ...extra,
   });
   const deployments = loadDeployments(clients.chainId, config.chain.deploymentsFile);
-  return { ...clients, deployments };
+  return { ...clients, deployments, logRange: config.chain.logRange };
 }

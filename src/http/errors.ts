@@ -80,7 +80,8 @@ function requestIdOf(req: express.Request): string {
 /** Logs a 5xx with its cause: error; 503 (overload, shutdown) warn; info when the client had already gone (nobody to tell). */
 export function logServerError(req: express.Request, line: string, fields: { status: number; code: string; cause?: unknown }): void {
   const log = (req as { log?: RequestLog }).log;
-  if (!log || serverErrorLog.write !== stderrLine) return serverErrorLog.write(line);
+  // no request logger, a silent one (a programmatic node given none), or a test watching: the plain line
+  if (!log || serverErrorLog.write !== stderrLine || log.isLevelEnabled?.("error") === false) return serverErrorLog.write(line);
   const gone = fields.code === "ABORTED" || req.destroyed || (req.socket?.destroyed ?? false);
   const err = fields.cause instanceof Error ? fields.cause : undefined;
   if (gone) log.info({ status: fields.status, code: fields.code, err }, `${line} (the client had gone)`);
