@@ -36,7 +36,7 @@ export function logRangeOf(chain: ChorusChain): number {
 /** An RPC's refusal of a query that spans too many blocks or returns too many logs (the wording varies by provider). */
 export function isRangeRefusal(err: unknown): boolean {
   const text = `${(err as Error)?.message ?? ""} ${(err as { details?: string })?.details ?? ""} ${String((err as { cause?: { message?: string } })?.cause?.message ?? "")}`;
-  return /block range|range (is )?too (large|wide|big)|too many (blocks|results|logs)|exceed|limit|query returned more than|-32005|-32600/i.test(text);
+  return /block range|range (is )?too (large|wide|big)|too many (blocks|results|logs)|exceed|limited to|query returned more than|-32005/i.test(text);
 }
 
 /** Contract events from `fromBlock` to `toBlock`, oldest first, in pages of at most `range` blocks. */
