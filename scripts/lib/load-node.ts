@@ -33,7 +33,8 @@ const Args = z.tuple([
 const [key, index, concurrentRounds, queuedRounds, ipfsMode, queueWaitMs] = Args.parse(process.argv.slice(2));
 // JSON log lines on stderr (LOAD_NODE_LOG_LEVEL, default error); a fault the node survives is logged, never fatal.
 const logger = createLogger({ level: z.enum(LOG_LEVELS).default("error").parse(process.env.LOAD_NODE_LOG_LEVEL), base: { loadNode: index } });
-installProcessGuards(logger);
+const faults = { count: (_kind: string) => {} };
+installProcessGuards(logger, (kind) => faults.count(kind));
 
 const entries: NodeEntry[] = [];
 const directory: Directory = directoryOf(entries);
@@ -77,6 +78,7 @@ const node = await startNode(
     shutdownMs: 10_000,
   },
 );
+faults.count = (kind) => node.metrics.faults.inc({ kind });
 process.on("message", (m: { entries?: { address: Address; endpoint: string }[]; stop?: boolean; rss?: boolean }) => {
   if (m.entries) {
     entries.push(...m.entries.map((e) => ({ ...e, stake: 10n ** 20n, reputation: 500_000 })));

@@ -23,9 +23,10 @@ export async function nodeStartCommand(ctx: CliContext, opts: { port?: string; h
   }
   if (!config.chain.privateKey && ctx.devKey) config.chain.privateKey = ctx.devKey;
   const logger = createLogger({ level: config.node.logLevel, pretty: opts.pretty === true && process.stderr.isTTY === true });
-  const unguard = installProcessGuards(logger);
+  let running: Awaited<ReturnType<typeof startConfiguredNode>> | undefined;
+  const unguard = installProcessGuards(logger, (kind) => running?.node.metrics.faults.inc({ kind }));
   try {
-    const running = await startConfiguredNode(config, { logger });
+    running = await startConfiguredNode(config, { logger });
     for (const w of running.warnings) logger.warn(w);
     ctx.io.out(`ready ${running.node.url}`);
     await new Promise<void>((resolve) => {
