@@ -26,6 +26,8 @@ export const ConfigSchema = z
         timeoutMs: z.number().int().min(100).max(600_000).default(10_000),
         /** Most blocks one eth_getLogs call spans (hosted RPCs cap it; the explorer and the audit page by it). */
         logRange: z.number().int().min(1).max(10_000_000).default(10_000),
+        /** A Multicall3 contract: per-node reads are batched into one eth_call (0xcA11bde0... on public chains). */
+        multicall3: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address").optional(),
       })
       .strict()
       .default({ timeoutMs: 10_000, logRange: 10_000 }),
@@ -192,6 +194,7 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" |
   CHORUS_LOG_LEVEL: { path: ["node", "logLevel"], type: "string" },
   CHORUS_SHUTDOWN_MS: { path: ["node", "shutdownMs"], type: "int" },
   CHORUS_LOG_RANGE: { path: ["chain", "logRange"], type: "int" },
+  CHORUS_MULTICALL3: { path: ["chain", "multicall3"], type: "string" },
   CHORUS_EPOCH_INTERVAL_MS: { path: ["node", "epochIntervalMs"], type: "int" },
   CHORUS_ANSWER_TIMEOUT_MS: { path: ["node", "answerTimeoutMs"], type: "int" },
   CHORUS_JUDGE_TIMEOUT_MS: { path: ["node", "judgeTimeoutMs"], type: "int" },

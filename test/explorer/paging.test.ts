@@ -13,6 +13,8 @@ import { auditRound } from "../../src/audit/index.js";
 import { openChorusChain, pagedContractEvents } from "../../src/chain/index.js";
 import { loadConfig } from "../../src/config/index.js";
 import { EventLog } from "../../src/explorer/events.js";
+import { explorerRouter } from "../../src/explorer/api.js";
+import express from "express";
 import { createMemoryStore } from "../../src/ipfs/index.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
@@ -23,7 +25,7 @@ const LIMIT = 1000;
 
 /** A JSON-RPC proxy that refuses eth_getLogs over more than `limit` blocks (-32005, as Infura words it) and counts calls. */
 async function rangeLimitedRpc(target: string, limit: number) {
-  const calls = { getLogs: 0, refused: 0, getBlock: 0 };
+  const calls = { getLogs: 0, refused: 0, getBlock: 0, ethCall: 0 };
   let latest = 0n;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -32,6 +34,7 @@ async function rangeLimitedRpc(target: string, limit: number) {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
       const one = async (m: { id: unknown; method: string; params?: unknown[] }) => {
         if (m.method === "eth_getBlockByNumber") calls.getBlock++;
+        if (m.method === "eth_call") calls.ethCall++;
         if (m.method === "eth_getLogs") {
           calls.getLogs++;
           const f = (m.params?.[0] ?? {}) as { fromBlock?: string; toBlock?: string };
@@ -122,5 +125,33 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
     const scratch = createMemoryStore();
     const report = await auditRound({ chain, rules: swarmRules, getJson: (cid) => swarm.storeOf(0).getJson(cid), cidOf: async (v) => (await scratch.cidOf(v)).toString() }, ids[1]);
     expect(report.ok, JSON.stringify(report.mismatches)).to.equal(true);
+  });
+
+  it("reads every node's stake, reputation and capability through Multicall3 in a few eth_calls (chain.multicall3)", async () => {
+    // the devnet has no Multicall3: deploy the aggregate3 one (contracts/test/Multicall3.sol)
+    const mc = await hre.viem.deployContract("Multicall3");
+    proxy ??= await rangeLimitedRpc(swarm.rpc.url, LIMIT);
+    proxy.setLatest(await (await hre.viem.getPublicClient()).getBlockNumber());
+    const nodesGet = async (multicall3?: Hex) => {
+      const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: proxy.url, deploymentsFile: swarm.deploymentsFile, ...(multicall3 ? { multicall3 } : {}) } } });
+      const chain = await openChorusChain(config);
+      const app = express().use(explorerRouter({ chain }));
+      const server = app.listen(0, "127.0.0.1");
+      await new Promise((r) => server.once("listening", r));
+      try {
+        const before = proxy.calls.ethCall;
+        const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/explorer/api/nodes`);
+        const body = (await res.json()) as { address: string; reputation: number; capable: boolean | null }[] | { nodes: { address: string }[] };
+        expect(res.status, JSON.stringify(body)).to.equal(200);
+        return { calls: proxy.calls.ethCall - before, body: JSON.stringify(body) };
+      } finally {
+        server.close();
+      }
+    };
+    const plain = await nodesGet();
+    const batched = await nodesGet(mc.address);
+    expect(batched.body, "the same answer").to.equal(plain.body);
+    expect(plain.calls, "one call per read per node without multicall").to.be.at.least(3 * 7);
+    expect(batched.calls, `${batched.calls} eth_calls with Multicall3 vs ${plain.calls}`).to.be.at.most(6);
   });
 });
