@@ -35,7 +35,8 @@ export function logRangeOf(chain: ChorusChain): number {
 
 /** An RPC's refusal of a query that spans too many blocks or returns too many logs (the wording varies by provider). */
 export function isRangeRefusal(err: unknown): boolean {
-  const text = `${(err as Error)?.message ?? ""} ${(err as { details?: string })?.details ?? ""} ${String((err as { cause?: { message?: string } })?.cause?.message ?? "")}`;
+  const e = err as { message?: unknown; details?: unknown; cause?: { message?: unknown } } | null | undefined;
+  const text = [e?.message, e?.details, e?.cause?.message].filter((x) => typeof x === "string").join(" ");
   return /block range|range (is )?too (large|wide|big)|too many (blocks|results|logs)|exceed|limited to|query returned more than|-32005/i.test(text);
 }
 
@@ -88,7 +89,10 @@ export class BlockTimes {
     if (hit !== undefined) return hit;
     const t = Number((await this.chain.publicClient.getBlock({ blockNumber: block })).timestamp);
     this.times.set(block, t);
-    if (this.times.size > this.max) this.times.delete(this.times.keys().next().value!);
+    if (this.times.size > this.max) {
+      const oldest = this.times.keys().next();
+      if (!oldest.done) this.times.delete(oldest.value);
+    }
     return t;
   }
 

@@ -50,8 +50,9 @@ export function meteredMind(mind: Mind, metrics: NodeMetrics): Mind {
     answer: (q, o) => timed(() => mind.answer(q, o), () => undefined),
     compare: (i, o) => mind.compare(i, o),
   };
-  if (mind.answerDetailed) out.answerDetailed = (q, o) => timed(() => mind.answerDetailed!(q, o), (d) => d.usage);
-  if (mind.screen) out.screen = (i, o) => mind.screen!(i, o);
+  const { answerDetailed, screen } = mind;
+  if (answerDetailed) out.answerDetailed = (q, o) => timed(() => answerDetailed.call(mind, q, o), (d) => d.usage);
+  if (screen) out.screen = (i, o) => screen.call(mind, i, o);
   return out;
 }
 
@@ -69,8 +70,8 @@ export function meteredSettlement<R>(port: SettlementPort<R>, metrics: NodeMetri
         throw err;
       }
     },
-    ...(port.failed ? { failed: (id: string) => port.failed!(id) } : {}),
-    ...(port.hasWork ? { hasWork: () => port.hasWork!() } : {}),
+    ...(port.failed ? { failed: (id: string) => port.failed?.(id) } : {}),
+    ...(port.hasWork ? { hasWork: () => port.hasWork?.() ?? false } : {}),
   };
 }
 

@@ -11,6 +11,11 @@ export interface CheckResult {
   detail?: Record<string, unknown>;
 }
 
+/** The first line of an error's message (or of its string form). */
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split("\n")[0];
+}
+
 export type ReadinessCheck = () => Promise<CheckResult> | CheckResult;
 
 export interface Readiness {
@@ -34,7 +39,7 @@ export async function runChecks(checks: Record<string, ReadinessCheck>, timeoutM
           }),
         ]);
       } catch (err) {
-        return { ok: false, reason: (err as Error)?.message?.split("\n")[0] ?? String(err) };
+        return { ok: false, reason: firstLine(err) };
       } finally {
         clearTimeout(timer);
       }
@@ -78,7 +83,7 @@ export function cachedCheck(check: ReadinessCheck, everyMs: number, now: () => n
   const run = () =>
     (running ??= Promise.resolve()
       .then(check)
-      .catch((err: unknown): CheckResult => ({ ok: false, reason: (err as Error)?.message?.split("\n")[0] ?? String(err) }))
+      .catch((err: unknown): CheckResult => ({ ok: false, reason: firstLine(err) }))
       .then((r) => {
         last = r;
         at = now();
