@@ -239,6 +239,8 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       if (draining) return;
       draining = true;
       const bound = how.graceMs ?? opts.shutdownMs ?? 30_000;
+      // no grace: a hard stop, connections cut at once (their rounds are aborted as their clients "leave")
+      if (bound === 0) server.closeAllConnections();
       if (inFlight.size > 0) {
         logger.info({ rounds: inFlight.size, boundMs: bound }, "shutting down: letting the rounds in flight finish");
         let timer: NodeJS.Timeout | undefined;
