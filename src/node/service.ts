@@ -239,8 +239,12 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       if (draining) return;
       draining = true;
       const bound = how.graceMs ?? opts.shutdownMs ?? 30_000;
-      // no grace: a hard stop, connections cut at once (their rounds are aborted as their clients "leave")
-      if (bound === 0) server.closeAllConnections();
+      // no grace: a hard stop, the port closed and connections cut at once (their rounds abort as their clients leave)
+      let serverClosed: Promise<unknown> | undefined;
+      if (bound === 0) {
+        serverClosed = new Promise((r) => server.close(r));
+        server.closeAllConnections();
+      }
       if (inFlight.size > 0) {
         logger.info({ rounds: inFlight.size, boundMs: bound }, "shutting down: letting the rounds in flight finish");
         let timer: NodeJS.Timeout | undefined;
@@ -257,7 +261,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       await submitter.stop();
       await finalizer?.stop();
       server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await (serverClosed ?? new Promise((r) => server.close(r)));
       ownPeers?.close();
       await journal.close();
       await parts.onClose?.();
