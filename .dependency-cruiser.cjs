@@ -2,7 +2,7 @@
  * The layer direction of src/ (docs/architecture.md): core <- protocol <- adapters <- node (composition root).
  * `npm run lint:deps` (part of `npm test`) fails on any import against it and on any cycle between folders.
  */
-const ADAPTERS = "^src/(chain|ipfs|inference|source|http|rag|net|settlement|explorer|audit|capability|config|round|state)/";
+const ADAPTERS = "^src/(chain|ipfs|inference|source|http|rag|net|settlement|explorer|audit|capability|config|round|state|obs)/";
 module.exports = {
   forbidden: [
     {

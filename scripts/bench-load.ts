@@ -11,10 +11,14 @@
  *   load_errors_non503          answers other than 2xx, 503 and 429, plus connection errors and timeouts (target 0)
  *   load_rss_growth_mb          gateway node RSS at the end minus after the warm-up
  *   load_503_count, load_503_p50_ms, load_ok_p50_ms, load_swarm_rss_growth_mb   extra figures
+ *   soak_rss_growth_mb          then a soak at a steady rate the node serves (--soak-rate 2 requests/s, 2
+ *                               connections) for --soak-seconds (600) after --soak-warmup (60): gateway RSS at
+ *                               the end (mean of the last 3 samples, 5 s apart) minus at the end of the warm-up
+ *                               (target <= 20 MB); soak_ok_per_s and soak_errors alongside
  *
  * Options (flag or env): --seconds / BENCH_LOAD_SECONDS (30), --warmup (5), --connections (100), --nodes (5), --per-ip-per-second (20; 0 = off), --baseline-seconds (10),
  * --concurrent-rounds (2), --queued-rounds (32), --queue-wait-ms (5000: the node's node.queueWaitMs), --ipfs embedded|memory, --timeout-seconds (10).
- * Smoke run: `npm run bench:load -- --seconds 5 --warmup 2`.
+ * Smoke run: `npm run bench:load -- --seconds 5 --warmup 2 --soak-seconds 20 --soak-warmup 5`.
  */
 import autocannon from "autocannon";
 import { startLoadSwarm } from "./lib/load-swarm.js";
@@ -24,7 +28,7 @@ const opts = parseLoadOptions(process.argv.slice(2), process.env);
 const MB = 1024 * 1024;
 const body = JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content: "What is the capital of France?" }], max_tokens: 16 });
 
-function drive(url: string, seconds: number, log?: ResponseLog[], connections = opts.connections): Promise<autocannon.Result> {
+function drive(url: string, seconds: number, log?: ResponseLog[], steady?: { rate?: number; connections: number }): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -32,7 +36,8 @@ function drive(url: string, seconds: number, log?: ResponseLog[], connections = 
         method: "POST",
         headers: { "content-type": "application/json" },
         body,
-        connections,
+        connections: steady?.connections ?? opts.connections,
+        ...(steady?.rate !== undefined ? { overallRate: steady.rate } : {}),
         duration: seconds,
         timeout: opts.timeoutSeconds,
       },
@@ -40,6 +45,38 @@ function drive(url: string, seconds: number, log?: ResponseLog[], connections = 
     );
     if (log) instance.on("response", (_client, status, _bytes, latencyMs) => log.push({ status, latencyMs }));
   });
+}
+
+/**
+ * The soak: a steady rate the node serves, for a long time. RSS after a warm-up against RSS at the end (means of
+ * samples, to smooth GC); a leak per round shows as growth. Waits first for the overload run's queue to drain.
+ */
+async function soak(gateway: string, fmt: (v: number) => string) {
+  await new Promise((r) => setTimeout(r, (opts.queueWaitMs + 2000)));
+  console.error(`soak: ${opts.soakRate} requests/s on 2 connections, ${opts.soakWarmup} s warm-up + ${opts.soakSeconds} s`);
+  if (opts.soakWarmup > 0) await drive(gateway, opts.soakWarmup, undefined, { rate: opts.soakRate, connections: 2 });
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const samples: number[] = [];
+  let lost: Error | undefined;
+  const sample = () => void swarm.rss().then((r) => samples.push(r[0]), (e: Error) => (lost ??= e));
+  const base = (await swarm.rss())[0];
+  const sampler = setInterval(sample, 5000);
+  const log: ResponseLog[] = [];
+  let result: autocannon.Result;
+  try {
+    result = await drive(gateway, opts.soakSeconds, log, { rate: opts.soakRate, connections: 2 });
+  } finally {
+    clearInterval(sampler);
+  }
+  if (lost) throw new Error(`a node died during the soak: ${lost.message}`);
+  samples.push((await swarm.rss())[0]);
+  const end = mean(samples.slice(-3));
+  const ok = log.filter((r) => r.status >= 200 && r.status < 300).length;
+  const errors = log.length - ok + result.errors;
+  console.log(`BENCH soak_rss_growth_mb ${fmt((end - base) / MB)} MB`);
+  console.log(`BENCH soak_ok_per_s ${fmt(ok / (result.duration || opts.soakSeconds))} rounds/s`);
+  console.log(`BENCH soak_errors ${errors} errors`);
+  console.error(`soak: gateway RSS ${fmt(base / MB)} MB after warm-up, ${fmt(end / MB)} MB at the end (max ${fmt(Math.max(base, ...samples) / MB)} MB); statuses ${JSON.stringify(Object.fromEntries([...new Set(log.map((r) => r.status))].map((s) => [s, log.filter((r) => r.status === s).length])))}`);
 }
 
 console.error(`load bench: per-IP bucket ${opts.perIpPerSecond || "off"} rounds/s; ${opts.nodes} nodes (ipfs ${opts.ipfs}, ${opts.concurrentRounds} running + ${opts.queuedRounds} queued rounds, queue wait ${opts.queueWaitMs} ms), ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.seconds} s`);
@@ -53,7 +90,7 @@ try {
   // Unloaded: let the warm-up's queue drain and the per-IP bucket refill, then as many clients as rounds may run.
   await new Promise((r) => setTimeout(r, opts.queueWaitMs + 3000));
   const baseLog: ResponseLog[] = [];
-  const baseResult = await drive(gateway, opts.baselineSeconds, baseLog, opts.concurrentRounds);
+  const baseResult = await drive(gateway, opts.baselineSeconds, baseLog, { connections: opts.concurrentRounds });
   const unloaded = loadFigures(baseLog, baseResult.duration || opts.baselineSeconds, baseResult.errors);
   const base = await swarm.rss();
   const samples: number[][] = [];
@@ -87,6 +124,7 @@ try {
     `statuses ${JSON.stringify(f.statuses)}, connection errors ${result.errors} (timeouts ${result.timeouts}); ` +
       `gateway RSS ${fmt(base[0] / MB)} MB after warm-up, peak ${fmt(peak / MB)} MB, ${fmt(end[0] / MB)} MB at the end`,
   );
+  if (opts.soakSeconds > 0) await soak(gateway, fmt);
 } finally {
   await swarm.close();
 }

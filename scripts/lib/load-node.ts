@@ -20,6 +20,7 @@ import type { Directory, Mind, NodeEntry } from "../../src/round/ports.js";
 import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
 import { directoryOf } from "../../test/kit/memory-round.js";
+import { createLogger, installProcessGuards, LOG_LEVELS } from "../../src/obs/index.js";
 
 const Args = z.tuple([
   z.string().regex(/^0x[0-9a-f]{64}$/i, "must be a 32-byte hex private key"),
@@ -31,6 +32,10 @@ const Args = z.tuple([
   z.coerce.number().min(0),
 ]);
 const [key, index, concurrentRounds, queuedRounds, ipfsMode, queueWaitMs, perIpPerSecond] = Args.parse(process.argv.slice(2));
+// JSON log lines on stderr (LOAD_NODE_LOG_LEVEL, default error); a fault the node survives is logged, never fatal.
+const logger = createLogger({ level: z.enum(LOG_LEVELS).default("error").parse(process.env.LOAD_NODE_LOG_LEVEL), base: { loadNode: index } });
+const faults = { count: (_kind: string) => {} };
+installProcessGuards(logger, (kind) => faults.count(kind));
 
 const entries: NodeEntry[] = [];
 const directory: Directory = directoryOf(entries);
@@ -72,8 +77,11 @@ const node = await startNode(
     net: { allowPrivate: ["127.0.0.0/8"] }, // every node is on loopback
     // the gateway's per-client-IP bucket as a node's config sets it by default (burst = 2 s of rate)
     access: perIpPerSecond > 0 ? { perIp: { perSecond: perIpPerSecond, burst: Math.max(1, Math.round(2 * perIpPerSecond)) } } : undefined,
+    logger,
+    shutdownMs: 10_000,
   },
 );
+faults.count = (kind) => node.metrics.faults.inc({ kind });
 process.on("message", (m: { entries?: { address: Address; endpoint: string }[]; stop?: boolean; rss?: boolean }) => {
   if (m.entries) {
     entries.push(...m.entries.map((e) => ({ ...e, stake: 10n ** 20n, reputation: 500_000 })));

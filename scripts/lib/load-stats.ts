@@ -20,6 +20,12 @@ export const LoadOptions = z
     perIpPerSecond: z.coerce.number().min(0).max(10_000).default(20),
     /** Seconds of the unloaded phase (closed loop, one connection per running round) that goodput is measured against. */
     baselineSeconds: z.coerce.number().positive().max(600).default(10),
+    /** The soak after the overload run: this many seconds at a steady rate (0: no soak). */
+    soakSeconds: z.coerce.number().min(0).max(86_400).default(600),
+    /** Warm-up of the soak (RSS growth is measured from its end). */
+    soakWarmup: z.coerce.number().min(0).max(3600).default(60),
+    /** Steady request rate of the soak, requests per second over all its connections. */
+    soakRate: z.coerce.number().positive().max(10_000).default(2),
   })
   .strict();
 export type LoadOptions = z.infer<typeof LoadOptions>;

@@ -19,6 +19,10 @@ export interface LoadSwarmOptions {
   /** The gateway's per-IP bucket in rounds/s; 0 = off. */
   perIpPerSecond?: number;
   signal?: AbortSignal;
+  /** Each node's stderr (its JSON log lines), by node index; default: passed through to this process's stderr. */
+  onStderr?: (index: number, chunk: Buffer) => void;
+  /** Extra environment of the node processes (e.g. LOAD_NODE_LOG_LEVEL). */
+  env?: Record<string, string>;
 }
 
 export interface LoadSwarm {
@@ -26,7 +30,8 @@ export interface LoadSwarm {
   pids: number[];
   /** Resident set size of each node process, in bytes (same order as `urls`). */
   rss(): Promise<number[]>;
-  close(): Promise<void>;
+  /** Stops every node (gracefully: `{ stop: true }` over IPC, SIGKILL after 10 s); resolves with their exit codes. */
+  close(): Promise<(number | string | null)[]>;
 }
 
 function reply<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => T | undefined, timeoutMs = 30_000): Promise<T> {
@@ -51,32 +56,36 @@ function reply<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => T |
 
 export async function startLoadSwarm(opts: LoadSwarmOptions): Promise<LoadSwarm> {
   const children: ChildProcess[] = [];
-  const close = async () => {
-    await Promise.all(
+  const close = () =>
+    Promise.all(
       children.map(
         (c) =>
-          new Promise<void>((resolve) => {
+          new Promise<number | string | null>((resolve) => {
             if (c.exitCode !== null || c.signalCode !== null || !c.connected) {
               if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-              return resolve();
+              return resolve(c.exitCode ?? c.signalCode ?? "SIGKILL");
             }
             const timer = setTimeout(() => c.kill("SIGKILL"), 10_000);
-            c.once("exit", () => {
+            c.once("exit", (code, sig) => {
               clearTimeout(timer);
-              resolve();
+              resolve(code ?? sig);
             });
             c.send({ stop: true });
           }),
       ),
     );
-  };
   try {
     const nodes: { url: string; address: string }[] = [];
     for (let i = 0; i < opts.nodes; i++) {
       opts.signal?.throwIfAborted();
       const args = [generatePrivateKey(), String(i), String(opts.concurrentRounds), String(opts.queuedRounds), opts.ipfs, String(opts.queueWaitMs), String(opts.perIpPerSecond ?? 0)];
-      const child = fork(path.join(here, "load-node.ts"), args, { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+      const child = fork(path.join(here, "load-node.ts"), args, {
+        execArgv: ["--import", "tsx"],
+        stdio: ["ignore", "inherit", opts.onStderr ? "pipe" : "inherit", "ipc"],
+        env: { ...process.env, ...(opts.env ?? {}) },
+      });
       children.push(child);
+      if (opts.onStderr) child.stderr!.on("data", (chunk: Buffer) => opts.onStderr!(i, chunk));
       // a node that dies closes its IPC channel: report it instead of crashing on a send
       child.on("error", (err) => process.stderr.write(`load node ${i} (pid ${child.pid}): ${err.message}\n`));
       child.once("exit", (code, sig) => process.stderr.write(`load node ${i} (pid ${child.pid}) exited (${code ?? sig})\n`));

@@ -1,6 +1,7 @@
 import { getAddress, parseEventLogs, type Abi, type Address, type Hex } from "viem";
 
 import { epochStatus, finalizeInput, finalReputations, netAfterVoids, type EpochStatus } from "../chain/finality.js";
+import { pagedContractEvents } from "../chain/index.js";
 import { decodeRoundDeltas } from "../protocol/index.js";
 import { ChorusError } from "../core/index.js";
 import { auditRound, type AuditDeps, type AuditReport } from "./round.js";
@@ -31,12 +32,13 @@ export interface EpochAuditReport {
 export async function auditEpoch(deps: AuditDeps, epoch: number): Promise<EpochAuditReport> {
   const s = deps.chain.deployments.contracts.Settlement;
   if (!s) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
-  const [settledEpoch] = (await deps.chain.publicClient.getContractEvents({
+  const [settledEpoch] = (await pagedContractEvents(deps.chain, {
     address: s.address,
     abi: s.abi as Abi,
     eventName: "EpochSettled",
     args: { epoch: BigInt(epoch) },
     fromBlock: BigInt(deps.chain.deployments.startBlock),
+    newestFirst: true,
   })) as unknown as { transactionHash: Hex }[];
   const receipt = settledEpoch ? await deps.chain.publicClient.getTransactionReceipt({ hash: settledEpoch.transactionHash }) : undefined;
   const logs = receipt
@@ -78,12 +80,13 @@ async function auditFinality(deps: AuditDeps, epoch: number, roundDeltas: Hex[])
 /** EpochFinalized's reputations against the rule, from the reputations one block before it. */
 async function checkFinalReputations(deps: AuditDeps, epoch: number, net: Map<Address, number>, mismatches: string[]): Promise<void> {
   const s = deps.chain.deployments.contracts.Settlement!;
-  const [ev] = (await deps.chain.publicClient.getContractEvents({
+  const [ev] = (await pagedContractEvents(deps.chain, {
     address: s.address,
     abi: s.abi as Abi,
     eventName: "EpochFinalized",
     args: { epoch: BigInt(epoch) },
     fromBlock: BigInt(deps.chain.deployments.startBlock),
+    newestFirst: true,
   })) as unknown as { blockNumber: bigint; args: { nodes: Address[]; reputations: number[] } }[];
   if (!ev) {
     mismatches.push(`epoch ${epoch} is final but has no EpochFinalized event`);

@@ -12,7 +12,7 @@
  */
 import { isAddressEqual, type Abi, type Hex } from "viem";
 import { MAX_LISTED_SOURCES } from "../protocol/index.js";
-import type { ChorusChain } from "../chain/index.js";
+import { pagedContractEvents, type ChorusChain } from "../chain/index.js";
 import { readPeriodWeights } from "../chain/directory.js";
 import { hasQuorum } from "../protocol/index.js";
 import { recordDigest, roundIdParts, serviceDigest, settlementDomain } from "../core/index.js";
@@ -58,12 +58,14 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   const { chain } = deps;
   const settlement = chain.deployments.contracts.Settlement;
   if (!settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
-  const logs = await chain.publicClient.getContractEvents({
+  // paged by chain.logRange, newest first: a round is looked up without one query over the whole chain
+  const logs = await pagedContractEvents(chain, {
     address: settlement.address,
     abi: settlement.abi as Abi,
     eventName: "RoundSettled",
     args: { roundId },
     fromBlock: BigInt(chain.deployments.startBlock),
+    newestFirst: true,
   });
   if (logs.length === 0) throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
   const log = logs[0] as unknown as { args: Record<string, any>; transactionHash: Hex; blockNumber: bigint };
@@ -197,7 +199,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
 async function batchOfRound(chain: ChorusChain, roundId: Hex, toBlock: bigint): Promise<{ seedBlock: bigint; period: number } | undefined> {
   const settlement = chain.deployments.contracts.Settlement;
   const { coordinator, seq } = roundIdParts(roundId);
-  const logs = (await chain.publicClient.getContractEvents({
+  const logs = (await pagedContractEvents(chain, {
     address: settlement.address,
     abi: settlement.abi as Abi,
     eventName: "BatchOpened",

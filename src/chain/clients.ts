@@ -31,6 +31,12 @@ export interface ConnectOptions {
   transport?: Transport;
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * A Multicall3 contract (`chain.multicall3`; public chains have it at 0xcA11bde05977b3631167028862bE2a173976CA11):
+   * reads made in the same tick (a node's stake, reputation and capability for every node of the explorer) go
+   * out as one eth_call through its aggregate3 (viem `batch.multicall`).
+   */
+  multicall3?: `0x${string}`;
 }
 
 /**
@@ -46,7 +52,7 @@ export async function connectChain(opts: ConnectOptions): Promise<ChainClients> 
     throw toChainError(err, { rpcUrl: opts.rpcUrl });
   }
   opts.signal?.throwIfAborted();
-  const chain: Chain =
+  const base: Chain =
     chainId === hardhat.id
       ? hardhat
       : defineChain({
@@ -55,7 +61,8 @@ export async function connectChain(opts: ConnectOptions): Promise<ChainClients> 
           nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
           rpcUrls: { default: { http: [opts.rpcUrl] } },
         });
-  const publicClient = createPublicClient({ chain, transport }) as PublicClient<Transport, Chain>;
+  const chain: Chain = opts.multicall3 ? { ...base, contracts: { ...base.contracts, multicall3: { address: opts.multicall3 } } } : base;
+  const publicClient = createPublicClient({ chain, transport, ...(opts.multicall3 ? { batch: { multicall: true } } : {}) }) as PublicClient<Transport, Chain>;
   let account = opts.account;
   if (!account && opts.privateKey) {
     try {

@@ -7,6 +7,8 @@ import { toChainError } from "./errors.js";
 /** A connected chain plus the Chorus deployment on it. */
 export interface ChorusChain extends ChainClients {
   deployments: Deployments;
+  /** Most blocks one eth_getLogs call spans (`chain.logRange`; default 10,000): see logs.ts. */
+  logRange?: number;
 }
 
 export function addressOf(chain: ChorusChain, name: string): Address {

@@ -4,6 +4,7 @@ export { contractOf, deploymentsCandidates, deploymentsPath, loadDeployments, PR
 export { toChainError } from "./errors.js";
 export * from "./registry.js";
 export { openChorusChain } from "./open.js";
+export { BlockTimes, DEFAULT_LOG_RANGE, isRangeRefusal, logRangeOf, pagedContractEvents, type DecodedLog, type PagedQuery } from "./logs.js";
 export { ChainDirectory, REP_INITIAL, type ChainDirectoryOptions } from "./directory.js";
 export * from "./sources.js";
 export {

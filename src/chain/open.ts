@@ -12,8 +12,9 @@ export async function openChorusChain(
     rpcUrl: config.chain.rpcUrl!,
     privateKey: config.chain.privateKey as `0x${string}` | undefined,
     timeoutMs: config.chain.timeoutMs,
+    multicall3: config.chain.multicall3 as `0x${string}` | undefined,
     ...extra,
   });
   const deployments = loadDeployments(clients.chainId, config.chain.deploymentsFile);
-  return { ...clients, deployments };
+  return { ...clients, deployments, logRange: config.chain.logRange };
 }

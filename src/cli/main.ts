@@ -117,6 +117,8 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .description("run a node: serve peers, the OpenAI-compatible gateway, /ipfs and /explorer")
     .option("--port <n>", "port (env CHORUS_NODE_PORT, default 7001)")
     .option("--host <addr>", "address to bind (env CHORUS_NODE_HOST, default 127.0.0.1)")
+    .option("--pretty", "human-readable logs on a terminal (default: JSON lines on stderr)")
+    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (env CHORUS_LOG_LEVEL, default info)")
     .action((opts) => nodeStartCommand(ctx(), opts));
 
   program

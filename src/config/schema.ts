@@ -24,9 +24,13 @@ export const ConfigSchema = z
         deploymentsFile: z.string().min(1).optional(),
         /** Milliseconds to wait for the RPC before calling the chain unreachable. */
         timeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+        /** Most blocks one eth_getLogs call spans (hosted RPCs cap it; the explorer and the audit page by it). */
+        logRange: z.number().int().min(1).max(10_000_000).default(10_000),
+        /** A Multicall3 contract: per-node reads are batched into one eth_call (0xcA11bde0... on public chains). */
+        multicall3: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address").optional(),
       })
       .strict()
-      .default({ timeoutMs: 10_000 }),
+      .default({ timeoutMs: 10_000, logRange: 10_000 }),
     gateway: z
       .object({
         /** A node's gateway that `chorus ask` and `chorus round show` talk to. */
@@ -74,6 +78,16 @@ export const ConfigSchema = z
         /** Longest a query waits in the queue for a round slot before it is refused with 503. */
         queueWaitMs: z.number().int().min(1).max(3_600_000).default(60_000),
         bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/, "must look like 256kb").default("256kb"),
+        /** Log level of the node's JSON log on stderr (`--pretty` for people). */
+        logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+        /** Longest a shutdown waits for the rounds in flight before aborting them. */
+        shutdownMs: z.number().int().min(0).max(3_600_000).default(30_000),
+        /** /ready fails when the chain's latest block is older than this (a stalled chain or RPC). */
+        readyMaxBlockAgeS: z.number().int().min(1).max(86_400 * 30).default(300),
+        /** /ready fails when more records than this wait for settlement ... */
+        readyMaxBacklog: z.number().int().min(1).max(10_000_000).default(1000),
+        /** ... or the oldest has waited longer than this. */
+        readyMaxBacklogAgeS: z.number().int().min(1).max(86_400 * 30).default(3600),
       })
       .strict()
       .prefault({}),
@@ -219,6 +233,10 @@ export const ENV_KEYS: Record<string, { path: string[]; type: "string" | "int" |
   CHORUS_EPOCH_ROUNDS: { path: ["node", "epochRounds"], type: "int" },
   CHORUS_BATCH_SIZE: { path: ["node", "batchSize"], type: "int" },
   CHORUS_QUEUE_WAIT_MS: { path: ["node", "queueWaitMs"], type: "int" },
+  CHORUS_LOG_LEVEL: { path: ["node", "logLevel"], type: "string" },
+  CHORUS_SHUTDOWN_MS: { path: ["node", "shutdownMs"], type: "int" },
+  CHORUS_LOG_RANGE: { path: ["chain", "logRange"], type: "int" },
+  CHORUS_MULTICALL3: { path: ["chain", "multicall3"], type: "string" },
   CHORUS_EPOCH_INTERVAL_MS: { path: ["node", "epochIntervalMs"], type: "int" },
   CHORUS_ANSWER_TIMEOUT_MS: { path: ["node", "answerTimeoutMs"], type: "int" },
   CHORUS_JUDGE_TIMEOUT_MS: { path: ["node", "judgeTimeoutMs"], type: "int" },

@@ -52,12 +52,42 @@ export function route(fn: (req: express.Request, res: express.Response) => Promi
  */
 const PUBLIC_5XX: Record<string, string> = {
   OVERLOADED: "node is at capacity; retry later",
+  SHUTTING_DOWN: "node is shutting down; retry on another node",
   ROUND_NO_QUORUM: "the round did not reach a quorum of committee members; retry later",
   ROUND_UNAVAILABLE: "no committee can be formed now; retry later",
 };
 
-/** Where 5xx causes are logged (stderr by default; tests may watch it). */
-export const serverErrorLog: { write(line: string): void } = { write: (line) => void process.stderr.write(`${line}\n`) };
+const stderrLine = (line: string) => void process.stderr.write(`${line}\n`);
+/**
+ * Where 5xx causes are logged: the request's own logger when the app has one (pino-http's `req.log`, a JSON line
+ * with the request id and the cause), else stderr. Tests may replace `write` to watch the lines.
+ */
+export const serverErrorLog: { write(line: string): void } = { write: stderrLine };
+
+interface RequestLog {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+  isLevelEnabled?(level: string): boolean;
+}
+
+/** The request id pino-http gave this request (when it is one of ours: 16-64 of [A-Za-z0-9_-]), else a new one. */
+function requestIdOf(req: express.Request): string {
+  const id = (req as { id?: unknown }).id;
+  return typeof id === "string" && /^[A-Za-z0-9_-]{16,64}$/.test(id) ? id : randomBytes(8).toString("hex");
+}
+
+/** Logs a 5xx with its cause: error; 503 (overload, shutdown) warn; info when the client had already gone (nobody to tell). */
+export function logServerError(req: express.Request, line: string, fields: { status: number; code: string; cause?: unknown }): void {
+  const log = (req as { log?: RequestLog }).log;
+  // no request logger, a silent one (a programmatic node given none), or a test watching: the plain line
+  if (!log || serverErrorLog.write !== stderrLine || log.isLevelEnabled?.("error") === false) return serverErrorLog.write(line);
+  const gone = fields.code === "ABORTED" || req.destroyed || (req.socket?.destroyed ?? false);
+  const err = fields.cause instanceof Error ? fields.cause : undefined;
+  if (gone) log.info({ status: fields.status, code: fields.code, err }, `${line} (the client had gone)`);
+  else if (fields.status === 503) log.warn({ status: fields.status, code: fields.code, err }, line);
+  else log.error({ status: fields.status, code: fields.code, err }, line);
+}
 
 /** OpenAI-style error body: { error: { message, type, code } }, with Chorus details when present (4xx only). */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- express knows an error handler by its four parameters
@@ -73,9 +103,9 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   else e = new ChorusError("INTERNAL", "internal error", {}, { cause: err });
   const status = statusOf(e);
   if (status >= 500) {
-    const requestId = randomBytes(8).toString("hex");
+    const requestId = requestIdOf(req);
     const cause = e.cause instanceof Error ? ` (cause: ${e.cause.message.split("\n")[0]})` : "";
-    serverErrorLog.write(`[chorus] request ${requestId} ${req.method} ${req.path} failed with ${status} ${e.code}: ${e.message}${cause}`);
+    logServerError(req, `[chorus] request ${requestId} ${req.method} ${req.path} failed with ${status} ${e.code}: ${e.message}${cause}`, { status, code: e.code, cause: e.cause });
     if (res.headersSent) return;
     res.set("X-Request-Id", requestId);
     res.status(status).json({

@@ -102,10 +102,17 @@ class HeliaBlockBackend implements BlockBackend {
     await this.helia.stop();
   }
 
+  /**
+   * Pins a DAG whose blocks are all local. Helia's pins.add is NOT given the caller's signal: an abort in the
+   * middle of its graph walk rejects a promise inside @helia/utils' walker that nothing handles
+   * (`gen.throw(err)` in graph-walker.js), an unhandled rejection that ended the node under `npm run bench:load`.
+   * The walk is local and short; the caller is released by withDeadline (deadline.ts) on abort anyway.
+   */
   private async addPin(cid: CID, signal: AbortSignal): Promise<void> {
-    if (await this.helia.pins.isPinned(cid, { signal })) return;
+    signal.throwIfAborted();
+    if (await this.helia.pins.isPinned(cid)) return;
     try {
-      for await (const _ of this.helia.pins.add(cid, { signal, offline: true } as { signal: AbortSignal })) void _;
+      for await (const _ of this.helia.pins.add(cid, { offline: true } as object)) void _;
     } catch (err) {
       if ((err as Error)?.name !== "AlreadyPinnedError") throw err;
     }

@@ -23,6 +23,7 @@ import { chooseModel } from "./model-choice.js";
 import { productionRules } from "../protocol/index.js";
 import { pendingRounds } from "./rounds.js";
 import { startNode, type NodeOptions, type NodeParts, type RunningNode } from "./service.js";
+import { blockAgeCheck, cachedCheck, lineLog, type Logger, type ReadinessCheck } from "../obs/index.js";
 import { readKeyHashes, type AccessOptions } from "./openai/access.js";
 
 export interface AssembledNode {
@@ -46,8 +47,8 @@ export function capabilityWarning(me: string): string {
   );
 }
 
-export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (line: string) => void; signal?: AbortSignal } = {}): Promise<AssembledNode> {
-  const log = opts.log ?? (() => {});
+export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (line: string) => void; logger?: Logger; signal?: AbortSignal } = {}): Promise<AssembledNode> {
+  const log = opts.log ?? (opts.logger ? lineLog(opts.logger, "node") : () => {});
   if (!config.chain.privateKey) {
     throw new ChorusError("KEY_MISSING", "a node needs its staked key: set CHORUS_PRIVATE_KEY (or --key; --dev-account n on the devnet)");
   }
@@ -102,6 +103,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     sequencer,
     settlement: chainSettlement(chain, { sequencer }),
     finality: chainFinality(chain, signer.address),
+    checks: readinessChecks(config, chain, me, backend, store),
     routers: ({ index, queue }) => [
       gatewayRouter(store),
       explorerRouter({
@@ -122,7 +124,10 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     access: gatewayAccess(config.gateway.apiKeys),
     net: { allowPrivate: config.net.allowPrivate },
     state: config.state,
-    log,
+    logger: opts.logger,
+    log: opts.logger ? undefined : opts.log,
+    shutdownMs: n.shutdownMs,
+    ready: { maxBacklog: n.readyMaxBacklog, maxBacklogAgeS: n.readyMaxBacklogAgeS },
   };
   let node: RunningNode;
   try {
@@ -140,7 +145,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     backend,
     warnings,
     async close() {
-      await node.submitter.flush().catch(() => {});
+      // graceful: new rounds refused, rounds in flight finish (node.shutdownMs), pending records settled
       await node.close();
       await backend.close();
       await store.close();
@@ -157,3 +162,38 @@ export function memberSeed(member: string, messages: readonly { role: string; co
 function gatewayAccess(k: ChorusConfig["gateway"]["apiKeys"]): AccessOptions {
   return { keyHashes: [...k.hashes, ...(k.file ? readKeyHashes(k.file) : [])], perKey: k.perKey, perIp: k.perIp, holdRefusalsMs: k.holdRefusalsMs };
 }
+
+/**
+ * What /ready checks besides the settlement backlog: the chain (latest block age), the model (a one-token
+ * generation at most once a minute), IPFS (the store answers a `has`) and the capability pass (read at most
+ * once a minute).
+ */
+function readinessChecks(config: ChorusConfig, chain: ChorusChain, me: Hex, backend: InferenceBackend, store: ArtifactStore): Record<string, ReadinessCheck> {
+  const checks: Record<string, ReadinessCheck> = {
+    chain: blockAgeCheck(async () => {
+      const b = await chain.publicClient.getBlock({ blockTag: "latest" });
+      return { number: b.number, timestamp: b.timestamp };
+    }, config.node.readyMaxBlockAgeS),
+    model: cachedCheck(async () => {
+      const s = backend.stats();
+      // a busy model is working, not broken: probe it only when it has room
+      if (s.active >= s.concurrency) return { ok: true, detail: { name: backend.name, ...s } };
+      await backend.chat([{ role: "user", content: "ping" }], { maxTokens: 1 });
+      return { ok: true, detail: { name: backend.name, ...s } };
+    }, 60_000),
+    ipfs: async () => {
+      await store.has(PROBE_CID, { signal: AbortSignal.timeout(2000) });
+      return { ok: true, detail: { kind: store.kind } };
+    },
+  };
+  if (chain.deployments.contracts.CapabilityRegistry) {
+    checks.capability = cachedCheck(async () => {
+      const capable = await readContract<boolean>(chain, "CapabilityRegistry", "isCapable", [me]);
+      return capable ? { ok: true } : { ok: false, reason: `${me} has no valid capability pass: it is not drawn and members refuse its rounds` };
+    }, 60_000);
+  }
+  return checks;
+}
+
+/** Any CID: the IPFS check asks the store whether it has it (the answer does not matter, answering does). */
+const PROBE_CID = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";

@@ -103,6 +103,12 @@ export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequ
       }
       const state = sequencer.state();
       const txs: string[] = [];
+      let gasUsed = 0n;
+      let gasCostWei = 0n;
+      const spent = (r: { gasUsed: bigint; effectiveGasPrice?: bigint }) => {
+        gasUsed += r.gasUsed;
+        gasCostWei += r.gasUsed * (r.effectiveGasPrice ?? 0n);
+      };
       const settledIds: string[] = [];
       let epoch: number | undefined;
       let b = await readBatch(chain, me);
@@ -112,12 +118,14 @@ export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequ
         const next = nextSettlementStep(b.lastSeq, queued, state, b.batchEnd);
         if (!next) break;
         if (next.kind === "void") {
-          const { hash } = await withTxLock(chain, () => writeContract(chain, "Settlement", "voidRounds", [next.through]));
+          const { hash, receipt } = await withTxLock(chain, () => writeContract(chain, "Settlement", "voidRounds", [next.through]));
+          spent(receipt);
           txs.push(hash);
         } else {
           const period = bySeq.get(next.seqs[0])!.record.transcript.committee.period;
           const run = next.seqs.map((s) => bySeq.get(s)!).filter((_x, i, all) => all.slice(0, i + 1).every((y) => y.record.transcript.committee.period === period));
           const r = await settleRun(chain, run, period);
+          spent(r.receipt);
           txs.push(r.hash);
           epoch = r.epoch;
           settledIds.push(...run.map((x) => x.roundId));
@@ -127,12 +135,12 @@ export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequ
       }
       closedThrough = b.lastSeq;
       if (txs.length === 0 && dropped.length === 0) return { deferred: "the next sequence is still running or not issued" };
-      return { txHash: txs.at(-1), epoch, settledIds, dropped };
+      return { txHash: txs.at(-1), epoch, settledIds, dropped, gasUsed, gasCostWei };
     },
   };
 }
 
-async function settleRun(chain: ChorusChain, run: readonly QueuedRecord<QueuedRound>[], period: number): Promise<{ hash: string; epoch?: number }> {
+async function settleRun(chain: ChorusChain, run: readonly QueuedRecord<QueuedRound>[], period: number): Promise<{ hash: string; epoch?: number; receipt: { gasUsed: bigint; effectiveGasPrice?: bigint } }> {
   const seats = new Map(run.map((i) => [i.roundId.toLowerCase(), i.record.transcript.committee]));
   const signed: SignedRecord[] = run.map((i) => ({
     record: recordOf(i.record.transcript, i.record.transcriptCid),
@@ -141,8 +149,8 @@ async function settleRun(chain: ChorusChain, run: readonly QueuedRecord<QueuedRo
   }));
   const epoch = encodeEpoch(signed, { seats: (record, node) => seatsIn(seats.get(record.roundId.toLowerCase())!, node) });
   try {
-    const { hash } = await withTxLock(chain, () => writeContract(chain, "Settlement", "settleEpoch", [period, epoch.nodes, epoch.sources, epoch.records]));
-    return { hash };
+    const { hash, receipt } = await withTxLock(chain, () => writeContract(chain, "Settlement", "settleEpoch", [period, epoch.nodes, epoch.sources, epoch.records]));
+    return { hash, receipt };
   } catch (err) {
     if (isChorusError(err, "CHAIN_REVERTED")) throw Object.assign(err, { retryable: false });
     throw err;

@@ -9,7 +9,8 @@
 import { Router, type ErrorRequestHandler, type Response } from "express";
 import { ChorusError } from "../core/index.js";
 import type { RoundOutcome } from "../round/coordinator.js";
-import { jsonBody, route, serverErrorLog, statusOf } from "../http/index.js";
+import { jsonBody, logServerError, route, statusOf } from "../http/index.js";
+import type { Logger } from "../obs/index.js";
 import { accessControl, type AccessOptions } from "./openai/access.js";
 import { ChatRequest, MODEL_ID, toSwarmQuery, type SwarmQuery } from "./openai/request.js";
 import { completionOf } from "./openai/response.js";
@@ -21,7 +22,8 @@ export { MODEL_ID };
 export const RETRY_AFTER_S = 1;
 
 export interface GatewayDeps {
-  ask(input: SwarmQuery, opts: { signal: AbortSignal }): Promise<RoundOutcome>;
+  /** Runs a round; `log` is the request's logger (pino-http's `req.log`, with the request id) when there is one. */
+  ask(input: SwarmQuery, opts: { signal: AbortSignal; log?: Logger }): Promise<RoundOutcome>;
   settlementStatus(roundId: string): Promise<string>;
   bodyLimit?: string;
   /** API keys and per-client limits (default: open, no per-client limit). */
@@ -88,17 +90,18 @@ export function gatewayRouter(deps: GatewayDeps): Router & { open: boolean } {
       const body = parseChat(req.body);
       const query = toSwarmQuery(body);
       const controller = new AbortController();
+      const log = (req as { log?: Logger }).log;
       res.on("close", () => {
         if (!res.writableFinished) controller.abort();
       });
       if (!body.stream) {
-        const out = await deps.ask(query, { signal: controller.signal }).then((o) => ((full = undefined), o), (err: unknown) => refuse(err, res));
+        const out = await deps.ask(query, { signal: controller.signal, log }).then((o) => ((full = undefined), o), (err: unknown) => refuse(err, res));
         res.json(completionOf(out, await deps.settlementStatus(out.roundId)));
         return;
       }
       const stream = new CompletionStream(res);
       try {
-        const out = await deps.ask(query, { signal: controller.signal }).then((o) => ((full = undefined), o), (err: unknown) => refuse(err, res));
+        const out = await deps.ask(query, { signal: controller.signal, log }).then((o) => ((full = undefined), o), (err: unknown) => refuse(err, res));
         stream.finish(out, await deps.settlementStatus(out.roundId), body.stream_options?.include_usage === true);
       } catch (err) {
         stream.stop();
@@ -107,7 +110,7 @@ export function gatewayRouter(deps: GatewayDeps): Router & { open: boolean } {
         const status = statusOf(e);
         if (status >= 500) {
           const cause = e.cause instanceof Error ? ` (cause: ${e.cause.message.split("\n")[0]})` : "";
-          serverErrorLog.write(`[chorus] stream ${stream.id} ${req.method} ${req.path} failed with ${status} ${e.code}: ${e.message}${cause}`);
+          logServerError(req, `[chorus] stream ${stream.id} ${req.method} ${req.path} failed with ${status} ${e.code}: ${e.message}${cause}`, { status, code: e.code, cause: e.cause });
           stream.fail({ message: status === 503 ? "temporarily unavailable; retry later" : "internal error", type: "server_error", code: e.code });
         } else stream.fail(openAIError(e));
       }

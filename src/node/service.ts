@@ -17,7 +17,10 @@ import type { ConsensusRules, Exclusion, Transcript } from "../protocol/index.js
 import type { RoundSequencer } from "../round/sequencer.js";
 import { EpochFinalizer, EpochSubmitter, SettlementQueue, type FinalityPort, type SettlementPort } from "../settlement/index.js";
 import { redactUrls } from "../net/index.js";
+import { ChorusError } from "../core/index.js";
+import { backlogCheck, createLogger, lineLog, NodeMetrics, silentLogger, type Logger, type ReadinessCheck, type Readiness } from "../obs/index.js";
 import { createNodeApp } from "./app.js";
+import { meteredMind, meteredSettlement, opsRouter, outcomeOf, roundObserver } from "./observe.js";
 import type { AccessOptions } from "./openai/access.js";
 import { RoundLimiter } from "./limiter.js";
 import { httpPeers } from "./peers-http.js";
@@ -49,6 +52,8 @@ export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "direc
   routers?: Router[] | ((ctx: { index: RoundIndex; queue: SettlementQueue<QueuedRound> }) => Router[]);
   /** Called on close, after the HTTP server stopped (close stores, backends). */
   onClose?: () => Promise<void>;
+  /** Readiness checks of the outside parts (chain block age, model, IPFS, capability pass); see /ready. */
+  checks?: Record<string, ReadinessCheck>;
 }
 
 export interface NodeOptions {
@@ -68,7 +73,16 @@ export interface NodeOptions {
   access?: AccessOptions;
   /** Retention of the state database (default: settled records 7 days, rounds 90 days). */
   state?: RetentionSettings;
+  /** The node's logger (default: one that turns `log` lines into records, or silent). */
+  logger?: Logger;
+  /** Plain-line log, for callers without a logger (each line one info record). */
   log?: (line: string) => void;
+  /** Longest a shutdown waits for the rounds in flight before it aborts them (default 30 s). */
+  shutdownMs?: number;
+  /** Settlement backlog above which the node is not ready (default 1,000 records or 1 hour). */
+  ready?: { maxBacklog?: number; maxBacklogAgeS?: number };
+  /** Metrics registry options (default: process metrics too). */
+  metrics?: { defaults?: boolean };
 }
 
 export interface RunningNode {
@@ -84,25 +98,48 @@ export interface RunningNode {
   state: NodeState<QueuedRound>;
   coordinator: Coordinator;
   member: Member;
-  close(): Promise<void>;
+  logger: Logger;
+  metrics: NodeMetrics;
+  /** The readiness checks now (what /ready answers). */
+  readiness(): Promise<Readiness>;
+  /** True once close() began: new rounds are refused with 503 SHUTTING_DOWN. */
+  readonly draining: boolean;
+  /**
+   * Graceful stop: refuses new rounds, lets the rounds in flight finish (at most `shutdownMs`, then aborts
+   * them), settles what is pending, then closes the server and stores. `{ graceMs: 0, flush: false }` is a
+   * hard stop (the crash tests' kill): rounds in flight are aborted at once and nothing is settled.
+   */
+  close(opts?: { graceMs?: number; flush?: boolean }): Promise<void>;
+}
+
+/** A logger over a plain `log(line)` callback: each record's message becomes one line. */
+function callbackLogger(log: (line: string) => void): Logger {
+  return createLogger({ destination: { write: (s: string) => void log(String((JSON.parse(s) as { msg?: string }).msg ?? s)) } as never });
 }
 
 export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<RunningNode> {
+  const logger = (opts.logger ?? (opts.log ? callbackLogger(opts.log) : silentLogger())).child({ node: parts.signer.address });
   // One state database (<dataDir>/state.db) for the queue, the round index and the member's journal.
-  const state = openNodeState<QueuedRound>(opts.dataDir, { retention: opts.state, log: opts.log });
+  const state = openNodeState<QueuedRound>(opts.dataDir, { retention: opts.state, log: lineLog(logger, "state") });
   const { queue, index, journal } = state;
-  const submitter = new EpochSubmitter(queue, parts.settlement, { ...opts.epoch, log: opts.log });
-  const finalizer = parts.finality ? new EpochFinalizer(parts.finality, { intervalMs: opts.epoch.intervalMs, log: opts.log }) : undefined;
+  const backlog = async () => {
+    const s = await queue.summary();
+    return { depth: s.count, oldestAgeS: s.oldestAt !== undefined ? Math.max(0, (Date.now() - s.oldestAt) / 1000) : 0 };
+  };
+  const limiterRef: { load?: () => { running: number; waiting: number } } = {};
+  const metrics = new NodeMetrics({ settlement: { backlog }, load: () => limiterRef.load?.() ?? { running: 0, waiting: 0 }, defaults: opts.metrics?.defaults });
+  const submitter = new EpochSubmitter(queue, meteredSettlement(parts.settlement, metrics), { ...opts.epoch, log: lineLog(logger, "settlement") });
+  const finalizer = parts.finality ? new EpochFinalizer(parts.finality, { intervalMs: opts.epoch.intervalMs, log: lineLog(logger, "finality") }) : undefined;
   const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
   // The member's durable record of rounds answered and signed (the journal: refuses replays across restarts).
-  const member = new Member({ ...common, mind: parts.mind, retrieval: parts.retrieval, rag: parts.rag, blockHash: parts.blockHash, limits: parts.limits, journal });
+  const member = new Member({ ...common, mind: meteredMind(parts.mind, metrics), retrieval: parts.retrieval, rag: parts.rag, blockHash: parts.blockHash, limits: parts.limits, journal });
   const ownPeers = parts.peers ? undefined : httpPeers({ allowPrivate: opts.net.allowPrivate });
   const coordinator = new Coordinator(
     {
       ...common,
       peers: parts.peers ?? ownPeers!,
       sequencer: parts.sequencer,
-      log: opts.log,
+      log: lineLog(logger, "coordinator", "debug"),
       settle: async (roundId: Hex, signed: SignedRecord, transcript?: Transcript) => {
         if (!transcript) return;
         await queue.add(roundId, { transcript, transcriptCid: signed.transcriptCid, signatures: signed.signatures, signExcluded: signed.signExcluded ?? [] });
@@ -114,28 +151,69 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
   // A batch of sequences can be replaced only once everything in it settled or was voided.
   if (parts.sequencer && "settleNow" in parts.sequencer) parts.sequencer.settleNow = () => submitter.flush();
   const limiter = new RoundLimiter(opts.limits.concurrentRounds, opts.limits.queuedRounds, opts.limits.queueWaitMs);
+  limiterRef.load = () => limiter.load;
+  // Shutdown: `draining` refuses new rounds; `stopRounds` aborts those still running once the bound is past.
+  let draining = false;
+  const stopRounds = new AbortController();
+  const inFlight = new Set<Promise<unknown>>();
+  const ask = async (q: Parameters<Coordinator["run"]>[0], o: { signal: AbortSignal; log?: Logger }) => {
+    if (draining) throw new ChorusError("SHUTTING_DOWN", "this node is shutting down and takes no new rounds; retry on another node");
+    const observer = roundObserver(metrics, o.log ?? logger);
+    const t0 = performance.now();
+    const run = limiter.run(
+      async () => {
+        const out = await coordinator.run(q, { signal: AbortSignal.any([o.signal, stopRounds.signal]), observer });
+        await index.add(out);
+        return out;
+      },
+      { signal: o.signal },
+    );
+    inFlight.add(run);
+    try {
+      const out = await run;
+      metrics.round("ok", (performance.now() - t0) / 1000);
+      observer.log.info({ transcriptCid: out.transcriptCid, winner: out.result.winner, excluded: out.transcript.excluded.length + out.signExcluded.length }, "round done");
+      return out;
+    } catch (err) {
+      metrics.round(outcomeOf(err), (performance.now() - t0) / 1000);
+      const aborted = o.signal.aborted;
+      if (!aborted && !(err instanceof ChorusError && err.code === "OVERLOADED")) observer.log.warn({ err }, "round failed");
+      else observer.log.debug({ code: outcomeOf(err) }, aborted ? "round aborted: the client went away" : "round refused");
+      throw err;
+    } finally {
+      inFlight.delete(run);
+    }
+  };
   const settlementOf = async (roundId: string) => {
     const status = await queue.status(roundId);
     return { status: status === "unknown" ? "not queued" : status };
   };
+  const ready = { maxBacklog: opts.ready?.maxBacklog ?? 1000, maxBacklogAgeS: opts.ready?.maxBacklogAgeS ?? 3600 };
+  const ops = opsRouter({
+    address: parts.signer.address,
+    metrics,
+    log: logger.child({ component: "ready" }),
+    checks: () => ({
+      ...(parts.checks ?? {}),
+      settlement: backlogCheck(backlog, { maxDepth: ready.maxBacklog, maxAgeS: ready.maxBacklogAgeS }),
+      shutdown: () => (draining ? { ok: false, reason: "the node is shutting down" } : { ok: true }),
+    }),
+    detail: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError === undefined ? null : redactUrls(submitter.lastError), lastFinalityError: finalizer?.lastError === undefined ? null : redactUrls(finalizer.lastError) }),
+  });
   const app = createNodeApp({
     address: parts.signer.address,
     member,
+    logger,
+    ops,
     gateway: {
       bodyLimit: opts.limits.bodyLimit,
       access: opts.access,
-      ask: (q, o) =>
-        limiter.run(async () => {
-          const out = await coordinator.run(q, o);
-          await index.add(out);
-          return out;
-        }, { signal: o.signal }),
+      ask,
       settlementStatus: async (id) => (await settlementOf(id)).status,
     },
     routers: [roundsRouter(index, settlementOf), ...(typeof parts.routers === "function" ? parts.routers({ index, queue }) : (parts.routers ?? []))],
-    health: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError === undefined ? null : redactUrls(submitter.lastError), lastFinalityError: finalizer?.lastError === undefined ? null : redactUrls(finalizer.lastError) }),
   });
-  if (!opts.access?.keyHashes?.length) opts.log?.("gateway is OPEN: no API keys configured (gateway.apiKeys), anyone who reaches this node can run rounds (per-IP limit only, if configured)");
+  if (!opts.access?.keyHashes?.length) logger.warn("gateway is OPEN: no API keys configured (gateway.apiKeys), anyone who reaches this node can run rounds (per-IP limit only, if configured)");
   const server = app.listen(opts.port, opts.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -155,11 +233,39 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     state,
     coordinator,
     member,
-    async close() {
+    logger,
+    metrics,
+    readiness: () => ops.readiness(),
+    get draining() {
+      return draining;
+    },
+    async close(how: { graceMs?: number; flush?: boolean } = {}) {
+      if (draining) return;
+      draining = true;
+      const bound = how.graceMs ?? opts.shutdownMs ?? 30_000;
+      // no grace: a hard stop, the port closed and connections cut at once (their rounds abort as their clients leave)
+      let serverClosed: Promise<unknown> | undefined;
+      if (bound === 0) {
+        serverClosed = new Promise((r) => server.close(r));
+        server.closeAllConnections();
+      }
+      if (inFlight.size > 0) {
+        logger.info({ rounds: inFlight.size, boundMs: bound }, "shutting down: letting the rounds in flight finish");
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<"late">((r) => (timer = setTimeout(() => r("late"), bound)));
+        const done = Promise.allSettled([...inFlight]).then(() => "done" as const);
+        if ((await Promise.race([done, late])) === "late") {
+          logger.warn({ rounds: inFlight.size }, `rounds still running after ${bound} ms: aborting them`);
+          stopRounds.abort(new ChorusError("SHUTTING_DOWN", "the node shut down before the round finished"));
+          await done;
+        }
+        clearTimeout(timer);
+      }
+      if (how.flush !== false) await submitter.flush().catch((err: unknown) => logger.warn({ err }, "settling at shutdown failed; the records stay queued for the next start"));
       await submitter.stop();
       await finalizer?.stop();
       server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await (serverClosed ?? new Promise((r) => server.close(r)));
       ownPeers?.close();
       await state.close();
       await parts.onClose?.();

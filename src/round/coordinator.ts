@@ -81,6 +81,13 @@ export interface RoundOutcome {
 
 export const PEER_PATH = "/peer/v1/message";
 
+/** Watches one round (logs, metrics): its id once drawn, each phase's wall time, each exclusion with its error code. */
+export interface RoundObserver {
+  started?(roundId: Hex): void;
+  phase?(roundId: Hex, phase: Exclusion["phase"], seconds: number): void;
+  excluded?(roundId: Hex, e: { member: string; phase: Exclusion["phase"]; reason: string; code: string }): void;
+}
+
 export class Coordinator {
   readonly sequencer: RoundSequencer;
 
@@ -91,10 +98,11 @@ export class Coordinator {
     this.sequencer = deps.sequencer ?? new MemorySequencer(deps.signer.address);
   }
 
-  async run(query: Omit<QueryDoc, "type" | "coordinator" | "createdAt">, opts: { signal?: AbortSignal } = {}): Promise<RoundOutcome> {
+  async run(query: Omit<QueryDoc, "type" | "coordinator" | "createdAt">, opts: { signal?: AbortSignal; observer?: RoundObserver } = {}): Promise<RoundOutcome> {
     const ticket = await this.sequencer.next({ signal: opts.signal });
+    opts.observer?.started?.(ticket.roundId);
     try {
-      const out = await this.runRound(ticket, query, opts.signal);
+      const out = await this.runRound(ticket, query, opts.signal, opts.observer);
       this.sequencer.completed(ticket.roundId);
       return out;
     } catch (err) {
@@ -107,6 +115,7 @@ export class Coordinator {
     ticket: { roundId: Hex; batchSeed: Hex; seedBlock: bigint; period: number },
     query: Omit<QueryDoc, "type" | "coordinator" | "createdAt">,
     signal?: AbortSignal,
+    observer?: RoundObserver,
   ): Promise<RoundOutcome> {
     const { deps } = this;
     const { roundId } = ticket;
@@ -156,14 +165,14 @@ export class Coordinator {
       answerDeadline: now() + this.opts.answerTimeoutMs,
     });
     const seed = committee.seed;
-    const commits = await this.gather(members, answerRequest, "commit", this.opts.answerTimeoutMs, roundId, excluded, "answer", signal);
+    const commits = await this.gather(members, answerRequest, "commit", this.opts.answerTimeoutMs, roundId, excluded, "answer", signal, observer);
     this.requireQuorum(seatsOf(commits.keys()), needed, totalSeats, "commit", excluded);
 
     // 2. Reveals, once the set of commitments is closed.
     const commitments = Object.fromEntries([...commits].map(([a, env]) => [a, (env.body as { commitment: Hex }).commitment]));
     const revealRequest = signEnvelope(deps.domain, deps.signer, "reveal-request", roundId, { commitments });
     const committed = members.filter((m) => commits.has(m.address));
-    const reveals = await this.gather(committed, revealRequest, "reveal", this.opts.revealTimeoutMs, roundId, excluded, "reveal", signal);
+    const reveals = await this.gather(committed, revealRequest, "reveal", this.opts.revealTimeoutMs, roundId, excluded, "reveal", signal, observer);
     for (const [address, env] of [...reveals]) {
       const body = env.body as { answer: string; salt: Hex; rag?: RagEvidence };
       if (!revealMatches(roundId, address as Address, commitments[address], body.answer, body.salt, body.rag)) {
@@ -185,7 +194,7 @@ export class Coordinator {
     const assignments = deps.rules.schedule({ answers: answerers, judges: answerers, seed });
     const judgeRequest = signEnvelope(deps.domain, deps.signer, "judge-request", roundId, { answers, assignments, screen: deps.rules.screen });
     const judges = members.filter((m) => reveals.has(m.address) && (assignments[m.address]?.length ?? 0) > 0);
-    const judgments = await this.gather(judges, judgeRequest, "judgments", this.opts.judgeTimeoutMs, roundId, excluded, "judge", signal);
+    const judgments = await this.gather(judges, judgeRequest, "judgments", this.opts.judgeTimeoutMs, roundId, excluded, "judge", signal, observer);
 
     // 4. Consensus and the transcript.
     const transcript: Transcript = {
@@ -213,13 +222,14 @@ export class Coordinator {
     const signRequest = { ...signEnvelope(deps.domain, deps.signer, "sign-request", roundId, { transcriptCid }), attachment: transcript };
     const signers = members.filter((m) => reveals.has(m.address));
     const signExcluded: Exclusion[] = [];
-    const sigReplies = await this.gather(signers, signRequest, "record-signature", this.opts.signTimeoutMs, roundId, signExcluded, "sign", signal);
+    const sigReplies = await this.gather(signers, signRequest, "record-signature", this.opts.signTimeoutMs, roundId, signExcluded, "sign", signal, observer);
     const signatures: Record<string, Hex> = {};
     for (const [address, env] of sigReplies) {
       const signature = (env.body as { signature: Hex }).signature;
       const problem = await signatureProblem(digest, signature, address as Address);
       if (problem) {
         signExcluded.push({ member: address as Address, phase: "sign", reason: problem, evidence: env });
+        observer?.excluded?.(roundId, { member: address, phase: "sign", reason: problem, code: "PEER_BAD_SIGNATURE" });
         deps.log?.(`round ${roundId.slice(0, 12)}…: ${address} excluded at sign: ${problem}`);
       } else {
         signatures[address] = signature;
@@ -260,8 +270,10 @@ export class Coordinator {
     excluded: Exclusion[],
     phase: Exclusion["phase"],
     signal?: AbortSignal,
+    observer?: RoundObserver,
   ): Promise<Map<string, Envelope>> {
     const replies = new Map<string, Envelope>();
+    const t0 = performance.now();
     await Promise.all(
       members.map(async (m) => {
         try {
@@ -274,10 +286,12 @@ export class Coordinator {
           signal?.throwIfAborted();
           const reason = err instanceof ChorusError ? err.message : `unreachable: ${(err as Error).message}`;
           excluded.push({ member: m.address, phase, reason });
+          observer?.excluded?.(roundId, { member: m.address, phase, reason, code: err instanceof ChorusError ? err.code : "PEER_UNREACHABLE" });
           this.deps.log?.(`round ${roundId.slice(0, 12)}…: ${m.address} excluded at ${phase}: ${reason}`);
         }
       }),
     );
+    observer?.phase?.(roundId, phase, (performance.now() - t0) / 1000);
     return replies;
   }
 }

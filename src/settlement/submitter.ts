@@ -28,6 +28,9 @@ export interface SubmitOutcome {
   settledIds?: readonly string[];
   dropped?: readonly { roundId: string; reason: string }[];
   deferred?: string;
+  /** Gas the transactions of this call used, and what they cost in wei (for the node's metrics). */
+  gasUsed?: bigint;
+  gasCostWei?: bigint;
 }
 
 export interface SubmitterOptions {

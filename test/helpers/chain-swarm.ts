@@ -168,7 +168,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
     async kill(i: number) {
       if (!alive[i]) return;
       alive[i] = false;
-      await running[i].close();
+      await running[i].close({ graceMs: 0, flush: false });
     },
     /** Starts node i again with the same key, data dir (queue) and port; `nodes[i]` is the new node. */
     async restart(i: number) {

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { encodePacked, keccak256, type Address } from "viem";
-import { startNode, type RunningNode } from "../../src/node/service.js";
+import { startNode, type NodeOptions, type NodeParts, type RunningNode } from "../../src/node/service.js";
 import type { Mind, NodeEntry } from "../../src/round/ports.js";
 import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
@@ -35,13 +35,16 @@ export function memorySettlement(): SettlementPort<QueuedRound> & { settled: Set
   };
 }
 
-export async function startMemorySwarm(n: number, opts: { minds?: (i: number) => Mind; timeoutMs?: number } = {}) {
+export async function startMemorySwarm(
+  n: number,
+  opts: { minds?: (i: number) => Mind; timeoutMs?: number; settlement?: SettlementPort<QueuedRound> & { settled: Set<string> }; parts?: (i: number) => Partial<NodeParts>; options?: (i: number) => Partial<NodeOptions> } = {},
+) {
   const signers = makeSigners(n);
   const entries: NodeEntry[] = [];
   const directory = directoryOf(entries);
   const artifacts = new MemoryArtifacts();
   const dir = await mkdtemp(path.join(os.tmpdir(), "chorus-swarm-"));
-  const settlement = memorySettlement();
+  const settlement = opts.settlement ?? memorySettlement();
   const nodes: RunningNode[] = [];
   const t = opts.timeoutMs ?? 2000;
   for (const [i, signer] of signers.entries()) {
@@ -55,6 +58,7 @@ export async function startMemorySwarm(n: number, opts: { minds?: (i: number) =>
         rules: countRules,
         records: TEST_RECORDS,
         settlement,
+        ...opts.parts?.(i),
       },
       {
         host: "127.0.0.1",
@@ -64,6 +68,7 @@ export async function startMemorySwarm(n: number, opts: { minds?: (i: number) =>
         epoch: { maxRounds: 5, intervalMs: 60_000 },
         limits: { concurrentRounds: 4, queuedRounds: 8, bodyLimit: "64kb" },
         net: { allowPrivate: ["127.0.0.0/8"] }, // every test node is on loopback
+        ...opts.options?.(i),
       },
     );
     nodes.push(node);
