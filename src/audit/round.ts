@@ -10,9 +10,9 @@
  * served document's binding and source signature, its rerank, the sources' deltas against the chain, and
  * the source signatures the settlement carried.
  */
-import { isAddressEqual, type Abi, type Hex } from "viem";
+import { isAddressEqual, type Hex } from "viem";
 import { MAX_LISTED_SOURCES } from "../protocol/index.js";
-import type { ChorusChain } from "../chain/index.js";
+import { chorusContracts, type ChorusChain } from "../chain/index.js";
 import { readPeriodWeights } from "../chain/directory.js";
 import { hasQuorum } from "../protocol/index.js";
 import { recordDigest, roundIdParts, serviceDigest, settlementDomain } from "../core/index.js";
@@ -56,17 +56,18 @@ export interface AuditDeps {
 
 export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditReport> {
   const { chain } = deps;
-  const settlement = chain.deployments.contracts.Settlement;
-  if (!settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
-  const logs = await chain.publicClient.getContractEvents({
+  if (!chain.deployments.contracts.Settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
+  const settlement = chorusContracts(chain).settlement;
+  const fromBlock = BigInt(chain.deployments.startBlock);
+  const [log] = await chain.publicClient.getContractEvents({
     address: settlement.address,
-    abi: settlement.abi as Abi,
+    abi: settlement.abi,
     eventName: "RoundSettled",
     args: { roundId },
-    fromBlock: BigInt(chain.deployments.startBlock),
+    fromBlock,
+    strict: true,
   });
-  if (logs.length === 0) throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
-  const log = logs[0] as unknown as { args: Record<string, any>; transactionHash: Hex; blockNumber: bigint };
+  if (!log) throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
   const ev = log.args;
   const checks: AuditCheck[] = [];
   const check = (what: string, ok: boolean, detail?: string) => checks.push({ what, ok, ...(ok ? {} : { detail }) });
@@ -81,7 +82,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   check("transcript content hashes to the CID RoundSettled names", actualCid === transcriptCid, `content hashes to ${actualCid}`);
   check("transcript is for this round", t.roundId?.toLowerCase() === roundId.toLowerCase(), `transcript says round ${t.roundId}`);
   const tables = await epochTablesOfTx(chain, log.transactionHash);
-  const settled = settledRoundDeltas(ev.deltas as Hex, tables);
+  const settled = settledRoundDeltas(ev.deltas, tables);
 
   // Committee: the batch that reserved this sequence, its seed block, the round seed, the period's weights as the
   // chain had them (read at the settlement block), the sortition draw, and the record listing exactly the drawn.
@@ -162,7 +163,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
 
   // Record signatures from the settlement transaction.
   const tx = await chain.publicClient.getTransaction({ hash: log.transactionHash });
-  const decoded = decodeEpochCalldata(settlement.abi as Abi, tx.input).find((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
+  const decoded = decodeEpochCalldata(tx.input).find((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
   if (!decoded) check("settlement transaction carries the record", false, `tx ${log.transactionHash}`);
   else {
     check("query CID in the settled record matches the transcript's query", decoded.record.queryCid === cidToBytes32(t.queryCid) && (await deps.cidOf(t.query)) === t.queryCid, `record names ${decoded.record.queryCid}`);
@@ -195,16 +196,17 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
 
 /** The batch (BatchOpened) of the round's coordinator that reserved its sequence, latest before `toBlock`. */
 async function batchOfRound(chain: ChorusChain, roundId: Hex, toBlock: bigint): Promise<{ seedBlock: bigint; period: number } | undefined> {
-  const settlement = chain.deployments.contracts.Settlement;
   const { coordinator, seq } = roundIdParts(roundId);
-  const logs = (await chain.publicClient.getContractEvents({
-    address: settlement.address,
-    abi: settlement.abi as Abi,
+  const { address, abi } = chorusContracts(chain).settlement;
+  const logs = await chain.publicClient.getContractEvents({
+    address,
+    abi,
     eventName: "BatchOpened",
     args: { coordinator },
     fromBlock: BigInt(chain.deployments.startBlock),
     toBlock,
-  })) as unknown as { args: { firstSeq: bigint; lastSeq: bigint; seedBlock: bigint; period: number } }[];
-  const hit = logs.filter((l) => BigInt(l.args.firstSeq) <= seq && seq <= BigInt(l.args.lastSeq)).at(-1);
-  return hit ? { seedBlock: BigInt(hit.args.seedBlock), period: Number(hit.args.period) } : undefined;
+    strict: true,
+  });
+  const hit = logs.filter((l) => l.args.firstSeq <= seq && seq <= l.args.lastSeq).at(-1);
+  return hit ? { seedBlock: hit.args.seedBlock, period: hit.args.period } : undefined;
 }

@@ -15,7 +15,7 @@ import { makeRoundId, roundIdParts } from "../core/index.js";
 import { ChorusError } from "../core/index.js";
 import { SequenceBook, type RoundSequencer, type RoundTicket, type SequenceState } from "../round/sequencer.js";
 import { requireWallet } from "./clients.js";
-import { readContract, writeContract, type ChorusChain } from "./contracts.js";
+import { chorusContracts, type ChorusChain } from "./contracts.js";
 
 export interface ChainSequencerOptions {
   /** Sequences reserved per batch (1..1024; default 16). Small batches waste less void credit. */
@@ -68,12 +68,7 @@ export function withTxLock<T>(chain: ChorusChain, fn: () => Promise<T>): Promise
 }
 
 export async function readBatch(chain: ChorusChain, coordinator: Address): Promise<ChainBatch> {
-  const [lastSeq, batchEnd, seedBlock, period, seed] = await readContract<readonly [bigint, bigint, bigint, number, Hex, number]>(
-    chain,
-    "Settlement",
-    "batchOf",
-    [coordinator],
-  );
+  const [lastSeq, batchEnd, seedBlock, period, seed] = await chorusContracts(chain).settlement.read.batchOf([coordinator]);
   return { lastSeq: BigInt(lastSeq), batchEnd: BigInt(batchEnd), seedBlock: BigInt(seedBlock), period: Number(period), seed };
 }
 
@@ -143,7 +138,7 @@ export class ChainSequencer implements RoundSequencer {
 
   /** Picks up the chain's current batch and the sequences issued before a restart. */
   private async init(): Promise<void> {
-    this.periodLength = await readContract<bigint>(this.chain, "Settlement", "periodLength");
+    this.periodLength = await chorusContracts(this.chain).settlement.read.periodLength();
     const b = await readBatch(this.chain, this.coordinator);
     const persisted = await this.readState();
     // Without a record of what was issued, every sequence of the current batch may have been used.
@@ -182,7 +177,7 @@ export class ChainSequencer implements RoundSequencer {
       b = await readBatch(this.chain, this.coordinator);
     }
     const size = BigInt(this.opts.batchSize ?? 16);
-    await withTxLock(this.chain, () => writeContract(this.chain, "Settlement", "openBatch", [size]));
+    await withTxLock(this.chain, () => chorusContracts(this.chain).settlement.write.openBatch([size]));
     b = await readBatch(this.chain, this.coordinator);
     this.book.issuedThrough = b.lastSeq;
     this.book.closed(b.lastSeq);
@@ -191,7 +186,7 @@ export class ChainSequencer implements RoundSequencer {
     this.batch = { end: b.batchEnd, seedBlock: b.seedBlock, period: b.period, seed };
     this.opts.log?.(`reserved sequences ${b.lastSeq + 1n}..${b.batchEnd} (period ${b.period}, seed block ${b.seedBlock})`);
     // Fix the seed on chain so the batch outlives BLOCKHASH's 256-block window (best effort: settleEpoch fixes it too).
-    await withTxLock(this.chain, () => writeContract(this.chain, "Settlement", "fixSeed", [this.coordinator])).catch((err) =>
+    await withTxLock(this.chain, () => chorusContracts(this.chain).settlement.write.fixSeed([this.coordinator])).catch((err) =>
       this.opts.log?.(`fixSeed failed (settlement will fix it): ${(err as Error).message}`),
     );
   }

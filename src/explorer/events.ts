@@ -3,8 +3,8 @@
  * in memory (each call scans only the blocks added since the last one). No database: restart, and it
  * reads the chain again.
  */
-import type { Abi, Log } from "viem";
-import type { ChorusChain } from "../chain/index.js";
+import type { Abi } from "viem";
+import { CHORUS_ABIS, type ChorusChain } from "../chain/index.js";
 
 export interface ChainEvent {
   contract: string;
@@ -15,6 +15,9 @@ export interface ChainEvent {
   txHash: string;
   timestamp: number;
 }
+
+/** Args of an event with unnamed parameters come as a list (none of the Chorus events has one). */
+const isList = (v: unknown): v is readonly unknown[] => Array.isArray(v);
 
 export class EventLog {
   private events: ChainEvent[] = [];
@@ -40,13 +43,15 @@ export class EventLog {
     const from = this.scannedTo === undefined ? BigInt(this.chain.deployments.startBlock) : this.scannedTo + 1n;
     if (from > latest) return;
     const fresh: ChainEvent[] = [];
-    for (const [name, c] of Object.entries(this.chain.deployments.contracts)) {
-      const logs = (await this.chain.publicClient.getContractEvents({ address: c.address, abi: c.abi as Abi, fromBlock: from, toBlock: latest })) as (Log & {
-        eventName: string;
-        args: Record<string, unknown>;
-      })[];
+    for (const [name, typed] of Object.entries(CHORUS_ABIS)) {
+      const c = this.chain.deployments.contracts[name];
+      if (!c) continue;
+      // Every event of the contract, whatever its name: the ABI as a plain Abi (the explorer shows args as data).
+      const abi: Abi = typed;
+      const logs = await this.chain.publicClient.getContractEvents({ address: c.address, abi, fromBlock: from, toBlock: latest, strict: true });
       for (const l of logs) {
-        fresh.push({ contract: name, eventName: l.eventName, args: l.args, blockNumber: l.blockNumber!, logIndex: l.logIndex!, txHash: l.transactionHash!, timestamp: 0 });
+        const args = isList(l.args) ? Object.fromEntries(l.args.map((v, i) => [String(i), v])) : l.args;
+        fresh.push({ contract: name, eventName: l.eventName, args, blockNumber: l.blockNumber, logIndex: l.logIndex, txHash: l.transactionHash, timestamp: 0 });
       }
     }
     for (const b of new Set(fresh.map((e) => e.blockNumber))) {

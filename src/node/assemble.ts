@@ -8,7 +8,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 import type { Hex } from "viem";
 import { auditRound } from "../audit/index.js";
-import { ChainDirectory, getNode, openChorusChain, readContract, requireWallet, type ChorusChain } from "../chain/index.js";
+import { ChainDirectory, chorusContracts, getNode, openChorusChain, requireWallet, type ChorusChain } from "../chain/index.js";
 import type { ChorusConfig } from "../config/index.js";
 import { ChorusError } from "../core/index.js";
 import { explorerRouter } from "../explorer/api.js";
@@ -58,7 +58,8 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     throw new ChorusError("NODE_NOT_STAKED", `${me} is not an active staked node on chain ${chain.chainId}: run \`chorus stake <amount> --endpoint <url>\` first`);
   }
   const warnings: string[] = [];
-  if (chain.deployments.contracts.CapabilityRegistry && !(await readContract<boolean>(chain, "CapabilityRegistry", "isCapable", [me]))) {
+  const { capabilityRegistry, nodeRegistry } = chorusContracts(chain);
+  if (capabilityRegistry && !(await capabilityRegistry.read.isCapable([me]))) {
     warnings.push(capabilityWarning(me));
   }
   const endpoint = config.node.endpoint ?? `http://${config.node.host}:${config.node.port}`;
@@ -78,7 +79,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
   const artifacts = roundArtifacts(store);
   const signer = createSigner(config.chain.privateKey as Hex);
   const parts: NodeParts = {
-    domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
+    domain: { chainId: chain.chainId, registry: nodeRegistry.address },
     signer,
     directory: new ChainDirectory(chain),
     // Members check a round's seed block against their own chain reads.

@@ -6,7 +6,7 @@
  */
 import type { Abi, Address, Hex } from "viem";
 import { isChorusError } from "../core/index.js";
-import { addressOf, readContract, writeContract, type ChorusChain } from "../chain/index.js";
+import { chorusContracts, type ChorusChain } from "../chain/index.js";
 import { encodeEpoch } from "../protocol/index.js";
 import { recordDigest, roundIdParts, settlementDomain, sortRecord, type RoundRecord, type SettlementDomain, type SignedRecord } from "../core/index.js";
 import { readBatch, withTxLock } from "../chain/sequencer.js";
@@ -61,7 +61,7 @@ export function chainRetrieval(
 }
 
 export function settlementDomainOf(chain: ChorusChain): SettlementDomain {
-  return settlementDomain(chain.chainId, addressOf(chain, "Settlement"));
+  return settlementDomain(chain.chainId, chorusContracts(chain).settlement.address);
 }
 
 /**
@@ -82,14 +82,14 @@ export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequ
       return s.failed.size > 0 || s.issuedThrough > closedThrough;
     },
     async settledOnChain(ids) {
-      const closed = await Promise.all(ids.map((id) => readContract<boolean>(chain, "Settlement", "isClosed", [id])));
+      const closed = await Promise.all(ids.map((id) => chorusContracts(chain).settlement.read.isClosed([id as Hex])));
       return new Set(ids.filter((_id, i) => closed[i]));
     },
     failed(roundId) {
       if (roundIdParts(roundId as Hex).coordinator.toLowerCase() === me.toLowerCase()) sequencer.failed(roundId as Hex);
     },
     async submitEpoch(items: readonly QueuedRecord<QueuedRound>[]) {
-      const current = await readContract<number>(chain, "Settlement", "currentPeriod");
+      const current = await chorusContracts(chain).settlement.read.currentPeriod();
       const bySeq = new Map<bigint, QueuedRecord<QueuedRound>>();
       const dropped: { roundId: string; reason: string }[] = [];
       for (const item of items) {
@@ -112,7 +112,7 @@ export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequ
         const next = nextSettlementStep(b.lastSeq, queued, state, b.batchEnd);
         if (!next) break;
         if (next.kind === "void") {
-          const { hash } = await withTxLock(chain, () => writeContract(chain, "Settlement", "voidRounds", [next.through]));
+          const { hash } = await withTxLock(chain, () => chorusContracts(chain).settlement.write.voidRounds([next.through]));
           txs.push(hash);
         } else {
           const period = bySeq.get(next.seqs[0])!.record.transcript.committee.period;
@@ -141,7 +141,7 @@ async function settleRun(chain: ChorusChain, run: readonly QueuedRecord<QueuedRo
   }));
   const epoch = encodeEpoch(signed, { seats: (record, node) => seatsIn(seats.get(record.roundId.toLowerCase())!, node) });
   try {
-    const { hash } = await withTxLock(chain, () => writeContract(chain, "Settlement", "settleEpoch", [period, epoch.nodes, epoch.sources, epoch.records]));
+    const { hash } = await withTxLock(chain, () => chorusContracts(chain).settlement.write.settleEpoch([period, epoch.nodes, epoch.sources, epoch.records]));
     return { hash };
   } catch (err) {
     if (isChorusError(err, "CHAIN_REVERTED")) throw Object.assign(err, { retryable: false });
