@@ -19,7 +19,7 @@ import { applyReputationDelta, judgeWeights, REP_INITIAL } from "../../src/conse
 import { productionRules } from "../../src/protocol/index.js";
 import { startNode, type QueuedRound, type RunningNode } from "../../src/node/service.js";
 import type { Directory, NodeEntry } from "../../src/round/ports.js";
-import { createSigner } from "../../src/core/index.js";
+import { ChorusError, createSigner } from "../../src/core/index.js";
 import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
 import { byzantineMind, copierReveal, factsOf, optionOf, overheardMember, questionText, RevealBoard, type Role } from "../../test/kit/byzantine-minds.js";
@@ -67,7 +67,7 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
     },
     async submitEpoch(items) {
       for (const item of items) {
-        if (settledIds.has(item.roundId)) throw Object.assign(new Error(`round ${item.roundId} settled twice`), { retryable: false });
+        if (settledIds.has(item.roundId)) throw new ChorusError("SETTLEMENT_REFUSED", `round ${item.roundId} settled twice`);
         for (const [address, delta] of Object.entries(item.record.transcript.result.deltas)) {
           const e = entries.find((x) => x.address.toLowerCase() === address.toLowerCase());
           if (e) e.reputation = applyReputationDelta(e.reputation, delta);

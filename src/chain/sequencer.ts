@@ -4,8 +4,8 @@
  * outlives the 256-block window of BLOCKHASH) and hands out consecutive round ids. The highest sequence handed out
  * is written to `stateFile` before the id is used, so after a restart the sequences of rounds that were running
  * are voided, never reused. A new batch is opened only once every issued sequence of the current one is closed on
- * chain (openBatch voids what is left of the previous batch): `settleNow` (the submitter's flush) is called
- * meanwhile. A batch is used while its records can still settle comfortably: the current weight period is at most
+ * chain (openBatch voids what is left of the previous batch): the settlers registered with `onSettlementNeeded`
+ * (the submitter's flush) are called meanwhile. A batch is used while its records can still settle comfortably: the current weight period is at most
  * the batch's + 1, with `marginSeconds` left before they expire.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -25,8 +25,6 @@ export interface ChainSequencerOptions {
   stateFile?: string;
   /** Mines a block on a development chain when the seed block does not come (Hardhat `hardhat_mine`). */
   mine?: () => Promise<void>;
-  /** Settles and voids what can be (the submitter's flush); called while waiting to close a batch. */
-  settleNow?: () => Promise<void>;
   /** Longest wait for the seed block, and for the previous batch to close (default 60 s each). */
   waitMs?: number;
   pollMs?: number;
@@ -80,14 +78,12 @@ export class ChainSequencer implements RoundSequencer {
   private opening?: Promise<void>;
   private issuing: Promise<unknown> = Promise.resolve();
   private periodLength?: bigint;
-  settleNow?: () => Promise<void>;
 
   constructor(
     private readonly chain: ChorusChain,
     private readonly opts: ChainSequencerOptions = {},
   ) {
     this.coordinator = requireWallet(chain).account.address;
-    this.settleNow = opts.settleNow;
     const size = opts.batchSize ?? 16;
     if (!Number.isInteger(size) || size < 1 || size > 1024) {
       throw new ChorusError("CONFIG_INVALID", `batch size must be an integer in 1..1024, got ${size}`, { batchSize: size });
@@ -116,6 +112,10 @@ export class ChainSequencer implements RoundSequencer {
 
   state(): SequenceState {
     return this.book.state();
+  }
+
+  onSettlementNeeded(settle: () => Promise<void>): () => void {
+    return this.book.onSettlementNeeded(settle);
   }
 
   private async issue(signal?: AbortSignal): Promise<RoundTicket> {
@@ -172,7 +172,7 @@ export class ChainSequencer implements RoundSequencer {
           issuedThrough: this.book.issuedThrough,
         });
       }
-      await this.settleNow?.().catch(() => {});
+      await this.book.settleNow();
       await sleep(poll, signal);
       b = await readBatch(this.chain, this.coordinator);
     }

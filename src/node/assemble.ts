@@ -97,7 +97,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
       timeoutMs: config.rag.timeoutMs,
     },
     sequencer,
-    settlement: chainSettlement(chain, { sequencer }),
+    settlement: chainSettlement(chain, { coordinator: sequencer.coordinator }),
     finality: chainFinality(chain, signer.address),
     routers: ({ index, queue }) => [
       gatewayRouter(store),

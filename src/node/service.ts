@@ -16,7 +16,7 @@ import { RoundJournal } from "../round/signed-rounds.js";
 import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
 import type { DigestSigner } from "../core/index.js";
 import type { ConsensusRules, Exclusion, Transcript } from "../protocol/index.js";
-import type { RoundSequencer } from "../round/sequencer.js";
+import { MemorySequencer, type RoundSequencer } from "../round/sequencer.js";
 import { EpochFinalizer, EpochSubmitter, SettlementQueue, type FinalityPort, type SettlementPort } from "../settlement/index.js";
 import { redactUrls } from "../net/index.js";
 import { createNodeApp } from "./app.js";
@@ -43,8 +43,8 @@ export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "direc
   settlement: SettlementPort<QueuedRound>;
   /** Makes the epochs this node settled final once due (issue 13); absent without a chain. */
   finality?: FinalityPort;
-  /** Hands out this node's round ids (default: in memory, for chain-less swarms). */
-  sequencer?: RoundSequencer & { settleNow?: () => Promise<void> };
+  /** Hands out this node's round ids, shared by its coordinator and its submitter (default: in memory, for chain-less swarms). */
+  sequencer?: RoundSequencer;
   peers?: PeerClient;
   /** Routers to mount (IPFS trustless gateway, explorer); may use the node's round index and queue. */
   routers?: Router[] | ((ctx: { index: RoundIndex; queue: SettlementQueue<QueuedRound> }) => Router[]);
@@ -86,7 +86,9 @@ export interface RunningNode {
 
 export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<RunningNode> {
   const queue = new SettlementQueue<QueuedRound>(path.join(opts.dataDir, "settlement"));
-  const submitter = new EpochSubmitter(queue, parts.settlement, { ...opts.epoch, log: opts.log });
+  // One sequencer for the coordinator (round ids) and the submitter (what closed, what failed, when to settle).
+  const sequencer = parts.sequencer ?? new MemorySequencer(parts.signer.address);
+  const submitter = new EpochSubmitter(queue, parts.settlement, { ...opts.epoch, sequencer, log: opts.log });
   const finalizer = parts.finality ? new EpochFinalizer(parts.finality, { intervalMs: opts.epoch.intervalMs, log: opts.log }) : undefined;
   const index = new RoundIndex(opts.dataDir);
   const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
@@ -98,7 +100,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     {
       ...common,
       peers: parts.peers ?? ownPeers!,
-      sequencer: parts.sequencer,
+      sequencer,
       log: opts.log,
       settle: async (roundId: Hex, signed: SignedRecord, transcript?: Transcript) => {
         if (!transcript) return;
@@ -108,8 +110,6 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     },
     opts.round,
   );
-  // A batch of sequences can be replaced only once everything in it settled or was voided.
-  if (parts.sequencer && "settleNow" in parts.sequencer) parts.sequencer.settleNow = () => submitter.flush();
   const limiter = new RoundLimiter(opts.limits.concurrentRounds, opts.limits.queuedRounds, opts.limits.queueWaitMs);
   const settlementOf = async (roundId: string) => {
     const status = await queue.status(roundId);
