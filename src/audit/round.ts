@@ -16,7 +16,7 @@ import { chorusContracts, type ChorusChain } from "../chain/index.js";
 import { readPeriodWeights } from "../chain/directory.js";
 import { hasQuorum } from "../protocol/index.js";
 import { recordDigest, roundIdParts, serviceDigest, settlementDomain } from "../core/index.js";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, compareAddress } from "../core/index.js";
 import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
 import { recordOf } from "../protocol/index.js";
 import { sourcesAt } from "../chain/sources-at.js";
@@ -134,7 +134,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     const onChain = settled.nodes.map((d) => ({ node: d.node.toLowerCase(), delta: d.delta }));
     // In the record's order (ascending address), with the recomputed deltas.
     const expected = [...t.committee.members]
-      .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+      .sort(compareAddress)
       .map((m) => ({ node: m.toLowerCase(), delta: recomputed!.deltas[m] ?? 0 }));
     check(
       "reputation deltas on chain are the recomputed ones",

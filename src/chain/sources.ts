@@ -4,7 +4,7 @@
  * bytes32 sha2-256 digest of their dag-json CIDv1 (src/ipfs cidToBytes32 / bytes32ToCid).
  */
 import type { Address, Hex } from "viem";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, compareAddress } from "../core/index.js";
 import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
 import type { SourceInfo } from "../protocol/index.js";
 import { requireWallet } from "./clients.js";
@@ -61,7 +61,7 @@ export async function listSources(chain: ChorusChain, opts: { pageSize?: number 
     if (BigInt(page.length) < pageSize) break;
   }
   const views = await Promise.all([...new Set(addresses)].map((a) => sourceOf(chain, a)));
-  return views.filter((s) => s.active).sort((a, b) => (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1));
+  return views.filter((s) => s.active).sort((a, b) => compareAddress(a.address, b.address));
 }
 
 function manifestBytes32(manifestCid: string): Hex {
