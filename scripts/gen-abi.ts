@@ -58,7 +58,9 @@ async function main(): Promise<void> {
     console.error("run `npm run abi` and commit src/chain/abi/");
     process.exit(1);
   }
-  console.log(`${check ? "checked" : "wrote"} ${files.size} files in src/chain/abi (${stale} ${check ? "stale" : "changed"})`);
+  console.log(
+    `${check ? "checked" : "wrote"} ${files.size} files in src/chain/abi (${stale} ${check ? "stale" : "changed"})`,
+  );
 }
 
 await main();

@@ -11,7 +11,6 @@
 import {
   getContract,
   type Abi,
-  type Account,
   type Address,
   type Chain,
   type GetContractReturnType,
@@ -123,24 +122,27 @@ function mappingErrors<T extends object>(chain: ChainClients, target: T): T {
 function handleOf<C extends AnyInstance>(chain: ChorusChain, c: C): ContractHandle<C> {
   // Every member of `write` is made on access from the same-named member of `simulate` (see Sender).
   const write = new Proxy<Sender<C["simulate"]>>(Object.create(null), {
-    get: (_t, fn) => async (...args: unknown[]) => {
-      try {
-        const wallet = requireWallet(chain);
-        const simulate: unknown = Reflect.get(c.simulate, fn);
-        if (typeof simulate !== "function") throw new TypeError(`contract ${c.address} has no function ${String(fn)}`);
-        // simulate.fn(args, options) or, without inputs, simulate.fn(options): the wallet's account goes in options
-        const withAccount = Array.isArray(args[0])
-          ? [args[0], { ...(args[1] ?? {}), account: wallet.account }]
-          : [{ ...(args[0] ?? {}), account: wallet.account }];
-        const { request } = await simulate.apply(c.simulate, withAccount);
-        const hash = await wallet.writeContract(request);
-        const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
-        if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
-        return { hash, receipt };
-      } catch (err) {
-        throw chainErrorOf(chain, err);
-      }
-    },
+    get:
+      (_t, fn) =>
+      async (...args: unknown[]) => {
+        try {
+          const wallet = requireWallet(chain);
+          const simulate: unknown = Reflect.get(c.simulate, fn);
+          if (typeof simulate !== "function")
+            throw new TypeError(`contract ${c.address} has no function ${String(fn)}`);
+          // simulate.fn(args, options) or, without inputs, simulate.fn(options): the wallet's account goes in options
+          const withAccount = Array.isArray(args[0])
+            ? [args[0], { ...(args[1] ?? {}), account: wallet.account }]
+            : [{ ...(args[0] ?? {}), account: wallet.account }];
+          const { request } = await simulate.apply(c.simulate, withAccount);
+          const hash = await wallet.writeContract(request);
+          const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+          if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
+          return { hash, receipt };
+        } catch (err) {
+          throw chainErrorOf(chain, err);
+        }
+      },
   });
   return {
     address: c.address,
@@ -165,8 +167,12 @@ export function chorusContracts(chain: ChorusChain): ChorusContracts {
   const at = (name: ContractName) => contractOf(chain.deployments, name).address;
   const deployed = (name: ContractName) => chain.deployments.contracts[name] !== undefined;
   const token = lazy(() => handleOf(chain, getContract({ address: at("ChorusToken"), abi: chorusTokenAbi, client })));
-  const nodeRegistry = lazy(() => handleOf(chain, getContract({ address: at("NodeRegistry"), abi: nodeRegistryAbi, client })));
-  const settlement = lazy(() => handleOf(chain, getContract({ address: at("Settlement"), abi: settlementAbi, client })));
+  const nodeRegistry = lazy(() =>
+    handleOf(chain, getContract({ address: at("NodeRegistry"), abi: nodeRegistryAbi, client })),
+  );
+  const settlement = lazy(() =>
+    handleOf(chain, getContract({ address: at("Settlement"), abi: settlementAbi, client })),
+  );
   const capabilityRegistry = lazy(() =>
     deployed("CapabilityRegistry")
       ? handleOf(chain, getContract({ address: at("CapabilityRegistry"), abi: capabilityRegistryAbi, client }))
@@ -179,7 +185,9 @@ export function chorusContracts(chain: ChorusChain): ChorusContracts {
   );
   const disputes = lazy(() => handleOf(chain, getContract({ address: at("Disputes"), abi: disputesAbi, client })));
   const omissions = lazy(() => handleOf(chain, getContract({ address: at("Omissions"), abi: omissionsAbi, client })));
-  const timelock = lazy(() => handleOf(chain, getContract({ address: at("ChorusTimelock"), abi: chorusTimelockAbi, client })));
+  const timelock = lazy(() =>
+    handleOf(chain, getContract({ address: at("ChorusTimelock"), abi: chorusTimelockAbi, client })),
+  );
   got = {
     get token() {
       return token();

@@ -81,7 +81,10 @@ export class Limiter {
       };
       const onAbort = () => leave(this.abortError(signal!, true));
       const timer = Number.isFinite(maxWaitMs)
-        ? setTimeout(() => leave(this.opts.refuse.timedOut?.(maxWaitMs, this.load) ?? this.opts.refuse.busy(this.load)), maxWaitMs)
+        ? setTimeout(
+            () => leave(this.opts.refuse.timedOut?.(maxWaitMs, this.load) ?? this.opts.refuse.busy(this.load)),
+            maxWaitMs,
+          )
         : undefined;
       const cleanup = () => {
         if (timer) clearTimeout(timer);

@@ -13,17 +13,23 @@ export class ConcurrencyLimiter {
     readonly concurrency: number,
     readonly maxQueue: number,
   ) {
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw inferenceError(INFERENCE_ERRORS.CONFIG, `concurrency must be an integer >= 1, got ${concurrency}`);
-    if (!Number.isInteger(maxQueue) || maxQueue < 0) throw inferenceError(INFERENCE_ERRORS.CONFIG, `maxQueue must be an integer >= 0, got ${maxQueue}`);
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw inferenceError(INFERENCE_ERRORS.CONFIG, `concurrency must be an integer >= 1, got ${concurrency}`);
+    if (!Number.isInteger(maxQueue) || maxQueue < 0)
+      throw inferenceError(INFERENCE_ERRORS.CONFIG, `maxQueue must be an integer >= 0, got ${maxQueue}`);
     this.limiter = new Limiter({
       concurrency,
       maxQueue,
       refuse: {
         busy: (l) =>
-          inferenceError(INFERENCE_ERRORS.BUSY, `inference is busy: ${l.running} running and ${l.waiting} queued (limit ${maxQueue})`, {
-            active: l.running,
-            queued: l.waiting,
-          }),
+          inferenceError(
+            INFERENCE_ERRORS.BUSY,
+            `inference is busy: ${l.running} running and ${l.waiting} queued (limit ${maxQueue})`,
+            {
+              active: l.running,
+              queued: l.waiting,
+            },
+          ),
       },
     });
   }

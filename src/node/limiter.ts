@@ -23,11 +23,23 @@ export class RoundLimiter {
       maxQueue: queue,
       maxWaitMs,
       refuse: {
-        busy: (l) => new ChorusError("OVERLOADED", `node is at capacity (${l.running} rounds running, ${l.waiting} waiting); retry later`),
+        busy: (l) =>
+          new ChorusError(
+            "OVERLOADED",
+            `node is at capacity (${l.running} rounds running, ${l.waiting} waiting); retry later`,
+          ),
         aborted: (_signal, queued) =>
-          new ChorusError("ABORTED", queued ? "the client went away while its round was queued" : "the client went away before the round started"),
+          new ChorusError(
+            "ABORTED",
+            queued
+              ? "the client went away while its round was queued"
+              : "the client went away before the round started",
+          ),
         timedOut: (ms, l) =>
-          new ChorusError("OVERLOADED", `no round slot freed within ${ms} ms (${l.running} running, ${l.waiting} waiting); retry later`),
+          new ChorusError(
+            "OVERLOADED",
+            `no round slot freed within ${ms} ms (${l.running} running, ${l.waiting} waiting); retry later`,
+          ),
       },
     });
   }

@@ -44,7 +44,7 @@
  */
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
-import { applyDelta, clamp, divTrunc, MAX_REP_DELTA, REP_SCALE } from "../core/index.js";
+import { applyDelta, divTrunc, MAX_REP_DELTA, REP_SCALE } from "../core/index.js";
 import { SeededRandom } from "../consensus/prng.js";
 import { ChorusError, compareAddress } from "../core/index.js";
 import { contentWords, overlap } from "./reliability-text.js";

@@ -12,7 +12,7 @@
  */
 import { getAddress, hashMessage, keccak256, type Hex } from "viem";
 import { z } from "zod";
-import { cidOfJson, cidToBytes32 } from "../core/index.js";
+import { cidOfJson } from "../core/index.js";
 import { queryTextOf } from "./rag-evidence.js";
 import { Bytes32, MAX_K, QueryDoc, SERVED_SCORE_SCALE as SCORE_SCALE, Signature, StoredServed } from "./wire.js";
 import { SERVED_TYPE, type ServedDoc } from "./rag-types.js";
