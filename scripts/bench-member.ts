@@ -18,6 +18,7 @@ import { Member } from "../src/round/member.js";
 import type { NodeEntry } from "../src/round/ports.js";
 import { countRules } from "../test/kit/count-rules.js";
 import { MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../test/kit/memory-round.js";
+import { TEST_DOMAIN } from "../test/kit/test-domain.js";
 
 const RUNS = Number(process.env.BENCH_MEMBER_RUNS ?? 200);
 const SIZE = 7_600_000;
@@ -31,7 +32,7 @@ const directory = directoryOf(entries);
 let seq = 0n;
 const nextRoundId = (coordinator: Address): Hex => makeRoundId(coordinator, ++seq);
 const member = new Member({
-  domain: { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" },
+  domain: TEST_DOMAIN,
   signer: me,
   directory,
   artifacts: new MemoryArtifacts(),

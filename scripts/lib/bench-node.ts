@@ -5,14 +5,14 @@
 import { mkdtemp } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { encodePacked, keccak256, type Address, type Hex } from "viem";
+import { type Address, type Hex } from "viem";
 import { startNode } from "../../src/node/service.js";
 import { createSigner } from "../../src/core/index.js";
 import type { Directory, Mind, NodeEntry } from "../../src/round/ports.js";
-import type { Transcript } from "../../src/protocol/index.js";
 import { countRules } from "../../test/kit/count-rules.js";
 import { MemoryArtifacts, directoryOf } from "../../test/kit/memory-round.js";
 import { memorySettlement } from "../../test/kit/memory-node.js";
+import { TEST_DOMAIN, TEST_RECORDS } from "../../test/kit/test-domain.js";
 
 const [key, index] = [process.argv[2] as Hex, Number(process.argv[3])];
 const entries: NodeEntry[] = [];
@@ -23,13 +23,13 @@ const mind: Mind = {
 };
 const node = await startNode(
   {
-    domain: { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" },
+    domain: TEST_DOMAIN,
     signer: createSigner(key),
     directory,
     artifacts: new MemoryArtifacts(),
     mind,
     rules: countRules,
-    records: { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) },
+    records: TEST_RECORDS,
     settlement: memorySettlement(),
   },
   {

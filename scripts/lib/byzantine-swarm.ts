@@ -14,16 +14,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { encodePacked, keccak256, toHex, type Address } from "viem";
+import { keccak256, toHex, type Hex } from "viem";
 import { applyReputationDelta, judgeWeights, REP_INITIAL } from "../../src/consensus/index.js";
 import { productionRules } from "../../src/protocol/index.js";
 import { startNode, type QueuedRound, type RunningNode } from "../../src/node/service.js";
 import type { Directory, NodeEntry } from "../../src/round/ports.js";
-import { createSigner } from "../../src/core/index.js";
+import { ChorusError, createSigner } from "../../src/core/index.js";
 import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
 import { byzantineMind, copierReveal, factsOf, optionOf, overheardMember, questionText, RevealBoard, type Role } from "../../test/kit/byzantine-minds.js";
 import { MemoryArtifacts, directoryOf } from "../../test/kit/memory-round.js";
+import { TEST_DOMAIN, TEST_RECORDS } from "../../test/kit/test-domain.js";
 
 export interface ByzantineSwarmOptions {
   nodes: number;
@@ -48,7 +49,7 @@ export interface RoundStat {
 }
 
 const STAKE = 1000n * 10n ** 18n;
-const DOMAIN = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
+const DOMAIN = TEST_DOMAIN;
 
 export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
   const n = opts.nodes;
@@ -59,7 +60,7 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
   const directory: Directory = directoryOf(entries, { tau: opts.committeeSize ?? 7 });
   const artifacts = new MemoryArtifacts();
   const rules = productionRules();
-  const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
+  const records = TEST_RECORDS;
   const settledIds = new Set<string>();
   const ledger: SettlementPort<QueuedRound> = {
     async settledOnChain(ids) {
@@ -67,7 +68,7 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
     },
     async submitEpoch(items) {
       for (const item of items) {
-        if (settledIds.has(item.roundId)) throw Object.assign(new Error(`round ${item.roundId} settled twice`), { retryable: false });
+        if (settledIds.has(item.roundId)) throw new ChorusError("SETTLEMENT_REFUSED", `round ${item.roundId} settled twice`);
         for (const [address, delta] of Object.entries(item.record.transcript.result.deltas)) {
           const e = entries.find((x) => x.address.toLowerCase() === address.toLowerCase());
           if (e) e.reputation = applyReputationDelta(e.reputation, delta);

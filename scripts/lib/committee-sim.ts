@@ -11,7 +11,7 @@
  * void-credit account (CoordinatorBatches.sol's constants) are here too, so the simulation is checked against them.
  */
 import { encodeAbiParameters, getAddress, hexToBytes, type Address, type Hex } from "viem";
-import { keccak256, keccakBytes } from "../../src/core/index.js";
+import { applyDelta, makeRoundId, keccak256, keccakBytes, MAX_REP_DELTA, REP_INITIAL, REP_SCALE } from "../../src/core/index.js";
 import { SHARE_ONE, shareOf } from "../../src/protocol/index.js";
 
 /**
@@ -27,10 +27,10 @@ export const VOID_PENALTY = 5_000;
  *  void beyond credit (Settlement._slashForVoids). */
 export const VOID_SLASH_BPS = 50;
 export const BPS = 10_000;
-/** FixedPoint.MAX_DELTA: the most a record moves one member's reputation. */
-export const MAX_DELTA = 50_000;
-export const REP_REF = 250_000;
-export const REP_MAX = 1_000_000;
+/** FixedPoint.MAX_DELTA: the most a record moves one member's reputation (src/core/fixed.ts owns the numbers). */
+export const MAX_DELTA = MAX_REP_DELTA;
+export const REP_REF = REP_INITIAL;
+export const REP_MAX = REP_SCALE;
 
 const TWO52 = 2 ** 52;
 
@@ -46,9 +46,9 @@ export function batchSeedOf(b: number, label = "chorus bench:committee batch"): 
   return keccak256(encodeAbiParameters([{ type: "string" }, { type: "uint256" }], [label, BigInt(b)]));
 }
 
-/** Round id as Settlement builds it: coordinator << 96 | seq. */
+/** Round id as Settlement builds it: coordinator << 96 | seq (src/core/round-id.ts encodes it). */
 export function roundIdOf(coordinator: Address, seq: bigint): Hex {
-  return `0x${((BigInt(coordinator) << 96n) | seq).toString(16).padStart(64, "0")}`;
+  return makeRoundId(coordinator, seq);
 }
 
 /** u_i / 2^128 (top 52 bits) of every node for the round seeded `seed`: the hash `seatsOf` takes. */
@@ -268,7 +268,7 @@ export function runAccount(flags: Uint8Array, batch: number, strategy: Strategy)
     credit[id] = Math.min(MAX_CREDIT, credit[id] + 1);
     if (f & CAPTURED) {
       a.captured++;
-      if (f & COORD_IN) rep = Math.min(REP_MAX, rep + MAX_DELTA);
+      if (f & COORD_IN) rep = applyDelta(rep, MAX_DELTA);
     }
   };
   const pay = () => {

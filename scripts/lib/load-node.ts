@@ -10,17 +10,17 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { encodePacked, keccak256, type Address, type Hex } from "viem";
+import { type Address, type Hex } from "viem";
 import { z } from "zod";
 import { openArtifactStore, roundArtifacts } from "../../src/ipfs/index.js";
 import { productionRules } from "../../src/protocol/index.js";
 import { startNode, type QueuedRound } from "../../src/node/service.js";
 import { createSigner } from "../../src/core/index.js";
 import type { Directory, Mind, NodeEntry } from "../../src/round/ports.js";
-import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
 import { directoryOf } from "../../test/kit/memory-round.js";
 import { createLogger, installProcessGuards, LOG_LEVELS } from "../../src/obs/index.js";
+import { TEST_DOMAIN, TEST_RECORDS } from "../../test/kit/test-domain.js";
 
 const Args = z.tuple([
   z.string().regex(/^0x[0-9a-f]{64}$/i, "must be a 32-byte hex private key"),
@@ -57,13 +57,13 @@ const dataDir = await mkdtemp(path.join(os.tmpdir(), `chorus-load-${index}-`));
 const store = await openArtifactStore({ mode: ipfsMode }, { dataDir });
 const node = await startNode(
   {
-    domain: { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address },
+    domain: TEST_DOMAIN,
     signer: createSigner(key as Hex),
     directory,
     artifacts: roundArtifacts(store),
     mind,
     rules: productionRules(),
-    records: { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) },
+    records: TEST_RECORDS,
     settlement,
     onClose: () => store.close(),
   },

@@ -64,7 +64,7 @@ const node = await startNode(
     rules: productionRules(),
     records: chainRecords(settlementDomainOf(chain)),
     sequencer,
-    settlement: chainSettlement(chain, { sequencer }),
+    settlement: chainSettlement(chain, { coordinator: sequencer.coordinator }),
     onClose: () => store.close(),
   },
   {

@@ -6,7 +6,7 @@
  * Rounds carry salts, clocks and round ids, so a transcript is generated once (`npm run vectors -- --transcripts`)
  * and kept; the vectors' expected outputs are recomputed from the stored transcript every time.
  */
-import { keccak256, toHex, type Address } from "viem";
+import { keccak256, toHex } from "viem";
 import { Coordinator } from "../../src/round/coordinator.js";
 import { Member } from "../../src/round/member.js";
 import type { Mind, NodeEntry } from "../../src/round/ports.js";
@@ -18,8 +18,9 @@ import type { SettlementDomain } from "../../src/core/index.js";
 import { chainRecords } from "../../src/node/chain-parts.js";
 import { DirectPeers, MemoryArtifacts, directoryOf } from "../../test/kit/memory-round.js";
 import { RAG_DOMAIN, memoryRetrieval, memorySource } from "../../test/helpers/rag-memory.js";
+import { TEST_DOMAIN } from "../../test/kit/test-domain.js";
 
-const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
+const domain = TEST_DOMAIN;
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
 
 interface Spec {

@@ -6,7 +6,7 @@
  * serves content that verifies against the CID. Every block is verified against its CID (gateway-fetch.ts),
  * so a gateway cannot substitute content; a failure only moves on to the next one.
  */
-import { type Abi, type Address, type Hex } from "viem";
+import { type Address, type Hex } from "viem";
 import type { ChorusChain } from "../chain/index.js";
 import { getNode } from "../chain/registry.js";
 import { ChorusError, isChorusError } from "../core/index.js";
@@ -27,7 +27,7 @@ export async function settledMembers(chain: ChorusChain, roundId: Hex, txHash: H
   const settlement = chain.deployments.contracts.Settlement;
   if (!settlement) return [];
   const tx = await chain.publicClient.getTransaction({ hash: txHash });
-  const rec = decodeEpochCalldata(settlement.abi as Abi, tx.input).find((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
+  const rec = decodeEpochCalldata(tx.input).find((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
   return rec ? rec.record.participants : [];
 }
 

@@ -2,7 +2,8 @@
  * Decodes `Settlement.settleEpoch` calldata back into records with their signatures (the inverse of
  * src/core/eip712.ts and src/protocol/epoch.ts `encodeEpoch`), so an auditor can check every signature that settled a round.
  */
-import { decodeFunctionData, hexToBigInt, sliceHex, type Abi, type Address, type Hex } from "viem";
+import { decodeFunctionData, hexToBigInt, sliceHex, type Address, type Hex } from "viem";
+import { settlementAbi } from "../chain/index.js";
 import { ChorusError } from "../core/index.js";
 import type { RoundRecord } from "../core/index.js";
 
@@ -15,10 +16,11 @@ export interface DecodedRecord {
 
 const ZERO32 = `0x${"00".repeat(32)}` as Hex;
 
-export function decodeEpochCalldata(abi: Abi, input: Hex): DecodedRecord[] {
-  const { functionName, args } = decodeFunctionData({ abi, data: input });
-  if (functionName !== "settleEpoch") throw new ChorusError("AUDIT_BAD_TX", `transaction calls ${functionName}, not settleEpoch`);
-  const [period, nodes, sources, packed] = args as [number, Address[], Address[], Hex];
+/** The records of a `Settlement.settleEpoch` transaction's input; AUDIT_BAD_TX for any other call. */
+export function decodeEpochCalldata(input: Hex): DecodedRecord[] {
+  const call = decodeFunctionData({ abi: settlementAbi, data: input });
+  if (call.functionName !== "settleEpoch") throw new ChorusError("AUDIT_BAD_TX", `transaction calls ${call.functionName}, not settleEpoch`);
+  const [period, nodes, sources, packed] = call.args;
   let off = 0;
   const take = (n: number): Hex => {
     const end = off + n;

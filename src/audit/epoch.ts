@@ -1,4 +1,5 @@
-import { getAddress, parseEventLogs, type Abi, type Address, type Hex } from "viem";
+import { getAddress, parseEventLogs, type Address, type Hex } from "viem";
+import { chorusContracts } from "../chain/index.js";
 
 import { epochStatus, finalizeInput, finalReputations, netAfterVoids, type EpochStatus } from "../chain/finality.js";
 import { pagedContractEvents } from "../chain/index.js";
@@ -30,20 +31,18 @@ export interface EpochAuditReport {
 
 /** Audits every round that settled in `epoch`, and the epoch's pending or final deltas. */
 export async function auditEpoch(deps: AuditDeps, epoch: number): Promise<EpochAuditReport> {
-  const s = deps.chain.deployments.contracts.Settlement;
-  if (!s) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
+  if (!deps.chain.deployments.contracts.Settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
+  const s = chorusContracts(deps.chain).settlement;
   const [settledEpoch] = (await pagedContractEvents(deps.chain, {
     address: s.address,
-    abi: s.abi as Abi,
+    abi: s.abi,
     eventName: "EpochSettled",
     args: { epoch: BigInt(epoch) },
     fromBlock: BigInt(deps.chain.deployments.startBlock),
     newestFirst: true,
   })) as unknown as { transactionHash: Hex }[];
   const receipt = settledEpoch ? await deps.chain.publicClient.getTransactionReceipt({ hash: settledEpoch.transactionHash }) : undefined;
-  const logs = receipt
-    ? (parseEventLogs({ abi: s.abi as Abi, logs: receipt.logs, eventName: "RoundSettled" }) as unknown as { args: { roundId: Hex; deltas: Hex } }[])
-    : [];
+  const logs = receipt ? parseEventLogs({ abi: s.abi, logs: receipt.logs, eventName: "RoundSettled" }) : [];
   if (logs.length === 0) throw new ChorusError("NOT_FOUND", `epoch ${epoch} has no settled rounds on chain ${deps.chain.chainId}`);
   const rounds = [];
   for (const l of logs) rounds.push(await auditRound(deps, l.args.roundId));
@@ -79,10 +78,10 @@ async function auditFinality(deps: AuditDeps, epoch: number, roundDeltas: Hex[])
 
 /** EpochFinalized's reputations against the rule, from the reputations one block before it. */
 async function checkFinalReputations(deps: AuditDeps, epoch: number, net: Map<Address, number>, mismatches: string[]): Promise<void> {
-  const s = deps.chain.deployments.contracts.Settlement!;
+  const s = chorusContracts(deps.chain).settlement;
   const [ev] = (await pagedContractEvents(deps.chain, {
     address: s.address,
-    abi: s.abi as Abi,
+    abi: s.abi,
     eventName: "EpochFinalized",
     args: { epoch: BigInt(epoch) },
     fromBlock: BigInt(deps.chain.deployments.startBlock),
@@ -93,15 +92,9 @@ async function checkFinalReputations(deps: AuditDeps, epoch: number, net: Map<Ad
     return;
   }
   const nodes = ev.args.nodes.map((n) => getAddress(n));
-  const before = await deps.chain.publicClient.readContract({
-    address: s.address,
-    abi: s.abi as Abi,
-    functionName: "reputationsOf",
-    args: [nodes],
-    blockNumber: ev.blockNumber - 1n,
-  }).catch((cause: unknown) => {
+  const before = await s.read.reputationsOf([nodes], { blockNumber: ev.blockNumber - 1n }).catch((cause: unknown) => {
     throw new ChorusError("AUDIT_UNAVAILABLE", `reading reputations at block ${ev.blockNumber - 1n} needs an archive RPC`, { block: String(ev.blockNumber - 1n) }, { cause });
-  }) as readonly bigint[];
+  });
   const expected = finalReputations(new Map(nodes.map((n, i) => [n, Number(before[i])])), net);
   nodes.forEach((n, i) => {
     if (expected.get(n) !== Number(ev.args.reputations[i])) {

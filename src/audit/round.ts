@@ -10,13 +10,13 @@
  * served document's binding and source signature, its rerank, the sources' deltas against the chain, and
  * the source signatures the settlement carried.
  */
-import { isAddressEqual, type Abi, type Hex } from "viem";
+import { isAddressEqual, type Hex } from "viem";
 import { MAX_LISTED_SOURCES } from "../protocol/index.js";
-import { pagedContractEvents, type ChorusChain } from "../chain/index.js";
+import { chorusContracts, pagedContractEvents, type ChorusChain } from "../chain/index.js";
 import { readPeriodWeights } from "../chain/directory.js";
 import { hasQuorum } from "../protocol/index.js";
 import { recordDigest, roundIdParts, serviceDigest, settlementDomain } from "../core/index.js";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, compareAddress } from "../core/index.js";
 import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
 import { recordOf } from "../protocol/index.js";
 import { sourcesAt } from "../chain/sources-at.js";
@@ -56,19 +56,20 @@ export interface AuditDeps {
 
 export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditReport> {
   const { chain } = deps;
-  const settlement = chain.deployments.contracts.Settlement;
-  if (!settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
+  if (!chain.deployments.contracts.Settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
+  const settlement = chorusContracts(chain).settlement;
   // paged by chain.logRange, newest first: a round is looked up without one query over the whole chain
   const logs = await pagedContractEvents(chain, {
     address: settlement.address,
-    abi: settlement.abi as Abi,
+    abi: settlement.abi,
     eventName: "RoundSettled",
     args: { roundId },
     fromBlock: BigInt(chain.deployments.startBlock),
     newestFirst: true,
   });
   if (logs.length === 0) throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
-  const log = logs[0] as unknown as { args: Record<string, any>; transactionHash: Hex; blockNumber: bigint };
+  // paged reads decode against the ABI without viem's per-event typing
+  const log = logs[0] as unknown as { args: { transcriptCid: Hex; deltas: Hex } & Record<string, unknown>; transactionHash: Hex; blockNumber: bigint };
   const ev = log.args;
   const checks: AuditCheck[] = [];
   const check = (what: string, ok: boolean, detail?: string) => checks.push({ what, ok, ...(ok ? {} : { detail }) });
@@ -83,7 +84,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   check("transcript content hashes to the CID RoundSettled names", actualCid === transcriptCid, `content hashes to ${actualCid}`);
   check("transcript is for this round", t.roundId?.toLowerCase() === roundId.toLowerCase(), `transcript says round ${t.roundId}`);
   const tables = await epochTablesOfTx(chain, log.transactionHash);
-  const settled = settledRoundDeltas(ev.deltas as Hex, tables);
+  const settled = settledRoundDeltas(ev.deltas, tables);
 
   // Committee: the batch that reserved this sequence, its seed block, the round seed, the period's weights as the
   // chain had them (read at the settlement block), the sortition draw, and the record listing exactly the drawn.
@@ -135,7 +136,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     const onChain = settled.nodes.map((d) => ({ node: d.node.toLowerCase(), delta: d.delta }));
     // In the record's order (ascending address), with the recomputed deltas.
     const expected = [...t.committee.members]
-      .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1))
+      .sort(compareAddress)
       .map((m) => ({ node: m.toLowerCase(), delta: recomputed!.deltas[m] ?? 0 }));
     check(
       "reputation deltas on chain are the recomputed ones",
@@ -164,7 +165,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
 
   // Record signatures from the settlement transaction.
   const tx = await chain.publicClient.getTransaction({ hash: log.transactionHash });
-  const decoded = decodeEpochCalldata(settlement.abi as Abi, tx.input).find((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
+  const decoded = decodeEpochCalldata(tx.input).find((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
   if (!decoded) check("settlement transaction carries the record", false, `tx ${log.transactionHash}`);
   else {
     check("query CID in the settled record matches the transcript's query", decoded.record.queryCid === cidToBytes32(t.queryCid) && (await deps.cidOf(t.query)) === t.queryCid, `record names ${decoded.record.queryCid}`);
@@ -197,11 +198,11 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
 
 /** The batch (BatchOpened) of the round's coordinator that reserved its sequence, latest before `toBlock`. */
 async function batchOfRound(chain: ChorusChain, roundId: Hex, toBlock: bigint): Promise<{ seedBlock: bigint; period: number } | undefined> {
-  const settlement = chain.deployments.contracts.Settlement;
+  const { address, abi } = chorusContracts(chain).settlement;
   const { coordinator, seq } = roundIdParts(roundId);
   const logs = (await pagedContractEvents(chain, {
-    address: settlement.address,
-    abi: settlement.abi as Abi,
+    address,
+    abi,
     eventName: "BatchOpened",
     args: { coordinator },
     fromBlock: BigInt(chain.deployments.startBlock),

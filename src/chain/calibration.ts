@@ -5,7 +5,8 @@
 import { decodeEventLog, type Address, type Hex } from "viem";
 import { ChorusError } from "../core/index.js";
 import { requireWallet } from "./clients.js";
-import { addressOf, readContract, writeContract, type ChorusChain } from "./contracts.js";
+import type { ChorusChain } from "./contracts.js";
+import { addressOf, readContract, writeContract } from "./named-calls.js";
 
 export interface SuiteView {
   id: number;

@@ -7,7 +7,7 @@
  */
 import type { Address, Hex } from "viem";
 import type { Directory, NodeEntry, PeriodWeights } from "../round/ports.js";
-import { readContract, type ChorusChain } from "./contracts.js";
+import { chorusContracts, type ChorusChain } from "./contracts.js";
 import { listActiveNodes } from "./registry.js";
 
 import { REP_INITIAL } from "../consensus/fixed.js";
@@ -16,9 +16,6 @@ export { REP_INITIAL };
 
 export interface ChainDirectoryOptions {
   cacheMs?: number;
-  /** Contract and view names, for deployments that name them differently. */
-  reputation?: { contract: string; fn: string };
-  capability?: { contract: string; fn: string };
 }
 
 export class ChainDirectory implements Directory {
@@ -63,7 +60,7 @@ export class ChainDirectory implements Directory {
   }
 
   async closedThrough(coordinator: Address): Promise<bigint> {
-    return BigInt(await readContract<bigint>(this.chain, "Settlement", "lastSequence", [coordinator]));
+    return chorusContracts(this.chain).settlement.read.lastSequence([coordinator]);
   }
 
   async blockHash(number: bigint): Promise<Hex> {
@@ -73,15 +70,12 @@ export class ChainDirectory implements Directory {
 
   private async load(): Promise<NodeEntry[]> {
     const active = await listActiveNodes(this.chain);
-    const rep = this.opts.reputation ?? { contract: "Settlement", fn: "reputationOf" };
-    const cap = this.opts.capability ?? { contract: "CapabilityRegistry", fn: "isCapable" };
-    const hasRep = !!this.chain.deployments.contracts[rep.contract];
-    const hasCap = !!this.chain.deployments.contracts[cap.contract];
+    const { settlement, capabilityRegistry } = chorusContracts(this.chain);
     const entries = await Promise.all(
       active.map(async (n) => {
         const [reputation, capable] = await Promise.all([
-          hasRep ? readContract<bigint | number>(this.chain, rep.contract, rep.fn, [n.address]).then(Number) : REP_INITIAL,
-          hasCap ? readContract<boolean>(this.chain, cap.contract, cap.fn, [n.address]) : true,
+          settlement.read.reputationOf([n.address]).then(Number),
+          capabilityRegistry ? capabilityRegistry.read.isCapable([n.address]) : true,
         ]);
         return capable ? { address: n.address as Address, endpoint: n.endpoint, stake: n.staked, reputation } : undefined;
       }),
@@ -101,32 +95,27 @@ export async function readPeriodWeights(
   period: number,
   opts: { pageSize?: number; blockNumber?: bigint } = {},
 ): Promise<PeriodWeights> {
-  const read = async <T>(name: string, functionName: string, args: readonly unknown[] = []): Promise<T> => {
-    if (opts.blockNumber === undefined) return readContract<T>(chain, name, functionName, args);
-    const c = chain.deployments.contracts[name];
-    return (await chain.publicClient.readContract({ address: c.address, abi: c.abi, functionName, args, blockNumber: opts.blockNumber })) as T;
-  };
+  const { settlement, nodeRegistry, capabilityRegistry } = chorusContracts(chain);
+  const at = { blockNumber: opts.blockNumber };
   const [periodLength, tau, minCommittee, count] = await Promise.all([
-    read<bigint>("Settlement", "periodLength"),
-    read<bigint>("Settlement", "committeeSeats"),
-    read<bigint>("Settlement", "minCommittee"),
-    read<bigint>("NodeRegistry", "registeredCount"),
+    settlement.read.periodLength(at),
+    settlement.read.committeeSeats(at),
+    settlement.read.minCommittee(at),
+    nodeRegistry.read.registeredCount(at),
   ]);
   const start = BigInt(period) * periodLength;
   const pageSize = BigInt(opts.pageSize ?? 200);
   const nodes: Address[] = [];
   for (let offset = 0n; offset < count; offset += pageSize) {
-    nodes.push(...(await read<readonly Address[]>("NodeRegistry", "registeredNodes", [offset, pageSize])));
+    nodes.push(...(await nodeRegistry.read.registeredNodes([offset, pageSize], at)));
   }
-  const [stakes, total, minimum] =
-    nodes.length > 0 ? await read<readonly [readonly bigint[], bigint, bigint]>("NodeRegistry", "stakesAt", [nodes, start - 1n]) : [[], 0n, 0n];
-  const hasCap = !!chain.deployments.contracts.CapabilityRegistry;
+  const [stakes, total, minimum] = nodes.length > 0 ? await nodeRegistry.read.stakesAt([nodes, start - 1n], at) : [[], 0n, 0n];
   const candidates = await Promise.all(
     nodes.map(async (address, i): Promise<NodeEntry> => {
       const [info, [rep, known], capable] = await Promise.all([
-        read<{ endpoint: string }>("NodeRegistry", "nodeInfo", [address]),
-        read<readonly [bigint, boolean]>("Settlement", "reputationAt", [address, period]),
-        hasCap ? read<{ validUntil: bigint }>("CapabilityRegistry", "passOf", [address]).then((p) => BigInt(p.validUntil) > start) : true,
+        nodeRegistry.read.nodeInfo([address], at),
+        settlement.read.reputationAt([address, period], at),
+        capabilityRegistry ? capabilityRegistry.read.passOf([address], at).then((p) => BigInt(p.validUntil) > start) : true,
       ]);
       const stake = stakes[i] >= minimum && capable ? stakes[i] : 0n;
       return { address, endpoint: info.endpoint, stake, reputation: known ? Number(rep) : 0 };

@@ -7,7 +7,8 @@
 import { decodeEventLog, encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
 import { ChorusError, recordArgs, type RoundRecord } from "../core/index.js";
 import { requireWallet } from "./clients.js";
-import { addressOf, readContract, writeContract, type ChorusChain } from "./contracts.js";
+import type { ChorusChain } from "./contracts.js";
+import { addressOf, readContract, writeContract } from "./named-calls.js";
 
 export const DISPUTE_STATUS = ["none", "open", "upheld", "rejected", "reclaimed"] as const;
 export type DisputeStatusName = (typeof DISPUTE_STATUS)[number];

@@ -8,9 +8,19 @@
  * The pure part (net deltas less voided rounds, final reputations, pending values) is apart from the reads, so the
  * audit, the explorer and the tests apply the contract's rule with the same code.
  */
-import { getAddress, type Abi, type Address, type Hex, type PublicClient } from "viem";
+import {
+  getAddress,
+  type Address,
+  type Chain,
+  type ContractEventArgs,
+  type ContractEventName,
+  type Hex,
+  type PublicClient,
+  type Transport,
+} from "viem";
 import { ChorusError } from "../core/index.js";
-import { readContract, writeContract, type ChorusChain } from "./contracts.js";
+import { settlementAbi } from "./abi/index.js";
+import { chorusContracts, type ChorusChain } from "./contracts.js";
 import { applyDelta } from "../core/index.js";
 import { decodeRoundDeltas } from "../protocol/index.js";
 
@@ -89,28 +99,43 @@ export function pendingByNode(pending: readonly Pick<FinalizeInput, "deltas" | "
 
 // ---------------------------------------------------------------- chain reads
 
-interface SettlementHandle {
-  publicClient: PublicClient;
+/** Where to read Settlement's events: a deployment's, or a raw one (tests). */
+export interface SettlementHandle {
+  publicClient: PublicClient<Transport, Chain | undefined>;
   address: Address;
-  abi: Abi;
   fromBlock: bigint;
 }
 
-type Log = { args: Record<string, unknown>; transactionHash: Hex; logIndex: number; blockNumber: bigint };
-
 function handleOf(chain: ChorusChain): SettlementHandle {
-  const c = chain.deployments.contracts.Settlement;
-  if (!c) throw new ChorusError("CHAIN_UNAVAILABLE", "this deployment has no Settlement contract");
-  return { publicClient: chain.publicClient as PublicClient, address: c.address, abi: c.abi, fromBlock: BigInt(chain.deployments.startBlock) };
+  if (!chain.deployments.contracts.Settlement) throw new ChorusError("CHAIN_UNAVAILABLE", "this deployment has no Settlement contract");
+  return { publicClient: chain.publicClient, address: chorusContracts(chain).settlement.address, fromBlock: BigInt(chain.deployments.startBlock) };
 }
 
-async function events(h: SettlementHandle, eventName: string, args?: Record<string, unknown>): Promise<Log[]> {
-  const logs = (await h.publicClient.getContractEvents({ address: h.address, abi: h.abi, eventName, args, fromBlock: h.fromBlock } as never)) as unknown as Log[];
+/** Settlement's `eventName` logs matching `args` (every arg decoded), in chain order. */
+async function events<E extends ContractEventName<typeof settlementAbi>>(
+  h: SettlementHandle,
+  eventName: E,
+  args: ContractEventArgs<typeof settlementAbi, E>,
+  range: { fromBlock?: bigint; toBlock?: bigint } = {},
+) {
+  const logs = await h.publicClient.getContractEvents({
+    address: h.address,
+    abi: settlementAbi,
+    eventName,
+    args,
+    fromBlock: range.fromBlock ?? h.fromBlock,
+    toBlock: range.toBlock,
+    strict: true,
+  });
+  return inOrder(logs);
+}
+
+/** Logs in chain order. */
+function inOrder<L extends { blockNumber: bigint; logIndex: number }>(logs: L[]): L[] {
   return logs.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
 }
 
-const nums = (v: unknown): number[] => (v as readonly (number | bigint)[]).map(Number);
-const addrs = (v: unknown): Address[] => (v as readonly Address[]).map((a) => getAddress(a));
+const addrs = (v: readonly Address[]): Address[] => v.map((a) => getAddress(a));
 
 /** The tables and net deltas `EpochSettled` reported for `epoch`, read with a raw Settlement handle (tests). */
 export async function finalizeInputAt(h: SettlementHandle, epoch: number): Promise<FinalizeInput> {
@@ -119,17 +144,17 @@ export async function finalizeInputAt(h: SettlementHandle, epoch: number): Promi
   const a = settled.args;
   const deltas: EpochDeltas = {
     nodes: addrs(a.nodes),
-    deltas: nums(a.deltas),
+    deltas: a.deltas.map(Number),
     sources: addrs(a.sources),
-    reliability: nums(a.reliability),
-    usefulness: nums(a.usefulness),
+    reliability: a.reliability.map(Number),
+    usefulness: a.usefulness.map(Number),
   };
-  const voidedRoundIds = (await events(h, "RoundVoided", { epoch: BigInt(epoch) })).map((l) => l.args.roundId as Hex);
+  const voidedRoundIds = (await events(h, "RoundVoided", { epoch: BigInt(epoch) })).map((l) => l.args.roundId);
   const voided: EpochDeltas[] = [];
   for (const roundId of voidedRoundIds) {
     const [round] = await events(h, "RoundSettled", { roundId });
     if (!round) throw new ChorusError("CHAIN_INCONSISTENT", `voided round ${roundId} has no RoundSettled event`, { roundId });
-    const d = decodeRoundDeltas(round.args.deltas as Hex, deltas);
+    const d = decodeRoundDeltas(round.args.deltas, deltas);
     voided.push({
       nodes: d.nodeAddresses!,
       deltas: d.nodes.map((x) => x.delta),
@@ -148,14 +173,14 @@ export function finalizeInput(chain: ChorusChain, epoch: number): Promise<Finali
 
 /** The contract's view of `epoch`: settled, final, from when it can be made final, voided rounds. */
 export async function epochStatus(chain: ChorusChain, epoch: number): Promise<EpochStatus> {
-  const [settled, isFinal, finalAt, voided] = await readContract<[boolean, boolean, bigint, bigint]>(chain, "Settlement", "epochStatus", [BigInt(epoch)]);
+  const [settled, isFinal, finalAt, voided] = await chorusContracts(chain).settlement.read.epochStatus([BigInt(epoch)]);
   return { epoch, settled, final: isFinal, finalAt: Number(finalAt), voidedRounds: Number(voided) };
 }
 
 /** Makes `epoch` final (any account may); reverts (as ChorusError CHAIN_REVERTED) while it is not ready. */
 export async function finalizeEpoch(chain: ChorusChain, epoch: number): Promise<Hex> {
   const input = await finalizeInput(chain, epoch);
-  const { hash } = await writeContract(chain, "Settlement", "finalizeEpoch", [BigInt(epoch), input.deltas, input.voided]);
+  const { hash } = await chorusContracts(chain).settlement.write.finalizeEpoch([BigInt(epoch), input.deltas, input.voided]);
   return hash;
 }
 
@@ -178,8 +203,8 @@ export async function finalizeDue(chain: ChorusChain, epochs: readonly number[])
 /** Epochs settled and not yet final, from the events (oldest first). */
 export async function pendingEpochNumbers(chain: ChorusChain): Promise<number[]> {
   const h = handleOf(chain);
-  const final = new Set((await events(h, "EpochFinalized")).map((l) => Number(l.args.epoch)));
-  return (await events(h, "EpochSettled")).map((l) => Number(l.args.epoch)).filter((e) => !final.has(e));
+  const final = new Set((await events(h, "EpochFinalized", {})).map((l) => Number(l.args.epoch)));
+  return (await events(h, "EpochSettled", {})).map((l) => Number(l.args.epoch)).filter((e) => !final.has(e));
 }
 
 /** Every pending epoch's finalize input (the deltas still to take effect). */
@@ -202,14 +227,7 @@ export function chainFinality(chain: ChorusChain, settler: Address): { finalizeD
       // cacheTime 0: viem caches the block number for seconds, and a due epoch must not wait for a stale one
       const latest = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
       if (latest > cursor) {
-        const logs = (await h.publicClient.getContractEvents({
-          address: h.address,
-          abi: h.abi,
-          eventName: "EpochSettled",
-          args: { settler },
-          fromBlock: cursor + 1n,
-          toBlock: latest,
-        } as never)) as unknown as Log[];
+        const logs = await events(h, "EpochSettled", { settler }, { fromBlock: cursor + 1n, toBlock: latest });
         for (const l of logs) pending.add(Number(l.args.epoch));
         cursor = latest;
       }

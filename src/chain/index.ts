@@ -1,6 +1,15 @@
 export { connectChain, requireWallet, type ChainClients, type ConnectOptions } from "./clients.js";
-export { addressOf, readContract, writeContract, type ChorusChain } from "./contracts.js";
-export { contractOf, deploymentsCandidates, deploymentsPath, loadDeployments, PROJECT_ROOT, type Deployments, type DeployedContract } from "./deployments.js";
+export {
+  chainErrorOf,
+  chorusContracts,
+  type ChorusChain,
+  type ChorusContracts,
+  type ContractHandle,
+  type Sender,
+  type Sent,
+} from "./contracts.js";
+export * from "./abi/index.js";
+export { contractOf, deploymentsPath, loadDeployments, PROJECT_ROOT, type Deployments, type DeployedContract } from "./deployments.js";
 export { toChainError } from "./errors.js";
 export * from "./registry.js";
 export { openChorusChain } from "./open.js";

@@ -3,7 +3,7 @@
  */
 import { formatEther, type Address, type Hex } from "viem";
 import { ChorusError } from "../core/index.js";
-import { addressOf, readContract, writeContract, type ChorusChain } from "./contracts.js";
+import { chorusContracts, type ChorusChain } from "./contracts.js";
 import { requireWallet } from "./clients.js";
 
 export interface NodeView {
@@ -19,19 +19,8 @@ export interface NodeView {
   metadataCid: Hex;
 }
 
-interface RawNodeInfo {
-  staked: bigint;
-  thawing: bigint;
-  thawEnd: bigint | number;
-  joinedAt: bigint | number;
-  registered: boolean;
-  active: boolean;
-  metadataCid: Hex;
-  endpoint: string;
-}
-
 export async function getNode(chain: ChorusChain, address: Address): Promise<NodeView> {
-  const raw = await readContract<RawNodeInfo>(chain, "NodeRegistry", "nodeInfo", [address]);
+  const raw = await chorusContracts(chain).nodeRegistry.read.nodeInfo([address]);
   return {
     address,
     registered: raw.registered,
@@ -50,7 +39,7 @@ export async function listActiveNodes(chain: ChorusChain, opts: { pageSize?: num
   const pageSize = BigInt(opts.pageSize ?? 100);
   const addresses: Address[] = [];
   for (let offset = 0n; ; offset += pageSize) {
-    const page = await readContract<readonly Address[]>(chain, "NodeRegistry", "activeNodes", [offset, pageSize]);
+    const page = await chorusContracts(chain).nodeRegistry.read.activeNodes([offset, pageSize]);
     addresses.push(...page);
     if (BigInt(page.length) < pageSize) break;
   }
@@ -59,7 +48,7 @@ export async function listActiveNodes(chain: ChorusChain, opts: { pageSize?: num
 }
 
 export async function tokenBalance(chain: ChorusChain, address: Address): Promise<bigint> {
-  return readContract<bigint>(chain, "ChorusToken", "balanceOf", [address]);
+  return chorusContracts(chain).token.read.balanceOf([address]);
 }
 
 export interface StakeResult {
@@ -88,20 +77,20 @@ export async function stake(
       { amount: opts.amount, balance, account: me },
     );
   }
-  const registry = addressOf(chain, "NodeRegistry");
+  const { token, nodeRegistry } = chorusContracts(chain);
   const txs: Hex[] = [];
-  const allowance = await readContract<bigint>(chain, "ChorusToken", "allowance", [me, registry]);
+  const allowance = await token.read.allowance([me, nodeRegistry.address]);
   if (allowance < opts.amount) {
-    txs.push((await writeContract(chain, "ChorusToken", "approve", [registry, opts.amount])).hash);
+    txs.push((await token.write.approve([nodeRegistry.address, opts.amount])).hash);
   }
   const before = await getNode(chain, me);
   const metadataCid = opts.metadataCid ?? before.metadataCid ?? (`0x${"00".repeat(32)}` as Hex);
   if (!before.registered) {
-    txs.push((await writeContract(chain, "NodeRegistry", "stake", [opts.amount, opts.endpoint, metadataCid])).hash);
+    txs.push((await nodeRegistry.write.stake([opts.amount, opts.endpoint, metadataCid])).hash);
   } else {
-    txs.push((await writeContract(chain, "NodeRegistry", "addStake", [opts.amount])).hash);
+    txs.push((await nodeRegistry.write.addStake([opts.amount])).hash);
     if (before.endpoint !== opts.endpoint || (opts.metadataCid && opts.metadataCid !== before.metadataCid)) {
-      txs.push((await writeContract(chain, "NodeRegistry", "updateNode", [opts.endpoint, metadataCid])).hash);
+      txs.push((await nodeRegistry.write.updateNode([opts.endpoint, metadataCid])).hash);
     }
   }
   const after = await getNode(chain, me);
@@ -119,7 +108,7 @@ export async function requestUnstake(chain: ChorusChain, amount: bigint): Promis
       { amount, staked: node.staked },
     );
   }
-  const { hash } = await writeContract(chain, "NodeRegistry", "requestUnstake", [amount]);
+  const { hash } = await chorusContracts(chain).nodeRegistry.write.requestUnstake([amount]);
   return { hash, node: await getNode(chain, me) };
 }
 
@@ -135,6 +124,6 @@ export async function withdraw(chain: ChorusChain): Promise<{ hash: Hex; amount:
       { thawEnd: node.thawEnd },
     );
   }
-  const { hash } = await writeContract(chain, "NodeRegistry", "withdraw", []);
+  const { hash } = await chorusContracts(chain).nodeRegistry.write.withdraw();
   return { hash, amount: node.thawing };
 }

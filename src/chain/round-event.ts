@@ -2,7 +2,8 @@
  * A `RoundSettled` event made readable. Its packed deltas index into the epoch's tables, which the
  * `EpochSettled` event of the same transaction lists (nodes and sources).
  */
-import { parseEventLogs, type Abi, type Address, type Hex } from "viem";
+import { parseEventLogs, type Address, type Hex } from "viem";
+import { settlementAbi } from "./abi/index.js";
 import type { ChorusChain } from "./contracts.js";
 import { decodeRoundDeltas } from "../protocol/index.js";
 
@@ -31,8 +32,6 @@ export function settledRoundDeltas(deltas: Hex, tables: { nodes: readonly Addres
 /** The epoch number and tables of the settlement transaction `txHash`. */
 export async function epochTablesOfTx(chain: ChorusChain, txHash: Hex): Promise<EpochTables> {
   const receipt = await chain.publicClient.getTransactionReceipt({ hash: txHash });
-  const abi = (chain.deployments.contracts.Settlement?.abi ?? []) as Abi;
-  const logs = parseEventLogs({ abi, logs: receipt.logs }) as unknown as { eventName: string; args: Record<string, any> }[];
-  const epoch = logs.find((l) => l.eventName === "EpochSettled");
-  return { epoch: Number(epoch?.args.epoch ?? 0), nodes: epoch?.args.nodes ?? [], sources: epoch?.args.sources ?? [] };
+  const [epoch] = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: "EpochSettled" });
+  return { epoch: Number(epoch?.args.epoch ?? 0), nodes: [...(epoch?.args.nodes ?? [])], sources: [...(epoch?.args.sources ?? [])] };
 }

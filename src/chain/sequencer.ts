@@ -4,8 +4,8 @@
  * outlives the 256-block window of BLOCKHASH) and hands out consecutive round ids. The highest sequence handed out
  * is written to `stateFile` before the id is used, so after a restart the sequences of rounds that were running
  * are voided, never reused. A new batch is opened only once every issued sequence of the current one is closed on
- * chain (openBatch voids what is left of the previous batch): `settleNow` (the submitter's flush) is called
- * meanwhile. A batch is used while its records can still settle comfortably: the current weight period is at most
+ * chain (openBatch voids what is left of the previous batch): the settlers registered with `onSettlementNeeded`
+ * (the submitter's flush) are called meanwhile. A batch is used while its records can still settle comfortably: the current weight period is at most
  * the batch's + 1, with `marginSeconds` left before they expire.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
@@ -15,7 +15,7 @@ import { makeRoundId, roundIdParts } from "../core/index.js";
 import { ChorusError } from "../core/index.js";
 import { SequenceBook, type RoundSequencer, type RoundTicket, type SequenceState } from "../round/sequencer.js";
 import { requireWallet } from "./clients.js";
-import { readContract, writeContract, type ChorusChain } from "./contracts.js";
+import { chorusContracts, type ChorusChain } from "./contracts.js";
 
 export interface ChainSequencerOptions {
   /** Sequences reserved per batch (1..1024; default 16). Small batches waste less void credit. */
@@ -25,8 +25,6 @@ export interface ChainSequencerOptions {
   stateFile?: string;
   /** Mines a block on a development chain when the seed block does not come (Hardhat `hardhat_mine`). */
   mine?: () => Promise<void>;
-  /** Settles and voids what can be (the submitter's flush); called while waiting to close a batch. */
-  settleNow?: () => Promise<void>;
   /** Longest wait for the seed block, and for the previous batch to close (default 60 s each). */
   waitMs?: number;
   pollMs?: number;
@@ -68,12 +66,7 @@ export function withTxLock<T>(chain: ChorusChain, fn: () => Promise<T>): Promise
 }
 
 export async function readBatch(chain: ChorusChain, coordinator: Address): Promise<ChainBatch> {
-  const [lastSeq, batchEnd, seedBlock, period, seed] = await readContract<readonly [bigint, bigint, bigint, number, Hex, number]>(
-    chain,
-    "Settlement",
-    "batchOf",
-    [coordinator],
-  );
+  const [lastSeq, batchEnd, seedBlock, period, seed] = await chorusContracts(chain).settlement.read.batchOf([coordinator]);
   return { lastSeq: BigInt(lastSeq), batchEnd: BigInt(batchEnd), seedBlock: BigInt(seedBlock), period: Number(period), seed };
 }
 
@@ -85,14 +78,12 @@ export class ChainSequencer implements RoundSequencer {
   private opening?: Promise<void>;
   private issuing: Promise<unknown> = Promise.resolve();
   private periodLength?: bigint;
-  settleNow?: () => Promise<void>;
 
   constructor(
     private readonly chain: ChorusChain,
     private readonly opts: ChainSequencerOptions = {},
   ) {
     this.coordinator = requireWallet(chain).account.address;
-    this.settleNow = opts.settleNow;
     const size = opts.batchSize ?? 16;
     if (!Number.isInteger(size) || size < 1 || size > 1024) {
       throw new ChorusError("CONFIG_INVALID", `batch size must be an integer in 1..1024, got ${size}`, { batchSize: size });
@@ -123,6 +114,10 @@ export class ChainSequencer implements RoundSequencer {
     return this.book.state();
   }
 
+  onSettlementNeeded(settle: () => Promise<void>): () => void {
+    return this.book.onSettlementNeeded(settle);
+  }
+
   private async issue(signal?: AbortSignal): Promise<RoundTicket> {
     await (this.ready ??= this.init().catch((err) => {
       this.ready = undefined;
@@ -143,7 +138,7 @@ export class ChainSequencer implements RoundSequencer {
 
   /** Picks up the chain's current batch and the sequences issued before a restart. */
   private async init(): Promise<void> {
-    this.periodLength = await readContract<bigint>(this.chain, "Settlement", "periodLength");
+    this.periodLength = await chorusContracts(this.chain).settlement.read.periodLength();
     const b = await readBatch(this.chain, this.coordinator);
     const persisted = await this.readState();
     // Without a record of what was issued, every sequence of the current batch may have been used.
@@ -177,12 +172,12 @@ export class ChainSequencer implements RoundSequencer {
           issuedThrough: this.book.issuedThrough,
         });
       }
-      await this.settleNow?.().catch(() => {});
+      await this.book.settleNow();
       await sleep(poll, signal);
       b = await readBatch(this.chain, this.coordinator);
     }
     const size = BigInt(this.opts.batchSize ?? 16);
-    await withTxLock(this.chain, () => writeContract(this.chain, "Settlement", "openBatch", [size]));
+    await withTxLock(this.chain, () => chorusContracts(this.chain).settlement.write.openBatch([size]));
     b = await readBatch(this.chain, this.coordinator);
     this.book.issuedThrough = b.lastSeq;
     this.book.closed(b.lastSeq);
@@ -191,7 +186,7 @@ export class ChainSequencer implements RoundSequencer {
     this.batch = { end: b.batchEnd, seedBlock: b.seedBlock, period: b.period, seed };
     this.opts.log?.(`reserved sequences ${b.lastSeq + 1n}..${b.batchEnd} (period ${b.period}, seed block ${b.seedBlock})`);
     // Fix the seed on chain so the batch outlives BLOCKHASH's 256-block window (best effort: settleEpoch fixes it too).
-    await withTxLock(this.chain, () => writeContract(this.chain, "Settlement", "fixSeed", [this.coordinator])).catch((err) =>
+    await withTxLock(this.chain, () => chorusContracts(this.chain).settlement.write.fixSeed([this.coordinator])).catch((err) =>
       this.opts.log?.(`fixSeed failed (settlement will fix it): ${(err as Error).message}`),
     );
   }

@@ -4,11 +4,23 @@
  * bytes32 sha2-256 digest of their dag-json CIDv1 (src/ipfs cidToBytes32 / bytes32ToCid).
  */
 import type { Address, Hex } from "viem";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, compareAddress } from "../core/index.js";
 import { bytes32ToCid, cidToBytes32 } from "../ipfs/index.js";
 import type { SourceInfo } from "../protocol/index.js";
 import { requireWallet } from "./clients.js";
-import { addressOf, readContract, writeContract, type ChorusChain } from "./contracts.js";
+import { chorusContracts, type ChorusChain } from "./contracts.js";
+
+/** SourceRegistry of the deployment, or DEPLOYMENTS_INVALID for the operations that need it. */
+function registryOf(chain: ChorusChain) {
+  const registry = chorusContracts(chain).sourceRegistry;
+  if (!registry) {
+    throw new ChorusError("DEPLOYMENTS_INVALID", `deployment for chain ${chain.chainId} has no SourceRegistry contract`, {
+      chainId: chain.chainId,
+      name: "SourceRegistry",
+    });
+  }
+  return registry;
+}
 
 /** Everything the registry knows about a source, with the manifest as a CID string. */
 export interface SourceView extends SourceInfo {
@@ -21,21 +33,10 @@ export interface SourceView extends SourceInfo {
   manifest: string | null;
 }
 
-interface RawSource {
-  registered: boolean;
-  active: boolean;
-  reliability: number;
-  usefulness: number;
-  registeredAt: bigint | number;
-  updatedAt: bigint | number;
-  manifestCid: Hex;
-  endpoint: string;
-}
-
 const ZERO32 = `0x${"00".repeat(32)}`;
 
 export async function sourceOf(chain: ChorusChain, address: Address): Promise<SourceView> {
-  const raw = await readContract<RawSource>(chain, "SourceRegistry", "sourceOf", [address]);
+  const raw = await registryOf(chain).read.sourceOf([address]);
   return {
     address,
     endpoint: raw.endpoint,
@@ -55,12 +56,12 @@ export async function listSources(chain: ChorusChain, opts: { pageSize?: number 
   const pageSize = BigInt(opts.pageSize ?? 100);
   const addresses: Address[] = [];
   for (let offset = 0n; ; offset += pageSize) {
-    const page = await readContract<readonly Address[]>(chain, "SourceRegistry", "activeSources", [offset, pageSize]);
+    const page = await registryOf(chain).read.activeSources([offset, pageSize]);
     addresses.push(...page);
     if (BigInt(page.length) < pageSize) break;
   }
   const views = await Promise.all([...new Set(addresses)].map((a) => sourceOf(chain, a)));
-  return views.filter((s) => s.active).sort((a, b) => (a.address.toLowerCase() < b.address.toLowerCase() ? -1 : 1));
+  return views.filter((s) => s.active).sort((a, b) => compareAddress(a.address, b.address));
 }
 
 function manifestBytes32(manifestCid: string): Hex {
@@ -78,13 +79,13 @@ export interface SourceBond {
 }
 
 export async function sourceBondOf(chain: ChorusChain, address: Address): Promise<SourceBond> {
-  const b = await readContract<{ amount: bigint; unlocksAt: bigint | number }>(chain, "SourceRegistry", "bondOf", [address]);
+  const b = await registryOf(chain).read.bondOf([address]);
   return { amount: BigInt(b.amount), unlocksAt: Number(b.unlocksAt) };
 }
 
 /** The bond a registration needs (token wei). */
 export async function minSourceBond(chain: ChorusChain): Promise<bigint> {
-  return readContract<bigint>(chain, "SourceRegistry", "minBond", []);
+  return registryOf(chain).read.minBond();
 }
 
 /**
@@ -97,7 +98,8 @@ export async function registerSource(chain: ChorusChain, opts: { endpoint: strin
   const held = (await sourceBondOf(chain, me)).amount;
   const topUp = need > held ? need - held : 0n;
   if (topUp > 0n) {
-    const balance = await readContract<bigint>(chain, "ChorusToken", "balanceOf", [me]);
+    const { token } = chorusContracts(chain);
+    const balance = await token.read.balanceOf([me]);
     if (balance < topUp) {
       throw new ChorusError("INSUFFICIENT_BALANCE", `registering a source needs a bond of ${topUp} CHR wei; ${me} holds ${balance}`, {
         account: me,
@@ -105,11 +107,11 @@ export async function registerSource(chain: ChorusChain, opts: { endpoint: strin
         balance,
       });
     }
-    const registry = addressOf(chain, "SourceRegistry");
-    const allowance = await readContract<bigint>(chain, "ChorusToken", "allowance", [me, registry]);
-    if (allowance < topUp) await writeContract(chain, "ChorusToken", "approve", [registry, topUp]);
+    const registry = registryOf(chain).address;
+    const allowance = await token.read.allowance([me, registry]);
+    if (allowance < topUp) await token.write.approve([registry, topUp]);
   }
-  const { hash } = await writeContract(chain, "SourceRegistry", "register", [opts.endpoint, manifestBytes32(opts.manifestCid)]);
+  const { hash } = await registryOf(chain).write.register([opts.endpoint, manifestBytes32(opts.manifestCid)]);
   return { hash, bond: need > held ? need : held };
 }
 
@@ -117,13 +119,13 @@ export async function registerSource(chain: ChorusChain, opts: { endpoint: strin
 export async function withdrawSourceBond(chain: ChorusChain): Promise<{ hash: Hex; amount: bigint }> {
   const me = requireWallet(chain).account.address;
   const b = await sourceBondOf(chain, me);
-  const { hash } = await writeContract(chain, "SourceRegistry", "withdrawBond", []);
+  const { hash } = await registryOf(chain).write.withdrawBond();
   return { hash, amount: b.amount };
 }
 
 /** Changes the wallet's endpoint and manifest. */
 export async function updateSource(chain: ChorusChain, opts: { endpoint: string; manifestCid: string }): Promise<{ hash: Hex }> {
-  const { hash } = await writeContract(chain, "SourceRegistry", "update", [opts.endpoint, manifestBytes32(opts.manifestCid)]);
+  const { hash } = await registryOf(chain).write.update([opts.endpoint, manifestBytes32(opts.manifestCid)]);
   return { hash };
 }
 
@@ -132,7 +134,7 @@ export async function leaveSource(chain: ChorusChain): Promise<{ hash: Hex }> {
   const me = requireWallet(chain).account.address;
   const s = await sourceOf(chain, me);
   if (!s.active) throw new ChorusError("NOT_REGISTERED", `${me} is not an active source`, { source: me });
-  const { hash } = await writeContract(chain, "SourceRegistry", "leave", []);
+  const { hash } = await registryOf(chain).write.leave();
   return { hash };
 }
 

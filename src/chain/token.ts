@@ -2,7 +2,8 @@
 import { formatEther, type Address, type Hex } from "viem";
 import { ChorusError } from "../core/index.js";
 import { requireWallet } from "./clients.js";
-import { readContract, writeContract, type ChorusChain } from "./contracts.js";
+import type { ChorusChain } from "./contracts.js";
+import { readContract, writeContract } from "./named-calls.js";
 import { toChainError } from "./errors.js";
 
 /** Sends `amount` CHR from the configured wallet to `to`; a short balance is reported in CHR before sending. */

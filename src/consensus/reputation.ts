@@ -1,7 +1,7 @@
 import { ChorusError } from "../core/index.js";
 import { aggregate } from "./aggregate.js";
 import type { FitOptions } from "./bradley-terry.js";
-import { clamp, divTrunc, MAX_REP_DELTA, REP_ALPHA, REP_SCALE } from "./fixed.js";
+import { applyDelta, clamp, divTrunc, MAX_REP_DELTA, REP_ALPHA, REP_SCALE } from "./fixed.js";
 import type { Judgment, Member, NodeId, Screen } from "./types.js";
 import { validateMembers } from "./validate.js";
 
@@ -156,5 +156,5 @@ export function reputationTargets(input: ReputationInput): Record<NodeId, number
 
 /** What the chain does with a delta: `clamp(reputation + delta, 0, REP_SCALE)`. */
 export function applyReputationDelta(reputation: number, delta: number): number {
-  return clamp(reputation + delta, 0, REP_SCALE);
+  return applyDelta(reputation, delta);
 }

@@ -136,7 +136,7 @@ export const ERROR_STATUS = {
   ROUND_UNAVAILABLE: 503,
   ROUND_UNKNOWN: 404,
   SETTLEMENT_NO_QUORUM: 500,
-  SEQUENCE_DEFERRED: 503,
+  SETTLEMENT_REFUSED: 500,
   SOURCE_START_FAILED: 500,
   STILL_THAWING: 500,
   SUBGRAPH_BUILD: 500,
@@ -147,6 +147,19 @@ export const ERROR_STATUS = {
 
 /** Every error code Chorus throws on purpose (UPPER_SNAKE, never renamed once shipped). */
 export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/**
+ * Codes of failures that repeat when the same operation is retried unchanged, because its input is at fault (a
+ * record the chain refuses, one whose signers fall short of the quorum): a retry loop sets that input aside instead
+ * of backing off (the settlement submitter does). Every other code, and any error that is not a ChorusError (an RPC
+ * down, a timeout, a busy peer), may pass on a later attempt.
+ */
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["SETTLEMENT_REFUSED", "SETTLEMENT_NO_QUORUM", "RECORD_INVALID", "INPUT_INVALID"]);
+
+/** Whether retrying the operation that threw `err` may succeed (see PERMANENT). */
+export function isRetryable(err: unknown): boolean {
+  return !(err instanceof ChorusError && PERMANENT.has(err.code));
+}
 
 /** The HTTP status for `code` (the one status table). */
 export function httpStatusOf(code: ErrorCode): number {

@@ -26,3 +26,4 @@ export * from "./signature.js";
 export * from "./record.js";
 export * from "./eip712.js";
 export * from "./round-id.js";
+export * from "./limiter.js";

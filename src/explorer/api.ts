@@ -13,7 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { Router } from "express";
 import { getAddress, type Address, type Hex } from "viem";
-import { listActiveNodes, readContract, REP_INITIAL, type ChorusChain } from "../chain/index.js";
+import { chorusContracts, listActiveNodes, REP_INITIAL, type ChorusChain } from "../chain/index.js";
 import { settledRoundDeltas, type EpochTables } from "../chain/round-event.js";
 import { ChorusError } from "../core/index.js";
 import { bytes32ToCid } from "../ipfs/index.js";
@@ -89,7 +89,6 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   /** Pending versus final, per epoch, node and source. */
   const finality = async () => finalityView(await events.all());
   const r = Router();
-  const has = (name: string) => !!deps.chain.deployments.contracts[name];
   r.use("/explorer", (_req, res, next) => {
     res.set(SECURITY_HEADERS);
     next();
@@ -136,9 +135,10 @@ export function explorerRouter(deps: ExplorerDeps): Router {
     }
     return Promise.all(
       nodes.map(async (n) => {
+        const { settlement, capabilityRegistry } = chorusContracts(deps.chain);
         const [reputation, capable] = await Promise.all([
-          has("Settlement") ? readContract<bigint>(deps.chain, "Settlement", "reputationOf", [n.address]).then(Number) : REP_INITIAL,
-          has("CapabilityRegistry") ? readContract<boolean>(deps.chain, "CapabilityRegistry", "isCapable", [n.address]) : null,
+          settlement.read.reputationOf([n.address]).then(Number),
+          capabilityRegistry ? capabilityRegistry.read.isCapable([n.address]) : null,
         ]);
         const key = n.address.toLowerCase();
         return {

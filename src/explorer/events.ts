@@ -6,7 +6,8 @@
  * the chain again.
  */
 import type { Abi } from "viem";
-import { BlockTimes, pagedContractEvents, type ChorusChain } from "../chain/index.js";
+import { present } from "../core/index.js";
+import { BlockTimes, CHORUS_ABIS, pagedContractEvents, type ChorusChain } from "../chain/index.js";
 
 export interface ChainEvent {
   contract: string;
@@ -17,6 +18,9 @@ export interface ChainEvent {
   txHash: string;
   timestamp: number;
 }
+
+/** Args of an event with unnamed parameters come as a list (none of the Chorus events has one). */
+const isList = (v: unknown): v is readonly unknown[] => Array.isArray(v);
 
 export class EventLog {
   private events: ChainEvent[] = [];
@@ -44,10 +48,15 @@ export class EventLog {
     const from = this.scannedTo === undefined ? BigInt(this.chain.deployments.startBlock) : this.scannedTo + 1n;
     if (from > latest) return;
     const fresh: ChainEvent[] = [];
-    for (const [name, c] of Object.entries(this.chain.deployments.contracts)) {
-      const logs = await pagedContractEvents(this.chain, { address: c.address, abi: c.abi as Abi, fromBlock: from, toBlock: latest });
+    for (const [name, typed] of Object.entries(CHORUS_ABIS)) {
+      const c = this.chain.deployments.contracts[name];
+      if (!c) continue;
+      // Every event of the contract, whatever its name: the ABI as a plain Abi (the explorer shows args as data).
+      const abi: Abi = typed;
+      const logs = await pagedContractEvents(this.chain, { address: c.address, abi, fromBlock: from, toBlock: latest });
       for (const l of logs) {
-        fresh.push({ contract: name, eventName: l.eventName, args: l.args, blockNumber: l.blockNumber!, logIndex: l.logIndex!, txHash: l.transactionHash!, timestamp: 0 });
+        const args = isList(l.args) ? Object.fromEntries(l.args.map((v, i) => [String(i), v])) : l.args;
+        fresh.push({ contract: name, eventName: l.eventName, args, blockNumber: present(l.blockNumber ?? undefined, "a mined log's block"), logIndex: present(l.logIndex ?? undefined, "a mined log's index"), txHash: present(l.transactionHash ?? undefined, "a mined log's transaction"), timestamp: 0 });
       }
     }
     for (const e of fresh) e.timestamp = await this.times.of(e.blockNumber);

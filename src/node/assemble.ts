@@ -8,9 +8,9 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { keccak256, toHex, type Hex } from "viem";
 import { auditRound } from "../audit/index.js";
-import { ChainDirectory, getNode, openChorusChain, readContract, requireWallet, type ChorusChain } from "../chain/index.js";
+import { ChainDirectory, chorusContracts, getNode, openChorusChain, requireWallet, type ChorusChain } from "../chain/index.js";
 import type { ChorusConfig } from "../config/index.js";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { explorerRouter } from "../explorer/api.js";
 import { AddressPolicy } from "../net/index.js";
 import { createInferenceBackend, mindFromBackend, type InferenceBackend } from "../inference/index.js";
@@ -59,7 +59,8 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     throw new ChorusError("NODE_NOT_STAKED", `${me} is not an active staked node on chain ${chain.chainId}: run \`chorus stake <amount> --endpoint <url>\` first`);
   }
   const warnings: string[] = [];
-  if (chain.deployments.contracts.CapabilityRegistry && !(await readContract<boolean>(chain, "CapabilityRegistry", "isCapable", [me]))) {
+  const { capabilityRegistry, nodeRegistry } = chorusContracts(chain);
+  if (capabilityRegistry && !(await capabilityRegistry.read.isCapable([me]))) {
     warnings.push(capabilityWarning(me));
   }
   const endpoint = config.node.endpoint ?? `http://${config.node.host}:${config.node.port}`;
@@ -83,7 +84,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
   const artifacts = roundArtifacts(store);
   const signer = createSigner(config.chain.privateKey as Hex);
   const parts: NodeParts = {
-    domain: { chainId: chain.chainId, registry: chain.deployments.contracts.NodeRegistry.address },
+    domain: { chainId: chain.chainId, registry: nodeRegistry.address },
     signer,
     directory: new ChainDirectory(chain),
     // Members check a round's seed block against their own chain reads.
@@ -101,7 +102,7 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
       timeoutMs: config.rag.timeoutMs,
     },
     sequencer,
-    settlement: chainSettlement(chain, { sequencer }),
+    settlement: chainSettlement(chain, { coordinator: sequencer.coordinator }),
     finality: chainFinality(chain, signer.address),
     checks: readinessChecks(config, chain, me, backend, store),
     routers: ({ index, queue }) => [
@@ -188,7 +189,7 @@ function readinessChecks(config: ChorusConfig, chain: ChorusChain, me: Hex, back
   };
   if (chain.deployments.contracts.CapabilityRegistry) {
     checks.capability = cachedCheck(async () => {
-      const capable = await readContract<boolean>(chain, "CapabilityRegistry", "isCapable", [me]);
+      const capable = await present(chorusContracts(chain).capabilityRegistry, "the CapabilityRegistry handle").read.isCapable([me]);
       return capable ? { ok: true } : { ok: false, reason: `${me} has no valid capability pass: it is not drawn and members refuse its rounds` };
     }, 60_000);
   }

@@ -4,23 +4,22 @@
  * settlement port the epoch submitter uses (with the sources' service signatures), and the chain-backed
  * retrieval of RAG rounds (sources from SourceRegistry at the round's seed block).
  */
-import type { Abi, Address, Hex } from "viem";
-import { isChorusError } from "../core/index.js";
-import { addressOf, readContract, writeContract, type ChorusChain } from "../chain/index.js";
+import type { Address } from "viem";
+import { ChorusError, isBytes32, isChorusError, sameAddress } from "../core/index.js";
+import { chorusContracts, type ChorusChain } from "../chain/index.js";
 import { encodeEpoch } from "../protocol/index.js";
-import { recordDigest, roundIdParts, settlementDomain, sortRecord, type RoundRecord, type SettlementDomain, type SignedRecord } from "../core/index.js";
+import { recordDigest, roundIdParts, settlementDomain, type SettlementDomain, type SignedRecord } from "../core/index.js";
 import { readBatch, withTxLock } from "../chain/sequencer.js";
 import { seatsIn } from "../round/draw.js";
-import { nextSettlementStep, type RoundSequencer } from "../round/sequencer.js";
-import { cidToBytes32 } from "../ipfs/index.js";
+import { nextSettlementStep, type SequenceState } from "../round/sequencer.js";
 import { AddressPolicy } from "../net/index.js";
 import type { RecordSigning } from "../round/coordinator.js";
 import type { DigestSigner } from "../core/index.js";
 import type { Retrieval } from "../round/ports.js";
-import { listingIndices, MAX_LISTED_SOURCES } from "../protocol/index.js";
+import { MAX_LISTED_SOURCES } from "../protocol/index.js";
 import type { SourceInfo } from "../protocol/index.js";
 import { retrieveFrom } from "../source/client.js";
-import { recordOf, sourceSignaturesOf, type Transcript } from "../protocol/index.js";
+import { recordOf, sourceSignaturesOf } from "../protocol/index.js";
 import { sourcesAt } from "../chain/sources-at.js";
 import type { QueuedRecord, SettlementPort } from "../settlement/index.js";
 import type { QueuedRound } from "./service.js";
@@ -61,47 +60,47 @@ export function chainRetrieval(
 }
 
 export function settlementDomainOf(chain: ChorusChain): SettlementDomain {
-  return settlementDomain(chain.chainId, addressOf(chain, "Settlement"));
+  return settlementDomain(chain.chainId, chorusContracts(chain).settlement.address);
 }
 
 /**
  * Settles this node's rounds in sequence order (the contract closes a coordinator's sequences one after the
  * other): from the last closed sequence on, it settles the run of queued records that follows (one weight period
  * per call, at most `maxRounds`), voids the run of sequences that will never have a record (failed rounds, or
- * rounds that were running when the node stopped), and stops at a round still running ("deferred", not an error).
- * A record whose weight period expired (the chain settles a batch while the current period is at most its + 1)
- * is dropped and its sequence voided. Quorum signatures are chosen by the committee's seats in the transcript.
+ * rounds that were running when the node stopped), and stops at a round still running ("deferred", an outcome).
+ * Which sequences are running, queued or failed comes from the submitter's sequencer state. A record whose weight
+ * period expired (the chain settles a batch while the current period is at most its + 1) is dropped and its
+ * sequence voided. Quorum signatures are chosen by the committee's seats in the transcript. A settlement the chain
+ * refuses is SETTLEMENT_REFUSED (not retryable: the submitter sets the record at fault aside).
  */
-export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequencer; maxSteps?: number }): SettlementPort<QueuedRound> {
-  const { sequencer } = opts;
-  const me = sequencer.coordinator;
-  let closedThrough = 0n;
+export function chainSettlement(chain: ChorusChain, opts: { coordinator: Address; maxSteps?: number }): SettlementPort<QueuedRound> {
+  const me = opts.coordinator;
+  const { settlement } = chorusContracts(chain);
   return {
-    hasWork() {
-      const s = sequencer.state();
-      return s.failed.size > 0 || s.issuedThrough > closedThrough;
-    },
+    sequenced: true,
     async settledOnChain(ids) {
-      const closed = await Promise.all(ids.map((id) => readContract<boolean>(chain, "Settlement", "isClosed", [id])));
+      const closed = await Promise.all(ids.map((id) => (isBytes32(id) ? settlement.read.isClosed([id]) : false)));
       return new Set(ids.filter((_id, i) => closed[i]));
     },
-    failed(roundId) {
-      if (roundIdParts(roundId as Hex).coordinator.toLowerCase() === me.toLowerCase()) sequencer.failed(roundId as Hex);
-    },
-    async submitEpoch(items: readonly QueuedRecord<QueuedRound>[]) {
-      const current = await readContract<number>(chain, "Settlement", "currentPeriod");
+    async submitEpoch(items: readonly QueuedRecord<QueuedRound>[], sequence?: SequenceState) {
+      const current = await settlement.read.currentPeriod();
       const bySeq = new Map<bigint, QueuedRecord<QueuedRound>>();
       const dropped: { roundId: string; reason: string }[] = [];
+      const expired = new Set<bigint>();
       for (const item of items) {
-        const { coordinator, seq } = roundIdParts(item.roundId as Hex);
-        if (coordinator.toLowerCase() !== me.toLowerCase()) continue;
+        if (!isBytes32(item.roundId)) continue;
+        const { coordinator, seq } = roundIdParts(item.roundId);
+        if (!sameAddress(coordinator, me)) continue;
         const period = item.record.transcript.committee.period;
-        if (Number(current) > period + 1) {
+        if (current > period + 1) {
           dropped.push({ roundId: item.roundId, reason: `weight period ${period} expired (current period ${current}): its sequence is voided` });
-          sequencer.failed(item.roundId as Hex);
+          expired.add(seq);
         } else bySeq.set(seq, item);
       }
-      const state = sequencer.state();
+      // Without a sequencer (a node that hands out no ids of its own), only the queued records settle.
+      const state: SequenceState = sequence
+        ? { ...sequence, failed: new Set([...sequence.failed, ...expired]) }
+        : { issuedThrough: 0n, running: new Set(), queued: new Set(), failed: expired, closedThrough: 0n };
       const txs: string[] = [];
       let gasUsed = 0n;
       let gasCostWei = 0n;
@@ -112,13 +111,12 @@ export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequ
       const settledIds: string[] = [];
       let epoch: number | undefined;
       let b = await readBatch(chain, me);
-      sequencer.closed(b.lastSeq);
       for (let step = 0; step < (opts.maxSteps ?? 8); step++) {
         const queued = new Set([...bySeq.keys()].filter((s) => s > b.lastSeq));
         const next = nextSettlementStep(b.lastSeq, queued, state, b.batchEnd);
         if (!next) break;
         if (next.kind === "void") {
-          const { hash, receipt } = await withTxLock(chain, () => writeContract(chain, "Settlement", "voidRounds", [next.through]));
+          const { hash, receipt } = await withTxLock(chain, () => settlement.write.voidRounds([next.through]));
           spent(receipt);
           txs.push(hash);
         } else {
@@ -131,11 +129,9 @@ export function chainSettlement(chain: ChorusChain, opts: { sequencer: RoundSequ
           settledIds.push(...run.map((x) => x.roundId));
         }
         b = await readBatch(chain, me);
-        sequencer.closed(b.lastSeq);
       }
-      closedThrough = b.lastSeq;
-      if (txs.length === 0 && dropped.length === 0) return { deferred: "the next sequence is still running or not issued" };
-      return { txHash: txs.at(-1), epoch, settledIds, dropped, gasUsed, gasCostWei };
+      if (txs.length === 0 && dropped.length === 0) return { closedThrough: b.lastSeq, deferred: "the next sequence is still running or not issued" };
+      return { txHash: txs.at(-1), epoch, settledIds, dropped, closedThrough: b.lastSeq, gasUsed, gasCostWei };
     },
   };
 }
@@ -149,10 +145,12 @@ async function settleRun(chain: ChorusChain, run: readonly QueuedRecord<QueuedRo
   }));
   const epoch = encodeEpoch(signed, { seats: (record, node) => seatsIn(seats.get(record.roundId.toLowerCase())!, node) });
   try {
-    const { hash, receipt } = await withTxLock(chain, () => writeContract(chain, "Settlement", "settleEpoch", [period, epoch.nodes, epoch.sources, epoch.records]));
+    const { hash, receipt } = await withTxLock(chain, () => chorusContracts(chain).settlement.write.settleEpoch([period, epoch.nodes, epoch.sources, epoch.records]));
     return { hash, receipt };
   } catch (err) {
-    if (isChorusError(err, "CHAIN_REVERTED")) throw Object.assign(err, { retryable: false });
+    if (isChorusError(err, "CHAIN_REVERTED")) {
+      throw new ChorusError("SETTLEMENT_REFUSED", `the chain refused the settlement of ${run.length} round(s): ${err.message}`, { ...err.details, rounds: run.map((r) => r.roundId) }, { cause: err });
+    }
     throw err;
   }
 }

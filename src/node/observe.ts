@@ -60,9 +60,9 @@ export function meteredMind(mind: Mind, metrics: NodeMetrics): Mind {
 export function meteredSettlement<R>(port: SettlementPort<R>, metrics: NodeMetrics): SettlementPort<R> {
   return {
     settledOnChain: (ids) => port.settledOnChain(ids),
-    submitEpoch: async (records) => {
+    submitEpoch: async (records, state) => {
       try {
-        const r = await port.submitEpoch(records);
+        const r = await port.submitEpoch(records, state);
         metrics.settled(r.deferred ? "deferred" : "ok", r);
         return r;
       } catch (err) {
@@ -70,8 +70,7 @@ export function meteredSettlement<R>(port: SettlementPort<R>, metrics: NodeMetri
         throw err;
       }
     },
-    ...(port.failed ? { failed: (id: string) => port.failed?.(id) } : {}),
-    ...(port.hasWork ? { hasWork: () => port.hasWork?.() ?? false } : {}),
+    ...(port.sequenced ? { sequenced: true } : {}),
   };
 }
 

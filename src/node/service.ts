@@ -8,13 +8,12 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Router } from "express";
 import type { Hex } from "viem";
-import { Coordinator, type CoordinatorOptions, type RecordSigning, type SignedRecord } from "../round/coordinator.js";
-import type { PeerDomain } from "../protocol/index.js";
+import { Coordinator, type CoordinatorOptions, type SignedRecord } from "../round/coordinator.js";
 import { Member, type MemberDeps } from "../round/member.js";
 import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
 import type { DigestSigner } from "../core/index.js";
 import type { ConsensusRules, Exclusion, Transcript } from "../protocol/index.js";
-import type { RoundSequencer } from "../round/sequencer.js";
+import { MemorySequencer, type RoundSequencer } from "../round/sequencer.js";
 import { EpochFinalizer, EpochSubmitter, SettlementQueue, type FinalityPort, type SettlementPort } from "../settlement/index.js";
 import { redactUrls } from "../net/index.js";
 import { ChorusError } from "../core/index.js";
@@ -45,8 +44,8 @@ export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "direc
   settlement: SettlementPort<QueuedRound>;
   /** Makes the epochs this node settled final once due (issue 13); absent without a chain. */
   finality?: FinalityPort;
-  /** Hands out this node's round ids (default: in memory, for chain-less swarms). */
-  sequencer?: RoundSequencer & { settleNow?: () => Promise<void> };
+  /** Hands out this node's round ids, shared by its coordinator and its submitter (default: in memory, for chain-less swarms). */
+  sequencer?: RoundSequencer;
   peers?: PeerClient;
   /** Routers to mount (IPFS trustless gateway, explorer); may use the node's round index and queue. */
   routers?: Router[] | ((ctx: { index: RoundIndex; queue: SettlementQueue<QueuedRound> }) => Router[]);
@@ -128,7 +127,9 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
   };
   const limiterRef: { load?: () => { running: number; waiting: number } } = {};
   const metrics = new NodeMetrics({ settlement: { backlog }, load: () => limiterRef.load?.() ?? { running: 0, waiting: 0 }, defaults: opts.metrics?.defaults });
-  const submitter = new EpochSubmitter(queue, meteredSettlement(parts.settlement, metrics), { ...opts.epoch, log: lineLog(logger, "settlement") });
+  // One sequencer for the coordinator (round ids) and the submitter (what closed, what failed, when to settle).
+  const sequencer = parts.sequencer ?? new MemorySequencer(parts.signer.address);
+  const submitter = new EpochSubmitter(queue, meteredSettlement(parts.settlement, metrics), { ...opts.epoch, sequencer, log: lineLog(logger, "settlement") });
   const finalizer = parts.finality ? new EpochFinalizer(parts.finality, { intervalMs: opts.epoch.intervalMs, log: lineLog(logger, "finality") }) : undefined;
   const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
   // The member's durable record of rounds answered and signed (the journal: refuses replays across restarts).
@@ -138,7 +139,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     {
       ...common,
       peers: parts.peers ?? ownPeers!,
-      sequencer: parts.sequencer,
+      sequencer,
       log: lineLog(logger, "coordinator", "debug"),
       settle: async (roundId: Hex, signed: SignedRecord, transcript?: Transcript) => {
         if (!transcript) return;
@@ -148,8 +149,6 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     },
     opts.round,
   );
-  // A batch of sequences can be replaced only once everything in it settled or was voided.
-  if (parts.sequencer && "settleNow" in parts.sequencer) parts.sequencer.settleNow = () => submitter.flush();
   const limiter = new RoundLimiter(opts.limits.concurrentRounds, opts.limits.queuedRounds, opts.limits.queueWaitMs);
   limiterRef.load = () => limiter.load;
   // Shutdown: `draining` refuses new rounds; `stopRounds` aborts those still running once the bound is past.

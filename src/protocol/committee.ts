@@ -10,7 +10,7 @@
  */
 import { concat, encodePacked, getAddress, type Address, type Hex } from "viem";
 import { keccak256 } from "../core/index.js";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, compareAddress } from "../core/index.js";
 
 /** Reputation at or above which a node's seats are not thinned (the initial reputation). */
 export const REP_REF = 250_000n;
@@ -69,7 +69,7 @@ export function drawCommittee(seed: Hex, candidates: readonly Candidate[], tau: 
   const total = totalStake ?? candidates.reduce((s, c) => s + (c.stake > 0n ? c.stake : 0n), 0n);
   const seats = new Map<string, bigint>();
   const members: Address[] = [];
-  for (const c of [...candidates].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))) {
+  for (const c of [...candidates].sort((a, b) => compareAddress(a.address, b.address))) {
     const address = getAddress(c.address);
     const s = seatsOf(shareOf(tau, c.stake, total, c.reputation), seed, address);
     if (s > 0n) {

@@ -8,7 +8,7 @@
 import { encodePacked, isAddressEqual, type Address, type Hex } from "viem";
 import { keccak256 } from "../core/index.js";
 import { serviceDigest, type SettlementDomain } from "../core/index.js";
-import { ChorusError, present } from "../core/index.js";
+import { ChorusError, compareAddress, present } from "../core/index.js";
 import { cidToBytes32 } from "../core/index.js";
 import { rerankContexts, sampleSources, sourceDeltas } from "./reliability.js";
 import type { SkippedSource, SourceInfo, SourceScoreDelta, UsedContext } from "./rag-types.js";
@@ -36,7 +36,7 @@ export function queryHashOf(queryCid: string): Hex {
 
 /** Sources sorted by address (the canonical order the draw runs over). */
 export function sortSources(sources: readonly SourceInfo[]): SourceInfo[] {
-  return [...sources].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : BigInt(a.address) > BigInt(b.address) ? 1 : 0));
+  return [...sources].sort((a, b) => compareAddress(a.address, b.address));
 }
 
 /** The error code of src/source/client.ts `retrieveFrom` for each skip reason. */
@@ -225,7 +225,7 @@ export interface RagAnswer {
 export function roundSources(answers: readonly RagAnswer[], scores: Record<string, number>, winner: Address, query: string): RoundSource[] {
   if (!answers.some((a) => a.used.length > 0)) return [];
   const deltas = sourceDeltas({ answers: answers.map((a) => ({ member: a.member, text: a.text, contexts: a.used })), scores, winner, query });
-  const byMember = [...answers].sort((a, b) => (BigInt(a.member) < BigInt(b.member) ? -1 : 1));
+  const byMember = [...answers].sort((a, b) => compareAddress(a.member, b.member));
   const out: RoundSource[] = [];
   for (const d of deltas) {
     if (d.reliability === 0 && d.usefulness === 0) continue;

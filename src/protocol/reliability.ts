@@ -46,7 +46,7 @@ import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
 import { applyDelta, divTrunc, MAX_REP_DELTA, REP_SCALE } from "../core/index.js";
 import { SeededRandom } from "../consensus/prng.js";
-import { ChorusError, present } from "../core/index.js";
+import { ChorusError, compareAddress, present } from "../core/index.js";
 import { contentWords, overlap } from "./reliability-text.js";
 import type { ServedContext, SourceInfo, SourceScoreDelta, UsedContext } from "./rag-types.js";
 
@@ -89,11 +89,7 @@ const bad = (message: string, details: Record<string, unknown> = {}): never => {
   throw new ChorusError("RAG_RELIABILITY_BAD_INPUT", message, details);
 };
 
-const byAddress = (a: string, b: string): number => {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-};
+const byAddress = compareAddress;
 
 // ------------------------------------------------------------------ sampling
 

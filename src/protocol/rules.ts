@@ -8,12 +8,13 @@ import type { Address } from "viem";
 import { aggregate, assignPairs, judgeWeights, reputationDeltas, schedulePairs, scoreKey, SeededRandom, type PairingMode } from "../consensus/index.js";
 import { present } from "../core/index.js";
 import type { ConsensusRules, RoundResult } from "./transcript.js";
+import { compareAddress } from "../core/index.js";
 
 export function productionRules(opts: { pairing?: PairingMode; screen?: boolean; maxShare?: number } = {}): ConsensusRules {
   return {
     screen: opts.screen ?? false,
     schedule({ answers, judges, seed }) {
-      const sortedAnswers = [...answers].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+      const sortedAnswers = [...answers].sort(compareAddress);
       const order = new SeededRandom(`order:${seed}`).shuffle(sortedAnswers.map((_, i) => i));
       const pairs = schedulePairs(sortedAnswers.length, { mode: opts.pairing, order }).map(([a, b]) => [sortedAnswers[a], sortedAnswers[b]] as [Address, Address]);
       // assignPairs compares ids exactly: give it lower-case ids and map back.

@@ -14,14 +14,10 @@ import { getAddress, hashMessage, keccak256, type Hex } from "viem";
 import { z } from "zod";
 import { cidOfJson } from "../core/index.js";
 import { queryTextOf } from "./rag-evidence.js";
-import { Address, Bytes32, QueryDoc, Signature } from "./wire.js";
+import { Bytes32, MAX_K, QueryDoc, SERVED_SCORE_SCALE as SCORE_SCALE, Signature, StoredServed } from "./wire.js";
 import { SERVED_TYPE, type ServedDoc } from "./rag-types.js";
 
-/** Largest k a source serves. */
-export const MAX_K = 32;
-/** Longest context text a member accepts (chunks are at most 8000 characters). */
-export const MAX_CONTEXT_CHARS = 8_000;
-const SCORE_SCALE = 1_000_000;
+export { MAX_CONTEXT_CHARS, MAX_K } from "./wire.js";
 
 const nonZero = (v: string) => !/^0x0{64}$/.test(v);
 
@@ -34,27 +30,9 @@ export const RetrieveRequest = z
   .strict();
 export type RetrieveRequest = z.infer<typeof RetrieveRequest>;
 
-export const WireContext = z
-  .object({
-    id: z.string().min(1).max(512),
-    doc: z.string().min(1).max(512),
-    text: z.string().min(1).max(MAX_CONTEXT_CHARS),
-    score: z.number().int().min(0).max(SCORE_SCALE),
-  })
-  .strict();
-
-export const WireServed = z
-  .object({
-    type: z.literal(SERVED_TYPE),
-    source: Address,
-    roundId: Bytes32,
-    queryHash: Bytes32,
-    manifestCid: z.string().min(1).max(128),
-    k: z.number().int().min(1).max(MAX_K),
-    contexts: z.array(WireContext).max(MAX_K),
-  })
-  .strict();
-export type WireServed = z.infer<typeof WireServed>;
+/** A served document as a source sends it: its stored form (src/protocol/wire.ts StoredServed, the one schema). */
+export const WireServed = StoredServed;
+export type WireServed = StoredServed;
 
 export const RetrieveResponse = z
   .object({

@@ -9,6 +9,7 @@
  *   coordinator -> members   sign-request     (transcript + record)           <- record-signature
  */
 import { z } from "zod";
+import { SERVED_TYPE } from "./rag-types.js";
 
 /**
  * A strict object: unknown fields are refused, and the refusal counts them instead of quoting them (zod's
@@ -87,21 +88,34 @@ export const SourceInfo = strict({
     usefulness: z.number().int().min(0).max(1_000_000),
   });
 
+/** Largest k a source serves. */
+export const MAX_K = 32;
+/** Longest context text a member accepts (chunks are at most 8000 characters). */
+export const MAX_CONTEXT_CHARS = 8_000;
+/** Stored scores are integers in micro-units: SERVED_SCORE_SCALE stands for a score of 1. */
+export const SERVED_SCORE_SCALE = 1_000_000;
+
 /** A served context in its stored form: the score in integer micro-units [0, 1_000_000] (artifacts hold no floats). */
-export const StoredContext = strict({ id: z.string().min(1).max(512), doc: z.string().min(1).max(512), text: z.string().min(1).max(8000), score: z.number().int().min(0).max(1_000_000) });
+export const StoredContext = strict({
+  id: z.string().min(1).max(512),
+  doc: z.string().min(1).max(512),
+  text: z.string().min(1).max(MAX_CONTEXT_CHARS),
+  score: z.number().int().min(0).max(SERVED_SCORE_SCALE),
+});
 
 /**
- * What a source served for one query in one round, in its stored (dag-json) form, whose CID the source signs
- * (src/protocol/served.ts `toWire` of src/protocol/rag-types.ts ServedDoc).
+ * What a source served for one query in one round, in its stored (dag-json) form, whose CID the source signs: the
+ * one schema of a served document on the wire, on IPFS and in transcripts (src/protocol/served.ts `toWire` /
+ * `fromWire` convert to and from src/protocol/rag-types.ts ServedDoc, its in-memory form with [0, 1] scores).
  */
 export const StoredServed = strict({
-    type: z.literal("chorus/served@1"),
+    type: z.literal(SERVED_TYPE),
     source: Address,
     roundId: Bytes32,
     queryHash: Bytes32,
     manifestCid: z.string().min(1).max(128),
-    k: z.number().int().min(1).max(32),
-    contexts: z.array(StoredContext).max(32),
+    k: z.number().int().min(1).max(MAX_K),
+    contexts: z.array(StoredContext).max(MAX_K),
   });
 export type StoredServed = z.infer<typeof StoredServed>;
 

@@ -4,7 +4,7 @@
  * own copies, and per-coordinator token buckets. member.ts runs them in order, cheapest first.
  */
 import { isAddressEqual, type Address, type Hex } from "viem";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, compareAddress, roundIdParts } from "../core/index.js";
 import { canonicalBytes } from "../core/index.js";
 import { seatsIn, snapshotProblem, type CommitteeSnapshot } from "./draw.js";
 import type { AnswerRequest, JudgeRequest } from "../protocol/index.js";
@@ -57,7 +57,7 @@ export function checkDeadline(deadline: number, now: number, limits: MemberLimit
  * can never settle: a coordinator sending one replays or reuses it. Throws PEER_REPLAYED.
  */
 export function checkAboveClosed(roundId: Hex, closedThrough: bigint): void {
-  const seq = BigInt(roundId) & ((1n << 96n) - 1n);
+  const { seq } = roundIdParts(roundId);
   if (seq <= closedThrough) {
     throw new ChorusError("PEER_REPLAYED", `round ${roundId} has sequence ${seq}, not above its coordinator's last closed sequence ${closedThrough} on chain`, {
       roundId,
@@ -108,7 +108,7 @@ export function sameDocument(a: unknown, b: unknown): boolean {
   return Buffer.from(canonicalBytes(a)).equals(Buffer.from(canonicalBytes(b)));
 }
 
-const byAddress = (a: { address: string }, b: { address: string }) => (lower(a.address) < lower(b.address) ? -1 : lower(a.address) > lower(b.address) ? 1 : 0);
+const byAddress = (a: { address: string }, b: { address: string }) => compareAddress(a.address, b.address);
 
 /**
  * Checks the committee of an answer-request against the member's own reads: the snapshot is the draw of its own

@@ -19,7 +19,7 @@ import { commitmentOf, newSalt } from "../protocol/index.js";
 import { envelopeFields, signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "../protocol/index.js";
 import { BODY, PEER_BODY_LIMITS, RAW_VERDICT_MAX, RagParams as RagParamsSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "../protocol/index.js";
 import type { Artifacts, Directory, JudgedOutcome, Mind, NodeEntry, Retrieval } from "./ports.js";
-import { ragPrompt } from "../protocol/index.js";
+import { queryTextOf, ragPrompt } from "../protocol/index.js";
 import { retrieveForRound } from "./rag-retrieve.js";
 import { coordinatorOf } from "../core/index.js";
 import type { DigestSigner } from "../core/index.js";
@@ -351,7 +351,8 @@ export class Member {
     }
     s.received.push(env);
     const pairs = Object.entries(req.assignments).find(([j]) => isAddressEqual(j as Address, me))?.[1] ?? [];
-    const question = lastUserMessage(s.request);
+    // the same question retrieval used (src/protocol queryTextOf): judges and sources read one text
+    const question = queryTextOf(s.request.query.messages);
     const text = (a: Address) => Object.entries(req.answers).find(([k]) => isAddressEqual(k as Address, a))![1];
     try {
       const judgments = [];
@@ -448,9 +449,4 @@ export class Member {
       this.journal.prune(BigInt(this.limits.maxSeqBehind));
     }
   }
-}
-
-function lastUserMessage(req: AnswerRequest): string {
-  const users = req.query.messages.filter((m) => m.role === "user");
-  return (users.at(-1) ?? req.query.messages.at(-1)!).content;
 }

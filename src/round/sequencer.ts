@@ -5,8 +5,11 @@
  * that fails must be voided before later ones settle (the settlement submitter does it: every issued sequence
  * that is neither running, nor queued, nor settled is voided).
  *
- * The sequencer hands out these ids and remembers which are running, queued or failed. The chain-backed one is
- * src/chain/sequencer.ts; `MemorySequencer` serves tests and chain-less swarms.
+ * The sequencer hands out these ids and remembers which are running, queued, failed or closed. One instance is
+ * injected into the coordinator (which takes tickets and reports completion or failure) and into the settlement
+ * submitter (which reports what the chain closed and what it set aside, and settles when the sequencer waits for its
+ * sequences to close). The chain-backed one is src/chain/sequencer.ts; `MemorySequencer` serves tests and
+ * chain-less swarms.
  */
 import type { Address, Hex } from "viem";
 import { makeRoundId, roundIdParts } from "../core/index.js";
@@ -34,6 +37,13 @@ export interface SequenceState {
   queued: ReadonlySet<bigint>;
   /** Sequences whose round failed (to be voided). */
   failed: ReadonlySet<bigint>;
+  /** Highest sequence known to be closed on chain, settled or voided (0 before the first look). */
+  closedThrough: bigint;
+}
+
+/** Whether the state holds sequences still to void or settle: failed ones, or issued ones not yet closed. */
+export function hasUnclosed(state: SequenceState): boolean {
+  return state.failed.size > 0 || state.issuedThrough > state.closedThrough;
 }
 
 export interface RoundSequencer {
@@ -47,14 +57,22 @@ export interface RoundSequencer {
   /** Sequences up to `seq` are closed on chain (settled or voided): forget them. */
   closed(seq: bigint): void;
   state(): SequenceState;
+  /**
+   * Registers `settle` (the settlement submitter's flush): the sequencer calls it while it waits for its issued
+   * sequences to close (a new batch replaces the previous one only once everything in it settled or was voided).
+   * Returns the function that unregisters it.
+   */
+  onSettlementNeeded(settle: () => Promise<void>): () => void;
 }
 
-/** Bookkeeping shared by sequencers: running / queued / failed sequences. */
+/** Bookkeeping shared by sequencers: running / queued / failed / closed sequences, and who settles them. */
 export class SequenceBook {
   issuedThrough = 0n;
-  readonly running = new Set<bigint>();
-  readonly queued = new Set<bigint>();
-  readonly failedSeqs = new Set<bigint>();
+  private closedThrough = 0n;
+  private readonly running = new Set<bigint>();
+  private readonly queued = new Set<bigint>();
+  private readonly failedSeqs = new Set<bigint>();
+  private readonly settlers = new Set<() => Promise<void>>();
 
   issue(seq: bigint): void {
     if (seq > this.issuedThrough) this.issuedThrough = seq;
@@ -72,10 +90,25 @@ export class SequenceBook {
     this.failedSeqs.add(seq);
   }
   closed(through: bigint): void {
+    if (through > this.closedThrough) this.closedThrough = through;
     for (const set of [this.queued, this.failedSeqs]) for (const s of set) if (s <= through) set.delete(s);
   }
   state(): SequenceState {
-    return { issuedThrough: this.issuedThrough, running: new Set(this.running), queued: new Set(this.queued), failed: new Set(this.failedSeqs) };
+    return {
+      issuedThrough: this.issuedThrough,
+      running: new Set(this.running),
+      queued: new Set(this.queued),
+      failed: new Set(this.failedSeqs),
+      closedThrough: this.closedThrough,
+    };
+  }
+  onSettlementNeeded(settle: () => Promise<void>): () => void {
+    this.settlers.add(settle);
+    return () => this.settlers.delete(settle);
+  }
+  /** Asks every registered settler to settle and void what it can now; their failures are theirs to report. */
+  async settleNow(): Promise<void> {
+    await Promise.all([...this.settlers].map((settle) => settle().catch(() => {})));
   }
 }
 
@@ -116,6 +149,9 @@ export class MemorySequencer implements RoundSequencer {
   }
   state(): SequenceState {
     return this.book.state();
+  }
+  onSettlementNeeded(settle: () => Promise<void>): () => void {
+    return this.book.onSettlementNeeded(settle);
   }
 }
 

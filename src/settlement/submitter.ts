@@ -2,8 +2,17 @@
  * The epoch submitter: every `maxRounds` queued records or `intervalMs`, whichever comes first, it settles
  * the pending records in one batch. Before each attempt it drops records the chain already holds (someone
  * else settled them, or an earlier attempt landed but its answer was lost), so a round is never settled
- * twice. Failures (RPC down, a revert) are retried with exponential backoff; nothing is lost meanwhile.
+ * twice. Failures (RPC down, a timeout) are retried with exponential backoff; nothing is lost meanwhile. Whether
+ * a failure is retried comes from its error code (`isRetryable`, src/core/errors.ts): a batch the chain refuses
+ * for good is retried one record at a time and the record at fault is set aside. "Deferred" (the next sequence
+ * is still running) is an outcome, not a failure: no backoff.
+ *
+ * With the node's `RoundSequencer` (src/round/sequencer.ts) it reports what the chain closed and which of the
+ * node's rounds will never settle (so their sequences are voided), calls a sequence-aware port without records
+ * when there are sequences to void, and settles whenever the sequencer waits for its sequences to close.
  */
+import { isBytes32, isRetryable, roundIdParts, sameAddress } from "../core/index.js";
+import { hasUnclosed, type RoundSequencer, type SequenceState } from "../round/sequencer.js";
 import type { QueuedRecord, SettlementQueue } from "./queue.js";
 
 export interface SettlementPort<R> {
@@ -11,15 +20,17 @@ export interface SettlementPort<R> {
   settledOnChain(roundIds: readonly string[]): Promise<Set<string>>;
   /**
    * Settles what it can of `records` (possibly none: it may only void sequences, or be called with no records to
-   * do so); resolves with the last transaction hash once mined, the ids it settled (all of `records` when omitted
-   * and a transaction was sent), records it dropped for good with why, or `deferred` when nothing could be done
-   * yet (not an error). An error with `retryable: false` means the chain refused the batch for good.
+   * do so), given the node's sequencer state when it has one; resolves with the last transaction hash once mined,
+   * the ids it settled (all of `records` when omitted and a transaction was sent), records it dropped for good
+   * with why, the last sequence closed on chain, or `deferred` when nothing could be done yet (not an error). A
+   * rejection whose code is not retryable (`isRetryable`) means the chain refused the batch for good.
    */
-  submitEpoch(records: readonly QueuedRecord<R>[]): Promise<SubmitOutcome>;
-  /** A record was moved out of the queue as failed (its round will never settle). */
-  failed?(roundId: string): void;
-  /** Whether a call without records has work to do (sequences to void); without it, such calls are not made. */
-  hasWork?(): boolean;
+  submitEpoch(records: readonly QueuedRecord<R>[], sequence?: SequenceState): Promise<SubmitOutcome>;
+  /**
+   * The port settles in sequence order and voids sequences that will never have a record (src/node/chain-parts.ts):
+   * the submitter calls it without records when its sequencer has sequences to void.
+   */
+  readonly sequenced?: boolean;
 }
 
 export interface SubmitOutcome {
@@ -27,6 +38,9 @@ export interface SubmitOutcome {
   epoch?: number;
   settledIds?: readonly string[];
   dropped?: readonly { roundId: string; reason: string }[];
+  /** The coordinator's last sequence closed on chain (settled or voided) after this call. */
+  closedThrough?: bigint;
+  /** Why nothing could be done yet (the next sequence is still running): an outcome, not a failure. */
   deferred?: string;
   /** Gas the transactions of this call used, and what they cost in wei (for the node's metrics). */
   gasUsed?: bigint;
@@ -39,6 +53,8 @@ export interface SubmitterOptions {
   /** First retry delay; doubles up to maxBackoffMs. */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** The node's round sequencer (the one its coordinator takes round ids from). */
+  sequencer?: RoundSequencer;
   log?: (line: string) => void;
 }
 
@@ -50,6 +66,7 @@ export class EpochSubmitter<R> {
   private oneByOne = false;
   private nextAttemptAt = 0;
   private stopped = false;
+  private readonly unsubscribe?: () => void;
   lastError?: string;
   epochsSubmitted = 0;
 
@@ -57,7 +74,10 @@ export class EpochSubmitter<R> {
     private readonly queue: SettlementQueue<R>,
     private readonly port: SettlementPort<R>,
     private readonly opts: SubmitterOptions,
-  ) {}
+  ) {
+    // A batch of sequences can be replaced only once everything in it settled or was voided.
+    this.unsubscribe = opts.sequencer?.onSettlementNeeded(() => this.flush());
+  }
 
   start(): void {
     this.stopped = false;
@@ -68,6 +88,7 @@ export class EpochSubmitter<R> {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.unsubscribe?.();
     await this.running;
   }
 
@@ -99,7 +120,8 @@ export class EpochSubmitter<R> {
     if (!force && now < this.nextAttemptAt) return;
     // The queue's count and oldest time come from an index; records are read only when an epoch is due.
     const head = await this.queue.summary();
-    const voidsOnly = head.count === 0 && force && (this.port.hasWork?.() ?? false);
+    const sequencer = this.opts.sequencer;
+    const voidsOnly = head.count === 0 && force && this.port.sequenced === true && !!sequencer && hasUnclosed(sequencer.state());
     if (head.count === 0 && !voidsOnly) return;
     this.oldestAt = head.oldestAt ?? now;
     const due = force || head.count >= this.opts.maxRounds || now - this.oldestAt >= this.opts.intervalMs;
@@ -115,21 +137,19 @@ export class EpochSubmitter<R> {
       if (batch.length > 0 || voidsOnly) {
         let r: SubmitOutcome;
         try {
-          r = await this.port.submitEpoch(batch);
+          r = await this.port.submitEpoch(batch, sequencer?.state());
         } catch (err) {
-          if ((err as { retryable?: boolean }).retryable === false) {
+          if (!isRetryable(err)) {
             if (batch.length > 1) this.oneByOne = true;
-            else if (batch.length === 1) {
-              await this.queue.markFailed(batch[0].roundId, (err as Error).message);
-              this.port.failed?.(batch[0].roundId);
-            }
+            else if (batch.length === 1) await this.setAside(batch[0].roundId, (err as Error).message);
           }
           throw err;
         }
         for (const d of r.dropped ?? []) {
-          await this.queue.markFailed(d.roundId, d.reason);
+          await this.setAside(d.roundId, d.reason);
           this.opts.log?.(`round ${d.roundId.slice(0, 12)}… dropped: ${d.reason}`);
         }
+        if (r.closedThrough !== undefined) sequencer?.closed(r.closedThrough);
         const ids = r.settledIds ?? (r.txHash ? batch.map((b) => b.roundId) : []);
         if (ids.length > 0) {
           await this.queue.markSettled(ids, { txHash: r.txHash, epoch: r.epoch });
@@ -153,5 +173,12 @@ export class EpochSubmitter<R> {
     this.nextAttemptAt = Date.now() + delay;
     this.lastError = (err as Error).message;
     this.opts.log?.(`settlement failed (${this.lastError}); retrying in ${delay} ms`);
+  }
+
+  /** Moves a record that will never settle out of the queue; its sequence, when this node's, is to be voided. */
+  private async setAside(roundId: string, reason: string): Promise<void> {
+    await this.queue.markFailed(roundId, reason);
+    const sequencer = this.opts.sequencer;
+    if (sequencer && isBytes32(roundId) && sameAddress(roundIdParts(roundId).coordinator, sequencer.coordinator)) sequencer.failed(roundId);
   }
 }

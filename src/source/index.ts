@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Address, Hex, LocalAccount } from "viem";
 import { ChorusError, present } from "../core/index.js";
-import { addressOf, type ChorusChain } from "../chain/contracts.js";
+import { chorusContracts, type ChorusChain } from "../chain/contracts.js";
 import { settlementDomain, type SettlementDomain } from "../core/index.js";
 import { ensureSource, type EnsureAction } from "../chain/sources.js";
 import type { ArtifactStore } from "../ipfs/index.js";
@@ -90,7 +90,7 @@ export interface RunningSource {
 export async function startSource(opts: StartSourceOptions): Promise<RunningSource> {
   const log = opts.log ?? (() => {});
   const address = opts.account.address;
-  const domain = opts.domain ?? (opts.chain ? settlementDomain(opts.chain.chainId, addressOf(opts.chain, "Settlement")) : undefined);
+  const domain = opts.domain ?? (opts.chain ? settlementDomain(opts.chain.chainId, chorusContracts(opts.chain).settlement.address) : undefined);
   if (!domain) throw new ChorusError("INPUT_INVALID", "startSource needs a chain or a signing domain");
   if (opts.chain && opts.chain.walletClient?.account.address !== address) {
     throw new ChorusError("INPUT_INVALID", `the chain's wallet is not the source's account ${address}`);

@@ -108,7 +108,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
         rules: opts.rules,
         records: chainRecords(settlementDomainOf(chain)),
         sequencer,
-        settlement: chainSettlement(chain, { sequencer }),
+        settlement: chainSettlement(chain, { coordinator: sequencer.coordinator }),
         finality: chainFinality(chain, createSigner(key).address),
         peers: peers && opts.wrapPeers?.(i, peers),
         routers: ({ index, queue }) => [

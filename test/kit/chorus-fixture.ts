@@ -307,7 +307,7 @@ export async function simulateSettle(f: Full, sender: Wallet, signed: readonly S
 /** What `finalizeEpoch` takes for `epoch`, read from the events as any finalizer would. */
 export async function finalizeInputOf(f: Full, epoch: number): Promise<FinalizeInput> {
   const c = f.deployments.contracts.Settlement;
-  return finalizeInputAt({ publicClient: f.publicClient, address: c.address, abi: c.abi, fromBlock: BigInt(f.deployments.startBlock) }, epoch);
+  return finalizeInputAt({ publicClient: f.publicClient, address: c.address, fromBlock: BigInt(f.deployments.startBlock) }, epoch);
 }
 
 /**

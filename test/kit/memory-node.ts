@@ -6,18 +6,15 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { encodePacked, keccak256, type Address } from "viem";
 import { startNode, type NodeOptions, type NodeParts, type RunningNode } from "../../src/node/service.js";
 import type { Mind, NodeEntry } from "../../src/round/ports.js";
-import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
 import type { QueuedRound } from "../../src/node/service.js";
 import { countRules } from "./count-rules.js";
 import { MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "./memory-round.js";
 
-export const TEST_DOMAIN = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
-/** Round-record digests without a chain: keccak256(roundId ‖ transcript CID). */
-export const TEST_RECORDS = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
+export { TEST_DOMAIN, TEST_RECORDS } from "./test-domain.js";
+import { TEST_DOMAIN, TEST_RECORDS } from "./test-domain.js";
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
 export const preferHigherQ = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie");
 

@@ -45,6 +45,7 @@ import {
   type PairingMode,
 } from "../../src/consensus/index.js";
 import { productionRules } from "../../src/protocol/index.js";
+import { applyDelta } from "../../src/core/index.js";
 
 export interface SimParams {
   /** Seed of everything (swarm, questions, answers, judgments, byzantine set, round seeds). */
@@ -317,7 +318,7 @@ export function simulate(overrides: Partial<SimParams> = {}, opts: { majorityOnl
     }
     const members = swarm.ids.map((address, i) => ({ address, stake: p.stake, reputation: rep[i] }));
     const weighted = rules.aggregate({ answers: swarm.ids, members, judgments: judgments as never, screens: [], excluded: [], seed });
-    for (let i = 0; i < n; i++) rep[i] = Math.min(REP_SCALE, Math.max(0, rep[i] + (weighted.deltas[swarm.ids[i]] ?? 0)));
+    for (let i = 0; i < n; i++) rep[i] = applyDelta(rep[i], weighted.deltas[swarm.ids[i]] ?? 0);
     if (!measured) return;
     if (answers[index.get(weighted.winner.toLowerCase() as Address)!] === q.correct) okWeighted++;
     const uniform = aggregate({ answers: swarm.ids, judgments, weights: ones });

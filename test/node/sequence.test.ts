@@ -16,6 +16,7 @@ const state = (s: Partial<{ issued: number; running: number[]; queued: number[];
   running: new Set((s.running ?? []).map(BigInt)),
   queued: new Set((s.queued ?? []).map(BigInt)),
   failed: new Set((s.failed ?? []).map(BigInt)),
+  closedThrough: 0n,
 });
 const set = (...xs: number[]) => new Set(xs.map(BigInt));
 

@@ -5,19 +5,20 @@
  */
 import { expect } from "chai";
 import express from "express";
-import { encodePacked, keccak256, toHex, type Address } from "viem";
+import { keccak256, toHex } from "viem";
 import { Coordinator, type SignedRecord } from "../../src/round/coordinator.js";
 import { Member } from "../../src/round/member.js";
-import type { ConsensusRules, Transcript } from "../../src/protocol/index.js";
+import type { ConsensusRules } from "../../src/protocol/index.js";
 import type { Mind, NodeEntry } from "../../src/round/ports.js";
 import { createSigner } from "../../src/core/index.js";
 import { productionRules } from "../../src/protocol/index.js";
 import { errorHandler, serverErrorLog } from "../../src/http/index.js";
 import { isChorusError } from "../../src/core/index.js";
 import { DirectPeers, MemoryArtifacts, directoryOf } from "../kit/memory-round.js";
+import { TEST_DOMAIN, TEST_RECORDS } from "../kit/test-domain.js";
 
-const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
-const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
+const records = TEST_RECORDS;
+const domain = TEST_DOMAIN;
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
 const ask = { messages: [{ role: "user" as const, content: "Why is the sky blue?" }], maxTokens: 64, rag: false };
 

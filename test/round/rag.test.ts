@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { encodePacked, isAddressEqual, keccak256, type Address, type Hex } from "viem";
+import { isAddressEqual, type Address, type Hex } from "viem";
 import { encodeEpoch } from "../../src/protocol/index.js";
 import { recoverServiceSigner } from "../../src/core/index.js";
 import { cidToBytes32 } from "../../src/core/index.js";
@@ -17,12 +17,10 @@ import { loadConfig } from "../../src/config/index.js";
 import { countRules } from "../kit/count-rules.js";
 import { DirectPeers, MemoryArtifacts, directoryOf, makeSigners } from "../kit/memory-round.js";
 import { RAG_DOMAIN, memoryRetrieval, memorySource, type MemorySource } from "../helpers/rag-memory.js";
+import { TEST_DOMAIN, TEST_RECORDS } from "../kit/test-domain.js";
 
-const records = {
-  digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])),
-  serviceDomain: RAG_DOMAIN,
-};
-const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
+const records = { ...TEST_RECORDS, serviceDomain: RAG_DOMAIN };
+const domain = TEST_DOMAIN;
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
 const prefer = (a: string, b: string): "A" | "B" | "tie" => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie");
 const PARAMS = { sources: 5, k: 3, reliabilityWeight: 500_000, explorationFloor: 100_000, timeoutMs: 150 };

@@ -1,16 +1,16 @@
 import { expect } from "chai";
-import { encodePacked, keccak256, type Address, type Hex } from "viem";
+import { type Address, type Hex } from "viem";
 import { Coordinator, type SignedRecord } from "../../src/round/coordinator.js";
 import { Member } from "../../src/round/member.js";
 import { signEnvelope } from "../../src/protocol/index.js";
 import { newRoundId } from "../kit/round-id.js";
-import type { Transcript } from "../../src/protocol/index.js";
 import { countRules } from "../kit/count-rules.js";
 import { DirectPeers, MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "../kit/memory-round.js";
 import type { NodeEntry } from "../../src/round/ports.js";
+import { TEST_DOMAIN, TEST_RECORDS } from "../kit/test-domain.js";
 
-const records = { digest: (t: Transcript, cid: string) => keccak256(encodePacked(["bytes32", "string"], [t.roundId, cid])) };
-const domain = { chainId: 31337, registry: "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0" as Address };
+const records = TEST_RECORDS;
+const domain = TEST_DOMAIN;
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
 const prefer = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie");
 

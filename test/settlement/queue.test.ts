@@ -4,6 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { keccak256, toHex } from "viem";
 import { EpochSubmitter, SettlementQueue, type QueuedRecord, type SettlementPort } from "../../src/settlement/index.js";
+import { ChorusError, makeRoundId } from "../../src/core/index.js";
+import { MemorySequencer } from "../../src/round/sequencer.js";
 
 const id = (i: number) => keccak256(toHex(`round-${i}`));
 /** Round ids in the order an epoch holds them (ascending). */
@@ -114,7 +116,7 @@ describe("settlement queue and epoch submitter", () => {
     const port: SettlementPort<unknown> = {
       settledOnChain: async () => new Set(),
       async submitEpoch(records) {
-        if (records.some((r) => r.roundId === bad)) throw Object.assign(new Error(`SettlementQuorumNotReached(${bad})`), { retryable: false });
+        if (records.some((r) => r.roundId === bad)) throw new ChorusError("SETTLEMENT_REFUSED", `SettlementQuorumNotReached(${bad})`);
         submissions.push(records.map((r) => r.roundId));
         return { txHash: "0x1" };
       },
@@ -148,5 +150,92 @@ describe("settlement queue and epoch submitter", () => {
     } finally {
       process.off("unhandledRejection", onUnhandled);
     }
+  });
+
+  describe("with the node's round sequencer", () => {
+    const me = "0x00000000000000000000000000000000000000a1";
+    const other = "0x00000000000000000000000000000000000000b2";
+
+    it("a deferred outcome is not a failure: no backoff, no error, the next flush tries again at once", async () => {
+      const q = new SettlementQueue(dir);
+      const seq = new MemorySequencer(me);
+      let calls = 0;
+      const logs: string[] = [];
+      const port: SettlementPort<unknown> = {
+        settledOnChain: async () => new Set(),
+        async submitEpoch() {
+          calls++;
+          return { deferred: "sequence 1 is still running", closedThrough: 0n };
+        },
+      };
+      const sub = new EpochSubmitter(q, port, { maxRounds: 10, intervalMs: 60_000, backoffMs: 60_000, sequencer: seq, log: (l) => logs.push(l) });
+      await q.add(makeRoundId(me, 2n), {});
+      await sub.flush();
+      sub.notify(); // a backoff of 60 s would skip this attempt
+      await new Promise((r) => setTimeout(r, 20));
+      await sub.flush();
+      expect(calls).to.equal(2);
+      expect(sub.lastError).to.equal(undefined);
+      expect(logs.filter((l) => /settlement failed/.test(l))).to.deep.equal([]);
+    });
+
+    it("hands the port the sequencer's state, reports what the chain closed, and has a refused or dropped round of its own voided", async () => {
+      const q = new SettlementQueue(dir);
+      const seq = new MemorySequencer(me);
+      const tickets = [await seq.next(), await seq.next(), await seq.next()];
+      for (const t of tickets) seq.completed(t.roundId);
+      const seen: bigint[][] = [];
+      const port: SettlementPort<unknown> = {
+        sequenced: true,
+        settledOnChain: async () => new Set(),
+        async submitEpoch(records, state) {
+          seen.push([...(state?.queued ?? [])].sort());
+          if (records.some((r) => r.roundId === tickets[1].roundId)) throw new ChorusError("SETTLEMENT_REFUSED", "SettlementQuorumNotReached");
+          return { settledIds: records.map((r) => r.roundId), dropped: [{ roundId: makeRoundId(other, 9n), reason: "another coordinator's" }], closedThrough: 1n };
+        },
+      };
+      const sub = new EpochSubmitter(q, port, { maxRounds: 10, intervalMs: 60_000, backoffMs: 1, maxBackoffMs: 1, sequencer: seq });
+      await q.add(makeRoundId(other, 9n), {});
+      for (const t of tickets) await q.add(t.roundId, {});
+      for (let i = 0; i < 6; i++) await sub.flush();
+      expect(seen[0]).to.deep.equal([1n, 2n, 3n]);
+      expect(await q.status(tickets[1].roundId)).to.equal("failed");
+      expect(await q.status(makeRoundId(other, 9n))).to.equal("failed");
+      const state = seq.state();
+      expect([...state.failed], "its own refused round is to be voided; another coordinator's is not its to void").to.deep.equal([2n]);
+      expect(state.closedThrough).to.equal(1n);
+    });
+
+    it("settles when the sequencer waits for its sequences to close, and calls a sequenced port without records only while there are sequences to void", async () => {
+      const q = new SettlementQueue(dir);
+      const seq = new MemorySequencer(me);
+      const calls: number[] = [];
+      let closed = 0n;
+      const port: SettlementPort<unknown> = {
+        sequenced: true,
+        settledOnChain: async () => new Set(),
+        async submitEpoch(records, state) {
+          calls.push(records.length);
+          closed = state?.issuedThrough ?? 0n; // voids everything issued
+          return { txHash: "0x1", closedThrough: closed };
+        },
+      };
+      const sub = new EpochSubmitter(q, port, { maxRounds: 10, intervalMs: 60_000, sequencer: seq });
+      await sub.flush();
+      expect(calls, "nothing issued: nothing to void").to.deep.equal([]);
+      const t = await seq.next();
+      seq.failed(t.roundId);
+      // what ChainSequencer does before opening a new batch (SequenceBook.settleNow through onSettlementNeeded)
+      const book = (seq as unknown as { book: { settleNow(): Promise<void> } }).book;
+      await book.settleNow();
+      expect(calls).to.deep.equal([0]);
+      expect(seq.state().closedThrough).to.equal(1n);
+      await sub.flush();
+      expect(calls, "everything closed: no further call").to.deep.equal([0]);
+      await sub.stop();
+      await seq.next();
+      await book.settleNow();
+      expect(calls, "a stopped submitter no longer listens").to.deep.equal([0]);
+    });
   });
 });

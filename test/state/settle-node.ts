@@ -49,7 +49,7 @@ const mine = async () => {
   });
 };
 const sequencer = new ChainSequencer(chain, { batchSize: 8, stateFile: `${cfg.dataDir}/sequencer.json`, mine });
-const real = chainSettlement(chain, { sequencer });
+const real = chainSettlement(chain, { coordinator: createSigner(cfg.key as Hex).address });
 const seen = new Map<string, number>();
 const step = (name: (typeof STEPS)[number]) => {
   const n = (seen.get(name) ?? 0) + 1;
@@ -64,9 +64,9 @@ const settlement: typeof real = {
     step("after-check");
     return r;
   },
-  async submitEpoch(records) {
+  async submitEpoch(records, state) {
     step("before-submit");
-    const r = await real.submitEpoch(records);
+    const r = await real.submitEpoch(records, state);
     step("after-submit");
     return r;
   },

@@ -1,6 +1,6 @@
 /** `chorus node info [address]` and `chorus nodes`: read-only views of the registry, reputation and capability. */
 import { formatEther, type Address } from "viem";
-import { getNode, listActiveNodes, passOf, readContract, requireWallet, type ChorusChain, type NodeView, type PassView } from "../../chain/index.js";
+import { getNode, listActiveNodes, chorusContracts, passOf, requireWallet, type ChorusChain, type NodeView, type PassView } from "../../chain/index.js";
 import { iso } from "../../capability/index.js";
 import { ChorusError } from "../../core/index.js";
 import type { CliContext } from "../context.js";
@@ -17,7 +17,7 @@ export interface NodeDetails extends NodeView {
 async function details(chain: ChorusChain, n: NodeView): Promise<NodeDetails> {
   const c = chain.deployments.contracts;
   const [reputation, pass] = await Promise.all([
-    c.Settlement ? readContract<bigint | number>(chain, "Settlement", "reputationOf", [n.address]).then(Number) : null,
+    c.Settlement ? chorusContracts(chain).settlement.read.reputationOf([n.address]).then(Number) : null,
     c.CapabilityRegistry ? passOf(chain, n.address) : null,
   ]);
   return { ...n, reputation, pass };
