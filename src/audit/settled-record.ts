@@ -33,9 +33,13 @@ export async function settledRecordOf(chain: ChorusChain, roundId: Hex): Promise
     args: { roundId },
     fromBlock: BigInt(chain.deployments.startBlock),
   });
-  if (logs.length === 0) throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
+  if (logs.length === 0)
+    throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
   const { transactionHash: txHash, blockNumber } = logs[0] as unknown as { transactionHash: Hex; blockNumber: bigint };
-  const [tx, tables] = await Promise.all([chain.publicClient.getTransaction({ hash: txHash }), epochTablesOfTx(chain, txHash)]);
+  const [tx, tables] = await Promise.all([
+    chain.publicClient.getTransaction({ hash: txHash }),
+    epochTablesOfTx(chain, txHash),
+  ]);
   const decoded = decodeEpochCalldata(settlement.abi as Abi, tx.input);
   const domain = settlementDomain(chain.chainId, settlement.address);
   const seeds = new Map<string, Promise<Hex>>();
@@ -45,12 +49,27 @@ export async function settledRecordOf(chain: ChorusChain, roundId: Hex): Promise
     if (!seeds.has(key)) seeds.set(key, batchSeed(chain, coordinator, seq, blockNumber));
     return seeds.get(key)!;
   };
-  const records = await Promise.all(decoded.map(async (d) => ({ ...d, record: { ...d.record, seed: roundSeed(await batchSeedOf(d.record), d.record.roundId) } })));
+  const records = await Promise.all(
+    decoded.map(async (d) => ({
+      ...d,
+      record: { ...d.record, seed: roundSeed(await batchSeedOf(d.record), d.record.roundId) },
+    })),
+  );
   const index = records.findIndex((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
-  if (index < 0) throw new ChorusError("AUDIT_BAD_TX", `settlement transaction ${txHash} does not carry round ${roundId}`);
+  if (index < 0)
+    throw new ChorusError("AUDIT_BAD_TX", `settlement transaction ${txHash} does not carry round ${roundId}`);
   const epochDigests = records.map((d) => recordDigest(domain, d.record));
   const mine = records[index];
-  return { epoch: tables.epoch, epochDigests, index, record: mine.record, digest: epochDigests[index], signers: mine.signers, signatures: mine.signatures, txHash };
+  return {
+    epoch: tables.epoch,
+    epochDigests,
+    index,
+    record: mine.record,
+    digest: epochDigests[index],
+    signers: mine.signers,
+    signatures: mine.signatures,
+    txHash,
+  };
 }
 
 /** The seed block hash of the batch of `coordinator` that reserved `seq` (latest BatchOpened before `toBlock`). */
