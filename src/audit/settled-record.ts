@@ -4,7 +4,7 @@
  * is re-derived from each coordinator's batch seed block), so the epoch's digests, this record's index and the
  * signatures over it can be shown to `openDispute`, `uphold` and `proveEquivocation`.
  */
-import { type Abi, type Address, type Hex } from "viem";
+import { type Address, type Hex } from "viem";
 import { epochTablesOfTx } from "../chain/round-event.js";
 import type { ChorusChain } from "../chain/index.js";
 import { ChorusError, recordDigest, roundIdParts, settlementDomain, type RoundRecord } from "../core/index.js";
@@ -28,7 +28,7 @@ export async function settledRecordOf(chain: ChorusChain, roundId: Hex): Promise
   if (!settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
   const logs = await chain.publicClient.getContractEvents({
     address: settlement.address,
-    abi: settlement.abi as Abi,
+    abi: settlement.abi,
     eventName: "RoundSettled",
     args: { roundId },
     fromBlock: BigInt(chain.deployments.startBlock),
@@ -40,7 +40,7 @@ export async function settledRecordOf(chain: ChorusChain, roundId: Hex): Promise
     chain.publicClient.getTransaction({ hash: txHash }),
     epochTablesOfTx(chain, txHash),
   ]);
-  const decoded = decodeEpochCalldata(settlement.abi as Abi, tx.input);
+  const decoded = decodeEpochCalldata(settlement.abi, tx.input);
   const domain = settlementDomain(chain.chainId, settlement.address);
   const seeds = new Map<string, Promise<Hex>>();
   const batchSeedOf = (r: RoundRecord) => {
@@ -77,7 +77,7 @@ async function batchSeed(chain: ChorusChain, coordinator: Address, seq: bigint, 
   const settlement = chain.deployments.contracts.Settlement;
   const logs = (await chain.publicClient.getContractEvents({
     address: settlement.address,
-    abi: settlement.abi as Abi,
+    abi: settlement.abi,
     eventName: "BatchOpened",
     args: { coordinator },
     fromBlock: BigInt(chain.deployments.startBlock),
@@ -85,5 +85,5 @@ async function batchSeed(chain: ChorusChain, coordinator: Address, seq: bigint, 
   })) as unknown as { args: { firstSeq: bigint; lastSeq: bigint; seedBlock: bigint } }[];
   const hit = logs.filter((l) => BigInt(l.args.firstSeq) <= seq && seq <= BigInt(l.args.lastSeq)).at(-1);
   if (!hit) throw new ChorusError("AUDIT_BAD_TX", `no BatchOpened of ${coordinator} covers sequence ${seq}`);
-  return (await chain.publicClient.getBlock({ blockNumber: BigInt(hit.args.seedBlock) })).hash!;
+  return (await chain.publicClient.getBlock({ blockNumber: BigInt(hit.args.seedBlock) })).hash;
 }

@@ -30,7 +30,7 @@ interface Run {
 
 /** The deployer (hardhat account 0) is the CapabilityRegistry curator. */
 const CURATOR_KEY =
-  `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}` as Hex;
+  `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}`;
 
 /** An OpenAI-compatible "model" that can add: it judges "What is a + b?" items by the sum. */
 async function startAddingModel(): Promise<{ url: string; calls: () => number; close: () => Promise<void> }> {
@@ -116,7 +116,7 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
 
   it("a staked node without a pass is told which command gets one, and is not a candidate", async () => {
     const r = await run([...chainArgs(), "node", "info", me]);
-    expect(r.out.join("\n")).to.match(/capability  no pass: not drawn into committees; run `chorus calibrate`/);
+    expect(r.out.join("\n")).to.match(/capability {2}no pass: not drawn into committees; run `chorus calibrate`/);
     const cal = await run([...chainArgs(), "--key", nodeKey, "calibrate"], nodeEnv());
     expect(cal.code).to.equal(1);
     expect(cal.err).to.deep.equal([
@@ -218,8 +218,8 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
     expect(view.pass).to.include({ suiteId: 1, score: 120, capable: true });
     const text = await run([...chainArgs(), "node", "info", me]);
     expect(text.out.join("\n"))
-      .to.match(/capability  valid until .* \(suite 1, score 120\)/)
-      .and.match(/reputation  0\.2500/);
+      .to.match(/capability {2}valid until .* \(suite 1, score 120\)/)
+      .and.match(/reputation {2}0\.2500/);
 
     // Drawn: a capable candidate now, and in the next weight period it holds every seat of a committee.
     expect((await new ChainDirectory(chain).candidates()).map((c) => c.address)).to.include(me);

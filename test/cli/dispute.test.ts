@@ -18,7 +18,7 @@ import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll, type 
 import { startRpcServer, type RpcServer } from "../helpers/rpc-server.js";
 
 const ARBITRATOR_KEY =
-  `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}` as Hex;
+  `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}`;
 const WATCHER_KEY = keccak256(toHex("chorus-test-watcher-5"));
 
 describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function () {

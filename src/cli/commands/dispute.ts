@@ -5,7 +5,7 @@
  * same record.
  */
 import { readFile } from "node:fs/promises";
-import { formatEther, getAddress, isAddressEqual, type Address, type Hex } from "viem";
+import { formatEther, getAddress, isAddressEqual, type Hex } from "viem";
 import { z } from "zod";
 import { settledRecordOf } from "../../audit/index.js";
 import { iso } from "../../capability/index.js";
@@ -104,7 +104,10 @@ export async function disputeOpenCommand(
     evidenceCid: evidence,
   });
   const d = await getDispute(chain, r.id);
-  if (f.json) return ctx.json({ ...d, txHash: r.hash });
+  if (f.json) {
+    ctx.json({ ...d, txHash: r.hash });
+    return;
+  }
   ctx.io.out(`dispute ${d.id} opened against round ${id} (epoch ${d.epoch}; tx ${r.hash})`);
   ctx.io.out(
     `  deposit ${formatEther(d.deposit)} CHR; locked ${signers.map((a, i) => `${a} ${formatEther(d.locked[i] ?? 0n)} CHR`).join(", ")}`,
@@ -133,8 +136,14 @@ export async function disputeStatusCommand(
   const list = /^0x/.test(target)
     ? await disputesOfRound(chain, roundId(target))
     : [await getDispute(chain, disputeId(target))];
-  if (f.json) return ctx.json(list.length === 1 && !/^0x/.test(target) ? list[0] : list);
-  if (list.length === 0) return ctx.io.out(`no dispute of round ${target}`);
+  if (f.json) {
+    ctx.json(list.length === 1 && !/^0x/.test(target) ? list[0] : list);
+    return;
+  }
+  if (list.length === 0) {
+    ctx.io.out(`no dispute of round ${target}`);
+    return;
+  }
   for (const d of list) describe(d).forEach((l) => ctx.io.out(l));
 }
 
@@ -154,7 +163,10 @@ export async function disputeResolveCommand(
   else if (action === "reject") hash = await rejectDispute(chain, id);
   else hash = await reclaimDispute(chain, id);
   const after = await getDispute(chain, id);
-  if (f.json) return ctx.json({ ...after, txHash: hash });
+  if (f.json) {
+    ctx.json({ ...after, txHash: hash });
+    return;
+  }
   const what = {
     uphold: "upheld: the round's deltas are voided and its signers lose their locked stake",
     reject: "rejected: the deposit went to the treasury",
@@ -235,8 +247,11 @@ export async function proveEquivocationCommand(
     digestB,
     salt: newSalt(),
   });
-  if (f.json) return ctx.json({ ...r, prover: requireWallet(chain).account.address });
+  if (f.json) {
+    ctx.json({ ...r, prover: requireWallet(chain).account.address });
+    return;
+  }
   ctx.io.out(
-    `equivocation proven: ${r.signer as Address} lost ${formatEther(r.amount)} CHR; reward ${formatEther(r.reward)} CHR (tx ${r.hash})`,
+    `equivocation proven: ${r.signer} lost ${formatEther(r.amount)} CHR; reward ${formatEther(r.reward)} CHR (tx ${r.hash})`,
   );
 }

@@ -4,7 +4,7 @@
  * epoch) and the transcript from IPFS (the configured gateway, the public gateways, then the members'), checked
  * against the CID the chain names.
  */
-import type { Abi, Hex } from "viem";
+import type { Hex } from "viem";
 import { z } from "zod";
 import { fetchWithFallback, gatewayJson, settledMembers } from "../../audit/index.js";
 import { epochTablesOfTx, settledRoundDeltas } from "../../chain/round-event.js";
@@ -43,7 +43,10 @@ export async function roundShowCommand(ctx: CliContext, id: string, raw: Record<
     if (!fallback) throw err;
     round = await fromChain(ctx, id as Hex);
   }
-  if (f.json) return ctx.json(round);
+  if (f.json) {
+    ctx.json(round);
+    return;
+  }
   ctx.io.out(`round       ${round.roundId}`);
   ctx.io.out(`query       ${round.queryCid}`);
   ctx.io.out(`transcript  ${round.transcriptCid}`);
@@ -59,7 +62,7 @@ async function fromChain(ctx: CliContext, roundId: Hex): Promise<RoundView> {
   const settlement = chain.deployments.contracts.Settlement;
   const logs = (await chain.publicClient.getContractEvents({
     address: settlement.address,
-    abi: settlement.abi as Abi,
+    abi: settlement.abi,
     eventName: "RoundSettled",
     args: { roundId },
     fromBlock: BigInt(chain.deployments.startBlock),

@@ -63,7 +63,7 @@ export async function suitePublishCommand(ctx: CliContext, raw: Record<string, u
   await writeFile(itemsFile, JSON.stringify(suite));
   const s = published.suite;
   if (f.json)
-    return ctx.json({
+    { ctx.json({
       ...published,
       suite: undefined,
       itemsFile,
@@ -71,7 +71,7 @@ export async function suitePublishCommand(ctx: CliContext, raw: Record<string, u
       keyRevealEnd: s.keyRevealEnd,
       revealEnd: s.revealEnd,
       validity: s.validity,
-    });
+    }); return; }
   ctx.io.out(`suite ${published.suiteId} published (tx ${published.hash})`);
   ctx.io.out(`  items     ${published.itemCount} at ipfs ${published.itemsCid} (also ${itemsFile})`);
   ctx.io.out(`  pass bar  ${published.passThreshold} of ${published.itemCount}`);
@@ -128,7 +128,7 @@ export async function suiteRevealCommand(
         `chorus: waiting until the submission window of suite ${id} closes at ${iso(end)} (chain time ${iso(now)})…`,
       ),
   });
-  if (f.json) return ctx.json({ suiteId: id, txHash: r.hash, revealEnd: r.suite.revealEnd });
+  if (f.json) { ctx.json({ suiteId: id, txHash: r.hash, revealEnd: r.suite.revealEnd }); return; }
   ctx.io.out(`key of suite ${id} revealed (tx ${r.hash}); nodes reveal and are graded until ${iso(r.suite.revealEnd)}`);
 }
 
@@ -167,12 +167,12 @@ export async function suiteListCommand(ctx: CliContext, raw: Record<string, unkn
   const chain = await ctx.openChain();
   const [suites, now] = await Promise.all([listSuites(chain), chainTime(chain)]);
   if (f.json)
-    return ctx.json(
+    { ctx.json(
       suites.map((s) => ({ ...s, itemsCid: bytes32ToCid(s.itemsCid).toString(), phase: suitePhase(s, now) })),
-    );
+    ); return; }
   if (suites.length === 0)
-    return ctx.io.out(
+    { ctx.io.out(
       `no calibration suite on chain ${chain.chainId} yet (a curator publishes one with \`chorus suite publish --items FILE\`)`,
-    );
+    ); return; }
   for (const s of suites) ctx.io.out(describeSuite(s, now));
 }
