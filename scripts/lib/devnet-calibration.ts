@@ -35,7 +35,7 @@ export async function calibrateDevnet(opts: {
 }): Promise<{ suiteId: number; itemsCid: string; scores: number[] }> {
   const chainOf = async (account: Account): Promise<ChorusChain> => ({ ...(await connectChain({ rpcUrl: opts.rpcUrl, account })), deployments: opts.deployments });
   const curator = await chainOf(opts.curator);
-  const seed = (await curator.publicClient.getBlock()).hash!;
+  const seed = (await curator.publicClient.getBlock()).hash;
   const { suite, key } = buildDevnetSuite(seed);
   // One model serves every devnet node: judge the items once, before the window opens.
   const choices = opts.answers === "reference" ? key : await judgeSuite(opts.mind, suite);

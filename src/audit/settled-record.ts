@@ -4,7 +4,7 @@
  * is re-derived from each coordinator's batch seed block), so the epoch's digests, this record's index and the
  * signatures over it can be shown to `openDispute`, `uphold` and `proveEquivocation`.
  */
-import { type Abi, type Address, type Hex } from "viem";
+import { type Address, type Hex } from "viem";
 import { epochTablesOfTx } from "../chain/round-event.js";
 import type { ChorusChain } from "../chain/index.js";
 import { ChorusError, recordDigest, roundIdParts, settlementDomain, type RoundRecord } from "../core/index.js";
@@ -28,12 +28,13 @@ export async function settledRecordOf(chain: ChorusChain, roundId: Hex): Promise
   if (!settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
   const logs = await chain.publicClient.getContractEvents({
     address: settlement.address,
-    abi: settlement.abi as Abi,
+    abi: settlement.abi,
     eventName: "RoundSettled",
     args: { roundId },
     fromBlock: BigInt(chain.deployments.startBlock),
   });
-  if (logs.length === 0) throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
+  if (logs.length === 0)
+    throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
   const { transactionHash: txHash, blockNumber } = logs[0] as unknown as { transactionHash: Hex; blockNumber: bigint };
   const [tx, tables] = await Promise.all([chain.publicClient.getTransaction({ hash: txHash }), epochTablesOfTx(chain, txHash)]);
   const decoded = decodeEpochCalldata(tx.input);
@@ -45,12 +46,27 @@ export async function settledRecordOf(chain: ChorusChain, roundId: Hex): Promise
     if (!seeds.has(key)) seeds.set(key, batchSeed(chain, coordinator, seq, blockNumber));
     return seeds.get(key)!;
   };
-  const records = await Promise.all(decoded.map(async (d) => ({ ...d, record: { ...d.record, seed: roundSeed(await batchSeedOf(d.record), d.record.roundId) } })));
+  const records = await Promise.all(
+    decoded.map(async (d) => ({
+      ...d,
+      record: { ...d.record, seed: roundSeed(await batchSeedOf(d.record), d.record.roundId) },
+    })),
+  );
   const index = records.findIndex((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
-  if (index < 0) throw new ChorusError("AUDIT_BAD_TX", `settlement transaction ${txHash} does not carry round ${roundId}`);
+  if (index < 0)
+    throw new ChorusError("AUDIT_BAD_TX", `settlement transaction ${txHash} does not carry round ${roundId}`);
   const epochDigests = records.map((d) => recordDigest(domain, d.record));
   const mine = records[index];
-  return { epoch: tables.epoch, epochDigests, index, record: mine.record, digest: epochDigests[index], signers: mine.signers, signatures: mine.signatures, txHash };
+  return {
+    epoch: tables.epoch,
+    epochDigests,
+    index,
+    record: mine.record,
+    digest: epochDigests[index],
+    signers: mine.signers,
+    signatures: mine.signatures,
+    txHash,
+  };
 }
 
 /** The seed block hash of the batch of `coordinator` that reserved `seq` (latest BatchOpened before `toBlock`). */
@@ -58,7 +74,7 @@ async function batchSeed(chain: ChorusChain, coordinator: Address, seq: bigint, 
   const settlement = chain.deployments.contracts.Settlement;
   const logs = (await chain.publicClient.getContractEvents({
     address: settlement.address,
-    abi: settlement.abi as Abi,
+    abi: settlement.abi,
     eventName: "BatchOpened",
     args: { coordinator },
     fromBlock: BigInt(chain.deployments.startBlock),
@@ -66,5 +82,5 @@ async function batchSeed(chain: ChorusChain, coordinator: Address, seq: bigint, 
   })) as unknown as { args: { firstSeq: bigint; lastSeq: bigint; seedBlock: bigint } }[];
   const hit = logs.filter((l) => BigInt(l.args.firstSeq) <= seq && seq <= BigInt(l.args.lastSeq)).at(-1);
   if (!hit) throw new ChorusError("AUDIT_BAD_TX", `no BatchOpened of ${coordinator} covers sequence ${seq}`);
-  return (await chain.publicClient.getBlock({ blockNumber: BigInt(hit.args.seedBlock) })).hash!;
+  return (await chain.publicClient.getBlock({ blockNumber: BigInt(hit.args.seedBlock) })).hash;
 }

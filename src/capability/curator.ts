@@ -41,19 +41,30 @@ export function parseItemsFile(text: string, file: string): { title: string; ite
   const r = ItemsFile.safeParse(raw);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new ChorusError("INPUT_INVALID", `${file}: ${i.path.join(".") || "(top)"}: ${i.message} (expected [{"question","better","worse"}, ...] with 1..${MAX_ITEMS} items)`);
+    throw new ChorusError(
+      "INPUT_INVALID",
+      `${file}: ${i.path.join(".") || "(top)"}: ${i.message} (expected [{"question","better","worse"}, ...] with 1..${MAX_ITEMS} items)`,
+    );
   }
   const d = r.data;
-  return Array.isArray(d) ? { title: "Chorus calibration suite", items: d } : { title: d.title ?? "Chorus calibration suite", items: d.items };
+  return Array.isArray(d)
+    ? { title: "Chorus calibration suite", items: d }
+    : { title: d.title ?? "Chorus calibration suite", items: d.items };
 }
 
 /** The suite document and its key: item i's better answer goes second (key bit i set) when coin i is 1. */
-export function buildSuite(title: string, items: readonly ReferenceItem[], coins: Uint8Array = randomBytes(items.length)): { suite: SuiteDocument; key: bigint } {
+export function buildSuite(
+  title: string,
+  items: readonly ReferenceItem[],
+  coins: Uint8Array = randomBytes(items.length),
+): { suite: SuiteDocument; key: bigint } {
   let key = 0n;
   const out = items.map((it, i) => {
     const second = (coins[i] & 1) === 1;
     if (second) key |= 1n << BigInt(i);
-    return second ? { question: it.question, answerA: it.worse, answerB: it.better } : { question: it.question, answerA: it.better, answerB: it.worse };
+    return second
+      ? { question: it.question, answerA: it.worse, answerB: it.better }
+      : { question: it.question, answerA: it.better, answerB: it.worse };
   });
   return { suite: { type: "chorus/calibration-suite@1", title, items: out }, key };
 }
@@ -68,7 +79,13 @@ export interface KeyFile {
 }
 
 const KeyFileSchema = z
-  .object({ chainId: z.number().int(), suiteId: z.number().int().min(1), itemsCid: z.string(), key: z.string().regex(/^0x[0-9a-f]+$/i), keySalt: z.string().regex(/^0x[0-9a-fA-F]{64}$/) })
+  .object({
+    chainId: z.number().int(),
+    suiteId: z.number().int().min(1),
+    itemsCid: z.string(),
+    key: z.string().regex(/^0x[0-9a-f]+$/i),
+    keySalt: z.string().regex(/^0x[0-9a-fA-F]{64}$/),
+  })
   .strict();
 
 export function keyFilePath(dataDir: string, chainId: number, suiteId: number): string {
@@ -80,10 +97,14 @@ export async function readKeyFile(file: string): Promise<KeyFile> {
   try {
     text = await readFile(file, "utf8");
   } catch {
-    throw new ChorusError("NOT_FOUND", `no key file ${file}: only the curator that published the suite (with this data directory) holds its key`);
+    throw new ChorusError(
+      "NOT_FOUND",
+      `no key file ${file}: only the curator that published the suite (with this data directory) holds its key`,
+    );
   }
   const r = KeyFileSchema.safeParse(JSON.parse(text));
-  if (!r.success) throw new ChorusError("INPUT_INVALID", `${file} is not a suite key file: ${r.error.issues[0].message}`);
+  if (!r.success)
+    throw new ChorusError("INPUT_INVALID", `${file} is not a suite key file: ${r.error.issues[0].message}`);
   return r.data as KeyFile;
 }
 
@@ -115,7 +136,14 @@ export interface PublishedSuite {
  */
 export async function publishSuiteDocument(
   chain: ChorusChain,
-  opts: { suite: SuiteDocument; key: bigint; passThreshold?: number; windows: Windows; dataDir: string; putJson: (doc: unknown) => Promise<string> },
+  opts: {
+    suite: SuiteDocument;
+    key: bigint;
+    passThreshold?: number;
+    windows: Windows;
+    dataDir: string;
+    putJson: (doc: unknown) => Promise<string>;
+  },
 ): Promise<PublishedSuite> {
   const n = opts.suite.items.length;
   const threshold = opts.passThreshold ?? Math.max(minPassThreshold(n), Math.ceil(n * 0.85));
@@ -150,7 +178,15 @@ export async function publishSuiteDocument(
   const keyFile = keyFilePath(opts.dataDir, chain.chainId, suiteId);
   await writeFile(pending, JSON.stringify({ ...keyDoc, suiteId }, null, 2), { mode: 0o600 });
   await rename(pending, keyFile);
-  return { suiteId, itemsCid, itemCount: n, passThreshold: threshold, keyFile, hash, suite: await getSuite(chain, suiteId) };
+  return {
+    suiteId,
+    itemsCid,
+    itemCount: n,
+    passThreshold: threshold,
+    keyFile,
+    hash,
+    suite: await getSuite(chain, suiteId),
+  };
 }
 
 /**
@@ -159,18 +195,36 @@ export async function publishSuiteDocument(
  */
 export async function revealKeyWhenOpen(
   chain: ChorusChain,
-  opts: { suiteId: number; keyFile: string; pollMs?: number; wait?: boolean; onWait?: (commitEnd: number, now: number) => void; signal?: AbortSignal },
+  opts: {
+    suiteId: number;
+    keyFile: string;
+    pollMs?: number;
+    wait?: boolean;
+    onWait?: (commitEnd: number, now: number) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<{ hash: Hex; suite: SuiteView }> {
   const k = await readKeyFile(opts.keyFile);
   if (k.chainId !== chain.chainId || k.suiteId !== opts.suiteId) {
-    throw new ChorusError("INPUT_INVALID", `${opts.keyFile} holds the key of suite ${k.suiteId} on chain ${k.chainId}, not suite ${opts.suiteId} on chain ${chain.chainId}`);
+    throw new ChorusError(
+      "INPUT_INVALID",
+      `${opts.keyFile} holds the key of suite ${k.suiteId} on chain ${k.chainId}, not suite ${opts.suiteId} on chain ${chain.chainId}`,
+    );
   }
   let s = await getSuite(chain, opts.suiteId);
   if (s.keyRevealed) throw new ChorusError("INPUT_INVALID", `the key of suite ${opts.suiteId} is already revealed`);
   let now = await chainTime(chain);
-  if (now >= s.keyRevealEnd) throw new ChorusError("INPUT_INVALID", `the key-reveal window of suite ${opts.suiteId} closed at ${iso(s.keyRevealEnd)}: the suite is void`);
+  if (now >= s.keyRevealEnd)
+    throw new ChorusError(
+      "INPUT_INVALID",
+      `the key-reveal window of suite ${opts.suiteId} closed at ${iso(s.keyRevealEnd)}: the suite is void`,
+    );
   if (now < s.commitEnd) {
-    if (opts.wait === false) throw new ChorusError("INPUT_INVALID", `suite ${opts.suiteId} takes commitments until ${iso(s.commitEnd)} (chain time now ${iso(now)}): reveal after that`);
+    if (opts.wait === false)
+      throw new ChorusError(
+        "INPUT_INVALID",
+        `suite ${opts.suiteId} takes commitments until ${iso(s.commitEnd)} (chain time now ${iso(now)}): reveal after that`,
+      );
     opts.onWait?.(s.commitEnd, now);
     while (now < s.commitEnd) {
       await sleep(opts.pollMs ?? 2000, opts.signal);
@@ -186,7 +240,7 @@ export const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) { reject(signal.reason); return; }
     const t = setTimeout(resolve, ms);
     signal?.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
   });

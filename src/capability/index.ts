@@ -15,4 +15,13 @@ export {
   type ReferenceItem,
   type Windows,
 } from "./curator.js";
-export { commitAttempt, judgeSuite, loadSuiteDocument, readAttemptState, revealWhenKeyIsOut, stateFilePath, type AttemptState, type Grade } from "./take.js";
+export {
+  commitAttempt,
+  judgeSuite,
+  loadSuiteDocument,
+  readAttemptState,
+  revealWhenKeyIsOut,
+  stateFilePath,
+  type AttemptState,
+  type Grade,
+} from "./take.js";

@@ -15,7 +15,18 @@ import path from "node:path";
 import type { Address, Hex } from "viem";
 import { z } from "zod";
 import { choicesCommitment, newSalt } from "../chain/capability.js";
-import { attemptOf, chainTime, commitChoices, ensureAttemptBond, getSuite, passOf, revealChoices, suitePhase, type PassView, type SuiteView } from "../chain/calibration.js";
+import {
+  attemptOf,
+  chainTime,
+  commitChoices,
+  ensureAttemptBond,
+  getSuite,
+  passOf,
+  revealChoices,
+  suitePhase,
+  type PassView,
+  type SuiteView,
+} from "../chain/calibration.js";
 import { requireWallet } from "../chain/clients.js";
 import type { ChorusChain } from "../chain/contracts.js";
 import { ChorusError } from "../core/index.js";
@@ -37,22 +48,33 @@ export async function loadSuiteDocument(
       if (s.doc !== undefined) {
         doc = s.doc;
         const got = (await cidOfJson(doc)).toString();
-        if (got !== cid) throw new ChorusError("CAPABILITY_BAD_SUITE", `its CID is ${got}, suite ${suite.id} names ${cid}`);
+        if (got !== cid)
+          throw new ChorusError("CAPABILITY_BAD_SUITE", `its CID is ${got}, suite ${suite.id} names ${cid}`);
       } else doc = await s.getJson!(cid);
       const d = assertSuite(doc);
       if (d.items.length !== suite.itemCount) {
-        throw new ChorusError("CAPABILITY_BAD_SUITE", `it has ${d.items.length} items, suite ${suite.id} has ${suite.itemCount}`);
+        throw new ChorusError(
+          "CAPABILITY_BAD_SUITE",
+          `it has ${d.items.length} items, suite ${suite.id} has ${suite.itemCount}`,
+        );
       }
       return { doc: d, from: s.name };
     } catch (err) {
       failures.push(`${s.name}: ${(err as Error).message}`);
     }
   }
-  throw new ChorusError("IPFS_NOT_FOUND", `cannot get the items of suite ${suite.id} (${cid}): ${failures.join("; ") || "no source"}; give them with --items FILE or --gateway URL`);
+  throw new ChorusError(
+    "IPFS_NOT_FOUND",
+    `cannot get the items of suite ${suite.id} (${cid}): ${failures.join("; ") || "no source"}; give them with --items FILE or --gateway URL`,
+  );
 }
 
 /** The node's model judges each item; bit i set = it prefers the second answer. */
-export async function judgeSuite(mind: Mind, doc: SuiteDocument, opts: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}): Promise<bigint> {
+export async function judgeSuite(
+  mind: Mind,
+  doc: SuiteDocument,
+  opts: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+): Promise<bigint> {
   let bits = 0n;
   const total = doc.items.length;
   for (const [i, item] of doc.items.entries()) {
@@ -87,7 +109,11 @@ export async function readAttemptState(file: string): Promise<AttemptState | und
     return undefined;
   }
   const r = StateSchema.safeParse(JSON.parse(text));
-  if (!r.success) throw new ChorusError("INPUT_INVALID", `${file} is not a calibration state file: ${r.error.issues[0].message}; move it away to start over`);
+  if (!r.success)
+    throw new ChorusError(
+      "INPUT_INVALID",
+      `${file} is not a calibration state file: ${r.error.issues[0].message}; move it away to start over`,
+    );
   return r.data;
 }
 
@@ -97,13 +123,26 @@ async function writeState(file: string, s: AttemptState): Promise<void> {
 }
 
 /** Posts the bond if needed, saves choices and salt, commits. Refuses once the submission window has closed. */
-export async function commitAttempt(chain: ChorusChain, opts: { suite: SuiteView; choices: bigint; stateFile: string }): Promise<{ state: AttemptState; txs: Hex[] }> {
+export async function commitAttempt(
+  chain: ChorusChain,
+  opts: { suite: SuiteView; choices: bigint; stateFile: string },
+): Promise<{ state: AttemptState; txs: Hex[] }> {
   const me = requireWallet(chain).account.address;
   const now = await chainTime(chain);
   if (suitePhase(opts.suite, now) !== "commit") {
-    throw new ChorusError("INPUT_INVALID", `suite ${opts.suite.id} took commitments until ${iso(opts.suite.commitEnd)}; chain time is ${iso(now)}: wait for the next suite (\`chorus suite list\`)`);
+    throw new ChorusError(
+      "INPUT_INVALID",
+      `suite ${opts.suite.id} took commitments until ${iso(opts.suite.commitEnd)}; chain time is ${iso(now)}: wait for the next suite (\`chorus suite list\`)`,
+    );
   }
-  const state: AttemptState = { chainId: chain.chainId, suiteId: opts.suite.id, node: me, choices: `0x${opts.choices.toString(16)}`, salt: newSalt(), committed: false };
+  const state: AttemptState = {
+    chainId: chain.chainId,
+    suiteId: opts.suite.id,
+    node: me,
+    choices: `0x${opts.choices.toString(16)}`,
+    salt: newSalt(),
+    committed: false,
+  };
   await writeState(opts.stateFile, state);
   const { txs } = await ensureAttemptBond(chain);
   txs.push(await commitChoices(chain, opts.suite.id, choicesCommitment(opts.choices, state.salt as Hex, me)));
@@ -125,7 +164,13 @@ export interface Grade {
 /** Waits for the key (polling every `pollMs`), reveals the saved choices and reads the grade. */
 export async function revealWhenKeyIsOut(
   chain: ChorusChain,
-  opts: { suiteId: number; state: AttemptState; pollMs?: number; onWait?: (s: SuiteView) => void; signal?: AbortSignal },
+  opts: {
+    suiteId: number;
+    state: AttemptState;
+    pollMs?: number;
+    onWait?: (s: SuiteView) => void;
+    signal?: AbortSignal;
+  },
 ): Promise<Grade> {
   const me = requireWallet(chain).account.address;
   let s = await getSuite(chain, opts.suiteId);
@@ -134,8 +179,16 @@ export async function revealWhenKeyIsOut(
     const now = await chainTime(chain);
     const phase = suitePhase(s, now);
     if (phase === "reveal") break;
-    if (phase === "void") throw new ChorusError("INPUT_INVALID", `the curator did not reveal the key of suite ${s.id} by ${iso(s.keyRevealEnd)}: the suite is void and your bond is released (nothing graded)`);
-    if (phase === "closed") throw new ChorusError("INPUT_INVALID", `the reveal window of suite ${s.id} closed at ${iso(s.revealEnd)}: the attempt failed`);
+    if (phase === "void")
+      throw new ChorusError(
+        "INPUT_INVALID",
+        `the curator did not reveal the key of suite ${s.id} by ${iso(s.keyRevealEnd)}: the suite is void and your bond is released (nothing graded)`,
+      );
+    if (phase === "closed")
+      throw new ChorusError(
+        "INPUT_INVALID",
+        `the reveal window of suite ${s.id} closed at ${iso(s.revealEnd)}: the attempt failed`,
+      );
     if (!told) {
       opts.onWait?.(s);
       told = true;
@@ -144,8 +197,17 @@ export async function revealWhenKeyIsOut(
     s = await getSuite(chain, opts.suiteId);
   }
   const attempt = await attemptOf(chain, s.id, me);
-  if (attempt.status !== "committed") throw new ChorusError("INPUT_INVALID", `${me} has no open attempt at suite ${s.id} (status ${attempt.status})`);
+  if (attempt.status !== "committed")
+    throw new ChorusError("INPUT_INVALID", `${me} has no open attempt at suite ${s.id} (status ${attempt.status})`);
   const hash = await revealChoices(chain, s.id, BigInt(opts.state.choices), opts.state.salt as Hex);
   const graded = await attemptOf(chain, s.id, me);
-  return { suiteId: s.id, score: graded.score, itemCount: s.itemCount, passThreshold: s.passThreshold, passed: graded.status === "passed", pass: await passOf(chain, me), hash };
+  return {
+    suiteId: s.id,
+    score: graded.score,
+    itemCount: s.itemCount,
+    passThreshold: s.passThreshold,
+    passed: graded.status === "passed",
+    pass: await passOf(chain, me),
+    hash,
+  };
 }

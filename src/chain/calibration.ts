@@ -54,7 +54,10 @@ interface RawSuite {
 
 function requireCapability(chain: ChorusChain): void {
   if (!chain.deployments.contracts.CapabilityRegistry) {
-    throw new ChorusError("DEPLOYMENTS_INVALID", `the deployment of chain ${chain.chainId} has no CapabilityRegistry: nothing to calibrate against`);
+    throw new ChorusError(
+      "DEPLOYMENTS_INVALID",
+      `the deployment of chain ${chain.chainId} has no CapabilityRegistry: nothing to calibrate against`,
+    );
   }
 }
 
@@ -72,7 +75,12 @@ export async function getSuite(chain: ChorusChain, id: number): Promise<SuiteVie
   requireCapability(chain);
   const count = await suiteCount(chain);
   if (!Number.isInteger(id) || id < 1 || id > count) {
-    throw new ChorusError("NOT_FOUND", count === 0 ? `no calibration suite has been published on chain ${chain.chainId}` : `no suite ${id}: suites are 1..${count}`);
+    throw new ChorusError(
+      "NOT_FOUND",
+      count === 0
+        ? `no calibration suite has been published on chain ${chain.chainId}`
+        : `no suite ${id}: suites are 1..${count}`,
+    );
   }
   const s = await readContract<RawSuite>(chain, "CapabilityRegistry", "suite", [BigInt(id)]);
   return {
@@ -118,8 +126,17 @@ export async function passOf(chain: ChorusChain, node: Address): Promise<PassVie
   return { node, suiteId: Number(p.suiteId), validUntil: Number(p.validUntil), score: Number(p.score), capable };
 }
 
-export async function attemptOf(chain: ChorusChain, suiteId: number, node: Address): Promise<{ status: AttemptStatusName; score: number; commitment: Hex }> {
-  const [status, score, commitment] = await readContract<readonly [number, number, Hex]>(chain, "CapabilityRegistry", "attemptOf", [BigInt(suiteId), node]);
+export async function attemptOf(
+  chain: ChorusChain,
+  suiteId: number,
+  node: Address,
+): Promise<{ status: AttemptStatusName; score: number; commitment: Hex }> {
+  const [status, score, commitment] = await readContract<readonly [number, number, Hex]>(
+    chain,
+    "CapabilityRegistry",
+    "attemptOf",
+    [BigInt(suiteId), node],
+  );
   return { status: ATTEMPT_STATUS[Number(status)] ?? "none", score: Number(score), commitment };
 }
 
@@ -153,7 +170,8 @@ export async function publishSuite(chain: ChorusChain, p: SuiteParams): Promise<
     if (log.address.toLowerCase() !== c.address.toLowerCase()) continue;
     try {
       const ev = decodeEventLog({ abi: c.abi, data: log.data, topics: log.topics });
-      if (ev.eventName === "SuitePublished") return { suiteId: Number((ev.args as unknown as { suiteId: bigint }).suiteId), hash };
+      if (ev.eventName === "SuitePublished")
+        return { suiteId: Number((ev.args as unknown as { suiteId: bigint }).suiteId), hash };
     } catch {
       /* another event */
     }
@@ -179,10 +197,14 @@ export async function ensureAttemptBond(chain: ChorusChain): Promise<{ bond: big
   const need = bond - free;
   const balance = await readContract<bigint>(chain, "ChorusToken", "balanceOf", [me]);
   if (balance < need) {
-    throw new ChorusError("INSUFFICIENT_BALANCE", `an attempt needs a bond of ${fmt(need)} CHR; ${me} holds ${fmt(balance)} CHR (get CHR first: \`chorus transfer\` from a funded account, or \`chorus faucet\` on the devnet)`, {
-      need,
-      balance,
-    });
+    throw new ChorusError(
+      "INSUFFICIENT_BALANCE",
+      `an attempt needs a bond of ${fmt(need)} CHR; ${me} holds ${fmt(balance)} CHR (get CHR first: \`chorus transfer\` from a funded account, or \`chorus faucet\` on the devnet)`,
+      {
+        need,
+        balance,
+      },
+    );
   }
   const cap = addressOf(chain, "CapabilityRegistry");
   const txs: Hex[] = [];

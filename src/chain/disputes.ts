@@ -36,7 +36,8 @@ export interface DisputeView {
 }
 
 function requireDisputes(chain: ChorusChain): void {
-  if (!chain.deployments.contracts.Disputes) throw new ChorusError("DEPLOYMENTS_INVALID", `the deployment of chain ${chain.chainId} has no Disputes contract`);
+  if (!chain.deployments.contracts.Disputes)
+    throw new ChorusError("DEPLOYMENTS_INVALID", `the deployment of chain ${chain.chainId} has no Disputes contract`);
 }
 
 export async function disputeCount(chain: ChorusChain): Promise<number> {
@@ -46,7 +47,11 @@ export async function disputeCount(chain: ChorusChain): Promise<number> {
 
 export async function getDispute(chain: ChorusChain, id: number): Promise<DisputeView> {
   const count = await disputeCount(chain);
-  if (!Number.isInteger(id) || id < 1 || id > count) throw new ChorusError("NOT_FOUND", count ? `no dispute ${id}: disputes are 1..${count}` : `no dispute has been opened on chain ${chain.chainId}`);
+  if (!Number.isInteger(id) || id < 1 || id > count)
+    throw new ChorusError(
+      "NOT_FOUND",
+      count ? `no dispute ${id}: disputes are 1..${count}` : `no dispute has been opened on chain ${chain.chainId}`,
+    );
   const d = await readContract<{
     disputer: Address;
     deadline: bigint;
@@ -81,9 +86,15 @@ export async function disputesOfRound(chain: ChorusChain, roundId: Hex): Promise
   return all.filter((d) => d.roundId.toLowerCase() === roundId.toLowerCase());
 }
 
-export async function disputeParams(chain: ChorusChain): Promise<{ deposit: bigint; disputeWindow: number; arbitrationPeriod: number }> {
+export async function disputeParams(
+  chain: ChorusChain,
+): Promise<{ deposit: bigint; disputeWindow: number; arbitrationPeriod: number }> {
   requireDisputes(chain);
-  const p = await readContract<{ deposit: bigint; disputeWindow: bigint; arbitrationPeriod: bigint }>(chain, "Disputes", "params");
+  const p = await readContract<{ deposit: bigint; disputeWindow: bigint; arbitrationPeriod: bigint }>(
+    chain,
+    "Disputes",
+    "params",
+  );
   return { deposit: p.deposit, disputeWindow: Number(p.disputeWindow), arbitrationPeriod: Number(p.arbitrationPeriod) };
 }
 
@@ -96,11 +107,24 @@ export async function openDispute(
   const me = requireWallet(chain).account.address;
   const { deposit } = await disputeParams(chain);
   const balance = await readContract<bigint>(chain, "ChorusToken", "balanceOf", [me]);
-  if (balance < deposit) throw new ChorusError("INSUFFICIENT_BALANCE", `a dispute deposit is ${deposit} wei of CHR; ${me} holds ${balance}`, { deposit, balance });
+  if (balance < deposit)
+    throw new ChorusError(
+      "INSUFFICIENT_BALANCE",
+      `a dispute deposit is ${deposit} wei of CHR; ${me} holds ${balance}`,
+      { deposit, balance },
+    );
   const txs: Hex[] = [];
   const at = addressOf(chain, "Disputes");
-  if ((await readContract<bigint>(chain, "ChorusToken", "allowance", [me, at])) < deposit) txs.push((await writeContract(chain, "ChorusToken", "approve", [at, deposit])).hash);
-  const { hash, receipt } = await writeContract(chain, "Disputes", "openDispute", [BigInt(s.epoch), s.epochDigests, BigInt(s.index), recordArgs(s.record), s.signatures, s.evidenceCid]);
+  if ((await readContract<bigint>(chain, "ChorusToken", "allowance", [me, at])) < deposit)
+    txs.push((await writeContract(chain, "ChorusToken", "approve", [at, deposit])).hash);
+  const { hash, receipt } = await writeContract(chain, "Disputes", "openDispute", [
+    BigInt(s.epoch),
+    s.epochDigests,
+    BigInt(s.index),
+    recordArgs(s.record),
+    s.signatures,
+    s.evidenceCid,
+  ]);
   txs.push(hash);
   const c = chain.deployments.contracts.Disputes;
   for (const log of receipt.logs) {
@@ -129,7 +153,12 @@ export async function reclaimDispute(chain: ChorusChain, id: number): Promise<He
 
 /** keccak256(abi.encode(prover, digestA, digestB, salt)): the commitment a prover sends a block before its proof. */
 export function equivocationCommitment(prover: Address, digestA: Hex, digestB: Hex, salt: Hex): Hex {
-  return keccak256(encodeAbiParameters([{ type: "address" }, { type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }], [prover, digestA, digestB, salt]));
+  return keccak256(
+    encodeAbiParameters(
+      [{ type: "address" }, { type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }],
+      [prover, digestA, digestB, salt],
+    ),
+  );
 }
 
 /**
@@ -138,13 +167,36 @@ export function equivocationCommitment(prover: Address, digestA: Hex, digestB: H
  */
 export async function proveEquivocation(
   chain: ChorusChain,
-  p: { settled: SettledRecordArgs; signatureA: Hex; digestA: Hex; other: RoundRecord; signatureB: Hex; digestB: Hex; salt: Hex },
+  p: {
+    settled: SettledRecordArgs;
+    signatureA: Hex;
+    digestA: Hex;
+    other: RoundRecord;
+    signatureB: Hex;
+    digestB: Hex;
+    salt: Hex;
+  },
 ): Promise<{ commitTx: Hex; hash: Hex; signer: Address; amount: bigint; reward: bigint }> {
   requireDisputes(chain);
   const me = requireWallet(chain).account.address;
-  const commitTx = (await writeContract(chain, "Disputes", "commitEquivocationProof", [equivocationCommitment(me, p.digestA, p.digestB, p.salt)])).hash;
-  const settled = { epoch: BigInt(p.settled.epoch), epochDigests: p.settled.epochDigests, index: BigInt(p.settled.index), record: recordArgs(p.settled.record) };
-  const { hash, receipt } = await writeContract(chain, "Disputes", "proveEquivocation", [settled, p.signatureA, recordArgs(p.other), p.signatureB, p.salt]);
+  const commitTx = (
+    await writeContract(chain, "Disputes", "commitEquivocationProof", [
+      equivocationCommitment(me, p.digestA, p.digestB, p.salt),
+    ])
+  ).hash;
+  const settled = {
+    epoch: BigInt(p.settled.epoch),
+    epochDigests: p.settled.epochDigests,
+    index: BigInt(p.settled.index),
+    record: recordArgs(p.settled.record),
+  };
+  const { hash, receipt } = await writeContract(chain, "Disputes", "proveEquivocation", [
+    settled,
+    p.signatureA,
+    recordArgs(p.other),
+    p.signatureB,
+    p.salt,
+  ]);
   const c = chain.deployments.contracts.Disputes;
   for (const log of receipt.logs) {
     if (log.address.toLowerCase() !== c.address.toLowerCase()) continue;

@@ -7,22 +7,38 @@ import { readContract, writeContract } from "./named-calls.js";
 import { toChainError } from "./errors.js";
 
 /** Sends `amount` CHR from the configured wallet to `to`; a short balance is reported in CHR before sending. */
-export async function transferToken(chain: ChorusChain, to: Address, amount: bigint): Promise<{ hash: Hex; balance: bigint }> {
+export async function transferToken(
+  chain: ChorusChain,
+  to: Address,
+  amount: bigint,
+): Promise<{ hash: Hex; balance: bigint }> {
   const me = requireWallet(chain).account.address;
   const balance = await readContract<bigint>(chain, "ChorusToken", "balanceOf", [me]);
   if (amount > balance) {
-    throw new ChorusError("INSUFFICIENT_BALANCE", `amount ${formatEther(amount)} CHR exceeds the balance of ${me}: ${formatEther(balance)} CHR`, { amount, balance });
+    throw new ChorusError(
+      "INSUFFICIENT_BALANCE",
+      `amount ${formatEther(amount)} CHR exceeds the balance of ${me}: ${formatEther(balance)} CHR`,
+      { amount, balance },
+    );
   }
   const { hash } = await writeContract(chain, "ChorusToken", "transfer", [to, amount]);
   return { hash, balance: await readContract<bigint>(chain, "ChorusToken", "balanceOf", [to]) };
 }
 
 /** Sends `amount` wei of the chain's native currency (gas money). */
-export async function sendNative(chain: ChorusChain, to: Address, amount: bigint): Promise<{ hash: Hex; balance: bigint }> {
+export async function sendNative(
+  chain: ChorusChain,
+  to: Address,
+  amount: bigint,
+): Promise<{ hash: Hex; balance: bigint }> {
   const wallet = requireWallet(chain);
   try {
     const have = await chain.publicClient.getBalance({ address: wallet.account.address });
-    if (amount > have) throw new ChorusError("INSUFFICIENT_BALANCE", `amount ${formatEther(amount)} ETH exceeds the balance of ${wallet.account.address}: ${formatEther(have)} ETH`);
+    if (amount > have)
+      throw new ChorusError(
+        "INSUFFICIENT_BALANCE",
+        `amount ${formatEther(amount)} ETH exceeds the balance of ${wallet.account.address}: ${formatEther(have)} ETH`,
+      );
     const hash = await wallet.sendTransaction({ to, value: amount });
     await chain.publicClient.waitForTransactionReceipt({ hash });
     return { hash, balance: await chain.publicClient.getBalance({ address: to }) };

@@ -20,21 +20,33 @@ export function keystoreDir(env: Record<string, string | undefined>): string {
 }
 
 function fileOf(dir: string, name: string): string {
-  if (!NAME.test(name)) throw new ChorusError("INPUT_INVALID", `key name '${name}' must be 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit)`);
+  if (!NAME.test(name))
+    throw new ChorusError(
+      "INPUT_INVALID",
+      `key name '${name}' must be 1-64 letters, digits, '.', '_' or '-' (starting with a letter or digit)`,
+    );
   return path.join(dir, `${name}.json`);
 }
 
 /** The password: CHORUS_KEYSTORE_PASSWORD, else a hidden prompt (twice when `confirm`), else an error. */
-export async function password(env: Record<string, string | undefined>, opts: { confirm?: boolean; what: string }): Promise<string> {
+export async function password(
+  env: Record<string, string | undefined>,
+  opts: { confirm?: boolean; what: string },
+): Promise<string> {
   const fromEnv = env.CHORUS_KEYSTORE_PASSWORD;
   if (fromEnv !== undefined) {
     if (fromEnv.length === 0) throw new ChorusError("INPUT_INVALID", "CHORUS_KEYSTORE_PASSWORD is empty");
     return fromEnv;
   }
-  if (!process.stdin.isTTY) throw new ChorusError("INPUT_INVALID", `${opts.what} needs its password: set CHORUS_KEYSTORE_PASSWORD (no terminal to prompt on)`);
+  if (!process.stdin.isTTY)
+    throw new ChorusError(
+      "INPUT_INVALID",
+      `${opts.what} needs its password: set CHORUS_KEYSTORE_PASSWORD (no terminal to prompt on)`,
+    );
   const first = await hidden(`password for ${opts.what}: `);
   if (!first) throw new ChorusError("INPUT_INVALID", "an empty password is not accepted");
-  if (opts.confirm && (await hidden("again: ")) !== first) throw new ChorusError("INPUT_INVALID", "the passwords differ");
+  if (opts.confirm && (await hidden("again: ")) !== first)
+    throw new ChorusError("INPUT_INVALID", "the passwords differ");
   return first;
 }
 
@@ -53,7 +65,12 @@ export function hidden(prompt: string): Promise<string> {
   });
 }
 
-export async function saveKey(dir: string, name: string, privateKey: Hex, pw: string): Promise<{ file: string; address: Address }> {
+export async function saveKey(
+  dir: string,
+  name: string,
+  privateKey: Hex,
+  pw: string,
+): Promise<{ file: string; address: Address }> {
   const file = fileOf(dir, name);
   const address = privateKeyToAccount(privateKey).address;
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -61,7 +78,8 @@ export async function saveKey(dir: string, name: string, privateKey: Hex, pw: st
   try {
     await writeFile(file, json, { mode: 0o600, flag: "wx" });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new ChorusError("INPUT_INVALID", `a key named '${name}' exists already (${file}): choose another name`);
+    if ((err as NodeJS.ErrnoException).code === "EEXIST")
+      throw new ChorusError("INPUT_INVALID", `a key named '${name}' exists already (${file}): choose another name`);
     throw err;
   }
   await chmod(file, 0o600);
@@ -75,7 +93,10 @@ export async function loadKey(dir: string, name: string, pw: string): Promise<{ 
   try {
     json = await readFile(file, "utf8");
   } catch {
-    throw new ChorusError("INPUT_INVALID", `no key named '${name}' in ${dir} (\`chorus key list\` shows them; \`chorus key new ${name}\` or \`chorus key import ${name}\` makes one)`);
+    throw new ChorusError(
+      "INPUT_INVALID",
+      `no key named '${name}' in ${dir} (\`chorus key list\` shows them; \`chorus key new ${name}\` or \`chorus key import ${name}\` makes one)`,
+    );
   }
   return decrypt(json, pw, `key '${name}'`);
 }
@@ -87,7 +108,10 @@ export async function decrypt(json: string, pw: string, what: string): Promise<{
     return { privateKey: k.privateKey as Hex, address: getAddress(k.address) };
   } catch (err) {
     const msg = (err as Error).message;
-    throw new ChorusError("INPUT_INVALID", /password/i.test(msg) ? `wrong password for ${what}` : `cannot decrypt ${what}: ${msg}`);
+    throw new ChorusError(
+      "INPUT_INVALID",
+      /password/i.test(msg) ? `wrong password for ${what}` : `cannot decrypt ${what}: ${msg}`,
+    );
   }
 }
 
@@ -102,7 +126,10 @@ export async function listKeys(dir: string): Promise<{ name: string; address: st
   for (const f of names) {
     try {
       const j = JSON.parse(await readFile(path.join(dir, f), "utf8")) as { address?: string };
-      out.push({ name: f.slice(0, -5), address: j.address ? getAddress(j.address.startsWith("0x") ? j.address : `0x${j.address}`) : "?" });
+      out.push({
+        name: f.slice(0, -5),
+        address: j.address ? getAddress(j.address.startsWith("0x") ? j.address : `0x${j.address}`) : "?",
+      });
     } catch {
       out.push({ name: f.slice(0, -5), address: "? (not a keystore)" });
     }

@@ -29,7 +29,8 @@ interface Run {
 }
 
 /** The deployer (hardhat account 0) is the CapabilityRegistry curator. */
-const CURATOR_KEY = `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}` as Hex;
+const CURATOR_KEY =
+  `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}`;
 
 /** An OpenAI-compatible "model" that can add: it judges "What is a + b?" items by the sum. */
 async function startAddingModel(): Promise<{ url: string; calls: () => number; close: () => Promise<void> }> {
@@ -49,12 +50,27 @@ async function startAddingModel(): Promise<{ url: string; calls: () => number; c
       const [a, b] = fenced(user, "Question:").match(/\d+/g)!.map(Number);
       const verdict = fenced(user, "Answer A:") === String(a + b) ? "A" : "B";
       res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ model: "adder", choices: [{ message: { role: "assistant", content: `A: none. B: none.\nVERDICT: ${verdict}` }, finish_reason: "stop" }], usage: { prompt_tokens: 10, completion_tokens: 5 } }));
+      res.end(
+        JSON.stringify({
+          model: "adder",
+          choices: [
+            {
+              message: { role: "assistant", content: `A: none. B: none.\nVERDICT: ${verdict}` },
+              finish_reason: "stop",
+            },
+          ],
+          usage: { prompt_tokens: 10, completion_tokens: 5 },
+        }),
+      );
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/v1`, calls: () => calls, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    calls: () => calls,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 describe("chorus suite / calibrate (CLI, end to end)", function () {
@@ -75,7 +91,11 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
   };
   const chainArgs = () => ["--network", "custom", "--rpc-url", rpc.url, "--deployments", deploymentsFile];
   const curatorEnv = () => ({ CHORUS_DATA_DIR: path.join(dir, "curator") });
-  const nodeEnv = () => ({ CHORUS_DATA_DIR: path.join(dir, "node"), CHORUS_OPENAI_URL: model.url, CHORUS_GATEWAY_URL: "http://127.0.0.1:9" });
+  const nodeEnv = () => ({
+    CHORUS_DATA_DIR: path.join(dir, "node"),
+    CHORUS_OPENAI_URL: model.url,
+    CHORUS_GATEWAY_URL: "http://127.0.0.1:9",
+  });
 
   before(async () => {
     f = await deployChorus();
@@ -96,22 +116,45 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
 
   it("a staked node without a pass is told which command gets one, and is not a candidate", async () => {
     const r = await run([...chainArgs(), "node", "info", me]);
-    expect(r.out.join("\n")).to.match(/capability  no pass: not drawn into committees; run `chorus calibrate`/);
+    expect(r.out.join("\n")).to.match(/capability {2}no pass: not drawn into committees; run `chorus calibrate`/);
     const cal = await run([...chainArgs(), "--key", nodeKey, "calibrate"], nodeEnv());
     expect(cal.code).to.equal(1);
-    expect(cal.err).to.deep.equal([`chorus: no calibration suite is open for commits on chain 31337 (\`chorus suite list\` shows them all; a curator publishes one with \`chorus suite publish\`)`]);
-    const chain = await openChorusChain(loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: rpc.url, deploymentsFile } } }));
+    expect(cal.err).to.deep.equal([
+      `chorus: no calibration suite is open for commits on chain 31337 (\`chorus suite list\` shows them all; a curator publishes one with \`chorus suite publish\`)`,
+    ]);
+    const chain = await openChorusChain(
+      loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: rpc.url, deploymentsFile } } }),
+    );
     expect((await new ChainDirectory(chain).candidates()).map((c) => c.address)).to.not.include(me);
   });
 
   it("refuses a suite a guesser could pass, naming the contract's bar", async () => {
     const items = path.join(dir, "small.json");
-    await writeFile(items, JSON.stringify(Array.from({ length: 90 }, (_, i) => ({ question: `What is ${i} + 1?`, better: String(i + 1), worse: String(i + 2) }))));
-    const r = await run([...chainArgs(), "--key", CURATOR_KEY, "suite", "publish", "--items", items, "--pass", "50"], curatorEnv());
+    await writeFile(
+      items,
+      JSON.stringify(
+        Array.from({ length: 90 }, (_, i) => ({
+          question: `What is ${i} + 1?`,
+          better: String(i + 1),
+          worse: String(i + 2),
+        })),
+      ),
+    );
+    const r = await run(
+      [...chainArgs(), "--key", CURATOR_KEY, "suite", "publish", "--items", items, "--pass", "50"],
+      curatorEnv(),
+    );
     expect(r.code).to.equal(1);
-    expect(r.err).to.deep.equal(["chorus: a pass bar of 50 of 90 can be reached by guessing: the contract's lowest bar for 90 items is 89"]);
-    const bad = await run([...chainArgs(), "--key", CURATOR_KEY, "suite", "publish", "--items", items, "--commit-window", "soon"], curatorEnv());
-    expect(bad.err).to.deep.equal(["chorus: --commit-window: must be seconds or a number with s, m, h or d (e.g. 600, 15m, 30d)"]);
+    expect(r.err).to.deep.equal([
+      "chorus: a pass bar of 50 of 90 can be reached by guessing: the contract's lowest bar for 90 items is 89",
+    ]);
+    const bad = await run(
+      [...chainArgs(), "--key", CURATOR_KEY, "suite", "publish", "--items", items, "--commit-window", "soon"],
+      curatorEnv(),
+    );
+    expect(bad.err).to.deep.equal([
+      "chorus: --commit-window: must be seconds or a number with s, m, h or d (e.g. 600, 15m, 30d)",
+    ]);
   });
 
   it("publish -> calibrate -> reveal -> pass -> the node is drawn", async () => {
@@ -119,19 +162,36 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
     const items = path.join(dir, "items.json");
     await writeFile(
       items,
-      JSON.stringify({ title: "sums", items: Array.from({ length: 120 }, (_, i) => ({ question: `What is ${10 + i} + ${7 * i}?`, better: String(10 + 8 * i), worse: String(11 + 8 * i + (i % 3)) })) }),
+      JSON.stringify({
+        title: "sums",
+        items: Array.from({ length: 120 }, (_, i) => ({
+          question: `What is ${10 + i} + ${7 * i}?`,
+          better: String(10 + 8 * i),
+          worse: String(11 + 8 * i + (i % 3)),
+        })),
+      }),
     );
-    const pub = await run([...chainArgs(), "--key", CURATOR_KEY, "suite", "publish", "--items", items, "--commit-window", "10m", "--json"], curatorEnv());
+    const pub = await run(
+      [...chainArgs(), "--key", CURATOR_KEY, "suite", "publish", "--items", items, "--commit-window", "10m", "--json"],
+      curatorEnv(),
+    );
     expect(pub.code, pub.err.join("\n")).to.equal(0);
     const published = JSON.parse(pub.out.join("\n"));
     expect(published).to.include({ suiteId: 1, itemCount: 120, passThreshold: 110 });
 
     const list = await run([...chainArgs(), "suite", "list"]);
-    expect(list.out[0]).to.match(/^suite 1: open for commits until .*; 120 items, bar 110, passes valid 30 d; items bagu/);
+    expect(list.out[0]).to.match(
+      /^suite 1: open for commits until .*; 120 items, bar 110, passes valid 30 d; items bagu/,
+    );
 
     // The node takes it, with the items file the curator handed out (checked against the CID on chain).
-    const calibrating = run([...chainArgs(), "--key", nodeKey, "calibrate", "--items", published.itemsFile, "--poll-ms", "100"], nodeEnv());
-    const chain = await openChorusChain(loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: rpc.url, deploymentsFile } } }));
+    const calibrating = run(
+      [...chainArgs(), "--key", nodeKey, "calibrate", "--items", published.itemsFile, "--poll-ms", "100"],
+      nodeEnv(),
+    );
+    const chain = await openChorusChain(
+      loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: rpc.url, deploymentsFile } } }),
+    );
     for (let i = 0; (await attemptOf(chain, 1, me)).status !== "committed"; i++) {
       if (i > 600) throw new Error("the node never committed");
       await new Promise((r) => setTimeout(r, 100));
@@ -147,7 +207,9 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
 
     const cal = await calibrating;
     expect(cal.code, cal.err.join("\n")).to.equal(0);
-    expect(cal.err.join("\n")).to.contain("judged 120/120 [####################] 100%").and.contain("waiting for the curator's key");
+    expect(cal.err.join("\n"))
+      .to.contain("judged 120/120 [####################] 100%")
+      .and.contain("waiting for the curator's key");
     expect(cal.out[0]).to.match(/^suite 1: 120\/120 \(bar 110\): PASSED \(tx 0x/);
     expect(cal.out[1]).to.match(/^pass valid until \d{4}-\d\d-\d\dT.*Z \(suite 1, score 120\)/);
 
@@ -155,7 +217,9 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
     const view = JSON.parse(info.out.join("\n"));
     expect(view.pass).to.include({ suiteId: 1, score: 120, capable: true });
     const text = await run([...chainArgs(), "node", "info", me]);
-    expect(text.out.join("\n")).to.match(/capability  valid until .* \(suite 1, score 120\)/).and.match(/reputation  0\.2500/);
+    expect(text.out.join("\n"))
+      .to.match(/capability {2}valid until .* \(suite 1, score 120\)/)
+      .and.match(/reputation {2}0\.2500/);
 
     // Drawn: a capable candidate now, and in the next weight period it holds every seat of a committee.
     expect((await new ChainDirectory(chain).candidates()).map((c) => c.address)).to.include(me);

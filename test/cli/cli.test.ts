@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -147,6 +147,18 @@ describe("chorus CLI", function () {
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
     }
+  });
+
+  it("a closed pipe (chorus ... | head) ends quietly: no stack trace, exit 0", async () => {
+    const bin = fileURLToPath(new URL("../../src/cli/chorus.mjs", import.meta.url));
+    // The reader is gone before the command writes: its first write fails with EPIPE.
+    const child = spawn(process.execPath, [bin, "--help"], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise((r) => child.once("close", r));
+    expect(stderr).to.not.match(/EPIPE|\n\s+at /);
+    expect(code).to.equal(0);
   });
 
   it("config: the environment supplies the RPC URL and key (CHORUS_*), flags win over it", async () => {

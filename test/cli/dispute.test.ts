@@ -17,7 +17,8 @@ import { signRecord, type RoundRecord } from "../../src/core/index.js";
 import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll, type Actor } from "../kit/chorus-fixture.js";
 import { startRpcServer, type RpcServer } from "../helpers/rpc-server.js";
 
-const ARBITRATOR_KEY = `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}` as Hex;
+const ARBITRATOR_KEY =
+  `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}`;
 const WATCHER_KEY = keccak256(toHex("chorus-test-watcher-5"));
 
 describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function () {
@@ -32,7 +33,11 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
   const run = async (args: string[]) => {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await main(["node", "chorus", "--network", "custom", "--rpc-url", rpc.url, "--deployments", deploymentsFile, ...args], { out: (l) => out.push(l), err: (l) => err.push(l) }, {});
+    const code = await main(
+      ["node", "chorus", "--network", "custom", "--rpc-url", rpc.url, "--deployments", deploymentsFile, ...args],
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+      {},
+    );
     return { code, out, err };
   };
   const staked = async (a: Actor) => {
@@ -51,7 +56,11 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
     const signed = [];
     for (let i = 0; i < 3; i++) {
       const r = await drawnRecord(s, batch, { label: `forged ${i}` });
-      const forged = { ...r, deltas: r.participants.map((p) => (p === coordinator.address ? 50_000 : -50_000)), winner: coordinator.address };
+      const forged = {
+        ...r,
+        deltas: r.participants.map((p) => (p === coordinator.address ? 50_000 : -50_000)),
+        winner: coordinator.address,
+      };
       rounds.push(forged);
       signed.push(await signAll(s.domain, forged, s.nodes));
     }
@@ -85,7 +94,8 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
     expect(up.code, up.err.join("\n")).to.equal(0);
     expect(up.out[0]).to.match(/^dispute 1 upheld: the round's deltas are voided/);
     const after = await Promise.all(s.nodes.map(staked));
-    for (const [i, n] of s.nodes.entries()) if (rounds[0].participants.includes(n.address)) expect(after[i] < before[i], n.address).to.equal(true);
+    for (const [i, n] of s.nodes.entries())
+      if (rounds[0].participants.includes(n.address)) expect(after[i] < before[i], n.address).to.equal(true);
     expect(await s.disputes.read.roundStatus([id])).to.equal(2); // Upheld
     expect(JSON.parse((await run(["dispute", "status", "1", "--json"])).out.join("\n")).status).to.equal("upheld");
   });
@@ -95,7 +105,10 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
     const liar = s.nodes.find((n) => n.address === settledRound.participants[1])!;
     const other: RoundRecord = { ...settledRound, transcriptCid: cid("a second transcript") };
     const file = path.join(dir, "conflict.json");
-    await writeFile(file, JSON.stringify({ record: other, signature: await signRecord(liar.account, s.domain, other) }));
+    await writeFile(
+      file,
+      JSON.stringify({ record: other, signature: await signRecord(liar.account, s.domain, other) }),
+    );
     const before = await staked(liar);
     const balance = await s.token.read.balanceOf([watcher.address]);
     const r = await run(["--key", WATCHER_KEY, "prove-equivocation", settledRound.roundId, "--record", file, "--json"]);
@@ -106,15 +119,30 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
     expect(BigInt(proof.reward) > 0n).to.equal(true);
     expect((await s.token.read.balanceOf([watcher.address])) - balance).to.equal(BigInt(proof.reward));
     // a signature by someone who did not sign the settled record is refused before anything is sent
-    await writeFile(file, JSON.stringify({ record: other, signature: await signRecord(watcher.account, s.domain, other) }));
+    await writeFile(
+      file,
+      JSON.stringify({ record: other, signature: await signRecord(watcher.account, s.domain, other) }),
+    );
     const bad = await run(["--key", WATCHER_KEY, "prove-equivocation", settledRound.roundId, "--record", file]);
-    expect(bad.err[0]).to.match(/^chorus: the conflicting record's signature is by 0x[0-9a-fA-F]{40}, who did not sign the settled record/);
+    expect(bad.err[0]).to.match(
+      /^chorus: the conflicting record's signature is by 0x[0-9a-fA-F]{40}, who did not sign the settled record/,
+    );
   });
 
   it("dispute reject: the deposit goes to the treasury; reclaim: an unresolved dispute's deposit comes back after its deadline", async () => {
     const [, r1, r2] = rounds;
     const member = r1.participants[0];
-    const open1 = await run(["--key", WATCHER_KEY, "dispute", "open", r1.roundId, "--signers", member, "--evidence", cid("evidence")]);
+    const open1 = await run([
+      "--key",
+      WATCHER_KEY,
+      "dispute",
+      "open",
+      r1.roundId,
+      "--signers",
+      member,
+      "--evidence",
+      cid("evidence"),
+    ]);
     expect(open1.code, open1.err.join("\n")).to.equal(0);
     expect(open1.out[0]).to.match(/^dispute 2 opened against round 0x[0-9a-f]{64} \(epoch 1; tx 0x/);
     const rej = await run(["--key", ARBITRATOR_KEY, "dispute", "reject", "2"]);
@@ -135,7 +163,9 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
   it("round show from no node: a settled round is found on chain, its transcript looked for on IPFS; an unknown round says where to ask", async () => {
     const noNode = ["--gateway", "http://127.0.0.1:9"];
     const unknown = await run([...noNode, "round", "show", `0x${"cd".repeat(32)}`]);
-    expect(unknown.err).to.deep.equal([`chorus: round 0x${"cd".repeat(32)} is not settled on chain 31337 and the gateway http://127.0.0.1:9 does not know it (ask the node that coordinated it with --gateway)`]);
+    expect(unknown.err).to.deep.equal([
+      `chorus: round 0x${"cd".repeat(32)} is not settled on chain 31337 and the gateway http://127.0.0.1:9 does not know it (ask the node that coordinated it with --gateway)`,
+    ]);
     // the forged round's transcript exists nowhere: the reader says so after trying the gateway and the members
     const forged = await run([...noNode, "round", "show", rounds[2].roundId]);
     expect(forged.code).to.equal(1);
@@ -145,10 +175,16 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
 
   it("bad input: a round that never settled, a bad id, a signer not in the record: one line each", async () => {
     const cases: [string[], RegExp][] = [
-      [["--key", WATCHER_KEY, "dispute", "open", `0x${"ab".repeat(32)}`], /^chorus: round 0x(ab){32} has not settled on chain 31337$/],
+      [
+        ["--key", WATCHER_KEY, "dispute", "open", `0x${"ab".repeat(32)}`],
+        /^chorus: round 0x(ab){32} has not settled on chain 31337$/,
+      ],
       [["dispute", "status", "zero"], /^chorus: --id: must be a whole number$/],
       [["dispute", "status", "99"], /^chorus: no dispute 99: disputes are 1\.\.3$/],
-      [["--key", WATCHER_KEY, "dispute", "open", rounds[1].roundId, "--signers", watcher.address], /did not sign the settled record/],
+      [
+        ["--key", WATCHER_KEY, "dispute", "open", rounds[1].roundId, "--signers", watcher.address],
+        /did not sign the settled record/,
+      ],
     ];
     for (const [args, msg] of cases) {
       const r = await run(args);

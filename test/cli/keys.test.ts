@@ -65,16 +65,25 @@ describe("chorus key (encrypted keystores) and --account", function () {
     const file = path.join(dir, "raw.key");
     await writeFile(file, key + "\n");
     const imp = await run(["key", "import", "node1", "--from", file]);
-    expect(imp.out[0]).to.equal(`key 'node1' ${me} imported, encrypted in ${path.join(dir, "keys", "node1.json")}; use it with --account node1`);
+    expect(imp.out[0]).to.equal(
+      `key 'node1' ${me} imported, encrypted in ${path.join(dir, "keys", "node1.json")}; use it with --account node1`,
+    );
     const st = await run([...chainArgs(), "--account", "node1", "stake", "150", "--endpoint", "http://127.0.0.1:7001"]);
     expect(st.code, st.err.join("\n")).to.equal(0);
     expect(await f.registry.read.stakeOf([me])).to.equal(parseEther("150"));
-    const wrong = await run([...chainArgs(), "--account", "node1", "withdraw"], { ...env(), CHORUS_KEYSTORE_PASSWORD: "wrong" });
+    const wrong = await run([...chainArgs(), "--account", "node1", "withdraw"], {
+      ...env(),
+      CHORUS_KEYSTORE_PASSWORD: "wrong",
+    });
     expect(wrong.err).to.deep.equal(["chorus: wrong password for key 'node1'"]);
     const missing = await run([...chainArgs(), "--account", "nobody", "withdraw"]);
     expect(missing.err[0]).to.match(/^chorus: no key named 'nobody' in .* \(`chorus key list` shows them/);
-    const none = await run([...chainArgs(), "--account", "node1", "withdraw"], { CHORUS_KEYSTORE_DIR: path.join(dir, "keys") });
-    expect(none.err).to.deep.equal(["chorus: key 'node1' needs its password: set CHORUS_KEYSTORE_PASSWORD (no terminal to prompt on)"]);
+    const none = await run([...chainArgs(), "--account", "node1", "withdraw"], {
+      CHORUS_KEYSTORE_DIR: path.join(dir, "keys"),
+    });
+    expect(none.err).to.deep.equal([
+      "chorus: key 'node1' needs its password: set CHORUS_KEYSTORE_PASSWORD (no terminal to prompt on)",
+    ]);
     const both = await run([...chainArgs(), "--account", "node1", "--key", key, "nodes"]);
     expect(both.err).to.deep.equal(["chorus: --key and --account each name the signing key: give one"]);
   });
@@ -94,8 +103,21 @@ describe("chorus key (encrypted keystores) and --account", function () {
     try {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
       const sepolia = path.join(dir, "11155111.json");
-      await writeFile(sepolia, JSON.stringify({ ...f.deployments, chainId: 11155111 }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
-      const r = await run(["--network", "custom", "--rpc-url", url, "--deployments", sepolia, "--key", generatePrivateKey(), "nodes"]);
+      await writeFile(
+        sepolia,
+        JSON.stringify({ ...f.deployments, chainId: 11155111 }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+      );
+      const r = await run([
+        "--network",
+        "custom",
+        "--rpc-url",
+        url,
+        "--deployments",
+        sepolia,
+        "--key",
+        generatePrivateKey(),
+        "nodes",
+      ]);
       expect(r.code).to.equal(1);
       expect(r.err).to.deep.equal([
         "chorus: --key is only for the devnet (a key on the command line shows in `ps` and shell history); keep it encrypted: `chorus key import NAME --from FILE`, then pass --account NAME",

@@ -20,7 +20,9 @@ describe("member sampling: own seed, configurable temperature", function () {
   it("CHORUS_TEMPERATURE configures the node (validated); the default stays greedy", () => {
     expect(loadConfig({ env: {} }).inference.temperature).to.equal(0);
     expect(loadConfig({ env: { CHORUS_TEMPERATURE: "0.8" } }).inference.temperature).to.equal(0.8);
-    expect(() => loadConfig({ env: { CHORUS_TEMPERATURE: "hot" } })).to.throw(/inference.temperature: .*\(from env CHORUS_TEMPERATURE\)/);
+    expect(() => loadConfig({ env: { CHORUS_TEMPERATURE: "hot" } })).to.throw(
+      /inference.temperature: .*\(from env CHORUS_TEMPERATURE\)/,
+    );
     expect(() => loadConfig({ env: { CHORUS_TEMPERATURE: "3" } })).to.throw(/inference.temperature/);
   });
 
@@ -29,7 +31,8 @@ describe("member sampling: own seed, configurable temperature", function () {
     expect(memberSeed(A, query.messages)).to.equal(memberSeed(A.toLowerCase(), query.messages));
     expect(memberSeed(A, query.messages)).to.not.equal(memberSeed(A, [{ role: "user", content: "another" }]));
     const backend = new FakeBackend();
-    const mind = (who: string) => mindFromBackend(backend, { temperature: 0.8, seedOf: (q) => memberSeed(who, q.messages) });
+    const mind = (who: string) =>
+      mindFromBackend(backend, { temperature: 0.8, seedOf: (q) => memberSeed(who, q.messages) });
     await mind(A).answer(query, {});
     await mind(B).answer(query, {});
     await mind(A).answer({ ...query, params: { seed: 7, temperature: 0.1 } }, {});
@@ -43,8 +46,14 @@ describe("member sampling: own seed, configurable temperature", function () {
   it("the real model at temperature 0.8: members with their own seeds write different stories, one member the same story twice", async () => {
     const backend = new GgufBackend({ modelPath: requireTestModel(), threads: 1, contextSize: 256 });
     try {
-      const mind = (who: string) => mindFromBackend(backend, { temperature: 0.8, seedOf: (q) => memberSeed(who, q.messages) });
-      const members = ["0x0000000000000000000000000000000000000001", A, B, "0x90F79bf6EB2c4f870365E785982E1f101E93b906"];
+      const mind = (who: string) =>
+        mindFromBackend(backend, { temperature: 0.8, seedOf: (q) => memberSeed(who, q.messages) });
+      const members = [
+        "0x0000000000000000000000000000000000000001",
+        A,
+        B,
+        "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
+      ];
       const answers = await Promise.all(members.map((m) => mind(m).answer(query, {})));
       expect(new Set(answers).size, answers.join(" | ")).to.be.above(1);
       expect(await mind(A).answer(query, {})).to.equal(answers[1]);

@@ -8,7 +8,15 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { gatewayJson } from "../../audit/index.js";
-import { commitAttempt, iso, judgeSuite, loadSuiteDocument, readAttemptState, revealWhenKeyIsOut, stateFilePath } from "../../capability/index.js";
+import {
+  commitAttempt,
+  iso,
+  judgeSuite,
+  loadSuiteDocument,
+  readAttemptState,
+  revealWhenKeyIsOut,
+  stateFilePath,
+} from "../../capability/index.js";
 import { chainTime, getSuite, openSuite, requireWallet } from "../../chain/index.js";
 import { ChorusError } from "../../core/index.js";
 import { createInferenceBackend, mindFromBackend } from "../../inference/index.js";
@@ -54,11 +62,17 @@ export async function calibrateCommand(ctx: CliContext, raw: Record<string, unkn
       sources.push({ name: f.items, doc });
     }
     const maxBytes = ctx.config.ipfs.maxArtifactBytes;
-    for (const url of [ctx.config.gateway.url, ...ctx.config.gateway.ipfsGateways]) sources.push({ name: url, getJson: gatewayJson(url, { maxBytes }).getJson });
+    for (const url of [ctx.config.gateway.url, ...ctx.config.gateway.ipfsGateways])
+      sources.push({ name: url, getJson: gatewayJson(url, { maxBytes }).getJson });
     const { doc, from } = await loadSuiteDocument(suite, sources);
-    say(`suite ${suite.id}: ${doc.items.length} items from ${from}; bar ${suite.passThreshold}; commits until ${iso(suite.commitEnd)}`);
+    say(
+      `suite ${suite.id}: ${doc.items.length} items from ${from}; bar ${suite.passThreshold}; commits until ${iso(suite.commitEnd)}`,
+    );
     const choice = await chooseModel(ctx.config.inference, { log: say });
-    const backend = createInferenceBackend(choice, { threads: ctx.config.inference.threads, contextSize: ctx.config.inference.contextSize });
+    const backend = createInferenceBackend(choice, {
+      threads: ctx.config.inference.threads,
+      contextSize: ctx.config.inference.contextSize,
+    });
     let choices: bigint;
     try {
       say(`judging with ${backend.name}…`);
@@ -83,10 +97,13 @@ export async function calibrateCommand(ctx: CliContext, raw: Record<string, unkn
     suiteId: suite.id,
     state,
     pollMs: f.pollMs,
-    onWait: (s) => say(`waiting for the curator's key (commits close ${iso(s.commitEnd)}, key due by ${iso(s.keyRevealEnd)})…`),
+    onWait: (s) =>
+      say(`waiting for the curator's key (commits close ${iso(s.commitEnd)}, key due by ${iso(s.keyRevealEnd)})…`),
   });
-  if (f.json) return ctx.json(grade);
-  ctx.io.out(`suite ${grade.suiteId}: ${grade.score}/${grade.itemCount} (bar ${grade.passThreshold}): ${grade.passed ? "PASSED" : "FAILED"} (tx ${grade.hash})`);
+  if (f.json) { ctx.json(grade); return; }
+  ctx.io.out(
+    `suite ${grade.suiteId}: ${grade.score}/${grade.itemCount} (bar ${grade.passThreshold}): ${grade.passed ? "PASSED" : "FAILED"} (tx ${grade.hash})`,
+  );
   const pass = grade.pass;
   ctx.io.out(
     pass.capable
@@ -96,4 +113,5 @@ export async function calibrateCommand(ctx: CliContext, raw: Record<string, unkn
 }
 
 /** The line telling a node without a pass what gets one. */
-export const HOW_TO_PASS = "run `chorus calibrate` (takes the open calibration suite with this node's model; `chorus suite list` shows the suites)";
+export const HOW_TO_PASS =
+  "run `chorus calibrate` (takes the open calibration suite with this node's model; `chorus suite list` shows the suites)";

@@ -31,16 +31,16 @@ export async function nodeInfoCommand(ctx: CliContext, addressRaw: string | unde
   else if (chain.walletClient) who = requireWallet(chain).account.address;
   else throw new ChorusError("INPUT_INVALID", "give an address, or a key (--account NAME, CHORUS_PRIVATE_KEY) to show your own node");
   const node = await details(chain, await getNode(chain, who));
-  if (opts.json) return ctx.json(node);
-  if (!node.registered) return ctx.io.out(`${who}: not registered`);
+  if (opts.json) { ctx.json(node); return; }
+  if (!node.registered) { ctx.io.out(`${who}: not registered`); return; }
   ctx.io.out(describe(node));
 }
 
 export async function nodesCommand(ctx: CliContext, opts: { json?: boolean }) {
   const chain = await ctx.openChain();
   const nodes = await Promise.all((await listActiveNodes(chain)).map((n) => details(chain, n)));
-  if (opts.json) return ctx.json(nodes);
-  if (nodes.length === 0) return ctx.io.out("no active nodes");
+  if (opts.json) { ctx.json(nodes); return; }
+  if (nodes.length === 0) { ctx.io.out("no active nodes"); return; }
   ctx.io.out(`${nodes.length} active node${nodes.length === 1 ? "" : "s"}:  address  stake  reputation  capability  endpoint`);
   for (const n of nodes) ctx.io.out(`  ${n.address}  ${formatEther(n.staked).padStart(12)} CHR  ${rep(n.reputation)}  ${capShort(n.pass)}  ${n.endpoint}`);
 }

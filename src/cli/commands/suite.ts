@@ -7,7 +7,14 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { buildSuite, iso, keyFilePath, parseItemsFile, publishSuiteDocument, revealKeyWhenOpen } from "../../capability/index.js";
+import {
+  buildSuite,
+  iso,
+  keyFilePath,
+  parseItemsFile,
+  publishSuiteDocument,
+  revealKeyWhenOpen,
+} from "../../capability/index.js";
 import { chainTime, listSuites, suitePhase, type SuiteView } from "../../chain/calibration.js";
 import { ChorusError } from "../../core/index.js";
 import { bytes32ToCid, openArtifactStore } from "../../ipfs/index.js";
@@ -55,11 +62,22 @@ export async function suitePublishCommand(ctx: CliContext, raw: Record<string, u
   const itemsFile = keyFilePath(dataDir, chain.chainId, published.suiteId).replace(/\.key\.json$/, ".items.json");
   await writeFile(itemsFile, JSON.stringify(suite));
   const s = published.suite;
-  if (f.json) return ctx.json({ ...published, suite: undefined, itemsFile, commitEnd: s.commitEnd, keyRevealEnd: s.keyRevealEnd, revealEnd: s.revealEnd, validity: s.validity });
+  if (f.json)
+    { ctx.json({
+      ...published,
+      suite: undefined,
+      itemsFile,
+      commitEnd: s.commitEnd,
+      keyRevealEnd: s.keyRevealEnd,
+      revealEnd: s.revealEnd,
+      validity: s.validity,
+    }); return; }
   ctx.io.out(`suite ${published.suiteId} published (tx ${published.hash})`);
   ctx.io.out(`  items     ${published.itemCount} at ipfs ${published.itemsCid} (also ${itemsFile})`);
   ctx.io.out(`  pass bar  ${published.passThreshold} of ${published.itemCount}`);
-  ctx.io.out(`  commits   until ${iso(s.commitEnd)}; key reveal until ${iso(s.keyRevealEnd)}; node reveals until ${iso(s.revealEnd)}`);
+  ctx.io.out(
+    `  commits   until ${iso(s.commitEnd)}; key reveal until ${iso(s.keyRevealEnd)}; node reveals until ${iso(s.revealEnd)}`,
+  );
   ctx.io.out(`  key       ${published.keyFile} (private: keep it until \`chorus suite reveal ${published.suiteId}\`)`);
   ctx.io.out(`nodes take it with: chorus calibrate --suite ${published.suiteId}`);
 }
@@ -73,19 +91,29 @@ const RevealFlags = z
   })
   .strict();
 
-export async function suiteRevealCommand(ctx: CliContext, idRaw: string | undefined, raw: Record<string, unknown>): Promise<void> {
+export async function suiteRevealCommand(
+  ctx: CliContext,
+  idRaw: string | undefined,
+  raw: Record<string, unknown>,
+): Promise<void> {
   const f = parseFlags(RevealFlags, raw);
   const chain = await ctx.openChain();
   const dataDir = path.resolve(ctx.config.dataDir);
   let id: number;
-  if (idRaw !== undefined) id = parseFlags(z.object({ suite: wholeFlag(1, Number.MAX_SAFE_INTEGER) }), { suite: idRaw }).suite;
+  if (idRaw !== undefined)
+    id = parseFlags(z.object({ suite: wholeFlag(1, Number.MAX_SAFE_INTEGER) }), { suite: idRaw }).suite;
   else {
     const now = await chainTime(chain);
     const mine = (await listSuites(chain)).filter((s) => !s.keyRevealed && now < s.keyRevealEnd);
     const found = [];
     for (const s of mine) if (await readable(keyFilePath(dataDir, chain.chainId, s.id))) found.push(s.id);
     if (found.length !== 1) {
-      throw new ChorusError("INPUT_INVALID", found.length === 0 ? `no suite awaiting a key has its key file under ${dataDir}/curator: give the suite id (and --key-file)` : `suites ${found.join(", ")} await their keys: give one id`);
+      throw new ChorusError(
+        "INPUT_INVALID",
+        found.length === 0
+          ? `no suite awaiting a key has its key file under ${dataDir}/curator: give the suite id (and --key-file)`
+          : `suites ${found.join(", ")} await their keys: give one id`,
+      );
     }
     id = found[0];
   }
@@ -95,9 +123,12 @@ export async function suiteRevealCommand(ctx: CliContext, idRaw: string | undefi
     keyFile,
     wait: f.wait,
     pollMs: f.pollMs,
-    onWait: (end, now) => ctx.io.err(`chorus: waiting until the submission window of suite ${id} closes at ${iso(end)} (chain time ${iso(now)})…`),
+    onWait: (end, now) =>
+      ctx.io.err(
+        `chorus: waiting until the submission window of suite ${id} closes at ${iso(end)} (chain time ${iso(now)})…`,
+      ),
   });
-  if (f.json) return ctx.json({ suiteId: id, txHash: r.hash, revealEnd: r.suite.revealEnd });
+  if (f.json) { ctx.json({ suiteId: id, txHash: r.hash, revealEnd: r.suite.revealEnd }); return; }
   ctx.io.out(`key of suite ${id} revealed (tx ${r.hash}); nodes reveal and are graded until ${iso(r.suite.revealEnd)}`);
 }
 
@@ -120,7 +151,14 @@ const PHASE_TEXT: Record<ReturnType<typeof suitePhase>, string> = {
 
 export function describeSuite(s: SuiteView, now: number): string {
   const phase = suitePhase(s, now);
-  const until = phase === "commit" ? ` until ${iso(s.commitEnd)}` : phase === "awaiting-key" ? ` until ${iso(s.keyRevealEnd)}` : phase === "reveal" ? ` until ${iso(s.revealEnd)}` : "";
+  const until =
+    phase === "commit"
+      ? ` until ${iso(s.commitEnd)}`
+      : phase === "awaiting-key"
+        ? ` until ${iso(s.keyRevealEnd)}`
+        : phase === "reveal"
+          ? ` until ${iso(s.revealEnd)}`
+          : "";
   return `suite ${s.id}: ${PHASE_TEXT[phase]}${until}; ${s.itemCount} items, bar ${s.passThreshold}, passes valid ${Math.round(s.validity / 86400)} d; items ${bytes32ToCid(s.itemsCid)}`;
 }
 
@@ -128,8 +166,13 @@ export async function suiteListCommand(ctx: CliContext, raw: Record<string, unkn
   const f = parseFlags(z.object({ json: z.boolean().optional() }).strict(), raw);
   const chain = await ctx.openChain();
   const [suites, now] = await Promise.all([listSuites(chain), chainTime(chain)]);
-  if (f.json) return ctx.json(suites.map((s) => ({ ...s, itemsCid: bytes32ToCid(s.itemsCid).toString(), phase: suitePhase(s, now) })));
-  if (suites.length === 0) return ctx.io.out(`no calibration suite on chain ${chain.chainId} yet (a curator publishes one with \`chorus suite publish --items FILE\`)`);
+  if (f.json)
+    { ctx.json(
+      suites.map((s) => ({ ...s, itemsCid: bytes32ToCid(s.itemsCid).toString(), phase: suitePhase(s, now) })),
+    ); return; }
+  if (suites.length === 0)
+    { ctx.io.out(
+      `no calibration suite on chain ${chain.chainId} yet (a curator publishes one with \`chorus suite publish --items FILE\`)`,
+    ); return; }
   for (const s of suites) ctx.io.out(describeSuite(s, now));
 }
-
