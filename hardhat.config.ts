@@ -39,7 +39,12 @@ const privateKey = process.env.CHORUS_PRIVATE_KEY;
 
 const config: HardhatUserConfig = {
   solidity: {
-    compilers: [{ version: SOLC_VERSION, settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "cancun", viaIR: false } }],
+    compilers: [
+      {
+        version: SOLC_VERSION,
+        settings: { optimizer: { enabled: true, runs: 10_000 }, evmVersion: "cancun", viaIR: false },
+      },
+    ],
     // Settlement must fit 24,576 bytes: its cold paths (batches, voids, views) are optimised for size, which costs
     // its hot path (EpochCodec, in assembly) nothing measurable (npm run bench:gas)
     overrides: {
@@ -51,7 +56,11 @@ const config: HardhatUserConfig = {
   },
   networks: {
     // CHORUS_CHAIN_INITIAL_DATE: the devnet's `hardhat node` starts its clock there (scripts/lib/devnet-chain.ts)
-    hardhat: { hardfork: "cancun", allowUnlimitedContractSize: false, ...(process.env.CHORUS_CHAIN_INITIAL_DATE ? { initialDate: process.env.CHORUS_CHAIN_INITIAL_DATE } : {}) },
+    hardhat: {
+      hardfork: "cancun",
+      allowUnlimitedContractSize: false,
+      ...(process.env.CHORUS_CHAIN_INITIAL_DATE ? { initialDate: process.env.CHORUS_CHAIN_INITIAL_DATE } : {}),
+    },
     localhost: { url: "http://127.0.0.1:8545" },
     ...(rpcUrl ? { remote: { url: rpcUrl, accounts: privateKey ? [privateKey] : [] } } : {}),
   },

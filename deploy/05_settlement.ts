@@ -15,13 +15,13 @@ export default async function deploySettlement(ctx: DeployContext): Promise<void
   const settlement = await ctx.deploy(
     "Settlement",
     [
-    c.NodeRegistry.address,
-    c.CapabilityRegistry.address,
-    c.SourceRegistry.address,
-    admin,
-    BigInt(periodLength),
-    BigInt(committeeSeats),
-    BigInt(minCommittee),
+      c.NodeRegistry.address,
+      c.CapabilityRegistry.address,
+      c.SourceRegistry.address,
+      admin,
+      BigInt(periodLength),
+      BigInt(committeeSeats),
+      BigInt(minCommittee),
     ],
     ["EpochFinality"],
   );
@@ -37,5 +37,7 @@ export default async function deploySettlement(ctx: DeployContext): Promise<void
   ctx.deployments.params.periodLength = periodLength;
   ctx.deployments.params.committeeSeats = committeeSeats;
   ctx.deployments.params.minCommittee = minCommittee;
-  ctx.log(`Settlement scores sources (period ${periodLength} s, ${committeeSeats} seats, >= ${minCommittee} members); ${ctx.params.settlers.length} settler(s)`);
+  ctx.log(
+    `Settlement scores sources (period ${periodLength} s, ${committeeSeats} seats, >= ${minCommittee} members); ${ctx.params.settlers.length} settler(s)`,
+  );
 }

@@ -23,7 +23,11 @@ const ROUNDS = option("rounds", 300);
 const NODES = option("nodes", 20);
 const RUNS = option("runs", 5);
 const perBehaviour = Math.max(1, Math.round((0.3 * NODES) / 3));
-const byzantine: Role[] = [...Array(perBehaviour).fill("copier"), ...Array(perBehaviour).fill("random"), ...Array(perBehaviour).fill("colluder")];
+const byzantine: Role[] = [
+  ...Array(perBehaviour).fill("copier"),
+  ...Array(perBehaviour).fill("random"),
+  ...Array(perBehaviour).fill("colluder"),
+];
 const isByz = (r: Role) => r !== "honest";
 const pct = (x: number) => x.toFixed(2);
 
@@ -56,7 +60,11 @@ for (let run = 0; run < RUNS; run++) {
       if ((k + 1) % 50 === 0) curve.push(`${k + 1}: ${pct(swarm.reputationShare(isByz))}%`);
     }
     note("byz_reputation_share_after", swarm.reputationShare(isByz));
-    for (const role of ["copier", "random", "colluder"] as Role[]) note(`byz_reputation_share_${role}_after`, swarm.reputationShare((r) => r === role));
+    for (const role of ["copier", "random", "colluder"] as Role[])
+      note(
+        `byz_reputation_share_${role}_after`,
+        swarm.reputationShare((r) => r === role),
+      );
     note("byz_weight_share_after", swarm.weightShare(isByz));
     // Rates over the rounds that reached a result.
     note("honest_winner_rate", (100 * honestWins) / Math.max(1, ROUNDS - failed));
@@ -67,9 +75,15 @@ for (let run = 0; run < RUNS; run++) {
       const xs = swarm.reputations().filter((_, i) => swarm.roles[i] === role);
       return (mean(xs) / 1e6).toFixed(3);
     };
-    console.error(`run ${run + 1}/${RUNS}: byzantine share after ${pct(swarm.reputationShare(isByz))}%; over the run ${curve.join(", ")}`);
-    console.error(`  mean reputation: honest ${meanRep("honest")}, copier ${meanRep("copier")}, random ${meanRep("random")}, colluder ${meanRep("colluder")}`);
-    console.error(`  copier seats ${copierSeats}, of which excluded at reveal ${copierExcluded}; copy attempts ${swarm.copyStats.copied}`);
+    console.error(
+      `run ${run + 1}/${RUNS}: byzantine share after ${pct(swarm.reputationShare(isByz))}%; over the run ${curve.join(", ")}`,
+    );
+    console.error(
+      `  mean reputation: honest ${meanRep("honest")}, copier ${meanRep("copier")}, random ${meanRep("random")}, colluder ${meanRep("colluder")}`,
+    );
+    console.error(
+      `  copier seats ${copierSeats}, of which excluded at reveal ${copierExcluded}; copy attempts ${swarm.copyStats.copied}`,
+    );
   } finally {
     await swarm.close();
   }
@@ -82,7 +96,17 @@ line("byz_reputation_share_after");
 console.log(`BENCH byz_reputation_share_after_min ${pct(Math.min(...after))} %`);
 console.log(`BENCH byz_reputation_share_after_max ${pct(Math.max(...after))} %`);
 for (const role of ["copier", "random", "colluder"]) line(`byz_reputation_share_${role}_after`);
-for (const name of ["byz_weight_share_before", "byz_weight_share_after", "honest_winner_rate", "correct_winner_rate", "copier_reveals_excluded", "rounds_failed"]) line(name);
-console.error(`nodes ${NODES} (${byzantine.length} byzantine: ${perBehaviour} each of copier, random, colluder), rounds ${ROUNDS}, runs ${RUNS}, committee 7`);
+for (const name of [
+  "byz_weight_share_before",
+  "byz_weight_share_after",
+  "honest_winner_rate",
+  "correct_winner_rate",
+  "copier_reveals_excluded",
+  "rounds_failed",
+])
+  line(name);
+console.error(
+  `nodes ${NODES} (${byzantine.length} byzantine: ${perBehaviour} each of copier, random, colluder), rounds ${ROUNDS}, runs ${RUNS}, committee 7`,
+);
 console.error(`byzantine share after each run: ${after.map(pct).join(", ")} %`);
 console.error(`bench:byzantine done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -58,7 +58,13 @@
  */
 import { aggregate, judgeWeights, REP_INITIAL, REP_SCALE, type Judgment } from "../src/consensus/index.js";
 import { DEFAULT_PARAMS, Rng, simulate, type SimParams, type SimResult } from "../test/kit/swarm-sim.js";
-import { DEFAULT_GOLD, DEFAULT_SYBIL, simulateGold, sybilWeightShare, type GoldSimResult } from "../test/kit/swarm-sim-gold.js";
+import {
+  DEFAULT_GOLD,
+  DEFAULT_SYBIL,
+  simulateGold,
+  sybilWeightShare,
+  type GoldSimResult,
+} from "../test/kit/swarm-sim-gold.js";
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const bench = (name: string, value: number, unit: string) => console.log(`BENCH ${name} ${value.toFixed(2)} ${unit}`);
@@ -69,14 +75,18 @@ const GPQA_MAJORITY = 68.69;
 const CALIBRATION_GRID = Array.from({ length: 41 }, (_, i) => Math.round((0.3 + i * 0.01) * 100) / 100);
 
 function calibrate(): void {
-  log(`calibration: skillCenter grid ${CALIBRATION_GRID[0]}..${CALIBRATION_GRID.at(-1)}, majority voting only, byzantine 0%, ${DEFAULT_PARAMS.questions} questions`);
+  log(
+    `calibration: skillCenter grid ${CALIBRATION_GRID[0]}..${CALIBRATION_GRID.at(-1)}, majority voting only, byzantine 0%, ${DEFAULT_PARAMS.questions} questions`,
+  );
   let best = { c: NaN, acc: NaN };
   for (const c of CALIBRATION_GRID) {
     const acc = simulate({ skillCenter: c, byzantinePercent: 0 }, { majorityOnly: true }).accMajority;
     log(`  skillCenter ${c.toFixed(2)}  acc_majority ${f2(acc)} %`);
     if (Number.isNaN(best.acc) || Math.abs(acc - GPQA_MAJORITY) < Math.abs(best.acc - GPQA_MAJORITY)) best = { c, acc };
   }
-  log(`closest to ${GPQA_MAJORITY}%: skillCenter ${best.c} (${f2(best.acc)} %); DEFAULT_PARAMS.skillCenter = ${DEFAULT_PARAMS.skillCenter}`);
+  log(
+    `closest to ${GPQA_MAJORITY}%: skillCenter ${best.c} (${f2(best.acc)} %); DEFAULT_PARAMS.skillCenter = ${DEFAULT_PARAMS.skillCenter}`,
+  );
 }
 
 function timeAggregate(runs = 200, warm = 20): { median: number; iterations: number } {
@@ -84,7 +94,13 @@ function timeAggregate(runs = 200, warm = 20): { median: number; iterations: num
   const ids = Array.from({ length: 50 }, (_, i) => `0x${(i + 1).toString(16).padStart(40, "0")}`);
   const inputs: { answers: string[]; judgments: Judgment[]; weights: Record<string, number> }[] = [];
   for (let k = 0; k < warm + runs; k++) {
-    const weights = judgeWeights(ids.map((address) => ({ address, stake: BigInt(1 + r.below(3)) * 10n ** 18n, reputation: r.below(REP_SCALE + 1) })));
+    const weights = judgeWeights(
+      ids.map((address) => ({
+        address,
+        stake: BigInt(1 + r.below(3)) * 10n ** 18n,
+        reputation: r.below(REP_SCALE + 1),
+      })),
+    );
     const seen = new Set<string>();
     const judgments: Judgment[] = [];
     while (judgments.length < 150) {
@@ -154,18 +170,27 @@ function goldArms(): void {
   }
   bench("byz30_gap_to_ideal_points", gold.get(30)!.accIdeal - gold.get(30)!.accGold, "pp");
   const shares = [1, 10, 100].map((k) => ({ k, ...sybilWeightShare(k) }));
-  for (const s of shares) log(`sybil k=${s.k}: judge weight share ${(100 * s.share).toFixed(3)}%, seat share ${(100 * s.seatShare).toFixed(3)}% over ${s.settled} settled draws`);
+  for (const s of shares)
+    log(
+      `sybil k=${s.k}: judge weight share ${(100 * s.share).toFixed(3)}%, seat share ${(100 * s.seatShare).toFixed(3)}% over ${s.settled} settled draws`,
+    );
   bench("sybil_gain_k10", shares[1].share / shares[0].share, "x");
   bench("sybil_gain_k100", shares[2].share / shares[0].share, "x");
   const small = [1, 100].map((k) => sybilWeightShare(k, { operatorUnits: 1 }));
-  log(`sybil, operator with one node's stake: k=1 ${(100 * small[0].share).toFixed(3)}%, k=100 ${(100 * small[1].share).toFixed(3)}% of the judge weight (gain ${(small[1].share / small[0].share).toFixed(2)}x)`);
+  log(
+    `sybil, operator with one node's stake: k=1 ${(100 * small[0].share).toFixed(3)}%, k=100 ${(100 * small[1].share).toFixed(3)}% of the judge weight (gain ${(small[1].share / small[0].share).toFixed(2)}x)`,
+  );
   for (const P of [50, 60]) {
     const v = simulateGold({ byzantinePercent: P }, { goldDeltas: false });
-    log(`gold byz${P}, standing only (no goldDeltas step when an item is graded; what records settle today's design): acc ${f2(v.accGold)}%`);
+    log(
+      `gold byz${P}, standing only (no goldDeltas step when an item is graded; what records settle today's design): acc ${f2(v.accGold)}%`,
+    );
   }
   for (const l of [0.25, 0.5, 1]) {
     const leak = simulateGold({ byzantinePercent: 50 }, { leak: l });
-    log(`gold byz50 with a leak of ${l} (byzantine nodes recognise that share of gold rounds and behave honestly on them): acc ${f2(leak.accGold)}%, byzantine weight share ${f2(100 * leak.byzantineWeightShare)}%`);
+    log(
+      `gold byz50 with a leak of ${l} (byzantine nodes recognise that share of gold rounds and behave honestly on them): acc ${f2(leak.accGold)}%, byzantine weight share ${f2(100 * leak.byzantineWeightShare)}%`,
+    );
   }
 }
 
@@ -194,7 +219,10 @@ goldArms();
 // Lazy judges (always tie): reputation must follow evidence, so a judge that never separates anything ends
 // below the initial reputation (target < REP_INITIAL = 250,000). Issue 16.
 const lazy = simulate({ lazyPercent: 20 });
-log(describe("lazy judges (always tie), 3 of 15 nodes", lazy) + `  lazy judges' end reputation ${lazy.repLazy.toFixed(0)} (of 1e6)`);
+log(
+  describe("lazy judges (always tie), 3 of 15 nodes", lazy) +
+    `  lazy judges' end reputation ${lazy.repLazy.toFixed(0)} (of 1e6)`,
+);
 bench("lazy_judge_reputation", lazy.repLazy, "(1e6 = 1.0)");
 const timing = timeAggregate();
 bench("bt_aggregate_50x150_ms", timing.median, "ms");
@@ -202,7 +230,8 @@ log(`aggregate 50x150: median ${timing.median.toFixed(3)} ms, median ${timing.it
 
 if (!process.argv.includes("--no-regimes")) {
   log("variant: round-robin pairing (210 comparisons a round, 14 a judge)");
-  for (const P of LEVELS) log(describe(`  round-robin byz${P}`, simulate({ byzantinePercent: P, pairing: "round-robin" })));
+  for (const P of LEVELS)
+    log(describe(`  round-robin byz${P}`, simulate({ byzantinePercent: P, pairing: "round-robin" })));
   const c = DEFAULT_PARAMS.skillCenter;
   const regimes: [string, Partial<SimParams>][] = [
     ["every node weak (skillCenter - 0.25)", { skillCenter: c - 0.25 }],
@@ -218,7 +247,9 @@ if (!process.argv.includes("--no-regimes")) {
   ];
   // The devnet's case (issue 16): nobody can judge, every verdict a tie, so no round separates anything.
   const allLazy = simulate({ lazyPercent: 100 });
-  log(`every judge lazy (always tie: no round separates anything): end reputation ${allLazy.repLazy.toFixed(0)} of 1e6 (start ${REP_INITIAL})`);
+  log(
+    `every judge lazy (always tie: no round separates anything): end reputation ${allLazy.repLazy.toFixed(0)} of 1e6 (start ${REP_INITIAL})`,
+  );
   log("regimes (byzantine 0% unless stated; everything else default):");
   for (const [name, o] of regimes) log(describe(`  ${name}`, simulate(o)));
 }

@@ -38,15 +38,20 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const line = (name: string, value: number, unit: string) => process.stdout.write(`BENCH ${name} ${value.toFixed(2)} ${unit}\n`);
+const line = (name: string, value: number, unit: string) =>
+  process.stdout.write(`BENCH ${name} ${value.toFixed(2)} ${unit}\n`);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), "chorus-bench-ipfs-"));
 try {
   const opens: number[] = [];
   for (let i = 0; i < 3; i++) {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", here, "--open-child", path.join(dir, `open${i}`)], {
-      cwd: path.resolve(path.dirname(here), ".."),
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", here, "--open-child", path.join(dir, `open${i}`)],
+      {
+        cwd: path.resolve(path.dirname(here), ".."),
+      },
+    );
     opens.push(Number(stdout));
   }
   process.stderr.write(`store open (fresh processes): ${opens.map((x) => x.toFixed(0)).join(", ")} ms\n`);
@@ -54,8 +59,19 @@ try {
   const { openHeliaStore } = await import("../src/ipfs/index.js");
   const store = await openHeliaStore({ dir: path.join(dir, "store") });
   try {
-    const doc = (i: number) => ({ kind: "answer", round: i, node: `0x${i.toString(16).padStart(40, "0")}`, text: "x".repeat(900) + String(i) });
-    const bench = async (label: string, n: number, make: (i: number) => unknown, put: (v: unknown) => Promise<unknown>, get: (c: unknown) => Promise<unknown>) => {
+    const doc = (i: number) => ({
+      kind: "answer",
+      round: i,
+      node: `0x${i.toString(16).padStart(40, "0")}`,
+      text: "x".repeat(900) + String(i),
+    });
+    const bench = async (
+      label: string,
+      n: number,
+      make: (i: number) => unknown,
+      put: (v: unknown) => Promise<unknown>,
+      get: (c: unknown) => Promise<unknown>,
+    ) => {
       for (let i = 0; i < 5; i++) await get(await put(make(-1 - i)));
       const puts: number[] = [];
       const gets: number[] = [];
@@ -74,8 +90,20 @@ try {
       process.stderr.write(`${label}: ${n} puts, ${n} gets (embedded Helia, filesystem blockstore)\n`);
       return { put: median(puts), get: median(gets) };
     };
-    const small = await bench("1 KiB dag-json", 200, doc, (v) => store.putJson(v), (c) => store.getJson(c as string));
-    const big = await bench("1 MiB raw", 20, () => randomBytes(1024 * 1024), (v) => store.putBytes(v as Uint8Array), (c) => store.get(c as string));
+    const small = await bench(
+      "1 KiB dag-json",
+      200,
+      doc,
+      (v) => store.putJson(v),
+      (c) => store.getJson(c as string),
+    );
+    const big = await bench(
+      "1 MiB raw",
+      20,
+      () => randomBytes(1024 * 1024),
+      (v) => store.putBytes(v as Uint8Array),
+      (c) => store.get(c as string),
+    );
     line("ipfs_put_1kb_ms", small.put, "ms");
     line("ipfs_get_1kb_ms", small.get, "ms");
     line("ipfs_put_1mb_ms", big.put, "ms");
@@ -90,7 +118,10 @@ try {
 
 const { transferBetweenHosts } = await import("./lib/ipfs-pair.js");
 const pair = await transferBetweenHosts(20 * 1024 * 1024);
-process.stderr.write(`20 MiB transfer: ${pair.mode} ${pair.addresses.join(" -> ")}${pair.reason ? ` (${pair.reason})` : ""}, cid ${pair.cid}, sha256 match ${pair.shaA === pair.shaB}\n`);
-if (pair.shaA !== pair.shaB || pair.bytes !== 20 * 1024 * 1024) throw new Error("the 20 MiB transfer did not deliver the same bytes");
+process.stderr.write(
+  `20 MiB transfer: ${pair.mode} ${pair.addresses.join(" -> ")}${pair.reason ? ` (${pair.reason})` : ""}, cid ${pair.cid}, sha256 match ${pair.shaA === pair.shaB}\n`,
+);
+if (pair.shaA !== pair.shaB || pair.bytes !== 20 * 1024 * 1024)
+  throw new Error("the 20 MiB transfer did not deliver the same bytes");
 line("ipfs_put_20mb_ms", pair.putMs, "ms");
 line("ipfs_get_20mb_remote_ms", pair.getMs, "ms");

@@ -26,9 +26,18 @@ import { loadFigures, parseLoadOptions, type ResponseLog } from "./lib/load-stat
 
 const opts = parseLoadOptions(process.argv.slice(2), process.env);
 const MB = 1024 * 1024;
-const body = JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content: "What is the capital of France?" }], max_tokens: 16 });
+const body = JSON.stringify({
+  model: "chorus-swarm",
+  messages: [{ role: "user", content: "What is the capital of France?" }],
+  max_tokens: 16,
+});
 
-function drive(url: string, seconds: number, log?: ResponseLog[], steady?: { rate?: number; connections: number }): Promise<autocannon.Result> {
+function drive(
+  url: string,
+  seconds: number,
+  log?: ResponseLog[],
+  steady?: { rate?: number; connections: number },
+): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -52,13 +61,19 @@ function drive(url: string, seconds: number, log?: ResponseLog[], steady?: { rat
  * samples, to smooth GC); a leak per round shows as growth. Waits first for the overload run's queue to drain.
  */
 async function soak(gateway: string, fmt: (v: number) => string) {
-  await new Promise((r) => setTimeout(r, (opts.queueWaitMs + 2000)));
-  console.error(`soak: ${opts.soakRate} requests/s on 2 connections, ${opts.soakWarmup} s warm-up + ${opts.soakSeconds} s`);
+  await new Promise((r) => setTimeout(r, opts.queueWaitMs + 2000));
+  console.error(
+    `soak: ${opts.soakRate} requests/s on 2 connections, ${opts.soakWarmup} s warm-up + ${opts.soakSeconds} s`,
+  );
   if (opts.soakWarmup > 0) await drive(gateway, opts.soakWarmup, undefined, { rate: opts.soakRate, connections: 2 });
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const samples: number[] = [];
   let lost: Error | undefined;
-  const sample = () => void swarm.rss().then((r) => samples.push(r[0]), (e: Error) => (lost ??= e));
+  const sample = () =>
+    void swarm.rss().then(
+      (r) => samples.push(r[0]),
+      (e: Error) => (lost ??= e),
+    );
   const base = (await swarm.rss())[0];
   const sampler = setInterval(sample, 5000);
   const log: ResponseLog[] = [];
@@ -76,11 +91,22 @@ async function soak(gateway: string, fmt: (v: number) => string) {
   console.log(`BENCH soak_rss_growth_mb ${fmt((end - base) / MB)} MB`);
   console.log(`BENCH soak_ok_per_s ${fmt(ok / (result.duration || opts.soakSeconds))} rounds/s`);
   console.log(`BENCH soak_errors ${errors} errors`);
-  console.error(`soak: gateway RSS ${fmt(base / MB)} MB after warm-up, ${fmt(end / MB)} MB at the end (max ${fmt(Math.max(base, ...samples) / MB)} MB); statuses ${JSON.stringify(Object.fromEntries([...new Set(log.map((r) => r.status))].map((s) => [s, log.filter((r) => r.status === s).length])))}`);
+  console.error(
+    `soak: gateway RSS ${fmt(base / MB)} MB after warm-up, ${fmt(end / MB)} MB at the end (max ${fmt(Math.max(base, ...samples) / MB)} MB); statuses ${JSON.stringify(Object.fromEntries([...new Set(log.map((r) => r.status))].map((s) => [s, log.filter((r) => r.status === s).length])))}`,
+  );
 }
 
-console.error(`load bench: per-IP bucket ${opts.perIpPerSecond || "off"} rounds/s; ${opts.nodes} nodes (ipfs ${opts.ipfs}, ${opts.concurrentRounds} running + ${opts.queuedRounds} queued rounds, queue wait ${opts.queueWaitMs} ms), ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.seconds} s`);
-const swarm = await startLoadSwarm({ nodes: opts.nodes, concurrentRounds: opts.concurrentRounds, queuedRounds: opts.queuedRounds, queueWaitMs: opts.queueWaitMs, ipfs: opts.ipfs, perIpPerSecond: opts.perIpPerSecond });
+console.error(
+  `load bench: per-IP bucket ${opts.perIpPerSecond || "off"} rounds/s; ${opts.nodes} nodes (ipfs ${opts.ipfs}, ${opts.concurrentRounds} running + ${opts.queuedRounds} queued rounds, queue wait ${opts.queueWaitMs} ms), ${opts.connections} connections, ${opts.warmup} s warm-up + ${opts.seconds} s`,
+);
+const swarm = await startLoadSwarm({
+  nodes: opts.nodes,
+  concurrentRounds: opts.concurrentRounds,
+  queuedRounds: opts.queuedRounds,
+  queueWaitMs: opts.queueWaitMs,
+  ipfs: opts.ipfs,
+  perIpPerSecond: opts.perIpPerSecond,
+});
 const stop = () => void swarm.close().then(() => process.exit(130));
 process.once("SIGINT", stop);
 process.once("SIGTERM", stop);
@@ -95,7 +121,14 @@ try {
   const base = await swarm.rss();
   const samples: number[][] = [];
   let lost: Error | undefined;
-  const sampler = setInterval(() => void swarm.rss().then((r) => samples.push(r), (e: Error) => (lost ??= e)), 1000);
+  const sampler = setInterval(
+    () =>
+      void swarm.rss().then(
+        (r) => samples.push(r),
+        (e: Error) => (lost ??= e),
+      ),
+    1000,
+  );
   const log: ResponseLog[] = [];
   let result: autocannon.Result;
   try {
@@ -118,8 +151,12 @@ try {
   console.log(`BENCH load_503_p50_ms ${fmt(f.overloadedP50)} ms`);
   console.log(`BENCH load_ok_p50_ms ${fmt(f.okP50)} ms`);
   console.log(`BENCH load_unloaded_rounds_per_s ${fmt(unloaded.okPerSecond)} rounds/s`);
-  console.log(`BENCH load_goodput_ratio ${unloaded.okPerSecond > 0 ? (f.okPerSecond / unloaded.okPerSecond).toFixed(2) : "n/a"} ratio`);
-  console.log(`BENCH load_swarm_rss_growth_mb ${fmt((end.reduce((a, b) => a + b, 0) - base.reduce((a, b) => a + b, 0)) / MB)} MB`);
+  console.log(
+    `BENCH load_goodput_ratio ${unloaded.okPerSecond > 0 ? (f.okPerSecond / unloaded.okPerSecond).toFixed(2) : "n/a"} ratio`,
+  );
+  console.log(
+    `BENCH load_swarm_rss_growth_mb ${fmt((end.reduce((a, b) => a + b, 0) - base.reduce((a, b) => a + b, 0)) / MB)} MB`,
+  );
   console.error(
     `statuses ${JSON.stringify(f.statuses)}, connection errors ${result.errors} (timeouts ${result.timeouts}); ` +
       `gateway RSS ${fmt(base[0] / MB)} MB after warm-up, peak ${fmt(peak / MB)} MB, ${fmt(end[0] / MB)} MB at the end`,

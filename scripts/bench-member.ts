@@ -25,7 +25,12 @@ const SIZE = 7_600_000;
 const CHUNK = 64 * 1024;
 
 const [me, staked, stranger] = makeSigners(3);
-const entries: NodeEntry[] = [me, staked].map((s) => ({ address: s.address, endpoint: "http://127.0.0.1:9", stake: 10n ** 20n, reputation: 500_000 }));
+const entries: NodeEntry[] = [me, staked].map((s) => ({
+  address: s.address,
+  endpoint: "http://127.0.0.1:9",
+  stake: 10n ** 20n,
+  reputation: 500_000,
+}));
 // The refusals measured here happen before any draw: the directory's weights are never read.
 const directory = directoryOf(entries);
 // Round ids are coordinator << 96 | sequence (src/round/sequencer.ts); each bogus envelope names a fresh one.
@@ -42,7 +47,10 @@ const member = new Member({
 });
 
 function bogus(from: Address): Buffer {
-  const head = JSON.stringify({ kind: "answer-request", roundId: nextRoundId(from), from, body: { pad: "" } }).slice(0, -3);
+  const head = JSON.stringify({ kind: "answer-request", roundId: nextRoundId(from), from, body: { pad: "" } }).slice(
+    0,
+    -3,
+  );
   const tail = `"}, "signature": "0x${"22".repeat(65)}"}`;
   return Buffer.from(head + "z".repeat(SIZE - head.length - tail.length) + tail);
 }
@@ -53,13 +61,19 @@ function chunksOf(buf: Buffer): Buffer[] {
   return out;
 }
 
-async function cpuMedian(label: string, make: () => { stream: Readable; headers: Record<string, string> }): Promise<number> {
+async function cpuMedian(
+  label: string,
+  make: () => { stream: Readable; headers: Record<string, string> },
+): Promise<number> {
   const samples: number[] = [];
   await member.admit({ kind: "answer-request", roundId: nextRoundId(staked.address), from: staked.address }); // warm the active-set cache
   for (let i = 0; i < RUNS; i++) {
     const { stream, headers } = make();
     const t0 = process.cpuUsage();
-    const refused = await readPeerBody(stream, headers, (h) => member.admit(h)).then(() => false, () => true);
+    const refused = await readPeerBody(stream, headers, (h) => member.admit(h)).then(
+      () => false,
+      () => true,
+    );
     const d = process.cpuUsage(t0);
     if (!refused) throw new Error(`${label}: the bogus envelope was accepted`);
     stream.destroy();
@@ -71,9 +85,18 @@ async function cpuMedian(label: string, make: () => { stream: Readable; headers:
 
 const fromStranger = chunksOf(bogus(stranger.address));
 const fromStaked = chunksOf(bogus(staked.address));
-const declared = await cpuMedian("declared", () => ({ stream: Readable.from(fromStranger, { objectMode: false }), headers: { "content-length": String(SIZE) } }));
-const unstaked = await cpuMedian("chunked unstaked", () => ({ stream: Readable.from(fromStranger, { objectMode: false }), headers: {} }));
-const claims = await cpuMedian("chunked claims staked", () => ({ stream: Readable.from(fromStaked, { objectMode: false }), headers: {} }));
+const declared = await cpuMedian("declared", () => ({
+  stream: Readable.from(fromStranger, { objectMode: false }),
+  headers: { "content-length": String(SIZE) },
+}));
+const unstaked = await cpuMedian("chunked unstaked", () => ({
+  stream: Readable.from(fromStranger, { objectMode: false }),
+  headers: {},
+}));
+const claims = await cpuMedian("chunked claims staked", () => ({
+  stream: Readable.from(fromStaked, { objectMode: false }),
+  headers: {},
+}));
 
 const text = bogus(stranger.address).toString("utf8");
 const parse: number[] = [];

@@ -40,17 +40,35 @@ function args(argv: string[]) {
     else if (i + 1 < argv.length) out.set(key, argv[++i]);
     else throw new Error(`--${key} needs a value`);
   }
-  const known = new Set(["seed", "entities", "sources", "wrong", "committee", "draw", "per-source-k", "k", "warmup", "questions", "epoch", "weight", "floor", "no-query", "embeddings"]);
+  const known = new Set([
+    "seed",
+    "entities",
+    "sources",
+    "wrong",
+    "committee",
+    "draw",
+    "per-source-k",
+    "k",
+    "warmup",
+    "questions",
+    "epoch",
+    "weight",
+    "floor",
+    "no-query",
+    "embeddings",
+  ]);
   for (const k of out.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k}`);
   const num = (k: string, d: number, int = true) => {
     const v = out.get(k);
     if (v === undefined) return d;
     const n = Number(v);
-    if (!Number.isFinite(n) || (int && !Number.isInteger(n))) throw new Error(`--${k} must be ${int ? "an integer" : "a number"}, got ${String(v)}`);
+    if (!Number.isFinite(n) || (int && !Number.isInteger(n)))
+      throw new Error(`--${k} must be ${int ? "an integer" : "a number"}, got ${String(v)}`);
     return n;
   };
   const wrong = (out.get("wrong") ?? "random") as string;
-  if (wrong !== "consistent" && wrong !== "random") throw new Error(`--wrong must be consistent or random, got ${wrong}`);
+  if (wrong !== "consistent" && wrong !== "random")
+    throw new Error(`--wrong must be consistent or random, got ${wrong}`);
   const wrongMode: "consistent" | "random" = wrong;
   const K = num("sources", Number(process.env.CHORUS_RAG_SOURCES ?? 6));
   if (K < 2 || K > 50) throw new Error(`--sources must be 2..50, got ${K}`);
@@ -80,13 +98,20 @@ async function main(): Promise<void> {
   const a = args(process.argv.slice(2));
   const data = makeDataset({ seed: a.seed, entities: a.entities, pollution: a.pollution, wrong: a.wrong });
   const p: SimParams = { seed: a.seed, ...a.sim };
-  if (p.warmup + p.questions > data.questions.length) throw new Error(`warmup + questions must be at most ${data.questions.length}`);
+  if (p.warmup + p.questions > data.questions.length)
+    throw new Error(`warmup + questions must be at most ${data.questions.length}`);
   const warmQs = data.questions.slice(0, p.warmup);
   const evalQs = data.questions.slice(p.warmup, p.warmup + p.questions);
-  log(`bench:rag seed ${a.seed}; ${a.entities} entities x 6 facts; ${a.pollution.length} sources polluted at ${a.pollution.map((x) => `${Math.round(100 * x)}%`).join("/")} (${a.wrong} false values)`);
-  log(`committee ${p.committee}, draw ${p.draw} sources x ${p.perSourceK} contexts, prompt top ${p.k}; rerank weight ${p.reliabilityWeight}, floor ${p.explorationFloor}; warm-up ${p.warmup} rounds, ${p.questions} held-out questions; epochs of ${p.epochRounds} rounds; query given to sourceDeltas: ${p.passQuery}`);
+  log(
+    `bench:rag seed ${a.seed}; ${a.entities} entities x 6 facts; ${a.pollution.length} sources polluted at ${a.pollution.map((x) => `${Math.round(100 * x)}%`).join("/")} (${a.wrong} false values)`,
+  );
+  log(
+    `committee ${p.committee}, draw ${p.draw} sources x ${p.perSourceK} contexts, prompt top ${p.k}; rerank weight ${p.reliabilityWeight}, floor ${p.explorationFloor}; warm-up ${p.warmup} rounds, ${p.questions} held-out questions; epochs of ${p.epochRounds} rounds; query given to sourceDeltas: ${p.passQuery}`,
+  );
   const world = await buildWorld(data, a.seed, a.embeddings);
-  log(`retrieval: ${world.model}${a.embeddings ? " + BM25 (hybrid, alpha 0.5)" : ""}; reader: extractive (the offline test model cannot answer questions)`);
+  log(
+    `retrieval: ${world.model}${a.embeddings ? " + BM25 (hybrid, alpha 0.5)" : ""}; reader: extractive (the offline test model cannot answer questions)`,
+  );
 
   const central = await runCentralized(world, evalQs, p.k);
   const chorus = await runChorus(world, p, warmQs, evalQs, "consensus", log);
@@ -99,9 +124,14 @@ async function main(): Promise<void> {
   bench("rag_gain_points", accX - accC, "pp");
   bench("rag_polluted_context_share", pct(chorus, "polluted"), "%");
   bench("rag_acc_chorus_groundtruth", pct(truth, "correct"), "%");
-  log(`ablation, the same committee without reliability (uniform draw, rerank weight 0, no deltas): accuracy ${pct(plain, "correct").toFixed(2)} %, polluted context share ${pct(plain, "polluted").toFixed(2)} %`);
-  log(`centralized polluted context share ${pct(central, "polluted").toFixed(2)} %; ground-truth arm ${pct(truth, "polluted").toFixed(2)} %`);
-  const show = (xs = chorus.finalScores!) => xs.map((s, i) => `${Math.round(100 * a.pollution[i])}%: ${s.reliability}/${s.usefulness}`).join(", ");
+  log(
+    `ablation, the same committee without reliability (uniform draw, rerank weight 0, no deltas): accuracy ${pct(plain, "correct").toFixed(2)} %, polluted context share ${pct(plain, "polluted").toFixed(2)} %`,
+  );
+  log(
+    `centralized polluted context share ${pct(central, "polluted").toFixed(2)} %; ground-truth arm ${pct(truth, "polluted").toFixed(2)} %`,
+  );
+  const show = (xs = chorus.finalScores!) =>
+    xs.map((s, i) => `${Math.round(100 * a.pollution[i])}%: ${s.reliability}/${s.usefulness}`).join(", ");
   log(`final reliability/usefulness (consensus deltas): ${show()}`);
   log(`final reliability/usefulness (ground-truth deltas): ${show(truth.finalScores)}`);
   log(`elapsed ${((Date.now() - t0) / 1000).toFixed(1)} s`);

@@ -17,12 +17,20 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 100);
 
 const swarm = await buildBenchSwarm(7);
 const gateway = swarm.nodes[0].url;
-const body = JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content: "What is the capital of France?" }], max_tokens: 16 });
+const body = JSON.stringify({
+  model: "chorus-swarm",
+  messages: [{ role: "user", content: "What is the capital of France?" }],
+  max_tokens: 16,
+});
 
 async function ask(): Promise<number> {
   swarm.resetSlowest();
   const t0 = performance.now();
-  const res = await fetch(`${gateway}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const res = await fetch(`${gateway}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
   if (res.status !== 200) throw new Error(`round failed: HTTP ${res.status} ${await res.text()}`);
   await res.json();
   return performance.now() - t0 - swarm.slowestAnswerMs();
@@ -31,7 +39,11 @@ async function ask(): Promise<number> {
 /** One streamed round: ms to the first body byte; the stream is read to its end. */
 async function firstByte(): Promise<number> {
   const t0 = performance.now();
-  const res = await fetch(`${gateway}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...JSON.parse(body), stream: true }) });
+  const res = await fetch(`${gateway}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ ...JSON.parse(body), stream: true }),
+  });
   if (res.status !== 200 || !res.body) throw new Error(`stream failed: HTTP ${res.status} ${await res.text()}`);
   const reader = res.body.getReader();
   let first = -1;
@@ -70,7 +82,8 @@ try {
   console.log(`BENCH round_overhead_p95_ms ${pct(95).toFixed(1)} ms`);
   console.log(`BENCH stream_first_byte_ms ${firsts[Math.floor(firsts.length / 2)].toFixed(1)} ms`);
   console.log(`BENCH gateway_rounds_per_s ${(ok / (result.duration || 1)).toFixed(1)} rounds/s`);
-  if (result.non2xx > 0) console.error(`(${result.non2xx} non-2xx answers during the load phase: overload 503s from the bounded queue)`);
+  if (result.non2xx > 0)
+    console.error(`(${result.non2xx} non-2xx answers during the load phase: overload 503s from the bounded queue)`);
 } finally {
   await swarm.close();
 }

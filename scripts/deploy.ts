@@ -13,25 +13,49 @@ import { loadConfig } from "../src/config/index.js";
 
 const Flags = z
   .object({
-    "min-stake": z.string().regex(/^\d+(\.\d+)?$/, "must be a number of CHR").default("1000"),
-    thawing: z.string().regex(/^\d+$/, "must be whole seconds").default(String(7 * 24 * 3600)),
-    treasury: z.string().refine((v) => isAddress(v), "must be an address").optional(),
-    mint: z.string().regex(/^\d+(\.\d+)?$/, "must be a number of CHR").default("0"),
+    "min-stake": z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, "must be a number of CHR")
+      .default("1000"),
+    thawing: z
+      .string()
+      .regex(/^\d+$/, "must be whole seconds")
+      .default(String(7 * 24 * 3600)),
+    treasury: z
+      .string()
+      .refine((v) => isAddress(v), "must be an address")
+      .optional(),
+    mint: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, "must be a number of CHR")
+      .default("0"),
   })
   .strict();
 
 async function main() {
   const { values } = parseArgs({
-    options: { "min-stake": { type: "string" }, thawing: { type: "string" }, treasury: { type: "string" }, mint: { type: "string" } },
+    options: {
+      "min-stake": { type: "string" },
+      thawing: { type: "string" },
+      treasury: { type: "string" },
+      mint: { type: "string" },
+    },
     strict: true,
   });
   const flags = Flags.safeParse(values);
   if (!flags.success) throw new Error(flags.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
   const config = loadConfig();
   if (!config.chain.privateKey) throw new Error("set CHORUS_PRIVATE_KEY (see .env.example)");
-  const chain = await connectChain({ rpcUrl: config.chain.rpcUrl!, privateKey: config.chain.privateKey as `0x${string}` });
+  const chain = await connectChain({
+    rpcUrl: config.chain.rpcUrl!,
+    privateKey: config.chain.privateKey as `0x${string}`,
+  });
   const account = privateKeyToAccount(config.chain.privateKey as `0x${string}`);
-  const walletClient = createWalletClient({ chain: chain.publicClient.chain, transport: chain.publicClient.transport as never, account });
+  const walletClient = createWalletClient({
+    chain: chain.publicClient.chain,
+    transport: chain.publicClient.transport as never,
+    account,
+  });
   const deployments = await deployAll({
     publicClient: chain.publicClient,
     walletClient: walletClient,

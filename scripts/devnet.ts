@@ -32,7 +32,10 @@ const DevnetEnv = z.object({
   CHORUS_DEVNET_PORT: z.coerce.number().int().min(1).max(65535).default(8545),
   CHORUS_DEVNET_NODE_PORT: z.coerce.number().int().min(1).max(65530).default(7001),
   CHORUS_DEVNET_SOURCE_PORT: z.coerce.number().int().min(1).max(65534).default(7101),
-  CHORUS_DEVNET_DIR: z.string().min(1).default(path.join(ROOT, ".chorus", "devnet")),
+  CHORUS_DEVNET_DIR: z
+    .string()
+    .min(1)
+    .default(path.join(ROOT, ".chorus", "devnet")),
   CHORUS_DEVNET_DEPLOYMENTS_DIR: z.string().min(1).optional(),
   CHORUS_DEVNET_PASS_THRESHOLD: z.coerce.number().int().min(201).max(256).default(218),
   CHORUS_DEVNET_CALIBRATION: z.enum(["reference", "model"]).default("reference"),
@@ -66,19 +69,32 @@ async function run(): Promise<void> {
   log(`model: ${choice.kind === "gguf" ? choice.path : `${choice.baseUrl} (${choice.model ?? "default model"})`}`);
 
   log("compiling contracts…");
-  execFileSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["compile", "--quiet"], { cwd: ROOT, stdio: "inherit" });
+  execFileSync(path.join(ROOT, "node_modules", ".bin", "hardhat"), ["compile", "--quiet"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
   log(`starting the chain (Hardhat node) on 127.0.0.1:${env.CHORUS_DEVNET_PORT}…`);
   const rpcUrl = await startHardhatNode(env.CHORUS_DEVNET_PORT, log);
   log("deploying contracts and staking the node identities…");
   const nodeUrl = (i: number) => `http://127.0.0.1:${env.CHORUS_DEVNET_NODE_PORT + i - 1}`;
-  const devnet = await deployDevnet({ rpcUrl, nodeCount: NODE_COUNT, nodeEndpoint: nodeUrl, deploymentsDir: env.CHORUS_DEVNET_DEPLOYMENTS_DIR, log });
+  const devnet = await deployDevnet({
+    rpcUrl,
+    nodeCount: NODE_COUNT,
+    nodeEndpoint: nodeUrl,
+    deploymentsDir: env.CHORUS_DEVNET_DEPLOYMENTS_DIR,
+    log,
+  });
 
   // Fresh node state for a fresh chain.
   await rm(env.CHORUS_DEVNET_DIR, { recursive: true, force: true });
   const nodeDir = (i: number) => path.join(env.CHORUS_DEVNET_DIR, `node-${i}`);
 
   log("calibrating the nodes (proof of capability, graded on chain)…");
-  const backend = createInferenceBackend(choice, { threads: config.inference.threads, gpu: config.inference.gpu, contextSize: config.inference.contextSize });
+  const backend = createInferenceBackend(choice, {
+    threads: config.inference.threads,
+    gpu: config.inference.gpu,
+    contextSize: config.inference.contextSize,
+  });
   const store = await openArtifactStore({ mode: "embedded" }, { dataDir: nodeDir(1) });
   try {
     const cal = await calibrateDevnet({
@@ -112,40 +128,67 @@ async function run(): Promise<void> {
     (n) =>
       new Promise<string>((resolve, reject) => {
         const recent: string[] = []; // its last lines, to say why it stopped if it exits before it is ready
-        const child = startProcess(`node ${n.index}`, process.execPath, [path.join(ROOT, "src", "cli", "chorus.mjs"), "--dev-account", String(n.index), "node", "start"], {
-          cwd: ROOT,
-          env: {
-            ...process.env,
-            CHORUS_NETWORK: "devnet",
-            CHORUS_RPC_URL: rpcUrl,
-            CHORUS_DEPLOYMENTS: devnet.deploymentsFile,
-            CHORUS_DATA_DIR: nodeDir(n.index),
-            CHORUS_NODE_PORT: String(env.CHORUS_DEVNET_NODE_PORT + n.index - 1),
-            CHORUS_EPOCH_ROUNDS: process.env.CHORUS_EPOCH_ROUNDS ?? "5",
-            // one model on five nodes: each samples with its own seed, so their answers differ and rounds are not ties
-            CHORUS_TEMPERATURE: process.env.CHORUS_TEMPERATURE ?? "0.8",
-            CHORUS_EPOCH_INTERVAL_MS: process.env.CHORUS_EPOCH_INTERVAL_MS ?? "10000",
-            // every devnet node and source listens on 127.0.0.1: the operator allows loopback
-            CHORUS_NET_ALLOW_PRIVATE: process.env.CHORUS_NET_ALLOW_PRIVATE ?? "127.0.0.0/8",
+        const child = startProcess(
+          `node ${n.index}`,
+          process.execPath,
+          [path.join(ROOT, "src", "cli", "chorus.mjs"), "--dev-account", String(n.index), "node", "start"],
+          {
+            cwd: ROOT,
+            env: {
+              ...process.env,
+              CHORUS_NETWORK: "devnet",
+              CHORUS_RPC_URL: rpcUrl,
+              CHORUS_DEPLOYMENTS: devnet.deploymentsFile,
+              CHORUS_DATA_DIR: nodeDir(n.index),
+              CHORUS_NODE_PORT: String(env.CHORUS_DEVNET_NODE_PORT + n.index - 1),
+              CHORUS_EPOCH_ROUNDS: process.env.CHORUS_EPOCH_ROUNDS ?? "5",
+              // one model on five nodes: each samples with its own seed, so their answers differ and rounds are not ties
+              CHORUS_TEMPERATURE: process.env.CHORUS_TEMPERATURE ?? "0.8",
+              CHORUS_EPOCH_INTERVAL_MS: process.env.CHORUS_EPOCH_INTERVAL_MS ?? "10000",
+              // every devnet node and source listens on 127.0.0.1: the operator allows loopback
+              CHORUS_NET_ALLOW_PRIVATE: process.env.CHORUS_NET_ALLOW_PRIVATE ?? "127.0.0.0/8",
+            },
+            onLine: (l) => {
+              recent.push(l);
+              if (recent.length > 5) recent.shift();
+              if (l.startsWith("ready ")) resolve(l.slice(6));
+              else if (/error|warning|failed|excluded|settle/i.test(l))
+                process.stdout.write(`[node ${n.index}] ${l}\n`);
+            },
           },
-          onLine: (l) => {
-            recent.push(l);
-            if (recent.length > 5) recent.shift();
-            if (l.startsWith("ready ")) resolve(l.slice(6));
-            else if (/error|warning|failed|excluded|settle/i.test(l)) process.stdout.write(`[node ${n.index}] ${l}\n`);
-          },
-        });
+        );
         children.push(child);
-        child.once("close", (code) => reject(new Error(`node ${n.index} exited with code ${code} before it was ready${recent.length ? `: ${recent.join(" | ")}` : ""}`)));
+        child.once("close", (code) =>
+          reject(
+            new Error(
+              `node ${n.index} exited with code ${code} before it was ready${recent.length ? `: ${recent.join(" | ")}` : ""}`,
+            ),
+          ),
+        );
       }),
   );
-  const chorusEnv = { ...process.env, CHORUS_NETWORK: "devnet", CHORUS_RPC_URL: rpcUrl, CHORUS_DEPLOYMENTS: devnet.deploymentsFile };
+  const chorusEnv = {
+    ...process.env,
+    CHORUS_NETWORK: "devnet",
+    CHORUS_RPC_URL: rpcUrl,
+    CHORUS_DEPLOYMENTS: devnet.deploymentsFile,
+  };
   const sourceLines: string[] = [];
   const sourceReady = new Promise<{ url: string; lines: string[] }>((resolve, reject) => {
     const child = startProcess(
       `source ${SOURCE_ACCOUNT}`,
       process.execPath,
-      [path.join(ROOT, "src", "cli", "chorus.mjs"), "--dev-account", String(SOURCE_ACCOUNT), "source", "start", "--corpus", SAMPLE_CORPUS, "--port", String(env.CHORUS_DEVNET_SOURCE_PORT)],
+      [
+        path.join(ROOT, "src", "cli", "chorus.mjs"),
+        "--dev-account",
+        String(SOURCE_ACCOUNT),
+        "source",
+        "start",
+        "--corpus",
+        SAMPLE_CORPUS,
+        "--port",
+        String(env.CHORUS_DEVNET_SOURCE_PORT),
+      ],
       {
         cwd: ROOT,
         env: { ...chorusEnv, CHORUS_DATA_DIR: path.join(env.CHORUS_DEVNET_DIR, `source-${SOURCE_ACCOUNT}`) },
@@ -157,12 +200,18 @@ async function run(): Promise<void> {
       },
     );
     children.push(child);
-    child.once("exit", (code) => reject(new Error(`the sample data source exited with code ${code} before it was ready`)));
+    child.once("exit", (code) =>
+      reject(new Error(`the sample data source exited with code ${code} before it was ready`)),
+    );
   });
   sourceReady.catch(() => {}); // awaited below; a failure before then must not count as unhandled
   const urls = await Promise.all(ready);
   const source = await sourceReady;
-  const sourceField = (name: string) => source.lines.find((l) => l.startsWith(name))?.slice(name.length).trim() ?? "?";
+  const sourceField = (name: string) =>
+    source.lines
+      .find((l) => l.startsWith(name))
+      ?.slice(name.length)
+      .trim() ?? "?";
 
   const gateway = urls[0];
   const lines = [

@@ -60,10 +60,13 @@ async function main(): Promise<number> {
     if (change > TOLERANCE) problems.push(`${line}: above the ${TOLERANCE * 100}% tolerance`);
     else if (value !== before) console.log(`gas:check: ${line}`);
   }
-  for (const name of Object.keys(snap)) if (!(name in now)) problems.push(`${name} is in the snapshot but no bench prints it`);
+  for (const name of Object.keys(snap))
+    if (!(name in now)) problems.push(`${name} is in the snapshot but no bench prints it`);
   for (const p of problems) console.error(`gas:check: ${p}`);
   if (problems.length > 0) {
-    console.error("gas:check: if the change is intended, run `npm run gas:snapshot` and commit gas-snapshot.json with it");
+    console.error(
+      "gas:check: if the change is intended, run `npm run gas:snapshot` and commit gas-snapshot.json with it",
+    );
     return 1;
   }
   console.log(`gas:check: ${Object.keys(now).length} figures within ${TOLERANCE * 100}% of gas-snapshot.json`);

@@ -9,7 +9,13 @@ import { z } from "zod";
 import { ChorusError } from "../src/core/index.js";
 
 /** The contracts with a data source (and a mapping file) in the subgraph, in deploy order. */
-export const SUBGRAPH_CONTRACTS = ["NodeRegistry", "CapabilityRegistry", "SourceRegistry", "Settlement", "Disputes"] as const;
+export const SUBGRAPH_CONTRACTS = [
+  "NodeRegistry",
+  "CapabilityRegistry",
+  "SourceRegistry",
+  "Settlement",
+  "Disputes",
+] as const;
 export type SubgraphContract = (typeof SUBGRAPH_CONTRACTS)[number];
 
 /** Graph network names (as graph-node and Subgraph Studio call them) of the chains we know. */
@@ -47,11 +53,15 @@ const fail = (message: string, details: Record<string, unknown> = {}): never => 
 /** The Graph network name for `chainId`, or a clear error asking for `--network-name`. */
 export function graphNetworkName(chainId: number, override?: string): string {
   if (override !== undefined) {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(override)) fail(`network name "${override}" must be lower-case letters, digits and dashes`);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(override))
+      fail(`network name "${override}" must be lower-case letters, digits and dashes`);
     return override;
   }
   const name = GRAPH_NETWORKS[chainId];
-  if (!name) fail(`no known Graph network name for chain ${chainId}; pass --network-name <name as your Graph Node calls it>`, { chainId });
+  if (!name)
+    fail(`no known Graph network name for chain ${chainId}; pass --network-name <name as your Graph Node calls it>`, {
+      chainId,
+    });
   return name;
 }
 
@@ -59,7 +69,10 @@ export function graphNetworkName(chainId: number, override?: string): string {
 export function chainIdOf(network: string): number {
   if (/^\d+$/.test(network)) return Number(network);
   const hit = Object.entries(GRAPH_NETWORKS).find(([, name]) => name === network);
-  if (!hit) fail(`unknown network "${network}": give a chain id or one of ${Object.values(GRAPH_NETWORKS).join(", ")}`, { network });
+  if (!hit)
+    fail(`unknown network "${network}": give a chain id or one of ${Object.values(GRAPH_NETWORKS).join(", ")}`, {
+      network,
+    });
   return Number(hit![0]);
 }
 
@@ -68,19 +81,35 @@ const Entry = z.object({
   blockNumber: z.number().int().nonnegative(),
   abi: z.array(z.object({ type: z.string() }).loose()).min(1),
 });
-const DeploymentsShape = z.object({ chainId: z.number().int().positive(), contracts: z.record(z.string(), z.unknown()) });
+const DeploymentsShape = z.object({
+  chainId: z.number().int().positive(),
+  contracts: z.record(z.string(), z.unknown()),
+});
 
 /** Manifest inputs from a parsed deployments file (deployments/<chainId>.json); `file` names it in errors. */
 export function inputsFromDeployments(json: unknown, file: string, networkName?: string): ManifestInputs {
   const d = DeploymentsShape.safeParse(json);
-  if (!d.success) fail(`${file} is not a deployments file: ${d.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { file });
+  if (!d.success)
+    fail(
+      `${file} is not a deployments file: ${d.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      { file },
+    );
   const contracts = {} as Record<SubgraphContract, SubgraphSource>;
   for (const name of SUBGRAPH_CONTRACTS) {
     const raw = d.data!.contracts[name];
-    if (raw === undefined) fail(`${file} has no ${name} contract (the subgraph indexes ${SUBGRAPH_CONTRACTS.join(", ")})`, { file, name });
+    if (raw === undefined)
+      fail(`${file} has no ${name} contract (the subgraph indexes ${SUBGRAPH_CONTRACTS.join(", ")})`, { file, name });
     const e = Entry.safeParse(raw);
-    if (!e.success) fail(`${file}: contracts.${name}: ${e.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, { file, name });
-    contracts[name] = { address: getAddress(e.data!.address), startBlock: e.data!.blockNumber, abi: e.data!.abi as unknown as Abi };
+    if (!e.success)
+      fail(`${file}: contracts.${name}: ${e.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, {
+        file,
+        name,
+      });
+    contracts[name] = {
+      address: getAddress(e.data!.address),
+      startBlock: e.data!.blockNumber,
+      abi: e.data!.abi as unknown as Abi,
+    };
   }
   return { network: graphNetworkName(d.data!.chainId, networkName), placeholder: false, contracts };
 }

@@ -48,7 +48,10 @@ async function artifactAbis(): Promise<Record<SubgraphContract, Abi>> {
   const abis = {} as Record<SubgraphContract, Abi>;
   for (const name of SUBGRAPH_CONTRACTS) {
     const file = path.join(PROJECT_ROOT, "artifacts", "contracts", `${name}.sol`, `${name}.json`);
-    if (!existsSync(file)) throw new ChorusError("SUBGRAPH_MANIFEST", `no compiled artifact ${file}: run \`npm run compile\` first`, { file });
+    if (!existsSync(file))
+      throw new ChorusError("SUBGRAPH_MANIFEST", `no compiled artifact ${file}: run \`npm run compile\` first`, {
+        file,
+      });
     abis[name] = (JSON.parse(await readFile(file, "utf8")) as { abi: Abi }).abi;
   }
   return abis;
@@ -61,7 +64,8 @@ export async function writeSubgraphManifest(opts: WriteManifestOptions = {}): Pr
   const file = path.resolve(opts.deployments ?? path.join(PROJECT_ROOT, "deployments", `${chainId}.json`));
   let inputs: ManifestInputs;
   if (opts.artifacts) {
-    if (opts.deployments) throw new ChorusError("SUBGRAPH_MANIFEST", "--artifacts and --deployments exclude each other", {});
+    if (opts.deployments)
+      throw new ChorusError("SUBGRAPH_MANIFEST", "--artifacts and --deployments exclude each other", {});
     inputs = placeholderInputs(await artifactAbis(), opts.networkName ?? "hardhat");
     log("subgraph: PLACEHOLDER manifest (zero addresses, ABIs of artifacts/): a build check only, never deploy it");
   } else if (existsSync(file)) {
@@ -83,7 +87,10 @@ export async function writeSubgraphManifest(opts: WriteManifestOptions = {}): Pr
   const template = await readFile(path.join(SUBGRAPH_DIR, "subgraph.template.yaml"), "utf8");
   await mkdir(path.join(SUBGRAPH_DIR, "abis"), { recursive: true });
   for (const name of SUBGRAPH_CONTRACTS) {
-    await writeFile(path.join(SUBGRAPH_DIR, "abis", `${name}.json`), JSON.stringify(inputs.contracts[name].abi, null, 2) + "\n");
+    await writeFile(
+      path.join(SUBGRAPH_DIR, "abis", `${name}.json`),
+      JSON.stringify(inputs.contracts[name].abi, null, 2) + "\n",
+    );
   }
   await writeFile(path.join(SUBGRAPH_DIR, "subgraph.yaml"), renderManifest(template, inputs));
   return inputs;
@@ -93,7 +100,11 @@ export async function writeSubgraphManifest(opts: WriteManifestOptions = {}): Pr
 export function runGraph(args: string[], opts: { signal?: AbortSignal; quiet?: boolean } = {}): Promise<void> {
   const bin = path.join(PROJECT_ROOT, "node_modules", ".bin", "graph");
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd: SUBGRAPH_DIR, stdio: opts.quiet ? ["ignore", "pipe", "pipe"] : "inherit", signal: opts.signal });
+    const child = spawn(bin, args, {
+      cwd: SUBGRAPH_DIR,
+      stdio: opts.quiet ? ["ignore", "pipe", "pipe"] : "inherit",
+      signal: opts.signal,
+    });
     let output = "";
     child.stdout?.on("data", (b: Buffer) => (output += b.toString()));
     child.stderr?.on("data", (b: Buffer) => (output += b.toString()));
@@ -101,7 +112,13 @@ export function runGraph(args: string[], opts: { signal?: AbortSignal; quiet?: b
     child.on("exit", (code) =>
       code === 0
         ? resolve()
-        : reject(new ChorusError("SUBGRAPH_BUILD", `graph ${args.join(" ")} exited with ${code}${output ? `:\n${output.slice(-4000)}` : ""}`, { code })),
+        : reject(
+            new ChorusError(
+              "SUBGRAPH_BUILD",
+              `graph ${args.join(" ")} exited with ${code}${output ? `:\n${output.slice(-4000)}` : ""}`,
+              { code },
+            ),
+          ),
     );
   });
 }

@@ -13,7 +13,8 @@ import { loadConfig } from "../src/config/index.js";
 
 async function main() {
   const config = loadConfig();
-  if (config.network !== "custom") throw new Error("set CHORUS_NETWORK=custom and CHORUS_RPC_URL to the public network");
+  if (config.network !== "custom")
+    throw new Error("set CHORUS_NETWORK=custom and CHORUS_RPC_URL to the public network");
   const { chainId } = await connectChain({ rpcUrl: config.chain.rpcUrl! });
   const deployments = loadDeployments(chainId, config.chain.deploymentsFile);
   const bin = path.join(ROOT, "node_modules", ".bin", "hardhat");

@@ -17,7 +17,14 @@ export default async function benchDisputes(): Promise<string[]> {
   const d = await s.as(disputer.wallet);
   await d.token.write.approve([s.disputes.address, parseEther("1000")]);
   const sigs = s.nodes.slice(0, 3).map((n) => signed.signatures[n.address]);
-  const hash = await d.disputes.write.openDispute([1n, [recordDigest(s.domain, record)], 0n, recordArgs(record), sigs, cid("evidence")]);
+  const hash = await d.disputes.write.openDispute([
+    1n,
+    [recordDigest(s.domain, record)],
+    0n,
+    recordArgs(record),
+    sigs,
+    cid("evidence"),
+  ]);
   const receipt = await s.publicClient.getTransactionReceipt({ hash });
   if (receipt.status !== "success") throw new Error("bench openDispute reverted");
   return [`BENCH gas_open_dispute ${receipt.gasUsed} gas`];

@@ -13,7 +13,13 @@ export default async function benchNodeRegistry(): Promise<string[]> {
   const d = await deployAll({
     publicClient: publicClient as never,
     walletClient: deployer as never,
-    params: { minStake: parseEther("100"), thawingPeriod: 3600, disputeWindow: 1800, arbitrationPeriod: 1800, initialMint: parseEther("1000000") },
+    params: {
+      minStake: parseEther("100"),
+      thawingPeriod: 3600,
+      disputeWindow: 1800,
+      arbitrationPeriod: 1800,
+      initialMint: parseEther("1000000"),
+    },
   });
   const token = await hre.viem.getContractAt("ChorusToken", d.contracts.ChorusToken.address);
   const registry = await hre.viem.getContractAt("NodeRegistry", d.contracts.NodeRegistry.address);
@@ -34,6 +40,9 @@ export default async function benchNodeRegistry(): Promise<string[]> {
   record("request_unstake", await gas(await asNode.write.requestUnstake([parseEther("50")])));
   await hre.network.provider.send("evm_increaseTime", [3601]);
   record("withdraw", await gas(await asNode.write.withdraw()));
-  record("slash", await gas(await asSlasher.write.slash([node.account.address, parseEther("10"), "equivocation", cid])));
+  record(
+    "slash",
+    await gas(await asSlasher.write.slash([node.account.address, parseEther("10"), "equivocation", cid])),
+  );
   return lines;
 }

@@ -24,7 +24,16 @@ import type { Hex } from "viem";
 import { encodeEpoch } from "../../src/protocol/index.js";
 import { type SignedRecord, type SourceDelta } from "../../src/core/index.js";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { cid, deploySwarm, drawnRecord, finalizeEpochs, finalizeInputOf, openBatch, signAll, type Batch } from "../../test/kit/chorus-fixture.js";
+import {
+  cid,
+  deploySwarm,
+  drawnRecord,
+  finalizeEpochs,
+  finalizeInputOf,
+  openBatch,
+  signAll,
+  type Batch,
+} from "../../test/kit/chorus-fixture.js";
 
 const ROUND_SIZE = 7;
 const EPOCH = 20;
@@ -39,14 +48,15 @@ export default async function benchSettlement(): Promise<string[]> {
 
   const round = async (sources: SourceDelta[], label: string): Promise<SignedRecord> => {
     const record = await drawnRecord(s, batch, { sources, label });
-    if (record.participants.length !== ROUND_SIZE) throw new Error(`bench drew ${record.participants.length} members, not ${ROUND_SIZE}`);
+    if (record.participants.length !== ROUND_SIZE)
+      throw new Error(`bench drew ${record.participants.length} members, not ${ROUND_SIZE}`);
     return signAll(s.domain, record, s.nodes, s.sourceActors);
   };
   const sourceDeltas = (count: number, offset: number): SourceDelta[] =>
     Array.from({ length: count }, (_, j) => ({
       source: s.sourceActors[(offset + j) % s.sourceActors.length].address,
-      reliability: ((offset + j) * 3001) % 40_000 - 20_000,
-      usefulness: ((offset + j) * 1703) % 40_000 - 20_000,
+      reliability: (((offset + j) * 3001) % 40_000) - 20_000,
+      usefulness: (((offset + j) * 1703) % 40_000) - 20_000,
       servedCid: cid(`served ${offset} ${j}`),
     }));
 

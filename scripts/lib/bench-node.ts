@@ -36,7 +36,13 @@ const node = await startNode(
     host: "127.0.0.1",
     port: 0,
     dataDir: await mkdtemp(path.join(os.tmpdir(), `chorus-bench-${index}-`)),
-    round: { committeeSize: 7, answerTimeoutMs: 5000, revealTimeoutMs: 5000, judgeTimeoutMs: 5000, signTimeoutMs: 5000 },
+    round: {
+      committeeSize: 7,
+      answerTimeoutMs: 5000,
+      revealTimeoutMs: 5000,
+      judgeTimeoutMs: 5000,
+      signTimeoutMs: 5000,
+    },
     epoch: { maxRounds: 20, intervalMs: 5000 },
     limits: { concurrentRounds: 16, queuedRounds: 64, bodyLimit: "256kb" },
     net: { allowPrivate: ["127.0.0.0/8"] }, // every bench node is on loopback

@@ -22,7 +22,16 @@ import type { Directory, NodeEntry } from "../../src/round/ports.js";
 import { ChorusError, createSigner } from "../../src/core/index.js";
 import type { Transcript } from "../../src/protocol/index.js";
 import type { SettlementPort } from "../../src/settlement/index.js";
-import { byzantineMind, copierReveal, factsOf, optionOf, overheardMember, questionText, RevealBoard, type Role } from "../../test/kit/byzantine-minds.js";
+import {
+  byzantineMind,
+  copierReveal,
+  factsOf,
+  optionOf,
+  overheardMember,
+  questionText,
+  RevealBoard,
+  type Role,
+} from "../../test/kit/byzantine-minds.js";
 import { MemoryArtifacts, directoryOf } from "../../test/kit/memory-round.js";
 import { TEST_DOMAIN, TEST_RECORDS } from "../../test/kit/test-domain.js";
 
@@ -68,7 +77,8 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
     },
     async submitEpoch(items) {
       for (const item of items) {
-        if (settledIds.has(item.roundId)) throw new ChorusError("SETTLEMENT_REFUSED", `round ${item.roundId} settled twice`);
+        if (settledIds.has(item.roundId))
+          throw new ChorusError("SETTLEMENT_REFUSED", `round ${item.roundId} settled twice`);
         for (const [address, delta] of Object.entries(item.record.transcript.result.deltas)) {
           const e = entries.find((x) => x.address.toLowerCase() === address.toLowerCase());
           if (e) e.reputation = applyReputationDelta(e.reputation, delta);
@@ -85,12 +95,27 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
   const nodes: RunningNode[] = [];
   for (const [i, signer] of signers.entries()) {
     const node = await startNode(
-      { domain: DOMAIN, signer, directory, artifacts, mind: byzantineMind(i, roles[i]), rules, records, settlement: ledger },
+      {
+        domain: DOMAIN,
+        signer,
+        directory,
+        artifacts,
+        mind: byzantineMind(i, roles[i]),
+        rules,
+        records,
+        settlement: ledger,
+      },
       {
         host: "127.0.0.1",
         port: 0,
         dataDir: path.join(dir, `node${i}`),
-        round: { committeeSize: opts.committeeSize ?? 7, answerTimeoutMs: t, revealTimeoutMs: t, judgeTimeoutMs: t, signTimeoutMs: t },
+        round: {
+          committeeSize: opts.committeeSize ?? 7,
+          answerTimeoutMs: t,
+          revealTimeoutMs: t,
+          judgeTimeoutMs: t,
+          signTimeoutMs: t,
+        },
         epoch: { maxRounds: 1, intervalMs: 60_000 },
         limits: { concurrentRounds: 2, queuedRounds: 8, bodyLimit: "256kb" },
         net: { allowPrivate: ["127.0.0.0/8"] }, // every node is on loopback
@@ -124,16 +149,29 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ messages: [{ role: "user", content: questionText(k) }], max_tokens: 32 }),
       });
-      const body = (await res.json());
+      const body = await res.json();
       // A round whose committee could not reach a quorum (two copiers excluded in a small committee), or whose
       // draw gave no committee (sortition thins nodes below the initial reputation), is a legitimate outcome of
       // the protocol, not a bench failure: counted, and nothing settles.
-      if (res.status === 503 && (body?.error?.code === "ROUND_NO_QUORUM" || body?.error?.code === "ROUND_UNAVAILABLE")) {
-        return { failed: true, roundId: "", committee: [], winnerRole: "honest", winnerCorrect: false, excludedAtReveal: [], winnerExcluded: false };
+      if (
+        res.status === 503 &&
+        (body?.error?.code === "ROUND_NO_QUORUM" || body?.error?.code === "ROUND_UNAVAILABLE")
+      ) {
+        return {
+          failed: true,
+          roundId: "",
+          committee: [],
+          winnerRole: "honest",
+          winnerCorrect: false,
+          excludedAtReveal: [],
+          winnerExcluded: false,
+        };
       }
-      if (res.status !== 200) throw new Error(`round ${k} failed: HTTP ${res.status} ${JSON.stringify(body?.error ?? body)}`);
+      if (res.status !== 200)
+        throw new Error(`round ${k} failed: HTTP ${res.status} ${JSON.stringify(body?.error ?? body)}`);
       await nodes[gateway].submitter.flush();
-      if (!settledIds.has(body.chorus.round_id)) throw new Error(`round ${k} was not settled: ${nodes[gateway].submitter.lastError}`);
+      if (!settledIds.has(body.chorus.round_id))
+        throw new Error(`round ${k} was not settled: ${nodes[gateway].submitter.lastError}`);
       const transcript = await artifacts.getJson<Transcript>(body.chorus.transcript_cid);
       const f = factsOf(questionText(k));
       return {
@@ -142,16 +180,27 @@ export async function startByzantineSwarm(opts: ByzantineSwarmOptions) {
         winnerRole: roleOf(body.chorus.winner),
         winnerCorrect: optionOf(body.choices[0].message.content) === f.correct,
         excludedAtReveal: transcript.excluded.filter((e) => e.phase === "reveal").map((e) => roleOf(e.member)),
-        winnerExcluded: transcript.excluded.some((e) => e.member.toLowerCase() === String(body.chorus.winner).toLowerCase()),
+        winnerExcluded: transcript.excluded.some(
+          (e) => e.member.toLowerCase() === String(body.chorus.winner).toLowerCase(),
+        ),
       };
     },
     reputations: () => entries.map((e) => e.reputation),
     /** Share of total reputation held by nodes with a role in `which`, percent. */
-    reputationShare: (which: (r: Role) => boolean) => share(entries.map((e) => e.reputation), which),
+    reputationShare: (which: (r: Role) => boolean) =>
+      share(
+        entries.map((e) => e.reputation),
+        which,
+      ),
     /** Share of the total Bradley–Terry judge weight (judgeWeights over all nodes), percent. */
     weightShare: (which: (r: Role) => boolean) => {
-      const w = judgeWeights(entries.map((e) => ({ address: e.address.toLowerCase(), stake: e.stake, reputation: e.reputation })));
-      return share(entries.map((e) => w[e.address.toLowerCase()]), which);
+      const w = judgeWeights(
+        entries.map((e) => ({ address: e.address.toLowerCase(), stake: e.stake, reputation: e.reputation })),
+      );
+      return share(
+        entries.map((e) => w[e.address.toLowerCase()]),
+        which,
+      );
     },
     async close() {
       await Promise.all(nodes.map((x) => x.close()));

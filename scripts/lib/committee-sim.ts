@@ -11,7 +11,15 @@
  * void-credit account (CoordinatorBatches.sol's constants) are here too, so the simulation is checked against them.
  */
 import { encodeAbiParameters, getAddress, hexToBytes, type Address, type Hex } from "viem";
-import { applyDelta, makeRoundId, keccak256, keccakBytes, MAX_REP_DELTA, REP_INITIAL, REP_SCALE } from "../../src/core/index.js";
+import {
+  applyDelta,
+  makeRoundId,
+  keccak256,
+  keccakBytes,
+  MAX_REP_DELTA,
+  REP_INITIAL,
+  REP_SCALE,
+} from "../../src/core/index.js";
 import { SHARE_ONE, shareOf } from "../../src/protocol/index.js";
 
 /**
@@ -37,7 +45,9 @@ const TWO52 = 2 ** 52;
 /** Deterministic node addresses: the low 20 bytes of keccak256(label, i). */
 export function benchAddresses(n: number, label = "chorus bench:committee node"): Address[] {
   return Array.from({ length: n }, (_, i) =>
-    getAddress(`0x${keccak256(encodeAbiParameters([{ type: "string" }, { type: "uint256" }], [label, BigInt(i)])).slice(26)}`),
+    getAddress(
+      `0x${keccak256(encodeAbiParameters([{ type: "string" }, { type: "uint256" }], [label, BigInt(i)])).slice(26)}`,
+    ),
   );
 }
 
@@ -150,7 +160,12 @@ export function roundOutcome(
  * Exact per-round probabilities (Poisson-binomial over each node's two seat outcomes floor(s) and floor(s)+1, the
  * latter with probability frac(share)/2^128): capture by the coalition of bands 0..c, and a forced void.
  */
-export function exactRound(exact: bigint[], group: Uint8Array, c: number, minCommittee: number): { capture: number; forced: number } {
+export function exactRound(
+  exact: bigint[],
+  group: Uint8Array,
+  c: number,
+  minCommittee: number,
+): { capture: number; forced: number } {
   const lo = exact.map((s) => Number(s / SHARE_ONE));
   const pHi = exact.map((s) => Number(s % SHARE_ONE) / Number(SHARE_ONE));
   // d = coalition seats * 1 - honest seats * 2 >= 0 iff 3 * coalition >= 2 * total
@@ -168,7 +183,10 @@ export function exactRound(exact: bigint[], group: Uint8Array, c: number, minCom
       for (let m = 0; m < M; m++) {
         const p = dist[d * M + m];
         if (p === 0) continue;
-        for (const [k, pk] of [[lo[i], 1 - pHi[i]], [lo[i] + 1, pHi[i]]] as const) {
+        for (const [k, pk] of [
+          [lo[i], 1 - pHi[i]],
+          [lo[i] + 1, pHi[i]],
+        ] as const) {
           if (pk === 0) continue;
           const nd = d + w * k;
           const nm = Math.min(M - 1, m + (k > 0 ? 1 : 0));

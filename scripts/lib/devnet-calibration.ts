@@ -12,7 +12,15 @@
  */
 import path from "node:path";
 import type { Account } from "viem";
-import { buildDevnetSuite, commitAttempt, judgeSuite, publishSuiteDocument, revealKeyWhenOpen, revealWhenKeyIsOut, stateFilePath } from "../../src/capability/index.js";
+import {
+  buildDevnetSuite,
+  commitAttempt,
+  judgeSuite,
+  publishSuiteDocument,
+  revealKeyWhenOpen,
+  revealWhenKeyIsOut,
+  stateFilePath,
+} from "../../src/capability/index.js";
 import { connectChain, type ChorusChain } from "../../src/chain/index.js";
 import type { Mind } from "../../src/round/ports.js";
 import type { Deployments } from "../../deploy/index.js";
@@ -33,7 +41,10 @@ export async function calibrateDevnet(opts: {
   dataDir: string;
   log: (l: string) => void;
 }): Promise<{ suiteId: number; itemsCid: string; scores: number[] }> {
-  const chainOf = async (account: Account): Promise<ChorusChain> => ({ ...(await connectChain({ rpcUrl: opts.rpcUrl, account })), deployments: opts.deployments });
+  const chainOf = async (account: Account): Promise<ChorusChain> => ({
+    ...(await connectChain({ rpcUrl: opts.rpcUrl, account })),
+    deployments: opts.deployments,
+  });
   const curator = await chainOf(opts.curator);
   const seed = (await curator.publicClient.getBlock()).hash;
   const { suite, key } = buildDevnetSuite(seed);
@@ -48,7 +59,9 @@ export async function calibrateDevnet(opts: {
     putJson: opts.putJson,
   });
   const suiteId = published.suiteId;
-  opts.log(`calibration suite ${suiteId} published (${suite.items.length} items at ipfs ${published.itemsCid}, pass bar ${published.passThreshold})`);
+  opts.log(
+    `calibration suite ${suiteId} published (${suite.items.length} items at ipfs ${published.itemsCid}, pass bar ${published.passThreshold})`,
+  );
   const states = [];
   for (const node of opts.nodes) {
     const chain = await chainOf(node);
@@ -59,9 +72,11 @@ export async function calibrateDevnet(opts: {
     suiteId,
     keyFile: published.keyFile,
     pollMs: 500,
-    onWait: () => opts.log(`waiting for the suite's submission window to close on the chain's clock (${DEVNET_COMMIT_WINDOW} s)…`),
+    onWait: () =>
+      opts.log(`waiting for the suite's submission window to close on the chain's clock (${DEVNET_COMMIT_WINDOW} s)…`),
   });
   const scores: number[] = [];
-  for (const { chain, state } of states) scores.push((await revealWhenKeyIsOut(chain, { suiteId, state, pollMs: 500 })).score);
+  for (const { chain, state } of states)
+    scores.push((await revealWhenKeyIsOut(chain, { suiteId, state, pollMs: 500 })).score);
   return { suiteId, itemsCid: published.itemsCid, scores };
 }

@@ -27,10 +27,18 @@ export const DEVNET_SETTLEMENT = { periodLength: 600, committeeSeats: 7, minComm
  * setup took longer than a period (then the chain is already in the wall clock's period) does it wait for the
  * next period, in real time.
  */
-export async function enterNextPeriod(rpcUrl: string, deployments: Deployments, log: (l: string) => void): Promise<void> {
+export async function enterNextPeriod(
+  rpcUrl: string,
+  deployments: Deployments,
+  log: (l: string) => void,
+): Promise<void> {
   const client = createPublicClient({ chain: hardhat, transport: http(rpcUrl, { retryCount: 0 }) });
   const s = deployments.contracts.Settlement;
-  const length = (await client.readContract({ address: s.address, abi: s.abi, functionName: "periodLength" })) as bigint;
+  const length = (await client.readContract({
+    address: s.address,
+    abi: s.abi,
+    functionName: "periodLength",
+  })) as bigint;
   const chainNow = (await client.getBlock({ blockTag: "latest" })).timestamp;
   const wallNow = BigInt(Math.ceil(Date.now() / 1000));
   if (wallNow / length > chainNow / length) {
@@ -39,10 +47,13 @@ export async function enterNextPeriod(rpcUrl: string, deployments: Deployments, 
   } else {
     const next = (chainNow / length + 1n) * length;
     log(`setup took longer than a weight period: waiting ${next - chainNow} s for the next one…`);
-    while ((await client.getBlock({ blockTag: "latest" })).timestamp < next) await new Promise((r) => setTimeout(r, 1000));
+    while ((await client.getBlock({ blockTag: "latest" })).timestamp < next)
+      await new Promise((r) => setTimeout(r, 1000));
   }
   const now = (await client.getBlock({ blockTag: "latest" })).timestamp;
-  log(`chain clock at the wall clock (${new Date(Number(now) * 1000).toISOString()}), weight period ${now / length} (periods of ${length} s); a block every second`);
+  log(
+    `chain clock at the wall clock (${new Date(Number(now) * 1000).toISOString()}), weight period ${now / length} (periods of ${length} s); a block every second`,
+  );
 }
 
 export interface DevnetChain {
@@ -54,7 +65,9 @@ export interface DevnetChain {
 
 export async function startHardhatNode(port: number, log: (l: string) => void): Promise<string> {
   if (await portInUse(port)) {
-    throw new Error(`port ${port} on 127.0.0.1 is already in use: stop what runs there (another devnet?) or set CHORUS_DEVNET_PORT`);
+    throw new Error(
+      `port ${port} on 127.0.0.1 is already in use: stop what runs there (another devnet?) or set CHORUS_DEVNET_PORT`,
+    );
   }
   const bin = path.join(ROOT, "node_modules", ".bin", "hardhat");
   // The chain starts one weight period behind the wall clock (hardhat.config.ts reads CHORUS_CHAIN_INITIAL_DATE)
@@ -126,7 +139,12 @@ export async function deployDevnet(opts: {
       }),
     );
     await send(
-      await wallet.writeContract({ address: token.address, abi: token.abi, functionName: "approve", args: [registry.address, stake] }),
+      await wallet.writeContract({
+        address: token.address,
+        abi: token.abi,
+        functionName: "approve",
+        args: [registry.address, stake],
+      }),
     );
     const endpoint = opts.nodeEndpoint(i);
     await send(
@@ -141,7 +159,12 @@ export async function deployDevnet(opts: {
   }
   // the next two test accounts run data sources (scripts/devnet.ts): registering one pulls a bond
   for (let i = opts.nodeCount + 1; i <= opts.nodeCount + 2; i++) {
-    const hash = await deployer.writeContract({ address: token.address, abi: token.abi, functionName: "transfer", args: [devAccount(i).address, parseEther("1000")] });
+    const hash = await deployer.writeContract({
+      address: token.address,
+      abi: token.abi,
+      functionName: "transfer",
+      args: [devAccount(i).address, parseEther("1000")],
+    });
     const r = await publicClient.waitForTransactionReceipt({ hash });
     if (r.status !== "success") throw new Error(`devnet setup transaction ${hash} reverted`);
   }

@@ -31,9 +31,14 @@ const Args = z.tuple([
   z.coerce.number().int().min(1),
   z.coerce.number().min(0),
 ]);
-const [key, index, concurrentRounds, queuedRounds, ipfsMode, queueWaitMs, perIpPerSecond] = Args.parse(process.argv.slice(2));
+const [key, index, concurrentRounds, queuedRounds, ipfsMode, queueWaitMs, perIpPerSecond] = Args.parse(
+  process.argv.slice(2),
+);
 // JSON log lines on stderr (LOAD_NODE_LOG_LEVEL, default error); a fault the node survives is logged, never fatal.
-const logger = createLogger({ level: z.enum(LOG_LEVELS).default("error").parse(process.env.LOAD_NODE_LOG_LEVEL), base: { loadNode: index } });
+const logger = createLogger({
+  level: z.enum(LOG_LEVELS).default("error").parse(process.env.LOAD_NODE_LOG_LEVEL),
+  base: { loadNode: index },
+});
 const faults = { count: (_kind: string) => {} };
 installProcessGuards(logger, (kind) => faults.count(kind));
 
@@ -71,12 +76,21 @@ const node = await startNode(
     host: "127.0.0.1",
     port: 0,
     dataDir,
-    round: { committeeSize: 7, answerTimeoutMs: 10_000, revealTimeoutMs: 10_000, judgeTimeoutMs: 10_000, signTimeoutMs: 10_000 },
+    round: {
+      committeeSize: 7,
+      answerTimeoutMs: 10_000,
+      revealTimeoutMs: 10_000,
+      judgeTimeoutMs: 10_000,
+      signTimeoutMs: 10_000,
+    },
     epoch: { maxRounds: 20, intervalMs: 5000 },
     limits: { concurrentRounds, queuedRounds, queueWaitMs, bodyLimit: "256kb" },
     net: { allowPrivate: ["127.0.0.0/8"] }, // every node is on loopback
     // the gateway's per-client-IP bucket as a node's config sets it by default (burst = 2 s of rate)
-    access: perIpPerSecond > 0 ? { perIp: { perSecond: perIpPerSecond, burst: Math.max(1, Math.round(2 * perIpPerSecond)) } } : undefined,
+    access:
+      perIpPerSecond > 0
+        ? { perIp: { perSecond: perIpPerSecond, burst: Math.max(1, Math.round(2 * perIpPerSecond)) } }
+        : undefined,
     logger,
     shutdownMs: 10_000,
   },

@@ -34,9 +34,16 @@ export interface LoadSwarm {
   close(): Promise<(number | string | null)[]>;
 }
 
-function reply<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => T | undefined, timeoutMs = 30_000): Promise<T> {
+function reply<T>(
+  child: ChildProcess,
+  pick: (m: Record<string, unknown>) => T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`node process ${child.pid} did not answer within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`node process ${child.pid} did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onMessage = (m: Record<string, unknown>) => {
       const v = pick(m);
       if (v !== undefined) done(undefined, v);
@@ -78,7 +85,15 @@ export async function startLoadSwarm(opts: LoadSwarmOptions): Promise<LoadSwarm>
     const nodes: { url: string; address: string }[] = [];
     for (let i = 0; i < opts.nodes; i++) {
       opts.signal?.throwIfAborted();
-      const args = [generatePrivateKey(), String(i), String(opts.concurrentRounds), String(opts.queuedRounds), opts.ipfs, String(opts.queueWaitMs), String(opts.perIpPerSecond ?? 0)];
+      const args = [
+        generatePrivateKey(),
+        String(i),
+        String(opts.concurrentRounds),
+        String(opts.queuedRounds),
+        opts.ipfs,
+        String(opts.queueWaitMs),
+        String(opts.perIpPerSecond ?? 0),
+      ];
       const child = fork(path.join(here, "load-node.ts"), args, {
         execArgv: ["--import", "tsx"],
         stdio: ["ignore", "inherit", opts.onStderr ? "pipe" : "inherit", "ipc"],
@@ -88,8 +103,12 @@ export async function startLoadSwarm(opts: LoadSwarmOptions): Promise<LoadSwarm>
       if (opts.onStderr) child.stderr!.on("data", (chunk: Buffer) => opts.onStderr!(i, chunk));
       // a node that dies closes its IPC channel: report it instead of crashing on a send
       child.on("error", (err) => process.stderr.write(`load node ${i} (pid ${child.pid}): ${err.message}\n`));
-      child.once("exit", (code, sig) => process.stderr.write(`load node ${i} (pid ${child.pid}) exited (${code ?? sig})\n`));
-      nodes.push(await reply(child, (m) => (typeof m.url === "string" ? (m as { url: string; address: string }) : undefined)));
+      child.once("exit", (code, sig) =>
+        process.stderr.write(`load node ${i} (pid ${child.pid}) exited (${code ?? sig})\n`),
+      );
+      nodes.push(
+        await reply(child, (m) => (typeof m.url === "string" ? (m as { url: string; address: string }) : undefined)),
+      );
     }
     const entries = nodes.map((x) => ({ address: x.address, endpoint: x.url }));
     await Promise.all(children.map((c) => (c.send({ entries }), reply(c, (m) => m.ready))));

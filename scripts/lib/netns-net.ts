@@ -22,8 +22,10 @@ async function ip(args: string[], signal?: AbortSignal): Promise<string> {
 /** null when namespaces can be used here, else the reason they cannot. */
 export async function netnsSupport(): Promise<string | null> {
   if (process.platform !== "linux") return `network namespaces need Linux (this is ${process.platform})`;
-  if (typeof process.getuid !== "function" || process.getuid() !== 0) return "not running as root (creating network namespaces needs root)";
-  if (!["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].some((p) => existsSync(p))) return "iproute2 (`ip`) is not installed";
+  if (typeof process.getuid !== "function" || process.getuid() !== 0)
+    return "not running as root (creating network namespaces needs root)";
+  if (!["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].some((p) => existsSync(p)))
+    return "iproute2 (`ip`) is not installed";
   const probe = `chorus-probe-${process.pid}`;
   try {
     await ip(["netns", "add", probe]);

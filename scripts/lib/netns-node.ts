@@ -33,7 +33,10 @@ const Args = z.tuple([
 ]);
 const [host, port, rpcUrl, deploymentsFile, key, index, stall] = Args.parse(process.argv.slice(2));
 
-const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl, privateKey: key, deploymentsFile } } });
+const config = loadConfig({
+  env: {},
+  overrides: { network: "custom", chain: { rpcUrl, privateKey: key, deploymentsFile } },
+});
 const chain = await openChorusChain(config);
 const store = createMemoryStore();
 const dataDir = await mkdtemp(path.join(os.tmpdir(), `chorus-netns-${index}-`));
@@ -44,7 +47,9 @@ const mind: Mind = {
     if (stall) {
       if (!stalled) process.stdout.write("JUDGING\n");
       stalled = true;
-      await new Promise((_resolve, reject) => opts.signal?.addEventListener("abort", () => reject(opts.signal?.reason), { once: true }));
+      await new Promise((_resolve, reject) =>
+        opts.signal?.addEventListener("abort", () => reject(opts.signal?.reason), { once: true }),
+      );
     }
     return { outcome: answerA < answerB ? "A" : "B" };
   },
@@ -71,7 +76,13 @@ const node = await startNode(
     host,
     port,
     dataDir,
-    round: { committeeSize: 7, answerTimeoutMs: 8000, revealTimeoutMs: 5000, judgeTimeoutMs: 4000, signTimeoutMs: 4000 },
+    round: {
+      committeeSize: 7,
+      answerTimeoutMs: 8000,
+      revealTimeoutMs: 5000,
+      judgeTimeoutMs: 4000,
+      signTimeoutMs: 4000,
+    },
     epoch: { maxRounds: 20, intervalMs: 600_000 },
     limits: { concurrentRounds: 2, queuedRounds: 8, bodyLimit: "256kb" },
     net: { allowPrivate: ["10.77.0.0/24"] }, // the test's bridge: nodes on 10.77.0.10-13

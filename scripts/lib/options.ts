@@ -5,6 +5,7 @@ export function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
   const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number >= 1, got '${process.argv[i + 1]}'`);
+  if (!Number.isInteger(v) || v < 1)
+    throw new Error(`--${name} must be a whole number >= 1, got '${process.argv[i + 1]}'`);
   return v;
 }

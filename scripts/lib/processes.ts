@@ -12,7 +12,11 @@ export function startProcess(
   args: string[],
   opts: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void } = {},
 ): ChildProcess {
-  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.add(child);
   let buffer = "";
   const onData = (chunk: Buffer) => {
@@ -37,7 +41,10 @@ export async function stopAll(graceMs = 3000): Promise<void> {
     [...children].map(
       (child) =>
         new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+          if (child.exitCode !== null || child.signalCode !== null) {
+            resolve();
+            return;
+          }
           const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
           child.once("exit", () => {
             clearTimeout(timer);

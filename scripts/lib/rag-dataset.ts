@@ -10,8 +10,44 @@ import { ChorusError } from "../../src/core/index.js";
 export const ATTRIBUTES = ["capital", "founded", "population", "flag", "currency", "language"] as const;
 export type Attribute = (typeof ATTRIBUTES)[number];
 
-const COLOURS = ["red", "blue", "green", "yellow", "purple", "orange", "white", "black", "crimson", "teal", "silver", "golden"];
-const ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "gl", "kr", "st", "th", "tr", "sh"];
+const COLOURS = [
+  "red",
+  "blue",
+  "green",
+  "yellow",
+  "purple",
+  "orange",
+  "white",
+  "black",
+  "crimson",
+  "teal",
+  "silver",
+  "golden",
+];
+const ONSETS = [
+  "b",
+  "d",
+  "f",
+  "g",
+  "k",
+  "l",
+  "m",
+  "n",
+  "p",
+  "r",
+  "s",
+  "t",
+  "v",
+  "z",
+  "br",
+  "dr",
+  "gl",
+  "kr",
+  "st",
+  "th",
+  "tr",
+  "sh",
+];
 const VOWELS = ["a", "e", "i", "o", "u", "ae", "ia", "ou"];
 const CODAS = ["", "", "n", "r", "l", "s", "m"];
 
@@ -19,10 +55,22 @@ const CODAS = ["", "", "n", "r", "l", "s", "m"];
 export const FACT_TEMPLATES: Record<Attribute, string[]> = {
   capital: ["The capital of {E} is {V}.", "{V} is the capital city of {E}.", "{E} is governed from its capital, {V}."],
   founded: ["{E} was founded in {V}.", "The founding of {E} dates to the year {V}.", "In {V}, {E} was founded."],
-  population: ["{E} has a population of {V}.", "The population of {E} is {V}.", "About {V} people live in {E}, its population count."],
+  population: [
+    "{E} has a population of {V}.",
+    "The population of {E} is {V}.",
+    "About {V} people live in {E}, its population count.",
+  ],
   flag: ["The flag of {E} is {V}.", "{E} flies a {V} flag.", "The national flag of {E} is mostly {V}."],
-  currency: ["The currency of {E} is the {V}.", "People in {E} pay with the {V}, the national currency.", "{E} uses the {V} as its currency."],
-  language: ["The language of {E} is {V}.", "Most people in {E} speak {V}, the national language.", "{V} is the official language of {E}."],
+  currency: [
+    "The currency of {E} is the {V}.",
+    "People in {E} pay with the {V}, the national currency.",
+    "{E} uses the {V} as its currency.",
+  ],
+  language: [
+    "The language of {E} is {V}.",
+    "Most people in {E} speak {V}, the national language.",
+    "{V} is the official language of {E}.",
+  ],
 };
 
 /** Question templates; the reader recognises exactly these. */
@@ -85,7 +133,11 @@ export interface Dataset {
 
 function name(r: SeededRandom, syllables: number, suffix: string): string {
   let s = "";
-  for (let i = 0; i < syllables; i++) s += ONSETS[r.below(ONSETS.length)] + VOWELS[r.below(VOWELS.length)] + (i === syllables - 1 ? CODAS[r.below(CODAS.length)] : "");
+  for (let i = 0; i < syllables; i++)
+    s +=
+      ONSETS[r.below(ONSETS.length)] +
+      VOWELS[r.below(VOWELS.length)] +
+      (i === syllables - 1 ? CODAS[r.below(CODAS.length)] : "");
   s += suffix;
   return s[0].toUpperCase() + s.slice(1);
 }
@@ -120,8 +172,10 @@ const fill = (t: string, e: string, v: string) => t.replaceAll("{E}", e).replace
 
 /** The seeded dataset: entities, K sources of one document per entity, and one question per fact (shuffled). */
 export function makeDataset(p: DatasetParams): Dataset {
-  if (!Number.isInteger(p.entities) || p.entities < 1 || p.entities > 5000) throw new ChorusError("BENCH_BAD_PARAMS", `entities must be 1..5000, got ${p.entities}`);
-  if (p.pollution.length < 1 || p.pollution.some((x) => !(x >= 0 && x <= 1))) throw new ChorusError("BENCH_BAD_PARAMS", "every pollution rate must be in [0, 1], at least one source");
+  if (!Number.isInteger(p.entities) || p.entities < 1 || p.entities > 5000)
+    throw new ChorusError("BENCH_BAD_PARAMS", `entities must be 1..5000, got ${p.entities}`);
+  if (p.pollution.length < 1 || p.pollution.some((x) => !(x >= 0 && x <= 1)))
+    throw new ChorusError("BENCH_BAD_PARAMS", "every pollution rate must be in [0, 1], at least one source");
   const r = new SeededRandom(`${p.seed}:world`);
   const used = new Set<string>();
   const entities: Entity[] = [];
@@ -152,7 +206,14 @@ export function makeDataset(p: DatasetParams): Dataset {
     });
   });
   const questions = new SeededRandom(`${p.seed}:questions`).shuffle(
-    entities.flatMap((e, i) => ATTRIBUTES.map((a) => ({ entity: i, attribute: a, text: fill(QUESTION_TEMPLATES[a], e.name, ""), answer: e.facts[a] }))),
+    entities.flatMap((e, i) =>
+      ATTRIBUTES.map((a) => ({
+        entity: i,
+        attribute: a,
+        text: fill(QUESTION_TEMPLATES[a], e.name, ""),
+        answer: e.facts[a],
+      })),
+    ),
   );
   return { entities, sources, questions };
 }
@@ -175,7 +236,9 @@ export function parseQuestion(q: string): { attribute: Attribute; entity: string
 /** The value each sentence of `context` states for (attribute, entity), in order. */
 export function statedValues(context: string, attribute: Attribute, entity: string): string[] {
   const out: string[] = [];
-  const patterns = FACT_TEMPLATES[attribute].map((t) => new RegExp(escape(t).replace(escape("{E}"), escape(entity)).replace(escape("{V}"), VALUE), "u"));
+  const patterns = FACT_TEMPLATES[attribute].map(
+    (t) => new RegExp(escape(t).replace(escape("{E}"), escape(entity)).replace(escape("{V}"), VALUE), "u"),
+  );
   for (const sentence of context.split(/(?<=\.)\s+/)) {
     for (const re of patterns) {
       const m = re.exec(sentence);
@@ -212,6 +275,9 @@ export function readAnswer(question: string, contexts: readonly string[]): { val
     }
   });
   let best: [string, { n: number; first: number }] | undefined;
-  for (const e of votes) if (!best || e[1].n > best[1].n || (e[1].n === best[1].n && e[1].first < best[1].first)) best = e;
-  return best ? { value: best[0], text: answerSentence(q.attribute, q.entity, best[0]) } : { value: null, text: NO_ANSWER };
+  for (const e of votes)
+    if (!best || e[1].n > best[1].n || (e[1].n === best[1].n && e[1].first < best[1].first)) best = e;
+  return best
+    ? { value: best[0], text: answerSentence(q.attribute, q.entity, best[0]) }
+    : { value: null, text: NO_ANSWER };
 }

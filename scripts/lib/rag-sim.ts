@@ -7,11 +7,25 @@
  * the production code.
  */
 import { concat, keccak256, toHex, type Address } from "viem";
-import { aggregate, assignPairs, schedulePairs, scoreKey, uniformWeights, type Judgment } from "../../src/consensus/index.js";
+import {
+  aggregate,
+  assignPairs,
+  schedulePairs,
+  scoreKey,
+  uniformWeights,
+  type Judgment,
+} from "../../src/consensus/index.js";
 import { chunkText } from "../../src/rag/chunk.js";
 import { loadEmbedder, type Embedder, type EmbedOptions } from "../../src/rag/embeddings.js";
 import { createHybridIndex, type HybridIndex } from "../../src/rag/hybrid-index.js";
-import { applySourceDeltas, groundTruthDeltas, rerankContexts, sampleSources, sourceDeltas, SOURCE_SCALE } from "../../src/protocol/index.js";
+import {
+  applySourceDeltas,
+  groundTruthDeltas,
+  rerankContexts,
+  sampleSources,
+  sourceDeltas,
+  SOURCE_SCALE,
+} from "../../src/protocol/index.js";
 import type { Chunk, ServedContext, SourceInfo, SourceScoreDelta, UsedContext } from "../../src/protocol/index.js";
 import { answerSentence, parseQuestion, readAnswer, statedValues, type Dataset, type Question } from "./rag-dataset.js";
 
@@ -58,7 +72,8 @@ export interface ArmResult {
  * candidate order) says nothing about pollution. Every relevant document has relevance 1 at its own source
  * (BM25 is normalised per query), so a pollution-ordered address would decide ties in favour of clean sources.
  */
-export const sourceAddress = (seed: string, s: number): Address => `0x${keccak256(toHex(`${seed}:source-address:${s}`)).slice(26)}`;
+export const sourceAddress = (seed: string, s: number): Address =>
+  `0x${keccak256(toHex(`${seed}:source-address:${s}`)).slice(26)}`;
 const memberAddress = (m: number): Address => `0x${(0xb000n + BigInt(m)).toString(16).padStart(40, "0")}`;
 
 /** An embedder that remembers every vector it made (queries repeat across sources and arms). */
@@ -104,7 +119,10 @@ export async function runCentralized(world: World, questions: Question[], k: num
   const r: ArmResult = { correct: 0, total: 0, usedContexts: 0, pollutedContexts: 0 };
   for (const q of questions) {
     const ctx = await world.pooled.search(q.text, k);
-    const a = readAnswer(q.text, ctx.map((c) => c.text));
+    const a = readAnswer(
+      q.text,
+      ctx.map((c) => c.text),
+    );
     r.total++;
     if (a.value === q.answer) r.correct++;
     r.usedContexts += ctx.length;
@@ -145,7 +163,9 @@ async function round(world: World, p: SimParams, state: SourceInfo[], q: Questio
   const answers: MemberAnswer[] = [];
   for (let m = 0; m < p.committee; m++) {
     const member = memberAddress(m);
-    const drawn = sampleSources(state, p.draw, keccak256(concat([seed, member])), { explorationFloor: p.explorationFloor });
+    const drawn = sampleSources(state, p.draw, keccak256(concat([seed, member])), {
+      explorationFloor: p.explorationFloor,
+    });
     const items: { source: SourceInfo; context: ServedContext }[] = [];
     for (const source of drawn) {
       const s = world.addresses.findIndex((a) => a === source.address);
@@ -153,7 +173,10 @@ async function round(world: World, p: SimParams, state: SourceInfo[], q: Questio
       for (const context of served.get(s)!) items.push({ source, context });
     }
     const contexts = rerankContexts(items, p.k, { reliabilityWeight: p.reliabilityWeight });
-    const a = readAnswer(q.text, contexts.map((c) => c.text));
+    const a = readAnswer(
+      q.text,
+      contexts.map((c) => c.text),
+    );
     const stated = contexts.flatMap((c) => statedValues(c.text, parsed.attribute, parsed.entity));
     answers.push({ member: member.toLowerCase() as Address, value: a.value, text: a.text, contexts, stated });
   }
@@ -163,7 +186,8 @@ async function round(world: World, p: SimParams, state: SourceInfo[], q: Questio
   const byId = new Map(answers.map((a) => [a.member as string, a]));
   const judgments: Judgment[] = [];
   for (const [j, list] of Object.entries(assignments)) {
-    for (const [x, y] of list) judgments.push({ judge: j, a: x, b: y, outcome: judge(byId.get(j)!, byId.get(x)!, byId.get(y)!) });
+    for (const [x, y] of list)
+      judgments.push({ judge: j, a: x, b: y, outcome: judge(byId.get(j)!, byId.get(x)!, byId.get(y)!) });
   }
   const agg = aggregate({ answers: ids, judgments, weights: uniformWeights(ids) });
   const scores = Object.fromEntries(Object.entries(agg.scores).map(([id, s]) => [id, scoreKey(s)]));
@@ -184,8 +208,20 @@ async function round(world: World, p: SimParams, state: SourceInfo[], q: Questio
  * learning, and no ground truth enters unless mode is "truth"; "none" settles nothing: the committee alone).
  * Sources start at 0.5 / 0.5, as registered.
  */
-export async function runChorus(world: World, p: SimParams, warmQs: Question[], evalQs: Question[], mode: DeltaMode, log?: (s: string) => void): Promise<ArmResult> {
-  let state: SourceInfo[] = world.addresses.map((address) => ({ address, endpoint: "sim://", reliability: SOURCE_SCALE / 2, usefulness: SOURCE_SCALE / 2 }));
+export async function runChorus(
+  world: World,
+  p: SimParams,
+  warmQs: Question[],
+  evalQs: Question[],
+  mode: DeltaMode,
+  log?: (s: string) => void,
+): Promise<ArmResult> {
+  let state: SourceInfo[] = world.addresses.map((address) => ({
+    address,
+    endpoint: "sim://",
+    reliability: SOURCE_SCALE / 2,
+    usefulness: SOURCE_SCALE / 2,
+  }));
   let pending: SourceScoreDelta[][] = [];
   const res: ArmResult = { correct: 0, total: 0, usedContexts: 0, pollutedContexts: 0 };
   const all = [...warmQs, ...evalQs];
@@ -202,13 +238,19 @@ export async function runChorus(world: World, p: SimParams, warmQs: Question[], 
       if (winner.value === q.answer) res.correct++;
       for (const a of answers) {
         res.usedContexts += a.contexts.length;
-        res.pollutedContexts += a.contexts.filter((c) => world.pollutedOf.get(`${c.source.toLowerCase()}|${c.id}`)).length;
+        res.pollutedContexts += a.contexts.filter((c) =>
+          world.pollutedOf.get(`${c.source.toLowerCase()}|${c.id}`),
+        ).length;
       }
     }
-    if (log && (r + 1) % 100 === 0) log(`  ${mode} round ${r + 1}: ${state.map((s) => `${(s.reliability / 1e4).toFixed(0)}/${(s.usefulness / 1e4).toFixed(0)}`).join(" ")}  (reliability/usefulness %, sources by pollution order)`);
+    if (log && (r + 1) % 100 === 0)
+      log(
+        `  ${mode} round ${r + 1}: ${state.map((s) => `${(s.reliability / 1e4).toFixed(0)}/${(s.usefulness / 1e4).toFixed(0)}`).join(" ")}  (reliability/usefulness %, sources by pollution order)`,
+      );
   }
   res.finalScores = state;
   return res;
 }
 
-export const pct = (a: ArmResult, f: "correct" | "polluted") => (f === "correct" ? (100 * a.correct) / a.total : (100 * a.pollutedContexts) / Math.max(1, a.usedContexts));
+export const pct = (a: ArmResult, f: "correct" | "polluted") =>
+  f === "correct" ? (100 * a.correct) / a.total : (100 * a.pollutedContexts) / Math.max(1, a.usedContexts);

@@ -28,7 +28,14 @@ interface Spec {
   description: string;
   rules: { pairing?: PairingMode; screen?: boolean };
   /** Stake (tokens) and reputation of each member. */
-  members: { stake: number; reputation: number; answer: string; judge: "prefer" | "tie" | "garbled"; screenBad?: string; hangAt?: "answer-request" | "judge-request" }[];
+  members: {
+    stake: number;
+    reputation: number;
+    answer: string;
+    judge: "prefer" | "tie" | "garbled";
+    screenBad?: string;
+    hangAt?: "answer-request" | "judge-request";
+  }[];
   rag?: boolean;
 }
 
@@ -39,7 +46,8 @@ function mindOf(spec: Spec["members"][number], i: number): Mind {
       return spec.answer.replace("{ctx}", /Paris/.test(sys) ? "Paris is the capital of France" : "no idea");
     },
     compare: async ({ answerA, answerB }) => {
-      if (spec.judge === "garbled") return { outcome: "tie", raw: `Once upon a time a fox judged ${i}.`, parsed: false };
+      if (spec.judge === "garbled")
+        return { outcome: "tie", raw: `Once upon a time a fox judged ${i}.`, parsed: false };
       if (spec.judge === "tie") return { outcome: "tie", raw: "VERDICT: tie", parsed: true };
       const o = quality(answerA) > quality(answerB) ? "A" : quality(answerA) < quality(answerB) ? "B" : "tie";
       return { outcome: o, raw: `VERDICT: ${o}`, parsed: true };
@@ -51,7 +59,8 @@ function mindOf(spec: Spec["members"][number], i: number): Mind {
 export const ROUND_SPECS: Spec[] = [
   {
     name: "unequal-stakes-exclusions",
-    description: "6 members with unequal stakes and reputations; one misses the answer deadline (excluded, answer phase), one the judge deadline (its assigned verdicts are missing); Fortytwo pairing.",
+    description:
+      "6 members with unequal stakes and reputations; one misses the answer deadline (excluded, answer phase), one the judge deadline (its assigned verdicts are missing); Fortytwo pairing.",
     rules: {},
     members: [
       { stake: 100, reputation: 250_000, answer: "answer q1", judge: "prefer", hangAt: "answer-request" },
@@ -64,7 +73,8 @@ export const ROUND_SPECS: Spec[] = [
   },
   {
     name: "screens-ties-unparsable",
-    description: "5 members with screens on: two give the same answer (their pair ties), one judge's model gives no readable verdict (unparsable, raw kept), one screens an answer BAD.",
+    description:
+      "5 members with screens on: two give the same answer (their pair ties), one judge's model gives no readable verdict (unparsable, raw kept), one screens an answer BAD.",
     rules: { screen: true, pairing: "round-robin" },
     members: [
       { stake: 1000, reputation: 250_000, answer: "answer q4", judge: "prefer" },
@@ -78,21 +88,34 @@ export const ROUND_SPECS: Spec[] = [
     name: "no-separation",
     description: "5 members, identical answers, every verdict a tie: one tier, and no member that took part moves.",
     rules: {},
-    members: [0, 1, 2, 3, 4].map((i) => ({ stake: 1000, reputation: 250_000 + 50_000 * i, answer: "the same answer", judge: "tie" as const })),
+    members: [0, 1, 2, 3, 4].map((i) => ({
+      stake: 1000,
+      reputation: 250_000 + 50_000 * i,
+      answer: "the same answer",
+      judge: "tie" as const,
+    })),
   },
   {
     name: "rag-sources",
-    description: "A RAG round of 5 members over two honest data sources and a forger; sources get reliability and usefulness deltas.",
+    description:
+      "A RAG round of 5 members over two honest data sources and a forger; sources get reliability and usefulness deltas.",
     rules: {},
     rag: true,
-    members: [0, 1, 2, 3, 4].map((i) => ({ stake: 1000, reputation: 300_000, answer: `{ctx} q${i}`, judge: "prefer" as const })),
+    members: [0, 1, 2, 3, 4].map((i) => ({
+      stake: 1000,
+      reputation: 300_000,
+      answer: `{ctx} q${i}`,
+      judge: "prefer" as const,
+    })),
   },
 ];
 
 /** Runs one spec's round; resolves with its transcript (and the Settlement domain sources signed under). */
 export async function runSpec(spec: Spec): Promise<{ transcript: Transcript; serviceDomain?: SettlementDomain }> {
   const n = spec.members.length;
-  const signers = Array.from({ length: n + 1 }, (_, i) => createSigner(keccak256(toHex(`chorus-vectors-${spec.name}-${i}`))));
+  const signers = Array.from({ length: n + 1 }, (_, i) =>
+    createSigner(keccak256(toHex(`chorus-vectors-${spec.name}-${i}`))),
+  );
   const nodes: NodeEntry[] = signers.map((s, i) => ({
     address: s.address,
     endpoint: `mem://node${i}`,
@@ -125,9 +148,25 @@ export async function runSpec(spec: Spec): Promise<{ transcript: Transcript; ser
     if (m.hangAt) peers.faults.set(endpoint, { kinds: [m.hangAt], mode: "hang" });
   });
   const coordinator = new Coordinator(
-    { domain, signer: signers[0], directory, peers, artifacts: new MemoryArtifacts(), rules, records, settle: async () => {} },
+    {
+      domain,
+      signer: signers[0],
+      directory,
+      peers,
+      artifacts: new MemoryArtifacts(),
+      rules,
+      records,
+      settle: async () => {},
+    },
     { committeeSize: 64, answerTimeoutMs: 1500, revealTimeoutMs: 800, judgeTimeoutMs: 800, signTimeoutMs: 800 },
   );
-  const out = await coordinator.run({ messages: [{ role: "user", content: spec.rag ? "What is the capital of France?" : "Which answer is best?" }], maxTokens: 64, rag: spec.rag ?? false });
-  return { transcript: JSON.parse(JSON.stringify(out.transcript)) as Transcript, ...(spec.rag ? { serviceDomain: RAG_DOMAIN } : {}) };
+  const out = await coordinator.run({
+    messages: [{ role: "user", content: spec.rag ? "What is the capital of France?" : "Which answer is best?" }],
+    maxTokens: 64,
+    rag: spec.rag ?? false,
+  });
+  return {
+    transcript: JSON.parse(JSON.stringify(out.transcript)) as Transcript,
+    ...(spec.rag ? { serviceDomain: RAG_DOMAIN } : {}),
+  };
 }

@@ -61,7 +61,8 @@ export interface VectorFile {
 // ----------------------------------------------------------------------------------------------- compute
 
 type MemberIn = { address: string; stake: string; reputation: number };
-const members = (ms: MemberIn[]): Member[] => ms.map((m) => ({ address: m.address, stake: BigInt(m.stake), reputation: m.reputation }));
+const members = (ms: MemberIn[]): Member[] =>
+  ms.map((m) => ({ address: m.address, stake: BigInt(m.stake), reputation: m.reputation }));
 
 /** Each rule's function from JSON input to JSON output. */
 export const COMPUTE: Record<string, (input: any) => Json> = {
@@ -86,9 +87,24 @@ export const COMPUTE: Record<string, (input: any) => Json> = {
   },
   aggregate(input: { answers: string[]; judgments: Judgment[]; screens?: Screen[]; weights: Record<string, number> }) {
     const r = aggregate(input);
-    return { scores: r.scores, scoresBits: mapBits(r.scores), ranking: r.ranking, tiers: r.tiers, winner: r.winner, screenedOut: r.screenedOut, iterations: r.iterations };
+    return {
+      scores: r.scores,
+      scoresBits: mapBits(r.scores),
+      ranking: r.ranking,
+      tiers: r.tiers,
+      winner: r.winner,
+      screenedOut: r.screenedOut,
+      iterations: r.iterations,
+    };
   },
-  reputation(input: { members: MemberIn[]; ranking: string[]; tiers?: string[][]; judgments: Judgment[]; assigned?: Record<string, number>; leaveOut?: { weights: Record<string, number>; screens?: Screen[] } }) {
+  reputation(input: {
+    members: MemberIn[];
+    ranking: string[];
+    tiers?: string[][];
+    judgments: Judgment[];
+    assigned?: Record<string, number>;
+    leaveOut?: { weights: Record<string, number>; screens?: Screen[] };
+  }) {
     return { deltas: reputationDeltas({ ...input, members: members(input.members) }) };
   },
   committee(input: { batchSeed: Hex; roundId: Hex; tau: number; totalStake: string; candidates: MemberIn[] }) {
@@ -96,28 +112,65 @@ export const COMPUTE: Record<string, (input: any) => Json> = {
     const total = BigInt(input.totalStake);
     const perCandidate = input.candidates.map((c) => {
       const share = shareOf(input.tau, BigInt(c.stake), total, c.reputation);
-      return { address: c.address, share: share.toString(), seats: seatsOf(share, seed, c.address as Address).toString() };
+      return {
+        address: c.address,
+        share: share.toString(),
+        seats: seatsOf(share, seed, c.address as Address).toString(),
+      };
     });
-    const drawn = drawCommittee(seed, members(input.candidates).map((m) => ({ ...m, address: m.address as Address })), input.tau, total);
-    return { seed, perCandidate, members: drawn.members, seats: Object.fromEntries([...drawn.seats].map(([a, s]) => [a, s.toString()])), totalSeats: drawn.totalSeats.toString() };
+    const drawn = drawCommittee(
+      seed,
+      members(input.candidates).map((m) => ({ ...m, address: m.address as Address })),
+      input.tau,
+      total,
+    );
+    return {
+      seed,
+      perCandidate,
+      members: drawn.members,
+      seats: Object.fromEntries([...drawn.seats].map(([a, s]) => [a, s.toString()])),
+      totalSeats: drawn.totalSeats.toString(),
+    };
   },
   commitment(input: { roundId: Hex; member: Address; answer: string; salt: Hex; rag?: unknown }) {
-    return { digest: answerDigest(input.answer, input.rag), commitment: commitmentOf(input.roundId, input.member, input.answer, input.salt, input.rag) };
+    return {
+      digest: answerDigest(input.answer, input.rag),
+      commitment: commitmentOf(input.roundId, input.member, input.answer, input.salt, input.rag),
+    };
   },
   canonical(input: { value: unknown }) {
     const bytes = canonicalBytes(input.value);
-    return { utf8: Buffer.from(bytes).toString("utf8"), keccak256: canonicalHash(input.value), cid: cidOfCanonical(bytes) };
+    return {
+      utf8: Buffer.from(bytes).toString("utf8"),
+      keccak256: canonicalHash(input.value),
+      cid: cidOfCanonical(bytes),
+    };
   },
   envelope(input: { chainId: number; registry: Address; kind: string; roundId: Hex; privateKey: Hex; body: unknown }) {
     const signer = createSigner(input.privateKey);
-    const digest = envelopeDigest({ chainId: input.chainId, registry: input.registry }, input.kind, input.roundId, signer.address, input.body);
+    const digest = envelopeDigest(
+      { chainId: input.chainId, registry: input.registry },
+      input.kind,
+      input.roundId,
+      signer.address,
+      input.body,
+    );
     return { from: signer.address, bodyHash: canonicalHash(input.body), digest, signature: signer.signDigest(digest) };
   },
-  record(input: { chainId: number; settlement: Address; record: Omit<RoundRecord, "deltas"> & { deltas: number[] }; privateKey: Hex }) {
+  record(input: {
+    chainId: number;
+    settlement: Address;
+    record: Omit<RoundRecord, "deltas"> & { deltas: number[] };
+    privateKey: Hex;
+  }) {
     const digest = recordDigest(settlementDomain(input.chainId, input.settlement), input.record);
     return { digest, signature: createSigner(input.privateKey).signDigest(digest) };
   },
-  transcript(input: { rules: { pairing?: PairingMode; screen?: boolean }; serviceDomain?: SettlementDomain; transcript: Transcript }) {
+  transcript(input: {
+    rules: { pairing?: PairingMode; screen?: boolean };
+    serviceDomain?: SettlementDomain;
+    transcript: Transcript;
+  }) {
     const t = input.transcript;
     const result = computeResult(t, productionRules(input.rules), { serviceDomain: input.serviceDomain });
     const cid = cidOfCanonical(canonicalBytes(t));
@@ -131,7 +184,12 @@ export const COMPUTE: Record<string, (input: any) => Json> = {
 
 const SEED = "0x6b1e8cd2b1b2b50f9b1f7d8a0a4d2c54dc3b1f0e2f0d8b8b77e5c0a4a0e2a9c1";
 
-function judgmentsOf(judges: string[], answers: string[], order: string[], opts: { flip?: string[]; tie?: string[]; garbled?: string[] } = {}): Judgment[] {
+function judgmentsOf(
+  judges: string[],
+  answers: string[],
+  order: string[],
+  opts: { flip?: string[]; tie?: string[]; garbled?: string[] } = {},
+): Judgment[] {
   // Judges compare every ordered pair of the others' answers; they prefer the answer earlier in `order`.
   const out: Judgment[] = [];
   const rank = (a: string) => order.indexOf(a);
@@ -156,45 +214,97 @@ export function ruleCases(): Record<string, { spec: string; cases: Case[] }> {
   const ether = (n: number) => (BigInt(n) * 10n ** 18n).toString();
   const fortytwo6 = schedulePairs(6, { seed: SEED }).map(([a, b]) => [six[a], six[b]] as [string, string]);
   const ones = (ids: string[]) => Object.fromEntries(ids.map((j) => [j, 1]));
-  const mixedWeights = judgeWeights(six.map((a, i) => ({ address: a, stake: BigInt(ether(100 * (i + 1))), reputation: 100_000 * (i + 1) })));
+  const mixedWeights = judgeWeights(
+    six.map((a, i) => ({ address: a, stake: BigInt(ether(100 * (i + 1))), reputation: 100_000 * (i + 1) })),
+  );
   return {
     prng: {
       spec: "docs/protocol.md#2-the-seeded-generator",
       cases: [
         { name: "empty seed", input: { seed: "", count: 10, below: [1, 2, 3, 7, 1000, 4294967296], shuffle: 10 } },
         { name: "order seed", input: { seed: `order:${SEED}`, count: 17, below: [5, 5, 5, 6, 7], shuffle: 7 } },
-        { name: "assign seed, bigint spelling", input: { seed: "assign:0xff", count: 9, below: [3, 2, 1], shuffle: 3 } },
+        {
+          name: "assign seed, bigint spelling",
+          input: { seed: "assign:0xff", count: 9, below: [3, 2, 1], shuffle: 3 },
+        },
       ],
     },
     pairing: {
       spec: "docs/protocol.md#4-pairing",
-      cases: [0, 1, 2, 3, 4, 5, 6, 7, 10, 15].map((n) => ({ name: `fortytwo n=${n}`, input: { n, seed: SEED, mode: "fortytwo" } })).concat([{ name: "round-robin n=4", input: { n: 4, seed: SEED, mode: "round-robin" } }]),
+      cases: [0, 1, 2, 3, 4, 5, 6, 7, 10, 15]
+        .map((n) => ({ name: `fortytwo n=${n}`, input: { n, seed: SEED, mode: "fortytwo" } }))
+        .concat([{ name: "round-robin n=4", input: { n: 4, seed: SEED, mode: "round-robin" } }]),
     },
     assign: {
       spec: "docs/protocol.md#5-assignment",
       cases: [
         { name: "6 answers, 6 judges (fortytwo)", input: { pairs: fortytwo6, judges: six, seed: SEED } },
-        { name: "6 answers, 5 judges (one answerer does not judge), listed out of order", input: { pairs: fortytwo6, judges: [six[4], six[0], six[2], six[1], six[3]], seed: SEED } },
-        { name: "3 answers, 2 judges: a pair every judge answered in stays unassigned", input: { pairs: [[six[0], six[1]], [six[1], six[0]], [six[0], six[2]]], judges: [six[0], six[1]], seed: SEED } },
+        {
+          name: "6 answers, 5 judges (one answerer does not judge), listed out of order",
+          input: { pairs: fortytwo6, judges: [six[4], six[0], six[2], six[1], six[3]], seed: SEED },
+        },
+        {
+          name: "3 answers, 2 judges: a pair every judge answered in stays unassigned",
+          input: {
+            pairs: [
+              [six[0], six[1]],
+              [six[1], six[0]],
+              [six[0], six[2]],
+            ],
+            judges: [six[0], six[1]],
+            seed: SEED,
+          },
+        },
       ],
     },
     weights: {
       spec: "docs/protocol.md#6-judge-weights",
       cases: [
-        { name: "equal stakes, reputation only", input: { members: six.map((a, i) => m(a, ether(1000), 100_000 * (i + 1))) } },
-        { name: "unequal stakes, even count: the median is the lower middle", input: { members: six.map((a, i) => m(a, ether([100, 200, 300, 500, 800, 2000][i]), 400_000)) } },
-        { name: "a whale among eight, capped at 25%", input: { members: eight.map((a, i) => m(a, ether(i === 0 ? 100_000 : 1000), i === 0 ? 1_000_000 : 300_000)) } },
-        { name: "four judges: the cap cannot hold, all get the smallest", input: { members: six.slice(0, 4).map((a, i) => m(a, ether(1000), 200_000 * (i + 1))) } },
-        { name: "zero reputation and zero stake weigh 0", input: { members: six.map((a, i) => m(a, i === 1 ? "0" : ether(500 + i), i === 2 ? 0 : 250_000 + i)) } },
-        { name: "mixed, maxShare 0.3", input: { members: six.map((a, i) => m(a, ether(100 * (i + 1)), 100_000 * (i + 1))), maxShare: 0.3 } },
+        {
+          name: "equal stakes, reputation only",
+          input: { members: six.map((a, i) => m(a, ether(1000), 100_000 * (i + 1))) },
+        },
+        {
+          name: "unequal stakes, even count: the median is the lower middle",
+          input: { members: six.map((a, i) => m(a, ether([100, 200, 300, 500, 800, 2000][i]), 400_000)) },
+        },
+        {
+          name: "a whale among eight, capped at 25%",
+          input: { members: eight.map((a, i) => m(a, ether(i === 0 ? 100_000 : 1000), i === 0 ? 1_000_000 : 300_000)) },
+        },
+        {
+          name: "four judges: the cap cannot hold, all get the smallest",
+          input: { members: six.slice(0, 4).map((a, i) => m(a, ether(1000), 200_000 * (i + 1))) },
+        },
+        {
+          name: "zero reputation and zero stake weigh 0",
+          input: { members: six.map((a, i) => m(a, i === 1 ? "0" : ether(500 + i), i === 2 ? 0 : 250_000 + i)) },
+        },
+        {
+          name: "mixed, maxShare 0.3",
+          input: { members: six.map((a, i) => m(a, ether(100 * (i + 1)), 100_000 * (i + 1))), maxShare: 0.3 },
+        },
       ],
     },
     aggregate: {
       spec: "docs/protocol.md#7-bradley-terry",
       cases: [
-        { name: "every judge agrees, unit weights", input: { answers: six, judgments: judgmentsOf(six, six, six), weights: ones(six) } },
-        { name: "one judge flips, production weights", input: { answers: six, judgments: judgmentsOf(six, six, six, { flip: [six[5]] }), weights: mixedWeights } },
-        { name: "ties and unparsable verdicts", input: { answers: six.slice(0, 4), judgments: judgmentsOf(six.slice(0, 4), six.slice(0, 4), six, { tie: [six[1]], garbled: [six[2]] }), weights: ones(six.slice(0, 4)) } },
+        {
+          name: "every judge agrees, unit weights",
+          input: { answers: six, judgments: judgmentsOf(six, six, six), weights: ones(six) },
+        },
+        {
+          name: "one judge flips, production weights",
+          input: { answers: six, judgments: judgmentsOf(six, six, six, { flip: [six[5]] }), weights: mixedWeights },
+        },
+        {
+          name: "ties and unparsable verdicts",
+          input: {
+            answers: six.slice(0, 4),
+            judgments: judgmentsOf(six.slice(0, 4), six.slice(0, 4), six, { tie: [six[1]], garbled: [six[2]] }),
+            weights: ones(six.slice(0, 4)),
+          },
+        },
         {
           name: "screens: a weighted BAD majority ranks an answer after the GOOD ones",
           input: {
@@ -210,16 +320,58 @@ export function ruleCases(): Record<string, { spec: string; cases: Case[] }> {
             weights: ones(six.slice(0, 4)),
           },
         },
-        { name: "disconnected graph and an answer nobody compared", input: { answers: six.slice(0, 5), judgments: [{ judge: six[4], a: six[0], b: six[1], outcome: "A" }, { judge: six[4], a: six[2], b: six[3], outcome: "B" }], weights: ones(six) } },
-        { name: "all ties: one tier", input: { answers: six.slice(0, 4), judgments: judgmentsOf(six.slice(0, 4), six.slice(0, 4), six, { tie: six }), weights: ones(six.slice(0, 4)) } },
-        { name: "a weight-0 judge changes nothing", input: { answers: six.slice(0, 3), judgments: [...judgmentsOf([six[0]], six.slice(0, 3), six), ...judgmentsOf([six[1]], six.slice(0, 3), six, { flip: [six[1]] })], weights: { [six[0]]: 1, [six[1]]: 0 } } },
+        {
+          name: "disconnected graph and an answer nobody compared",
+          input: {
+            answers: six.slice(0, 5),
+            judgments: [
+              { judge: six[4], a: six[0], b: six[1], outcome: "A" },
+              { judge: six[4], a: six[2], b: six[3], outcome: "B" },
+            ],
+            weights: ones(six),
+          },
+        },
+        {
+          name: "all ties: one tier",
+          input: {
+            answers: six.slice(0, 4),
+            judgments: judgmentsOf(six.slice(0, 4), six.slice(0, 4), six, { tie: six }),
+            weights: ones(six.slice(0, 4)),
+          },
+        },
+        {
+          name: "a weight-0 judge changes nothing",
+          input: {
+            answers: six.slice(0, 3),
+            judgments: [
+              ...judgmentsOf([six[0]], six.slice(0, 3), six),
+              ...judgmentsOf([six[1]], six.slice(0, 3), six, { flip: [six[1]] }),
+            ],
+            weights: { [six[0]]: 1, [six[1]]: 0 },
+          },
+        },
       ],
     },
     reputation: {
       spec: "docs/protocol.md#9-reputation-deltas",
       cases: [
-        { name: "answer targets only, distinct places", input: { members: six.slice(0, 5).map((a) => m(a, ether(1), 500_000)), ranking: six.slice(0, 5), judgments: [] } },
-        { name: "tiers share the mean place", input: { members: six.slice(0, 4).map((a) => m(a, ether(1), 500_000)), ranking: six.slice(0, 4), tiers: [[six[0], six[1], six[2]], [six[3]]], judgments: [] } },
+        {
+          name: "answer targets only, distinct places",
+          input: {
+            members: six.slice(0, 5).map((a) => m(a, ether(1), 500_000)),
+            ranking: six.slice(0, 5),
+            judgments: [],
+          },
+        },
+        {
+          name: "tiers share the mean place",
+          input: {
+            members: six.slice(0, 4).map((a) => m(a, ether(1), 500_000)),
+            ranking: six.slice(0, 4),
+            tiers: [[six[0], six[1], six[2]], [six[3]]],
+            judgments: [],
+          },
+        },
         {
           name: "judges: agree, disagree, tie, unparsable, missing (assigned)",
           input: {
@@ -250,11 +402,28 @@ export function ruleCases(): Record<string, { spec: string; cases: Case[] }> {
             ];
             const w = ones([h1, h2, h3, x1, x2]);
             const r = aggregate({ answers: [a, b], judgments: js, weights: w });
-            return { members: [h1, h2, h3, x1, x2].map((x) => m(x, ether(1), 300_000)), ranking: r.ranking, tiers: r.tiers, judgments: js, leaveOut: { weights: w } };
+            return {
+              members: [h1, h2, h3, x1, x2].map((x) => m(x, ether(1), 300_000)),
+              ranking: r.ranking,
+              tiers: r.tiers,
+              judgments: js,
+              leaveOut: { weights: w },
+            };
           })(),
         },
-        { name: "no separation: nobody who took part moves, an absent member does", input: { members: [...six.slice(0, 3).map((a) => m(a, ether(1), 250_000)), m(six[5], ether(1), 600_000)], ranking: six.slice(0, 3), tiers: [six.slice(0, 3)], judgments: judgmentsOf(six.slice(0, 3), six.slice(0, 3), six, { tie: six }) } },
-        { name: "a lone answer is no separation", input: { members: [m(six[0], ether(1), 0)], ranking: [six[0]], judgments: [] } },
+        {
+          name: "no separation: nobody who took part moves, an absent member does",
+          input: {
+            members: [...six.slice(0, 3).map((a) => m(a, ether(1), 250_000)), m(six[5], ether(1), 600_000)],
+            ranking: six.slice(0, 3),
+            tiers: [six.slice(0, 3)],
+            judgments: judgmentsOf(six.slice(0, 3), six.slice(0, 3), six, { tie: six }),
+          },
+        },
+        {
+          name: "a lone answer is no separation",
+          input: { members: [m(six[0], ether(1), 0)], ranking: [six[0]], judgments: [] },
+        },
       ],
     },
     committee: {
@@ -267,7 +436,13 @@ export function ruleCases(): Record<string, { spec: string; cases: Case[] }> {
             roundId: `0x${"ab".repeat(20)}${"00".repeat(11)}2a`,
             tau: 7,
             totalStake: ether(100 + 200 + 300 + 400 + 500 + 600 + 700 + 5000 + 1234),
-            candidates: eight.map((a, i) => m(a, ether([100, 200, 300, 400, 500, 600, 700, 5000][i]), [250_000, 1_000_000, 0, 120_000, 300_000, 250_000, 249_999, 500_000][i])),
+            candidates: eight.map((a, i) =>
+              m(
+                a,
+                ether([100, 200, 300, 400, 500, 600, 700, 5000][i]),
+                [250_000, 1_000_000, 0, 120_000, 300_000, 250_000, 249_999, 500_000][i],
+              ),
+            ),
           },
         },
       ],
@@ -275,23 +450,79 @@ export function ruleCases(): Record<string, { spec: string; cases: Case[] }> {
     commitment: {
       spec: "docs/protocol.md#11-commitments",
       cases: [
-        { name: "plain answer", input: { roundId: `0x${"11".repeat(32)}`, member: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", answer: "Paris is the capital of France.", salt: `0x${"22".repeat(32)}` } },
-        { name: "unicode answer", input: { roundId: `0x${"11".repeat(32)}`, member: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", answer: "Le renard brun — « rapide » 🦊", salt: `0x${"33".repeat(32)}` } },
-        { name: "RAG answer commits to its evidence", input: { roundId: `0x${"11".repeat(32)}`, member: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", answer: "Paris.", salt: `0x${"44".repeat(32)}`, rag: { retrieval: "none", reason: "no sources listed" } } },
+        {
+          name: "plain answer",
+          input: {
+            roundId: `0x${"11".repeat(32)}`,
+            member: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            answer: "Paris is the capital of France.",
+            salt: `0x${"22".repeat(32)}`,
+          },
+        },
+        {
+          name: "unicode answer",
+          input: {
+            roundId: `0x${"11".repeat(32)}`,
+            member: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            answer: "Le renard brun — « rapide » 🦊",
+            salt: `0x${"33".repeat(32)}`,
+          },
+        },
+        {
+          name: "RAG answer commits to its evidence",
+          input: {
+            roundId: `0x${"11".repeat(32)}`,
+            member: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+            answer: "Paris.",
+            salt: `0x${"44".repeat(32)}`,
+            rag: { retrieval: "none", reason: "no sources listed" },
+          },
+        },
       ],
     },
     canonical: {
       spec: "docs/protocol.md#10-canonical-encoding",
       cases: [
-        { name: "sorted keys, integers, a float, unicode", input: { value: { z: 1, a: [true, null, "é\n\"q\""], m: { b: -7, a: 0.5 }, big: 9007199254740991, f: 1e21 } } },
-        { name: "a judgments body", input: { value: { judgments: [{ a: six[0], b: six[1], outcome: "unparsable", raw: "Once upon a time" }], screens: [] } } },
+        {
+          name: "sorted keys, integers, a float, unicode",
+          input: { value: { z: 1, a: [true, null, 'é\n"q"'], m: { b: -7, a: 0.5 }, big: 9007199254740991, f: 1e21 } },
+        },
+        {
+          name: "a judgments body",
+          input: {
+            value: {
+              judgments: [{ a: six[0], b: six[1], outcome: "unparsable", raw: "Once upon a time" }],
+              screens: [],
+            },
+          },
+        },
       ],
     },
     envelope: {
       spec: "docs/protocol.md#12-envelopes-eip-712-peermessage",
       cases: [
-        { name: "a commit", input: { chainId: 31337, registry: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0", kind: "commit", roundId: `0x${"ab".repeat(32)}`, privateKey: viemKeccak(toHex("chorus-vectors-key-1")), body: { commitment: `0x${"cd".repeat(32)}` } } },
-        { name: "judgments with an unparsable verdict", input: { chainId: 1, registry: "0x0000000000000000000000000000000000000001", kind: "judgments", roundId: `0x${"01".repeat(32)}`, privateKey: viemKeccak(toHex("chorus-vectors-key-2")), body: { judgments: [{ a: six[0], b: six[1], outcome: "unparsable", raw: "??" }], screens: [] } } },
+        {
+          name: "a commit",
+          input: {
+            chainId: 31337,
+            registry: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
+            kind: "commit",
+            roundId: `0x${"ab".repeat(32)}`,
+            privateKey: viemKeccak(toHex("chorus-vectors-key-1")),
+            body: { commitment: `0x${"cd".repeat(32)}` },
+          },
+        },
+        {
+          name: "judgments with an unparsable verdict",
+          input: {
+            chainId: 1,
+            registry: "0x0000000000000000000000000000000000000001",
+            kind: "judgments",
+            roundId: `0x${"01".repeat(32)}`,
+            privateKey: viemKeccak(toHex("chorus-vectors-key-2")),
+            body: { judgments: [{ a: six[0], b: six[1], outcome: "unparsable", raw: "??" }], screens: [] },
+          },
+        },
       ],
     },
     record: {
@@ -312,7 +543,9 @@ export function ruleCases(): Record<string, { spec: string; cases: Case[] }> {
               winner: six[1],
               participants: six.slice(0, 3),
               deltas: [50_000, -1234, 0],
-              sources: [{ source: eight[0], reliability: -20_000, usefulness: 3_000, servedCid: `0x${"03".repeat(32)}` }],
+              sources: [
+                { source: eight[0], reliability: -20_000, usefulness: 3_000, servedCid: `0x${"03".repeat(32)}` },
+              ],
             },
           },
         },
@@ -323,5 +556,13 @@ export function ruleCases(): Record<string, { spec: string; cases: Case[] }> {
 
 /** A rule's vector file from its inputs. */
 export function vectorFile(rule: string, spec: string, cases: Case[]): VectorFile {
-  return { rule, spec, cases: cases.map((c) => ({ name: c.name, input: c.input, expected: JSON.parse(JSON.stringify(COMPUTE[rule](c.input))) })) };
+  return {
+    rule,
+    spec,
+    cases: cases.map((c) => ({
+      name: c.name,
+      input: c.input,
+      expected: JSON.parse(JSON.stringify(COMPUTE[rule](c.input))),
+    })),
+  };
 }

@@ -41,7 +41,8 @@ export async function fetchWithFallback(
   opts: { fallbacks?: Fallbacks; members: () => Promise<Address[]>; chain: ChorusChain },
 ): Promise<unknown> {
   const tried: { where: string; why: string }[] = [];
-  const why = (err: unknown) => (isChorusError(err) ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err));
+  const why = (err: unknown) =>
+    isChorusError(err) ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
   try {
     return await first(cid);
   } catch (err) {
@@ -89,7 +90,10 @@ export async function fetchWithFallback(
   }
   throw new ChorusError(
     "AUDIT_UNAVAILABLE",
-    `${cid} is not available from any of ${tried.length} place(s) tried: ${tried.map((t) => `${t.where} (${t.why})`).join("; ")}`.slice(0, 4000),
+    `${cid} is not available from any of ${tried.length} place(s) tried: ${tried.map((t) => `${t.where} (${t.why})`).join("; ")}`.slice(
+      0,
+      4000,
+    ),
     { cid, tried },
   );
 }

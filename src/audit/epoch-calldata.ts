@@ -19,7 +19,8 @@ const ZERO32 = `0x${"00".repeat(32)}` as Hex;
 /** The records of a `Settlement.settleEpoch` transaction's input; AUDIT_BAD_TX for any other call. */
 export function decodeEpochCalldata(input: Hex): DecodedRecord[] {
   const call = decodeFunctionData({ abi: settlementAbi, data: input });
-  if (call.functionName !== "settleEpoch") throw new ChorusError("AUDIT_BAD_TX", `transaction calls ${call.functionName}, not settleEpoch`);
+  if (call.functionName !== "settleEpoch")
+    throw new ChorusError("AUDIT_BAD_TX", `transaction calls ${call.functionName}, not settleEpoch`);
   const [period, nodes, sources, packed] = call.args;
   let off = 0;
   const take = (n: number): Hex => {
@@ -71,7 +72,17 @@ export function decodeEpochCalldata(input: Hex): DecodedRecord[] {
       const signatures = Array.from({ length: k }, () => expand(take(64)));
       out.push({
         // The seed is not in the calldata: the contract derives it from the coordinator's batch (zero here).
-        record: { roundId, seed: ZERO32, period: Number(period), queryCid, transcriptCid, winner, participants, deltas, sources: srcs },
+        record: {
+          roundId,
+          seed: ZERO32,
+          period: Number(period),
+          queryCid,
+          transcriptCid,
+          winner,
+          participants,
+          deltas,
+          sources: srcs,
+        },
         signers: positions.map((p) => participants[p]),
         signatures,
         sourceSignatures,

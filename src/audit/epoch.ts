@@ -31,7 +31,8 @@ export interface EpochAuditReport {
 
 /** Audits every round that settled in `epoch`, and the epoch's pending or final deltas. */
 export async function auditEpoch(deps: AuditDeps, epoch: number): Promise<EpochAuditReport> {
-  if (!deps.chain.deployments.contracts.Settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
+  if (!deps.chain.deployments.contracts.Settlement)
+    throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
   const s = chorusContracts(deps.chain).settlement;
   const [settledEpoch] = (await pagedContractEvents(deps.chain, {
     address: s.address,
@@ -41,12 +42,19 @@ export async function auditEpoch(deps: AuditDeps, epoch: number): Promise<EpochA
     fromBlock: BigInt(deps.chain.deployments.startBlock),
     newestFirst: true,
   })) as unknown as { transactionHash: Hex }[];
-  const receipt = settledEpoch ? await deps.chain.publicClient.getTransactionReceipt({ hash: settledEpoch.transactionHash }) : undefined;
+  const receipt = settledEpoch
+    ? await deps.chain.publicClient.getTransactionReceipt({ hash: settledEpoch.transactionHash })
+    : undefined;
   const logs = receipt ? parseEventLogs({ abi: s.abi, logs: receipt.logs, eventName: "RoundSettled" }) : [];
-  if (logs.length === 0) throw new ChorusError("NOT_FOUND", `epoch ${epoch} has no settled rounds on chain ${deps.chain.chainId}`);
+  if (logs.length === 0)
+    throw new ChorusError("NOT_FOUND", `epoch ${epoch} has no settled rounds on chain ${deps.chain.chainId}`);
   const rounds = [];
   for (const l of logs) rounds.push(await auditRound(deps, l.args.roundId));
-  const finality = await auditFinality(deps, epoch, logs.map((l) => l.args.deltas));
+  const finality = await auditFinality(
+    deps,
+    epoch,
+    logs.map((l) => l.args.deltas),
+  );
   return { ok: rounds.every((r) => r.ok) && finality.mismatches.length === 0, epoch, rounds, finality };
 }
 
@@ -62,7 +70,9 @@ async function auditFinality(deps: AuditDeps, epoch: number, roundDeltas: Hex[])
   }
   input.deltas.nodes.forEach((n, i) => {
     if ((sums.get(n) ?? 0) !== input.deltas.deltas[i]) {
-      mismatches.push(`EpochSettled reports net delta ${input.deltas.deltas[i]} for ${n}; its rounds sum to ${sums.get(n) ?? 0}`);
+      mismatches.push(
+        `EpochSettled reports net delta ${input.deltas.deltas[i]} for ${n}; its rounds sum to ${sums.get(n) ?? 0}`,
+      );
     }
   });
   const net = netAfterVoids(input).nodes;
@@ -77,7 +87,12 @@ async function auditFinality(deps: AuditDeps, epoch: number, roundDeltas: Hex[])
 }
 
 /** EpochFinalized's reputations against the rule, from the reputations one block before it. */
-async function checkFinalReputations(deps: AuditDeps, epoch: number, net: Map<Address, number>, mismatches: string[]): Promise<void> {
+async function checkFinalReputations(
+  deps: AuditDeps,
+  epoch: number,
+  net: Map<Address, number>,
+  mismatches: string[],
+): Promise<void> {
   const s = chorusContracts(deps.chain).settlement;
   const [ev] = (await pagedContractEvents(deps.chain, {
     address: s.address,
@@ -93,12 +108,19 @@ async function checkFinalReputations(deps: AuditDeps, epoch: number, net: Map<Ad
   }
   const nodes = ev.args.nodes.map((n) => getAddress(n));
   const before = await s.read.reputationsOf([nodes], { blockNumber: ev.blockNumber - 1n }).catch((cause: unknown) => {
-    throw new ChorusError("AUDIT_UNAVAILABLE", `reading reputations at block ${ev.blockNumber - 1n} needs an archive RPC`, { block: String(ev.blockNumber - 1n) }, { cause });
+    throw new ChorusError(
+      "AUDIT_UNAVAILABLE",
+      `reading reputations at block ${ev.blockNumber - 1n} needs an archive RPC`,
+      { block: String(ev.blockNumber - 1n) },
+      { cause },
+    );
   });
   const expected = finalReputations(new Map(nodes.map((n, i) => [n, Number(before[i])])), net);
   nodes.forEach((n, i) => {
     if (expected.get(n) !== Number(ev.args.reputations[i])) {
-      mismatches.push(`EpochFinalized gives ${n} reputation ${ev.args.reputations[i]}; the rule gives ${expected.get(n)}`);
+      mismatches.push(
+        `EpochFinalized gives ${n} reputation ${ev.args.reputations[i]}; the rule gives ${expected.get(n)}`,
+      );
     }
   });
 }

@@ -26,17 +26,39 @@ export function gatewayJson(baseUrl: string, opts: GatewayJsonOptions = {}) {
       const url = new URL(`/ipfs/${cid.toString()}?format=raw`, baseUrl);
       let res;
       try {
-        res = await netRequest(url, { headers: { accept: "application/vnd.ipld.raw" }, timeoutMs: opts.timeoutMs ?? 15_000, maxBytes, policy: opts.policy ?? ANY_ADDRESS });
+        res = await netRequest(url, {
+          headers: { accept: "application/vnd.ipld.raw" },
+          timeoutMs: opts.timeoutMs ?? 15_000,
+          maxBytes,
+          policy: opts.policy ?? ANY_ADDRESS,
+        });
       } catch (err) {
         const reason = netReasonOf(err);
         if (reason === NET_REASONS.tooLarge) {
-          throw new ChorusError("IPFS_TOO_LARGE", `gateway ${url.origin} sent more than ${maxBytes} bytes for ${cid}: refused`, { maxBytes }, { cause: err });
+          throw new ChorusError(
+            "IPFS_TOO_LARGE",
+            `gateway ${url.origin} sent more than ${maxBytes} bytes for ${cid}: refused`,
+            { maxBytes },
+            { cause: err },
+          );
         }
-        if (reason === NET_REASONS.redirect) throw new ChorusError("GATEWAY_REDIRECT", `gateway ${url.origin} answered with a redirect for ${cid}: not followed`, {}, { cause: err });
+        if (reason === NET_REASONS.redirect)
+          throw new ChorusError(
+            "GATEWAY_REDIRECT",
+            `gateway ${url.origin} answered with a redirect for ${cid}: not followed`,
+            {},
+            { cause: err },
+          );
         const why = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-        throw new ChorusError("GATEWAY_UNREACHABLE", `IPFS gateway ${url.origin} is unreachable (${why})`, {}, { cause: err });
+        throw new ChorusError(
+          "GATEWAY_UNREACHABLE",
+          `IPFS gateway ${url.origin} is unreachable (${why})`,
+          {},
+          { cause: err },
+        );
       }
-      if (res.status !== 200) throw new ChorusError("IPFS_NOT_FOUND", `gateway ${url.origin} answered ${res.status} for ${cid}`);
+      if (res.status !== 200)
+        throw new ChorusError("IPFS_NOT_FOUND", `gateway ${url.origin} answered ${res.status} for ${cid}`);
       const bytes = new Uint8Array(res.body);
       await verifyBlock(cid, bytes);
       return decodeJson(cid, bytes);

@@ -56,7 +56,8 @@ export interface AuditDeps {
 
 export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditReport> {
   const { chain } = deps;
-  if (!chain.deployments.contracts.Settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
+  if (!chain.deployments.contracts.Settlement)
+    throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
   const settlement = chorusContracts(chain).settlement;
   // paged by chain.logRange, newest first: a round is looked up without one query over the whole chain
   const logs = await pagedContractEvents(chain, {
@@ -67,9 +68,14 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     fromBlock: BigInt(chain.deployments.startBlock),
     newestFirst: true,
   });
-  if (logs.length === 0) throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
+  if (logs.length === 0)
+    throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
   // paged reads decode against the ABI without viem's per-event typing
-  const log = logs[0] as unknown as { args: { transcriptCid: Hex; deltas: Hex } & Record<string, unknown>; transactionHash: Hex; blockNumber: bigint };
+  const log = logs[0] as unknown as {
+    args: { transcriptCid: Hex; deltas: Hex } & Record<string, unknown>;
+    transactionHash: Hex;
+    blockNumber: bigint;
+  };
   const ev = log.args;
   const checks: AuditCheck[] = [];
   const check = (what: string, ok: boolean, detail?: string) => checks.push({ what, ok, ...(ok ? {} : { detail }) });
@@ -81,8 +87,16 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     chain,
   })) as Transcript;
   const actualCid = await deps.cidOf(t);
-  check("transcript content hashes to the CID RoundSettled names", actualCid === transcriptCid, `content hashes to ${actualCid}`);
-  check("transcript is for this round", t.roundId?.toLowerCase() === roundId.toLowerCase(), `transcript says round ${t.roundId}`);
+  check(
+    "transcript content hashes to the CID RoundSettled names",
+    actualCid === transcriptCid,
+    `content hashes to ${actualCid}`,
+  );
+  check(
+    "transcript is for this round",
+    t.roundId?.toLowerCase() === roundId.toLowerCase(),
+    `transcript says round ${t.roundId}`,
+  );
   const tables = await epochTablesOfTx(chain, log.transactionHash);
   const settled = settledRoundDeltas(ev.deltas, tables);
 
@@ -93,13 +107,23 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   check(
     "the coordinator reserved this round's sequence in a batch seeded by this block, in this period",
     !!batch && batch.seedBlock === seedNumber && batch.period === t.committee.period,
-    batch ? `BatchOpened says seed block ${batch.seedBlock}, period ${batch.period}` : "no BatchOpened covers this sequence",
+    batch
+      ? `BatchOpened says seed block ${batch.seedBlock}, period ${batch.period}`
+      : "no BatchOpened covers this sequence",
   );
   const block = await chain.publicClient.getBlock({ blockNumber: seedNumber });
-  check("seed block hash is the chain's", block.hash === t.committee.seedBlock.hash, `chain has ${block.hash} at ${seedNumber}`);
+  check(
+    "seed block hash is the chain's",
+    block.hash === t.committee.seedBlock.hash,
+    `chain has ${block.hash} at ${seedNumber}`,
+  );
   const weights = await readPeriodWeights(chain, t.committee.period, { blockNumber: log.blockNumber });
   const drawn = drawFromWeights(roundId, block.hash!, weights);
-  check("committee seed derives from the batch seed and the round id", drawn.seed === t.committee.seed, `expected ${drawn.seed}`);
+  check(
+    "committee seed derives from the batch seed and the round id",
+    drawn.seed === t.committee.seed,
+    `expected ${drawn.seed}`,
+  );
   const listed = new Map(t.committee.candidates.map((c) => [c.address.toLowerCase(), c]));
   const snapshotOk =
     weights.candidates.length === t.committee.candidates.length &&
@@ -109,15 +133,23 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
       const l = listed.get(c.address.toLowerCase());
       return l && BigInt(l.stake) === c.stake && l.reputation === c.reputation;
     });
-  check("candidates (stake, reputation, capability when the period began) and tau match the chain", snapshotOk, `chain has ${weights.candidates.length} candidates, total stake ${weights.totalStake}, tau ${weights.tau}`);
+  check(
+    "candidates (stake, reputation, capability when the period began) and tau match the chain",
+    snapshotOk,
+    `chain has ${weights.candidates.length} candidates, total stake ${weights.totalStake}, tau ${weights.tau}`,
+  );
   check(
     "committee and seats are the verifiable draw",
-    sameMembers(drawn.members, t.committee.members) && drawn.members.every((m) => seatsIn(t.committee, m) === drawn.seats.get(m.toLowerCase())),
+    sameMembers(drawn.members, t.committee.members) &&
+      drawn.members.every((m) => seatsIn(t.committee, m) === drawn.seats.get(m.toLowerCase())),
     `expected ${drawn.members.map((m) => `${m}x${drawn.seats.get(m.toLowerCase())}`).join(",")}`,
   );
   check(
     "the settled record lists exactly the drawn committee",
-    sameMembers(settled.nodes.map((d) => d.node), drawn.members),
+    sameMembers(
+      settled.nodes.map((d) => d.node),
+      drawn.members,
+    ),
     `chain lists ${settled.nodes.map((d) => d.node).join(",")}`,
   );
 
@@ -131,8 +163,16 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     check("every signed message verifies; every reveal matches its commitment", false, (err as Error).message);
   }
   if (recomputed) {
-    check("Bradley–Terry result recomputes to the transcript's", canonicalHash(recomputed) === canonicalHash(t.result), `recomputed winner ${recomputed.winner}`);
-    check("winner matches the chain", isAddressEqual(recomputed.winner, settled.winner), `chain says ${settled.winner}`);
+    check(
+      "Bradley–Terry result recomputes to the transcript's",
+      canonicalHash(recomputed) === canonicalHash(t.result),
+      `recomputed winner ${recomputed.winner}`,
+    );
+    check(
+      "winner matches the chain",
+      isAddressEqual(recomputed.winner, settled.winner),
+      `chain says ${settled.winner}`,
+    );
     const onChain = settled.nodes.map((d) => ({ node: d.node.toLowerCase(), delta: d.delta }));
     // In the record's order (ascending address), with the recomputed deltas.
     const expected = [...t.committee.members]
@@ -140,11 +180,20 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
       .map((m) => ({ node: m.toLowerCase(), delta: recomputed!.deltas[m] ?? 0 }));
     check(
       "reputation deltas on chain are the recomputed ones",
-      onChain.length === expected.length && onChain.every((d, i) => d.node === expected[i].node && d.delta === expected[i].delta),
+      onChain.length === expected.length &&
+        onChain.every((d, i) => d.node === expected[i].node && d.delta === expected[i].delta),
       `chain ${JSON.stringify(onChain)} vs ${JSON.stringify(expected)}`,
     );
-    const sourcesOnChain = settled.sources.map((d) => ({ source: d.source.toLowerCase(), reliability: d.reliability, usefulness: d.usefulness }));
-    const sourcesExpected = (recomputed.sources ?? []).map((d) => ({ source: d.source.toLowerCase(), reliability: d.reliability, usefulness: d.usefulness }));
+    const sourcesOnChain = settled.sources.map((d) => ({
+      source: d.source.toLowerCase(),
+      reliability: d.reliability,
+      usefulness: d.usefulness,
+    }));
+    const sourcesExpected = (recomputed.sources ?? []).map((d) => ({
+      source: d.source.toLowerCase(),
+      reliability: d.reliability,
+      usefulness: d.usefulness,
+    }));
     check(
       "source deltas on chain are the recomputed ones",
       JSON.stringify(sourcesOnChain) === JSON.stringify(sourcesExpected),
@@ -153,14 +202,24 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   }
   if (t.query?.rag) {
     // the round read at most MAX_LISTED_SOURCES, chosen from the round seed: re-derive the same sample
-    const listedOnChain = await sourcesAt(chain, seedNumber, { seed: t.committee.seed as Hex, maxListed: MAX_LISTED_SOURCES });
+    const listedOnChain = await sourcesAt(chain, seedNumber, {
+      seed: t.committee.seed as Hex,
+      maxListed: MAX_LISTED_SOURCES,
+    });
     const key = (xs: readonly { address: string; endpoint: string; reliability: number; usefulness: number }[]) =>
       JSON.stringify(xs.map((x) => [x.address.toLowerCase(), x.endpoint, x.reliability, x.usefulness]));
     const wrong = t.reveals
       .filter((r) => (r.body as { rag?: RagEvidence }).rag?.retrieval === "sources")
-      .filter((r) => key((r.body as { rag: Extract<RagEvidence, { retrieval: "sources" }> }).rag.listed) !== key(listedOnChain))
+      .filter(
+        (r) =>
+          key((r.body as { rag: Extract<RagEvidence, { retrieval: "sources" }> }).rag.listed) !== key(listedOnChain),
+      )
       .map((r) => r.from);
-    check("every member's data sources are SourceRegistry's at the seed block", wrong.length === 0, `members ${wrong.join(", ")} listed other sources`);
+    check(
+      "every member's data sources are SourceRegistry's at the seed block",
+      wrong.length === 0,
+      `members ${wrong.join(", ")} listed other sources`,
+    );
   }
 
   // Record signatures from the settlement transaction.
@@ -168,7 +227,11 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   const decoded = decodeEpochCalldata(tx.input).find((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
   if (!decoded) check("settlement transaction carries the record", false, `tx ${log.transactionHash}`);
   else {
-    check("query CID in the settled record matches the transcript's query", decoded.record.queryCid === cidToBytes32(t.queryCid) && (await deps.cidOf(t.query)) === t.queryCid, `record names ${decoded.record.queryCid}`);
+    check(
+      "query CID in the settled record matches the transcript's query",
+      decoded.record.queryCid === cidToBytes32(t.queryCid) && (await deps.cidOf(t.query)) === t.queryCid,
+      `record names ${decoded.record.queryCid}`,
+    );
     const record = recordOf(t, transcriptCid);
     const digest = recordDigest(settlementDomain(chain.chainId, settlement.address), record);
     let signedSeats = 0n;
@@ -178,11 +241,22 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
       if (!who || !isAddressEqual(who, signer)) allValid = false;
       else signedSeats += drawn.seats.get(signer.toLowerCase()) ?? 0n;
     });
-    check("every record signature is its participant's, over the transcript's record", allValid, `tx ${log.transactionHash}`);
-    check("signers hold at least 2/3 of the drawn committee's seats", hasQuorum(signedSeats, drawn.totalSeats), `${signedSeats} of ${drawn.totalSeats} seats`);
+    check(
+      "every record signature is its participant's, over the transcript's record",
+      allValid,
+      `tx ${log.transactionHash}`,
+    );
+    check(
+      "signers hold at least 2/3 of the drawn committee's seats",
+      hasQuorum(signedSeats, drawn.totalSeats),
+      `${signedSeats} of ${drawn.totalSeats} seats`,
+    );
     const badSources = decoded.record.sources.filter((s, i) => {
       const listedSource = record.sources.find((x) => isAddressEqual(x.source, s.source));
-      const who = recoverDigestSigner(serviceDigest(serviceDomain, { roundId, servedCid: s.servedCid }), decoded.sourceSignatures[i]);
+      const who = recoverDigestSigner(
+        serviceDigest(serviceDomain, { roundId, servedCid: s.servedCid }),
+        decoded.sourceSignatures[i],
+      );
       return !listedSource || listedSource.servedCid !== s.servedCid || !who || !isAddressEqual(who, s.source);
     });
     check(
@@ -197,7 +271,11 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
 }
 
 /** The batch (BatchOpened) of the round's coordinator that reserved its sequence, latest before `toBlock`. */
-async function batchOfRound(chain: ChorusChain, roundId: Hex, toBlock: bigint): Promise<{ seedBlock: bigint; period: number } | undefined> {
+async function batchOfRound(
+  chain: ChorusChain,
+  roundId: Hex,
+  toBlock: bigint,
+): Promise<{ seedBlock: bigint; period: number } | undefined> {
   const { address, abi } = chorusContracts(chain).settlement;
   const { coordinator, seq } = roundIdParts(roundId);
   const logs = (await pagedContractEvents(chain, {

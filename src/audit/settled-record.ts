@@ -36,7 +36,10 @@ export async function settledRecordOf(chain: ChorusChain, roundId: Hex): Promise
   if (logs.length === 0)
     throw new ChorusError("NOT_FOUND", `round ${roundId} has not settled on chain ${chain.chainId}`, { roundId });
   const { transactionHash: txHash, blockNumber } = logs[0] as unknown as { transactionHash: Hex; blockNumber: bigint };
-  const [tx, tables] = await Promise.all([chain.publicClient.getTransaction({ hash: txHash }), epochTablesOfTx(chain, txHash)]);
+  const [tx, tables] = await Promise.all([
+    chain.publicClient.getTransaction({ hash: txHash }),
+    epochTablesOfTx(chain, txHash),
+  ]);
   const decoded = decodeEpochCalldata(tx.input);
   const domain = settlementDomain(chain.chainId, settlement.address);
   const seeds = new Map<string, Promise<Hex>>();

@@ -21,8 +21,16 @@ export interface SuiteDocument {
 
 export function assertSuite(doc: unknown): SuiteDocument {
   const d = doc as SuiteDocument;
-  if (d?.type !== "chorus/calibration-suite@1" || !Array.isArray(d.items) || d.items.length === 0 || d.items.length > 256) {
-    throw new ChorusError("CAPABILITY_BAD_SUITE", "not a calibration suite document (chorus/calibration-suite@1 with 1..256 items)");
+  if (
+    d?.type !== "chorus/calibration-suite@1" ||
+    !Array.isArray(d.items) ||
+    d.items.length === 0 ||
+    d.items.length > 256
+  ) {
+    throw new ChorusError(
+      "CAPABILITY_BAD_SUITE",
+      "not a calibration suite document (chorus/calibration-suite@1 with 1..256 items)",
+    );
   }
   for (const [i, it] of d.items.entries()) {
     if (typeof it?.question !== "string" || typeof it.answerA !== "string" || typeof it.answerB !== "string") {
@@ -32,7 +40,11 @@ export function assertSuite(doc: unknown): SuiteDocument {
   return d;
 }
 
-export async function answerSuite(mind: Mind, suite: SuiteDocument, opts: { signal?: AbortSignal } = {}): Promise<bigint> {
+export async function answerSuite(
+  mind: Mind,
+  suite: SuiteDocument,
+  opts: { signal?: AbortSignal } = {},
+): Promise<bigint> {
   let bits = 0n;
   for (const [i, item] of suite.items.entries()) {
     const r = await mind.compare(item, opts);

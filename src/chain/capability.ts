@@ -25,7 +25,10 @@ export function choicesToBits(choices: readonly (Choice | boolean)[]): bigint {
   choices.forEach((c, i) => {
     if (c === 1 || c === true) bits |= 1n << BigInt(i);
     else if (c !== 0 && c !== false) {
-      throw new ChorusError("CAPABILITY_INVALID", `choice ${i} is ${String(c)}; expected 0 or 1`, { index: i, value: c });
+      throw new ChorusError("CAPABILITY_INVALID", `choice ${i} is ${String(c)}; expected 0 or 1`, {
+        index: i,
+        value: c,
+      });
     }
   });
   return bits;
@@ -38,11 +41,13 @@ export function bitsToChoices(bits: bigint, itemCount: number): Choice[] {
 }
 
 function checkSalt(salt: Hex): void {
-  if (!isHex(salt) || salt.length !== 66) throw new ChorusError("CAPABILITY_INVALID", "a salt must be 32 bytes of hex", { salt });
+  if (!isHex(salt) || salt.length !== 66)
+    throw new ChorusError("CAPABILITY_INVALID", "a salt must be 32 bytes of hex", { salt });
 }
 
 function checkBits(bits: bigint): void {
-  if (bits < 0n || bits >= 1n << 256n) throw new ChorusError("CAPABILITY_INVALID", "a bitmap must fit in 256 bits", { bits });
+  if (bits < 0n || bits >= 1n << 256n)
+    throw new ChorusError("CAPABILITY_INVALID", "a bitmap must fit in 256 bits", { bits });
 }
 
 /** keccak256(abi.encode(uint256 choices, bytes32 salt, address node)): what a node commits. */
@@ -50,7 +55,10 @@ export function choicesCommitment(choices: bigint, salt: Hex, node: Address): He
   checkBits(choices);
   checkSalt(salt);
   return keccak256(
-    encodeAbiParameters([{ type: "uint256" }, { type: "bytes32" }, { type: "address" }], [choices, salt, getAddress(node)]),
+    encodeAbiParameters(
+      [{ type: "uint256" }, { type: "bytes32" }, { type: "address" }],
+      [choices, salt, getAddress(node)],
+    ),
   );
 }
 

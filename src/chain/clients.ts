@@ -61,8 +61,14 @@ export async function connectChain(opts: ConnectOptions): Promise<ChainClients> 
           nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
           rpcUrls: { default: { http: [opts.rpcUrl] } },
         });
-  const chain: Chain = opts.multicall3 ? { ...base, contracts: { ...base.contracts, multicall3: { address: opts.multicall3 } } } : base;
-  const publicClient = createPublicClient({ chain, transport, ...(opts.multicall3 ? { batch: { multicall: true } } : {}) }) as PublicClient<Transport, Chain>;
+  const chain: Chain = opts.multicall3
+    ? { ...base, contracts: { ...base.contracts, multicall3: { address: opts.multicall3 } } }
+    : base;
+  const publicClient = createPublicClient({
+    chain,
+    transport,
+    ...(opts.multicall3 ? { batch: { multicall: true } } : {}),
+  }) as PublicClient<Transport, Chain>;
   let account = opts.account;
   if (!account && opts.privateKey) {
     try {

@@ -39,7 +39,11 @@ export function deploymentsPath(chainId: number): string {
  * (the devnet writes there; a global install finds it through its link). None depends on where the command runs.
  */
 export function deploymentsCandidates(chainId: number): string[] {
-  const all = [path.resolve("deployments", `${chainId}.json`), path.join(os.homedir(), ".chorus", "deployments", `${chainId}.json`), deploymentsPath(chainId)];
+  const all = [
+    path.resolve("deployments", `${chainId}.json`),
+    path.join(os.homedir(), ".chorus", "deployments", `${chainId}.json`),
+    deploymentsPath(chainId),
+  ];
   return [...new Set(all)];
 }
 

@@ -77,7 +77,9 @@ export class ChainDirectory implements Directory {
           settlement.read.reputationOf([n.address]).then(Number),
           capabilityRegistry ? capabilityRegistry.read.isCapable([n.address]) : true,
         ]);
-        return capable ? { address: n.address as Address, endpoint: n.endpoint, stake: n.staked, reputation } : undefined;
+        return capable
+          ? { address: n.address as Address, endpoint: n.endpoint, stake: n.staked, reputation }
+          : undefined;
       }),
     );
     return entries.filter((e): e is NodeEntry => e !== undefined);
@@ -109,13 +111,16 @@ export async function readPeriodWeights(
   for (let offset = 0n; offset < count; offset += pageSize) {
     nodes.push(...(await nodeRegistry.read.registeredNodes([offset, pageSize], at)));
   }
-  const [stakes, total, minimum] = nodes.length > 0 ? await nodeRegistry.read.stakesAt([nodes, start - 1n], at) : [[], 0n, 0n];
+  const [stakes, total, minimum] =
+    nodes.length > 0 ? await nodeRegistry.read.stakesAt([nodes, start - 1n], at) : [[], 0n, 0n];
   const candidates = await Promise.all(
     nodes.map(async (address, i): Promise<NodeEntry> => {
       const [info, [rep, known], capable] = await Promise.all([
         nodeRegistry.read.nodeInfo([address], at),
         settlement.read.reputationAt([address, period], at),
-        capabilityRegistry ? capabilityRegistry.read.passOf([address], at).then((p) => BigInt(p.validUntil) > start) : true,
+        capabilityRegistry
+          ? capabilityRegistry.read.passOf([address], at).then((p) => BigInt(p.validUntil) > start)
+          : true,
       ]);
       const stake = stakes[i] >= minimum && capable ? stakes[i] : 0n;
       return { address, endpoint: info.endpoint, stake, reputation: known ? Number(rep) : 0 };

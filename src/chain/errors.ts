@@ -1,4 +1,12 @@
-import { BaseError, ContractFunctionRevertedError, HttpRequestError, TimeoutError, decodeErrorResult, type Abi, type Hex } from "viem";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  HttpRequestError,
+  TimeoutError,
+  decodeErrorResult,
+  type Abi,
+  type Hex,
+} from "viem";
 import { ChorusError } from "../core/index.js";
 import { originOf, redactUrl, redactUrls } from "../net/redact.js";
 
@@ -22,7 +30,9 @@ export function toChainError(err: unknown, ctx: { rpcUrl?: string; abi?: Abi } =
         { cause: err },
       );
     }
-    const reverted = err.walk((e) => e instanceof ContractFunctionRevertedError) as ContractFunctionRevertedError | null;
+    const reverted = err.walk(
+      (e) => e instanceof ContractFunctionRevertedError,
+    ) as ContractFunctionRevertedError | null;
     let name = reverted?.data?.errorName;
     let args = reverted?.data?.args as readonly unknown[] | undefined;
     if (!name && ctx.abi) {
@@ -39,10 +49,15 @@ export function toChainError(err: unknown, ctx: { rpcUrl?: string; abi?: Abi } =
     }
     if (name) {
       const shown = (args ?? []).map((a) => String(a)).join(", ");
-      return new ChorusError("CHAIN_REVERTED", `transaction reverted: ${name}(${shown})`, {
-        error: name,
-        args: (args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : a)),
-      }, { cause: err });
+      return new ChorusError(
+        "CHAIN_REVERTED",
+        `transaction reverted: ${name}(${shown})`,
+        {
+          error: name,
+          args: (args ?? []).map((a) => (typeof a === "bigint" ? a.toString() : a)),
+        },
+        { cause: err },
+      );
     }
     return new ChorusError("CHAIN_ERROR", clean(err.shortMessage, ctx.rpcUrl), {}, { cause: err });
   }

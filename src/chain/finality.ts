@@ -60,19 +60,28 @@ export function netAfterVoids(input: Pick<FinalizeInput, "deltas" | "voided">): 
 } {
   const nodes = new Map<Address, number>(input.deltas.nodes.map((n, i) => [getAddress(n), input.deltas.deltas[i]]));
   const sources = new Map(
-    input.deltas.sources.map((s, j) => [getAddress(s), { reliability: input.deltas.reliability[j], usefulness: input.deltas.usefulness[j] }]),
+    input.deltas.sources.map((s, j) => [
+      getAddress(s),
+      { reliability: input.deltas.reliability[j], usefulness: input.deltas.usefulness[j] },
+    ]),
   );
   for (const v of input.voided) {
     v.nodes.forEach((n, i) => {
       const a = getAddress(n);
       const net = nodes.get(a);
-      if (net === undefined) throw new ChorusError("CHAIN_INCONSISTENT", `voided round names node ${a}, not in its epoch's table`, { node: a });
+      if (net === undefined)
+        throw new ChorusError("CHAIN_INCONSISTENT", `voided round names node ${a}, not in its epoch's table`, {
+          node: a,
+        });
       nodes.set(a, net - v.deltas[i]);
     });
     v.sources.forEach((s, j) => {
       const a = getAddress(s);
       const net = sources.get(a);
-      if (!net) throw new ChorusError("CHAIN_INCONSISTENT", `voided round names source ${a}, not in its epoch's table`, { source: a });
+      if (!net)
+        throw new ChorusError("CHAIN_INCONSISTENT", `voided round names source ${a}, not in its epoch's table`, {
+          source: a,
+        });
       sources.set(a, { reliability: net.reliability - v.reliability[j], usefulness: net.usefulness - v.usefulness[j] });
     });
   }
@@ -80,11 +89,15 @@ export function netAfterVoids(input: Pick<FinalizeInput, "deltas" | "voided">): 
 }
 
 /** Final reputations after `finalizeEpoch`: each node's reputation before, moved once by its net, clamped. */
-export function finalReputations(before: ReadonlyMap<Address, number>, net: ReadonlyMap<Address, number>): Map<Address, number> {
+export function finalReputations(
+  before: ReadonlyMap<Address, number>,
+  net: ReadonlyMap<Address, number>,
+): Map<Address, number> {
   const out = new Map<Address, number>();
   for (const [node, delta] of net) {
     const b = before.get(node);
-    if (b === undefined) throw new ChorusError("INVALID_ARGUMENT", `no reputation before finality for ${node}`, { node });
+    if (b === undefined)
+      throw new ChorusError("INVALID_ARGUMENT", `no reputation before finality for ${node}`, { node });
     out.set(node, applyDelta(b, delta));
   }
   return out;
@@ -107,8 +120,13 @@ export interface SettlementHandle {
 }
 
 function handleOf(chain: ChorusChain): SettlementHandle {
-  if (!chain.deployments.contracts.Settlement) throw new ChorusError("CHAIN_UNAVAILABLE", "this deployment has no Settlement contract");
-  return { publicClient: chain.publicClient, address: chorusContracts(chain).settlement.address, fromBlock: BigInt(chain.deployments.startBlock) };
+  if (!chain.deployments.contracts.Settlement)
+    throw new ChorusError("CHAIN_UNAVAILABLE", "this deployment has no Settlement contract");
+  return {
+    publicClient: chain.publicClient,
+    address: chorusContracts(chain).settlement.address,
+    fromBlock: BigInt(chain.deployments.startBlock),
+  };
 }
 
 /** Settlement's `eventName` logs matching `args` (every arg decoded), in chain order. */
@@ -132,7 +150,9 @@ async function events<E extends ContractEventName<typeof settlementAbi>>(
 
 /** Logs in chain order. */
 function inOrder<L extends { blockNumber: bigint; logIndex: number }>(logs: L[]): L[] {
-  return logs.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+  return logs.sort((a, b) =>
+    a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+  );
 }
 
 const addrs = (v: readonly Address[]): Address[] => v.map((a) => getAddress(a));
@@ -153,7 +173,8 @@ export async function finalizeInputAt(h: SettlementHandle, epoch: number): Promi
   const voided: EpochDeltas[] = [];
   for (const roundId of voidedRoundIds) {
     const [round] = await events(h, "RoundSettled", { roundId });
-    if (!round) throw new ChorusError("CHAIN_INCONSISTENT", `voided round ${roundId} has no RoundSettled event`, { roundId });
+    if (!round)
+      throw new ChorusError("CHAIN_INCONSISTENT", `voided round ${roundId} has no RoundSettled event`, { roundId });
     const d = decodeRoundDeltas(round.args.deltas, deltas);
     voided.push({
       nodes: d.nodeAddresses!,
@@ -180,7 +201,11 @@ export async function epochStatus(chain: ChorusChain, epoch: number): Promise<Ep
 /** Makes `epoch` final (any account may); reverts (as ChorusError CHAIN_REVERTED) while it is not ready. */
 export async function finalizeEpoch(chain: ChorusChain, epoch: number): Promise<Hex> {
   const input = await finalizeInput(chain, epoch);
-  const { hash } = await chorusContracts(chain).settlement.write.finalizeEpoch([BigInt(epoch), input.deltas, input.voided]);
+  const { hash } = await chorusContracts(chain).settlement.write.finalizeEpoch([
+    BigInt(epoch),
+    input.deltas,
+    input.voided,
+  ]);
   return hash;
 }
 
@@ -218,7 +243,10 @@ export async function pendingInputs(chain: ChorusChain): Promise<FinalizeInput[]
  * The finality port of a node (src/settlement/finalizer.ts): the epochs `settler` settled, followed from their
  * `EpochSettled` events (read incrementally from the last block seen), made final once due.
  */
-export function chainFinality(chain: ChorusChain, settler: Address): { finalizeDue(signal?: AbortSignal): Promise<number[]> } {
+export function chainFinality(
+  chain: ChorusChain,
+  settler: Address,
+): { finalizeDue(signal?: AbortSignal): Promise<number[]> } {
   const pending = new Set<number>();
   let cursor = BigInt(chain.deployments.startBlock) - 1n;
   return {

@@ -9,11 +9,26 @@ export {
   type Sent,
 } from "./contracts.js";
 export * from "./abi/index.js";
-export { contractOf, deploymentsPath, loadDeployments, PROJECT_ROOT, type Deployments, type DeployedContract } from "./deployments.js";
+export {
+  contractOf,
+  deploymentsPath,
+  loadDeployments,
+  PROJECT_ROOT,
+  type Deployments,
+  type DeployedContract,
+} from "./deployments.js";
 export { toChainError } from "./errors.js";
 export * from "./registry.js";
 export { openChorusChain } from "./open.js";
-export { BlockTimes, DEFAULT_LOG_RANGE, isRangeRefusal, logRangeOf, pagedContractEvents, type DecodedLog, type PagedQuery } from "./logs.js";
+export {
+  BlockTimes,
+  DEFAULT_LOG_RANGE,
+  isRangeRefusal,
+  logRangeOf,
+  pagedContractEvents,
+  type DecodedLog,
+  type PagedQuery,
+} from "./logs.js";
 export { ChainDirectory, REP_INITIAL, type ChainDirectoryOptions } from "./directory.js";
 export * from "./sources.js";
 export {

@@ -37,7 +37,9 @@ export function logRangeOf(chain: ChorusChain): number {
 export function isRangeRefusal(err: unknown): boolean {
   const e = err as { message?: unknown; details?: unknown; cause?: { message?: unknown } } | null | undefined;
   const text = [e?.message, e?.details, e?.cause?.message].filter((x) => typeof x === "string").join(" ");
-  return /block range|range (is )?too (large|wide|big)|too many (blocks|results|logs)|exceed|limited to|query returned more than|-32005/i.test(text);
+  return /block range|range (is )?too (large|wide|big)|too many (blocks|results|logs)|exceed|limited to|query returned more than|-32005/i.test(
+    text,
+  );
 }
 
 /** Contract events from `fromBlock` to `toBlock`, oldest first, in pages of at most `range` blocks. */
@@ -46,7 +48,14 @@ export async function pagedContractEvents(chain: ChorusChain, q: PagedQuery): Pr
   let range = BigInt(Math.max(1, q.range ?? logRangeOf(chain)));
   const pages: DecodedLog[][] = [];
   const read = (fromBlock: bigint, toBlock: bigint) =>
-    chain.publicClient.getContractEvents({ address: q.address, abi: q.abi, eventName: q.eventName, args: q.args, fromBlock, toBlock } as never) as unknown as Promise<DecodedLog[]>;
+    chain.publicClient.getContractEvents({
+      address: q.address,
+      abi: q.abi,
+      eventName: q.eventName,
+      args: q.args,
+      fromBlock,
+      toBlock,
+    } as never) as unknown as Promise<DecodedLog[]>;
   if (q.newestFirst) {
     let hi = to;
     while (hi >= q.fromBlock) {

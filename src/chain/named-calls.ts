@@ -20,7 +20,12 @@ function allAbis(chain: ChorusChain): Abi {
 }
 
 /** Reads `functionName` of contract `name`; errors come back as ChorusError. */
-export async function readContract<T>(chain: ChorusChain, name: string, functionName: string, args: readonly unknown[] = []): Promise<T> {
+export async function readContract<T>(
+  chain: ChorusChain,
+  name: string,
+  functionName: string,
+  args: readonly unknown[] = [],
+): Promise<T> {
   const c = contractOf(chain.deployments, name);
   try {
     return (await chain.publicClient.readContract({ address: c.address, abi: c.abi, functionName, args })) as T;
@@ -34,11 +39,22 @@ export async function readContract<T>(chain: ChorusChain, name: string, function
  * revert is reported from the simulation, before anything is sent, as CHAIN_REVERTED with the custom error and its
  * arguments.
  */
-export async function writeContract(chain: ChorusChain, name: string, functionName: string, args: readonly unknown[] = []): Promise<{ hash: Hex; receipt: TransactionReceipt }> {
+export async function writeContract(
+  chain: ChorusChain,
+  name: string,
+  functionName: string,
+  args: readonly unknown[] = [],
+): Promise<{ hash: Hex; receipt: TransactionReceipt }> {
   const wallet = requireWallet(chain);
   const c = contractOf(chain.deployments, name);
   try {
-    const { request } = await chain.publicClient.simulateContract({ address: c.address, abi: c.abi, functionName, args, account: wallet.account });
+    const { request } = await chain.publicClient.simulateContract({
+      address: c.address,
+      abi: c.abi,
+      functionName,
+      args,
+      account: wallet.account,
+    });
     const hash = await wallet.writeContract(request as never);
     const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
     if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);

@@ -19,13 +19,20 @@ export interface EpochTables {
   sources: Address[];
 }
 
-export function settledRoundDeltas(deltas: Hex, tables: { nodes: readonly Address[]; sources?: readonly Address[] }): SettledRoundDeltas {
+export function settledRoundDeltas(
+  deltas: Hex,
+  tables: { nodes: readonly Address[]; sources?: readonly Address[] },
+): SettledRoundDeltas {
   const d = decodeRoundDeltas(deltas, tables);
   const nodes = d.nodes.map((x, i) => ({ node: d.nodeAddresses![i], delta: x.delta }));
   return {
     winner: nodes[d.winner].node,
     nodes,
-    sources: d.sources.map((x, i) => ({ source: d.sourceAddresses![i], reliability: x.reliability, usefulness: x.usefulness })),
+    sources: d.sources.map((x, i) => ({
+      source: d.sourceAddresses![i],
+      reliability: x.reliability,
+      usefulness: x.usefulness,
+    })),
   };
 }
 
@@ -33,5 +40,9 @@ export function settledRoundDeltas(deltas: Hex, tables: { nodes: readonly Addres
 export async function epochTablesOfTx(chain: ChorusChain, txHash: Hex): Promise<EpochTables> {
   const receipt = await chain.publicClient.getTransactionReceipt({ hash: txHash });
   const [epoch] = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: "EpochSettled" });
-  return { epoch: Number(epoch?.args.epoch ?? 0), nodes: [...(epoch?.args.nodes ?? [])], sources: [...(epoch?.args.sources ?? [])] };
+  return {
+    epoch: Number(epoch?.args.epoch ?? 0),
+    nodes: [...(epoch?.args.nodes ?? [])],
+    sources: [...(epoch?.args.sources ?? [])],
+  };
 }

@@ -61,13 +61,24 @@ export function withTxLock<T>(chain: ChorusChain, fn: () => Promise<T>): Promise
   const key = chain.walletClient ?? chain;
   const prev = locks.get(key) ?? Promise.resolve();
   const run = prev.then(fn, fn);
-  locks.set(key, run.catch(() => {}));
+  locks.set(
+    key,
+    run.catch(() => {}),
+  );
   return run;
 }
 
 export async function readBatch(chain: ChorusChain, coordinator: Address): Promise<ChainBatch> {
-  const [lastSeq, batchEnd, seedBlock, period, seed] = await chorusContracts(chain).settlement.read.batchOf([coordinator]);
-  return { lastSeq: BigInt(lastSeq), batchEnd: BigInt(batchEnd), seedBlock: BigInt(seedBlock), period: Number(period), seed };
+  const [lastSeq, batchEnd, seedBlock, period, seed] = await chorusContracts(chain).settlement.read.batchOf([
+    coordinator,
+  ]);
+  return {
+    lastSeq: BigInt(lastSeq),
+    batchEnd: BigInt(batchEnd),
+    seedBlock: BigInt(seedBlock),
+    period: Number(period),
+    seed,
+  };
 }
 
 export class ChainSequencer implements RoundSequencer {
@@ -86,7 +97,9 @@ export class ChainSequencer implements RoundSequencer {
     this.coordinator = requireWallet(chain).account.address;
     const size = opts.batchSize ?? 16;
     if (!Number.isInteger(size) || size < 1 || size > 1024) {
-      throw new ChorusError("CONFIG_INVALID", `batch size must be an integer in 1..1024, got ${size}`, { batchSize: size });
+      throw new ChorusError("CONFIG_INVALID", `batch size must be an integer in 1..1024, got ${size}`, {
+        batchSize: size,
+      });
     }
   }
 
@@ -167,10 +180,14 @@ export class ChainSequencer implements RoundSequencer {
     const deadline = Date.now() + waitMs;
     while (b.lastSeq < this.book.issuedThrough && b.lastSeq < b.batchEnd) {
       if (Date.now() > deadline) {
-        throw new ChorusError("ROUND_UNAVAILABLE", `the previous batch is not closed yet (sequence ${b.lastSeq} of ${this.book.issuedThrough} issued)`, {
-          lastSeq: b.lastSeq,
-          issuedThrough: this.book.issuedThrough,
-        });
+        throw new ChorusError(
+          "ROUND_UNAVAILABLE",
+          `the previous batch is not closed yet (sequence ${b.lastSeq} of ${this.book.issuedThrough} issued)`,
+          {
+            lastSeq: b.lastSeq,
+            issuedThrough: this.book.issuedThrough,
+          },
+        );
       }
       await this.book.settleNow();
       await sleep(poll, signal);
@@ -184,10 +201,12 @@ export class ChainSequencer implements RoundSequencer {
     await this.persist(b.lastSeq);
     const seed = await this.waitForSeed(b.seedBlock, deadline + waitMs, signal);
     this.batch = { end: b.batchEnd, seedBlock: b.seedBlock, period: b.period, seed };
-    this.opts.log?.(`reserved sequences ${b.lastSeq + 1n}..${b.batchEnd} (period ${b.period}, seed block ${b.seedBlock})`);
+    this.opts.log?.(
+      `reserved sequences ${b.lastSeq + 1n}..${b.batchEnd} (period ${b.period}, seed block ${b.seedBlock})`,
+    );
     // Fix the seed on chain so the batch outlives BLOCKHASH's 256-block window (best effort: settleEpoch fixes it too).
-    await withTxLock(this.chain, () => chorusContracts(this.chain).settlement.write.fixSeed([this.coordinator])).catch((err) =>
-      this.opts.log?.(`fixSeed failed (settlement will fix it): ${(err as Error).message}`),
+    await withTxLock(this.chain, () => chorusContracts(this.chain).settlement.write.fixSeed([this.coordinator])).catch(
+      (err) => this.opts.log?.(`fixSeed failed (settlement will fix it): ${(err as Error).message}`),
     );
   }
 
@@ -197,7 +216,10 @@ export class ChainSequencer implements RoundSequencer {
       const head = await this.chain.publicClient.getBlockNumber({ cacheTime: 0 });
       if (head > seedBlock) return this.seedOf(seedBlock);
       if (Date.now() > deadline) {
-        throw new ChorusError("ROUND_UNAVAILABLE", `seed block ${seedBlock} was not mined in time (head ${head})`, { seedBlock, head });
+        throw new ChorusError("ROUND_UNAVAILABLE", `seed block ${seedBlock} was not mined in time (head ${head})`, {
+          seedBlock,
+          head,
+        });
       }
       if (this.opts.mine) await this.opts.mine();
       else await sleep(this.opts.pollMs ?? 200, signal);
@@ -212,8 +234,12 @@ export class ChainSequencer implements RoundSequencer {
   private async readState(): Promise<bigint | undefined> {
     if (!this.opts.stateFile) return undefined;
     try {
-      const s = JSON.parse(await readFile(this.opts.stateFile, "utf8")) as { coordinator?: string; issuedThrough?: string };
-      if (s.coordinator?.toLowerCase() !== this.coordinator.toLowerCase() || !/^\d+$/.test(s.issuedThrough ?? "")) return undefined;
+      const s = JSON.parse(await readFile(this.opts.stateFile, "utf8")) as {
+        coordinator?: string;
+        issuedThrough?: string;
+      };
+      if (s.coordinator?.toLowerCase() !== this.coordinator.toLowerCase() || !/^\d+$/.test(s.issuedThrough ?? ""))
+        return undefined;
       return BigInt(s.issuedThrough!);
     } catch {
       return undefined;

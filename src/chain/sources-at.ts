@@ -35,9 +35,10 @@ export async function sourcesAt(
   const infos = await Promise.all(
     addresses.map(async (address) => {
       const s = await registry.read.sourceOf([address], at);
-      return s.active ? { address, endpoint: s.endpoint, reliability: Number(s.reliability), usefulness: Number(s.usefulness) } : undefined;
+      return s.active
+        ? { address, endpoint: s.endpoint, reliability: Number(s.reliability), usefulness: Number(s.usefulness) }
+        : undefined;
     }),
   );
   return infos.filter((x): x is SourceInfo => x !== undefined).sort((a, b) => compareAddress(a.address, b.address));
 }
-

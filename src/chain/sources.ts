@@ -14,10 +14,14 @@ import { chorusContracts, type ChorusChain } from "./contracts.js";
 function registryOf(chain: ChorusChain) {
   const registry = chorusContracts(chain).sourceRegistry;
   if (!registry) {
-    throw new ChorusError("DEPLOYMENTS_INVALID", `deployment for chain ${chain.chainId} has no SourceRegistry contract`, {
-      chainId: chain.chainId,
-      name: "SourceRegistry",
-    });
+    throw new ChorusError(
+      "DEPLOYMENTS_INVALID",
+      `deployment for chain ${chain.chainId} has no SourceRegistry contract`,
+      {
+        chainId: chain.chainId,
+        name: "SourceRegistry",
+      },
+    );
   }
   return registry;
 }
@@ -68,7 +72,12 @@ function manifestBytes32(manifestCid: string): Hex {
   try {
     return cidToBytes32(manifestCid);
   } catch (err) {
-    throw new ChorusError("INPUT_INVALID", `manifest CID '${manifestCid}' is not a sha2-256 CID: ${(err as Error).message}`, {}, { cause: err });
+    throw new ChorusError(
+      "INPUT_INVALID",
+      `manifest CID '${manifestCid}' is not a sha2-256 CID: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   }
 }
 
@@ -92,7 +101,10 @@ export async function minSourceBond(chain: ChorusChain): Promise<bigint> {
  * Registers the wallet as a source (or re-activates it after leaving, keeping its scores). The registry pulls
  * the bond it lacks (minBond minus what it still holds): this approves it first, after checking the balance.
  */
-export async function registerSource(chain: ChorusChain, opts: { endpoint: string; manifestCid: string }): Promise<{ hash: Hex; bond: bigint }> {
+export async function registerSource(
+  chain: ChorusChain,
+  opts: { endpoint: string; manifestCid: string },
+): Promise<{ hash: Hex; bond: bigint }> {
   const me = requireWallet(chain).account.address;
   const need = await minSourceBond(chain);
   const held = (await sourceBondOf(chain, me)).amount;
@@ -101,11 +113,15 @@ export async function registerSource(chain: ChorusChain, opts: { endpoint: strin
     const { token } = chorusContracts(chain);
     const balance = await token.read.balanceOf([me]);
     if (balance < topUp) {
-      throw new ChorusError("INSUFFICIENT_BALANCE", `registering a source needs a bond of ${topUp} CHR wei; ${me} holds ${balance}`, {
-        account: me,
-        need: topUp,
-        balance,
-      });
+      throw new ChorusError(
+        "INSUFFICIENT_BALANCE",
+        `registering a source needs a bond of ${topUp} CHR wei; ${me} holds ${balance}`,
+        {
+          account: me,
+          need: topUp,
+          balance,
+        },
+      );
     }
     const registry = registryOf(chain).address;
     const allowance = await token.read.allowance([me, registry]);
@@ -124,7 +140,10 @@ export async function withdrawSourceBond(chain: ChorusChain): Promise<{ hash: He
 }
 
 /** Changes the wallet's endpoint and manifest. */
-export async function updateSource(chain: ChorusChain, opts: { endpoint: string; manifestCid: string }): Promise<{ hash: Hex }> {
+export async function updateSource(
+  chain: ChorusChain,
+  opts: { endpoint: string; manifestCid: string },
+): Promise<{ hash: Hex }> {
   const { hash } = await registryOf(chain).write.update([opts.endpoint, manifestBytes32(opts.manifestCid)]);
   return { hash };
 }

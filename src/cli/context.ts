@@ -52,8 +52,13 @@ export class CliContext {
         gateway: { url: opts.gateway },
       },
     });
-    const given = [opts.key !== undefined && "--key", opts.devAccount !== undefined && "--dev-account", opts.account !== undefined && "--account"].filter(Boolean);
-    if (given.length > 1) throw new ChorusError("INPUT_INVALID", `${given.join(" and ")} each name the signing key: give one`);
+    const given = [
+      opts.key !== undefined && "--key",
+      opts.devAccount !== undefined && "--dev-account",
+      opts.account !== undefined && "--account",
+    ].filter(Boolean);
+    if (given.length > 1)
+      throw new ChorusError("INPUT_INVALID", `${given.join(" and ")} each name the signing key: give one`);
     if (opts.devAccount !== undefined) {
       if (this.config.network !== "devnet") {
         throw new ChorusError("INPUT_INVALID", "--dev-account only works on the devnet (its keys are public)");
@@ -86,7 +91,10 @@ export class CliContext {
       .then(() => openChorusChain(this.config, { account: this.account }))
       .then((c) => {
         if (this.account && c.chainId !== 31337) {
-          throw new ChorusError("INPUT_INVALID", `--dev-account needs the devnet (chain 31337), this is chain ${c.chainId}`);
+          throw new ChorusError(
+            "INPUT_INVALID",
+            `--dev-account needs the devnet (chain 31337), this is chain ${c.chainId}`,
+          );
         }
         // A key on the command line is in `ps` and the shell's history: only for development chains.
         if (this.opts.key !== undefined && c.chainId !== 31337) {

@@ -20,17 +20,32 @@ import { suiteListCommand, suitePublishCommand, suiteRevealCommand } from "./com
 import { calibrateCommand } from "./commands/calibrate.js";
 import { faucetCommand, transferCommand } from "./commands/funds.js";
 import { keyImportCommand, keyListCommand, keyNewCommand } from "./commands/key.js";
-import { disputeOpenCommand, disputeResolveCommand, disputeStatusCommand, proveEquivocationCommand } from "./commands/dispute.js";
+import {
+  disputeOpenCommand,
+  disputeResolveCommand,
+  disputeStatusCommand,
+  proveEquivocationCommand,
+} from "./commands/dispute.js";
 
 const defaultIo: Io = { out: (l) => process.stdout.write(l + "\n"), err: (l) => process.stderr.write(l + "\n") };
 
-export function buildProgram(io: Io, env: Record<string, string | undefined>, status: { code: number } = { code: 0 }): Command {
+export function buildProgram(
+  io: Io,
+  env: Record<string, string | undefined>,
+  status: { code: number } = { code: 0 },
+): Command {
   const program = new Command("chorus")
     .description("Chorus: ask a staked swarm of models, ranked by its peers")
     .option("--network <name>", "devnet (default) or custom (with --rpc-url)")
     .option("--rpc-url <url>", "EVM JSON-RPC URL (env CHORUS_RPC_URL)")
-    .option("--account <name>", "sign with this encrypted keystore (`chorus key list`); password from CHORUS_KEYSTORE_PASSWORD or a prompt")
-    .option("--key <hex>", "devnet only: private key that signs transactions (elsewhere use --account, or env CHORUS_PRIVATE_KEY)")
+    .option(
+      "--account <name>",
+      "sign with this encrypted keystore (`chorus key list`); password from CHORUS_KEYSTORE_PASSWORD or a prompt",
+    )
+    .option(
+      "--key <hex>",
+      "devnet only: private key that signs transactions (elsewhere use --account, or env CHORUS_PRIVATE_KEY)",
+    )
     .option("--dev-account <n>", "devnet only: use well-known test account n")
     .option("--deployments <file>", "deployments file (default deployments/<chainId>.json)")
     .option("--config <file>", "JSON config file (env CHORUS_CONFIG)")
@@ -40,7 +55,14 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
       writeOut: (s) => io.out(s.trimEnd()),
       writeErr: (s) => io.err(s.trimEnd()),
       // commander's own errors (unknown command or option, missing argument) in the CLI's one-line form
-      outputError: (s, write) => write(`chorus: ${s.trim().replace(/^error: /, "").split("\n").join("; ")}\n`),
+      outputError: (s, write) =>
+        write(
+          `chorus: ${s
+            .trim()
+            .replace(/^error: /, "")
+            .split("\n")
+            .join("; ")}\n`,
+        ),
     })
     .showSuggestionAfterError(true);
 
@@ -84,7 +106,9 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .option("--json", "machine-readable output")
     .action((address, opts) => faucetCommand(ctx(), address, opts));
 
-  const key = program.command("key").description("signing keys in encrypted JSON keystores (CHORUS_KEYSTORE_DIR, default ~/.chorus/keystore)");
+  const key = program
+    .command("key")
+    .description("signing keys in encrypted JSON keystores (CHORUS_KEYSTORE_DIR, default ~/.chorus/keystore)");
   key
     .command("new")
     .description("make a new key, encrypted with a password")
@@ -95,7 +119,10 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .command("import")
     .description("import a private key or a JSON keystore from a file (--from) or a hidden prompt")
     .argument("<name>", "its name")
-    .option("--from <file>", "file holding a 0x private key or a JSON keystore (CHORUS_KEYSTORE_IMPORT_PASSWORD opens the latter)")
+    .option(
+      "--from <file>",
+      "file holding a 0x private key or a JSON keystore (CHORUS_KEYSTORE_IMPORT_PASSWORD opens the latter)",
+    )
     .option("--json", "machine-readable output")
     .action((name, opts) => keyImportCommand(ctx(), name, opts));
   key
@@ -118,7 +145,10 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .option("--port <n>", "port (env CHORUS_NODE_PORT, default 7001)")
     .option("--host <addr>", "address to bind (env CHORUS_NODE_HOST, default 127.0.0.1)")
     .option("--pretty", "human-readable logs on a terminal (default: JSON lines on stderr)")
-    .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (env CHORUS_LOG_LEVEL, default info)")
+    .option(
+      "--log-level <level>",
+      "fatal, error, warn, info, debug, trace or silent (env CHORUS_LOG_LEVEL, default info)",
+    )
     .action((opts) => nodeStartCommand(ctx(), opts));
 
   program
@@ -130,12 +160,20 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
   const source = program.command("source").description("a data source for retrieval-augmented rounds");
   source
     .command("start")
-    .description("serve a corpus: chunk and index it, publish its manifest on IPFS, register in SourceRegistry, answer POST /retrieve")
-    .option("--corpus <dir>", "directory of .txt, .md/.markdown and .jsonl files, read recursively (env CHORUS_SOURCE_CORPUS)")
+    .description(
+      "serve a corpus: chunk and index it, publish its manifest on IPFS, register in SourceRegistry, answer POST /retrieve",
+    )
+    .option(
+      "--corpus <dir>",
+      "directory of .txt, .md/.markdown and .jsonl files, read recursively (env CHORUS_SOURCE_CORPUS)",
+    )
     .option("--port <n>", "port (env CHORUS_SOURCE_PORT, default 7101)")
     .option("--host <addr>", "address to bind (env CHORUS_SOURCE_HOST, default 127.0.0.1)")
     .option("--endpoint <url>", "public URL registered on chain (env CHORUS_SOURCE_ENDPOINT, default http://host:port)")
-    .option("--skip-bad", "skip files it cannot parse (each named in a warning and in the manifest) instead of refusing to start")
+    .option(
+      "--skip-bad",
+      "skip files it cannot parse (each named in a warning and in the manifest) instead of refusing to start",
+    )
     .option("--bm25-only", "rank by BM25 alone, without the sentence-embedding model")
     .action((opts) => sourceStartCommand(ctx(), opts));
   source
@@ -167,9 +205,14 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
 
   program
     .command("eval")
-    .description("run a multiple-choice data set (JSONL: question, choices, answer) through the gateway: swarm vs majority vs single nodes, 95% bootstrap intervals")
+    .description(
+      "run a multiple-choice data set (JSONL: question, choices, answer) through the gateway: swarm vs majority vs single nodes, 95% bootstrap intervals",
+    )
     .requiredOption("--dataset <file>", "JSONL data set, one { question, choices, answer } per line")
-    .option("--nodes <urls>", "comma-separated OpenAI-compatible backends (base URL .../v1, or model@url) also asked directly")
+    .option(
+      "--nodes <urls>",
+      "comma-separated OpenAI-compatible backends (base URL .../v1, or model@url) also asked directly",
+    )
     .option("--limit <n>", "only the first n questions")
     .option("--max-tokens <n>", "longest answer, in tokens (default 1024)")
     .option("--resamples <n>", "bootstrap resamples (default 2000)")
@@ -179,18 +222,33 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
 
   program
     .command("mcp")
-    .description("an MCP server on stdio for AI agents (tools ask, audit_round, node_info, sources) over the configured gateway; key in CHORUS_API_KEY")
+    .description(
+      "an MCP server on stdio for AI agents (tools ask, audit_round, node_info, sources) over the configured gateway; key in CHORUS_API_KEY",
+    )
     .action(async () => {
       const c = ctx();
-      await runStdioMcp({ gatewayUrl: c.config.gateway.url, apiKey: env.CHORUS_API_KEY, timeoutMs: c.config.gateway.timeoutMs, log: (l) => io.err(l) });
+      await runStdioMcp({
+        gatewayUrl: c.config.gateway.url,
+        apiKey: env.CHORUS_API_KEY,
+        timeoutMs: c.config.gateway.timeoutMs,
+        log: (l) => io.err(l),
+      });
     });
 
-  const suite = program.command("suite").description("calibration suites (proof of capability): a curator publishes them, nodes take them");
+  const suite = program
+    .command("suite")
+    .description("calibration suites (proof of capability): a curator publishes them, nodes take them");
   suite
     .command("publish")
     .description("curator: put the items on IPFS, commit to the answer key on chain, open the windows")
-    .requiredOption("--items <file>", 'JSON reference items: [{"question","better","worse"}, ...] (84..256 items; placed first or second by a fair coin)')
-    .option("--pass <n>", "correct choices needed to pass (default: 85% or the contract's lowest bar, whichever is higher)")
+    .requiredOption(
+      "--items <file>",
+      'JSON reference items: [{"question","better","worse"}, ...] (84..256 items; placed first or second by a fair coin)',
+    )
+    .option(
+      "--pass <n>",
+      "correct choices needed to pass (default: 85% or the contract's lowest bar, whichever is higher)",
+    )
     .option("--commit-window <duration>", "how long nodes may commit (seconds or 90s/15m/2h/30d; default 1h)")
     .option("--key-window <duration>", "how long after that the curator has to reveal the key (default 1h)")
     .option("--reveal-window <duration>", "how long after that nodes have to reveal (default 1h)")
@@ -214,14 +272,21 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
 
   program
     .command("calibrate")
-    .description("node: take the open calibration suite with this node's model (judge, commit, wait for the key, reveal); prints the grade and the pass's expiry")
+    .description(
+      "node: take the open calibration suite with this node's model (judge, commit, wait for the key, reveal); prints the grade and the pass's expiry",
+    )
     .option("--suite <id>", "a suite id (default: the newest one open for commits)")
-    .option("--items <file>", "the suite's items document (checked against its CID on chain) instead of fetching it over IPFS gateways")
+    .option(
+      "--items <file>",
+      "the suite's items document (checked against its CID on chain) instead of fetching it over IPFS gateways",
+    )
     .option("--poll-ms <n>", "how often to check the chain while waiting for the key (default 5000)")
     .option("--json", "machine-readable grade")
     .action((opts) => calibrateCommand(ctx(), opts));
 
-  const dispute = program.command("dispute").description("contest a settled round (deposit; the arbitrator upholds or rejects)");
+  const dispute = program
+    .command("dispute")
+    .description("contest a settled round (deposit; the arbitrator upholds or rejects)");
   dispute
     .command("open")
     .description("dispute the settled record of a round: deposits, locks each named signer's share of stake")
@@ -250,21 +315,30 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
   }
   program
     .command("prove-equivocation")
-    .description("prove that a signer of a settled round also signed a conflicting record of it (commits first, so the prover earns the reward)")
+    .description(
+      "prove that a signer of a settled round also signed a conflicting record of it (commits first, so the prover earns the reward)",
+    )
     .argument("<round>", "round id of the settled record")
-    .requiredOption("--record <file>", 'JSON {"record": {...}, "signature": "0x..."}: the other record and the signer\'s signature over it')
+    .requiredOption(
+      "--record <file>",
+      'JSON {"record": {...}, "signature": "0x..."}: the other record and the signer\'s signature over it',
+    )
     .option("--json", "machine-readable output")
     .action((id, opts) => proveEquivocationCommand(ctx(), id, opts));
 
   const round = program.command("round").description("rounds");
   round
     .command("show")
-    .description("result, transcript and settlement of a round (from the gateway that coordinated it, else from the chain and IPFS)")
+    .description(
+      "result, transcript and settlement of a round (from the gateway that coordinated it, else from the chain and IPFS)",
+    )
     .argument("<id>", "round id (0x + 64 hex)")
     .option("--json", "machine-readable output")
     .action((id, opts) => roundShowCommand(ctx(), id, opts));
 
-  const epoch = program.command("epoch").description("settled epochs: pending until no round can be voided, then final");
+  const epoch = program
+    .command("epoch")
+    .description("settled epochs: pending until no round can be voided, then final");
   epoch
     .command("status")
     .description("whether an epoch is final, from when it can be, and the deltas still pending")
@@ -278,7 +352,11 @@ export function buildProgram(io: Io, env: Record<string, string | undefined>, st
     .option("--json", "machine-readable output")
     .action((n, opts) => epochFinalizeCommand(ctx(), n, opts));
 
-  const audit = program.command("audit").description("re-derive rounds from chain + IPFS and compare with what the contracts recorded (exit 3 on any mismatch)");
+  const audit = program
+    .command("audit")
+    .description(
+      "re-derive rounds from chain + IPFS and compare with what the contracts recorded (exit 3 on any mismatch)",
+    );
   audit
     .command("round")
     .argument("<id>", "round id (0x + 64 hex)")

@@ -13,7 +13,8 @@ export function parseAmount(raw: string, what = "amount"): bigint {
 }
 
 export function parseAddress(raw: string): Address {
-  if (!isAddress(raw, { strict: false })) throw new ChorusError("INPUT_INVALID", `'${raw}' is not an address (0x + 40 hex digits)`);
+  if (!isAddress(raw, { strict: false }))
+    throw new ChorusError("INPUT_INVALID", `'${raw}' is not an address (0x + 40 hex digits)`);
   return getAddress(raw);
 }
 

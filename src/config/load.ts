@@ -53,7 +53,10 @@ export function loadConfig(opts: LoadConfigOptions = {}): ChorusConfig {
     } else if (spec.type === "number") {
       value = /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw.trim()) : raw;
     } else if (spec.type === "list") {
-      value = raw.split(",").map((x) => x.trim()).filter((x) => x !== "");
+      value = raw
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x !== "");
     }
     merged = deepMerge(merged, nest(spec.path, value), `env ${name}`, origin, []);
   }

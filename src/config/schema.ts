@@ -27,7 +27,10 @@ export const ConfigSchema = z
         /** Most blocks one eth_getLogs call spans (hosted RPCs cap it; the explorer and the audit page by it). */
         logRange: z.number().int().min(1).max(10_000_000).default(10_000),
         /** A Multicall3 contract: per-node reads are batched into one eth_call (0xcA11bde0... on public chains). */
-        multicall3: z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address").optional(),
+        multicall3: z
+          .string()
+          .regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x address")
+          .optional(),
       })
       .strict()
       .default({ timeoutMs: 10_000, logRange: 10_000 }),
@@ -38,25 +41,56 @@ export const ConfigSchema = z
         /** Milliseconds `chorus ask` waits for a round. */
         timeoutMs: z.number().int().min(1000).max(3_600_000).default(300_000),
         /** Public IPFS gateways `chorus audit` reads from when `url` cannot serve a transcript (then every member's). */
-        ipfsGateways: z.array(z.url({ protocol: /^https?$/ })).max(16).default([]),
+        ipfsGateways: z
+          .array(z.url({ protocol: /^https?$/ }))
+          .max(16)
+          .default([]),
         /**
          * Who may use this node's OpenAI gateway: SHA-256 hex hashes of API keys, in the config or one per line in
          * `file` (none = open, as on the devnet; the node says so at start), and the per-key and per-IP buckets.
          */
         apiKeys: z
           .object({
-            hashes: z.array(z.string().regex(/^[0-9a-fA-F]{64}$/, "must be a SHA-256 hex hash (64 hex digits), never the key itself")).max(10_000).default([]),
+            hashes: z
+              .array(
+                z
+                  .string()
+                  .regex(/^[0-9a-fA-F]{64}$/, "must be a SHA-256 hex hash (64 hex digits), never the key itself"),
+              )
+              .max(10_000)
+              .default([]),
             file: z.string().min(1).optional(),
-            perKey: z.object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(100_000) }).strict().default({ perSecond: 5, burst: 20 }),
-            perIp: z.object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(100_000) }).strict().default({ perSecond: 20, burst: 40 }),
+            perKey: z
+              .object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(100_000) })
+              .strict()
+              .default({ perSecond: 5, burst: 20 }),
+            perIp: z
+              .object({ perSecond: z.number().positive().max(10_000), burst: z.number().int().min(1).max(100_000) })
+              .strict()
+              .default({ perSecond: 20, burst: 40 }),
             /** A 429 is held this long (never beyond its Retry-After) before it is sent, so a client that ignores Retry-After cannot make the node refuse thousands of requests a second. */
             holdRefusalsMs: z.number().int().min(0).max(60_000).default(1000),
           })
           .strict()
-          .default({ hashes: [], perKey: { perSecond: 5, burst: 20 }, perIp: { perSecond: 20, burst: 40 }, holdRefusalsMs: 1000 }),
+          .default({
+            hashes: [],
+            perKey: { perSecond: 5, burst: 20 },
+            perIp: { perSecond: 20, burst: 40 },
+            holdRefusalsMs: 1000,
+          }),
       })
       .strict()
-      .default({ url: "http://127.0.0.1:7001", timeoutMs: 300_000, ipfsGateways: [], apiKeys: { hashes: [], perKey: { perSecond: 5, burst: 20 }, perIp: { perSecond: 20, burst: 40 }, holdRefusalsMs: 1000 } }),
+      .default({
+        url: "http://127.0.0.1:7001",
+        timeoutMs: 300_000,
+        ipfsGateways: [],
+        apiKeys: {
+          hashes: [],
+          perKey: { perSecond: 5, burst: 20 },
+          perIp: { perSecond: 20, burst: 40 },
+          holdRefusalsMs: 1000,
+        },
+      }),
     /** A running node (`chorus node start`). */
     node: z
       .object({
@@ -77,17 +111,30 @@ export const ConfigSchema = z
         queuedRounds: z.number().int().min(0).max(100_000).default(32),
         /** Longest a query waits in the queue for a round slot before it is refused with 503. */
         queueWaitMs: z.number().int().min(1).max(3_600_000).default(60_000),
-        bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/, "must look like 256kb").default("256kb"),
+        bodyLimit: z
+          .string()
+          .regex(/^\d+(b|kb|mb)$/, "must look like 256kb")
+          .default("256kb"),
         /** Log level of the node's JSON log on stderr (`--pretty` for people). */
         logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
         /** Longest a shutdown waits for the rounds in flight before aborting them. */
         shutdownMs: z.number().int().min(0).max(3_600_000).default(30_000),
         /** /ready fails when the chain's latest block is older than this (a stalled chain or RPC). */
-        readyMaxBlockAgeS: z.number().int().min(1).max(86_400 * 30).default(300),
+        readyMaxBlockAgeS: z
+          .number()
+          .int()
+          .min(1)
+          .max(86_400 * 30)
+          .default(300),
         /** /ready fails when more records than this wait for settlement ... */
         readyMaxBacklog: z.number().int().min(1).max(10_000_000).default(1000),
         /** ... or the oldest has waited longer than this. */
-        readyMaxBacklogAgeS: z.number().int().min(1).max(86_400 * 30).default(3600),
+        readyMaxBacklogAgeS: z
+          .number()
+          .int()
+          .min(1)
+          .max(86_400 * 30)
+          .default(3600),
       })
       .strict()
       .prefault({}),
@@ -101,13 +148,22 @@ export const ConfigSchema = z
         openaiKey: z.string().min(1).optional(),
         openaiModel: z.string().min(1).optional(),
         /** CPU threads for the GGUF backend: "auto" (the machine's cores less one, at least 1) or a number (CHORUS_THREADS). */
-        threads: z.union([z.literal("auto"), z.number().int().min(1).max(256)], { error: "must be \"auto\" or a whole number from 1 to 256" }).default("auto"),
+        threads: z
+          .union([z.literal("auto"), z.number().int().min(1).max(256)], {
+            error: 'must be "auto" or a whole number from 1 to 256',
+          })
+          .default("auto"),
         /**
          * GPU for the GGUF backend (CHORUS_GPU): "auto" (node-llama-cpp's detection: CUDA, Vulkan or Metal when one
          * is usable, else the CPU), "cuda" | "vulkan" | "metal" (that one or fail), or false (CPU only).
          */
         gpu: z
-          .preprocess((v) => (v === "false" ? false : v), z.union([z.literal(false), z.enum(["auto", "cuda", "vulkan", "metal"])], { error: "must be auto, cuda, vulkan, metal or false" }))
+          .preprocess(
+            (v) => (v === "false" ? false : v),
+            z.union([z.literal(false), z.enum(["auto", "cuda", "vulkan", "metal"])], {
+              error: "must be auto, cuda, vulkan, metal or false",
+            }),
+          )
           .default("auto"),
         contextSize: z.number().int().min(64).max(131_072).default(2048),
         /**
@@ -146,7 +202,12 @@ export const ConfigSchema = z
           })
           .strict()
           .optional(),
-        maxArtifactBytes: z.number().int().min(1024).max(1_073_741_824).default(4 * 1024 * 1024),
+        maxArtifactBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(1_073_741_824)
+          .default(4 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -174,7 +235,10 @@ export const ConfigSchema = z
         host: z.string().min(1).default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(7101),
         /** URL members use to reach this source (registered on chain); default http://host:port. */
-        endpoint: z.url({ protocol: /^https?$/ }).max(256).optional(),
+        endpoint: z
+          .url({ protocol: /^https?$/ })
+          .max(256)
+          .optional(),
         /** Skip files it cannot parse (each named in a warning and in the manifest) instead of refusing to start. */
         skipBad: z.boolean().default(false),
         chunkChars: z.number().int().min(64).max(8000).default(800),
@@ -182,7 +246,10 @@ export const ConfigSchema = z
         /** Weight of embedding similarity against BM25, [0, 1]; 0 = BM25 only (the embedding model is not loaded). */
         alpha: z.number().min(0).max(1).default(0.5),
         maxConcurrent: z.number().int().min(1).max(1024).default(8),
-        bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/, "must look like 64kb").default("64kb"),
+        bodyLimit: z
+          .string()
+          .regex(/^\d+(b|kb|mb)$/, "must look like 64kb")
+          .default("64kb"),
       })
       .strict()
       .prefault({}),

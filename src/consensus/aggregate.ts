@@ -41,7 +41,8 @@ export function aggregate(input: AggregateInput): Aggregate {
   const answers = [...input.answers].sort();
   if (answers.length === 0) throw new ChorusError("CONSENSUS_NO_ANSWERS", "a round needs at least one answer");
   for (let i = 1; i < answers.length; i++) {
-    if (answers[i] === answers[i - 1]) throw new ChorusError("CONSENSUS_BAD_INPUT", `answer ${answers[i]} is listed twice`, { answer: answers[i] });
+    if (answers[i] === answers[i - 1])
+      throw new ChorusError("CONSENSUS_BAD_INPUT", `answer ${answers[i]} is listed twice`, { answer: answers[i] });
   }
   validateWeights(input.weights);
   validateJudging(answers, Object.keys(input.weights), input.judgments, input.screens ?? []);
@@ -49,7 +50,8 @@ export function aggregate(input: AggregateInput): Aggregate {
   // An unparsable judgment carries no evidence: it is left out of the fit (it is not a tie).
   const comparisons = [];
   for (const j of input.judgments) {
-    if (j.outcome !== "unparsable") comparisons.push({ a: index.get(j.a)!, b: index.get(j.b)!, outcome: j.outcome, weight: input.weights[j.judge] });
+    if (j.outcome !== "unparsable")
+      comparisons.push({ a: index.get(j.a)!, b: index.get(j.b)!, outcome: j.outcome, weight: input.weights[j.judge] });
   }
   const fit = fitBradleyTerry(answers.length, comparisons, input.fit);
   const bad = screenedOut(input.screens ?? [], input.weights);

@@ -19,8 +19,13 @@ export interface Assignment {
  * Judges are compared as given: pass lower-case addresses. Throws CONSENSUS_DUPLICATE_JUDGE for a repeated
  * judge, CONSENSUS_BAD_INPUT for a pair of an answer with itself.
  */
-export function assignPairs(pairs: readonly (readonly [NodeId, NodeId])[], judges: readonly NodeId[], seed: Seed): Assignment {
-  if (new Set(judges).size !== judges.length) throw new ChorusError("CONSENSUS_DUPLICATE_JUDGE", "a judge is listed twice");
+export function assignPairs(
+  pairs: readonly (readonly [NodeId, NodeId])[],
+  judges: readonly NodeId[],
+  seed: Seed,
+): Assignment {
+  if (new Set(judges).size !== judges.length)
+    throw new ChorusError("CONSENSUS_DUPLICATE_JUDGE", "a judge is listed twice");
   const rng = new SeededRandom(`assign:${seedString(seed)}`);
   const order = rng.shuffle([...judges].sort());
   const rank = new Map(order.map((j, i) => [j, i]));
@@ -42,7 +47,11 @@ export function assignPairs(pairs: readonly (readonly [NodeId, NodeId])[], judge
     for (const j of order) {
       if (j === a || j === b) continue;
       const cost: [number, number, number] = [held.get(j)!.has(key(a, b)) ? 1 : 0, load.get(j)!, rank.get(j)!];
-      if (best === undefined || cost[0] < bestCost[0] || (cost[0] === bestCost[0] && (cost[1] < bestCost[1] || (cost[1] === bestCost[1] && cost[2] < bestCost[2])))) {
+      if (
+        best === undefined ||
+        cost[0] < bestCost[0] ||
+        (cost[0] === bestCost[0] && (cost[1] < bestCost[1] || (cost[1] === bestCost[1] && cost[2] < bestCost[2])))
+      ) {
         best = j;
         bestCost = cost;
       }

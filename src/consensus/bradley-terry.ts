@@ -57,22 +57,34 @@ const OUTCOME_ORDER: Record<Outcome, number> = { A: 0, B: 1, tie: 2 };
  * arrival order. Throws CONSENSUS_BAD_INPUT for an index outside 0..n-1, a self-comparison, a negative or
  * non-finite weight, an unknown outcome or a prior <= 0.
  */
-export function fitBradleyTerry(n: number, comparisons: readonly WeightedComparison[], opts: FitOptions = {}): BradleyTerryFit {
+export function fitBradleyTerry(
+  n: number,
+  comparisons: readonly WeightedComparison[],
+  opts: FitOptions = {},
+): BradleyTerryFit {
   const prior = opts.prior ?? 0.5;
   const maxIterations = opts.maxIterations ?? 10_000;
   const tolerance = opts.tolerance ?? 1e-10;
-  if (!(prior > 0) || !Number.isFinite(prior)) throw new ChorusError("CONSENSUS_BAD_INPUT", `prior must be a finite number > 0, got ${prior}`);
-  if (!Number.isSafeInteger(n) || n < 0) throw new ChorusError("CONSENSUS_BAD_INPUT", `answer count must be a whole number, got ${n}`);
+  if (!(prior > 0) || !Number.isFinite(prior))
+    throw new ChorusError("CONSENSUS_BAD_INPUT", `prior must be a finite number > 0, got ${prior}`);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new ChorusError("CONSENSUS_BAD_INPUT", `answer count must be a whole number, got ${n}`);
   if (n === 0) return { strengths: [], iterations: 0, converged: true };
 
   // Canonical records: lo < hi, s = lo's result (1 won, 0 lost, 0.5 tie).
   const recs: { lo: number; hi: number; s: number; w: number }[] = [];
   for (const c of comparisons) {
     if (!Number.isInteger(c.a) || !Number.isInteger(c.b) || c.a < 0 || c.b < 0 || c.a >= n || c.b >= n || c.a === c.b) {
-      throw new ChorusError("CONSENSUS_BAD_INPUT", `comparison ${c.a} vs ${c.b} is not between two of the ${n} answers`, { a: c.a, b: c.b });
+      throw new ChorusError(
+        "CONSENSUS_BAD_INPUT",
+        `comparison ${c.a} vs ${c.b} is not between two of the ${n} answers`,
+        { a: c.a, b: c.b },
+      );
     }
-    if (!(c.weight >= 0) || !Number.isFinite(c.weight)) throw new ChorusError("CONSENSUS_BAD_INPUT", `comparison weight must be finite and >= 0, got ${c.weight}`);
-    if (OUTCOME_ORDER[c.outcome] === undefined) throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown outcome ${String(c.outcome)}`);
+    if (!(c.weight >= 0) || !Number.isFinite(c.weight))
+      throw new ChorusError("CONSENSUS_BAD_INPUT", `comparison weight must be finite and >= 0, got ${c.weight}`);
+    if (OUTCOME_ORDER[c.outcome] === undefined)
+      throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown outcome ${String(c.outcome)}`);
     if (c.weight === 0) continue;
     const aWon = c.outcome === "A" ? 1 : c.outcome === "B" ? 0 : 0.5;
     recs.push(c.a < c.b ? { lo: c.a, hi: c.b, s: aWon, w: c.weight } : { lo: c.b, hi: c.a, s: 1 - aWon, w: c.weight });

@@ -12,7 +12,14 @@ export { fitBradleyTerry, type BradleyTerryFit, type FitOptions, type WeightedCo
 export { judgeWeights, uniformWeights, type WeightOptions } from "./weights.js";
 export { screenedOut } from "./screen.js";
 export { aggregate, scoreKey, SCORE_SCALE, type AggregateInput } from "./aggregate.js";
-export { reputationDeltas, reputationTargets, deltaTowards, applyReputationDelta, JUDGE_TARGET_WEIGHT, type ReputationInput } from "./reputation.js";
+export {
+  reputationDeltas,
+  reputationTargets,
+  deltaTowards,
+  applyReputationDelta,
+  JUDGE_TARGET_WEIGHT,
+  type ReputationInput,
+} from "./reputation.js";
 export {
   GOLD_WEIGHT,
   GOLD_ALPHA,

@@ -3,7 +3,12 @@ import type { NodeId } from "./types.js";
 
 /** Unicode NFKC, lower case, punctuation dropped, white space collapsed: answers that differ only in form are one. */
 export function normalizeAnswer(text: string): string {
-  return text.normalize("NFKC").toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, "").replace(/\s+/g, " ").trim();
+  return text
+    .normalize("NFKC")
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s]/gu, "")
+    .replace(/\s+/g, " ")
+    .trim();
 }
 
 /** The majority-vote baseline's result. */

@@ -35,16 +35,24 @@ export function seededOrder(n: number, seed: Seed): number[] {
  * Throws CONSENSUS_BAD_INPUT when n is not a whole number or `order` is not a permutation of 0..n-1.
  */
 export function schedulePairs(n: number, opts: PairingOptions = {}): [number, number][] {
-  if (!Number.isSafeInteger(n) || n < 0) throw new ChorusError("CONSENSUS_BAD_INPUT", `answer count must be a whole number, got ${n}`, { n });
-  const order = opts.order ?? (opts.seed !== undefined ? seededOrder(n, opts.seed) : Array.from({ length: n }, (_, i) => i));
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new ChorusError("CONSENSUS_BAD_INPUT", `answer count must be a whole number, got ${n}`, { n });
+  const order =
+    opts.order ?? (opts.seed !== undefined ? seededOrder(n, opts.seed) : Array.from({ length: n }, (_, i) => i));
   if (order.length !== n || new Set(order).size !== n || order.some((x) => !Number.isInteger(x) || x < 0 || x >= n)) {
-    throw new ChorusError("CONSENSUS_BAD_INPUT", `order must be a permutation of 0..${n - 1}`, { n, order: [...order] });
+    throw new ChorusError("CONSENSUS_BAD_INPUT", `order must be a permutation of 0..${n - 1}`, {
+      n,
+      order: [...order],
+    });
   }
   const seen = new Set<number>();
   const out: [number, number][] = [];
   const add = (x: number, y: number) => {
     if (x === y) return;
-    for (const [a, b] of [[x, y], [y, x]] as const) {
+    for (const [a, b] of [
+      [x, y],
+      [y, x],
+    ] as const) {
       const key = a * n + b;
       if (!seen.has(key)) {
         seen.add(key);
@@ -56,7 +64,8 @@ export function schedulePairs(n: number, opts: PairingOptions = {}): [number, nu
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) add(order[i], order[j]);
     return out;
   }
-  if (opts.mode !== undefined && opts.mode !== "fortytwo") throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown pairing mode ${String(opts.mode)}`);
+  if (opts.mode !== undefined && opts.mode !== "fortytwo")
+    throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown pairing mode ${String(opts.mode)}`);
   const half = Math.floor(n / 2);
   for (let i = 0; i < n; i++) {
     add(order[i], order[(i + 1) % n]);

@@ -87,11 +87,21 @@ export function reputationTargets(input: ReputationInput): Record<NodeId, number
   validateMembers(input.members);
   const tiers = input.tiers ?? input.ranking.map((a) => [a]);
   const flat = tiers.flat();
-  if (flat.length !== input.ranking.length || flat.some((a, i) => a !== input.ranking[i]) || new Set(flat).size !== flat.length) {
-    throw new ChorusError("CONSENSUS_BAD_INPUT", "tiers must cut the ranking into consecutive groups, each answer once");
+  if (
+    flat.length !== input.ranking.length ||
+    flat.some((a, i) => a !== input.ranking[i]) ||
+    new Set(flat).size !== flat.length
+  ) {
+    throw new ChorusError(
+      "CONSENSUS_BAD_INPUT",
+      "tiers must cut the ranking into consecutive groups, each answer once",
+    );
   }
   for (const [judge, k] of Object.entries(input.assigned ?? {})) {
-    if (!Number.isSafeInteger(k) || k < 0) throw new ChorusError("CONSENSUS_BAD_INPUT", `assigned count of ${judge} must be a whole number, got ${k}`, { judge });
+    if (!Number.isSafeInteger(k) || k < 0)
+      throw new ChorusError("CONSENSUS_BAD_INPUT", `assigned count of ${judge} must be a whole number, got ${k}`, {
+        judge,
+      });
   }
   const n = flat.length;
   const tierOf = new Map<NodeId, number>();
@@ -127,7 +137,9 @@ export function reputationTargets(input: ReputationInput): Record<NodeId, number
     if (lo) {
       const others = input.judgments.filter((j) => j.judge !== judge);
       const screens = (lo.screens ?? []).filter((s) => s.judge !== judge);
-      order = tierIndex(aggregate({ answers: input.ranking, judgments: others, screens, weights: lo.weights, fit: lo.fit }).tiers);
+      order = tierIndex(
+        aggregate({ answers: input.ranking, judgments: others, screens, weights: lo.weights, fit: lo.fit }).tiers,
+      );
     }
     let score = 0;
     for (const j of own) {
@@ -149,7 +161,10 @@ export function reputationTargets(input: ReputationInput): Record<NodeId, number
       continue;
     }
     const j = count > 0 ? judgeScore(m.address, own, count) : undefined;
-    out[m.address] = a !== undefined && j !== undefined ? divTrunc(a + JUDGE_TARGET_WEIGHT * j, JUDGE_TARGET_WEIGHT + 1) : (a ?? j ?? 0);
+    out[m.address] =
+      a !== undefined && j !== undefined
+        ? divTrunc(a + JUDGE_TARGET_WEIGHT * j, JUDGE_TARGET_WEIGHT + 1)
+        : (a ?? j ?? 0);
   }
   return out;
 }

@@ -7,12 +7,17 @@ import type { NodeId, Screen } from "./types.js";
  * assumed validated (see validateJudging). Returns the BAD answers sorted by id.
  */
 export function screenedOut(screens: readonly Screen[], weights: Readonly<Record<NodeId, number>>): NodeId[] {
-  const sorted = [...screens].sort((x, y) => (x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : x.judge < y.judge ? -1 : x.judge > y.judge ? 1 : 0));
+  const sorted = [...screens].sort((x, y) =>
+    x.answer < y.answer ? -1 : x.answer > y.answer ? 1 : x.judge < y.judge ? -1 : x.judge > y.judge ? 1 : 0,
+  );
   const tally = new Map<NodeId, number>();
   for (const s of sorted) {
     const w = weights[s.judge] ?? 0;
     if (w === 0) continue;
     tally.set(s.answer, (tally.get(s.answer) ?? 0) + (s.verdict === "BAD" ? w : -w));
   }
-  return [...tally].filter(([, t]) => t > 0).map(([a]) => a).sort();
+  return [...tally]
+    .filter(([, t]) => t > 0)
+    .map(([a]) => a)
+    .sort();
 }

@@ -29,8 +29,10 @@ export interface WeightOptions {
 export function judgeWeights(members: readonly Member[], opts: WeightOptions = {}): Record<NodeId, number> {
   const maxShare = opts.maxShare ?? 0.25;
   const maxMultiple = opts.maxStakeMultiple ?? 2;
-  if (!(maxShare > 0 && maxShare <= 1)) throw new ChorusError("CONSENSUS_BAD_INPUT", `maxShare must be in (0, 1], got ${maxShare}`);
-  if (!(maxMultiple > 0) || !Number.isFinite(maxMultiple)) throw new ChorusError("CONSENSUS_BAD_INPUT", `maxStakeMultiple must be > 0, got ${maxMultiple}`);
+  if (!(maxShare > 0 && maxShare <= 1))
+    throw new ChorusError("CONSENSUS_BAD_INPUT", `maxShare must be in (0, 1], got ${maxShare}`);
+  if (!(maxMultiple > 0) || !Number.isFinite(maxMultiple))
+    throw new ChorusError("CONSENSUS_BAD_INPUT", `maxStakeMultiple must be > 0, got ${maxMultiple}`);
   validateMembers(members);
   const sortedStakes = members.map((m) => m.stake).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const median = sortedStakes.length ? sortedStakes[Math.floor((sortedStakes.length - 1) / 2)] : 0n;

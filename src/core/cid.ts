@@ -35,22 +35,33 @@ export function parseCid(input: unknown): CID {
     try {
       return CID.parse(s);
     } catch (err) {
-      throw ipfsError(IPFS_ERRORS.BAD_CID, `'${clip(s)}' is not a CID: ${(err as Error).message}`, { input: clip(s) }, err);
+      throw ipfsError(
+        IPFS_ERRORS.BAD_CID,
+        `'${clip(s)}' is not a CID: ${(err as Error).message}`,
+        { input: clip(s) },
+        err,
+      );
     }
   }
   const cid = input == null ? null : CID.asCID(input);
   if (cid) return cid;
-  throw ipfsError(IPFS_ERRORS.BAD_CID, `expected a CID or a CID string, got ${describe(input)}`, { input: describe(input) });
+  throw ipfsError(IPFS_ERRORS.BAD_CID, `expected a CID or a CID string, got ${describe(input)}`, {
+    input: describe(input),
+  });
 }
 
 /** The codec name of a CID, or IPFS_UNKNOWN_CODEC when the store does not handle it. */
 export function codecName(cid: CID): string {
   const name = SUPPORTED_CODECS.get(cid.code);
   if (!name) {
-    throw ipfsError(IPFS_ERRORS.UNKNOWN_CODEC, `CID ${cid.toString()} uses codec 0x${cid.code.toString(16)}, which the store does not handle (known: ${[...SUPPORTED_CODECS.values()].join(", ")})`, {
-      cid: cid.toString(),
-      codec: cid.code,
-    });
+    throw ipfsError(
+      IPFS_ERRORS.UNKNOWN_CODEC,
+      `CID ${cid.toString()} uses codec 0x${cid.code.toString(16)}, which the store does not handle (known: ${[...SUPPORTED_CODECS.values()].join(", ")})`,
+      {
+        cid: cid.toString(),
+        codec: cid.code,
+      },
+    );
   }
   return name;
 }
@@ -62,11 +73,15 @@ export function codecName(cid: CID): string {
 export function cidToBytes32(input: CID | string): `0x${string}` {
   const cid = parseCid(input);
   if (cid.multihash.code !== HASH.sha256 || cid.multihash.digest.length !== 32) {
-    throw ipfsError(IPFS_ERRORS.BAD_BYTES32, `CID ${cid.toString()} does not carry a 32-byte sha2-256 digest (hash 0x${cid.multihash.code.toString(16)}, ${cid.multihash.digest.length} bytes)`, {
-      cid: cid.toString(),
-      hash: cid.multihash.code,
-      length: cid.multihash.digest.length,
-    });
+    throw ipfsError(
+      IPFS_ERRORS.BAD_BYTES32,
+      `CID ${cid.toString()} does not carry a 32-byte sha2-256 digest (hash 0x${cid.multihash.code.toString(16)}, ${cid.multihash.digest.length} bytes)`,
+      {
+        cid: cid.toString(),
+        hash: cid.multihash.code,
+        length: cid.multihash.digest.length,
+      },
+    );
   }
   return `0x${Buffer.from(cid.multihash.digest).toString("hex")}`;
 }
@@ -77,7 +92,9 @@ export function cidToBytes32(input: CID | string): `0x${string}` {
  */
 export function bytes32ToCid(hex: unknown, codec: number = CODEC.dagJson): CID {
   if (typeof hex !== "string" || !BYTES32.test(hex)) {
-    throw ipfsError(IPFS_ERRORS.BAD_BYTES32, `'${clip(String(hex))}' is not a bytes32 (0x followed by 64 hex digits)`, { input: clip(String(hex)) });
+    throw ipfsError(IPFS_ERRORS.BAD_BYTES32, `'${clip(String(hex))}' is not a bytes32 (0x followed by 64 hex digits)`, {
+      input: clip(String(hex)),
+    });
   }
   if (!SUPPORTED_CODECS.has(codec)) {
     throw ipfsError(IPFS_ERRORS.UNKNOWN_CODEC, `codec 0x${codec.toString(16)} is not one the store handles`, { codec });

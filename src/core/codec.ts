@@ -26,7 +26,12 @@ export function encodeJson(value: unknown): Uint8Array {
   try {
     return dagJson.encode(value);
   } catch (err) {
-    throw ipfsError(IPFS_ERRORS.INVALID_VALUE, `artifact value cannot be encoded as dag-json: ${(err as Error).message}`, {}, err);
+    throw ipfsError(
+      IPFS_ERRORS.INVALID_VALUE,
+      `artifact value cannot be encoded as dag-json: ${(err as Error).message}`,
+      {},
+      err,
+    );
   }
 }
 
@@ -66,10 +71,18 @@ export async function verifyBlock(cid: CID, bytes: Uint8Array, maxBytes = DEFAUL
   } else if (mh.code === HASH.identity) {
     ok = equalBytes(bytes, mh.digest);
   } else {
-    throw ipfsError(IPFS_ERRORS.UNKNOWN_HASH, `CID ${cid.toString()} uses hash 0x${mh.code.toString(16)}; the store verifies sha2-256 only`, { cid: cid.toString(), hash: mh.code });
+    throw ipfsError(
+      IPFS_ERRORS.UNKNOWN_HASH,
+      `CID ${cid.toString()} uses hash 0x${mh.code.toString(16)}; the store verifies sha2-256 only`,
+      { cid: cid.toString(), hash: mh.code },
+    );
   }
   if (!ok) {
-    throw ipfsError(IPFS_ERRORS.CID_MISMATCH, `content does not match CID ${cid.toString()} (${bytes.length} bytes hash to something else)`, { cid: cid.toString(), size: bytes.length });
+    throw ipfsError(
+      IPFS_ERRORS.CID_MISMATCH,
+      `content does not match CID ${cid.toString()} (${bytes.length} bytes hash to something else)`,
+      { cid: cid.toString(), size: bytes.length },
+    );
   }
 }
 
@@ -78,19 +91,31 @@ export async function verifyBlock(cid: CID, bytes: Uint8Array, maxBytes = DEFAUL
 export function decodeJson<T = unknown>(cid: CID, bytes: Uint8Array): T {
   const codec = codecName(cid);
   if (cid.code !== CODEC.dagJson && cid.code !== CODEC.dagCbor) {
-    throw ipfsError(IPFS_ERRORS.DECODE, `CID ${cid.toString()} is a ${codec} block, not a structured (dag-json) artifact; read it with get()`, { cid: cid.toString(), codec });
+    throw ipfsError(
+      IPFS_ERRORS.DECODE,
+      `CID ${cid.toString()} is a ${codec} block, not a structured (dag-json) artifact; read it with get()`,
+      { cid: cid.toString(), codec },
+    );
   }
   try {
-    return (cid.code === CODEC.dagJson ? dagJson.decode(bytes) : dagCbor.decode(bytes));
+    return cid.code === CODEC.dagJson ? dagJson.decode(bytes) : dagCbor.decode(bytes);
   } catch (err) {
-    throw ipfsError(IPFS_ERRORS.DECODE, `block ${cid.toString()} is not valid ${codec}: ${(err as Error).message}`, { cid: cid.toString(), codec }, err);
+    throw ipfsError(
+      IPFS_ERRORS.DECODE,
+      `block ${cid.toString()} is not valid ${codec}: ${(err as Error).message}`,
+      { cid: cid.toString(), codec },
+      err,
+    );
   }
 }
 
 /** Throws IPFS_TOO_LARGE when `size` exceeds `maxBytes`. */
 export function checkSize(size: number, maxBytes: number, what: string): void {
   if (size > maxBytes) {
-    throw ipfsError(IPFS_ERRORS.TOO_LARGE, `${what} is ${size} bytes, over the limit of ${maxBytes} bytes`, { size, limit: maxBytes });
+    throw ipfsError(IPFS_ERRORS.TOO_LARGE, `${what} is ${size} bytes, over the limit of ${maxBytes} bytes`, {
+      size,
+      limit: maxBytes,
+    });
   }
 }
 

@@ -87,12 +87,21 @@ export function recordDigest(domain: SettlementDomain, record: RoundRecord): Hex
 /** Signs `record` with `signer` (EIP-712; the signature verifies against `recordDigest`). */
 export async function signRecord(signer: TypedDataSigner, domain: SettlementDomain, record: RoundRecord): Promise<Hex> {
   validateRecord(record);
-  const sig = await signer.signTypedData({ domain, types: RECORD_TYPES, primaryType: "RoundRecord", message: recordMessage(record) });
+  const sig = await signer.signTypedData({
+    domain,
+    types: RECORD_TYPES,
+    primaryType: "RoundRecord",
+    message: recordMessage(record),
+  });
   return normalizeSignature(sig);
 }
 
 /** The address that signed `record` with `signature`. */
-export async function recoverRecordSigner(domain: SettlementDomain, record: RoundRecord, signature: Hex): Promise<Address> {
+export async function recoverRecordSigner(
+  domain: SettlementDomain,
+  record: RoundRecord,
+  signature: Hex,
+): Promise<Address> {
   validateRecord(record);
   return recoverTypedDataAddress({
     domain,
@@ -114,13 +123,29 @@ export async function signServiceStatement(
   domain: SettlementDomain,
   statement: ServiceStatement,
 ): Promise<Hex> {
-  if (!isBytes32(statement.roundId) || !isBytes32(statement.servedCid)) recordInvalid("statement fields must be 32-byte hex", { ...statement });
-  const sig = await signer.signTypedData({ domain, types: SERVICE_TYPES, primaryType: "SourceService", message: { ...statement } });
+  if (!isBytes32(statement.roundId) || !isBytes32(statement.servedCid))
+    recordInvalid("statement fields must be 32-byte hex", { ...statement });
+  const sig = await signer.signTypedData({
+    domain,
+    types: SERVICE_TYPES,
+    primaryType: "SourceService",
+    message: { ...statement },
+  });
   return normalizeSignature(sig);
 }
 
-export async function recoverServiceSigner(domain: SettlementDomain, statement: ServiceStatement, signature: Hex): Promise<Address> {
-  return recoverTypedDataAddress({ domain, types: SERVICE_TYPES, primaryType: "SourceService", message: { ...statement }, signature });
+export async function recoverServiceSigner(
+  domain: SettlementDomain,
+  statement: ServiceStatement,
+  signature: Hex,
+): Promise<Address> {
+  return recoverTypedDataAddress({
+    domain,
+    types: SERVICE_TYPES,
+    primaryType: "SourceService",
+    message: { ...statement },
+    signature,
+  });
 }
 
 /** `record` as the ABI tuple `RoundRecord` (for `Settlement.recordDigest` and `Disputes`). */

@@ -154,7 +154,12 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
  * of backing off (the settlement submitter does). Every other code, and any error that is not a ChorusError (an RPC
  * down, a timeout, a busy peer), may pass on a later attempt.
  */
-const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["SETTLEMENT_REFUSED", "SETTLEMENT_NO_QUORUM", "RECORD_INVALID", "INPUT_INVALID"]);
+const PERMANENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "SETTLEMENT_REFUSED",
+  "SETTLEMENT_NO_QUORUM",
+  "RECORD_INVALID",
+  "INPUT_INVALID",
+]);
 
 /** Whether retrying the operation that threw `err` may succeed (see PERMANENT). */
 export function isRetryable(err: unknown): boolean {
@@ -171,7 +176,12 @@ export class ChorusError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown>;
 
-  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options: { cause?: unknown } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options: { cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ChorusError";
     this.code = code;

@@ -26,7 +26,11 @@ export const REP_ALPHA = 100_000;
  */
 export function divTrunc(a: number, b: number): number {
   if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b === 0) {
-    throw new ChorusError("CONSENSUS_BAD_INPUT", `integer division needs safe integers and a non-zero divisor, got ${a} / ${b}`, { a, b });
+    throw new ChorusError(
+      "CONSENSUS_BAD_INPUT",
+      `integer division needs safe integers and a non-zero divisor, got ${a} / ${b}`,
+      { a, b },
+    );
   }
   const q = (a - (a % b)) / b;
   return q === 0 ? 0 : q; // never -0

@@ -40,6 +40,11 @@ export const IPFS_ERRORS = {
 export type IpfsErrorCode = (typeof IPFS_ERRORS)[keyof typeof IPFS_ERRORS];
 
 /** Builds a ChorusError with an artifact-store code. */
-export function ipfsError(code: IpfsErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): ChorusError {
+export function ipfsError(
+  code: IpfsErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+  cause?: unknown,
+): ChorusError {
   return new ChorusError(code, message, details, cause === undefined ? {} : { cause });
 }

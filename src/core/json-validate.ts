@@ -58,7 +58,11 @@ function walk(v: unknown, path: string, depth: number, ancestors: Set<object>): 
     }
   } else {
     const proto: unknown = Object.getPrototypeOf(obj);
-    if (proto !== Object.prototype && proto !== null) fail(path, `an instance of ${(obj as { constructor?: { name?: string } }).constructor?.name ?? "a class"} (only plain objects)`);
+    if (proto !== Object.prototype && proto !== null)
+      fail(
+        path,
+        `an instance of ${(obj as { constructor?: { name?: string } }).constructor?.name ?? "a class"} (only plain objects)`,
+      );
     if (Object.getOwnPropertySymbols(obj).length > 0) fail(path, "an object with symbol keys");
     for (const [k, child] of Object.entries(obj)) {
       const at = /^[A-Za-z_$][\w$]*$/.test(k) ? `${path}.${k}` : `${path}[${JSON.stringify(k)}]`;

@@ -21,7 +21,9 @@ try {
   const require = createRequire(import.meta.url);
   const dir = path.dirname(require.resolve("keccak/package.json"));
   // node-gyp-build as keccak itself loads it (its dependency, resolved from its own directory)
-  const load = createRequire(path.join(dir, "package.json"))("node-gyp-build") as (dir: string) => new () => KeccakState;
+  const load = createRequire(path.join(dir, "package.json"))("node-gyp-build") as (
+    dir: string,
+  ) => new () => KeccakState;
   const Native = load(dir);
   state = new Native();
 } catch {

@@ -73,37 +73,53 @@ export function validateRecord(record: RoundRecord): void {
     recordInvalid(`period must be an integer in 1..2^32-1, got ${record.period}`, { period: record.period });
   }
   for (const field of ["roundId", "seed", "queryCid", "transcriptCid"] as const) {
-    if (!isBytes32(record[field])) recordInvalid(`${field} must be a 32-byte hex string`, { field, value: record[field] });
+    if (!isBytes32(record[field]))
+      recordInvalid(`${field} must be a 32-byte hex string`, { field, value: record[field] });
   }
   if (hexToBigInt(roundId) === 0n) recordInvalid("roundId must not be zero", { roundId });
   const n = record.participants.length;
-  if (n === 0 || n > MAX_PER_RECORD) recordInvalid(`round ${roundId}: ${n} participants; 1..${MAX_PER_RECORD} allowed`, { roundId, n });
+  if (n === 0 || n > MAX_PER_RECORD)
+    recordInvalid(`round ${roundId}: ${n} participants; 1..${MAX_PER_RECORD} allowed`, { roundId, n });
   if (record.deltas.length !== n) {
-    recordInvalid(`round ${roundId}: ${record.deltas.length} deltas for ${n} participants`, { roundId, n, deltas: record.deltas.length });
+    recordInvalid(`round ${roundId}: ${record.deltas.length} deltas for ${n} participants`, {
+      roundId,
+      n,
+      deltas: record.deltas.length,
+    });
   }
   record.participants.forEach((p, i) => {
-    if (!isAddress(p, { strict: false })) recordInvalid(`round ${roundId}: participant ${String(p)} is not an address`, { roundId, participant: p });
+    if (!isAddress(p, { strict: false }))
+      recordInvalid(`round ${roundId}: participant ${String(p)} is not an address`, { roundId, participant: p });
     if (i > 0 && BigInt(p) <= BigInt(record.participants[i - 1])) {
-      recordInvalid(`round ${roundId}: participants must be sorted by strictly increasing address (see sortRecord); ${p} is not`, {
-        roundId,
-        participant: p,
-      });
+      recordInvalid(
+        `round ${roundId}: participants must be sorted by strictly increasing address (see sortRecord); ${p} is not`,
+        {
+          roundId,
+          participant: p,
+        },
+      );
     }
     checkDelta(record.deltas[i], `participant ${p}`, roundId);
   });
   if (!record.participants.some((p) => sameAddress(p, record.winner))) {
     recordInvalid(`round ${roundId}: winner ${record.winner} is not a participant`, { roundId, winner: record.winner });
   }
-  if (record.sources.length > MAX_PER_RECORD) recordInvalid(`round ${roundId}: too many sources`, { roundId, m: record.sources.length });
+  if (record.sources.length > MAX_PER_RECORD)
+    recordInvalid(`round ${roundId}: too many sources`, { roundId, m: record.sources.length });
   record.sources.forEach((s, i) => {
-    if (!isAddress(s.source, { strict: false })) recordInvalid(`round ${roundId}: source ${String(s.source)} is not an address`, { roundId });
+    if (!isAddress(s.source, { strict: false }))
+      recordInvalid(`round ${roundId}: source ${String(s.source)} is not an address`, { roundId });
     if (i > 0 && BigInt(s.source) <= BigInt(record.sources[i - 1].source)) {
-      recordInvalid(`round ${roundId}: sources must be sorted by strictly increasing address (see sortRecord); ${s.source} is not`, {
-        roundId,
-        source: s.source,
-      });
+      recordInvalid(
+        `round ${roundId}: sources must be sorted by strictly increasing address (see sortRecord); ${s.source} is not`,
+        {
+          roundId,
+          source: s.source,
+        },
+      );
     }
-    if (!isBytes32(s.servedCid)) recordInvalid(`round ${roundId}: servedCid of ${s.source} must be 32 bytes`, { roundId, source: s.source });
+    if (!isBytes32(s.servedCid))
+      recordInvalid(`round ${roundId}: servedCid of ${s.source} must be 32 bytes`, { roundId, source: s.source });
     checkDelta(s.reliability, `reliability of source ${s.source}`, roundId);
     checkDelta(s.usefulness, `usefulness of source ${s.source}`, roundId);
   });
@@ -115,9 +131,13 @@ export function validateRecord(record: RoundRecord): void {
  */
 export function sortRecord(record: RoundRecord): RoundRecord {
   if (record.deltas.length !== record.participants.length) {
-    recordInvalid(`round ${record.roundId}: ${record.deltas.length} deltas for ${record.participants.length} participants`);
+    recordInvalid(
+      `round ${record.roundId}: ${record.deltas.length} deltas for ${record.participants.length} participants`,
+    );
   }
-  const pairs = record.participants.map((p, i) => ({ p, d: record.deltas[i] })).sort((a, b) => compareAddress(a.p, b.p));
+  const pairs = record.participants
+    .map((p, i) => ({ p, d: record.deltas[i] }))
+    .sort((a, b) => compareAddress(a.p, b.p));
   return {
     ...record,
     participants: pairs.map((x) => x.p),
@@ -125,4 +145,3 @@ export function sortRecord(record: RoundRecord): RoundRecord {
     sources: [...record.sources].sort((a, b) => compareAddress(a.source, b.source)),
   };
 }
-

@@ -11,7 +11,8 @@ const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0
  * with high s is rewritten to its low-s twin, which recovers to the same signer).
  */
 export function normalizeSignature(sig: Hex): Hex {
-  if (!isHex(sig) || size(sig) !== 65) recordInvalid(`a signature must be 65 bytes, got ${isHex(sig) ? size(sig) : "non-hex"}`, { sig });
+  if (!isHex(sig) || size(sig) !== 65)
+    recordInvalid(`a signature must be 65 bytes, got ${isHex(sig) ? size(sig) : "non-hex"}`, { sig });
   const r = slice(sig, 0, 32);
   let s = hexToBigInt(slice(sig, 32, 64));
   let v = hexToNumber(slice(sig, 64, 65));
@@ -30,4 +31,3 @@ export function compactSignature(sig: Hex): Hex {
   const yParity = BigInt(hexToNumber(slice(n, 64, 65)) - 27);
   return concat([slice(n, 0, 32), toHex((yParity << 255n) | hexToBigInt(slice(n, 32, 64)), { size: 32 })]);
 }
-

@@ -27,7 +27,8 @@ import { EventLog, type ChainEvent } from "./events.js";
 export const DEFAULT_EXPLORER_RATE: RateLimitOptions = { perSecond: 10, burst: 60 };
 
 const SECURITY_HEADERS = {
-  "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "Content-Security-Policy":
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   "X-Frame-Options": "DENY",
   "X-Content-Type-Options": "nosniff",
   "Referrer-Policy": "no-referrer",
@@ -54,7 +55,11 @@ function roundView(e: ChainEvent, tables: Map<string, EpochTables>, finality: Fi
   const a = e.args as { roundId: Hex; transcriptCid: Hex; deltas: Hex };
   const t = tables.get(e.txHash) ?? { epoch: 0, nodes: [], sources: [] };
   const d = settledRoundDeltas(a.deltas, t);
-  const status = finality.voided.has(a.roundId.toLowerCase()) ? "voided" : finality.epochs.get(t.epoch)?.status === "final" ? "final" : "settled";
+  const status = finality.voided.has(a.roundId.toLowerCase())
+    ? "voided"
+    : finality.epochs.get(t.epoch)?.status === "final"
+      ? "final"
+      : "settled";
   return {
     roundId: a.roundId,
     epoch: t.epoch,
@@ -76,13 +81,18 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   /** The event log, scanned at most once per block. */
   const events = {
     all: () => cache.get("events", () => eventLog.all()),
-    of: async (contract: string, eventName?: string) => (await events.all()).filter((e) => e.contract === contract && (!eventName || e.eventName === eventName)),
+    of: async (contract: string, eventName?: string) =>
+      (await events.all()).filter((e) => e.contract === contract && (!eventName || e.eventName === eventName)),
   };
   /** Each settlement transaction's epoch tables (EpochSettled), by transaction hash. */
   const tables = async () => {
     const out = new Map<string, EpochTables>();
     for (const e of await events.of("Settlement", "EpochSettled")) {
-      out.set(e.txHash, { epoch: Number(e.args.epoch), nodes: e.args.nodes as Address[], sources: e.args.sources as Address[] });
+      out.set(e.txHash, {
+        epoch: Number(e.args.epoch),
+        nodes: e.args.nodes as Address[],
+        sources: e.args.sources as Address[],
+      });
     }
     return out;
   };
@@ -126,7 +136,9 @@ export function explorerRouter(deps: ExplorerDeps): Router {
     const nodes = await listActiveNodes(deps.chain);
     const t = await tables();
     const f = await finality();
-    const settled = (await events.of("Settlement", "RoundSettled")).filter((e) => (e.args.deltas as string).length > 0).map((e) => roundView(e, t, f));
+    const settled = (await events.of("Settlement", "RoundSettled"))
+      .filter((e) => (e.args.deltas as string).length > 0)
+      .map((e) => roundView(e, t, f));
     const rounds = new Map<string, number>();
     const wins = new Map<string, number>();
     for (const v of settled) {
@@ -168,7 +180,13 @@ export function explorerRouter(deps: ExplorerDeps): Router {
       // final reputation, as each epoch became final; pending deltas are in /explorer/api/nodes
       for (const e of await events.of("Settlement", "EpochFinalized")) {
         const a = e.args as { epoch: bigint; nodes: Address[]; reputations: number[] };
-        a.nodes.forEach((n, i) => (series[n.toLowerCase()] ??= []).push({ t: e.timestamp, epoch: Number(a.epoch), value: Number(a.reputations[i]) }));
+        a.nodes.forEach((n, i) =>
+          (series[n.toLowerCase()] ??= []).push({
+            t: e.timestamp,
+            epoch: Number(a.epoch),
+            value: Number(a.reputations[i]),
+          }),
+        );
       }
       res.json({ series });
     }),
@@ -180,7 +198,9 @@ export function explorerRouter(deps: ExplorerDeps): Router {
       const [t, f] = [await tables(), await finality()];
       const settled = (await events.of("Settlement", "RoundSettled")).map((e) => roundView(e, t, f)).reverse();
       const known = new Set(settled.map((s) => s.roundId.toLowerCase()));
-      const pending = ((await deps.pendingRounds?.()) ?? []).filter((p) => !known.has(p.roundId.toLowerCase())).map((p) => ({ ...p, status: "pending", timestamp: Math.floor(p.createdAt / 1000) }));
+      const pending = ((await deps.pendingRounds?.()) ?? [])
+        .filter((p) => !known.has(p.roundId.toLowerCase()))
+        .map((p) => ({ ...p, status: "pending", timestamp: Math.floor(p.createdAt / 1000) }));
       res.json({ rounds: [...pending, ...settled] });
     }),
   );
@@ -189,9 +209,14 @@ export function explorerRouter(deps: ExplorerDeps): Router {
     "/explorer/api/rounds/:id",
     route(async (req, res) => {
       const id = String(req.params.id);
-      if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new ChorusError("INPUT_INVALID", "round id must be 0x + 64 hex digits");
-      const e = (await events.of("Settlement", "RoundSettled")).find((x) => (x.args.roundId as string).toLowerCase() === id.toLowerCase());
-      const pending = e ? undefined : ((await deps.pendingRounds?.()) ?? []).find((p) => p.roundId.toLowerCase() === id.toLowerCase());
+      if (!/^0x[0-9a-fA-F]{64}$/.test(id))
+        throw new ChorusError("INPUT_INVALID", "round id must be 0x + 64 hex digits");
+      const e = (await events.of("Settlement", "RoundSettled")).find(
+        (x) => (x.args.roundId as string).toLowerCase() === id.toLowerCase(),
+      );
+      const pending = e
+        ? undefined
+        : ((await deps.pendingRounds?.()) ?? []).find((p) => p.roundId.toLowerCase() === id.toLowerCase());
       if (!e && !pending) throw new ChorusError("NOT_FOUND", `round ${id} is neither settled nor pending here`);
       res.json(e ? roundView(e, await tables(), await finality()) : { ...pending, status: "pending" });
     }),
@@ -201,11 +226,18 @@ export function explorerRouter(deps: ExplorerDeps): Router {
     "/explorer/api/rounds/:id/audit",
     route(async (req, res) => {
       const id = String(req.params.id);
-      if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new ChorusError("INPUT_INVALID", "round id must be 0x + 64 hex digits");
+      if (!/^0x[0-9a-fA-F]{64}$/.test(id))
+        throw new ChorusError("INPUT_INVALID", "round id must be 0x + 64 hex digits");
       const audit = deps.auditRound;
       if (!audit) throw new ChorusError("NOT_FOUND", "this node does not audit rounds");
       // An audit exists only for a settled round, and a settled round's verdict never changes: computed once.
-      res.json(await audits.get(id.toLowerCase(), () => audit(id as Hex), (report) => report !== null && typeof report === "object"));
+      res.json(
+        await audits.get(
+          id.toLowerCase(),
+          () => audit(id as Hex),
+          (report) => report !== null && typeof report === "object",
+        ),
+      );
     }),
   );
 
@@ -232,12 +264,29 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   r.get(
     "/explorer/api/sources",
     route(async (_req, res) => {
-      const sources: Record<string, { address: string; endpoint: string; manifestCid: string; active: boolean; reliability: { t: number; value: number }[]; usefulness: { t: number; value: number }[] }> = {};
+      const sources: Record<
+        string,
+        {
+          address: string;
+          endpoint: string;
+          manifestCid: string;
+          active: boolean;
+          reliability: { t: number; value: number }[];
+          usefulness: { t: number; value: number }[];
+        }
+      > = {};
       for (const e of await events.of("SourceRegistry")) {
         const a = e.args as Record<string, any>;
         if (e.eventName === "SourceRegistered" || e.eventName === "SourceUpdated") {
           const key = String(a.source).toLowerCase();
-          const s = (sources[key] ??= { address: a.source, endpoint: "", manifestCid: "", active: true, reliability: [{ t: e.timestamp, value: 500_000 }], usefulness: [{ t: e.timestamp, value: 500_000 }] });
+          const s = (sources[key] ??= {
+            address: a.source,
+            endpoint: "",
+            manifestCid: "",
+            active: true,
+            reliability: [{ t: e.timestamp, value: 500_000 }],
+            usefulness: [{ t: e.timestamp, value: 500_000 }],
+          });
           s.endpoint = a.endpoint;
           s.manifestCid = bytes32ToCid(a.manifestCid).toString();
         } else if (e.eventName === "SourceLeft") {
@@ -254,7 +303,10 @@ export function explorerRouter(deps: ExplorerDeps): Router {
       }
       const f = await finality();
       res.json({
-        sources: Object.values(sources).map((s) => ({ ...s, pending: f.pendingBySource.get(getAddress(s.address)) ?? { reliability: 0, usefulness: 0 } })),
+        sources: Object.values(sources).map((s) => ({
+          ...s,
+          pending: f.pendingBySource.get(getAddress(s.address)) ?? { reliability: 0, usefulness: 0 },
+        })),
       });
     }),
   );

@@ -56,11 +56,21 @@ export class EventLog {
       const logs = await pagedContractEvents(this.chain, { address: c.address, abi, fromBlock: from, toBlock: latest });
       for (const l of logs) {
         const args = isList(l.args) ? Object.fromEntries(l.args.map((v, i) => [String(i), v])) : l.args;
-        fresh.push({ contract: name, eventName: l.eventName, args, blockNumber: present(l.blockNumber ?? undefined, "a mined log's block"), logIndex: present(l.logIndex ?? undefined, "a mined log's index"), txHash: present(l.transactionHash ?? undefined, "a mined log's transaction"), timestamp: 0 });
+        fresh.push({
+          contract: name,
+          eventName: l.eventName,
+          args,
+          blockNumber: present(l.blockNumber ?? undefined, "a mined log's block"),
+          logIndex: present(l.logIndex ?? undefined, "a mined log's index"),
+          txHash: present(l.transactionHash ?? undefined, "a mined log's transaction"),
+          timestamp: 0,
+        });
       }
     }
     for (const e of fresh) e.timestamp = await this.times.of(e.blockNumber);
-    fresh.sort((a, b) => (a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1));
+    fresh.sort((a, b) =>
+      a.blockNumber === b.blockNumber ? a.logIndex - b.logIndex : a.blockNumber < b.blockNumber ? -1 : 1,
+    );
     this.events = this.events.concat(fresh);
     this.scannedTo = latest;
   }

@@ -51,7 +51,8 @@ export function finalityView(events: readonly ChainEvent[]): FinalityView {
   for (const e of settlement) {
     if (e.eventName !== "RoundSettled") continue;
     const epoch = epochOfTx.get(e.txHash);
-    if (epoch !== undefined) roundDeltas.set((e.args.roundId as string).toLowerCase(), { epoch, deltas: e.args.deltas as Hex });
+    if (epoch !== undefined)
+      roundDeltas.set((e.args.roundId as string).toLowerCase(), { epoch, deltas: e.args.deltas as Hex });
   }
   const voided = new Set<string>();
   for (const e of settlement) {
@@ -79,7 +80,12 @@ export function finalityView(events: readonly ChainEvent[]): FinalityView {
   const pendingBySource = new Map<Address, { reliability: number; usefulness: number }>();
   for (const [epoch, input] of inputs) {
     const at = finalizedAt.get(epoch);
-    epochs.set(epoch, { epoch, status: at === undefined ? "pending" : "final", voidedRounds: input.voided.length, ...(at === undefined ? {} : { finalizedAt: at }) });
+    epochs.set(epoch, {
+      epoch,
+      status: at === undefined ? "pending" : "final",
+      voidedRounds: input.voided.length,
+      ...(at === undefined ? {} : { finalizedAt: at }),
+    });
     if (at !== undefined) continue;
     const net = netAfterVoids(input);
     for (const [n, d] of net.nodes) pendingByNode.set(n, (pendingByNode.get(n) ?? 0) + d);

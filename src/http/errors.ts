@@ -78,10 +78,15 @@ function requestIdOf(req: express.Request): string {
 }
 
 /** Logs a 5xx with its cause: error; 503 (overload, shutdown) warn; info when the client had already gone (nobody to tell). */
-export function logServerError(req: express.Request, line: string, fields: { status: number; code: string; cause?: unknown }): void {
+export function logServerError(
+  req: express.Request,
+  line: string,
+  fields: { status: number; code: string; cause?: unknown },
+): void {
   const log = (req as { log?: RequestLog }).log;
   // no request logger, a silent one (a programmatic node given none), or a test watching: the plain line
-  if (!log || serverErrorLog.write !== stderrLine || log.isLevelEnabled?.("error") === false) return serverErrorLog.write(line);
+  if (!log || serverErrorLog.write !== stderrLine || log.isLevelEnabled?.("error") === false)
+    return serverErrorLog.write(line);
   const gone = fields.code === "ABORTED" || req.destroyed || (req.socket?.destroyed ?? false);
   const err = fields.cause instanceof Error ? fields.cause : undefined;
   if (gone) log.info({ status: fields.status, code: fields.code, err }, `${line} (the client had gone)`);
@@ -96,20 +101,33 @@ export const errorHandler: ErrorRequestHandler = (err: unknown, req, res, _next)
   const b = (err ?? {}) as { type?: unknown; limit?: unknown; message?: unknown; status?: unknown };
   let e: ChorusError;
   if (err instanceof ChorusError) e = err;
-  else if (b.type === "entity.too.large") e = new ChorusError("HTTP_TOO_LARGE", `request body exceeds the limit of ${String(b.limit)} bytes`);
-  else if (b.type === "entity.parse.failed" || err instanceof SyntaxError) e = new ChorusError("HTTP_BAD_BODY", `body is not valid JSON: ${String(b.message)}`);
-  else if (b.type === "encoding.unsupported" || b.type === "charset.unsupported") e = new ChorusError("HTTP_BAD_BODY", String(b.message));
-  else if (typeof b.status === "number" && b.status >= 400 && b.status < 500) e = new ChorusError("HTTP_BAD_BODY", String(b.message));
+  else if (b.type === "entity.too.large")
+    e = new ChorusError("HTTP_TOO_LARGE", `request body exceeds the limit of ${String(b.limit)} bytes`);
+  else if (b.type === "entity.parse.failed" || err instanceof SyntaxError)
+    e = new ChorusError("HTTP_BAD_BODY", `body is not valid JSON: ${String(b.message)}`);
+  else if (b.type === "encoding.unsupported" || b.type === "charset.unsupported")
+    e = new ChorusError("HTTP_BAD_BODY", String(b.message));
+  else if (typeof b.status === "number" && b.status >= 400 && b.status < 500)
+    e = new ChorusError("HTTP_BAD_BODY", String(b.message));
   else e = new ChorusError("INTERNAL", "internal error", {}, { cause: err });
   const status = statusOf(e);
   if (status >= 500) {
     const requestId = requestIdOf(req);
     const cause = e.cause instanceof Error ? ` (cause: ${e.cause.message.split("\n")[0]})` : "";
-    logServerError(req, `[chorus] request ${requestId} ${req.method} ${req.path} failed with ${status} ${e.code}: ${e.message}${cause}`, { status, code: e.code, cause: e.cause });
+    logServerError(
+      req,
+      `[chorus] request ${requestId} ${req.method} ${req.path} failed with ${status} ${e.code}: ${e.message}${cause}`,
+      { status, code: e.code, cause: e.cause },
+    );
     if (res.headersSent) return;
     res.set("X-Request-Id", requestId);
     res.status(status).json({
-      error: { message: `${PUBLIC_5XX[e.code] ?? (status === 503 ? "temporarily unavailable; retry later" : "internal error")} (request id ${requestId})`, type: "server_error", code: e.code, request_id: requestId },
+      error: {
+        message: `${PUBLIC_5XX[e.code] ?? (status === 503 ? "temporarily unavailable; retry later" : "internal error")} (request id ${requestId})`,
+        type: "server_error",
+        code: e.code,
+        request_id: requestId,
+      },
     });
     return;
   }

@@ -22,7 +22,8 @@ export class TokenBuckets {
   private readonly now: () => number;
 
   constructor(private readonly opts: RateLimitOptions) {
-    if (!(opts.perSecond > 0) || !(opts.burst >= 1)) throw new ChorusError("CONFIG_INVALID", "rate limit needs perSecond > 0 and burst >= 1", { ...opts });
+    if (!(opts.perSecond > 0) || !(opts.burst >= 1))
+      throw new ChorusError("CONFIG_INVALID", "rate limit needs perSecond > 0 and burst >= 1", { ...opts });
     this.max = opts.maxClients ?? 10_000;
     this.now = opts.now ?? Date.now;
   }
@@ -38,7 +39,8 @@ export class TokenBuckets {
     if (b.tokens >= 1) b.tokens -= 1;
     else wait = Math.max(1, Math.ceil((1 - b.tokens) / this.opts.perSecond));
     this.buckets.set(key, b);
-    while (this.buckets.size > this.max) this.buckets.delete(present(this.buckets.keys().next().value, "the oldest bucket"));
+    while (this.buckets.size > this.max)
+      this.buckets.delete(present(this.buckets.keys().next().value, "the oldest bucket"));
     return wait;
   }
 }
@@ -53,6 +55,8 @@ export function ipRateLimit(opts: RateLimitOptions): RequestHandler {
       return;
     }
     res.set("Retry-After", String(wait));
-    next(new ChorusError("RATE_LIMITED", `too many requests from this address; retry in ${wait} s`, { retryAfter: wait }));
+    next(
+      new ChorusError("RATE_LIMITED", `too many requests from this address; retry in ${wait} s`, { retryAfter: wait }),
+    );
   };
 }

@@ -55,12 +55,18 @@ export abstract class BaseBackend implements InferenceBackend {
     checkMessages(messages);
     const maxTokens = opts.maxTokens ?? DEFAULT_MAX_TOKENS;
     if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > MAX_TOKENS) {
-      throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `maxTokens must be an integer from 1 to ${MAX_TOKENS}, got ${opts.maxTokens}`, { maxTokens: opts.maxTokens, cap: MAX_TOKENS });
+      throw inferenceError(
+        INFERENCE_ERRORS.BAD_INPUT,
+        `maxTokens must be an integer from 1 to ${MAX_TOKENS}, got ${opts.maxTokens}`,
+        { maxTokens: opts.maxTokens, cap: MAX_TOKENS },
+      );
     }
     const temperature = opts.temperature ?? 0;
-    if (!(temperature >= 0 && temperature <= 2)) throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `temperature must be in [0, 2], got ${opts.temperature}`);
+    if (!(temperature >= 0 && temperature <= 2))
+      throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `temperature must be in [0, 2], got ${opts.temperature}`);
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
-    if (opts.signal?.aborted) throw inferenceError(INFERENCE_ERRORS.ABORTED, `${this.name}: request aborted`, {}, opts.signal.reason);
+    if (opts.signal?.aborted)
+      throw inferenceError(INFERENCE_ERRORS.ABORTED, `${this.name}: request aborted`, {}, opts.signal.reason);
 
     const controller = new AbortController();
     const deadline = Date.now() + timeoutMs;
@@ -72,19 +78,44 @@ export abstract class BaseBackend implements InferenceBackend {
     const onAbort = () => controller.abort(opts.signal?.reason ?? this.closing.signal.reason);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     this.closing.signal.addEventListener("abort", onAbort, { once: true });
-    const stopped = new Promise<never>((_, reject) => controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }));
+    const stopped = new Promise<never>((_, reject) =>
+      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }),
+    );
     stopped.catch(() => undefined);
     try {
       const release = await this.limiter.acquire(controller.signal);
-      const work = Promise.resolve().then(() => this.generate(messages, { maxTokens, temperature, seed: opts.seed, topP: opts.topP, stop: opts.stop, signal: controller.signal, deadline }));
+      const work = Promise.resolve().then(() =>
+        this.generate(messages, {
+          maxTokens,
+          temperature,
+          seed: opts.seed,
+          topP: opts.topP,
+          stop: opts.stop,
+          signal: controller.signal,
+          deadline,
+        }),
+      );
       work.then(release, release);
       return await Promise.race([work, stopped]);
     } catch (err) {
-      if (timedOut) throw inferenceError(INFERENCE_ERRORS.TIMEOUT, `${this.name}: no answer within ${timeoutMs} ms`, { timeoutMs }, err);
-      if (opts.signal?.aborted) throw inferenceError(INFERENCE_ERRORS.ABORTED, `${this.name}: request aborted`, {}, err);
-      if (this.closing.signal.aborted) throw inferenceError(INFERENCE_ERRORS.CLOSED, `backend ${this.name} was closed`, {}, err);
+      if (timedOut)
+        throw inferenceError(
+          INFERENCE_ERRORS.TIMEOUT,
+          `${this.name}: no answer within ${timeoutMs} ms`,
+          { timeoutMs },
+          err,
+        );
+      if (opts.signal?.aborted)
+        throw inferenceError(INFERENCE_ERRORS.ABORTED, `${this.name}: request aborted`, {}, err);
+      if (this.closing.signal.aborted)
+        throw inferenceError(INFERENCE_ERRORS.CLOSED, `backend ${this.name} was closed`, {}, err);
       if (isChorusError(err)) throw err;
-      throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: ${(err as Error)?.message ?? String(err)}`, {}, err);
+      throw inferenceError(
+        INFERENCE_ERRORS.BACKEND,
+        `${this.name}: ${(err as Error)?.message ?? String(err)}`,
+        {},
+        err,
+      );
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);
@@ -106,10 +137,13 @@ export abstract class BaseBackend implements InferenceBackend {
 
 /** Throws INFERENCE_BAD_INPUT unless `messages` is a non-empty list of {role, content: string}. */
 export function checkMessages(messages: unknown): asserts messages is ChatMessage[] {
-  if (!Array.isArray(messages) || messages.length === 0) throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, "messages must be a non-empty array");
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, "messages must be a non-empty array");
   messages.forEach((m, i) => {
     if (m === null || typeof m !== "object" || !ROLES.has((m as ChatMessage).role)) {
-      throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `messages[${i}].role must be system, user or assistant`, { index: i });
+      throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `messages[${i}].role must be system, user or assistant`, {
+        index: i,
+      });
     }
     if (typeof (m as ChatMessage).content !== "string") {
       throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `messages[${i}].content must be a string`, { index: i });

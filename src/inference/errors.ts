@@ -26,6 +26,11 @@ export const INFERENCE_ERRORS = {
 
 export type InferenceErrorCode = (typeof INFERENCE_ERRORS)[keyof typeof INFERENCE_ERRORS];
 
-export function inferenceError(code: InferenceErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): ChorusError {
+export function inferenceError(
+  code: InferenceErrorCode,
+  message: string,
+  details: Record<string, unknown> = {},
+  cause?: unknown,
+): ChorusError {
   return new ChorusError(code, message, details, cause === undefined ? {} : { cause });
 }

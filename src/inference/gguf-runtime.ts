@@ -46,7 +46,12 @@ export function llamaFor(threads: number, log?: (line: string) => void, gpu: Gpu
 }
 
 /** Loads (or reuses) the model at `path`; each call must be paired with {@link releaseModel}. */
-export async function acquireModel(path: string, threads: number, log?: (line: string) => void, gpu: GpuChoice = false): Promise<LlamaModel> {
+export async function acquireModel(
+  path: string,
+  threads: number,
+  log?: (line: string) => void,
+  gpu: GpuChoice = false,
+): Promise<LlamaModel> {
   let entry = models.get(path);
   if (!entry) {
     const model = (async () => {
@@ -54,12 +59,22 @@ export async function acquireModel(path: string, threads: number, log?: (line: s
       try {
         llama = await llamaFor(threads, log, gpu);
       } catch (err) {
-        throw inferenceError(INFERENCE_ERRORS.MODEL, `cannot start llama.cpp with gpu ${String(gpu)}: ${(err as Error).message} (inference.gpu=false forces the CPU)`, { gpu }, err);
+        throw inferenceError(
+          INFERENCE_ERRORS.MODEL,
+          `cannot start llama.cpp with gpu ${String(gpu)}: ${(err as Error).message} (inference.gpu=false forces the CPU)`,
+          { gpu },
+          err,
+        );
       }
       try {
         return await llama.loadModel({ modelPath: path });
       } catch (err) {
-        throw inferenceError(INFERENCE_ERRORS.MODEL, `cannot load the GGUF model ${path}: ${(err as Error).message}`, { path }, err);
+        throw inferenceError(
+          INFERENCE_ERRORS.MODEL,
+          `cannot load the GGUF model ${path}: ${(err as Error).message}`,
+          { path },
+          err,
+        );
       }
     })();
     entry = { model, refs: 0 };

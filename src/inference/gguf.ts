@@ -46,14 +46,21 @@ export class GgufBackend extends BaseBackend {
 
   constructor(private readonly opts: GgufBackendOptions) {
     super(opts);
-    if (typeof opts.modelPath !== "string" || opts.modelPath === "") throw inferenceError(INFERENCE_ERRORS.CONFIG, "the gguf backend needs modelPath");
+    if (typeof opts.modelPath !== "string" || opts.modelPath === "")
+      throw inferenceError(INFERENCE_ERRORS.CONFIG, "the gguf backend needs modelPath");
     this.threads = resolveThreads(opts.threads);
     if (!Number.isInteger(this.threads) || this.threads < 1 || this.threads > 256) {
-      throw inferenceError(INFERENCE_ERRORS.CONFIG, `threads must be "auto" or an integer in [1, 256], got ${opts.threads}`);
+      throw inferenceError(
+        INFERENCE_ERRORS.CONFIG,
+        `threads must be "auto" or an integer in [1, 256], got ${opts.threads}`,
+      );
     }
     this.gpu = opts.gpu ?? "auto";
     if (![false, "auto", "cuda", "vulkan", "metal"].includes(this.gpu)) {
-      throw inferenceError(INFERENCE_ERRORS.CONFIG, `gpu must be "auto", "cuda", "vulkan", "metal" or false, got ${String(opts.gpu)}`);
+      throw inferenceError(
+        INFERENCE_ERRORS.CONFIG,
+        `gpu must be "auto", "cuda", "vulkan", "metal" or false, got ${String(opts.gpu)}`,
+      );
     }
     if (opts.contextSize !== undefined && (!Number.isInteger(opts.contextSize) || opts.contextSize < 64)) {
       throw inferenceError(INFERENCE_ERRORS.CONFIG, `contextSize must be an integer >= 64, got ${opts.contextSize}`);
@@ -64,22 +71,36 @@ export class GgufBackend extends BaseBackend {
   }
 
   /** Loads the model and creates the context now (otherwise the first request does); says where it runs. */
-  async load(): Promise<{ contextSize: number; trainContextSize: number; gpu: false | string; threads: number; gpuLayers: number }> {
+  async load(): Promise<{
+    contextSize: number;
+    trainContextSize: number;
+    gpu: false | string;
+    threads: number;
+    gpuLayers: number;
+  }> {
     const s = await this.init();
-    return { contextSize: s.context.contextSize, trainContextSize: s.model.trainContextSize, gpu: s.model.llama.gpu, threads: this.threads, gpuLayers: s.model.gpuLayers };
+    return {
+      contextSize: s.context.contextSize,
+      trainContextSize: s.model.trainContextSize,
+      gpu: s.model.llama.gpu,
+      threads: this.threads,
+      gpuLayers: s.model.gpuLayers,
+    };
   }
 
   protected async generate(messages: ChatMessage[], opts: GenerateOptions): Promise<ChatResult> {
     const s = await this.init();
     opts.signal.throwIfAborted();
     const chat = s.free.pop();
-    if (!chat) throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: no free context sequence (limiter out of step)`);
+    if (!chat)
+      throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: no free context sequence (limiter out of step)`);
     try {
       await chat.sequence.clearHistory();
       const contextSize = chat.sequence.contextSize;
       const reserve = Math.min(opts.maxTokens, Math.floor(contextSize / 2));
       const count = (m: ChatMessage[]) =>
-        chat.chatWrapper.generateContextState({ chatHistory: toHistory(m) }).contextText.tokenize(s.model.tokenizer).length;
+        chat.chatWrapper.generateContextState({ chatHistory: toHistory(m) }).contextText.tokenize(s.model.tokenizer)
+          .length;
       const fitted = fitMessages(messages, contextSize - reserve, count);
       const maxTokens = Math.max(1, Math.min(opts.maxTokens, contextSize - fitted.promptTokens - 1));
       let completionTokens = 0;
@@ -126,11 +147,19 @@ export class GgufBackend extends BaseBackend {
         const contextSize = this.opts.contextSize ?? Math.min(4096, Math.max(256, model.trainContextSize));
         const sequences = this.limiter.concurrency;
         const context = await model.createContext({ contextSize, sequences, threads: this.threads });
-        const free = Array.from({ length: sequences }, () => new LlamaChat({ contextSequence: context.getSequence(), autoDisposeSequence: true }));
+        const free = Array.from(
+          { length: sequences },
+          () => new LlamaChat({ contextSequence: context.getSequence(), autoDisposeSequence: true }),
+        );
         return { model, context, free };
       } catch (err) {
         await releaseModel(this.modelPath);
-        throw inferenceError(INFERENCE_ERRORS.MODEL, `cannot create a context for ${this.modelPath}: ${(err as Error).message}`, { path: this.modelPath }, err);
+        throw inferenceError(
+          INFERENCE_ERRORS.MODEL,
+          `cannot create a context for ${this.modelPath}: ${(err as Error).message}`,
+          { path: this.modelPath },
+          err,
+        );
       }
     })();
     this.state.catch(() => {
@@ -143,7 +172,11 @@ export class GgufBackend extends BaseBackend {
 /** Chat messages as node-llama-cpp's chat history, ending with the (empty) model turn to generate. */
 function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
   const out: ChatHistoryItem[] = messages.map((m) =>
-    m.role === "system" ? { type: "system", text: m.content } : m.role === "user" ? { type: "user", text: m.content } : { type: "model", response: [m.content] },
+    m.role === "system"
+      ? { type: "system", text: m.content }
+      : m.role === "user"
+        ? { type: "user", text: m.content }
+        : { type: "model", response: [m.content] },
   );
   if (messages[messages.length - 1].role !== "assistant") out.push({ type: "model", response: [] });
   return out;

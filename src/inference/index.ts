@@ -3,7 +3,18 @@
  * per-backend concurrency limit) with a local GGUF backend and an OpenAI-compatible HTTP backend, and the
  * judge's two prompts on top. See README.md in this folder.
  */
-export type { BackendLimits, BackendStats, ChatMessage, ChatOptions, ChatResult, ChatRole, ChatUsage, GpuChoice, InferenceBackend, ThreadsChoice } from "./types.js";
+export type {
+  BackendLimits,
+  BackendStats,
+  ChatMessage,
+  ChatOptions,
+  ChatResult,
+  ChatRole,
+  ChatUsage,
+  GpuChoice,
+  InferenceBackend,
+  ThreadsChoice,
+} from "./types.js";
 export { DEFAULT_MAX_TOKENS, DEFAULT_TIMEOUT_MS, MAX_TOKENS } from "./types.js";
 export { INFERENCE_ERRORS, type InferenceErrorCode } from "./errors.js";
 export { BaseBackend, checkMessages, type GenerateOptions } from "./base.js";
@@ -24,4 +35,13 @@ export {
   type ScreenResult,
 } from "./judge/judge.js";
 export { parseCompare, parseScreen, type Outcome, type Verdict } from "./judge/parse.js";
-export { COMPARE_SYSTEM, SCREEN_SYSTEM, FENCE_CLOSE, FENCE_OPEN, comparePrompt, screenPrompt, type CompareInput, type ScreenInput } from "./judge/prompts.js";
+export {
+  COMPARE_SYSTEM,
+  SCREEN_SYSTEM,
+  FENCE_CLOSE,
+  FENCE_OPEN,
+  comparePrompt,
+  screenPrompt,
+  type CompareInput,
+  type ScreenInput,
+} from "./judge/prompts.js";

@@ -18,8 +18,14 @@ export interface AnswerQuery {
 export interface BackendMind {
   answer(query: AnswerQuery, opts: { signal?: AbortSignal }): Promise<string>;
   /** The answer with the backend's real token counts and finish reason (what the gateway reports as usage). */
-  answerDetailed(query: AnswerQuery, opts: { signal?: AbortSignal }): Promise<{ text: string; usage: ChatResult["usage"]; finishReason: ChatResult["finishReason"] }>;
-  compare(input: { question: string; answerA: string; answerB: string }, opts: { signal?: AbortSignal }): Promise<{ outcome: Outcome; raw: string; parsed: boolean }>;
+  answerDetailed(
+    query: AnswerQuery,
+    opts: { signal?: AbortSignal },
+  ): Promise<{ text: string; usage: ChatResult["usage"]; finishReason: ChatResult["finishReason"] }>;
+  compare(
+    input: { question: string; answerA: string; answerB: string },
+    opts: { signal?: AbortSignal },
+  ): Promise<{ outcome: Outcome; raw: string; parsed: boolean }>;
   screen(input: { question: string; answer: string }, opts: { signal?: AbortSignal }): Promise<"GOOD" | "BAD">;
 }
 
@@ -45,7 +51,11 @@ export function mindFromBackend(backend: InferenceBackend, opts: MindOptions = {
     const p = query.params ?? {};
     const cap = opts.maxAnswerTokens ?? MAX_TOKENS;
     if (query.maxTokens > cap) {
-      throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `the query asks for ${query.maxTokens} tokens; this member answers at most ${cap}`, { maxTokens: query.maxTokens, cap });
+      throw inferenceError(
+        INFERENCE_ERRORS.BAD_INPUT,
+        `the query asks for ${query.maxTokens} tokens; this member answers at most ${cap}`,
+        { maxTokens: query.maxTokens, cap },
+      );
     }
     const r = await backend.chat(messages, {
       maxTokens: query.maxTokens,

@@ -7,7 +7,8 @@ import { GgufBackend } from "./gguf.js";
 import { OpenAIBackend } from "./openai.js";
 import type { GpuChoice, InferenceBackend, ThreadsChoice } from "./types.js";
 
-export type BackendChoice = { kind: "gguf"; path: string } | { kind: "openai"; baseUrl: string; apiKey?: string; model?: string };
+export type BackendChoice =
+  { kind: "gguf"; path: string } | { kind: "openai"; baseUrl: string; apiKey?: string; model?: string };
 
 export interface BackendSettings {
   threads?: ThreadsChoice;
@@ -22,7 +23,20 @@ export interface BackendSettings {
 export function createInferenceBackend(choice: BackendChoice, settings: BackendSettings = {}): InferenceBackend {
   const limits = { concurrency: settings.concurrency, maxQueue: settings.maxQueue, timeoutMs: settings.timeoutMs };
   if (choice.kind === "gguf") {
-    return new GgufBackend({ modelPath: choice.path, threads: settings.threads, gpu: settings.gpu, contextSize: settings.contextSize, log: settings.log, ...limits });
+    return new GgufBackend({
+      modelPath: choice.path,
+      threads: settings.threads,
+      gpu: settings.gpu,
+      contextSize: settings.contextSize,
+      log: settings.log,
+      ...limits,
+    });
   }
-  return new OpenAIBackend({ baseUrl: choice.baseUrl, apiKey: choice.apiKey, model: choice.model, log: settings.log, ...limits });
+  return new OpenAIBackend({
+    baseUrl: choice.baseUrl,
+    apiKey: choice.apiKey,
+    model: choice.model,
+    log: settings.log,
+    ...limits,
+  });
 }

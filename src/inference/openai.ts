@@ -38,7 +38,13 @@ export class OpenAIBackend extends BaseBackend {
     super(opts);
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
     const r = this.retry;
-    if (!Number.isInteger(r.maxAttempts) || r.maxAttempts < 1 || r.maxAttempts > 100 || !(r.baseDelayMs >= 0) || !(r.maxDelayMs >= r.baseDelayMs)) {
+    if (
+      !Number.isInteger(r.maxAttempts) ||
+      r.maxAttempts < 1 ||
+      r.maxAttempts > 100 ||
+      !(r.baseDelayMs >= 0) ||
+      !(r.maxDelayMs >= r.baseDelayMs)
+    ) {
       throw inferenceError(INFERENCE_ERRORS.CONFIG, `openai retry policy is invalid: ${JSON.stringify(opts.retry)}`);
     }
     let base: URL;
@@ -46,7 +52,12 @@ export class OpenAIBackend extends BaseBackend {
       base = new URL(opts.baseUrl);
       if (base.protocol !== "http:" && base.protocol !== "https:") throw new Error("not http(s)");
     } catch (err) {
-      throw inferenceError(INFERENCE_ERRORS.CONFIG, `openai baseUrl '${opts.baseUrl}' is not an http(s) URL`, { baseUrl: opts.baseUrl }, err);
+      throw inferenceError(
+        INFERENCE_ERRORS.CONFIG,
+        `openai baseUrl '${opts.baseUrl}' is not an http(s) URL`,
+        { baseUrl: opts.baseUrl },
+        err,
+      );
     }
     this.url = `${base.toString().replace(/\/+$/, "")}/chat/completions`;
     this.model = opts.model ?? "default";
@@ -72,7 +83,9 @@ export class OpenAIBackend extends BaseBackend {
       const after = retryAfterMs(res.headers);
       const next = retryable ? nextWait(attempt, this.retry, after, opts.deadline) : undefined;
       if (next && !("stop" in next)) {
-        this.opts.log?.(`${this.name}: HTTP ${res.status}, attempt ${attempt}; trying again in ${next.waitMs} ms${after !== undefined ? " (Retry-After)" : ""}`);
+        this.opts.log?.(
+          `${this.name}: HTTP ${res.status}, attempt ${attempt}; trying again in ${next.waitMs} ms${after !== undefined ? " (Retry-After)" : ""}`,
+        );
         await sleep(next.waitMs, undefined, { signal: opts.signal });
         continue;
       }
@@ -82,13 +95,17 @@ export class OpenAIBackend extends BaseBackend {
             ? `; gave up after ${attempt} attempt(s): the next try (in ${next.waitMs} ms) would end past the deadline`
             : `; gave up after ${attempt} attempt(s)`
           : "";
-      throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: HTTP ${res.status} from ${this.url}: ${errorMessage(text)}${why}`, {
-        status: res.status,
-        url: this.url,
-        retryable,
-        attempts: attempt,
-        ...(after !== undefined ? { retryAfterMs: after } : {}),
-      });
+      throw inferenceError(
+        INFERENCE_ERRORS.BACKEND,
+        `${this.name}: HTTP ${res.status} from ${this.url}: ${errorMessage(text)}${why}`,
+        {
+          status: res.status,
+          url: this.url,
+          retryable,
+          attempts: attempt,
+          ...(after !== undefined ? { retryAfterMs: after } : {}),
+        },
+      );
     }
   }
 
@@ -108,7 +125,12 @@ export class OpenAIBackend extends BaseBackend {
     } catch (err) {
       if (signal.aborted) throw err;
       const reason = ((err as Error).cause as Error)?.message ?? (err as Error).message;
-      throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: cannot reach ${this.url}: ${reason}`, { url: this.url }, err);
+      throw inferenceError(
+        INFERENCE_ERRORS.BACKEND,
+        `${this.name}: cannot reach ${this.url}: ${reason}`,
+        { url: this.url },
+        err,
+      );
     }
   }
 
@@ -123,8 +145,10 @@ export function parseCompletion(text: string, fallbackModel: string, who = "open
   } catch {
     throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response is not JSON: ${clip(text)}`);
   }
-  const choice = (json as { choices?: unknown[] })?.choices?.[0] as { message?: { content?: unknown }; finish_reason?: unknown } | undefined;
-  if (!choice || typeof choice !== "object") throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response has no choices[0]: ${clip(text)}`);
+  const choice = (json as { choices?: unknown[] })?.choices?.[0] as
+    { message?: { content?: unknown }; finish_reason?: unknown } | undefined;
+  if (!choice || typeof choice !== "object")
+    throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response has no choices[0]: ${clip(text)}`);
   const content = choice.message?.content;
   let out: string;
   if (typeof content === "string") out = content;
@@ -146,13 +170,17 @@ async function readLimited(res: Response, limit: number, who: string): Promise<s
   const declared = Number(res.headers.get("content-length") ?? NaN);
   if (declared > limit) {
     await res.body?.cancel();
-    throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response of ${declared} bytes is over the ${limit}-byte limit`);
+    throw inferenceError(
+      INFERENCE_ERRORS.BAD_RESPONSE,
+      `${who}: response of ${declared} bytes is over the ${limit}-byte limit`,
+    );
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const c of res.body ?? []) {
     size += c.length;
-    if (size > limit) throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response is over the ${limit}-byte limit`);
+    if (size > limit)
+      throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response is over the ${limit}-byte limit`);
     chunks.push(c);
   }
   return Buffer.concat(chunks).toString("utf8");

@@ -35,14 +35,21 @@ export function fitMessages(messages: ChatMessage[], budget: number, count: (m: 
     const keep = text.length - cut;
     const head = Math.ceil(keep / 2);
     const tail = keep - head;
-    current[i] = { ...current[i], content: text.slice(0, head) + ELISION + (tail > 0 ? text.slice(text.length - tail) : "") };
+    current[i] = {
+      ...current[i],
+      content: text.slice(0, head) + ELISION + (tail > 0 ? text.slice(text.length - tail) : ""),
+    };
     tokens = count(current);
   }
   if (tokens > budget) {
-    throw inferenceError(INFERENCE_ERRORS.BAD_INPUT, `the prompt does not fit the context: ${tokens} tokens after truncation, budget ${budget}`, {
-      promptTokens: tokens,
-      budget,
-    });
+    throw inferenceError(
+      INFERENCE_ERRORS.BAD_INPUT,
+      `the prompt does not fit the context: ${tokens} tokens after truncation, budget ${budget}`,
+      {
+        promptTokens: tokens,
+        budget,
+      },
+    );
   }
   return { messages: current, promptTokens: tokens, removedTokens: Math.max(0, original - tokens) };
 }

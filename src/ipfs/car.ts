@@ -39,10 +39,17 @@ export async function collectDag(
   const blocks: Block[] = [];
   let total = 0;
   const missing = (cid: CID) =>
-    ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid} (linked from ${root}) is not in the store`, { cid: cid.toString(), root: root.toString() });
+    ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid} (linked from ${root}) is not in the store`, {
+      cid: cid.toString(),
+      root: root.toString(),
+    });
   for await (const b of walkDag(root, load, { onMissing: missing, signal: opts.signal })) {
     total += b.bytes.length;
-    if (total > limit) throw ipfsError(IPFS_ERRORS.TOO_LARGE, `the DAG under ${root} is over ${limit} bytes`, { root: root.toString(), limit });
+    if (total > limit)
+      throw ipfsError(IPFS_ERRORS.TOO_LARGE, `the DAG under ${root} is over ${limit} bytes`, {
+        root: root.toString(),
+        limit,
+      });
     blocks.push(b);
     if (scope === "block") break;
   }
@@ -53,7 +60,10 @@ export async function collectDag(
  * Reads a CAR and verifies every block against its CID (IPFS_CID_MISMATCH on the first that does not match).
  * Resolves with the roots and the blocks in file order.
  */
-export async function readCarVerified(bytes: Uint8Array, opts: { maxBytes?: number } = {}): Promise<{ roots: CID[]; blocks: Block[] }> {
+export async function readCarVerified(
+  bytes: Uint8Array,
+  opts: { maxBytes?: number } = {},
+): Promise<{ roots: CID[]; blocks: Block[] }> {
   const { CarReader } = await import("@ipld/car");
   let reader: InstanceType<typeof CarReader>;
   try {

@@ -11,7 +11,11 @@ export interface DeadlineOptions {
   timeoutMs?: number;
 }
 
-export async function withDeadline<T>(what: string, opts: DeadlineOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withDeadline<T>(
+  what: string,
+  opts: DeadlineOptions,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let timedOut = false;
   const onAbort = () => controller.abort(opts.signal?.reason);
@@ -19,10 +23,13 @@ export async function withDeadline<T>(what: string, opts: DeadlineOptions, fn: (
   opts.signal?.addEventListener("abort", onAbort, { once: true });
   const timer =
     opts.timeoutMs !== undefined && Number.isFinite(opts.timeoutMs)
-      ? setTimeout(() => {
-          timedOut = true;
-          controller.abort(new Error("deadline"));
-        }, Math.max(0, opts.timeoutMs))
+      ? setTimeout(
+          () => {
+            timedOut = true;
+            controller.abort(new Error("deadline"));
+          },
+          Math.max(0, opts.timeoutMs),
+        )
       : undefined;
   const stopped = new Promise<never>((_, reject) => {
     controller.signal.addEventListener("abort", () => reject(new Error("stopped")), { once: true });
@@ -31,7 +38,13 @@ export async function withDeadline<T>(what: string, opts: DeadlineOptions, fn: (
   try {
     return await Promise.race([fn(controller.signal), stopped]);
   } catch (err) {
-    if (timedOut) throw ipfsError(IPFS_ERRORS.TIMEOUT, `${what} timed out after ${opts.timeoutMs} ms`, { timeoutMs: opts.timeoutMs }, err);
+    if (timedOut)
+      throw ipfsError(
+        IPFS_ERRORS.TIMEOUT,
+        `${what} timed out after ${opts.timeoutMs} ms`,
+        { timeoutMs: opts.timeoutMs },
+        err,
+      );
     if (opts.signal?.aborted) throw aborted(what, opts.signal.reason);
     if (isChorusError(err)) throw err;
     throw ipfsError(IPFS_ERRORS.BACKEND, `${what} failed: ${(err as Error)?.message ?? String(err)}`, {}, err);

@@ -33,7 +33,10 @@ export function gatewayRouter(store: ArtifactStore): Router {
   router.get("/ipfs/:cid", handler);
   router.head("/ipfs/:cid", handler);
   router.all("/ipfs/:cid/*rest", (_req, res) => {
-    sendError(res, ipfsError(IPFS_ERRORS.BAD_REQUEST, "paths inside a DAG are not served: request the block's own CID"));
+    sendError(
+      res,
+      ipfsError(IPFS_ERRORS.BAD_REQUEST, "paths inside a DAG are not served: request the block's own CID"),
+    );
   });
   return router;
 }
@@ -52,7 +55,8 @@ async function serve(store: ArtifactStore, req: Request, res: Response): Promise
     }
   };
   const root = await local(cid);
-  if (root === undefined) throw ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid} is not in this node's store`, { cid: cid.toString() });
+  if (root === undefined)
+    throw ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid} is not in this node's store`, { cid: cid.toString() });
 
   const etag = format === "car" ? `"${cid}.car.${scope}"` : format === "raw" ? `"${cid}.raw"` : `"${cid}"`;
   res.set({
@@ -69,9 +73,15 @@ async function serve(store: ArtifactStore, req: Request, res: Response): Promise
   }
   let body: Uint8Array;
   if (format === "car") {
-    const blocks = scope === "block" ? [{ cid, bytes: root }] : await collectDag(cid, "all", async (c) => (c.equals(cid) ? root : local(c)));
+    const blocks =
+      scope === "block"
+        ? [{ cid, bytes: root }]
+        : await collectDag(cid, "all", async (c) => (c.equals(cid) ? root : local(c)));
     body = await encodeCar(cid, blocks);
-    res.set({ "Content-Type": `${CAR}; version=1; order=dfs; dups=n`, "Content-Disposition": `attachment; filename="${cid}.car"` });
+    res.set({
+      "Content-Type": `${CAR}; version=1; order=dfs; dups=n`,
+      "Content-Disposition": `attachment; filename="${cid}.car"`,
+    });
   } else if (format === "raw") {
     body = root;
     res.set({ "Content-Type": RAW, "Content-Disposition": `attachment; filename="${cid}.bin"` });
@@ -88,7 +98,11 @@ function formatOf(req: Request): Format {
   const q = req.query.format;
   if (q !== undefined) {
     if (q === "raw" || q === "car") return q;
-    throw ipfsError(IPFS_ERRORS.BAD_REQUEST, `unsupported format '${String(q)}' (this trustless gateway serves format=raw and format=car)`, { format: String(q) });
+    throw ipfsError(
+      IPFS_ERRORS.BAD_REQUEST,
+      `unsupported format '${String(q)}' (this trustless gateway serves format=raw and format=car)`,
+      { format: String(q) },
+    );
   }
   const accept = String(req.headers.accept ?? "");
   const raw = accept.indexOf(RAW);
@@ -103,7 +117,9 @@ function scopeOf(req: Request, cid: CID): DagScope {
   if (s === undefined || s === "all") return "all";
   if (s === "block") return "block";
   if (s === "entity") return cid.code === CODEC.dagPb ? "all" : "block";
-  throw ipfsError(IPFS_ERRORS.BAD_REQUEST, `unsupported dag-scope '${String(s)}' (block, entity or all)`, { dagScope: String(s) });
+  throw ipfsError(IPFS_ERRORS.BAD_REQUEST, `unsupported dag-scope '${String(s)}' (block, entity or all)`, {
+    dagScope: String(s),
+  });
 }
 
 function plainType(cid: CID): string {
@@ -139,5 +155,12 @@ function sendError(res: Response, err: unknown): void {
   const status = statusOf(e);
   res.removeHeader("Etag");
   res.removeHeader("Cache-Control");
-  res.status(status).json({ error: { message: e.message, type: status >= 500 ? "server_error" : "invalid_request_error", code: e.code, details: e.toJSON().details } });
+  res.status(status).json({
+    error: {
+      message: e.message,
+      type: status >= 500 ? "server_error" : "invalid_request_error",
+      code: e.code,
+      details: e.toJSON().details,
+    },
+  });
 }

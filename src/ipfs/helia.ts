@@ -89,7 +89,8 @@ class HeliaBlockBackend implements BlockBackend {
   async pin(cid: CID, opts: { signal: AbortSignal; load: (cid: CID) => Promise<Uint8Array> }): Promise<void> {
     // Fetch and verify the whole DAG first (over bitswap when networked), then pin from local blocks.
     for await (const b of walkDag(cid, opts.load, { signal: opts.signal })) {
-      if (!(await this.helia.blockstore.has(b.cid))) await this.helia.blockstore.put(b.cid, b.bytes, { signal: opts.signal });
+      if (!(await this.helia.blockstore.has(b.cid)))
+        await this.helia.blockstore.put(b.cid, b.bytes, { signal: opts.signal });
     }
     await this.addPin(cid, opts.signal);
   }
@@ -121,7 +122,8 @@ class HeliaBlockBackend implements BlockBackend {
 
 /** Opens (creating if needed) a Helia store in `opts.dir`; networked when `opts.network` is given. */
 export async function openHeliaStore(opts: HeliaStoreOptions): Promise<HeliaArtifactStore> {
-  if (typeof opts.dir !== "string" || opts.dir.length === 0) throw ipfsError(IPFS_ERRORS.CONFIG, "a Helia store needs a directory (dir)");
+  if (typeof opts.dir !== "string" || opts.dir.length === 0)
+    throw ipfsError(IPFS_ERRORS.CONFIG, "a Helia store needs a directory (dir)");
   const path = await import("node:path");
   const { mkdir } = await import("node:fs/promises");
   const [createHeliaLight, { FsBlockstore }, { FsDatastore }, dagJson, dagCbor] = await Promise.all([
@@ -136,7 +138,12 @@ export async function openHeliaStore(opts: HeliaStoreOptions): Promise<HeliaArti
     await mkdir(path.join(opts.dir, "blocks"), { recursive: true });
     await mkdir(path.join(opts.dir, "data"), { recursive: true });
   } catch (err) {
-    throw ipfsError(IPFS_ERRORS.CONFIG, `cannot create the store directory ${opts.dir}: ${(err as Error).message}`, { dir: opts.dir }, err);
+    throw ipfsError(
+      IPFS_ERRORS.CONFIG,
+      `cannot create the store directory ${opts.dir}: ${(err as Error).message}`,
+      { dir: opts.dir },
+      err,
+    );
   }
   const light = createHeliaLight({
     blockstore: new FsBlockstore(path.join(opts.dir, "blocks")),
@@ -145,30 +152,53 @@ export async function openHeliaStore(opts: HeliaStoreOptions): Promise<HeliaArti
   });
   let helia: Helia = light;
   if (opts.network) {
-    const [{ withLibp2pLight }, { withBitswap }] = await Promise.all([import("@helia/libp2p"), import("@helia/bitswap")]);
+    const [{ withLibp2pLight }, { withBitswap }] = await Promise.all([
+      import("@helia/libp2p"),
+      import("@helia/bitswap"),
+    ]);
     const options = await libp2pOptions(opts.network.listen ?? DEFAULT_LISTEN, opts.network.announce ?? []);
     const messageSize = Math.max(4 * 1024 * 1024, (opts.maxBytes ?? 0) + 256 * 1024);
-    helia = withBitswap(withLibp2pLight(light, options as never) as never, { maxIncomingMessageSize: messageSize, maxOutgoingMessageSize: messageSize } as never) as Helia;
+    helia = withBitswap(
+      withLibp2pLight(light, options as never) as never,
+      { maxIncomingMessageSize: messageSize, maxOutgoingMessageSize: messageSize } as never,
+    ) as Helia;
   }
   try {
     await helia.start();
   } catch (err) {
-    throw ipfsError(IPFS_ERRORS.BACKEND, `cannot start the Helia node in ${opts.dir}: ${(err as Error).message}`, { dir: opts.dir }, err);
+    throw ipfsError(
+      IPFS_ERRORS.BACKEND,
+      `cannot start the Helia node in ${opts.dir}: ${(err as Error).message}`,
+      { dir: opts.dir },
+      err,
+    );
   }
   const backend = new HeliaBlockBackend(opts.network ? "helia-network" : "helia", helia);
   const store = new BlockArtifactStore(backend, opts);
-  const libp2p = opts.network ? ((helia as unknown as { libp2p: Libp2p }).libp2p) : undefined;
+  const libp2p = opts.network ? (helia as unknown as { libp2p: Libp2p }).libp2p : undefined;
   const dialTimeoutMs = opts.network?.dialTimeoutMs ?? 5000;
 
   const dial = async (addr: string, o: { signal?: AbortSignal } = {}) => {
-    if (!libp2p) throw ipfsError(IPFS_ERRORS.CONFIG, "this Helia store is not networked (no `network` option): it cannot dial peers");
+    if (!libp2p)
+      throw ipfsError(
+        IPFS_ERRORS.CONFIG,
+        "this Helia store is not networked (no `network` option): it cannot dial peers",
+      );
     const ma = parseMultiaddr(addr, "peer");
     const signal = AbortSignal.any([AbortSignal.timeout(dialTimeoutMs), ...(o.signal ? [o.signal] : [])]);
     try {
       const conn = await libp2p.dial(ma, { signal });
-      await libp2p.peerStore.merge(conn.remotePeer, { multiaddrs: [ma], tags: { "keep-alive-chorus": { value: 100 } } });
+      await libp2p.peerStore.merge(conn.remotePeer, {
+        multiaddrs: [ma],
+        tags: { "keep-alive-chorus": { value: 100 } },
+      });
     } catch (err) {
-      throw ipfsError(IPFS_ERRORS.BACKEND, `cannot dial peer ${addr}: ${(err as Error).message}`, { multiaddr: addr }, err);
+      throw ipfsError(
+        IPFS_ERRORS.BACKEND,
+        `cannot dial peer ${addr}: ${(err as Error).message}`,
+        { multiaddr: addr },
+        err,
+      );
     }
   };
   for (const p of peers) {
@@ -194,7 +224,10 @@ type CreateHeliaLight = (init: Record<string, unknown>) => Helia;
 async function loadCreateHeliaLight(): Promise<CreateHeliaLight> {
   try {
     const entry = import.meta.resolve("helia");
-    const [{ Helia }, { name, version }] = await Promise.all([import(new URL("./helia.js", entry).href), import(new URL("./version.js", entry).href)]);
+    const [{ Helia }, { name, version }] = await Promise.all([
+      import(new URL("./helia.js", entry).href),
+      import(new URL("./version.js", entry).href),
+    ]);
     if (typeof Helia === "function" && typeof name === "string" && typeof version === "string") {
       return (init) => new Helia({ name, version, ...init }) as Helia;
     }

@@ -7,7 +7,16 @@
 export type { ArtifactStore, GetOptions, PinOptions, PutOptions, StoreKind } from "./types.js";
 export { IPFS_ERRORS, type IpfsErrorCode } from "../core/index.js";
 export { CODEC, HASH, SUPPORTED_CODECS, bytes32ToCid, cidToBytes32, codecName, parseCid } from "../core/index.js";
-export { DEFAULT_MAX_BYTES, cidOfJson, decodeJson, encodeJson, jsonBlock, rawBlock, verifyBlock, type Block } from "../core/index.js";
+export {
+  DEFAULT_MAX_BYTES,
+  cidOfJson,
+  decodeJson,
+  encodeJson,
+  jsonBlock,
+  rawBlock,
+  verifyBlock,
+  type Block,
+} from "../core/index.js";
 export { assertJsonLike, type JsonLike } from "../core/index.js";
 export { linksOf } from "./dag.js";
 export { encodeCar, readCarVerified } from "./car.js";

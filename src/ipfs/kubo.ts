@@ -38,13 +38,19 @@ class KuboBlockBackend implements BlockBackend {
       allowBigBlock: block.bytes.length > 1024 * 1024,
     });
     if (!block.cid.equals(got)) {
-      throw ipfsError(IPFS_ERRORS.CID_MISMATCH, `Kubo stored the block as ${String(got)}, expected ${block.cid}`, { cid: block.cid.toString(), kubo: String(got) });
+      throw ipfsError(IPFS_ERRORS.CID_MISMATCH, `Kubo stored the block as ${String(got)}, expected ${block.cid}`, {
+        cid: block.cid.toString(),
+        kubo: String(got),
+      });
     }
   }
 
   async getBlock(cid: CID, opts: { signal: AbortSignal; offline: boolean }): Promise<Uint8Array | undefined> {
     try {
-      return await this.client.block.get(cid, { signal: opts.signal, ...(opts.offline ? { offline: true } : {}) } as never);
+      return await this.client.block.get(cid, {
+        signal: opts.signal,
+        ...(opts.offline ? { offline: true } : {}),
+      } as never);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -65,7 +71,13 @@ class KuboBlockBackend implements BlockBackend {
     try {
       await this.client.pin.add(cid, { signal: opts.signal, recursive: true });
     } catch (err) {
-      if (isNotFound(err)) throw ipfsError(IPFS_ERRORS.NOT_FOUND, `Kubo could not find ${cid} (or a block it links to) to pin`, { cid: cid.toString() }, err);
+      if (isNotFound(err))
+        throw ipfsError(
+          IPFS_ERRORS.NOT_FOUND,
+          `Kubo could not find ${cid} (or a block it links to) to pin`,
+          { cid: cid.toString() },
+          err,
+        );
       throw err;
     }
   }

@@ -34,21 +34,35 @@ export interface IpfsConfig {
 }
 
 /** Opens the store `config` describes; Helia keeps its state in `config.dir`, default `<dataDir>/ipfs`. */
-export async function openArtifactStore(config: IpfsConfig = {}, opts: { dataDir?: string; log?: (line: string) => void } = {}): Promise<ArtifactStore> {
+export async function openArtifactStore(
+  config: IpfsConfig = {},
+  opts: { dataDir?: string; log?: (line: string) => void } = {},
+): Promise<ArtifactStore> {
   const remotePin = config.remotePin ? await openRemotePinner(config.remotePin) : undefined;
-  const common = { maxBytes: config.maxArtifactBytes ?? DEFAULT_MAX_BYTES, timeoutMs: config.timeoutMs, remotePin, log: opts.log };
+  const common = {
+    maxBytes: config.maxArtifactBytes ?? DEFAULT_MAX_BYTES,
+    timeoutMs: config.timeoutMs,
+    remotePin,
+    log: opts.log,
+  };
   const dir = config.dir ?? path.join(opts.dataDir ?? ".chorus", "ipfs");
   switch (config.mode ?? "embedded") {
     case "embedded":
       return openHeliaStore({ dir, ...common });
     case "networked":
-      return openHeliaStore({ dir, ...common, network: { listen: config.listen, announce: config.announce, peers: config.peers } });
+      return openHeliaStore({
+        dir,
+        ...common,
+        network: { listen: config.listen, announce: config.announce, peers: config.peers },
+      });
     case "kubo":
       if (!config.kuboUrl) throw ipfsError(IPFS_ERRORS.CONFIG, "ipfs mode 'kubo' needs kuboUrl (CHORUS_KUBO_URL)");
       return openKuboStore({ url: config.kuboUrl, ...common });
     case "memory":
       return createMemoryStore(common);
     default:
-      throw ipfsError(IPFS_ERRORS.CONFIG, `unknown ipfs mode '${String(config.mode)}' (embedded, networked, kubo)`, { mode: config.mode });
+      throw ipfsError(IPFS_ERRORS.CONFIG, `unknown ipfs mode '${String(config.mode)}' (embedded, networked, kubo)`, {
+        mode: config.mode,
+      });
   }
 }

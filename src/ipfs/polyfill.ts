@@ -1,7 +1,9 @@
 /**
  * helia 7 calls `Promise.withResolvers` (Node >= 22); Node 20 lacks it. Imported before helia is loaded.
  */
-const P = Promise as unknown as { withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } };
+const P = Promise as unknown as {
+  withResolvers?: <T>() => { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void };
+};
 if (typeof P.withResolvers !== "function") {
   P.withResolvers = function withResolvers<T>() {
     let resolve!: (v: T) => void;

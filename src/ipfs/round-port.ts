@@ -14,7 +14,8 @@ export function roundArtifacts(store: ArtifactStore, opts: { pin?: boolean; time
   const pin = opts.pin ?? true;
   return {
     putJson: async (value, o = {}) => (await store.putJson(value, { signal: o.signal, pin })).toString(),
-    getJson: <T>(cid: string, o: { signal?: AbortSignal } = {}) => store.getJson<T>(cid, { signal: o.signal, timeoutMs: opts.timeoutMs }),
+    getJson: <T>(cid: string, o: { signal?: AbortSignal } = {}) =>
+      store.getJson<T>(cid, { signal: o.signal, timeoutMs: opts.timeoutMs }),
     cidOf: async (value) => (await store.cidOf(value)).toString(),
   };
 }

@@ -5,7 +5,15 @@
 import type { Router } from "express";
 import type { CID } from "multiformats/cid";
 import { parseCid, codecName } from "../core/index.js";
-import { DEFAULT_MAX_BYTES, cidOfJson, decodeJson, jsonBlock, rawBlock, verifyBlock, type Block } from "../core/index.js";
+import {
+  DEFAULT_MAX_BYTES,
+  cidOfJson,
+  decodeJson,
+  jsonBlock,
+  rawBlock,
+  verifyBlock,
+  type Block,
+} from "../core/index.js";
 import type { BlockBackend } from "./backend.js";
 import { withDeadline } from "./deadline.js";
 import { IPFS_ERRORS, ipfsError } from "../core/index.js";
@@ -43,7 +51,9 @@ export class BlockArtifactStore implements ArtifactStore {
     this.kind = backend.kind;
     this.maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
     if (!Number.isSafeInteger(this.maxBytes) || this.maxBytes <= 0) {
-      throw ipfsError(IPFS_ERRORS.CONFIG, `maxBytes must be a positive integer, got ${opts.maxBytes}`, { maxBytes: opts.maxBytes });
+      throw ipfsError(IPFS_ERRORS.CONFIG, `maxBytes must be a positive integer, got ${opts.maxBytes}`, {
+        maxBytes: opts.maxBytes,
+      });
     }
     this.timeoutMs = opts.timeoutMs ?? backend.defaultTimeoutMs;
     this.remotePin = opts.remotePin;
@@ -68,7 +78,10 @@ export class BlockArtifactStore implements ArtifactStore {
     return this.store({ cid, bytes }, opts);
   }
 
-  async putFile(content: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>, opts: PutOptions = {}): Promise<CID> {
+  async putFile(
+    content: Uint8Array | AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    opts: PutOptions = {},
+  ): Promise<CID> {
     this.open();
     const root = await importFile(this.fileBlocks(), content, opts.signal);
     if (opts.pin) await this.pin(root, { signal: opts.signal });
@@ -87,7 +100,11 @@ export class BlockArtifactStore implements ArtifactStore {
     let size = 0;
     for await (const chunk of this.catFile(cidIn, opts)) {
       size += chunk.length;
-      if (size > limit) throw ipfsError(IPFS_ERRORS.TOO_LARGE, `file ${String(cidIn)} is over the ${limit}-byte limit`, { size, limit });
+      if (size > limit)
+        throw ipfsError(IPFS_ERRORS.TOO_LARGE, `file ${String(cidIn)} is over the ${limit}-byte limit`, {
+          size,
+          limit,
+        });
       parts.push(chunk);
     }
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
@@ -102,8 +119,10 @@ export class BlockArtifactStore implements ArtifactStore {
     const cid = parseCid(cidIn);
     codecName(cid);
     this.open();
-    const bytes = await withDeadline(`get ${cid}`, { signal: opts.signal, timeoutMs: opts.timeoutMs ?? this.timeoutMs }, (signal) =>
-      this.backend.getBlock(cid, { signal, offline: opts.offline ?? false }),
+    const bytes = await withDeadline(
+      `get ${cid}`,
+      { signal: opts.signal, timeoutMs: opts.timeoutMs ?? this.timeoutMs },
+      (signal) => this.backend.getBlock(cid, { signal, offline: opts.offline ?? false }),
     );
     if (bytes === undefined) throw notFound(cid);
     await verifyBlock(cid, bytes, this.maxBytes);
@@ -155,7 +174,9 @@ export class BlockArtifactStore implements ArtifactStore {
 
   private async store(block: Block, opts: PutOptions): Promise<CID> {
     this.open();
-    await withDeadline(`put ${block.cid}`, { signal: opts.signal }, (signal) => this.backend.putBlock(block, { signal, pin: opts.pin ?? false }));
+    await withDeadline(`put ${block.cid}`, { signal: opts.signal }, (signal) =>
+      this.backend.putBlock(block, { signal, pin: opts.pin ?? false }),
+    );
     if (opts.pin) this.pinRemotely(block.cid);
     return block.cid;
   }

@@ -18,13 +18,16 @@ export function agentCard(baseUrl: string, opts: { version?: string; keysRequire
     capabilities: { streaming: true, pushNotifications: false, stateTransitionHistory: false },
     defaultInputModes: ["text/plain"],
     defaultOutputModes: ["text/plain", "application/json"],
-    securitySchemes: opts.keysRequired ? { bearer: { type: "http", scheme: "bearer", description: "a gateway API key" } } : {},
+    securitySchemes: opts.keysRequired
+      ? { bearer: { type: "http", scheme: "bearer", description: "a gateway API key" } }
+      : {},
     security: opts.keysRequired ? [{ bearer: [] }] : [],
     skills: [
       {
         id: "consensus-answer",
         name: "Consensus answer with proof",
-        description: "Answers a question by committee consensus; the reply names the round id and transcript CID, auditable against the chain.",
+        description:
+          "Answers a question by committee consensus; the reply names the round id and transcript CID, auditable against the chain.",
         tags: ["llm", "consensus", "verifiable", "rag"],
         examples: ["What is the boiling point of water at sea level?"],
         inputModes: ["text/plain"],

@@ -7,7 +7,10 @@
 import { ChorusError } from "../core/index.js";
 
 export interface ChorusApi {
-  ask(input: { question: string; system?: string; rag?: boolean; maxTokens?: number }, opts?: { signal?: AbortSignal }): Promise<Record<string, unknown>>;
+  ask(
+    input: { question: string; system?: string; rag?: boolean; maxTokens?: number },
+    opts?: { signal?: AbortSignal },
+  ): Promise<Record<string, unknown>>;
   auditRound(roundId: string): Promise<Record<string, unknown>>;
   nodeInfo(): Promise<Record<string, unknown>>;
   sources(): Promise<Record<string, unknown>>;
@@ -30,7 +33,11 @@ export function httpChorusApi(opts: HttpApiOptions): ChorusApi {
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? 300_000);
     const res = await fetch(`${base}${path}`, {
       ...init,
-      headers: { accept: "application/json", ...(init.body ? { "content-type": "application/json" } : {}), ...(auth ? { authorization: auth } : {}) },
+      headers: {
+        accept: "application/json",
+        ...(init.body ? { "content-type": "application/json" } : {}),
+        ...(auth ? { authorization: auth } : {}),
+      },
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
     const text = await res.text();
@@ -42,14 +49,26 @@ export function httpChorusApi(opts: HttpApiOptions): ChorusApi {
     }
     if (!res.ok) {
       const err = (json.error ?? {}) as { message?: string; code?: string };
-      throw new ChorusError("NET_UNREACHABLE", `${path}: HTTP ${res.status} ${err.code ?? ""} ${err.message ?? ""}`.trim(), { status: res.status, code: err.code });
+      throw new ChorusError(
+        "NET_UNREACHABLE",
+        `${path}: HTTP ${res.status} ${err.code ?? ""} ${err.message ?? ""}`.trim(),
+        { status: res.status, code: err.code },
+      );
     }
     return json;
   };
   return {
     async ask(input, o) {
-      const messages = [...(input.system ? [{ role: "system", content: input.system }] : []), { role: "user", content: input.question }];
-      const body = { model: "chorus-swarm", messages, ...(input.maxTokens ? { max_tokens: input.maxTokens } : {}), ...(input.rag ? { chorus: { rag: true } } : {}) };
+      const messages = [
+        ...(input.system ? [{ role: "system", content: input.system }] : []),
+        { role: "user", content: input.question },
+      ];
+      const body = {
+        model: "chorus-swarm",
+        messages,
+        ...(input.maxTokens ? { max_tokens: input.maxTokens } : {}),
+        ...(input.rag ? { chorus: { rag: true } } : {}),
+      };
       const c = await call("/v1/chat/completions", { method: "POST", body: JSON.stringify(body) }, o?.signal);
       const choice = (c.choices as { message: { content: string }; finish_reason: string }[])[0];
       return { answer: choice.message.content, finish_reason: choice.finish_reason, usage: c.usage, chorus: c.chorus };

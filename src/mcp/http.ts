@@ -36,7 +36,14 @@ export function mcpRouter(opts: { bodyLimit?: string } = {}): Router {
   );
   // stateless: no server-initiated stream, no session to delete
   const notAllowed = route((_req, res) => {
-    res.status(405).set("Allow", "POST").json({ jsonrpc: "2.0", error: { code: -32000, message: "Method not allowed: this MCP endpoint is stateless (POST only)" }, id: null });
+    res
+      .status(405)
+      .set("Allow", "POST")
+      .json({
+        jsonrpc: "2.0",
+        error: { code: -32000, message: "Method not allowed: this MCP endpoint is stateless (POST only)" },
+        id: null,
+      });
   });
   r.get(MCP_PATH, notAllowed);
   r.delete(MCP_PATH, notAllowed);

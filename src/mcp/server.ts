@@ -11,8 +11,14 @@ import type { ChorusApi } from "./api.js";
 
 export const MCP_SERVER_NAME = "chorus";
 
-const result = (value: Record<string, unknown>) => ({ content: [{ type: "text" as const, text: JSON.stringify(value, null, 2) }], structuredContent: value });
-const failure = (err: unknown) => ({ content: [{ type: "text" as const, text: err instanceof Error ? err.message : String(err) }], isError: true });
+const result = (value: Record<string, unknown>) => ({
+  content: [{ type: "text" as const, text: JSON.stringify(value, null, 2) }],
+  structuredContent: value,
+});
+const failure = (err: unknown) => ({
+  content: [{ type: "text" as const, text: err instanceof Error ? err.message : String(err) }],
+  isError: true,
+});
 
 async function guarded(fn: () => Promise<Record<string, unknown>>) {
   try {
@@ -43,19 +49,33 @@ export function createMcpServer(api: ChorusApi, version = "0.1.0"): McpServer {
     "audit_round",
     {
       title: "Audit a settled round",
-      description: "Re-derive a settled round from the chain and IPFS (committee, answers, judgments, winner, reputation deltas) and report every check.",
-      inputSchema: { roundId: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x + 64 hex digits").describe("the round id from ask's chorus.round_id") },
+      description:
+        "Re-derive a settled round from the chain and IPFS (committee, answers, judgments, winner, reputation deltas) and report every check.",
+      inputSchema: {
+        roundId: z
+          .string()
+          .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x + 64 hex digits")
+          .describe("the round id from ask's chorus.round_id"),
+      },
     },
     async ({ roundId }) => guarded(() => api.auditRound(roundId)),
   );
   server.registerTool(
     "node_info",
-    { title: "Node info", description: "The gateway node's address, health, load and settlement backlog.", inputSchema: {} },
+    {
+      title: "Node info",
+      description: "The gateway node's address, health, load and settlement backlog.",
+      inputSchema: {},
+    },
     async () => guarded(() => api.nodeInfo()),
   );
   server.registerTool(
     "sources",
-    { title: "Data sources", description: "The data sources registered on chain that RAG rounds retrieve from, with their reliability.", inputSchema: {} },
+    {
+      title: "Data sources",
+      description: "The data sources registered on chain that RAG rounds retrieve from, with their reliability.",
+      inputSchema: {},
+    },
     async () => guarded(() => api.sources()),
   );
   return server;

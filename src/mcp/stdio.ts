@@ -7,8 +7,15 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { httpChorusApi } from "./api.js";
 import { createMcpServer } from "./server.js";
 
-export async function runStdioMcp(opts: { gatewayUrl: string; apiKey?: string; timeoutMs?: number; log?: (line: string) => void }): Promise<void> {
-  const server = createMcpServer(httpChorusApi({ baseUrl: opts.gatewayUrl, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs }));
+export async function runStdioMcp(opts: {
+  gatewayUrl: string;
+  apiKey?: string;
+  timeoutMs?: number;
+  log?: (line: string) => void;
+}): Promise<void> {
+  const server = createMcpServer(
+    httpChorusApi({ baseUrl: opts.gatewayUrl, apiKey: opts.apiKey, timeoutMs: opts.timeoutMs }),
+  );
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
   await server.connect(transport);

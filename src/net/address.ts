@@ -43,7 +43,9 @@ for (const [a, p] of BLOCKED_V4) blocked.addSubnet(a, p, "ipv4");
 for (const [a, p] of BLOCKED_V6) blocked.addSubnet(a, p, "ipv6");
 
 /** A CIDR range, `a.b.c.d/n` or `v6::/n`. */
-export const Cidr = z.string().refine((s) => parseCidr(s) !== null, { error: "must be a CIDR range such as 127.0.0.0/8 or fd00::/8" });
+export const Cidr = z
+  .string()
+  .refine((s) => parseCidr(s) !== null, { error: "must be a CIDR range such as 127.0.0.0/8 or fd00::/8" });
 
 function parseCidr(s: string): { address: string; prefix: number; family: "ipv4" | "ipv6" } | null {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(s.trim());
@@ -58,7 +60,8 @@ function parseCidr(s: string): { address: string; prefix: number; family: "ipv4"
 /** The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:a.b.c.d` or `::ffff:7f00:1`), else null. */
 function mappedV4(ip: string): string | null {
   const lower = ip.toLowerCase();
-  const dotted = /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower) ?? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+  const dotted =
+    /^(?:0{0,4}:){0,5}:?ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower) ?? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
   if (dotted) return dotted[1];
   const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
   if (hex) {

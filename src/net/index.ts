@@ -4,5 +4,16 @@
  * fixed failure reasons. Also the secret-free form of URLs for messages (origins only, redact.ts).
  */
 export { AddressPolicy, ANY_ADDRESS, Cidr, PUBLIC_ONLY } from "./address.js";
-export { badStatus, checkedLookup, httpUrl, netError, netReasonOf, netRequest, NET_REASONS, type NetErrorCode, type NetRequest, type NetResponse } from "./request.js";
+export {
+  badStatus,
+  checkedLookup,
+  httpUrl,
+  netError,
+  netReasonOf,
+  netRequest,
+  NET_REASONS,
+  type NetErrorCode,
+  type NetRequest,
+  type NetResponse,
+} from "./request.js";
 export { originOf, redactUrl, redactUrls } from "./redact.js";

@@ -32,5 +32,8 @@ export function redactUrl(text: string, url: string | undefined): string {
 
 /** `text` with every URL in it (http, https, ws, wss) reduced to its origin: for messages of unknown make. */
 export function redactUrls(text: string): string {
-  return text.replace(/\b(?:https?|wss?):\/\/[^\s'"<>`)\]}]+/gi, (u) => originOf(u.replace(/[.,;:]+$/, "")) + (/[.,;:]+$/.exec(u)?.[0] ?? ""));
+  return text.replace(
+    /\b(?:https?|wss?):\/\/[^\s'"<>`)\]}]+/gi,
+    (u) => originOf(u.replace(/[.,;:]+$/, "")) + (/[.,;:]+$/.exec(u)?.[0] ?? ""),
+  );
 }

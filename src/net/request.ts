@@ -62,11 +62,23 @@ export interface NetResponse {
 export function checkedLookup(policy: AddressPolicy): LookupFunction {
   return (hostname, options, callback) => {
     dns.lookup(hostname, { all: true, family: options.family, hints: options.hints }, (err, addresses) => {
-      if (err) { callback(err, "", 0); return; }
+      if (err) {
+        callback(err, "", 0);
+        return;
+      }
       const list = addresses;
-      if (list.length === 0) { callback(Object.assign(new Error("no address"), { code: "ENOTFOUND" }), "", 0); return; }
-      if (list.some((a) => !policy.permits(a.address))) { callback(netError("NET_REFUSED", NET_REASONS.private), "", 0); return; }
-      if ((options as { all?: boolean }).all) { (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [list[0]]); return; }
+      if (list.length === 0) {
+        callback(Object.assign(new Error("no address"), { code: "ENOTFOUND" }), "", 0);
+        return;
+      }
+      if (list.some((a) => !policy.permits(a.address))) {
+        callback(netError("NET_REFUSED", NET_REASONS.private), "", 0);
+        return;
+      }
+      if ((options as { all?: boolean }).all) {
+        (callback as unknown as (e: null, a: dns.LookupAddress[]) => void)(null, [list[0]]);
+        return;
+      }
       callback(null, list[0].address, list[0].family);
     });
   };
@@ -94,7 +106,8 @@ export function netRequest(target: string | URL, req: NetRequest): Promise<NetRe
   if (req.signal?.aborted) return rejectWith(abortReason(req.signal));
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   // A literal address skips lookup inside node:net: check it here.
-  if (net.isIP(host) !== 0 && !req.policy.permits(host)) return Promise.reject(netError("NET_REFUSED", NET_REASONS.private));
+  if (net.isIP(host) !== 0 && !req.policy.permits(host))
+    return Promise.reject(netError("NET_REFUSED", NET_REASONS.private));
   const payload = req.body === undefined ? undefined : typeof req.body === "string" ? Buffer.from(req.body) : req.body;
   const headers: Record<string, string | number> = { ...(req.headers ?? {}) };
   if (payload) headers["content-length"] = payload.byteLength;
@@ -118,9 +131,15 @@ export function netRequest(target: string | URL, req: NetRequest): Promise<NetRe
       { method: req.method ?? "GET", headers, agent: req.agent, lookup: checkedLookup(req.policy) },
       (res) => {
         const status = res.statusCode ?? 0;
-        if (status >= 300 && status < 400) { finish(netError("NET_REFUSED", NET_REASONS.redirect)); return; }
+        if (status >= 300 && status < 400) {
+          finish(netError("NET_REFUSED", NET_REASONS.redirect));
+          return;
+        }
         const declared = Number(res.headers["content-length"] ?? NaN);
-        if (declared > req.maxBytes) { finish(netError("NET_TOO_LARGE", NET_REASONS.tooLarge)); return; }
+        if (declared > req.maxBytes) {
+          finish(netError("NET_TOO_LARGE", NET_REASONS.tooLarge));
+          return;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on("data", (chunk: Buffer) => {
@@ -136,7 +155,9 @@ export function netRequest(target: string | URL, req: NetRequest): Promise<NetRe
     const onAbort = () => finish(abortReason(present(req.signal, "the abort signal")));
     const timer = setTimeout(() => finish(netError("NET_TIMEOUT", NET_REASONS.timeout)), req.timeoutMs);
     req.signal?.addEventListener("abort", onAbort, { once: true });
-    request.on("error", (e) => finish(e instanceof ChorusError ? e : netError("NET_UNREACHABLE", NET_REASONS.unreachable, e)));
+    request.on("error", (e) =>
+      finish(e instanceof ChorusError ? e : netError("NET_UNREACHABLE", NET_REASONS.unreachable, e)),
+    );
     request.end(payload);
   });
 }

@@ -36,9 +36,12 @@ export function createNodeApp(deps: NodeAppDeps): Express {
   app.use(gatewayRouter(deps.gateway));
   for (const r of deps.routers ?? []) app.use(r);
   if (!deps.ops) {
-    app.get("/health", route(async (_req, res) => {
-      res.json({ ok: true, node: deps.address, ...(await deps.health?.()) });
-    }));
+    app.get(
+      "/health",
+      route(async (_req, res) => {
+        res.json({ ok: true, node: deps.address, ...(await deps.health?.()) });
+      }),
+    );
   }
   app.use((_req, res) => {
     res.status(404).json({ error: { message: "no such route", type: "invalid_request_error", code: "NOT_FOUND" } });

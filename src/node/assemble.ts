@@ -8,7 +8,14 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { keccak256, toHex, type Hex } from "viem";
 import { auditRound } from "../audit/index.js";
-import { ChainDirectory, chorusContracts, getNode, openChorusChain, requireWallet, type ChorusChain } from "../chain/index.js";
+import {
+  ChainDirectory,
+  chorusContracts,
+  getNode,
+  openChorusChain,
+  requireWallet,
+  type ChorusChain,
+} from "../chain/index.js";
 import type { ChorusConfig } from "../config/index.js";
 import { ChorusError, present } from "../core/index.js";
 import { explorerRouter } from "../explorer/api.js";
@@ -47,16 +54,25 @@ export function capabilityWarning(me: string): string {
   );
 }
 
-export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (line: string) => void; logger?: Logger; signal?: AbortSignal } = {}): Promise<AssembledNode> {
+export async function startConfiguredNode(
+  config: ChorusConfig,
+  opts: { log?: (line: string) => void; logger?: Logger; signal?: AbortSignal } = {},
+): Promise<AssembledNode> {
   const log = opts.log ?? (opts.logger ? lineLog(opts.logger, "node") : () => {});
   if (!config.chain.privateKey) {
-    throw new ChorusError("KEY_MISSING", "a node needs its staked key: set CHORUS_PRIVATE_KEY (or --key; --dev-account n on the devnet)");
+    throw new ChorusError(
+      "KEY_MISSING",
+      "a node needs its staked key: set CHORUS_PRIVATE_KEY (or --key; --dev-account n on the devnet)",
+    );
   }
   const chain = await openChorusChain(config, { signal: opts.signal });
   const me = requireWallet(chain).account.address;
   const info = await getNode(chain, me);
   if (!info.active) {
-    throw new ChorusError("NODE_NOT_STAKED", `${me} is not an active staked node on chain ${chain.chainId}: run \`chorus stake <amount> --endpoint <url>\` first`);
+    throw new ChorusError(
+      "NODE_NOT_STAKED",
+      `${me} is not an active staked node on chain ${chain.chainId}: run \`chorus stake <amount> --endpoint <url>\` first`,
+    );
   }
   const warnings: string[] = [];
   const { capabilityRegistry, nodeRegistry } = chorusContracts(chain);
@@ -66,21 +82,36 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
   const endpoint = config.node.endpoint ?? `http://${config.node.host}:${config.node.port}`;
   const host = new URL(endpoint).hostname.replace(/^\[|\]$/g, "");
   if (isIP(host) && !new AddressPolicy(config.net.allowPrivate).permits(host)) {
-    warnings.push(`this node's endpoint ${endpoint} is a private address that net.allowPrivate does not allow: it will refuse to call peers and sources there (set CHORUS_NET_ALLOW_PRIVATE, e.g. 127.0.0.0/8 on one machine)`);
+    warnings.push(
+      `this node's endpoint ${endpoint} is a private address that net.allowPrivate does not allow: it will refuse to call peers and sources there (set CHORUS_NET_ALLOW_PRIVATE, e.g. 127.0.0.0/8 on one machine)`,
+    );
   }
-  if (info.endpoint !== endpoint) warnings.push(`the chain announces ${info.endpoint} for this node, not ${endpoint}: peers will call the former (chorus stake --endpoint updates it)`);
+  if (info.endpoint !== endpoint)
+    warnings.push(
+      `the chain announces ${info.endpoint} for this node, not ${endpoint}: peers will call the former (chorus stake --endpoint updates it)`,
+    );
 
   const dataDir = path.resolve(config.dataDir);
   const store = await openArtifactStore({ ...config.ipfs }, { dataDir, log });
   const choice = await chooseModel(config.inference, { log, signal: opts.signal });
-  const backend = createInferenceBackend(choice, { threads: config.inference.threads, gpu: config.inference.gpu, contextSize: config.inference.contextSize, concurrency: config.inference.concurrency, log });
+  const backend = createInferenceBackend(choice, {
+    threads: config.inference.threads,
+    gpu: config.inference.gpu,
+    contextSize: config.inference.contextSize,
+    concurrency: config.inference.concurrency,
+    log,
+  });
   const mind = mindFromBackend(backend, {
     answerTimeoutMs: config.node.answerTimeoutMs,
     temperature: config.inference.temperature,
     seedOf: (q) => memberSeed(me, q.messages),
   });
   const rules = productionRules();
-  const sequencer = new ChainSequencer(chain, { batchSize: config.node.batchSize, stateFile: path.join(dataDir, "sequencer.json"), log });
+  const sequencer = new ChainSequencer(chain, {
+    batchSize: config.node.batchSize,
+    stateFile: path.join(dataDir, "sequencer.json"),
+    log,
+  });
   const artifacts = roundArtifacts(store);
   const signer = createSigner(config.chain.privateKey as Hex);
   const parts: NodeParts = {
@@ -110,7 +141,16 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
       explorerRouter({
         chain,
         pendingRounds: pendingRounds(index, queue),
-        auditRound: (id) => auditRound({ chain, rules, getJson: (cid) => store.getJson(cid), cidOf: async (v) => (await store.cidOf(v)).toString() }, id),
+        auditRound: (id) =>
+          auditRound(
+            {
+              chain,
+              rules,
+              getJson: (cid) => store.getJson(cid),
+              cidOf: async (v) => (await store.cidOf(v)).toString(),
+            },
+            id,
+          ),
       }),
     ],
   };
@@ -119,9 +159,20 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
     host: n.host,
     port: n.port,
     dataDir,
-    round: { committeeSize: n.committeeSize, answerTimeoutMs: n.answerTimeoutMs, revealTimeoutMs: n.revealTimeoutMs, judgeTimeoutMs: n.judgeTimeoutMs, signTimeoutMs: n.signTimeoutMs },
+    round: {
+      committeeSize: n.committeeSize,
+      answerTimeoutMs: n.answerTimeoutMs,
+      revealTimeoutMs: n.revealTimeoutMs,
+      judgeTimeoutMs: n.judgeTimeoutMs,
+      signTimeoutMs: n.signTimeoutMs,
+    },
     epoch: { maxRounds: n.epochRounds, intervalMs: n.epochIntervalMs },
-    limits: { concurrentRounds: n.concurrentRounds, queuedRounds: n.queuedRounds, queueWaitMs: n.queueWaitMs, bodyLimit: n.bodyLimit },
+    limits: {
+      concurrentRounds: n.concurrentRounds,
+      queuedRounds: n.queuedRounds,
+      queueWaitMs: n.queueWaitMs,
+      bodyLimit: n.bodyLimit,
+    },
     access: gatewayAccess(config.gateway.apiKeys),
     net: { allowPrivate: config.net.allowPrivate },
     state: config.state,
@@ -136,7 +187,12 @@ export async function startConfiguredNode(config: ChorusConfig, opts: { log?: (l
   } catch (err) {
     await backend.close();
     await store.close();
-    throw new ChorusError("NODE_START_FAILED", `cannot listen on ${n.host}:${n.port}: ${(err as Error).message}`, {}, { cause: err });
+    throw new ChorusError(
+      "NODE_START_FAILED",
+      `cannot listen on ${n.host}:${n.port}: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   }
   log(`node ${me} serving on ${node.url} (model ${backend.name}, ipfs ${config.ipfs.mode}, chain ${chain.chainId})`);
   return {
@@ -161,7 +217,12 @@ export function memberSeed(member: string, messages: readonly { role: string; co
 
 /** The gateway's keys (config hashes plus the keys file) and per-client buckets. */
 function gatewayAccess(k: ChorusConfig["gateway"]["apiKeys"]): AccessOptions {
-  return { keyHashes: [...k.hashes, ...(k.file ? readKeyHashes(k.file) : [])], perKey: k.perKey, perIp: k.perIp, holdRefusalsMs: k.holdRefusalsMs };
+  return {
+    keyHashes: [...k.hashes, ...(k.file ? readKeyHashes(k.file) : [])],
+    perKey: k.perKey,
+    perIp: k.perIp,
+    holdRefusalsMs: k.holdRefusalsMs,
+  };
 }
 
 /**
@@ -169,7 +230,13 @@ function gatewayAccess(k: ChorusConfig["gateway"]["apiKeys"]): AccessOptions {
  * generation at most once a minute), IPFS (the store answers a `has`) and the capability pass (read at most
  * once a minute).
  */
-function readinessChecks(config: ChorusConfig, chain: ChorusChain, me: Hex, backend: InferenceBackend, store: ArtifactStore): Record<string, ReadinessCheck> {
+function readinessChecks(
+  config: ChorusConfig,
+  chain: ChorusChain,
+  me: Hex,
+  backend: InferenceBackend,
+  store: ArtifactStore,
+): Record<string, ReadinessCheck> {
   const checks: Record<string, ReadinessCheck> = {
     chain: blockAgeCheck(async () => {
       const b = await chain.publicClient.getBlock({ blockTag: "latest" });
@@ -189,8 +256,13 @@ function readinessChecks(config: ChorusConfig, chain: ChorusChain, me: Hex, back
   };
   if (chain.deployments.contracts.CapabilityRegistry) {
     checks.capability = cachedCheck(async () => {
-      const capable = await present(chorusContracts(chain).capabilityRegistry, "the CapabilityRegistry handle").read.isCapable([me]);
-      return capable ? { ok: true } : { ok: false, reason: `${me} has no valid capability pass: it is not drawn and members refuse its rounds` };
+      const capable = await present(
+        chorusContracts(chain).capabilityRegistry,
+        "the CapabilityRegistry handle",
+      ).read.isCapable([me]);
+      return capable
+        ? { ok: true }
+        : { ok: false, reason: `${me} has no valid capability pass: it is not drawn and members refuse its rounds` };
     }, 60_000);
   }
   return checks;

@@ -8,7 +8,13 @@ import type { Address } from "viem";
 import { ChorusError, isBytes32, isChorusError, sameAddress } from "../core/index.js";
 import { chorusContracts, type ChorusChain } from "../chain/index.js";
 import { encodeEpoch } from "../protocol/index.js";
-import { recordDigest, roundIdParts, settlementDomain, type SettlementDomain, type SignedRecord } from "../core/index.js";
+import {
+  recordDigest,
+  roundIdParts,
+  settlementDomain,
+  type SettlementDomain,
+  type SignedRecord,
+} from "../core/index.js";
 import { readBatch, withTxLock } from "../chain/sequencer.js";
 import { seatsIn } from "../round/draw.js";
 import { nextSettlementStep, type SequenceState } from "../round/sequencer.js";
@@ -55,7 +61,8 @@ export function chainRetrieval(
       }
       return got;
     },
-    retrieve: (source, req, opts) => retrieveFrom(source, req, { domain, timeoutMs: opts.timeoutMs, signal: opts.signal, policy, signer: net.signer }),
+    retrieve: (source, req, opts) =>
+      retrieveFrom(source, req, { domain, timeoutMs: opts.timeoutMs, signal: opts.signal, policy, signer: net.signer }),
   };
 }
 
@@ -73,7 +80,10 @@ export function settlementDomainOf(chain: ChorusChain): SettlementDomain {
  * sequence voided. Quorum signatures are chosen by the committee's seats in the transcript. A settlement the chain
  * refuses is SETTLEMENT_REFUSED (not retryable: the submitter sets the record at fault aside).
  */
-export function chainSettlement(chain: ChorusChain, opts: { coordinator: Address; maxSteps?: number }): SettlementPort<QueuedRound> {
+export function chainSettlement(
+  chain: ChorusChain,
+  opts: { coordinator: Address; maxSteps?: number },
+): SettlementPort<QueuedRound> {
   const me = opts.coordinator;
   const { settlement } = chorusContracts(chain);
   return {
@@ -93,7 +103,10 @@ export function chainSettlement(chain: ChorusChain, opts: { coordinator: Address
         if (!sameAddress(coordinator, me)) continue;
         const period = item.record.transcript.committee.period;
         if (current > period + 1) {
-          dropped.push({ roundId: item.roundId, reason: `weight period ${period} expired (current period ${current}): its sequence is voided` });
+          dropped.push({
+            roundId: item.roundId,
+            reason: `weight period ${period} expired (current period ${current}): its sequence is voided`,
+          });
           expired.add(seq);
         } else bySeq.set(seq, item);
       }
@@ -121,7 +134,9 @@ export function chainSettlement(chain: ChorusChain, opts: { coordinator: Address
           txs.push(hash);
         } else {
           const period = bySeq.get(next.seqs[0])!.record.transcript.committee.period;
-          const run = next.seqs.map((s) => bySeq.get(s)!).filter((_x, i, all) => all.slice(0, i + 1).every((y) => y.record.transcript.committee.period === period));
+          const run = next.seqs
+            .map((s) => bySeq.get(s)!)
+            .filter((_x, i, all) => all.slice(0, i + 1).every((y) => y.record.transcript.committee.period === period));
           const r = await settleRun(chain, run, period);
           spent(r.receipt);
           txs.push(r.hash);
@@ -130,26 +145,40 @@ export function chainSettlement(chain: ChorusChain, opts: { coordinator: Address
         }
         b = await readBatch(chain, me);
       }
-      if (txs.length === 0 && dropped.length === 0) return { closedThrough: b.lastSeq, deferred: "the next sequence is still running or not issued" };
+      if (txs.length === 0 && dropped.length === 0)
+        return { closedThrough: b.lastSeq, deferred: "the next sequence is still running or not issued" };
       return { txHash: txs.at(-1), epoch, settledIds, dropped, closedThrough: b.lastSeq, gasUsed, gasCostWei };
     },
   };
 }
 
-async function settleRun(chain: ChorusChain, run: readonly QueuedRecord<QueuedRound>[], period: number): Promise<{ hash: string; epoch?: number; receipt: { gasUsed: bigint; effectiveGasPrice?: bigint } }> {
+async function settleRun(
+  chain: ChorusChain,
+  run: readonly QueuedRecord<QueuedRound>[],
+  period: number,
+): Promise<{ hash: string; epoch?: number; receipt: { gasUsed: bigint; effectiveGasPrice?: bigint } }> {
   const seats = new Map(run.map((i) => [i.roundId.toLowerCase(), i.record.transcript.committee]));
   const signed: SignedRecord[] = run.map((i) => ({
     record: recordOf(i.record.transcript, i.record.transcriptCid),
     signatures: i.record.signatures,
     sourceSignatures: sourceSignaturesOf(i.record.transcript),
   }));
-  const epoch = encodeEpoch(signed, { seats: (record, node) => seatsIn(seats.get(record.roundId.toLowerCase())!, node) });
+  const epoch = encodeEpoch(signed, {
+    seats: (record, node) => seatsIn(seats.get(record.roundId.toLowerCase())!, node),
+  });
   try {
-    const { hash, receipt } = await withTxLock(chain, () => chorusContracts(chain).settlement.write.settleEpoch([period, epoch.nodes, epoch.sources, epoch.records]));
+    const { hash, receipt } = await withTxLock(chain, () =>
+      chorusContracts(chain).settlement.write.settleEpoch([period, epoch.nodes, epoch.sources, epoch.records]),
+    );
     return { hash, receipt };
   } catch (err) {
     if (isChorusError(err, "CHAIN_REVERTED")) {
-      throw new ChorusError("SETTLEMENT_REFUSED", `the chain refused the settlement of ${run.length} round(s): ${err.message}`, { ...err.details, rounds: run.map((r) => r.roundId) }, { cause: err });
+      throw new ChorusError(
+        "SETTLEMENT_REFUSED",
+        `the chain refused the settlement of ${run.length} round(s): ${err.message}`,
+        { ...err.details, rounds: run.map((r) => r.roundId) },
+        { cause: err },
+      );
     }
     throw err;
   }

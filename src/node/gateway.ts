@@ -33,21 +33,33 @@ export interface GatewayDeps {
 const MODEL = { id: MODEL_ID, object: "model", created: 0, owned_by: "chorus" };
 
 /** OpenAI's `param` for a zod issue path: messages.0.content -> messages[0].content. */
-const paramOf = (path: PropertyKey[]) => path.reduce<string>((s, p) => (typeof p === "number" ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), "");
+const paramOf = (path: PropertyKey[]) =>
+  path.reduce<string>((s, p) => (typeof p === "number" ? `${s}[${p}]` : s ? `${s}.${String(p)}` : String(p)), "");
 
 function parseChat(body: unknown): ChatRequest {
   const r = ChatRequest.safeParse(body);
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   const param = issue.path.length ? paramOf(issue.path) : null;
-  throw new ChorusError("INPUT_INVALID", `${param ?? "body"}: ${issue.message}`, { param, issues: r.error.issues.map((i) => ({ path: paramOf(i.path), message: i.message })) });
+  throw new ChorusError("INPUT_INVALID", `${param ?? "body"}: ${issue.message}`, {
+    param,
+    issues: r.error.issues.map((i) => ({ path: paramOf(i.path), message: i.message })),
+  });
 }
 
 /** The OpenAI error body of a ChorusError below 500 (5xx go to the node's error handler, which logs them). */
 export function openAIError(e: ChorusError) {
   const d = e.details as { param?: string | null; openaiCode?: string; openaiType?: string };
   const status = statusOf(e);
-  const type = d.openaiType ?? (status === 401 ? "invalid_request_error" : status === 429 ? "requests" : status >= 500 ? "server_error" : "invalid_request_error");
+  const type =
+    d.openaiType ??
+    (status === 401
+      ? "invalid_request_error"
+      : status === 429
+        ? "requests"
+        : status >= 500
+          ? "server_error"
+          : "invalid_request_error");
   return { message: e.message, type, param: d.param ?? null, code: d.openaiCode ?? e.code };
 }
 
@@ -64,7 +76,13 @@ export function gatewayRouter(deps: GatewayDeps): Router & { open: boolean } {
     res.json({ object: "list", data: [MODEL] });
   });
   r.get("/v1/models/:id", access.handler, (req, res, next) => {
-    if (req.params.id !== MODEL_ID) return next(new ChorusError("MODEL_NOT_FOUND", `The model '${req.params.id}' does not exist`, { param: "model", openaiCode: "model_not_found" }));
+    if (req.params.id !== MODEL_ID)
+      return next(
+        new ChorusError("MODEL_NOT_FOUND", `The model '${req.params.id}' does not exist`, {
+          param: "model",
+          openaiCode: "model_not_found",
+        }),
+      );
     res.json(MODEL);
   });
   // Set when a round is refused as OVERLOADED, cleared when any round ends. In between the node is full (a
@@ -74,7 +92,8 @@ export function gatewayRouter(deps: GatewayDeps): Router & { open: boolean } {
   const refuse = (err: unknown, res: Response) => {
     full = err instanceof ChorusError && err.code === "OVERLOADED" ? err : undefined;
     // overloaded or no quorum: a temporary refusal, so tell well-behaved clients when to come back
-    if (err instanceof ChorusError && statusOf(err) === 503 && !res.headersSent) res.set("Retry-After", String(RETRY_AFTER_S));
+    if (err instanceof ChorusError && statusOf(err) === 503 && !res.headersSent)
+      res.set("Retry-After", String(RETRY_AFTER_S));
     throw err;
   };
   r.post(
@@ -95,13 +114,19 @@ export function gatewayRouter(deps: GatewayDeps): Router & { open: boolean } {
         if (!res.writableFinished) controller.abort();
       });
       if (!body.stream) {
-        const out = await deps.ask(query, { signal: controller.signal, log }).then((o) => ((full = undefined), o), (err: unknown) => refuse(err, res));
+        const out = await deps.ask(query, { signal: controller.signal, log }).then(
+          (o) => ((full = undefined), o),
+          (err: unknown) => refuse(err, res),
+        );
         res.json(completionOf(out, await deps.settlementStatus(out.roundId)));
         return;
       }
       const stream = new CompletionStream(res);
       try {
-        const out = await deps.ask(query, { signal: controller.signal, log }).then((o) => ((full = undefined), o), (err: unknown) => refuse(err, res));
+        const out = await deps.ask(query, { signal: controller.signal, log }).then(
+          (o) => ((full = undefined), o),
+          (err: unknown) => refuse(err, res),
+        );
         stream.finish(out, await deps.settlementStatus(out.roundId), body.stream_options?.include_usage === true);
       } catch (err) {
         stream.stop();
@@ -110,8 +135,16 @@ export function gatewayRouter(deps: GatewayDeps): Router & { open: boolean } {
         const status = statusOf(e);
         if (status >= 500) {
           const cause = e.cause instanceof Error ? ` (cause: ${e.cause.message.split("\n")[0]})` : "";
-          logServerError(req, `[chorus] stream ${stream.id} ${req.method} ${req.path} failed with ${status} ${e.code}: ${e.message}${cause}`, { status, code: e.code, cause: e.cause });
-          stream.fail({ message: status === 503 ? "temporarily unavailable; retry later" : "internal error", type: "server_error", code: e.code });
+          logServerError(
+            req,
+            `[chorus] stream ${stream.id} ${req.method} ${req.path} failed with ${status} ${e.code}: ${e.message}${cause}`,
+            { status, code: e.code, cause: e.cause },
+          );
+          stream.fail({
+            message: status === 503 ? "temporarily unavailable; retry later" : "internal error",
+            type: "server_error",
+            code: e.code,
+          });
         } else stream.fail(openAIError(e));
       }
     }),

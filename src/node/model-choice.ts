@@ -21,7 +21,10 @@ export async function chooseModel(
     try {
       await access(inference.model);
     } catch {
-      throw new ChorusError("MODEL_UNAVAILABLE", `CHORUS_MODEL / inference.model points to ${inference.model}, which does not exist`);
+      throw new ChorusError(
+        "MODEL_UNAVAILABLE",
+        `CHORUS_MODEL / inference.model points to ${inference.model}, which does not exist`,
+      );
     }
     return { kind: "gguf", path: inference.model, source: "config" };
   }
@@ -55,7 +58,12 @@ export async function chooseModel(
   }
   opts.log?.(`no model configured: downloading ${inference.defaultModelUri} (set CHORUS_MODEL to use your own)`);
   try {
-    const path = await resolveModelFile(inference.defaultModelUri, { directory, download: "auto", cli: true, signal: opts.signal } as never);
+    const path = await resolveModelFile(inference.defaultModelUri, {
+      directory,
+      download: "auto",
+      cli: true,
+      signal: opts.signal,
+    } as never);
     return { kind: "gguf", path, source: "download" };
   } catch (err) {
     throw fail((err as Error).message.split("\n")[0], err);

@@ -40,18 +40,30 @@ export function outcomeOf(err?: unknown): string {
 
 /** The member's mind, timed: seconds generating and tokens per second of each answer (when the backend counts). */
 export function meteredMind(mind: Mind, metrics: NodeMetrics): Mind {
-  const timed = async <T>(fn: () => Promise<T>, usage: (v: T) => { promptTokens: number; completionTokens: number } | undefined): Promise<T> => {
+  const timed = async <T>(
+    fn: () => Promise<T>,
+    usage: (v: T) => { promptTokens: number; completionTokens: number } | undefined,
+  ): Promise<T> => {
     const t0 = performance.now();
     const v = await fn();
     metrics.generated(usage(v), (performance.now() - t0) / 1000);
     return v;
   };
   const out: Mind = {
-    answer: (q, o) => timed(() => mind.answer(q, o), () => undefined),
+    answer: (q, o) =>
+      timed(
+        () => mind.answer(q, o),
+        () => undefined,
+      ),
     compare: (i, o) => mind.compare(i, o),
   };
   const { answerDetailed, screen } = mind;
-  if (answerDetailed) out.answerDetailed = (q, o) => timed(() => answerDetailed.call(mind, q, o), (d) => d.usage);
+  if (answerDetailed)
+    out.answerDetailed = (q, o) =>
+      timed(
+        () => answerDetailed.call(mind, q, o),
+        (d) => d.usage,
+      );
   if (screen) out.screen = (i, o) => screen.call(mind, i, o);
   return out;
 }
@@ -102,14 +114,23 @@ export function opsRouter(deps: OpsDeps): Router & { readiness(): Promise<Readin
     "/health",
     route(async (_req, res) => {
       const [ready, detail] = await Promise.all([readiness(), deps.detail()]);
-      res.json({ ok: true, node: deps.address, ready: ready.ready, reasons: ready.reasons, checks: ready.checks, ...detail });
+      res.json({
+        ok: true,
+        node: deps.address,
+        ready: ready.ready,
+        reasons: ready.reasons,
+        checks: ready.checks,
+        ...detail,
+      });
     }),
   );
   r.get(
     "/ready",
     route(async (_req, res) => {
       const ready = await readiness();
-      res.status(ready.ready ? 200 : 503).json({ ready: ready.ready, node: deps.address, reasons: ready.reasons, checks: ready.checks });
+      res
+        .status(ready.ready ? 200 : 503)
+        .json({ ready: ready.ready, node: deps.address, reasons: ready.reasons, checks: ready.checks });
     }),
   );
   r.get(

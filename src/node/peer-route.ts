@@ -19,7 +19,8 @@ import { statusOf } from "../http/index.js";
 
 /** Bytes the head must fit in. */
 const HEAD_BYTES = 256;
-const HEAD = /^\s*\{\s*"kind"\s*:\s*"([a-z-]{1,32})"\s*,\s*"roundId"\s*:\s*"(0x[0-9a-fA-F]{64})"\s*,\s*"from"\s*:\s*"(0x[0-9a-fA-F]{40})"\s*,/;
+const HEAD =
+  /^\s*\{\s*"kind"\s*:\s*"([a-z-]{1,32})"\s*,\s*"roundId"\s*:\s*"(0x[0-9a-fA-F]{64})"\s*,\s*"from"\s*:\s*"(0x[0-9a-fA-F]{40})"\s*,/;
 /** The largest body of any kind. */
 export const PEER_MAX_BODY = Math.max(...Object.values(PEER_BODY_LIMITS));
 
@@ -35,7 +36,11 @@ export function parseHead(prefix: Buffer): EnvelopeHead {
  * the rest up to that limit. Resolves with the whole body; rejects with the refusal (`consumed` false when
  * the body was not read to its end).
  */
-export function readPeerBody(stream: Readable, headers: IncomingHttpHeaders, admit: (head: EnvelopeHead) => Promise<number>): Promise<Buffer> {
+export function readPeerBody(
+  stream: Readable,
+  headers: IncomingHttpHeaders,
+  admit: (head: EnvelopeHead) => Promise<number>,
+): Promise<Buffer> {
   const declared = headers["content-length"] === undefined ? undefined : Number(headers["content-length"]);
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -58,7 +63,11 @@ export function readPeerBody(stream: Readable, headers: IncomingHttpHeaders, adm
       cleanup();
       resolve(Buffer.concat(chunks, size));
     };
-    const tooLarge = (n: number) => new ChorusError("HTTP_TOO_LARGE", `peer message of ${n} bytes exceeds the limit of ${limit} bytes`, { size: n, limit });
+    const tooLarge = (n: number) =>
+      new ChorusError("HTTP_TOO_LARGE", `peer message of ${n} bytes exceeds the limit of ${limit} bytes`, {
+        size: n,
+        limit,
+      });
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) return fail(tooLarge(size));
@@ -79,18 +88,15 @@ export function readPeerBody(stream: Readable, headers: IncomingHttpHeaders, adm
       } catch (err) {
         return fail(err);
       }
-      admit(head).then(
-        (kindLimit) => {
-          limit = kindLimit;
-          if (declared !== undefined && declared > limit) return fail(tooLarge(declared));
-          if (size > limit) return fail(tooLarge(size));
-          admitted = true;
-          admitting = false;
-          if (ended) finish();
-          else stream.resume();
-        },
-        fail,
-      );
+      admit(head).then((kindLimit) => {
+        limit = kindLimit;
+        if (declared !== undefined && declared > limit) return fail(tooLarge(declared));
+        if (size > limit) return fail(tooLarge(size));
+        admitted = true;
+        admitting = false;
+        if (ended) finish();
+        else stream.resume();
+      }, fail);
     };
     const onError = (err: Error) => fail(new ChorusError("HTTP_BAD_BODY", `peer request body: ${err.message}`));
     const cleanup = () => {
@@ -99,7 +105,13 @@ export function readPeerBody(stream: Readable, headers: IncomingHttpHeaders, adm
       stream.off("error", onError);
     };
     if (declared !== undefined && (!Number.isFinite(declared) || declared > PEER_MAX_BODY)) {
-      return fail(new ChorusError("HTTP_TOO_LARGE", `peer message of ${headers["content-length"]} bytes exceeds the limit of ${PEER_MAX_BODY} bytes`, { limit: PEER_MAX_BODY }));
+      return fail(
+        new ChorusError(
+          "HTTP_TOO_LARGE",
+          `peer message of ${headers["content-length"]} bytes exceeds the limit of ${PEER_MAX_BODY} bytes`,
+          { limit: PEER_MAX_BODY },
+        ),
+      );
     }
     stream.on("data", onData);
     stream.on("end", onEnd);
@@ -117,9 +129,15 @@ function refuse(req: Request, res: Response, err: unknown): void {
     res.setHeader("connection", "close");
     res.on("finish", () => req.socket.destroy());
   }
-  if (e.code === "PEER_RATE_LIMITED" && typeof e.details.retryAfterMs === "number") res.setHeader("retry-after", String(Math.ceil(e.details.retryAfterMs / 1000)));
+  if (e.code === "PEER_RATE_LIMITED" && typeof e.details.retryAfterMs === "number")
+    res.setHeader("retry-after", String(Math.ceil(e.details.retryAfterMs / 1000)));
   res.status(status).json({
-    error: { message: e.message, type: status >= 500 ? "server_error" : "invalid_request_error", code: e.code, details: e.toJSON().details },
+    error: {
+      message: e.message,
+      type: status >= 500 ? "server_error" : "invalid_request_error",
+      code: e.code,
+      details: e.toJSON().details,
+    },
   });
 }
 

@@ -64,19 +64,31 @@ export function httpPeers(opts: HttpPeersOptions = {}): HttpPeers {
       } catch (err) {
         const reason = netReasonOf(err);
         if (reason === null) throw err; // the caller's abort
-        const code = reason === NET_REASONS.timeout ? "PEER_TIMEOUT" : reason === NET_REASONS.tooLarge ? "PEER_BAD_MESSAGE" : "PEER_UNREACHABLE";
+        const code =
+          reason === NET_REASONS.timeout
+            ? "PEER_TIMEOUT"
+            : reason === NET_REASONS.tooLarge
+              ? "PEER_BAD_MESSAGE"
+              : "PEER_UNREACHABLE";
         throw new ChorusError(code, reason, { endpoint, timeoutMs }, { cause: err });
       }
       let body: unknown;
       try {
         body = JSON.parse(res.body.toString("utf8"));
       } catch {
-        throw new ChorusError("PEER_BAD_MESSAGE", res.status >= 200 && res.status < 300 ? NET_REASONS.malformed : badStatus(res.status), { status: res.status });
+        throw new ChorusError(
+          "PEER_BAD_MESSAGE",
+          res.status >= 200 && res.status < 300 ? NET_REASONS.malformed : badStatus(res.status),
+          { status: res.status },
+        );
       }
       if (res.status < 200 || res.status >= 300) {
         const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
         const shown = typeof code === "string" && SAFE_CODE.test(code) ? code : undefined;
-        throw new ChorusError("PEER_REFUSED", `${badStatus(res.status)}${shown ? ` (${shown})` : ""}`, { status: res.status, code: shown });
+        throw new ChorusError("PEER_REFUSED", `${badStatus(res.status)}${shown ? ` (${shown})` : ""}`, {
+          status: res.status,
+          code: shown,
+        });
       }
       return body;
     },

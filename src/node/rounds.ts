@@ -49,7 +49,11 @@ export class RoundIndex {
       ranking: out.result.ranking,
       scores: out.result.scores,
       committee: out.transcript.committee.members,
-      excluded: [...out.transcript.excluded, ...(out.signExcluded ?? [])].map((e) => ({ member: e.member, phase: e.phase, reason: e.reason })),
+      excluded: [...out.transcript.excluded, ...(out.signExcluded ?? [])].map((e) => ({
+        member: e.member,
+        phase: e.phase,
+        reason: e.reason,
+      })),
       createdAt: out.transcript.query.createdAt,
     };
     const text = JSON.stringify(s);
@@ -57,7 +61,8 @@ export class RoundIndex {
   }
 
   async get(roundId: string): Promise<RoundSummary | undefined> {
-    const row = this.stmts.get.get(roundId.toLowerCase()) as { round_id: string; summary: string; sum: string } | undefined;
+    const row = this.stmts.get.get(roundId.toLowerCase()) as
+      { round_id: string; summary: string; sum: string } | undefined;
     return row ? this.parse(row) : undefined;
   }
 
@@ -80,11 +85,17 @@ export class RoundIndex {
     try {
       if (row.sum !== checksum(row.summary)) throw new Error("its checksum does not match");
       const s = JSON.parse(row.summary) as RoundSummary;
-      if (!s || typeof s !== "object" || typeof s.roundId !== "string" || s.roundId.toLowerCase() !== row.round_id) throw new Error("its round id does not match");
+      if (!s || typeof s !== "object" || typeof s.roundId !== "string" || s.roundId.toLowerCase() !== row.round_id)
+        throw new Error("its round id does not match");
       return s;
     } catch (err) {
       this.db.transaction(() => {
-        this.db.quarantineRow("rounds", row.round_id, row.summary, `round summary unreadable: ${(err as Error).message}`);
+        this.db.quarantineRow(
+          "rounds",
+          row.round_id,
+          row.summary,
+          `round summary unreadable: ${(err as Error).message}`,
+        );
         this.stmts.remove.run(row.round_id);
       });
       return undefined;
@@ -100,10 +111,16 @@ export class RoundIndex {
       if (!line.trim()) continue;
       try {
         const s = JSON.parse(line) as RoundSummary;
-        if (!s || typeof s !== "object" || typeof s.roundId !== "string" || !ROUND_ID.test(s.roundId)) throw new Error("no round id");
+        if (!s || typeof s !== "object" || typeof s.roundId !== "string" || !ROUND_ID.test(s.roundId))
+          throw new Error("no round id");
         good.push(s);
       } catch (err) {
-        this.db.quarantineRow("rounds.jsonl", `${file}:${i + 1}`, line, `line ${i + 1} does not parse: ${(err as Error).message}`);
+        this.db.quarantineRow(
+          "rounds.jsonl",
+          `${file}:${i + 1}`,
+          line,
+          `line ${i + 1} does not parse: ${(err as Error).message}`,
+        );
       }
     }
     this.db.transaction(() => {
@@ -119,7 +136,9 @@ export class RoundIndex {
 function statements(db: StateDb) {
   const sql = db.sql;
   return {
-    upsert: sql.prepare("INSERT INTO rounds (round_id, added_at, summary, sum) VALUES (?, ?, ?, ?) ON CONFLICT (round_id) DO UPDATE SET summary = excluded.summary, sum = excluded.sum"),
+    upsert: sql.prepare(
+      "INSERT INTO rounds (round_id, added_at, summary, sum) VALUES (?, ?, ?, ?) ON CONFLICT (round_id) DO UPDATE SET summary = excluded.summary, sum = excluded.sum",
+    ),
     get: sql.prepare("SELECT round_id, summary, sum FROM rounds WHERE round_id = ?"),
     recent: sql.prepare("SELECT round_id, summary, sum FROM rounds ORDER BY n DESC LIMIT ?"),
     prune: sql.prepare("DELETE FROM rounds WHERE added_at < ?"),
@@ -127,14 +146,18 @@ function statements(db: StateDb) {
   };
 }
 
-export function roundsRouter(index: RoundIndex, settlement: (roundId: string) => Promise<{ status: string; txHash?: string }>): Router {
+export function roundsRouter(
+  index: RoundIndex,
+  settlement: (roundId: string) => Promise<{ status: string; txHash?: string }>,
+): Router {
   const r = Router();
   r.get(
     "/chorus/v1/rounds",
     route(async (req, res) => {
       const raw = String(req.query.limit ?? "50");
       const limit = Number(raw);
-      if (!/^\d+$/.test(raw) || limit < 1 || limit > 500) throw new ChorusError("INPUT_INVALID", "limit must be a whole number from 1 to 500");
+      if (!/^\d+$/.test(raw) || limit < 1 || limit > 500)
+        throw new ChorusError("INPUT_INVALID", "limit must be a whole number from 1 to 500");
       res.json({ rounds: await index.recent(limit) });
     }),
   );
@@ -142,7 +165,8 @@ export function roundsRouter(index: RoundIndex, settlement: (roundId: string) =>
     "/chorus/v1/rounds/:id",
     route(async (req, res) => {
       const id = String(req.params.id);
-      if (!/^0x[0-9a-fA-F]{64}$/.test(id)) throw new ChorusError("INPUT_INVALID", "round id must be 0x + 64 hex digits");
+      if (!/^0x[0-9a-fA-F]{64}$/.test(id))
+        throw new ChorusError("INPUT_INVALID", "round id must be 0x + 64 hex digits");
       const s = await index.get(id);
       if (!s) throw new ChorusError("NOT_FOUND", `this node did not coordinate round ${id}`);
       const st = await settlement(id);

@@ -14,10 +14,25 @@ import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
 import type { DigestSigner } from "../core/index.js";
 import type { ConsensusRules, Exclusion, Transcript } from "../protocol/index.js";
 import { MemorySequencer, type RoundSequencer } from "../round/sequencer.js";
-import { EpochFinalizer, EpochSubmitter, SettlementQueue, type FinalityPort, type SettlementPort } from "../settlement/index.js";
+import {
+  EpochFinalizer,
+  EpochSubmitter,
+  SettlementQueue,
+  type FinalityPort,
+  type SettlementPort,
+} from "../settlement/index.js";
 import { redactUrls } from "../net/index.js";
 import { ChorusError } from "../core/index.js";
-import { backlogCheck, createLogger, lineLog, NodeMetrics, silentLogger, type Logger, type ReadinessCheck, type Readiness } from "../obs/index.js";
+import {
+  backlogCheck,
+  createLogger,
+  lineLog,
+  NodeMetrics,
+  silentLogger,
+  type Logger,
+  type ReadinessCheck,
+  type Readiness,
+} from "../obs/index.js";
 import { createNodeApp } from "./app.js";
 import { meteredMind, meteredSettlement, opsRouter, outcomeOf, roundObserver } from "./observe.js";
 import type { AccessOptions } from "./openai/access.js";
@@ -40,7 +55,20 @@ export interface QueuedRound {
  * The member's parts (domain, signer, directory, artifacts, mind, rules, records; retrieval and its settings
  * for RAG queries, optional) and the node's own.
  */
-export interface NodeParts extends Pick<MemberDeps, "domain" | "signer" | "directory" | "artifacts" | "mind" | "rules" | "records" | "retrieval" | "rag" | "blockHash" | "limits"> {
+export interface NodeParts extends Pick<
+  MemberDeps,
+  | "domain"
+  | "signer"
+  | "directory"
+  | "artifacts"
+  | "mind"
+  | "rules"
+  | "records"
+  | "retrieval"
+  | "rag"
+  | "blockHash"
+  | "limits"
+> {
   settlement: SettlementPort<QueuedRound>;
   /** Makes the epochs this node settled final once due (issue 13); absent without a chain. */
   finality?: FinalityPort;
@@ -113,11 +141,15 @@ export interface RunningNode {
 
 /** A logger over a plain `log(line)` callback: each record's message becomes one line. */
 function callbackLogger(log: (line: string) => void): Logger {
-  return createLogger({ destination: { write: (s: string) => void log(String((JSON.parse(s) as { msg?: string }).msg ?? s)) } as never });
+  return createLogger({
+    destination: { write: (s: string) => void log(String((JSON.parse(s) as { msg?: string }).msg ?? s)) } as never,
+  });
 }
 
 export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<RunningNode> {
-  const logger = (opts.logger ?? (opts.log ? callbackLogger(opts.log) : silentLogger())).child({ node: parts.signer.address });
+  const logger = (opts.logger ?? (opts.log ? callbackLogger(opts.log) : silentLogger())).child({
+    node: parts.signer.address,
+  });
   // One state database (<dataDir>/state.db) for the queue, the round index and the member's journal.
   const state = openNodeState<QueuedRound>(opts.dataDir, { retention: opts.state, log: lineLog(logger, "state") });
   const { queue, index, journal } = state;
@@ -126,14 +158,39 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     return { depth: s.count, oldestAgeS: s.oldestAt !== undefined ? Math.max(0, (Date.now() - s.oldestAt) / 1000) : 0 };
   };
   const limiterRef: { load?: () => { running: number; waiting: number } } = {};
-  const metrics = new NodeMetrics({ settlement: { backlog }, load: () => limiterRef.load?.() ?? { running: 0, waiting: 0 }, defaults: opts.metrics?.defaults });
+  const metrics = new NodeMetrics({
+    settlement: { backlog },
+    load: () => limiterRef.load?.() ?? { running: 0, waiting: 0 },
+    defaults: opts.metrics?.defaults,
+  });
   // One sequencer for the coordinator (round ids) and the submitter (what closed, what failed, when to settle).
   const sequencer = parts.sequencer ?? new MemorySequencer(parts.signer.address);
-  const submitter = new EpochSubmitter(queue, meteredSettlement(parts.settlement, metrics), { ...opts.epoch, sequencer, log: lineLog(logger, "settlement") });
-  const finalizer = parts.finality ? new EpochFinalizer(parts.finality, { intervalMs: opts.epoch.intervalMs, log: lineLog(logger, "finality") }) : undefined;
-  const common = { domain: parts.domain, signer: parts.signer, directory: parts.directory, artifacts: parts.artifacts, rules: parts.rules, records: parts.records };
+  const submitter = new EpochSubmitter(queue, meteredSettlement(parts.settlement, metrics), {
+    ...opts.epoch,
+    sequencer,
+    log: lineLog(logger, "settlement"),
+  });
+  const finalizer = parts.finality
+    ? new EpochFinalizer(parts.finality, { intervalMs: opts.epoch.intervalMs, log: lineLog(logger, "finality") })
+    : undefined;
+  const common = {
+    domain: parts.domain,
+    signer: parts.signer,
+    directory: parts.directory,
+    artifacts: parts.artifacts,
+    rules: parts.rules,
+    records: parts.records,
+  };
   // The member's durable record of rounds answered and signed (the journal: refuses replays across restarts).
-  const member = new Member({ ...common, mind: meteredMind(parts.mind, metrics), retrieval: parts.retrieval, rag: parts.rag, blockHash: parts.blockHash, limits: parts.limits, journal });
+  const member = new Member({
+    ...common,
+    mind: meteredMind(parts.mind, metrics),
+    retrieval: parts.retrieval,
+    rag: parts.rag,
+    blockHash: parts.blockHash,
+    limits: parts.limits,
+    journal,
+  });
   const ownPeers = parts.peers ? undefined : httpPeers({ allowPrivate: opts.net.allowPrivate });
   const coordinator = new Coordinator(
     {
@@ -143,7 +200,12 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       log: lineLog(logger, "coordinator", "debug"),
       settle: async (roundId: Hex, signed: SignedRecord, transcript?: Transcript) => {
         if (!transcript) return;
-        await queue.add(roundId, { transcript, transcriptCid: signed.transcriptCid, signatures: signed.signatures, signExcluded: signed.signExcluded ?? [] });
+        await queue.add(roundId, {
+          transcript,
+          transcriptCid: signed.transcriptCid,
+          signatures: signed.signatures,
+          signExcluded: signed.signExcluded ?? [],
+        });
         submitter.notify();
       },
     },
@@ -156,7 +218,11 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
   const stopRounds = new AbortController();
   const inFlight = new Set<Promise<unknown>>();
   const ask = async (q: Parameters<Coordinator["run"]>[0], o: { signal: AbortSignal; log?: Logger }) => {
-    if (draining) throw new ChorusError("SHUTTING_DOWN", "this node is shutting down and takes no new rounds; retry on another node");
+    if (draining)
+      throw new ChorusError(
+        "SHUTTING_DOWN",
+        "this node is shutting down and takes no new rounds; retry on another node",
+      );
     const observer = roundObserver(metrics, o.log ?? logger);
     const t0 = performance.now();
     const run = limiter.run(
@@ -171,13 +237,22 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     try {
       const out = await run;
       metrics.round("ok", (performance.now() - t0) / 1000);
-      observer.log.info({ transcriptCid: out.transcriptCid, winner: out.result.winner, excluded: out.transcript.excluded.length + out.signExcluded.length }, "round done");
+      observer.log.info(
+        {
+          transcriptCid: out.transcriptCid,
+          winner: out.result.winner,
+          excluded: out.transcript.excluded.length + out.signExcluded.length,
+        },
+        "round done",
+      );
       return out;
     } catch (err) {
       metrics.round(outcomeOf(err), (performance.now() - t0) / 1000);
       const aborted = o.signal.aborted;
-      if (!aborted && !(err instanceof ChorusError && err.code === "OVERLOADED")) observer.log.warn({ err }, "round failed");
-      else observer.log.debug({ code: outcomeOf(err) }, aborted ? "round aborted: the client went away" : "round refused");
+      if (!aborted && !(err instanceof ChorusError && err.code === "OVERLOADED"))
+        observer.log.warn({ err }, "round failed");
+      else
+        observer.log.debug({ code: outcomeOf(err) }, aborted ? "round aborted: the client went away" : "round refused");
       throw err;
     } finally {
       inFlight.delete(run);
@@ -197,7 +272,12 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       settlement: backlogCheck(backlog, { maxDepth: ready.maxBacklog, maxAgeS: ready.maxBacklogAgeS }),
       shutdown: () => (draining ? { ok: false, reason: "the node is shutting down" } : { ok: true }),
     }),
-    detail: async () => ({ load: limiter.load, pendingSettlement: await queue.size(), lastSettlementError: submitter.lastError === undefined ? null : redactUrls(submitter.lastError), lastFinalityError: finalizer?.lastError === undefined ? null : redactUrls(finalizer.lastError) }),
+    detail: async () => ({
+      load: limiter.load,
+      pendingSettlement: await queue.size(),
+      lastSettlementError: submitter.lastError === undefined ? null : redactUrls(submitter.lastError),
+      lastFinalityError: finalizer?.lastError === undefined ? null : redactUrls(finalizer.lastError),
+    }),
   });
   const app = createNodeApp({
     address: parts.signer.address,
@@ -210,9 +290,15 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
       ask,
       settlementStatus: async (id) => (await settlementOf(id)).status,
     },
-    routers: [roundsRouter(index, settlementOf), ...(typeof parts.routers === "function" ? parts.routers({ index, queue }) : (parts.routers ?? []))],
+    routers: [
+      roundsRouter(index, settlementOf),
+      ...(typeof parts.routers === "function" ? parts.routers({ index, queue }) : (parts.routers ?? [])),
+    ],
   });
-  if (!opts.access?.keyHashes?.length) logger.warn("gateway is OPEN: no API keys configured (gateway.apiKeys), anyone who reaches this node can run rounds (per-IP limit only, if configured)");
+  if (!opts.access?.keyHashes?.length)
+    logger.warn(
+      "gateway is OPEN: no API keys configured (gateway.apiKeys), anyone who reaches this node can run rounds (per-IP limit only, if configured)",
+    );
   const server = app.listen(opts.port, opts.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -260,7 +346,12 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
         }
         clearTimeout(timer);
       }
-      if (how.flush !== false) await submitter.flush().catch((err: unknown) => logger.warn({ err }, "settling at shutdown failed; the records stay queued for the next start"));
+      if (how.flush !== false)
+        await submitter
+          .flush()
+          .catch((err: unknown) =>
+            logger.warn({ err }, "settling at shutdown failed; the records stay queued for the next start"),
+          );
       await submitter.stop();
       await finalizer?.stop();
       server.closeAllConnections();

@@ -52,22 +52,37 @@ export async function runChecks(checks: Record<string, ReadinessCheck>, timeoutM
 }
 
 /** The chain check: the latest block is younger than `maxAgeS` (a stalled chain or RPC is not ready). */
-export function blockAgeCheck(latest: () => Promise<{ number: bigint; timestamp: bigint }>, maxAgeS: number, now: () => number = Date.now): ReadinessCheck {
+export function blockAgeCheck(
+  latest: () => Promise<{ number: bigint; timestamp: bigint }>,
+  maxAgeS: number,
+  now: () => number = Date.now,
+): ReadinessCheck {
   return async () => {
     const b = await latest();
     const ageS = Math.max(0, Math.round(now() / 1000 - Number(b.timestamp)));
     const detail = { block: b.number.toString(), ageS, maxAgeS };
-    return ageS <= maxAgeS ? { ok: true, detail } : { ok: false, reason: `latest block ${b.number} is ${ageS} s old (limit ${maxAgeS} s)`, detail };
+    return ageS <= maxAgeS
+      ? { ok: true, detail }
+      : { ok: false, reason: `latest block ${b.number} is ${ageS} s old (limit ${maxAgeS} s)`, detail };
   };
 }
 
 /** The settlement check: at most `maxDepth` records waiting and none older than `maxAgeS`. */
-export function backlogCheck(backlog: () => Promise<{ depth: number; oldestAgeS: number }>, limits: { maxDepth: number; maxAgeS: number }): ReadinessCheck {
+export function backlogCheck(
+  backlog: () => Promise<{ depth: number; oldestAgeS: number }>,
+  limits: { maxDepth: number; maxAgeS: number },
+): ReadinessCheck {
   return async () => {
     const b = await backlog();
     const detail = { ...b, ...limits };
-    if (b.depth > limits.maxDepth) return { ok: false, reason: `${b.depth} records wait for settlement (limit ${limits.maxDepth})`, detail };
-    if (b.oldestAgeS > limits.maxAgeS) return { ok: false, reason: `the oldest record has waited ${Math.round(b.oldestAgeS)} s for settlement (limit ${limits.maxAgeS} s)`, detail };
+    if (b.depth > limits.maxDepth)
+      return { ok: false, reason: `${b.depth} records wait for settlement (limit ${limits.maxDepth})`, detail };
+    if (b.oldestAgeS > limits.maxAgeS)
+      return {
+        ok: false,
+        reason: `the oldest record has waited ${Math.round(b.oldestAgeS)} s for settlement (limit ${limits.maxAgeS} s)`,
+        detail,
+      };
     return { ok: true, detail };
   };
 }

@@ -32,9 +32,20 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const serializers = { err: pino.stdSerializers.errWithCause };
   if (opts.pretty) {
     // pino-pretty in the same thread (no worker): synchronous, so nothing is lost when the process ends.
-    return pino({ level, base, serializers }, pinoPretty({ destination: (opts.destination as NodeJS.WritableStream | undefined) ?? 2, colorize: true, sync: true, translateTime: "SYS:HH:MM:ss.l" }));
+    return pino(
+      { level, base, serializers },
+      pinoPretty({
+        destination: (opts.destination as NodeJS.WritableStream | undefined) ?? 2,
+        colorize: true,
+        sync: true,
+        translateTime: "SYS:HH:MM:ss.l",
+      }),
+    );
   }
-  return pino({ level, base, serializers, timestamp: pino.stdTimeFunctions.isoTime }, (opts.destination as DestinationStream | undefined) ?? pino.destination({ fd: 2, sync: true }));
+  return pino(
+    { level, base, serializers, timestamp: pino.stdTimeFunctions.isoTime },
+    (opts.destination as DestinationStream | undefined) ?? pino.destination({ fd: 2, sync: true }),
+  );
 }
 
 /** A logger that drops everything (programmatic nodes in tests that pass none). */
@@ -43,7 +54,11 @@ export function silentLogger(): Logger {
 }
 
 /** A `log(line)` callback for an adapter: its lines at `level`, tagged with `component`. */
-export function lineLog(logger: Logger, component: string, level: "info" | "warn" | "debug" = "info"): (line: string) => void {
+export function lineLog(
+  logger: Logger,
+  component: string,
+  level: "info" | "warn" | "debug" = "info",
+): (line: string) => void {
   const child = logger.child({ component });
   return (line) => child[level](line);
 }
@@ -54,7 +69,8 @@ export function lineLog(logger: Logger, component: string, level: "info" | "warn
 export class MemoryLogStream extends Writable {
   readonly lines: Record<string, unknown>[] = [];
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void) {
-    for (const l of chunk.toString("utf8").split("\n")) if (l.trim()) this.lines.push(JSON.parse(l) as Record<string, unknown>);
+    for (const l of chunk.toString("utf8").split("\n"))
+      if (l.trim()) this.lines.push(JSON.parse(l) as Record<string, unknown>);
     cb();
   }
 }
@@ -86,7 +102,11 @@ export function httpLogger(logger: Logger): HttpLogger {
       return /^\/(health|ready|metrics)\b/.test(req.url ?? "") ? "debug" : "info";
     },
     serializers: {
-      req: (r: { id: unknown; method: string; url: string }) => ({ id: r.id, method: r.method, url: r.url?.split("?")[0] }),
+      req: (r: { id: unknown; method: string; url: string }) => ({
+        id: r.id,
+        method: r.method,
+        url: r.url?.split("?")[0],
+      }),
       res: (r: { statusCode: number }) => ({ statusCode: r.statusCode }),
     },
     quietReqLogger: true,
@@ -98,10 +118,16 @@ export function httpLogger(logger: Logger): HttpLogger {
  * goes on serving (a promise nobody waited for must not end a node that other rounds depend on). Returns the
  * uninstaller. `onFault` sees each one (counted in the metrics).
  */
-export function installProcessGuards(logger: Logger, onFault?: (kind: "unhandledRejection" | "uncaughtException") => void): () => void {
+export function installProcessGuards(
+  logger: Logger,
+  onFault?: (kind: "unhandledRejection" | "uncaughtException") => void,
+): () => void {
   const rejection = (reason: unknown) => {
     onFault?.("unhandledRejection");
-    logger.error({ err: reason instanceof Error ? reason : new Error(String(reason)), kind: "unhandledRejection" }, "unhandled promise rejection (the node keeps serving)");
+    logger.error(
+      { err: reason instanceof Error ? reason : new Error(String(reason)), kind: "unhandledRejection" },
+      "unhandled promise rejection (the node keeps serving)",
+    );
   };
   const exception = (err: Error) => {
     onFault?.("uncaughtException");

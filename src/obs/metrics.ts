@@ -35,14 +35,43 @@ export class NodeMetrics {
   readonly faults: Counter<"kind">;
   readonly ready: Gauge<"check">;
 
-  constructor(opts: { settlement?: SettlementGauges; load?: () => { running: number; waiting: number }; defaults?: boolean } = {}) {
+  constructor(
+    opts: { settlement?: SettlementGauges; load?: () => { running: number; waiting: number }; defaults?: boolean } = {},
+  ) {
     const registers = [this.registry];
     if (opts.defaults !== false) collectDefaultMetrics({ register: this.registry, prefix: "chorus_" });
-    this.rounds = new Counter({ name: "chorus_rounds_total", help: "Rounds this node coordinated, by outcome (ok or the error code)", labelNames: ["outcome"], registers });
-    this.roundSeconds = new Histogram({ name: "chorus_round_seconds", help: "Whole-round latency as the client saw it, by outcome", labelNames: ["outcome"], buckets: PHASE_BUCKETS, registers });
-    this.phaseSeconds = new Histogram({ name: "chorus_round_phase_seconds", help: "Latency of each round phase (answer, reveal, judge, sign)", labelNames: ["phase"], buckets: PHASE_BUCKETS, registers });
-    this.exclusions = new Counter({ name: "chorus_exclusions_total", help: "Committee members excluded from rounds, by phase and reason (error code)", labelNames: ["phase", "reason"], registers });
-    this.peerErrors = new Counter({ name: "chorus_peer_errors_total", help: "Failed calls to a committee member, by peer address and phase", labelNames: ["peer", "phase"], registers });
+    this.rounds = new Counter({
+      name: "chorus_rounds_total",
+      help: "Rounds this node coordinated, by outcome (ok or the error code)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.roundSeconds = new Histogram({
+      name: "chorus_round_seconds",
+      help: "Whole-round latency as the client saw it, by outcome",
+      labelNames: ["outcome"],
+      buckets: PHASE_BUCKETS,
+      registers,
+    });
+    this.phaseSeconds = new Histogram({
+      name: "chorus_round_phase_seconds",
+      help: "Latency of each round phase (answer, reveal, judge, sign)",
+      labelNames: ["phase"],
+      buckets: PHASE_BUCKETS,
+      registers,
+    });
+    this.exclusions = new Counter({
+      name: "chorus_exclusions_total",
+      help: "Committee members excluded from rounds, by phase and reason (error code)",
+      labelNames: ["phase", "reason"],
+      registers,
+    });
+    this.peerErrors = new Counter({
+      name: "chorus_peer_errors_total",
+      help: "Failed calls to a committee member, by peer address and phase",
+      labelNames: ["peer", "phase"],
+      registers,
+    });
     const load = opts.load;
     this.roundsInFlight = new Gauge({
       name: "chorus_rounds_in_flight",
@@ -59,7 +88,10 @@ export class NodeMetrics {
     const settlement = opts.settlement;
     // One read of the queue per scrape feeds both gauges.
     let backlog: Promise<{ depth: number; oldestAgeS: number }> | undefined;
-    const read = () => (backlog ??= (settlement?.backlog() ?? Promise.resolve({ depth: 0, oldestAgeS: 0 })).finally(() => setTimeout(() => (backlog = undefined), 0)));
+    const read = () =>
+      (backlog ??= (settlement?.backlog() ?? Promise.resolve({ depth: 0, oldestAgeS: 0 })).finally(() =>
+        setTimeout(() => (backlog = undefined), 0),
+      ));
     this.settlementDepth = new Gauge({
       name: "chorus_settlement_queue_depth",
       help: "Round records waiting to be settled on chain",
@@ -76,19 +108,51 @@ export class NodeMetrics {
         this.set((await read()).oldestAgeS);
       },
     });
-    this.settlementTxs = new Counter({ name: "chorus_settlement_submissions_total", help: "Epoch submissions, by result (ok, deferred, error)", labelNames: ["result"], registers });
-    this.gasUsed = new Counter({ name: "chorus_settlement_gas_used_total", help: "Gas used by this node's settlement transactions", registers });
-    this.gasCostWei = new Counter({ name: "chorus_settlement_gas_cost_wei_total", help: "Wei paid for gas by this node's settlement transactions", registers });
-    this.modelTokens = new Counter({ name: "chorus_model_tokens_total", help: "Tokens the node's model read (prompt) and wrote (completion) answering rounds", labelNames: ["kind"], registers });
-    this.modelSeconds = new Counter({ name: "chorus_model_generation_seconds_total", help: "Seconds the node's model spent answering rounds", registers });
+    this.settlementTxs = new Counter({
+      name: "chorus_settlement_submissions_total",
+      help: "Epoch submissions, by result (ok, deferred, error)",
+      labelNames: ["result"],
+      registers,
+    });
+    this.gasUsed = new Counter({
+      name: "chorus_settlement_gas_used_total",
+      help: "Gas used by this node's settlement transactions",
+      registers,
+    });
+    this.gasCostWei = new Counter({
+      name: "chorus_settlement_gas_cost_wei_total",
+      help: "Wei paid for gas by this node's settlement transactions",
+      registers,
+    });
+    this.modelTokens = new Counter({
+      name: "chorus_model_tokens_total",
+      help: "Tokens the node's model read (prompt) and wrote (completion) answering rounds",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.modelSeconds = new Counter({
+      name: "chorus_model_generation_seconds_total",
+      help: "Seconds the node's model spent answering rounds",
+      registers,
+    });
     this.modelTokensPerSecond = new Histogram({
       name: "chorus_model_tokens_per_second",
       help: "Completion tokens per second of each answer the model generated",
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
       registers,
     });
-    this.faults = new Counter({ name: "chorus_process_faults_total", help: "Unhandled rejections and uncaught exceptions the node survived", labelNames: ["kind"], registers });
-    this.ready = new Gauge({ name: "chorus_ready", help: "1 when the readiness check passes, by check (last /ready)", labelNames: ["check"], registers });
+    this.faults = new Counter({
+      name: "chorus_process_faults_total",
+      help: "Unhandled rejections and uncaught exceptions the node survived",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.ready = new Gauge({
+      name: "chorus_ready",
+      help: "1 when the readiness check passes, by check (last /ready)",
+      labelNames: ["check"],
+      registers,
+    });
   }
 
   /** A finished round (ok) or its error code, with its wall time. */

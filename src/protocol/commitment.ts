@@ -27,6 +27,13 @@ export function newSalt(): Hex {
   return bytesToHex(randomBytes(32));
 }
 
-export function revealMatches(roundId: Hex, member: Address, commitment: Hex, answer: string, salt: Hex, rag?: unknown): boolean {
+export function revealMatches(
+  roundId: Hex,
+  member: Address,
+  commitment: Hex,
+  answer: string,
+  salt: Hex,
+  rag?: unknown,
+): boolean {
   return commitmentOf(roundId, member, answer, salt, rag).toLowerCase() === commitment.toLowerCase();
 }

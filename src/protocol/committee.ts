@@ -56,14 +56,24 @@ export interface Committee {
  * period began (NodeRegistry.stakesAt); it defaults to the candidates' sum, which is right only when they are all
  * the registered nodes.
  */
-export function drawCommittee(seed: Hex, candidates: readonly Candidate[], tau: number, totalStake?: bigint): Committee {
+export function drawCommittee(
+  seed: Hex,
+  candidates: readonly Candidate[],
+  tau: number,
+  totalStake?: bigint,
+): Committee {
   if (!Number.isInteger(tau) || tau < 1 || tau > 255) {
-    throw new ChorusError("ROUND_BAD_COMMITTEE_SIZE", `expected committee seats must be in 1..255, got ${tau}`, { tau });
+    throw new ChorusError("ROUND_BAD_COMMITTEE_SIZE", `expected committee seats must be in 1..255, got ${tau}`, {
+      tau,
+    });
   }
   const seen = new Set<string>();
   for (const c of candidates) {
     const key = c.address.toLowerCase();
-    if (seen.has(key)) throw new ChorusError("ROUND_DUPLICATE_CANDIDATE", `candidate ${c.address} appears twice`, { address: c.address });
+    if (seen.has(key))
+      throw new ChorusError("ROUND_DUPLICATE_CANDIDATE", `candidate ${c.address} appears twice`, {
+        address: c.address,
+      });
     seen.add(key);
   }
   const total = totalStake ?? candidates.reduce((s, c) => s + (c.stake > 0n ? c.stake : 0n), 0n);

@@ -35,7 +35,9 @@ const TYPES = {
   ],
 } as const;
 
-const PEER_MESSAGE_TYPEHASH = keccakBytes(stringToBytes("PeerMessage(string kind,bytes32 roundId,address from,bytes32 bodyHash)"));
+const PEER_MESSAGE_TYPEHASH = keccakBytes(
+  stringToBytes("PeerMessage(string kind,bytes32 roundId,address from,bytes32 bodyHash)"),
+);
 const separators = new Map<string, Hex>();
 
 /** EIP-712 domain separator of ("Chorus Peer", "1", chainId, registry), computed once per domain. */
@@ -48,7 +50,9 @@ function domainSeparator(domain: PeerDomain): Hex {
         encodeAbiParameters(
           [{ type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }, { type: "uint256" }, { type: "address" }],
           [
-            keccakBytes(stringToBytes("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")),
+            keccakBytes(
+              stringToBytes("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+            ),
             keccakBytes(stringToBytes("Chorus Peer")),
             keccakBytes(stringToBytes("1")),
             BigInt(domain.chainId),
@@ -83,7 +87,13 @@ export function envelopeDigest(domain: PeerDomain, kind: string, roundId: Hex, f
 }
 
 /** The same digest through viem's reference implementation (tests compare the two). */
-export function envelopeDigestReference(domain: PeerDomain, kind: string, roundId: Hex, from: Address, body: unknown): Hex {
+export function envelopeDigestReference(
+  domain: PeerDomain,
+  kind: string,
+  roundId: Hex,
+  from: Address,
+  body: unknown,
+): Hex {
   return hashTypedData({
     domain: { name: "Chorus Peer", version: "1", chainId: domain.chainId, verifyingContract: domain.registry },
     types: TYPES,
@@ -92,7 +102,13 @@ export function envelopeDigestReference(domain: PeerDomain, kind: string, roundI
   });
 }
 
-export function signEnvelope<B>(domain: PeerDomain, signer: DigestSigner, kind: string, roundId: Hex, body: B): Envelope<B> {
+export function signEnvelope<B>(
+  domain: PeerDomain,
+  signer: DigestSigner,
+  kind: string,
+  roundId: Hex,
+  body: B,
+): Envelope<B> {
   const signature = signer.signDigest(envelopeDigest(domain, kind, roundId, signer.address, body));
   return { kind, roundId, from: signer.address, body, signature };
 }
@@ -110,15 +126,25 @@ export const MAX_KIND_LENGTH = 32;
  * PEER_BAD_MESSAGE naming the field (never quoting the sender's text).
  */
 export function envelopeFields(raw: unknown): Envelope {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ChorusError("PEER_BAD_MESSAGE", "envelope is not an object");
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    throw new ChorusError("PEER_BAD_MESSAGE", "envelope is not an object");
   const e = raw as Record<string, unknown>;
-  const bad = (field: string, rule: string) => new ChorusError("PEER_BAD_MESSAGE", `envelope ${field}: ${rule}`, { field });
-  if (typeof e.kind !== "string" || e.kind.length === 0 || e.kind.length > MAX_KIND_LENGTH) throw bad("kind", `must be a string of 1-${MAX_KIND_LENGTH} characters`);
+  const bad = (field: string, rule: string) =>
+    new ChorusError("PEER_BAD_MESSAGE", `envelope ${field}: ${rule}`, { field });
+  if (typeof e.kind !== "string" || e.kind.length === 0 || e.kind.length > MAX_KIND_LENGTH)
+    throw bad("kind", `must be a string of 1-${MAX_KIND_LENGTH} characters`);
   if (typeof e.roundId !== "string" || !HEX32.test(e.roundId)) throw bad("roundId", "must be 0x + 64 hex digits");
   if (typeof e.from !== "string" || !ADDRESS.test(e.from)) throw bad("from", "must be 0x + 40 hex digits");
-  if (typeof e.signature !== "string" || !SIGNATURE.test(e.signature)) throw bad("signature", "must be 0x + 130 hex digits");
+  if (typeof e.signature !== "string" || !SIGNATURE.test(e.signature))
+    throw bad("signature", "must be 0x + 130 hex digits");
   if (e.body === undefined) throw bad("body", "is missing");
-  return { kind: e.kind, roundId: e.roundId as Hex, from: e.from as Address, body: e.body, signature: e.signature as Hex };
+  return {
+    kind: e.kind,
+    roundId: e.roundId as Hex,
+    from: e.from as Address,
+    body: e.body,
+    signature: e.signature as Hex,
+  };
 }
 
 /**
@@ -133,7 +159,9 @@ export function verifyEnvelope<B>(
 ): Envelope<B> {
   const env = envelopeFields(raw) as Envelope<B>;
   if (env.kind !== expect.kind) {
-    throw new ChorusError("PEER_BAD_MESSAGE", `expected a '${expect.kind}' message, got '${env.kind}'`, { kind: env.kind });
+    throw new ChorusError("PEER_BAD_MESSAGE", `expected a '${expect.kind}' message, got '${env.kind}'`, {
+      kind: env.kind,
+    });
   }
   if (env.roundId.toLowerCase() !== expect.roundId.toLowerCase()) {
     throw new ChorusError("PEER_REPLAYED", `message is bound to round ${env.roundId}, not ${expect.roundId}`, {

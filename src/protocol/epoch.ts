@@ -4,7 +4,17 @@
  * a `RoundSettled` event's deltas. Shared by the coordinator (settles), the auditor and the contract tests. Pure.
  */
 import { concat, getAddress, hexToBigInt, keccak256, slice, toHex, type Address, type Hex } from "viem";
-import { ChorusError, compactSignature, compareAddress, MAX_TABLE, normAddress, present, recordInvalid, roundIdParts, validateRecord } from "../core/index.js";
+import {
+  ChorusError,
+  compactSignature,
+  compareAddress,
+  MAX_TABLE,
+  normAddress,
+  present,
+  recordInvalid,
+  roundIdParts,
+  validateRecord,
+} from "../core/index.js";
 import type { RoundRecord, SignedRecord } from "../core/index.js";
 
 /** The contract's quorum rule: signers hold at least 2/3 of the committee's seats. */
@@ -17,7 +27,8 @@ export type SeatLookup = (record: RoundRecord, node: Address) => bigint;
 
 function seatsIn(seats: SeatLookup, record: RoundRecord, a: Address): bigint {
   const v = seats(record, getAddress(a));
-  if (typeof v !== "bigint" || v < 1n) recordInvalid(`round ${record.roundId}: ${a} holds no seat`, { roundId: record.roundId, node: a, seats: v });
+  if (typeof v !== "bigint" || v < 1n)
+    recordInvalid(`round ${record.roundId}: ${a} holds no seat`, { roundId: record.roundId, node: a, seats: v });
   return v;
 }
 
@@ -40,11 +51,15 @@ export function selectQuorum(record: RoundRecord, signers: readonly Address[], s
     signed += c.stake;
   }
   if (!hasQuorum(signed, total)) {
-    throw new ChorusError("SETTLEMENT_NO_QUORUM", `round ${record.roundId}: signers hold ${signed} of ${total} seats; 2/3 needed`, {
-      roundId: record.roundId,
-      signedSeats: signed,
-      totalSeats: total,
-    });
+    throw new ChorusError(
+      "SETTLEMENT_NO_QUORUM",
+      `round ${record.roundId}: signers hold ${signed} of ${total} seats; 2/3 needed`,
+      {
+        roundId: record.roundId,
+        signedSeats: signed,
+        totalSeats: total,
+      },
+    );
   }
   return chosen;
 }
@@ -73,19 +88,26 @@ const int32Hex = (v: number): Hex => toHex(BigInt.asUintN(32, BigInt(v)), { size
  * participants and sources as table indices, participant signatures in position order, compact signatures.
  */
 export function encodeEpoch(signed: readonly SignedRecord[], opts: EncodeEpochOptions = {}): EncodedEpoch {
-  if (signed.length === 0 || signed.length > 0xffff) recordInvalid(`an epoch holds 1..65535 records, got ${signed.length}`);
+  if (signed.length === 0 || signed.length > 0xffff)
+    recordInvalid(`an epoch holds 1..65535 records, got ${signed.length}`);
   const sorted = [...signed].sort((a, b) => compareAddress(a.record.roundId, b.record.roundId));
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].record.roundId === sorted[i - 1].record.roundId) recordInvalid(`round ${sorted[i].record.roundId} appears twice`);
+    if (sorted[i].record.roundId === sorted[i - 1].record.roundId)
+      recordInvalid(`round ${sorted[i].record.roundId} appears twice`);
   }
   if (opts.validate !== false) sorted.forEach((s) => validateRecord(s.record));
-  const nodes = [...new Set(sorted.flatMap((s) => s.record.participants.map((p) => normAddress(p))))].sort(compareAddress);
-  const sources = [...new Set(sorted.flatMap((s) => s.record.sources.map((x) => normAddress(x.source))))].sort(compareAddress);
-  if (nodes.length > MAX_TABLE || sources.length > MAX_TABLE) recordInvalid(`an epoch may name at most ${MAX_TABLE} nodes and sources`);
+  const nodes = [...new Set(sorted.flatMap((s) => s.record.participants.map((p) => normAddress(p))))].sort(
+    compareAddress,
+  );
+  const sources = [...new Set(sorted.flatMap((s) => s.record.sources.map((x) => normAddress(x.source))))].sort(
+    compareAddress,
+  );
+  if (nodes.length > MAX_TABLE || sources.length > MAX_TABLE)
+    recordInvalid(`an epoch may name at most ${MAX_TABLE} nodes and sources`);
   const nodeIndex = new Map(nodes.map((a, i) => [a, i]));
   const sourceIndex = new Map(sources.map((a, i) => [a, i]));
   const parts: Hex[] = [toHex(sorted.length, { size: 2 })];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     const { coordinator } = roundIdParts(sorted[i].record.roundId);
     let j = i;
     while (j < sorted.length && roundIdParts(sorted[j].record.roundId).coordinator === coordinator) j++;
@@ -109,7 +131,12 @@ function encodeRecord(
   const sigs = lowerKeys(signatures);
   const srcSigs = lowerKeys(sourceSignatures);
   const lower = record.participants.map((p) => normAddress(p));
-  const parts: Hex[] = [slice(record.roundId, 20, 32), record.queryCid, record.transcriptCid, toHex(lower.length, { size: 1 })];
+  const parts: Hex[] = [
+    slice(record.roundId, 20, 32),
+    record.queryCid,
+    record.transcriptCid,
+    toHex(lower.length, { size: 1 }),
+  ];
   parts.push(...lower.map((p) => toHex(present(nodeIndex.get(p), `node table entry of ${p}`), { size: 1 })));
   parts.push(toHex(Math.max(0, lower.indexOf(normAddress(record.winner))), { size: 1 }));
   parts.push(...record.deltas.map(int32Hex));
@@ -117,7 +144,9 @@ function encodeRecord(
   for (const s of record.sources) {
     const sig =
       srcSigs.get(normAddress(s.source)) ||
-      recordInvalid(`round ${record.roundId}: no service statement signature from source ${s.source}`, { source: s.source });
+      recordInvalid(`round ${record.roundId}: no service statement signature from source ${s.source}`, {
+        source: s.source,
+      });
     parts.push(
       toHex(present(sourceIndex.get(normAddress(s.source)), `source table entry of ${s.source}`), { size: 1 }),
       int32Hex(s.reliability),
@@ -146,4 +175,3 @@ export function recordsCommitment(digests: readonly Hex[]): Hex {
   const h = hexToBigInt(keccak256(concat([...digests])));
   return toHex(h & ~((1n << 40n) - 1n), { size: 32 });
 }
-

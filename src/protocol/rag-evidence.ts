@@ -79,25 +79,45 @@ export function checkServed(x: unknown, expect: ServedExpectation): { reason: Sk
     return { reason: "malformed", detail: `served document ${i.path.join(".")}: ${i.message}` };
   }
   const { served, servedCid, signature } = parsed.data;
-  if (!isAddressEqual(served.source as Address, expect.source)) return { reason: "wrong-binding", detail: `served by ${served.source}, asked ${expect.source}` };
-  if (served.roundId.toLowerCase() !== expect.roundId.toLowerCase()) return { reason: "wrong-binding", detail: `bound to round ${served.roundId}` };
-  if (served.queryHash.toLowerCase() !== expect.queryHash.toLowerCase()) return { reason: "wrong-binding", detail: `bound to query ${served.queryHash}` };
+  if (!isAddressEqual(served.source as Address, expect.source))
+    return { reason: "wrong-binding", detail: `served by ${served.source}, asked ${expect.source}` };
+  if (served.roundId.toLowerCase() !== expect.roundId.toLowerCase())
+    return { reason: "wrong-binding", detail: `bound to round ${served.roundId}` };
+  if (served.queryHash.toLowerCase() !== expect.queryHash.toLowerCase())
+    return { reason: "wrong-binding", detail: `bound to query ${served.queryHash}` };
   if (served.k !== expect.k || served.contexts.length > expect.k) {
-    return { reason: "malformed", detail: `asked for ${expect.k} contexts, got k=${served.k} with ${served.contexts.length}` };
+    return {
+      reason: "malformed",
+      detail: `asked for ${expect.k} contexts, got k=${served.k} with ${served.contexts.length}`,
+    };
   }
-  if (new Set(served.contexts.map((c) => c.id)).size !== served.contexts.length) return { reason: "malformed", detail: "context ids repeat" };
+  if (new Set(served.contexts.map((c) => c.id)).size !== served.contexts.length)
+    return { reason: "malformed", detail: "context ids repeat" };
   const cid = cidOfCanonical(canonicalBytes(served));
   if (cid !== servedCid) return { reason: "malformed", detail: `served document hashes to ${cid}, not ${servedCid}` };
-  const signer = recoverDigestSigner(serviceDigest(expect.domain, { roundId: served.roundId as Hex, servedCid: cidToBytes32(servedCid) }), signature as Hex);
-  if (!signer || !isAddressEqual(signer, expect.source)) return { reason: "bad-signature", detail: `SourceService signature recovers to ${signer ?? "nothing"}` };
+  const signer = recoverDigestSigner(
+    serviceDigest(expect.domain, { roundId: served.roundId as Hex, servedCid: cidToBytes32(servedCid) }),
+    signature as Hex,
+  );
+  if (!signer || !isAddressEqual(signer, expect.source))
+    return { reason: "bad-signature", detail: `SourceService signature recovers to ${signer ?? "nothing"}` };
   return null;
 }
 
 /** The contexts of the prompt: every verified served context, reranked; sources in draw order. */
-export function chooseContexts(drawn: readonly SourceInfo[], served: readonly SignedStored[], params: RagParams): UsedContext[] {
+export function chooseContexts(
+  drawn: readonly SourceInfo[],
+  served: readonly SignedStored[],
+  params: RagParams,
+): UsedContext[] {
   const items = drawn.flatMap((source) => {
     const doc = served.find((s) => isAddressEqual(s.served.source as Address, source.address));
-    return doc ? doc.served.contexts.map((c) => ({ source, context: { id: c.id, doc: c.doc, text: c.text, score: c.score / SCORE_SCALE } })) : [];
+    return doc
+      ? doc.served.contexts.map((c) => ({
+          source,
+          context: { id: c.id, doc: c.doc, text: c.text, score: c.score / SCORE_SCALE },
+        }))
+      : [];
   });
   return rerankContexts(items, params.k, { reliabilityWeight: params.reliabilityWeight / SCORE_SCALE });
 }
@@ -137,8 +157,15 @@ export function boundListing<T>(listed: readonly T[], seed: Hex, max: number = M
 }
 
 /** The draw of one member: `count` of the listed sources, chance from on-chain usefulness with a floor. */
-export function drawSources(listed: readonly SourceInfo[], params: RagParams, seed: Hex, member: Address): SourceInfo[] {
-  return sampleSources(sortSources(listed), params.sources, drawSeed(seed, member), { explorationFloor: params.explorationFloor });
+export function drawSources(
+  listed: readonly SourceInfo[],
+  params: RagParams,
+  seed: Hex,
+  member: Address,
+): SourceInfo[] {
+  return sampleSources(sortSources(listed), params.sources, drawSeed(seed, member), {
+    explorationFloor: params.explorationFloor,
+  });
 }
 
 /** The text retrieval and the deltas are about: the last user message (as src/protocol/served.ts `queryText`). */
@@ -148,13 +175,23 @@ export function queryTextOf(messages: readonly { role: string; content: string }
 }
 
 /** The query's messages with the contexts as a system message just before the last user message. */
-export function ragPrompt(messages: readonly { role: string; content: string }[], used: readonly UsedContext[]): { role: string; content: string }[] {
+export function ragPrompt(
+  messages: readonly { role: string; content: string }[],
+  used: readonly UsedContext[],
+): { role: string; content: string }[] {
   const out: { role: string; content: string }[] = messages.map((m) => ({ role: m.role, content: m.content }));
   if (used.length === 0) return out;
   const block = used.map((c, i) => `[${i + 1}] (source ${c.source}, ${c.id})\n${c.text}`).join("\n\n");
-  const system = { role: "system", content: `Answer using these retrieved contexts where they are relevant; they may be incomplete or wrong.\n\n${block}` };
+  const system = {
+    role: "system",
+    content: `Answer using these retrieved contexts where they are relevant; they may be incomplete or wrong.\n\n${block}`,
+  };
   let at = out.length;
-  for (let i = out.length - 1; i >= 0; i--) if (out[i].role === "user") { at = i; break; }
+  for (let i = out.length - 1; i >= 0; i--)
+    if (out[i].role === "user") {
+      at = i;
+      break;
+    }
   out.splice(at, 0, system);
   return out;
 }
@@ -183,7 +220,8 @@ export function checkEvidence(ctx: EvidenceContext, ev: RagEvidence): UsedContex
   const { member } = ctx;
   const listed = ev.listed as SourceInfo[];
   listed.forEach((s, i) => {
-    if (i > 0 && BigInt(s.address) <= BigInt(listed[i - 1].address)) bad(member, "listed sources are not sorted by address");
+    if (i > 0 && BigInt(s.address) <= BigInt(listed[i - 1].address))
+      bad(member, "listed sources are not sorted by address");
   });
   const drawn = drawSources(listed, ev.params, ctx.seed, member);
   const key = (a: string) => a.toLowerCase();
@@ -194,17 +232,29 @@ export function checkEvidence(ctx: EvidenceContext, ev: RagEvidence): UsedContex
     if (seen.has(key(a))) bad(member, `source ${a} appears twice`);
     seen.add(key(a));
   }
-  if (seen.size !== drawnSet.size) bad(member, `${drawnSet.size - seen.size} drawn source(s) neither served nor skipped`);
+  if (seen.size !== drawnSet.size)
+    bad(member, `${drawnSet.size - seen.size} drawn source(s) neither served nor skipped`);
   if (ev.served.length > 0 && !ctx.domain) {
-    throw new ChorusError("ROUND_RAG_UNVERIFIABLE", "checking source signatures needs the Settlement domain (records.serviceDomain)");
+    throw new ChorusError(
+      "ROUND_RAG_UNVERIFIABLE",
+      "checking source signatures needs the Settlement domain (records.serviceDomain)",
+    );
   }
   const queryHash = queryHashOf(ctx.queryCid);
   for (const s of ev.served) {
-    const fault = checkServed(s, { roundId: ctx.roundId, queryHash, source: s.served.source as Address, k: ev.params.k, domain: present(ctx.domain, "the Settlement domain") });
+    const fault = checkServed(s, {
+      roundId: ctx.roundId,
+      queryHash,
+      source: s.served.source as Address,
+      k: ev.params.k,
+      domain: present(ctx.domain, "the Settlement domain"),
+    });
     if (fault) bad(member, `served document of ${s.served.source} (${fault.reason}): ${fault.detail}`);
   }
   const used = chooseContexts(drawn, ev.served, ev.params);
-  const same = used.length === ev.used.length && used.every((u, i) => isAddressEqual(u.source, ev.used[i].source as Address) && u.id === ev.used[i].id);
+  const same =
+    used.length === ev.used.length &&
+    used.every((u, i) => isAddressEqual(u.source, ev.used[i].source as Address) && u.id === ev.used[i].id);
   if (!same) bad(member, "used contexts are not the rerank of the served ones");
   return used;
 }
@@ -222,9 +272,19 @@ export interface RagAnswer {
  * consensus scores and the query's text), without all-zero entries, each with one served document: the one most of the members that used
  * the source used (ties: the lowest CID), with the signature of the first such member by address.
  */
-export function roundSources(answers: readonly RagAnswer[], scores: Record<string, number>, winner: Address, query: string): RoundSource[] {
+export function roundSources(
+  answers: readonly RagAnswer[],
+  scores: Record<string, number>,
+  winner: Address,
+  query: string,
+): RoundSource[] {
   if (!answers.some((a) => a.used.length > 0)) return [];
-  const deltas = sourceDeltas({ answers: answers.map((a) => ({ member: a.member, text: a.text, contexts: a.used })), scores, winner, query });
+  const deltas = sourceDeltas({
+    answers: answers.map((a) => ({ member: a.member, text: a.text, contexts: a.used })),
+    scores,
+    winner,
+    query,
+  });
   const byMember = [...answers].sort((a, b) => compareAddress(a.member, b.member));
   const out: RoundSource[] = [];
   for (const d of deltas) {
@@ -235,13 +295,24 @@ export function roundSources(answers: readonly RagAnswer[], scores: Record<strin
       const doc = a.served.find((s) => isAddressEqual(s.served.source as Address, d.source));
       if (doc) docs.push(doc);
     }
-    if (docs.length === 0) throw new ChorusError("ROUND_BAD_EVIDENCE", `source ${d.source} got a delta but no answer used it`, { source: d.source });
+    if (docs.length === 0)
+      throw new ChorusError("ROUND_BAD_EVIDENCE", `source ${d.source} got a delta but no answer used it`, {
+        source: d.source,
+      });
     const counts = new Map<string, number>();
     for (const doc of docs) counts.set(doc.servedCid, (counts.get(doc.servedCid) ?? 0) + 1);
     const [servedCid] = [...counts].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))[0];
-    const signature = present(docs.find((doc) => doc.servedCid === servedCid), `a document served as ${servedCid}`).signature;
-    out.push({ source: d.source, reliability: d.reliability, usefulness: d.usefulness, servedCid, signature: signature as Hex });
+    const signature = present(
+      docs.find((doc) => doc.servedCid === servedCid),
+      `a document served as ${servedCid}`,
+    ).signature;
+    out.push({
+      source: d.source,
+      reliability: d.reliability,
+      usefulness: d.usefulness,
+      servedCid,
+      signature: signature as Hex,
+    });
   }
   return out;
 }
-

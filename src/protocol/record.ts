@@ -23,7 +23,12 @@ export function recordOf(t: Transcript, transcriptCid: string): RoundRecord {
     winner: t.result.winner,
     participants,
     deltas: participants.map((p) => t.result.deltas[p] ?? 0),
-    sources: (t.result.sources ?? []).map((s) => ({ source: s.source, reliability: s.reliability, usefulness: s.usefulness, servedCid: cidToBytes32(s.servedCid) })),
+    sources: (t.result.sources ?? []).map((s) => ({
+      source: s.source,
+      reliability: s.reliability,
+      usefulness: s.usefulness,
+      servedCid: cidToBytes32(s.servedCid),
+    })),
   });
 }
 
@@ -31,4 +36,3 @@ export function recordOf(t: Transcript, transcriptCid: string): RoundRecord {
 export function sourceSignaturesOf(t: Transcript): Record<string, Hex> {
   return Object.fromEntries((t.result.sources ?? []).map((s) => [s.source, s.signature]));
 }
-

@@ -18,7 +18,10 @@ const STOP_WORDS = new Set(
 /** The distinct content words of `text` (see the module comment), minus the words of `minus`, if given. */
 export function contentWords(text: string, minus?: ReadonlySet<string>): Set<string> {
   const out = new Set<string>();
-  for (const w of text.normalize("NFKC").toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
+  for (const w of text
+    .normalize("NFKC")
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)) {
     if (w === "" || STOP_WORDS.has(w) || minus?.has(w)) continue;
     out.add(w);
   }

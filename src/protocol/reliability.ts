@@ -71,16 +71,25 @@ const address = z.string().refine((a) => isAddress(a, { strict: false }), "not a
 const score = z.number().int().min(0).max(S);
 const sourceInfo = z.object({ address, endpoint: z.string(), reliability: score, usefulness: score });
 const servedContext = z.object({ id: z.string(), doc: z.string(), text: z.string(), score: z.number().min(0).max(1) });
-const usedContext = z.object({ source: address, id: z.string(), text: z.string().max(100_000), relevance: z.number().min(0).max(1) });
+const usedContext = z.object({
+  source: address,
+  id: z.string(),
+  text: z.string().max(100_000),
+  relevance: z.number().min(0).max(1),
+});
 const answer = z.object({ member: address, text: z.string().max(100_000), contexts: z.array(usedContext).max(1000) });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new ChorusError("RAG_RELIABILITY_BAD_INPUT", `${what}${i.path.length ? "." + i.path.join(".") : ""}: ${i.message}`, {
-      issues: r.error.issues.slice(0, 5).map((x) => `${x.path.join(".")}: ${x.message}`),
-    });
+    throw new ChorusError(
+      "RAG_RELIABILITY_BAD_INPUT",
+      `${what}${i.path.length ? "." + i.path.join(".") : ""}: ${i.message}`,
+      {
+        issues: r.error.issues.slice(0, 5).map((x) => `${x.path.join(".")}: ${x.message}`),
+      },
+    );
   }
   return r.data;
 }
@@ -141,14 +150,19 @@ export interface RerankOptions {
  * The `k` best contexts by (1 − w) · relevance + w · reliability / 1e6, best first; ties by relevance, then
  * source address, then context id. A source serving one context id twice is bad input.
  */
-export function rerankContexts(items: { source: SourceInfo; context: ServedContext }[], k: number, opts: RerankOptions = {}): UsedContext[] {
+export function rerankContexts(
+  items: { source: SourceInfo; context: ServedContext }[],
+  k: number,
+  opts: RerankOptions = {},
+): UsedContext[] {
   parse(z.array(z.object({ source: sourceInfo, context: servedContext })), items, "items");
   parse(z.number().int().min(0), k, "k");
   const w = parse(z.number().min(0).max(1), opts.reliabilityWeight ?? DEFAULT_RELIABILITY_WEIGHT, "reliabilityWeight");
   const seen = new Set<string>();
   const scored = items.map(({ source, context }) => {
     const key = `${source.address.toLowerCase()}\n${context.id}`;
-    if (seen.has(key)) bad(`source ${source.address} served context ${context.id} twice`, { source: source.address, id: context.id });
+    if (seen.has(key))
+      bad(`source ${source.address} served context ${context.id} twice`, { source: source.address, id: context.id });
     seen.add(key);
     return { source, context, score: (1 - w) * context.score + (w * source.reliability) / S };
   });
@@ -159,7 +173,12 @@ export function rerankContexts(items: { source: SourceInfo; context: ServedConte
       byAddress(a.source.address, b.source.address) ||
       (a.context.id < b.context.id ? -1 : a.context.id > b.context.id ? 1 : 0),
   );
-  return scored.slice(0, k).map(({ source, context }) => ({ source: source.address, id: context.id, text: context.text, relevance: context.score }));
+  return scored.slice(0, k).map(({ source, context }) => ({
+    source: source.address,
+    id: context.id,
+    text: context.text,
+    relevance: context.score,
+  }));
 }
 
 // ------------------------------------------------------------------ deltas
@@ -181,14 +200,20 @@ export interface DeltaOptions {
 /** One delta per source any answer used (zeros included), sorted by address. See the module comment. */
 export function sourceDeltas(input: DeltaInput, opts: DeltaOptions = {}): SourceScoreDelta[] {
   const { answers, winner, query } = parse(
-    z.object({ answers: z.array(answer).min(1).max(1000), scores: z.record(z.string(), z.number()), winner: address, query: z.string().max(100_000).optional() }),
+    z.object({
+      answers: z.array(answer).min(1).max(1000),
+      scores: z.record(z.string(), z.number()),
+      winner: address,
+      query: z.string().max(100_000).optional(),
+    }),
     input,
     "input",
   );
   const B = maxDeltaOf(opts);
   const scores = new Map<string, number>();
   for (const [k, v] of Object.entries(input.scores)) {
-    if (!Number.isSafeInteger(v) || v < 0) bad(`score of ${k} must be a non-negative safe integer, got ${v}`, { member: k, score: v });
+    if (!Number.isSafeInteger(v) || v < 0)
+      bad(`score of ${k} must be a non-negative safe integer, got ${v}`, { member: k, score: v });
     if (scores.has(k.toLowerCase())) bad(`score of ${k} is given twice`, { member: k });
     scores.set(k.toLowerCase(), v);
   }
@@ -199,7 +224,9 @@ export function sourceDeltas(input: DeltaInput, opts: DeltaOptions = {}): Source
     members.add(m);
     if (!scores.has(m)) bad(`no score for member ${a.member}`, { member: a.member });
   }
-  const win = answers.find((a) => a.member.toLowerCase() === winner.toLowerCase()) ?? bad(`winner ${winner} did not answer`, { winner });
+  const win =
+    answers.find((a) => a.member.toLowerCase() === winner.toLowerCase()) ??
+    bad(`winner ${winner} did not answer`, { winner });
   const minus = query === undefined ? undefined : contentWords(query);
   const claims = answers.map((a) => contentWords(a.text, minus));
   const W = contentWords(win.text, minus);
@@ -229,9 +256,16 @@ export function sourceDeltas(input: DeltaInput, opts: DeltaOptions = {}): Source
  * Evaluation mode with ground truth: the same formula with `truth` as the claim, every answer whose words
  * differ from the truth's rejected, and κ = S. For benchmarks only: production rounds have no ground truth.
  */
-export function groundTruthDeltas(input: { answers: DeltaInput["answers"]; truth: string; query?: string }, opts: DeltaOptions = {}): SourceScoreDelta[] {
+export function groundTruthDeltas(
+  input: { answers: DeltaInput["answers"]; truth: string; query?: string },
+  opts: DeltaOptions = {},
+): SourceScoreDelta[] {
   const { answers, truth, query } = parse(
-    z.object({ answers: z.array(answer).max(1000), truth: z.string().max(100_000), query: z.string().max(100_000).optional() }),
+    z.object({
+      answers: z.array(answer).max(1000),
+      truth: z.string().max(100_000),
+      query: z.string().max(100_000).optional(),
+    }),
     input,
     "input",
   );
@@ -250,7 +284,14 @@ function maxDeltaOf(opts: DeltaOptions): number {
   return parse(z.number().int().min(0).max(SOURCE_DELTA_BOUND), opts.maxDelta ?? SOURCE_DELTA_BOUND, "maxDelta");
 }
 
-function deltasFrom(answers: DeltaInput["answers"], W: Set<string>, rejected: Set<string>[], others: Set<string>[], kappa: number, B: number): SourceScoreDelta[] {
+function deltasFrom(
+  answers: DeltaInput["answers"],
+  W: Set<string>,
+  rejected: Set<string>[],
+  others: Set<string>[],
+  kappa: number,
+  B: number,
+): SourceScoreDelta[] {
   const uses = answers.flatMap((a) => a.contexts.map((c) => ({ c, words: contentWords(c.text) })));
   let best = 0;
   for (const u of uses) best = Math.max(best, overlap(u.words, W));
@@ -276,7 +317,11 @@ function deltasFrom(answers: DeltaInput["answers"], W: Set<string>, rejected: Se
   };
   return [...per.entries()]
     .sort(([a], [b]) => byAddress(a, b))
-    .map(([source, { rel, use, m }]) => ({ source: source as Address, reliability: delta(rel, m), usefulness: delta(use, m) }));
+    .map(([source, { rel, use, m }]) => ({
+      source: source as Address,
+      reliability: delta(rel, m),
+      usefulness: delta(use, m),
+    }));
 }
 
 // ------------------------------------------------------------------ what the chain does

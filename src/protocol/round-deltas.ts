@@ -23,9 +23,13 @@ export function decodeRoundDeltas(
   if (bytes < 2) recordInvalid("RoundSettled deltas too short", { data });
   const n = hexToNumber(slice(data, 0, 1));
   const head = 2 + 5 * n;
-  if (bytes < head || (bytes - head) % 9 !== 0) recordInvalid("RoundSettled deltas have an invalid length", { data, n });
+  if (bytes < head || (bytes - head) % 9 !== 0)
+    recordInvalid("RoundSettled deltas have an invalid length", { data, n });
   const int32At = (o: number) => Number(BigInt.asIntN(32, hexToBigInt(slice(data, o, o + 4))));
-  const nodes = Array.from({ length: n }, (_, j) => ({ index: hexToNumber(slice(data, 1 + j, 2 + j)), delta: int32At(2 + n + 4 * j) }));
+  const nodes = Array.from({ length: n }, (_, j) => ({
+    index: hexToNumber(slice(data, 1 + j, 2 + j)),
+    delta: int32At(2 + n + 4 * j),
+  }));
   const winner = hexToNumber(slice(data, 1 + n, 2 + n));
   const sources = Array.from({ length: (bytes - head) / 9 }, (_, j) => {
     const o = head + 9 * j;
@@ -34,7 +38,8 @@ export function decodeRoundDeltas(
   const out: RoundDeltas & { nodeAddresses?: Address[]; sourceAddresses?: Address[] } = { winner, nodes, sources };
   if (tables) {
     const at = (table: readonly Address[] | undefined, i: number, what: string): Address => {
-      const a = table?.[i] || recordInvalid(`RoundSettled refers to ${what} ${i}, beyond the epoch's table`, { index: i });
+      const a =
+        table?.[i] || recordInvalid(`RoundSettled refers to ${what} ${i}, beyond the epoch's table`, { index: i });
       return getAddress(a);
     };
     out.nodeAddresses = nodes.map((x) => at(tables.nodes, x.index, "node"));
@@ -42,4 +47,3 @@ export function decodeRoundDeltas(
   }
   return out;
 }
-

@@ -5,18 +5,31 @@
  * deltas. Addresses are compared lower-case; the transcript keeps the members' own spelling.
  */
 import type { Address } from "viem";
-import { aggregate, assignPairs, judgeWeights, reputationDeltas, schedulePairs, scoreKey, SeededRandom, type PairingMode } from "../consensus/index.js";
+import {
+  aggregate,
+  assignPairs,
+  judgeWeights,
+  reputationDeltas,
+  schedulePairs,
+  scoreKey,
+  SeededRandom,
+  type PairingMode,
+} from "../consensus/index.js";
 import { present } from "../core/index.js";
 import type { ConsensusRules, RoundResult } from "./transcript.js";
 import { compareAddress } from "../core/index.js";
 
-export function productionRules(opts: { pairing?: PairingMode; screen?: boolean; maxShare?: number } = {}): ConsensusRules {
+export function productionRules(
+  opts: { pairing?: PairingMode; screen?: boolean; maxShare?: number } = {},
+): ConsensusRules {
   return {
     screen: opts.screen ?? false,
     schedule({ answers, judges, seed }) {
       const sortedAnswers = [...answers].sort(compareAddress);
       const order = new SeededRandom(`order:${seed}`).shuffle(sortedAnswers.map((_, i) => i));
-      const pairs = schedulePairs(sortedAnswers.length, { mode: opts.pairing, order }).map(([a, b]) => [sortedAnswers[a], sortedAnswers[b]] as [Address, Address]);
+      const pairs = schedulePairs(sortedAnswers.length, { mode: opts.pairing, order }).map(
+        ([a, b]) => [sortedAnswers[a], sortedAnswers[b]] as [Address, Address],
+      );
       // assignPairs compares ids exactly: give it lower-case ids and map back.
       const original = new Map([...answers, ...judges].map((a) => [a.toLowerCase(), a]));
       const { assignments } = assignPairs(
@@ -25,7 +38,13 @@ export function productionRules(opts: { pairing?: PairingMode; screen?: boolean;
         seed,
       );
       return Object.fromEntries(
-        Object.entries(assignments).map(([j, ps]) => [present(original.get(j), `judge ${j}`), ps.map(([a, b]) => [present(original.get(a), `member ${a}`), present(original.get(b), `member ${b}`)] as [Address, Address])]),
+        Object.entries(assignments).map(([j, ps]) => [
+          present(original.get(j), `judge ${j}`),
+          ps.map(
+            ([a, b]) =>
+              [present(original.get(a), `member ${a}`), present(original.get(b), `member ${b}`)] as [Address, Address],
+          ),
+        ]),
       );
     },
     aggregate({ answers, members, judgments, screens, assigned }): RoundResult {

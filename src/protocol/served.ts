@@ -63,7 +63,12 @@ export function toWire(doc: ServedDoc): WireServed {
     queryHash: doc.queryHash,
     manifestCid: doc.manifestCid,
     k: doc.k,
-    contexts: doc.contexts.map((c) => ({ id: c.id, doc: c.doc, text: c.text, score: Math.round(c.score * SCORE_SCALE) })),
+    contexts: doc.contexts.map((c) => ({
+      id: c.id,
+      doc: c.doc,
+      text: c.text,
+      score: Math.round(c.score * SCORE_SCALE),
+    })),
   };
 }
 

@@ -6,7 +6,21 @@
  */
 import { z } from "zod";
 import { ChorusError } from "../core/index.js";
-import { Address, AnswerRequest, Bytes32, Candidate, Commit, Judgments, JudgeRequest, QueryDoc, REASON_MAX, Reveal, RevealRequest, Signature, strict } from "./wire.js";
+import {
+  Address,
+  AnswerRequest,
+  Bytes32,
+  Candidate,
+  Commit,
+  Judgments,
+  JudgeRequest,
+  QueryDoc,
+  REASON_MAX,
+  Reveal,
+  RevealRequest,
+  Signature,
+  strict,
+} from "./wire.js";
 import { TRANSCRIPT_TYPE, type Transcript } from "./transcript.js";
 
 /** Largest committee (AnswerRequest.committee). */
@@ -29,7 +43,10 @@ export const RoundResultSchema = strict({
   ranking: z.array(Address).max(MAX_COMMITTEE),
   winner: Address,
   deltas: z.record(Address, z.number().int()),
-  sources: z.array(RoundSourceSchema).max(MAX_COMMITTEE * 32).optional(),
+  sources: z
+    .array(RoundSourceSchema)
+    .max(MAX_COMMITTEE * 32)
+    .optional(),
 });
 
 export const ExclusionSchema = strict({

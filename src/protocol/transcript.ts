@@ -116,7 +116,11 @@ export function computeResult(
     try {
       return verifyEnvelope(domain, env, { kind, roundId: t.roundId, allowed });
     } catch (err) {
-      throw new ChorusError("ROUND_BAD_TRANSCRIPT", `transcript holds a bad ${kind} message: ${(err as Error).message}`, { kind });
+      throw new ChorusError(
+        "ROUND_BAD_TRANSCRIPT",
+        `transcript holds a bad ${kind} message: ${(err as Error).message}`,
+        { kind },
+      );
     }
   };
   check(t.requests.answer, "answer-request", [t.coordinator]);
@@ -128,7 +132,9 @@ export function computeResult(
     // commitments and each reveal is signed by its member. Auditors check them all.
     if (!opts.skipCommitSignatures) check(c, "commit", members);
     if ((c.body as { commitment: Hex }).commitment !== commitments[c.from]) {
-      throw new ChorusError("ROUND_BAD_TRANSCRIPT", `commitment of ${c.from} differs from the closed set`, { member: c.from });
+      throw new ChorusError("ROUND_BAD_TRANSCRIPT", `commitment of ${c.from} differs from the closed set`, {
+        member: c.from,
+      });
     }
   }
   const answers: Address[] = [];
@@ -138,11 +144,19 @@ export function computeResult(
     const body = r.body as { answer: string; salt: Hex; rag?: RagEvidence };
     const commitment = commitments[r.from];
     if (!commitment || !revealMatches(t.roundId, r.from, commitment, body.answer, body.salt, body.rag)) {
-      throw new ChorusError("ROUND_BAD_TRANSCRIPT", `reveal of ${r.from} does not match its commitment`, { member: r.from });
+      throw new ChorusError("ROUND_BAD_TRANSCRIPT", `reveal of ${r.from} does not match its commitment`, {
+        member: r.from,
+      });
     }
     const problem = ragProblem(t, r.from, body.rag, opts.serviceDomain);
     if (problem.error) throw new ChorusError("ROUND_BAD_TRANSCRIPT", problem.error, { member: r.from });
-    if (t.query.rag) ragAnswers.push({ member: r.from, text: body.answer, used: problem.used, served: body.rag?.retrieval === "sources" ? body.rag.served : [] });
+    if (t.query.rag)
+      ragAnswers.push({
+        member: r.from,
+        text: body.answer,
+        used: problem.used,
+        served: body.rag?.retrieval === "sources" ? body.rag.served : [],
+      });
     answers.push(r.from);
   }
   const judgeBody = t.requests.judge.body as { assignments: Record<string, [Address, Address][]> };
@@ -151,9 +165,13 @@ export function computeResult(
   for (const env of t.judgments) {
     check(env, "judgments", members);
     const assigned = new Set((judgeBody.assignments[env.from] ?? []).map(([a, b]) => `${a}|${b}`.toLowerCase()));
-    const body = env.body as { judgments: { a: Address; b: Address; outcome: JudgedOutcome }[]; screens: { answer: Address; verdict: "GOOD" | "BAD" }[] };
+    const body = env.body as {
+      judgments: { a: Address; b: Address; outcome: JudgedOutcome }[];
+      screens: { answer: Address; verdict: "GOOD" | "BAD" }[];
+    };
     for (const j of body.judgments) {
-      if (assigned.delete(`${j.a}|${j.b}`.toLowerCase())) judgments.push({ judge: env.from, a: j.a, b: j.b, outcome: j.outcome });
+      if (assigned.delete(`${j.a}|${j.b}`.toLowerCase()))
+        judgments.push({ judge: env.from, a: j.a, b: j.b, outcome: j.outcome });
     }
     for (const s of body.screens) {
       if (answers.some((a) => isAddressEqual(a, s.answer)) && !isAddressEqual(s.answer, env.from)) {
@@ -175,14 +193,32 @@ export function computeResult(
   }
   let result: RoundResult;
   try {
-    result = rules.aggregate({ answers, members: participants, judgments, screens, excluded, seed: t.committee.seed, assigned });
+    result = rules.aggregate({
+      answers,
+      members: participants,
+      judgments,
+      screens,
+      excluded,
+      seed: t.committee.seed,
+      assigned,
+    });
   } catch (err) {
     // The material checked out, so a throw here is a fault of the rules (or of their input validation), never
     // the client's: one typed server error, with the rules' own error as its cause, that the gateway logs.
-    const inner = err instanceof ChorusError ? `${err.code}: ${err.message}` : String((err as Error | null | undefined)?.message ?? err);
-    throw new ChorusError("ROUND_RULES_FAILED", `the consensus rules failed on round ${t.roundId}: ${inner}`, { roundId: t.roundId }, { cause: err });
+    const inner =
+      err instanceof ChorusError
+        ? `${err.code}: ${err.message}`
+        : String((err as Error | null | undefined)?.message ?? err);
+    throw new ChorusError(
+      "ROUND_RULES_FAILED",
+      `the consensus rules failed on round ${t.roundId}: ${inner}`,
+      { roundId: t.roundId },
+      { cause: err },
+    );
   }
-  return t.query.rag ? { ...result, sources: roundSources(ragAnswers, result.scores, result.winner, queryTextOf(t.query.messages)) } : result;
+  return t.query.rag
+    ? { ...result, sources: roundSources(ragAnswers, result.scores, result.winner, queryTextOf(t.query.messages)) }
+    : result;
 }
 
 /**
@@ -198,14 +234,20 @@ export function ragProblem(
   serviceDomain: SettlementDomain | undefined,
 ): { error?: string; used: RoundSourceContext[] } {
   if (rag === undefined) return { used: [] };
-  if (!t.query.rag) return { error: `reveal of ${member} carries retrieval evidence in a round without retrieval`, used: [] };
+  if (!t.query.rag)
+    return { error: `reveal of ${member} carries retrieval evidence in a round without retrieval`, used: [] };
   const parsed = RagEvidenceSchema.safeParse(rag);
   if (!parsed.success) {
     const i = parsed.error.issues[0];
     return { error: `retrieval evidence of ${member} is malformed at ${i.path.join(".")}: ${i.message}`, used: [] };
   }
   try {
-    return { used: checkEvidence({ roundId: t.roundId, queryCid: t.queryCid, seed: t.committee.seed, member, domain: serviceDomain }, parsed.data) };
+    return {
+      used: checkEvidence(
+        { roundId: t.roundId, queryCid: t.queryCid, seed: t.committee.seed, member, domain: serviceDomain },
+        parsed.data,
+      ),
+    };
   } catch (err) {
     if (err instanceof ChorusError && err.code === "ROUND_BAD_EVIDENCE") return { error: err.message, used: [] };
     throw err;

@@ -16,64 +16,81 @@ import { SERVED_TYPE } from "./rag-types.js";
  * own message quotes every unknown key; a peer's key can be megabytes, and refusals end up in transcripts).
  */
 export function strict<T extends z.ZodRawShape>(shape: T) {
-  return z.strictObject(shape, { error: (iss) => (iss.code === "unrecognized_keys" ? `has ${iss.keys.length} field(s) the protocol does not define` : undefined) });
+  return z.strictObject(shape, {
+    error: (iss) =>
+      iss.code === "unrecognized_keys" ? `has ${iss.keys.length} field(s) the protocol does not define` : undefined,
+  });
 }
 
 const hex = (bytes?: number) =>
-  z.string().regex(bytes ? new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`) : /^0x[0-9a-fA-F]*$/, bytes ? `must be 0x + ${bytes * 2} hex digits` : "must be 0x hex");
+  z
+    .string()
+    .regex(
+      bytes ? new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`) : /^0x[0-9a-fA-F]*$/,
+      bytes ? `must be 0x + ${bytes * 2} hex digits` : "must be 0x hex",
+    );
 export const Address = hex(20);
 export const Bytes32 = hex(32);
 export const Signature = hex(65);
 
 export const ChatMessage = strict({
-    role: z.enum(["system", "user", "assistant"]),
-    content: z.string().max(32_000),
-  });
+  role: z.enum(["system", "user", "assistant"]),
+  content: z.string().max(32_000),
+});
 
 /** The query artifact (stored on IPFS; its CID is the query's identity). */
 export const QueryDoc = strict({
-    type: z.literal("chorus/query@1"),
-    messages: z.array(ChatMessage).min(1).max(64),
-    maxTokens: z.number().int().min(1).max(4096),
-    coordinator: Address,
-    createdAt: z.number().int().min(0),
-    rag: z.boolean(),
-    /**
-     * Sampling parameters the client asked for (OpenAI names in camel case); every member passes them to its
-     * backend. Absent in queries from before they existed, so old transcripts replay unchanged.
-     */
-    params: strict({
-      temperature: z.number().min(0).max(2).optional(),
-      topP: z.number().min(0).max(1).optional(),
-      seed: z.number().int().min(-(2 ** 53) + 1).max(2 ** 53 - 1).optional(),
-      stop: z.array(z.string().min(1).max(256)).min(1).max(4).optional(),
-    }).optional(),
-  });
+  type: z.literal("chorus/query@1"),
+  messages: z.array(ChatMessage).min(1).max(64),
+  maxTokens: z.number().int().min(1).max(4096),
+  coordinator: Address,
+  createdAt: z.number().int().min(0),
+  rag: z.boolean(),
+  /**
+   * Sampling parameters the client asked for (OpenAI names in camel case); every member passes them to its
+   * backend. Absent in queries from before they existed, so old transcripts replay unchanged.
+   */
+  params: strict({
+    temperature: z.number().min(0).max(2).optional(),
+    topP: z.number().min(0).max(1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(-(2 ** 53) + 1)
+      .max(2 ** 53 - 1)
+      .optional(),
+    stop: z.array(z.string().min(1).max(256)).min(1).max(4).optional(),
+  }).optional(),
+});
 export type QueryDoc = z.infer<typeof QueryDoc>;
 
-export const Candidate = strict({ address: Address, stake: z.string().regex(/^\d+$/), reputation: z.number().int().min(0).max(1_000_000) });
+export const Candidate = strict({
+  address: Address,
+  stake: z.string().regex(/^\d+$/),
+  reputation: z.number().int().min(0).max(1_000_000),
+});
 
 export const AnswerRequest = strict({
-    queryCid: z.string().min(1).max(128),
-    query: QueryDoc,
-    /** The batch's seed block; its hash is the batch seed (Settlement.openBatch). */
-    seedBlock: strict({ number: z.string().regex(/^\d+$/), hash: Bytes32 }),
-    /** The round seed: keccak256(batch seed, round id). */
-    seed: Bytes32,
-    /** The batch's weight period: the draw weighs nodes as they were when it began. */
-    period: z.number().int().min(1).max(0xffffffff),
-    /** Expected seats of the committee (tau). */
-    committeeSize: z.number().int().min(1).max(255),
-    /** Total stake when the period began (token wei). */
-    totalStake: z.string().regex(/^\d+$/).max(78),
-    minCommittee: z.number().int().min(1).max(255),
-    /** Every registered node with its eligible stake and reputation when the period began. */
-    candidates: z.array(Candidate).max(1024),
-    /** Every drawn node, sorted by address, and its seats. */
-    committee: z.array(Address).min(1).max(255),
-    seats: z.record(z.string(), z.number().int().min(1).max(255)),
-    answerDeadline: z.number().int(),
-  });
+  queryCid: z.string().min(1).max(128),
+  query: QueryDoc,
+  /** The batch's seed block; its hash is the batch seed (Settlement.openBatch). */
+  seedBlock: strict({ number: z.string().regex(/^\d+$/), hash: Bytes32 }),
+  /** The round seed: keccak256(batch seed, round id). */
+  seed: Bytes32,
+  /** The batch's weight period: the draw weighs nodes as they were when it began. */
+  period: z.number().int().min(1).max(0xffffffff),
+  /** Expected seats of the committee (tau). */
+  committeeSize: z.number().int().min(1).max(255),
+  /** Total stake when the period began (token wei). */
+  totalStake: z.string().regex(/^\d+$/).max(78),
+  minCommittee: z.number().int().min(1).max(255),
+  /** Every registered node with its eligible stake and reputation when the period began. */
+  candidates: z.array(Candidate).max(1024),
+  /** Every drawn node, sorted by address, and its seats. */
+  committee: z.array(Address).min(1).max(255),
+  seats: z.record(z.string(), z.number().int().min(1).max(255)),
+  answerDeadline: z.number().int(),
+});
 export type AnswerRequest = z.infer<typeof AnswerRequest>;
 
 export const Commit = strict({ commitment: Bytes32 });
@@ -82,11 +99,11 @@ export const RevealRequest = strict({ commitments: z.record(z.string(), Bytes32)
 
 /** A data source as a member saw it on chain at the round's seed block (scores on the 1_000_000 scale). */
 export const SourceInfo = strict({
-    address: Address,
-    endpoint: z.string().min(1).max(2048),
-    reliability: z.number().int().min(0).max(1_000_000),
-    usefulness: z.number().int().min(0).max(1_000_000),
-  });
+  address: Address,
+  endpoint: z.string().min(1).max(2048),
+  reliability: z.number().int().min(0).max(1_000_000),
+  usefulness: z.number().int().min(0).max(1_000_000),
+});
 
 /** Largest k a source serves. */
 export const MAX_K = 32;
@@ -109,37 +126,41 @@ export const StoredContext = strict({
  * `fromWire` convert to and from src/protocol/rag-types.ts ServedDoc, its in-memory form with [0, 1] scores).
  */
 export const StoredServed = strict({
-    type: z.literal(SERVED_TYPE),
-    source: Address,
-    roundId: Bytes32,
-    queryHash: Bytes32,
-    manifestCid: z.string().min(1).max(128),
-    k: z.number().int().min(1).max(MAX_K),
-    contexts: z.array(StoredContext).max(MAX_K),
-  });
+  type: z.literal(SERVED_TYPE),
+  source: Address,
+  roundId: Bytes32,
+  queryHash: Bytes32,
+  manifestCid: z.string().min(1).max(128),
+  k: z.number().int().min(1).max(MAX_K),
+  contexts: z.array(StoredContext).max(MAX_K),
+});
 export type StoredServed = z.infer<typeof StoredServed>;
 
-export const SignedStored = strict({ served: StoredServed, servedCid: z.string().min(1).max(128), signature: Signature });
+export const SignedStored = strict({
+  served: StoredServed,
+  servedCid: z.string().min(1).max(128),
+  signature: Signature,
+});
 export type SignedStored = z.infer<typeof SignedStored>;
 
 /** The retrieval settings a member ran with (recorded so anyone can re-derive its draw and its rerank). */
 export const RagParams = strict({
-    /** Sources drawn per round. */
-    sources: z.number().int().min(0).max(32),
-    /** Contexts asked from each source, and contexts put into the prompt. */
-    k: z.number().int().min(1).max(32),
-    /** Weight of on-chain reliability in the rerank, on the 1_000_000 scale (500_000 = 0.5; artifacts hold no floats). */
-    reliabilityWeight: z.number().int().min(0).max(1_000_000),
-    /** Lowest usefulness a source counts with in the draw (1_000_000 scale). */
-    explorationFloor: z.number().int().min(0).max(1_000_000),
-  });
+  /** Sources drawn per round. */
+  sources: z.number().int().min(0).max(32),
+  /** Contexts asked from each source, and contexts put into the prompt. */
+  k: z.number().int().min(1).max(32),
+  /** Weight of on-chain reliability in the rerank, on the 1_000_000 scale (500_000 = 0.5; artifacts hold no floats). */
+  reliabilityWeight: z.number().int().min(0).max(1_000_000),
+  /** Lowest usefulness a source counts with in the draw (1_000_000 scale). */
+  explorationFloor: z.number().int().min(0).max(1_000_000),
+});
 export type RagParams = z.infer<typeof RagParams>;
 
 export const SkippedSource = strict({
-    source: Address,
-    reason: z.enum(["timeout", "unreachable", "malformed", "bad-signature", "wrong-binding"]),
-    detail: z.string().max(1000),
-  });
+  source: Address,
+  reason: z.enum(["timeout", "unreachable", "malformed", "bad-signature", "wrong-binding"]),
+  detail: z.string().max(1000),
+});
 
 /**
  * What a member of a RAG round reveals next to its answer (and commits to with it): the sources listed on
@@ -150,13 +171,13 @@ export const SkippedSource = strict({
 export const RagEvidence = z.discriminatedUnion("retrieval", [
   strict({ retrieval: z.literal("none"), reason: z.string().min(1).max(1000) }),
   strict({
-      retrieval: z.literal("sources"),
-      params: RagParams,
-      listed: z.array(SourceInfo).max(256),
-      served: z.array(SignedStored).max(32),
-      used: z.array(strict({ source: Address, id: z.string().min(1).max(512) })).max(32),
-      skipped: z.array(SkippedSource).max(32),
-    }),
+    retrieval: z.literal("sources"),
+    params: RagParams,
+    listed: z.array(SourceInfo).max(256),
+    served: z.array(SignedStored).max(32),
+    used: z.array(strict({ source: Address, id: z.string().min(1).max(512) })).max(32),
+    skipped: z.array(SkippedSource).max(32),
+  }),
 ]);
 export type RagEvidence = z.infer<typeof RagEvidence>;
 
@@ -165,7 +186,10 @@ export const Reveal = strict({
   salt: Bytes32,
   rag: RagEvidence.optional(),
   /** The member's backend's own token counts and why generation ended (self-reported, outside the commitment). */
-  usage: strict({ promptTokens: z.number().int().min(0).max(10_000_000), completionTokens: z.number().int().min(0).max(10_000_000) }).optional(),
+  usage: strict({
+    promptTokens: z.number().int().min(0).max(10_000_000),
+    completionTokens: z.number().int().min(0).max(10_000_000),
+  }).optional(),
   finishReason: z.enum(["stop", "length"]).optional(),
 });
 export type Reveal = z.infer<typeof Reveal>;
@@ -174,17 +198,19 @@ export const Outcome = z.enum(["A", "B", "tie"]);
 /** A judgment's outcome: a verdict, or `unparsable` (the judge's reply held none; `raw` keeps the reply). */
 export const JudgedOutcome = z.enum(["A", "B", "tie", "unparsable"]);
 export const JudgeRequest = strict({
-    answers: z.record(z.string(), z.string().max(64_000)),
-    assignments: z.record(z.string(), z.array(z.tuple([Address, Address])).max(256)),
-    screen: z.boolean(),
-  });
+  answers: z.record(z.string(), z.string().max(64_000)),
+  assignments: z.record(z.string(), z.array(z.tuple([Address, Address])).max(256)),
+  screen: z.boolean(),
+});
 export type JudgeRequest = z.infer<typeof JudgeRequest>;
 /** Longest raw judge reply a judgment keeps (a longer one is cut to this many characters). */
 export const RAW_VERDICT_MAX = 4000;
 export const Judgments = strict({
-    judgments: z.array(strict({ a: Address, b: Address, outcome: JudgedOutcome, raw: z.string().max(RAW_VERDICT_MAX).optional() })).max(256),
-    screens: z.array(strict({ answer: Address, verdict: z.enum(["GOOD", "BAD"]) })).max(64),
-  });
+  judgments: z
+    .array(strict({ a: Address, b: Address, outcome: JudgedOutcome, raw: z.string().max(RAW_VERDICT_MAX).optional() }))
+    .max(256),
+  screens: z.array(strict({ answer: Address, verdict: z.enum(["GOOD", "BAD"]) })).max(64),
+});
 export type Judgments = z.infer<typeof Judgments>;
 
 /** The transcript itself travels as the envelope's attachment: the signed CID commits to it. */
@@ -192,14 +218,14 @@ export const SignRequest = strict({ transcriptCid: z.string().min(1).max(128) })
 export const RecordSignature = strict({ signature: Signature });
 
 export const Envelope = strict({
-    kind: z.string().min(1).max(32),
-    roundId: Bytes32,
-    from: Address,
-    body: z.unknown(),
-    signature: Signature,
-    /** Unsigned payload whose hash the signed body names (the transcript of a sign-request). */
-    attachment: z.unknown().optional(),
-  });
+  kind: z.string().min(1).max(32),
+  roundId: Bytes32,
+  from: Address,
+  body: z.unknown(),
+  signature: Signature,
+  /** Unsigned payload whose hash the signed body names (the transcript of a sign-request). */
+  attachment: z.unknown().optional(),
+});
 
 /** The body schema of each message kind. */
 export const BODY: Record<string, z.ZodType> = {
@@ -246,7 +272,9 @@ export const EXCERPT_MAX = 80;
 export function excerpt(text: unknown, max = EXCERPT_MAX): string {
   const s = typeof text === "string" ? text : String(text);
   const cut = s.length > max;
-  const escaped = JSON.stringify(s.slice(0, max)).slice(1, -1).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const escaped = JSON.stringify(s.slice(0, max))
+    .slice(1, -1)
+    .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   return `${escaped.slice(0, max * 2)}${cut ? `… (${s.length} chars)` : ""}`;
 }
 

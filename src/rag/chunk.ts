@@ -34,7 +34,9 @@ export function chunkParams(opts: ChunkOptions = {}): ChunkParams {
   const r = ChunkOptionsSchema.safeParse(opts);
   if (!r.success) {
     const i = r.error.issues[0];
-    throw new ChorusError("CHUNK_BAD_OPTIONS", `chunking ${i.path.join(".") || "options"}: ${i.message}`, { issues: r.error.issues.map((x) => x.message) });
+    throw new ChorusError("CHUNK_BAD_OPTIONS", `chunking ${i.path.join(".") || "options"}: ${i.message}`, {
+      issues: r.error.issues.map((x) => x.message),
+    });
   }
   return r.data;
 }

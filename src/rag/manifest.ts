@@ -82,17 +82,35 @@ export async function publishCorpus(
   for (const f of corpus.files) {
     const pages: CID[] = [];
     for (const page of paginate(f.chunks)) {
-      const doc: ChunkPage = { type: CHUNKS_TYPE, file: f.path, chunks: page.map((c) => ({ id: c.id, doc: c.doc, text: c.text })) };
+      const doc: ChunkPage = {
+        type: CHUNKS_TYPE,
+        file: f.path,
+        chunks: page.map((c) => ({ id: c.id, doc: c.doc, text: c.text })),
+      };
       pages.push(await store.putJson(doc, { pin: true, signal: opts.signal }));
     }
-    files.push({ path: f.path, format: f.format, bytes: f.bytes, sha256: f.sha256, docs: f.docs, chunkIds: f.chunks.map((c) => c.id), pages });
+    files.push({
+      path: f.path,
+      format: f.format,
+      bytes: f.bytes,
+      sha256: f.sha256,
+      docs: f.docs,
+      chunkIds: f.chunks.map((c) => c.id),
+      pages,
+    });
   }
   const manifest: CorpusManifest = {
     type: MANIFEST_TYPE,
     chunking: { maxChars: corpus.chunking.maxChars, overlap: corpus.chunking.overlap },
-    retrieval: { bm25: BM25_IMPL, embedding: retrieval.embedding, alphaMicros: Math.round(retrieval.alpha * 1_000_000) },
+    retrieval: {
+      bm25: BM25_IMPL,
+      embedding: retrieval.embedding,
+      alphaMicros: Math.round(retrieval.alpha * 1_000_000),
+    },
     files,
-    skipped: corpus.skipped.map((s) => (s.line !== undefined ? { path: s.path, line: s.line, reason: s.reason } : { path: s.path, reason: s.reason })),
+    skipped: corpus.skipped.map((s) =>
+      s.line !== undefined ? { path: s.path, line: s.line, reason: s.reason } : { path: s.path, reason: s.reason },
+    ),
     ignored: corpus.ignored,
     docCount: files.reduce((n, f) => n + f.docs.length, 0),
     chunkCount: corpus.chunks.length,
@@ -121,7 +139,12 @@ function paginate(chunks: Chunk[]): Chunk[][] {
 /** Reads and validates a manifest (CORPUS_MANIFEST_INVALID when it is not one). */
 export async function readManifest(getJson: (cid: string) => Promise<unknown>, cid: string): Promise<CorpusManifest> {
   const r = CorpusManifestSchema.safeParse(await getJson(cid));
-  if (!r.success) throw new ChorusError("CORPUS_MANIFEST_INVALID", `${cid} is not a corpus manifest: ${r.error.issues[0].path.join(".")}: ${r.error.issues[0].message}`, { cid });
+  if (!r.success)
+    throw new ChorusError(
+      "CORPUS_MANIFEST_INVALID",
+      `${cid} is not a corpus manifest: ${r.error.issues[0].path.join(".")}: ${r.error.issues[0].message}`,
+      { cid },
+    );
   return r.data;
 }
 
@@ -144,8 +167,10 @@ export async function verifyContext(
     if (!page.success) return { ok: false, reason: `chunk page ${link.toString()} of ${file.path} is malformed` };
     const chunk = page.data.chunks.find((c) => c.id === context.id);
     if (!chunk) continue;
-    if (chunk.doc !== context.doc) return { ok: false, reason: `chunk ${context.id} belongs to ${chunk.doc}, not ${context.doc}` };
-    if (chunk.text !== context.text) return { ok: false, reason: `the text served as ${context.id} differs from the corpus` };
+    if (chunk.doc !== context.doc)
+      return { ok: false, reason: `chunk ${context.id} belongs to ${chunk.doc}, not ${context.doc}` };
+    if (chunk.text !== context.text)
+      return { ok: false, reason: `the text served as ${context.id} differs from the corpus` };
     return { ok: true };
   }
   return { ok: false, reason: `chunk ${context.id} is listed in ${file.path} but on none of its pages` };

@@ -98,7 +98,10 @@ export class Coordinator {
     this.sequencer = deps.sequencer ?? new MemorySequencer(deps.signer.address);
   }
 
-  async run(query: Omit<QueryDoc, "type" | "coordinator" | "createdAt">, opts: { signal?: AbortSignal; observer?: RoundObserver } = {}): Promise<RoundOutcome> {
+  async run(
+    query: Omit<QueryDoc, "type" | "coordinator" | "createdAt">,
+    opts: { signal?: AbortSignal; observer?: RoundObserver } = {},
+  ): Promise<RoundOutcome> {
     const ticket = await this.sequencer.next({ signal: opts.signal });
     opts.observer?.started?.(ticket.roundId);
     try {
@@ -134,18 +137,25 @@ export class Coordinator {
     // Committee: sortition from the batch seed, weighted as the nodes were when the batch's period began.
     const weights = await deps.directory.weightsAt(ticket.period, { signal });
     const committee: CommitteeSnapshot = snapshotOf(ticket, weights);
-    if (committee.members.length === 0) throw new ChorusError("ROUND_UNAVAILABLE", "no staked, capable nodes were drawn into the committee");
+    if (committee.members.length === 0)
+      throw new ChorusError("ROUND_UNAVAILABLE", "no staked, capable nodes were drawn into the committee");
     if (committee.members.length < weights.minCommittee) {
-      throw new ChorusError("ROUND_UNAVAILABLE", `only ${committee.members.length} nodes were drawn; a record needs at least ${weights.minCommittee}`, {
-        drawn: committee.members.length,
-        minCommittee: weights.minCommittee,
-      });
+      throw new ChorusError(
+        "ROUND_UNAVAILABLE",
+        `only ${committee.members.length} nodes were drawn; a record needs at least ${weights.minCommittee}`,
+        {
+          drawn: committee.members.length,
+          minCommittee: weights.minCommittee,
+        },
+      );
     }
     const queryCid = await deps.artifacts.putJson(queryDoc, { signal });
     const byAddress = new Map(weights.candidates.map((c) => [c.address.toLowerCase(), c]));
     const members = committee.members.map((a) => byAddress.get(a.toLowerCase())!);
     const totalSeats = totalSeatsOf(committee);
-    const needed = (totalSeats * BigInt(this.opts.quorumNumerator ?? 2) + BigInt(this.opts.quorumDenominator ?? 3) - 1n) / BigInt(this.opts.quorumDenominator ?? 3);
+    const needed =
+      (totalSeats * BigInt(this.opts.quorumNumerator ?? 2) + BigInt(this.opts.quorumDenominator ?? 3) - 1n) /
+      BigInt(this.opts.quorumDenominator ?? 3);
     const seatsOf = (addresses: Iterable<string>) => [...addresses].reduce((acc, a) => acc + seatsIn(committee, a), 0n);
     const excluded: Exclusion[] = [];
 
@@ -165,22 +175,54 @@ export class Coordinator {
       answerDeadline: now() + this.opts.answerTimeoutMs,
     });
     const seed = committee.seed;
-    const commits = await this.gather(members, answerRequest, "commit", this.opts.answerTimeoutMs, roundId, excluded, "answer", signal, observer);
+    const commits = await this.gather(
+      members,
+      answerRequest,
+      "commit",
+      this.opts.answerTimeoutMs,
+      roundId,
+      excluded,
+      "answer",
+      signal,
+      observer,
+    );
     this.requireQuorum(seatsOf(commits.keys()), needed, totalSeats, "commit", excluded);
 
     // 2. Reveals, once the set of commitments is closed.
-    const commitments = Object.fromEntries([...commits].map(([a, env]) => [a, (env.body as { commitment: Hex }).commitment]));
+    const commitments = Object.fromEntries(
+      [...commits].map(([a, env]) => [a, (env.body as { commitment: Hex }).commitment]),
+    );
     const revealRequest = signEnvelope(deps.domain, deps.signer, "reveal-request", roundId, { commitments });
     const committed = members.filter((m) => commits.has(m.address));
-    const reveals = await this.gather(committed, revealRequest, "reveal", this.opts.revealTimeoutMs, roundId, excluded, "reveal", signal, observer);
+    const reveals = await this.gather(
+      committed,
+      revealRequest,
+      "reveal",
+      this.opts.revealTimeoutMs,
+      roundId,
+      excluded,
+      "reveal",
+      signal,
+      observer,
+    );
     for (const [address, env] of [...reveals]) {
       const body = env.body as { answer: string; salt: Hex; rag?: RagEvidence };
       if (!revealMatches(roundId, address as Address, commitments[address], body.answer, body.salt, body.rag)) {
         reveals.delete(address);
-        excluded.push({ member: address as Address, phase: "reveal", reason: "reveal does not match commitment", evidence: env });
+        excluded.push({
+          member: address as Address,
+          phase: "reveal",
+          reason: "reveal does not match commitment",
+          evidence: env,
+        });
         continue;
       }
-      const rag = ragProblem({ roundId, queryCid, query: queryDoc, committee: { seed } }, address as Address, body.rag, deps.records.serviceDomain);
+      const rag = ragProblem(
+        { roundId, queryCid, query: queryDoc, committee: { seed } },
+        address as Address,
+        body.rag,
+        deps.records.serviceDomain,
+      );
       if (rag.error) {
         reveals.delete(address);
         excluded.push({ member: address as Address, phase: "reveal", reason: rag.error, evidence: env });
@@ -192,9 +234,23 @@ export class Coordinator {
     const answerers = committee.members.filter((a) => reveals.has(a));
     const answers = Object.fromEntries(answerers.map((a) => [a, (reveals.get(a)!.body as { answer: string }).answer]));
     const assignments = deps.rules.schedule({ answers: answerers, judges: answerers, seed });
-    const judgeRequest = signEnvelope(deps.domain, deps.signer, "judge-request", roundId, { answers, assignments, screen: deps.rules.screen });
+    const judgeRequest = signEnvelope(deps.domain, deps.signer, "judge-request", roundId, {
+      answers,
+      assignments,
+      screen: deps.rules.screen,
+    });
     const judges = members.filter((m) => reveals.has(m.address) && (assignments[m.address]?.length ?? 0) > 0);
-    const judgments = await this.gather(judges, judgeRequest, "judgments", this.opts.judgeTimeoutMs, roundId, excluded, "judge", signal, observer);
+    const judgments = await this.gather(
+      judges,
+      judgeRequest,
+      "judgments",
+      this.opts.judgeTimeoutMs,
+      roundId,
+      excluded,
+      "judge",
+      signal,
+      observer,
+    );
 
     // 4. Consensus and the transcript.
     const transcript: Transcript = {
@@ -219,10 +275,23 @@ export class Coordinator {
     // 5. Members check the transcript and sign the record; each signature is verified against the record digest
     // (one wrong signature would make the whole epoch revert on chain), a wrong one excluded with its evidence.
     const digest = deps.records.digest(transcript, transcriptCid);
-    const signRequest = { ...signEnvelope(deps.domain, deps.signer, "sign-request", roundId, { transcriptCid }), attachment: transcript };
+    const signRequest = {
+      ...signEnvelope(deps.domain, deps.signer, "sign-request", roundId, { transcriptCid }),
+      attachment: transcript,
+    };
     const signers = members.filter((m) => reveals.has(m.address));
     const signExcluded: Exclusion[] = [];
-    const sigReplies = await this.gather(signers, signRequest, "record-signature", this.opts.signTimeoutMs, roundId, signExcluded, "sign", signal, observer);
+    const sigReplies = await this.gather(
+      signers,
+      signRequest,
+      "record-signature",
+      this.opts.signTimeoutMs,
+      roundId,
+      signExcluded,
+      "sign",
+      signal,
+      observer,
+    );
     const signatures: Record<string, Hex> = {};
     for (const [address, env] of sigReplies) {
       const signature = (env.body as { signature: Hex }).signature;
@@ -278,15 +347,25 @@ export class Coordinator {
       members.map(async (m) => {
         try {
           const raw = await this.deps.peers.post(m.endpoint, PEER_PATH, request, { signal, timeoutMs });
-          const env = verifyEnvelope(this.deps.domain, raw as Envelope, { kind: replyKind, roundId, allowed: [m.address] });
+          const env = verifyEnvelope(this.deps.domain, raw as Envelope, {
+            kind: replyKind,
+            roundId,
+            allowed: [m.address],
+          });
           const parsed = BODY[replyKind].safeParse(env.body);
-          if (!parsed.success) throw new ChorusError("PEER_BAD_MESSAGE", `malformed ${replyKind}: ${parsed.error.issues[0]?.message}`);
+          if (!parsed.success)
+            throw new ChorusError("PEER_BAD_MESSAGE", `malformed ${replyKind}: ${parsed.error.issues[0]?.message}`);
           replies.set(m.address, env);
         } catch (err) {
           signal?.throwIfAborted();
           const reason = err instanceof ChorusError ? err.message : `unreachable: ${(err as Error).message}`;
           excluded.push({ member: m.address, phase, reason });
-          observer?.excluded?.(roundId, { member: m.address, phase, reason, code: err instanceof ChorusError ? err.code : "PEER_UNREACHABLE" });
+          observer?.excluded?.(roundId, {
+            member: m.address,
+            phase,
+            reason,
+            code: err instanceof ChorusError ? err.code : "PEER_UNREACHABLE",
+          });
           this.deps.log?.(`round ${roundId.slice(0, 12)}…: ${m.address} excluded at ${phase}: ${reason}`);
         }
       }),
@@ -295,7 +374,6 @@ export class Coordinator {
     return replies;
   }
 }
-
 
 /**
  * Why `signature` is not `member`'s over `digest` (undefined when it is). The reason is built here from what was

@@ -11,13 +11,20 @@ import type { Directory, PeriodWeights } from "./ports.js";
 export type { CommitteeSnapshot };
 
 /** The committee of `roundId` in a batch seeded `batchSeed`, from the period's weights. */
-export function drawFromWeights(roundId: Hex, batchSeed: Hex, w: Pick<PeriodWeights, "candidates" | "totalStake" | "tau">): Committee & { seed: Hex } {
+export function drawFromWeights(
+  roundId: Hex,
+  batchSeed: Hex,
+  w: Pick<PeriodWeights, "candidates" | "totalStake" | "tau">,
+): Committee & { seed: Hex } {
   const seed = roundSeed(batchSeed, roundId);
   return { seed, ...drawCommittee(seed, w.candidates, w.tau, w.totalStake) };
 }
 
 /** The snapshot a coordinator puts into its answer request and transcript. */
-export function snapshotOf(ticket: { roundId: Hex; batchSeed: Hex; seedBlock: bigint; period: number }, w: PeriodWeights): CommitteeSnapshot {
+export function snapshotOf(
+  ticket: { roundId: Hex; batchSeed: Hex; seedBlock: bigint; period: number },
+  w: PeriodWeights,
+): CommitteeSnapshot {
   const c = drawFromWeights(ticket.roundId, ticket.batchSeed, w);
   return {
     seedBlock: { number: ticket.seedBlock.toString(), hash: ticket.batchSeed },
@@ -26,7 +33,11 @@ export function snapshotOf(ticket: { roundId: Hex; batchSeed: Hex; seedBlock: bi
     size: w.tau,
     totalStake: w.totalStake.toString(),
     minCommittee: w.minCommittee,
-    candidates: w.candidates.map((x) => ({ address: getAddress(x.address), stake: x.stake.toString(), reputation: x.reputation })),
+    candidates: w.candidates.map((x) => ({
+      address: getAddress(x.address),
+      stake: x.stake.toString(),
+      reputation: x.reputation,
+    })),
     members: c.members,
     seats: Object.fromEntries(c.members.map((m) => [m, Number(c.seats.get(m.toLowerCase()) ?? 0n)])),
   };
@@ -52,7 +63,12 @@ export function snapshotProblem(roundId: Hex, s: CommitteeSnapshot): string | un
   let drawn: Committee & { seed: Hex };
   try {
     drawn = drawFromWeights(roundId, s.seedBlock.hash, {
-      candidates: s.candidates.map((c) => ({ address: c.address, endpoint: "", stake: BigInt(c.stake), reputation: c.reputation })),
+      candidates: s.candidates.map((c) => ({
+        address: c.address,
+        endpoint: "",
+        stake: BigInt(c.stake),
+        reputation: c.reputation,
+      })),
       totalStake: BigInt(s.totalStake),
       tau: s.size,
     });
@@ -82,7 +98,8 @@ export async function drawFromDirectory(
   opts: { signal?: AbortSignal } = {},
 ): Promise<Committee & { seed: Hex; weights: PeriodWeights }> {
   const batchSeed = directory.blockHash ? await directory.blockHash(round.seedBlock, opts) : round.batchSeed;
-  if (!batchSeed) throw new ChorusError("ROUND_UNAVAILABLE", "no batch seed: the directory reads no chain and none was given");
+  if (!batchSeed)
+    throw new ChorusError("ROUND_UNAVAILABLE", "no batch seed: the directory reads no chain and none was given");
   const weights = await directory.weightsAt(round.period, opts);
   return { ...drawFromWeights(round.roundId, batchSeed, weights), weights };
 }

@@ -48,7 +48,11 @@ export const DEFAULT_MEMBER_LIMITS: MemberLimits = {
 
 export function checkDeadline(deadline: number, now: number, limits: MemberLimits): void {
   if (deadline < now - limits.maxClockSkewMs || deadline > now + limits.maxDeadlineMs) {
-    throw new ChorusError("PEER_BAD_ROUND_TIME", `answer deadline ${deadline} is in the past or more than ${limits.maxDeadlineMs} ms ahead`, { deadline, now });
+    throw new ChorusError(
+      "PEER_BAD_ROUND_TIME",
+      `answer deadline ${deadline} is in the past or more than ${limits.maxDeadlineMs} ms ahead`,
+      { deadline, now },
+    );
   }
 }
 
@@ -59,11 +63,15 @@ export function checkDeadline(deadline: number, now: number, limits: MemberLimit
 export function checkAboveClosed(roundId: Hex, closedThrough: bigint): void {
   const { seq } = roundIdParts(roundId);
   if (seq <= closedThrough) {
-    throw new ChorusError("PEER_REPLAYED", `round ${roundId} has sequence ${seq}, not above its coordinator's last closed sequence ${closedThrough} on chain`, {
-      roundId,
-      seq: seq.toString(),
-      closedThrough: closedThrough.toString(),
-    });
+    throw new ChorusError(
+      "PEER_REPLAYED",
+      `round ${roundId} has sequence ${seq}, not above its coordinator's last closed sequence ${closedThrough} on chain`,
+      {
+        roundId,
+        seq: seq.toString(),
+        closedThrough: closedThrough.toString(),
+      },
+    );
   }
 }
 
@@ -78,24 +86,40 @@ export function snapshotOf(nodes: readonly NodeEntry[]): AnswerRequest["candidat
  * The first place where `got` differs from `expected` (dotted path, both leaf values as short excerpts), or
  * undefined when they are equal. Addresses and hex compare case-insensitively.
  */
-export function firstDifference(expected: unknown, got: unknown, path: string): { field: string; expected: string; got: string } | undefined {
-  const leaf = (v: unknown) => excerpt(typeof v === "string" ? v : JSON.stringify(v) ?? "undefined", 100);
+export function firstDifference(
+  expected: unknown,
+  got: unknown,
+  path: string,
+): { field: string; expected: string; got: string } | undefined {
+  const leaf = (v: unknown) => excerpt(typeof v === "string" ? v : (JSON.stringify(v) ?? "undefined"), 100);
   if (typeof expected === "string" && typeof got === "string") {
     const same = /^0x[0-9a-fA-F]*$/.test(expected) ? lower(expected) === lower(got) : expected === got;
     return same ? undefined : { field: path, expected: leaf(expected), got: leaf(got) };
   }
   if (Array.isArray(expected) && Array.isArray(got)) {
-    if (expected.length !== got.length) return { field: `${path}.length`, expected: String(expected.length), got: String(got.length) };
+    if (expected.length !== got.length)
+      return { field: `${path}.length`, expected: String(expected.length), got: String(got.length) };
     for (let i = 0; i < expected.length; i++) {
       const d = firstDifference(expected[i], got[i], `${path}[${i}]`);
       if (d) return d;
     }
     return undefined;
   }
-  if (expected && got && typeof expected === "object" && typeof got === "object" && !Array.isArray(expected) && !Array.isArray(got)) {
+  if (
+    expected &&
+    got &&
+    typeof expected === "object" &&
+    typeof got === "object" &&
+    !Array.isArray(expected) &&
+    !Array.isArray(got)
+  ) {
     const keys = [...new Set([...Object.keys(expected), ...Object.keys(got)])].sort();
     for (const k of keys) {
-      const d = firstDifference((expected as Record<string, unknown>)[k], (got as Record<string, unknown>)[k], `${path}.${excerpt(k, 40)}`);
+      const d = firstDifference(
+        (expected as Record<string, unknown>)[k],
+        (got as Record<string, unknown>)[k],
+        `${path}.${excerpt(k, 40)}`,
+      );
       if (d) return d;
     }
     return undefined;
@@ -126,10 +150,21 @@ export function checkCommittee(roundId: Hex, req: AnswerRequest, own: PeriodWeig
     minCommittee: own.minCommittee,
     candidates: [...snapshotOf(own.candidates)].sort(byAddress),
   };
-  const theirs = { totalStake: req.totalStake, size: req.committeeSize, minCommittee: req.minCommittee, candidates: [...req.candidates].sort(byAddress) };
+  const theirs = {
+    totalStake: req.totalStake,
+    size: req.committeeSize,
+    minCommittee: req.minCommittee,
+    candidates: [...req.candidates].sort(byAddress),
+  };
   const d = firstDifference(mine, theirs, "committee");
-  if (d) throw new ChorusError("PEER_BAD_COMMITTEE", `committee weights differ from this member's own read at ${d.field}`, d);
-  if (seatsIn(snapshot, me) === 0n) throw new ChorusError("PEER_NOT_DRAWN", `${me} was not drawn for this round`, { member: me });
+  if (d)
+    throw new ChorusError(
+      "PEER_BAD_COMMITTEE",
+      `committee weights differ from this member's own read at ${d.field}`,
+      d,
+    );
+  if (seatsIn(snapshot, me) === 0n)
+    throw new ChorusError("PEER_NOT_DRAWN", `${me} was not drawn for this round`, { member: me });
 }
 
 /** The committee snapshot an answer request carries (src/round/draw.ts checks it is its own draw). */
@@ -152,15 +187,25 @@ export function requestSnapshot(req: AnswerRequest): CommitteeSnapshot {
  * at most one per committee member, must carry this member's own answer unaltered, and may only assign
  * pairs of answers it carries to judges among them. Throws PEER_BAD_JUDGE_REQUEST.
  */
-export function checkJudgeRequest(req: JudgeRequest, ctx: { commitments: Record<string, Hex>; committee: readonly string[]; me: Address; myAnswer: string }): void {
-  const bad = (msg: string, details: Record<string, unknown> = {}) => new ChorusError("PEER_BAD_JUDGE_REQUEST", msg, details);
+export function checkJudgeRequest(
+  req: JudgeRequest,
+  ctx: { commitments: Record<string, Hex>; committee: readonly string[]; me: Address; myAnswer: string },
+): void {
+  const bad = (msg: string, details: Record<string, unknown> = {}) =>
+    new ChorusError("PEER_BAD_JUDGE_REQUEST", msg, details);
   const committed = new Set(Object.keys(ctx.commitments).map(lower));
   const answers = Object.keys(req.answers);
-  if (answers.length > ctx.committee.length) throw bad(`carries ${answers.length} answers for a committee of ${ctx.committee.length}`, { answers: answers.length });
+  if (answers.length > ctx.committee.length)
+    throw bad(`carries ${answers.length} answers for a committee of ${ctx.committee.length}`, {
+      answers: answers.length,
+    });
   const seen = new Set<string>();
   for (const a of answers) {
     const k = lower(a);
-    if (!committed.has(k) || seen.has(k)) throw bad(`carries an answer of ${excerpt(a, 42)}, which did not commit in this round`, { member: excerpt(a, 42) });
+    if (!committed.has(k) || seen.has(k))
+      throw bad(`carries an answer of ${excerpt(a, 42)}, which did not commit in this round`, {
+        member: excerpt(a, 42),
+      });
     seen.add(k);
   }
   const mine = Object.entries(req.answers).find(([a]) => isAddressEqual(a as Address, ctx.me))?.[1];
@@ -168,9 +213,11 @@ export function checkJudgeRequest(req: JudgeRequest, ctx: { commitments: Record<
   for (const [judge, pairs] of Object.entries(req.assignments)) {
     if (!seen.has(lower(judge))) throw bad(`assigns pairs to ${excerpt(judge, 42)}, who has no answer in this round`);
     for (const [a, b] of pairs) {
-      if (!seen.has(lower(a)) || !seen.has(lower(b)) || lower(a) === lower(b)) throw bad("assigns a pair of answers the request does not carry");
+      if (!seen.has(lower(a)) || !seen.has(lower(b)) || lower(a) === lower(b))
+        throw bad("assigns a pair of answers the request does not carry");
     }
-    if (pairs.length > answers.length * (answers.length - 1)) throw bad(`assigns ${pairs.length} pairs among ${answers.length} answers`);
+    if (pairs.length > answers.length * (answers.length - 1))
+      throw bad(`assigns ${pairs.length} pairs among ${answers.length} answers`);
   }
 }
 
@@ -203,10 +250,14 @@ export class TokenBuckets {
   take(key: string): void {
     const b = this.refill(key);
     if (b.tokens < 1) {
-      throw new ChorusError("PEER_RATE_LIMITED", `coordinator ${key} sent more than ${this.ratePerSecond} answer-requests a second (burst ${this.burst}); retry later`, {
-        coordinator: key,
-        retryAfterMs: Math.ceil(((1 - b.tokens) / this.ratePerSecond) * 1000),
-      });
+      throw new ChorusError(
+        "PEER_RATE_LIMITED",
+        `coordinator ${key} sent more than ${this.ratePerSecond} answer-requests a second (burst ${this.burst}); retry later`,
+        {
+          coordinator: key,
+          retryAfterMs: Math.ceil(((1 - b.tokens) / this.ratePerSecond) * 1000),
+        },
+      );
     }
     b.tokens -= 1;
   }
@@ -219,7 +270,14 @@ export class TokenBuckets {
  */
 export function checkTranscript(
   t: Transcript,
-  own: { roundId: Hex; chainId: number; registry: Address; coordinator: Address; request: AnswerRequest; requests: { answer: Envelope; reveal: Envelope; judge?: Envelope } },
+  own: {
+    roundId: Hex;
+    chainId: number;
+    registry: Address;
+    coordinator: Address;
+    request: AnswerRequest;
+    requests: { answer: Envelope; reveal: Envelope; judge?: Envelope };
+  },
 ): void {
   const req = own.request;
   const judge = own.requests.judge;
@@ -255,6 +313,10 @@ export function checkTranscript(
   };
   const d = firstDifference(expected, got, "transcript");
   if (d) {
-    throw new ChorusError("PEER_TRANSCRIPT_MISMATCH", `${d.field} differs from what I verified: expected ${d.expected}, got ${d.got}`, { ...d, field: d.field.replace(/^transcript\./, "") });
+    throw new ChorusError(
+      "PEER_TRANSCRIPT_MISMATCH",
+      `${d.field} differs from what I verified: expected ${d.expected}, got ${d.got}`,
+      { ...d, field: d.field.replace(/^transcript\./, "") },
+    );
   }
 }

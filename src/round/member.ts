@@ -17,7 +17,16 @@ import { isAddressEqual, type Address, type Hex } from "viem";
 import { ChorusError, isChorusError } from "../core/index.js";
 import { commitmentOf, newSalt } from "../protocol/index.js";
 import { envelopeFields, signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "../protocol/index.js";
-import { BODY, PEER_BODY_LIMITS, RAW_VERDICT_MAX, RagParams as RagParamsSchema, type AnswerRequest, type JudgeRequest, type RagEvidence, type RagParams } from "../protocol/index.js";
+import {
+  BODY,
+  PEER_BODY_LIMITS,
+  RAW_VERDICT_MAX,
+  RagParams as RagParamsSchema,
+  type AnswerRequest,
+  type JudgeRequest,
+  type RagEvidence,
+  type RagParams,
+} from "../protocol/index.js";
 import type { Artifacts, Directory, JudgedOutcome, Mind, NodeEntry, Retrieval } from "./ports.js";
 import { queryTextOf, ragPrompt } from "../protocol/index.js";
 import { retrieveForRound } from "./rag-retrieve.js";
@@ -99,12 +108,17 @@ export class Member {
     if (deps.rag) {
       const { timeoutMs, ...params } = deps.rag;
       const r = RagParamsSchema.safeParse(params);
-      const bad = r.success ? (Number.isInteger(timeoutMs) && timeoutMs > 0 ? undefined : `timeoutMs: must be a positive integer`) : `${r.error.issues[0].path.join(".")}: ${r.error.issues[0].message}`;
+      const bad = r.success
+        ? Number.isInteger(timeoutMs) && timeoutMs > 0
+          ? undefined
+          : `timeoutMs: must be a positive integer`
+        : `${r.error.issues[0].path.join(".")}: ${r.error.issues[0].message}`;
       if (bad) throw new ChorusError("CONFIG_INVALID", `retrieval settings ${bad}`);
     }
     this.limits = { ...DEFAULT_MEMBER_LIMITS, ...deps.limits };
     for (const [k, v] of Object.entries(this.limits)) {
-      if (!(typeof v === "number" && v >= 0 && Number.isFinite(v))) throw new ChorusError("CONFIG_INVALID", `member limit ${k} must be a finite number >= 0`, { [k]: v });
+      if (!(typeof v === "number" && v >= 0 && Number.isFinite(v)))
+        throw new ChorusError("CONFIG_INVALID", `member limit ${k} must be a finite number >= 0`, { [k]: v });
     }
     this.journal = deps.journal ?? RoundJournal.memory();
     this.buckets = new TokenBuckets(this.limits.answersPerSecond, this.limits.answerBurst, this.now);
@@ -120,14 +134,22 @@ export class Member {
    */
   async admit(head: EnvelopeHead): Promise<number> {
     const limit = PEER_BODY_LIMITS[head.kind];
-    if (limit === undefined) throw new ChorusError("PEER_BAD_MESSAGE", `unknown request kind '${head.kind}'`, { kind: head.kind });
+    if (limit === undefined)
+      throw new ChorusError("PEER_BAD_MESSAGE", `unknown request kind '${head.kind}'`, { kind: head.kind });
     const coordinator = coordinatorOf(head.roundId);
     if (!isAddressEqual(head.from, coordinator)) {
-      throw new ChorusError("PEER_NOT_AUTHORIZED", `only the round's coordinator ${coordinator} sends its requests, not ${head.from}`, { from: head.from });
+      throw new ChorusError(
+        "PEER_NOT_AUTHORIZED",
+        `only the round's coordinator ${coordinator} sends its requests, not ${head.from}`,
+        { from: head.from },
+      );
     }
     const key = head.roundId.toLowerCase();
     if (head.kind !== "answer-request") {
-      if (!this.rounds.has(key)) throw new ChorusError("ROUND_UNKNOWN", `no answer request seen for round ${head.roundId}`, { roundId: head.roundId });
+      if (!this.rounds.has(key))
+        throw new ChorusError("ROUND_UNKNOWN", `no answer request seen for round ${head.roundId}`, {
+          roundId: head.roundId,
+        });
       return limit;
     }
     if (this.rounds.has(key) || this.claimed.has(key) || this.journal.hasAnswered(head.roundId)) {
@@ -135,10 +157,18 @@ export class Member {
     }
     const mark = this.journal.highWater(head.roundId);
     if (mark !== undefined && BigInt(key) < mark - BigInt(this.limits.maxSeqBehind)) {
-      throw new ChorusError("PEER_REPLAYED", `round ${head.roundId} is below coordinator ${coordinator}'s high-water mark`, { roundId: head.roundId });
+      throw new ChorusError(
+        "PEER_REPLAYED",
+        `round ${head.roundId} is below coordinator ${coordinator}'s high-water mark`,
+        { roundId: head.roundId },
+      );
     }
     if (!(await this.activeSet()).has(coordinator.toLowerCase())) {
-      throw new ChorusError("PEER_NOT_AUTHORIZED", `coordinator ${coordinator} is not an active node with a valid capability pass (staked and calibrated)`, { coordinator });
+      throw new ChorusError(
+        "PEER_NOT_AUTHORIZED",
+        `coordinator ${coordinator} is not an active node with a valid capability pass (staked and calibrated)`,
+        { coordinator },
+      );
     }
     // Peek only: the signature is not checked yet, and a forged head must not spend the coordinator's tokens.
     if (!this.buckets.has(coordinator.toLowerCase())) this.buckets.take(coordinator.toLowerCase());
@@ -149,14 +179,22 @@ export class Member {
   async handle(raw: unknown, opts: { signal?: AbortSignal } = {}): Promise<Envelope> {
     const head = envelopeFields(raw);
     const schema = BODY[head.kind];
-    if (!schema || !head.kind.endsWith("-request")) throw new ChorusError("PEER_BAD_MESSAGE", `unknown request kind '${head.kind}'`);
+    if (!schema || !head.kind.endsWith("-request"))
+      throw new ChorusError("PEER_BAD_MESSAGE", `unknown request kind '${head.kind}'`);
     await this.admit(head);
     const coordinator = coordinatorOf(head.roundId);
-    const env = verifyEnvelope(this.deps.domain, head, { kind: head.kind, roundId: head.roundId, allowed: [coordinator] });
+    const env = verifyEnvelope(this.deps.domain, head, {
+      kind: head.kind,
+      roundId: head.roundId,
+      allowed: [coordinator],
+    });
     const body = schema.safeParse(env.body);
     if (!body.success) {
       const i = body.error.issues[0];
-      throw new ChorusError("PEER_BAD_MESSAGE", `${env.kind} ${i.path.map(String).join(".").slice(0, 120)}: ${i.message.slice(0, 160)}`);
+      throw new ChorusError(
+        "PEER_BAD_MESSAGE",
+        `${env.kind} ${i.path.map(String).join(".").slice(0, 120)}: ${i.message.slice(0, 160)}`,
+      );
     }
     const attachment = (raw as { attachment?: unknown }).attachment;
     switch (env.kind) {
@@ -175,12 +213,17 @@ export class Member {
    * The directory's active nodes, cached for `activeCacheMs`: the cheap sender check and the committee
    * recomputation share one read (`fresh` forgets the cache, and the directory's own when it has one).
    */
-  private activeNodes(opts: { signal?: AbortSignal } = {}, fresh = false): Promise<{ nodes: NodeEntry[]; set: Set<string> }> {
+  private activeNodes(
+    opts: { signal?: AbortSignal } = {},
+    fresh = false,
+  ): Promise<{ nodes: NodeEntry[]; set: Set<string> }> {
     const t = this.now();
     if (fresh) (this.deps.directory as { invalidate?: () => void }).invalidate?.();
     if (fresh || !this.active || t - this.active.at > this.limits.activeCacheMs) {
       // No caller's signal: the read is shared, one caller leaving must not fail it for the others.
-      const read = this.deps.directory.candidates().then((nodes) => ({ nodes, set: new Set(nodes.map((n) => n.address.toLowerCase())) }));
+      const read = this.deps.directory
+        .candidates()
+        .then((nodes) => ({ nodes, set: new Set(nodes.map((n) => n.address.toLowerCase())) }));
       this.active = { at: t, read };
       read.catch(() => (this.active = undefined));
     }
@@ -192,7 +235,10 @@ export class Member {
   }
 
   /** The chain's latest block, cached for a second; undefined when the directory reads no chain (tests). */
-  private latestBlock(opts: { signal?: AbortSignal }, fresh = false): Promise<{ number: bigint; hash: Hex }> | undefined {
+  private latestBlock(
+    opts: { signal?: AbortSignal },
+    fresh = false,
+  ): Promise<{ number: bigint; hash: Hex }> | undefined {
     const read = this.deps.directory.latestBlock;
     if (!read) return undefined;
     const t = this.now();
@@ -207,7 +253,8 @@ export class Member {
   private state(roundId: Hex, kind: string): RoundState {
     const s = this.rounds.get(roundId.toLowerCase());
     if (!s) throw new ChorusError("ROUND_UNKNOWN", `no answer request seen for round ${roundId}`, { roundId });
-    if (s.sent.has(kind)) throw new ChorusError("PEER_DUPLICATE", `${kind} for round ${roundId} was already answered`, { roundId, kind });
+    if (s.sent.has(kind))
+      throw new ChorusError("PEER_DUPLICATE", `${kind} for round ${roundId} was already answered`, { roundId, kind });
     return s;
   }
 
@@ -228,26 +275,44 @@ export class Member {
     const seedNumber = BigInt(req.seedBlock.number);
     let latest = await this.latestBlock(opts);
     // A seed block ahead of the cached latest block: the chain moved on since; read it again.
-    if (latest && seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks)) latest = await this.latestBlock(opts, true);
-    if (latest && (seedNumber + BigInt(this.limits.maxSeedAgeBlocks) < latest.number || seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks))) {
-      throw new ChorusError("PEER_BAD_SEED", `seed block ${seedNumber} is not within ${this.limits.maxSeedAgeBlocks} blocks of the latest (${latest.number})`, {
-        seedBlock: seedNumber,
-        latest: latest.number,
-      });
+    if (latest && seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks))
+      latest = await this.latestBlock(opts, true);
+    if (
+      latest &&
+      (seedNumber + BigInt(this.limits.maxSeedAgeBlocks) < latest.number ||
+        seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks))
+    ) {
+      throw new ChorusError(
+        "PEER_BAD_SEED",
+        `seed block ${seedNumber} is not within ${this.limits.maxSeedAgeBlocks} blocks of the latest (${latest.number})`,
+        {
+          seedBlock: seedNumber,
+          latest: latest.number,
+        },
+      );
     }
     if (this.deps.blockHash) {
       const hash = await this.deps.blockHash(seedNumber, opts);
       if (hash.toLowerCase() !== req.seedBlock.hash.toLowerCase()) {
-        throw new ChorusError("PEER_BAD_SEED", `block ${seedNumber} has hash ${hash}, not ${req.seedBlock.hash}`, { expected: hash, got: req.seedBlock.hash });
+        throw new ChorusError("PEER_BAD_SEED", `block ${seedNumber} has hash ${hash}, not ${req.seedBlock.hash}`, {
+          expected: hash,
+          got: req.seedBlock.hash,
+        });
       }
     }
     // the weights of a period are fixed once it began: the directory caches them per period
     checkCommittee(roundId, req, await this.deps.directory.weightsAt(req.period, opts), this.deps.signer.address);
   }
 
-  private async onAnswer(env: Envelope, req: AnswerRequest, coordinator: Address, opts: { signal?: AbortSignal }): Promise<Envelope> {
+  private async onAnswer(
+    env: Envelope,
+    req: AnswerRequest,
+    coordinator: Address,
+    opts: { signal?: AbortSignal },
+  ): Promise<Envelope> {
     const key = env.roundId.toLowerCase();
-    if (this.claimed.has(key) || this.rounds.has(key)) throw new ChorusError("PEER_DUPLICATE", `round ${env.roundId} was already answered`, { roundId: env.roundId });
+    if (this.claimed.has(key) || this.rounds.has(key))
+      throw new ChorusError("PEER_DUPLICATE", `round ${env.roundId} was already answered`, { roundId: env.roundId });
     this.claimed.add(key);
     let recorded = false;
     try {
@@ -258,7 +323,10 @@ export class Member {
         throw new ChorusError("PEER_NOT_MEMBER", `${me} is not in the committee of round ${env.roundId}`);
       }
       if (!isAddressEqual(req.query.coordinator as Address, coordinator)) {
-        throw new ChorusError("PEER_BAD_MESSAGE", `the query names coordinator ${req.query.coordinator}, not the round's ${coordinator}`);
+        throw new ChorusError(
+          "PEER_BAD_MESSAGE",
+          `the query names coordinator ${req.query.coordinator}, not the round's ${coordinator}`,
+        );
       }
       // A sequence the chain already closed (settled or voided) can never settle: a replay or a reused id.
       const closed = await this.deps.directory.closedThrough?.(coordinator, opts);
@@ -279,7 +347,11 @@ export class Member {
     this.claimed.delete(key);
     try {
       const messages = req.query.rag ? await this.retrieve(env.roundId, req, s, opts) : req.query.messages;
-      const query = { messages, maxTokens: req.query.maxTokens, ...(req.query.params ? { params: req.query.params } : {}) };
+      const query = {
+        messages,
+        maxTokens: req.query.maxTokens,
+        ...(req.query.params ? { params: req.query.params } : {}),
+      };
       let answer: string;
       if (this.deps.mind.answerDetailed) {
         const d = await this.deps.mind.answerDetailed(query, opts);
@@ -289,14 +361,21 @@ export class Member {
       } else answer = await this.deps.mind.answer(query, opts);
       s.answer = answer;
       s.salt = newSalt();
-      return this.reply(s, "answer-request", "commit", env.roundId, { commitment: commitmentOf(env.roundId, this.deps.signer.address, answer, s.salt, s.rag) });
+      return this.reply(s, "answer-request", "commit", env.roundId, {
+        commitment: commitmentOf(env.roundId, this.deps.signer.address, answer, s.salt, s.rag),
+      });
     } catch (err) {
       return this.fail(env.roundId, err);
     }
   }
 
   /** Retrieval for a RAG query: records the evidence in the round state, returns the prompt with the contexts. */
-  private async retrieve(roundId: Hex, req: AnswerRequest, s: RoundState, opts: { signal?: AbortSignal }): Promise<{ role: string; content: string }[]> {
+  private async retrieve(
+    roundId: Hex,
+    req: AnswerRequest,
+    s: RoundState,
+    opts: { signal?: AbortSignal },
+  ): Promise<{ role: string; content: string }[]> {
     const { retrieval, rag } = this.deps;
     if (!retrieval || !rag) {
       s.rag = { retrieval: "none", reason: "this node has no retrieval configured; it answered from its model alone" };
@@ -322,12 +401,21 @@ export class Member {
   private onReveal(env: Envelope, req: { commitments: Record<string, Hex> }): Envelope {
     const s = this.state(env.roundId, "reveal-request");
     const mine = (s.sent.get("answer-request")?.body as { commitment: Hex } | undefined)?.commitment;
-    const listed = Object.entries(req.commitments).find(([a]) => isAddressEqual(a as Address, this.deps.signer.address))?.[1];
-    if (!mine || listed !== mine) this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set does not hold my commitment"));
+    const listed = Object.entries(req.commitments).find(([a]) =>
+      isAddressEqual(a as Address, this.deps.signer.address),
+    )?.[1];
+    if (!mine || listed !== mine)
+      this.fail(
+        env.roundId,
+        new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set does not hold my commitment"),
+      );
     const committee = new Set(s.request.committee.map((a) => a.toLowerCase()));
     const outsider = Object.keys(req.commitments).find((a) => !committee.has(a.toLowerCase()));
     if (outsider !== undefined || Object.keys(req.commitments).length > committee.size) {
-      this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set names someone outside the committee"));
+      this.fail(
+        env.roundId,
+        new ChorusError("PEER_BAD_MESSAGE", "the closed commitment set names someone outside the committee"),
+      );
     }
     s.received.push(env);
     return this.reply(s, "reveal-request", "reveal", env.roundId, {
@@ -341,7 +429,8 @@ export class Member {
 
   private async onJudge(env: Envelope, req: JudgeRequest, opts: { signal?: AbortSignal }): Promise<Envelope> {
     const s = this.state(env.roundId, "judge-request");
-    if (!s.sent.has("reveal-request")) this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "judging before my reveal"));
+    if (!s.sent.has("reveal-request"))
+      this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "judging before my reveal"));
     const me = this.deps.signer.address;
     const commitments = (s.received[1].body as { commitments: Record<string, Hex> }).commitments;
     try {
@@ -357,7 +446,8 @@ export class Member {
     try {
       const judgments = [];
       for (const [a, b] of pairs as [Address, Address][]) {
-        if (isAddressEqual(a, me) || isAddressEqual(b, me)) throw new ChorusError("PEER_BAD_MESSAGE", "asked to judge my own answer");
+        if (isAddressEqual(a, me) || isAddressEqual(b, me))
+          throw new ChorusError("PEER_BAD_MESSAGE", "asked to judge my own answer");
         const r = await this.deps.mind.compare({ question, answerA: text(a), answerB: text(b) }, opts);
         // The signed judgment keeps the model's reply and says when no verdict could be read in it (issue 16).
         const outcome: JudgedOutcome = r.parsed === false ? "unparsable" : r.outcome;
@@ -376,9 +466,15 @@ export class Member {
     }
   }
 
-  private async onSign(env: Envelope, req: { transcriptCid: string }, attachment: unknown, coordinator: Address): Promise<Envelope> {
+  private async onSign(
+    env: Envelope,
+    req: { transcriptCid: string },
+    attachment: unknown,
+    coordinator: Address,
+  ): Promise<Envelope> {
     const s = this.state(env.roundId, "sign-request");
-    if (this.journal.hasSigned(env.roundId)) throw new ChorusError("PEER_DUPLICATE", `round ${env.roundId} was already signed`, { roundId: env.roundId });
+    if (this.journal.hasSigned(env.roundId))
+      throw new ChorusError("PEER_DUPLICATE", `round ${env.roundId} was already signed`, { roundId: env.roundId });
     if (attachment === undefined) throw new ChorusError("PEER_BAD_MESSAGE", "sign-request carries no transcript");
     let t: Transcript;
     try {
@@ -401,11 +497,22 @@ export class Member {
     // My own messages must be in it, unaltered.
     const me = this.deps.signer.address;
     const find = (list: Envelope[]) => list.find((e) => isAddressEqual(e.from as Address, me));
-    for (const [requestKind, list] of [["answer-request", t.commits], ["reveal-request", t.reveals], ["judge-request", t.judgments]] as const) {
+    for (const [requestKind, list] of [
+      ["answer-request", t.commits],
+      ["reveal-request", t.reveals],
+      ["judge-request", t.judgments],
+    ] as const) {
       const sent = s.sent.get(requestKind);
       const listed = find(list);
       if (sent && (!listed || !sameDocument(listed, sent))) {
-        this.fail(env.roundId, new ChorusError("PEER_TRANSCRIPT_MISMATCH", `transcript misrepresents my ${requestKind.replace("-request", "")}`, { field: requestKind }));
+        this.fail(
+          env.roundId,
+          new ChorusError(
+            "PEER_TRANSCRIPT_MISMATCH",
+            `transcript misrepresents my ${requestKind.replace("-request", "")}`,
+            { field: requestKind },
+          ),
+        );
       }
     }
     let result;
@@ -418,16 +525,30 @@ export class Member {
     } catch (err) {
       // The coordinator's transcript does not compute: its fault (400), not this member's (CONSENSUS_* is 500).
       const peerFault = isChorusError(err) && err.code.startsWith("CONSENSUS_");
-      return this.fail(env.roundId, peerFault ? new ChorusError("PEER_BAD_TRANSCRIPT", `the transcript does not compute: ${err.message}`, { code: err.code, ...err.details }, { cause: err }) : err);
+      return this.fail(
+        env.roundId,
+        peerFault
+          ? new ChorusError(
+              "PEER_BAD_TRANSCRIPT",
+              `the transcript does not compute: ${err.message}`,
+              { code: err.code, ...err.details },
+              { cause: err },
+            )
+          : err,
+      );
     }
     if (canonicalHash(result) !== canonicalHash(t.result)) {
-      this.fail(env.roundId, new ChorusError("PEER_BAD_MESSAGE", "the transcript's result is not what its judgments give"));
+      this.fail(
+        env.roundId,
+        new ChorusError("PEER_BAD_MESSAGE", "the transcript's result is not what its judgments give"),
+      );
     }
     // Every signer keeps what it signed: the transcript (the validated copy) and its query are stored and
     // pinned before the signature leaves, so this member's gateway serves them to any auditor (issue 16).
     try {
       const [cid] = await Promise.all([this.deps.artifacts.putJson(t), this.deps.artifacts.putJson(t.query)]);
-      if (cid !== req.transcriptCid) throw new ChorusError("PEER_BAD_MESSAGE", `stored transcript has CID ${cid}, not ${req.transcriptCid}`);
+      if (cid !== req.transcriptCid)
+        throw new ChorusError("PEER_BAD_MESSAGE", `stored transcript has CID ${cid}, not ${req.transcriptCid}`);
     } catch (err) {
       return this.fail(env.roundId, err);
     }

@@ -48,7 +48,12 @@ export interface Directory {
 
 export interface PeerClient {
   /** POSTs a signed envelope to `endpoint + path`; resolves with the peer's JSON reply. */
-  post(endpoint: string, path: string, envelope: unknown, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<unknown>;
+  post(
+    endpoint: string,
+    path: string,
+    envelope: unknown,
+    opts: { signal?: AbortSignal; timeoutMs: number },
+  ): Promise<unknown>;
 }
 
 export interface Artifacts {
@@ -72,8 +77,18 @@ export interface MindQuery {
 export interface Mind {
   answer(query: MindQuery, opts: { signal?: AbortSignal }): Promise<string>;
   /** The answer with the backend's token counts and finish reason (used when present, reported in the reveal). */
-  answerDetailed?(query: MindQuery, opts: { signal?: AbortSignal }): Promise<{ text: string; usage: { promptTokens: number; completionTokens: number }; finishReason: "stop" | "length" }>;
-  compare(input: { question: string; answerA: string; answerB: string }, opts: { signal?: AbortSignal }): Promise<{ outcome: Outcome; raw?: string; parsed?: boolean }>;
+  answerDetailed?(
+    query: MindQuery,
+    opts: { signal?: AbortSignal },
+  ): Promise<{
+    text: string;
+    usage: { promptTokens: number; completionTokens: number };
+    finishReason: "stop" | "length";
+  }>;
+  compare(
+    input: { question: string; answerA: string; answerB: string },
+    opts: { signal?: AbortSignal },
+  ): Promise<{ outcome: Outcome; raw?: string; parsed?: boolean }>;
   screen?(input: { question: string; answer: string }, opts: { signal?: AbortSignal }): Promise<"GOOD" | "BAD">;
 }
 
@@ -99,5 +114,9 @@ export interface Retrieval {
    * Top-k contexts from `source` for the query, bound to the round and signed by the source. Rejects with
    * ChorusError RAG_SOURCE_TIMEOUT / _UNREACHABLE / _MALFORMED / _BAD_SIGNATURE / _WRONG_BINDING.
    */
-  retrieve(source: SourceInfo, req: { roundId: Hex; query: QueryDoc; k: number }, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<SignedServed>;
+  retrieve(
+    source: SourceInfo,
+    req: { roundId: Hex; query: QueryDoc; k: number },
+    opts: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<SignedServed>;
 }

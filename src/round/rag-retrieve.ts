@@ -12,7 +12,16 @@ import type { SkippedSource, UsedContext } from "../protocol/index.js";
 import { toWire } from "../protocol/index.js";
 import type { QueryDoc, RagEvidence, RagParams, SignedStored } from "../protocol/index.js";
 import type { Retrieval } from "./ports.js";
-import { boundListing, checkServed, chooseContexts, drawSources, MAX_LISTED_SOURCES, queryHashOf, skipReasonOf, sortSources } from "../protocol/index.js";
+import {
+  boundListing,
+  checkServed,
+  chooseContexts,
+  drawSources,
+  MAX_LISTED_SOURCES,
+  queryHashOf,
+  skipReasonOf,
+  sortSources,
+} from "../protocol/index.js";
 
 export interface RetrieveForRound {
   retrieval: Retrieval;
@@ -28,18 +37,33 @@ export interface RetrieveForRound {
   signal?: AbortSignal;
 }
 
-export async function retrieveForRound(input: RetrieveForRound): Promise<{ evidence: RagEvidence; used: UsedContext[] }> {
+export async function retrieveForRound(
+  input: RetrieveForRound,
+): Promise<{ evidence: RagEvidence; used: UsedContext[] }> {
   const { retrieval, params } = input;
   let listed;
   try {
     // Bounded whatever the active set: a port that returned more is cut to the seeded sample here.
     const maxListed = retrieval.maxListed ?? MAX_LISTED_SOURCES;
-    const got = await retrieval.sources({ blockNumber: input.seedBlock, seed: input.seed, maxListed, signal: input.signal });
+    const got = await retrieval.sources({
+      blockNumber: input.seedBlock,
+      seed: input.seed,
+      maxListed,
+      signal: input.signal,
+    });
     listed = sortSources(boundListing(got, input.seed, maxListed));
   } catch (err) {
     // The member still answers, from its model alone, and says why.
     input.signal?.throwIfAborted();
-    return { evidence: { retrieval: "none", reason: clip(`cannot list the data sources at block ${input.seedBlock}: ${(err as Error)?.message ?? String(err)}`) }, used: [] };
+    return {
+      evidence: {
+        retrieval: "none",
+        reason: clip(
+          `cannot list the data sources at block ${input.seedBlock}: ${(err as Error)?.message ?? String(err)}`,
+        ),
+      },
+      used: [],
+    };
   }
   const drawn = drawSources(listed, params, input.seed, input.member);
   const queryHash = queryHashOf(input.queryCid);
@@ -47,20 +71,42 @@ export async function retrieveForRound(input: RetrieveForRound): Promise<{ evide
     drawn.map(async (source): Promise<{ served?: SignedStored; skipped?: SkippedSource }> => {
       try {
         const got = await withDeadline(input.timeoutMs, input.signal, (signal) =>
-          retrieval.retrieve(source, { roundId: input.roundId, query: input.query, k: params.k }, { timeoutMs: input.timeoutMs, signal }),
+          retrieval.retrieve(
+            source,
+            { roundId: input.roundId, query: input.query, k: params.k },
+            { timeoutMs: input.timeoutMs, signal },
+          ),
         );
         // Checked here again whatever the client did: the evidence must hold for every auditor.
         let stored: SignedStored;
         try {
           stored = { served: toWire(got.served), servedCid: got.servedCid, signature: got.signature };
         } catch (err) {
-          return { skipped: { source: source.address, reason: "malformed", detail: clip(`served document: ${(err as Error).message}`) } };
+          return {
+            skipped: {
+              source: source.address,
+              reason: "malformed",
+              detail: clip(`served document: ${(err as Error).message}`),
+            },
+          };
         }
-        const fault = checkServed(stored, { roundId: input.roundId, queryHash, source: source.address, k: params.k, domain: retrieval.domain });
+        const fault = checkServed(stored, {
+          roundId: input.roundId,
+          queryHash,
+          source: source.address,
+          k: params.k,
+          domain: retrieval.domain,
+        });
         return fault ? { skipped: { source: source.address, ...fault } } : { served: stored };
       } catch (err) {
         input.signal?.throwIfAborted();
-        return { skipped: { source: source.address, reason: skipReasonOf(err), detail: clip((err as Error)?.message ?? String(err)) } };
+        return {
+          skipped: {
+            source: source.address,
+            reason: skipReasonOf(err),
+            detail: clip((err as Error)?.message ?? String(err)),
+          },
+        };
       }
     }),
   );
@@ -79,13 +125,21 @@ export async function retrieveForRound(input: RetrieveForRound): Promise<{ evide
 }
 
 /** Runs `fn` with a signal that fires at the deadline too; rejects with RAG_SOURCE_TIMEOUT then, whatever `fn` does. */
-async function withDeadline<T>(timeoutMs: number, outer: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withDeadline<T>(
+  timeoutMs: number,
+  outer: AbortSignal | undefined,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const timer = AbortSignal.timeout(timeoutMs);
   const signal = outer ? AbortSignal.any([outer, timer]) : timer;
   let onAbort!: () => void;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () =>
-      reject(timer.aborted && !outer?.aborted ? new ChorusError("RAG_SOURCE_TIMEOUT", `no answer within ${timeoutMs} ms`) : signal.reason);
+      reject(
+        timer.aborted && !outer?.aborted
+          ? new ChorusError("RAG_SOURCE_TIMEOUT", `no answer within ${timeoutMs} ms`)
+          : signal.reason,
+      );
     signal.addEventListener("abort", onAbort, { once: true });
   });
   try {

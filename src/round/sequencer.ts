@@ -164,7 +164,12 @@ export type SettlementStep = { kind: "settle"; seqs: bigint[] } | { kind: "void"
  * that will never have a record (failed, or issued by a previous life of this node and not queued), or nothing
  * (`undefined`: the next sequence is still running, or not issued yet). Pure.
  */
-export function nextSettlementStep(lastSeq: bigint, queued: ReadonlySet<bigint>, state: SequenceState, batchEnd?: bigint): SettlementStep | undefined {
+export function nextSettlementStep(
+  lastSeq: bigint,
+  queued: ReadonlySet<bigint>,
+  state: SequenceState,
+  batchEnd?: bigint,
+): SettlementStep | undefined {
   const busy = (s: bigint) => state.running.has(s) || (state.queued.has(s) && !queued.has(s));
   const issued = (s: bigint) => s <= state.issuedThrough && (batchEnd === undefined || s <= batchEnd);
   let s = lastSeq + 1n;

@@ -48,11 +48,25 @@ export class RoundJournal {
     const db = typeof store === "string" ? StateDb.open(store, { log: opts.log }) : store;
     const j = new RoundJournal(db, typeof store === "string");
     if (opts.legacyFile && existsSync(opts.legacyFile)) j.importLegacy(opts.legacyFile, opts.log);
-    for (const row of db.sql.prepare("SELECT round_id, kind, sum FROM member_rounds").all() as { round_id: string; kind: "a" | "s"; sum: string }[]) {
-      if (ID.test(row.round_id) && (row.kind === "a" || row.kind === "s") && row.sum === entrySum(row.kind, row.round_id)) j.apply(row.kind, row.round_id);
+    for (const row of db.sql.prepare("SELECT round_id, kind, sum FROM member_rounds").all() as {
+      round_id: string;
+      kind: "a" | "s";
+      sum: string;
+    }[]) {
+      if (
+        ID.test(row.round_id) &&
+        (row.kind === "a" || row.kind === "s") &&
+        row.sum === entrySum(row.kind, row.round_id)
+      )
+        j.apply(row.kind, row.round_id);
       else
         db.transaction(() => {
-          db.quarantineRow("member_rounds", `${row.kind} ${row.round_id}`, null, "malformed entry or checksum mismatch (this member may no longer refuse that round by its id alone)");
+          db.quarantineRow(
+            "member_rounds",
+            `${row.kind} ${row.round_id}`,
+            null,
+            "malformed entry or checksum mismatch (this member may no longer refuse that round by its id alone)",
+          );
           db.sql.prepare("DELETE FROM member_rounds WHERE round_id = ? AND kind = ?").run(row.round_id, row.kind);
         });
     }
@@ -62,7 +76,12 @@ export class RoundJournal {
   /** Every entry as `a <id>` / `s <id>`, by round id (tests, operators). */
   entries(): string[] {
     if (!this.db) return [];
-    return (this.db.sql.prepare("SELECT kind, round_id FROM member_rounds ORDER BY round_id, kind").all() as { kind: string; round_id: string }[]).map((r) => `${r.kind} ${r.round_id}`);
+    return (
+      this.db.sql.prepare("SELECT kind, round_id FROM member_rounds ORDER BY round_id, kind").all() as {
+        kind: string;
+        round_id: string;
+      }[]
+    ).map((r) => `${r.kind} ${r.round_id}`);
   }
 
   private importLegacy(file: string, log?: StateLog): void {
@@ -76,11 +95,22 @@ export class RoundJournal {
       if (line.length === 0) continue;
       const m = LINE.exec(line);
       if (m) good.push({ kind: m[1] as "a" | "s", id: m[2] });
-      else db.quarantineRow("rounds.journal", `${file}:${i + 1}`, line, `line ${i + 1} is malformed (this member may no longer refuse that round by its id alone; its coordinator's high-water mark still applies)`);
+      else
+        db.quarantineRow(
+          "rounds.journal",
+          `${file}:${i + 1}`,
+          line,
+          `line ${i + 1} is malformed (this member may no longer refuse that round by its id alone; its coordinator's high-water mark still applies)`,
+        );
     }
-    if (tail.replace(/\0/g, "").length > 0) log?.(`state: ${file}: skipped a last line cut by a crash (${JSON.stringify(tail.slice(0, 80))}), never acknowledged`);
+    if (tail.replace(/\0/g, "").length > 0)
+      log?.(
+        `state: ${file}: skipped a last line cut by a crash (${JSON.stringify(tail.slice(0, 80))}), never acknowledged`,
+      );
     db.transaction(() => {
-      const insert = db.sql.prepare("INSERT OR IGNORE INTO member_rounds (round_id, kind, coordinator, sum) VALUES (?, ?, ?, ?)");
+      const insert = db.sql.prepare(
+        "INSERT OR IGNORE INTO member_rounds (round_id, kind, coordinator, sum) VALUES (?, ?, ?, ?)",
+      );
       for (const g of good) insert.run(g.id, g.kind, g.id.slice(0, 42), entrySum(g.kind, g.id));
     });
     markMigrated(file);
@@ -155,14 +185,21 @@ export class RoundJournal {
         this.pending = [];
         try {
           const db = this.db!;
-          const insert = db.sql.prepare("INSERT OR IGNORE INTO member_rounds (round_id, kind, coordinator, sum) VALUES (?, ?, ?, ?)");
+          const insert = db.sql.prepare(
+            "INSERT OR IGNORE INTO member_rounds (round_id, kind, coordinator, sum) VALUES (?, ?, ?, ?)",
+          );
           db.transaction(() => {
             for (const b of batch) insert.run(b.id, b.kind, b.id.slice(0, 42), entrySum(b.kind, b.id));
           });
           await db.durable();
           for (const b of batch) b.done();
         } catch (err) {
-          const e = new ChorusError("STORE_WRITE_FAILED", `cannot record rounds in ${this.db?.file}: ${(err as Error).message}`, {}, { cause: err });
+          const e = new ChorusError(
+            "STORE_WRITE_FAILED",
+            `cannot record rounds in ${this.db?.file}: ${(err as Error).message}`,
+            {},
+            { cause: err },
+          );
           for (const b of batch) b.done(e);
         }
       }

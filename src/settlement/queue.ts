@@ -39,10 +39,7 @@ export class SettlementQueue<R = unknown> {
    * `store`: the node's state database, or a directory (a database `state.db` is opened in it, and the old
    * layout under it imported). `legacyDir`: where the old pending/settled/failed folders may be.
    */
-  constructor(
-    store: string | StateDb,
-    opts: { legacyDir?: string; log?: StateLog } = {},
-  ) {
+  constructor(store: string | StateDb, opts: { legacyDir?: string; log?: StateLog } = {}) {
     this.owned = typeof store === "string";
     this.db = typeof store === "string" ? StateDb.open(path.join(store, "state.db"), { log: opts.log }) : store;
     this.stmts = statements(this.db);
@@ -51,7 +48,8 @@ export class SettlementQueue<R = unknown> {
   }
 
   private id(roundId: string): string {
-    if (!SAFE_ID.test(roundId)) throw new ChorusError("INPUT_INVALID", `round id ${roundId} is not a bytes32 hex`, { roundId });
+    if (!SAFE_ID.test(roundId))
+      throw new ChorusError("INPUT_INVALID", `round id ${roundId} is not a bytes32 hex`, { roundId });
     return roundId.toLowerCase();
   }
 
@@ -85,7 +83,12 @@ export class SettlementQueue<R = unknown> {
       await this.db.durable();
       for (const b of batch) b.resolve();
     } catch (err) {
-      const e = new ChorusError("STORE_WRITE_FAILED", `cannot queue records in ${this.db.file}: ${(err as Error).message}`, {}, { cause: err });
+      const e = new ChorusError(
+        "STORE_WRITE_FAILED",
+        `cannot queue records in ${this.db.file}: ${(err as Error).message}`,
+        {},
+        { cause: err },
+      );
       for (const b of batch) b.reject(e);
     }
   }
@@ -124,12 +127,30 @@ export class SettlementQueue<R = unknown> {
   }
 
   async status(roundId: string): Promise<QueueStatus> {
-    return ((this.stmts.status.get(this.id(roundId)) as QueueStatus | undefined) ?? "unknown");
+    return (this.stmts.status.get(this.id(roundId)) as QueueStatus | undefined) ?? "unknown";
   }
 
   /** One round's entry in any state; `record` is absent once retention dropped it (the transcript stays on IPFS). */
-  async get(roundId: string): Promise<{ roundId: string; status: Exclude<QueueStatus, "unknown">; queuedAt: number; record?: R; txHash?: string; epoch?: number; reason?: string } | undefined> {
-    const row = this.stmts.one.get(this.id(roundId)) as (Row & { status: Exclude<QueueStatus, "unknown">; tx_hash: string | null; epoch: number | null; reason: string | null }) | undefined;
+  async get(roundId: string): Promise<
+    | {
+        roundId: string;
+        status: Exclude<QueueStatus, "unknown">;
+        queuedAt: number;
+        record?: R;
+        txHash?: string;
+        epoch?: number;
+        reason?: string;
+      }
+    | undefined
+  > {
+    const row = this.stmts.one.get(this.id(roundId)) as
+      | (Row & {
+          status: Exclude<QueueStatus, "unknown">;
+          tx_hash: string | null;
+          epoch: number | null;
+          reason: string | null;
+        })
+      | undefined;
     if (!row) return undefined;
     let record: R | undefined;
     if (row.record !== null) {
@@ -141,7 +162,15 @@ export class SettlementQueue<R = unknown> {
           record = undefined;
         }
     }
-    return { roundId: row.round_id, status: row.status, queuedAt: row.queued_at, record, txHash: row.tx_hash ?? undefined, epoch: row.epoch ?? undefined, reason: row.reason ?? undefined };
+    return {
+      roundId: row.round_id,
+      status: row.status,
+      queuedAt: row.queued_at,
+      record,
+      txHash: row.tx_hash ?? undefined,
+      epoch: row.epoch ?? undefined,
+      reason: row.reason ?? undefined,
+    };
   }
 
   async size(): Promise<number> {
@@ -156,8 +185,19 @@ export class SettlementQueue<R = unknown> {
   prune(opts: { recordsBefore?: number; rowsBefore?: number }): { records: number; rows: number } {
     const sql = this.db.sql;
     return this.db.transaction(() => ({
-      records: opts.recordsBefore === undefined ? 0 : sql.prepare("UPDATE settlement SET record = NULL, sum = NULL WHERE status = 'settled' AND settled_at < ? AND record IS NOT NULL").run(opts.recordsBefore).changes,
-      rows: opts.rowsBefore === undefined ? 0 : sql.prepare("DELETE FROM settlement WHERE status = 'settled' AND settled_at < ?").run(opts.rowsBefore).changes,
+      records:
+        opts.recordsBefore === undefined
+          ? 0
+          : sql
+              .prepare(
+                "UPDATE settlement SET record = NULL, sum = NULL WHERE status = 'settled' AND settled_at < ? AND record IS NOT NULL",
+              )
+              .run(opts.recordsBefore).changes,
+      rows:
+        opts.rowsBefore === undefined
+          ? 0
+          : sql.prepare("DELETE FROM settlement WHERE status = 'settled' AND settled_at < ?").run(opts.rowsBefore)
+              .changes,
     }));
   }
 
@@ -169,12 +209,18 @@ export class SettlementQueue<R = unknown> {
   private parse(row: Row): QueuedRecord<R> | undefined {
     try {
       if (row.record === null) throw new Error("the record is missing");
-      if (!SAFE_ID.test(row.round_id) || !Number.isFinite(row.queued_at)) throw new Error("the round id or queue time is malformed");
+      if (!SAFE_ID.test(row.round_id) || !Number.isFinite(row.queued_at))
+        throw new Error("the round id or queue time is malformed");
       if (row.sum !== checksum(row.record)) throw new Error("its checksum does not match");
       return { roundId: row.round_id, queuedAt: row.queued_at, record: JSON.parse(row.record, revive) as R };
     } catch (err) {
       this.db.transaction(() => {
-        this.db.quarantineRow("settlement", row.round_id, row.record, `pending record unreadable: ${(err as Error).message}`);
+        this.db.quarantineRow(
+          "settlement",
+          row.round_id,
+          row.record,
+          `pending record unreadable: ${(err as Error).message}`,
+        );
         this.stmts.remove.run(row.round_id);
       });
       return undefined;
@@ -183,7 +229,9 @@ export class SettlementQueue<R = unknown> {
 
   /** Imports the old one-file-per-round layout, settled first (a round in two folders is settled), then renames it. */
   private importLegacy(dir: string): void {
-    const folders = (["settled", "failed", "pending"] as const).map((status) => ({ status, folder: path.join(dir, status) })).filter((f) => existsSync(f.folder));
+    const folders = (["settled", "failed", "pending"] as const)
+      .map((status) => ({ status, folder: path.join(dir, status) }))
+      .filter((f) => existsSync(f.folder));
     if (folders.length === 0) return;
     const sql = this.db.sql;
     const insert = sql.prepare(
@@ -225,13 +273,25 @@ export class SettlementQueue<R = unknown> {
 function statements(db: StateDb) {
   const sql = db.sql;
   return {
-    insert: sql.prepare("INSERT OR IGNORE INTO settlement (round_id, status, queued_at, record, sum) VALUES (?, 'pending', ?, ?, ?)"),
-    pending: sql.prepare("SELECT round_id, queued_at, record, sum FROM settlement WHERE status = 'pending' ORDER BY queued_at, round_id"),
-    settle: sql.prepare("UPDATE settlement SET status = 'settled', settled_at = ?, tx_hash = ?, epoch = ? WHERE round_id = ? AND status = 'pending'"),
-    fail: sql.prepare("UPDATE settlement SET status = 'failed', failed_at = ?, reason = ? WHERE round_id = ? AND status = 'pending'"),
+    insert: sql.prepare(
+      "INSERT OR IGNORE INTO settlement (round_id, status, queued_at, record, sum) VALUES (?, 'pending', ?, ?, ?)",
+    ),
+    pending: sql.prepare(
+      "SELECT round_id, queued_at, record, sum FROM settlement WHERE status = 'pending' ORDER BY queued_at, round_id",
+    ),
+    settle: sql.prepare(
+      "UPDATE settlement SET status = 'settled', settled_at = ?, tx_hash = ?, epoch = ? WHERE round_id = ? AND status = 'pending'",
+    ),
+    fail: sql.prepare(
+      "UPDATE settlement SET status = 'failed', failed_at = ?, reason = ? WHERE round_id = ? AND status = 'pending'",
+    ),
     status: sql.prepare("SELECT status FROM settlement WHERE round_id = ?").pluck(),
-    one: sql.prepare("SELECT round_id, status, queued_at, record, sum, tx_hash, epoch, reason FROM settlement WHERE round_id = ?"),
-    summary: sql.prepare("SELECT count(*) AS count, min(queued_at) AS oldestAt FROM settlement WHERE status = 'pending'"),
+    one: sql.prepare(
+      "SELECT round_id, status, queued_at, record, sum, tx_hash, epoch, reason FROM settlement WHERE round_id = ?",
+    ),
+    summary: sql.prepare(
+      "SELECT count(*) AS count, min(queued_at) AS oldestAt FROM settlement WHERE status = 'pending'",
+    ),
     remove: sql.prepare("DELETE FROM settlement WHERE round_id = ?"),
   };
 }
@@ -258,8 +318,10 @@ function legacyProblem(file: string, name: string): LegacyItem | string {
     return `does not parse: ${(err as Error).message}`;
   }
   if (!item || typeof item !== "object") return "not a JSON object";
-  if (typeof item.roundId !== "string" || item.roundId.toLowerCase() !== m[1].toLowerCase()) return "its roundId does not match its file name";
-  if (typeof item.queuedAt !== "number" || !Number.isFinite(item.queuedAt)) return "queuedAt is missing or not a number";
+  if (typeof item.roundId !== "string" || item.roundId.toLowerCase() !== m[1].toLowerCase())
+    return "its roundId does not match its file name";
+  if (typeof item.queuedAt !== "number" || !Number.isFinite(item.queuedAt))
+    return "queuedAt is missing or not a number";
   if (item.record === null || typeof item.record !== "object") return "record is missing";
   return item;
 }

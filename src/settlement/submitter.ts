@@ -121,7 +121,8 @@ export class EpochSubmitter<R> {
     // The queue's count and oldest time come from an index; records are read only when an epoch is due.
     const head = await this.queue.summary();
     const sequencer = this.opts.sequencer;
-    const voidsOnly = head.count === 0 && force && this.port.sequenced === true && !!sequencer && hasUnclosed(sequencer.state());
+    const voidsOnly =
+      head.count === 0 && force && this.port.sequenced === true && !!sequencer && hasUnclosed(sequencer.state());
     if (head.count === 0 && !voidsOnly) return;
     this.oldestAt = head.oldestAt ?? now;
     const due = force || head.count >= this.opts.maxRounds || now - this.oldestAt >= this.opts.intervalMs;
@@ -179,6 +180,7 @@ export class EpochSubmitter<R> {
   private async setAside(roundId: string, reason: string): Promise<void> {
     await this.queue.markFailed(roundId, reason);
     const sequencer = this.opts.sequencer;
-    if (sequencer && isBytes32(roundId) && sameAddress(roundIdParts(roundId).coordinator, sequencer.coordinator)) sequencer.failed(roundId);
+    if (sequencer && isBytes32(roundId) && sameAddress(roundIdParts(roundId).coordinator, sequencer.coordinator))
+      sequencer.failed(roundId);
   }
 }

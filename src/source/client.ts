@@ -23,7 +23,14 @@ import type { SettlementDomain } from "../core/index.js";
 import type { QueryDoc } from "../protocol/index.js";
 import { cidOfJson } from "../core/index.js";
 import type { SignedServed, SkippedSource, SourceInfo } from "../protocol/index.js";
-import { fromWire, queryHashOf, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveResponse, servedCidOf } from "../protocol/index.js";
+import {
+  fromWire,
+  queryHashOf,
+  RETRIEVE_SIGNATURE_HEADER,
+  retrieveRequestDigest,
+  RetrieveResponse,
+  servedCidOf,
+} from "../protocol/index.js";
 import { servedSigner } from "./signer.js";
 
 export const RAG_SOURCE_ERRORS = {
@@ -60,7 +67,8 @@ export interface RetrieveOptions {
 
 /** The skip reason of a retrieval error, or null when `err` is not one of the five source failures. */
 export function skipReasonOf(err: unknown): SkippedSource["reason"] | null {
-  if (err instanceof ChorusError && err.code in RAG_SOURCE_ERRORS) return RAG_SOURCE_ERRORS[err.code as RagSourceErrorCode];
+  if (err instanceof ChorusError && err.code in RAG_SOURCE_ERRORS)
+    return RAG_SOURCE_ERRORS[err.code as RagSourceErrorCode];
   return null;
 }
 
@@ -71,16 +79,36 @@ export function skippedSourceOf(source: SourceInfo, err: unknown): SkippedSource
 }
 
 /** Asks `source` for the top `req.k` contexts of `req.query` in round `req.roundId`; verifies everything. */
-export async function retrieveFrom(source: SourceInfo, req: RetrieveRequestInput, opts: RetrieveOptions): Promise<SignedServed> {
+export async function retrieveFrom(
+  source: SourceInfo,
+  req: RetrieveRequestInput,
+  opts: RetrieveOptions,
+): Promise<SignedServed> {
   const who = `source ${source.address}`;
-  const fail = (code: RagSourceErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown): never => {
-    throw new ChorusError(code, `${who}: ${message}`, { source: source.address, endpoint: source.endpoint, ...details }, { cause });
+  const fail = (
+    code: RagSourceErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    cause?: unknown,
+  ): never => {
+    throw new ChorusError(
+      code,
+      `${who}: ${message}`,
+      { source: source.address, endpoint: source.endpoint, ...details },
+      { cause },
+    );
   };
   opts.signal?.throwIfAborted();
   const timeout = AbortSignal.timeout(opts.timeoutMs);
   const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
   const onAbort = (err: unknown): never => {
-    if (opts.signal?.aborted) throw new ChorusError("RAG_SOURCE_ABORTED", `${who}: retrieval aborted by the caller`, { source: source.address }, { cause: opts.signal.reason });
+    if (opts.signal?.aborted)
+      throw new ChorusError(
+        "RAG_SOURCE_ABORTED",
+        `${who}: retrieval aborted by the caller`,
+        { source: source.address },
+        { cause: opts.signal.reason },
+      );
     return fail("RAG_SOURCE_TIMEOUT", `no answer within ${opts.timeoutMs} ms`, { timeoutMs: opts.timeoutMs }, err);
   };
 
@@ -128,27 +156,43 @@ export async function retrieveFrom(source: SourceInfo, req: RetrieveRequestInput
   const parsed = RetrieveResponse.safeParse(json);
   if (!parsed.success) {
     // The failing field's path only (schema names and indexes; never the source's text or its unknown keys).
-    const path = parsed.error.issues[0].path.map((p) => (typeof p === "number" ? String(p) : String(p).replace(/[^A-Za-z0-9_]/g, "").slice(0, 32))).join(".");
+    const path = parsed.error.issues[0].path
+      .map((p) =>
+        typeof p === "number"
+          ? String(p)
+          : String(p)
+              .replace(/[^A-Za-z0-9_]/g, "")
+              .slice(0, 32),
+      )
+      .join(".");
     return fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: response ${path || "body"}`);
   }
   const wire = parsed.data.served;
-  if (wire.contexts.length > req.k) fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: served ${wire.contexts.length} contexts for k = ${req.k}`);
+  if (wire.contexts.length > req.k)
+    fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: served ${wire.contexts.length} contexts for k = ${req.k}`);
   const ids = new Set<string>();
   wire.contexts.forEach((c, i) => {
     if (ids.has(c.id)) fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: context ${i} repeats an id`);
     ids.add(c.id);
-    if (i > 0 && c.score > wire.contexts[i - 1].score) fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: contexts are not sorted by score`);
+    if (i > 0 && c.score > wire.contexts[i - 1].score)
+      fail("RAG_SOURCE_MALFORMED", `${NET_REASONS.malformed}: contexts are not sorted by score`);
   });
 
   const served = fromWire(wire);
   const expectedHash = queryHashOf((await cidOfJson(req.query)).toString());
-  if (served.roundId.toLowerCase() !== req.roundId.toLowerCase()) fail("RAG_SOURCE_WRONG_BINDING", `served for round ${served.roundId}, not ${req.roundId}`);
-  if (served.queryHash.toLowerCase() !== expectedHash.toLowerCase()) fail("RAG_SOURCE_WRONG_BINDING", `served for query hash ${served.queryHash}, not ${expectedHash}`);
-  if (!isAddressEqual(served.source, source.address)) fail("RAG_SOURCE_WRONG_BINDING", `document names source ${served.source}`);
+  if (served.roundId.toLowerCase() !== req.roundId.toLowerCase())
+    fail("RAG_SOURCE_WRONG_BINDING", `served for round ${served.roundId}, not ${req.roundId}`);
+  if (served.queryHash.toLowerCase() !== expectedHash.toLowerCase())
+    fail("RAG_SOURCE_WRONG_BINDING", `served for query hash ${served.queryHash}, not ${expectedHash}`);
+  if (!isAddressEqual(served.source, source.address))
+    fail("RAG_SOURCE_WRONG_BINDING", `document names source ${served.source}`);
   if (served.k !== req.k) fail("RAG_SOURCE_WRONG_BINDING", `served for k = ${served.k}, not ${req.k}`);
   const servedCid = await servedCidOf(served);
   if (servedCid !== parsed.data.servedCid) {
-    fail("RAG_SOURCE_BAD_SIGNATURE", `the served document's CID is ${servedCid}, the signed one is ${parsed.data.servedCid}: its contents changed after signing`);
+    fail(
+      "RAG_SOURCE_BAD_SIGNATURE",
+      `the served document's CID is ${servedCid}, the signed one is ${parsed.data.servedCid}: its contents changed after signing`,
+    );
   }
   const signature = parsed.data.signature as Hex;
   let signer: string;

@@ -21,8 +21,29 @@ import { getNode } from "../chain/registry.js";
 import type { RateLimitOptions } from "../http/index.js";
 import { createSourceApp } from "./server.js";
 
-export { retrieveFrom, skipReasonOf, skippedSourceOf, RAG_SOURCE_ERRORS, type RagSourceErrorCode, type RetrieveOptions, type RetrieveRequestInput } from "./client.js";
-export { MAX_K, MAX_CONTEXT_CHARS, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveRequest, RetrieveResponse, WireServed, fromWire, queryHashOf, queryText, servedCidOf, toWire } from "../protocol/index.js";
+export {
+  retrieveFrom,
+  skipReasonOf,
+  skippedSourceOf,
+  RAG_SOURCE_ERRORS,
+  type RagSourceErrorCode,
+  type RetrieveOptions,
+  type RetrieveRequestInput,
+} from "./client.js";
+export {
+  MAX_K,
+  MAX_CONTEXT_CHARS,
+  RETRIEVE_SIGNATURE_HEADER,
+  retrieveRequestDigest,
+  RetrieveRequest,
+  RetrieveResponse,
+  WireServed,
+  fromWire,
+  queryHashOf,
+  queryText,
+  servedCidOf,
+  toWire,
+} from "../protocol/index.js";
 export { servedSigner, signServed } from "./signer.js";
 export { createSourceApp, type SourceAppDeps } from "./server.js";
 
@@ -60,7 +81,10 @@ export interface StartSourceOptions {
  * Whether an address is an active staked node, from NodeRegistry, each answer kept for `ttlMs` (at most
  * `maxEntries` addresses), so a stream of signed requests costs one chain read per address per minute.
  */
-export function activeNodeCheck(chain: ChorusChain, opts: { ttlMs?: number; maxEntries?: number } = {}): (address: Address) => Promise<boolean> {
+export function activeNodeCheck(
+  chain: ChorusChain,
+  opts: { ttlMs?: number; maxEntries?: number } = {},
+): (address: Address) => Promise<boolean> {
   const ttl = opts.ttlMs ?? 60_000;
   const max = opts.maxEntries ?? 4096;
   const cache = new Map<string, { at: number; active: Promise<boolean> }>();
@@ -90,28 +114,58 @@ export interface RunningSource {
 export async function startSource(opts: StartSourceOptions): Promise<RunningSource> {
   const log = opts.log ?? (() => {});
   const address = opts.account.address;
-  const domain = opts.domain ?? (opts.chain ? settlementDomain(opts.chain.chainId, chorusContracts(opts.chain).settlement.address) : undefined);
+  const domain =
+    opts.domain ??
+    (opts.chain ? settlementDomain(opts.chain.chainId, chorusContracts(opts.chain).settlement.address) : undefined);
   if (!domain) throw new ChorusError("INPUT_INVALID", "startSource needs a chain or a signing domain");
   if (opts.chain && opts.chain.walletClient?.account.address !== address) {
     throw new ChorusError("INPUT_INVALID", `the chain's wallet is not the source's account ${address}`);
   }
 
   const corpus = await loadCorpus(opts.corpusDir, { skipBad: opts.skipBad, chunk: opts.chunk, signal: opts.signal });
-  for (const s of corpus.skipped) log(`warning: skipped ${s.path}${s.line !== undefined ? `:${s.line}` : ""}: ${s.reason}`);
+  for (const s of corpus.skipped)
+    log(`warning: skipped ${s.path}${s.line !== undefined ? `:${s.line}` : ""}: ${s.reason}`);
   if (corpus.ignored.length > 0) log(`ignored hidden entries: ${corpus.ignored.join(", ")}`);
   log(`corpus ${corpus.dir}: ${corpus.files.length} file(s), ${corpus.chunks.length} chunk(s)`);
-  const index = await createHybridIndex(corpus.chunks, { embedder: opts.embedder, alpha: opts.alpha, signal: opts.signal });
-  const { cid: manifestCid, manifest } = await publishCorpus(opts.store, corpus, { embedding: index.model, alpha: index.alpha }, { signal: opts.signal });
+  const index = await createHybridIndex(corpus.chunks, {
+    embedder: opts.embedder,
+    alpha: opts.alpha,
+    signal: opts.signal,
+  });
+  const { cid: manifestCid, manifest } = await publishCorpus(
+    opts.store,
+    corpus,
+    { embedding: index.model, alpha: index.alpha },
+    { signal: opts.signal },
+  );
   log(`manifest ${manifestCid} (${index.model ?? "BM25 only"})`);
 
   const isActiveNode = opts.isActiveNode ?? (opts.chain ? activeNodeCheck(opts.chain) : undefined);
-  const app = createSourceApp({ index, signer: opts.account, address, domain, manifestCid, manifest, store: opts.store, bodyLimit: opts.bodyLimit, maxConcurrent: opts.maxConcurrent, isActiveNode, rateLimit: opts.rateLimit, log });
+  const app = createSourceApp({
+    index,
+    signer: opts.account,
+    address,
+    domain,
+    manifestCid,
+    manifest,
+    store: opts.store,
+    bodyLimit: opts.bodyLimit,
+    maxConcurrent: opts.maxConcurrent,
+    isActiveNode,
+    rateLimit: opts.rateLimit,
+    log,
+  });
   const host = opts.host ?? "127.0.0.1";
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(opts.port ?? 0, host, (err?: Error) => (err ? reject(err) : resolve(s)));
     s.once("error", reject);
   }).catch((err: unknown) => {
-    throw new ChorusError("SOURCE_START_FAILED", `cannot listen on ${host}:${opts.port ?? 0}: ${(err as Error).message}`, {}, { cause: err });
+    throw new ChorusError(
+      "SOURCE_START_FAILED",
+      `cannot listen on ${host}:${opts.port ?? 0}: ${(err as Error).message}`,
+      {},
+      { cause: err },
+    );
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;

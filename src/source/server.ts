@@ -26,7 +26,14 @@ import { SERVED_TYPE, type ServedDoc } from "../protocol/index.js";
 import { cidOfJson } from "../core/index.js";
 import { recoverDigestSigner } from "../core/index.js";
 import { ipRateLimit, type RateLimitOptions } from "../http/index.js";
-import { queryHashOf, queryText, RETRIEVE_SIGNATURE_HEADER, retrieveRequestDigest, RetrieveRequest, toWire } from "../protocol/index.js";
+import {
+  queryHashOf,
+  queryText,
+  RETRIEVE_SIGNATURE_HEADER,
+  retrieveRequestDigest,
+  RetrieveRequest,
+  toWire,
+} from "../protocol/index.js";
 import { signServed } from "./signer.js";
 
 export interface SourceAppDeps {
@@ -78,7 +85,15 @@ export function createSourceApp(deps: SourceAppDeps): Express {
   };
 
   app.get("/health", (_req, res) => {
-    res.json({ ok: true, address: deps.address, manifestCid: deps.manifestCid, chunks: deps.index.size, embedding: deps.index.model, served, kept });
+    res.json({
+      ok: true,
+      address: deps.address,
+      manifestCid: deps.manifestCid,
+      chunks: deps.index.size,
+      embedding: deps.index.model,
+      served,
+      kept,
+    });
   });
   app.get("/manifest", (_req, res) => {
     res.json({ address: deps.address, manifestCid: deps.manifestCid, manifest: deps.manifest });
@@ -90,7 +105,8 @@ export function createSourceApp(deps: SourceAppDeps): Express {
     route(async (req, res) => {
       const body = parseBody(RetrieveRequest, req.body);
       const keep = await signedByActiveNode(req.get(RETRIEVE_SIGNATURE_HEADER), (req as { rawBody?: Buffer }).rawBody);
-      if (active >= maxConcurrent) throw new ChorusError("OVERLOADED", `source busy: ${active} retrievals in flight (limit ${maxConcurrent})`);
+      if (active >= maxConcurrent)
+        throw new ChorusError("OVERLOADED", `source busy: ${active} retrievals in flight (limit ${maxConcurrent})`);
       active++;
       const abort = new AbortController();
       res.on("close", () => abort.abort());

@@ -10,7 +10,6 @@ import { swarmRules } from "../helpers/swarm-rules.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 
-
 /**
  * What a colluding committee signs: the member with the lowest honest delta gets the largest delta instead (or,
  * when every honest delta is already the largest, as in a swarm's first weight period where everyone starts at the
@@ -25,7 +24,10 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
   let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
 
   before(async () => {
-    swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+    swarm = await startChainSwarm({
+      rules: swarmRules,
+      minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
+    });
   });
   after(async () => (swarm as typeof swarm | undefined)?.close());
 
@@ -35,15 +37,22 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ messages: [{ role: "user", content: "Why do cats purr?" }] }),
     });
-    const body = (await res.json());
+    const body = await res.json();
     if (res.status !== 200) throw new Error(JSON.stringify(body));
     await swarm.nodes[node].submitter.flush();
     return { roundId: body.chorus.round_id, transcriptCid: body.chorus.transcript_cid };
   }
 
   /** An auditor with its own chain connection, reading transcripts from the coordinator's store. */
-  async function audit(roundId: Hex, node = 0, opts: { rules?: ConsensusRules; tamper?: (t: Transcript) => void } = {}): Promise<AuditReport> {
-    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } } });
+  async function audit(
+    roundId: Hex,
+    node = 0,
+    opts: { rules?: ConsensusRules; tamper?: (t: Transcript) => void } = {},
+  ): Promise<AuditReport> {
+    const config = loadConfig({
+      env: {},
+      overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } },
+    });
     const chain = await openChorusChain(config);
     const scratch = createMemoryStore();
     return auditRound(
@@ -80,9 +89,13 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
 
   it("detects a forged signature", async () => {
     const { roundId } = await ask(2);
-    const r = await audit(roundId, 2, { tamper: (t) => (t.judgments[0].signature = `0x${"11".repeat(32)}${"22".repeat(32)}1b`) });
+    const r = await audit(roundId, 2, {
+      tamper: (t) => (t.judgments[0].signature = `0x${"11".repeat(32)}${"22".repeat(32)}1b`),
+    });
     expect(failed(r)).to.include("every signed message verifies; every reveal matches its commitment");
-    expect(r.mismatches.find((m) => m.what.startsWith("every signed"))!.detail).to.match(/signature does not match sender/);
+    expect(r.mismatches.find((m) => m.what.startsWith("every signed"))!.detail).to.match(
+      /signature does not match sender/,
+    );
   });
 
   it("detects a wrong delta: a colluding committee signed inflated reputation", async () => {
@@ -136,7 +149,9 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
       forget();
     }
     const r = await audit(roundId!, 4);
-    expect(failed(r)).to.include("candidates (stake, reputation, capability when the period began) and tau match the chain");
+    expect(failed(r)).to.include(
+      "candidates (stake, reputation, capability when the period began) and tau match the chain",
+    );
     expect(failed(r)).to.include("committee and seats are the verifiable draw");
     expect(failed(r)).to.include("the settled record lists exactly the drawn committee");
   });
@@ -146,15 +161,38 @@ describe("chorus audit (CLI)", function () {
   this.timeout(180_000);
   it("prints OK and exits 0 for an honest round and epoch, and exits 3 naming the mismatch for a rigged one", async () => {
     const { main } = await import("../../src/cli/main.js");
-    const swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+    const swarm = await startChainSwarm({
+      rules: swarmRules,
+      minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
+    });
     try {
-      const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }) });
-      const roundId = ((await res.json())).chorus.round_id as string;
+      const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
+      });
+      const roundId = (await res.json()).chorus.round_id as string;
       await swarm.nodes[0].submitter.flush();
       const run = async (args: string[]) => {
         const out: string[] = [];
         const err: string[] = [];
-        const code = await main(["node", "chorus", "--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile, "--gateway", swarm.nodes[0].url, ...args], { out: (l) => out.push(l), err: (l) => err.push(l) }, {});
+        const code = await main(
+          [
+            "node",
+            "chorus",
+            "--network",
+            "custom",
+            "--rpc-url",
+            swarm.rpc.url,
+            "--deployments",
+            swarm.deploymentsFile,
+            "--gateway",
+            swarm.nodes[0].url,
+            ...args,
+          ],
+          { out: (l) => out.push(l), err: (l) => err.push(l) },
+          {},
+        );
         return { code, out, err };
       };
       let r = await run(["audit", "round", roundId]);
@@ -170,8 +208,12 @@ describe("chorus audit (CLI)", function () {
         (n.coordinator as any).deps.rules = inflate;
         (n.member as any).deps.rules = inflate;
       }
-      const rigged = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "rig it" }] }) });
-      const riggedId = ((await rigged.json())).chorus.round_id as string;
+      const rigged = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages: [{ role: "user", content: "rig it" }] }),
+      });
+      const riggedId = (await rigged.json()).chorus.round_id as string;
       await swarm.nodes[0].submitter.flush();
       r = await run(["audit", "round", riggedId]);
       expect(r.code).to.equal(3);
@@ -189,7 +231,10 @@ describe("chorus audit: a gateway without the transcript (issue 16, every signer
   this.timeout(180_000);
   it("falls back to the public gateways and then to every committee member's gateway; gives up naming each place", async () => {
     const { main } = await import("../../src/cli/main.js");
-    const swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+    const swarm = await startChainSwarm({
+      rules: swarmRules,
+      minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
+    });
     // The gateway of a member that missed the answer deadline: it never saw the transcript and answers 404.
     const { createServer } = await import("node:http");
     const late = createServer((_req, res) => res.writeHead(404).end("not found"));
@@ -198,20 +243,44 @@ describe("chorus audit: a gateway without the transcript (issue 16, every signer
     // A public gateway that is down (nothing listens on port 9 of the loopback).
     const deadPublic = "http://127.0.0.1:9";
     try {
-      const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "who keeps it?" }] }) });
-      const roundId = ((await res.json())).chorus.round_id as string;
+      const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messages: [{ role: "user", content: "who keeps it?" }] }),
+      });
+      const roundId = (await res.json()).chorus.round_id as string;
       await swarm.nodes[0].submitter.flush();
       const run = async (env: Record<string, string>) => {
         const out: string[] = [];
         const err: string[] = [];
-        const code = await main(["node", "chorus", "--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile, "--gateway", lateUrl, "audit", "round", roundId], { out: (l) => out.push(l), err: (l) => err.push(l) }, env);
+        const code = await main(
+          [
+            "node",
+            "chorus",
+            "--network",
+            "custom",
+            "--rpc-url",
+            swarm.rpc.url,
+            "--deployments",
+            swarm.deploymentsFile,
+            "--gateway",
+            lateUrl,
+            "audit",
+            "round",
+            roundId,
+          ],
+          { out: (l) => out.push(l), err: (l) => err.push(l) },
+          env,
+        );
         return { code, out, err };
       };
       // Members' endpoints are on the loopback: without the operator's allowance the auditor may not call them,
       // so every place fails and the error names each one.
       let r = await run({ CHORUS_IPFS_GATEWAYS: deadPublic });
       expect(r.code).to.equal(1);
-      expect(r.err[0]).to.match(/^chorus: .* is not available from any of \d+ place\(s\) tried: the configured gateway \(IPFS_NOT_FOUND/);
+      expect(r.err[0]).to.match(
+        /^chorus: .* is not available from any of \d+ place\(s\) tried: the configured gateway \(IPFS_NOT_FOUND/,
+      );
       expect(r.err[0]).to.contain(`public gateway ${deadPublic}`);
       // With the loopback allowed, the first member's gateway serves it: OK, exit 0.
       r = await run({ CHORUS_IPFS_GATEWAYS: deadPublic, CHORUS_NET_ALLOW_PRIVATE: "127.0.0.0/8" });

@@ -18,14 +18,17 @@ describe("optimistic finality through the CLI and the explorer (issue 13)", func
 
   it("an epoch is pending, then anyone makes it final once due; audit and explorer show pending vs final", async () => {
     const { main } = await import("../../src/cli/main.js");
-    const swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+    const swarm = await startChainSwarm({
+      rules: swarmRules,
+      minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
+    });
     try {
       const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ messages: [{ role: "user", content: "pending or final?" }] }),
       });
-      const body = (await res.json());
+      const body = await res.json();
       expect(res.status, JSON.stringify(body)).to.equal(200);
       await swarm.nodes[0].submitter.flush();
       // the settling node's finalizer would do it on its own: stop it, so the CLI (anyone) is what finalizes
@@ -36,13 +39,27 @@ describe("optimistic finality through the CLI and the explorer (issue 13)", func
         const out: string[] = [];
         const err: string[] = [];
         const code = await main(
-          ["node", "chorus", "--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile, "--gateway", swarm.nodes[0].url, ...args],
+          [
+            "node",
+            "chorus",
+            "--network",
+            "custom",
+            "--rpc-url",
+            swarm.rpc.url,
+            "--deployments",
+            swarm.deploymentsFile,
+            "--gateway",
+            swarm.nodes[0].url,
+            ...args,
+          ],
           { out: (l) => out.push(l), err: (l) => err.push(l) },
           {},
         );
         return { code, out, err };
       };
-      const transcript = await swarm.storeOf(0).getJson<{ result: { deltas: Record<string, number> } }>(body.chorus.transcript_cid);
+      const transcript = await swarm
+        .storeOf(0)
+        .getJson<{ result: { deltas: Record<string, number> } }>(body.chorus.transcript_cid);
       const deltas = Object.fromEntries(Object.entries(transcript.result.deltas).map(([n, d]) => [getAddress(n), d]));
 
       // pending: the audit says so and lists exactly the round's deltas; nothing moved on chain
@@ -52,11 +69,16 @@ describe("optimistic finality through the CLI and the explorer (issue 13)", func
       expect(report.finality.status).to.equal("pending");
       expect(report.finality.pending).to.deep.equal(deltas);
       const nodes = Object.keys(deltas) as Address[];
-      expect((await swarm.f.settlement.read.reputationsOf([nodes])).map(Number)).to.deep.equal(nodes.map(() => REP_INITIAL));
+      expect((await swarm.f.settlement.read.reputationsOf([nodes])).map(Number)).to.deep.equal(
+        nodes.map(() => REP_INITIAL),
+      );
       r = await run(["epoch", "status", "1"]);
       expect(r.out[0]).to.match(/^epoch 1: pending: can be made final from \d{4}-/);
-      const explorerNodes = (await (await fetch(`${swarm.nodes[1].url}/explorer/api/nodes`)).json()) as { nodes: { address: string; pendingDelta: number }[] };
-      for (const n of explorerNodes.nodes) expect(n.pendingDelta, n.address).to.equal(deltas[getAddress(n.address)] ?? 0);
+      const explorerNodes = (await (await fetch(`${swarm.nodes[1].url}/explorer/api/nodes`)).json()) as {
+        nodes: { address: string; pendingDelta: number }[];
+      };
+      for (const n of explorerNodes.nodes)
+        expect(n.pendingDelta, n.address).to.equal(deltas[getAddress(n.address)] ?? 0);
 
       // too early: refused with the contract's error, nothing sent
       r = await run([...anyone, "epoch", "finalize", "1"]);
@@ -75,11 +97,15 @@ describe("optimistic finality through the CLI and the explorer (issue 13)", func
       expect(r.code, r.err.join("\n")).to.equal(0);
       report = JSON.parse(r.out.join("\n"));
       expect([report.ok, report.finality.status, report.finality.mismatches]).to.deep.equal([true, "final", []]);
-      expect((await swarm.f.settlement.read.reputationsOf([nodes])).map(Number)).to.deep.equal(nodes.map((n) => REP_INITIAL + deltas[n]));
+      expect((await swarm.f.settlement.read.reputationsOf([nodes])).map(Number)).to.deep.equal(
+        nodes.map((n) => REP_INITIAL + deltas[n]),
+      );
       // the explorer trusts one block number for up to a second (its read cache): it shows final within that
       let status: string | undefined;
       for (let i = 0; i < 20 && status !== "final"; i++) {
-        const epochs = (await (await fetch(`${swarm.nodes[1].url}/explorer/api/epochs`)).json()) as { epochs: { epoch: number; status: string }[] };
+        const epochs = (await (await fetch(`${swarm.nodes[1].url}/explorer/api/epochs`)).json()) as {
+          epochs: { epoch: number; status: string }[];
+        };
         status = epochs.epochs.find((e) => e.epoch === 1)?.status;
         if (status !== "final") await new Promise((r) => setTimeout(r, 250));
       }

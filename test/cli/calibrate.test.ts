@@ -29,8 +29,7 @@ interface Run {
 }
 
 /** The deployer (hardhat account 0) is the CapabilityRegistry curator. */
-const CURATOR_KEY =
-  `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}`;
+const CURATOR_KEY = `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}`;
 
 /** An OpenAI-compatible "model" that can add: it judges "What is a + b?" items by the sum. */
 async function startAddingModel(): Promise<{ url: string; calls: () => number; close: () => Promise<void> }> {

@@ -86,17 +86,57 @@ describe("chorus CLI", function () {
   });
 
   const bad: [string, () => string[], RegExp][] = [
-    ["an amount that is not a number", () => [...chainArgs(), "--key", key, "stake", "ten", "--endpoint", "http://a"], /^chorus: amount 'ten' is not a number of CHR/],
-    ["more than the balance", () => [...chainArgs(), "--key", key, "stake", "5000", "--endpoint", "http://a"], /^chorus: amount 5000 CHR exceeds the balance of 0x[0-9a-fA-F]{40}: 937.5 CHR$/],
-    ["more than the stake", () => [...chainArgs(), "--key", key, "unstake", "100"], /^chorus: cannot unstake 100 CHR: .* has 62.5 CHR staked$/],
-    ["an unknown network", () => ["--network", "mainnet-ish", "nodes"], /^chorus: invalid configuration: network: unknown network 'mainnet-ish'/],
-    ["an unreachable chain", () => ["--network", "custom", "--rpc-url", "http://127.0.0.1:9", "nodes"], /^chorus: chain RPC http:\/\/127.0.0.1:9 is unreachable/],
-    ["a missing key", () => [...chainArgs(), "withdraw"], /^chorus: this command signs a transaction: pass --account NAME \(an encrypted keystore: `chorus key new\|import NAME`\) or set CHORUS_PRIVATE_KEY/],
-    ["a malformed key", () => [...chainArgs(), "--key", "0x1234", "withdraw"], /^chorus: invalid configuration: chain.privateKey: must be 0x followed by 64 hex digits \(from flag\)$/],
-    ["a bad endpoint", () => [...chainArgs(), "--key", key, "stake", "1", "--endpoint", "ftp://x"], /^chorus: --endpoint must be an http\(s\) URL/],
+    [
+      "an amount that is not a number",
+      () => [...chainArgs(), "--key", key, "stake", "ten", "--endpoint", "http://a"],
+      /^chorus: amount 'ten' is not a number of CHR/,
+    ],
+    [
+      "more than the balance",
+      () => [...chainArgs(), "--key", key, "stake", "5000", "--endpoint", "http://a"],
+      /^chorus: amount 5000 CHR exceeds the balance of 0x[0-9a-fA-F]{40}: 937.5 CHR$/,
+    ],
+    [
+      "more than the stake",
+      () => [...chainArgs(), "--key", key, "unstake", "100"],
+      /^chorus: cannot unstake 100 CHR: .* has 62.5 CHR staked$/,
+    ],
+    [
+      "an unknown network",
+      () => ["--network", "mainnet-ish", "nodes"],
+      /^chorus: invalid configuration: network: unknown network 'mainnet-ish'/,
+    ],
+    [
+      "an unreachable chain",
+      () => ["--network", "custom", "--rpc-url", "http://127.0.0.1:9", "nodes"],
+      /^chorus: chain RPC http:\/\/127.0.0.1:9 is unreachable/,
+    ],
+    [
+      "a missing key",
+      () => [...chainArgs(), "withdraw"],
+      /^chorus: this command signs a transaction: pass --account NAME \(an encrypted keystore: `chorus key new\|import NAME`\) or set CHORUS_PRIVATE_KEY/,
+    ],
+    [
+      "a malformed key",
+      () => [...chainArgs(), "--key", "0x1234", "withdraw"],
+      /^chorus: invalid configuration: chain.privateKey: must be 0x followed by 64 hex digits \(from flag\)$/,
+    ],
+    [
+      "a bad endpoint",
+      () => [...chainArgs(), "--key", key, "stake", "1", "--endpoint", "ftp://x"],
+      /^chorus: --endpoint must be an http\(s\) URL/,
+    ],
     ["a bad address", () => [...chainArgs(), "node", "info", "0xnope"], /^chorus: '0xnope' is not an address/],
-    ["no deployment for the chain", () => ["--network", "custom", "--rpc-url", rpc.url, "--deployments", "/nonexistent/x.json", "nodes"], /^chorus: no Chorus deployment for chain 31337/],
-    ["--dev-account off the devnet", () => [...chainArgs(), "--dev-account", "1", "nodes"], /^chorus: --dev-account only works on the devnet/],
+    [
+      "no deployment for the chain",
+      () => ["--network", "custom", "--rpc-url", rpc.url, "--deployments", "/nonexistent/x.json", "nodes"],
+      /^chorus: no Chorus deployment for chain 31337/,
+    ],
+    [
+      "--dev-account off the devnet",
+      () => [...chainArgs(), "--dev-account", "1", "nodes"],
+      /^chorus: --dev-account only works on the devnet/,
+    ],
   ];
   for (const [what, args, message] of bad) {
     it(`bad input: ${what} gives one clear line and a non-zero exit`, async () => {
@@ -119,9 +159,22 @@ describe("chorus CLI", function () {
 
   it("faucet: the devnet deployer funds a newcomer; refused off the devnet with the command to use instead", async () => {
     const newcomer = privateKeyToAccount(generatePrivateKey()).address;
-    let r = await run(["--network", "devnet", "--rpc-url", rpc.url, "--deployments", deploymentsFile, "faucet", newcomer, "--amount", "300"]);
+    let r = await run([
+      "--network",
+      "devnet",
+      "--rpc-url",
+      rpc.url,
+      "--deployments",
+      deploymentsFile,
+      "faucet",
+      newcomer,
+      "--amount",
+      "300",
+    ]);
     expect(r.err, r.err.join("\n")).to.deep.equal([]);
-    expect(r.out[0]).to.match(new RegExp(`^faucet: sent 300 CHR to ${newcomer} \\(tx 0x[0-9a-f]{64}\\) and 1 ETH for gas; it holds 300 CHR$`));
+    expect(r.out[0]).to.match(
+      new RegExp(`^faucet: sent 300 CHR to ${newcomer} \\(tx 0x[0-9a-f]{64}\\) and 1 ETH for gas; it holds 300 CHR$`),
+    );
     expect(await f.token.read.balanceOf([newcomer])).to.equal(parseEther("300"));
     r = await run([...chainArgs(), "faucet", newcomer]);
     expect(r.code).to.equal(1);
@@ -131,7 +184,11 @@ describe("chorus CLI", function () {
     r = await run([...chainArgs(), "--key", key, "transfer", newcomer, "12.5"]);
     expect(r.out[0]).to.match(new RegExp(`^sent 12.5 CHR to ${newcomer} \\(tx 0x[0-9a-f]{64}\\); it holds 312.5 CHR$`));
     r = await run([...chainArgs(), "--key", key, "transfer", newcomer, "0.5", "--eth", "--json"]);
-    expect(JSON.parse(r.out.join("\n"))).to.include({ to: newcomer, unit: "ETH", balance: parseEther("1.5").toString() });
+    expect(JSON.parse(r.out.join("\n"))).to.include({
+      to: newcomer,
+      unit: "ETH",
+      balance: parseEther("1.5").toString(),
+    });
   });
 
   it("runs from any directory as an installed command would: bin from another cwd, deployments found in ./deployments there", async () => {
@@ -139,9 +196,17 @@ describe("chorus CLI", function () {
     try {
       await writeDeployments(f.deployments, path.join(elsewhere, "deployments"));
       const bin = fileURLToPath(new URL("../../src/cli/chorus.mjs", import.meta.url));
-      const { stdout } = await promisify(execFile)(process.execPath, [bin, "--network", "custom", "--rpc-url", rpc.url, "node", "info", me, "--json"], { cwd: elsewhere, env: { PATH: process.env.PATH, HOME: elsewhere } });
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [bin, "--network", "custom", "--rpc-url", rpc.url, "node", "info", me, "--json"],
+        { cwd: elsewhere, env: { PATH: process.env.PATH, HOME: elsewhere } },
+      );
       expect(JSON.parse(stdout)).to.include({ address: me, registered: true });
-      const missing = await promisify(execFile)(process.execPath, [bin, "--network", "custom", "--rpc-url", rpc.url, "--deployments", path.join(elsewhere, "none.json"), "nodes"], { cwd: elsewhere }).catch((e) => e);
+      const missing = await promisify(execFile)(
+        process.execPath,
+        [bin, "--network", "custom", "--rpc-url", rpc.url, "--deployments", path.join(elsewhere, "none.json"), "nodes"],
+        { cwd: elsewhere },
+      ).catch((e) => e);
       expect(missing.code).to.equal(1);
       expect(missing.stderr.trim().split("\n")).to.have.length(1);
     } finally {
@@ -162,7 +227,12 @@ describe("chorus CLI", function () {
   });
 
   it("config: the environment supplies the RPC URL and key (CHORUS_*), flags win over it", async () => {
-    const env = { CHORUS_NETWORK: "custom", CHORUS_RPC_URL: rpc.url, CHORUS_DEPLOYMENTS: deploymentsFile, CHORUS_PRIVATE_KEY: key };
+    const env = {
+      CHORUS_NETWORK: "custom",
+      CHORUS_RPC_URL: rpc.url,
+      CHORUS_DEPLOYMENTS: deploymentsFile,
+      CHORUS_PRIVATE_KEY: key,
+    };
     let r = await run(["node", "info", "--json"], env);
     expect(JSON.parse(r.out.join("\n")).address).to.equal(me);
     r = await run(["--rpc-url", "http://127.0.0.1:9", "nodes"], env);

@@ -17,8 +17,7 @@ import { signRecord, type RoundRecord } from "../../src/core/index.js";
 import { actor, cid, deploySwarm, drawnRecord, openBatch, settle, signAll, type Actor } from "../kit/chorus-fixture.js";
 import { startRpcServer, type RpcServer } from "../helpers/rpc-server.js";
 
-const ARBITRATOR_KEY =
-  `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}`;
+const ARBITRATOR_KEY = `0x${Buffer.from(mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey().privateKey!).toString("hex")}`;
 const WATCHER_KEY = keccak256(toHex("chorus-test-watcher-5"));
 
 describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function () {

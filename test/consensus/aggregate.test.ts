@@ -17,9 +17,13 @@ describe("consensus/aggregate: weighted Bradley–Terry over a round", () => {
     const r = round();
     const base = bits(aggregate(r));
     fc.assert(
-      fc.property(fc.shuffledSubarray(r.judgments, { minLength: r.judgments.length }), fc.shuffledSubarray(r.answers, { minLength: r.answers.length }), (judgments, answers) => {
-        expect(bits(aggregate({ answers, judgments, weights: r.weights }))).to.equal(base);
-      }),
+      fc.property(
+        fc.shuffledSubarray(r.judgments, { minLength: r.judgments.length }),
+        fc.shuffledSubarray(r.answers, { minLength: r.answers.length }),
+        (judgments, answers) => {
+          expect(bits(aggregate({ answers, judgments, weights: r.weights }))).to.equal(base);
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -39,14 +43,27 @@ describe("consensus/aggregate: weighted Bradley–Terry over a round", () => {
     const liar = "0xffffffffffffffffffffffffffffffffffffffff";
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 6 }), fc.constantFrom("A" as const, "B" as const, "tie" as const)), {
-          selector: ([a, b]) => `${a},${b}`,
-          maxLength: 30,
-        }),
+        fc.uniqueArray(
+          fc.tuple(
+            fc.integer({ min: 0, max: 6 }),
+            fc.integer({ min: 0, max: 6 }),
+            fc.constantFrom("A" as const, "B" as const, "tie" as const),
+          ),
+          {
+            selector: ([a, b]) => `${a},${b}`,
+            maxLength: 30,
+          },
+        ),
         (said) => {
-          const extra: Judgment[] = said.filter(([a, b]) => a !== b).map(([a, b, outcome]) => ({ judge: liar, a: r.answers[a], b: r.answers[b], outcome }));
+          const extra: Judgment[] = said
+            .filter(([a, b]) => a !== b)
+            .map(([a, b, outcome]) => ({ judge: liar, a: r.answers[a], b: r.answers[b], outcome }));
           const screens = r.answers.map((answer) => ({ judge: liar, answer, verdict: "BAD" as const }));
-          expect(bits(aggregate({ ...r, judgments: [...r.judgments, ...extra], screens, weights: { ...r.weights, [liar]: 0 } }))).to.equal(base);
+          expect(
+            bits(
+              aggregate({ ...r, judgments: [...r.judgments, ...extra], screens, weights: { ...r.weights, [liar]: 0 } }),
+            ),
+          ).to.equal(base);
         },
       ),
       { numRuns: 50 },
@@ -60,13 +77,21 @@ describe("consensus/aggregate: weighted Bradley–Terry over a round", () => {
       { judge: "0xl1", a, b, outcome: "A" },
       { judge: "0xl2", a: b, b: a, outcome: "B" },
     ];
-    expect(aggregate({ answers: [a, b], judgments, weights: { "0xh": 1, "0xl1": 0.3, "0xl2": 0.3 } }).winner).to.equal(b);
-    expect(aggregate({ answers: [a, b], judgments, weights: uniformWeights(["0xh", "0xl1", "0xl2"]) }).winner).to.equal(a);
+    expect(aggregate({ answers: [a, b], judgments, weights: { "0xh": 1, "0xl1": 0.3, "0xl2": 0.3 } }).winner).to.equal(
+      b,
+    );
+    expect(aggregate({ answers: [a, b], judgments, weights: uniformWeights(["0xh", "0xl1", "0xl2"]) }).winner).to.equal(
+      a,
+    );
   });
 
   it("one answer wins alone; all ties put every answer in one tier, ranked by id", () => {
     const [a, b, c] = ids(3);
-    expect(aggregate({ answers: [a], judgments: [], weights: {} })).to.deep.include({ winner: a, ranking: [a], tiers: [[a]] });
+    expect(aggregate({ answers: [a], judgments: [], weights: {} })).to.deep.include({
+      winner: a,
+      ranking: [a],
+      tiers: [[a]],
+    });
     const all = aggregate({
       answers: [c, a, b],
       judgments: [
@@ -113,9 +138,25 @@ describe("consensus/aggregate: weighted Bradley–Terry over a round", () => {
     expect(r.ranking.at(-1)).to.equal(a);
     expect(r.screenedOut).to.deep.equal([a]);
     // An even split passes; the weighted sum decides.
-    const split = aggregate({ answers: [a, b, c], judgments: [], screens: [{ judge: b, answer: a, verdict: "BAD" }, { judge: c, answer: a, verdict: "GOOD" }], weights: w });
+    const split = aggregate({
+      answers: [a, b, c],
+      judgments: [],
+      screens: [
+        { judge: b, answer: a, verdict: "BAD" },
+        { judge: c, answer: a, verdict: "GOOD" },
+      ],
+      weights: w,
+    });
     expect(split.screenedOut).to.deep.equal([]);
-    const heavy = aggregate({ answers: [a, b, c], judgments: [], screens: [{ judge: b, answer: a, verdict: "BAD" }, { judge: c, answer: a, verdict: "GOOD" }], weights: { ...w, [b]: 2 } });
+    const heavy = aggregate({
+      answers: [a, b, c],
+      judgments: [],
+      screens: [
+        { judge: b, answer: a, verdict: "BAD" },
+        { judge: c, answer: a, verdict: "GOOD" },
+      ],
+      weights: { ...w, [b]: 2 },
+    });
     expect(heavy.screenedOut).to.deep.equal([a]);
   });
 
@@ -124,24 +165,95 @@ describe("consensus/aggregate: weighted Bradley–Terry over a round", () => {
     const w = { "0xj": 1 };
     const ok: Judgment = { judge: "0xj", a, b, outcome: "A" };
     const cases: [string, () => unknown, string][] = [
-      ["a pair naming an unknown answer", () => aggregate({ answers: [a, b], judgments: [{ ...ok, b: c }], weights: w }), "CONSENSUS_UNKNOWN_ANSWER"],
-      ["a judge outside the round", () => aggregate({ answers: [a, b], judgments: [{ ...ok, judge: "0xstranger" }], weights: w }), "CONSENSUS_JUDGE_NOT_IN_ROUND"],
-      ["a duplicate judgment", () => aggregate({ answers: [a, b], judgments: [ok, { ...ok, outcome: "B" }], weights: w }), "CONSENSUS_DUPLICATE_JUDGMENT"],
-      ["a judge comparing its own answer", () => aggregate({ answers: [a, b], judgments: [{ ...ok, judge: a }], weights: { [a]: 1 } }), "CONSENSUS_OWN_ANSWER"],
-      ["an answer compared with itself", () => aggregate({ answers: [a, b], judgments: [{ ...ok, b: a }], weights: w }), "CONSENSUS_BAD_INPUT"],
-      ["an unknown outcome", () => aggregate({ answers: [a, b], judgments: [{ ...ok, outcome: "C" as never }], weights: w }), "CONSENSUS_BAD_INPUT"],
-      ["a screen of an unknown answer", () => aggregate({ answers: [a, b], judgments: [], screens: [{ judge: "0xj", answer: c, verdict: "BAD" }], weights: w }), "CONSENSUS_UNKNOWN_ANSWER"],
-      ["a screen by a judge outside the round", () => aggregate({ answers: [a, b], judgments: [], screens: [{ judge: "0xx", answer: a, verdict: "BAD" }], weights: w }), "CONSENSUS_JUDGE_NOT_IN_ROUND"],
-      ["a duplicate screen", () => aggregate({ answers: [a, b], judgments: [], screens: [{ judge: "0xj", answer: a, verdict: "BAD" }, { judge: "0xj", answer: a, verdict: "GOOD" }], weights: w }), "CONSENSUS_DUPLICATE_JUDGMENT"],
-      ["a negative weight", () => aggregate({ answers: [a, b], judgments: [ok], weights: { "0xj": -1 } }), "CONSENSUS_BAD_WEIGHT"],
-      ["a NaN weight", () => aggregate({ answers: [a, b], judgments: [ok], weights: { "0xj": Number.NaN } }), "CONSENSUS_BAD_WEIGHT"],
-      ["an answer listed twice", () => aggregate({ answers: [a, b, a], judgments: [], weights: w }), "CONSENSUS_BAD_INPUT"],
+      [
+        "a pair naming an unknown answer",
+        () => aggregate({ answers: [a, b], judgments: [{ ...ok, b: c }], weights: w }),
+        "CONSENSUS_UNKNOWN_ANSWER",
+      ],
+      [
+        "a judge outside the round",
+        () => aggregate({ answers: [a, b], judgments: [{ ...ok, judge: "0xstranger" }], weights: w }),
+        "CONSENSUS_JUDGE_NOT_IN_ROUND",
+      ],
+      [
+        "a duplicate judgment",
+        () => aggregate({ answers: [a, b], judgments: [ok, { ...ok, outcome: "B" }], weights: w }),
+        "CONSENSUS_DUPLICATE_JUDGMENT",
+      ],
+      [
+        "a judge comparing its own answer",
+        () => aggregate({ answers: [a, b], judgments: [{ ...ok, judge: a }], weights: { [a]: 1 } }),
+        "CONSENSUS_OWN_ANSWER",
+      ],
+      [
+        "an answer compared with itself",
+        () => aggregate({ answers: [a, b], judgments: [{ ...ok, b: a }], weights: w }),
+        "CONSENSUS_BAD_INPUT",
+      ],
+      [
+        "an unknown outcome",
+        () => aggregate({ answers: [a, b], judgments: [{ ...ok, outcome: "C" as never }], weights: w }),
+        "CONSENSUS_BAD_INPUT",
+      ],
+      [
+        "a screen of an unknown answer",
+        () =>
+          aggregate({
+            answers: [a, b],
+            judgments: [],
+            screens: [{ judge: "0xj", answer: c, verdict: "BAD" }],
+            weights: w,
+          }),
+        "CONSENSUS_UNKNOWN_ANSWER",
+      ],
+      [
+        "a screen by a judge outside the round",
+        () =>
+          aggregate({
+            answers: [a, b],
+            judgments: [],
+            screens: [{ judge: "0xx", answer: a, verdict: "BAD" }],
+            weights: w,
+          }),
+        "CONSENSUS_JUDGE_NOT_IN_ROUND",
+      ],
+      [
+        "a duplicate screen",
+        () =>
+          aggregate({
+            answers: [a, b],
+            judgments: [],
+            screens: [
+              { judge: "0xj", answer: a, verdict: "BAD" },
+              { judge: "0xj", answer: a, verdict: "GOOD" },
+            ],
+            weights: w,
+          }),
+        "CONSENSUS_DUPLICATE_JUDGMENT",
+      ],
+      [
+        "a negative weight",
+        () => aggregate({ answers: [a, b], judgments: [ok], weights: { "0xj": -1 } }),
+        "CONSENSUS_BAD_WEIGHT",
+      ],
+      [
+        "a NaN weight",
+        () => aggregate({ answers: [a, b], judgments: [ok], weights: { "0xj": Number.NaN } }),
+        "CONSENSUS_BAD_WEIGHT",
+      ],
+      [
+        "an answer listed twice",
+        () => aggregate({ answers: [a, b, a], judgments: [], weights: w }),
+        "CONSENSUS_BAD_INPUT",
+      ],
       ["no answers", () => aggregate({ answers: [], judgments: [], weights: w }), "CONSENSUS_NO_ANSWERS"],
     ];
     for (const [what, fn, code] of cases) it(`${what}: ${code}`, () => expect(errorCode(fn)).to.equal(code));
 
     it("the two orders of a pair by one judge are two comparisons, not a duplicate", () => {
-      expect(errorCode(() => aggregate({ answers: [a, b], judgments: [ok, { ...ok, a: b, b: a }], weights: w }))).to.equal("accepted");
+      expect(
+        errorCode(() => aggregate({ answers: [a, b], judgments: [ok, { ...ok, a: b, b: a }], weights: w })),
+      ).to.equal("accepted");
     });
   });
 });

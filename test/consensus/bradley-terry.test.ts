@@ -4,15 +4,17 @@ import { aggregate, fitBradleyTerry, uniformWeights, type WeightedComparison } f
 import { bits, btJudgments, errorCode, ids, judgesOf } from "./helpers.js";
 
 const arbComparisons = (n: number) =>
-  fc.array(
-    fc.record({
-      a: fc.integer({ min: 0, max: n - 1 }),
-      b: fc.integer({ min: 0, max: n - 1 }),
-      outcome: fc.constantFrom("A" as const, "B" as const, "tie" as const),
-      weight: fc.oneof(fc.constant(0), fc.double({ min: 0.01, max: 5, noNaN: true })),
-    }),
-    { maxLength: 40 },
-  ).map((cs) => cs.filter((c) => c.a !== c.b));
+  fc
+    .array(
+      fc.record({
+        a: fc.integer({ min: 0, max: n - 1 }),
+        b: fc.integer({ min: 0, max: n - 1 }),
+        outcome: fc.constantFrom("A" as const, "B" as const, "tie" as const),
+        weight: fc.oneof(fc.constant(0), fc.double({ min: 0.01, max: 5, noNaN: true })),
+      }),
+      { maxLength: 40 },
+    )
+    .map((cs) => cs.filter((c) => c.a !== c.b));
 
 describe("consensus/bradley-terry: fitting strengths", () => {
   it("recovers known strengths from comparisons drawn from a Bradley–Terry model", () => {
@@ -32,8 +34,9 @@ describe("consensus/bradley-terry: fitting strengths", () => {
     const judgments = btJudgments(answers, truth, 40, "bt-ten");
     const r = aggregate({ answers, judgments, weights: uniformWeights(judgesOf(judgments)) });
     expect(r.winner).to.equal(answers[9]);
-        let inversions = 0;
-    for (let i = 0; i < 10; i++) for (let j = i + 1; j < 10; j++) if (r.scores[answers[i]] > r.scores[answers[j]]) inversions++;
+    let inversions = 0;
+    for (let i = 0; i < 10; i++)
+      for (let j = i + 1; j < 10; j++) if (r.scores[answers[i]] > r.scores[answers[j]]) inversions++;
     expect(inversions).to.be.at.most(3);
   });
 
@@ -41,7 +44,9 @@ describe("consensus/bradley-terry: fitting strengths", () => {
     fc.assert(
       fc.property(arbComparisons(6), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), (cs, flips) => {
         const flipped: WeightedComparison[] = cs.map((c, i) =>
-          flips[i] ? { a: c.b, b: c.a, outcome: c.outcome === "A" ? "B" : c.outcome === "B" ? "A" : "tie", weight: c.weight } : c,
+          flips[i]
+            ? { a: c.b, b: c.a, outcome: c.outcome === "A" ? "B" : c.outcome === "B" ? "A" : "tie", weight: c.weight }
+            : c,
         );
         expect(bits(fitBradleyTerry(6, flipped))).to.equal(bits(fitBradleyTerry(6, cs)));
       }),
@@ -51,7 +56,8 @@ describe("consensus/bradley-terry: fitting strengths", () => {
 
   it("all ties give every answer the same strength", () => {
     const cs: WeightedComparison[] = [];
-    for (let a = 0; a < 5; a++) for (let b = 0; b < 5; b++) if (a !== b) cs.push({ a, b, outcome: "tie", weight: 0.3 + a * 0.1 });
+    for (let a = 0; a < 5; a++)
+      for (let b = 0; b < 5; b++) if (a !== b) cs.push({ a, b, outcome: "tie", weight: 0.3 + a * 0.1 });
     const { strengths } = fitBradleyTerry(5, cs);
     for (const s of strengths) expect(s).to.be.closeTo(1, 1e-12);
   });
@@ -100,7 +106,10 @@ describe("consensus/bradley-terry: fitting strengths", () => {
   });
 
   it("reports when the iteration limit stopped the fit, and stays deterministic then", () => {
-    const cs: WeightedComparison[] = [{ a: 0, b: 1, outcome: "A", weight: 1 }, { a: 1, b: 2, outcome: "A", weight: 1 }];
+    const cs: WeightedComparison[] = [
+      { a: 0, b: 1, outcome: "A", weight: 1 },
+      { a: 1, b: 2, outcome: "A", weight: 1 },
+    ];
     const short = fitBradleyTerry(3, cs, { maxIterations: 2 });
     expect(short).to.include({ iterations: 2, converged: false });
     expect(bits(fitBradleyTerry(3, cs, { maxIterations: 2 }))).to.equal(bits(short));

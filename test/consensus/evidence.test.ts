@@ -4,7 +4,15 @@
  * round without separation moves nobody toward the top. Each case is the attack as the issue measured it.
  */
 import { expect } from "chai";
-import { aggregate, applyReputationDelta, REP_INITIAL, reputationDeltas, uniformWeights, type Judgment, type Member } from "../../src/consensus/index.js";
+import {
+  aggregate,
+  applyReputationDelta,
+  REP_INITIAL,
+  reputationDeltas,
+  uniformWeights,
+  type Judgment,
+  type Member,
+} from "../../src/consensus/index.js";
 import { errorCode, ids } from "./helpers.js";
 
 const member = (address: string, reputation = REP_INITIAL): Member => ({ address, stake: 10n ** 18n, reputation });
@@ -12,7 +20,9 @@ const member = (address: string, reputation = REP_INITIAL): Member => ({ address
 /** Every member judges every ordered pair of the others' answers with `outcome`. */
 function allPairs(nodes: string[], outcome: Judgment["outcome"]): Judgment[] {
   const out: Judgment[] = [];
-  for (const judge of nodes) for (const a of nodes) for (const b of nodes) if (a !== b && a !== judge && b !== judge) out.push({ judge, a, b, outcome });
+  for (const judge of nodes)
+    for (const a of nodes)
+      for (const b of nodes) if (a !== b && a !== judge && b !== judge) out.push({ judge, a, b, outcome });
   return out;
 }
 
@@ -25,7 +35,13 @@ describe("consensus/evidence: judgments without information earn nothing (issue 
       const judgments = allPairs(nodes, "tie");
       const r = aggregate({ answers: nodes, judgments, weights });
       expect(r.tiers).to.have.length(1);
-      const d = reputationDeltas({ members: nodes.map((a, i) => member(a, reps[i])), ranking: r.ranking, tiers: r.tiers, judgments, leaveOut: { weights } });
+      const d = reputationDeltas({
+        members: nodes.map((a, i) => member(a, reps[i])),
+        ranking: r.ranking,
+        tiers: r.tiers,
+        judgments,
+        leaveOut: { weights },
+      });
       reps = reps.map((rep, i) => applyReputationDelta(rep, d[nodes[i]]));
     }
     // The old rule paid J = +1 for each same-tier tie: 0.25 -> 0.60 in 8 rounds (deltas 50,000, 50,000, 47,500, ...).
@@ -39,7 +55,12 @@ describe("consensus/evidence: judgments without information earn nothing (issue 
       { judge: a, a: b, b: c, outcome: "unparsable" },
     ];
     const r = aggregate({ answers: [a, b, c], judgments, weights: uniformWeights([a, b, c]) });
-    const d = reputationDeltas({ members: [member(a, 0), member(b, 0), member(c, 0), member(absent, 500_000)], ranking: r.ranking, tiers: r.tiers, judgments });
+    const d = reputationDeltas({
+      members: [member(a, 0), member(b, 0), member(c, 0), member(absent, 500_000)],
+      ranking: r.ranking,
+      tiers: r.tiers,
+      judgments,
+    });
     expect([d[a], d[b], d[c]]).to.deep.equal([0, 0, 0]);
     expect(d[absent]).to.equal(-50_000);
     // A lone answer is a round without separation too (the old rule gave it A = 1.0).
@@ -59,21 +80,42 @@ describe("consensus/evidence: judgments without information earn nothing (issue 
     expect(dl[lazy]).to.equal(-25_000);
     // Answering in the last tier (mean place 2.5 of 0..3: A = 1/6) and tying: (1/6 + 3 * 0) / 4 = 41,666, down
     // from 0.25 by 20,833. The old rule paid a tie on one tier J = +1.
-    const withAnswer = reputationDeltas({ members: [member(d)], ranking, tiers: [[a], [b], [c, d]], judgments: [{ judge: d, a: b, b: c, outcome: "tie" }] });
+    const withAnswer = reputationDeltas({
+      members: [member(d)],
+      ranking,
+      tiers: [[a], [b], [c, d]],
+      judgments: [{ judge: d, a: b, b: c, outcome: "tie" }],
+    });
     expect(withAnswer[d]).to.equal(-20_833);
   });
 
   it("an unparsable verdict is left out of the fit (it is not a tie) and scores its judge at chance", () => {
     const [a, b, c, j1, j2] = ids(5);
     const weights = uniformWeights([j1, j2]);
-    const base: Judgment[] = [{ judge: j1, a, b, outcome: "A" }, { judge: j1, a: b, b: c, outcome: "A" }];
-    const withGarbage: Judgment[] = [...base, { judge: j2, a, b, outcome: "unparsable" }, { judge: j2, a: b, b: c, outcome: "unparsable" }];
-    const asTies: Judgment[] = [...base, { judge: j2, a, b, outcome: "tie" }, { judge: j2, a: b, b: c, outcome: "tie" }];
+    const base: Judgment[] = [
+      { judge: j1, a, b, outcome: "A" },
+      { judge: j1, a: b, b: c, outcome: "A" },
+    ];
+    const withGarbage: Judgment[] = [
+      ...base,
+      { judge: j2, a, b, outcome: "unparsable" },
+      { judge: j2, a: b, b: c, outcome: "unparsable" },
+    ];
+    const asTies: Judgment[] = [
+      ...base,
+      { judge: j2, a, b, outcome: "tie" },
+      { judge: j2, a: b, b: c, outcome: "tie" },
+    ];
     const r0 = aggregate({ answers: [a, b, c], judgments: base, weights });
     const r1 = aggregate({ answers: [a, b, c], judgments: withGarbage, weights });
     expect(r1.scores).to.deep.equal(r0.scores); // bit for bit: no evidence, no effect
     expect(aggregate({ answers: [a, b, c], judgments: asTies, weights }).scores[a]).to.be.below(r0.scores[a]); // a tie does pull
-    const d = reputationDeltas({ members: [member(j2, 400_000)], ranking: r1.ranking, tiers: r1.tiers, judgments: withGarbage });
+    const d = reputationDeltas({
+      members: [member(j2, 400_000)],
+      ranking: r1.ranking,
+      tiers: r1.tiers,
+      judgments: withGarbage,
+    });
     expect(d[j2]).to.equal(-40_000); // J = 0: target 0 from 0.4
   });
 
@@ -89,6 +131,8 @@ describe("consensus/evidence: judgments without information earn nothing (issue 
     const silent = reputationDeltas({ members: [member(b, 0)], ranking, judgments: [], assigned: { [b]: 3 } });
     expect(silent[b]).to.equal(12_500);
     expect(reputationDeltas({ members: [member(b, 0)], ranking, judgments: [] })[b]).to.equal(50_000); // unassigned: A alone
-    expect(errorCode(() => reputationDeltas({ members: [member(y)], ranking, judgments: [], assigned: { [y]: -1 } }))).to.equal("CONSENSUS_BAD_INPUT");
+    expect(
+      errorCode(() => reputationDeltas({ members: [member(y)], ranking, judgments: [], assigned: { [y]: -1 } })),
+    ).to.equal("CONSENSUS_BAD_INPUT");
   });
 });

@@ -2,7 +2,8 @@ import { SeededRandom, type Judgment } from "../../src/consensus/index.js";
 import { isChorusError } from "../../src/core/index.js";
 
 /** n distinct lower-case 0x addresses, ascending. */
-export const ids = (n: number, prefix = ""): string[] => Array.from({ length: n }, (_, i) => `0x${prefix}${(i + 1).toString(16).padStart(40 - prefix.length, "0")}`);
+export const ids = (n: number, prefix = ""): string[] =>
+  Array.from({ length: n }, (_, i) => `0x${prefix}${(i + 1).toString(16).padStart(40 - prefix.length, "0")}`);
 
 /** A uniform double in [0, 1) from the seeded stream. */
 export const unit = (rng: SeededRandom): number => rng.nextUint32() / 2 ** 32;
@@ -11,7 +12,12 @@ export const unit = (rng: SeededRandom): number => rng.nextUint32() / 2 ** 32;
  * Judgments drawn from a true Bradley–Terry model: every ordered pair of answers is judged `perPair` times, each
  * time by a distinct judge (ids with prefix "j"); P(first shown wins) = s_a / (s_a + s_b).
  */
-export function btJudgments(answers: readonly string[], strengths: readonly number[], perPair: number, seed: string): Judgment[] {
+export function btJudgments(
+  answers: readonly string[],
+  strengths: readonly number[],
+  perPair: number,
+  seed: string,
+): Judgment[] {
   const rng = new SeededRandom(seed);
   const out: Judgment[] = [];
   let k = 0;
@@ -20,7 +26,12 @@ export function btJudgments(answers: readonly string[], strengths: readonly numb
       if (i === j) continue;
       for (let r = 0; r < perPair; r++) {
         const pA = strengths[i] / (strengths[i] + strengths[j]);
-        out.push({ judge: `0xj${(k++).toString(16).padStart(39, "0")}`, a: answers[i], b: answers[j], outcome: unit(rng) < pA ? "A" : "B" });
+        out.push({
+          judge: `0xj${(k++).toString(16).padStart(39, "0")}`,
+          a: answers[i],
+          b: answers[j],
+          outcome: unit(rng) < pA ? "A" : "B",
+        });
       }
     }
   return out;

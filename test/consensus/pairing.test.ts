@@ -60,7 +60,9 @@ describe("consensus/pairing: the comparison schedule", () => {
 
   it("the seeded placement is deterministic, a permutation, and differs between seeds", () => {
     expect(seededOrder(15, "round-1")).to.deep.equal(seededOrder(15, "round-1"));
-    expect([...seededOrder(15, "round-1")].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 15 }, (_, i) => i));
+    expect([...seededOrder(15, "round-1")].sort((a, b) => a - b)).to.deep.equal(
+      Array.from({ length: 15 }, (_, i) => i),
+    );
     expect(seededOrder(15, "round-1")).to.not.deep.equal(seededOrder(15, "round-2"));
     expect(schedulePairs(9, { seed: 255n })).to.deep.equal(schedulePairs(9, { seed: "0xff" }));
   });
@@ -81,17 +83,26 @@ describe("consensus/assign: comparisons to judges", () => {
 
   it("every comparison goes to exactly one judge, never one whose answer is in it, loads within one (property)", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 3, max: 20 }), fc.integer({ min: 0, max: 5 }), fc.string(), (n, extraJudges, seed) => {
-        const pairs = named(n, seed);
-        const judges = [...ids(n), ...ids(extraJudges, "e")];
-        const { assignments, unassigned } = assignPairs(pairs, judges, seed);
-        expect(unassigned).to.deep.equal([]);
-        const given = Object.values(assignments).flat().map(([x, y]) => `${x},${y}`).sort();
-        expect(given).to.deep.equal(pairs.map(([x, y]) => `${x},${y}`).sort());
-        for (const [judge, ps] of Object.entries(assignments)) for (const [x, y] of ps) expect(judge !== x && judge !== y).to.equal(true);
-        const loads = Object.values(assignments).map((p) => p.length);
-        expect(Math.max(...loads) - Math.min(...loads)).to.be.at.most(1);
-      }),
+      fc.property(
+        fc.integer({ min: 3, max: 20 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.string(),
+        (n, extraJudges, seed) => {
+          const pairs = named(n, seed);
+          const judges = [...ids(n), ...ids(extraJudges, "e")];
+          const { assignments, unassigned } = assignPairs(pairs, judges, seed);
+          expect(unassigned).to.deep.equal([]);
+          const given = Object.values(assignments)
+            .flat()
+            .map(([x, y]) => `${x},${y}`)
+            .sort();
+          expect(given).to.deep.equal(pairs.map(([x, y]) => `${x},${y}`).sort());
+          for (const [judge, ps] of Object.entries(assignments))
+            for (const [x, y] of ps) expect(judge !== x && judge !== y).to.equal(true);
+          const loads = Object.values(assignments).map((p) => p.length);
+          expect(Math.max(...loads) - Math.min(...loads)).to.be.at.most(1);
+        },
+      ),
       { numRuns: 80 },
     );
   });
@@ -118,7 +129,10 @@ describe("consensus/assign: comparisons to judges", () => {
 
   it("a pair no judge may take is returned as unassigned; a repeated judge or a self-pair is rejected", () => {
     const [a, b, c] = ids(3);
-    expect(assignPairs([[a, b]], [a, b], "s")).to.deep.equal({ assignments: { [a]: [], [b]: [] }, unassigned: [[a, b]] });
+    expect(assignPairs([[a, b]], [a, b], "s")).to.deep.equal({
+      assignments: { [a]: [], [b]: [] },
+      unassigned: [[a, b]],
+    });
     expect(assignPairs([[a, b]], [], "s").unassigned).to.deep.equal([[a, b]]);
     expect(errorCode(() => assignPairs([[a, b]], [c, c], "s"))).to.equal("CONSENSUS_DUPLICATE_JUDGE");
     expect(errorCode(() => assignPairs([[a, a]], [c], "s"))).to.equal("CONSENSUS_BAD_INPUT");

@@ -20,16 +20,27 @@ const member = (address: string, reputation = 500_000): Member => ({ address, st
 
 describe("consensus/fixed: integer arithmetic the contracts share", () => {
   it("the constants are the ones the contracts use", () => {
-    expect({ REP_SCALE, REP_INITIAL, MAX_REP_DELTA, REP_ALPHA }).to.deep.equal({ REP_SCALE: 1_000_000, REP_INITIAL: 250_000, MAX_REP_DELTA: 50_000, REP_ALPHA: 100_000 });
+    expect({ REP_SCALE, REP_INITIAL, MAX_REP_DELTA, REP_ALPHA }).to.deep.equal({
+      REP_SCALE: 1_000_000,
+      REP_INITIAL: 250_000,
+      MAX_REP_DELTA: 50_000,
+      REP_ALPHA: 100_000,
+    });
   });
 
   it("divTrunc truncates toward zero like Solidity, exactly, for every pair of safe integers (property)", () => {
-    expect([divTrunc(7, 2), divTrunc(-7, 2), divTrunc(7, -2), divTrunc(-7, -2), divTrunc(-1, 3)]).to.deep.equal([3, -3, -3, 3, 0]);
+    expect([divTrunc(7, 2), divTrunc(-7, 2), divTrunc(7, -2), divTrunc(-7, -2), divTrunc(-1, 3)]).to.deep.equal([
+      3, -3, -3, 3, 0,
+    ]);
     expect(Object.is(divTrunc(-1, 3), 0)).to.equal(true);
     fc.assert(
-      fc.property(fc.maxSafeInteger().map(Number), fc.integer({ min: -(2 ** 31), max: 2 ** 31 }).filter((b) => b !== 0), (a, b) => {
-        expect(divTrunc(a, b)).to.equal(Number(BigInt(a) / BigInt(b)));
-      }),
+      fc.property(
+        fc.maxSafeInteger().map(Number),
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 }).filter((b) => b !== 0),
+        (a, b) => {
+          expect(divTrunc(a, b)).to.equal(Number(BigInt(a) / BigInt(b)));
+        },
+      ),
       { numRuns: 2000 },
     );
     expect(errorCode(() => divTrunc(1, 0))).to.equal("CONSENSUS_BAD_INPUT");
@@ -83,12 +94,27 @@ describe("consensus/reputation: deltas after a round", () => {
   it("within one tier a verdict carries no evidence: a tie earns chance, never the maximum (issue 16)", () => {
     const [a, b, c, j] = ids(4);
     // One-tier round: nobody who took part moves (the old rule paid the tie J = +1: +50,000 here).
-    const d = reputationDeltas({ members: [member(j, 0)], ranking: [a, b], tiers: [[a, b]], judgments: [{ judge: j, a, b, outcome: "tie" }] });
+    const d = reputationDeltas({
+      members: [member(j, 0)],
+      ranking: [a, b],
+      tiers: [[a, b]],
+      judgments: [{ judge: j, a, b, outcome: "tie" }],
+    });
     expect(d[j]).to.equal(0);
-    const e = reputationDeltas({ members: [member(j, 0)], ranking: [a, b], tiers: [[a, b]], judgments: [{ judge: j, a, b, outcome: "A" }] });
+    const e = reputationDeltas({
+      members: [member(j, 0)],
+      ranking: [a, b],
+      tiers: [[a, b]],
+      judgments: [{ judge: j, a, b, outcome: "A" }],
+    });
     expect(e[j]).to.equal(0);
     // In a separated round, a verdict on two answers of one tier scores 0 whatever it says: J = 0, target 0.
-    const f = reputationDeltas({ members: [member(j, 0)], ranking: [a, b, c], tiers: [[a, b], [c]], judgments: [{ judge: j, a, b, outcome: "tie" }] });
+    const f = reputationDeltas({
+      members: [member(j, 0)],
+      ranking: [a, b, c],
+      tiers: [[a, b], [c]],
+      judgments: [{ judge: j, a, b, outcome: "tie" }],
+    });
     expect(f[j]).to.equal(0);
   });
 
@@ -100,10 +126,18 @@ describe("consensus/reputation: deltas after a round", () => {
     expect(d[c]).to.equal(-50_000); // answer target 0, judge target -1: (0 - 3) / 4 = -0.75
     const [x, y, z, w] = ids(4);
     // z answered last (A = 0) and judged right (J = 1): target (0 + 3 * 1.0) / 4 = 0.75; from 0.6 that is +15,000.
-    const both = reputationDeltas({ members: [member(z, 600_000)], ranking: [x, y, z], judgments: [{ judge: z, a: x, b: y, outcome: "A" }] });
+    const both = reputationDeltas({
+      members: [member(z, 600_000)],
+      ranking: [x, y, z],
+      judgments: [{ judge: z, a: x, b: y, outcome: "A" }],
+    });
     expect(JUDGE_TARGET_WEIGHT).to.equal(3);
     expect(both[z]).to.equal(15_000);
-    const mid = reputationDeltas({ members: [member(w, 400_000)], ranking: [x, w, y], judgments: [{ judge: w, a: x, b: y, outcome: "tie" }] });
+    const mid = reputationDeltas({
+      members: [member(w, 400_000)],
+      ranking: [x, w, y],
+      judgments: [{ judge: w, a: x, b: y, outcome: "tie" }],
+    });
     expect(mid[w]).to.equal(-27_500); // A 0.5, J 0 (a tie between separated answers): target 0.125, from 0.4
     const idle = member(ids(4)[3], 300_000);
     expect(reputationDeltas({ members: [idle], ranking: [a, b], judgments: [] })[idle.address]).to.equal(-30_000);
@@ -113,12 +147,19 @@ describe("consensus/reputation: deltas after a round", () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: REP_SCALE }), { minLength: 2, maxLength: 9 }),
-        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat(), fc.constantFrom("A" as const, "B" as const, "tie" as const)), { maxLength: 30 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat(), fc.nat(), fc.constantFrom("A" as const, "B" as const, "tie" as const)), {
+          maxLength: 30,
+        }),
         (reps, raw) => {
           const addrs = ids(reps.length);
           const members = addrs.map((a, i) => member(a, reps[i]));
           const answered = addrs.slice(1);
-          const judgments = raw.map(([j, x, y, outcome]) => ({ judge: addrs[j % addrs.length], a: answered[x % answered.length], b: answered[y % answered.length], outcome }));
+          const judgments = raw.map(([j, x, y, outcome]) => ({
+            judge: addrs[j % addrs.length],
+            a: answered[x % answered.length],
+            b: answered[y % answered.length],
+            outcome,
+          }));
           const deltas = reputationDeltas({ members, ranking: answered, judgments });
           expect(Object.keys(deltas).sort()).to.deep.equal([...addrs].sort());
           for (const d of Object.values(deltas)) {
@@ -134,16 +175,29 @@ describe("consensus/reputation: deltas after a round", () => {
   it("is an EMA: the same target round after round brings reputation to it, and old rounds fade", () => {
     const [a, b] = ids(2);
     let rep = 0;
-    for (let r = 0; r < 120; r++) rep = applyReputationDelta(rep, reputationDeltas({ members: [member(a, rep)], ranking: [a, b], judgments: [] })[a]);
+    for (let r = 0; r < 120; r++)
+      rep = applyReputationDelta(
+        rep,
+        reputationDeltas({ members: [member(a, rep)], ranking: [a, b], judgments: [] })[a],
+      );
     expect(rep).to.be.within(REP_SCALE - 10, REP_SCALE); // truncation stops within ALPHA's rounding of the target
-    for (let r = 0; r < 120; r++) rep = applyReputationDelta(rep, reputationDeltas({ members: [member(a, rep)], ranking: [b, a], judgments: [] })[a]);
+    for (let r = 0; r < 120; r++)
+      rep = applyReputationDelta(
+        rep,
+        reputationDeltas({ members: [member(a, rep)], ranking: [b, a], judgments: [] })[a],
+      );
     expect(rep).to.be.at.most(10);
   });
 
   it("the round's aggregate feeds reputation directly", () => {
     const [a, b, c] = ids(3);
     const r = aggregate({ answers: [a, b, c], judgments: [{ judge: c, a, b, outcome: "tie" }], weights: { [c]: 1 } });
-    const d = reputationDeltas({ members: [a, b, c].map((m) => member(m)), ranking: r.ranking, tiers: r.tiers, judgments: [] });
+    const d = reputationDeltas({
+      members: [a, b, c].map((m) => member(m)),
+      ranking: r.ranking,
+      tiers: r.tiers,
+      judgments: [],
+    });
     expect(r.tiers).to.deep.equal([[a, b, c]]);
     expect(Object.values(d)).to.deep.equal([0, 0, 0]);
   });
@@ -151,7 +205,14 @@ describe("consensus/reputation: deltas after a round", () => {
   it("a judge flipping coins ends near 0 judge credit, an always-right judge near +1 (chance correction)", () => {
     const [a, b, c, d, coin, good] = ids(6);
     const ranking = [a, b, c, d];
-    const pairs: [string, string][] = [[a, b], [b, c], [c, d], [a, c], [b, d], [a, d]];
+    const pairs: [string, string][] = [
+      [a, b],
+      [b, c],
+      [c, d],
+      [a, c],
+      [b, d],
+      [a, d],
+    ];
     let sumCoin = 0;
     let sumGood = 0;
     for (let r = 0; r < 64; r++) {
@@ -183,22 +244,44 @@ describe("consensus/reputation: deltas after a round", () => {
     expect(full.ranking).to.deep.equal([b, a]);
     const members = [h1, h2, h3, x1, x2].map((m) => member(m, 0));
     const plain = reputationDeltas({ members, ranking: full.ranking, tiers: full.tiers, judgments });
-    const loo = reputationDeltas({ members, ranking: full.ranking, tiers: full.tiers, judgments, leaveOut: { weights } });
+    const loo = reputationDeltas({
+      members,
+      ranking: full.ranking,
+      tiers: full.tiers,
+      judgments,
+      leaveOut: { weights },
+    });
     // Scored against the consensus they bent, the colluders agree fully (J = +1) and the honest judges not at all.
     expect([plain[x1], plain[h1]]).to.deep.equal([50_000, -50_000]);
     // Without its own judgments, each colluder faces 3 honest judgments against 2 of the other colluder: J = -1.
     expect([loo[x1], loo[x2]]).to.deep.equal([-50_000, -50_000]);
     expect(loo[h1]).to.equal(-50_000); // the honest judge is still outvoted by the two colluders together
     // Without any judgments of its own a member's delta does not depend on leaveOut.
-    const answerer = reputationDeltas({ members: [member(a)], ranking: full.ranking, tiers: full.tiers, judgments, leaveOut: { weights } });
-    expect(answerer[a]).to.equal(reputationDeltas({ members: [member(a)], ranking: full.ranking, tiers: full.tiers, judgments })[a]);
+    const answerer = reputationDeltas({
+      members: [member(a)],
+      ranking: full.ranking,
+      tiers: full.tiers,
+      judgments,
+      leaveOut: { weights },
+    });
+    expect(answerer[a]).to.equal(
+      reputationDeltas({ members: [member(a)], ranking: full.ranking, tiers: full.tiers, judgments })[a],
+    );
   });
 
   it("rejects tiers that do not cut the ranking, and malformed members, with typed errors", () => {
     const [a, b] = ids(2);
-    expect(errorCode(() => reputationDeltas({ members: [], ranking: [a, b], tiers: [[b], [a]], judgments: [] }))).to.equal("CONSENSUS_BAD_INPUT");
-    expect(errorCode(() => reputationDeltas({ members: [], ranking: [a, b], tiers: [[a]], judgments: [] }))).to.equal("CONSENSUS_BAD_INPUT");
-    expect(errorCode(() => reputationDeltas({ members: [member(a, -1)], ranking: [a], judgments: [] }))).to.equal("CONSENSUS_BAD_MEMBER");
-    expect(errorCode(() => reputationDeltas({ members: [member(a), member(a)], ranking: [a], judgments: [] }))).to.equal("CONSENSUS_BAD_MEMBER");
+    expect(
+      errorCode(() => reputationDeltas({ members: [], ranking: [a, b], tiers: [[b], [a]], judgments: [] })),
+    ).to.equal("CONSENSUS_BAD_INPUT");
+    expect(errorCode(() => reputationDeltas({ members: [], ranking: [a, b], tiers: [[a]], judgments: [] }))).to.equal(
+      "CONSENSUS_BAD_INPUT",
+    );
+    expect(errorCode(() => reputationDeltas({ members: [member(a, -1)], ranking: [a], judgments: [] }))).to.equal(
+      "CONSENSUS_BAD_MEMBER",
+    );
+    expect(
+      errorCode(() => reputationDeltas({ members: [member(a), member(a)], ranking: [a], judgments: [] })),
+    ).to.equal("CONSENSUS_BAD_MEMBER");
   });
 });

@@ -34,7 +34,9 @@ describe("protocol test vectors (docs/vectors)", function () {
     expect(ts.some((t) => t.excluded.some((e: any) => e.phase === "judge"))).to.equal(true);
     expect(ts.some((t) => new Set(t.committee.candidates.map((c: any) => c.stake)).size > 2)).to.equal(true);
     expect(ts.some((t) => t.judgments.some((j: any) => j.body.screens.length > 0))).to.equal(true);
-    const outcomes = new Set(ts.flatMap((t) => t.judgments.flatMap((j: any) => j.body.judgments.map((x: any) => x.outcome))));
+    const outcomes = new Set(
+      ts.flatMap((t) => t.judgments.flatMap((j: any) => j.body.judgments.map((x: any) => x.outcome))),
+    );
     expect([...outcomes].sort()).to.deep.equal(["A", "B", "tie", "unparsable"]);
     expect(all.some((c) => ((c.expected as any).result.sources ?? []).length > 0)).to.equal(true);
   });

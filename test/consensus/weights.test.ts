@@ -33,21 +33,30 @@ describe("consensus/weights: judge weights from reputation and stake", () => {
   });
 
   it("no judge holds more than the cap, and the cap keeps the order of the weights (property)", () => {
-    const member = fc.record({ stake: fc.bigInt({ min: 0n, max: 10n ** 24n }), reputation: fc.integer({ min: 0, max: REP_SCALE }) });
+    const member = fc.record({
+      stake: fc.bigInt({ min: 0n, max: 10n ** 24n }),
+      reputation: fc.integer({ min: 0, max: REP_SCALE }),
+    });
     fc.assert(
-      fc.property(fc.array(member, { minLength: 1, maxLength: 20 }), fc.constantFrom(0.1, 0.2, 0.25, 0.5, 1), (ms, maxShare) => {
-        const members: Member[] = ms.map((m, i) => ({ address: ids(20)[i], ...m }));
-        const w = judgeWeights(members, { maxShare });
-        const values = members.map((m) => w[m.address]);
-        const total = values.reduce((s, x) => s + x, 0);
-        const positive = values.filter((x) => x > 0).length;
-        if (total === 0) return;
-        const cap = Math.max(maxShare, 1 / positive);
-        for (const x of values) expect(x / total).to.be.at.most(cap * (1 + 1e-12));
-        const raw = judgeWeights(members, { maxShare: 1 });
-        for (let i = 0; i < members.length; i++)
-          for (let j = 0; j < members.length; j++) if (raw[members[i].address] < raw[members[j].address]) expect(w[members[i].address]).to.be.at.most(w[members[j].address]);
-      }),
+      fc.property(
+        fc.array(member, { minLength: 1, maxLength: 20 }),
+        fc.constantFrom(0.1, 0.2, 0.25, 0.5, 1),
+        (ms, maxShare) => {
+          const members: Member[] = ms.map((m, i) => ({ address: ids(20)[i], ...m }));
+          const w = judgeWeights(members, { maxShare });
+          const values = members.map((m) => w[m.address]);
+          const total = values.reduce((s, x) => s + x, 0);
+          const positive = values.filter((x) => x > 0).length;
+          if (total === 0) return;
+          const cap = Math.max(maxShare, 1 / positive);
+          for (const x of values) expect(x / total).to.be.at.most(cap * (1 + 1e-12));
+          const raw = judgeWeights(members, { maxShare: 1 });
+          for (let i = 0; i < members.length; i++)
+            for (let j = 0; j < members.length; j++)
+              if (raw[members[i].address] < raw[members[j].address])
+                expect(w[members[i].address]).to.be.at.most(w[members[j].address]);
+        },
+      ),
       { numRuns: 300 },
     );
   });

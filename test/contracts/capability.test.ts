@@ -3,7 +3,17 @@ import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { keccak256, type Hex } from "viem";
 import { expectRevert } from "../helpers/revert.js";
-import { actor, cid, deployFull, makeCapable, postAttemptBond, publishSuite, ZERO, type Actor, type Full } from "../kit/chorus-fixture.js";
+import {
+  actor,
+  cid,
+  deployFull,
+  makeCapable,
+  postAttemptBond,
+  publishSuite,
+  ZERO,
+  type Actor,
+  type Full,
+} from "../kit/chorus-fixture.js";
 import {
   bitsToChoices,
   choicesCommitment,
@@ -57,7 +67,9 @@ describe("CapabilityRegistry", () => {
       expect(await f.capability.read.hasRole([f.curatorRole, admin])).to.equal(true);
       expect(await f.capability.read.hasRole([await f.capability.read.DEFAULT_ADMIN_ROLE(), admin])).to.equal(true);
       expect(await f.capability.read.suiteCount()).to.equal(0n);
-      expect((f.deployments.params.curator as string | number | undefined)?.toString().toLowerCase()).to.equal(admin.toLowerCase());
+      expect((f.deployments.params.curator as string | number | undefined)?.toString().toLowerCase()).to.equal(
+        admin.toLowerCase(),
+      );
     });
 
     it("constructor: reverts on a zero account and on bond terms or a revocation window out of bounds", async () => {
@@ -113,10 +125,11 @@ describe("CapabilityRegistry", () => {
       const f = await loadFixture(fixture);
       const s = await publishSuite(f);
       const c = await as(f, f.nodes[0]);
-      await expectRevert(c.simulate.publishSuite([{ ...s.params, commitEnd: s.params.commitEnd + 10n }]), "AccessControlUnauthorizedAccount", [
-        f.nodes[0].address,
-        f.curatorRole,
-      ]);
+      await expectRevert(
+        c.simulate.publishSuite([{ ...s.params, commitEnd: s.params.commitEnd + 10n }]),
+        "AccessControlUnauthorizedAccount",
+        [f.nodes[0].address, f.curatorRole],
+      );
     });
 
     it("publishSuite: reverts on item counts and thresholds out of range", async () => {
@@ -128,10 +141,11 @@ describe("CapabilityRegistry", () => {
         [20, 0],
         [20, 21],
       ]) {
-        await expectRevert(f.capability.simulate.publishSuite([{ ...params, itemCount, passThreshold }]), "CapabilityInvalidItems", [
-          itemCount,
-          passThreshold,
-        ]);
+        await expectRevert(
+          f.capability.simulate.publishSuite([{ ...params, itemCount, passThreshold }]),
+          "CapabilityInvalidItems",
+          [itemCount, passThreshold],
+        );
       }
     });
 
@@ -154,8 +168,16 @@ describe("CapabilityRegistry", () => {
       const f = await loadFixture(fixture);
       const { params } = await publishSuite(f);
       const max = await f.capability.read.MAX_VALIDITY();
-      await expectRevert(f.capability.simulate.publishSuite([{ ...params, validity: 0n }]), "CapabilityInvalidValidity", [0n, max]);
-      await expectRevert(f.capability.simulate.publishSuite([{ ...params, validity: max + 1n }]), "CapabilityInvalidValidity", [max + 1n, max]);
+      await expectRevert(
+        f.capability.simulate.publishSuite([{ ...params, validity: 0n }]),
+        "CapabilityInvalidValidity",
+        [0n, max],
+      );
+      await expectRevert(
+        f.capability.simulate.publishSuite([{ ...params, validity: max + 1n }]),
+        "CapabilityInvalidValidity",
+        [max + 1n, max],
+      );
     });
 
     it("suite / isVoid: revert for an unknown suite", async () => {
@@ -195,13 +217,17 @@ describe("CapabilityRegistry", () => {
     it("revealKey: only inside [commitEnd, keyRevealEnd), only by the curator, only once, only the committed key", async () => {
       const f = await loadFixture(fixture);
       const s = await publishSuite(f);
-      const early = await expectRevert(f.capability.simulate.revealKey([s.suiteId, s.key, s.keySalt]), "CapabilityKeyRevealClosed");
+      const early = await expectRevert(
+        f.capability.simulate.revealKey([s.suiteId, s.key, s.keySalt]),
+        "CapabilityKeyRevealClosed",
+      );
       expect(early.slice(2)).to.deep.equal([s.commitEnd, s.keyRevealEnd]);
       await time.increaseTo(s.commitEnd);
-      await expectRevert((await as(f, f.nodes[0])).simulate.revealKey([s.suiteId, s.key, s.keySalt]), "AccessControlUnauthorizedAccount", [
-        f.nodes[0].address,
-        f.curatorRole,
-      ]);
+      await expectRevert(
+        (await as(f, f.nodes[0])).simulate.revealKey([s.suiteId, s.key, s.keySalt]),
+        "AccessControlUnauthorizedAccount",
+        [f.nodes[0].address, f.curatorRole],
+      );
       await expectRevert(f.capability.simulate.revealKey([s.suiteId, s.key ^ 1n, s.keySalt]), "CapabilityKeyMismatch", [
         s.suiteId,
         keyCommitment(s.key ^ 1n, s.keySalt),
@@ -210,7 +236,11 @@ describe("CapabilityRegistry", () => {
       await f.capability.write.revealKey([s.suiteId, s.key, s.keySalt]);
       expect((await f.capability.read.suite([s.suiteId])).key).to.equal(s.key);
       expect(await f.capability.getEvents.SuiteKeyRevealed({ suiteId: s.suiteId })).to.have.length(1);
-      await expectRevert(f.capability.simulate.revealKey([s.suiteId, s.key, s.keySalt]), "CapabilityKeyAlreadyRevealed", [s.suiteId]);
+      await expectRevert(
+        f.capability.simulate.revealKey([s.suiteId, s.key, s.keySalt]),
+        "CapabilityKeyAlreadyRevealed",
+        [s.suiteId],
+      );
     });
 
     it("revealKey: reverts after keyRevealEnd (the suite is void) and for a key with bits beyond the items", async () => {
@@ -218,9 +248,15 @@ describe("CapabilityRegistry", () => {
       const wide = 1n << 128n;
       const s = await publishSuite(f, { itemCount: 128, key: wide, keySalt: cid("wide") });
       await time.increaseTo(s.commitEnd);
-      await expectRevert(f.capability.simulate.revealKey([s.suiteId, wide, cid("wide")]), "CapabilityKeyOutOfRange", [s.suiteId, 128n]);
+      await expectRevert(f.capability.simulate.revealKey([s.suiteId, wide, cid("wide")]), "CapabilityKeyOutOfRange", [
+        s.suiteId,
+        128n,
+      ]);
       await time.increaseTo(s.keyRevealEnd);
-      const late = await expectRevert(f.capability.simulate.revealKey([s.suiteId, wide, cid("wide")]), "CapabilityKeyRevealClosed");
+      const late = await expectRevert(
+        f.capability.simulate.revealKey([s.suiteId, wide, cid("wide")]),
+        "CapabilityKeyRevealClosed",
+      );
       expect(late[0]).to.equal(s.suiteId);
       expect(await f.capability.read.isVoid([s.suiteId])).to.equal(true);
     });
@@ -273,7 +309,10 @@ describe("CapabilityRegistry", () => {
       await time.increaseTo(s.commitEnd);
       await expectRevert(ca.simulate.reveal([s.suiteId, s.key, SALT]), "CapabilityKeyNotRevealed", [s.suiteId]);
       await f.capability.write.revealKey([s.suiteId, s.key, s.keySalt]);
-      await expectRevert((await as(f, b)).simulate.reveal([s.suiteId, s.key, SALT]), "CapabilityNotCommitted", [s.suiteId, b.address]);
+      await expectRevert((await as(f, b)).simulate.reveal([s.suiteId, s.key, SALT]), "CapabilityNotCommitted", [
+        s.suiteId,
+        b.address,
+      ]);
       await expectRevert(ca.simulate.reveal([s.suiteId, s.key ^ 1n, SALT]), "CapabilityCommitmentMismatch", [
         s.suiteId,
         a.address,
@@ -281,13 +320,19 @@ describe("CapabilityRegistry", () => {
         choicesCommitment(s.key, SALT, a.address),
       ]);
       await ca.write.reveal([s.suiteId, s.key, SALT]);
-      await expectRevert(ca.simulate.reveal([s.suiteId, s.key, SALT]), "CapabilityNotCommitted", [s.suiteId, a.address]);
+      await expectRevert(ca.simulate.reveal([s.suiteId, s.key, SALT]), "CapabilityNotCommitted", [
+        s.suiteId,
+        a.address,
+      ]);
       const s2 = await publishSuite(f);
       await commitAs(f, b, s2.suiteId, s2.key);
       await time.increaseTo(s2.commitEnd);
       await f.capability.write.revealKey([s2.suiteId, s2.key, s2.keySalt]);
       await time.increaseTo(s2.revealEnd);
-      const late = await expectRevert((await as(f, b)).simulate.reveal([s2.suiteId, s2.key, SALT]), "CapabilityRevealClosed");
+      const late = await expectRevert(
+        (await as(f, b)).simulate.reveal([s2.suiteId, s2.key, SALT]),
+        "CapabilityRevealClosed",
+      );
       expect(late[2]).to.equal(s2.revealEnd);
     });
 
@@ -315,7 +360,11 @@ describe("CapabilityRegistry", () => {
       await time.increaseTo(s.keyRevealEnd);
       expect(await f.capability.read.isVoid([s.suiteId])).to.equal(true);
       expect((await f.capability.read.attemptOf([s.suiteId, a.address]))[0]).to.equal(Status.Void);
-      await expectRevert((await as(f, a)).simulate.reveal([s.suiteId, withWrong(s.key, 100), SALT]), "CapabilityKeyNotRevealed", [s.suiteId]);
+      await expectRevert(
+        (await as(f, a)).simulate.reveal([s.suiteId, withWrong(s.key, 100), SALT]),
+        "CapabilityKeyNotRevealed",
+        [s.suiteId],
+      );
       expect(await f.capability.read.passOf([a.address])).to.deep.equal(before);
       expect(await f.capability.read.isCapable([a.address])).to.equal(true);
     });

@@ -14,12 +14,15 @@ describe("EpochCodec layout (issue 15)", () => {
   const codec = source("libraries/EpochCodec.sol");
   const constants = new Map<string, { value: number; word?: number }>();
   for (const m of codec.matchAll(/uint256 internal constant (\w+) = (0x[0-9a-f]+|[\d_]+);(?:\s*\/\/\s*(\d+))?/g)) {
-    constants.set(m[1], { value: Number(m[2].replace(/_/g, "")), word: (m[3] as string | undefined) === undefined ? undefined : Number(m[3]) });
+    constants.set(m[1], {
+      value: Number(m[2].replace(/_/g, "")),
+      word: (m[3] as string | undefined) === undefined ? undefined : Number(m[3]),
+    });
   }
 
   it("every context offset is its own word, in range, at the index its comment states", () => {
     const words = constants.get("CTX_WORDS")!.value;
-    const offsets = [...constants].filter(([k]) => k.startsWith("CTX_") && k !== "CTX_WORDS" || k.startsWith("REC_"));
+    const offsets = [...constants].filter(([k]) => (k.startsWith("CTX_") && k !== "CTX_WORDS") || k.startsWith("REC_"));
     expect(offsets.length, "every word of the context is named").to.equal(words);
     const seen = new Set<number>();
     for (const [name, { value, word }] of offsets) {

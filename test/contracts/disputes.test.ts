@@ -44,11 +44,23 @@ type F = Awaited<ReturnType<typeof fixture>>;
 const sigsOf = (f: F, i: number, who: Actor[]) => who.map((w) => f.signed[i].signatures[w.address]);
 
 /** Record `i` of the settled epoch 1, located in it (what an equivocation proof shows). */
-const settledArgs = (f: F, i = 0) => ({ epoch: 1n, epochDigests: f.digests, index: BigInt(i), record: recordArgs(f.records[i]) });
+const settledArgs = (f: F, i = 0) => ({
+  epoch: 1n,
+  epochDigests: f.digests,
+  index: BigInt(i),
+  record: recordArgs(f.records[i]),
+});
 const NO_SALT = cid("no commitment");
 
 async function open(f: F, i = 0, who: Actor[] = f.nodes.slice(0, 3)) {
-  return f.d.disputes.write.openDispute([1n, f.digests, BigInt(i), recordArgs(f.records[i]), sigsOf(f, i, who), cid("evidence")]);
+  return f.d.disputes.write.openDispute([
+    1n,
+    f.digests,
+    BigInt(i),
+    recordArgs(f.records[i]),
+    sigsOf(f, i, who),
+    cid("evidence"),
+  ]);
 }
 
 const stakeOf = async (f: F, a: Address) => {
@@ -61,7 +73,12 @@ describe("Disputes", () => {
     it("deploy script: parameters, roles, SLASHER_ROLE on the registry", async () => {
       const f = await loadFixture(fixture);
       const p = await f.disputes.read.params();
-      expect(p).to.deep.include({ equivocationSlashBps: 5000, equivocationRewardBps: 5000, falseResultSlashBps: 1000, falseResultRewardBps: 5000 });
+      expect(p).to.deep.include({
+        equivocationSlashBps: 5000,
+        equivocationRewardBps: 5000,
+        falseResultSlashBps: 1000,
+        falseResultRewardBps: 5000,
+      });
       expect(p.deposit).to.equal(DEPOSIT);
       expect(await f.disputes.read.hasRole([f.arbitratorRole, f.deployer.account.address])).to.equal(true);
       expect(await f.disputes.read.disputeCount()).to.equal(0n);
@@ -82,7 +99,15 @@ describe("Disputes", () => {
         }
         expect(String((error as Error | undefined)?.message), name).to.contain(name);
       };
-      const full = (p: typeof ok, cap = 2_000): unknown[] => [f.settlement.address, f.registry.address, a, 0, a, p, cap];
+      const full = (p: typeof ok, cap = 2_000): unknown[] => [
+        f.settlement.address,
+        f.registry.address,
+        a,
+        0,
+        a,
+        p,
+        cap,
+      ];
       for (const i of [0, 1, 4]) {
         const args = full(ok);
         args[i] = zero;
@@ -119,7 +144,14 @@ describe("Disputes", () => {
       const p = await f.as(prover.wallet);
       const salt = cid("prover salt");
       await p.disputes.write.commitEquivocationProof([
-        keccak256(encodeAbiParameters(parseAbiParameters("address, bytes32, bytes32, bytes32"), [prover.address, recordDigest(f.domain, a), recordDigest(f.domain, b), salt])),
+        keccak256(
+          encodeAbiParameters(parseAbiParameters("address, bytes32, bytes32, bytes32"), [
+            prover.address,
+            recordDigest(f.domain, a),
+            recordDigest(f.domain, b),
+            salt,
+          ]),
+        ),
       ]);
       const treasury = await f.token.read.balanceOf([f.treasury.account.address]);
       await p.disputes.write.proveEquivocation([settledArgs(f), sigA, recordArgs(b), sigB, salt]);
@@ -128,9 +160,18 @@ describe("Disputes", () => {
       expect(await f.token.read.balanceOf([prover.address])).to.equal(amount / 2n);
       expect((await f.token.read.balanceOf([f.treasury.account.address])) - treasury).to.equal(amount / 2n);
       const [ev] = await f.disputes.getEvents.EquivocationProven({ roundId: a.roundId });
-      expect(ev.args).to.deep.include({ amount, reward: amount / 2n, digestA: recordDigest(f.domain, a), digestB: recordDigest(f.domain, b) });
+      expect(ev.args).to.deep.include({
+        amount,
+        reward: amount / 2n,
+        digestA: recordDigest(f.domain, a),
+        digestB: recordDigest(f.domain, b),
+      });
       expect(await f.disputes.read.equivocationSlashed([a.roundId, liar.address])).to.equal(true);
-      await expectRevert(p.disputes.simulate.proveEquivocation([settledArgs(f), sigA, recordArgs(b), sigB, salt]), "DisputesAlreadySlashed", [a.roundId, liar.address]);
+      await expectRevert(
+        p.disputes.simulate.proveEquivocation([settledArgs(f), sigA, recordArgs(b), sigB, salt]),
+        "DisputesAlreadySlashed",
+        [a.roundId, liar.address],
+      );
       const [slashed] = await f.registry.getEvents.NodeSlashed({ node: liar.address });
       expect(slashed.args.reason).to.equal("equivocation");
       expect(slashed.args.evidenceCid).to.equal(a.transcriptCid);
@@ -143,24 +184,44 @@ describe("Disputes", () => {
       const b: RoundRecord = { ...a, deltas: a.deltas.map((d) => -d) };
       const p = f.d.disputes;
       const sig = (w: Actor, r: RoundRecord) => signRecord(w.account, f.domain, r);
-      await expectRevert(p.simulate.proveEquivocation([settledArgs(f), await sig(n0, a), recordArgs(f.records[1]), await sig(n0, f.records[1]), NO_SALT]), "DisputesDifferentRounds", [
-        a.roundId,
-        f.records[1].roundId,
-      ]);
-      await expectRevert(p.simulate.proveEquivocation([settledArgs(f), await sig(n0, a), recordArgs(a), await sig(n0, a), NO_SALT]), "DisputesSameRecord", [
-        recordDigest(f.domain, a),
-      ]);
-      await expectRevert(p.simulate.proveEquivocation([settledArgs(f), await sig(n0, a), recordArgs(b), await sig(n1, b), NO_SALT]), "DisputesDifferentSigners", [
-        n0.address,
-        n1.address,
-      ]);
-      await expectRevert(p.simulate.proveEquivocation([settledArgs(f), "0x1234", recordArgs(b), await sig(n1, b), NO_SALT]), "DisputesInvalidSignature", [
-        recordDigest(f.domain, a),
-      ]);
+      await expectRevert(
+        p.simulate.proveEquivocation([
+          settledArgs(f),
+          await sig(n0, a),
+          recordArgs(f.records[1]),
+          await sig(n0, f.records[1]),
+          NO_SALT,
+        ]),
+        "DisputesDifferentRounds",
+        [a.roundId, f.records[1].roundId],
+      );
+      await expectRevert(
+        p.simulate.proveEquivocation([settledArgs(f), await sig(n0, a), recordArgs(a), await sig(n0, a), NO_SALT]),
+        "DisputesSameRecord",
+        [recordDigest(f.domain, a)],
+      );
+      await expectRevert(
+        p.simulate.proveEquivocation([settledArgs(f), await sig(n0, a), recordArgs(b), await sig(n1, b), NO_SALT]),
+        "DisputesDifferentSigners",
+        [n0.address, n1.address],
+      );
+      await expectRevert(
+        p.simulate.proveEquivocation([settledArgs(f), "0x1234", recordArgs(b), await sig(n1, b), NO_SALT]),
+        "DisputesInvalidSignature",
+        [recordDigest(f.domain, a)],
+      );
       const stranger = await actor(7, "stranger");
-      await expectRevert(p.simulate.proveEquivocation([settledArgs(f), await sig(stranger, a), recordArgs(b), await sig(stranger, b), NO_SALT]), "DisputesNothingToSlash", [
-        stranger.address,
-      ]);
+      await expectRevert(
+        p.simulate.proveEquivocation([
+          settledArgs(f),
+          await sig(stranger, a),
+          recordArgs(b),
+          await sig(stranger, b),
+          NO_SALT,
+        ]),
+        "DisputesNothingToSlash",
+        [stranger.address],
+      );
     });
   });
 
@@ -174,7 +235,9 @@ describe("Disputes", () => {
       expect(d.status).to.equal(Status.Open);
       expect(d.roundId).to.equal(f.records[1].roundId);
       expect(d.recordDigest).to.equal(f.digests[1]);
-      expect(d.signers.map((x) => x.toLowerCase())).to.deep.equal(f.nodes.slice(0, 3).map((n) => n.address.toLowerCase()));
+      expect(d.signers.map((x) => x.toLowerCase())).to.deep.equal(
+        f.nodes.slice(0, 3).map((n) => n.address.toLowerCase()),
+      );
       expect(d.deadline).to.equal(BigInt(await time.latest()) + (await f.disputes.read.params()).arbitrationPeriod);
       // opening locked the false-result share of each named signer's stake
       expect(d.locked).to.deep.equal([STAKE / 10n, STAKE / 10n, STAKE / 10n]);
@@ -197,12 +260,22 @@ describe("Disputes", () => {
       expect((await f.disputes.read.dispute([1n])).status).to.equal(Status.Upheld);
       const [ev] = await f.disputes.getEvents.DisputeUpheld({ id: 1n });
       expect(ev.args.amounts).to.deep.equal([amount, amount, amount]);
-      await expectRevert(f.disputes.simulate.uphold([1n, recordArgs(f.records[0])]), "DisputesNotOpen", [1n, Status.Upheld]);
-      await expectRevert(f.d.disputes.simulate.openDispute([1n, f.digests, 0n, recordArgs(f.records[0]), sigsOf(f, 0, f.nodes.slice(0, 1)), cid("e")]), "DisputesSignerAlreadyDisputed", [
-        f.records[0].roundId,
-        f.nodes[0].address,
+      await expectRevert(f.disputes.simulate.uphold([1n, recordArgs(f.records[0])]), "DisputesNotOpen", [
+        1n,
         Status.Upheld,
       ]);
+      await expectRevert(
+        f.d.disputes.simulate.openDispute([
+          1n,
+          f.digests,
+          0n,
+          recordArgs(f.records[0]),
+          sigsOf(f, 0, f.nodes.slice(0, 1)),
+          cid("e"),
+        ]),
+        "DisputesSignerAlreadyDisputed",
+        [f.records[0].roundId, f.nodes[0].address, Status.Upheld],
+      );
       expect(await f.registry.read.lockedOf([f.nodes[0].address])).to.equal(0n);
       // the round's deltas are void, and its other signer can still be disputed
       expect(await f.settlement.read.isVoided([f.records[0].roundId])).to.equal(true);
@@ -224,7 +297,14 @@ describe("Disputes", () => {
       const signed = await signAll(f.domain, record, f.nodes);
       await settle(f, coordinator.wallet, [signed]);
       const epoch = await f.settlement.read.epochCount();
-      await f.d.disputes.write.openDispute([epoch, [recordDigest(f.domain, record)], 0n, recordArgs(record), [signed.signatures[forger.address]], cid("evidence")]);
+      await f.d.disputes.write.openDispute([
+        epoch,
+        [recordDigest(f.domain, record)],
+        0n,
+        recordArgs(record),
+        [signed.signatures[forger.address]],
+        cid("evidence"),
+      ]);
       expect(await f.registry.read.lockedOf([forger.address])).to.equal(STAKE / 10n);
       const d = await f.disputes.read.dispute([1n]);
       expect(thawEnd < d.deadline, "the stake would thaw out before the dispute is resolved").to.equal(true);
@@ -233,7 +313,11 @@ describe("Disputes", () => {
       const before = await f.token.read.balanceOf([forger.address]);
       await g.registry.write.withdraw();
       expect((await f.token.read.balanceOf([forger.address])) - before).to.equal(STAKE - STAKE / 10n);
-      await expectRevert(g.registry.simulate.withdraw(), "NodeRegistryStakeLocked", [forger.address, STAKE / 10n, STAKE / 10n]);
+      await expectRevert(g.registry.simulate.withdraw(), "NodeRegistryStakeLocked", [
+        forger.address,
+        STAKE / 10n,
+        STAKE / 10n,
+      ]);
       // the uphold takes what was locked
       await f.disputes.write.uphold([1n, recordArgs(record)]);
       const [ev] = await f.disputes.getEvents.DisputeUpheld({ id: 1n });
@@ -261,7 +345,10 @@ describe("Disputes", () => {
       const d = await f.disputes.read.dispute([1n]);
       await expectRevert(f.d.disputes.simulate.reclaim([1n]), "DisputesDeadlineNotReached");
       await time.increaseTo(d.deadline);
-      const late = await expectRevert(f.disputes.simulate.uphold([1n, recordArgs(f.records[0])]), "DisputesDeadlinePassed");
+      const late = await expectRevert(
+        f.disputes.simulate.uphold([1n, recordArgs(f.records[0])]),
+        "DisputesDeadlinePassed",
+      );
       expect(late[2]).to.equal(d.deadline);
       await expectRevert(f.disputes.simulate.reject([1n]), "DisputesDeadlinePassed");
       const before = await f.token.read.balanceOf([f.disputer.address]);
@@ -275,8 +362,15 @@ describe("Disputes", () => {
     it("only the arbitrator resolves; unknown disputes revert", async () => {
       const f = await loadFixture(fixture);
       await open(f, 0);
-      await expectRevert(f.d.disputes.simulate.uphold([1n, recordArgs(f.records[0])]), "AccessControlUnauthorizedAccount", [f.disputer.address, f.arbitratorRole]);
-      await expectRevert(f.d.disputes.simulate.reject([1n]), "AccessControlUnauthorizedAccount", [f.disputer.address, f.arbitratorRole]);
+      await expectRevert(
+        f.d.disputes.simulate.uphold([1n, recordArgs(f.records[0])]),
+        "AccessControlUnauthorizedAccount",
+        [f.disputer.address, f.arbitratorRole],
+      );
+      await expectRevert(f.d.disputes.simulate.reject([1n]), "AccessControlUnauthorizedAccount", [
+        f.disputer.address,
+        f.arbitratorRole,
+      ]);
       await expectRevert(f.disputes.simulate.uphold([9n, recordArgs(f.records[0])]), "DisputesUnknownDispute", [9n]);
       await expectRevert(f.disputes.read.dispute([0n]), "DisputesUnknownDispute", [0n]);
       await expectRevert(f.disputes.read.dispute([2n]), "DisputesUnknownDispute", [2n]);
@@ -287,37 +381,57 @@ describe("Disputes", () => {
       const d = f.d.disputes;
       const rec = recordArgs(f.records[0]);
       const three = sigsOf(f, 0, f.nodes.slice(0, 3));
-      await expectRevert(d.simulate.openDispute([2n, f.digests, 0n, rec, three, cid("e")]), "DisputesUnknownEpoch", [2n]);
-      await expectRevert(d.simulate.openDispute([1n, [f.digests[0]], 0n, rec, three, cid("e")]), "DisputesEpochMismatch", [
-        1n,
-        recordsCommitment([f.digests[0]]),
-        recordsCommitment(f.digests),
+      await expectRevert(d.simulate.openDispute([2n, f.digests, 0n, rec, three, cid("e")]), "DisputesUnknownEpoch", [
+        2n,
       ]);
-      await expectRevert(d.simulate.openDispute([1n, f.digests, 1n, rec, three, cid("e")]), "DisputesRecordNotInEpoch", [1n, 1n, f.digests[0]]);
-      await expectRevert(d.simulate.openDispute([1n, f.digests, 5n, rec, three, cid("e")]), "DisputesRecordNotInEpoch", [1n, 5n, f.digests[0]]);
-      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, [], cid("e")]), "DisputesNoSigners", [f.records[0].roundId]);
-      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, [three[0], three[0]], cid("e")]), "DisputesSignerAlreadyDisputed", [
+      await expectRevert(
+        d.simulate.openDispute([1n, [f.digests[0]], 0n, rec, three, cid("e")]),
+        "DisputesEpochMismatch",
+        [1n, recordsCommitment([f.digests[0]]), recordsCommitment(f.digests)],
+      );
+      await expectRevert(
+        d.simulate.openDispute([1n, f.digests, 1n, rec, three, cid("e")]),
+        "DisputesRecordNotInEpoch",
+        [1n, 1n, f.digests[0]],
+      );
+      await expectRevert(
+        d.simulate.openDispute([1n, f.digests, 5n, rec, three, cid("e")]),
+        "DisputesRecordNotInEpoch",
+        [1n, 5n, f.digests[0]],
+      );
+      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, [], cid("e")]), "DisputesNoSigners", [
         f.records[0].roundId,
-        f.nodes[0].address,
-        Status.Open,
       ]);
+      await expectRevert(
+        d.simulate.openDispute([1n, f.digests, 0n, rec, [three[0], three[0]], cid("e")]),
+        "DisputesSignerAlreadyDisputed",
+        [f.records[0].roundId, f.nodes[0].address, Status.Open],
+      );
       const stranger = await actor(3, "stranger");
       const strangerSig = await signRecord(stranger.account, f.domain, f.records[0]);
-      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, [strangerSig], cid("e")]), "DisputesSignerNotParticipant", [
-        f.records[0].roundId,
-        stranger.address,
-      ]);
-      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, ["0x00"], cid("e")]), "DisputesInvalidSignature", [f.digests[0]]);
+      await expectRevert(
+        d.simulate.openDispute([1n, f.digests, 0n, rec, [strangerSig], cid("e")]),
+        "DisputesSignerNotParticipant",
+        [f.records[0].roundId, stranger.address],
+      );
+      await expectRevert(
+        d.simulate.openDispute([1n, f.digests, 0n, rec, ["0x00"], cid("e")]),
+        "DisputesInvalidSignature",
+        [f.digests[0]],
+      );
       await open(f, 0);
-      await expectRevert(d.simulate.openDispute([1n, f.digests, 0n, rec, three, cid("e")]), "DisputesSignerAlreadyDisputed", [
-        f.records[0].roundId,
-        f.nodes[0].address,
-        Status.Open,
-      ]);
+      await expectRevert(
+        d.simulate.openDispute([1n, f.digests, 0n, rec, three, cid("e")]),
+        "DisputesSignerAlreadyDisputed",
+        [f.records[0].roundId, f.nodes[0].address, Status.Open],
+      );
       const [, settledAt] = await f.settlement.read.epochInfo([1n]);
       const closes = settledAt + (await f.disputes.read.params()).disputeWindow;
       await time.increaseTo(closes + 1n);
-      const late = await expectRevert(d.simulate.openDispute([1n, f.digests, 1n, recordArgs(f.records[1]), sigsOf(f, 1, f.nodes), cid("e")]), "DisputesWindowClosed");
+      const late = await expectRevert(
+        d.simulate.openDispute([1n, f.digests, 1n, recordArgs(f.records[1]), sigsOf(f, 1, f.nodes), cid("e")]),
+        "DisputesWindowClosed",
+      );
       expect([late[0], late[2]]).to.deep.equal([1n, closes]);
     });
   });

@@ -173,7 +173,8 @@ export class Model {
   seq = (a: Address) => this.coordinators.get(a.toLowerCase())?.lastSeq ?? 0n;
   coordinator = (a: Address): CoordinatorModel => {
     const key = a.toLowerCase();
-    if (!this.coordinators.has(key)) this.coordinators.set(key, { lastSeq: 0n, batchEnd: 0n, period: 0, seed: "0x", credit: 0n });
+    if (!this.coordinators.has(key))
+      this.coordinators.set(key, { lastSeq: 0n, batchEnd: 0n, period: 0, seed: "0x", credit: 0n });
     return this.coordinators.get(key)!;
   };
   /** Logs the nodes' stakes as they are now, changed at block time `t`. */
@@ -224,7 +225,15 @@ export async function initialModel(w: World): Promise<Model> {
   for (const n of w.nodes) {
     const info = await w.registry.read.nodeInfo([n.address]);
     const pass = await w.capability.read.passOf([n.address]);
-    m.nodes.push({ registered: info.registered, staked: info.staked, thawing: info.thawing, thawEnd: info.thawEnd, validUntil: pass.validUntil, rep: REP_INITIAL, locked: 0n });
+    m.nodes.push({
+      registered: info.registered,
+      staked: info.staked,
+      thawing: info.thawing,
+      thawEnd: info.thawEnd,
+      validUntil: pass.validUntil,
+      rep: REP_INITIAL,
+      locked: 0n,
+    });
   }
   m.sources = w.sourceActors.map(() => ({ active: true, rel: SOURCE_INITIAL, use: SOURCE_INITIAL }));
   m.logStakes(0n);
@@ -261,7 +270,10 @@ export async function attempt(p: Promise<unknown>): Promise<string | null> {
 /** Asserts that the outcome is what the rules expect: success (null) or a revert with that custom error. */
 export function expectOutcome(what: string, got: string | null, expected: string | null): void {
   if (expected === null) {
-    expect(got === null ? null : (/custom error '([A-Za-z]+)/.exec(got)?.[1] ?? got.slice(0, 400)), `${what}: expected success`).to.equal(null);
+    expect(
+      got === null ? null : (/custom error '([A-Za-z]+)/.exec(got)?.[1] ?? got.slice(0, 400)),
+      `${what}: expected success`,
+    ).to.equal(null);
   } else {
     expect(got, `${what}: expected a revert with ${expected}, but it succeeded`).to.not.equal(null);
     expect(got, `${what}: expected ${expected}`).to.match(new RegExp(`custom error '${expected}\\(`));
@@ -280,7 +292,11 @@ export async function checkInvariants(w: World, m: Model): Promise<void> {
   for (const [i, n] of w.nodes.entries()) {
     const info = await w.registry.read.nodeInfo([n.address]);
     const mn = m.nodes[i];
-    expect([info.registered, info.staked, info.thawing], `node ${i} stake`).to.deep.equal([mn.registered, mn.staked, mn.thawing]);
+    expect([info.registered, info.staked, info.thawing], `node ${i} stake`).to.deep.equal([
+      mn.registered,
+      mn.staked,
+      mn.thawing,
+    ]);
     expect(info.active, `node ${i} active`).to.equal(mn.registered && mn.staked >= MIN_STAKE);
     held += info.staked + info.thawing;
   }
@@ -302,7 +318,9 @@ export async function checkInvariants(w: World, m: Model): Promise<void> {
   // capability: passes as graded
   const t = await now();
   for (const [i, n] of w.nodes.entries()) {
-    expect((await w.capability.read.passOf([n.address])).validUntil, `pass of node ${i}`).to.equal(m.nodes[i].validUntil);
+    expect((await w.capability.read.passOf([n.address])).validUntil, `pass of node ${i}`).to.equal(
+      m.nodes[i].validUntil,
+    );
     expect(await w.capability.read.isCapable([n.address])).to.equal(m.nodes[i].validUntil > t);
   }
 
@@ -314,7 +332,11 @@ export async function checkInvariants(w: World, m: Model): Promise<void> {
   });
   const scores = await w.sources.read.scoresOf([w.sourceActors.map((a) => a.address)]);
   scores.forEach((sc, i) => {
-    expect([sc.active, sc.reliability, sc.usefulness], `source ${i}`).to.deep.equal([m.sources[i].active, m.sources[i].rel, m.sources[i].use]);
+    expect([sc.active, sc.reliability, sc.usefulness], `source ${i}`).to.deep.equal([
+      m.sources[i].active,
+      m.sources[i].rel,
+      m.sources[i].use,
+    ]);
     expect(sc.reliability <= REP_SCALE && sc.usefulness <= REP_SCALE).to.equal(true);
   });
 
@@ -323,11 +345,18 @@ export async function checkInvariants(w: World, m: Model): Promise<void> {
     const [lastSeq, batchEnd, , period, seed, credit] = await w.settlement.read.batchOf([n.address]);
     const c = m.coordinators.get(n.address.toLowerCase());
     expect(lastSeq, "last sequence").to.equal(m.seq(n.address));
-    if (c) expect([batchEnd, period, seed, BigInt(credit)], `batch of ${n.address}`).to.deep.equal([c.batchEnd, c.period, c.seed, c.credit]);
+    if (c)
+      expect([batchEnd, period, seed, BigInt(credit)], `batch of ${n.address}`).to.deep.equal([
+        c.batchEnd,
+        c.period,
+        c.seed,
+        c.credit,
+      ]);
     else expect(batchEnd, `no batch of ${n.address}`).to.equal(0n);
   }
   expect(await w.settlement.read.epochCount()).to.equal(BigInt(m.epochs.length));
-  for (const r of m.settled.slice(-3)) expect(await w.settlement.read.isClosed([r.signed.record.roundId])).to.equal(true);
+  for (const r of m.settled.slice(-3))
+    expect(await w.settlement.read.isClosed([r.signed.record.roundId])).to.equal(true);
 
   // disputes
   expect(await w.disputes.read.disputeCount()).to.equal(BigInt(m.disputes.length));

@@ -76,7 +76,8 @@ describe("NodeRegistry invariants (property)", () => {
           } else if (o.kind === "unstake") {
             const ok = await succeeds(c.registry.write.requestUnstake([o.amount]));
             expect(ok).to.equal(m.registered && o.amount > 0n && o.amount <= m.staked);
-            if (ok) Object.assign(m, { staked: m.staked - o.amount, thawing: m.thawing + o.amount, thawEnd: now + THAW });
+            if (ok)
+              Object.assign(m, { staked: m.staked - o.amount, thawing: m.thawing + o.amount, thawEnd: now + THAW });
           } else if (o.kind === "withdraw") {
             const before = await f.token.read.balanceOf([addr]);
             const ok = await succeeds(c.registry.write.withdraw());

@@ -341,10 +341,11 @@ describe("NodeRegistry", () => {
       await staked(f, f.alice);
       const b = await f.connect(f.bob);
       const role = await f.registry.read.SLASHER_ROLE();
-      await expectRevert(b.registry.simulate.slash([f.alice.account.address, 1n, "r", CID]), "AccessControlUnauthorizedAccount", [
-        f.bob.account.address,
-        role,
-      ]);
+      await expectRevert(
+        b.registry.simulate.slash([f.alice.account.address, 1n, "r", CID]),
+        "AccessControlUnauthorizedAccount",
+        [f.bob.account.address, role],
+      );
       await expectRevert(
         b.registry.simulate.slashWithReward([f.alice.account.address, 1n, 0n, f.bob.account.address, "r", CID]),
         "AccessControlUnauthorizedAccount",
@@ -385,7 +386,10 @@ describe("NodeRegistry", () => {
         60n,
         365n * 24n * 3600n,
       ]);
-      await expectRevert(f.registry.simulate.setThawingPeriod([365n * 24n * 3600n + 1n]), "NodeRegistryParameterOutOfBounds");
+      await expectRevert(
+        f.registry.simulate.setThawingPeriod([365n * 24n * 3600n + 1n]),
+        "NodeRegistryParameterOutOfBounds",
+      );
       await expectRevert(
         f.registry.simulate.setTreasury(["0x0000000000000000000000000000000000000000"]),
         "NodeRegistryZeroAddress",

@@ -13,8 +13,31 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { concat, parseEther, size, slice, type Address, type Hex } from "viem";
-import { actor, cid, deploySwarm, finalizeEpochs, makeRecord, openBatch, stakeActor, type Actor, type Batch } from "../kit/chorus-fixture.js";
-import { applyDelta, makeRoundId, MAX_REP_DELTA, RECORD_TYPES, recordArgs, REP_INITIAL, SOURCE_INITIAL, REP_SCALE, signServiceStatement, type RoundRecord, type SignedRecord, type SourceDelta } from "../../src/core/index.js";
+import {
+  actor,
+  cid,
+  deploySwarm,
+  finalizeEpochs,
+  makeRecord,
+  openBatch,
+  stakeActor,
+  type Actor,
+  type Batch,
+} from "../kit/chorus-fixture.js";
+import {
+  applyDelta,
+  makeRoundId,
+  MAX_REP_DELTA,
+  RECORD_TYPES,
+  recordArgs,
+  REP_INITIAL,
+  SOURCE_INITIAL,
+  REP_SCALE,
+  signServiceStatement,
+  type RoundRecord,
+  type SignedRecord,
+  type SourceDelta,
+} from "../../src/core/index.js";
 import { drawCommittee, encodeEpoch, hasQuorum, roundSeed, type Candidate } from "../../src/protocol/index.js";
 
 const NODES = 5;
@@ -68,17 +91,40 @@ const oneIn = (n: number) => fc.integer({ min: 0, max: n - 1 }).map((x) => x ===
 
 const recordPlan: fc.Arbitrary<RecordPlan> = fc.record({
   coordinator: fc.integer({ min: 0, max: 1 }),
-  seq: fc.constantFrom<RecordPlan["seq"]>("next", "next", "next", "next", "next", "next", "next", "next", "replay", "gap"),
-  members: fc.constantFrom<RecordPlan["members"]>("drawn", "drawn", "drawn", "drawn", "drawn", "subset", "subset", "undrawn"),
+  seq: fc.constantFrom<RecordPlan["seq"]>(
+    "next",
+    "next",
+    "next",
+    "next",
+    "next",
+    "next",
+    "next",
+    "next",
+    "replay",
+    "gap",
+  ),
+  members: fc.constantFrom<RecordPlan["members"]>(
+    "drawn",
+    "drawn",
+    "drawn",
+    "drawn",
+    "drawn",
+    "subset",
+    "subset",
+    "undrawn",
+  ),
   memberBits: fc.integer({ min: 1, max: (1 << NODES) - 1 }),
   allSign: fc.integer({ min: 0, max: 3 }).map((x) => x !== 0),
   signerBits: fc.integer({ min: 0, max: (1 << (NODES + 1)) - 1 }),
   winnerPick: fc.nat(),
   deltas: fc.array(delta, { minLength: NODES + 1, maxLength: NODES + 1 }),
-  sources: fc.uniqueArray(fc.record({ source: fc.integer({ min: 0, max: SOURCES - 1 }), reliability: delta, usefulness: delta }), {
-    maxLength: SOURCES,
-    selector: (x) => x.source,
-  }),
+  sources: fc.uniqueArray(
+    fc.record({ source: fc.integer({ min: 0, max: SOURCES - 1 }), reliability: delta, usefulness: delta }),
+    {
+      maxLength: SOURCES,
+      selector: (x) => x.source,
+    },
+  ),
   badSignature: oneIn(7),
 });
 
@@ -177,14 +223,22 @@ async function build(s: S, model: Model, plan: EpochPlan) {
       sources,
       label: `${key}-${seq}-${signed.length}`,
     });
-    const sr = await signUnchecked(s, record, signers.map((p) => everyone[at(p)]));
+    const sr = await signUnchecked(
+      s,
+      record,
+      signers.map((p) => everyone[at(p)]),
+    );
     if (r.badSignature && signers.length > 0) {
       const victim = signers[0];
       const sig = sr.signatures[victim];
       sr.signatures[victim] = concat([slice(sig, 0, 5), sig.slice(12, 14) === "ff" ? "0x00" : "0xff", slice(sig, 6)]);
       valid = false;
     }
-    if (!record.deltas.every(inBounds) || !record.sources.every((x) => inBounds(x.reliability) && inBounds(x.usefulness))) valid = false;
+    if (
+      !record.deltas.every(inBounds) ||
+      !record.sources.every((x) => inBounds(x.reliability) && inBounds(x.usefulness))
+    )
+      valid = false;
     // the quorum counts the listed members' seats at the seed
     const seatsOf = (p: Address) => committee.seats.get(p.toLowerCase()) ?? 0n;
     const sum = (xs: Address[]) => xs.reduce((acc, p) => acc + seatsOf(p), 0n);
@@ -200,7 +254,9 @@ async function build(s: S, model: Model, plan: EpochPlan) {
   const ordered = [...signed].sort((a, b) => (BigInt(a.record.roundId) < BigInt(b.record.roundId) ? -1 : 1));
   const net: PendingNet = { nodes: new Map(), sources: new Map() };
   for (const { record } of ordered) {
-    record.participants.forEach((p, i) => net.nodes.set(p.toLowerCase(), (net.nodes.get(p.toLowerCase()) ?? 0) + record.deltas[i]));
+    record.participants.forEach((p, i) =>
+      net.nodes.set(p.toLowerCase(), (net.nodes.get(p.toLowerCase()) ?? 0) + record.deltas[i]),
+    );
     for (const x of record.sources) {
       const [rel, use] = net.sources.get(x.source.toLowerCase()) ?? [0, 0];
       net.sources.set(x.source.toLowerCase(), [rel + x.reliability, use + x.usefulness]);
@@ -226,7 +282,10 @@ async function signUnchecked(s: S, record: RoundRecord, signers: Actor[]): Promi
   const sourceSignatures: Record<string, Hex> = {};
   for (const x of record.sources) {
     const a = s.sourceActors.find((y) => y.address === x.source)!;
-    sourceSignatures[x.source] = await signServiceStatement(a.account, s.domain, { roundId: record.roundId, servedCid: x.servedCid });
+    sourceSignatures[x.source] = await signServiceStatement(a.account, s.domain, {
+      roundId: record.roundId,
+      servedCid: x.servedCid,
+    });
   }
   return { record, signatures, sourceSignatures };
 }
@@ -243,7 +302,9 @@ async function check(s: S, model: Model) {
     expect([sc.reliability, sc.usefulness]).to.deep.equal(model.score(s.sourceActors[i].address));
   });
   for (const n of s.nodes.slice(0, 2)) {
-    expect(await s.settlement.read.lastSequence([n.address])).to.equal(model.lastSeq.get(n.address.toLowerCase()) ?? 0n);
+    expect(await s.settlement.read.lastSequence([n.address])).to.equal(
+      model.lastSeq.get(n.address.toLowerCase()) ?? 0n,
+    );
   }
   expect(await s.settlement.read.epochCount()).to.equal(model.epochs);
 }

@@ -26,8 +26,36 @@ import {
   type Full,
 } from "../kit/chorus-fixture.js";
 import { writeDeployments } from "../../deploy/index.js";
-import { applyDelta, compactSignature, makeRoundId, MAX_REP_DELTA, normalizeSignature, recordArgs, recordDigest, recoverRecordSigner, recoverServiceSigner, REP_INITIAL, SOURCE_INITIAL, roundIdParts, serviceDigest, settlementDomain, signRecord, signServiceStatement, sortRecord, validateRecord, type RoundRecord, type SignedRecord, type SourceDelta } from "../../src/core/index.js";
-import { decodeRoundDeltas, encodeEpoch, hasQuorum, recordsCommitment, selectQuorum } from "../../src/protocol/index.js";
+import {
+  applyDelta,
+  compactSignature,
+  makeRoundId,
+  MAX_REP_DELTA,
+  normalizeSignature,
+  recordArgs,
+  recordDigest,
+  recoverRecordSigner,
+  recoverServiceSigner,
+  REP_INITIAL,
+  SOURCE_INITIAL,
+  roundIdParts,
+  serviceDigest,
+  settlementDomain,
+  signRecord,
+  signServiceStatement,
+  sortRecord,
+  validateRecord,
+  type RoundRecord,
+  type SignedRecord,
+  type SourceDelta,
+} from "../../src/core/index.js";
+import {
+  decodeRoundDeltas,
+  encodeEpoch,
+  hasQuorum,
+  recordsCommitment,
+  selectQuorum,
+} from "../../src/protocol/index.js";
 import { isChorusError } from "../../src/core/index.js";
 import { drawCommittee, roundSeed } from "../../src/protocol/index.js";
 
@@ -57,7 +85,13 @@ function recordIn(b: Batch, seq: bigint, participants: readonly Address[], o: Re
 }
 
 /** Round `seq` of nodes[0]'s batch listing all seven nodes (its drawn committee). */
-const record = (s: S, seq: bigint, o: RecordOpts = {}) => recordIn(s.batch, seq, s.nodes.map((n) => n.address), o);
+const record = (s: S, seq: bigint, o: RecordOpts = {}) =>
+  recordIn(
+    s.batch,
+    seq,
+    s.nodes.map((n) => n.address),
+    o,
+  );
 
 /** Settles `signed` as `sender` (default: the coordinator of the first record) in the records' weight period. */
 async function settle(s: Full & { nodes: Actor[] }, signed: SignedRecord[], sender?: Actor) {
@@ -69,7 +103,12 @@ async function settle(s: Full & { nodes: Actor[] }, signed: SignedRecord[], send
 }
 
 /** simulate.settleEpoch with raw arguments (possibly corrupted), in weight period `period` (default: the batch's). */
-async function simulateRaw(s: S, sender: Actor, args: { nodes: Address[]; sources: Address[]; records: Hex }, period = s.batch.period) {
+async function simulateRaw(
+  s: S,
+  sender: Actor,
+  args: { nodes: Address[]; sources: Address[]; records: Hex },
+  period = s.batch.period,
+) {
   const c = await s.as(sender.wallet);
   return c.settlement.simulate.settleEpoch([period, args.nodes, args.sources, args.records]);
 }
@@ -90,7 +129,8 @@ const off = {
   sig: (n: number, k: number, j: number) => R0 + 80 + 5 * n + k + 64 * j,
 };
 
-const byAddress = <T extends { address: Address }>(xs: readonly T[]) => [...xs].sort((x, y) => (BigInt(x.address) < BigInt(y.address) ? -1 : 1));
+const byAddress = <T extends { address: Address }>(xs: readonly T[]) =>
+  [...xs].sort((x, y) => (BigInt(x.address) < BigInt(y.address) ? -1 : 1));
 
 describe("Settlement", () => {
   describe("deployment", () => {
@@ -128,7 +168,17 @@ describe("Settlement", () => {
       expect(await s.settlement.read.minCommittee()).to.equal(1n); // deployFull's default for contract tests
       expect((await deployFull({ minCommittee: 3 })).deployments.params.minCommittee).to.equal(3);
       expect(await s.sources.read.hasRole([await s.sources.read.SCORER_ROLE(), s.settlement.address])).to.equal(true);
-      for (const key of ["curator", "arbitrator", "equivocationSlashBps", "disputeDeposit", "disputeWindow", "arbitrationPeriod", "periodLength", "committeeSeats", "minCommittee"]) {
+      for (const key of [
+        "curator",
+        "arbitrator",
+        "equivocationSlashBps",
+        "disputeDeposit",
+        "disputeWindow",
+        "arbitrationPeriod",
+        "periodLength",
+        "committeeSeats",
+        "minCommittee",
+      ]) {
         expect(s.deployments.params, key).to.have.property(key);
       }
       const dir = await mkdtemp(path.join(os.tmpdir(), "chorus-deploy-"));
@@ -137,7 +187,9 @@ describe("Settlement", () => {
         const written = JSON.parse(await readFile(file, "utf8"));
         expect(Object.keys(written.contracts)).to.deep.equal(names);
         expect(written.contracts.Disputes.args[5].deposit).to.equal(parseEther("100").toString());
-        expect(written.contracts.Settlement.abi.some((i: { name?: string }) => i.name === "settleEpoch")).to.equal(true);
+        expect(written.contracts.Settlement.abi.some((i: { name?: string }) => i.name === "settleEpoch")).to.equal(
+          true,
+        );
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
@@ -168,14 +220,25 @@ describe("Settlement", () => {
         expect(await deployError(args)).to.contain("SettlementZeroAddress");
       }
       // periodLength in [60, 1 day], seats in [3, 64], minCommittee in [1, seats]
-      const bad: [number, bigint][] = [[4, 59n], [4, 86_401n], [5, 2n], [5, 65n], [6, 0n], [6, 8n]];
+      const bad: [number, bigint][] = [
+        [4, 59n],
+        [4, 86_401n],
+        [5, 2n],
+        [5, 65n],
+        [6, 0n],
+        [6, 8n],
+      ];
       for (const [i, v] of bad) {
         const args: Args = [a, a, a, a, 3600n, 7n, 3n];
         args[i] = v;
         expect(await deployError(args), `arg ${i} = ${v}`).to.contain("SettlementParameterOutOfBounds");
       }
       const ok = await hre.viem.deployContract("Settlement", [a, a, a, a, 60n, 64n, 64n], { libraries });
-      expect([await ok.read.periodLength(), await ok.read.committeeSeats(), await ok.read.minCommittee()]).to.deep.equal([60n, 64n, 64n]);
+      expect([
+        await ok.read.periodLength(),
+        await ok.read.committeeSeats(),
+        await ok.read.minCommittee(),
+      ]).to.deep.equal([60n, 64n, 64n]);
     });
 
     it("EIP-712: domain, record digest, service digest and epoch commitment agree with src/chain/records.ts", async () => {
@@ -187,7 +250,10 @@ describe("Settlement", () => {
         { name: "verifyingContract", type: "address" },
       ] as const;
       expect(await s.settlement.read.domainSeparator()).to.equal(
-        hashDomain({ domain: { ...s.domain, chainId: BigInt(s.domain.chainId) }, types: { EIP712Domain: eip712Domain } }),
+        hashDomain({
+          domain: { ...s.domain, chainId: BigInt(s.domain.chainId) },
+          types: { EIP712Domain: eip712Domain },
+        }),
       );
       const r = record(s, 5n, {
         sources: [{ source: s.sourceActors[0].address, reliability: -3, usefulness: 50_000, servedCid: cid("served") }],
@@ -201,8 +267,13 @@ describe("Settlement", () => {
       expect(await s.settlement.read.recordsCommitment([digests])).to.equal(recordsCommitment(digests));
       const sig = await signRecord(s.nodes[3].account, s.domain, r);
       expect((await recoverRecordSigner(s.domain, r, sig)).toLowerCase()).to.equal(s.nodes[3].address.toLowerCase());
-      const st = await signServiceStatement(s.sourceActors[0].account, s.domain, { roundId: r.roundId, servedCid: cid("served") });
-      expect(await recoverServiceSigner(s.domain, { roundId: r.roundId, servedCid: cid("served") }, st)).to.equal(s.sourceActors[0].address);
+      const st = await signServiceStatement(s.sourceActors[0].account, s.domain, {
+        roundId: r.roundId,
+        servedCid: cid("served"),
+      });
+      expect(await recoverServiceSigner(s.domain, { roundId: r.roundId, servedCid: cid("served") }, st)).to.equal(
+        s.sourceActors[0].address,
+      );
     });
   });
 
@@ -212,12 +283,17 @@ describe("Settlement", () => {
       const r = record(s, 1n);
       // the drawn committee is all seven nodes, one seat each, as the contract judges them too
       expect((await nextCommittee(s, { ...s.batch })).committee.members).to.deep.equal(r.participants);
-      for (const p of r.participants) expect(await s.settlement.read.seatsOf([p, r.seed, r.period, false])).to.equal(1n);
+      for (const p of r.participants)
+        expect(await s.settlement.read.seatsOf([p, r.seed, r.period, false])).to.equal(1n);
       const signed = await signAll(s.domain, r, s.nodes);
       const { hash, e } = await settle(s, [signed]);
-      const block = await s.publicClient.getBlock({ blockNumber: (await s.publicClient.getTransactionReceipt({ hash })).blockNumber });
+      const block = await s.publicClient.getBlock({
+        blockNumber: (await s.publicClient.getTransactionReceipt({ hash })).blockNumber,
+      });
       // pending: nothing moved yet
-      expect(await s.settlement.read.reputationsOf([r.participants])).to.deep.equal(r.deltas.map(() => BigInt(REP_INITIAL)));
+      expect(await s.settlement.read.reputationsOf([r.participants])).to.deep.equal(
+        r.deltas.map(() => BigInt(REP_INITIAL)),
+      );
       expect(await finalizeEpochs(s)).to.deep.equal([1]);
       const reps = await s.settlement.read.reputationsOf([r.participants]);
       expect(reps).to.deep.equal(r.deltas.map((d) => BigInt(REP_INITIAL + d)));
@@ -273,7 +349,8 @@ describe("Settlement", () => {
       for (const [p, v] of model) model.set(p, applyDelta(0, v));
       expect(await s.settlement.read.reputationOf([hi])).to.equal(1_000_000n);
       expect(await s.settlement.read.reputationOf([lo])).to.equal(0n);
-      for (const p of parts) expect(await s.settlement.read.reputationOf([p])).to.equal(BigInt(model.get(p.toLowerCase())!));
+      for (const p of parts)
+        expect(await s.settlement.read.reputationOf([p])).to.equal(BigInt(model.get(p.toLowerCase())!));
     });
 
     it("settles several coordinators' runs in one epoch for a SETTLER_ROLE account; others only their own", async () => {
@@ -284,7 +361,11 @@ describe("Settlement", () => {
       const ra = recordIn(s.batch, 1n, all);
       const rb1 = recordIn(bb, 1n, all);
       const rb2 = recordIn(bb, 2n, all);
-      const signed = [await signAll(s.domain, rb2, s.nodes), await signAll(s.domain, ra, s.nodes), await signAll(s.domain, rb1, s.nodes)];
+      const signed = [
+        await signAll(s.domain, rb2, s.nodes),
+        await signAll(s.domain, ra, s.nodes),
+        await signAll(s.domain, rb1, s.nodes),
+      ];
       const e = encodeEpoch(signed);
       expect(e.roundIds).to.have.length(3);
       // whichever run comes first, b's run is the one a may not settle
@@ -321,8 +402,12 @@ describe("Settlement", () => {
       for (const x of w.singles) expect(committee.seats.get(x.address.toLowerCase())).to.equal(1n);
       expect(committee.totalSeats).to.equal(7n);
       for (const n of w.nodes) {
-        expect(await w.settlement.read.seatsOf([n.address, seed, w.batch.period, false])).to.equal(committee.seats.get(n.address.toLowerCase()));
-        expect(await w.settlement.read.seatsOf([n.address, seed, w.batch.period, true])).to.equal(committee.seats.get(n.address.toLowerCase()));
+        expect(await w.settlement.read.seatsOf([n.address, seed, w.batch.period, false])).to.equal(
+          committee.seats.get(n.address.toLowerCase()),
+        );
+        expect(await w.settlement.read.seatsOf([n.address, seed, w.batch.period, true])).to.equal(
+          committee.seats.get(n.address.toLowerCase()),
+        );
       }
       // an account with no stake when the period began holds no seat
       expect(await w.settlement.read.seatsOf([w.deployer.account.address, seed, w.batch.period, false])).to.equal(0n);
@@ -331,11 +416,22 @@ describe("Settlement", () => {
     it("exactly 2/3 of the listed seats settles; the same signers short of 2/3 revert with the seats", async () => {
       const w = await loadFixture(weighted);
       const [s1, s2, s3] = w.singles;
-      const at = (seq: bigint, who: Actor[]) => recordIn(w.batch, seq, who.map((x) => x.address));
-      const settleOrRevert = async (r: RoundRecord, signers: Actor[]) => settle(w, [await signAll(w.domain, r, signers)]);
+      const at = (seq: bigint, who: Actor[]) =>
+        recordIn(
+          w.batch,
+          seq,
+          who.map((x) => x.address),
+        );
+      const settleOrRevert = async (r: RoundRecord, signers: Actor[]) =>
+        settle(w, [await signAll(w.domain, r, signers)]);
       const sim = async (r: RoundRecord, signers: Actor[]) => {
         const e = encodeEpoch([await signAll(w.domain, r, signers)]);
-        return (await w.as(w.heavy.wallet)).settlement.simulate.settleEpoch([w.batch.period, e.nodes, e.sources, e.records]);
+        return (await w.as(w.heavy.wallet)).settlement.simulate.settleEpoch([
+          w.batch.period,
+          e.nodes,
+          e.sources,
+          e.records,
+        ]);
       };
       // heavy + s1 + s2: 6 seats, the heavy node's 4 are exactly 2/3
       const r1 = at(1n, [w.heavy, s1, s2]);
@@ -360,14 +456,26 @@ describe("Settlement", () => {
       const seats = (r: RoundRecord, node: Address) =>
         drawCommittee(r.seed, weights.candidates, weights.tau, weights.total).seats.get(node.toLowerCase()) ?? 0n;
       const parts = [w.heavy, w.singles[0], w.singles[1]];
-      const r = recordIn(w.batch, 1n, parts.map((p) => p.address));
+      const r = recordIn(
+        w.batch,
+        1n,
+        parts.map((p) => p.address),
+      );
       const all = await signAll(w.domain, r, parts);
-      expect(selectQuorum(r, parts.map((p) => p.address), seats)).to.deep.equal([w.heavy.address.toLowerCase()]);
+      expect(
+        selectQuorum(
+          r,
+          parts.map((p) => p.address),
+          seats,
+        ),
+      ).to.deep.equal([w.heavy.address.toLowerCase()]);
       const e = encodeEpoch([all], { seats });
       expect(hexToBigInt(slice(e.records, off.k(3), off.k(3) + 1)), "one signature carried").to.equal(1n);
       await (await w.as(w.heavy.wallet)).settlement.write.settleEpoch([r.period, e.nodes, e.sources, e.records]);
       await finalizeEpochs(w);
-      expect(await w.settlement.read.reputationOf([w.heavy.address])).to.equal(BigInt(REP_INITIAL + r.deltas[r.participants.indexOf(w.heavy.address)]));
+      expect(await w.settlement.read.reputationOf([w.heavy.address])).to.equal(
+        BigInt(REP_INITIAL + r.deltas[r.participants.indexOf(w.heavy.address)]),
+      );
       let err: unknown;
       try {
         selectQuorum(r, [w.singles[0].address], seats);
@@ -383,21 +491,41 @@ describe("Settlement", () => {
       const s = await loadFixture(swarm);
       const [r1, r2, r3] = await Promise.all([1n, 2n, 3n].map((seq) => signAll(s.domain, record(s, seq), s.nodes)));
       await settle(s, [r1]);
-      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r1])), "SettlementRoundReplayed", [r1.record.roundId, 1n, BATCH]);
+      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r1])), "SettlementRoundReplayed", [
+        r1.record.roundId,
+        1n,
+        BATCH,
+      ]);
       // a gap: sequence 3 before 2
-      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r3])), "SettlementRoundReplayed", [r3.record.roundId, 1n, BATCH]);
+      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r3])), "SettlementRoundReplayed", [
+        r3.record.roundId,
+        1n,
+        BATCH,
+      ]);
       await settle(s, [r2]);
       expect(await s.settlement.read.lastSequence([s.nodes[0].address])).to.equal(2n);
-      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r1])), "SettlementRoundReplayed", [r1.record.roundId, 2n, BATCH]);
+      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r1])), "SettlementRoundReplayed", [
+        r1.record.roundId,
+        2n,
+        BATCH,
+      ]);
       // a voided sequence is closed for good
       await (await s.as(s.nodes[0].wallet)).settlement.write.voidRounds([3n]);
       expect(await s.settlement.read.isClosed([r3.record.roundId])).to.equal(true);
-      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r3])), "SettlementRoundReplayed", [r3.record.roundId, 3n, BATCH]);
+      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([r3])), "SettlementRoundReplayed", [
+        r3.record.roundId,
+        3n,
+        BATCH,
+      ]);
       // beyond the reserved batch
       const one = await openBatch(s, s.nodes[1], 1);
       const all = s.nodes.map((n) => n.address);
       const [b1, b2] = await Promise.all([1n, 2n].map((seq) => signAll(s.domain, recordIn(one, seq, all), s.nodes)));
-      await expectRevert(simulateRaw(s, s.nodes[1], encodeEpoch([b1, b2])), "SettlementRoundReplayed", [b2.record.roundId, 1n, 1n]);
+      await expectRevert(simulateRaw(s, s.nodes[1], encodeEpoch([b1, b2])), "SettlementRoundReplayed", [
+        b2.record.roundId,
+        1n,
+        1n,
+      ]);
       await settle(s, [b1]);
       expect(await s.settlement.read.lastSequence([s.nodes[1].address])).to.equal(1n);
     });
@@ -438,27 +566,41 @@ describe("Settlement", () => {
       const k = 7;
       expect(hexToBigInt(slice(e.records, off.k(n), off.k(n) + 1))).to.equal(7n);
       const dup = patch(e.records, off.position(n, 1), "0x00");
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: dup }), "SettlementSignersNotSorted", [r.roundId, 0n]);
+      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: dup }), "SettlementSignersNotSorted", [
+        r.roundId,
+        0n,
+      ]);
       const beyond = patch(e.records, off.position(n, 6), "0x07");
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: beyond }), "SettlementIndexOutOfRange", [r.roundId, 7n, 7n]);
+      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: beyond }), "SettlementIndexOutOfRange", [
+        r.roundId,
+        7n,
+        7n,
+      ]);
       // s in the upper half (the malleable twin's range) never verifies: recovered reads as zero
       const at = off.sig(n, k, 0);
       const highS = patch(e.records, at + 32, toHex(N / 2n + 1n, { size: 32 }));
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: highS }), "SettlementBadSignature", [r.roundId, r.participants[0], ZERO]);
+      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: highS }), "SettlementBadSignature", [
+        r.roundId,
+        r.participants[0],
+        ZERO,
+      ]);
       // the twin (r, N - s) with the other parity cannot even be written compactly: its s uses the parity bit
       const vs = hexToBigInt(slice(e.records, at + 32, at + 64));
       const twin = ((1n - (vs >> 255n)) << 255n) | (N - (vs & ((1n << 255n) - 1n)));
       const malleable = patch(e.records, at + 32, toHex(twin & ((1n << 256n) - 1n), { size: 32 }));
-      const got = await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: malleable }), "SettlementBadSignature");
+      const got = await expectRevert(
+        simulateRaw(s, s.nodes[0], { ...e, records: malleable }),
+        "SettlementBadSignature",
+      );
       expect(String(got[2]).toLowerCase()).to.not.equal(r.participants[0].toLowerCase());
       // a signature by someone who is not that participant
       const stranger = await actor(5, "stranger");
       const forged = { ...signed.signatures, [r.participants[0]]: await signRecord(stranger.account, s.domain, r) };
-      await expectRevert(simulateRaw(s, s.nodes[0], encodeEpoch([{ record: r, signatures: forged }])), "SettlementBadSignature", [
-        r.roundId,
-        r.participants[0],
-        stranger.address,
-      ]);
+      await expectRevert(
+        simulateRaw(s, s.nodes[0], encodeEpoch([{ record: r, signatures: forged }])),
+        "SettlementBadSignature",
+        [r.roundId, r.participants[0], stranger.address],
+      );
     });
   });
 
@@ -469,21 +611,49 @@ describe("Settlement", () => {
         const r = record(s, 1n);
         r.deltas[3] = bad;
         const e = encodeEpoch([{ record: r, signatures: {} }], { validate: false });
-        await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementDeltaOutOfBounds", [r.roundId, r.participants[3], BigInt(bad), 50_000n]);
+        await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementDeltaOutOfBounds", [
+          r.roundId,
+          r.participants[3],
+          BigInt(bad),
+          50_000n,
+        ]);
       }
     });
 
     it("participants must be strictly increasing table indices in range; n > 0; winner position < n", async () => {
       const s = await loadFixture(swarm);
       const r = record(s, 1n);
-      const reversed: RoundRecord = { ...r, participants: [...r.participants].reverse(), deltas: [...r.deltas].reverse() };
+      const reversed: RoundRecord = {
+        ...r,
+        participants: [...r.participants].reverse(),
+        deltas: [...r.deltas].reverse(),
+      };
       const e1 = encodeEpoch([{ record: reversed, signatures: {} }], { validate: false });
-      await expectRevert(simulateRaw(s, s.nodes[0], e1), "SettlementEntriesNotSorted", [r.roundId, reversed.participants[1]]);
+      await expectRevert(simulateRaw(s, s.nodes[0], e1), "SettlementEntriesNotSorted", [
+        r.roundId,
+        reversed.participants[1],
+      ]);
       const e = encodeEpoch([await signAll(s.domain, r, s.nodes)]);
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: patch(e.records, off.index(6), "0xc8") }), "SettlementIndexOutOfRange", [r.roundId, 200n, 7n]);
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: patch(e.records, off.index(1), "0x00") }), "SettlementEntriesNotSorted", [r.roundId, e.nodes[0]]);
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: patch(e.records, off.n, "0x00") }), "SettlementEmptyRound", [r.roundId]);
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: patch(e.records, off.winner(7), "0x07") }), "SettlementIndexOutOfRange", [r.roundId, 7n, 7n]);
+      await expectRevert(
+        simulateRaw(s, s.nodes[0], { ...e, records: patch(e.records, off.index(6), "0xc8") }),
+        "SettlementIndexOutOfRange",
+        [r.roundId, 200n, 7n],
+      );
+      await expectRevert(
+        simulateRaw(s, s.nodes[0], { ...e, records: patch(e.records, off.index(1), "0x00") }),
+        "SettlementEntriesNotSorted",
+        [r.roundId, e.nodes[0]],
+      );
+      await expectRevert(
+        simulateRaw(s, s.nodes[0], { ...e, records: patch(e.records, off.n, "0x00") }),
+        "SettlementEmptyRound",
+        [r.roundId],
+      );
+      await expectRevert(
+        simulateRaw(s, s.nodes[0], { ...e, records: patch(e.records, off.winner(7), "0x07") }),
+        "SettlementIndexOutOfRange",
+        [r.roundId, 7n, 7n],
+      );
     });
 
     it("malformed packing: empty epoch, short input, empty or too long runs, truncation, trailing bytes", async () => {
@@ -496,13 +666,31 @@ describe("Settlement", () => {
       await expectRevert(sim(slice(e.records, 0, 10)), "SettlementMalformedRecords", [2n, 10n]);
       await expectRevert(sim(patch(e.records, 22, "0x0000")), "SettlementMalformedRecords", [22n, BigInt(len)]);
       await expectRevert(sim(patch(e.records, 22, "0x0002")), "SettlementMalformedRecords", [22n, BigInt(len)]);
-      await expectRevert(sim(concat([e.records, "0x00"])), "SettlementMalformedRecords", [BigInt(len), BigInt(len + 1)]);
-      await expectRevert(sim(slice(e.records, 0, R0 + 50)), "SettlementMalformedRecords", [BigInt(R0), BigInt(R0 + 50)]);
-      await expectRevert(sim(slice(e.records, 0, R0 + 80)), "SettlementMalformedRecords", [BigInt(R0 + 77), BigInt(R0 + 80)]);
-      await expectRevert(sim(slice(e.records, 0, off.k(7))), "SettlementMalformedRecords", [BigInt(off.k(7)), BigInt(off.k(7))]);
-      await expectRevert(sim(slice(e.records, 0, len - 1)), "SettlementMalformedRecords", [BigInt(off.k(7) + 1), BigInt(len - 1)]);
+      await expectRevert(sim(concat([e.records, "0x00"])), "SettlementMalformedRecords", [
+        BigInt(len),
+        BigInt(len + 1),
+      ]);
+      await expectRevert(sim(slice(e.records, 0, R0 + 50)), "SettlementMalformedRecords", [
+        BigInt(R0),
+        BigInt(R0 + 50),
+      ]);
+      await expectRevert(sim(slice(e.records, 0, R0 + 80)), "SettlementMalformedRecords", [
+        BigInt(R0 + 77),
+        BigInt(R0 + 80),
+      ]);
+      await expectRevert(sim(slice(e.records, 0, off.k(7))), "SettlementMalformedRecords", [
+        BigInt(off.k(7)),
+        BigInt(off.k(7)),
+      ]);
+      await expectRevert(sim(slice(e.records, 0, len - 1)), "SettlementMalformedRecords", [
+        BigInt(off.k(7) + 1),
+        BigInt(len - 1),
+      ]);
       // two records announced, one present
-      await expectRevert(sim(patch(patch(e.records, 0, "0x0002"), 22, "0x0002")), "SettlementMalformedRecords", [BigInt(len), BigInt(len)]);
+      await expectRevert(sim(patch(patch(e.records, 0, "0x0002"), 22, "0x0002")), "SettlementMalformedRecords", [
+        BigInt(len),
+        BigInt(len),
+      ]);
     });
   });
 
@@ -511,17 +699,29 @@ describe("Settlement", () => {
       const s = await loadFixture(swarm);
       const e = encodeEpoch([await signAll(s.domain, record(s, 1n), s.nodes)]);
       const swapped = [e.nodes[1], e.nodes[0], ...e.nodes.slice(2)];
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, nodes: swapped }), "SettlementTableNotSorted", [1n, e.nodes[0]]);
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, nodes: [e.nodes[0], e.nodes[0]] }), "SettlementTableNotSorted", [1n, e.nodes[0]]);
+      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, nodes: swapped }), "SettlementTableNotSorted", [
+        1n,
+        e.nodes[0],
+      ]);
+      await expectRevert(
+        simulateRaw(s, s.nodes[0], { ...e, nodes: [e.nodes[0], e.nodes[0]] }),
+        "SettlementTableNotSorted",
+        [1n, e.nodes[0]],
+      );
       await expectRevert(simulateRaw(s, s.nodes[0], { ...e, nodes: [ZERO] }), "SettlementTableNotSorted", [0n, ZERO]);
       const many = Array.from({ length: 257 }, (_, i) => toHex(i + 1, { size: 20 }));
       await expectRevert(simulateRaw(s, s.nodes[0], { ...e, nodes: many }), "SettlementTableTooLarge", [257n, 256n]);
       await expectRevert(simulateRaw(s, s.nodes[0], { ...e, sources: many }), "SettlementTableTooLarge", [257n, 256n]);
       const src = [...s.sourceActors.map((a) => a.address)].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, sources: [src[1], src[0]] }), "SettlementTableNotSorted", [1n, src[0]]);
+      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, sources: [src[1], src[0]] }), "SettlementTableNotSorted", [
+        1n,
+        src[0],
+      ]);
       // an account that is no active source does not revert the epoch: it is skipped, with an event
       const stranger = s.deployer.account.address;
-      const hash = await (await s.as(s.nodes[0].wallet)).settlement.write.settleEpoch([s.batch.period, e.nodes, [stranger], e.records]);
+      const hash = await (
+        await s.as(s.nodes[0].wallet)
+      ).settlement.write.settleEpoch([s.batch.period, e.nodes, [stranger], e.records]);
       await s.publicClient.waitForTransactionReceipt({ hash });
       await finalizeEpochs(s);
       const skipped = await s.settlement.getEvents.SourceSkipped({}, { fromBlock: 0n });
@@ -536,13 +736,23 @@ describe("Settlement", () => {
       const parts = [...s.nodes.slice(0, 6).map((n) => n.address), outsider.address];
       const withOutsider = record(s, 1n, { participants: parts });
       const e = encodeEpoch([{ record: withOutsider, signatures: {} }]);
-      await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementNotDrawn", [withOutsider.roundId, outsider.address, 0n]);
+      await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementNotDrawn", [
+        withOutsider.roundId,
+        outsider.address,
+        0n,
+      ]);
       // staked and capable now, after the period began: still no seat in this period
       await stakeActor(s, outsider, STAKE);
       await makeCapable(s, [outsider]);
       expect(await s.capability.read.isCapable([outsider.address])).to.equal(true);
-      await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementNotDrawn", [withOutsider.roundId, outsider.address, 0n]);
-      expect(await s.settlement.read.seatsOf([outsider.address, withOutsider.seed, s.batch.period, false])).to.equal(0n);
+      await expectRevert(simulateRaw(s, s.nodes[0], e), "SettlementNotDrawn", [
+        withOutsider.roundId,
+        outsider.address,
+        0n,
+      ]);
+      expect(await s.settlement.read.seatsOf([outsider.address, withOutsider.seed, s.batch.period, false])).to.equal(
+        0n,
+      );
       // nodes[5] unstakes below the minimum after the period began: it keeps its seat, the record settles as drawn
       const n5 = s.nodes[5];
       await (await s.as(n5.wallet)).registry.write.requestUnstake([STAKE - parseEther("50")]);
@@ -550,7 +760,9 @@ describe("Settlement", () => {
       expect(await s.settlement.read.seatsOf([n5.address, r1.seed, r1.period, false])).to.equal(1n);
       await settle(s, [await signAll(s.domain, r1, s.nodes)]);
       await finalizeEpochs(s);
-      expect(await s.settlement.read.reputationOf([n5.address])).to.equal(BigInt(REP_INITIAL + r1.deltas[r1.participants.indexOf(n5.address)]));
+      expect(await s.settlement.read.reputationOf([n5.address])).to.equal(
+        BigInt(REP_INITIAL + r1.deltas[r1.participants.indexOf(n5.address)]),
+      );
 
       // the next period began with nodes[5] below the minimum (no seat) and the outsider staked and capable
       await nextPeriod(s);
@@ -558,14 +770,16 @@ describe("Settlement", () => {
       const { seed, committee } = await nextCommittee(s, { ...batch });
       expect(committee.members).to.not.include(n5.address);
       for (const a of [...all, outsider.address]) {
-        expect(await s.settlement.read.seatsOf([a, seed, batch.period, false]), a).to.equal(committee.seats.get(a.toLowerCase()) ?? 0n);
+        expect(await s.settlement.read.seatsOf([a, seed, batch.period, false]), a).to.equal(
+          committee.seats.get(a.toLowerCase()) ?? 0n,
+        );
       }
       const stale = recordIn(batch, 1n, [...committee.members, n5.address]);
-      await expectRevert(simulateRaw(s, s.nodes[1], encodeEpoch([{ record: stale, signatures: {} }]), batch.period), "SettlementNotDrawn", [
-        stale.roundId,
-        n5.address,
-        0n,
-      ]);
+      await expectRevert(
+        simulateRaw(s, s.nodes[1], encodeEpoch([{ record: stale, signatures: {} }]), batch.period),
+        "SettlementNotDrawn",
+        [stale.roundId, n5.address, 0n],
+      );
       const drawn = recordIn(batch, 1n, committee.members);
       const signers = [...s.nodes, outsider].filter((x) => committee.members.includes(x.address));
       await settle(s, [await signAll(s.domain, drawn, signers)], s.nodes[1]);
@@ -594,7 +808,11 @@ describe("Settlement", () => {
       const r = await nextPeriod(s);
       const anySeed = cid("any seed");
       for (const a of all) expect(await s.settlement.read.seatsOf([a, anySeed, r, false])).to.equal(0n);
-      await expectRevert((await s.as(s.nodes[2].wallet)).settlement.simulate.openBatch([1n]), "SettlementNotCoordinatorNode", [s.nodes[2].address]);
+      await expectRevert(
+        (await s.as(s.nodes[2].wallet)).settlement.simulate.openBatch([1n]),
+        "SettlementNotCoordinatorNode",
+        [s.nodes[2].address],
+      );
       // new passes granted during that period: omission proofs (strict) never count them in it; settlement counts a
       // pass still valid when the period began, as ISettlement.seatsOf documents
       await makeCapable(s, s.nodes);
@@ -648,20 +866,33 @@ describe("Settlement", () => {
       const rs = await s.settlement.getEvents.RoundSettled({ roundId: rounds[0].record.roundId }, { fromBlock: 0n });
       const d = decodeRoundDeltas(rs[0].args.deltas!, { nodes: e.nodes, sources: e.sources });
       expect(d.sourceAddresses).to.deep.equal(rounds[0].record.sources.map((x) => x.source));
-      expect(d.sources.map((x) => [x.reliability, x.usefulness])).to.deep.equal(rounds[0].record.sources.map((x) => [x.reliability, x.usefulness]));
+      expect(d.sources.map((x) => [x.reliability, x.usefulness])).to.deep.equal(
+        rounds[0].record.sources.map((x) => [x.reliability, x.usefulness]),
+      );
       expect(hash).to.match(/^0x/);
     });
 
     it("a source statement for another round, chain or contract is rejected (SettlementBadSourceSignature)", async () => {
       const s = await loadFixture(swarm);
       const [a] = s.sourceActors;
-      const r = record(s, 1n, { sources: [{ source: a.address, reliability: 1, usefulness: 1, servedCid: served(1) }] });
+      const r = record(s, 1n, {
+        sources: [{ source: a.address, reliability: 1, usefulness: 1, servedCid: served(1) }],
+      });
       const signed = await signAll(s.domain, r, s.nodes);
       const statements = {
-        otherRound: await signServiceStatement(a.account, s.domain, { roundId: makeRoundId(s.nodes[0].address, 9n), servedCid: served(1) }),
+        otherRound: await signServiceStatement(a.account, s.domain, {
+          roundId: makeRoundId(s.nodes[0].address, 9n),
+          servedCid: served(1),
+        }),
         otherContent: await signServiceStatement(a.account, s.domain, { roundId: r.roundId, servedCid: served(2) }),
-        otherChain: await signServiceStatement(a.account, settlementDomain(5, s.settlement.address), { roundId: r.roundId, servedCid: served(1) }),
-        otherContract: await signServiceStatement(a.account, settlementDomain(31337, s.sources.address), { roundId: r.roundId, servedCid: served(1) }),
+        otherChain: await signServiceStatement(a.account, settlementDomain(5, s.settlement.address), {
+          roundId: r.roundId,
+          servedCid: served(1),
+        }),
+        otherContract: await signServiceStatement(a.account, settlementDomain(31337, s.sources.address), {
+          roundId: r.roundId,
+          servedCid: served(1),
+        }),
       };
       for (const [what, st] of Object.entries(statements)) {
         const e = encodeEpoch([{ ...signed, sourceSignatures: { [a.address]: st } }]);
@@ -675,17 +906,36 @@ describe("Settlement", () => {
       const s = await loadFixture(swarm);
       const [a, b] = [...s.sourceActors].sort((x, y) => (BigInt(x.address) < BigInt(y.address) ? -1 : 1));
       const mk = (sources: SourceDelta[]) => ({ ...record(s, 1n), sources }); // as given, not sorted
-      const sd = (src: Actor, rel = 1, use = 1): SourceDelta => ({ source: src.address, reliability: rel, usefulness: use, servedCid: served(0) });
+      const sd = (src: Actor, rel = 1, use = 1): SourceDelta => ({
+        source: src.address,
+        reliability: rel,
+        usefulness: use,
+        servedCid: served(0),
+      });
       const sim = async (r: RoundRecord) =>
         simulateRaw(s, s.nodes[0], encodeEpoch([await signAll(s.domain, r, [], s.sourceActors)], { validate: false }));
       await expectRevert(sim(mk([sd(b), sd(a)])), "SettlementEntriesNotSorted", [mk([]).roundId, a.address]);
       await expectRevert(sim(mk([sd(a), sd(a)])), "SettlementEntriesNotSorted", [mk([]).roundId, a.address]);
-      await expectRevert(sim(mk([sd(a, 50_001)])), "SettlementDeltaOutOfBounds", [mk([]).roundId, a.address, 50_001n, 50_000n]);
-      await expectRevert(sim(mk([sd(a, 0, -50_001)])), "SettlementDeltaOutOfBounds", [mk([]).roundId, a.address, -50_001n, 50_000n]);
+      await expectRevert(sim(mk([sd(a, 50_001)])), "SettlementDeltaOutOfBounds", [
+        mk([]).roundId,
+        a.address,
+        50_001n,
+        50_000n,
+      ]);
+      await expectRevert(sim(mk([sd(a, 0, -50_001)])), "SettlementDeltaOutOfBounds", [
+        mk([]).roundId,
+        a.address,
+        -50_001n,
+        50_000n,
+      ]);
       // index beyond the source table
       const e = encodeEpoch([await signAll(s.domain, mk([sd(a)]), s.nodes, s.sourceActors)]);
       const at = R0 + 79 + 5 * 7;
-      await expectRevert(simulateRaw(s, s.nodes[0], { ...e, records: patch(e.records, at, "0x05") }), "SettlementIndexOutOfRange", [mk([]).roundId, 5n, 1n]);
+      await expectRevert(
+        simulateRaw(s, s.nodes[0], { ...e, records: patch(e.records, at, "0x05") }),
+        "SettlementIndexOutOfRange",
+        [mk([]).roundId, 5n, 1n],
+      );
     });
   });
 
@@ -703,18 +953,63 @@ describe("Settlement", () => {
         ["delta bound", () => validateRecord({ ...r, deltas: r.deltas.map(() => 50_001) })],
         ["fractional delta", () => validateRecord({ ...r, deltas: r.deltas.map(() => 0.5) })],
         ["winner", () => validateRecord({ ...r, winner: s.deployer.account.address })],
-        ["sources unsorted", () => {
-          sortRecord({ ...r, sources: [] });
-          validateRecord({ ...r, sources: [
-            { source: "0x00000000000000000000000000000000000000b2", reliability: 0, usefulness: 0, servedCid: cid("a") },
-            { source: "0x00000000000000000000000000000000000000b1", reliability: 0, usefulness: 0, servedCid: cid("a") },
-          ] });
-        }],
-        ["source cid", () => validateRecord({ ...r, sources: [{ source: r.participants[0], reliability: 0, usefulness: 0, servedCid: "0x01" }] })],
-        ["source address", () => validateRecord({ ...r, sources: [{ source: "0x1", reliability: 0, usefulness: 0, servedCid: cid("a") }] })],
+        [
+          "sources unsorted",
+          () => {
+            sortRecord({ ...r, sources: [] });
+            validateRecord({
+              ...r,
+              sources: [
+                {
+                  source: "0x00000000000000000000000000000000000000b2",
+                  reliability: 0,
+                  usefulness: 0,
+                  servedCid: cid("a"),
+                },
+                {
+                  source: "0x00000000000000000000000000000000000000b1",
+                  reliability: 0,
+                  usefulness: 0,
+                  servedCid: cid("a"),
+                },
+              ],
+            });
+          },
+        ],
+        [
+          "source cid",
+          () =>
+            validateRecord({
+              ...r,
+              sources: [{ source: r.participants[0], reliability: 0, usefulness: 0, servedCid: "0x01" }],
+            }),
+        ],
+        [
+          "source address",
+          () =>
+            validateRecord({ ...r, sources: [{ source: "0x1", reliability: 0, usefulness: 0, servedCid: cid("a") }] }),
+        ],
         ["empty epoch", () => encodeEpoch([])],
-        ["duplicate round", () => encodeEpoch([{ record: r, signatures: {} }, { record: r, signatures: {} }])],
-        ["missing statement", () => encodeEpoch([{ record: record(s, 2n, { sources: [{ source: s.sourceActors[0].address, reliability: 0, usefulness: 0, servedCid: cid("a") }] }), signatures: {} }])],
+        [
+          "duplicate round",
+          () =>
+            encodeEpoch([
+              { record: r, signatures: {} },
+              { record: r, signatures: {} },
+            ]),
+        ],
+        [
+          "missing statement",
+          () =>
+            encodeEpoch([
+              {
+                record: record(s, 2n, {
+                  sources: [{ source: s.sourceActors[0].address, reliability: 0, usefulness: 0, servedCid: cid("a") }],
+                }),
+                signatures: {},
+              },
+            ]),
+        ],
         ["bad signature length", () => normalizeSignature("0x1234")],
         ["bad v", () => normalizeSignature(`0x${"11".repeat(64)}05`)],
         ["round id", () => roundIdParts("0x12")],

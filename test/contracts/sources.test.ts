@@ -30,7 +30,9 @@ describe("SourceRegistry", () => {
   it("deploy script: Settlement holds SCORER_ROLE, the deployer is admin; constructor rejects a zero admin", async () => {
     const f = await loadFixture(fixture);
     expect(await f.sources.read.hasRole([f.scorerRole, f.settlement.address])).to.equal(true);
-    expect(await f.sources.read.hasRole([await f.sources.read.DEFAULT_ADMIN_ROLE(), f.deployer.account.address])).to.equal(true);
+    expect(
+      await f.sources.read.hasRole([await f.sources.read.DEFAULT_ADMIN_ROLE(), f.deployer.account.address]),
+    ).to.equal(true);
     const init = {
       admin: f.deployer.account.address,
       adminDelay: 0,
@@ -81,9 +83,15 @@ describe("SourceRegistry", () => {
     const f = await loadFixture(fixture);
     const [a, b] = f.srcs;
     await register(f, a);
-    await expectRevert((await as(f, a)).simulate.register(["http://x", cid("m")]), "SourceRegistryAlreadyActive", [a.address]);
+    await expectRevert((await as(f, a)).simulate.register(["http://x", cid("m")]), "SourceRegistryAlreadyActive", [
+      a.address,
+    ]);
     await expectRevert((await as(f, b)).simulate.register(["", cid("m")]), "SourceRegistryInvalidEndpoint", [0n, 256n]);
-    await expectRevert((await as(f, b)).simulate.register(["x".repeat(257), cid("m")]), "SourceRegistryInvalidEndpoint", [257n, 256n]);
+    await expectRevert(
+      (await as(f, b)).simulate.register(["x".repeat(257), cid("m")]),
+      "SourceRegistryInvalidEndpoint",
+      [257n, 256n],
+    );
   });
 
   it("update: changes endpoint and manifest; reverts when not active or on a bad endpoint", async () => {
@@ -95,7 +103,9 @@ describe("SourceRegistry", () => {
     expect(s.endpoint).to.equal("http://127.0.0.1:9002");
     expect(s.manifestCid).to.equal(cid("m2"));
     expect(await f.sources.getEvents.SourceUpdated({ source: a.address })).to.have.length(1);
-    await expectRevert((await as(f, b)).simulate.update(["http://x", cid("m")]), "SourceRegistryNotActive", [b.address]);
+    await expectRevert((await as(f, b)).simulate.update(["http://x", cid("m")]), "SourceRegistryNotActive", [
+      b.address,
+    ]);
     await expectRevert((await as(f, a)).simulate.update(["", cid("m")]), "SourceRegistryInvalidEndpoint", [0n, 256n]);
   });
 
@@ -114,7 +124,12 @@ describe("SourceRegistry", () => {
     await expectRevert((await as(f, b)).simulate.leave(), "SourceRegistryNotActive", [b.address]);
     await register(f, a, "http://127.0.0.1:9009", cid("again"));
     const s = await f.sources.read.sourceOf([a.address]);
-    expect([s.active, s.reliability, s.usefulness, s.endpoint]).to.deep.equal([true, 123_456, 654_321, "http://127.0.0.1:9009"]);
+    expect([s.active, s.reliability, s.usefulness, s.endpoint]).to.deep.equal([
+      true,
+      123_456,
+      654_321,
+      "http://127.0.0.1:9009",
+    ]);
   });
 
   it("setScores: only SCORER_ROLE; writes the values, stamps updatedAt, emits SourceScoresUpdated", async () => {
@@ -122,10 +137,11 @@ describe("SourceRegistry", () => {
     const [a, b] = f.srcs;
     await register(f, a);
     await register(f, b);
-    await expectRevert((await as(f, a)).simulate.setScores([1n, [a.address], [1], [1]]), "AccessControlUnauthorizedAccount", [
-      a.address,
-      f.scorerRole,
-    ]);
+    await expectRevert(
+      (await as(f, a)).simulate.setScores([1n, [a.address], [1], [1]]),
+      "AccessControlUnauthorizedAccount",
+      [a.address, f.scorerRole],
+    );
     const scorer = await as(f, f.scorer);
     await scorer.write.setScores([3n, [a.address, b.address], [0, 1_000_000], [1_000_000, 0]]);
     const sa = await f.sources.read.sourceOf([a.address]);
@@ -141,10 +157,26 @@ describe("SourceRegistry", () => {
     const [a] = f.srcs;
     await register(f, a);
     const scorer = await as(f, f.scorer);
-    await expectRevert(scorer.simulate.setScores([1n, [a.address], [1, 2], [1]]), "SourceRegistryLengthMismatch", [1n, 2n, 1n]);
-    await expectRevert(scorer.simulate.setScores([1n, [a.address], [1], []]), "SourceRegistryLengthMismatch", [1n, 1n, 0n]);
-    await expectRevert(scorer.simulate.setScores([1n, [a.address], [1_000_001], [1]]), "SourceRegistryScoreOutOfRange", [a.address, 1_000_001n, 1n]);
-    await expectRevert(scorer.simulate.setScores([1n, [a.address], [1], [1_000_001]]), "SourceRegistryScoreOutOfRange", [a.address, 1n, 1_000_001n]);
+    await expectRevert(scorer.simulate.setScores([1n, [a.address], [1, 2], [1]]), "SourceRegistryLengthMismatch", [
+      1n,
+      2n,
+      1n,
+    ]);
+    await expectRevert(scorer.simulate.setScores([1n, [a.address], [1], []]), "SourceRegistryLengthMismatch", [
+      1n,
+      1n,
+      0n,
+    ]);
+    await expectRevert(
+      scorer.simulate.setScores([1n, [a.address], [1_000_001], [1]]),
+      "SourceRegistryScoreOutOfRange",
+      [a.address, 1_000_001n, 1n],
+    );
+    await expectRevert(
+      scorer.simulate.setScores([1n, [a.address], [1], [1_000_001]]),
+      "SourceRegistryScoreOutOfRange",
+      [a.address, 1n, 1_000_001n],
+    );
   });
 
   it("scoresOf / packedScoresOf: batch reads; unregistered sources read inactive with initial scores", async () => {

@@ -17,6 +17,9 @@ describe("ChorusToken", () => {
     const f = await loadFixture(deployChorus);
     const c = await f.connect(f.others[0]);
     const role = await f.token.read.MINTER_ROLE();
-    await expectRevert(c.token.simulate.mint([f.others[0].account.address, 1n]), "AccessControlUnauthorizedAccount", [f.others[0].account.address, role]);
+    await expectRevert(c.token.simulate.mint([f.others[0].account.address, 1n]), "AccessControlUnauthorizedAccount", [
+      f.others[0].account.address,
+      role,
+    ]);
   });
 });

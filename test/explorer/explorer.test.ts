@@ -22,10 +22,22 @@ describe("explorer page in headless Chromium", function () {
       console.log(`    (skipped: ${CHROMIUM} not found; apt-get install chromium)`);
       this.skip();
     }
-    swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+    swarm = await startChainSwarm({
+      rules: swarmRules,
+      minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   });
   after(async () => {
@@ -40,7 +52,9 @@ describe("explorer page in headless Chromium", function () {
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     await page.goto(`${swarm.nodes[0].url}/explorer`);
     await page.waitForSelector("#nodes-body tr[data-node]");
-    const listed = await page.$$eval("#nodes-body tr[data-node]", (rows) => rows.map((r) => r.getAttribute("data-node")!.toLowerCase()));
+    const listed = await page.$$eval("#nodes-body tr[data-node]", (rows) =>
+      rows.map((r) => r.getAttribute("data-node")!.toLowerCase()),
+    );
     expect(listed.sort()).to.deep.equal(swarm.f.nodes.map((n) => n.address.toLowerCase()).sort());
 
     const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {
@@ -52,7 +66,11 @@ describe("explorer page in headless Chromium", function () {
     await swarm.nodes[0].submitter.flush();
     // The page refreshes every 3 s: the settled round appears without a reload.
     await page.waitForSelector(`#rounds-body tr[data-round="${roundId}"]`, { timeout: 15_000 });
-    await page.waitForFunction((id) => document.querySelector(`#rounds-body tr[data-round="${id}"] .pill`)?.textContent === "settled", roundId, { timeout: 15_000 });
+    await page.waitForFunction(
+      (id) => document.querySelector(`#rounds-body tr[data-round="${id}"] .pill`)?.textContent === "settled",
+      roundId,
+      { timeout: 15_000 },
+    );
     await page.click(`#rounds-body tr[data-round="${roundId}"]`);
     await page.waitForFunction(() => document.querySelectorAll("#rv-answers tr").length === 7);
     expect(await page.textContent("#rv-question")).to.equal("Tell me a story about a fox.");

@@ -38,13 +38,22 @@ async function rangeLimitedRpc(target: string, limit: number) {
         if (m.method === "eth_getLogs") {
           calls.getLogs++;
           const f = (m.params?.[0] ?? {}) as { fromBlock?: string; toBlock?: string };
-          const num = (v: string | undefined) => (v === undefined || v === "latest" ? latest : v === "earliest" ? 0n : BigInt(v));
+          const num = (v: string | undefined) =>
+            v === undefined || v === "latest" ? latest : v === "earliest" ? 0n : BigInt(v);
           if (num(f.toBlock) - num(f.fromBlock) + 1n > BigInt(limit)) {
             calls.refused++;
-            return { jsonrpc: "2.0", id: m.id, error: { code: -32005, message: `query exceeds max block range ${limit}` } };
+            return {
+              jsonrpc: "2.0",
+              id: m.id,
+              error: { code: -32005, message: `query exceeds max block range ${limit}` },
+            };
           }
         }
-        const r = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(m) });
+        const r = await fetch(target, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(m),
+        });
         return r.json();
       };
       const out = Array.isArray(body) ? await Promise.all(body.map(one)) : await one(body);
@@ -67,7 +76,10 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
   let proxy: Awaited<ReturnType<typeof rangeLimitedRpc>>;
 
   before(async () => {
-    swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+    swarm = await startChainSwarm({
+      rules: swarmRules,
+      minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
+    });
   });
   after(async () => {
     await proxy?.close();
@@ -89,7 +101,13 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
     await swarm.nodes[0].submitter.flush();
     await hre.network.provider.send("hardhat_mine", ["0xc350"]); // 50,000 blocks
     proxy = await rangeLimitedRpc(swarm.rpc.url, LIMIT);
-    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: proxy.url, deploymentsFile: swarm.deploymentsFile, logRange: 4000 } } });
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        network: "custom",
+        chain: { rpcUrl: proxy.url, deploymentsFile: swarm.deploymentsFile, logRange: 4000 },
+      },
+    });
     const chain = await openChorusChain(config);
     const latest = await chain.publicClient.getBlockNumber();
     proxy.setLatest(latest);
@@ -98,20 +116,32 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
 
     // the unpaged read (what the explorer and the audit did) is refused by this RPC
     const unpaged = await chain.publicClient
-      .getContractEvents({ address: settlement.address, abi: settlement.abi as Abi, eventName: "RoundSettled", fromBlock: BigInt(chain.deployments.startBlock) })
-      .then(() => "read", (e: Error) => e.message);
+      .getContractEvents({
+        address: settlement.address,
+        abi: settlement.abi as Abi,
+        eventName: "RoundSettled",
+        fromBlock: BigInt(chain.deployments.startBlock),
+      })
+      .then(
+        () => "read",
+        (e: Error) => e.message,
+      );
     expect(unpaged).to.match(/max block range/);
 
     // the explorer's index: every RoundSettled, with block times, in pages the RPC accepts (4000 halved to 1000)
     const before = { ...proxy.calls };
     const events = new EventLog(chain);
     const settled = await events.of("Settlement", "RoundSettled");
-    expect(settled.map((e) => (e.args.roundId as string).toLowerCase())).to.include.members(ids.map((i) => i.toLowerCase()));
+    expect(settled.map((e) => (e.args.roundId as string).toLowerCase())).to.include.members(
+      ids.map((i) => i.toLowerCase()),
+    );
     expect(settled.every((e) => e.timestamp > 0)).to.equal(true);
     const used = proxy.calls.getLogs - before.getLogs;
     const contracts = Object.keys(chain.deployments.contracts).length;
     expect(proxy.calls.refused - before.refused, "refusals before the range settled at the limit").to.be.at.least(1);
-    expect(used, "about one call per 1,000 blocks per contract").to.be.at.most(contracts * (Math.ceil(Number(latest) / LIMIT) + 4));
+    expect(used, "about one call per 1,000 blocks per contract").to.be.at.most(
+      contracts * (Math.ceil(Number(latest) / LIMIT) + 4),
+    );
     // incremental: a second read scans only the new blocks
     const again = proxy.calls.getLogs;
     await hre.network.provider.send("hardhat_mine", ["0x10"]);
@@ -120,10 +150,25 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
     expect(proxy.calls.getLogs - again).to.be.at.most(contracts * 2);
 
     // a round lookup pages newest first; the audit re-derives the round OK through the same RPC
-    const found = await pagedContractEvents(chain, { address: settlement.address, abi: settlement.abi as Abi, eventName: "RoundSettled", args: { roundId: ids[0] }, fromBlock: BigInt(chain.deployments.startBlock), newestFirst: true });
+    const found = await pagedContractEvents(chain, {
+      address: settlement.address,
+      abi: settlement.abi as Abi,
+      eventName: "RoundSettled",
+      args: { roundId: ids[0] },
+      fromBlock: BigInt(chain.deployments.startBlock),
+      newestFirst: true,
+    });
     expect(found).to.have.length(1);
     const scratch = createMemoryStore();
-    const report = await auditRound({ chain, rules: swarmRules, getJson: (cid) => swarm.storeOf(0).getJson(cid), cidOf: async (v) => (await scratch.cidOf(v)).toString() }, ids[1]);
+    const report = await auditRound(
+      {
+        chain,
+        rules: swarmRules,
+        getJson: (cid) => swarm.storeOf(0).getJson(cid),
+        cidOf: async (v) => (await scratch.cidOf(v)).toString(),
+      },
+      ids[1],
+    );
     expect(report.ok, JSON.stringify(report.mismatches)).to.equal(true);
   });
 
@@ -133,7 +178,13 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
     proxy ??= await rangeLimitedRpc(swarm.rpc.url, LIMIT);
     proxy.setLatest(await (await hre.viem.getPublicClient()).getBlockNumber());
     const nodesGet = async (multicall3?: Hex) => {
-      const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: proxy.url, deploymentsFile: swarm.deploymentsFile, ...(multicall3 ? { multicall3 } : {}) } } });
+      const config = loadConfig({
+        env: {},
+        overrides: {
+          network: "custom",
+          chain: { rpcUrl: proxy.url, deploymentsFile: swarm.deploymentsFile, ...(multicall3 ? { multicall3 } : {}) },
+        },
+      });
       const chain = await openChorusChain(config);
       const app = express().use(explorerRouter({ chain }));
       const server = app.listen(0, "127.0.0.1");
@@ -141,7 +192,8 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
       try {
         const before = proxy.calls.ethCall;
         const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/explorer/api/nodes`);
-        const body = (await res.json()) as { address: string; reputation: number; capable: boolean | null }[] | { nodes: { address: string }[] };
+        const body = (await res.json()) as
+          { address: string; reputation: number; capable: boolean | null }[] | { nodes: { address: string }[] };
         expect(res.status, JSON.stringify(body)).to.equal(200);
         return { calls: proxy.calls.ethCall - before, body: JSON.stringify(body) };
       } finally {

@@ -90,11 +90,21 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
   const directories: ChainDirectory[] = [];
   const startOne = async (i: number, port: number): Promise<RunningNode> => {
     const key = keccak256(toHex(`chorus-test-node-${i}`));
-    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: `${rpc.url}${opts.rpcPath ?? ""}`, privateKey: key, deploymentsFile } } });
+    const config = loadConfig({
+      env: {},
+      overrides: {
+        network: "custom",
+        chain: { rpcUrl: `${rpc.url}${opts.rpcPath ?? ""}`, privateKey: key, deploymentsFile },
+      },
+    });
     const chain = await openChorusChain(config);
     const store = createMemoryStore();
     stores[i] = store;
-    const sequencer = new ChainSequencer(chain, { batchSize: opts.batchSize ?? 8, stateFile: path.join(dir, `node${i}`, "sequencer.json"), mine: mineBlock });
+    const sequencer = new ChainSequencer(chain, {
+      batchSize: opts.batchSize ?? 8,
+      stateFile: path.join(dir, `node${i}`, "sequencer.json"),
+      mine: mineBlock,
+    });
     const directory = new ChainDirectory(chain, { cacheMs: 500 });
     directories[i] = directory;
     const peers = opts.wrapPeers ? httpPeers({ allowPrivate: opts.allowPrivate?.(i) ?? LOOPBACK }) : undefined;
@@ -115,7 +125,16 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
           gatewayRouter(store),
           explorerRouter({
             chain,
-            auditRound: (id) => auditRound({ chain, rules: opts.rules, getJson: (cid) => store.getJson(cid), cidOf: async (v) => (await store.cidOf(v)).toString() }, id),
+            auditRound: (id) =>
+              auditRound(
+                {
+                  chain,
+                  rules: opts.rules,
+                  getJson: (cid) => store.getJson(cid),
+                  cidOf: async (v) => (await store.cidOf(v)).toString(),
+                },
+                id,
+              ),
             pendingRounds: pendingRounds(index, queue),
           }),
         ],

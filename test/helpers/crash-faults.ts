@@ -16,7 +16,10 @@ export type ChainSwarm = Awaited<ReturnType<typeof startChainSwarm>>;
 export function untilAborted(signal: AbortSignal | undefined): Promise<never> {
   return new Promise((_resolve, reject) => {
     if (!signal) return;
-    if (signal.aborted) { reject(signal.reason); return; }
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
     signal.addEventListener("abort", () => reject(signal.reason), { once: true });
   });
 }

@@ -8,7 +8,11 @@ import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names.js";
 import type { RpcServer } from "./rpc-server.js";
 
 export async function startRpcServerAt(port: number): Promise<RpcServer> {
-  const server = await hre.run(TASK_NODE_CREATE_SERVER, { hostname: "127.0.0.1", port, provider: hre.network.provider });
+  const server = await hre.run(TASK_NODE_CREATE_SERVER, {
+    hostname: "127.0.0.1",
+    port,
+    provider: hre.network.provider,
+  });
   const { port: bound } = (await server.listen()) as { port: number; address: string };
   return {
     url: `http://127.0.0.1:${bound}`,

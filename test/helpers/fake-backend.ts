@@ -7,7 +7,16 @@
  *   fakeJudge((a, b) => (a.length >= b.length ? "A" : "B"))   // answers the judge prompts of src/inference
  *   scriptedBackend(["first reply", "second reply"])           // replies in order, then repeats the last
  */
-import { BaseBackend, FENCE_CLOSE, FENCE_OPEN, type BackendLimits, type ChatMessage, type ChatResult, type GenerateOptions, type Outcome } from "../../src/inference/index.js";
+import {
+  BaseBackend,
+  FENCE_CLOSE,
+  FENCE_OPEN,
+  type BackendLimits,
+  type ChatMessage,
+  type ChatResult,
+  type GenerateOptions,
+  type Outcome,
+} from "../../src/inference/index.js";
 
 export type FakeReply = (messages: ChatMessage[], opts: GenerateOptions) => string | Promise<string>;
 
@@ -40,8 +49,12 @@ export class FakeBackend extends BaseBackend {
   }
 
   protected async generate(messages: ChatMessage[], opts: GenerateOptions): Promise<ChatResult> {
-    this.calls.push({ messages: structuredClone(messages), opts: { maxTokens: opts.maxTokens, temperature: opts.temperature, seed: opts.seed } });
-    if (this.opts.delayMs) await sleep(this.opts.delayMs, opts.signal).catch((err) => ((this.aborted += 1), Promise.reject(err)));
+    this.calls.push({
+      messages: structuredClone(messages),
+      opts: { maxTokens: opts.maxTokens, temperature: opts.temperature, seed: opts.seed },
+    });
+    if (this.opts.delayMs)
+      await sleep(this.opts.delayMs, opts.signal).catch((err) => ((this.aborted += 1), Promise.reject(err)));
     const failure = this.opts.failWith?.(messages);
     if (failure) throw failure;
     const full = await (this.opts.reply ?? defaultReply)(messages, opts);
@@ -67,7 +80,10 @@ export class FakeBackend extends BaseBackend {
  */
 export function fakeJudge(
   prefer: (answerA: string, answerB: string, question: string) => Outcome,
-  opts: FakeBackendOptions & { screen?: (answer: string, question: string) => "GOOD" | "BAD"; raw?: (kind: "compare" | "screen") => string | undefined } = {},
+  opts: FakeBackendOptions & {
+    screen?: (answer: string, question: string) => "GOOD" | "BAD";
+    raw?: (kind: "compare" | "screen") => string | undefined;
+  } = {},
 ): FakeBackend {
   return new FakeBackend({
     name: "judge",
@@ -127,7 +143,10 @@ function takeWords(parts: string[], n: number): string {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) { reject(signal.reason); return; }
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const t = setTimeout(() => {
       signal.removeEventListener("abort", onAbort);
       resolve();

@@ -50,17 +50,30 @@ export async function startHttpSwarm(opts: {
   const peers = httpPeers({ allowPrivate: ["127.0.0.0/8"] }); // every test node is on loopback
   for (const [i, signer] of makeSigners(opts.n).entries()) {
     const member = new Member({ domain, signer, directory, artifacts, rules: countRules, records, mind: opts.mind(i) });
-    const coordinator = new Coordinator({ domain, signer, directory, peers, artifacts, rules: countRules, records, settle: async () => {} }, opts.round);
+    const coordinator = new Coordinator(
+      { domain, signer, directory, peers, artifacts, rules: countRules, records, settle: async () => {} },
+      opts.round,
+    );
     const limiter = opts.limiter(i);
     const app = createNodeApp({
       address: signer.address,
       member,
-      gateway: { ask: (q, o) => limiter.run(() => coordinator.run(q, o)), settlementStatus: async () => "queued", bodyLimit: opts.bodyLimit, access: opts.access },
+      gateway: {
+        ask: (q, o) => limiter.run(() => coordinator.run(q, o)),
+        settlementStatus: async () => "queued",
+        bodyLimit: opts.bodyLimit,
+        access: opts.access,
+      },
     });
     const server = app.listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));
     servers.push(server);
-    nodes.push({ address: signer.address, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, stake: 10n ** 20n, reputation: 500_000 });
+    nodes.push({
+      address: signer.address,
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      stake: 10n ** 20n,
+      reputation: 500_000,
+    });
   }
   return {
     nodes,
@@ -117,7 +130,10 @@ export async function startProcessSwarm(opts: {
   const exited = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
   const stop = (c: ChildProcess, signal: NodeJS.Signals) =>
     new Promise<void>((resolve) => {
-      if (exited(c)) { resolve(); return; }
+      if (exited(c)) {
+        resolve();
+        return;
+      }
       c.once("exit", () => resolve());
       process.kill(c.pid!, signal);
     });
@@ -131,10 +147,16 @@ export async function startProcessSwarm(opts: {
       entries,
       limits: opts.limits ?? {},
     };
-    const child = fork(path.join(here, "../node/replay-node.ts"), [JSON.stringify(cfg)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(path.join(here, "../node/replay-node.ts"), [JSON.stringify(cfg)], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     children[i] = child;
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node process ${i} (pid ${child.pid}) did not report its URL within 60 s`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`node process ${i} (pid ${child.pid}) did not report its URL within 60 s`)),
+        60_000,
+      );
       child.once("message", (m: { url?: string }) => {
         clearTimeout(timer);
         if (m.url) resolve(m.url);
@@ -175,7 +197,10 @@ export async function startProcessSwarm(opts: {
         children.map(
           (c, i) =>
             new Promise<void>((resolve, reject) => {
-              const timer = setTimeout(() => reject(new Error(`node process ${i} (pid ${c!.pid}) did not take the chain update within 10 s`)), 10_000);
+              const timer = setTimeout(
+                () => reject(new Error(`node process ${i} (pid ${c!.pid}) did not take the chain update within 10 s`)),
+                10_000,
+              );
               const onMessage = (m: { chainUpdated?: boolean }) => {
                 if (!m.chainUpdated) return;
                 clearTimeout(timer);

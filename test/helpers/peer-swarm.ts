@@ -28,7 +28,11 @@ import { TEST_DOMAIN, TEST_RECORDS, memorySettlement, preferHigherQ } from "../k
 export class LimitedArtifacts extends MemoryArtifacts {
   async putJson(value: unknown): Promise<string> {
     const size = canonicalBytes(value).length;
-    if (size > ARTIFACT_LIMIT_BYTES) throw new ChorusError("IPFS_TOO_LARGE", `document of ${size} bytes exceeds ${ARTIFACT_LIMIT_BYTES}`, { size, limit: ARTIFACT_LIMIT_BYTES });
+    if (size > ARTIFACT_LIMIT_BYTES)
+      throw new ChorusError("IPFS_TOO_LARGE", `document of ${size} bytes exceeds ${ARTIFACT_LIMIT_BYTES}`, {
+        size,
+        limit: ARTIFACT_LIMIT_BYTES,
+      });
     return super.putJson(value);
   }
 }
@@ -81,7 +85,9 @@ export function countingMind(i: number, counts: Counts): Mind {
  * n real nodes, each a candidate with equal stake at full reputation; the draw's tau is directoryOf's 7, so with
  * up to 6 staked nodes (the extra ones included) every service node holds a seat in every round.
  */
-export async function startPeerSwarm(n: number, opts: { committeeSize?: number; limits?: Partial<MemberLimits>; extra?: DigestSigner[]; latestBlock?: bigint } = {},
+export async function startPeerSwarm(
+  n: number,
+  opts: { committeeSize?: number; limits?: Partial<MemberLimits>; extra?: DigestSigner[]; latestBlock?: bigint } = {},
 ) {
   const signers = makeSigners(n);
   const entries: NodeEntry[] = [];
@@ -113,7 +119,13 @@ export async function startPeerSwarm(n: number, opts: { committeeSize?: number; 
         host: "127.0.0.1",
         port: 0,
         dataDir: path.join(dir, `node${i}`),
-        round: { committeeSize: k, answerTimeoutMs: 3000, revealTimeoutMs: 3000, judgeTimeoutMs: 3000, signTimeoutMs: 3000 },
+        round: {
+          committeeSize: k,
+          answerTimeoutMs: 3000,
+          revealTimeoutMs: 3000,
+          judgeTimeoutMs: 3000,
+          signTimeoutMs: 3000,
+        },
         epoch: { maxRounds: 5, intervalMs: 60_000 },
         limits: { concurrentRounds: 4, queuedRounds: 8, bodyLimit: "64kb" },
         net: { allowPrivate: LOOPBACK },
@@ -124,7 +136,8 @@ export async function startPeerSwarm(n: number, opts: { committeeSize?: number; 
     entries.push({ address: signers[i].address, endpoint: nodes[i].url, stake: 10n ** 20n, reputation: 500_000 });
   }
   // Staked nodes that run no service here (a test's byzantine coordinator): never drawn (reputation 0).
-  for (const s of opts.extra ?? []) entries.push({ address: s.address, endpoint: "http://127.0.0.1:9", stake: 10n ** 20n, reputation: 0 });
+  for (const s of opts.extra ?? [])
+    entries.push({ address: s.address, endpoint: "http://127.0.0.1:9", stake: 10n ** 20n, reputation: 0 });
   return {
     nodes,
     signers,
@@ -168,10 +181,15 @@ function attackerPeers(): PeerClient & { close(): void } {
         body: JSON.stringify(envelope),
         signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       });
-      const body = (await res.json().catch(() => undefined)) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined;
+      const body = (await res.json().catch(() => undefined)) as
+        { error?: { code?: string; message?: string; details?: Record<string, unknown> } } | undefined;
       if (!res.ok) {
         const e = body?.error;
-        throw new ChorusError("PEER_REFUSED", e?.message ?? `status ${res.status}`, { status: res.status, code: e?.code, details: e?.details });
+        throw new ChorusError("PEER_REFUSED", e?.message ?? `status ${res.status}`, {
+          status: res.status,
+          code: e?.code,
+          details: e?.details,
+        });
       }
       return body;
     },
@@ -193,12 +211,22 @@ export function rewritingPeers(rewrite: (env: Wire) => Promise<Wire | undefined>
     async post(endpoint, p, envelope, o) {
       const env = envelope as Envelope;
       const key = `${env.roundId}:${env.kind}`;
-      if (!done.has(key)) done.set(key, Promise.resolve(rewrite(env)).then((r) => r ?? env));
+      if (!done.has(key))
+        done.set(
+          key,
+          Promise.resolve(rewrite(env)).then((r) => r ?? env),
+        );
       const out = await done.get(key)!;
       try {
         return await inner.post(endpoint, p, out, o);
       } catch (err) {
-        refusals.push({ endpoint, roundId: env.roundId, kind: env.kind, code: (err as { details?: { code?: unknown } }).details?.code as string | undefined, message: (err as Error).message });
+        refusals.push({
+          endpoint,
+          roundId: env.roundId,
+          kind: env.kind,
+          code: (err as { details?: { code?: unknown } }).details?.code as string | undefined,
+          message: (err as Error).message,
+        });
         throw err;
       }
     },

@@ -24,12 +24,22 @@ export interface MemorySource {
   contexts: Omit<ServedContext, "score">[];
 }
 
-export function memorySource(label: string, behaviour: Behaviour, texts: string[], scores: Partial<Omit<SourceInfo, "address" | "endpoint">> = {}): MemorySource {
+export function memorySource(
+  label: string,
+  behaviour: Behaviour,
+  texts: string[],
+  scores: Partial<Omit<SourceInfo, "address" | "endpoint">> = {},
+): MemorySource {
   const account = privateKeyToAccount(keccak256(toHex(`chorus-test-rag-source-${label}`)));
   return {
     account,
     behaviour,
-    info: { address: account.address, endpoint: `mem://source/${label}`, reliability: scores.reliability ?? 500_000, usefulness: scores.usefulness ?? 500_000 },
+    info: {
+      address: account.address,
+      endpoint: `mem://source/${label}`,
+      reliability: scores.reliability ?? 500_000,
+      usefulness: scores.usefulness ?? 500_000,
+    },
     contexts: texts.map((text, i) => ({ id: `${label}.md#${i}`, doc: `${label}.md`, text })),
   };
 }
@@ -40,7 +50,10 @@ export function queryHash(query: QueryDoc): Hex {
 }
 
 /** A Retrieval over `sources`; `domain` is the Settlement domain the sources sign under (and the member checks). */
-export function memoryRetrieval(sources: MemorySource[], opts: { domain?: SettlementDomain; calls?: Address[] } = {}): Retrieval {
+export function memoryRetrieval(
+  sources: MemorySource[],
+  opts: { domain?: SettlementDomain; calls?: Address[] } = {},
+): Retrieval {
   const domain = opts.domain ?? RAG_DOMAIN;
   const stranger = privateKeyToAccount(keccak256(toHex("chorus-test-rag-stranger")));
   return {
@@ -54,8 +67,20 @@ export function memoryRetrieval(sources: MemorySource[], opts: { domain?: Settle
       opts.calls?.push(s.info.address);
       if (s.behaviour === "timeout") return new Promise<never>(() => {}); // never answers, ignores the signal
       const count = s.behaviour === "malformed" ? req.k + 1 : Math.min(req.k, s.contexts.length);
-      const contexts = Array.from({ length: count }, (_, i) => ({ ...s.contexts[i % s.contexts.length], id: `${s.contexts[i % s.contexts.length].id}.${i}`, score: (1000 - i) / 1000 }));
-      const doc: ServedDoc = { type: SERVED_TYPE, source: s.info.address, roundId: req.roundId, queryHash: queryHash(req.query), manifestCid: "bagaaierafake", k: req.k, contexts };
+      const contexts = Array.from({ length: count }, (_, i) => ({
+        ...s.contexts[i % s.contexts.length],
+        id: `${s.contexts[i % s.contexts.length].id}.${i}`,
+        score: (1000 - i) / 1000,
+      }));
+      const doc: ServedDoc = {
+        type: SERVED_TYPE,
+        source: s.info.address,
+        roundId: req.roundId,
+        queryHash: queryHash(req.query),
+        manifestCid: "bagaaierafake",
+        k: req.k,
+        contexts,
+      };
       return signServed(s.behaviour === "bad-signature" ? stranger : s.account, domain, doc);
     },
   };

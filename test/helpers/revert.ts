@@ -16,7 +16,8 @@ function allErrors(): Abi {
       if (statSync(p).isDirectory()) walk(p);
       else if (name.endsWith(".json") && !name.endsWith(".dbg.json")) {
         for (const item of JSON.parse(readFileSync(p, "utf8")).abi ?? []) {
-          if (item.type === "error") seen.set(`${item.name}(${item.inputs.map((i: { type: string }) => i.type)})`, item);
+          if (item.type === "error")
+            seen.set(`${item.name}(${item.inputs.map((i: { type: string }) => i.type)})`, item);
         }
       }
     }
@@ -59,7 +60,7 @@ export async function expectRevert(
   );
   const decoded = decodeErrorResult({ abi: allErrors(), data: data! });
   expect(decoded.errorName, "custom error").to.equal(errorName);
-  const got = (decoded.args ?? []);
+  const got = decoded.args ?? [];
   if (args) expect(normalize(got), `arguments of ${errorName}`).to.deep.equal(normalize(args));
   return got;
 }

@@ -11,7 +11,11 @@ export interface RpcServer {
 }
 
 export async function startRpcServer(): Promise<RpcServer> {
-  const server = await hre.run(TASK_NODE_CREATE_SERVER, { hostname: "127.0.0.1", port: 0, provider: hre.network.provider });
+  const server = await hre.run(TASK_NODE_CREATE_SERVER, {
+    hostname: "127.0.0.1",
+    port: 0,
+    provider: hre.network.provider,
+  });
   const { port } = (await server.listen()) as { port: number; address: string };
   return {
     url: `http://127.0.0.1:${port}`,

@@ -23,7 +23,13 @@ describe("inference / openai backend against the Chorus gateway (3 nodes, real g
     swarm = await startHttpSwarm({
       n: 3,
       mind: (i) => mindFromBackend(backends[i], { judge: { maxTokens: 24 } }),
-      round: { committeeSize: 3, answerTimeoutMs: 20_000, revealTimeoutMs: 5000, judgeTimeoutMs: 20_000, signTimeoutMs: 5000 },
+      round: {
+        committeeSize: 3,
+        answerTimeoutMs: 20_000,
+        revealTimeoutMs: 5000,
+        judgeTimeoutMs: 20_000,
+        signTimeoutMs: 5000,
+      },
       limiter: () => new RoundLimiter(1, 2),
       bodyLimit: "64kb",
       artifacts: roundArtifacts(store),

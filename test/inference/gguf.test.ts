@@ -47,7 +47,9 @@ describe("inference / gguf backend (real model)", function () {
     for (let i = 0; i < 3; i++) expect((await backend.chat(PROMPT, { maxTokens: 48 })).text).to.equal(first.text);
     const other = await backend.chat([{ role: "user", content: "The big red dog" }], { maxTokens: 48 });
     expect(other.text).to.not.equal(first.text);
-    expect((await backend.chat(PROMPT, { maxTokens: 48 })).text, "no state leaks from the previous prompt").to.equal(first.text);
+    expect((await backend.chat(PROMPT, { maxTokens: 48 })).text, "no state leaks from the previous prompt").to.equal(
+      first.text,
+    );
   });
 
   it("greedy output is identical in another process", async () => {
@@ -66,7 +68,10 @@ describe("inference / gguf backend (real model)", function () {
     const a: ChatMessage[] = [{ role: "user", content: "Tim and Sue went to the park" }];
     const seqA = await backend.chat(a, { maxTokens: 40 });
     const seqB = await backend.chat(PROMPT, { maxTokens: 40 });
-    const [parA, parB] = await Promise.all([backend.chat(a, { maxTokens: 40 }), backend.chat(PROMPT, { maxTokens: 40 })]);
+    const [parA, parB] = await Promise.all([
+      backend.chat(a, { maxTokens: 40 }),
+      backend.chat(PROMPT, { maxTokens: 40 }),
+    ]);
     expect(parA.text).to.equal(seqA.text);
     expect(parB.text).to.equal(seqB.text);
   });
@@ -85,7 +90,13 @@ describe("inference / gguf backend (real model)", function () {
 
   it("truncates a prompt longer than the context, keeping its start and end, and still answers", async () => {
     const long = `Lily had a dog. ${"The sun was hot and the sky was blue. ".repeat(60)}What did Lily do?`;
-    const r = await backend.chat([{ role: "system", content: "You tell short stories." }, { role: "user", content: long }], { maxTokens: 64 });
+    const r = await backend.chat(
+      [
+        { role: "system", content: "You tell short stories." },
+        { role: "user", content: long },
+      ],
+      { maxTokens: 64 },
+    );
     expect(r.truncatedTokens).to.be.greaterThan(200);
     expect(r.usage.promptTokens + 64).to.be.at.most(256);
     expect(r.text.length).to.be.greaterThan(0);
@@ -114,14 +125,20 @@ describe("inference / gguf backend (real model)", function () {
     const abs = path.resolve(model);
     const before = modelRefs(abs);
     const second = createInferenceBackend({ kind: "gguf", path: model }, { threads: 1, contextSize: 256 });
-    expect((await second.chat(PROMPT, { maxTokens: 48 })).text).to.equal((await backend.chat(PROMPT, { maxTokens: 48 })).text);
+    expect((await second.chat(PROMPT, { maxTokens: 48 })).text).to.equal(
+      (await backend.chat(PROMPT, { maxTokens: 48 })).text,
+    );
     expect(modelRefs(abs)).to.equal(before + 1);
     await second.close();
     expect(modelRefs(abs)).to.equal(before);
   });
 
   it("the judge runs on the real model; a story is not a verdict, so it is an unparsed tie", async () => {
-    const r = await compareAnswers(backend, { question: "What is 2+2?", answerA: "4", answerB: "5" }, { maxTokens: 24 });
+    const r = await compareAnswers(
+      backend,
+      { question: "What is 2+2?", answerA: "4", answerB: "5" },
+      { maxTokens: 24 },
+    );
     expect(r.raw.length).to.be.greaterThan(0);
     if (!r.parsed) expect(r.outcome).to.equal("tie");
   });
@@ -133,8 +150,12 @@ describe("inference / gguf backend (real model)", function () {
     const notGguf = new GgufBackend({ modelPath: path.join(path.dirname(model), "README.md") });
     expect(await code(notGguf.chat(PROMPT))).to.equal("INFERENCE_MODEL");
     await notGguf.close();
-    expect(() => new GgufBackend({ modelPath: model, threads: 0 })).to.throw(ChorusError).with.property("code", "INFERENCE_CONFIG");
-    expect(() => new GgufBackend({ modelPath: "" })).to.throw(ChorusError).with.property("code", "INFERENCE_CONFIG");
+    expect(() => new GgufBackend({ modelPath: model, threads: 0 }))
+      .to.throw(ChorusError)
+      .with.property("code", "INFERENCE_CONFIG");
+    expect(() => new GgufBackend({ modelPath: "" }))
+      .to.throw(ChorusError)
+      .with.property("code", "INFERENCE_CONFIG");
   });
 });
 

@@ -91,7 +91,10 @@ describe("inference / judge prompts and parsing", () => {
     expect(r.ab.outcome).to.equal("A");
     expect(r.ba.outcome).to.equal("B");
     expect(r).to.deep.include({ baOriginal: "A", consistent: true, combined: "A" });
-    expect(fair.calls.map((c) => c.messages[1].content.includes("Answer A:\n<<<\nlong answer"))).to.deep.equal([true, false]);
+    expect(fair.calls.map((c) => c.messages[1].content.includes("Answer A:\n<<<\nlong answer"))).to.deep.equal([
+      true,
+      false,
+    ]);
 
     const biased = fakeJudge(() => "A");
     const b = await compareBothOrders(biased, { question: "q", answerA: "x", answerB: "y" });
@@ -100,26 +103,47 @@ describe("inference / judge prompts and parsing", () => {
 
   it("screenAnswer: GOOD/BAD; unparsable output counts as GOOD with parsed=false", async () => {
     const judge = fakeJudge(() => "tie", { screen: (a) => (a.includes("gibberish") ? "BAD" : "GOOD") });
-    expect(await screenAnswer(judge, { question: "q", answer: "gibberish" })).to.deep.include({ verdict: "BAD", parsed: true });
-    expect(await screenAnswer(judge, { question: "q", answer: "Paris" })).to.deep.include({ verdict: "GOOD", parsed: true });
+    expect(await screenAnswer(judge, { question: "q", answer: "gibberish" })).to.deep.include({
+      verdict: "BAD",
+      parsed: true,
+    });
+    expect(await screenAnswer(judge, { question: "q", answer: "Paris" })).to.deep.include({
+      verdict: "GOOD",
+      parsed: true,
+    });
     const mumbler = scriptedBackend(["Lily smiled."]);
-    expect(await screenAnswer(mumbler, { question: "q", answer: "x" })).to.deep.include({ verdict: "GOOD", parsed: false, raw: "Lily smiled." });
+    expect(await screenAnswer(mumbler, { question: "q", answer: "x" })).to.deep.include({
+      verdict: "GOOD",
+      parsed: false,
+      raw: "Lily smiled.",
+    });
   });
 
   it("mindFromBackend fits the round's Mind port", async () => {
     const judge = fakeJudge((a, b) => (a < b ? "A" : "B"), { screen: () => "BAD" });
     const mind = mindFromBackend(judge);
     const answerer = new FakeBackend();
-    expect(await mindFromBackend(answerer, { maxAnswerTokens: 64 }).answer({ messages: [{ role: "user", content: "hi" }], maxTokens: 64 }, {})).to.equal("fake answer to: hi");
+    expect(
+      await mindFromBackend(answerer, { maxAnswerTokens: 64 }).answer(
+        { messages: [{ role: "user", content: "hi" }], maxTokens: 64 },
+        {},
+      ),
+    ).to.equal("fake answer to: hi");
     expect(answerer.calls[0].opts).to.deep.include({ maxTokens: 64, temperature: 0 });
     // above the member's cap: refused with both numbers, never cut silently
     const over = await mindFromBackend(answerer, { maxAnswerTokens: 5 })
       .answer({ messages: [{ role: "user", content: "hi" }], maxTokens: 64 }, {})
-      .then(() => undefined, (e: unknown) => e as Error & { code?: string });
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string },
+      );
     expect(over?.code).to.equal("INFERENCE_BAD_INPUT");
     expect(over?.message).to.contain("64").and.to.contain("at most 5");
     expect(answerer.calls).to.have.length(1);
-    expect(await mind.compare({ question: "q", answerA: "a", answerB: "b" }, {})).to.deep.include({ outcome: "A", parsed: true });
+    expect(await mind.compare({ question: "q", answerA: "a", answerB: "b" }, {})).to.deep.include({
+      outcome: "A",
+      parsed: true,
+    });
     expect(await mind.screen({ question: "q", answer: "a" }, {})).to.equal("BAD");
     const { Member } = await import("../../src/round/member.js");
     type MindPort = ConstructorParameters<typeof Member>[0]["mind"];

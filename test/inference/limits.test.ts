@@ -27,7 +27,12 @@ describe("inference / limits, deadlines and cancellation", () => {
     const p = ["1", "2", "3", "4"].map((n) => b.chat(ask(n)).then((r) => (started.push(n), r.text)));
     await tick();
     expect(b.stats()).to.include({ active: 2, queued: 2, concurrency: 2, maxQueue: 8 });
-    expect(await Promise.all(p)).to.deep.equal(["fake answer to: 1", "fake answer to: 2", "fake answer to: 3", "fake answer to: 4"]);
+    expect(await Promise.all(p)).to.deep.equal([
+      "fake answer to: 1",
+      "fake answer to: 2",
+      "fake answer to: 3",
+      "fake answer to: 4",
+    ]);
     expect(b.calls.map((c) => c.messages[0].content)).to.deep.equal(["1", "2", "3", "4"]);
     expect(b.stats()).to.include({ active: 0, queued: 0 });
   });
@@ -133,8 +138,14 @@ describe("inference / limits, deadlines and cancellation", () => {
   });
 
   it("ConcurrencyLimiter rejects bad limits with INFERENCE_CONFIG", () => {
-    for (const [c, q] of [[0, 1], [1.5, 1], [1, -1]]) {
-      expect(() => new ConcurrencyLimiter(c, q)).to.throw(ChorusError).with.property("code", "INFERENCE_CONFIG");
+    for (const [c, q] of [
+      [0, 1],
+      [1.5, 1],
+      [1, -1],
+    ]) {
+      expect(() => new ConcurrencyLimiter(c, q))
+        .to.throw(ChorusError)
+        .with.property("code", "INFERENCE_CONFIG");
     }
   });
 });

@@ -1,6 +1,12 @@
 import { expect } from "chai";
 import type { ChorusConfig } from "../../src/config/schema.js";
-import { GgufBackend, OpenAIBackend, createInferenceBackend, type BackendChoice, type BackendSettings } from "../../src/inference/index.js";
+import {
+  GgufBackend,
+  OpenAIBackend,
+  createInferenceBackend,
+  type BackendChoice,
+  type BackendSettings,
+} from "../../src/inference/index.js";
 import type { ModelChoice } from "../../src/node/model-choice.js";
 
 // The node's model choice and the config's inference limits must stay assignable to what
@@ -12,7 +18,10 @@ void _settingsFit;
 
 describe("inference / createInferenceBackend", () => {
   it("builds a gguf backend for a model file and an openai backend for a server, with the limits given", async () => {
-    const g = createInferenceBackend({ kind: "gguf", path: "/models/x.gguf" }, { threads: 2, concurrency: 3, maxQueue: 5 });
+    const g = createInferenceBackend(
+      { kind: "gguf", path: "/models/x.gguf" },
+      { threads: 2, concurrency: 3, maxQueue: 5 },
+    );
     expect(g).to.be.instanceOf(GgufBackend);
     expect(g.name).to.equal("gguf:x.gguf");
     expect((g as GgufBackend).threads).to.equal(2);

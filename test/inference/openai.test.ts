@@ -9,7 +9,13 @@ import { expect } from "chai";
 import express from "express";
 import OpenAI from "openai";
 import { ChorusError } from "../../src/core/index.js";
-import { GgufBackend, OpenAIBackend, createInferenceBackend, screenAnswer, type ChatMessage } from "../../src/inference/index.js";
+import {
+  GgufBackend,
+  OpenAIBackend,
+  createInferenceBackend,
+  screenAnswer,
+  type ChatMessage,
+} from "../../src/inference/index.js";
 import { startOpenAIServer, type OpenAITestServer } from "./helpers/openai-server.js";
 import { requireTestModel } from "./helpers/model.js";
 
@@ -52,13 +58,26 @@ describe("inference / openai backend against a real OpenAI-compatible server", f
     expect(r.model).to.equal("stories260K");
     expect(r.finishReason).to.equal(direct.finishReason);
     expect(remote.name).to.equal("openai:stories260K");
-    expect(server.bodies.at(-1)).to.deep.equal({ model: "stories260K", messages: PROMPT, max_tokens: 40, temperature: 0, stream: false });
+    expect(server.bodies.at(-1)).to.deep.equal({
+      model: "stories260K",
+      messages: PROMPT,
+      max_tokens: 40,
+      temperature: 0,
+      stream: false,
+    });
   });
 
   it("the official openai SDK gets the same completion from the same server", async () => {
     const client = new OpenAI({ baseURL: server.baseUrl, apiKey: KEY });
-    const sdk = await client.chat.completions.create({ model: "stories260K", messages: PROMPT, max_tokens: 40, temperature: 0 });
-    const ours = await new OpenAIBackend({ baseUrl: server.baseUrl, apiKey: KEY, model: "stories260K" }).chat(PROMPT, { maxTokens: 40 });
+    const sdk = await client.chat.completions.create({
+      model: "stories260K",
+      messages: PROMPT,
+      max_tokens: 40,
+      temperature: 0,
+    });
+    const ours = await new OpenAIBackend({ baseUrl: server.baseUrl, apiKey: KEY, model: "stories260K" }).chat(PROMPT, {
+      maxTokens: 40,
+    });
     expect(sdk.choices[0].message.content).to.equal(ours.text);
     expect(sdk.usage?.completion_tokens).to.equal(ours.usage.completionTokens);
   });
@@ -92,7 +111,12 @@ describe("inference / openai backend against a real OpenAI-compatible server", f
   });
 
   it("the judge prompts work through the HTTP backend (unparsable story -> documented default)", async () => {
-    const remote = createInferenceBackend({ kind: "openai", baseUrl: server.baseUrl, apiKey: KEY, model: "stories260K" });
+    const remote = createInferenceBackend({
+      kind: "openai",
+      baseUrl: server.baseUrl,
+      apiKey: KEY,
+      model: "stories260K",
+    });
     const r = await screenAnswer(remote, { question: "Is the sky blue?", answer: "Yes." }, { maxTokens: 16 });
     expect(r.raw.length).to.be.greaterThan(0);
     if (!r.parsed) expect(r.verdict).to.equal("GOOD");
@@ -105,9 +129,18 @@ describe("inference / openai backend against a real OpenAI-compatible server", f
       const app = express();
       app.post("/notjson/chat/completions", (_req, res) => void res.type("text/plain").send("hello"));
       app.post("/nochoices/chat/completions", (_req, res) => void res.json({ id: "x", choices: [] }));
-      app.post("/nousage/chat/completions", (_req, res) => void res.json({ choices: [{ message: { content: "hi" }, finish_reason: "stop" }] }));
-      app.post("/busy/chat/completions", (_req, res) => void res.status(503).json({ error: { message: "model loading" } }));
-      app.post("/huge/chat/completions", (_req, res) => void res.json({ choices: [{ message: { content: "x".repeat(3_000_000) } }] }));
+      app.post(
+        "/nousage/chat/completions",
+        (_req, res) => void res.json({ choices: [{ message: { content: "hi" }, finish_reason: "stop" }] }),
+      );
+      app.post(
+        "/busy/chat/completions",
+        (_req, res) => void res.status(503).json({ error: { message: "model loading" } }),
+      );
+      app.post(
+        "/huge/chat/completions",
+        (_req, res) => void res.json({ choices: [{ message: { content: "x".repeat(3_000_000) } }] }),
+      );
       bad = app.listen(0, "127.0.0.1");
       await new Promise((resolve) => bad.once("listening", resolve));
       base = `http://127.0.0.1:${(bad.address() as AddressInfo).port}`;
@@ -131,8 +164,12 @@ describe("inference / openai backend against a real OpenAI-compatible server", f
       const r = await new OpenAIBackend({ baseUrl: `${base}/nousage` }).chat(PROMPT);
       expect(r).to.deep.include({ text: "hi", model: "default", finishReason: "stop" });
       expect(r.usage).to.deep.equal({ promptTokens: 0, completionTokens: 0 });
-      expect(await code(new OpenAIBackend({ baseUrl: "http://127.0.0.1:1/v1" }).chat(PROMPT))).to.equal("INFERENCE_BACKEND");
-      expect(() => new OpenAIBackend({ baseUrl: "file:///etc" })).to.throw(ChorusError).with.property("code", "INFERENCE_CONFIG");
+      expect(await code(new OpenAIBackend({ baseUrl: "http://127.0.0.1:1/v1" }).chat(PROMPT))).to.equal(
+        "INFERENCE_BACKEND",
+      );
+      expect(() => new OpenAIBackend({ baseUrl: "file:///etc" }))
+        .to.throw(ChorusError)
+        .with.property("code", "INFERENCE_CONFIG");
     });
   });
 });

@@ -39,6 +39,8 @@ describe("inference / fitting prompts into the context", () => {
 
   it("is INFERENCE_BAD_INPUT when the prompt cannot fit even cut down", () => {
     const ms: ChatMessage[] = Array.from({ length: 30 }, () => ({ role: "user" as const, content: "x" }));
-    expect(() => fitMessages(ms, 20, count)).to.throw(ChorusError).with.property("code", "INFERENCE_BAD_INPUT");
+    expect(() => fitMessages(ms, 20, count))
+      .to.throw(ChorusError)
+      .with.property("code", "INFERENCE_BAD_INPUT");
   });
 });

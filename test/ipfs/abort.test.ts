@@ -45,7 +45,9 @@ describe("ipfs / aborted writes", function () {
       // abort at once, after some microtasks, or after a few timer ticks: every stage of put + pin
       const stage = i % 10;
       if (stage === 0) c.abort();
-      else if (stage < 5) for (let k = 0; k < stage * 3; k++) await Promise.resolve().then(() => (k === stage * 3 - 1 ? c.abort() : undefined));
+      else if (stage < 5)
+        for (let k = 0; k < stage * 3; k++)
+          await Promise.resolve().then(() => (k === stage * 3 - 1 ? c.abort() : undefined));
       else setTimeout(() => c.abort(), (stage - 5) / 2);
       if (await p) aborted++;
     }

@@ -23,7 +23,11 @@ describe("ipfs / canonical encoding", () => {
     const run = promisify(execFile);
     const outs = await Promise.all(
       [0, 1, 2, 5].map(async (order) => {
-        const { stdout } = await run(process.execPath, ["--import", "tsx", path.join(here, "helpers/cid-of.ts"), String(order)], { cwd: root });
+        const { stdout } = await run(
+          process.execPath,
+          ["--import", "tsx", path.join(here, "helpers/cid-of.ts"), String(order)],
+          { cwd: root },
+        );
         return JSON.parse(stdout) as { cid: string; bytes32: string; raw: string };
       }),
     );
@@ -35,7 +39,9 @@ describe("ipfs / canonical encoding", () => {
     const bytes = encodeJson(doc);
     expect(new TextDecoder().decode(bytes)).to.equal('{"a":[true,null,"x"],"b":1,"c":{"y":-3,"z":"é"}}');
     const { cid } = await jsonBlock(doc);
-    expect(Buffer.from(cid.multihash.digest).toString("hex")).to.equal(createHash("sha256").update(bytes).digest("hex"));
+    expect(Buffer.from(cid.multihash.digest).toString("hex")).to.equal(
+      createHash("sha256").update(bytes).digest("hex"),
+    );
     expect(cid.version).to.equal(1);
     expect(cid.code).to.equal(0x0129);
     expect(decodeJson(cid, bytes)).to.deep.equal(doc);

@@ -28,7 +28,8 @@ describe("ipfs / networked Helia over loopback", function () {
   it("listens on 127.0.0.1 only, and a configured peer is dialed at start", () => {
     expect(a.kind).to.equal("helia-network");
     expect(a.multiaddrs()).to.have.length.greaterThan(0);
-    for (const m of [...a.multiaddrs(), ...b.multiaddrs()]) expect(m).to.match(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo/);
+    for (const m of [...a.multiaddrs(), ...b.multiaddrs()])
+      expect(m).to.match(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/12D3Koo/);
     expect(b.peers()).to.include(a.peerId);
   });
 
@@ -86,11 +87,17 @@ describe("ipfs / networked Helia over loopback", function () {
       await expectCode(openHeliaStore({ dir: await tmpDir(), network: { announce } }), "IPFS_CONFIG");
     }
     await expectCode(openHeliaStore({ dir: await tmpDir(), network: { peers: ["not a multiaddr"] } }), "IPFS_CONFIG");
-    await expectCode(b.dial("/ip4/127.0.0.1/tcp/1/p2p/12D3KooWLBQKFU32GPKLRh2iTx11NUtYGAAXUXnPZGQmct1TGxiC"), "IPFS_BACKEND");
+    await expectCode(
+      b.dial("/ip4/127.0.0.1/tcp/1/p2p/12D3KooWLBQKFU32GPKLRh2iTx11NUtYGAAXUXnPZGQmct1TGxiC"),
+      "IPFS_BACKEND",
+    );
   });
 
   it("announces the configured addresses instead of the listen address (what peers are told to dial)", async () => {
-    const c = await openHeliaStore({ dir: await tmpDir(), network: { announce: ["/dns4/node.example.org/tcp/4001", "/ip4/203.0.113.7/tcp/4001"] } });
+    const c = await openHeliaStore({
+      dir: await tmpDir(),
+      network: { announce: ["/dns4/node.example.org/tcp/4001", "/ip4/203.0.113.7/tcp/4001"] },
+    });
     try {
       const addrs = c.multiaddrs();
       expect(addrs.some((m) => m.startsWith("/dns4/node.example.org/tcp/4001/p2p/"))).to.equal(true);

@@ -39,9 +39,13 @@ describe("ipfs / embedded Helia store", function () {
 
   it("reads, in this process, what another process stored and pinned in the same directory", async () => {
     const dir = await tmpDir();
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", path.join(here, "helpers/helia-child.ts"), dir], {
-      cwd: path.resolve(here, "../.."),
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--import", "tsx", path.join(here, "helpers/helia-child.ts"), dir],
+      {
+        cwd: path.resolve(here, "../.."),
+      },
+    );
     const out = JSON.parse(stdout) as { file: string; manifest: string };
     const store = await openHeliaStore({ dir });
     try {
@@ -63,7 +67,10 @@ describe("ipfs / embedded Helia store", function () {
       expect(Date.now() - t0).to.be.lessThan(1000);
       expect(store.multiaddrs()).to.deep.equal([]);
       expect(store.peerId).to.equal(undefined);
-      await expectCode(store.dial("/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWLBQKFU32GPKLRh2iTx11NUtYGAAXUXnPZGQmct1TGxiC"), "IPFS_CONFIG");
+      await expectCode(
+        store.dial("/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWLBQKFU32GPKLRh2iTx11NUtYGAAXUXnPZGQmct1TGxiC"),
+        "IPFS_CONFIG",
+      );
     } finally {
       await store.close();
     }

@@ -91,7 +91,8 @@ function honestJudgment(skill: number[], f: Facts, a: string, b: string, r: Rng)
   return r.next() < WORLD.tieWrong ? "tie" : coin();
 }
 
-const lastUser = (messages: { role: string; content: string }[]) => [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
+const lastUser = (messages: { role: string; content: string }[]) =>
+  [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
 
 /** The mind of node i playing `role` (the copier's mind is honest: its cheating is in `copierReveal`). */
 export function byzantineMind(i: number, role: Role): Mind {
@@ -171,13 +172,21 @@ export function overheardMember(member: Member, board: RevealBoard): void {
  * and signature. Its commitment was made before any answer was out,
  * so the reveal cannot match: the coordinator excludes it with the reveal as evidence. `copied` counts tries.
  */
-export function copierReveal(member: Member, board: RevealBoard, domain: PeerDomain, signer: DigestSigner, stats: { copied: number }): void {
+export function copierReveal(
+  member: Member,
+  board: RevealBoard,
+  domain: PeerDomain,
+  signer: DigestSigner,
+  stats: { copied: number },
+): void {
   const original = member.handle.bind(member);
   member.handle = async (raw, opts) => {
     const reply: Envelope = await original(raw, opts);
     if (reply.kind !== "reveal") return reply;
     const own = (reply.body as { answer: string }).answer;
-    const heard = (await board.overheard(reply.roundId, 300)).filter((h) => h.from.toLowerCase() !== signer.address.toLowerCase() && h.answer !== own);
+    const heard = (await board.overheard(reply.roundId, 300)).filter(
+      (h) => h.from.toLowerCase() !== signer.address.toLowerCase() && h.answer !== own,
+    );
     if (heard.length === 0) return reply;
     stats.copied++;
     const body = reply.body as { answer: string; salt: Hex };

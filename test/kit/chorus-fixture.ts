@@ -22,7 +22,17 @@ import { hardhat } from "viem/chains";
 import { deployChorus, type Wallet } from "./fixtures.js";
 import type { DeployParams } from "../../deploy/index.js";
 import { encodeEpoch } from "../../src/protocol/index.js";
-import { makeRoundId, settlementDomain, signRecord, signServiceStatement, sortRecord, type RoundRecord, type SettlementDomain, type SignedRecord, type SourceDelta } from "../../src/core/index.js";
+import {
+  makeRoundId,
+  settlementDomain,
+  signRecord,
+  signServiceStatement,
+  sortRecord,
+  type RoundRecord,
+  type SettlementDomain,
+  type SignedRecord,
+  type SourceDelta,
+} from "../../src/core/index.js";
 import { drawCommittee, roundSeed, type Candidate, type Committee } from "../../src/protocol/index.js";
 import { choicesCommitment, keyCommitment, minPassThreshold } from "../../src/chain/capability.js";
 import { finalizeInputAt, type FinalizeInput } from "../../src/chain/finality.js";
@@ -42,7 +52,11 @@ export async function actor(i: number, label = "node"): Promise<Actor> {
   const account = privateKeyToAccount(keccak256(toHex(`chorus-test-${label}-${i}`)));
   await hre.network.provider.send("hardhat_setBalance", [account.address, toHex(parseEther("1000"))]);
   // no retries: in process nothing is transient, and viem would retry every reverting call with backoff (~1 s each)
-  const wallet = createWalletClient({ account, chain: hardhat, transport: custom(hre.network.provider, { retryCount: 0 }) });
+  const wallet = createWalletClient({
+    account,
+    chain: hardhat,
+    transport: custom(hre.network.provider, { retryCount: 0 }),
+  });
   return { account, address: account.address, wallet: wallet as unknown as Wallet };
 }
 
@@ -90,7 +104,8 @@ export interface SuiteSetup {
 }
 
 /** A fixed pseudo-random key over `itemCount` items. */
-export const suiteKey = (itemCount: number, label = "suite key"): bigint => BigInt(keccak256(toHex(label))) & ((1n << BigInt(itemCount)) - 1n);
+export const suiteKey = (itemCount: number, label = "suite key"): bigint =>
+  BigInt(keccak256(toHex(label))) & ((1n << BigInt(itemCount)) - 1n);
 
 /**
  * Publishes a suite as the curator (the deployer); returns its id, key and timestamps. Defaults: 256 items, pass
@@ -108,7 +123,8 @@ export async function publishSuite(f: Full, s: SuiteSetup = {}) {
     itemsCid: cid("items"),
     keyCommitment: keyCommitment(key, keySalt),
     itemCount,
-    passThreshold: s.passThreshold ?? Math.max(Math.ceil(itemCount * 0.85), Math.min(itemCount, minPassThreshold(itemCount))),
+    passThreshold:
+      s.passThreshold ?? Math.max(Math.ceil(itemCount * 0.85), Math.min(itemCount, minPassThreshold(itemCount))),
     commitEnd,
     keyRevealEnd,
     revealEnd,
@@ -135,7 +151,9 @@ export async function makeCapable(f: Full, actors: readonly Actor[], s: SuiteSet
   const salt = cid("choices salt");
   for (const a of actors) {
     await postAttemptBond(f, a);
-    await (await f.as(a.wallet)).capability.write.commit([suite.suiteId, choicesCommitment(suite.key, salt, a.address)]);
+    await (
+      await f.as(a.wallet)
+    ).capability.write.commit([suite.suiteId, choicesCommitment(suite.key, salt, a.address)]);
   }
   await time.increaseTo(suite.commitEnd);
   await f.capability.write.revealKey([suite.suiteId, suite.key, suite.keySalt]);
@@ -157,7 +175,9 @@ export async function registerSources(f: Full, actors: readonly Actor[]): Promis
 export const DEFAULT_STAKE = parseEther("500");
 
 /** A deployment with `nodes` staked, capable nodes and `sources` registered sources. */
-export async function deploySwarm(opts: { nodes?: number; sources?: number; stakes?: bigint[]; params?: Partial<DeployParams> } = {}) {
+export async function deploySwarm(
+  opts: { nodes?: number; sources?: number; stakes?: bigint[]; params?: Partial<DeployParams> } = {},
+) {
   const f = await deployFull(opts.params);
   const nodes: Actor[] = [];
   for (let i = 0; i < (opts.nodes ?? 7); i++) nodes.push(await actor(i));
@@ -199,11 +219,22 @@ export async function openBatch(f: Full, coordinator: Actor, count = 64): Promis
   await hre.network.provider.send("hardhat_mine", ["0x2"]);
   const [lastSeq, batchEnd, seedBlock, period] = await f.settlement.read.batchOf([coordinator.address]);
   const block = await f.publicClient.getBlock({ blockNumber: seedBlock });
-  return { coordinator, firstSeq: lastSeq + 1n, lastSeq: batchEnd, seedBlock, seed: block.hash, period, next: lastSeq + 1n };
+  return {
+    coordinator,
+    firstSeq: lastSeq + 1n,
+    lastSeq: batchEnd,
+    seedBlock,
+    seed: block.hash,
+    period,
+    next: lastSeq + 1n,
+  };
 }
 
 /** The candidates of weight period `period` as the contract weighs them (every registered node). */
-export async function weightsAt(f: Full, period: number): Promise<{ candidates: Candidate[]; total: bigint; tau: number }> {
+export async function weightsAt(
+  f: Full,
+  period: number,
+): Promise<{ candidates: Candidate[]; total: bigint; tau: number }> {
   const nodes = await f.registry.read.registeredNodes([0n, 1000n]);
   const start = BigInt(period) * (await f.settlement.read.periodLength());
   const [stakes, total, minimum] = await f.registry.read.stakesAt([nodes, start - 1n]);
@@ -237,7 +268,14 @@ export async function drawnRecord(
 ): Promise<RoundRecord> {
   const { seed, committee } = await nextCommittee(f, batch);
   const participants = opts.participants ?? committee.members;
-  const record = makeRecord({ ...opts, coordinator: batch.coordinator.address, seq: batch.next, participants, seed, period: batch.period });
+  const record = makeRecord({
+    ...opts,
+    coordinator: batch.coordinator.address,
+    seq: batch.next,
+    participants,
+    seed,
+    period: batch.period,
+  });
   batch.next += 1n;
   return record;
 }
@@ -285,7 +323,11 @@ export async function signAll(
   const sourceSignatures: Record<string, Hex> = {};
   for (const d of record.sources) {
     const a = sourceActors.find((x) => x.address.toLowerCase() === d.source.toLowerCase());
-    if (a) sourceSignatures[a.address] = await signServiceStatement(a.account, domain, { roundId: record.roundId, servedCid: d.servedCid });
+    if (a)
+      sourceSignatures[a.address] = await signServiceStatement(a.account, domain, {
+        roundId: record.roundId,
+        servedCid: d.servedCid,
+      });
   }
   return { record, signatures, sourceSignatures };
 }
@@ -298,7 +340,12 @@ export async function settle(f: Full, sender: Wallet, signed: readonly SignedRec
 }
 
 /** The same as `settle` through simulate (for revert checks). */
-export async function simulateSettle(f: Full, sender: Wallet, signed: readonly SignedRecord[], opts: { period?: number } = {}) {
+export async function simulateSettle(
+  f: Full,
+  sender: Wallet,
+  signed: readonly SignedRecord[],
+  opts: { period?: number } = {},
+) {
   const e = encodeEpoch(signed);
   const c = await f.as(sender);
   return c.settlement.simulate.settleEpoch([opts.period ?? signed[0].record.period, e.nodes, e.sources, e.records]);
@@ -307,7 +354,10 @@ export async function simulateSettle(f: Full, sender: Wallet, signed: readonly S
 /** What `finalizeEpoch` takes for `epoch`, read from the events as any finalizer would. */
 export async function finalizeInputOf(f: Full, epoch: number): Promise<FinalizeInput> {
   const c = f.deployments.contracts.Settlement;
-  return finalizeInputAt({ publicClient: f.publicClient, address: c.address, fromBlock: BigInt(f.deployments.startBlock) }, epoch);
+  return finalizeInputAt(
+    { publicClient: f.publicClient, address: c.address, fromBlock: BigInt(f.deployments.startBlock) },
+    epoch,
+  );
 }
 
 /**
@@ -336,7 +386,12 @@ export async function finalizeEpochs(f: Full, opts: { epochs?: number[]; sender?
 }
 
 /** Settles `signed` in one epoch and makes it final at once (clock moved forward): deltas take effect. */
-export async function settleFinal(f: Full, sender: Wallet, signed: readonly SignedRecord[], opts: { period?: number } = {}) {
+export async function settleFinal(
+  f: Full,
+  sender: Wallet,
+  signed: readonly SignedRecord[],
+  opts: { period?: number } = {},
+) {
   const hash = await settle(f, sender, signed, opts);
   await finalizeEpochs(f);
   return hash;

@@ -27,8 +27,9 @@ export const countRules: ConsensusRules = {
       }
     }
     const ranking = [...answers].sort((x, y) => scores[y] - scores[x] || (x < y ? -1 : 1));
-    const deltas = Object.fromEntries(members.map((m) => [m.address, excluded.includes(m.address) ? -1000 : ranking[0] === m.address ? 1000 : 0]));
+    const deltas = Object.fromEntries(
+      members.map((m) => [m.address, excluded.includes(m.address) ? -1000 : ranking[0] === m.address ? 1000 : 0]),
+    );
     return { scores, ranking, winner: ranking[0], deltas };
   },
 };
-

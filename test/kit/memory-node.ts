@@ -16,7 +16,8 @@ import { MemoryArtifacts, directoryOf, fixedMind, makeSigners } from "./memory-r
 export { TEST_DOMAIN, TEST_RECORDS } from "./test-domain.js";
 import { TEST_DOMAIN, TEST_RECORDS } from "./test-domain.js";
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
-export const preferHigherQ = (a: string, b: string) => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie");
+export const preferHigherQ = (a: string, b: string) =>
+  quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie";
 
 export function memorySettlement(): SettlementPort<QueuedRound> & { settled: Set<string> } {
   const settled = new Set<string>();
@@ -34,7 +35,13 @@ export function memorySettlement(): SettlementPort<QueuedRound> & { settled: Set
 
 export async function startMemorySwarm(
   n: number,
-  opts: { minds?: (i: number) => Mind; timeoutMs?: number; settlement?: SettlementPort<QueuedRound> & { settled: Set<string> }; parts?: (i: number) => Partial<NodeParts>; options?: (i: number) => Partial<NodeOptions> } = {},
+  opts: {
+    minds?: (i: number) => Mind;
+    timeoutMs?: number;
+    settlement?: SettlementPort<QueuedRound> & { settled: Set<string> };
+    parts?: (i: number) => Partial<NodeParts>;
+    options?: (i: number) => Partial<NodeOptions>;
+  } = {},
 ) {
   const signers = makeSigners(n);
   const entries: NodeEntry[] = [];

@@ -55,8 +55,16 @@ export type Handler = (envelope: unknown) => Promise<unknown>;
 /** Routes POSTs to handlers by endpoint; `faults` can delay or break a member for some message kinds. */
 export class DirectPeers implements PeerClient {
   readonly handlers = new Map<string, Handler>();
-  readonly faults = new Map<string, { kinds: string[]; mode: "hang" | "error" | "tamper"; tamper?: (reply: any) => any }>();
-  async post(endpoint: string, _path: string, envelope: unknown, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<unknown> {
+  readonly faults = new Map<
+    string,
+    { kinds: string[]; mode: "hang" | "error" | "tamper"; tamper?: (reply: any) => any }
+  >();
+  async post(
+    endpoint: string,
+    _path: string,
+    envelope: unknown,
+    opts: { signal?: AbortSignal; timeoutMs: number },
+  ): Promise<unknown> {
     const h = this.handlers.get(endpoint);
     if (!h) throw new Error(`connect ECONNREFUSED ${endpoint}`);
     const fault = this.faults.get(endpoint);

@@ -223,7 +223,16 @@ function coin(r: Rng): Outcome {
   return r.next() < 0.5 ? "A" : "B";
 }
 
-export function judgeOne(p: SimParams, swarm: Swarm, q: Question, answers: number[], judge: number, a: number, b: number, r: Rng): Outcome {
+export function judgeOne(
+  p: SimParams,
+  swarm: Swarm,
+  q: Question,
+  answers: number[],
+  judge: number,
+  a: number,
+  b: number,
+  r: Rng,
+): Outcome {
   const oa = answers[a];
   const ob = answers[b];
   if (swarm.byzantine[judge]) {
@@ -317,7 +326,14 @@ export function simulate(overrides: Partial<SimParams> = {}, opts: { majorityOnl
       }
     }
     const members = swarm.ids.map((address, i) => ({ address, stake: p.stake, reputation: rep[i] }));
-    const weighted = rules.aggregate({ answers: swarm.ids, members, judgments: judgments as never, screens: [], excluded: [], seed });
+    const weighted = rules.aggregate({
+      answers: swarm.ids,
+      members,
+      judgments: judgments as never,
+      screens: [],
+      excluded: [],
+      seed,
+    });
     for (let i = 0; i < n; i++) rep[i] = applyDelta(rep[i], weighted.deltas[swarm.ids[i]] ?? 0);
     if (!measured) return;
     if (answers[index.get(weighted.winner.toLowerCase() as Address)!] === q.correct) okWeighted++;

@@ -28,16 +28,23 @@ const PORT = 7000;
 function lineOf(child: ChildProcess, prefix: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = "";
-    const timer = setTimeout(() => finish(new Error(`no '${prefix}' line from process ${child.pid} within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`no '${prefix}' line from process ${child.pid} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       buffer += chunk.toString();
-      for (let i; (i = buffer.indexOf("\n")) >= 0; ) {
+      for (let i; (i = buffer.indexOf("\n")) >= 0;) {
         const line = buffer.slice(0, i);
         buffer = buffer.slice(i + 1);
-        if (line.startsWith(prefix)) { finish(undefined, line); return; }
+        if (line.startsWith(prefix)) {
+          finish(undefined, line);
+          return;
+        }
       }
     };
-    const onExit = (code: number | null) => finish(new Error(`process ${child.pid} exited with ${code} before '${prefix}'`));
+    const onExit = (code: number | null) =>
+      finish(new Error(`process ${child.pid} exited with ${code} before '${prefix}'`));
     const finish = (err?: Error, line?: string) => {
       clearTimeout(timer);
       child.stdout?.off("data", onData);
@@ -52,7 +59,10 @@ function lineOf(child: ChildProcess, prefix: string, timeoutMs: number): Promise
 
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) { resolve(); return; }
+    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
+      resolve();
+      return;
+    }
     const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
     child.once("exit", () => {
       clearTimeout(timer);
@@ -80,22 +90,40 @@ describe("nodes in separate network namespaces (root + iproute2 only)", function
     const f = await deploySwarm({ nodes: MEMBERS });
     // committees weigh nodes as they were when the weight period began: start in the next period
     await time.increase(3600);
-    const server = await hre.run(TASK_NODE_CREATE_SERVER, { hostname: BRIDGE_ADDRESS, port: 0, provider: hre.network.provider });
+    const server = await hre.run(TASK_NODE_CREATE_SERVER, {
+      hostname: BRIDGE_ADDRESS,
+      port: 0,
+      provider: hre.network.provider,
+    });
     const { port: rpcPort } = (await server.listen()) as { port: number };
     rpc = server;
     const rpcUrl = `http://${BRIDGE_ADDRESS}:${rpcPort}`;
     dir = await mkdtemp(path.join(os.tmpdir(), "chorus-netns-"));
     const deploymentsFile = await writeDeployments(f.deployments, dir);
     for (let i = 0; i < MEMBERS; i++) {
-      await (await f.as(f.nodes[i].wallet)).registry.write.updateNode([`http://${net.addressOf(i)}:${PORT}`, keccak256(toHex(`meta-${i}`))]);
+      await (
+        await f.as(f.nodes[i].wallet)
+      ).registry.write.updateNode([`http://${net.addressOf(i)}:${PORT}`, keccak256(toHex(`meta-${i}`))]);
     }
     for (let i = 0; i < MEMBERS; i++) {
       const key = keccak256(toHex(`chorus-test-node-${i}`));
-      const args = [net.addressOf(i), String(PORT), rpcUrl, deploymentsFile, key, String(i), ...(i === VICTIM ? ["--stall-judging"] : [])];
-      const child = spawn("ip", net.execArgs(i, [process.execPath, "--import", "tsx", path.join(ROOT, "scripts/lib/netns-node.ts"), ...args]), {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const args = [
+        net.addressOf(i),
+        String(PORT),
+        rpcUrl,
+        deploymentsFile,
+        key,
+        String(i),
+        ...(i === VICTIM ? ["--stall-judging"] : []),
+      ];
+      const child = spawn(
+        "ip",
+        net.execArgs(i, [process.execPath, "--import", "tsx", path.join(ROOT, "scripts/lib/netns-node.ts"), ...args]),
+        {
+          cwd: ROOT,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
       const log: string[] = [];
       logs.push(log);
       (child.stderr as NodeJS.ReadableStream | null)?.on("data", (c: Buffer) => log.push(c.toString()));
@@ -104,7 +132,9 @@ describe("nodes in separate network namespaces (root + iproute2 only)", function
     try {
       await Promise.all(children.map((c) => lineOf(c, "LISTENING", 60_000)));
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${logs.map((l, i) => `node ${i}: ${l.join("").slice(-800)}`).join("\n")}`);
+      throw new Error(
+        `${(err as Error).message}\n${logs.map((l, i) => `node ${i}: ${l.join("").slice(-800)}`).join("\n")}`,
+      );
     }
   });
 
@@ -121,18 +151,30 @@ describe("nodes in separate network namespaces (root + iproute2 only)", function
     const reply = fetch(`http://${net!.addressOf(0)}:${PORT}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content: "Who answers from another host?" }] }),
+      body: JSON.stringify({
+        model: "chorus-swarm",
+        messages: [{ role: "user", content: "Who answers from another host?" }],
+      }),
     });
     await judging;
     await net!.cut(VICTIM);
     // the victim's address is unreachable now
-    const probe = await fetch(`http://${net!.addressOf(VICTIM)}:${PORT}/health`, { signal: AbortSignal.timeout(1500) }).then(
+    const probe = await fetch(`http://${net!.addressOf(VICTIM)}:${PORT}/health`, {
+      signal: AbortSignal.timeout(1500),
+    }).then(
       () => "reachable",
       () => "unreachable",
     );
     expect(probe).to.equal("unreachable");
     const res = await reply;
-    const body = (await res.json()) as { chorus: { committee_size: number; answered: number; excluded: { member: string; phase: string }[]; winner: string } };
+    const body = (await res.json()) as {
+      chorus: {
+        committee_size: number;
+        answered: number;
+        excluded: { member: string; phase: string }[];
+        winner: string;
+      };
+    };
     expect(res.status, JSON.stringify(body)).to.equal(200);
     expect(body.chorus.committee_size).to.equal(MEMBERS);
     expect(body.chorus.answered, "the victim committed and revealed before the cut").to.equal(MEMBERS);

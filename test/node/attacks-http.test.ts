@@ -30,7 +30,13 @@ import type { Mind } from "../../src/round/ports.js";
 import type { RagEvidence } from "../../src/protocol/index.js";
 import { createSigner } from "../../src/core/index.js";
 import type { Transcript } from "../../src/protocol/index.js";
-import { activeNodeCheck, retrieveRequestDigest, RETRIEVE_SIGNATURE_HEADER, startSource, type RunningSource } from "../../src/source/index.js";
+import {
+  activeNodeCheck,
+  retrieveRequestDigest,
+  RETRIEVE_SIGNATURE_HEADER,
+  startSource,
+  type RunningSource,
+} from "../../src/source/index.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { actor } from "../kit/chorus-fixture.js";
 import { preferHigherQ } from "../kit/memory-node.js";
@@ -40,7 +46,10 @@ const SECRET = "sk-live-0123456789abcdef";
 
 function mind(i: number): Mind {
   return {
-    answer: async (q) => (/Context|\[1\]/.test(q.messages.find((m) => m.role === "system")?.content ?? "") ? `with context q${i}` : `answer q${i}`),
+    answer: async (q) =>
+      /Context|\[1\]/.test(q.messages.find((m) => m.role === "system")?.content ?? "")
+        ? `with context q${i}`
+        : `answer q${i}`,
     compare: async ({ answerA, answerB }) => ({ outcome: preferHigherQ(answerA, answerB) }),
     screen: async () => "GOOD",
   };
@@ -95,10 +104,17 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
     const bond = await swarm.f.sources.read.minBond();
     await swarm.f.token.write.transfer([a.address, bond]);
     await (await swarm.f.as(a.wallet)).token.write.approve([swarm.f.sources.address, bond]);
-    await (await swarm.f.as(a.wallet)).sources.write.register([endpoint, cidToBytes32(await cidOfJson({ fake: "manifest" }))]);
+    await (
+      await swarm.f.as(a.wallet)
+    ).sources.write.register([endpoint, cidToBytes32(await cidOfJson({ fake: "manifest" }))]);
     // A read-only chain connection that counts every JSON-RPC request it makes.
-    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } } });
-    counted = await openChorusChain(config, { transport: httpTransport(swarm.rpc.url, { retryCount: 0, onFetchRequest: () => void rpcCalls++ }) });
+    const config = loadConfig({
+      env: {},
+      overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } },
+    });
+    counted = await openChorusChain(config, {
+      transport: httpTransport(swarm.rpc.url, { retryCount: 0, onFetchRequest: () => void rpcCalls++ }),
+    });
   });
   after(async () => {
     await swarm?.rpcUp();
@@ -125,17 +141,38 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
     for (const r of t.reveals) {
       const ev = (r.body as { rag: RagEvidence }).rag;
       if (ev.retrieval !== "sources") throw new Error(`member ${r.from} did not list sources: ${JSON.stringify(ev)}`);
-      expect(ev.skipped).to.deep.equal([{ source: internalAddress, reason: "unreachable", detail: `source ${internalAddress}: refused: private address` }]);
+      expect(ev.skipped).to.deep.equal([
+        {
+          source: internalAddress,
+          reason: "unreachable",
+          detail: `source ${internalAddress}: refused: private address`,
+        },
+      ]);
     }
     const text = JSON.stringify(t);
-    for (const leak of ["internal-admin-token", "metadata service", "ECONNREFUSED"]) expect(text, leak).to.not.contain(leak);
+    for (const leak of ["internal-admin-token", "metadata service", "ECONNREFUSED"])
+      expect(text, leak).to.not.contain(leak);
     await swarm.nodes[0].submitter.flush();
     expect(await swarm.nodes[0].queue.status(body.chorus.round_id)).to.equal("settled");
     ragRound = { id: body.chorus.round_id, transcriptCid: body.chorus.transcript_cid };
   });
 
   it("amplification: explorer chain reads happen once per block, not per GET; a settled round's audit is computed once", async () => {
-    const explorer = await serve(explorerRouter({ chain: counted, auditRound: (id) => auditRound({ chain: counted, rules: swarmRules, getJson: (cid) => swarm.storeOf(0).getJson(cid), cidOf: async (v) => (await swarm.storeOf(0).cidOf(v)).toString() }, id) }));
+    const explorer = await serve(
+      explorerRouter({
+        chain: counted,
+        auditRound: (id) =>
+          auditRound(
+            {
+              chain: counted,
+              rules: swarmRules,
+              getJson: (cid) => swarm.storeOf(0).getJson(cid),
+              cidOf: async (v) => (await swarm.storeOf(0).cidOf(v)).toString(),
+            },
+            id,
+          ),
+      }),
+    );
     try {
       const get = async (p: string) => {
         const before = rpcCalls;
@@ -148,7 +185,9 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
       const again: number[] = [];
       for (let i = 0; i < 10; i++) again.push((await get("/explorer/api/nodes")).calls);
       const total = again.reduce((a, b) => a + b, 0);
-      console.log(`      measured: /explorer/api/nodes with 7 nodes: first GET ${first.calls} RPC calls, next 10 GETs ${total} in all`);
+      console.log(
+        `      measured: /explorer/api/nodes with 7 nodes: first GET ${first.calls} RPC calls, next 10 GETs ${total} in all`,
+      );
       expect(total, `10 GETs in one block made ${total} RPC calls`).to.be.at.most(10);
       expect(Math.max(...again)).to.be.at.most(1);
 
@@ -203,8 +242,23 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
     const account = (await actor(1, "attacks-http-source")).wallet.account as never;
     let source: RunningSource | undefined;
     try {
-      source = await startSource({ corpusDir: dir, account, store, domain: settlementDomainOf(counted), embedder: null, isActiveNode: activeNodeCheck(counted), rateLimit: { perSecond: 0.2, burst: 25 } });
-      const query = { type: "chorus/query@1", messages: [{ role: "user", content: "Tell me about the sea." }], maxTokens: 16, coordinator: swarm.f.nodes[0].address, createdAt: 1, rag: true };
+      source = await startSource({
+        corpusDir: dir,
+        account,
+        store,
+        domain: settlementDomainOf(counted),
+        embedder: null,
+        isActiveNode: activeNodeCheck(counted),
+        rateLimit: { perSecond: 0.2, burst: 25 },
+      });
+      const query = {
+        type: "chorus/query@1",
+        messages: [{ role: "user", content: "Tell me about the sea." }],
+        maxTokens: 16,
+        coordinator: swarm.f.nodes[0].address,
+        createdAt: 1,
+        rag: true,
+      };
       const post = (roundId: Hex, key?: Hex) => {
         const body = Buffer.from(JSON.stringify({ roundId, query, k: 2 }));
         const headers: Record<string, string> = { "content-type": "application/json" };
@@ -214,12 +268,20 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
       const stored = async (r: Response) => {
         expect(r.status).to.equal(200);
         const { servedCid } = (await r.json()) as { servedCid: string };
-        return store.getJson(servedCid).then(() => true, () => false);
+        return store.getJson(servedCid).then(
+          () => true,
+          () => false,
+        );
       };
       const made = (i: number) => keccak256(toHex(`made-up round ${i}`));
       for (let i = 0; i < 20; i++) expect(await stored(await post(made(i))), `unsigned ${i}`).to.equal(false);
-      expect(await stored(await post(made(100), keccak256(toHex("not a staked node")))), "signed, not staked").to.equal(false);
-      expect(await stored(await post(made(101), keccak256(toHex("chorus-test-node-1")))), "signed by staked node 1").to.equal(true);
+      expect(await stored(await post(made(100), keccak256(toHex("not a staked node")))), "signed, not staked").to.equal(
+        false,
+      );
+      expect(
+        await stored(await post(made(101), keccak256(toHex("chorus-test-node-1")))),
+        "signed by staked node 1",
+      ).to.equal(true);
       const health = (await (await fetch(`${source.url}/health`)).json()) as any;
       expect(health).to.include({ served: 22, kept: 1 });
       const statuses: number[] = [];
@@ -252,16 +314,24 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
       await swarm.nodes[0].submitter.flush().catch(() => {});
       await new Promise((r) => setTimeout(r, 1100)); // the explorer trusts a block number for 1 s
       const health = await (await fetch(`${swarm.nodes[0].url}/health`)).text();
-      expect(JSON.parse(health).lastSettlementError, health).to.be.a("string").and.match(/127\.0\.0\.1/);
+      expect(JSON.parse(health).lastSettlementError, health)
+        .to.be.a("string")
+        .and.match(/127\.0\.0\.1/);
       const explorer = await fetch(`${swarm.nodes[0].url}/explorer/api/nodes`);
       const gateway = await ask(0, "Does the RPC answer?");
-      for (const [what, r] of [["explorer", explorer], ["gateway", gateway]] as const) {
+      for (const [what, r] of [
+        ["explorer", explorer],
+        ["gateway", gateway],
+      ] as const) {
         expect(r.status, what).to.be.at.least(500);
         const text = await r.text();
         const body = JSON.parse(text);
         expect(body.error.request_id, what).to.match(/^[0-9a-f]{16}$/);
         expect(r.headers.get("x-request-id")).to.equal(body.error.request_id);
-        expect(logged.some((l) => l.includes(body.error.request_id)), `${what}: the log names request ${body.error.request_id}`).to.equal(true);
+        expect(
+          logged.some((l) => l.includes(body.error.request_id)),
+          `${what}: the log names request ${body.error.request_id}`,
+        ).to.equal(true);
         expect(text, what).to.not.contain(SECRET);
         expect(text, what).to.not.contain("/v3/");
       }

@@ -21,7 +21,12 @@ describe("liveness: a member returning a wrong record signature (HTTP swarm on t
   let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
 
   before(async () => {
-    swarm = await startChainSwarm({ nodes: 5, rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ), epochRounds: 20 });
+    swarm = await startChainSwarm({
+      nodes: 5,
+      rules: swarmRules,
+      minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
+      epochRounds: 20,
+    });
     const member = swarm.nodes[BYZANTINE].member;
     const signer = createSigner(keccak256(toHex(`chorus-test-node-${BYZANTINE}`)) as Hex);
     const domain = { chainId: swarm.f.publicClient.chain!.id, registry: swarm.f.registry.address };
@@ -30,7 +35,9 @@ describe("liveness: a member returning a wrong record signature (HTTP swarm on t
     member.handle = async (raw, opts) => {
       const reply = await honest(raw, opts);
       if (reply.kind !== "record-signature") return reply;
-      return signEnvelope(domain, signer, "record-signature", reply.roundId, { signature: signer.signDigest(keccak256(toHex(`not the record ${reply.roundId}`))) });
+      return signEnvelope(domain, signer, "record-signature", reply.roundId, {
+        signature: signer.signDigest(keccak256(toHex(`not the record ${reply.roundId}`))),
+      });
     };
   });
 
@@ -51,7 +58,9 @@ describe("liveness: a member returning a wrong record signature (HTTP swarm on t
       expect(res.status, JSON.stringify(body)).to.equal(200);
       expect(body.chorus.committee_size).to.equal(5);
       expect(body.chorus.signatures, "the bad signature is not kept").to.equal(4);
-      const signEx = (body.chorus.excluded as { member: string; phase: string; reason: string }[]).filter((e) => e.phase === "sign");
+      const signEx = (body.chorus.excluded as { member: string; phase: string; reason: string }[]).filter(
+        (e) => e.phase === "sign",
+      );
       expect(signEx.map((e) => e.member)).to.deep.equal([swarm.f.nodes[BYZANTINE].address]);
       expect(signEx[0].reason).to.match(/^record signature recovers to 0x[0-9a-fA-F]{40}, not the member$/);
       rounds.push({ id: body.chorus.round_id, gateway });
@@ -60,7 +69,13 @@ describe("liveness: a member returning a wrong record signature (HTTP swarm on t
     for (const r of rounds) {
       expect(await swarm.f.settlement.read.isClosed([r.id]), `round ${r.id} closed`).to.equal(true);
       expect(await swarm.f.settlement.read.isVoided([r.id])).to.equal(false);
-      const logs = await swarm.f.publicClient.getContractEvents({ address: swarm.f.settlement.address, abi: swarm.f.settlement.abi, eventName: "RoundSettled", args: { roundId: r.id }, fromBlock: 0n });
+      const logs = await swarm.f.publicClient.getContractEvents({
+        address: swarm.f.settlement.address,
+        abi: swarm.f.settlement.abi,
+        eventName: "RoundSettled",
+        args: { roundId: r.id },
+        fromBlock: 0n,
+      });
       expect(logs, `RoundSettled for ${r.id}`).to.have.length(1);
       expect(swarm.nodes[r.gateway].submitter.lastError).to.equal(undefined);
       expect(await swarm.nodes[r.gateway].queue.status(r.id)).to.equal("settled");
@@ -68,11 +83,18 @@ describe("liveness: a member returning a wrong record signature (HTTP swarm on t
     // The evidence: the byzantine member's own signed reply, whose record signature recovers to someone else.
     const entry = await swarm.nodes[rounds[0].gateway].queue.get(rounds[0].id);
     expect(entry?.status).to.equal("settled");
-    const queued = entry as unknown as { record: { signExcluded: { member: string; phase: string; reason: string; evidence: Envelope }[]; signatures: Record<string, Hex> } };
+    const queued = entry as unknown as {
+      record: {
+        signExcluded: { member: string; phase: string; reason: string; evidence: Envelope }[];
+        signatures: Record<string, Hex>;
+      };
+    };
     const [ex] = queued.record.signExcluded;
     expect(ex.member).to.equal(swarm.f.nodes[BYZANTINE].address);
     expect(ex.evidence.from).to.equal(swarm.f.nodes[BYZANTINE].address);
     expect(ex.reason).to.match(/^record signature recovers to 0x[0-9a-fA-F]{40}, not the member$/);
-    expect(Object.keys(queued.record.signatures).map((a) => a.toLowerCase())).to.not.include(swarm.f.nodes[BYZANTINE].address.toLowerCase());
+    expect(Object.keys(queued.record.signatures).map((a) => a.toLowerCase())).to.not.include(
+      swarm.f.nodes[BYZANTINE].address.toLowerCase(),
+    );
   });
 });

@@ -37,9 +37,15 @@ describe("byzantine peers: copying, random judging and colluding judges lose rep
     const excludedCopiers = stats.reduce((s, r) => s + r.excludedAtReveal.filter((x) => x === "copier").length, 0);
     expect(swarm.copyStats.copied, "copiers tried").to.be.greaterThan(0);
     expect(excludedCopiers, "every copy attempt was excluded").to.equal(swarm.copyStats.copied);
-    expect(stats.every((r) => r.excludedAtReveal.every((x) => x === "copier")), "nobody else was excluded").to.equal(true);
+    expect(
+      stats.every((r) => r.excludedAtReveal.every((x) => x === "copier")),
+      "nobody else was excluded",
+    ).to.equal(true);
     // A copier that found nothing different to copy revealed its own answer, which may win; a copy never does.
-    expect(stats.some((r) => r.winnerExcluded), "an excluded (copied) answer never wins").to.equal(false);
+    expect(
+      stats.some((r) => r.winnerExcluded),
+      "an excluded (copied) answer never wins",
+    ).to.equal(false);
   });
 
   it("byzantine reputation falls below the honest nodes', and the byzantine share of reputation and of BT judge weight falls", () => {

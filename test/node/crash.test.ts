@@ -9,7 +9,13 @@ import type { Hex } from "viem";
 import { main } from "../../src/cli/main.js";
 import { SettlementQueue } from "../../src/settlement/index.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
-import { coordinatorTripwire, crashableMind, crashPlan, dieOnRequest, type ChainSwarm } from "../helpers/crash-faults.js";
+import {
+  coordinatorTripwire,
+  crashableMind,
+  crashPlan,
+  dieOnRequest,
+  type ChainSwarm,
+} from "../helpers/crash-faults.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
@@ -49,11 +55,13 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${JSON.stringify(body)}`);
     return body;
   };
-  const transcriptOf = async (node: number, cid: string) => (await (await fetch(`${swarm.nodes[node].url}/ipfs/${cid}?format=raw`)).json()) as any;
+  const transcriptOf = async (node: number, cid: string) =>
+    (await (await fetch(`${swarm.nodes[node].url}/ipfs/${cid}?format=raw`)).json()) as any;
   const restartDead = async () => {
     for (let i = 0; i < 7; i++) if (!swarm.isAlive(i)) await swarm.restart(i);
   };
-  const settledEvents = (roundId: string) => swarm.f.settlement.getEvents.RoundSettled({ roundId: roundId as Hex }, { fromBlock: 0n });
+  const settledEvents = (roundId: string) =>
+    swarm.f.settlement.getEvents.RoundSettled({ roundId: roundId as Hex }, { fromBlock: 0n });
   const waitFor = async (what: string, cond: () => Promise<boolean>, ms: number) => {
     const until = Date.now() + ms;
     while (!(await cond())) {
@@ -118,7 +126,9 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
         (e) => (failure = e),
       );
       expect(failure, "the gateway connection is cut").to.be.instanceOf(Error);
-      expect(String((failure!.cause as Error)?.message ?? failure!.message)).to.match(/other side closed|socket|terminated|ECONNRESET/i);
+      expect(String((failure!.cause as Error)?.message ?? failure!.message)).to.match(
+        /other side closed|socket|terminated|ECONNRESET/i,
+      );
       expect(tripwire.fired(0)).to.equal(true);
       expect(swarm.isAlive(0)).to.equal(false);
       const body = await ask(1);
@@ -142,7 +152,9 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
       tripwire.arm(0, "judge-request", () => void swarm.kill(0));
       const alone = await cli(["--gateway", swarm.nodes[0].url, "ask", "Tell me about the sea."]);
       expect(alone.code).to.equal(1);
-      expect(alone.err).to.deep.equal([`chorus: gateway ${swarm.nodes[0].url} closed the connection before answering (its node stopped mid-round?)`]);
+      expect(alone.err).to.deep.equal([
+        `chorus: gateway ${swarm.nodes[0].url} closed the connection before answering (its node stopped mid-round?)`,
+      ]);
       await restartDead();
 
       tripwire.arm(0, "judge-request", () => void swarm.kill(0));
@@ -150,15 +162,21 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
       const url1 = swarm.nodes[1].url;
       const over = await cli(["--gateway", url0, "ask", "Tell me about the sea.", "--fallback-gateway", url1]);
       expect(over.code, over.err.join("\n")).to.equal(0);
-      expect(over.err).to.deep.equal([`chorus: gateway ${url0} closed the connection before answering (its node stopped mid-round?); trying ${url1}`]);
+      expect(over.err).to.deep.equal([
+        `chorus: gateway ${url0} closed the connection before answering (its node stopped mid-round?); trying ${url1}`,
+      ]);
       expect(over.out[0]).to.equal("answer q6 from node 6");
       expect(over.out).to.include(`gateway     ${url1}`);
       // Both down: one line naming each failure.
       const dead = await cli(["--gateway", url0, "ask", "hi", "--fallback-gateway", "http://127.0.0.1:9"]);
       expect(dead.code).to.equal(1);
-      expect(dead.err.at(-1)).to.match(/^chorus: every gateway failed: gateway http:\/\/127\.0\.0\.1:\d+ is unreachable .*; gateway http:\/\/127\.0\.0\.1:9 is unreachable/);
+      expect(dead.err.at(-1)).to.match(
+        /^chorus: every gateway failed: gateway http:\/\/127\.0\.0\.1:\d+ is unreachable .*; gateway http:\/\/127\.0\.0\.1:9 is unreachable/,
+      );
       const bad = await cli(["--gateway", url1, "ask", "hi", "--fallback-gateway", "ftp://x"]);
-      expect(bad.err).to.deep.equal(["chorus: --fallback-gateway: 'ftp://x' is not an http(s) URL (give comma-separated URLs)"]);
+      expect(bad.err).to.deep.equal([
+        "chorus: --fallback-gateway: 'ftp://x' is not an http(s) URL (give comma-separated URLs)",
+      ]);
     } finally {
       tripwire.disarm(0);
       await restartDead();
@@ -177,7 +195,11 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
     expect(await swarm.f.settlement.read.isClosed([roundId as Hex])).to.equal(false);
 
     await swarm.restart(3);
-    await waitFor("the restarted node to settle", async () => (await swarm.nodes[3].queue.status(roundId)) === "settled", 20_000);
+    await waitFor(
+      "the restarted node to settle",
+      async () => (await swarm.nodes[3].queue.status(roundId)) === "settled",
+      20_000,
+    );
     expect(await swarm.f.settlement.read.isClosed([roundId as Hex])).to.equal(true);
     expect(await settledEvents(roundId)).to.have.length(1);
     expect(swarm.nodes[3].submitter.epochsSubmitted).to.equal(1);
@@ -185,7 +207,9 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
     // The node dies after the epoch was mined but before it recorded that: the record is pending again on disk.
     await swarm.kill(3);
     const again = stateOf();
-    again.db.sql.prepare("UPDATE settlement SET status = 'pending', settled_at = NULL, tx_hash = NULL WHERE round_id = ?").run(roundId.toLowerCase());
+    again.db.sql
+      .prepare("UPDATE settlement SET status = 'pending', settled_at = NULL, tx_hash = NULL WHERE round_id = ?")
+      .run(roundId.toLowerCase());
     expect(await again.status(roundId)).to.equal("pending");
     again.close();
     await swarm.restart(3);
@@ -201,7 +225,11 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
     logs[4].length = 0;
     await swarm.rpcDown();
     try {
-      await waitFor("three failed attempts", async () => logs[4].filter((l) => l.startsWith("settlement failed")).length >= 3, 20_000);
+      await waitFor(
+        "three failed attempts",
+        async () => logs[4].filter((l) => l.startsWith("settlement failed")).length >= 3,
+        20_000,
+      );
     } finally {
       await swarm.rpcUp();
     }
@@ -213,7 +241,11 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
     expect(health.lastSettlementError).to.be.a("string");
     expect(await swarm.nodes[4].queue.status(roundId)).to.equal("pending");
 
-    await waitFor("settlement after the RPC is back", async () => (await swarm.nodes[4].queue.status(roundId)) === "settled", 30_000);
+    await waitFor(
+      "settlement after the RPC is back",
+      async () => (await swarm.nodes[4].queue.status(roundId)) === "settled",
+      30_000,
+    );
     expect(await swarm.f.settlement.read.isClosed([roundId as Hex])).to.equal(true);
     expect(await settledEvents(roundId)).to.have.length(1);
     await swarm.nodes[4].submitter.flush();

@@ -23,13 +23,22 @@ function prng(seed: number) {
 
 /** One client: sends a completion request and destroys its socket after `hangUpMs` (or reads the answer when undefined). */
 function client(url: string, stream: boolean, hangUpMs: number | undefined): Promise<number | "hung up"> {
-  const body = JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content: "Why is the sky blue?" }], max_tokens: 16, stream });
+  const body = JSON.stringify({
+    model: "chorus-swarm",
+    messages: [{ role: "user", content: "Why is the sky blue?" }],
+    max_tokens: 16,
+    stream,
+  });
   return new Promise((resolve) => {
-    const req = http.request(`${url}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-      res.on("error", () => resolve("hung up"));
-    });
+    const req = http.request(
+      `${url}/v1/chat/completions`,
+      { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+        res.on("error", () => resolve("hung up"));
+      },
+    );
     req.on("error", () => resolve("hung up"));
     req.end(body);
     if (hangUpMs !== undefined) setTimeout(() => (req.destroy(), resolve("hung up")), hangUpMs);

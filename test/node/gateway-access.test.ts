@@ -29,20 +29,42 @@ describe("gateway access: API keys and per-client rate limits", function () {
         const m = fixedMind(`answer q${i} from node ${i}`, preferHigherQ);
         return { ...m, answer: async (q, o) => (answered++, m.answer(q, o)) };
       },
-      round: { committeeSize: 7, answerTimeoutMs: 2000, revealTimeoutMs: 2000, judgeTimeoutMs: 2000, signTimeoutMs: 2000 },
+      round: {
+        committeeSize: 7,
+        answerTimeoutMs: 2000,
+        revealTimeoutMs: 2000,
+        judgeTimeoutMs: 2000,
+        signTimeoutMs: 2000,
+      },
       limiter: () => new RoundLimiter(4, 8),
-      access: { keyHashes: [hashApiKey(KEY), hashApiKey(OTHER)], perKey: { perSecond: 0.2, burst: 2 }, perIp: { perSecond: 0.5, burst: 8 } },
+      access: {
+        keyHashes: [hashApiKey(KEY), hashApiKey(OTHER)],
+        perKey: { perSecond: 0.2, burst: 2 },
+        perIp: { perSecond: 0.5, burst: 8 },
+      },
     });
   });
   after(async () => swarm?.close());
 
-  const ask = (apiKey: string) => new OpenAI({ baseURL: `${swarm.base}/v1`, apiKey, maxRetries: 0 }).chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: "hi" }] });
+  const ask = (apiKey: string) =>
+    new OpenAI({ baseURL: `${swarm.base}/v1`, apiKey, maxRetries: 0 }).chat.completions.create({
+      model: "chorus-swarm",
+      messages: [{ role: "user", content: "hi" }],
+    });
 
   it("no key or a wrong key: 401 invalid_api_key, and no member ran", async () => {
     const before = answered;
-    const res = await fetch(`${swarm.base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }) });
+    const res = await fetch(`${swarm.base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
+    });
     expect(res.status).to.equal(401);
-    expect(((await res.json()) as any).error).to.deep.include({ type: "invalid_request_error", code: "invalid_api_key", param: null });
+    expect(((await res.json()) as any).error).to.deep.include({
+      type: "invalid_request_error",
+      code: "invalid_api_key",
+      param: null,
+    });
     const err = await ask("sk-wrong").catch((e) => e);
     expect(err).to.be.instanceOf(OpenAI.AuthenticationError);
     expect(err.code).to.equal("invalid_api_key");
@@ -52,7 +74,11 @@ describe("gateway access: API keys and per-client rate limits", function () {
   it("a configured key is served; past its burst it gets 429 rate_limit_exceeded with Retry-After, another key still works", async () => {
     expect((await ask(KEY)).choices[0].message.content).to.equal("answer q6 from node 6");
     await ask(KEY);
-    const res = await fetch(`${swarm.base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` }, body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }) });
+    const res = await fetch(`${swarm.base}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+      body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
+    });
     expect(res.status).to.equal(429);
     expect(Number(res.headers.get("retry-after"))).to.be.within(1, 5);
     expect(((await res.json()) as any).error).to.deep.include({ type: "requests", code: "rate_limit_exceeded" });
@@ -61,7 +87,8 @@ describe("gateway access: API keys and per-client rate limits", function () {
 
   it("per IP: guessing keys from one address runs out of tokens too (429 before the key check)", async () => {
     let status = 0;
-    for (let i = 0; i < 20 && status !== 429; i++) status = (await fetch(`${swarm.base}/v1/models`, { headers: { authorization: `Bearer guess-${i}` } })).status;
+    for (let i = 0; i < 20 && status !== 429; i++)
+      status = (await fetch(`${swarm.base}/v1/models`, { headers: { authorization: `Bearer guess-${i}` } })).status;
     expect(status).to.equal(429);
   });
 

@@ -27,7 +27,13 @@ describe("MCP server and A2A agent card", function () {
     swarm = await startHttpSwarm({
       n: 7,
       mind: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
-      round: { committeeSize: 7, answerTimeoutMs: 2000, revealTimeoutMs: 2000, judgeTimeoutMs: 2000, signTimeoutMs: 2000 },
+      round: {
+        committeeSize: 7,
+        answerTimeoutMs: 2000,
+        revealTimeoutMs: 2000,
+        judgeTimeoutMs: 2000,
+        signTimeoutMs: 2000,
+      },
       limiter: () => new RoundLimiter(4, 8),
       access: { keyHashes: [hashApiKey(KEY)] },
     });
@@ -44,7 +50,9 @@ describe("MCP server and A2A agent card", function () {
     expect(s.chorus.round_id).to.match(/^0x[0-9a-f]{64}$/);
     expect(s.chorus.transcript_cid).to.match(/^bagu/);
     const info = await client.callTool({ name: "node_info", arguments: {} });
-    expect((info.structuredContent as { ok: boolean; node: string }).node.toLowerCase()).to.equal(swarm.nodes[0].address.toLowerCase());
+    expect((info.structuredContent as { ok: boolean; node: string }).node.toLowerCase()).to.equal(
+      swarm.nodes[0].address.toLowerCase(),
+    );
     // this test node mounts no explorer: the tool reports the failure instead of crashing the server
     const audit = await client.callTool({ name: "audit_round", arguments: { roundId: s.chorus.round_id } });
     expect(audit.isError).to.equal(true);
@@ -55,13 +63,21 @@ describe("MCP server and A2A agent card", function () {
 
   it("streamable HTTP at /mcp: list and call the tools with the gateway's API key; without it, 401", async () => {
     const client = new Client({ name: "chorus-test", version: "1.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${swarm.base}/mcp`), { requestInit: { headers: { authorization: `Bearer ${KEY}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${swarm.base}/mcp`), {
+        requestInit: { headers: { authorization: `Bearer ${KEY}` } },
+      }),
+    );
     try {
       await exercise(client);
     } finally {
       await client.close();
     }
-    const res = await fetch(`${swarm.base}/mcp`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) });
+    const res = await fetch(`${swarm.base}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
     expect(res.status).to.equal(401);
   });
 

@@ -11,7 +11,17 @@ import { blockAgeCheck, createLogger, MemoryLogStream } from "../../src/obs/inde
 import type { Mind } from "../../src/round/ports.js";
 import { memorySettlement, preferHigherQ, startMemorySwarm } from "../kit/memory-node.js";
 
-type Family = { name: string; type: string; metrics: { value?: string; labels?: Record<string, string>; buckets?: Record<string, string>; count?: string; sum?: string }[] };
+type Family = {
+  name: string;
+  type: string;
+  metrics: {
+    value?: string;
+    labels?: Record<string, string>;
+    buckets?: Record<string, string>;
+    count?: string;
+    sum?: string;
+  }[];
+};
 
 type Metrics = Map<string, Family> & { text: string };
 
@@ -38,7 +48,8 @@ function count(m: Metrics, name: string, labels: Record<string, string> = {}): n
 
 const sample = (m: Map<string, Family>, name: string, labels: Record<string, string> = {}) =>
   m.get(name)?.metrics.find((s) => Object.entries(labels).every(([k, v]) => s.labels?.[k] === v));
-const value = (m: Map<string, Family>, name: string, labels: Record<string, string> = {}) => Number(sample(m, name, labels)?.value ?? NaN);
+const value = (m: Map<string, Family>, name: string, labels: Record<string, string> = {}) =>
+  Number(sample(m, name, labels)?.value ?? NaN);
 
 function ask(url: string, content = "Why is the sky blue?", headers: Record<string, string> = {}) {
   return fetch(`${url}/v1/chat/completions`, {
@@ -68,7 +79,11 @@ describe("node / metrics, logs, readiness, shutdown", function () {
   it("/metrics moves with a real round: rounds by outcome, phase latencies, exclusions and peer errors, queue depth, gas, tokens/s", async () => {
     const settlement = Object.assign(memorySettlement(), {});
     const submit = settlement.submitEpoch.bind(settlement);
-    settlement.submitEpoch = async (items) => ({ ...(await submit(items)), gasUsed: 123_456n, gasCostWei: 123_456n * 1_000_000_000n });
+    settlement.submitEpoch = async (items) => ({
+      ...(await submit(items)),
+      gasUsed: 123_456n,
+      gasCostWei: 123_456n * 1_000_000_000n,
+    });
     const swarm = await startMemorySwarm(7, { settlement, minds: (i) => detailedMind(i, { broken: i === 6 }) });
     try {
       const url = swarm.nodes[0].url;
@@ -79,7 +94,8 @@ describe("node / metrics, logs, readiness, shutdown", function () {
       const m = await metricsOf(url);
       expect(value(m, "chorus_rounds_total", { outcome: "ok" })).to.equal(1);
       expect(count(m, "chorus_round_seconds", { outcome: "ok" })).to.equal(1);
-      for (const phase of ["answer", "reveal", "judge", "sign"]) expect(count(m, "chorus_round_phase_seconds", { phase }), phase).to.equal(1);
+      for (const phase of ["answer", "reveal", "judge", "sign"])
+        expect(count(m, "chorus_round_phase_seconds", { phase }), phase).to.equal(1);
       const broken = swarm.nodes[6].address.toLowerCase();
       expect(value(m, "chorus_exclusions_total", { phase: "answer" })).to.equal(1);
       expect(value(m, "chorus_peer_errors_total", { peer: broken, phase: "answer" })).to.equal(1);
@@ -99,7 +115,9 @@ describe("node / metrics, logs, readiness, shutdown", function () {
       const noQuorum = await startMemorySwarm(3, { minds: (i) => detailedMind(i, { broken: i > 0 }) });
       try {
         expect((await ask(noQuorum.nodes[0].url)).status).to.equal(503);
-        expect(value(await metricsOf(noQuorum.nodes[0].url), "chorus_rounds_total", { outcome: "ROUND_NO_QUORUM" })).to.equal(1);
+        expect(
+          value(await metricsOf(noQuorum.nodes[0].url), "chorus_rounds_total", { outcome: "ROUND_NO_QUORUM" }),
+        ).to.equal(1);
       } finally {
         await noQuorum.close();
       }
@@ -111,7 +129,10 @@ describe("node / metrics, logs, readiness, shutdown", function () {
   it("logs JSON with a request id on every request line and the round id on the round's lines", async () => {
     const stream = new MemoryLogStream();
     const logger = createLogger({ level: "debug", destination: stream });
-    const swarm = await startMemorySwarm(7, { minds: (i) => detailedMind(i, { broken: i === 6 }), options: (i) => (i === 0 ? { logger } : {}) });
+    const swarm = await startMemorySwarm(7, {
+      minds: (i) => detailedMind(i, { broken: i === 6 }),
+      options: (i) => (i === 0 ? { logger } : {}),
+    });
     try {
       const res = await ask(swarm.nodes[0].url, "Why?", { "x-request-id": "client-chosen-id-0001" });
       expect(res.status).to.equal(200);
@@ -122,14 +143,21 @@ describe("node / metrics, logs, readiness, shutdown", function () {
       expect(otherId).to.match(/^[0-9a-f]{16}$/);
       await new Promise((r) => setTimeout(r, 50));
       const lines = stream.lines;
-      expect(lines.every((l) => typeof l.time === "string" && typeof l.level === "number" && typeof l.msg === "string")).to.equal(true);
+      expect(
+        lines.every((l) => typeof l.time === "string" && typeof l.level === "number" && typeof l.msg === "string"),
+      ).to.equal(true);
       const done = lines.find((l) => l.msg === "round done" && l.roundId === roundId);
       expect(done, JSON.stringify(lines.slice(-5))).to.not.equal(undefined);
       expect(done!.reqId).to.equal("client-chosen-id-0001");
       const excluded = lines.find((l) => l.roundId === roundId && String(l.msg).includes("excluded at answer"));
       expect(excluded?.level).to.equal(40);
-      const completed = lines.filter((l) => l.msg === "request completed" && (l.req as { url?: string })?.url === "/v1/chat/completions");
-      expect(completed.map((l) => (l.req as { id: string }).id)).to.include.members(["client-chosen-id-0001", otherId!]);
+      const completed = lines.filter(
+        (l) => l.msg === "request completed" && (l.req as { url?: string })?.url === "/v1/chat/completions",
+      );
+      expect(completed.map((l) => (l.req as { id: string }).id)).to.include.members([
+        "client-chosen-id-0001",
+        otherId!,
+      ]);
     } finally {
       await swarm.close();
     }
@@ -143,13 +171,20 @@ describe("node / metrics, logs, readiness, shutdown", function () {
       ipfs: () => new Promise<never>(() => {}),
       capability: () => ({ ok: false, reason: "0xabc has no valid capability pass" }),
     };
-    const swarm = await startMemorySwarm(7, { parts: (i) => (i === 0 ? { checks } : {}), options: (i) => (i === 0 ? { ready: { maxBacklog: 0 } } : {}) });
+    const swarm = await startMemorySwarm(7, {
+      parts: (i) => (i === 0 ? { checks } : {}),
+      options: (i) => (i === 0 ? { ready: { maxBacklog: 0 } } : {}),
+    });
     try {
       const url = swarm.nodes[0].url;
       expect((await ask(url)).status).to.equal(200);
       const res = await fetch(`${url}/ready`);
       expect(res.status).to.equal(503);
-      const body = (await res.json()) as { ready: boolean; reasons: string[]; checks: Record<string, { ok: boolean; reason?: string }> };
+      const body = (await res.json()) as {
+        ready: boolean;
+        reasons: string[];
+        checks: Record<string, { ok: boolean; reason?: string }>;
+      };
       expect(body.ready).to.equal(false);
       const reason = (name: string) => body.reasons.find((r) => r.startsWith(`${name}:`));
       expect(reason("chain")).to.match(/latest block 42 is 9\d\d s old \(limit 300 s\)/);
@@ -159,7 +194,11 @@ describe("node / metrics, logs, readiness, shutdown", function () {
       expect(reason("settlement")).to.equal("settlement: 1 records wait for settlement (limit 0)");
       expect(reason("shutdown")).to.equal(undefined);
       // liveness is not readiness: /health still answers 200 with the same detail
-      const health = (await (await fetch(`${url}/health`)).json()) as { ok: boolean; ready: boolean; reasons: string[] };
+      const health = (await (await fetch(`${url}/health`)).json()) as {
+        ok: boolean;
+        ready: boolean;
+        reasons: string[];
+      };
       expect(health.ok).to.equal(true);
       expect(health.ready).to.equal(false);
       // a node whose checks pass is ready
@@ -200,10 +239,17 @@ describe("node / metrics, logs, readiness, shutdown", function () {
   });
 
   it("a round still running when the shutdown bound is past is aborted, and close returns soon after", async () => {
-    const swarm = await startMemorySwarm(7, { minds: (i) => detailedMind(i, { delayMs: 5000 }), timeoutMs: 20_000, options: () => ({ shutdownMs: 300 }) });
+    const swarm = await startMemorySwarm(7, {
+      minds: (i) => detailedMind(i, { delayMs: 5000 }),
+      timeoutMs: 20_000,
+      options: () => ({ shutdownMs: 300 }),
+    });
     try {
       const node = swarm.nodes[0];
-      const inFlight = ask(node.url).then((r) => r.status, () => "cut" as const);
+      const inFlight = ask(node.url).then(
+        (r) => r.status,
+        () => "cut" as const,
+      );
       await new Promise((r) => setTimeout(r, 300));
       const t0 = Date.now();
       await node.close();

@@ -24,7 +24,11 @@ function countingMind(i: number, seen: MindQuery[]): Mind {
       const text = await base.answer(q, o);
       const words = text.split(" ").length;
       const cut = q.maxTokens < words;
-      return { text: cut ? text.split(" ").slice(0, q.maxTokens).join(" ") : text, usage: { promptTokens: 100 + i, completionTokens: Math.min(words, q.maxTokens) }, finishReason: cut ? "length" : "stop" };
+      return {
+        text: cut ? text.split(" ").slice(0, q.maxTokens).join(" ") : text,
+        usage: { promptTokens: 100 + i, completionTokens: Math.min(words, q.maxTokens) },
+        finishReason: cut ? "length" : "stop",
+      };
     },
   };
 }
@@ -39,7 +43,13 @@ describe("OpenAI front door: the openai SDK and curl against a 7-node gateway", 
     swarm = await startHttpSwarm({
       n: 7,
       mind: (i) => countingMind(i, (seen[i] = [])),
-      round: { committeeSize: 7, answerTimeoutMs: 2000, revealTimeoutMs: 2000, judgeTimeoutMs: 2000, signTimeoutMs: 2000 },
+      round: {
+        committeeSize: 7,
+        answerTimeoutMs: 2000,
+        revealTimeoutMs: 2000,
+        judgeTimeoutMs: 2000,
+        signTimeoutMs: 2000,
+      },
       limiter: () => new RoundLimiter(4, 8),
     });
     client = new OpenAI({ baseURL: `${swarm.base}/v1`, apiKey: "unused", maxRetries: 0 });
@@ -51,8 +61,20 @@ describe("OpenAI front door: the openai SDK and curl against a 7-node gateway", 
       model: "chorus-swarm",
       messages: [
         { role: "developer", content: [{ type: "text", text: "Be brief." }] },
-        { role: "user", content: [{ type: "text", text: "What is the weather?" }, { type: "text", text: "In Paris." }] },
-        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "What is the weather?" },
+            { type: "text", text: "In Paris." },
+          ],
+        },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [
+            { id: "call_1", type: "function", function: { name: "weather", arguments: '{"city":"Paris"}' } },
+          ],
+        },
         { role: "tool", tool_call_id: "call_1", content: "sunny" },
       ],
       stop: ["\n\n"],
@@ -75,15 +97,28 @@ describe("OpenAI front door: the openai SDK and curl against a 7-node gateway", 
     // usage: the winner's (node 6) own counts; chorus.usage: the committee's
     expect(c.usage).to.deep.equal({ prompt_tokens: 106, completion_tokens: 5, total_tokens: 111 });
     const chorus = (c as unknown as { chorus: Record<string, any> }).chorus;
-    expect(chorus.usage).to.deep.equal({ prompt_tokens: 721, completion_tokens: 35, total_tokens: 756, reported_by: 7 });
+    expect(chorus.usage).to.deep.equal({
+      prompt_tokens: 721,
+      completion_tokens: 35,
+      total_tokens: 756,
+      reported_by: 7,
+    });
     expect(c.id).to.equal(`chatcmpl-${chorus.round_id.slice(2)}`);
   });
 
   it("finish_reason is length when the winning answer hit max_tokens; each round has its own id", async () => {
-    const a = await client.chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: "hi" }], max_completion_tokens: 3 });
+    const a = await client.chat.completions.create({
+      model: "chorus-swarm",
+      messages: [{ role: "user", content: "hi" }],
+      max_completion_tokens: 3,
+    });
     expect(a.choices[0].finish_reason).to.equal("length");
     expect(a.usage?.completion_tokens).to.equal(3);
-    const b = await client.chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: "hi" }], max_tokens: 3 });
+    const b = await client.chat.completions.create({
+      model: "chorus-swarm",
+      messages: [{ role: "user", content: "hi" }],
+      max_tokens: 3,
+    });
     expect(b.id).to.not.equal(a.id);
   });
 
@@ -92,7 +127,9 @@ describe("OpenAI front door: the openai SDK and curl against a 7-node gateway", 
     const err = await client.models.retrieve("gpt-4o").catch((e) => e);
     expect(err).to.be.instanceOf(OpenAI.NotFoundError);
     expect(err.code).to.equal("model_not_found");
-    const err2 = await client.chat.completions.create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] }).catch((e) => e);
+    const err2 = await client.chat.completions
+      .create({ model: "gpt-4o", messages: [{ role: "user", content: "hi" }] })
+      .catch((e) => e);
     expect(err2).to.be.instanceOf(OpenAI.NotFoundError);
     expect([err2.code, err2.param]).to.deep.equal(["model_not_found", "model"]);
   });
@@ -108,15 +145,43 @@ describe("OpenAI front door: the openai SDK and curl against a 7-node gateway", 
     ["presence_penalty", { presence_penalty: 0.5 }],
     ["logit_bias", { logit_bias: { "50256": -100 } }],
     ["audio", { audio: { voice: "alloy", format: "wav" } }],
-    ["messages[0].content[1].type", { messages: [{ role: "user", content: [{ type: "text", text: "what is this?" }, { type: "image_url", image_url: { url: "https://x/y.png" } }] }] }],
-    ["messages[0].content[0].type", { messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }] }],
+    [
+      "messages[0].content[1].type",
+      {
+        messages: [
+          {
+            role: "user",
+            content: [
+              { type: "text", text: "what is this?" },
+              { type: "image_url", image_url: { url: "https://x/y.png" } },
+            ],
+          },
+        ],
+      },
+    ],
+    [
+      "messages[0].content[0].type",
+      {
+        messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }],
+      },
+    ],
     ["messages[0].content", { messages: [{ role: "user", content: null }] }],
-    ["messages[1].tool_call_id", { messages: [{ role: "user", content: "hi" }, { role: "tool", content: "x" }] }],
+    [
+      "messages[1].tool_call_id",
+      {
+        messages: [
+          { role: "user", content: "hi" },
+          { role: "tool", content: "x" },
+        ],
+      },
+    ],
   ];
   for (const [param, extra] of refused) {
     it(`refuses ${param} with a 400 naming it in param`, async () => {
       const before = seen[0].length;
-      const err = await client.chat.completions.create({ model: "chorus-swarm", messages: user, ...extra } as never).catch((e) => e);
+      const err = await client.chat.completions
+        .create({ model: "chorus-swarm", messages: user, ...extra } as never)
+        .catch((e) => e);
       expect(err, String(err)).to.be.instanceOf(OpenAI.BadRequestError);
       expect(err.param).to.equal(param);
       expect(err.error.type).to.equal("invalid_request_error");
@@ -125,7 +190,12 @@ describe("OpenAI front door: the openai SDK and curl against a 7-node gateway", 
   }
 
   it("stream: the SDK gets the role chunk, the answer, a final chunk with finish_reason and chorus, the usage chunk", async () => {
-    const stream = await client.chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: [{ type: "text", text: "Tell me a story." }] }], stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: "chorus-swarm",
+      messages: [{ role: "user", content: [{ type: "text", text: "Tell me a story." }] }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks: any[] = [];
     for await (const c of stream) chunks.push(c);
     expect(chunks[0].choices[0].delta.role).to.equal("assistant");
@@ -142,7 +212,11 @@ describe("OpenAI front door: the openai SDK and curl against a 7-node gateway", 
 
   it("stream over curl -N: text/event-stream, a progress comment, data chunks, then [DONE]", async () => {
     const body = JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content: "hi" }], stream: true });
-    const curl = spawn("curl", ["-sN", "-i", "-H", "content-type: application/json", "-d", body, `${swarm.base}/v1/chat/completions`], { stdio: ["ignore", "pipe", "pipe"] });
+    const curl = spawn(
+      "curl",
+      ["-sN", "-i", "-H", "content-type: application/json", "-d", body, `${swarm.base}/v1/chat/completions`],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
     let out = "";
     curl.stdout.on("data", (d) => (out += d));
     const code = await new Promise<number | null>((resolve) => {
@@ -152,7 +226,10 @@ describe("OpenAI front door: the openai SDK and curl against a 7-node gateway", 
     expect(code).to.equal(0);
     expect(out).to.match(/content-type: text\/event-stream/i);
     expect(out).to.contain(": chorus: round started");
-    const events = out.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6));
+    const events = out
+      .split("\n")
+      .filter((l) => l.startsWith("data: "))
+      .map((l) => l.slice(6));
     expect(events.at(-1)).to.equal("[DONE]");
     const parsed = events.slice(0, -1).map((e) => JSON.parse(e));
     expect(parsed[0].choices[0].delta.role).to.equal("assistant");
@@ -160,7 +237,9 @@ describe("OpenAI front door: the openai SDK and curl against a 7-node gateway", 
   });
 
   it("a validation error on a stream request is a plain 400 before any event", async () => {
-    const err = await client.chat.completions.create({ model: "chorus-swarm", messages: user, stream: true, n: 3 }).catch((e) => e);
+    const err = await client.chat.completions
+      .create({ model: "chorus-swarm", messages: user, stream: true, n: 3 })
+      .catch((e) => e);
     expect(err).to.be.instanceOf(OpenAI.BadRequestError);
     expect(err.param).to.equal("n");
   });
@@ -177,7 +256,13 @@ describe("stream: a client that disconnects aborts its round", function () {
         const base = fixedMind(`answer q${i} from node ${i}`, preferHigherQ);
         return { ...base, answer: async (q, o) => (await new Promise((r) => setTimeout(r, 800)), base.answer(q, o)) };
       },
-      round: { committeeSize: 7, answerTimeoutMs: 3000, revealTimeoutMs: 3000, judgeTimeoutMs: 3000, signTimeoutMs: 3000 },
+      round: {
+        committeeSize: 7,
+        answerTimeoutMs: 3000,
+        revealTimeoutMs: 3000,
+        judgeTimeoutMs: 3000,
+        signTimeoutMs: 3000,
+      },
       // one round at a time, none queued: a round left running would refuse the next query with 503
       limiter: () => new RoundLimiter(1, 0),
     });
@@ -187,13 +272,19 @@ describe("stream: a client that disconnects aborts its round", function () {
   it("closing the stream after the role chunk frees the node's only round slot at once", async () => {
     const client = new OpenAI({ baseURL: `${swarm.base}/v1`, apiKey: "unused", maxRetries: 0 });
     const controller = new AbortController();
-    const stream = await client.chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: "hi" }], stream: true }, { signal: controller.signal });
+    const stream = await client.chat.completions.create(
+      { model: "chorus-swarm", messages: [{ role: "user", content: "hi" }], stream: true },
+      { signal: controller.signal },
+    );
     const it = stream[Symbol.asyncIterator]();
     const first = await it.next();
     expect((first.value as { choices: { delta: { role?: string } }[] }).choices[0].delta.role).to.equal("assistant");
     controller.abort();
     await new Promise((r) => setTimeout(r, 100));
-    const c = await client.chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: "hi" }] });
+    const c = await client.chat.completions.create({
+      model: "chorus-swarm",
+      messages: [{ role: "user", content: "hi" }],
+    });
     expect(c.choices[0].message.content).to.equal("answer q6 from node 6");
   });
 });

@@ -22,13 +22,15 @@ describe("RoundLimiter", () => {
     const gate = deferred();
     let maxWaiting = 0;
     const results = Array.from({ length: 9 }, (_, i) =>
-      limiter.run(async () => {
-        await gate.promise;
-        return i;
-      }).then(
-        (v) => ({ ok: v }),
-        (e: unknown) => ({ err: e }),
-      ),
+      limiter
+        .run(async () => {
+          await gate.promise;
+          return i;
+        })
+        .then(
+          (v) => ({ ok: v }),
+          (e: unknown) => ({ err: e }),
+        ),
     );
     maxWaiting = Math.max(maxWaiting, limiter.load.waiting);
     expect(limiter.load).to.deep.equal({ running: 2, waiting: 3 });
@@ -47,7 +49,10 @@ describe("RoundLimiter", () => {
     const limiter = new RoundLimiter(1, 1);
     const first = limiter.run(async () => Promise.reject(new Error("boom")));
     const second = limiter.run(async () => "second");
-    const err = await first.then(() => undefined, (e: Error) => e);
+    const err = await first.then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).to.equal("boom");
     expect(await second).to.equal("second");
   });
@@ -67,7 +72,13 @@ describe("gateway under overload (3 nodes on 127.0.0.1)", function () {
         answer: async () => (await gate.promise, `answer ${i}`),
         compare: async ({ answerA, answerB }) => ({ outcome: answerA < answerB ? "A" : "B" }),
       }),
-      round: { committeeSize: 3, answerTimeoutMs: 20_000, revealTimeoutMs: 5000, judgeTimeoutMs: 5000, signTimeoutMs: 5000 },
+      round: {
+        committeeSize: 3,
+        answerTimeoutMs: 20_000,
+        revealTimeoutMs: 5000,
+        judgeTimeoutMs: 5000,
+        signTimeoutMs: 5000,
+      },
       limiter: (i) => (i === 0 ? limiter : new RoundLimiter(4, 4)),
     });
     base = swarm.base;
@@ -123,7 +134,12 @@ describe("gateway under overload (3 nodes on 127.0.0.1)", function () {
     gate = deferred();
     const busy = [ask("a"), ask("b"), ask("c")];
     while (limiter.load.running < 1 || limiter.load.waiting < 2) await new Promise((r) => setTimeout(r, 5));
-    const broken = () => fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: "{" });
+    const broken = () =>
+      fetch(`${base}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{",
+      });
     expect((await ask("one too many")).status).to.equal(503);
     const refused = await broken();
     expect(refused.status).to.equal(503);

@@ -25,11 +25,24 @@ import { TEST_DOMAIN as domain, TEST_RECORDS as records } from "../kit/memory-no
 import { memoryBlockHash, rewritingPeers, startPeerSwarm } from "../helpers/peer-swarm.js";
 
 const ask = { messages: [{ role: "user" as const, content: "Why is the sky blue?" }], maxTokens: 32, rag: false };
-const round = { committeeSize: 5, answerTimeoutMs: 3000, revealTimeoutMs: 3000, judgeTimeoutMs: 3000, signTimeoutMs: 3000 };
+const round = {
+  committeeSize: 5,
+  answerTimeoutMs: 3000,
+  revealTimeoutMs: 3000,
+  judgeTimeoutMs: 3000,
+  signTimeoutMs: 3000,
+};
 type Swarm = Awaited<ReturnType<typeof startPeerSwarm>>;
 
-async function post(url: string, body: unknown): Promise<{ status: number; json: { error?: { code: string; message: string; details: Record<string, unknown> } } }> {
-  const res = await fetch(`${url}${PEER_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+async function post(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; json: { error?: { code: string; message: string; details: Record<string, unknown> } } }> {
+  const res = await fetch(`${url}${PEER_PATH}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, json: (await res.json()) as never };
 }
 
@@ -37,9 +50,27 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
  * A staked node (not drawn: reputation 0) coordinating rounds through a transport that may rewrite them; all its
  * coordinators share `sequencer`, as one node's rounds do (members refuse a round id they already answered).
  */
-function byzantineCoordinator(s: Swarm, signer: ReturnType<typeof makeSigners>[number], sequencer: MemorySequencer, rewrite: Parameters<typeof rewritingPeers>[0]) {
+function byzantineCoordinator(
+  s: Swarm,
+  signer: ReturnType<typeof makeSigners>[number],
+  sequencer: MemorySequencer,
+  rewrite: Parameters<typeof rewritingPeers>[0],
+) {
   const peers = rewritingPeers(rewrite);
-  const coordinator = new Coordinator({ domain, signer, directory: s.directory, peers, artifacts: s.artifacts, rules: countRules, records, sequencer, settle: async () => {} }, round);
+  const coordinator = new Coordinator(
+    {
+      domain,
+      signer,
+      directory: s.directory,
+      peers,
+      artifacts: s.artifacts,
+      rules: countRules,
+      records,
+      sequencer,
+      settle: async () => {},
+    },
+    round,
+  );
   return { coordinator, peers };
 }
 
@@ -57,7 +88,14 @@ async function expectNoSignatures(run: Promise<RoundOutcome>, what: string): Pro
 }
 
 /** A sign-request for a rewritten transcript: its result recomputed, its CID and signature made anew. */
-async function resign(s: Swarm, signer: ReturnType<typeof makeSigners>[number], env: Envelope & { attachment?: unknown }, change: (t: Transcript) => void, recompute = true, cidOut?: (cid: string) => void) {
+async function resign(
+  s: Swarm,
+  signer: ReturnType<typeof makeSigners>[number],
+  env: Envelope & { attachment?: unknown },
+  change: (t: Transcript) => void,
+  recompute = true,
+  cidOut?: (cid: string) => void,
+) {
   const t = structuredClone(env.attachment) as Transcript;
   change(t);
   if (recompute) t.result = computeResult(t, countRules);
@@ -103,7 +141,9 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
       ["registry", (t: Transcript) => (t.registry = "0x000000000000000000000000000000000000dead" as Address)],
       ["query", (t: Transcript) => (t.query.messages[0].content = "Why is the sky green?")],
     ] as const) {
-      const cheat = byzantineCoordinator(s, evil, evilSeq, async (env) => (env.kind === "sign-request" ? resign(s, evil, env, change, false) : undefined));
+      const cheat = byzantineCoordinator(s, evil, evilSeq, async (env) =>
+        env.kind === "sign-request" ? resign(s, evil, env, change, false) : undefined,
+      );
       await expectNoSignatures(cheat.coordinator.run(ask), field);
       const codes = cheat.peers.refusals.filter((r) => r.kind === "sign-request");
       expect(codes.map((r) => r.code)).to.deep.equal(Array(5).fill("PEER_TRANSCRIPT_MISMATCH"));
@@ -127,7 +167,8 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
       expect(ex.reason.length).to.be.at.most(REASON_MAX);
       expect(Object.keys(out.signatures)).to.have.length(4);
 
-      liar.member.handle = async (raw, o) => ({ ...(await original(raw, o)), padding: "y".repeat(4_500_000) }) as Envelope;
+      liar.member.handle = async (raw, o) =>
+        ({ ...(await original(raw, o)), padding: "y".repeat(4_500_000) }) as Envelope;
       const padded = await s.nodes[0].coordinator.run(ask);
       expect(padded.transcript.excluded).to.deep.equal([]);
       expect(Object.keys(padded.signatures)).to.have.length(5);
@@ -147,18 +188,30 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
       const big = "z".repeat(7_600_000);
       const stranger = makeSigners(1)[0].address;
       // From a node that is not staked: refused on the head (403), whatever the length.
-      let r = await post(node.url, { kind: "answer-request", roundId: makeRoundId(stranger, 1n), from: stranger, body: { pad: big }, signature: `0x${"22".repeat(65)}` });
+      let r = await post(node.url, {
+        kind: "answer-request",
+        roundId: makeRoundId(stranger, 1n),
+        from: stranger,
+        body: { pad: big },
+        signature: `0x${"22".repeat(65)}`,
+      });
       expect([r.status, r.json.error?.code]).to.deep.equal([413, "HTTP_TOO_LARGE"]);
       // The same without a declared length (chunked): the head decides before the rest is read.
       const chunked = (from: Address) =>
         new Promise<{ status: number; code: string }>((resolve, reject) => {
-          const req = http.request(`${node.url}${PEER_PATH}`, { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } }, (res) => {
-            let text = "";
-            res.on("data", (c) => (text += c));
-            res.on("end", () => resolve({ status: res.statusCode!, code: JSON.parse(text).error.code }));
-          });
+          const req = http.request(
+            `${node.url}${PEER_PATH}`,
+            { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } },
+            (res) => {
+              let text = "";
+              res.on("data", (c) => (text += c));
+              res.on("end", () => resolve({ status: res.statusCode!, code: JSON.parse(text).error.code }));
+            },
+          );
           req.on("error", reject);
-          req.write(JSON.stringify({ kind: "answer-request", roundId: makeRoundId(from, 1n), from, body: {} }).slice(0, -2));
+          req.write(
+            JSON.stringify({ kind: "answer-request", roundId: makeRoundId(from, 1n), from, body: {} }).slice(0, -2),
+          );
           const chunk = "z".repeat(64 * 1024);
           const pump = (left: number) => {
             if (left <= 0) return req.end('"}');
@@ -202,7 +255,10 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
     const holds = (c: CommitteeSnapshot, who: Address) => c.members.some((m) => isAddressEqual(m, who));
     const drawnIn = (c: CommitteeSnapshot) => holds(c, me);
     /** The next of the attacker's tickets whose draw under `w` satisfies `want` (bounded search). */
-    const ticketWhere = async (w: PeriodWeights, want: (c: CommitteeSnapshot) => boolean): Promise<[RoundTicket, CommitteeSnapshot]> => {
+    const ticketWhere = async (
+      w: PeriodWeights,
+      want: (c: CommitteeSnapshot) => boolean,
+    ): Promise<[RoundTicket, CommitteeSnapshot]> => {
       for (let i = 0; i < 200; i++) {
         const t = await evilSeq.next();
         const c = snapshotOf(t, w);
@@ -212,7 +268,12 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
     };
     const refusal = async (env: Envelope) => {
       const r = await post(victim.url, env);
-      return { status: r.status, code: r.json.error?.code, message: r.json.error?.message ?? "", details: r.json.error?.details ?? {} };
+      return {
+        status: r.status,
+        code: r.json.error?.code,
+        message: r.json.error?.message ?? "",
+        details: r.json.error?.details ?? {},
+      };
     };
     // One expected seat instead of the period's 7: the victim alone claims the seat the draw gives someone else (or nobody).
     const one = { ...weights, tau: 1 };
@@ -231,7 +292,11 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
     expect([r.status, r.code]).to.deep.equal([400, "PEER_BAD_COMMITTEE"]);
     expect(r.details).to.deep.include({ field: "committee.size", expected: "7", got: "1" });
     // A true draw over a made-up candidate list: the victim alone, holding every seat.
-    const alone = { ...weights, candidates: weights.candidates.filter((x) => isAddressEqual(x.address, me)), totalStake: 10n ** 20n };
+    const alone = {
+      ...weights,
+      candidates: weights.candidates.filter((x) => isAddressEqual(x.address, me)),
+      totalStake: 10n ** 20n,
+    };
     [t, c] = await ticketWhere(alone, drawnIn);
     r = await refusal(request(t.roundId, c));
     expect([r.status, r.code]).to.deep.equal([400, "PEER_BAD_COMMITTEE"]);
@@ -251,12 +316,22 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
     expect([r.status, r.code]).to.deep.equal([400, "PEER_BAD_SEED"]);
     // A judge-request with screen and made-up answers for a round that never was.
     const fakeAnswers = Object.fromEntries(makeSigners(20).map((x) => [x.address, "made up"]));
-    r = await refusal(signEnvelope(domain, evil, "judge-request", (await evilSeq.next()).roundId, { answers: fakeAnswers, assignments: {}, screen: true }));
+    r = await refusal(
+      signEnvelope(domain, evil, "judge-request", (await evilSeq.next()).roundId, {
+        answers: fakeAnswers,
+        assignments: {},
+        screen: true,
+      }),
+    );
     expect([r.status, r.code]).to.deep.equal([404, "ROUND_UNKNOWN"]);
     expect(s.counts[1], "no inference for the attacker").to.deep.include({ answer: before, screen: 0 });
     // Over the rate: refused with 429 before the signature is checked. This swarm's latest block is far past the
     // request's seed block, so the first two are refused on their merits (a stale seed), the third for the rate.
-    const limited = await startPeerSwarm(2, { limits: { answersPerSecond: 0.001, answerBurst: 2 }, extra: [evil], latestBlock: 1000n + BigInt(DEFAULT_MEMBER_LIMITS.maxSeedAgeBlocks) + 1n });
+    const limited = await startPeerSwarm(2, {
+      limits: { answersPerSecond: 0.001, answerBurst: 2 },
+      extra: [evil],
+      latestBlock: 1000n + BigInt(DEFAULT_MEMBER_LIMITS.maxSeedAgeBlocks) + 1n,
+    });
     try {
       const target = getAddress(limited.nodes[1].address);
       const lw = await limited.directory.weightsAt(1);
@@ -291,11 +366,18 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
     const cheat = byzantineCoordinator(s, evil, evilSeq, async (env) => {
       if (env.kind !== "judge-request") return undefined;
       const b = env.body as { answers: Record<string, string>; assignments: Record<string, [Address, Address][]> };
-      return signEnvelope(domain, evil, "judge-request", env.roundId, { answers: { ...b.answers, ...fake }, assignments: b.assignments, screen: true });
+      return signEnvelope(domain, evil, "judge-request", env.roundId, {
+        answers: { ...b.answers, ...fake },
+        assignments: b.assignments,
+        screen: true,
+      });
     });
     const before = s.counts.map((c) => ({ ...c }));
     let out: RoundOutcome | undefined;
-    await cheat.coordinator.run(ask).then((o) => (out = o), () => {});
+    await cheat.coordinator.run(ask).then(
+      (o) => (out = o),
+      () => {},
+    );
     const judged = cheat.peers.refusals.filter((r) => r.kind === "judge-request");
     expect(judged.length).to.be.greaterThan(0);
     expect(judged.every((r) => r.code === "PEER_BAD_JUDGE_REQUEST")).to.equal(true);
@@ -305,14 +387,24 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
     }
     if (out) expect(out.signatures).to.deep.equal({});
     const roundId = judged[0].roundId.toLowerCase();
-    for (const n of s.nodes) expect((n.member as unknown as { rounds: Map<string, unknown> }).rounds.has(roundId), "round state kept").to.equal(false);
+    for (const n of s.nodes)
+      expect(
+        (n.member as unknown as { rounds: Map<string, unknown> }).rounds.has(roundId),
+        "round state kept",
+      ).to.equal(false);
     cheat.peers.close();
   });
 
   it("item 3: a padded transcript (an unknown field, an oversized reason) is refused and nothing is pinned", async () => {
     for (const pad of [
       (t: Transcript) => Object.assign(t, { padding: "p".repeat(3_000_000) }),
-      (t: Transcript) => t.excluded.push({ member: t.committee.members[0], phase: "sign", reason: "r".repeat(3_000_000), evidence: null }),
+      (t: Transcript) =>
+        t.excluded.push({
+          member: t.committee.members[0],
+          phase: "sign",
+          reason: "r".repeat(3_000_000),
+          evidence: null,
+        }),
     ]) {
       let cid = "";
       const cheat = byzantineCoordinator(s, evil, evilSeq, async (env) => {
@@ -320,7 +412,9 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
         return resign(s, evil, env, pad, false, (c) => (cid = c));
       });
       await expectNoSignatures(cheat.coordinator.run(ask), "padded transcript");
-      expect(cheat.peers.refusals.filter((r) => r.kind === "sign-request").map((r) => r.code)).to.deep.equal(Array(5).fill("PEER_BAD_TRANSCRIPT"));
+      expect(cheat.peers.refusals.filter((r) => r.kind === "sign-request").map((r) => r.code)).to.deep.equal(
+        Array(5).fill("PEER_BAD_TRANSCRIPT"),
+      );
       await new Promise((r) => setTimeout(r, 50));
       expect(s.artifacts.blocks.has(cid), "the padded transcript was pinned").to.equal(false);
       cheat.peers.close();
@@ -330,4 +424,3 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
     expect(Object.keys(ok.signatures)).to.have.length(5);
   });
 });
-

@@ -60,12 +60,26 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
       }),
     });
     dir = await mkdtemp(path.join(os.tmpdir(), "chorus-rag-swarm-"));
-    await writeFile(path.join(dir, "france.md"), "# Capital\n\nParis is the capital of France. It lies on the Seine.\n\n# Food\n\nFrance is known for bread and cheese.");
+    await writeFile(
+      path.join(dir, "france.md"),
+      "# Capital\n\nParis is the capital of France. It lies on the Seine.\n\n# Food\n\nFrance is known for bread and cheese.",
+    );
     honest = await actor(0, "rag-swarm-source");
     forger = await actor(1, "rag-swarm-source");
     const elsewhere = settlementDomain(swarm.f.domain.chainId, "0x000000000000000000000000000000000000dEaD");
-    for (const [i, [a, d]] of ([[honest, swarm.f.domain], [forger, elsewhere]] as const).entries()) {
-      const src = await startSource({ corpusDir: dir, account: a.account, store: stores[i], domain: d, embedder: null });
+    for (const [i, [a, d]] of (
+      [
+        [honest, swarm.f.domain],
+        [forger, elsewhere],
+      ] as const
+    ).entries()) {
+      const src = await startSource({
+        corpusDir: dir,
+        account: a.account,
+        store: stores[i],
+        domain: d,
+        embedder: null,
+      });
       sources.push(src);
       // registering pulls the source's bond
       const bond = await swarm.f.sources.read.minBond();
@@ -90,7 +104,10 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
     const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ messages: [{ role: "user", content: "What is the capital of France?" }], chorus: { rag: true } }),
+      body: JSON.stringify({
+        messages: [{ role: "user", content: "What is the capital of France?" }],
+        chorus: { rag: true },
+      }),
     });
     const body = (await res.json()) as any;
     expect(res.status, JSON.stringify(body)).to.equal(200);
@@ -113,7 +130,9 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
       expect(ev.used.length).to.be.greaterThan(0);
       expect(ev.used.every((u) => isAddressEqual(u.source as Address, honest.address))).to.equal(true);
       expect(ev.used[0].id).to.match(/^france\.md#/);
-      expect(ev.skipped).to.deep.equal([{ source: forger.address, reason: "bad-signature", detail: ev.skipped[0].detail }]);
+      expect(ev.skipped).to.deep.equal([
+        { source: forger.address, reason: "bad-signature", detail: ev.skipped[0].detail },
+      ]);
     }
     const recorded = t.result.sources!;
     expect(recorded.map((s) => s.source)).to.deep.equal([honest.address]);
@@ -126,7 +145,9 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
     const [ev] = await swarm.f.settlement.getEvents.RoundSettled({ roundId: c.round_id as Hex }, { fromBlock: 0n });
     const [epoch] = await swarm.f.settlement.getEvents.EpochSettled({}, { blockHash: ev.blockHash });
     const settled = settledRoundDeltas(ev.args.deltas!, { nodes: epoch.args.nodes!, sources: epoch.args.sources! });
-    expect(settled.sources).to.deep.equal([{ source: honest.address, reliability: delta.reliability, usefulness: delta.usefulness }]);
+    expect(settled.sources).to.deep.equal([
+      { source: honest.address, reliability: delta.reliability, usefulness: delta.usefulness },
+    ]);
     // pending until the epoch is final: then the scores move by the epoch's net (this one round's deltas)
     expect(await scores(honest.address)).to.deep.equal(before);
     const [, , finalAt] = await swarm.f.settlement.read.epochStatus([epoch.args.epoch!]);
@@ -134,7 +155,10 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
     await swarm.nodes[0].finalizer!.tick();
     expect(swarm.nodes[0].finalizer!.lastError).to.equal(undefined);
     const after = await scores(honest.address);
-    expect(after).to.deep.equal({ reliability: applyDelta(before.reliability, delta.reliability), usefulness: applyDelta(before.usefulness, delta.usefulness) });
+    expect(after).to.deep.equal({
+      reliability: applyDelta(before.reliability, delta.reliability),
+      usefulness: applyDelta(before.usefulness, delta.usefulness),
+    });
     expect(after.reliability).to.be.greaterThan(before.reliability);
     expect(await scores(forger.address)).to.deep.equal({ reliability: 500_000, usefulness: 500_000 });
 
@@ -143,7 +167,22 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
     const out: string[] = [];
     const err: string[] = [];
     const code = await main(
-      ["node", "chorus", "--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile, "--gateway", swarm.nodes[0].url, "audit", "round", c.round_id, "--json"],
+      [
+        "node",
+        "chorus",
+        "--network",
+        "custom",
+        "--rpc-url",
+        swarm.rpc.url,
+        "--deployments",
+        swarm.deploymentsFile,
+        "--gateway",
+        swarm.nodes[0].url,
+        "audit",
+        "round",
+        c.round_id,
+        "--json",
+      ],
       { out: (l) => out.push(l), err: (l) => err.push(l) },
       {},
     );
@@ -159,7 +198,10 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
   });
 
   it("the audit detects a served context changed in the transcript and a member that listed other sources", async () => {
-    const config = loadConfig({ env: {}, overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } } });
+    const config = loadConfig({
+      env: {},
+      overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } },
+    });
     const chain = await openChorusChain(config);
     const scratch = createMemoryStore();
     const audit = (tamper: (t: any) => void) =>
@@ -176,12 +218,16 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
         },
         roundId,
       );
-    let r = await audit((t) => (t.reveals[0].body.rag.served[0].served.contexts[0].text = "Lyon is the capital of France."));
+    let r = await audit(
+      (t) => (t.reveals[0].body.rag.served[0].served.contexts[0].text = "Lyon is the capital of France."),
+    );
     const failed = r.mismatches.map((m) => m.what);
     expect(failed).to.include("transcript content hashes to the CID RoundSettled names");
     expect(failed).to.include("every signed message verifies; every reveal matches its commitment");
     r = await audit((t) => (t.reveals[1].body.rag.listed[0].usefulness = 1_000_000));
-    expect(r.mismatches.map((m) => m.what)).to.include("every member's data sources are SourceRegistry's at the seed block");
+    expect(r.mismatches.map((m) => m.what)).to.include(
+      "every member's data sources are SourceRegistry's at the seed block",
+    );
     await scratch.close();
   });
 });

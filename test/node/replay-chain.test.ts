@@ -21,7 +21,11 @@ describe("a coordinator reusing a sequence the chain closed (in-process chain)",
   this.timeout(120_000);
   let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
   before(async () => {
-    swarm = await startChainSwarm({ nodes: 4, rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+    swarm = await startChainSwarm({
+      nodes: 4,
+      rules: swarmRules,
+      minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
+    });
   });
   after(async () => swarm?.close());
 
@@ -38,7 +42,11 @@ describe("a coordinator reusing a sequence the chain closed (in-process chain)",
     // Sequence 1 fails before its draw (the coordinator's weights read fails): no member sees it; it is voided.
     const coord = swarm.nodes[1].coordinator as any;
     const honest = coord.deps.directory;
-    coord.deps.directory = { ...honest, candidates: () => honest.candidates(), weightsAt: async () => Promise.reject(new Error("RPC down for the draw")) };
+    coord.deps.directory = {
+      ...honest,
+      candidates: () => honest.candidates(),
+      weightsAt: async () => Promise.reject(new Error("RPC down for the draw")),
+    };
     try {
       expect((await ask(1)).status).to.not.equal(200);
     } finally {
@@ -57,11 +65,16 @@ describe("a coordinator reusing a sequence the chain closed (in-process chain)",
     // of round 2, a fresh deadline (without the check, every member answers it: see the commit that added it).
     const signer = coord.deps.signer as DigestSigner;
     const domain = coord.deps.domain as PeerDomain;
-    const transcript = (await (await fetch(`${swarm.nodes[1].url}/ipfs/${ok.body.chorus.transcript_cid}?format=raw`)).json()) as any;
+    const transcript = (await (
+      await fetch(`${swarm.nodes[1].url}/ipfs/${ok.body.chorus.transcript_cid}?format=raw`)
+    ).json()) as any;
     const body = transcript.requests.answer.body as AnswerRequest;
     const roundId = makeRoundId(coordinator, 1n);
     const seedBlock = BigInt(body.seedBlock.number);
-    const c = snapshotOf({ roundId, batchSeed: body.seedBlock.hash as Hex, seedBlock, period: body.period }, await honest.weightsAt(body.period));
+    const c = snapshotOf(
+      { roundId, batchSeed: body.seedBlock.hash as Hex, seedBlock, period: body.period },
+      await honest.weightsAt(body.period),
+    );
     expect(c.members).to.have.length(4);
     const reused = signEnvelope(domain, signer, "answer-request", roundId, {
       ...body,
@@ -72,7 +85,11 @@ describe("a coordinator reusing a sequence the chain closed (in-process chain)",
       answerDeadline: Date.now() + 5000,
     });
     for (const i of [0, 2, 3]) {
-      const res = await fetch(`${swarm.nodes[i].url}${PEER_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(reused) });
+      const res = await fetch(`${swarm.nodes[i].url}${PEER_PATH}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(reused),
+      });
       const body = (await res.json()) as { error?: { code: string; details: Record<string, unknown> } };
       expect([res.status, body.error?.code], `node ${i}`).to.deep.equal([409, "PEER_REPLAYED"]);
       expect(body.error?.details).to.deep.include({ seq: "1", closedThrough: "2" });

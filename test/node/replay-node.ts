@@ -24,13 +24,26 @@ const Config = z.object({
   dataDir: z.string().min(1),
   latestBlock: z.string().regex(/^\d+$/),
   closed: z.record(hex(40), z.string().regex(/^\d+$/)),
-  entries: z.array(z.object({ address: hex(40), stake: z.string().regex(/^\d+$/), reputation: z.number().int().min(0).max(1_000_000) })),
+  entries: z.array(
+    z.object({
+      address: hex(40),
+      stake: z.string().regex(/^\d+$/),
+      reputation: z.number().int().min(0).max(1_000_000),
+    }),
+  ),
   limits: z.record(z.string(), z.number()),
 });
 const cfg = Config.parse(JSON.parse(process.argv[2]));
 
-const entries: NodeEntry[] = cfg.entries.map((e) => ({ address: e.address as Address, endpoint: "http://127.0.0.1:9", stake: BigInt(e.stake), reputation: e.reputation }));
-const closed: Record<string, bigint> = Object.fromEntries(Object.entries(cfg.closed).map(([c, s]) => [c.toLowerCase(), BigInt(s)]));
+const entries: NodeEntry[] = cfg.entries.map((e) => ({
+  address: e.address as Address,
+  endpoint: "http://127.0.0.1:9",
+  stake: BigInt(e.stake),
+  reputation: e.reputation,
+}));
+const closed: Record<string, bigint> = Object.fromEntries(
+  Object.entries(cfg.closed).map(([c, s]) => [c.toLowerCase(), BigInt(s)]),
+);
 // The memory chain: its latest block and each coordinator's last closed sequence (Settlement.batchOf's lastSeq).
 const directory = chainDirectoryOf(entries, { latest: BigInt(cfg.latestBlock), closed });
 const counts = { answer: 0, compare: 0, screen: 0 };
@@ -51,7 +64,13 @@ const node = await startNode(
     host: "127.0.0.1",
     port: 0,
     dataDir: cfg.dataDir,
-    round: { committeeSize: entries.length, answerTimeoutMs: 3000, revealTimeoutMs: 3000, judgeTimeoutMs: 3000, signTimeoutMs: 3000 },
+    round: {
+      committeeSize: entries.length,
+      answerTimeoutMs: 3000,
+      revealTimeoutMs: 3000,
+      judgeTimeoutMs: 3000,
+      signTimeoutMs: 3000,
+    },
     epoch: { maxRounds: 5, intervalMs: 60_000 },
     limits: { concurrentRounds: 4, queuedRounds: 8, bodyLimit: "64kb" },
     net: { allowPrivate: LOOPBACK },

@@ -35,7 +35,13 @@ const N = 4;
 const LATEST = 1005n;
 const limits = { maxSeedAgeBlocks: 8 };
 const ask = { messages: [{ role: "user" as const, content: "Why is the sky blue?" }], maxTokens: 32, rag: false };
-const round = { committeeSize: N, answerTimeoutMs: 3000, revealTimeoutMs: 3000, judgeTimeoutMs: 3000, signTimeoutMs: 3000 };
+const round = {
+  committeeSize: N,
+  answerTimeoutMs: 3000,
+  revealTimeoutMs: 3000,
+  judgeTimeoutMs: 3000,
+  signTimeoutMs: 3000,
+};
 
 type Wire = Envelope & { attachment?: unknown };
 interface Reply {
@@ -45,7 +51,11 @@ interface Reply {
 }
 
 async function post(url: string, env: Wire): Promise<Reply> {
-  const res = await fetch(`${url}${PEER_PATH}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(env) });
+  const res = await fetch(`${url}${PEER_PATH}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(env),
+  });
   const body = (await res.json()) as { kind?: string; error?: { code: string } };
   return { status: res.status, code: body.error?.code, kind: body.kind };
 }
@@ -62,7 +72,12 @@ class ReplayingSequencer extends MemorySequencer {
 const journalLines = (s: ProcessSwarm, i: number) => {
   const db = new Database(path.join(s.dataDirOf(i), "state.db"), { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare("SELECT kind, round_id FROM member_rounds ORDER BY round_id, kind").all() as { kind: string; round_id: string }[]).map((r) => `${r.kind} ${r.round_id}`);
+    return (
+      db.prepare("SELECT kind, round_id FROM member_rounds ORDER BY round_id, kind").all() as {
+        kind: string;
+        round_id: string;
+      }[]
+    ).map((r) => `${r.kind} ${r.round_id}`);
   } finally {
     db.close();
   }
@@ -87,13 +102,36 @@ describe("a coordinator replaying a round id after its members restart (real nod
       ...peers,
       async post(endpoint: string, p: string, envelope: unknown, o: { signal?: AbortSignal; timeoutMs: number }) {
         const reply = (await peers.post(endpoint, p, envelope, o)) as Envelope;
-        if (reply.kind === "record-signature") signed.set(reply.roundId.toLowerCase(), (signed.get(reply.roundId.toLowerCase()) ?? 0) + 1);
+        if (reply.kind === "record-signature")
+          signed.set(reply.roundId.toLowerCase(), (signed.get(reply.roundId.toLowerCase()) ?? 0) + 1);
         return reply;
       },
     };
-    return { c: new Coordinator({ domain, signer: evil, directory, peers: counting, artifacts, rules: countRules, records, sequencer: seq, settle: async () => {} }, round), peers };
+    return {
+      c: new Coordinator(
+        {
+          domain,
+          signer: evil,
+          directory,
+          peers: counting,
+          artifacts,
+          rules: countRules,
+          records,
+          sequencer: seq,
+          settle: async () => {},
+        },
+        round,
+      ),
+      peers,
+    };
   };
-  const ticket = (n: bigint, seedBlock = 1000n): RoundTicket => ({ roundId: makeRoundId(evil.address, n), seq: n, batchSeed: memoryBlockHash(seedBlock), seedBlock, period: 1 });
+  const ticket = (n: bigint, seedBlock = 1000n): RoundTicket => ({
+    roundId: makeRoundId(evil.address, n),
+    seq: n,
+    batchSeed: memoryBlockHash(seedBlock),
+    seedBlock,
+    period: 1,
+  });
   /** Runs a round on `t`; resolves with the refusals of the answer-request, and fails the test if it completed. */
   const refusedRun = async (t: RoundTicket, query = ask) => {
     seq.replay.push(t);
@@ -107,12 +145,18 @@ describe("a coordinator replaying a round id after its members restart (real nod
   };
   const syncEntries = () => {
     entries.length = 0;
-    for (const n of s.nodes) entries.push({ address: n.address, endpoint: n.url, stake: 10n ** 20n, reputation: 500_000 });
+    for (const n of s.nodes)
+      entries.push({ address: n.address, endpoint: n.url, stake: 10n ** 20n, reputation: 500_000 });
     entries.push({ address: evil.address, endpoint: "http://127.0.0.1:9", stake: 10n ** 20n, reputation: 0 });
   };
 
   before(async () => {
-    s = await startProcessSwarm({ n: N, extra: [{ address: evil.address, reputation: 0 }], latestBlock: LATEST, limits });
+    s = await startProcessSwarm({
+      n: N,
+      extra: [{ address: evil.address, reputation: 0 }],
+      latestBlock: LATEST,
+      limits,
+    });
     syncEntries();
     // Round R (sequence 1): every member answers, judges and signs its record.
     seq.replay.push(ticket(1n));
@@ -121,7 +165,10 @@ describe("a coordinator replaying a round id after its members restart (real nod
     // Every member is killed by its PID and started again on the same data directory.
     const pids = s.nodes.map((n) => n.pid);
     await Promise.all(s.nodes.map((_n, i) => s.restart(i)));
-    expect(s.nodes.map((n) => n.pid).some((p) => pids.includes(p)), "new processes").to.equal(false);
+    expect(
+      s.nodes.map((n) => n.pid).some((p) => pids.includes(p)),
+      "new processes",
+    ).to.equal(false);
     syncEntries();
   });
   after(async () => s?.close());
@@ -129,34 +176,56 @@ describe("a coordinator replaying a round id after its members restart (real nod
   it("the same round id with the same requests: every request kind is refused by every restarted member; R stays signed once", async () => {
     const R = first.roundId.toLowerCase();
     const { answer, reveal, judge } = first.transcript.requests;
-    const sign = { ...signEnvelope(domain, evil, "sign-request", first.roundId, { transcriptCid: first.transcriptCid }), attachment: first.transcript };
+    const sign = {
+      ...signEnvelope(domain, evil, "sign-request", first.roundId, { transcriptCid: first.transcriptCid }),
+      attachment: first.transcript,
+    };
     for (const n of s.nodes) {
-      expect(await post(n.url, answer), "answer-request").to.deep.equal({ status: 409, code: "PEER_DUPLICATE", kind: undefined });
-      for (const env of [reveal, judge!, sign]) expect(await post(n.url, env), env.kind).to.deep.equal({ status: 404, code: "ROUND_UNKNOWN", kind: undefined });
+      expect(await post(n.url, answer), "answer-request").to.deep.equal({
+        status: 409,
+        code: "PEER_DUPLICATE",
+        kind: undefined,
+      });
+      for (const env of [reveal, judge!, sign])
+        expect(await post(n.url, env), env.kind).to.deep.equal({ status: 404, code: "ROUND_UNKNOWN", kind: undefined });
     }
     // Through the coordinator: the round runs again on R and no member answers.
     const refusals = await refusedRun(ticket(1n));
     expect(refusals.map((r) => [r.kind, r.code])).to.deep.equal(Array(N).fill(["answer-request", "PEER_DUPLICATE"]));
     expect(signed.get(R)).to.equal(N);
-    for (let i = 0; i < N; i++) expect(journalLines(s, i).filter((l) => l === `s ${R}`), `node ${i} journal`).to.have.length(1);
+    for (let i = 0; i < N; i++)
+      expect(
+        journalLines(s, i).filter((l) => l === `s ${R}`),
+        `node ${i} journal`,
+      ).to.have.length(1);
   });
 
   it("the same round id with different content (another query, a rewritten transcript): refused, no second signature", async () => {
     const R = first.roundId.toLowerCase();
-    const refusals = await refusedRun(ticket(1n), { ...ask, messages: [{ role: "user", content: "Why is the sky green?" }] });
+    const refusals = await refusedRun(ticket(1n), {
+      ...ask,
+      messages: [{ role: "user", content: "Why is the sky green?" }],
+    });
     expect(refusals.map((r) => r.code)).to.deep.equal(Array(N).fill("PEER_DUPLICATE"));
     // A sign-request for a different transcript of R (another query), signed by the coordinator.
     const t = structuredClone(first.transcript) as Transcript;
     t.query.messages[0].content = "Why is the sky green?";
-    const other = { ...signEnvelope(domain, evil, "sign-request", first.roundId, { transcriptCid: await artifacts.cidOf(t) }), attachment: t };
+    const other = {
+      ...signEnvelope(domain, evil, "sign-request", first.roundId, { transcriptCid: await artifacts.cidOf(t) }),
+      attachment: t,
+    };
     // A judge-request for R with other answers.
-    const judge = signEnvelope(domain, evil, "judge-request", first.roundId, { answers: { [s.nodes[0].address]: "another answer" }, assignments: {} });
+    const judge = signEnvelope(domain, evil, "judge-request", first.roundId, {
+      answers: { [s.nodes[0].address]: "another answer" },
+      assignments: {},
+    });
     for (const n of s.nodes) {
       expect(await post(n.url, other)).to.deep.equal({ status: 404, code: "ROUND_UNKNOWN", kind: undefined });
       expect(await post(n.url, judge)).to.deep.equal({ status: 404, code: "ROUND_UNKNOWN", kind: undefined });
     }
     expect(signed.get(R)).to.equal(N);
-    for (let i = 0; i < N; i++) expect(journalLines(s, i).filter((l) => l.endsWith(R))).to.deep.equal([`a ${R}`, `s ${R}`]);
+    for (let i = 0; i < N; i++)
+      expect(journalLines(s, i).filter((l) => l.endsWith(R))).to.deep.equal([`a ${R}`, `s ${R}`]);
   });
 
   it("a sequence not above the coordinator's last sequence settled (or voided) on chain is refused by a restarted member, one above it is served", async () => {
@@ -164,9 +233,16 @@ describe("a coordinator replaying a round id after its members restart (real nod
     await s.closeSequences({ [evil.address]: 5n });
     for (const n of [2n, 4n, 5n]) {
       const refusals = await refusedRun(ticket(n));
-      expect(refusals.map((r) => r.code), `sequence ${n}`).to.deep.equal(Array(N).fill("PEER_REPLAYED"));
+      expect(
+        refusals.map((r) => r.code),
+        `sequence ${n}`,
+      ).to.deep.equal(Array(N).fill("PEER_REPLAYED"));
       const id = makeRoundId(evil.address, n).toLowerCase();
-      for (let i = 0; i < N; i++) expect(journalLines(s, i).some((l) => l.endsWith(id)), `node ${i} recorded ${n}`).to.equal(false);
+      for (let i = 0; i < N; i++)
+        expect(
+          journalLines(s, i).some((l) => l.endsWith(id)),
+          `node ${i} recorded ${n}`,
+        ).to.equal(false);
     }
     seq.replay.push(ticket(6n));
     const ok = await coordinator().c.run(ask);
@@ -177,13 +253,21 @@ describe("a coordinator replaying a round id after its members restart (real nod
     // Seed blocks: 996 is more than 8 blocks behind the latest (1005); 1008 is more than 2 ahead of it.
     for (const block of [996n, 1008n]) {
       const refusals = await refusedRun(ticket(7n, block));
-      expect(refusals.map((r) => r.code), `seed block ${block}`).to.deep.equal(Array(N).fill("PEER_BAD_SEED"));
+      expect(
+        refusals.map((r) => r.code),
+        `seed block ${block}`,
+      ).to.deep.equal(Array(N).fill("PEER_BAD_SEED"));
     }
     // Deadlines: a minute in the past, an hour ahead (the bound is 10 minutes).
     const t = ticket(7n);
     const weights = await directory.weightsAt(1);
     const c = snapshotOf(t, weights);
-    const query = { type: "chorus/query@1" as const, ...ask, coordinator: evil.address as Address, createdAt: Date.now() };
+    const query = {
+      type: "chorus/query@1" as const,
+      ...ask,
+      coordinator: evil.address as Address,
+      createdAt: Date.now(),
+    };
     for (const deadline of [Date.now() - 60_000, Date.now() + 3_600_000]) {
       const env = signEnvelope(domain, evil, "answer-request", t.roundId, {
         queryCid: await artifacts.cidOf(query),
@@ -199,7 +283,12 @@ describe("a coordinator replaying a round id after its members restart (real nod
         seats: c.seats,
         answerDeadline: deadline,
       });
-      for (const n of s.nodes) expect(await post(n.url, env), `deadline ${deadline}`).to.deep.equal({ status: 400, code: "PEER_BAD_ROUND_TIME", kind: undefined });
+      for (const n of s.nodes)
+        expect(await post(n.url, env), `deadline ${deadline}`).to.deep.equal({
+          status: 400,
+          code: "PEER_BAD_ROUND_TIME",
+          kind: undefined,
+        });
     }
     const id = t.roundId.toLowerCase();
     for (let i = 0; i < N; i++) expect(journalLines(s, i).some((l) => l.endsWith(id))).to.equal(false);
@@ -240,7 +329,8 @@ describe("round journal cut by a power loss", () => {
     for (let cut = lastStart; cut < full.length; cut++) {
       writeFileSync(file, full.slice(0, cut), "latin1");
       const k = RoundJournal.open(path.join(dir, `state-${cut}.db`), { legacyFile: file });
-      for (let n = 1n; n <= 20n; n++) expect(k.hasAnswered(id(n)) && k.hasSigned(id(n)), `cut at ${cut}: round ${n}`).to.equal(true);
+      for (let n = 1n; n <= 20n; n++)
+        expect(k.hasAnswered(id(n)) && k.hasSigned(id(n)), `cut at ${cut}: round ${n}`).to.equal(true);
       expect(k.hasAnswered(id(21n)), `cut at ${cut}`).to.equal(false);
       expect(k.highWater(id(1n))).to.equal(BigInt(id(20n)));
       expect(k.db!.quarantine(), "a cut last line is not damage").to.deep.equal([]);
@@ -264,12 +354,28 @@ describe("round journal cut by a power loss", () => {
     const entries: NodeEntry[] = [];
     const directory = chainDirectoryOf(entries);
     const node = await startNode(
-      { domain, signer: me, directory, blockHash: directory.blockHash, artifacts: new MemoryArtifacts(), mind: countingMind(0, { answer: 0, compare: 0, screen: 0 }), rules: countRules, records, settlement: memorySettlement() },
+      {
+        domain,
+        signer: me,
+        directory,
+        blockHash: directory.blockHash,
+        artifacts: new MemoryArtifacts(),
+        mind: countingMind(0, { answer: 0, compare: 0, screen: 0 }),
+        rules: countRules,
+        records,
+        settlement: memorySettlement(),
+      },
       {
         host: "127.0.0.1",
         port: 0,
         dataDir: path.join(dir, "node"),
-        round: { committeeSize: 1, answerTimeoutMs: 1000, revealTimeoutMs: 1000, judgeTimeoutMs: 1000, signTimeoutMs: 1000 },
+        round: {
+          committeeSize: 1,
+          answerTimeoutMs: 1000,
+          revealTimeoutMs: 1000,
+          judgeTimeoutMs: 1000,
+          signTimeoutMs: 1000,
+        },
         epoch: { maxRounds: 5, intervalMs: 60_000 },
         limits: { concurrentRounds: 1, queuedRounds: 1, bodyLimit: "64kb" },
         net: { allowPrivate: LOOPBACK },
@@ -278,7 +384,11 @@ describe("round journal cut by a power loss", () => {
     try {
       entries.push({ address: me.address, endpoint: node.url, stake: 10n ** 20n, reputation: 500_000 });
       expect((await fetch(`${node.url}/health`)).status).to.equal(200);
-      const refusal = (roundId: Hex) => node.member.admit({ kind: "answer-request", roundId, from: coordinator }).then(() => "admitted", (e: ChorusError) => e.code);
+      const refusal = (roundId: Hex) =>
+        node.member.admit({ kind: "answer-request", roundId, from: coordinator }).then(
+          () => "admitted",
+          (e: ChorusError) => e.code,
+        );
       expect(await refusal(id(3n)), "the complete entry").to.equal("PEER_DUPLICATE");
       // The cut entry was never acknowledged: round 4 is not taken as answered (its coordinator is not staked here).
       expect(await refusal(id(4n)), "the cut entry").to.equal("PEER_NOT_AUTHORIZED");

@@ -11,7 +11,9 @@ import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 
-const state = (s: Partial<{ issued: number; running: number[]; queued: number[]; failed: number[] }>): SequenceState => ({
+const state = (
+  s: Partial<{ issued: number; running: number[]; queued: number[]; failed: number[] }>,
+): SequenceState => ({
   issuedThrough: BigInt(s.issued ?? 0),
   running: new Set((s.running ?? []).map(BigInt)),
   queued: new Set((s.queued ?? []).map(BigInt)),
@@ -22,8 +24,14 @@ const set = (...xs: number[]) => new Set(xs.map(BigInt));
 
 describe("round sequences: settlement order", () => {
   it("settles the queued run after the last closed sequence, voids sequences that will never have a record, waits for running ones", () => {
-    expect(nextSettlementStep(0n, set(1, 2, 4), state({ issued: 4, queued: [1, 2, 4], failed: [3] }))).to.deep.equal({ kind: "settle", seqs: [1n, 2n] });
-    expect(nextSettlementStep(2n, set(4), state({ issued: 4, queued: [4], failed: [3] }))).to.deep.equal({ kind: "void", through: 3n });
+    expect(nextSettlementStep(0n, set(1, 2, 4), state({ issued: 4, queued: [1, 2, 4], failed: [3] }))).to.deep.equal({
+      kind: "settle",
+      seqs: [1n, 2n],
+    });
+    expect(nextSettlementStep(2n, set(4), state({ issued: 4, queued: [4], failed: [3] }))).to.deep.equal({
+      kind: "void",
+      through: 3n,
+    });
     // a sequence issued before a restart (not running, not queued) is voided too; the run stops at a queued one
     expect(nextSettlementStep(2n, set(5), state({ issued: 5 }))).to.deep.equal({ kind: "void", through: 4n });
     // a running round blocks everything after it; so does a completed one not yet in the queue's listing
@@ -39,7 +47,11 @@ describe("round sequences on the in-process chain", function () {
   this.timeout(180_000);
   let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
   before(async () => {
-    swarm = await startChainSwarm({ nodes: 4, rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ) });
+    swarm = await startChainSwarm({
+      nodes: 4,
+      rules: swarmRules,
+      minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
+    });
   });
   after(async () => swarm?.close());
 
@@ -55,7 +67,11 @@ describe("round sequences on the in-process chain", function () {
   it("a round that fails after taking its sequence is voided, and the next round settles after it", async () => {
     const coord = swarm.nodes[1].coordinator as any;
     const honest = coord.deps.directory;
-    coord.deps.directory = { ...honest, candidates: () => honest.candidates(), weightsAt: async () => Promise.reject(new Error("RPC down for the draw")) };
+    coord.deps.directory = {
+      ...honest,
+      candidates: () => honest.candidates(),
+      weightsAt: async () => Promise.reject(new Error("RPC down for the draw")),
+    };
     let failed;
     try {
       failed = await ask(1);
@@ -70,11 +86,29 @@ describe("round sequences on the in-process chain", function () {
     await swarm.nodes[1].submitter.flush();
     const s = swarm.f.settlement;
     expect(await s.read.lastSequence([coordinator])).to.equal(2n);
-    const voids = await swarm.f.publicClient.getContractEvents({ address: s.address, abi: s.abi, eventName: "RoundsVoided", args: { coordinator }, fromBlock: 0n });
+    const voids = await swarm.f.publicClient.getContractEvents({
+      address: s.address,
+      abi: s.abi,
+      eventName: "RoundsVoided",
+      args: { coordinator },
+      fromBlock: 0n,
+    });
     expect(voids.map((v) => [v.args.fromSeq, v.args.throughSeq, v.args.penalty])).to.deep.equal([[1n, 1n, 0n]]);
-    const settled = await swarm.f.publicClient.getContractEvents({ address: s.address, abi: s.abi, eventName: "RoundSettled", args: { roundId: ok.body.chorus.round_id }, fromBlock: 0n });
+    const settled = await swarm.f.publicClient.getContractEvents({
+      address: s.address,
+      abi: s.abi,
+      eventName: "RoundSettled",
+      args: { roundId: ok.body.chorus.round_id },
+      fromBlock: 0n,
+    });
     expect(settled).to.have.length(1);
-    const batches = await swarm.f.publicClient.getContractEvents({ address: s.address, abi: s.abi, eventName: "BatchOpened", args: { coordinator }, fromBlock: 0n });
+    const batches = await swarm.f.publicClient.getContractEvents({
+      address: s.address,
+      abi: s.abi,
+      eventName: "BatchOpened",
+      args: { coordinator },
+      fromBlock: 0n,
+    });
     expect(batches.map((b) => [b.args.firstSeq, b.args.lastSeq])).to.deep.equal([[1n, 8n]]);
   });
 });

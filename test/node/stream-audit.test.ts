@@ -15,13 +15,21 @@ describe("stream: the final chunk's transcript CID audits OK against the chain",
   let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
 
   before(async () => {
-    swarm = await startChainSwarm({ rules: swarmRules, minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ), timeoutMs: 1500 });
+    swarm = await startChainSwarm({
+      rules: swarmRules,
+      minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
+      timeoutMs: 1500,
+    });
   });
   after(async () => swarm?.close());
 
   it("streams the answer, then the settled round's audit is OK and its transcript is the one streamed", async () => {
     const client = new OpenAI({ baseURL: `${swarm.nodes[0].url}/v1`, apiKey: "unused", maxRetries: 0 });
-    const stream = await client.chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: "Tell me about the sea." }], stream: true });
+    const stream = await client.chat.completions.create({
+      model: "chorus-swarm",
+      messages: [{ role: "user", content: "Tell me about the sea." }],
+      stream: true,
+    });
     let text = "";
     let chorus: { round_id: string; transcript_cid: string } | undefined;
     for await (const c of stream) {

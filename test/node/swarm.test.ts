@@ -59,7 +59,9 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
     expect(events).to.have.length(1);
     expect(events[0].args.transcriptCid).to.equal(cidToBytes32(c.transcript_cid));
     const [epoch] = await swarm.f.settlement.getEvents.EpochSettled({}, { blockHash: events[0].blockHash });
-    expect(settledRoundDeltas(events[0].args.deltas!, { nodes: epoch.args.nodes! }).winner.toLowerCase()).to.equal(swarm.f.nodes[6].address.toLowerCase());
+    expect(settledRoundDeltas(events[0].args.deltas!, { nodes: epoch.args.nodes! }).winner.toLowerCase()).to.equal(
+      swarm.f.nodes[6].address.toLowerCase(),
+    );
     expect(await swarm.nodes[0].queue.status(c.round_id)).to.equal("settled");
     // pending until no round of the epoch can be voided; then the coordinator's finalizer makes it final
     expect(await swarm.f.settlement.read.reputationOf([swarm.f.nodes[6].address])).to.equal(before);
@@ -80,11 +82,16 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
     const original = cheat.onReveal.bind(cheat);
     cheat.onReveal = (env: any, req: any) => {
       const reply = original(env, req);
-      return signEnvelope(cheat.deps.domain, cheat.deps.signer, "reveal", reply.roundId, { ...reply.body, answer: "a copied answer q9" });
+      return signEnvelope(cheat.deps.domain, cheat.deps.signer, "reveal", reply.roundId, {
+        ...reply.body,
+        answer: "a copied answer q9",
+      });
     };
     try {
       const body = await ask(1);
-      const ex = body.chorus.excluded.find((e: any) => e.member.toLowerCase() === swarm.f.nodes[5].address.toLowerCase());
+      const ex = body.chorus.excluded.find(
+        (e: any) => e.member.toLowerCase() === swarm.f.nodes[5].address.toLowerCase(),
+      );
       expect(ex).to.deep.include({ phase: "reveal", reason: "reveal does not match commitment" });
       expect(body.choices[0].message.content).to.equal("answer q6 from node 6");
     } finally {
@@ -97,7 +104,9 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
     try {
       const body = await ask(0);
       expect(body.chorus.answered).to.equal(6);
-      const ex = body.chorus.excluded.find((e: any) => e.member.toLowerCase() === swarm.f.nodes[2].address.toLowerCase());
+      const ex = body.chorus.excluded.find(
+        (e: any) => e.member.toLowerCase() === swarm.f.nodes[2].address.toLowerCase(),
+      );
       expect(ex.phase).to.equal("answer");
       expect(ex.reason).to.match(/unreachable|timed out|aborted/i);
     } finally {
@@ -110,17 +119,40 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
     const roundId = newRoundId(stranger.address);
     const domain = { chainId: 31337, registry: swarm.f.registry.address as Address };
     const forged = signEnvelope(domain, stranger, "answer-request", roundId, {
-      queryCid: "bagaaiera", query: { type: "chorus/query@1", messages: [{ role: "user", content: "hi" }], maxTokens: 8, coordinator: stranger.address, createdAt: 1, rag: false },
-      seedBlock: { number: "1", hash: `0x${"11".repeat(32)}` }, seed: `0x${"22".repeat(32)}`, period: 1, committeeSize: 7, totalStake: "0", minCommittee: 1,
-      candidates: [], committee: swarm.f.nodes.map((n) => n.address), seats: {}, answerDeadline: Date.now() + 1000,
+      queryCid: "bagaaiera",
+      query: {
+        type: "chorus/query@1",
+        messages: [{ role: "user", content: "hi" }],
+        maxTokens: 8,
+        coordinator: stranger.address,
+        createdAt: 1,
+        rag: false,
+      },
+      seedBlock: { number: "1", hash: `0x${"11".repeat(32)}` },
+      seed: `0x${"22".repeat(32)}`,
+      period: 1,
+      committeeSize: 7,
+      totalStake: "0",
+      minCommittee: 1,
+      candidates: [],
+      committee: swarm.f.nodes.map((n) => n.address),
+      seats: {},
+      answerDeadline: Date.now() + 1000,
     });
-    const post = (url: string, env: unknown) => fetch(`${url}/peer/v1/message`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(env) });
+    const post = (url: string, env: unknown) =>
+      fetch(`${url}/peer/v1/message`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(env),
+      });
     const r1 = await post(swarm.nodes[3].url, forged);
     expect(r1.status).to.equal(403);
     expect(((await r1.json()) as any).error.message).to.match(/not an active node with a valid capability pass/);
 
     const body = await ask(4);
-    const transcript = (await (await fetch(`${swarm.nodes[4].url}/ipfs/${body.chorus.transcript_cid}?format=raw`)).json()) as any;
+    const transcript = (await (
+      await fetch(`${swarm.nodes[4].url}/ipfs/${body.chorus.transcript_cid}?format=raw`)
+    ).json()) as any;
     // In wire order (kind, roundId, from first), as a peer sends it; the stored transcript's keys are sorted.
     const { kind, roundId: id, from, body: requestBody, signature } = transcript.requests.answer;
     const r2 = await post(swarm.nodes[3].url, { kind, roundId: id, from, body: requestBody, signature });
@@ -129,7 +161,10 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
 
   it("the openai npm client gets an answer from the gateway", async () => {
     const client = new OpenAI({ baseURL: `${swarm.nodes[2].url}/v1`, apiKey: "not-needed" });
-    const completion = await client.chat.completions.create({ model: "chorus-swarm", messages: [{ role: "user", content: "Once upon a time" }] });
+    const completion = await client.chat.completions.create({
+      model: "chorus-swarm",
+      messages: [{ role: "user", content: "Once upon a time" }],
+    });
     expect(completion.choices[0].message.content).to.match(/^answer q\d from node \d$/);
     expect((completion as any).chorus.transcript_cid).to.be.a("string");
   });

@@ -1,7 +1,15 @@
 /** The RAG bench's dataset, extractive reader and simulated judge (scripts/lib/rag-*.ts). */
 import { expect } from "chai";
 import { isChorusError } from "../../src/core/index.js";
-import { answerSentence, ATTRIBUTES, makeDataset, NO_ANSWER, parseQuestion, readAnswer, statedValues } from "../../scripts/lib/rag-dataset.js";
+import {
+  answerSentence,
+  ATTRIBUTES,
+  makeDataset,
+  NO_ANSWER,
+  parseQuestion,
+  readAnswer,
+  statedValues,
+} from "../../scripts/lib/rag-dataset.js";
 import { judge } from "../../scripts/lib/rag-sim.js";
 
 describe("rag bench / dataset", () => {
@@ -41,7 +49,11 @@ describe("rag bench / dataset", () => {
   });
 
   it("rejects bad parameters", () => {
-    for (const bad of [{ ...params, entities: 0 }, { ...params, pollution: [] }, { ...params, pollution: [1.5] }]) {
+    for (const bad of [
+      { ...params, entities: 0 },
+      { ...params, pollution: [] },
+      { ...params, pollution: [1.5] },
+    ]) {
       try {
         makeDataset(bad);
         expect.fail("accepted");
@@ -55,7 +67,10 @@ describe("rag bench / dataset", () => {
 describe("rag bench / extractive reader", () => {
   it("parses its question forms and nothing else", () => {
     expect(parseQuestion("What is the capital of Veloria?")).to.deep.equal({ attribute: "capital", entity: "Veloria" });
-    expect(parseQuestion("In which year was Veloria founded?")).to.deep.equal({ attribute: "founded", entity: "Veloria" });
+    expect(parseQuestion("In which year was Veloria founded?")).to.deep.equal({
+      attribute: "founded",
+      entity: "Veloria",
+    });
     expect(parseQuestion("Tell me a story about a fox.")).to.equal(null);
     expect(() => readAnswer("Tell me a story.", [])).to.throw(/does not understand/);
   });
@@ -65,7 +80,10 @@ describe("rag bench / extractive reader", () => {
     const a = "The capital of Veloria is Drumhaven.";
     const b = "Veloria is governed from its capital, Kestrel.";
     const other = "The capital of Norland is Kestrel.";
-    expect(readAnswer(q, [b, a, a])).to.deep.equal({ value: "Drumhaven", text: answerSentence("capital", "Veloria", "Drumhaven") });
+    expect(readAnswer(q, [b, a, a])).to.deep.equal({
+      value: "Drumhaven",
+      text: answerSentence("capital", "Veloria", "Drumhaven"),
+    });
     expect(readAnswer(q, [b, a]).value).to.equal("Kestrel");
     expect(readAnswer(q, [a, b]).value).to.equal("Drumhaven");
     expect(readAnswer(q, [other, other, a]).value).to.equal("Drumhaven");
@@ -79,7 +97,13 @@ describe("rag bench / extractive reader", () => {
 });
 
 describe("rag bench / simulated judge (no ground truth)", () => {
-  const m = (value: string | null, stated: string[] = []) => ({ member: "0x1" as const, value, text: String(value), contexts: [], stated });
+  const m = (value: string | null, stated: string[] = []) => ({
+    member: "0x1" as const,
+    value,
+    text: String(value),
+    contexts: [],
+    stated,
+  });
   it("prefers its own reading, then what its own contexts state, else a tie", () => {
     expect(judge(m("x"), m("x"), m("y"))).to.equal("A");
     expect(judge(m("x"), m("y"), m("x"))).to.equal("B");

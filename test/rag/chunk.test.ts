@@ -6,7 +6,9 @@ import { chunkMarkdown, chunkText, markdownSections } from "../../src/rag/chunk.
 describe("rag / chunking", () => {
   it("packs short paragraphs into one chunk and numbers chunks <doc>#<i>", () => {
     const chunks = chunkText("notes.txt", "First paragraph.\n\nSecond   paragraph\nwraps here.\r\n\r\nThird.");
-    expect(chunks).to.deep.equal([{ id: "notes.txt#0", doc: "notes.txt", text: "First paragraph.\n\nSecond paragraph wraps here.\n\nThird." }]);
+    expect(chunks).to.deep.equal([
+      { id: "notes.txt#0", doc: "notes.txt", text: "First paragraph.\n\nSecond paragraph wraps here.\n\nThird." },
+    ]);
   });
 
   it("starts a new chunk when the next paragraph would pass maxChars", () => {
@@ -33,8 +35,14 @@ describe("rag / chunking", () => {
   });
 
   it("splits Markdown at headings (not inside code fences) and prefixes each chunk with its heading", () => {
-    const md = "Intro line.\n\n# Rivers\n\nThe Nile is long.\n\n```\n# not a heading\n```\n\n## Mountains\n\nEverest is high.\n\n### Empty\n";
-    expect(markdownSections(md).map((s) => s.heading)).to.deep.equal([undefined, "# Rivers", "## Mountains", "### Empty"]);
+    const md =
+      "Intro line.\n\n# Rivers\n\nThe Nile is long.\n\n```\n# not a heading\n```\n\n## Mountains\n\nEverest is high.\n\n### Empty\n";
+    expect(markdownSections(md).map((s) => s.heading)).to.deep.equal([
+      undefined,
+      "# Rivers",
+      "## Mountains",
+      "### Empty",
+    ]);
     const chunks = chunkMarkdown("geo.md", md);
     expect(chunks.map((c) => c.text)).to.deep.equal([
       "Intro line.",
@@ -57,7 +65,9 @@ describe("rag / chunking", () => {
 
   it("refuses bad options with CHUNK_BAD_OPTIONS", () => {
     for (const opts of [{ maxChars: 10 }, { maxChars: 100, overlap: 60 }, { overlap: -1 }, { size: 3 } as never]) {
-      expect(() => chunkText("x", "text", opts)).to.throw(ChorusError).with.property("code", "CHUNK_BAD_OPTIONS");
+      expect(() => chunkText("x", "text", opts))
+        .to.throw(ChorusError)
+        .with.property("code", "CHUNK_BAD_OPTIONS");
     }
   });
 });

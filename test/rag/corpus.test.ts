@@ -34,8 +34,17 @@ describe("rag / corpus loading", () => {
     await write("faq.jsonl", '{"id":"q1","title":"Why","text":"Because."}\n\n{"text":"No id here."}\n');
     await write(".git/config", "ignored");
     const c = await loadCorpus(dir);
-    expect(c.files.map((f) => [f.path, f.format])).to.deep.equal([["a.md", "markdown"], ["b/notes.txt", "text"], ["faq.jsonl", "jsonl"]]);
-    expect(c.chunks.map((x) => x.id)).to.deep.equal(["a.md#0", "b/notes.txt#0", "faq.jsonl:q1#0", "faq.jsonl:line-3#0"]);
+    expect(c.files.map((f) => [f.path, f.format])).to.deep.equal([
+      ["a.md", "markdown"],
+      ["b/notes.txt", "text"],
+      ["faq.jsonl", "jsonl"],
+    ]);
+    expect(c.chunks.map((x) => x.id)).to.deep.equal([
+      "a.md#0",
+      "b/notes.txt#0",
+      "faq.jsonl:q1#0",
+      "faq.jsonl:line-3#0",
+    ]);
     expect(c.chunks[2].text).to.equal("Why\n\nBecause.");
     expect(c.files[2].docs).to.deep.equal(["faq.jsonl:q1", "faq.jsonl:line-3"]);
     expect(c.files[0].sha256).to.match(/^[0-9a-f]{64}$/);
@@ -81,7 +90,9 @@ describe("rag / corpus loading", () => {
     await symlink(path.join(dir, "real.txt"), path.join(dir, "link.txt"));
     expect((await refusal()).message).to.match(/^link\.txt: not a regular file/);
     await rm(path.join(dir, "link.txt"));
-    expect((await refusal({ maxFileBytes: 50 })).message).to.match(/^real\.txt: 100 bytes, larger than the limit of 50/);
+    expect((await refusal({ maxFileBytes: 50 })).message).to.match(
+      /^real\.txt: 100 bytes, larger than the limit of 50/,
+    );
     expect((await refusal({ maxFileBytes: 50, skipBad: true })).code).to.equal("CORPUS_EMPTY");
     const missing = await loadCorpus(path.join(dir, "nope")).catch((e) => e);
     expect(missing.code).to.equal("CORPUS_NOT_FOUND");

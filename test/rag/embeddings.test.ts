@@ -17,7 +17,11 @@ describe("rag / sentence embeddings (USE lite, offline)", function () {
   });
 
   it("gives unit-length 512-d vectors that rank related sentences above unrelated ones", async () => {
-    const [q, near, far] = await embed(["How do plants make food?", "Photosynthesis lets plants turn sunlight into sugar.", "The stock market fell sharply on Monday."]);
+    const [q, near, far] = await embed([
+      "How do plants make food?",
+      "Photosynthesis lets plants turn sunlight into sugar.",
+      "The stock market fell sharply on Monday.",
+    ]);
     for (const v of [q, near, far]) {
       expect(v).to.be.instanceOf(Float32Array);
       expect(v.length).to.equal(EMBEDDING_DIM);
@@ -32,7 +36,9 @@ describe("rag / sentence embeddings (USE lite, offline)", function () {
     const text = "Bitswap moves blocks between peers.";
     const alone = await a.embedOne(text);
     expect([...(await a.embedOne(text))]).to.deep.equal([...alone]);
-    const exact = await a.embed([text, "Another, much longer sentence about something else entirely."], { exact: true });
+    const exact = await a.embed([text, "Another, much longer sentence about something else entirely."], {
+      exact: true,
+    });
     expect([...exact[0]]).to.deep.equal([...alone]);
     const batched = await a.embed([text, "Another, much longer sentence about something else entirely."]);
     expect(cosineSimilarity(batched[0], alone)).to.be.greaterThan(0.99999);

@@ -9,7 +9,11 @@ const CORPUS: Chunk[] = [
   ["geo.md#1", "geo.md", "Mount Everest, on the border of Nepal and China, is the highest mountain on Earth."],
   ["bio.txt#0", "bio.txt", "Photosynthesis lets plants turn sunlight, water and carbon dioxide into sugar and oxygen."],
   ["bio.txt#1", "bio.txt", "The human heart pumps blood through arteries and veins to every organ of the body."],
-  ["space.jsonl:1#0", "space.jsonl:1", "Jupiter is the largest planet of the solar system, a gas giant with a great red spot."],
+  [
+    "space.jsonl:1#0",
+    "space.jsonl:1",
+    "Jupiter is the largest planet of the solar system, a gas giant with a great red spot.",
+  ],
   ["cook.md#0", "cook.md", "To bake bread, knead flour, water, salt and yeast, let the dough rise, then bake it hot."],
 ].map(([id, doc, text]) => ({ id, doc, text }));
 
@@ -42,7 +46,10 @@ describe("rag / hybrid index", function () {
     // deterministic: the same query gives the same contexts, scores and order
     expect(await index.search("tallest peak in the world", 3)).to.deep.equal(hits);
     // scores are multiples of 1e-6 (they travel as integer micro-units)
-    for (const h of hits) expect(Number.isInteger(Math.round(h.score * 1e6)) && Math.abs(h.score * 1e6 - Math.round(h.score * 1e6)) < 1e-6).to.equal(true);
+    for (const h of hits)
+      expect(
+        Number.isInteger(Math.round(h.score * 1e6)) && Math.abs(h.score * 1e6 - Math.round(h.score * 1e6)) < 1e-6,
+      ).to.equal(true);
   });
 
   it("breaks ties by chunk id and refuses bad input", async () => {
@@ -53,7 +60,10 @@ describe("rag / hybrid index", function () {
     const index = await createHybridIndex(twins, { embedder: null });
     expect((await index.search("same words", 2)).map((h) => h.id)).to.deep.equal(["a#0", "b#0"]);
     for (const k of [0, 1.5, 1001]) {
-      const err = await index.search("x", k).then(() => undefined, (e) => e);
+      const err = await index.search("x", k).then(
+        () => undefined,
+        (e) => e,
+      );
       expect(err).to.be.instanceOf(ChorusError);
       expect(err.message).to.match(/k must be/);
     }

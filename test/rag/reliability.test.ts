@@ -15,8 +15,18 @@ import {
 import type { SourceInfo, UsedContext } from "../../src/protocol/index.js";
 
 const addr = (n: number): Address => `0x${n.toString(16).padStart(40, "0")}`;
-const src = (n: number, usefulness: number, reliability = 500_000): SourceInfo => ({ address: addr(n), endpoint: `http://127.0.0.1:${n}`, reliability, usefulness });
-const ctx = (s: number, id: string, text: string, relevance = 1): UsedContext => ({ source: addr(s), id, text, relevance });
+const src = (n: number, usefulness: number, reliability = 500_000): SourceInfo => ({
+  address: addr(n),
+  endpoint: `http://127.0.0.1:${n}`,
+  reliability,
+  usefulness,
+});
+const ctx = (s: number, id: string, text: string, relevance = 1): UsedContext => ({
+  source: addr(s),
+  id,
+  text,
+  relevance,
+});
 const throwsCode = (fn: () => unknown, code: ErrorCode) => {
   try {
     fn();
@@ -34,7 +44,13 @@ describe("rag / reliability: sampleSources", () => {
     expect(sampleSources([...list].reverse(), 3, "0xabcd")).to.deep.equal(a);
     expect(new Set(a.map((s) => s.address)).size).to.equal(3);
     const seeds = Array.from({ length: 20 }, (_, i) => `0x${(i + 1).toString(16)}` as const);
-    const draws = new Set(seeds.map((s) => sampleSources(list, 3, s).map((x) => x.address).join()));
+    const draws = new Set(
+      seeds.map((s) =>
+        sampleSources(list, 3, s)
+          .map((x) => x.address)
+          .join(),
+      ),
+    );
     expect(draws.size).to.be.greaterThan(5);
     expect(sampleSources(list, 10, "0x01")).to.have.length(6);
     expect(sampleSources(list, 0, "0x01")).to.deep.equal([]);
@@ -62,12 +78,18 @@ describe("rag / reliability: sampleSources", () => {
   it("honours the floor: a useless source is still drawn with the floor, never with floor 0", () => {
     const list = [src(1, 1_000_000), src(2, 0)];
     let drawn = 0;
-    for (let i = 0; i < 500; i++) if (sampleSources(list, 1, `0x${(i + 1).toString(16)}`)[0].address === addr(2)) drawn++;
+    for (let i = 0; i < 500; i++)
+      if (sampleSources(list, 1, `0x${(i + 1).toString(16)}`)[0].address === addr(2)) drawn++;
     expect(drawn).to.be.greaterThan(20);
-    for (let i = 0; i < 200; i++) expect(sampleSources(list, 2, `0x${(i + 1).toString(16)}`, { explorationFloor: 0 }).map((s) => s.address)).to.deep.equal([addr(1)]);
+    for (let i = 0; i < 200; i++)
+      expect(
+        sampleSources(list, 2, `0x${(i + 1).toString(16)}`, { explorationFloor: 0 }).map((s) => s.address),
+      ).to.deep.equal([addr(1)]);
     // a high floor flattens the draw
     let flat = 0;
-    for (let i = 0; i < 1000; i++) if (sampleSources(list, 1, `0x${(i + 1).toString(16)}`, { explorationFloor: 1_000_000 })[0].address === addr(2)) flat++;
+    for (let i = 0; i < 1000; i++)
+      if (sampleSources(list, 1, `0x${(i + 1).toString(16)}`, { explorationFloor: 1_000_000 })[0].address === addr(2))
+        flat++;
     expect(flat).to.be.closeTo(500, 80);
   });
 
@@ -97,14 +119,20 @@ describe("rag / reliability: rerankContexts", () => {
     expect(top).to.deep.equal([{ source: addr(2), id: "b#0", text: "beta", relevance: 0.2 }]);
   });
   it("breaks full ties by source address then id, whatever the input order", () => {
-    const same = [3, 1, 2].map((s) => ({ source: src(s, 0), context: { id: `x${s}`, doc: "d", text: "t", score: 0.5 } }));
+    const same = [3, 1, 2].map((s) => ({
+      source: src(s, 0),
+      context: { id: `x${s}`, doc: "d", text: "t", score: 0.5 },
+    }));
     expect(rerankContexts(same, 3).map((c) => c.source)).to.deep.equal([addr(1), addr(2), addr(3)]);
     expect(rerankContexts([...same].reverse(), 3)).to.deep.equal(rerankContexts(same, 3));
   });
   it("rejects bad input", () => {
     throwsCode(() => rerankContexts([items[0], items[0]], 2), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => rerankContexts(items, 2, { reliabilityWeight: 1.5 }), "RAG_RELIABILITY_BAD_INPUT");
-    throwsCode(() => rerankContexts([{ ...items[0], context: { ...items[0].context, score: 2 } }], 2), "RAG_RELIABILITY_BAD_INPUT");
+    throwsCode(
+      () => rerankContexts([{ ...items[0], context: { ...items[0].context, score: 2 } }], 2),
+      "RAG_RELIABILITY_BAD_INPUT",
+    );
     throwsCode(() => rerankContexts(items, 1.5), "RAG_RELIABILITY_BAD_INPUT");
   });
 });
@@ -119,7 +147,11 @@ const wrong = "The capital of Veloria is Kestrel.";
 describe("rag / reliability: sourceDeltas", () => {
   const round = () => ({
     answers: [
-      { member: addr(11), text: right, contexts: [ctx(1, "c#0", CLEAN), ctx(2, "p#0", POLLUTED), ctx(3, "o#0", OTHER, 0.01)] },
+      {
+        member: addr(11),
+        text: right,
+        contexts: [ctx(1, "c#0", CLEAN), ctx(2, "p#0", POLLUTED), ctx(3, "o#0", OTHER, 0.01)],
+      },
       { member: addr(12), text: right, contexts: [ctx(1, "c#0", CLEAN)] },
       { member: addr(13), text: wrong, contexts: [ctx(2, "p#0", POLLUTED)] },
     ],
@@ -151,7 +183,11 @@ describe("rag / reliability: sourceDeltas", () => {
 
   it("is symmetric: swapping which claim won swaps the signs", () => {
     const r = round();
-    const flipped = { ...r, winner: addr(13), scores: { [addr(11)]: 300_000, [addr(12)]: 300_000, [addr(13)]: 1_400_000 } };
+    const flipped = {
+      ...r,
+      winner: addr(13),
+      scores: { [addr(11)]: 300_000, [addr(12)]: 300_000, [addr(13)]: 1_400_000 },
+    };
     flipped.answers = [r.answers[2], { ...r.answers[0], text: right }, r.answers[1]];
     const d = sourceDeltas(flipped);
     expect(d[0].reliability).to.be.lessThan(0);
@@ -170,7 +206,10 @@ describe("rag / reliability: sourceDeltas", () => {
     const r = round();
     const a = sourceDeltas(r);
     expect(sourceDeltas(round())).to.deep.equal(a);
-    const upper = { ...r, scores: Object.fromEntries(Object.entries(r.scores).map(([k, v]) => [k.toUpperCase().replace("0X", "0x"), v])) };
+    const upper = {
+      ...r,
+      scores: Object.fromEntries(Object.entries(r.scores).map(([k, v]) => [k.toUpperCase().replace("0X", "0x"), v])),
+    };
     expect(sourceDeltas(upper)).to.deep.equal(a);
     expect(sourceDeltas({ ...r, answers: [...r.answers].reverse() })).to.deep.equal(a);
     const small = sourceDeltas(r, { maxDelta: 10_000 });
@@ -180,13 +219,27 @@ describe("rag / reliability: sourceDeltas", () => {
 
   it("a unanimous round with equal scores moves nothing it cannot judge and keeps |delta| <= bound", () => {
     const ans = [11, 12, 13].map((m) => ({ member: addr(m), text: right, contexts: [ctx(1, "c#0", CLEAN)] }));
-    const d = sourceDeltas({ answers: ans, scores: { [addr(11)]: 1, [addr(12)]: 1, [addr(13)]: 1 }, winner: addr(12), query: Q });
+    const d = sourceDeltas({
+      answers: ans,
+      scores: { [addr(11)]: 1, [addr(12)]: 1, [addr(13)]: 1 },
+      winner: addr(12),
+      query: Q,
+    });
     expect(d).to.deep.equal([{ source: addr(1), reliability: SOURCE_DELTA_BOUND, usefulness: SOURCE_DELTA_BOUND }]);
   });
 
   it("a relevant context that states something else counts against its source even when it fooled nobody", () => {
-    const answers = [11, 12, 13].map((m) => ({ member: addr(m), text: right, contexts: [ctx(1, "c#0", CLEAN), ctx(2, "p#0", POLLUTED, 0.9), ctx(3, "o#0", OTHER, 0)] }));
-    const d = sourceDeltas({ answers, scores: { [addr(11)]: 1, [addr(12)]: 1, [addr(13)]: 1 }, winner: addr(11), query: Q });
+    const answers = [11, 12, 13].map((m) => ({
+      member: addr(m),
+      text: right,
+      contexts: [ctx(1, "c#0", CLEAN), ctx(2, "p#0", POLLUTED, 0.9), ctx(3, "o#0", OTHER, 0)],
+    }));
+    const d = sourceDeltas({
+      answers,
+      scores: { [addr(11)]: 1, [addr(12)]: 1, [addr(13)]: 1 },
+      winner: addr(11),
+      query: Q,
+    });
     expect(d[0]).to.deep.equal({ source: addr(1), reliability: SOURCE_DELTA_BOUND, usefulness: SOURCE_DELTA_BOUND });
     // relevance 0.9, states neither the winner's claim nor any other answer: -0.9 of the bound on both scores
     expect(d[1]).to.deep.equal({ source: addr(2), reliability: -45_000, usefulness: -45_000 });
@@ -204,8 +257,14 @@ describe("rag / reliability: sourceDeltas", () => {
     throwsCode(() => sourceDeltas({ ...r, answers: [] }), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => sourceDeltas(r, { maxDelta: SOURCE_DELTA_BOUND + 1 }), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => sourceDeltas({ ...r, query: 7 as unknown as string }), "RAG_RELIABILITY_BAD_INPUT");
-    throwsCode(() => sourceDeltas({ ...r, answers: [{ ...r.answers[0], member: "0xnope" }] }), "RAG_RELIABILITY_BAD_INPUT");
-    throwsCode(() => sourceDeltas({ ...r, answers: [{ ...r.answers[0], contexts: [{ ...ctx(1, "x", "t"), relevance: -1 }] }] }), "RAG_RELIABILITY_BAD_INPUT");
+    throwsCode(
+      () => sourceDeltas({ ...r, answers: [{ ...r.answers[0], member: "0xnope" }] }),
+      "RAG_RELIABILITY_BAD_INPUT",
+    );
+    throwsCode(
+      () => sourceDeltas({ ...r, answers: [{ ...r.answers[0], contexts: [{ ...ctx(1, "x", "t"), relevance: -1 }] }] }),
+      "RAG_RELIABILITY_BAD_INPUT",
+    );
   });
 });
 
@@ -246,7 +305,10 @@ describe("rag / reliability: over rounds", () => {
     expect(applySourceDelta(500_000, -1)).to.equal(499_999);
     throwsCode(() => applySourceDelta(500_000, 50_001), "RAG_RELIABILITY_BAD_INPUT");
     throwsCode(() => applySourceDelta(1_000_001, 0), "RAG_RELIABILITY_BAD_INPUT");
-    throwsCode(() => applySourceDeltas([src(1, 0)], [{ source: addr(2), reliability: 1, usefulness: 1 }]), "RAG_RELIABILITY_BAD_INPUT");
+    throwsCode(
+      () => applySourceDeltas([src(1, 0)], [{ source: addr(2), reliability: 1, usefulness: 1 }]),
+      "RAG_RELIABILITY_BAD_INPUT",
+    );
     const before = [src(1, 10, 20)];
     const after = applySourceDeltas(before, [{ source: addr(1), reliability: -50_000, usefulness: 5 }]);
     expect(after[0]).to.include({ reliability: 0, usefulness: 15 });

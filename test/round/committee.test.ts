@@ -1,7 +1,24 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { encodeAbiParameters, encodePacked, getAddress, hexToBytes, keccak256 as viemKeccak, numberToHex, type Address, type Hex } from "viem";
-import { REP_REF, SHARE_ONE, drawCommittee, roundSeed, seatsOf, shareOf, type Candidate } from "../../src/protocol/index.js";
+import {
+  encodeAbiParameters,
+  encodePacked,
+  getAddress,
+  hexToBytes,
+  keccak256 as viemKeccak,
+  numberToHex,
+  type Address,
+  type Hex,
+} from "viem";
+import {
+  REP_REF,
+  SHARE_ONE,
+  drawCommittee,
+  roundSeed,
+  seatsOf,
+  shareOf,
+  type Candidate,
+} from "../../src/protocol/index.js";
 import { ChorusError } from "../../src/core/index.js";
 import {
   CAPTURED,
@@ -23,7 +40,9 @@ import {
 const TOKEN = 10n ** 18n;
 /** Fixed seeds (keccak of a counter): every statistical bound below is checked on the same draws each run. */
 const seeds = (n: number, label: string): Hex[] =>
-  Array.from({ length: n }, (_, i) => viemKeccak(encodeAbiParameters([{ type: "string" }, { type: "uint256" }], [label, BigInt(i)])));
+  Array.from({ length: n }, (_, i) =>
+    viemKeccak(encodeAbiParameters([{ type: "string" }, { type: "uint256" }], [label, BigInt(i)])),
+  );
 const addr = (i: number): Address => getAddress(`0x${viemKeccak(numberToHex(i, { size: 32 })).slice(26)}`);
 
 /** Mean seats of each listed node over `ss`, drawn with the production rule. */
@@ -48,7 +67,13 @@ describe("sortition committee (src/protocol/committee.ts)", () => {
 
   it("gives each node tau * stake / total seats in expectation, and tau seats to the committee", () => {
     const ss = seeds(ROUNDS, "expected seats");
-    const means = meanSeats(ss, cands, TAU, total, cands.map((c) => c.address));
+    const means = meanSeats(
+      ss,
+      cands,
+      TAU,
+      total,
+      cands.map((c) => c.address),
+    );
     means.forEach((m, i) => {
       const e = (TAU * Number(stakes[i])) / Number(total);
       expect(Math.abs(m - e), `node ${i}: mean ${m}, expected ${e}`).to.be.below(5 * sd);
@@ -75,11 +100,21 @@ describe("sortition committee (src/protocol/committee.ts)", () => {
     const wholeCands: Candidate[] = [...cands, { address: addr(999), stake: whole, reputation: 250_000 }];
     const split: Candidate[] = [
       ...cands,
-      ...Array.from({ length: k }, (_, j) => ({ address: addr(1000 + j), stake: whole / BigInt(k), reputation: 250_000 })),
+      ...Array.from({ length: k }, (_, j) => ({
+        address: addr(1000 + j),
+        stake: whole / BigInt(k),
+        reputation: 250_000,
+      })),
     ];
     const ss = seeds(ROUNDS, "sybil");
     const [wholeMean] = meanSeats(ss, wholeCands, TAU, all, [addr(999)]);
-    const parts = meanSeats(ss, split, TAU, all, Array.from({ length: k }, (_, j) => addr(1000 + j)));
+    const parts = meanSeats(
+      ss,
+      split,
+      TAU,
+      all,
+      Array.from({ length: k }, (_, j) => addr(1000 + j)),
+    );
     const splitMean = parts.reduce((a, b) => a + b, 0);
     const e = (TAU * 2) / 3;
     // sum of k independent seat counts: sd <= sqrt(k) * 0.5 / sqrt(ROUNDS)
@@ -96,7 +131,9 @@ describe("sortition committee (src/protocol/committee.ts)", () => {
     expect(shareOf(TAU, s, total, 0)).to.equal(0n);
     expect(shareOf(TAU, 0n, total, 250_000)).to.equal(0n);
 
-    const thinned = cands.map((c, i) => (i === 5 ? { ...c, reputation: 62_500 } : i === 6 ? { ...c, reputation: 0 } : c));
+    const thinned = cands.map((c, i) =>
+      i === 5 ? { ...c, reputation: 62_500 } : i === 6 ? { ...c, reputation: 0 } : c,
+    );
     const ss = seeds(ROUNDS, "thinned");
     const [m5, m6] = meanSeats(ss, thinned, TAU, total, [addr(5), addr(6)]);
     const e5 = (TAU * Number(stakes[5])) / Number(total) / 4;
@@ -110,7 +147,9 @@ describe("sortition committee (src/protocol/committee.ts)", () => {
     const b = drawCommittee(s1, [...cands].reverse(), TAU, total);
     expect(b.members).to.deep.equal(a.members);
     expect([...b.seats]).to.deep.equal([...a.seats]);
-    expect(a.members.map((m) => BigInt(m))).to.deep.equal(a.members.map((m) => BigInt(m)).sort((x, y) => (x < y ? -1 : 1)));
+    expect(a.members.map((m) => BigInt(m))).to.deep.equal(
+      a.members.map((m) => BigInt(m)).sort((x, y) => (x < y ? -1 : 1)),
+    );
     expect(a.totalSeats).to.equal([...a.seats.values()].reduce((x, y) => x + y, 0n));
     // another seed draws another committee (these two fixed seeds differ)
     const c = drawCommittee(s2, cands, TAU, total);
@@ -122,7 +161,11 @@ describe("sortition committee (src/protocol/committee.ts)", () => {
     const dup = [...cands, { ...cands[3], address: cands[3].address.toLowerCase() as Address }];
     expect(() => drawCommittee(s, dup, TAU, total))
       .to.throw(ChorusError)
-      .that.satisfies((e: ChorusError) => e.code === "ROUND_DUPLICATE_CANDIDATE" && String(e.details.address).toLowerCase() === cands[3].address.toLowerCase());
+      .that.satisfies(
+        (e: ChorusError) =>
+          e.code === "ROUND_DUPLICATE_CANDIDATE" &&
+          String(e.details.address).toLowerCase() === cands[3].address.toLowerCase(),
+      );
     for (const tau of [0, 256, 2.5]) {
       expect(() => drawCommittee(s, cands, tau, total))
         .to.throw(ChorusError)
@@ -134,7 +177,9 @@ describe("sortition committee (src/protocol/committee.ts)", () => {
     const b32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((x): Hex => `0x${Buffer.from(x).toString("hex")}`);
     fc.assert(
       fc.property(b32, b32, (batchSeed, roundId) => {
-        expect(roundSeed(batchSeed, roundId)).to.equal(viemKeccak(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }], [batchSeed, roundId])));
+        expect(roundSeed(batchSeed, roundId)).to.equal(
+          viemKeccak(encodeAbiParameters([{ type: "bytes32" }, { type: "bytes32" }], [batchSeed, roundId])),
+        );
       }),
       { numRuns: 200 },
     );
@@ -157,19 +202,38 @@ describe("sortition committee (src/protocol/committee.ts)", () => {
 describe("bench:committee's simulation (scripts/lib/committee-sim.ts)", () => {
   it("draws with the fast path exactly what drawCommittee draws", () => {
     const nodes = benchAddresses(30);
-    const p = profileOf("t", nodes.map((_, i) => BigInt(1 + (i % 7)) * TOKEN), [0.3], [...nodes.keys()]);
+    const p = profileOf(
+      "t",
+      nodes.map((_, i) => BigInt(1 + (i % 7)) * TOKEN),
+      [0.3],
+      [...nodes.keys()],
+    );
     const sh = sharesAt(p, 9).float;
     const u = new Float64Array(nodes.length);
     for (const s of seeds(200, "fast path")) {
-      uniformsOf(s, nodes.map((a) => hexToBytes(a)), u);
-      const want = drawCommittee(s, nodes.map((address, i) => ({ address, stake: p.stakes[i], reputation: 250_000 })), 9, p.total);
+      uniformsOf(
+        s,
+        nodes.map((a) => hexToBytes(a)),
+        u,
+      );
+      const want = drawCommittee(
+        s,
+        nodes.map((address, i) => ({ address, stake: p.stakes[i], reputation: 250_000 })),
+        9,
+        p.total,
+      );
       nodes.forEach((a, i) => expect(BigInt(Math.floor(sh[i] + u[i]))).to.equal(want.seats.get(a.toLowerCase()) ?? 0n));
     }
   });
 
   it("computes capture exactly: equal stakes with at most one seat each is a double binomial sum", () => {
     const n = 50;
-    const p = profileOf("t", Array.from({ length: n }, () => TOKEN), [0.3], [...Array(n).keys()]);
+    const p = profileOf(
+      "t",
+      Array.from({ length: n }, () => TOKEN),
+      [0.3],
+      [...Array(n).keys()],
+    );
     const tau = 7;
     const q = tau / n;
     const { capture, forced } = exactRound(sharesAt(p, tau).exact, p.group, 0, 3);
@@ -245,6 +309,8 @@ describe("bench:committee's simulation (scripts/lib/committee-sim.ts)", () => {
     // half is gone after ceil(ln 0.5 / ln 0.995) = 139 paid voids: 24 in the first cycle, 25 in each next one, so during
     // the 6th cycle, whose captured round settled first
     expect(one.capturedAtHalfStake).to.equal(6);
-    expect(() => runAccount(flags, 64, { kind: "identities", k: 0 })).to.throw("identities must be a whole number >= 1, got 0");
+    expect(() => runAccount(flags, 64, { kind: "identities", k: 0 })).to.throw(
+      "identities must be a whole number >= 1, got 0",
+    );
   });
 });

@@ -29,7 +29,11 @@ function mindOf(i: number, garbled: boolean): Mind {
     compare: async ({ answerA, answerB }) =>
       garbled
         ? { outcome: "tie", raw: `Once upon a time there was a fox (${i}).`, parsed: false }
-        : { outcome: quality(answerA) > quality(answerB) ? "A" : quality(answerA) < quality(answerB) ? "B" : "tie", raw: "VERDICT: X", parsed: true },
+        : {
+            outcome: quality(answerA) > quality(answerB) ? "A" : quality(answerA) < quality(answerB) ? "B" : "tie",
+            raw: "VERDICT: X",
+            parsed: true,
+          },
     screen: async () => "GOOD",
   };
 }
@@ -37,18 +41,40 @@ function mindOf(i: number, garbled: boolean): Mind {
 /** n members with seeded keys, each with its own store; the coordinator (never drawn) has its own too. */
 function swarm(n: number, opts: { garbled?: number[]; rules?: ConsensusRules } = {}) {
   const signers = Array.from({ length: n + 1 }, (_, i) => createSigner(keccak256(toHex(`chorus-test-evidence-${i}`))));
-  const nodes: NodeEntry[] = signers.map((s, i) => ({ address: s.address, endpoint: `mem://node${i}`, stake: 500n * 10n ** 18n, reputation: i === 0 ? 0 : 500_000 }));
+  const nodes: NodeEntry[] = signers.map((s, i) => ({
+    address: s.address,
+    endpoint: `mem://node${i}`,
+    stake: 500n * 10n ** 18n,
+    reputation: i === 0 ? 0 : 500_000,
+  }));
   const directory = directoryOf(nodes, { tau: n + 1 });
   const peers = new DirectPeers();
   const rules = opts.rules ?? productionRules({ pairing: "round-robin" });
   const stores = signers.map(() => new MemoryArtifacts());
   signers.slice(1).forEach((signer, k) => {
-    const m = new Member({ domain, signer, directory, artifacts: stores[k + 1], rules, records, mind: mindOf(k, opts.garbled?.includes(k) ?? false) });
+    const m = new Member({
+      domain,
+      signer,
+      directory,
+      artifacts: stores[k + 1],
+      rules,
+      records,
+      mind: mindOf(k, opts.garbled?.includes(k) ?? false),
+    });
     peers.handlers.set(`mem://node${k + 1}`, (env) => m.handle(env));
   });
   const queued: SignedRecord[] = [];
   const coordinator = new Coordinator(
-    { domain, signer: signers[0], directory, peers, artifacts: stores[0], rules, records, settle: async (_id, signed) => void queued.push(signed) },
+    {
+      domain,
+      signer: signers[0],
+      directory,
+      peers,
+      artifacts: stores[0],
+      rules,
+      records,
+      settle: async (_id, signed) => void queued.push(signed),
+    },
     { committeeSize: 7, answerTimeoutMs: 500, revealTimeoutMs: 500, judgeTimeoutMs: 500, signTimeoutMs: 500 },
   );
   return { coordinator, stores, signers, queued };
@@ -59,13 +85,17 @@ describe("round: evidence in the signed judgments, and every signer keeps what i
     const s = swarm(5, { garbled: [0] });
     const out = await s.coordinator.run(ask);
     const garbledAddr = s.signers[1].address;
-    const mine = out.transcript.judgments.find((e) => e.from === garbledAddr)!.body as { judgments: { outcome: string; raw?: string }[] };
+    const mine = out.transcript.judgments.find((e) => e.from === garbledAddr)!.body as {
+      judgments: { outcome: string; raw?: string }[];
+    };
     expect(mine.judgments.length).to.be.greaterThan(0);
     for (const j of mine.judgments) {
       expect(j.outcome).to.equal("unparsable");
       expect(j.raw).to.equal("Once upon a time there was a fox (0).");
     }
-    const other = out.transcript.judgments.find((e) => e.from !== garbledAddr)!.body as { judgments: { outcome: string; raw?: string }[] };
+    const other = out.transcript.judgments.find((e) => e.from !== garbledAddr)!.body as {
+      judgments: { outcome: string; raw?: string }[];
+    };
     expect(other.judgments.every((j) => j.outcome !== "unparsable" && j.raw === "VERDICT: X")).to.equal(true);
     expect(Object.keys(out.signatures)).to.have.length(5); // every member recomputed the same result and signed
     // The garbled member answered worst (q0, A = 0) and judged nothing readable (J = 0): target 0 from 0.5.
@@ -78,14 +108,23 @@ describe("round: evidence in the signed judgments, and every signer keeps what i
     const out = await s.coordinator.run(ask);
     expect(Object.keys(out.signatures)).to.have.length(5);
     for (let i = 1; i <= 5; i++) {
-      expect(await s.stores[i].getJson(out.transcriptCid), `member ${i} transcript`).to.deep.equal(JSON.parse(JSON.stringify(out.transcript)));
-      expect(await s.stores[i].getJson(out.transcript.queryCid), `member ${i} query`).to.deep.equal(out.transcript.query);
+      expect(await s.stores[i].getJson(out.transcriptCid), `member ${i} transcript`).to.deep.equal(
+        JSON.parse(JSON.stringify(out.transcript)),
+      );
+      expect(await s.stores[i].getJson(out.transcript.queryCid), `member ${i} query`).to.deep.equal(
+        out.transcript.query,
+      );
     }
   });
 
   it("a throw inside the consensus rules is ROUND_RULES_FAILED (a server error) and the gateway logs its cause", async () => {
     const base = productionRules({ pairing: "round-robin" });
-    const broken: ConsensusRules = { ...base, aggregate: () => { throw new Error("rigging helper exploded"); } };
+    const broken: ConsensusRules = {
+      ...base,
+      aggregate: () => {
+        throw new Error("rigging helper exploded");
+      },
+    };
     const s = swarm(4, { rules: broken });
     let err: unknown;
     await s.coordinator.run(ask).catch((e) => (err = e));
@@ -106,7 +145,9 @@ describe("round: evidence in the signed judgments, and every signer keeps what i
       expect(res.status).to.equal(500);
       const body = (await res.json()) as { error: { code: string; request_id: string } };
       expect(body.error.code).to.equal("ROUND_RULES_FAILED");
-      expect(logged.some((l) => l.includes(body.error.request_id) && l.includes("rigging helper exploded"))).to.equal(true);
+      expect(logged.some((l) => l.includes(body.error.request_id) && l.includes("rigging helper exploded"))).to.equal(
+        true,
+      );
     } finally {
       serverErrorLog.write = write;
       await new Promise((r) => server.close(r));

@@ -19,7 +19,9 @@ describe("native keccak256", () => {
   });
 
   it("gives the known digests of empty input and of a 200 KB buffer view at an offset", () => {
-    expect(keccakBytes(new Uint8Array())).to.equal("0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+    expect(keccakBytes(new Uint8Array())).to.equal(
+      "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470",
+    );
     const big = new Uint8Array(200_001).map((_, i) => i % 251);
     const view = big.subarray(1);
     expect(keccakBytes(view)).to.equal(viemKeccak(view));

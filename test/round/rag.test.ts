@@ -22,7 +22,8 @@ import { TEST_DOMAIN, TEST_RECORDS } from "../kit/test-domain.js";
 const records = { ...TEST_RECORDS, serviceDomain: RAG_DOMAIN };
 const domain = TEST_DOMAIN;
 const quality = (text: string) => Number(/q(\d)/.exec(text)?.[1] ?? 0);
-const prefer = (a: string, b: string): "A" | "B" | "tie" => (quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie");
+const prefer = (a: string, b: string): "A" | "B" | "tie" =>
+  quality(a) > quality(b) ? "A" : quality(a) < quality(b) ? "B" : "tie";
 const PARAMS = { sources: 5, k: 3, reliabilityWeight: 500_000, explorationFloor: 100_000, timeoutMs: 150 };
 
 function world() {
@@ -48,13 +49,21 @@ function ragMind(i: number, prompts: Map<number, { role: string; content: string
   };
 }
 
-function swarm(n: number, opts: { sources?: MemorySource[]; retrievalOf?: (i: number, base: Retrieval) => Retrieval | undefined } = {}) {
+function swarm(
+  n: number,
+  opts: { sources?: MemorySource[]; retrievalOf?: (i: number, base: Retrieval) => Retrieval | undefined } = {},
+) {
   const signers = makeSigners(n + 1);
   const [coordSigner, ...memberSigners] = signers;
   // The coordinator is a staked node the draw never picks (reputation 0): members read the same directory as
   // the coordinator, as on chain, and recompute its committee from it. Its stake counts in the total, so with n+1
   // equal stakes tau n+1 gives each member exactly one expected seat: every member is drawn, with one seat.
-  const nodes: NodeEntry[] = signers.map((s, i) => ({ address: s.address, endpoint: `mem://node${i}`, stake: 500n * 10n ** 18n, reputation: i === 0 ? 0 : 500_000 }));
+  const nodes: NodeEntry[] = signers.map((s, i) => ({
+    address: s.address,
+    endpoint: `mem://node${i}`,
+    stake: 500n * 10n ** 18n,
+    reputation: i === 0 ? 0 : 500_000,
+  }));
   const directory = directoryOf(nodes, { tau: n + 1 });
   const artifacts = new MemoryArtifacts();
   const peers = new DirectPeers();
@@ -63,20 +72,44 @@ function swarm(n: number, opts: { sources?: MemorySource[]; retrievalOf?: (i: nu
   const members = memberSigners.map((signer, i) => {
     const base = memoryRetrieval(sources);
     const retrieval = opts.retrievalOf ? opts.retrievalOf(i, base) : base;
-    const m = new Member({ domain, signer, directory, artifacts, rules: countRules, records, mind: ragMind(i, prompts), retrieval, rag: PARAMS });
+    const m = new Member({
+      domain,
+      signer,
+      directory,
+      artifacts,
+      rules: countRules,
+      records,
+      mind: ragMind(i, prompts),
+      retrieval,
+      rag: PARAMS,
+    });
     peers.handlers.set(`mem://node${i + 1}`, (env) => m.handle(env));
     return m;
   });
   const queued: { roundId: Hex; signed: SignedRecord }[] = [];
   const coordinator = new Coordinator(
-    { domain, signer: coordSigner, directory, peers, artifacts, rules: countRules, records, settle: async (roundId, signed) => void queued.push({ roundId, signed }) },
+    {
+      domain,
+      signer: coordSigner,
+      directory,
+      peers,
+      artifacts,
+      rules: countRules,
+      records,
+      settle: async (roundId, signed) => void queued.push({ roundId, signed }),
+    },
     { committeeSize: 7, answerTimeoutMs: 2000, revealTimeoutMs: 500, judgeTimeoutMs: 500, signTimeoutMs: 500 },
   );
   return { coordinator, members, peers, prompts, sources, queued, memberSigners };
 }
 
-const ask = { messages: [{ role: "user" as const, content: "What is the capital of France?" }], maxTokens: 64, rag: true };
-const evidenceOf = (t: Transcript, member: Address) => (t.reveals.find((r) => isAddressEqual(r.from, member))!.body as { rag: RagEvidence }).rag;
+const ask = {
+  messages: [{ role: "user" as const, content: "What is the capital of France?" }],
+  maxTokens: 64,
+  rag: true,
+};
+const evidenceOf = (t: Transcript, member: Address) =>
+  (t.reveals.find((r) => isAddressEqual(r.from, member))!.body as { rag: RagEvidence }).rag;
 
 describe("RAG rounds (in memory)", function () {
   this.timeout(20_000);
@@ -108,7 +141,11 @@ describe("RAG rounds (in memory)", function () {
     for (const x of sources) {
       expect(x.reliability).to.be.greaterThan(0).and.at.most(50_000);
       expect(x.usefulness).to.be.within(-50_000, 50_000);
-      const who = await recoverServiceSigner(RAG_DOMAIN, { roundId: out.roundId, servedCid: cidToBytes32(x.servedCid) }, x.signature);
+      const who = await recoverServiceSigner(
+        RAG_DOMAIN,
+        { roundId: out.roundId, servedCid: cidToBytes32(x.servedCid) },
+        x.signature,
+      );
       expect(who).to.equal(x.source);
     }
     // What goes to IPFS holds no floats (the artifact store refuses them).
@@ -149,7 +186,16 @@ describe("RAG rounds (in memory)", function () {
     // The same answer with other evidence has another digest.
     const body = (ex.evidence as any).body;
     expect(answerDigest(body.answer, body.rag)).to.not.equal(answerDigest(body.answer));
-    expect(revealMatches(out.roundId, cheat.address, commitmentOf(out.roundId, cheat.address, body.answer, body.salt), body.answer, body.salt, body.rag)).to.equal(false);
+    expect(
+      revealMatches(
+        out.roundId,
+        cheat.address,
+        commitmentOf(out.roundId, cheat.address, body.answer, body.salt),
+        body.answer,
+        body.salt,
+        body.rag,
+      ),
+    ).to.equal(false);
   });
 
   it("a member whose evidence does not check (sources signed under another domain) is excluded like a bad reveal", async () => {
@@ -198,7 +244,13 @@ describe("RAG rounds (in memory)", function () {
     expect(() => computeResult(t, countRules, { serviceDomain: RAG_DOMAIN })).to.throw(/does not match its commitment/);
     // The evidence itself: the served document no longer hashes to the CID its source signed.
     const ev = structuredClone(evidenceOf(out.transcript, member.address));
-    const ctx = { roundId: out.roundId, queryCid: out.queryCid, seed: out.transcript.committee.seed, member: member.address, domain: RAG_DOMAIN };
+    const ctx = {
+      roundId: out.roundId,
+      queryCid: out.queryCid,
+      seed: out.transcript.committee.seed,
+      member: member.address,
+      domain: RAG_DOMAIN,
+    };
     expect(checkEvidence(ctx, ev)).to.have.length(3);
     if (ev.retrieval !== "sources") throw new Error("expected retrieval evidence");
     ev.served[0].served.contexts[0].text = "Marseille is the capital of France.";
@@ -216,21 +268,44 @@ describe("RAG rounds (in memory)", function () {
 
   it("a member that cannot list the sources answers from its model and says why", async () => {
     const s = swarm(7, {
-      retrievalOf: (i, base) => (i === 1 ? { ...base, sources: async () => Promise.reject(new Error("RPC down")) } : base),
+      retrievalOf: (i, base) =>
+        i === 1 ? { ...base, sources: async () => Promise.reject(new Error("RPC down")) } : base,
     });
     const out = await s.coordinator.run(ask);
-    expect(evidenceOf(out.transcript, s.memberSigners[1].address)).to.deep.equal({ retrieval: "none", reason: "cannot list the data sources at block 1000: RPC down" });
+    expect(evidenceOf(out.transcript, s.memberSigners[1].address)).to.deep.equal({
+      retrieval: "none",
+      reason: "cannot list the data sources at block 1000: RPC down",
+    });
     expect(out.transcript.excluded).to.deep.equal([]);
   });
 
   it("retrieval settings are validated: configuration keys and a member's own", () => {
     const c = loadConfig({ env: {} });
-    expect(c.rag).to.deep.equal({ sources: 3, contexts: 4, reliabilityWeight: 0.5, explorationFloor: 100_000, timeoutMs: 5000 });
-    expect(loadConfig({ env: { CHORUS_RAG_CONTEXTS: "2", CHORUS_RAG_TIMEOUT_MS: "800" } }).rag).to.include({ contexts: 2, timeoutMs: 800 });
+    expect(c.rag).to.deep.equal({
+      sources: 3,
+      contexts: 4,
+      reliabilityWeight: 0.5,
+      explorationFloor: 100_000,
+      timeoutMs: 5000,
+    });
+    expect(loadConfig({ env: { CHORUS_RAG_CONTEXTS: "2", CHORUS_RAG_TIMEOUT_MS: "800" } }).rag).to.include({
+      contexts: 2,
+      timeoutMs: 800,
+    });
     expect(() => loadConfig({ env: { CHORUS_RAG_SOURCES: "40" } })).to.throw(/rag\.sources.*CHORUS_RAG_SOURCES/);
     const [signer] = makeSigners(1);
-    const deps = { domain, signer, directory: directoryOf([]), artifacts: new MemoryArtifacts(), rules: countRules, records, mind: ragMind(0, new Map()) };
-    expect(() => new Member({ ...deps, rag: { ...PARAMS, reliabilityWeight: 0.5 } })).to.throw(/retrieval settings reliabilityWeight/);
+    const deps = {
+      domain,
+      signer,
+      directory: directoryOf([]),
+      artifacts: new MemoryArtifacts(),
+      rules: countRules,
+      records,
+      mind: ragMind(0, new Map()),
+    };
+    expect(() => new Member({ ...deps, rag: { ...PARAMS, reliabilityWeight: 0.5 } })).to.throw(
+      /retrieval settings reliabilityWeight/,
+    );
     expect(() => new Member({ ...deps, rag: { ...PARAMS, timeoutMs: 0 } })).to.throw(/retrieval settings timeoutMs/);
   });
 

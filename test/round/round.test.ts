@@ -20,18 +20,40 @@ function swarm(n: number) {
   // The coordinator is a staked node the draw never picks (reputation 0): members read the same directory as
   // the coordinator, as on chain, and recompute its committee from it. Its stake counts in the total, so with n+1
   // equal stakes tau n+1 gives each member exactly one expected seat: every member is drawn, with one seat.
-  const nodes: NodeEntry[] = signers.map((s, i) => ({ address: s.address, endpoint: `mem://node${i}`, stake: 500n * 10n ** 18n, reputation: i === 0 ? 0 : 500_000 }));
+  const nodes: NodeEntry[] = signers.map((s, i) => ({
+    address: s.address,
+    endpoint: `mem://node${i}`,
+    stake: 500n * 10n ** 18n,
+    reputation: i === 0 ? 0 : 500_000,
+  }));
   const directory = directoryOf(nodes, { tau: n + 1 });
   const artifacts = new MemoryArtifacts();
   const peers = new DirectPeers();
   const members = memberSigners.map((signer, i) => {
-    const m = new Member({ domain, signer, directory, artifacts, rules: countRules, records, mind: fixedMind(`answer q${i % 10} by ${i}`, prefer) });
+    const m = new Member({
+      domain,
+      signer,
+      directory,
+      artifacts,
+      rules: countRules,
+      records,
+      mind: fixedMind(`answer q${i % 10} by ${i}`, prefer),
+    });
     peers.handlers.set(`mem://node${i + 1}`, (env) => m.handle(env));
     return m;
   });
   const queued: { roundId: Hex; signed: SignedRecord }[] = [];
   const coordinator = new Coordinator(
-    { domain, signer: coordSigner, directory, peers, artifacts, rules: countRules, records, settle: async (roundId, signed) => void queued.push({ roundId, signed }) },
+    {
+      domain,
+      signer: coordSigner,
+      directory,
+      peers,
+      artifacts,
+      rules: countRules,
+      records,
+      settle: async (roundId, signed) => void queued.push({ roundId, signed }),
+    },
     { committeeSize: 7, answerTimeoutMs: 300, revealTimeoutMs: 300, judgeTimeoutMs: 300, signTimeoutMs: 300 },
   );
   return { coordinator, members, peers, nodes, artifacts, queued, coordSigner, memberSigners };
@@ -57,7 +79,8 @@ describe("round protocol (in memory)", () => {
     s.peers.faults.set("mem://node7", {
       kinds: ["reveal-request"],
       mode: "tamper",
-      tamper: (reply) => signEnvelope(domain, cheat, "reveal", reply.roundId, { ...reply.body, answer: "a copied answer q9" }),
+      tamper: (reply) =>
+        signEnvelope(domain, cheat, "reveal", reply.roundId, { ...reply.body, answer: "a copied answer q9" }),
     });
     const out = await s.coordinator.run(ask);
     const ex = out.transcript.excluded.find((e) => e.member === cheat.address)!;
@@ -84,7 +107,9 @@ describe("round protocol (in memory)", () => {
     let err: any;
     await s.coordinator.run(ask).catch((e) => (err = e));
     expect(err.code).to.equal("ROUND_NO_QUORUM");
-    expect(err.message).to.match(/members holding only 4 of 7 committee seats completed the commit step; a round needs 5/);
+    expect(err.message).to.match(
+      /members holding only 4 of 7 committee seats completed the commit step; a round needs 5/,
+    );
   });
 
   it("members reject messages from a non-staked sender and replays of another round's messages", async () => {
@@ -94,7 +119,9 @@ describe("round protocol (in memory)", () => {
     // A stranger (not in the directory) coordinating a round.
     const [stranger] = makeSigners(1);
     const strangerRound = newRoundId(stranger.address);
-    const req = signEnvelope(domain, stranger, "answer-request", strangerRound, { ...(out.transcript.requests.answer.body as object) });
+    const req = signEnvelope(domain, stranger, "answer-request", strangerRound, {
+      ...(out.transcript.requests.answer.body as object),
+    });
     let err: any;
     await member.handle(req).catch((e) => (err = e));
     expect(err.code).to.equal("PEER_NOT_AUTHORIZED");
@@ -109,7 +136,11 @@ describe("round protocol (in memory)", () => {
     expect(err.code).to.equal("ROUND_UNKNOWN");
     // Moved to a round the member knows, it no longer matches its signature.
     err = undefined;
-    const known = { ...out.transcript.requests.answer, kind: "judge-request", body: out.transcript.requests.judge.body };
+    const known = {
+      ...out.transcript.requests.answer,
+      kind: "judge-request",
+      body: out.transcript.requests.judge.body,
+    };
     await member.handle(known).catch((e) => (err = e));
     expect(err.code).to.equal("PEER_BAD_SIGNATURE");
   });
@@ -120,10 +151,19 @@ describe("peer envelope digest", () => {
     const { envelopeDigest, envelopeDigestReference } = await import("../../src/protocol/index.js");
     const fc = (await import("fast-check")).default;
     fc.assert(
-      fc.property(fc.string(), fc.stringMatching(/^0x[0-9a-f]{64}$/), fc.stringMatching(/^0x[0-9a-f]{40}$/), fc.jsonValue(), fc.integer({ min: 1, max: 2 ** 40 }), (kind, roundId, from, body, chainId) => {
-        const d = { chainId, registry: from as Address };
-        expect(envelopeDigest(d, kind, roundId as Hex, from as Address, body)).to.equal(envelopeDigestReference(d, kind, roundId as Hex, from as Address, body));
-      }),
+      fc.property(
+        fc.string(),
+        fc.stringMatching(/^0x[0-9a-f]{64}$/),
+        fc.stringMatching(/^0x[0-9a-f]{40}$/),
+        fc.jsonValue(),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        (kind, roundId, from, body, chainId) => {
+          const d = { chainId, registry: from as Address };
+          expect(envelopeDigest(d, kind, roundId as Hex, from as Address, body)).to.equal(
+            envelopeDigestReference(d, kind, roundId as Hex, from as Address, body),
+          );
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -37,7 +37,14 @@ describe("round journal (member's durable memory of rounds)", () => {
     expect(k.highWater(id(1n))).to.equal(BigInt(id(8n)));
     expect(existsSync(legacy), "renamed once imported").to.equal(false);
     expect(readFileSync(`${legacy}.migrated`, "latin1")).to.match(/^s 0x1{40}0+7\ngarbage\n/);
-    expect(k.db!.quarantine()).to.deep.equal([{ source: "rounds.journal", key: `${legacy}:2`, reason: "line 2 is malformed (this member may no longer refuse that round by its id alone; its coordinator's high-water mark still applies)" }]);
+    expect(k.db!.quarantine()).to.deep.equal([
+      {
+        source: "rounds.journal",
+        key: `${legacy}:2`,
+        reason:
+          "line 2 is malformed (this member may no longer refuse that round by its id alone; its coordinator's high-water mark still applies)",
+      },
+    ]);
     expect(logs.some((l) => l.includes(`quarantined rounds.journal row ${legacy}:2`))).to.equal(true);
     expect(logs.some((l) => l.includes("skipped a last line cut by a crash"))).to.equal(true);
     await k.markAnswered(id(9n));

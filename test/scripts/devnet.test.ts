@@ -87,7 +87,14 @@ describe("npm start (devnet)", function () {
       expect(output).to.match(/calibration scores: (\d+\/256, ){4}\d+\/256/);
       expect(output).to.contain(`curl -s http://127.0.0.1:${nodeBase}/v1/chat/completions`);
       // Calibration moved no clock: the chain stays with the wall clock, and time passes on it while idle.
-      const block = async () => (await (await fetch(`http://127.0.0.1:${port}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["latest", false] }) })).json()) as { result: { timestamp: string; number: string } };
+      const block = async () =>
+        (await (
+          await fetch(`http://127.0.0.1:${port}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_getBlockByNumber", params: ["latest", false] }),
+          })
+        ).json()) as { result: { timestamp: string; number: string } };
       const first = await block();
       expect(Math.abs(Number(first.result.timestamp) - Date.now() / 1000)).to.be.below(15);
       await new Promise((r) => setTimeout(r, 2500));
@@ -96,7 +103,18 @@ describe("npm start (devnet)", function () {
       const out: string[] = [];
       const err: string[] = [];
       const code = await main(
-        ["node", "chorus", "--network", "custom", "--rpc-url", `http://127.0.0.1:${port}`, "--deployments", path.join(dataDir, "31337.json"), "nodes", "--json"],
+        [
+          "node",
+          "chorus",
+          "--network",
+          "custom",
+          "--rpc-url",
+          `http://127.0.0.1:${port}`,
+          "--deployments",
+          path.join(dataDir, "31337.json"),
+          "nodes",
+          "--json",
+        ],
         { out: (l) => out.push(l), err: (l) => err.push(l) },
         {},
       );
@@ -107,11 +125,24 @@ describe("npm start (devnet)", function () {
       expect(nodes.every((n) => n.staked === (500n * 10n ** 18n).toString())).to.equal(true);
 
       // The sample data source is registered and serves; the one-command line to add another is printed.
-      expect(output).to.match(new RegExp(`source {7}#6 0x[0-9a-fA-F]{40}  http://127\\.0\\.0\\.1:${sourcePort}  manifest bagu`));
+      expect(output).to.match(
+        new RegExp(`source {7}#6 0x[0-9a-fA-F]{40}  http://127\\.0\\.0\\.1:${sourcePort}  manifest bagu`),
+      );
       expect(output).to.match(/npx chorus --dev-account 7 source start --corpus \S*scripts\/devnet-corpus --port \d+/);
       const srcOut: string[] = [];
       const srcCode = await main(
-        ["node", "chorus", "--network", "custom", "--rpc-url", `http://127.0.0.1:${port}`, "--deployments", path.join(dataDir, "31337.json"), "sources", "--json"],
+        [
+          "node",
+          "chorus",
+          "--network",
+          "custom",
+          "--rpc-url",
+          `http://127.0.0.1:${port}`,
+          "--deployments",
+          path.join(dataDir, "31337.json"),
+          "sources",
+          "--json",
+        ],
         { out: (l) => srcOut.push(l), err: (l) => err.push(l) },
         {},
       );
@@ -124,7 +155,21 @@ describe("npm start (devnet)", function () {
       // Ask the swarm as a user would: real inference on every node, a winner and its transcript.
       const askOut: string[] = [];
       const askErr: string[] = [];
-      const askCode = await main(["node", "chorus", "--gateway", `http://127.0.0.1:${nodeBase + 2}`, "ask", "Once upon a time", "--max-tokens", "24", "--json"], { out: (l) => askOut.push(l), err: (l) => askErr.push(l) }, {});
+      const askCode = await main(
+        [
+          "node",
+          "chorus",
+          "--gateway",
+          `http://127.0.0.1:${nodeBase + 2}`,
+          "ask",
+          "Once upon a time",
+          "--max-tokens",
+          "24",
+          "--json",
+        ],
+        { out: (l) => askOut.push(l), err: (l) => askErr.push(l) },
+        {},
+      );
       expect(askErr).to.deep.equal([]);
       expect(askCode).to.equal(0);
       const answer = JSON.parse(askOut.join("\n"));
@@ -139,7 +184,8 @@ describe("npm start (devnet)", function () {
     }
     expect(output).to.contain("stopping everything the devnet started");
     expect(await listening(port), "the Hardhat node is still listening after Ctrl-C").to.equal(false);
-    for (let i = 0; i < 5; i++) expect(await listening(nodeBase + i), `node ${i + 1} still listening after Ctrl-C`).to.equal(false);
+    for (let i = 0; i < 5; i++)
+      expect(await listening(nodeBase + i), `node ${i + 1} still listening after Ctrl-C`).to.equal(false);
     expect(await listening(sourcePort), "the data source still listening after Ctrl-C").to.equal(false);
   });
 });

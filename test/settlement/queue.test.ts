@@ -93,7 +93,13 @@ describe("settlement queue and epoch submitter", () => {
     const q = new SettlementQueue(dir);
     const chain = fakeChain();
     const logs: string[] = [];
-    const sub = new EpochSubmitter(q, chain.port, { maxRounds: 2, intervalMs: 10, backoffMs: 20, maxBackoffMs: 80, log: (l) => logs.push(l) });
+    const sub = new EpochSubmitter(q, chain.port, {
+      maxRounds: 2,
+      intervalMs: 10,
+      backoffMs: 20,
+      maxBackoffMs: 80,
+      log: (l) => logs.push(l),
+    });
     chain.setDown(true);
     await q.add(id(1), {});
     await q.add(id(2), {});
@@ -116,7 +122,8 @@ describe("settlement queue and epoch submitter", () => {
     const port: SettlementPort<unknown> = {
       settledOnChain: async () => new Set(),
       async submitEpoch(records) {
-        if (records.some((r) => r.roundId === bad)) throw new ChorusError("SETTLEMENT_REFUSED", `SettlementQuorumNotReached(${bad})`);
+        if (records.some((r) => r.roundId === bad))
+          throw new ChorusError("SETTLEMENT_REFUSED", `SettlementQuorumNotReached(${bad})`);
         submissions.push(records.map((r) => r.roundId));
         return { txHash: "0x1" };
       },
@@ -168,7 +175,13 @@ describe("settlement queue and epoch submitter", () => {
           return { deferred: "sequence 1 is still running", closedThrough: 0n };
         },
       };
-      const sub = new EpochSubmitter(q, port, { maxRounds: 10, intervalMs: 60_000, backoffMs: 60_000, sequencer: seq, log: (l) => logs.push(l) });
+      const sub = new EpochSubmitter(q, port, {
+        maxRounds: 10,
+        intervalMs: 60_000,
+        backoffMs: 60_000,
+        sequencer: seq,
+        log: (l) => logs.push(l),
+      });
       await q.add(makeRoundId(me, 2n), {});
       await sub.flush();
       sub.notify(); // a backoff of 60 s would skip this attempt
@@ -190,11 +203,22 @@ describe("settlement queue and epoch submitter", () => {
         settledOnChain: async () => new Set(),
         async submitEpoch(records, state) {
           seen.push([...(state?.queued ?? [])].sort());
-          if (records.some((r) => r.roundId === tickets[1].roundId)) throw new ChorusError("SETTLEMENT_REFUSED", "SettlementQuorumNotReached");
-          return { settledIds: records.map((r) => r.roundId), dropped: [{ roundId: makeRoundId(other, 9n), reason: "another coordinator's" }], closedThrough: 1n };
+          if (records.some((r) => r.roundId === tickets[1].roundId))
+            throw new ChorusError("SETTLEMENT_REFUSED", "SettlementQuorumNotReached");
+          return {
+            settledIds: records.map((r) => r.roundId),
+            dropped: [{ roundId: makeRoundId(other, 9n), reason: "another coordinator's" }],
+            closedThrough: 1n,
+          };
         },
       };
-      const sub = new EpochSubmitter(q, port, { maxRounds: 10, intervalMs: 60_000, backoffMs: 1, maxBackoffMs: 1, sequencer: seq });
+      const sub = new EpochSubmitter(q, port, {
+        maxRounds: 10,
+        intervalMs: 60_000,
+        backoffMs: 1,
+        maxBackoffMs: 1,
+        sequencer: seq,
+      });
       await q.add(makeRoundId(other, 9n), {});
       for (const t of tickets) await q.add(t.roundId, {});
       for (let i = 0; i < 6; i++) await sub.flush();
@@ -202,7 +226,10 @@ describe("settlement queue and epoch submitter", () => {
       expect(await q.status(tickets[1].roundId)).to.equal("failed");
       expect(await q.status(makeRoundId(other, 9n))).to.equal("failed");
       const state = seq.state();
-      expect([...state.failed], "its own refused round is to be voided; another coordinator's is not its to void").to.deep.equal([2n]);
+      expect(
+        [...state.failed],
+        "its own refused round is to be voided; another coordinator's is not its to void",
+      ).to.deep.equal([2n]);
       expect(state.closedThrough).to.equal(1n);
     });
 

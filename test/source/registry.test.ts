@@ -13,7 +13,15 @@ import { createInterface } from "node:readline";
 import { custom, keccak256, parseEther, toHex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { writeDeployments } from "../../deploy/index.js";
-import { connectChain, ensureSource, leaveSource, listSources, registerSource, sourceOf, type ChorusChain } from "../../src/chain/index.js";
+import {
+  connectChain,
+  ensureSource,
+  leaveSource,
+  listSources,
+  registerSource,
+  sourceOf,
+  type ChorusChain,
+} from "../../src/chain/index.js";
 import { main } from "../../src/cli/main.js";
 import { ChorusError } from "../../src/core/index.js";
 import { createMemoryStore } from "../../src/ipfs/index.js";
@@ -36,7 +44,11 @@ describe("source / SourceRegistry and the CLI", function () {
     dir = await mkdtemp(path.join(os.tmpdir(), "chorus-source-reg-"));
     await hre.network.provider.send("hardhat_setBalance", [account.address, toHex(parseEther("100"))]);
     await f.token.write.transfer([account.address, parseEther("1000")]); // registering pulls a bond
-    const clients = await connectChain({ rpcUrl: "hardhat-in-process", transport: custom(hre.network.provider), account });
+    const clients = await connectChain({
+      rpcUrl: "hardhat-in-process",
+      transport: custom(hre.network.provider),
+      account,
+    });
     chain = { ...clients, deployments: f.deployments };
   });
   after(async () => {
@@ -48,14 +60,21 @@ describe("source / SourceRegistry and the CLI", function () {
     await mkdir(corpus, { recursive: true });
     await writeFile(path.join(corpus, "a.md"), "# Owls\n\nOwls hunt at night.");
     const store = createMemoryStore();
-    const start = () => startSource({ corpusDir: corpus, account, store, chain, embedder: null, endpoint: "http://127.0.0.1:7101" });
+    const start = () =>
+      startSource({ corpusDir: corpus, account, store, chain, embedder: null, endpoint: "http://127.0.0.1:7101" });
 
     let s = await start();
     expect(s.registration?.action).to.equal("registered");
     expect(s.registration?.hash).to.match(/^0x[0-9a-f]{64}$/);
     const listed = await listSources(chain);
     expect(listed.map((x) => x.address)).to.deep.equal([account.address]);
-    expect(listed[0]).to.include({ endpoint: "http://127.0.0.1:7101", reliability: 500_000, usefulness: 500_000, active: true, manifest: s.manifestCid });
+    expect(listed[0]).to.include({
+      endpoint: "http://127.0.0.1:7101",
+      reliability: 500_000,
+      usefulness: 500_000,
+      active: true,
+      manifest: s.manifestCid,
+    });
     const first = s.manifestCid;
     await s.close();
 
@@ -75,7 +94,10 @@ describe("source / SourceRegistry and the CLI", function () {
 
   it("decodes reverts to the registry's custom error, leaves, and comes back with its scores", async () => {
     const manifest = (await sourceOf(chain, account.address)).manifest!;
-    const err = await registerSource(chain, { endpoint: "http://127.0.0.1:7101", manifestCid: manifest }).then(() => undefined, (e) => e);
+    const err = await registerSource(chain, { endpoint: "http://127.0.0.1:7101", manifestCid: manifest }).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err).to.be.instanceOf(ChorusError);
     expect(err.code).to.equal("CHAIN_REVERTED");
     expect(err.message).to.contain("SourceRegistryAlreadyActive").and.contain(account.address);
@@ -83,7 +105,14 @@ describe("source / SourceRegistry and the CLI", function () {
     expect(bond).to.equal(parseEther("100")); // the bond registering pulled
     await leaveSource(chain);
     expect(await listSources(chain)).to.deep.equal([]);
-    expect((await leaveSource(chain).then(() => undefined, (e) => e)).code).to.equal("NOT_REGISTERED");
+    expect(
+      (
+        await leaveSource(chain).then(
+          () => undefined,
+          (e) => e,
+        )
+      ).code,
+    ).to.equal("NOT_REGISTERED");
     const back = await ensureSource(chain, { endpoint: "http://127.0.0.1:7102", manifestCid: manifest });
     expect(back.action).to.equal("reactivated");
     // coming back re-locks the same bond: nothing more pulled
@@ -110,7 +139,10 @@ describe("source / SourceRegistry and the CLI", function () {
       deploymentsFile = await writeDeployments(f.deployments, dir);
       corpus = path.join(dir, "cli-corpus");
       await mkdir(corpus, { recursive: true });
-      await writeFile(path.join(corpus, "facts.jsonl"), '{"id":"sun","text":"The Sun is a star at the centre of the solar system."}\n');
+      await writeFile(
+        path.join(corpus, "facts.jsonl"),
+        '{"id":"sun","text":"The Sun is a star at the centre of the solar system."}\n',
+      );
       await hre.network.provider.send("hardhat_setBalance", [cliAddress, toHex(parseEther("100"))]);
       await f.token.write.transfer([cliAddress, parseEther("1000")]); // registering pulls a bond
     });
@@ -132,7 +164,9 @@ describe("source / SourceRegistry and the CLI", function () {
       await mkdir(bad, { recursive: true });
       await writeFile(path.join(bad, "ok.txt"), "fine");
       await writeFile(path.join(bad, "broken.jsonl"), "{\n");
-      r = await run([...chainArgs(), "--key", cliKey, "source", "start", "--corpus", bad, "--bm25-only"], { CHORUS_DATA_DIR: path.join(dir, "data-bad") });
+      r = await run([...chainArgs(), "--key", cliKey, "source", "start", "--corpus", bad, "--bm25-only"], {
+        CHORUS_DATA_DIR: path.join(dir, "data-bad"),
+      });
       expect(r.code).to.equal(1);
       expect(r.err.at(-1)).to.match(/^chorus: broken\.jsonl:1: not valid JSON/);
       r = await run([...chainArgs(), "sources", "--bogus"]);
@@ -142,8 +176,24 @@ describe("source / SourceRegistry and the CLI", function () {
     it("source start registers and serves; sources lists it; SIGTERM by PID stops it", async () => {
       const child: ChildProcess = spawn(
         process.execPath,
-        ["src/cli/chorus.mjs", ...chainArgs(), "--key", cliKey, "source", "start", "--corpus", corpus, "--port", "0", "--bm25-only"],
-        { cwd: ROOT, env: { ...process.env, CHORUS_DATA_DIR: path.join(dir, "data") }, stdio: ["ignore", "pipe", "pipe"] },
+        [
+          "src/cli/chorus.mjs",
+          ...chainArgs(),
+          "--key",
+          cliKey,
+          "source",
+          "start",
+          "--corpus",
+          corpus,
+          "--port",
+          "0",
+          "--bm25-only",
+        ],
+        {
+          cwd: ROOT,
+          env: { ...process.env, CHORUS_DATA_DIR: path.join(dir, "data") },
+          stdio: ["ignore", "pipe", "pipe"],
+        },
       );
       const stderr: string[] = [];
       createInterface({ input: child.stderr! }).on("line", (l) => stderr.push(l));
@@ -156,11 +206,15 @@ describe("source / SourceRegistry and the CLI", function () {
             const m = /^ready (http:\/\/127\.0\.0\.1:\d+)$/.exec(l);
             if (m) resolve(m[1]);
           });
-          void exited.then((code) => reject(new Error(`chorus source start exited with ${code}: ${stderr.join("\n")}`)));
+          void exited.then((code) =>
+            reject(new Error(`chorus source start exited with ${code}: ${stderr.join("\n")}`)),
+          );
         });
         expect(out[0]).to.equal(`source    ${cliAddress}`);
         expect(out.find((l) => l.startsWith("registry"))).to.match(/^registry {2}registered tx 0x[0-9a-f]{64}$/);
-        const manifestCid = /^manifest {2}(\S+) \(1 files, 1 chunks, 0 skipped\)$/.exec(out.find((l) => l.startsWith("manifest"))!)![1];
+        const manifestCid = /^manifest {2}(\S+) \(1 files, 1 chunks, 0 skipped\)$/.exec(
+          out.find((l) => l.startsWith("manifest"))!,
+        )![1];
         const health = await (await fetch(`${url}/health`)).json();
         expect(health).to.include({ ok: true, address: cliAddress, manifestCid });
 

@@ -19,7 +19,15 @@ import { createMemoryStore } from "../../src/ipfs/index.js";
 import { verifyContext } from "../../src/rag/manifest.js";
 import type { QueryDoc } from "../../src/protocol/index.js";
 import type { SourceInfo } from "../../src/protocol/index.js";
-import { queryHashOf, retrieveFrom, signServed, skipReasonOf, startSource, toWire, type RunningSource } from "../../src/source/index.js";
+import {
+  queryHashOf,
+  retrieveFrom,
+  signServed,
+  skipReasonOf,
+  startSource,
+  toWire,
+  type RunningSource,
+} from "../../src/source/index.js";
 import { cidOfJson } from "../../src/core/index.js";
 
 const account = privateKeyToAccount(keccak256(toHex("chorus-test-source-0")));
@@ -28,7 +36,10 @@ const domain = settlementDomain(31337, "0x5FbDB2315678afecb367f032d93F642f64180a
 const roundId = keccak256(toHex("round 1"));
 const query = (content: string): QueryDoc => ({
   type: "chorus/query@1",
-  messages: [{ role: "system", content: "Answer briefly." }, { role: "user", content }],
+  messages: [
+    { role: "system", content: "Answer briefly." },
+    { role: "user", content },
+  ],
   maxTokens: 64,
   coordinator: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
   createdAt: 1_700_000_000,
@@ -48,9 +59,22 @@ describe("source / retrieval over HTTP", function () {
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "chorus-source-"));
-    await writeFile(path.join(dir, "space.md"), "# Planets\n\nJupiter is the largest planet of the solar system.\n\n# Moons\n\nThe Moon orbits the Earth.");
-    await writeFile(path.join(dir, "food.jsonl"), '{"id":"bread","text":"Bread is baked from flour, water and yeast."}\n');
-    source = await startSource({ corpusDir: dir, account, store, domain, embedder: null, isActiveNode: async (a) => a.toLowerCase() === member.address.toLowerCase() });
+    await writeFile(
+      path.join(dir, "space.md"),
+      "# Planets\n\nJupiter is the largest planet of the solar system.\n\n# Moons\n\nThe Moon orbits the Earth.",
+    );
+    await writeFile(
+      path.join(dir, "food.jsonl"),
+      '{"id":"bread","text":"Bread is baked from flour, water and yeast."}\n',
+    );
+    source = await startSource({
+      corpusDir: dir,
+      account,
+      store,
+      domain,
+      embedder: null,
+      isActiveNode: async (a) => a.toLowerCase() === member.address.toLowerCase(),
+    });
     info = { address: account.address, endpoint: source.url, reliability: 500_000, usefulness: 500_000 };
   });
   after(async () => {
@@ -75,12 +99,21 @@ describe("source / retrieval over HTTP", function () {
     res.end(typeof value === "string" ? value : JSON.stringify(value));
   };
   /** What the real source answers, then changed by `edit`. */
-  const real = async (edit: (r: { served: ReturnType<typeof toWire>; servedCid: string; signature: Hex }) => unknown) => {
-    const r = await fetch(`${source!.url}/retrieve`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ roundId, query: Q, k: 2 }) });
+  const real = async (
+    edit: (r: { served: ReturnType<typeof toWire>; servedCid: string; signature: Hex }) => unknown,
+  ) => {
+    const r = await fetch(`${source!.url}/retrieve`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ roundId, query: Q, k: 2 }),
+    });
     return edit(await r.json());
   };
   const failure = async (endpoint: string, req = { roundId, query: Q, k: 2 }, o = opts): Promise<ChorusError> => {
-    const err = await retrieveFrom({ ...info, endpoint }, req, o).then(() => undefined, (e) => e);
+    const err = await retrieveFrom({ ...info, endpoint }, req, o).then(
+      () => undefined,
+      (e) => e,
+    );
     expect(err, "retrieveFrom accepted the answer").to.be.instanceOf(ChorusError);
     return err;
   };
@@ -90,7 +123,13 @@ describe("source / retrieval over HTTP", function () {
     expect(signed.served.contexts[0]).to.include({ id: "space.md#0", doc: "space.md", score: 1 });
     expect(signed.served.contexts[0].text).to.contain("Jupiter");
     expect(signed.served.contexts.length).to.be.at.most(2);
-    expect(signed.served).to.include({ source: account.address, roundId, queryHash: queryHashOf((await cidOfJson(Q)).toString()), manifestCid: source!.manifestCid, k: 2 });
+    expect(signed.served).to.include({
+      source: account.address,
+      roundId,
+      queryHash: queryHashOf((await cidOfJson(Q)).toString()),
+      manifestCid: source!.manifestCid,
+      k: 2,
+    });
     // deterministic: another member asking the same gets the same document and CID
     expect((await retrieveFrom(info, { roundId, query: Q, k: 2 }, opts)).servedCid).to.equal(signed.servedCid);
     // the served document (asked by a signed, active node) is on the source's IPFS store under its CID, with integer scores
@@ -106,14 +145,22 @@ describe("source / retrieval over HTTP", function () {
     const getJson = (cid: string) => store.getJson(cid);
     const { served } = await retrieveFrom(info, { roundId, query: Q, k: 1 }, opts);
     expect(await verifyContext(getJson, source!.manifestCid, served.contexts[0])).to.deep.equal({ ok: true });
-    expect(await verifyContext(getJson, source!.manifestCid, { ...served.contexts[0], text: "Saturn is the largest planet." })).to.deep.include({ ok: false });
-    expect(await verifyContext(getJson, source!.manifestCid, { ...served.contexts[0], id: "space.md#9" })).to.deep.include({ ok: false });
+    expect(
+      await verifyContext(getJson, source!.manifestCid, {
+        ...served.contexts[0],
+        text: "Saturn is the largest planet.",
+      }),
+    ).to.deep.include({ ok: false });
+    expect(
+      await verifyContext(getJson, source!.manifestCid, { ...served.contexts[0], id: "space.md#9" }),
+    ).to.deep.include({ ok: false });
     const health = await (await fetch(`${source!.url}/health`)).json();
     expect(health).to.include({ ok: true, address: account.address, chunks: 3 });
   });
 
   it("answers bad requests with a 4xx JSON error naming the problem", async () => {
-    const post = (body: string) => fetch(`${source!.url}/retrieve`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const post = (body: string) =>
+      fetch(`${source!.url}/retrieve`, { method: "POST", headers: { "content-type": "application/json" }, body });
     let r = await post(JSON.stringify({ roundId, query: Q, k: 99 }));
     expect(r.status).to.equal(400);
     expect((await r.json()).error.message).to.match(/^k: /);
@@ -132,7 +179,9 @@ describe("source / retrieval over HTTP", function () {
   });
 
   it("rejects a context changed after signing as a bad signature", async () => {
-    const f = await fake(async (_b, res) => sendJson(res, await real((r) => (r.served.contexts[0].text += " (edited)", r))));
+    const f = await fake(async (_b, res) =>
+      sendJson(res, await real((r) => ((r.served.contexts[0].text += " (edited)"), r))),
+    );
     const err = await failure(f.url);
     expect(err.code).to.equal("RAG_SOURCE_BAD_SIGNATURE");
     expect(skipReasonOf(err)).to.equal("bad-signature");
@@ -154,7 +203,9 @@ describe("source / retrieval over HTTP", function () {
   it("rejects a genuine answer for another round or another query as a wrong binding", async () => {
     const otherRound = keccak256(toHex("round 2"));
     const good = await retrieveFrom(info, { roundId: otherRound, query: Q, k: 2 }, opts);
-    const f = await fake((_b, res) => sendJson(res, { served: toWire(good.served), servedCid: good.servedCid, signature: good.signature }));
+    const f = await fake((_b, res) =>
+      sendJson(res, { served: toWire(good.served), servedCid: good.servedCid, signature: good.signature }),
+    );
     let err = await failure(f.url);
     expect(err.code).to.equal("RAG_SOURCE_WRONG_BINDING");
     expect(err.message).to.match(/served for round/);
@@ -162,7 +213,13 @@ describe("source / retrieval over HTTP", function () {
     await f.close();
 
     const otherQuery = await retrieveFrom(info, { roundId, query: query("Tell me about bread."), k: 2 }, opts);
-    const g = await fake((_b, res) => sendJson(res, { served: toWire(otherQuery.served), servedCid: otherQuery.servedCid, signature: otherQuery.signature }));
+    const g = await fake((_b, res) =>
+      sendJson(res, {
+        served: toWire(otherQuery.served),
+        servedCid: otherQuery.servedCid,
+        signature: otherQuery.signature,
+      }),
+    );
     err = await failure(g.url);
     expect(err.code).to.equal("RAG_SOURCE_WRONG_BINDING");
     expect(err.message).to.match(/query hash/);
@@ -175,9 +232,34 @@ describe("source / retrieval over HTTP", function () {
   it("rejects malformed answers: not JSON, wrong shape, more than k contexts, HTTP 4xx", async () => {
     const cases: [string, (r: http.ServerResponse) => void | Promise<void>, RegExp][] = [
       ["not JSON", (res) => sendJson(res, "{not json"), /not JSON/],
-      ["wrong shape", (res) => sendJson(res, { served: { type: "chorus/served@1" }, servedCid: "x", signature: "0x00" }), /response served\./],
-      ["float score", async (res) => sendJson(res, await real((r) => ((r.served.contexts[0].score = 0.5), r))), /score/],
-      ["too many", async (res) => sendJson(res, await real((r) => ((r.served.contexts = [...r.served.contexts, { ...r.served.contexts[0], id: "z#0", score: 0 }, { ...r.served.contexts[0], id: "z#1", score: 0 }]), r))), /contexts for k = 2/],
+      [
+        "wrong shape",
+        (res) => sendJson(res, { served: { type: "chorus/served@1" }, servedCid: "x", signature: "0x00" }),
+        /response served\./,
+      ],
+      [
+        "float score",
+        async (res) => sendJson(res, await real((r) => ((r.served.contexts[0].score = 0.5), r))),
+        /score/,
+      ],
+      [
+        "too many",
+        async (res) =>
+          sendJson(
+            res,
+            await real(
+              (r) => (
+                (r.served.contexts = [
+                  ...r.served.contexts,
+                  { ...r.served.contexts[0], id: "z#0", score: 0 },
+                  { ...r.served.contexts[0], id: "z#1", score: 0 },
+                ]),
+                r
+              ),
+            ),
+          ),
+        /contexts for k = 2/,
+      ],
       ["http 400", (res) => (res.writeHead(400), res.end("nope")), /bad status 400$/],
     ];
     for (const [name, respond, message] of cases) {

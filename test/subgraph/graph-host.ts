@@ -11,9 +11,37 @@ import { readFileSync } from "node:fs";
 import { hexToBytes, bytesToHex, type AbiEvent, type AbiParameter } from "viem";
 
 // graph-ts TypeId discriminants (global/global.ts), and value kinds (common/value.ts, chain/ethereum.ts).
-const T = { String: 0, ArrayBuffer: 1, Uint8Array: 6, ArrayEthereumValue: 15, ArrayEventParam: 19, ArrayStoreValue: 16 } as const;
-const T2 = { EventParam: 23, Transaction: 24, Block: 25, EthereumValue: 30, StoreValue: 31, Event: 33, MapEntry: 34, Map: 36, ArrayMapEntry: 21 };
-export const StoreKind = { STRING: 0, INT: 1, BIGDECIMAL: 2, BOOL: 3, ARRAY: 4, NULL: 5, BYTES: 6, BIGINT: 7, INT8: 8, TIMESTAMP: 9 } as const;
+const T = {
+  String: 0,
+  ArrayBuffer: 1,
+  Uint8Array: 6,
+  ArrayEthereumValue: 15,
+  ArrayEventParam: 19,
+  ArrayStoreValue: 16,
+} as const;
+const T2 = {
+  EventParam: 23,
+  Transaction: 24,
+  Block: 25,
+  EthereumValue: 30,
+  StoreValue: 31,
+  Event: 33,
+  MapEntry: 34,
+  Map: 36,
+  ArrayMapEntry: 21,
+};
+export const StoreKind = {
+  STRING: 0,
+  INT: 1,
+  BIGDECIMAL: 2,
+  BOOL: 3,
+  ARRAY: 4,
+  NULL: 5,
+  BYTES: 6,
+  BIGINT: 7,
+  INT8: 8,
+  TIMESTAMP: 9,
+} as const;
 const EthKind = { ADDRESS: 0, FIXED_BYTES: 1, BYTES: 2, INT: 3, UINT: 4, BOOL: 5, STRING: 6, ARRAY: 8 } as const;
 
 /** A store value as JS: strings, numbers (Int), booleans, bigint (BigInt/Int8/Timestamp), hex (Bytes), arrays, null. */
@@ -210,11 +238,14 @@ class Asc {
   }
   readEntity(ptr: number): EntityData {
     const out: EntityData = {};
-    for (const e of this.readArray(this.u32(ptr))) out[this.readString(this.u32(e))] = this.readStoreValue(this.u32(e + 4));
+    for (const e of this.readArray(this.u32(ptr)))
+      out[this.readString(this.u32(e))] = this.readStoreValue(this.u32(e + 4));
     return out;
   }
   newEntity(data: EntityData): number {
-    const entries = Object.entries(data).map(([k, v]) => this.newObject([this.newString(k), this.newStoreValue(v.kind, v.value, v.kinds)], T2.MapEntry));
+    const entries = Object.entries(data).map(([k, v]) =>
+      this.newObject([this.newString(k), this.newStoreValue(v.kind, v.value, v.kinds)], T2.MapEntry),
+    );
     return this.newObject([this.newArray(entries, T2.ArrayMapEntry)], T2.Map);
   }
 
@@ -227,11 +258,16 @@ class Asc {
       return this.newValue(EthKind.ARRAY, BigInt(this.newArray(items, T.ArrayEthereumValue)), T2.EthereumValue);
     }
     const ptr = (p: number) => BigInt(p);
-    if (t === "address") return this.newValue(EthKind.ADDRESS, ptr(this.newBytes(hexToBytes(v as `0x${string}`))), T2.EthereumValue);
-    if (t === "bytes") return this.newValue(EthKind.BYTES, ptr(this.newBytes(hexToBytes(v as `0x${string}`))), T2.EthereumValue);
-    if (/^bytes\d+$/.test(t)) return this.newValue(EthKind.FIXED_BYTES, ptr(this.newBytes(hexToBytes(v as `0x${string}`))), T2.EthereumValue);
-    if (/^uint\d+$/.test(t)) return this.newValue(EthKind.UINT, ptr(this.newBigInt(BigInt(v as bigint | number))), T2.EthereumValue);
-    if (/^int\d+$/.test(t)) return this.newValue(EthKind.INT, ptr(this.newBigInt(BigInt(v as bigint | number))), T2.EthereumValue);
+    if (t === "address")
+      return this.newValue(EthKind.ADDRESS, ptr(this.newBytes(hexToBytes(v as `0x${string}`))), T2.EthereumValue);
+    if (t === "bytes")
+      return this.newValue(EthKind.BYTES, ptr(this.newBytes(hexToBytes(v as `0x${string}`))), T2.EthereumValue);
+    if (/^bytes\d+$/.test(t))
+      return this.newValue(EthKind.FIXED_BYTES, ptr(this.newBytes(hexToBytes(v as `0x${string}`))), T2.EthereumValue);
+    if (/^uint\d+$/.test(t))
+      return this.newValue(EthKind.UINT, ptr(this.newBigInt(BigInt(v as bigint | number))), T2.EthereumValue);
+    if (/^int\d+$/.test(t))
+      return this.newValue(EthKind.INT, ptr(this.newBigInt(BigInt(v as bigint | number))), T2.EthereumValue);
     if (t === "bool") return this.newValue(EthKind.BOOL, v ? 1n : 0n, T2.EthereumValue);
     if (t === "string") return this.newValue(EthKind.STRING, ptr(this.newString(v as string)), T2.EthereumValue);
     throw new Error(`test host: ABI type ${t} not supported`);
@@ -241,15 +277,46 @@ class Asc {
     const zero32 = () => this.newBytes(new Uint8Array(32));
     const n = (v: bigint | number) => this.newBigInt(BigInt(v));
     const block = this.newObject(
-      [b(e.blockHash), zero32(), zero32(), this.newBytes(new Uint8Array(20)), zero32(), zero32(), zero32(), n(e.blockNumber), n(0), n(30_000_000), n(e.timestamp), n(0), n(0), 0, 0],
+      [
+        b(e.blockHash),
+        zero32(),
+        zero32(),
+        this.newBytes(new Uint8Array(20)),
+        zero32(),
+        zero32(),
+        zero32(),
+        n(e.blockNumber),
+        n(0),
+        n(30_000_000),
+        n(e.timestamp),
+        n(0),
+        n(0),
+        0,
+        0,
+      ],
       T2.Block,
     );
     const tx = this.newObject(
-      [b(e.txHash), n(e.txIndex), b(e.from), e.to ? b(e.to) : 0, n(0), n(0), n(0), this.newBytes(new Uint8Array(0)), n(0)],
+      [
+        b(e.txHash),
+        n(e.txIndex),
+        b(e.from),
+        e.to ? b(e.to) : 0,
+        n(0),
+        n(0),
+        n(0),
+        this.newBytes(new Uint8Array(0)),
+        n(0),
+      ],
       T2.Transaction,
     );
-    const params = e.abi.inputs.map((input) => this.newObject([this.newString(input.name!), this.newEthValue(input, e.args[input.name!])], T2.EventParam));
-    return this.newObject([b(e.address), n(e.logIndex), n(e.logIndex), 0, block, tx, this.newArray(params, T.ArrayEventParam), 0], T2.Event);
+    const params = e.abi.inputs.map((input) =>
+      this.newObject([this.newString(input.name!), this.newEthValue(input, e.args[input.name!])], T2.EventParam),
+    );
+    return this.newObject(
+      [b(e.address), n(e.logIndex), n(e.logIndex), 0, block, tx, this.newArray(params, T.ArrayEventParam), 0],
+      T2.Event,
+    );
   }
 }
 
@@ -269,7 +336,8 @@ export class GraphHost {
   /** `buildDir`: subgraph/build; `dataSources`: names of its data sources. */
   constructor(buildDir: string, dataSources: readonly string[], schemaText: string) {
     this.schema = parseSchema(schemaText);
-    for (const ds of dataSources) this.modules.set(ds, new WebAssembly.Module(readFileSync(`${buildDir}/${ds}/${ds}.wasm`)));
+    for (const ds of dataSources)
+      this.modules.set(ds, new WebAssembly.Module(readFileSync(`${buildDir}/${ds}/${ds}.wasm`)));
   }
 
   /** Runs the handler of `e` (`handle<EventName>`) in a fresh instance; false if the mapping has none. */

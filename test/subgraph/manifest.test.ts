@@ -24,7 +24,9 @@ const address = (i: number) => `0x${(i + 1).toString(16).padStart(40, "0")}`;
 function deployments(chainId = 11155111) {
   return {
     chainId,
-    contracts: Object.fromEntries(SUBGRAPH_CONTRACTS.map((n, i) => [n, { address: address(i), blockNumber: 100 + i, abi }])),
+    contracts: Object.fromEntries(
+      SUBGRAPH_CONTRACTS.map((n, i) => [n, { address: address(i), blockNumber: 100 + i, abi }]),
+    ),
   };
 }
 
@@ -45,7 +47,11 @@ describe("subgraph manifest", () => {
     expect(inputs.network).to.equal("sepolia");
     const yaml = renderManifest(template, inputs);
     SUBGRAPH_CONTRACTS.forEach((name, i) => {
-      expect(yaml).to.match(new RegExp(`name: ${name}\\n    network: sepolia\\n    source:\\n      address: "0x0*${i + 1}"\\n      abi: ${name}\\n      startBlock: ${100 + i}\\n`));
+      expect(yaml).to.match(
+        new RegExp(
+          `name: ${name}\\n    network: sepolia\\n    source:\\n      address: "0x0*${i + 1}"\\n      abi: ${name}\\n      startBlock: ${100 + i}\\n`,
+        ),
+      );
     });
     expect(yaml).not.to.match(/\{\{|\}\}/);
     expect(yaml.split("\n")[0]).to.match(/GENERATED .* deployments file/);
@@ -57,7 +63,11 @@ describe("subgraph manifest", () => {
     expect(graphNetworkName(31337)).to.equal("hardhat");
     expect(graphNetworkName(999, "my-chain")).to.equal("my-chain");
     throwsCode(() => chainIdOf("nowhere"), "SUBGRAPH_MANIFEST", /unknown network "nowhere"/);
-    throwsCode(() => graphNetworkName(999), "SUBGRAPH_MANIFEST", /no known Graph network name for chain 999.*--network-name/);
+    throwsCode(
+      () => graphNetworkName(999),
+      "SUBGRAPH_MANIFEST",
+      /no known Graph network name for chain 999.*--network-name/,
+    );
     throwsCode(() => graphNetworkName(1, "Bad Name"), "SUBGRAPH_MANIFEST", /lower-case/);
   });
 
@@ -67,7 +77,11 @@ describe("subgraph manifest", () => {
     throwsCode(() => inputsFromDeployments(d, "d.json"), "SUBGRAPH_MANIFEST", /d\.json has no Disputes contract/);
     const bad = deployments();
     (bad.contracts.Settlement as { address: string }).address = "0x1234";
-    throwsCode(() => inputsFromDeployments(bad, "d.json"), "SUBGRAPH_MANIFEST", /contracts\.Settlement: address: must be an address/);
+    throwsCode(
+      () => inputsFromDeployments(bad, "d.json"),
+      "SUBGRAPH_MANIFEST",
+      /contracts\.Settlement: address: must be an address/,
+    );
     const noAbi = deployments();
     (noAbi.contracts.NodeRegistry as unknown as { abi: unknown[] }).abi = [];
     throwsCode(() => inputsFromDeployments(noAbi, "d.json"), "SUBGRAPH_MANIFEST", /contracts\.NodeRegistry: abi/);
@@ -75,7 +89,10 @@ describe("subgraph manifest", () => {
   });
 
   it("placeholder manifests say so and use the zero address", () => {
-    const abis = Object.fromEntries(SUBGRAPH_CONTRACTS.map((n) => [n, abi])) as Record<(typeof SUBGRAPH_CONTRACTS)[number], Abi>;
+    const abis = Object.fromEntries(SUBGRAPH_CONTRACTS.map((n) => [n, abi])) as Record<
+      (typeof SUBGRAPH_CONTRACTS)[number],
+      Abi
+    >;
     const yaml = renderManifest(template, placeholderInputs(abis));
     expect(yaml.split("\n")[0]).to.match(/PLACEHOLDER .* never deploy/);
     expect(yaml.match(new RegExp(`address: "${zeroAddress}"`, "g"))).to.have.length(SUBGRAPH_CONTRACTS.length);
@@ -83,7 +100,15 @@ describe("subgraph manifest", () => {
 
   it("a template with an unknown or a missing placeholder is an error", () => {
     const inputs = inputsFromDeployments(deployments(), "d.json");
-    throwsCode(() => renderManifest(template + "\n# {{Token.address}}\n", inputs), "SUBGRAPH_MANIFEST", /\{\{Token\.address\}\}/);
-    throwsCode(() => renderManifest(template.replace("{{Disputes.startBlock}}", "0"), inputs), "SUBGRAPH_MANIFEST", /lacks \{\{Disputes\.startBlock\}\}/);
+    throwsCode(
+      () => renderManifest(template + "\n# {{Token.address}}\n", inputs),
+      "SUBGRAPH_MANIFEST",
+      /\{\{Token\.address\}\}/,
+    );
+    throwsCode(
+      () => renderManifest(template.replace("{{Disputes.startBlock}}", "0"), inputs),
+      "SUBGRAPH_MANIFEST",
+      /lacks \{\{Disputes\.startBlock\}\}/,
+    );
   });
 });

@@ -10,9 +10,25 @@
  */
 import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { decodeEventLog, encodeAbiParameters, keccak256, parseAbiParameters, parseEther, type Abi, type AbiEvent, type Address } from "viem";
+import {
+  decodeEventLog,
+  encodeAbiParameters,
+  keccak256,
+  parseAbiParameters,
+  parseEther,
+  type Abi,
+  type AbiEvent,
+  type Address,
+} from "viem";
 import { type FinalizeInput } from "../../src/chain/finality.js";
-import { recordArgs, recordDigest, signRecord, type RoundRecord, type SignedRecord, type SourceDelta } from "../../src/core/index.js";
+import {
+  recordArgs,
+  recordDigest,
+  signRecord,
+  type RoundRecord,
+  type SignedRecord,
+  type SourceDelta,
+} from "../../src/core/index.js";
 import { SUBGRAPH_CONTRACTS } from "../../scripts/subgraph-manifest-lib.js";
 import {
   cid,
@@ -104,9 +120,16 @@ export async function runScenario(): Promise<Scenario> {
   const e2: RoundRecord[] = [];
   for (let i = 0; i < 18; i++) {
     const winner = i % 2 === 0 ? n0.address : n2.address;
-    e2.push(await next([50_000, -50_000, 1_234, -4_321], [{ source: src0, reliability: -50_000, usefulness: 50_000, servedCid }], winner));
+    e2.push(
+      await next(
+        [50_000, -50_000, 1_234, -4_321],
+        [{ source: src0, reliability: -50_000, usefulness: 50_000, servedCid }],
+        winner,
+      ),
+    );
   }
-  const sign = (records: RoundRecord[]) => Promise.all(records.map((r) => signAll(s.domain, r, s.nodes, s.sourceActors)));
+  const sign = (records: RoundRecord[]) =>
+    Promise.all(records.map((r) => signAll(s.domain, r, s.nodes, s.sourceActors)));
   const signed1: SignedRecord[] = await sign(e1);
   await settle(s, n0.wallet, signed1);
   await settle(s, n0.wallet, await sign(e2));
@@ -133,10 +156,23 @@ export async function runScenario(): Promise<Scenario> {
   const salt = cid("prover salt");
   const prover = s.deployer.account.address;
   await s.disputes.write.commitEquivocationProof([
-    keccak256(encodeAbiParameters(parseAbiParameters("address, bytes32, bytes32, bytes32"), [prover, digests[0], recordDigest(s.domain, b), salt])),
+    keccak256(
+      encodeAbiParameters(parseAbiParameters("address, bytes32, bytes32, bytes32"), [
+        prover,
+        digests[0],
+        recordDigest(s.domain, b),
+        salt,
+      ]),
+    ),
   ]);
   const settled = { epoch: 1n, epochDigests: digests, index: 0n, record: recordArgs(a) };
-  await s.disputes.write.proveEquivocation([settled, signed1[0].signatures[n3.address], recordArgs(b), await signRecord(n3.account, s.domain, b), salt]);
+  await s.disputes.write.proveEquivocation([
+    settled,
+    signed1[0].signatures[n3.address],
+    recordArgs(b),
+    await signRecord(n3.account, s.domain, b),
+    salt,
+  ]);
   // Dispute 1 against epoch 1's third record names n0 and n1, n2 is added, and the arbitrator upholds it: the
   // round is voided. Dispute 2 against the second record names n0 and stays open, holding n0's stake locked.
   await s.token.write.approve([s.disputes.address, parseEther("200")]);
@@ -182,7 +218,8 @@ export async function collectEvents(s: Swarm): Promise<HostEvent[]> {
     const decoded = decodeEventLog({ abi: ds.abi, data: log.data, topics: log.topics });
     const eventName = decoded.eventName as string | undefined;
     const abi = ds.abi.find((x) => x.type === "event" && x.name === eventName) as AbiEvent;
-    if (!blocks.has(log.blockNumber)) blocks.set(log.blockNumber, (await s.publicClient.getBlock({ blockNumber: log.blockNumber })).timestamp);
+    if (!blocks.has(log.blockNumber))
+      blocks.set(log.blockNumber, (await s.publicClient.getBlock({ blockNumber: log.blockNumber })).timestamp);
     if (!txs.has(log.transactionHash)) {
       const tx = await s.publicClient.getTransaction({ hash: log.transactionHash });
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- viem types a mined transaction, but a pending one has no index
@@ -204,6 +241,7 @@ export async function collectEvents(s: Swarm): Promise<HostEvent[]> {
       to: tx.to,
     });
   }
-  return out.sort((x, y) => (x.blockNumber === y.blockNumber ? x.logIndex - y.logIndex : x.blockNumber < y.blockNumber ? -1 : 1));
+  return out.sort((x, y) =>
+    x.blockNumber === y.blockNumber ? x.logIndex - y.logIndex : x.blockNumber < y.blockNumber ? -1 : 1,
+  );
 }
-

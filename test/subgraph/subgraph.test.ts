@@ -57,14 +57,23 @@ function expectMatches(snap: Snapshot, chain: ChainState, label: string): void {
   const pendingNodes = pendingByNode([...chain.epochs.values()].filter((e) => !e.final).map((e) => e.input));
   for (const [addr, node] of snap.nodes) {
     expect(node.reputation, `${label}: reputation of ${addr}`).to.equal(chain.reputation.get(addr));
-    expect(node.pendingReputationDelta, `${label}: pending delta of ${addr}`).to.equal(pendingNodes.get(getAddress(addr)) ?? 0);
+    expect(node.pendingReputationDelta, `${label}: pending delta of ${addr}`).to.equal(
+      pendingNodes.get(getAddress(addr)) ?? 0,
+    );
   }
   const pendingSources = pendingBySource(chain);
   for (const [addr, src] of snap.sources) {
     const on = chain.sources.get(addr)!;
-    expect(src, `${label}: source ${addr}`).to.deep.include({ reliability: on.reliability, usefulness: on.usefulness, active: on.active });
+    expect(src, `${label}: source ${addr}`).to.deep.include({
+      reliability: on.reliability,
+      usefulness: on.usefulness,
+      active: on.active,
+    });
     const p = pendingSources.get(addr) ?? { reliability: 0, usefulness: 0 };
-    expect({ r: src.pendingReliabilityDelta, u: src.pendingUsefulnessDelta }, `${label}: pending of ${addr}`).to.deep.equal({ r: p.reliability, u: p.usefulness });
+    expect(
+      { r: src.pendingReliabilityDelta, u: src.pendingUsefulnessDelta },
+      `${label}: pending of ${addr}`,
+    ).to.deep.equal({ r: p.reliability, u: p.usefulness });
   }
   for (const [n, e] of chain.epochs) {
     const epoch = snap.epochs.get(n)!;
@@ -78,15 +87,30 @@ function expectMatches(snap: Snapshot, chain: ChainState, label: string): void {
     expect(epoch.sources).to.deep.equal(e.input.deltas.sources.map(lower));
     expect(epoch.reliabilityDeltas).to.deep.equal(e.input.deltas.reliability);
     expect(epoch.usefulnessDeltas).to.deep.equal(e.input.deltas.usefulness);
-    expect(epoch.reliabilityAfterVoids).to.deep.equal(e.input.deltas.sources.map((a) => net.sources.get(getAddress(a))!.reliability));
-    expect(epoch.usefulnessAfterVoids).to.deep.equal(e.input.deltas.sources.map((a) => net.sources.get(getAddress(a))!.usefulness));
-    if (!e.final) for (const f of ["finalizedAt", "reputations", "finalizer"]) expect(epoch[f] ?? null, `${label}: epoch ${n} ${f}`).to.equal(null);
+    expect(epoch.reliabilityAfterVoids).to.deep.equal(
+      e.input.deltas.sources.map((a) => net.sources.get(getAddress(a))!.reliability),
+    );
+    expect(epoch.usefulnessAfterVoids).to.deep.equal(
+      e.input.deltas.sources.map((a) => net.sources.get(getAddress(a))!.usefulness),
+    );
+    if (!e.final)
+      for (const f of ["finalizedAt", "reputations", "finalizer"])
+        expect(epoch[f] ?? null, `${label}: epoch ${n} ${f}`).to.equal(null);
   }
   const finals = [...chain.epochs.values()].filter((e) => e.final).length;
-  expect(snap.protocol).to.deep.include({ epochCount: chain.epochs.size, finalEpochCount: finals, pendingEpochCount: chain.epochs.size - finals });
+  expect(snap.protocol).to.deep.include({
+    epochCount: chain.epochs.size,
+    finalEpochCount: finals,
+    pendingEpochCount: chain.epochs.size - finals,
+  });
 }
 
-const newHost = () => new GraphHost(path.join(SUBGRAPH_DIR, "build"), SUBGRAPH_CONTRACTS, readFileSync(path.join(SUBGRAPH_DIR, "schema.graphql"), "utf8"));
+const newHost = () =>
+  new GraphHost(
+    path.join(SUBGRAPH_DIR, "build"),
+    SUBGRAPH_CONTRACTS,
+    readFileSync(path.join(SUBGRAPH_DIR, "schema.graphql"), "utf8"),
+  );
 
 /** A fresh host fed `events`, each through `edit` (which may change an event, or drop it by returning null). */
 function replay(events: HostEvent[], edit: (e: HostEvent) => HostEvent | null): GraphHost {
@@ -137,16 +161,43 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
 
   it("handles every event kind of the scenario without an error log", () => {
     const names = new Set(events.map((e) => e.abi.name));
-    for (const n of ["NodeStaked", "StakeAdded", "NodeUpdated", "UnstakeRequested", "StakeWithdrawn", "NodeSlashed", "NodeActivated", "NodeDeactivated"]) {
+    for (const n of [
+      "NodeStaked",
+      "StakeAdded",
+      "NodeUpdated",
+      "UnstakeRequested",
+      "StakeWithdrawn",
+      "NodeSlashed",
+      "NodeActivated",
+      "NodeDeactivated",
+    ]) {
       expect(names, n).to.include(n);
     }
-    for (const n of ["SuitePublished", "ChoicesCommitted", "SuiteKeyRevealed", "CapabilityGraded", "RoundSettled", "EpochSettled", "EpochFinalized"]) {
+    for (const n of [
+      "SuitePublished",
+      "ChoicesCommitted",
+      "SuiteKeyRevealed",
+      "CapabilityGraded",
+      "RoundSettled",
+      "EpochSettled",
+      "EpochFinalized",
+    ]) {
       expect(names, n).to.include(n);
     }
-    for (const n of ["SourceRegistered", "SourceUpdated", "SourceLeft", "SourceScoresUpdated", "SourceSkipped", "EquivocationProven", "DisputeOpened", "DisputeUpheld"]) {
+    for (const n of [
+      "SourceRegistered",
+      "SourceUpdated",
+      "SourceLeft",
+      "SourceScoresUpdated",
+      "SourceSkipped",
+      "EquivocationProven",
+      "DisputeOpened",
+      "DisputeUpheld",
+    ]) {
       expect(names, n).to.include(n);
     }
-    for (const n of ["BatchOpened", "RoundVoided", "RoundsVoided", "SignersAdded", "StakeLocked", "StakeUnlocked"]) expect(names, n).to.include(n);
+    for (const n of ["BatchOpened", "RoundVoided", "RoundsVoided", "SignersAdded", "StakeLocked", "StakeUnlocked"])
+      expect(names, n).to.include(n);
     expect(host.logs.filter((l) => l.level <= 2)).to.deep.equal([]);
   });
 
@@ -170,7 +221,9 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     expect(host.get("Node", s.nodes[0].address)!.locked).to.be.greaterThan(0n); // held by the open dispute
     const slashes = await s.registry.getEvents.NodeSlashed({}, { fromBlock: 0n });
     const n3 = host.get("Node", s.nodes[3].address)!;
-    expect(n3.slashed).to.equal(slashes.filter((x) => lower(x.args.node!) === lower(s.nodes[3].address)).reduce((t, x) => t + x.args.amount!, 0n));
+    expect(n3.slashed).to.equal(
+      slashes.filter((x) => lower(x.args.node!) === lower(s.nodes[3].address)).reduce((t, x) => t + x.args.amount!, 0n),
+    );
     expect(n3.staked).to.equal(0n); // the equivocation slash emptied staked stake and reached into thawing
     const p = host.get("Protocol", "1")!;
     expect((p.totalStaked as bigint) + (p.totalThawing as bigint)).to.equal(await s.registry.read.totalHeld());
@@ -209,15 +262,24 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     // Independent of the events: the signed records of both epochs, less the voided round, summed per node.
     const sum = new Map<string, number>();
     for (const records of epochs) {
-      for (const r of records) if (r !== voided) r.participants.forEach((p, j) => sum.set(lower(p), (sum.get(lower(p)) ?? 0) + r.deltas[j]));
+      for (const r of records)
+        if (r !== voided) r.participants.forEach((p, j) => sum.set(lower(p), (sum.get(lower(p)) ?? 0) + r.deltas[j]));
     }
-    for (const n of s.nodes) expect(snap.nodes.get(lower(n.address))!.pendingReputationDelta).to.equal(sum.get(lower(n.address)));
+    for (const n of s.nodes)
+      expect(snap.nodes.get(lower(n.address))!.pendingReputationDelta).to.equal(sum.get(lower(n.address)));
     // Nothing moved yet but n2's sequence-void penalty (taken at once); the upheld dispute's void took no penalty.
     const reps = s.nodes.map((n) => snap.nodes.get(lower(n.address))!.reputation);
     expect(reps).to.deep.equal([REP_INITIAL, REP_INITIAL, REP_INITIAL - 10_000, REP_INITIAL]);
-    for (const a of s.sourceActors) expect(snap.sources.get(lower(a.address))).to.deep.include({ reliability: SOURCE_INITIAL, usefulness: SOURCE_INITIAL });
+    for (const a of s.sourceActors)
+      expect(snap.sources.get(lower(a.address))).to.deep.include({
+        reliability: SOURCE_INITIAL,
+        usefulness: SOURCE_INITIAL,
+      });
     // The void took the round's deltas out of the pending sums: src1 was scored only by the voided round.
-    expect(snap.sources.get(lower(s.sourceActors[1].address))).to.deep.include({ pendingReliabilityDelta: 0, pendingUsefulnessDelta: 0 });
+    expect(snap.sources.get(lower(s.sourceActors[1].address))).to.deep.include({
+      pendingReliabilityDelta: 0,
+      pendingUsefulnessDelta: 0,
+    });
     expect(snap.epochs.get(1)!.voidedRounds).to.deep.equal([lower(voided.roundId)]);
   });
 
@@ -238,7 +300,11 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     const seqVoids = await s.settlement.getEvents.RoundsVoided({}, { fromBlock: 0n });
     expect(seqVoids.map((v) => v.args.penalty)).to.deep.equal([10_000n]);
     expect(host.all("SequenceVoid").map((v) => v.penalty)).to.deep.equal([10_000n]);
-    for (const v of seqVoids) rep.set(getAddress(v.args.coordinator!), applyDelta(rep.get(getAddress(v.args.coordinator!))!, -Number(v.args.penalty)));
+    for (const v of seqVoids)
+      rep.set(
+        getAddress(v.args.coordinator!),
+        applyDelta(rep.get(getAddress(v.args.coordinator!))!, -Number(v.args.penalty)),
+      );
     let clamped = 0;
     const finalized = await s.settlement.getEvents.EpochFinalized({}, { fromBlock: 0n });
     expect(finalized.map((f) => f.args.epoch)).to.deep.equal([2n, 1n]);
@@ -251,7 +317,11 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
       const epoch = host.get("Epoch", String(n))!;
       expect(epoch.reputations).to.deep.equal(f.args.nodes!.map((a) => next.get(getAddress(a))));
       expect(epoch.reputations).to.deep.equal(f.args.reputations);
-      expect(epoch).to.deep.include({ voidedRoundCount: Number(f.args.voidedRounds), finalizedTransactionHash: f.transactionHash, finalizer: lower(f.args.finalizer!) });
+      expect(epoch).to.deep.include({
+        voidedRoundCount: Number(f.args.voidedRounds),
+        finalizedTransactionHash: f.transactionHash,
+        finalizer: lower(f.args.finalizer!),
+      });
     }
     expect(clamped).to.be.greaterThanOrEqual(2); // epoch 2 takes n0 over 1_000_000 and n1 under 0
     for (const n of s.nodes) {
@@ -263,8 +333,14 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     // Sources: src0 clamped by epoch 2 at 0 / 1_000_000 and left there by epoch 1 (its only deltas there were voided);
     // src1 left before epoch 1 became final: skipped, never scored.
     expect(host.get("Source", s.sourceActors[0].address)).to.deep.include({ reliability: 0, usefulness: 1_000_000 });
-    expect(host.get("Source", s.sourceActors[1].address)).to.deep.include({ reliability: SOURCE_INITIAL, usefulness: SOURCE_INITIAL, active: false });
-    expect(host.all("SourceSkip").map((k) => ({ epoch: k.epoch, source: k.source }))).to.deep.equal([{ epoch: 1n, source: lower(s.sourceActors[1].address) }]);
+    expect(host.get("Source", s.sourceActors[1].address)).to.deep.include({
+      reliability: SOURCE_INITIAL,
+      usefulness: SOURCE_INITIAL,
+      active: false,
+    });
+    expect(host.all("SourceSkip").map((k) => ({ epoch: k.epoch, source: k.source }))).to.deep.equal([
+      { epoch: 1n, source: lower(s.sourceActors[1].address) },
+    ]);
     expect(host.get("Protocol", "1")).to.deep.include({ sourceCount: 2, activeSourceCount: 1 });
   });
 
@@ -275,11 +351,21 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
       for (const r of records) {
         r.participants.forEach((p, j) => {
           const c = host.get("ReputationChange", r.roundId + p.slice(2))!;
-          expect(c, `${r.roundId} ${p}`).to.deep.include({ delta: r.deltas[j], epoch: String(e + 1), voided: r === voided, won: lower(p) === lower(r.winner) });
+          expect(c, `${r.roundId} ${p}`).to.deep.include({
+            delta: r.deltas[j],
+            epoch: String(e + 1),
+            voided: r === voided,
+            won: lower(p) === lower(r.winner),
+          });
         });
         for (const d of r.sources) {
           const c = host.get("SourceScoreChange", r.roundId + d.source.slice(2))!;
-          expect(c).to.deep.include({ reliabilityDelta: d.reliability, usefulnessDelta: d.usefulness, voided: r === voided, epoch: String(e + 1) });
+          expect(c).to.deep.include({
+            reliabilityDelta: d.reliability,
+            usefulnessDelta: d.usefulness,
+            voided: r === voided,
+            epoch: String(e + 1),
+          });
           changes++;
         }
         const round = host.get("Round", r.roundId)!;
@@ -292,7 +378,12 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     const [roundVoided] = await s.settlement.getEvents.RoundVoided({}, { fromBlock: 0n });
     expect(roundVoided.args).to.deep.include({ roundId: voided.roundId, epoch: 1n, penalty: 0n });
     const [rv] = host.all("RoundVoid");
-    expect(rv).to.deep.include({ roundId: lower(voided.roundId), round: lower(voided.roundId), penalty: 0n, epoch: 1n });
+    expect(rv).to.deep.include({
+      roundId: lower(voided.roundId),
+      round: lower(voided.roundId),
+      penalty: 0n,
+      epoch: 1n,
+    });
     expect(host.get("Protocol", "1")!.voidedRoundCount).to.equal(1);
   });
 
@@ -300,7 +391,12 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     const { s, epochs, voided } = sc;
     const [upheld] = await s.disputes.getEvents.DisputeUpheld({}, { fromBlock: 0n });
     const d = host.get("Dispute", "1")!;
-    expect(d).to.deep.include({ status: "Upheld", roundId: lower(voided.roundId), round: lower(voided.roundId), epoch: "1" });
+    expect(d).to.deep.include({
+      status: "Upheld",
+      roundId: lower(voided.roundId),
+      round: lower(voided.roundId),
+      epoch: "1",
+    });
     expect(d.signers).to.deep.equal(s.nodes.slice(0, 3).map((n) => lower(n.address)));
     expect(d.signers).to.deep.equal(upheld.args.signers!.map(lower));
     expect(d.slashedAmounts).to.deep.equal(upheld.args.amounts);
@@ -311,7 +407,12 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     expect(host.get("Protocol", "1")!.disputeCount).to.equal(Number(await s.disputes.read.disputeCount()));
     const [eq] = host.all("Equivocation");
     const [proven] = await s.disputes.getEvents.EquivocationProven({}, { fromBlock: 0n });
-    expect(eq).to.deep.include({ signer: lower(s.nodes[3].address), amount: proven.args.amount, reward: proven.args.reward, roundId: lower(epochs[0][0].roundId) });
+    expect(eq).to.deep.include({
+      signer: lower(s.nodes[3].address),
+      amount: proven.args.amount,
+      reward: proven.args.reward,
+      roundId: lower(epochs[0][0].roundId),
+    });
     expect(proven.args.reward).to.be.greaterThan(0n); // the prover committed first
   });
 
@@ -320,7 +421,9 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     const reps = [...(target.args.reputations as number[])];
     reps[0] += 1;
     const fresh = replay(events, (e) => (e === target ? { ...e, args: { ...e.args, reputations: reps } } : e));
-    expect(messages(fresh)).to.match(/epoch 2: node 0x[0-9a-f]+ replayed to reputation \d+ but the contract reports \d+/);
+    expect(messages(fresh)).to.match(
+      /epoch 2: node 0x[0-9a-f]+ replayed to reputation \d+ but the contract reports \d+/,
+    );
     expect(fresh.get("Epoch", "2")!.reputations).to.deep.equal(reps);
   });
 
@@ -331,7 +434,9 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     const source = (target.args.sources as Hex[])[0];
     const upTo = events.filter((e) => e.blockNumber <= target.blockNumber); // through epoch 2's finality
     const fresh = replay(upTo, (e) => (e === target ? { ...e, args: { ...e.args, reliability: rel } } : e));
-    expect(messages(fresh)).to.match(/epoch 2: source 0x[0-9a-f]+ replayed to 0\/1000000 but the registry reports 1\/1000000/);
+    expect(messages(fresh)).to.match(
+      /epoch 2: source 0x[0-9a-f]+ replayed to 0\/1000000 but the registry reports 1\/1000000/,
+    );
     expect(fresh.get("Source", source)!.reliability).to.equal(1);
   });
 
@@ -340,7 +445,9 @@ describe("subgraph mappings (compiled WASM on a test host, real chain events)", 
     const deltas = [...(target.args.deltas as number[])];
     deltas[0] += 1;
     const fresh = replay(events, (e) => (e === target ? { ...e, args: { ...e.args, deltas } } : e));
-    expect(messages(fresh)).to.match(/epoch 1: node 0x[0-9a-f]+ rounds sum to -?\d+ but EpochSettled reports a net delta of -?\d+/);
+    expect(messages(fresh)).to.match(
+      /epoch 1: node 0x[0-9a-f]+ rounds sum to -?\d+ but EpochSettled reports a net delta of -?\d+/,
+    );
   });
 
   it("a dropped RoundVoided leaves the voided deltas pending, and finality then logs the mismatch", () => {

@@ -30,7 +30,11 @@ export function parseGateways(raw: string | undefined): string[] {
     } catch {
       ok = false;
     }
-    if (!ok) throw new ChorusError("INPUT_INVALID", `--fallback-gateway: '${u}' is not an http(s) URL (give comma-separated URLs)`);
+    if (!ok)
+      throw new ChorusError(
+        "INPUT_INVALID",
+        `--fallback-gateway: '${u}' is not an http(s) URL (give comma-separated URLs)`,
+      );
   }
   return urls;
 }
@@ -43,48 +47,101 @@ export const MAX_GATEWAY_REPLY_BYTES = 4 * 1024 * 1024;
  * {@link MAX_GATEWAY_REPLY_BYTES} while the reply streams (a gateway that streams gigabytes costs the
  * client nothing beyond the cap). Any address is allowed: the user chose this URL.
  */
-async function call(ctx: CliContext, path: string, init?: { method: "GET" | "POST"; headers?: Record<string, string>; body?: string }, base = ctx.config.gateway.url): Promise<any> {
+async function call(
+  ctx: CliContext,
+  path: string,
+  init?: { method: "GET" | "POST"; headers?: Record<string, string>; body?: string },
+  base = ctx.config.gateway.url,
+): Promise<any> {
   const url = new URL(path, base);
   let res;
   try {
-    res = await netRequest(url, { ...init, timeoutMs: ctx.config.gateway.timeoutMs, maxBytes: MAX_GATEWAY_REPLY_BYTES, policy: ANY_ADDRESS });
+    res = await netRequest(url, {
+      ...init,
+      timeoutMs: ctx.config.gateway.timeoutMs,
+      maxBytes: MAX_GATEWAY_REPLY_BYTES,
+      policy: ANY_ADDRESS,
+    });
   } catch (err) {
     const reason = netReasonOf(err);
-    if (reason === NET_REASONS.timeout) throw new ChorusError("GATEWAY_TIMEOUT", `no answer from ${url.origin} within ${ctx.config.gateway.timeoutMs} ms`);
-    if (reason === NET_REASONS.tooLarge) throw new ChorusError("GATEWAY_TOO_LARGE", `gateway ${url.origin} sent a reply over ${MAX_GATEWAY_REPLY_BYTES} bytes: refused`, { gateway: url.origin, maxBytes: MAX_GATEWAY_REPLY_BYTES });
-    if (reason === NET_REASONS.redirect) throw new ChorusError("GATEWAY_REDIRECT", `gateway ${url.origin} answered with a redirect: not followed`, { gateway: url.origin });
+    if (reason === NET_REASONS.timeout)
+      throw new ChorusError(
+        "GATEWAY_TIMEOUT",
+        `no answer from ${url.origin} within ${ctx.config.gateway.timeoutMs} ms`,
+      );
+    if (reason === NET_REASONS.tooLarge)
+      throw new ChorusError(
+        "GATEWAY_TOO_LARGE",
+        `gateway ${url.origin} sent a reply over ${MAX_GATEWAY_REPLY_BYTES} bytes: refused`,
+        { gateway: url.origin, maxBytes: MAX_GATEWAY_REPLY_BYTES },
+      );
+    if (reason === NET_REASONS.redirect)
+      throw new ChorusError("GATEWAY_REDIRECT", `gateway ${url.origin} answered with a redirect: not followed`, {
+        gateway: url.origin,
+      });
     if (reason === null) throw err;
     const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
-    if (cause?.code === "ECONNRESET" || /other side closed|socket hang up|aborted/i.test(cause?.message ?? "") || (!cause && reason === NET_REASONS.unreachable)) {
-      throw new ChorusError("GATEWAY_DROPPED", `gateway ${url.origin} closed the connection before answering (its node stopped mid-round?)`, { gateway: url.origin });
+    if (
+      cause?.code === "ECONNRESET" ||
+      /other side closed|socket hang up|aborted/i.test(cause?.message ?? "") ||
+      (!cause && reason === NET_REASONS.unreachable)
+    ) {
+      throw new ChorusError(
+        "GATEWAY_DROPPED",
+        `gateway ${url.origin} closed the connection before answering (its node stopped mid-round?)`,
+        { gateway: url.origin },
+      );
     }
-    throw new ChorusError("GATEWAY_UNREACHABLE", `gateway ${url.origin} is unreachable (${cause?.message ?? reason}); is a node running (\`npm start\`)?`, { gateway: url.origin });
+    throw new ChorusError(
+      "GATEWAY_UNREACHABLE",
+      `gateway ${url.origin} is unreachable (${cause?.message ?? reason}); is a node running (\`npm start\`)?`,
+      { gateway: url.origin },
+    );
   }
   const text = res.body.toString("utf8");
   let body: any;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new ChorusError("GATEWAY_ERROR", `gateway answered HTTP ${res.status} with a body that is not JSON`, { status: res.status });
+    throw new ChorusError("GATEWAY_ERROR", `gateway answered HTTP ${res.status} with a body that is not JSON`, {
+      status: res.status,
+    });
   }
-  if (res.status < 200 || res.status >= 300) throw new ChorusError("GATEWAY_ERROR", `gateway answered ${res.status}: ${String(body?.error?.message ?? text).slice(0, 200)}`, { status: res.status });
+  if (res.status < 200 || res.status >= 300)
+    throw new ChorusError(
+      "GATEWAY_ERROR",
+      `gateway answered ${res.status}: ${String(body?.error?.message ?? text).slice(0, 200)}`,
+      { status: res.status },
+    );
   return body;
 }
 
-export async function askCommand(ctx: CliContext, question: string, opts: { json?: boolean; rag?: boolean; maxTokens?: string; fallbackGateway?: string; apiKey?: string }) {
+export async function askCommand(
+  ctx: CliContext,
+  question: string,
+  opts: { json?: boolean; rag?: boolean; maxTokens?: string; fallbackGateway?: string; apiKey?: string },
+) {
   if (!question.trim()) throw new ChorusError("INPUT_INVALID", "the question is empty");
   let maxTokens: number | undefined;
   if (opts.maxTokens !== undefined) {
     maxTokens = Number(opts.maxTokens);
     if (!/^\d+$/.test(opts.maxTokens) || maxTokens < 1 || maxTokens > 4096) {
-      throw new ChorusError("INPUT_INVALID", `--max-tokens must be a whole number from 1 to 4096, got '${opts.maxTokens}'`);
+      throw new ChorusError(
+        "INPUT_INVALID",
+        `--max-tokens must be a whole number from 1 to 4096, got '${opts.maxTokens}'`,
+      );
     }
   }
   const gateways = [ctx.config.gateway.url, ...parseGateways(opts.fallbackGateway)];
   const init = {
     method: "POST" as const,
     headers: { "content-type": "application/json", ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
-    body: JSON.stringify({ model: "chorus-swarm", messages: [{ role: "user", content: question }], max_tokens: maxTokens, chorus: { rag: !!opts.rag } }),
+    body: JSON.stringify({
+      model: "chorus-swarm",
+      messages: [{ role: "user", content: question }],
+      max_tokens: maxTokens,
+      chorus: { rag: !!opts.rag },
+    }),
   };
   let body: any;
   let answeredBy = gateways[0];
@@ -111,16 +168,31 @@ export async function askCommand(ctx: CliContext, question: string, opts: { json
   ctx.io.out(`round       ${c.round_id}`);
   ctx.io.out(`gateway     ${answeredBy}`);
   ctx.io.out(`transcript  ${c.transcript_cid}  (${new URL(`/ipfs/${c.transcript_cid}`, answeredBy)})`);
-  ctx.io.out(`winner      ${c.winner}  (${c.answered}/${c.committee_size} answered, ${c.signatures} signed; settlement ${c.settlement})`);
-  if (c.usage) ctx.io.out(`usage       winner ${body.usage.prompt_tokens}+${body.usage.completion_tokens} tokens; committee ${c.usage.prompt_tokens}+${c.usage.completion_tokens} (${c.usage.reported_by} reported)`);
+  ctx.io.out(
+    `winner      ${c.winner}  (${c.answered}/${c.committee_size} answered, ${c.signatures} signed; settlement ${c.settlement})`,
+  );
+  if (c.usage)
+    ctx.io.out(
+      `usage       winner ${body.usage.prompt_tokens}+${body.usage.completion_tokens} tokens; committee ${c.usage.prompt_tokens}+${c.usage.completion_tokens} (${c.usage.reported_by} reported)`,
+    );
   if (c.rag) printRag(ctx, c.rag);
 }
 
 /** Which sources and contexts a RAG round used: the winner's, then each member's retrieval. */
-function printRag(ctx: CliContext, rag: { sources: string[]; winner_contexts: { source: string; id: string }[]; members: { member: string; retrieval: string; reason?: string; contexts: unknown[] }[] }) {
+function printRag(
+  ctx: CliContext,
+  rag: {
+    sources: string[];
+    winner_contexts: { source: string; id: string }[];
+    members: { member: string; retrieval: string; reason?: string; contexts: unknown[] }[];
+  },
+) {
   ctx.io.out(`sources     ${rag.sources.length ? rag.sources.join(", ") : "none (answered from the models alone)"}`);
   for (const x of rag.winner_contexts) ctx.io.out(`  winner used ${x.id}  from ${x.source}`);
-  for (const m of rag.members) ctx.io.out(`  member ${m.member}: ${m.retrieval}, ${m.contexts.length} context(s)${m.reason ? ` (${m.reason})` : ""}`);
+  for (const m of rag.members)
+    ctx.io.out(
+      `  member ${m.member}: ${m.retrieval}, ${m.contexts.length} context(s)${m.reason ? ` (${m.reason})` : ""}`,
+    );
 }
 
 /** The round as the gateway that coordinated it reports it (GET /chorus/v1/rounds/:id). */

@@ -8,13 +8,20 @@ import type { CliContext } from "../context.js";
 import { disputeCommandFor } from "./dispute.js";
 
 function print(ctx: CliContext, r: AuditReport) {
-  ctx.io.out(`round ${r.roundId} (epoch ${r.epoch}, transcript ${r.transcriptCid}): ${r.ok ? "OK" : `${r.mismatches.length} MISMATCH(ES)`}`);
+  ctx.io.out(
+    `round ${r.roundId} (epoch ${r.epoch}, transcript ${r.transcriptCid}): ${r.ok ? "OK" : `${r.mismatches.length} MISMATCH(ES)`}`,
+  );
   for (const c of r.checks) ctx.io.out(`  ${c.ok ? "ok      " : "MISMATCH"} ${c.what}${c.ok ? "" : `: ${c.detail}`}`);
   if (!r.ok) ctx.io.out(`  contest it: ${disputeCommandFor(r.roundId, r.transcriptCid)}`);
 }
 
 /** Returns the exit code: 0 when everything matches, 3 on any mismatch. */
-export async function auditCommand(ctx: CliContext, what: "round" | "epoch", target: string, opts: { json?: boolean }): Promise<number> {
+export async function auditCommand(
+  ctx: CliContext,
+  what: "round" | "epoch",
+  target: string,
+  opts: { json?: boolean },
+): Promise<number> {
   const chain = await ctx.openChain();
   const maxBytes = ctx.config.ipfs.maxArtifactBytes;
   // Members' endpoints come from the chain: reach them only at public addresses or the operator's allowed ranges.
@@ -26,16 +33,19 @@ export async function auditCommand(ctx: CliContext, what: "round" | "epoch", tar
     ...gatewayJson(ctx.config.gateway.url, { maxBytes }),
     fallbacks: {
       publicGateways,
-      fetchFrom: (url: string, cid: string) => gatewayJson(url, { maxBytes, ...(publicGateways.includes(url) ? {} : { policy: memberPolicy }) }).getJson(cid),
+      fetchFrom: (url: string, cid: string) =>
+        gatewayJson(url, { maxBytes, ...(publicGateways.includes(url) ? {} : { policy: memberPolicy }) }).getJson(cid),
     },
   };
   if (what === "round") {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(target)) throw new ChorusError("INPUT_INVALID", `round id must be 0x + 64 hex digits, got '${target}'`);
+    if (!/^0x[0-9a-fA-F]{64}$/.test(target))
+      throw new ChorusError("INPUT_INVALID", `round id must be 0x + 64 hex digits, got '${target}'`);
     const r = await auditRound(deps, target as Hex);
     opts.json ? ctx.json(r.ok ? r : { ...r, contest: disputeCommandFor(r.roundId, r.transcriptCid) }) : print(ctx, r);
     return r.ok ? 0 : 3;
   }
-  if (!/^\d+$/.test(target) || Number(target) < 1) throw new ChorusError("INPUT_INVALID", `epoch must be a whole number >= 1, got '${target}'`);
+  if (!/^\d+$/.test(target) || Number(target) < 1)
+    throw new ChorusError("INPUT_INVALID", `epoch must be a whole number >= 1, got '${target}'`);
   const r = await auditEpoch(deps, Number(target));
   if (opts.json) ctx.json(r);
   else {

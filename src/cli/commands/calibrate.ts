@@ -100,7 +100,10 @@ export async function calibrateCommand(ctx: CliContext, raw: Record<string, unkn
     onWait: (s) =>
       say(`waiting for the curator's key (commits close ${iso(s.commitEnd)}, key due by ${iso(s.keyRevealEnd)})…`),
   });
-  if (f.json) { ctx.json(grade); return; }
+  if (f.json) {
+    ctx.json(grade);
+    return;
+  }
   ctx.io.out(
     `suite ${grade.suiteId}: ${grade.score}/${grade.itemCount} (bar ${grade.passThreshold}): ${grade.passed ? "PASSED" : "FAILED"} (tx ${grade.hash})`,
   );

@@ -2,7 +2,14 @@
  * `chorus epoch status <n>` and `chorus epoch finalize [n]`: optimistic finality (issue 13). A settled epoch's
  * deltas are pending until it is made final; anyone may finalize an epoch once no round of it can be voided.
  */
-import { epochStatus, finalizeDue, finalizeEpoch, finalizeInput, netAfterVoids, pendingEpochNumbers } from "../../chain/index.js";
+import {
+  epochStatus,
+  finalizeDue,
+  finalizeEpoch,
+  finalizeInput,
+  netAfterVoids,
+  pendingEpochNumbers,
+} from "../../chain/index.js";
 import { ChorusError } from "../../core/index.js";
 import type { CliContext } from "../context.js";
 
@@ -27,7 +34,11 @@ export async function epochStatusCommand(ctx: CliContext, raw: string, opts: { j
   if (!s.final) for (const [node, d] of net) ctx.io.out(`  ${node} ${d >= 0 ? "+" : ""}${d}`);
 }
 
-export async function epochFinalizeCommand(ctx: CliContext, raw: string | undefined, opts: { json?: boolean }): Promise<void> {
+export async function epochFinalizeCommand(
+  ctx: CliContext,
+  raw: string | undefined,
+  opts: { json?: boolean },
+): Promise<void> {
   const chain = await ctx.openChain();
   if (raw !== undefined) {
     const epoch = parseEpoch(raw);

@@ -23,15 +23,17 @@ export async function transferCommand(
   const chain = await ctx.openChain();
   const r = f.eth ? await sendNative(chain, to, amount) : await transferToken(chain, to, amount);
   const unit = f.eth ? "ETH" : "CHR";
-  if (f.json)
-    { ctx.json({
+  if (f.json) {
+    ctx.json({
       from: requireWallet(chain).account.address,
       to,
       amount,
       unit,
       txHash: r.hash,
       balance: r.balance,
-    }); return; }
+    });
+    return;
+  }
   ctx.io.out(`sent ${formatEther(amount)} ${unit} to ${to} (tx ${r.hash}); it holds ${formatEther(r.balance)} ${unit}`);
 }
 
@@ -77,7 +79,10 @@ export async function faucetCommand(
   const eth = await chain.publicClient.getBalance({ address: to });
   const gasTx = eth < gas ? (await sendNative(chain, to, gas - eth)).hash : undefined;
   const r = await transferToken(chain, to, f.amount);
-  if (f.json) { ctx.json({ to, amount: f.amount, balance: r.balance, txHash: r.hash, gasTx }); return; }
+  if (f.json) {
+    ctx.json({ to, amount: f.amount, balance: r.balance, txHash: r.hash, gasTx });
+    return;
+  }
   ctx.io.out(
     `faucet: sent ${formatEther(f.amount)} CHR to ${to} (tx ${r.hash})${gasTx ? " and 1 ETH for gas" : ""}; it holds ${formatEther(r.balance)} CHR`,
   );

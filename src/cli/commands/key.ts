@@ -11,7 +11,10 @@ export async function keyNewCommand(ctx: CliContext, name: string, raw: Record<s
   const f = parseFlags(z.object({ json: z.boolean().optional() }).strict(), raw);
   const pw = await password(ctx.env, { confirm: true, what: `new key '${name}'` });
   const r = await saveKey(keystoreDir(ctx.env), name, generatePrivateKey(), pw);
-  if (f.json) { ctx.json({ name, ...r }); return; }
+  if (f.json) {
+    ctx.json({ name, ...r });
+    return;
+  }
   ctx.io.out(`key '${name}' ${r.address} saved encrypted in ${r.file}; use it with --account ${name}`);
 }
 
@@ -44,7 +47,10 @@ export async function keyImportCommand(ctx: CliContext, name: string, raw: Recor
   else throw new ChorusError("INPUT_INVALID", "that is neither a private key (0x + 64 hex digits) nor a JSON keystore");
   const pw = await password(ctx.env, { confirm: true, what: `key '${name}'` });
   const r = await saveKey(keystoreDir(ctx.env), name, key, pw);
-  if (f.json) { ctx.json({ name, ...r }); return; }
+  if (f.json) {
+    ctx.json({ name, ...r });
+    return;
+  }
   ctx.io.out(`key '${name}' ${r.address} imported, encrypted in ${r.file}; use it with --account ${name}`);
 }
 
@@ -52,7 +58,13 @@ export async function keyListCommand(ctx: CliContext, raw: Record<string, unknow
   const f = parseFlags(z.object({ json: z.boolean().optional() }).strict(), raw);
   const dir = keystoreDir(ctx.env);
   const keys = await listKeys(dir);
-  if (f.json) { ctx.json(keys); return; }
-  if (keys.length === 0) { ctx.io.out(`no keys in ${dir} (\`chorus key new NAME\` makes one)`); return; }
+  if (f.json) {
+    ctx.json(keys);
+    return;
+  }
+  if (keys.length === 0) {
+    ctx.io.out(`no keys in ${dir} (\`chorus key new NAME\` makes one)`);
+    return;
+  }
   for (const k of keys) ctx.io.out(`${k.name.padEnd(20)} ${k.address}`);
 }

@@ -10,23 +10,37 @@ import { ChorusError } from "../../core/index.js";
 import { createLogger, installProcessGuards, LOG_LEVELS, type LogLevel } from "../../obs/index.js";
 import type { CliContext } from "../context.js";
 
-export async function nodeStartCommand(ctx: CliContext, opts: { port?: string; host?: string; pretty?: boolean; logLevel?: string }): Promise<void> {
+export async function nodeStartCommand(
+  ctx: CliContext,
+  opts: { port?: string; host?: string; pretty?: boolean; logLevel?: string },
+): Promise<void> {
   await ctx.resolveKey();
   const config = ctx.config;
   if (ctx.opts.key !== undefined && config.network !== "devnet") {
-    throw new ChorusError("INPUT_INVALID", "--key is only for the devnet (a key on the command line shows in `ps` and shell history); keep it encrypted: `chorus key import NAME --from FILE`, then pass --account NAME");
+    throw new ChorusError(
+      "INPUT_INVALID",
+      "--key is only for the devnet (a key on the command line shows in `ps` and shell history); keep it encrypted: `chorus key import NAME --from FILE`, then pass --account NAME",
+    );
   }
   if (opts.port !== undefined) {
-    if (!/^\d+$/.test(opts.port) || Number(opts.port) > 65535) throw new ChorusError("INPUT_INVALID", `--port must be 0..65535, got '${opts.port}'`);
+    if (!/^\d+$/.test(opts.port) || Number(opts.port) > 65535)
+      throw new ChorusError("INPUT_INVALID", `--port must be 0..65535, got '${opts.port}'`);
     config.node.port = Number(opts.port);
   }
   if (opts.host !== undefined) config.node.host = opts.host;
   if (opts.logLevel !== undefined) {
-    if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) throw new ChorusError("INPUT_INVALID", `--log-level must be one of ${LOG_LEVELS.join(", ")}, got '${opts.logLevel}'`);
+    if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel))
+      throw new ChorusError(
+        "INPUT_INVALID",
+        `--log-level must be one of ${LOG_LEVELS.join(", ")}, got '${opts.logLevel}'`,
+      );
     config.node.logLevel = opts.logLevel as LogLevel;
   }
   if (!config.chain.privateKey && ctx.devKey) config.chain.privateKey = ctx.devKey;
-  const logger = createLogger({ level: config.node.logLevel, pretty: opts.pretty === true && process.stderr.isTTY === true });
+  const logger = createLogger({
+    level: config.node.logLevel,
+    pretty: opts.pretty === true && process.stderr.isTTY === true,
+  });
   let running: Awaited<ReturnType<typeof startConfiguredNode>> | undefined;
   const unguard = installProcessGuards(logger, (kind) => running?.node.metrics.faults.inc({ kind }));
   try {
@@ -44,7 +58,10 @@ export async function nodeStartCommand(ctx: CliContext, opts: { port?: string; h
     };
     process.once("SIGINT", hard);
     process.once("SIGTERM", hard);
-    logger.info({ shutdownMs: config.node.shutdownMs }, "stopping: refusing new rounds, finishing rounds in flight, settling pending records");
+    logger.info(
+      { shutdownMs: config.node.shutdownMs },
+      "stopping: refusing new rounds, finishing rounds in flight, settling pending records",
+    );
     await running.close();
     logger.info("stopped");
   } finally {

@@ -1,6 +1,15 @@
 /** `chorus node info [address]` and `chorus nodes`: read-only views of the registry, reputation and capability. */
 import { formatEther, type Address } from "viem";
-import { getNode, listActiveNodes, chorusContracts, passOf, requireWallet, type ChorusChain, type NodeView, type PassView } from "../../chain/index.js";
+import {
+  getNode,
+  listActiveNodes,
+  chorusContracts,
+  passOf,
+  requireWallet,
+  type ChorusChain,
+  type NodeView,
+  type PassView,
+} from "../../chain/index.js";
 import { iso } from "../../capability/index.js";
 import { ChorusError } from "../../core/index.js";
 import type { CliContext } from "../context.js";
@@ -29,20 +38,41 @@ export async function nodeInfoCommand(ctx: CliContext, addressRaw: string | unde
   let who: Address;
   if (address) who = address;
   else if (chain.walletClient) who = requireWallet(chain).account.address;
-  else throw new ChorusError("INPUT_INVALID", "give an address, or a key (--account NAME, CHORUS_PRIVATE_KEY) to show your own node");
+  else
+    throw new ChorusError(
+      "INPUT_INVALID",
+      "give an address, or a key (--account NAME, CHORUS_PRIVATE_KEY) to show your own node",
+    );
   const node = await details(chain, await getNode(chain, who));
-  if (opts.json) { ctx.json(node); return; }
-  if (!node.registered) { ctx.io.out(`${who}: not registered`); return; }
+  if (opts.json) {
+    ctx.json(node);
+    return;
+  }
+  if (!node.registered) {
+    ctx.io.out(`${who}: not registered`);
+    return;
+  }
   ctx.io.out(describe(node));
 }
 
 export async function nodesCommand(ctx: CliContext, opts: { json?: boolean }) {
   const chain = await ctx.openChain();
   const nodes = await Promise.all((await listActiveNodes(chain)).map((n) => details(chain, n)));
-  if (opts.json) { ctx.json(nodes); return; }
-  if (nodes.length === 0) { ctx.io.out("no active nodes"); return; }
-  ctx.io.out(`${nodes.length} active node${nodes.length === 1 ? "" : "s"}:  address  stake  reputation  capability  endpoint`);
-  for (const n of nodes) ctx.io.out(`  ${n.address}  ${formatEther(n.staked).padStart(12)} CHR  ${rep(n.reputation)}  ${capShort(n.pass)}  ${n.endpoint}`);
+  if (opts.json) {
+    ctx.json(nodes);
+    return;
+  }
+  if (nodes.length === 0) {
+    ctx.io.out("no active nodes");
+    return;
+  }
+  ctx.io.out(
+    `${nodes.length} active node${nodes.length === 1 ? "" : "s"}:  address  stake  reputation  capability  endpoint`,
+  );
+  for (const n of nodes)
+    ctx.io.out(
+      `  ${n.address}  ${formatEther(n.staked).padStart(12)} CHR  ${rep(n.reputation)}  ${capShort(n.pass)}  ${n.endpoint}`,
+    );
 }
 
 const rep = (r: number | null) => (r === null ? "-" : (r / 1_000_000).toFixed(4));

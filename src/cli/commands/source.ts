@@ -29,17 +29,22 @@ export async function sourceStartCommand(ctx: CliContext, flags: SourceStartFlag
   const s = config.source;
   if (flags.corpus !== undefined) s.corpus = flags.corpus;
   if (flags.port !== undefined) {
-    if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535) throw new ChorusError("INPUT_INVALID", `--port must be 0..65535, got '${flags.port}'`);
+    if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535)
+      throw new ChorusError("INPUT_INVALID", `--port must be 0..65535, got '${flags.port}'`);
     s.port = Number(flags.port);
   }
   if (flags.host !== undefined) s.host = flags.host;
   if (flags.endpoint !== undefined) s.endpoint = parseEndpoint(flags.endpoint);
   if (flags.skipBad) s.skipBad = true;
   if (flags.bm25Only) s.alpha = 0;
-  if (!s.corpus) throw new ChorusError("INPUT_INVALID", "give the corpus directory: --corpus <dir> (or CHORUS_SOURCE_CORPUS)");
+  if (!s.corpus)
+    throw new ChorusError("INPUT_INVALID", "give the corpus directory: --corpus <dir> (or CHORUS_SOURCE_CORPUS)");
   const key = (config.chain.privateKey ?? ctx.devKey) as `0x${string}` | undefined;
   if (!key) {
-    throw new ChorusError("KEY_MISSING", "a source signs what it serves and registers on chain: set CHORUS_PRIVATE_KEY or pass --key (on the devnet, --dev-account <n>)");
+    throw new ChorusError(
+      "KEY_MISSING",
+      "a source signs what it serves and registers on chain: set CHORUS_PRIVATE_KEY or pass --key (on the devnet, --dev-account <n>)",
+    );
   }
   const account = privateKeyToAccount(key);
   const chain = await ctx.openChain();
@@ -48,7 +53,10 @@ export async function sourceStartCommand(ctx: CliContext, flags: SourceStartFlag
   }
   const log = (l: string) => ctx.io.err(`[source] ${l}`);
   const dataDir = path.resolve(config.dataDir);
-  const store = await openArtifactStore({ ...config.ipfs, dir: path.join(dataDir, "sources", account.address.toLowerCase(), "ipfs") }, { dataDir, log });
+  const store = await openArtifactStore(
+    { ...config.ipfs, dir: path.join(dataDir, "sources", account.address.toLowerCase(), "ipfs") },
+    { dataDir, log },
+  );
   let running;
   try {
     running = await startSource({
@@ -75,7 +83,9 @@ export async function sourceStartCommand(ctx: CliContext, flags: SourceStartFlag
   ctx.io.out(`source    ${running.address}`);
   ctx.io.out(`url       ${running.url}`);
   ctx.io.out(`endpoint  ${running.endpoint}`);
-  ctx.io.out(`manifest  ${running.manifestCid} (${running.manifest.files.length} files, ${running.manifest.chunkCount} chunks, ${running.skipped.length} skipped)`);
+  ctx.io.out(
+    `manifest  ${running.manifestCid} (${running.manifest.files.length} files, ${running.manifest.chunkCount} chunks, ${running.skipped.length} skipped)`,
+  );
   ctx.io.out(`registry  ${r?.action ?? "not registered"}${r?.hash ? ` tx ${r.hash}` : ""}`);
   ctx.io.out(`ready ${running.url}`);
   await new Promise<void>((resolve) => {
@@ -92,17 +102,28 @@ export async function sourcesCommand(ctx: CliContext, opts: { json?: boolean }):
   const sources = await listSources(chain);
   if (opts.json) return ctx.json(sources);
   if (sources.length === 0) return ctx.io.out("no active sources");
-  ctx.io.out(`${sources.length} active source${sources.length === 1 ? "" : "s"}:  address  reliability  usefulness  endpoint  manifest`);
-  for (const s of sources) ctx.io.out(`  ${s.address}  ${score(s.reliability)}  ${score(s.usefulness)}  ${s.endpoint}  ${s.manifest}`);
+  ctx.io.out(
+    `${sources.length} active source${sources.length === 1 ? "" : "s"}:  address  reliability  usefulness  endpoint  manifest`,
+  );
+  for (const s of sources)
+    ctx.io.out(`  ${s.address}  ${score(s.reliability)}  ${score(s.usefulness)}  ${s.endpoint}  ${s.manifest}`);
 }
 
-export async function sourceInfoCommand(ctx: CliContext, addressRaw: string | undefined, opts: { json?: boolean }): Promise<void> {
+export async function sourceInfoCommand(
+  ctx: CliContext,
+  addressRaw: string | undefined,
+  opts: { json?: boolean },
+): Promise<void> {
   const address = addressRaw ? parseAddress(addressRaw) : undefined;
   const chain = await ctx.openChain();
   let who: Address;
   if (address) who = address;
   else if (chain.walletClient) who = requireWallet(chain).account.address;
-  else throw new ChorusError("INPUT_INVALID", "give an address, or a key (CHORUS_PRIVATE_KEY / --key) to show your own source");
+  else
+    throw new ChorusError(
+      "INPUT_INVALID",
+      "give an address, or a key (CHORUS_PRIVATE_KEY / --key) to show your own source",
+    );
   const s = await sourceOf(chain, who);
   if (opts.json) return ctx.json(s);
   if (!s.registered) return ctx.io.out(`${who}: not a registered source`);

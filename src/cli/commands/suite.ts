@@ -62,8 +62,8 @@ export async function suitePublishCommand(ctx: CliContext, raw: Record<string, u
   const itemsFile = keyFilePath(dataDir, chain.chainId, published.suiteId).replace(/\.key\.json$/, ".items.json");
   await writeFile(itemsFile, JSON.stringify(suite));
   const s = published.suite;
-  if (f.json)
-    { ctx.json({
+  if (f.json) {
+    ctx.json({
       ...published,
       suite: undefined,
       itemsFile,
@@ -71,7 +71,9 @@ export async function suitePublishCommand(ctx: CliContext, raw: Record<string, u
       keyRevealEnd: s.keyRevealEnd,
       revealEnd: s.revealEnd,
       validity: s.validity,
-    }); return; }
+    });
+    return;
+  }
   ctx.io.out(`suite ${published.suiteId} published (tx ${published.hash})`);
   ctx.io.out(`  items     ${published.itemCount} at ipfs ${published.itemsCid} (also ${itemsFile})`);
   ctx.io.out(`  pass bar  ${published.passThreshold} of ${published.itemCount}`);
@@ -128,7 +130,10 @@ export async function suiteRevealCommand(
         `chorus: waiting until the submission window of suite ${id} closes at ${iso(end)} (chain time ${iso(now)})…`,
       ),
   });
-  if (f.json) { ctx.json({ suiteId: id, txHash: r.hash, revealEnd: r.suite.revealEnd }); return; }
+  if (f.json) {
+    ctx.json({ suiteId: id, txHash: r.hash, revealEnd: r.suite.revealEnd });
+    return;
+  }
   ctx.io.out(`key of suite ${id} revealed (tx ${r.hash}); nodes reveal and are graded until ${iso(r.suite.revealEnd)}`);
 }
 
@@ -166,13 +171,15 @@ export async function suiteListCommand(ctx: CliContext, raw: Record<string, unkn
   const f = parseFlags(z.object({ json: z.boolean().optional() }).strict(), raw);
   const chain = await ctx.openChain();
   const [suites, now] = await Promise.all([listSuites(chain), chainTime(chain)]);
-  if (f.json)
-    { ctx.json(
-      suites.map((s) => ({ ...s, itemsCid: bytes32ToCid(s.itemsCid).toString(), phase: suitePhase(s, now) })),
-    ); return; }
-  if (suites.length === 0)
-    { ctx.io.out(
+  if (f.json) {
+    ctx.json(suites.map((s) => ({ ...s, itemsCid: bytes32ToCid(s.itemsCid).toString(), phase: suitePhase(s, now) })));
+    return;
+  }
+  if (suites.length === 0) {
+    ctx.io.out(
       `no calibration suite on chain ${chain.chainId} yet (a curator publishes one with \`chorus suite publish --items FILE\`)`,
-    ); return; }
+    );
+    return;
+  }
   for (const s of suites) ctx.io.out(describeSuite(s, now));
 }

@@ -58,14 +58,22 @@ export interface BothOrdersResult {
 const DEFAULT_JUDGE_TOKENS = 160;
 
 /** Asks `backend` which of two answers is better, in the order given. */
-export async function compareAnswers(backend: InferenceBackend, input: CompareInput, opts: JudgeOptions = {}): Promise<CompareResult> {
+export async function compareAnswers(
+  backend: InferenceBackend,
+  input: CompareInput,
+  opts: JudgeOptions = {},
+): Promise<CompareResult> {
   const r = await backend.chat(comparePrompt(input, { maxChars: opts.maxChars }), chatOptions(opts));
   const outcome = parseCompare(r.text);
   return { outcome: outcome ?? "tie", raw: r.text, parsed: outcome !== undefined, usage: r.usage };
 }
 
 /** Asks both orders (A,B) and (B,A), concurrently as the backend's limit allows, and combines them. */
-export async function compareBothOrders(backend: InferenceBackend, input: CompareInput, opts: JudgeOptions = {}): Promise<BothOrdersResult> {
+export async function compareBothOrders(
+  backend: InferenceBackend,
+  input: CompareInput,
+  opts: JudgeOptions = {},
+): Promise<BothOrdersResult> {
   const [ab, ba] = await Promise.all([
     compareAnswers(backend, input, opts),
     compareAnswers(backend, { question: input.question, answerA: input.answerB, answerB: input.answerA }, opts),
@@ -76,7 +84,11 @@ export async function compareBothOrders(backend: InferenceBackend, input: Compar
 }
 
 /** Asks `backend` whether one answer is acceptable (GOOD) or disqualified (BAD). */
-export async function screenAnswer(backend: InferenceBackend, input: ScreenInput, opts: JudgeOptions = {}): Promise<ScreenResult> {
+export async function screenAnswer(
+  backend: InferenceBackend,
+  input: ScreenInput,
+  opts: JudgeOptions = {},
+): Promise<ScreenResult> {
   const r = await backend.chat(screenPrompt(input, { maxChars: opts.maxChars }), chatOptions(opts));
   const verdict = parseScreen(r.text);
   return { verdict: verdict ?? "GOOD", raw: r.text, parsed: verdict !== undefined, usage: r.usage };

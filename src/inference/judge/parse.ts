@@ -16,9 +16,15 @@ const TIE_WORDS = /^(?:tie|tied|draw|equal|equally good|equally bad|both|neither
 /** Outcome of a comparison reply, or `undefined` when it cannot be read. */
 export function parseCompare(raw: string): Outcome | undefined {
   const text = normalize(raw);
-  const verdicts = [...text.matchAll(/\bverdict\s*(?:is|:|=|-)?\s*(?:answer\s+)?["'([]?\s*(a|b|tie|draw|equal|both|neither)\b/gi)];
+  const verdicts = [
+    ...text.matchAll(/\bverdict\s*(?:is|:|=|-)?\s*(?:answer\s+)?["'([]?\s*(a|b|tie|draw|equal|both|neither)\b/gi),
+  ];
   if (verdicts.length > 0) return toOutcome(verdicts[verdicts.length - 1][1]);
-  const bare = text.trim().replace(/[.!"'()\[\]]+$/g, "").replace(/^["'(\[]+/, "").trim();
+  const bare = text
+    .trim()
+    .replace(/[.!"'()\[\]]+$/g, "")
+    .replace(/^["'(\[]+/, "")
+    .trim();
   const only = /^(?:answer\s+)?(a|b)$/i.exec(bare);
   if (only) return toOutcome(only[1]);
   if (TIE_WORDS.test(bare)) return "tie";
@@ -31,24 +37,38 @@ export function parseCompare(raw: string): Outcome | undefined {
     /\b(?:answer\s+)?([ab])\s+(?:wins|is preferred)\b/gi,
   ];
   for (const re of letter) for (const m of text.matchAll(re)) found.add(toOutcome(m[1]));
-  if (/\b(?:it'?s\s+a\s+tie|(?:they\s+are|both\s+are|both\s+answers\s+are)\s+equally\s+(?:good|bad|flawed)|neither\s+(?:answer\s+)?is\s+better)\b/i.test(text)) found.add("tie");
+  if (
+    /\b(?:it'?s\s+a\s+tie|(?:they\s+are|both\s+are|both\s+answers\s+are)\s+equally\s+(?:good|bad|flawed)|neither\s+(?:answer\s+)?is\s+better)\b/i.test(
+      text,
+    )
+  )
+    found.add("tie");
   return found.size === 1 ? [...found][0] : undefined;
 }
 
 /** Verdict of a screening reply, or `undefined` when it cannot be read. */
 export function parseScreen(raw: string): Verdict | undefined {
   const text = normalize(raw);
-  const verdicts = [...text.matchAll(/\bverdict\s*(?:is|:|=|-)?\s*["'([]?\s*(good|bad|pass|fail|acceptable|unacceptable)\b/gi)];
+  const verdicts = [
+    ...text.matchAll(/\bverdict\s*(?:is|:|=|-)?\s*["'([]?\s*(good|bad|pass|fail|acceptable|unacceptable)\b/gi),
+  ];
   if (verdicts.length > 0) return toVerdict(verdicts[verdicts.length - 1][1]);
-  const bare = text.trim().replace(/[.!"'()\[\]]+$/g, "").replace(/^["'(\[]+/, "").trim();
+  const bare = text
+    .trim()
+    .replace(/[.!"'()\[\]]+$/g, "")
+    .replace(/^["'(\[]+/, "")
+    .trim();
   if (/^(good|bad|pass|fail)$/i.test(bare)) return toVerdict(bare);
   const found = new Set<Verdict>();
-  for (const m of text.matchAll(/\b(?:the\s+)?answer\s+is\s+(good|bad|acceptable|unacceptable)\b/gi)) found.add(toVerdict(m[1]));
+  for (const m of text.matchAll(/\b(?:the\s+)?answer\s+is\s+(good|bad|acceptable|unacceptable)\b/gi))
+    found.add(toVerdict(m[1]));
   return found.size === 1 ? [...found][0] : undefined;
 }
 
 function normalize(raw: string): string {
-  return String(raw ?? "").replace(/[*_`#>]+/g, " ").replace(/[ \t]+/g, " ");
+  return String(raw ?? "")
+    .replace(/[*_`#>]+/g, " ")
+    .replace(/[ \t]+/g, " ");
 }
 
 function toOutcome(s: string): Outcome {

@@ -50,7 +50,11 @@ export function readKeyHashes(file: string): string[] {
     .map((l) => l.replace(/#.*/, "").trim())
     .filter(Boolean);
   const bad = hashes.findIndex((h) => !/^[0-9a-fA-F]{64}$/.test(h));
-  if (bad >= 0) throw new ChorusError("CONFIG_INVALID", `API keys file ${file}: entry ${bad + 1} is not a SHA-256 hex hash`, { file, entry: bad + 1 });
+  if (bad >= 0)
+    throw new ChorusError("CONFIG_INVALID", `API keys file ${file}: entry ${bad + 1} is not a SHA-256 hex hash`, {
+      file,
+      entry: bad + 1,
+    });
   return hashes;
 }
 
@@ -63,20 +67,35 @@ export function keyMatches(presented: string, hashes: readonly Buffer[]): boolea
 }
 
 function limited(wait: number, who: string): ChorusError {
-  return new ChorusError("RATE_LIMITED", `Rate limit reached for ${who}; retry in ${wait} s`, { retryAfter: wait, openaiCode: "rate_limit_exceeded", openaiType: "requests" });
+  return new ChorusError("RATE_LIMITED", `Rate limit reached for ${who}; retry in ${wait} s`, {
+    retryAfter: wait,
+    openaiCode: "rate_limit_exceeded",
+    openaiType: "requests",
+  });
 }
 
 /** The gateway's access check; `open` says whether any key is required. */
 export function accessControl(opts: AccessOptions = {}): { handler: RequestHandler; open: boolean } {
   const hashes = (opts.keyHashes ?? []).map((h) => {
-    if (!/^[0-9a-fA-F]{64}$/.test(h)) throw new ChorusError("CONFIG_INVALID", "gateway.apiKeys.hashes: each entry must be a SHA-256 hex hash", { hash: h });
+    if (!/^[0-9a-fA-F]{64}$/.test(h))
+      throw new ChorusError("CONFIG_INVALID", "gateway.apiKeys.hashes: each entry must be a SHA-256 hex hash", {
+        hash: h,
+      });
     return Buffer.from(h, "hex");
   });
   const perIp = opts.perIp ? new TokenBuckets({ ...opts.perIp, now: opts.now }) : undefined;
   const perKey = new TokenBuckets({ ...(opts.perKey ?? { perSecond: 5, burst: 20 }), now: opts.now });
   const holdMs = opts.holdRefusalsMs ?? 1000;
-  if (!Number.isInteger(holdMs) || holdMs < 0 || holdMs > 60_000) throw new ChorusError("CONFIG_INVALID", "holdRefusalsMs must be an integer from 0 to 60000", { holdRefusalsMs: holdMs });
-  const refuse = (res: Parameters<RequestHandler>[1], next: Parameters<RequestHandler>[2], wait: number, who: string) => {
+  if (!Number.isInteger(holdMs) || holdMs < 0 || holdMs > 60_000)
+    throw new ChorusError("CONFIG_INVALID", "holdRefusalsMs must be an integer from 0 to 60000", {
+      holdRefusalsMs: holdMs,
+    });
+  const refuse = (
+    res: Parameters<RequestHandler>[1],
+    next: Parameters<RequestHandler>[2],
+    wait: number,
+    who: string,
+  ) => {
     res.set("Retry-After", String(wait));
     const hold = Math.min(holdMs, wait * 1000);
     if (hold === 0) return next(limited(wait, who));
@@ -94,7 +113,13 @@ export function accessControl(opts: AccessOptions = {}): { handler: RequestHandl
     if (hashes.length === 0) return next();
     const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(req.get("authorization") ?? "");
     if (!m || !keyMatches(m[1], hashes)) {
-      return next(new ChorusError("API_KEY_INVALID", m ? "Incorrect API key provided" : "Missing API key: send Authorization: Bearer <key>", { openaiCode: "invalid_api_key" }));
+      return next(
+        new ChorusError(
+          "API_KEY_INVALID",
+          m ? "Incorrect API key provided" : "Missing API key: send Authorization: Bearer <key>",
+          { openaiCode: "invalid_api_key" },
+        ),
+      );
     }
     const keyWait = perKey.take(hashApiKey(m[1]));
     if (keyWait > 0) return refuse(res, next, keyWait, "this API key");

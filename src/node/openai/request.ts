@@ -14,11 +14,15 @@ const MAX_CONTENT = 32_000;
 
 const TextPart = z.object({ type: z.literal("text"), text: z.string({ error: "must be a string" }) }).strip();
 const AnyPart = z.object({ type: z.string({ error: "must be a string" }) }).passthrough();
-const Content = z.union([z.string(), z.array(AnyPart).max(64), z.null()], { error: "must be a string or an array of content parts" });
+const Content = z.union([z.string(), z.array(AnyPart).max(64), z.null()], {
+  error: "must be a string or an array of content parts",
+});
 
 const Message = z
   .object({
-    role: z.enum(["system", "developer", "user", "assistant", "tool"], { error: "must be system, developer, user, assistant or tool" }),
+    role: z.enum(["system", "developer", "user", "assistant", "tool"], {
+      error: "must be system, developer, user, assistant or tool",
+    }),
     content: Content.optional(),
     name: z.string().max(64).optional(),
     tool_call_id: z.string().max(256).optional(),
@@ -26,7 +30,10 @@ const Message = z
   })
   .strip();
 
-const Stop = z.union([z.string().min(1).max(256), z.array(z.string().min(1).max(256)).min(1).max(4, "holds at most 4 sequences")]);
+const Stop = z.union([
+  z.string().min(1).max(256),
+  z.array(z.string().min(1).max(256)).min(1).max(4, "holds at most 4 sequences"),
+]);
 
 export const ChatRequest = z
   .object({
@@ -36,7 +43,13 @@ export const ChatRequest = z
     max_completion_tokens: z.number().int().min(1).max(4096).nullable().optional(),
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
-    seed: z.number().int().min(-(2 ** 53) + 1).max(2 ** 53 - 1).nullable().optional(),
+    seed: z
+      .number()
+      .int()
+      .min(-(2 ** 53) + 1)
+      .max(2 ** 53 - 1)
+      .nullable()
+      .optional(),
     stop: Stop.nullable().optional(),
     n: z.number().int().min(1).max(128).nullable().optional(),
     stream: z.boolean().nullable().optional(),
@@ -75,13 +88,22 @@ export function badParam(param: string, message: string): ChorusError {
 
 /** Refuses what the swarm cannot honour, naming the parameter; the first one found is reported. */
 function refuseUnsupported(b: ChatRequest): void {
-  if (b.tools?.length) throw badParam("tools", "tool calling is not supported: the swarm returns one consensus text answer");
-  if (b.functions?.length) throw badParam("functions", "function calling is not supported: the swarm returns one consensus text answer");
-  if (b.tool_choice !== undefined && b.tool_choice !== null && b.tool_choice !== "none") throw badParam("tool_choice", "tool calling is not supported (only 'none')");
-  if (b.function_call !== undefined && b.function_call !== null && b.function_call !== "none") throw badParam("function_call", "function calling is not supported (only 'none')");
-  if (b.response_format && b.response_format.type !== "text") throw badParam("response_format", `'${b.response_format.type}' is not supported: the committee judges free text only`);
+  if (b.tools?.length)
+    throw badParam("tools", "tool calling is not supported: the swarm returns one consensus text answer");
+  if (b.functions?.length)
+    throw badParam("functions", "function calling is not supported: the swarm returns one consensus text answer");
+  if (b.tool_choice !== undefined && b.tool_choice !== null && b.tool_choice !== "none")
+    throw badParam("tool_choice", "tool calling is not supported (only 'none')");
+  if (b.function_call !== undefined && b.function_call !== null && b.function_call !== "none")
+    throw badParam("function_call", "function calling is not supported (only 'none')");
+  if (b.response_format && b.response_format.type !== "text")
+    throw badParam(
+      "response_format",
+      `'${b.response_format.type}' is not supported: the committee judges free text only`,
+    );
   if ((b.n ?? 1) !== 1) throw badParam("n", "only n = 1 is supported: the swarm returns one consensus answer");
-  if (b.logprobs) throw badParam("logprobs", "log probabilities are not supported: the answer is chosen by a committee, not sampled");
+  if (b.logprobs)
+    throw badParam("logprobs", "log probabilities are not supported: the answer is chosen by a committee, not sampled");
   if (b.top_logprobs) throw badParam("top_logprobs", "log probabilities are not supported");
   if (b.presence_penalty) throw badParam("presence_penalty", "is not supported (only 0)");
   if (b.frequency_penalty) throw badParam("frequency_penalty", "is not supported (only 0)");
@@ -97,7 +119,8 @@ function textOf(content: unknown, where: string, allowRefusal: boolean): string 
   return parts
     .map((p, j) => {
       if (p.type === "refusal" && allowRefusal) return String((p as { refusal?: unknown }).refusal ?? "");
-      if (p.type !== "text") throw badParam(`${where}[${j}].type`, `'${p.type}' parts are not supported: only text parts`);
+      if (p.type !== "text")
+        throw badParam(`${where}[${j}].type`, `'${p.type}' parts are not supported: only text parts`);
       const t = TextPart.safeParse(p);
       if (!t.success) throw badParam(`${where}[${j}].text`, "must be a string");
       return t.data.text;
@@ -118,7 +141,11 @@ function toolCallsText(calls: unknown[]): string {
 /** The swarm's query for a checked request, or a 400 naming the parameter. */
 export function toSwarmQuery(b: ChatRequest): SwarmQuery {
   if (b.model && b.model !== MODEL_ID) {
-    throw new ChorusError("MODEL_NOT_FOUND", `The model '${b.model}' does not exist (this gateway serves '${MODEL_ID}')`, { param: "model", openaiCode: "model_not_found" });
+    throw new ChorusError(
+      "MODEL_NOT_FOUND",
+      `The model '${b.model}' does not exist (this gateway serves '${MODEL_ID}')`,
+      { param: "model", openaiCode: "model_not_found" },
+    );
   }
   refuseUnsupported(b);
   const messages = b.messages.map((m, i) => {
@@ -127,8 +154,12 @@ export function toSwarmQuery(b: ChatRequest): SwarmQuery {
       if (m.role !== "assistant") throw badParam(`${where}.content`, `is required for a ${m.role} message`);
       if (!m.tool_calls?.length) throw badParam(`${where}.content`, "an assistant message needs content or tool_calls");
     }
-    let content = m.content === undefined || m.content === null ? "" : textOf(m.content, `${where}.content`, m.role === "assistant");
-    if (m.role === "assistant" && m.tool_calls?.length) content = [content, toolCallsText(m.tool_calls)].filter(Boolean).join("\n");
+    let content =
+      m.content === undefined || m.content === null
+        ? ""
+        : textOf(m.content, `${where}.content`, m.role === "assistant");
+    if (m.role === "assistant" && m.tool_calls?.length)
+      content = [content, toolCallsText(m.tool_calls)].filter(Boolean).join("\n");
     if (m.role === "tool") {
       if (!m.tool_call_id) throw badParam(`${where}.tool_call_id`, "is required for a tool message");
       content = `Tool result (${m.tool_call_id}):\n${content}`;

@@ -11,7 +11,12 @@ interface RevealBody {
   answer: string;
   usage?: { promptTokens: number; completionTokens: number };
   finishReason?: "stop" | "length";
-  rag?: { retrieval: string; reason?: string; used?: { source: string; id: string }[]; served?: { statement?: { source?: string } }[] };
+  rag?: {
+    retrieval: string;
+    reason?: string;
+    used?: { source: string; id: string }[];
+    served?: { statement?: { source?: string } }[];
+  };
 }
 
 export interface OpenAIUsage {
@@ -25,7 +30,11 @@ function revealOf(out: RoundOutcome, member: string): RevealBody | undefined {
   return env?.body as RevealBody | undefined;
 }
 
-const usageOf = (p: number, c: number): OpenAIUsage => ({ prompt_tokens: p, completion_tokens: c, total_tokens: p + c });
+const usageOf = (p: number, c: number): OpenAIUsage => ({
+  prompt_tokens: p,
+  completion_tokens: c,
+  total_tokens: p + c,
+});
 
 /**
  * The winner's token counts from its backend; a member that did not report them (an older node) is counted
@@ -91,7 +100,11 @@ export function chorusObject(out: RoundOutcome, settlement: string) {
     committee_size: out.transcript.committee.members.length,
     answered: out.transcript.reveals.length,
     // sign-phase exclusions (a wrong record signature) are not in the transcript: the record commits to its CID
-    excluded: [...out.transcript.excluded, ...(out.signExcluded ?? [])].map((e) => ({ member: e.member, phase: e.phase, reason: e.reason })),
+    excluded: [...out.transcript.excluded, ...(out.signExcluded ?? [])].map((e) => ({
+      member: e.member,
+      phase: e.phase,
+      reason: e.reason,
+    })),
     signatures: Object.keys(out.signatures).length,
     settlement,
     usage: committeeUsage(out),
@@ -105,7 +118,14 @@ export function completionOf(out: RoundOutcome, settlement: string) {
     object: "chat.completion",
     created: Math.floor(out.transcript.query.createdAt / 1000),
     model: MODEL_ID,
-    choices: [{ index: 0, message: { role: "assistant", content: out.winnerAnswer, refusal: null }, finish_reason: finishReasonOf(out), logprobs: null }],
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: out.winnerAnswer, refusal: null },
+        finish_reason: finishReasonOf(out),
+        logprobs: null,
+      },
+    ],
     usage: winnerUsage(out),
     chorus: chorusObject(out, settlement),
   };

@@ -24,11 +24,19 @@ export class CompletionStream {
 
   constructor(private readonly res: Response) {
     res.status(200);
-    res.set({ "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache", Connection: "keep-alive", "X-Accel-Buffering": "no" });
+    res.set({
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-cache",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+    });
     res.flushHeaders();
     this.chunk({ role: "assistant", content: "" }, null);
     this.comment("chorus: round started");
-    this.timer = setInterval(() => this.comment(`chorus: round running ${((Date.now() - this.started) / 1000).toFixed(1)} s`), PROGRESS_MS);
+    this.timer = setInterval(
+      () => this.comment(`chorus: round running ${((Date.now() - this.started) / 1000).toFixed(1)} s`),
+      PROGRESS_MS,
+    );
     this.timer.unref();
   }
 
@@ -41,7 +49,15 @@ export class CompletionStream {
   }
 
   private chunk(delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) {
-    const c = { id: this.id, object: "chat.completion.chunk", created: this.created, model: MODEL_ID, system_fingerprint: null, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra };
+    const c = {
+      id: this.id,
+      object: "chat.completion.chunk",
+      created: this.created,
+      model: MODEL_ID,
+      system_fingerprint: null,
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      ...extra,
+    };
     this.write(`data: ${JSON.stringify(c)}\n\n`);
   }
 
@@ -52,7 +68,15 @@ export class CompletionStream {
     for (let i = 0; i < text.length; i += CHUNK_CHARS) this.chunk({ content: text.slice(i, i + CHUNK_CHARS) }, null);
     this.chunk({}, finishReasonOf(out), { chorus: chorusObject(out, settlement) });
     if (includeUsage) {
-      const c = { id: this.id, object: "chat.completion.chunk", created: this.created, model: MODEL_ID, system_fingerprint: null, choices: [], usage: winnerUsage(out) };
+      const c = {
+        id: this.id,
+        object: "chat.completion.chunk",
+        created: this.created,
+        model: MODEL_ID,
+        system_fingerprint: null,
+        choices: [],
+        usage: winnerUsage(out),
+      };
       this.write(`data: ${JSON.stringify(c)}\n\n`);
     }
     this.write("data: [DONE]\n\n");

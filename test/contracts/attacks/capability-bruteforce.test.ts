@@ -51,8 +51,16 @@ describe("Attack: capability by brute force (issue 13, item 4)", () => {
     for (let key = 0n; key < 128n; key++) expect(words.some((w) => gradeChoices(w, key, 7) >= 6)).to.equal(true);
 
     const { params } = await publishSuite(f); // a valid suite, to get windows
-    await expectRevert(f.capability.simulate.publishSuite([{ ...params, itemCount: 7, passThreshold: 6 }]), "CapabilitySuiteTooWeak", [7n, 6n, 8n]);
-    await expectRevert(f.capability.simulate.publishSuite([{ ...params, itemCount: 20, passThreshold: 17 }]), "CapabilitySuiteTooWeak", [20n, 17n, 21n]);
+    await expectRevert(
+      f.capability.simulate.publishSuite([{ ...params, itemCount: 7, passThreshold: 6 }]),
+      "CapabilitySuiteTooWeak",
+      [7n, 6n, 8n],
+    );
+    await expectRevert(
+      f.capability.simulate.publishSuite([{ ...params, itemCount: 20, passThreshold: 17 }]),
+      "CapabilitySuiteTooWeak",
+      [20n, 17n, 21n],
+    );
 
     // even on a suite that is accepted, fresh addresses (no bond) are refused at commit
     const s = await publishSuite(f);
@@ -60,7 +68,11 @@ describe("Attack: capability by brute force (issue 13, item 4)", () => {
     for (let i = 0; i < 16; i++) {
       const a = await actor(i, "hamming");
       const c = (await f.as(a.wallet)).capability;
-      await expectRevert(c.simulate.commit([s.suiteId, choicesCommitment(words[i], cid("s"), a.address)]), "CapabilityBondTooLow", [a.address, 0n, bond]);
+      await expectRevert(
+        c.simulate.commit([s.suiteId, choicesCommitment(words[i], cid("s"), a.address)]),
+        "CapabilityBondTooLow",
+        [a.address, 0n, bond],
+      );
     }
   });
 
@@ -89,7 +101,8 @@ describe("Attack: capability by brute force (issue 13, item 4)", () => {
     const s = await publishSuite(f, { itemCount: 256, passThreshold: 201 });
     // 776 random guesses graded exactly as the contract grades: the best is far below the bar
     let best = 0;
-    for (let i = 0; i < 776; i++) best = Math.max(best, gradeChoices(BigInt(keccak256(toHex(`guess ${i}`))), s.key, 256));
+    for (let i = 0; i < 776; i++)
+      best = Math.max(best, gradeChoices(BigInt(keccak256(toHex(`guess ${i}`))), s.key, 256));
     expect(best).to.be.below(201);
     // and on chain, 24 bonded guessers: none passes, each loses failForfeitBps of its bond to the treasury
     const [bond, forfeitBps] = await f.capability.read.bondTerms();
@@ -100,7 +113,9 @@ describe("Attack: capability by brute force (issue 13, item 4)", () => {
       const a = await actor(i, "guesser");
       guessers.push(a);
       await postAttemptBond(f, a);
-      await (await f.as(a.wallet)).capability.write.commit([s.suiteId, choicesCommitment(BigInt(keccak256(toHex(`g${i}`))), cid("s"), a.address)]);
+      await (
+        await f.as(a.wallet)
+      ).capability.write.commit([s.suiteId, choicesCommitment(BigInt(keccak256(toHex(`g${i}`))), cid("s"), a.address)]);
     }
     await time.increaseTo(s.commitEnd);
     await f.capability.write.revealKey([s.suiteId, s.key, s.keySalt]);
@@ -124,14 +139,20 @@ describe("Attack: capability by brute force (issue 13, item 4)", () => {
     await c.write.commit([s.suiteId, choicesCommitment(1n, cid("s"), a.address)]);
     await c.write.commit([s.suiteId, choicesCommitment(2n, cid("s"), a.address)]); // a re-commit locks nothing more
     expect(await f.capability.read.bondOf([a.address])).to.deep.equal([bond, bond]);
-    await expectRevert(f.capability.simulate.settleAttempt([s.suiteId, a.address]), "CapabilityAttemptNotSettleable", [s.suiteId, a.address]);
+    await expectRevert(f.capability.simulate.settleAttempt([s.suiteId, a.address]), "CapabilityAttemptNotSettleable", [
+      s.suiteId,
+      a.address,
+    ]);
     await time.increaseTo(s.commitEnd);
     await f.capability.write.revealKey([s.suiteId, s.key, s.keySalt]);
     await time.increaseTo(s.revealEnd);
     await f.capability.write.settleAttempt([s.suiteId, a.address]);
     const lost = (bond * BigInt(forfeitBps)) / 10_000n;
     expect(await f.capability.read.bondOf([a.address])).to.deep.equal([2n * bond - lost, 0n]);
-    await expectRevert(f.capability.simulate.settleAttempt([s.suiteId, a.address]), "CapabilityAttemptNotSettleable", [s.suiteId, a.address]);
+    await expectRevert(f.capability.simulate.settleAttempt([s.suiteId, a.address]), "CapabilityAttemptNotSettleable", [
+      s.suiteId,
+      a.address,
+    ]);
 
     const v = await publishSuite(f);
     await c.write.commit([v.suiteId, choicesCommitment(1n, cid("s"), a.address)]);
@@ -151,12 +172,17 @@ describe("Attack: capability by brute force (issue 13, item 4)", () => {
     await postAttemptBond(f, a);
     await postAttemptBond(f, b);
     const s = await publishSuite(f);
-    for (const x of [a, b]) await (await f.as(x.wallet)).capability.write.commit([s.suiteId, choicesCommitment(s.key, cid("s"), x.address)]);
+    for (const x of [a, b])
+      await (await f.as(x.wallet)).capability.write.commit([s.suiteId, choicesCommitment(s.key, cid("s"), x.address)]);
     await time.increaseTo(s.commitEnd);
     await f.capability.write.revealKey([s.suiteId, s.key, s.keySalt]);
     for (const x of [a, b]) await (await f.as(x.wallet)).capability.write.reveal([s.suiteId, s.key, cid("s")]);
     const role = await f.capability.read.ARBITRATOR_ROLE();
-    await expectRevert((await f.as(a.wallet)).capability.simulate.revokePass([b.address, cid("e")]), "AccessControlUnauthorizedAccount", [a.address, role]);
+    await expectRevert(
+      (await f.as(a.wallet)).capability.simulate.revokePass([b.address, cid("e")]),
+      "AccessControlUnauthorizedAccount",
+      [a.address, role],
+    );
 
     const bondBefore = await f.capability.read.bondOf([a.address]);
     const old = (await f.capability.read.passOf([a.address])).validUntil;
@@ -169,13 +195,21 @@ describe("Attack: capability by brute force (issue 13, item 4)", () => {
     const ev = await f.capability.getEvents.PassRevoked({ node: a.address });
     expect(ev[0].args.oldValidUntil).to.equal(old);
     // once
-    await expectRevert(f.capability.simulate.revokePass([a.address, cid("again")]), "CapabilityNotRevocable", [a.address, at, 0n]);
+    await expectRevert(f.capability.simulate.revokePass([a.address, cid("again")]), "CapabilityNotRevocable", [
+      a.address,
+      at,
+      0n,
+    ]);
     // b's pass outlives the window: no revocation after it
     const window = await f.capability.read.revocationWindow();
     const passB = await f.capability.read.passOf([b.address]);
     const gradedAt = passB.validUntil - BigInt(30 * 24 * 3600);
     await time.increaseTo(gradedAt + window + 1n);
-    await expectRevert(f.capability.simulate.revokePass([b.address, cid("late")]), "CapabilityNotRevocable", [b.address, passB.validUntil, gradedAt + window]);
+    await expectRevert(f.capability.simulate.revokePass([b.address, cid("late")]), "CapabilityNotRevocable", [
+      b.address,
+      passB.validUntil,
+      gradedAt + window,
+    ]);
     expect(await f.capability.read.isCapable([b.address])).to.equal(true);
   });
 });

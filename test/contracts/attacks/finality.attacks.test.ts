@@ -20,7 +20,14 @@ import {
   signAll,
   type Actor,
 } from "../../kit/chorus-fixture.js";
-import { applyDelta, recordArgs, recordDigest, REP_INITIAL, type RoundRecord, type SignedRecord } from "../../../src/core/index.js";
+import {
+  applyDelta,
+  recordArgs,
+  recordDigest,
+  REP_INITIAL,
+  type RoundRecord,
+  type SignedRecord,
+} from "../../../src/core/index.js";
 import { finalReputations, netAfterVoids } from "../../../src/chain/finality.js";
 
 async function fixture() {
@@ -118,11 +125,20 @@ describe("attacks: optimistic finality (issue 13)", function () {
     // past the window, before the deadline: not final, and the arbitrator can still void the forgery
     await time.increaseTo(Number(d.deadline) - 3);
     const input = await finalizeInputOf(f, 1);
-    await expectRevert(f.w.settlement.simulate.finalizeEpoch([1n, input.deltas, input.voided]), "SettlementEpochNotReady");
-    await f.disputes.write.addSigners([1n, recordArgs(f.forged), f.nodes.slice(1, 3).map((n) => f.signed[1].signatures[n.address])]);
+    await expectRevert(
+      f.w.settlement.simulate.finalizeEpoch([1n, input.deltas, input.voided]),
+      "SettlementEpochNotReady",
+    );
+    await f.disputes.write.addSigners([
+      1n,
+      recordArgs(f.forged),
+      f.nodes.slice(1, 3).map((n) => f.signed[1].signatures[n.address]),
+    ]);
     await f.disputes.write.uphold([1n, recordArgs(f.forged)]);
     await finalizeEpochs(f);
-    expect(await repsOf(f, f.honest.participants)).to.deep.equal(f.honest.participants.map((_, i) => applyDelta(REP_INITIAL, f.honest.deltas[i])));
+    expect(await repsOf(f, f.honest.participants)).to.deep.equal(
+      f.honest.participants.map((_, i) => applyDelta(REP_INITIAL, f.honest.deltas[i])),
+    );
   });
 
   it("a finalizer cannot hand in other tables, leave out a voided round, or finalize twice", async () => {
@@ -131,7 +147,8 @@ describe("attacks: optimistic finality (issue 13)", function () {
     await f.disputes.write.uphold([1n, recordArgs(f.forged)]);
     const input = await finalizeInputOf(f, 1);
     await time.increaseTo((await statusOf(f, 1n)).finalAt);
-    const fin = (deltas: typeof input.deltas, voided: typeof input.voided) => f.w.settlement.simulate.finalizeEpoch([1n, deltas, voided]);
+    const fin = (deltas: typeof input.deltas, voided: typeof input.voided) =>
+      f.w.settlement.simulate.finalizeEpoch([1n, deltas, voided]);
     // tables that favour the finalizer's friend
     const inflated = { ...input.deltas, deltas: input.deltas.deltas.map((d, i) => (i === 0 ? d + 50_000 : d)) };
     await expectRevert(fin(inflated, input.voided), "SettlementDeltasMismatch");
@@ -141,14 +158,23 @@ describe("attacks: optimistic finality (issue 13)", function () {
     await expectRevert(fin(input.deltas, [madeUp]), "SettlementVoidedMismatch", [1n, 1n, 1n]);
     await f.w.settlement.write.finalizeEpoch([1n, input.deltas, input.voided]);
     await expectRevert(fin(input.deltas, input.voided), "SettlementEpochNotPending", [1n]);
-    await expectRevert(f.w.settlement.simulate.finalizeEpoch([9n, input.deltas, []]), "SettlementEpochNotPending", [9n]);
+    await expectRevert(f.w.settlement.simulate.finalizeEpoch([9n, input.deltas, []]), "SettlementEpochNotPending", [
+      9n,
+    ]);
   });
 
   it("a final epoch can no longer be voided: disputes and omission proofs are closed by then", async () => {
     const f = await loadFixture(fixture);
     await finalizeEpochs(f);
     await expectRevert(
-      f.w.disputes.simulate.openDispute([1n, f.digests, 1n, recordArgs(f.forged), [f.signed[1].signatures[f.nodes[0].address]], cid("late")]),
+      f.w.disputes.simulate.openDispute([
+        1n,
+        f.digests,
+        1n,
+        recordArgs(f.forged),
+        [f.signed[1].signatures[f.nodes[0].address]],
+        cid("late"),
+      ]),
       "DisputesWindowClosed",
     );
     await expectRevert(
@@ -175,7 +201,11 @@ describe("attacks: optimistic finality (issue 13)", function () {
     const e2 = await finalizeInputOf(f, 2);
     expect(e2.voided).to.deep.equal([]);
     await time.increaseTo((await statusOf(f, 2n)).finalAt);
-    await expectRevert(f.w.settlement.simulate.finalizeEpoch([2n, e2.deltas, e1.voided]), "SettlementVoidedMismatch", [2n, 1n, 0n]);
+    await expectRevert(f.w.settlement.simulate.finalizeEpoch([2n, e2.deltas, e1.voided]), "SettlementVoidedMismatch", [
+      2n,
+      1n,
+      0n,
+    ]);
     expect(await finalizeEpochs(f)).to.deep.equal([1, 2]);
   });
 });

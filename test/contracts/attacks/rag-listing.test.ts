@@ -61,7 +61,9 @@ describe("Attack: flooding a RAG round with sources (issue 13, item 5)", () => {
     expect(all).to.have.length(30);
     const expected = listingIndices(30, SEED, bound).map((i) => i);
     const order = await f.sources.read.activeSources([0n, 100n], { blockNumber: block });
-    expect(listed.map((s) => s.address.toLowerCase()).sort()).to.deep.equal(expected.map((i) => order[i].toLowerCase()).sort());
+    expect(listed.map((s) => s.address.toLowerCase()).sort()).to.deep.equal(
+      expected.map((i) => order[i].toLowerCase()).sort(),
+    );
   });
 
   it("a member's retrieval lists at most the bound even when its source port returns 500 sources, and asks only its draw", async () => {

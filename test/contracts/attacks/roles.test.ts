@@ -7,7 +7,16 @@ import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { encodeFunctionData, parseEther, zeroHash, type Address } from "viem";
 import { expectRevert } from "../../helpers/revert.js";
-import { actor, cid, deployFull, deploySwarm, drawnRecord, openBatch, signAll, type Full } from "../../kit/chorus-fixture.js";
+import {
+  actor,
+  cid,
+  deployFull,
+  deploySwarm,
+  drawnRecord,
+  openBatch,
+  signAll,
+  type Full,
+} from "../../kit/chorus-fixture.js";
 import { encodeEpoch } from "../../../src/protocol/index.js";
 import { recordArgs, recordDigest } from "../../../src/core/index.js";
 import { TIMELOCK_ADMINISTERED } from "../../../deploy/07_governance.js";
@@ -18,7 +27,12 @@ async function capped() {
   return deployFull({ supplyCap: CAP });
 }
 
-const contractsOf = (f: Full) => ({ ChorusToken: f.token, CapabilityRegistry: f.capability, SourceRegistry: f.sources, Disputes: f.disputes });
+const contractsOf = (f: Full) => ({
+  ChorusToken: f.token,
+  CapabilityRegistry: f.capability,
+  SourceRegistry: f.sources,
+  Disputes: f.disputes,
+});
 
 describe("Attack: roles without limits (issue 13, item 6)", () => {
   it("the minter cannot mint past the cap, and nobody can mint once minting is closed", async () => {
@@ -53,20 +67,27 @@ describe("Attack: roles without limits (issue 13, item 6)", () => {
     await f.token.write.beginDefaultAdminTransfer([attacker.address]);
     const [, schedule] = await f.token.read.pendingDefaultAdmin();
     const t = await f.as(attacker.wallet);
-    await expectRevert(t.token.simulate.acceptDefaultAdminTransfer(), "AccessControlEnforcedDefaultAdminDelay", [schedule]);
+    await expectRevert(t.token.simulate.acceptDefaultAdminTransfer(), "AccessControlEnforcedDefaultAdminDelay", [
+      schedule,
+    ]);
     await f.token.write.cancelDefaultAdminTransfer(); // seen in time and cancelled
-    await expectRevert(t.token.simulate.acceptDefaultAdminTransfer(), "AccessControlInvalidDefaultAdmin", [attacker.address]);
+    await expectRevert(t.token.simulate.acceptDefaultAdminTransfer(), "AccessControlInvalidDefaultAdmin", [
+      attacker.address,
+    ]);
     await f.token.write.beginDefaultAdminTransfer([f.timelock.address]);
 
     // the timelock accepts everything once both delays have passed
     const targets = TIMELOCK_ADMINISTERED.map((n) => contractsOf(f)[n].address);
-    const payloads = TIMELOCK_ADMINISTERED.map((n) => encodeFunctionData({ abi: contractsOf(f)[n].abi, functionName: "acceptDefaultAdminTransfer" }));
+    const payloads = TIMELOCK_ADMINISTERED.map((n) =>
+      encodeFunctionData({ abi: contractsOf(f)[n].abi, functionName: "acceptDefaultAdminTransfer" }),
+    );
     const values = targets.map(() => 0n);
     const tlDelay = await f.timelock.read.getMinDelay();
-    await expectRevert(f.timelock.simulate.scheduleBatch([targets, values, payloads, zeroHash, zeroHash, tlDelay - 1n]), "TimelockInsufficientDelay", [
-      tlDelay - 1n,
-      tlDelay,
-    ]);
+    await expectRevert(
+      f.timelock.simulate.scheduleBatch([targets, values, payloads, zeroHash, zeroHash, tlDelay - 1n]),
+      "TimelockInsufficientDelay",
+      [tlDelay - 1n, tlDelay],
+    );
     await f.timelock.write.scheduleBatch([targets, values, payloads, zeroHash, zeroHash, tlDelay]);
     await time.increase(Number(tlDelay));
     await f.timelock.write.executeBatch([targets, values, payloads, zeroHash, zeroHash]);
@@ -81,8 +102,12 @@ describe("Attack: roles without limits (issue 13, item 6)", () => {
     for (const [name, c] of Object.entries(contractsOf(f))) {
       expect((await c.read.defaultAdmin()).toLowerCase(), name).to.equal(f.timelock.address.toLowerCase());
     }
-    expect(await f.capability.read.hasRole([await f.capability.read.GOVERNOR_ROLE(), f.timelock.address])).to.equal(true);
-    expect(await f.capability.read.hasRole([await f.capability.read.GOVERNOR_ROLE(), f.deployer.account.address])).to.equal(false);
+    expect(await f.capability.read.hasRole([await f.capability.read.GOVERNOR_ROLE(), f.timelock.address])).to.equal(
+      true,
+    );
+    expect(
+      await f.capability.read.hasRole([await f.capability.read.GOVERNOR_ROLE(), f.deployer.account.address]),
+    ).to.equal(false);
     expect(f.deployments.params.governance).to.equal(f.timelock.address);
   });
 
@@ -119,7 +144,14 @@ describe("Attack: roles without limits (issue 13, item 6)", () => {
       return i.staked + i.thawing;
     };
     const before = await Promise.all(parts.map(stakeOf));
-    await d.disputes.write.openDispute([1n, [recordDigest(s.domain, rec)], 0n, recordArgs(rec), parts.map((p) => signed.signatures[p]), cid("evidence")]);
+    await d.disputes.write.openDispute([
+      1n,
+      [recordDigest(s.domain, rec)],
+      0n,
+      recordArgs(rec),
+      parts.map((p) => signed.signatures[p]),
+      cid("evidence"),
+    ]);
     await s.disputes.write.uphold([1n, recordArgs(rec)]);
     for (const [i, p] of parts.entries()) {
       expect(before[i] - (await stakeOf(p))).to.equal((before[i] * 2_000n) / 10_000n);

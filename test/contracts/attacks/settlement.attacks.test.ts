@@ -51,7 +51,11 @@ describe("attacks: settlement (issue 12)", function () {
     const batch = await openBatch(s, attacker);
     const record = await drawnRecord(s, batch, { participants: [attacker.address], deltas: [50_000] });
     const signed = await signAll(s.domain, record, [attacker]);
-    await expectRevert(simulateSettle(s, attacker.wallet, [signed]), "SettlementCommitteeTooSmall", [record.roundId, 1n, 3n]);
+    await expectRevert(simulateSettle(s, attacker.wallet, [signed]), "SettlementCommitteeTooSmall", [
+      record.roundId,
+      1n,
+      3n,
+    ]);
     expect(await s.settlement.read.reputationOf([attacker.address])).to.equal(250_000n);
   });
 
@@ -64,7 +68,11 @@ describe("attacks: settlement (issue 12)", function () {
       deltas: [50_000, -50_000, -50_000].map((d, i) => d + 0 * i),
     });
     const signed = await signAll(s.domain, record, [attacker]);
-    await expectRevert(simulateSettle(s, attacker.wallet, [signed]), "SettlementQuorumNotReached", [record.roundId, 1n, 3n]);
+    await expectRevert(simulateSettle(s, attacker.wallet, [signed]), "SettlementQuorumNotReached", [
+      record.roundId,
+      1n,
+      3n,
+    ]);
   });
 
   it("a node cannot zero a data source's scores with a self-made record", async () => {
@@ -78,7 +86,11 @@ describe("attacks: settlement (issue 12)", function () {
       sources: [{ source: source.address, reliability: -50_000, usefulness: -50_000, servedCid: cid("served") }],
     });
     const signed = await signAll(s.domain, record, [attacker], s.sourceActors);
-    await expectRevert(simulateSettle(s, attacker.wallet, [signed]), "SettlementCommitteeTooSmall", [record.roundId, 1n, 3n]);
+    await expectRevert(simulateSettle(s, attacker.wallet, [signed]), "SettlementCommitteeTooSmall", [
+      record.roundId,
+      1n,
+      3n,
+    ]);
     const score = await s.sources.read.scoresOf([[source.address]]);
     expect(score[0].reliability).to.equal(500_000);
   });
@@ -134,7 +146,9 @@ describe("attacks: settlement (issue 12)", function () {
     const outsiders = [await mkActor(20), await mkActor(21), await mkActor(22)];
     for (const o of outsiders) await stakeActor(s, o, parseEther("500"));
     const batch = await openBatch(s, coordinator);
-    const record = await drawnRecord(s, batch, { participants: [coordinator.address, ...outsiders.map((o) => o.address)] });
+    const record = await drawnRecord(s, batch, {
+      participants: [coordinator.address, ...outsiders.map((o) => o.address)],
+    });
     const signed = await signAll(s.domain, record, [coordinator, ...outsiders]);
     const first = [...outsiders].sort((a, b) => (BigInt(a.address) < BigInt(b.address) ? -1 : 1))[0];
     const err = await expectRevert(simulateSettle(s, coordinator.wallet, [signed]), "SettlementNotDrawn");
@@ -158,14 +172,18 @@ describe("attacks: settlement (issue 12)", function () {
     await (await s.as(coordinator.wallet)).settlement.write.openBatch([8n]);
     const [, , seedBlock] = await s.settlement.read.batchOf([coordinator.address]);
     const block = await s.publicClient.getBlockNumber();
-    await expectRevert((await s.as(coordinator.wallet)).settlement.simulate.fixSeed([coordinator.address]), "SettlementSeedNotReady", [
-      coordinator.address,
-      seedBlock,
-      block,
-    ]);
+    await expectRevert(
+      (await s.as(coordinator.wallet)).settlement.simulate.fixSeed([coordinator.address]),
+      "SettlementSeedNotReady",
+      [coordinator.address, seedBlock, block],
+    );
     await hre.network.provider.send("hardhat_mine", ["0x102"]);
     const now = await s.publicClient.getBlockNumber();
-    await expectRevert(s.settlement.simulate.fixSeed([coordinator.address]), "SettlementSeedExpired", [coordinator.address, seedBlock, now]);
+    await expectRevert(s.settlement.simulate.fixSeed([coordinator.address]), "SettlementSeedExpired", [
+      coordinator.address,
+      seedBlock,
+      now,
+    ]);
   });
 
   it("sequences are consecutive and reserved: a coordinator cannot skip ahead or settle beyond its batch", async () => {
@@ -176,7 +194,11 @@ describe("attacks: settlement (issue 12)", function () {
     const { committee } = await nextCommittee(s, batch);
     const record = await drawnRecord(s, batch);
     const signed = await signAll(s.domain, record, signersOf(s, committee.members));
-    await expectRevert(simulateSettle(s, coordinator.wallet, [signed]), "SettlementRoundReplayed", [record.roundId, 0n, 2n]);
+    await expectRevert(simulateSettle(s, coordinator.wallet, [signed]), "SettlementRoundReplayed", [
+      record.roundId,
+      0n,
+      2n,
+    ]);
   });
 
   it("a stale or future weight period is refused", async () => {
@@ -186,19 +208,23 @@ describe("attacks: settlement (issue 12)", function () {
     const { committee } = await nextCommittee(s, batch);
     const record = await drawnRecord(s, batch);
     const signed = await signAll(s.domain, record, signersOf(s, committee.members));
-    await expectRevert(simulateSettle(s, coordinator.wallet, [signed], { period: batch.period + 1 }), "SettlementFuturePeriod", [
-      batch.period + 1,
-      batch.period,
-    ]);
-    await expectRevert(simulateSettle(s, coordinator.wallet, [signed], { period: batch.period - 1 }), "SettlementWrongPeriod", [
-      coordinator.address,
-      batch.period,
-      batch.period - 1,
-    ]);
+    await expectRevert(
+      simulateSettle(s, coordinator.wallet, [signed], { period: batch.period + 1 }),
+      "SettlementFuturePeriod",
+      [batch.period + 1, batch.period],
+    );
+    await expectRevert(
+      simulateSettle(s, coordinator.wallet, [signed], { period: batch.period - 1 }),
+      "SettlementWrongPeriod",
+      [coordinator.address, batch.period, batch.period - 1],
+    );
     const length = await s.settlement.read.periodLength();
     await hre.network.provider.send("evm_increaseTime", [Number(length * 2n)]);
     await hre.network.provider.send("evm_mine", []);
-    await expectRevert(simulateSettle(s, coordinator.wallet, [signed]), "SettlementPeriodExpired", [batch.period, batch.period + 2]);
+    await expectRevert(simulateSettle(s, coordinator.wallet, [signed]), "SettlementPeriodExpired", [
+      batch.period,
+      batch.period + 2,
+    ]);
   });
 
   it("an omitted member is proven on chain: the round is voided, its deltas never apply, its coordinator penalised", async () => {
@@ -209,7 +235,10 @@ describe("attacks: settlement (issue 12)", function () {
     expect(committee.members.length).to.equal(7);
     const omitted = committee.members.find((m) => m.toLowerCase() !== coordinator.address.toLowerCase())!;
     const listed = committee.members.filter((m) => m !== omitted);
-    const record = await drawnRecord(s, batch, { participants: listed, deltas: listed.map((m) => (m === coordinator.address ? 40_000 : -20_000)) });
+    const record = await drawnRecord(s, batch, {
+      participants: listed,
+      deltas: listed.map((m) => (m === coordinator.address ? 40_000 : -20_000)),
+    });
     const signed: SignedRecord = await signAll(s.domain, record, signersOf(s, listed));
     await settle(s, coordinator.wallet, [signed]);
     // pending: the coordinator's +40,000 is not in its reputation
@@ -218,10 +247,11 @@ describe("attacks: settlement (issue 12)", function () {
     const digest = recordDigest(s.domain, record);
     const omissions = await hre.viem.getContractAt("Omissions", s.deployments.contracts.Omissions.address);
     // a listed member is not an omission
-    await expectRevert(omissions.simulate.proveOmission([epoch, [digest], 0n, recordArgs(record), listed[1]]), "OmissionsNodeListed", [
-      record.roundId,
-      listed[1],
-    ]);
+    await expectRevert(
+      omissions.simulate.proveOmission([epoch, [digest], 0n, recordArgs(record), listed[1]]),
+      "OmissionsNodeListed",
+      [record.roundId, listed[1]],
+    );
     const before = await s.registry.read.nodeInfo([coordinator.address]);
     const hash = await omissions.write.proveOmission([epoch, [digest], 0n, recordArgs(record), omitted]);
     const receipt = await s.publicClient.waitForTransactionReceipt({ hash });
@@ -232,9 +262,11 @@ describe("attacks: settlement (issue 12)", function () {
     const after = await s.registry.read.nodeInfo([coordinator.address]);
     expect(after.staked).to.equal(before.staked - before.staked / 10n);
     // one proof per round
-    await expectRevert(omissions.simulate.proveOmission([epoch, [digest], 0n, recordArgs(record), omitted]), "SettlementRoundVoided", [
-      record.roundId,
-    ]);
+    await expectRevert(
+      omissions.simulate.proveOmission([epoch, [digest], 0n, recordArgs(record), omitted]),
+      "SettlementRoundVoided",
+      [record.roundId],
+    );
     await finalizeEpochs(s);
     expect(await s.settlement.read.reputationOf([coordinator.address])).to.equal(200_000n);
     expect(await s.settlement.read.reputationOf([listed.find((m) => m !== coordinator.address)!])).to.equal(250_000n);
@@ -267,7 +299,9 @@ describe("attacks: settlement (issue 12)", function () {
     const before = (await s.registry.read.nodeInfo([coordinator.address])).staked;
     await c.settlement.write.voidRounds([3n]); // 2 more: no credit left
     expect(await s.settlement.read.reputationOf([coordinator.address])).to.equal(240_000n);
-    expect((await s.registry.read.nodeInfo([coordinator.address])).staked).to.equal(before - 2n * (await voidFine(s, before)));
+    expect((await s.registry.read.nodeInfo([coordinator.address])).staked).to.equal(
+      before - 2n * (await voidFine(s, before)),
+    );
     await expectRevert(c.settlement.simulate.voidRounds([11n]), "SettlementBadVoid", [11n, 3n, 10n]);
   });
 
@@ -281,15 +315,29 @@ describe("attacks: settlement (issue 12)", function () {
     const outsider = s.nodes[2];
     const o = await s.as(outsider.wallet);
     // a staked node (or the admin itself) cannot void a round it dislikes
-    await expectRevert(o.settlement.simulate.voidSettledRound([1n, recordArgs(record), 0n]), "SettlementNotVoider", [outsider.address]);
-    await expectRevert(s.settlement.simulate.voidSettledRound([1n, recordArgs(record), 0n]), "SettlementNotVoider", [s.deployer.account.address]);
+    await expectRevert(o.settlement.simulate.voidSettledRound([1n, recordArgs(record), 0n]), "SettlementNotVoider", [
+      outsider.address,
+    ]);
+    await expectRevert(s.settlement.simulate.voidSettledRound([1n, recordArgs(record), 0n]), "SettlementNotVoider", [
+      s.deployer.account.address,
+    ]);
     // nor lock a rival's stake
-    await expectRevert(o.registry.simulate.lock([coordinator.address, 1n]), "NodeRegistryNotDisputes", [outsider.address]);
-    await expectRevert(o.registry.simulate.unlock([coordinator.address, 1n]), "NodeRegistryNotDisputes", [outsider.address]);
+    await expectRevert(o.registry.simulate.lock([coordinator.address, 1n]), "NodeRegistryNotDisputes", [
+      outsider.address,
+    ]);
+    await expectRevert(o.registry.simulate.unlock([coordinator.address, 1n]), "NodeRegistryNotDisputes", [
+      outsider.address,
+    ]);
     // and the admin cannot swap in a friendlier voider or dispute contract later
     const [omissions, disputes] = await s.settlement.read.voiders();
-    await expectRevert(s.settlement.simulate.setVoiders([outsider.address, outsider.address]), "SettlementVoidersAlreadySet", [omissions, disputes]);
-    await expectRevert(s.registry.simulate.setDisputes([outsider.address]), "NodeRegistryDisputesAlreadySet", [disputes]);
+    await expectRevert(
+      s.settlement.simulate.setVoiders([outsider.address, outsider.address]),
+      "SettlementVoidersAlreadySet",
+      [omissions, disputes],
+    );
+    await expectRevert(s.registry.simulate.setDisputes([outsider.address]), "NodeRegistryDisputesAlreadySet", [
+      disputes,
+    ]);
     expect(await s.settlement.read.isVoided([record.roundId])).to.equal(false);
   });
 
@@ -297,7 +345,9 @@ describe("attacks: settlement (issue 12)", function () {
     const s = await loadFixture(permissive);
     const { actor: mkActor } = await import("../../kit/chorus-fixture.js");
     const fresh = await mkActor(40);
-    await expectRevert((await s.as(fresh.wallet)).settlement.simulate.openBatch([1n]), "SettlementNotCoordinatorNode", [fresh.address]);
+    await expectRevert((await s.as(fresh.wallet)).settlement.simulate.openBatch([1n]), "SettlementNotCoordinatorNode", [
+      fresh.address,
+    ]);
   });
 
   it("an abandoned batch is charged by anyone once it expired: a coordinator cannot keep only the draws it liked", async () => {
@@ -318,7 +368,9 @@ describe("attacks: settlement (issue 12)", function () {
     await (await s.as(keeper.wallet)).settlement.write.closeExpiredBatch([coordinator.address]);
     // 8 voids: 1 paid by the initial credit, 7 charged 5,000 reputation and the void fine each
     expect(await s.settlement.read.reputationOf([coordinator.address])).to.equal(250_000n - 35_000n);
-    expect((await s.registry.read.nodeInfo([coordinator.address])).staked).to.equal(before - 7n * (await voidFine(s, before)));
+    expect((await s.registry.read.nodeInfo([coordinator.address])).staked).to.equal(
+      before - 7n * (await voidFine(s, before)),
+    );
     expect(await s.settlement.read.lastSequence([coordinator.address])).to.equal(8n);
   });
 });

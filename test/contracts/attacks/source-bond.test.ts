@@ -25,11 +25,11 @@ describe("Attack: spam sources (issue 13, item 5)", () => {
     const bond = await f.sources.read.minBond();
     expect(bond).to.equal(parseEther("100"));
     const broke = await actor(0, "spam-broke");
-    await expectRevert((await f.as(broke.wallet)).sources.simulate.register(["http://127.0.0.1/x", cid("m")]), "ERC20InsufficientAllowance", [
-      f.sources.address,
-      0n,
-      bond,
-    ]);
+    await expectRevert(
+      (await f.as(broke.wallet)).sources.simulate.register(["http://127.0.0.1/x", cid("m")]),
+      "ERC20InsufficientAllowance",
+      [f.sources.address, 0n, bond],
+    );
     const before = await f.token.read.balanceOf([f.sources.address]);
     for (let i = 0; i < 10; i++) {
       const a = await actor(i, "spam");
@@ -76,11 +76,16 @@ describe("Attack: spam sources (issue 13, item 5)", () => {
       await (await f.as(x.wallet)).sources.write.register(["http://127.0.0.1/s", cid("m")]);
     }
     const role = await f.sources.read.ARBITRATOR_ROLE();
-    await expectRevert((await f.as(outsider.wallet)).sources.simulate.forfeitBond([a.address, 1n, zeroHash]), "AccessControlUnauthorizedAccount", [
-      outsider.address,
-      role,
-    ]);
-    await expectRevert(f.sources.simulate.forfeitBond([a.address, bond + 1n, zeroHash]), "SourceRegistryForfeitExceedsBond", [a.address, bond, bond + 1n]);
+    await expectRevert(
+      (await f.as(outsider.wallet)).sources.simulate.forfeitBond([a.address, 1n, zeroHash]),
+      "AccessControlUnauthorizedAccount",
+      [outsider.address, role],
+    );
+    await expectRevert(
+      f.sources.simulate.forfeitBond([a.address, bond + 1n, zeroHash]),
+      "SourceRegistryForfeitExceedsBond",
+      [a.address, bond, bond + 1n],
+    );
     const treasury = f.treasury.account.address;
     const t0 = await f.token.read.balanceOf([treasury]);
     await f.sources.write.forfeitBond([a.address, bond / 2n, cid("evidence")]);
@@ -97,7 +102,10 @@ describe("Attack: spam sources (issue 13, item 5)", () => {
   it("the minimum bond is the timelock's to set, within bounds", async () => {
     const f = await loadFixture(fixture);
     const gov = await f.sources.read.GOVERNOR_ROLE();
-    await expectRevert(f.sources.simulate.setMinBond([parseEther("5")]), "AccessControlUnauthorizedAccount", [f.deployer.account.address, gov]);
+    await expectRevert(f.sources.simulate.setMinBond([parseEther("5")]), "AccessControlUnauthorizedAccount", [
+      f.deployer.account.address,
+      gov,
+    ]);
     const call = (v: bigint) => encodeFunctionData({ abi: f.sources.abi, functionName: "setMinBond", args: [v] });
     const salt = cid("min bond");
     await f.timelock.write.schedule([f.sources.address, 0n, call(parseEther("5")), zeroHash, salt, 0n]);
@@ -105,6 +113,9 @@ describe("Attack: spam sources (issue 13, item 5)", () => {
     expect(await f.sources.read.minBond()).to.equal(parseEther("5"));
     // out of bounds: the timelock's call reverts with the registry's error
     await f.timelock.write.schedule([f.sources.address, 0n, call(1n), zeroHash, salt, 0n]);
-    await expectRevert(f.timelock.simulate.execute([f.sources.address, 0n, call(1n), zeroHash, salt]), "SourceRegistryInvalidParameter");
+    await expectRevert(
+      f.timelock.simulate.execute([f.sources.address, 0n, call(1n), zeroHash, salt]),
+      "SourceRegistryInvalidParameter",
+    );
   });
 });

@@ -19,7 +19,10 @@ export interface OpenAITestServer {
   close(): Promise<void>;
 }
 
-export async function startOpenAIServer(backend: InferenceBackend, opts: { apiKey?: string; modelId?: string } = {}): Promise<OpenAITestServer> {
+export async function startOpenAIServer(
+  backend: InferenceBackend,
+  opts: { apiKey?: string; modelId?: string } = {},
+): Promise<OpenAITestServer> {
   const modelId = opts.modelId ?? "stories260K";
   const stats = { requests: 0, clientAborts: 0 };
   const bodies: unknown[] = [];
@@ -29,7 +32,8 @@ export async function startOpenAIServer(backend: InferenceBackend, opts: { apiKe
     res.status(status).json({ error: { message, type, param: null, code: null } });
 
   app.use("/v1", (req, res, next) => {
-    if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`) return error(res, 401, "Incorrect API key provided.", "authentication_error");
+    if (opts.apiKey && req.headers.authorization !== `Bearer ${opts.apiKey}`)
+      return error(res, 401, "Incorrect API key provided.", "authentication_error");
     next();
   });
   app.get("/v1/models", (_req, res) => {
@@ -38,7 +42,14 @@ export async function startOpenAIServer(backend: InferenceBackend, opts: { apiKe
   app.post("/v1/chat/completions", async (req, res) => {
     stats.requests++;
     bodies.push(req.body);
-    const body = req.body as { messages?: ChatMessage[]; max_tokens?: number; max_completion_tokens?: number; temperature?: number; seed?: number; stream?: boolean };
+    const body = req.body as {
+      messages?: ChatMessage[];
+      max_tokens?: number;
+      max_completion_tokens?: number;
+      temperature?: number;
+      seed?: number;
+      stream?: boolean;
+    };
     if (!Array.isArray(body?.messages)) return error(res, 400, "'messages' is required");
     if (body.stream) return error(res, 400, "streaming is not supported by this test server");
     const controller = new AbortController();
@@ -60,8 +71,14 @@ export async function startOpenAIServer(backend: InferenceBackend, opts: { apiKe
         object: "chat.completion",
         created: Math.floor(Date.now() / 1000),
         model: modelId,
-        choices: [{ index: 0, message: { role: "assistant", content: r.text }, finish_reason: r.finishReason, logprobs: null }],
-        usage: { prompt_tokens: r.usage.promptTokens, completion_tokens: r.usage.completionTokens, total_tokens: r.usage.promptTokens + r.usage.completionTokens },
+        choices: [
+          { index: 0, message: { role: "assistant", content: r.text }, finish_reason: r.finishReason, logprobs: null },
+        ],
+        usage: {
+          prompt_tokens: r.usage.promptTokens,
+          completion_tokens: r.usage.completionTokens,
+          total_tokens: r.usage.promptTokens + r.usage.completionTokens,
+        },
       });
     } catch (err) {
       if (controller.signal.aborted) return;

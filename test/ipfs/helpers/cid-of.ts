@@ -8,7 +8,13 @@ const order = Number(process.argv[2] ?? 0);
 const entries: [string, unknown][] = [
   ["kind", "transcript"],
   ["roundId", "0x00000000000000000000000000000000000000000000000000000000000000aa"],
-  ["answers", [{ node: "0x01", text: "Rayleigh scattering." }, { node: "0x02", text: "¿Por qué? 空" }]],
+  [
+    "answers",
+    [
+      { node: "0x01", text: "Rayleigh scattering." },
+      { node: "0x02", text: "¿Por qué? 空" },
+    ],
+  ],
   ["stake", "1000000000000000000000"],
   ["createdAt", 1_732_000_000_000],
   ["ok", true],

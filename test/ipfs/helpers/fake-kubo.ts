@@ -73,7 +73,9 @@ export async function startFakeKubo(dir: string): Promise<FakeKubo> {
         const cid = CID.createV1(codec, await sha256.digest(content));
         await blockstore.put(cid, content);
         if (url.searchParams.get("pin") === "true") pins.add(cid.toString());
-        const key = faults.wrongPutCid ? CID.createV1(0x55, await sha256.digest(new TextEncoder().encode("other"))) : cid;
+        const key = faults.wrongPutCid
+          ? CID.createV1(0x55, await sha256.digest(new TextEncoder().encode("other")))
+          : cid;
         return json(res, { Key: key.toString(), Size: content.length });
       }
       case "block/get":
@@ -96,13 +98,17 @@ export async function startFakeKubo(dir: string): Promise<FakeKubo> {
           stack.push(...links(c, bytes));
         }
         pins.add(root.toString());
-        res.writeHead(200, { "Content-Type": "application/json" }).end(`${JSON.stringify({ Pins: [root.toString()] })}\n`);
+        res
+          .writeHead(200, { "Content-Type": "application/json" })
+          .end(`${JSON.stringify({ Pins: [root.toString()] })}\n`);
         return;
       }
       case "pin/ls": {
         const cid = CID.parse(arg ?? "");
         if (!pins.has(cid.toString())) return fail(res, 500, `path '${cid}' is not pinned`);
-        res.writeHead(200, { "Content-Type": "application/json" }).end(`${JSON.stringify({ Cid: cid.toString(), Type: "recursive" })}\n`);
+        res
+          .writeHead(200, { "Content-Type": "application/json" })
+          .end(`${JSON.stringify({ Cid: cid.toString(), Type: "recursive" })}\n`);
         return;
       }
       default:
@@ -136,7 +142,9 @@ function json(res: ServerResponse, value: unknown) {
 
 function fail(res: ServerResponse, status: number, message: string) {
   if (res.headersSent) return void res.destroy();
-  res.writeHead(status, { "Content-Type": "application/json" }).end(JSON.stringify({ Message: message, Code: 0, Type: "error" }));
+  res
+    .writeHead(status, { "Content-Type": "application/json" })
+    .end(JSON.stringify({ Message: message, Code: 0, Type: "error" }));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -35,7 +35,9 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       expect((await f.store.cidOf(doc)).equals(cid)).to.equal(true);
       expect(await f.store.getJson(cid)).to.deep.equal(doc);
       expect(await f.store.getJson(cid.toString())).to.deep.equal(doc);
-      expect((await f.store.putJson({ maxTokens: 64, messages: doc.messages, kind: "query" })).equals(cid)).to.equal(true);
+      expect((await f.store.putJson({ maxTokens: 64, messages: doc.messages, kind: "query" })).equals(cid)).to.equal(
+        true,
+      );
     });
 
     it("put() picks dag-json for values and raw for bytes", async () => {

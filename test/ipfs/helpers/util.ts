@@ -16,7 +16,9 @@ export async function tmpDir(prefix = "chorus-ipfs-"): Promise<string> {
 
 /** Removes every temporary directory; retries because libp2p may still be flushing its datastore just after stop. */
 export async function removeTmpDirs(): Promise<void> {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })));
+  await Promise.all(
+    dirs.splice(0).map((d) => rm(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 })),
+  );
 }
 
 /** Awaits `p` (or calls `fn`), expecting a ChorusError with `code`; returns it for further checks. */
