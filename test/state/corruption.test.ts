@@ -112,7 +112,7 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
     return d;
   };
   afterEach(async () => {
-    await node?.close();
+    await node?.close({ flush: false });
     node = undefined;
   });
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -184,7 +184,7 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
               `${where}: quarantined ${q.key} is named in the log`,
             ).to.equal(true);
         }
-        await node!.close();
+        await node!.close({ flush: false });
         node = undefined;
       }
     });
@@ -222,7 +222,7 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
         if (commits[2 * N + i] <= d.at)
           expect(n.state.journal.hasAnswered(coordinatorId(BigInt(i + 1))), `${where}: entry ${i}`).to.equal(true);
       }
-      await node!.close();
+      await node!.close({ flush: false });
       node = undefined;
     }
   });
@@ -243,7 +243,7 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
         await n.index.add(outcomeOf(id, i));
         await n.state.journal.markAnswered(coordinatorId(BigInt(i + 1)));
       }
-      await n.close();
+      await n.close({ flush: false });
       node = undefined;
       const d = damage(path.join(dir, "state.db"), rnd, 100);
       const where = `seed ${SEED.toString(16)}, db round ${round}, ${JSON.stringify(d)}`;
@@ -284,7 +284,7 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
           ).to.equal(true);
         }
       }
-      await n.close();
+      await n.close({ flush: false });
       node = undefined;
     }
     console.log(
@@ -298,7 +298,7 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
     const logsA: string[] = [];
     await start(a, logsA);
     expect(logsA.some((l) => /state\.db is unusable .*moved aside/.test(l))).to.equal(true);
-    await node!.close();
+    await node!.close({ flush: false });
     node = undefined;
 
     const b = fresh();
@@ -310,7 +310,7 @@ describe("corrupt or foreign state never kills a node (seeded random damage, a n
     expect(logsB.some((l) => l.includes("schema version 42 is newer"))).to.equal(true);
     const aside = n.state.db.report.movedAside!;
     expect(new Database(aside, { readonly: true }).prepare("SELECT body FROM notes").pluck().get()).to.equal("keep me");
-    await node!.close();
+    await node!.close({ flush: false });
     node = undefined;
 
     const c = fresh();

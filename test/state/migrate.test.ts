@@ -26,7 +26,7 @@ describe("state database: moving an old-format data directory in on first start"
   let node: RunningNode | undefined;
   beforeEach(() => (dir = mkdtempSync(path.join(os.tmpdir(), "chorus-migrate-"))));
   afterEach(async () => {
-    await node?.close();
+    await node?.close({ flush: false });
     node = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
@@ -90,7 +90,7 @@ describe("state database: moving an old-format data directory in on first start"
     expect((await fetch(`${node.url}/chorus/v1/rounds/${fresh}`)).status).to.equal(200);
 
     // A second start imports nothing again and loses nothing.
-    await node.close();
+    await node.close({ flush: false });
     node = await startStateNode(dir);
     expect((await node.queue.list()).map((p) => p.roundId)).to.deep.equal([...old.pending, fresh]);
     expect(node.state.db.quarantine()).to.have.length(2);
