@@ -212,7 +212,8 @@ function jsonSafe(value: unknown): unknown {
  * `value`, which the caller's own bookkeeping guarantees is there (a key it put in a map, an index inside the
  * array); its absence is a bug in Chorus, not bad input, so it throws INTERNAL naming `what`.
  */
-export function present<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw new ChorusError("INTERNAL", `internal error: ${what} is missing`, { what });
+export function present<T>(value: T | null | undefined, what: string): T {
+  if (value === undefined || value === null)
+    throw new ChorusError("INTERNAL", `internal error: ${what} is missing`, { what });
   return value;
 }

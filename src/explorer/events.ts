@@ -60,9 +60,9 @@ export class EventLog {
           contract: name,
           eventName: l.eventName,
           args,
-          blockNumber: present(l.blockNumber ?? undefined, "a mined log's block"),
-          logIndex: present(l.logIndex ?? undefined, "a mined log's index"),
-          txHash: present(l.transactionHash ?? undefined, "a mined log's transaction"),
+          blockNumber: present(l.blockNumber, "a mined log's block"),
+          logIndex: present(l.logIndex, "a mined log's index"),
+          txHash: present(l.transactionHash, "a mined log's transaction"),
           timestamp: 0,
         });
       }

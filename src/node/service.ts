@@ -157,10 +157,10 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     const s = await queue.summary();
     return { depth: s.count, oldestAgeS: s.oldestAt !== undefined ? Math.max(0, (Date.now() - s.oldestAt) / 1000) : 0 };
   };
-  const limiterRef: { load?: () => { running: number; waiting: number } } = {};
+  const limiter = new RoundLimiter(opts.limits.concurrentRounds, opts.limits.queuedRounds, opts.limits.queueWaitMs);
   const metrics = new NodeMetrics({
     settlement: { backlog },
-    load: () => limiterRef.load?.() ?? { running: 0, waiting: 0 },
+    load: () => limiter.load,
     defaults: opts.metrics?.defaults,
   });
   // One sequencer for the coordinator (round ids) and the submitter (what closed, what failed, when to settle).
@@ -211,8 +211,6 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     },
     opts.round,
   );
-  const limiter = new RoundLimiter(opts.limits.concurrentRounds, opts.limits.queuedRounds, opts.limits.queueWaitMs);
-  limiterRef.load = () => limiter.load;
   // Shutdown: `draining` refuses new rounds; `stopRounds` aborts those still running once the bound is past.
   let draining = false;
   const stopRounds = new AbortController();
