@@ -119,7 +119,7 @@ export function writeOldFormat(dataDir: string, n: number): OldFormat {
       path.join(dataDir, "settlement", status, `${id}.json`),
       serialize({ roundId: id, queuedAt: t0 + i, record: recordOf(i), ...extra }),
     );
-    out[status as "pending" | "settled" | "failed"].push(id);
+    out[status].push(id);
     rounds += JSON.stringify(summaryOf(id, i)) + "\n";
     out.rounds.push(id);
   }
