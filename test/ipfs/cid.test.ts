@@ -37,7 +37,7 @@ describe("ipfs / CID <-> bytes32", () => {
   });
 
   it("rejects malformed bytes32 and unknown codecs", async () => {
-    for (const bad of ["", "0x", "0x1234", `0x${"g".repeat(64)}`, `${"a".repeat(64)}`, `0x${"a".repeat(66)}`]) {
+    for (const bad of ["", "0x", "0x1234", `0x${"g".repeat(64)}`, "a".repeat(64), `0x${"a".repeat(66)}`]) {
       await expectCode(() => bytes32ToCid(bad), "IPFS_BAD_BYTES32");
     }
     await expectCode(() => bytes32ToCid(`0x${"a".repeat(64)}`, 0x9999), "IPFS_UNKNOWN_CODEC");

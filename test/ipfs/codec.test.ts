@@ -51,7 +51,7 @@ describe("ipfs / canonical encoding", () => {
     const file = await rawBlock(new Uint8Array([1, 2, 3]));
     const manifest = { kind: "corpus", files: [file.cid] };
     const { cid, bytes } = await jsonBlock(manifest);
-    expect(new TextDecoder().decode(bytes)).to.equal(`{"files":[{"/":"${file.cid}"}],"kind":"corpus"}`);
+    expect(new TextDecoder().decode(bytes)).to.equal(`{"files":[{"/":"${file.cid.toString()}"}],"kind":"corpus"}`);
     const back = decodeJson<{ files: CID[] }>(cid, bytes);
     expect(CID.asCID(back.files[0])?.equals(file.cid)).to.equal(true);
   });
@@ -69,7 +69,7 @@ describe("ipfs / canonical encoding", () => {
     ["a Map", { m: new Map() }, "$.m"],
     ["the '/' key", { "/": "bafy" }, '$["/"]'],
     ["a lone surrogate", { s: "\ud800" }, "$.s"],
-    ["a sparse array", { xs: [1, , 3] }, "$.xs[1]"],
+    ["a sparse array", { xs: Object.assign(new Array<number>(3), { 0: 1, 2: 3 }) }, "$.xs[1]"], // index 1 a hole
     ["a top-level bigint", 5n, "$"],
   ];
   for (const [what, value, at] of bad) {

@@ -7,7 +7,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { expect } from "chai";
 import * as dagPb from "@ipld/dag-pb";
-import { CID } from "multiformats/cid";
 import {
   cidOfJson,
   createMemoryStore,

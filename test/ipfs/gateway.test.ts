@@ -37,11 +37,11 @@ describe("ipfs / trustless gateway", function () {
   const get = (p: string, headers: Record<string, string> = {}, method = "GET") => fetch(base + p, { headers, method });
 
   it("?format=raw returns the block bytes, which verify against the CID", async () => {
-    const res = await get(`/ipfs/${manifest}?format=raw`);
+    const res = await get(`/ipfs/${manifest.toString()}?format=raw`);
     expect(res.status).to.equal(200);
     expect(res.headers.get("content-type")).to.equal("application/vnd.ipld.raw");
-    expect(res.headers.get("x-ipfs-path")).to.equal(`/ipfs/${manifest}`);
-    expect(res.headers.get("etag")).to.equal(`"${manifest}.raw"`);
+    expect(res.headers.get("x-ipfs-path")).to.equal(`/ipfs/${manifest.toString()}`);
+    expect(res.headers.get("etag")).to.equal(`"${manifest.toString()}.raw"`);
     expect(res.headers.get("cache-control")).to.contain("immutable");
     const bytes = new Uint8Array(await res.arrayBuffer());
     await verifyBlock(manifest, bytes);
@@ -49,13 +49,13 @@ describe("ipfs / trustless gateway", function () {
   });
 
   it("Accept: application/vnd.ipld.raw works the same", async () => {
-    const res = await get(`/ipfs/${file}`, { Accept: "application/vnd.ipld.raw" });
+    const res = await get(`/ipfs/${file.toString()}`, { Accept: "application/vnd.ipld.raw" });
     expect(res.headers.get("content-type")).to.equal("application/vnd.ipld.raw");
     expect(Buffer.from(await res.arrayBuffer()).toString()).to.equal("the file body");
   });
 
   it("?format=car returns a CARv1 of the whole DAG; every block verifies", async () => {
-    const res = await get(`/ipfs/${manifest}?format=car`);
+    const res = await get(`/ipfs/${manifest.toString()}?format=car`);
     expect(res.status).to.equal(200);
     expect(res.headers.get("content-type")).to.match(/^application\/vnd\.ipld\.car; version=1/);
     const car = await readCarVerified(new Uint8Array(await res.arrayBuffer()));
@@ -64,14 +64,14 @@ describe("ipfs / trustless gateway", function () {
   });
 
   it("Accept: application/vnd.ipld.car with dag-scope=block holds only the root", async () => {
-    const res = await get(`/ipfs/${manifest}?dag-scope=block`, { Accept: "application/vnd.ipld.car" });
+    const res = await get(`/ipfs/${manifest.toString()}?dag-scope=block`, { Accept: "application/vnd.ipld.car" });
     const car = await readCarVerified(new Uint8Array(await res.arrayBuffer()));
     expect(car.blocks).to.have.length(1);
-    expect(res.headers.get("etag")).to.equal(`"${manifest}.car.block"`);
+    expect(res.headers.get("etag")).to.equal(`"${manifest.toString()}.car.block"`);
   });
 
   it("without a format, a dag-json artifact is served as JSON (readable in a browser, still the exact block)", async () => {
-    const res = await get(`/ipfs/${manifest}`);
+    const res = await get(`/ipfs/${manifest.toString()}`);
     expect(res.headers.get("content-type")).to.match(/^application\/json/);
     const bytes = new Uint8Array(await res.arrayBuffer());
     await verifyBlock(manifest, bytes);
@@ -79,22 +79,24 @@ describe("ipfs / trustless gateway", function () {
   });
 
   it("HEAD gives the headers without a body; If-None-Match gives 304", async () => {
-    const head = await get(`/ipfs/${manifest}?format=raw`, {}, "HEAD");
+    const head = await get(`/ipfs/${manifest.toString()}?format=raw`, {}, "HEAD");
     expect(head.status).to.equal(200);
-    expect(head.headers.get("etag")).to.equal(`"${manifest}.raw"`);
+    expect(head.headers.get("etag")).to.equal(`"${manifest.toString()}.raw"`);
     expect((await head.arrayBuffer()).byteLength).to.equal(0);
-    const again = await get(`/ipfs/${manifest}?format=raw`, { "If-None-Match": `"${manifest}.raw"` });
+    const again = await get(`/ipfs/${manifest.toString()}?format=raw`, {
+      "If-None-Match": `"${manifest.toString()}.raw"`,
+    });
     expect(again.status).to.equal(304);
   });
 
   it("400 for a bad CID, an unknown codec, an unsupported format or a path; 404 for an unknown block", async () => {
     const cases: [string, number, string][] = [
       ["/ipfs/not-a-cid", 400, "IPFS_BAD_CID"],
-      [`/ipfs/${CID.createV1(0x0200, manifest.multihash)}`, 400, "IPFS_UNKNOWN_CODEC"],
-      [`/ipfs/${manifest}?format=tar`, 400, "IPFS_BAD_REQUEST"],
-      [`/ipfs/${manifest}?format=car&dag-scope=everything`, 400, "IPFS_BAD_REQUEST"],
-      [`/ipfs/${manifest}/files/0`, 400, "IPFS_BAD_REQUEST"],
-      [`/ipfs/${await cidOfJson({ unknown: 1 })}?format=raw`, 404, "IPFS_NOT_FOUND"],
+      [`/ipfs/${CID.createV1(0x0200, manifest.multihash).toString()}`, 400, "IPFS_UNKNOWN_CODEC"],
+      [`/ipfs/${manifest.toString()}?format=tar`, 400, "IPFS_BAD_REQUEST"],
+      [`/ipfs/${manifest.toString()}?format=car&dag-scope=everything`, 400, "IPFS_BAD_REQUEST"],
+      [`/ipfs/${manifest.toString()}/files/0`, 400, "IPFS_BAD_REQUEST"],
+      [`/ipfs/${(await cidOfJson({ unknown: 1 })).toString()}?format=raw`, 404, "IPFS_NOT_FOUND"],
     ];
     for (const [p, status, code] of cases) {
       const res = await get(p);
@@ -108,7 +110,7 @@ describe("ipfs / trustless gateway", function () {
   it("a block whose stored bytes were tampered with is not served (500 IPFS_CID_MISMATCH)", async () => {
     const cid = await store.putJson({ will: "be tampered" });
     store.memory.blocks.set(cid.toString(), new TextEncoder().encode('{"will":"be forged"}'));
-    const res = await get(`/ipfs/${cid}?format=raw`);
+    const res = await get(`/ipfs/${cid.toString()}?format=raw`);
     expect(res.status).to.equal(500);
     expect(((await res.json()) as { error: { code: string } }).error.code).to.equal("IPFS_CID_MISMATCH");
   });
@@ -157,7 +159,7 @@ describe("ipfs / trustless gateway", function () {
     const app = express().use(closed.gateway());
     const s = app.listen(0, "127.0.0.1");
     await new Promise((resolve) => s.once("listening", resolve));
-    const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/ipfs/${cid}`);
+    const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/ipfs/${cid.toString()}`);
     expect(res.status).to.equal(503);
     s.closeAllConnections();
     await new Promise((resolve) => s.close(resolve));

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { CID } from "multiformats/cid";
 import { cidOfJson, openHeliaStore, type HeliaArtifactStore } from "../../src/ipfs/index.js";
 import { expectCode, removeTmpDirs, tmpDir } from "./helpers/util.js";
+import { closeStarted } from "../helpers/close.js";
 
 describe("ipfs / networked Helia over loopback", function () {
   this.timeout(60_000);
@@ -20,8 +21,7 @@ describe("ipfs / networked Helia over loopback", function () {
     b = await openHeliaStore({ dir: await tmpDir(), network: { peers: [a.multiaddrs()[0]] }, timeoutMs: 10_000 });
   });
   after(async () => {
-    await b?.close();
-    await a?.close();
+    await closeStarted(b, a);
     await removeTmpDirs();
   });
 

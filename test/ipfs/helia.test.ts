@@ -8,9 +8,9 @@ import { ConfigSchema, type ChorusConfig } from "../../src/config/schema.js";
 import { cidOfJson, openArtifactStore, openHeliaStore, type IpfsConfig } from "../../src/ipfs/index.js";
 import { expectCode, removeTmpDirs, tmpDir } from "./helpers/util.js";
 
-// The node config's ipfs section must stay assignable to what openArtifactStore takes (checked by tsc).
-const _configFits: (c: ChorusConfig["ipfs"]) => IpfsConfig = (c) => c;
-void _configFits;
+// The node config's ipfs section must stay assignable to what openArtifactStore takes (checked by tsc;
+// exported, as a value only tsc reads).
+export const _configFits: (c: ChorusConfig["ipfs"]) => IpfsConfig = (c) => c;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { jsonBlock, openKuboStore } from "../../src/ipfs/index.js";
 import { startFakeKubo, type FakeKubo } from "./helpers/fake-kubo.js";
 import { expectCode, removeTmpDirs, tmpDir } from "./helpers/util.js";
+import { closeStarted } from "../helpers/close.js";
 
 describe("ipfs / Kubo RPC store", function () {
   this.timeout(30_000);
@@ -14,7 +15,7 @@ describe("ipfs / Kubo RPC store", function () {
     kubo = await startFakeKubo(await tmpDir());
   });
   after(async () => {
-    await kubo?.close();
+    await closeStarted(kubo);
     await removeTmpDirs();
   });
 

@@ -48,11 +48,11 @@ async function tamperFile(dir: string, store: { get(c: CID): Promise<Uint8Array>
   const want = Buffer.from(await store.get(cid));
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
-    const file = path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name);
+    const file = path.join(entry.parentPath, entry.name); // Dirent.parentPath: Node >= 20.12 (engines: ^20.19)
     if ((await readFile(file)).equals(want)) {
       await writeFile(file, Buffer.concat([want, Buffer.from(" ")]));
       return;
     }
   }
-  throw new Error(`no file under ${dir} holds ${cid}`);
+  throw new Error(`no file under ${dir} holds ${cid.toString()}`);
 }

@@ -13,7 +13,7 @@ import { FsBlockstore } from "blockstore-fs";
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
 
-const CODECS: Record<string, number> = { raw: 0x55, "dag-json": 0x0129, "dag-cbor": 0x71, "dag-pb": 0x70 };
+const CODECS: Partial<Record<string, number>> = { raw: 0x55, "dag-json": 0x0129, "dag-cbor": 0x71, "dag-pb": 0x70 };
 
 export interface FakeKubo {
   url: string;
@@ -29,7 +29,7 @@ export interface FakeKubo {
 
 export async function startFakeKubo(dir: string): Promise<FakeKubo> {
   const blockstore = new FsBlockstore(dir);
-  await blockstore.open?.();
+  await blockstore.open();
   const pins = new Set<string>();
   const calls: string[] = [];
   const params = new Map<string, URLSearchParams>();
@@ -42,13 +42,13 @@ export async function startFakeKubo(dir: string): Promise<FakeKubo> {
     return Buffer.concat(parts);
   };
   const links = (cid: CID, bytes: Uint8Array): CID[] => {
-    if (cid.code === CODECS["dag-pb"]) return dagPb.decode(bytes).Links.map((l) => l.Hash as CID);
+    if (cid.code === CODECS["dag-pb"]) return dagPb.decode(bytes).Links.map((l) => l.Hash);
     if (cid.code !== CODECS["dag-json"] && cid.code !== CODECS["dag-cbor"]) return [];
     const out: CID[] = [];
     const walk = (v: unknown) => {
       if (v === null || typeof v !== "object") return;
       const c = CID.asCID(v);
-      if (c) return void out.push(c as CID);
+      if (c) return void out.push(c);
       for (const x of Object.values(v)) walk(x);
     };
     walk(cid.code === CODECS["dag-json"] ? dagJson.decode(bytes) : dagCbor.decode(bytes));
@@ -62,28 +62,47 @@ export async function startFakeKubo(dir: string): Promise<FakeKubo> {
     params.set(cmd, url.searchParams);
     const body = await readBody(req);
     const arg = url.searchParams.get("arg");
-    if (req.method !== "POST") return fail(res, 405, "kubo RPC wants POST");
+    if (req.method !== "POST") {
+      fail(res, 405, "kubo RPC wants POST");
+      return;
+    }
     switch (cmd) {
       case "block/put": {
         const codec = CODECS[url.searchParams.get("cid-codec") ?? "raw"];
-        if (codec === undefined) return fail(res, 400, "unknown cid-codec");
-        if ((url.searchParams.get("mhtype") ?? "sha2-256") !== "sha2-256") return fail(res, 400, "only sha2-256 here");
+        if (codec === undefined) {
+          fail(res, 400, "unknown cid-codec");
+          return;
+        }
+        if ((url.searchParams.get("mhtype") ?? "sha2-256") !== "sha2-256") {
+          fail(res, 400, "only sha2-256 here");
+          return;
+        }
         const content = filePart(req, body);
-        if (!content) return fail(res, 400, "no file part in multipart body");
+        if (!content) {
+          fail(res, 400, "no file part in multipart body");
+          return;
+        }
         const cid = CID.createV1(codec, await sha256.digest(content));
         await blockstore.put(cid, content);
         if (url.searchParams.get("pin") === "true") pins.add(cid.toString());
         const key = faults.wrongPutCid
           ? CID.createV1(0x55, await sha256.digest(new TextEncoder().encode("other")))
           : cid;
-        return json(res, { Key: key.toString(), Size: content.length });
+        json(res, { Key: key.toString(), Size: content.length });
+        return;
       }
       case "block/get":
       case "block/stat": {
         const cid = CID.parse(arg ?? "");
         const bytes = await getBytes(cid);
-        if (!bytes) return fail(res, 500, `block was not found locally (offline): ipld: could not find ${cid}`);
-        if (cmd === "block/stat") return json(res, { Key: cid.toString(), Size: bytes.length });
+        if (!bytes) {
+          fail(res, 500, `block was not found locally (offline): ipld: could not find ${cid.toString()}`);
+          return;
+        }
+        if (cmd === "block/stat") {
+          json(res, { Key: cid.toString(), Size: bytes.length });
+          return;
+        }
         const out = faults.tamperGet ? Buffer.concat([bytes, Buffer.from(" ")]) : bytes;
         res.writeHead(200, { "Content-Type": "text/plain" }).end(out);
         return;
@@ -94,7 +113,10 @@ export async function startFakeKubo(dir: string): Promise<FakeKubo> {
         while (stack.length) {
           const c = stack.pop()!;
           const bytes = await getBytes(c);
-          if (!bytes) return fail(res, 500, `pin: block was not found locally (offline): ipld: could not find ${c}`);
+          if (!bytes) {
+            fail(res, 500, `pin: block was not found locally (offline): ipld: could not find ${c.toString()}`);
+            return;
+          }
           stack.push(...links(c, bytes));
         }
         pins.add(root.toString());
@@ -105,14 +127,19 @@ export async function startFakeKubo(dir: string): Promise<FakeKubo> {
       }
       case "pin/ls": {
         const cid = CID.parse(arg ?? "");
-        if (!pins.has(cid.toString())) return fail(res, 500, `path '${cid}' is not pinned`);
+        if (!pins.has(cid.toString())) {
+          fail(res, 500, `path '${cid.toString()}' is not pinned`);
+          return;
+        }
         res
           .writeHead(200, { "Content-Type": "application/json" })
           .end(`${JSON.stringify({ Cid: cid.toString(), Type: "recursive" })}\n`);
         return;
       }
-      default:
-        return fail(res, 404, `unknown command ${cmd}`);
+      default: {
+        fail(res, 404, `unknown command ${cmd}`);
+        return;
+      }
     }
   };
 
@@ -131,7 +158,7 @@ export async function startFakeKubo(dir: string): Promise<FakeKubo> {
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await blockstore.close?.();
+      await blockstore.close();
     },
   };
 }
@@ -157,7 +184,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 function filePart(req: IncomingMessage, body: Buffer): Buffer | undefined {
   const m = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(req.headers["content-type"] ?? "");
   if (!m) return undefined;
-  const boundary = `--${m[1] ?? m[2]}`;
+  const boundary = `--${m.at(1) ?? m.at(2) ?? ""}`; // one of the two groups matched
   const start = body.indexOf(boundary);
   if (start < 0) return undefined;
   const headersEnd = body.indexOf("\r\n\r\n", start);

@@ -7,6 +7,7 @@ import { CID } from "multiformats/cid";
 import type { ArtifactStore } from "../../../src/ipfs/index.js";
 import { cidOfJson, rawBlock } from "../../../src/ipfs/index.js";
 import { expectCode } from "./util.js";
+import { closeStarted } from "../../helpers/close.js";
 
 export interface ContractFixture {
   store: ArtifactStore;
@@ -25,7 +26,7 @@ export function describeStoreContract(name: string, open: () => Promise<Contract
       f = await open();
     });
     after(async () => {
-      await f?.close();
+      await closeStarted(f);
     });
 
     it("putJson / getJson round-trips and returns the canonical CID", async () => {

@@ -26,7 +26,9 @@ export async function expectCode(p: Promise<unknown> | (() => unknown), code: st
   try {
     await (typeof p === "function" ? p() : p);
   } catch (err) {
-    expect(err, `expected ChorusError ${code}, got ${(err as Error)?.stack}`).to.be.instanceOf(ChorusError);
+    expect(err, `expected ChorusError ${code}, got ${(err as Error | null | undefined)?.stack}`).to.be.instanceOf(
+      ChorusError,
+    );
     expect((err as ChorusError).code, (err as Error).message).to.equal(code);
     return err as ChorusError;
   }
