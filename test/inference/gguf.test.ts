@@ -10,6 +10,7 @@ import { ChorusError } from "../../src/core/index.js";
 import { GgufBackend, compareAnswers, createInferenceBackend, type ChatMessage } from "../../src/inference/index.js";
 import { modelRefs } from "../../src/inference/gguf-runtime.js";
 import { REPO_ROOT, requireTestModel } from "./helpers/model.js";
+import { closeStarted } from "../helpers/close.js";
 
 const PROMPT: ChatMessage[] = [{ role: "user", content: "Once upon a time, a little cat" }];
 
@@ -34,7 +35,7 @@ describe("inference / gguf backend (real model)", function () {
     expect(await backend.load()).to.deep.include({ contextSize: 256, trainContextSize: 128 });
   });
   after(async () => {
-    await backend?.close();
+    await closeStarted(backend);
   });
 
   it("generates text with token usage; greedy output is identical across runs", async () => {

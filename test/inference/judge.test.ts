@@ -145,8 +145,7 @@ describe("inference / judge prompts and parsing", () => {
       parsed: true,
     });
     expect(await mind.screen({ question: "q", answer: "a" }, {})).to.equal("BAD");
-    const { Member } = await import("../../src/round/member.js");
-    type MindPort = ConstructorParameters<typeof Member>[0]["mind"];
+    type MindPort = ConstructorParameters<typeof import("../../src/round/member.js").Member>[0]["mind"];
     const port: MindPort = mind;
     expect(port).to.equal(mind);
   });

@@ -10,11 +10,9 @@ import {
 import type { ModelChoice } from "../../src/node/model-choice.js";
 
 // The node's model choice and the config's inference limits must stay assignable to what
-// createInferenceBackend takes (checked by tsc in `npm run typecheck`).
-const _choiceFits: (c: ModelChoice) => BackendChoice = (c) => c;
-const _settingsFit: (c: ChorusConfig["inference"]) => BackendSettings = (c) => c;
-void _choiceFits;
-void _settingsFit;
+// createInferenceBackend takes (checked by tsc in `npm run typecheck`; exported, as values only tsc reads).
+export const _choiceFits: (c: ModelChoice) => BackendChoice = (c) => c;
+export const _settingsFit: (c: ChorusConfig["inference"]) => BackendSettings = (c) => c;
 
 describe("inference / createInferenceBackend", () => {
   it("builds a gguf backend for a model file and an openai backend for a server, with the limits given", async () => {
@@ -24,7 +22,7 @@ describe("inference / createInferenceBackend", () => {
     );
     expect(g).to.be.instanceOf(GgufBackend);
     expect(g.name).to.equal("gguf:x.gguf");
-    expect((g as GgufBackend).threads).to.equal(2);
+    expect(g instanceof GgufBackend && g.threads).to.equal(2);
     expect(g.stats()).to.include({ concurrency: 3, maxQueue: 5, active: 0 });
     const o = createInferenceBackend({ kind: "openai", baseUrl: "http://127.0.0.1:8080/v1", model: "qwen" });
     expect(o).to.be.instanceOf(OpenAIBackend);

@@ -42,15 +42,17 @@ export async function startOpenAIServer(
   app.post("/v1/chat/completions", async (req, res) => {
     stats.requests++;
     bodies.push(req.body);
-    const body = req.body as {
-      messages?: ChatMessage[];
-      max_tokens?: number;
-      max_completion_tokens?: number;
-      temperature?: number;
-      seed?: number;
-      stream?: boolean;
-    };
-    if (!Array.isArray(body?.messages)) return error(res, 400, "'messages' is required");
+    const body = req.body as
+      | {
+          messages?: ChatMessage[];
+          max_tokens?: number;
+          max_completion_tokens?: number;
+          temperature?: number;
+          seed?: number;
+          stream?: boolean;
+        }
+      | undefined; // express.json() leaves no body when the request is not JSON
+    if (!body || !Array.isArray(body.messages)) return error(res, 400, "'messages' is required");
     if (body.stream) return error(res, 400, "streaming is not supported by this test server");
     const controller = new AbortController();
     res.on("close", () => {
