@@ -7,6 +7,7 @@ import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
+import { closeStarted } from "../helpers/close.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 export const SCREENSHOT_DIR = path.resolve(".chorus", "screenshots");
@@ -41,8 +42,7 @@ describe("explorer page in headless Chromium", function () {
     });
   });
   after(async () => {
-    await browser?.close();
-    await swarm?.close();
+    await closeStarted(browser, swarm);
   });
 
   it("lists the nodes, shows a new round after an ask, opens it verified-able, and saves a screenshot", async () => {

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import hre from "hardhat";
-import type { Abi, Hex } from "viem";
+import type { Hex } from "viem";
 import { auditRound } from "../../src/audit/index.js";
 import { openChorusChain, pagedContractEvents } from "../../src/chain/index.js";
 import { loadConfig } from "../../src/config/index.js";
@@ -20,6 +20,7 @@ import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
+import { closeStarted } from "../helpers/close.js";
 
 const LIMIT = 1000;
 
@@ -30,7 +31,8 @@ async function rangeLimitedRpc(target: string, limit: number) {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
+    req.on("end", () => void reply());
+    const reply = async () => {
       const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
       const one = async (m: { id: unknown; method: string; params?: unknown[] }) => {
         if (m.method === "eth_getBlockByNumber") calls.getBlock++;
@@ -59,7 +61,7 @@ async function rangeLimitedRpc(target: string, limit: number) {
       const out = Array.isArray(body) ? await Promise.all(body.map(one)) : await one(body);
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify(out));
-    });
+    };
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return {
@@ -73,7 +75,7 @@ async function rangeLimitedRpc(target: string, limit: number) {
 describe("explorer and audit on a long chain behind an RPC with a log-range limit", function () {
   this.timeout(300_000);
   let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
-  let proxy: Awaited<ReturnType<typeof rangeLimitedRpc>>;
+  let proxy: Awaited<ReturnType<typeof rangeLimitedRpc>> | undefined; // started by the first test that needs it
 
   before(async () => {
     swarm = await startChainSwarm({
@@ -82,8 +84,7 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
     });
   });
   after(async () => {
-    await proxy?.close();
-    await swarm?.close();
+    await closeStarted(proxy, swarm);
   });
 
   it("pages event reads by chain.logRange, finds every event, and audits a settled round OK", async () => {
@@ -118,7 +119,7 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
     const unpaged = await chain.publicClient
       .getContractEvents({
         address: settlement.address,
-        abi: settlement.abi as Abi,
+        abi: settlement.abi,
         eventName: "RoundSettled",
         fromBlock: BigInt(chain.deployments.startBlock),
       })
@@ -152,7 +153,7 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
     // a round lookup pages newest first; the audit re-derives the round OK through the same RPC
     const found = await pagedContractEvents(chain, {
       address: settlement.address,
-      abi: settlement.abi as Abi,
+      abi: settlement.abi,
       eventName: "RoundSettled",
       args: { roundId: ids[0] },
       fromBlock: BigInt(chain.deployments.startBlock),
@@ -175,14 +176,14 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
   it("reads every node's stake, reputation and capability through Multicall3 in a few eth_calls (chain.multicall3)", async () => {
     // the devnet has no Multicall3: deploy the aggregate3 one (contracts/test/Multicall3.sol)
     const mc = await hre.viem.deployContract("Multicall3");
-    proxy ??= await rangeLimitedRpc(swarm.rpc.url, LIMIT);
-    proxy.setLatest(await (await hre.viem.getPublicClient()).getBlockNumber());
+    const rpc = (proxy ??= await rangeLimitedRpc(swarm.rpc.url, LIMIT));
+    rpc.setLatest(await (await hre.viem.getPublicClient()).getBlockNumber());
     const nodesGet = async (multicall3?: Hex) => {
       const config = loadConfig({
         env: {},
         overrides: {
           network: "custom",
-          chain: { rpcUrl: proxy.url, deploymentsFile: swarm.deploymentsFile, ...(multicall3 ? { multicall3 } : {}) },
+          chain: { rpcUrl: rpc.url, deploymentsFile: swarm.deploymentsFile, ...(multicall3 ? { multicall3 } : {}) },
         },
       });
       const chain = await openChorusChain(config);
@@ -190,12 +191,12 @@ describe("explorer and audit on a long chain behind an RPC with a log-range limi
       const server = app.listen(0, "127.0.0.1");
       await new Promise((r) => server.once("listening", r));
       try {
-        const before = proxy.calls.ethCall;
+        const before = rpc.calls.ethCall;
         const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/explorer/api/nodes`);
         const body = (await res.json()) as
           { address: string; reputation: number; capable: boolean | null }[] | { nodes: { address: string }[] };
         expect(res.status, JSON.stringify(body)).to.equal(200);
-        return { calls: proxy.calls.ethCall - before, body: JSON.stringify(body) };
+        return { calls: rpc.calls.ethCall - before, body: JSON.stringify(body) };
       } finally {
         server.close();
       }
