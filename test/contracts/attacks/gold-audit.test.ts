@@ -17,11 +17,11 @@ import { startChainSwarm } from "../../helpers/chain-swarm.js";
 import { swarmRules } from "../../helpers/swarm-rules.js";
 import { actor } from "../../kit/chorus-fixture.js";
 import { fixedMind } from "../../kit/memory-round.js";
+import { closeStarted } from "../../helpers/close.js";
 
 const PROMPT = "Q: which gas do plants take in for photosynthesis? A) oxygen B) carbon dioxide C) nitrogen D) helium";
 /** Nodes 0-3 answer B (right), 4-6 answer C; every judge prefers the answer holding "B". */
-const preferB = (a: string, b: string) =>
-  (a.includes("B") === b.includes("B") ? "tie" : a.includes("B") ? "A" : "B") as "A" | "B" | "tie";
+const preferB = (a: string, b: string) => (a.includes("B") === b.includes("B") ? "tie" : a.includes("B") ? "A" : "B");
 
 describe("Gold end to end: commit, ordinary round, reveal, grade from chain + IPFS (issue 20)", function () {
   this.timeout(240_000);
@@ -33,7 +33,7 @@ describe("Gold end to end: commit, ordinary round, reveal, grade from chain + IP
       minds: (i) => fixedMind(`Answer: ${i < 4 ? "B" : "C"}`, preferB),
     });
   });
-  after(async () => swarm?.close());
+  after(() => closeStarted(swarm));
 
   async function ask(content: string): Promise<{ roundId: Hex; transcriptCid: string }> {
     const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {
@@ -41,7 +41,7 @@ describe("Gold end to end: commit, ordinary round, reveal, grade from chain + IP
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ messages: [{ role: "user", content }] }),
     });
-    const body = (await res.json()) as any;
+    const body = await res.json();
     if (res.status !== 200) throw new Error(JSON.stringify(body));
     await swarm.nodes[0].submitter.flush();
     return { roundId: body.chorus.round_id, transcriptCid: body.chorus.transcript_cid };

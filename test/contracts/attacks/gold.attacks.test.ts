@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { keccak256, parseEther, publicActions, toHex, zeroHash, type Address, type Hex } from "viem";
+import { keccak256, parseEther, publicActions, toHex, zeroHash, type Hex } from "viem";
 import { foldGold, standingOf } from "../../../src/consensus/index.js";
 import { goldLeaf, goldPromptHash, goldProof, goldTree, type GoldItem } from "../../../src/protocol/index.js";
 import { expectRevert } from "../../helpers/revert.js";
@@ -64,7 +64,7 @@ describe("Attack: gold sets (issue 20)", () => {
     const [bond, revealWindow, challengeWindow] = await f.gold.read.params();
     expect(bond).to.equal(parseEther("100"));
     expect(revealWindow).to.equal(7n * 24n * 3600n);
-    expect(challengeWindow).to.equal(BigInt(f.deployments.params.disputeWindow as number));
+    expect(challengeWindow).to.equal(BigInt(f.deployments.params.disputeWindow));
     const c = await actor(0, "curator");
     const it = item(0);
     const chainId = await f.publicClient.getChainId();
@@ -163,7 +163,7 @@ describe("Attack: gold sets (issue 20)", () => {
       ]),
       "GoldRevealClosed",
     );
-    const treasury = (await f.registry.read.treasury()) as Address;
+    const treasury = await f.registry.read.treasury();
     const before = await f.token.read.balanceOf([treasury]);
     await g.write.forfeitSet([s.setId]);
     expect((await f.token.read.balanceOf([treasury])) - before).to.equal(s.bond);
@@ -179,7 +179,7 @@ describe("Attack: gold sets (issue 20)", () => {
     await reveal(s, 0);
     const evidence = keccak256(toHex("the item's right answer is B"));
     await expectRevert((await asGold(f, c)).simulate.voidSet([s.setId, evidence]), "AccessControlUnauthorizedAccount");
-    const treasury = (await f.registry.read.treasury()) as Address;
+    const treasury = await f.registry.read.treasury();
     const before = await f.token.read.balanceOf([treasury]);
     await f.gold.write.voidSet([s.setId, evidence]); // the deployer is the arbitrator by default
     expect((await f.token.read.balanceOf([treasury])) - before).to.equal(s.bond);
