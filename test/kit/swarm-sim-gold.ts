@@ -82,7 +82,6 @@ export interface GoldSimResult {
 const LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 function honestLeakJudge(swarm: Swarm, q: Question, answers: number[], a: number, b: number): Outcome {
-  void swarm;
   const ra = answers[a] === q.correct;
   const rb = answers[b] === q.correct;
   return ra === rb ? "tie" : ra ? "A" : "B";
@@ -117,7 +116,7 @@ export function simulateGold(
       const reps = Object.fromEntries(swarm.ids.map((id, i) => [id, rep[i]]));
       const deltas = goldDeltas(item.grades, reps);
       swarm.ids.forEach((id, i) => {
-        standing[i] = foldGold(standing[i], item.curator, item.grades[id]?.target ?? null);
+        standing[i] = foldGold(standing[i], item.curator, item.grades[id].target);
         if (g.goldDeltas) rep[i] = Math.min(REP_SCALE, Math.max(0, rep[i] + (deltas[id] ?? 0)));
       });
     }
@@ -130,7 +129,7 @@ export function simulateGold(
     const leaked = kind === "gold" && swarm.byzantine.some(Boolean) && leakRng.next() < g.leak;
     let answers = drawAnswers(p, swarm, q, label);
     if (leaked) answers = answers.map((o, i) => (swarm.byzantine[i] ? q.correct : o));
-    const seed = `0x${createHash("sha256").update(`${p.seed}:${label}:round`).digest("hex")}` as Hex;
+    const seed: Hex = `0x${createHash("sha256").update(`${p.seed}:${label}:round`).digest("hex")}`;
     const sched = rules.schedule({ answers: swarm.ids, judges: swarm.ids, seed });
     const r = new Rng(`${p.seed}:${label}:judgments`);
     const judgments: Judgment[] = [];
