@@ -41,6 +41,7 @@ import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { actor } from "../kit/chorus-fixture.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
+import { closeStarted } from "../helpers/close.js";
 
 const SECRET = "sk-live-0123456789abcdef";
 
@@ -113,14 +114,24 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
       overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } },
     });
     counted = await openChorusChain(config, {
-      transport: httpTransport(swarm.rpc.url, { retryCount: 0, onFetchRequest: () => void rpcCalls++ }),
+      transport: httpTransport(swarm.rpc.url, {
+        retryCount: 0,
+        onFetchRequest: () => {
+          rpcCalls++;
+        },
+      }),
     });
   });
   after(async () => {
-    await swarm?.rpcUp();
-    await swarm?.close();
-    internal?.closeAllConnections();
-    await new Promise((r) => internal?.close(r));
+    // a `before` that threw leaves these unassigned
+    const started = swarm as typeof swarm | undefined;
+    const service = internal as http.Server | undefined;
+    await started?.rpcUp();
+    await closeStarted(started);
+    if (service) {
+      service.closeAllConnections();
+      await new Promise((r) => service.close(r));
+    }
   });
 
   const ask = (node: number, content: string, rag = false) =>
@@ -132,12 +143,12 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
 
   it("SSRF: a source registered at an internal service on 127.0.0.1 is never called; the transcript holds a fixed reason only; the round completes", async () => {
     const res = await ask(0, "What does the internal service say?", true);
-    const body = (await res.json()) as any;
+    const body = await res.json();
     expect(res.status, JSON.stringify(body)).to.equal(200);
     expect(body.chorus.answered).to.equal(7);
     expect(body.chorus.signatures).to.equal(7);
     expect(internalHits, "the internal service was reached").to.equal(0);
-    const t = (await swarm.storeOf(0).getJson(body.chorus.transcript_cid)) as Transcript;
+    const t = await swarm.storeOf(0).getJson<Transcript>(body.chorus.transcript_cid);
     for (const r of t.reveals) {
       const ev = (r.body as { rag: RagEvidence }).rag;
       if (ev.retrieval !== "sources") throw new Error(`member ${r.from} did not list sources: ${JSON.stringify(ev)}`);
@@ -225,7 +236,7 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
         statuses.push(r.status);
         if (r.status === 429) {
           retryAfter = r.headers.get("retry-after");
-          expect(((await r.json()) as any).error.code).to.equal("RATE_LIMITED");
+          expect((await r.json()).error.code).to.equal("RATE_LIMITED");
         } else await r.arrayBuffer();
       }
       expect(statuses).to.deep.equal([200, 200, 200, 429, 429]);
@@ -282,7 +293,7 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
         await stored(await post(made(101), keccak256(toHex("chorus-test-node-1")))),
         "signed by staked node 1",
       ).to.equal(true);
-      const health = (await (await fetch(`${source.url}/health`)).json()) as any;
+      const health = await (await fetch(`${source.url}/health`)).json();
       expect(health).to.include({ served: 22, kept: 1 });
       const statuses: number[] = [];
       let retryAfter: string | null = null;
@@ -307,7 +318,7 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
     expect(queued.status).to.equal(200);
     await queued.json();
     const logged: string[] = [];
-    const write = serverErrorLog.write;
+    const saved = { ...serverErrorLog }; // restored as the same function: src/http/errors.ts compares it
     serverErrorLog.write = (line) => void logged.push(line);
     try {
       await swarm.rpcDown();
@@ -337,12 +348,12 @@ describe("attacks on the HTTP surfaces (7 real nodes, a data source and an inter
       }
       expect(health).to.not.contain(SECRET);
     } finally {
-      serverErrorLog.write = write;
+      Object.assign(serverErrorLog, saved);
       await swarm.rpcUp();
     }
     // The honest path is back once the RPC is.
     const res = await ask(1, "And now?");
     expect(res.status).to.equal(200);
-    expect(((await res.json()) as any).chorus.signatures).to.equal(7);
+    expect((await res.json()).chorus.signatures).to.equal(7);
   });
 });

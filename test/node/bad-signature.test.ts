@@ -13,6 +13,7 @@ import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
+import { closeStarted } from "../helpers/close.js";
 
 const BYZANTINE = 4;
 
@@ -28,8 +29,8 @@ describe("liveness: a member returning a wrong record signature (HTTP swarm on t
       epochRounds: 20,
     });
     const member = swarm.nodes[BYZANTINE].member;
-    const signer = createSigner(keccak256(toHex(`chorus-test-node-${BYZANTINE}`)) as Hex);
-    const domain = { chainId: swarm.f.publicClient.chain!.id, registry: swarm.f.registry.address };
+    const signer = createSigner(keccak256(toHex(`chorus-test-node-${BYZANTINE}`)));
+    const domain = { chainId: swarm.f.publicClient.chain.id, registry: swarm.f.registry.address };
     const honest = member.handle.bind(member);
     // Node 4 signs some other digest with its own key: a valid signature, just not over this round's record.
     member.handle = async (raw, opts) => {
@@ -41,9 +42,7 @@ describe("liveness: a member returning a wrong record signature (HTTP swarm on t
     };
   });
 
-  after(async () => {
-    await swarm?.close();
-  });
+  after(() => closeStarted(swarm));
 
   it("every round settles on chain; the bad signer is excluded at the sign phase with its signed reply as evidence", async () => {
     const rounds: { id: Hex; gateway: number }[] = [];
@@ -54,7 +53,7 @@ describe("liveness: a member returning a wrong record signature (HTTP swarm on t
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ messages: [{ role: "user", content: `question ${k}` }] }),
       });
-      const body = (await res.json()) as any;
+      const body = await res.json();
       expect(res.status, JSON.stringify(body)).to.equal(200);
       expect(body.chorus.committee_size).to.equal(5);
       expect(body.chorus.signatures, "the bad signature is not kept").to.equal(4);

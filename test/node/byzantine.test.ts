@@ -10,6 +10,7 @@ import { expect } from "chai";
 import { startByzantineSwarm, type ByzantineSwarm, type RoundStat } from "../../scripts/lib/byzantine-swarm.js";
 import { REP_INITIAL } from "../../src/consensus/index.js";
 import type { Role } from "../kit/byzantine-minds.js";
+import { closeStarted } from "../helpers/close.js";
 
 describe("byzantine peers: copying, random judging and colluding judges lose reputation and weight", function () {
   this.timeout(240_000);
@@ -26,7 +27,7 @@ describe("byzantine peers: copying, random judging and colluding judges lose rep
     weightBefore = swarm.weightShare(isByz);
     for (let k = 0; k < 120; k++) stats.push(await swarm.round(k));
   });
-  after(async () => swarm?.close());
+  after(() => closeStarted(swarm));
 
   const mean = (role: Role) => {
     const xs = swarm.reputations().filter((_, i) => swarm.roles[i] === role);

@@ -41,7 +41,11 @@ function client(url: string, stream: boolean, hangUpMs: number | undefined): Pro
     );
     req.on("error", () => resolve("hung up"));
     req.end(body);
-    if (hangUpMs !== undefined) setTimeout(() => (req.destroy(), resolve("hung up")), hangUpMs);
+    if (hangUpMs !== undefined)
+      setTimeout(() => {
+        req.destroy();
+        resolve("hung up");
+      }, hangUpMs);
   });
 }
 

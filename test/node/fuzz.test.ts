@@ -134,7 +134,7 @@ describe("HTTP fuzz: every endpoint answers bad input with 4xx and a message, an
     const member = swarm.nodes[1].member as unknown as { rounds: Map<string, unknown> };
     expect(member.rounds.has(roundId)).to.equal(true);
     const index = await swarm.nodes[0].index.get(roundId);
-    const transcript = (await swarm.artifacts.getJson(index!.transcriptCid)) as { requests: Record<string, unknown> };
+    const transcript = await swarm.artifacts.getJson<{ requests: Record<string, unknown> }>(index!.transcriptCid);
     for (const request of Object.values(transcript.requests) as {
       kind: string;
       roundId: string;

@@ -14,6 +14,7 @@ import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { closeStarted } from "../helpers/close.js";
 
 describe("gateway access: API keys and per-client rate limits", function () {
   this.timeout(60_000);
@@ -44,7 +45,7 @@ describe("gateway access: API keys and per-client rate limits", function () {
       },
     });
   });
-  after(async () => swarm?.close());
+  after(() => closeStarted(swarm));
 
   const ask = (apiKey: string) =>
     new OpenAI({ baseURL: `${swarm.base}/v1`, apiKey, maxRetries: 0 }).chat.completions.create({
@@ -60,7 +61,7 @@ describe("gateway access: API keys and per-client rate limits", function () {
       body: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
     });
     expect(res.status).to.equal(401);
-    expect(((await res.json()) as any).error).to.deep.include({
+    expect((await res.json()).error).to.deep.include({
       type: "invalid_request_error",
       code: "invalid_api_key",
       param: null,
@@ -81,7 +82,7 @@ describe("gateway access: API keys and per-client rate limits", function () {
     });
     expect(res.status).to.equal(429);
     expect(Number(res.headers.get("retry-after"))).to.be.within(1, 5);
-    expect(((await res.json()) as any).error).to.deep.include({ type: "requests", code: "rate_limit_exceeded" });
+    expect((await res.json()).error).to.deep.include({ type: "requests", code: "rate_limit_exceeded" });
     expect((await ask(OTHER)).choices[0].message.content).to.equal("answer q6 from node 6");
   });
 
@@ -134,6 +135,8 @@ describe("gateway access: a refusal is held, so a client that ignores Retry-Afte
     const app = express();
     app.use(accessControl({ perIp: { perSecond: 0.01, burst: 1 }, holdRefusalsMs: 400 }).handler);
     app.get("/x", (_req, res) => void res.json({ ok: true }));
+    // express tells an error handler by its four parameters, so `_next` stays though unused
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
     app.use((err: { message: string }, _req: unknown, res: import("express").Response, _next: unknown) => {
       sent++;
       res.status(429).json({ error: err.message });

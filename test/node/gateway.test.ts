@@ -5,6 +5,7 @@ import { newRoundId } from "../kit/round-id.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
 import { preferHigherQ } from "../kit/memory-node.js";
+import { closeStarted } from "../helpers/close.js";
 
 describe("gateway over HTTP (7 nodes on 127.0.0.1)", function () {
   let swarm: HttpSwarm;
@@ -26,7 +27,7 @@ describe("gateway over HTTP (7 nodes on 127.0.0.1)", function () {
     });
     base = swarm.base;
   });
-  after(async () => swarm?.close());
+  after(() => closeStarted(swarm));
 
   it("the openai npm client gets the swarm's winning answer, with the chorus object", async () => {
     const client = new OpenAI({ baseURL: `${base}/v1`, apiKey: "unused" });

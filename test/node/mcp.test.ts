@@ -14,6 +14,7 @@ import { hashApiKey } from "../../src/node/openai/access.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
+import { closeStarted } from "../helpers/close.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const TOOLS = ["ask", "audit_round", "node_info", "sources"];
@@ -38,7 +39,7 @@ describe("MCP server and A2A agent card", function () {
       access: { keyHashes: [hashApiKey(KEY)] },
     });
   });
-  after(async () => swarm?.close());
+  after(() => closeStarted(swarm));
 
   async function exercise(client: Client) {
     const { tools } = await client.listTools();
@@ -110,7 +111,7 @@ describe("MCP server and A2A agent card", function () {
   it("A2A agent card at /.well-known/agent.json names the skill, the MCP endpoint and the bearer scheme", async () => {
     const res = await fetch(`${swarm.base}/.well-known/agent.json`);
     expect(res.status).to.equal(200);
-    const card = (await res.json()) as any;
+    const card = await res.json();
     expect(card.url).to.equal(`${swarm.base}/mcp`);
     expect(card.skills.map((s: { id: string }) => s.id)).to.deep.equal(["consensus-answer"]);
     expect(card.security).to.deep.equal([{ bearer: [] }]);

@@ -40,7 +40,7 @@ function count(m: Metrics, name: string, labels: Record<string, string> = {}): n
   for (const line of m.text.split("\n")) {
     const g = new RegExp(`^${name}_count(?:\\{([^}]*)\\})? (\\S+)$`).exec(line);
     if (!g) continue;
-    const have = (g[1] ?? "").split(",").filter(Boolean);
+    const have = (g.at(1) ?? "").split(",").filter(Boolean);
     if (want.every((w) => have.includes(w))) return Number(g[2]);
   }
   return NaN;
@@ -152,7 +152,7 @@ describe("node / metrics, logs, readiness, shutdown", function () {
       const excluded = lines.find((l) => l.roundId === roundId && String(l.msg).includes("excluded at answer"));
       expect(excluded?.level).to.equal(40);
       const completed = lines.filter(
-        (l) => l.msg === "request completed" && (l.req as { url?: string })?.url === "/v1/chat/completions",
+        (l) => l.msg === "request completed" && (l.req as { url?: string } | undefined)?.url === "/v1/chat/completions",
       );
       expect(completed.map((l) => (l.req as { id: string }).id)).to.include.members([
         "client-chosen-id-0001",

@@ -9,6 +9,7 @@ import { RoundLimiter } from "../../src/node/limiter.js";
 import { ChorusError } from "../../src/core/index.js";
 import type { Mind } from "../../src/round/ports.js";
 import { startHttpSwarm, type HttpSwarm } from "../helpers/http-swarm.js";
+import { closeStarted } from "../helpers/close.js";
 
 function deferred() {
   let resolve!: () => void;
@@ -36,7 +37,7 @@ describe("RoundLimiter", () => {
     expect(limiter.load).to.deep.equal({ running: 2, waiting: 3 });
     gate.resolve();
     const out = await Promise.all(results);
-    expect(out.filter((r) => "ok" in r).map((r) => (r as { ok: number }).ok)).to.deep.equal([0, 1, 2, 3, 4]);
+    expect(out.filter((r) => "ok" in r).map((r) => r.ok)).to.deep.equal([0, 1, 2, 3, 4]);
     const refused = out.filter((r) => "err" in r).map((r) => (r as { err: ChorusError }).err);
     expect(refused).to.have.length(4);
     for (const e of refused) expect(e).to.be.instanceOf(ChorusError).with.property("code", "OVERLOADED");
@@ -85,7 +86,7 @@ describe("gateway under overload (3 nodes on 127.0.0.1)", function () {
   });
   after(async () => {
     gate.resolve();
-    await swarm?.close();
+    await closeStarted(swarm);
   });
 
   const ask = (content: string) =>

@@ -23,6 +23,7 @@ import { countRules } from "../kit/count-rules.js";
 import { makeSigners } from "../kit/memory-round.js";
 import { TEST_DOMAIN as domain, TEST_RECORDS as records } from "../kit/memory-node.js";
 import { memoryBlockHash, rewritingPeers, startPeerSwarm } from "../helpers/peer-swarm.js";
+import { closeStarted } from "../helpers/close.js";
 
 const ask = { messages: [{ role: "user" as const, content: "Why is the sky blue?" }], maxTokens: 32, rag: false };
 const round = {
@@ -112,7 +113,7 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
   before(async () => {
     s = await startPeerSwarm(5, { committeeSize: 5, extra: [evil] });
   });
-  after(async () => s?.close());
+  after(() => closeStarted(s));
 
   it("item 1: a coordinator that rewrites the candidates' reputations in the transcript gets no signature; the honest round gets all", async () => {
     const honest = byzantineCoordinator(s, evil, evilSeq, async () => undefined);
@@ -188,7 +189,7 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
       const big = "z".repeat(7_600_000);
       const stranger = makeSigners(1)[0].address;
       // From a node that is not staked: refused on the head (403), whatever the length.
-      let r = await post(node.url, {
+      const r = await post(node.url, {
         kind: "answer-request",
         roundId: makeRoundId(stranger, 1n),
         from: stranger,
@@ -204,7 +205,7 @@ describe("peer protocol under attack (real nodes on 127.0.0.1)", function () {
             { method: "POST", headers: { "content-type": "application/json", "transfer-encoding": "chunked" } },
             (res) => {
               let text = "";
-              res.on("data", (c) => (text += c));
+              res.on("data", (c: Buffer) => (text += c.toString()));
               res.on("end", () => resolve({ status: res.statusCode!, code: JSON.parse(text).error.code }));
             },
           );

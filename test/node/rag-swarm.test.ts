@@ -26,6 +26,7 @@ import { LOOPBACK, startChainSwarm } from "../helpers/chain-swarm.js";
 import { actor, type Actor } from "../kit/chorus-fixture.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
+import { closeStarted } from "../helpers/close.js";
 
 /** Answers from the contexts in its prompt, so the contexts matter; judges by the q number. */
 function ragMind(i: number): Mind {
@@ -89,7 +90,7 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
     }
   });
   after(async () => {
-    await swarm?.close();
+    await closeStarted(swarm);
     for (const s of sources) await s.close();
     for (const s of stores) await s.close();
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -98,7 +99,7 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
   it("a rag query uses the honest source, skips the forger, settles, and moves the source's scores on chain by the recorded deltas", async () => {
     const scores = async (a: Address) => {
       const s = await swarm.f.sources.read.sourceOf([a]);
-      return { reliability: Number(s.reliability), usefulness: Number(s.usefulness) };
+      return { reliability: s.reliability, usefulness: s.usefulness };
     };
     const before = await scores(honest.address);
     const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {
@@ -109,7 +110,7 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
         chorus: { rag: true },
       }),
     });
-    const body = (await res.json()) as any;
+    const body = await res.json();
     expect(res.status, JSON.stringify(body)).to.equal(200);
     expect(body.choices[0].message.content).to.equal("Paris is the capital of France q6");
     const c = body.chorus;
@@ -122,7 +123,7 @@ describe("RAG swarm: 7 nodes and 2 data sources on 127.0.0.1 with the in-process
     expect(c.rag.members.every((m: { retrieval: string }) => m.retrieval === "sources")).to.equal(true);
 
     // The transcript names the contexts each member used, from which source, and the skipped forger.
-    const t = (await swarm.storeOf(0).getJson(c.transcript_cid)) as Transcript;
+    const t = await swarm.storeOf(0).getJson<Transcript>(c.transcript_cid);
     expect(t.query.rag).to.equal(true);
     for (const r of t.reveals) {
       const ev = (r.body as { rag: RagEvidence }).rag;

@@ -16,6 +16,7 @@ import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
+import { closeStarted } from "../helpers/close.js";
 
 describe("a coordinator reusing a sequence the chain closed (in-process chain)", function () {
   this.timeout(120_000);
@@ -27,7 +28,7 @@ describe("a coordinator reusing a sequence the chain closed (in-process chain)",
       minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
     });
   });
-  after(async () => swarm?.close());
+  after(() => closeStarted(swarm));
 
   const ask = async (node: number) => {
     const res = await fetch(`${swarm.nodes[node].url}/v1/chat/completions`, {
@@ -35,7 +36,7 @@ describe("a coordinator reusing a sequence the chain closed (in-process chain)",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ messages: [{ role: "user", content: "hello" }] }),
     });
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: await res.json() };
   };
 
   it("a voided sequence sent after the round that followed it settled is refused by every member (PEER_REPLAYED), a restarted one included", async () => {
@@ -65,9 +66,9 @@ describe("a coordinator reusing a sequence the chain closed (in-process chain)",
     // of round 2, a fresh deadline (without the check, every member answers it: see the commit that added it).
     const signer = coord.deps.signer as DigestSigner;
     const domain = coord.deps.domain as PeerDomain;
-    const transcript = (await (
+    const transcript = await (
       await fetch(`${swarm.nodes[1].url}/ipfs/${ok.body.chorus.transcript_cid}?format=raw`)
-    ).json()) as any;
+    ).json();
     const body = transcript.requests.answer.body as AnswerRequest;
     const roundId = makeRoundId(coordinator, 1n);
     const seedBlock = BigInt(body.seedBlock.number);

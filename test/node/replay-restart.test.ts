@@ -29,6 +29,7 @@ import { startProcessSwarm, type ProcessSwarm } from "../helpers/http-swarm.js";
 import { MemoryArtifacts, makeSigners } from "../kit/memory-round.js";
 import { TEST_DOMAIN as domain, TEST_RECORDS as records, memorySettlement } from "../kit/memory-node.js";
 import { chainDirectoryOf, countingMind, memoryBlockHash, rewritingPeers, LOOPBACK } from "../helpers/peer-swarm.js";
+import { closeStarted } from "../helpers/close.js";
 
 const N = 4;
 /** The memory chain's latest block as every process reads it; seed blocks more than 8 behind are stale. */
@@ -171,7 +172,7 @@ describe("a coordinator replaying a round id after its members restart (real nod
     ).to.equal(false);
     syncEntries();
   });
-  after(async () => s?.close());
+  after(() => closeStarted(s));
 
   it("the same round id with the same requests: every request kind is refused by every restarted member; R stays signed once", async () => {
     const R = first.roundId.toLowerCase();
@@ -186,7 +187,7 @@ describe("a coordinator replaying a round id after its members restart (real nod
         code: "PEER_DUPLICATE",
         kind: undefined,
       });
-      for (const env of [reveal, judge!, sign])
+      for (const env of [reveal, judge, sign])
         expect(await post(n.url, env), env.kind).to.deep.equal({ status: 404, code: "ROUND_UNKNOWN", kind: undefined });
     }
     // Through the coordinator: the round runs again on R and no member answers.
@@ -208,7 +209,7 @@ describe("a coordinator replaying a round id after its members restart (real nod
     });
     expect(refusals.map((r) => r.code)).to.deep.equal(Array(N).fill("PEER_DUPLICATE"));
     // A sign-request for a different transcript of R (another query), signed by the coordinator.
-    const t = structuredClone(first.transcript) as Transcript;
+    const t = structuredClone<Transcript>(first.transcript);
     t.query.messages[0].content = "Why is the sky green?";
     const other = {
       ...signEnvelope(domain, evil, "sign-request", first.roundId, { transcriptCid: await artifacts.cidOf(t) }),
@@ -265,7 +266,7 @@ describe("a coordinator replaying a round id after its members restart (real nod
     const query = {
       type: "chorus/query@1" as const,
       ...ask,
-      coordinator: evil.address as Address,
+      coordinator: evil.address,
       createdAt: Date.now(),
     };
     for (const deadline of [Date.now() - 60_000, Date.now() + 3_600_000]) {

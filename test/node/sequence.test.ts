@@ -10,6 +10,7 @@ import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
+import { closeStarted } from "../helpers/close.js";
 
 const state = (
   s: Partial<{ issued: number; running: number[]; queued: number[]; failed: number[] }>,
@@ -53,7 +54,7 @@ describe("round sequences on the in-process chain", function () {
       minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
     });
   });
-  after(async () => swarm?.close());
+  after(() => closeStarted(swarm));
 
   const ask = async (node: number) => {
     const res = await fetch(`${swarm.nodes[node].url}/v1/chat/completions`, {
@@ -61,7 +62,7 @@ describe("round sequences on the in-process chain", function () {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ messages: [{ role: "user", content: "hello" }] }),
     });
-    return { status: res.status, body: (await res.json()) as any };
+    return { status: res.status, body: await res.json() };
   };
 
   it("a round that fails after taking its sequence is voided, and the next round settles after it", async () => {

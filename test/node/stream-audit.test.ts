@@ -9,6 +9,7 @@ import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
+import { closeStarted } from "../helpers/close.js";
 
 describe("stream: the final chunk's transcript CID audits OK against the chain", function () {
   this.timeout(180_000);
@@ -21,7 +22,7 @@ describe("stream: the final chunk's transcript CID audits OK against the chain",
       timeoutMs: 1500,
     });
   });
-  after(async () => swarm?.close());
+  after(() => closeStarted(swarm));
 
   it("streams the answer, then the settled round's audit is OK and its transcript is the one streamed", async () => {
     const client = new OpenAI({ baseURL: `${swarm.nodes[0].url}/v1`, apiKey: "unused", maxRetries: 0 });

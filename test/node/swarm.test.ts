@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { newRoundId } from "../kit/round-id.js";
 import OpenAI from "openai";
-import { type Address, type Hex } from "viem";
+import { type Hex } from "viem";
 import { cidToBytes32 } from "../../src/ipfs/index.js";
 import { settledRoundDeltas } from "../../src/chain/round-event.js";
 import { signEnvelope } from "../../src/protocol/index.js";
@@ -12,6 +12,7 @@ import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
+import { closeStarted } from "../helpers/close.js";
 
 describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
   this.timeout(180_000);
@@ -34,7 +35,7 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
       timeoutMs: 1500,
     });
   });
-  after(async () => swarm?.close());
+  after(() => closeStarted(swarm));
 
   const ask = async (node = 0) => {
     const res = await fetch(`${swarm.nodes[node].url}/v1/chat/completions`, {
@@ -42,7 +43,7 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ messages: [{ role: "user", content: "Tell me about the sea." }] }),
     });
-    const body = (await res.json()) as any;
+    const body = await res.json();
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${JSON.stringify(body)}`);
     return body;
   };
@@ -117,7 +118,7 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
   it("a non-member's request and a replayed request are rejected", async () => {
     const stranger = createSigner(generatePrivateKey());
     const roundId = newRoundId(stranger.address);
-    const domain = { chainId: 31337, registry: swarm.f.registry.address as Address };
+    const domain = { chainId: 31337, registry: swarm.f.registry.address };
     const forged = signEnvelope(domain, stranger, "answer-request", roundId, {
       queryCid: "bagaaiera",
       query: {
@@ -147,12 +148,12 @@ describe("swarm: 7 nodes on 127.0.0.1 with the in-process chain", function () {
       });
     const r1 = await post(swarm.nodes[3].url, forged);
     expect(r1.status).to.equal(403);
-    expect(((await r1.json()) as any).error.message).to.match(/not an active node with a valid capability pass/);
+    expect((await r1.json()).error.message).to.match(/not an active node with a valid capability pass/);
 
     const body = await ask(4);
-    const transcript = (await (
+    const transcript = await (
       await fetch(`${swarm.nodes[4].url}/ipfs/${body.chorus.transcript_cid}?format=raw`)
-    ).json()) as any;
+    ).json();
     // In wire order (kind, roundId, from first), as a peer sends it; the stored transcript's keys are sorted.
     const { kind, roundId: id, from, body: requestBody, signature } = transcript.requests.answer;
     const r2 = await post(swarm.nodes[3].url, { kind, roundId: id, from, body: requestBody, signature });
