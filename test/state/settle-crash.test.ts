@@ -19,6 +19,7 @@ import type { ChainSwarm } from "../helpers/crash-faults.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
+import { closeStarted } from "../helpers/close.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROUNDS = 6;
@@ -54,7 +55,7 @@ describe("settlement survives SIGKILL between any two of its steps (a node proce
   });
   after(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) process.kill(c.pid!, "SIGKILL");
-    await swarm?.close();
+    await closeStarted(swarm);
   });
 
   it(`${ROUNDS} records, the settling node killed by SIGKILL at each step kind and at seeded random times: each settled on chain exactly once, none lost`, async () => {
