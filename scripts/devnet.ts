@@ -21,7 +21,8 @@ import { createInferenceBackend, mindFromBackend } from "../src/inference/index.
 import { openArtifactStore } from "../src/ipfs/index.js";
 import { chooseModel } from "../src/node/model-choice.js";
 import { calibrateDevnet } from "./lib/devnet-calibration.js";
-import { deployDevnet, devAccount, enterNextPeriod, startHardhatNode } from "./lib/devnet-chain.js";
+import { DEVNET_SETTLEMENT, deployDevnet, devAccount, enterNextPeriod, startHardhatNode } from "./lib/devnet-chain.js";
+import { curatorDataDir, startCuratorLoop, type CuratorLoop } from "./lib/devnet-curator.js";
 import { startProcess, stopAll } from "./lib/processes.js";
 
 const NODE_COUNT = 5;
@@ -39,6 +40,11 @@ const DevnetEnv = z.object({
   CHORUS_DEVNET_DEPLOYMENTS_DIR: z.string().min(1).optional(),
   CHORUS_DEVNET_PASS_THRESHOLD: z.coerce.number().int().min(201).max(256).default(218),
   CHORUS_DEVNET_CALIBRATION: z.enum(["reference", "model"]).default("reference"),
+  /** Seconds per weight period (a node that passes is drawn from the next one on); the contract takes >= 60. */
+  CHORUS_DEVNET_PERIOD: z.coerce.number().int().min(60).max(86_400).default(DEVNET_SETTLEMENT.periodLength),
+  /** Seconds each newcomers' calibration suite takes commits, and seconds between two suites (curator loop). */
+  CHORUS_DEVNET_SUITE_WINDOW: z.coerce.number().int().min(30).max(86_400).default(600),
+  CHORUS_DEVNET_SUITE_EVERY: z.coerce.number().int().min(10).max(86_400).default(120),
 });
 const parsedEnv = DevnetEnv.safeParse(process.env);
 if (!parsedEnv.success) {
@@ -47,14 +53,20 @@ if (!parsedEnv.success) {
   process.exit(1);
 }
 const env = parsedEnv.data;
+if (env.CHORUS_DEVNET_SUITE_EVERY >= env.CHORUS_DEVNET_SUITE_WINDOW) {
+  process.stderr.write("[devnet] CHORUS_DEVNET_SUITE_EVERY must be shorter than CHORUS_DEVNET_SUITE_WINDOW\n");
+  process.exit(1);
+}
 
 const log = (line: string) => process.stdout.write(`[devnet] ${line}\n`);
 
 let stopping = false;
+let curator: CuratorLoop | undefined;
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     log("stopping everything the devnet started…");
+    await curator?.stop();
     await stopAll(8000);
   }
   process.exit(code);
@@ -74,7 +86,7 @@ async function run(): Promise<void> {
     stdio: "inherit",
   });
   log(`starting the chain (Hardhat node) on 127.0.0.1:${env.CHORUS_DEVNET_PORT}…`);
-  const rpcUrl = await startHardhatNode(env.CHORUS_DEVNET_PORT, log);
+  const rpcUrl = await startHardhatNode(env.CHORUS_DEVNET_PORT, log, env.CHORUS_DEVNET_PERIOD);
   log("deploying contracts and staking the node identities…");
   const nodeUrl = (i: number) => `http://127.0.0.1:${env.CHORUS_DEVNET_NODE_PORT + i - 1}`;
   const devnet = await deployDevnet({
@@ -82,6 +94,7 @@ async function run(): Promise<void> {
     nodeCount: NODE_COUNT,
     nodeEndpoint: nodeUrl,
     deploymentsDir: env.CHORUS_DEVNET_DEPLOYMENTS_DIR,
+    periodLength: env.CHORUS_DEVNET_PERIOD,
     log,
   });
 
@@ -213,6 +226,22 @@ async function run(): Promise<void> {
       ?.slice(name.length)
       .trim() ?? "?";
 
+  // Newcomers need a suite open for commits: the curator loop keeps one open from now on.
+  log(
+    `curator loop: a newcomers' calibration suite every ${env.CHORUS_DEVNET_SUITE_EVERY} s, each open for commits ${env.CHORUS_DEVNET_SUITE_WINDOW} s; keys revealed when the commits close`,
+  );
+  curator = await startCuratorLoop({
+    rpcUrl,
+    deployments: devnet.deployments,
+    curator: devAccount(0),
+    dataDir: curatorDataDir(env.CHORUS_DEVNET_DIR),
+    ipfsDir: nodeDir(1),
+    passThreshold: env.CHORUS_DEVNET_PASS_THRESHOLD,
+    commitWindow: env.CHORUS_DEVNET_SUITE_WINDOW,
+    every: env.CHORUS_DEVNET_SUITE_EVERY,
+    log,
+  });
+
   const gateway = urls[0];
   const lines = [
     "",
@@ -234,6 +263,10 @@ async function run(): Promise<void> {
     "",
     "Add a data source with one command (a directory of .md, .txt or .jsonl files; any free test account and port):",
     `  npx chorus --dev-account ${SOURCE_ACCOUNT + 1} source start --corpus ${path.relative(process.cwd(), SAMPLE_CORPUS) || "."} --port ${env.CHORUS_DEVNET_SOURCE_PORT + 1}`,
+    "",
+    "Join as a node with your own model: README.md, section 'Join the devnet as a node' (faucet, key, stake,",
+    `  calibrate, start, see it drawn). A calibration suite is open for newcomers at any time (a new one every ${env.CHORUS_DEVNET_SUITE_EVERY} s,`,
+    `  ${env.CHORUS_DEVNET_SUITE_WINDOW} s of commits each); a node that passes is drawn from the next weight period (${env.CHORUS_DEVNET_PERIOD} s) on.`,
     "",
     "Press Ctrl-C to stop everything.",
   ];

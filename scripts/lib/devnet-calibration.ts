@@ -25,8 +25,11 @@ import { connectChain, type ChorusChain } from "../../src/chain/index.js";
 import type { Mind } from "../../src/round/ports.js";
 import type { Deployments } from "../../deploy/index.js";
 
-/** Seconds the devnet suite takes commitments: enough for five nodes' bond and commit transactions. */
-export const DEVNET_COMMIT_WINDOW = 20;
+/**
+ * Seconds the setup suite takes commitments: five nodes' bond and commit transactions (about 15), with room for
+ * a loaded machine (20 s was seen to run out with two devnets starting at once on 2 busy cores).
+ */
+export const DEVNET_COMMIT_WINDOW = 60;
 
 export async function calibrateDevnet(opts: {
   rpcUrl: string;

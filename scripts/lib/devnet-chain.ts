@@ -63,7 +63,11 @@ export interface DevnetChain {
   nodes: { index: number; account: Account; endpoint: string; staked: bigint }[];
 }
 
-export async function startHardhatNode(port: number, log: (l: string) => void): Promise<string> {
+export async function startHardhatNode(
+  port: number,
+  log: (l: string) => void,
+  periodLength: number = DEVNET_SETTLEMENT.periodLength,
+): Promise<string> {
   if (await portInUse(port)) {
     throw new Error(
       `port ${port} on 127.0.0.1 is already in use: stop what runs there (another devnet?) or set CHORUS_DEVNET_PORT`,
@@ -72,7 +76,7 @@ export async function startHardhatNode(port: number, log: (l: string) => void): 
   const bin = path.join(ROOT, "node_modules", ".bin", "hardhat");
   // The chain starts one weight period behind the wall clock (hardhat.config.ts reads CHORUS_CHAIN_INITIAL_DATE)
   // so that `enterNextPeriod` can reach a fresh period by catching up with the wall clock, never passing it.
-  const initialDate = new Date(Date.now() - DEVNET_SETTLEMENT.periodLength * 1000).toISOString();
+  const initialDate = new Date(Date.now() - periodLength * 1000).toISOString();
   startProcess("hardhat node", bin, ["node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: ROOT,
     env: { ...process.env, CHORUS_CHAIN_INITIAL_DATE: initialDate },
@@ -94,6 +98,8 @@ export async function deployDevnet(opts: {
   nodeCount: number;
   nodeEndpoint: (i: number) => string;
   stakePerNode?: bigint;
+  /** Seconds per weight period (default DEVNET_SETTLEMENT's 600). */
+  periodLength?: number;
   /** Where deployments/<chainId>.json goes (default: the project's deployments/). */
   deploymentsDir?: string;
   log: (l: string) => void;
@@ -115,6 +121,7 @@ export async function deployDevnet(opts: {
       adminDelay: 0,
       timelockDelay: 0,
       ...DEVNET_SETTLEMENT,
+      periodLength: opts.periodLength ?? DEVNET_SETTLEMENT.periodLength,
     },
     log: opts.log,
   });
