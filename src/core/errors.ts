@@ -209,6 +209,25 @@ function jsonSafe(value: unknown): unknown {
 }
 
 /**
+ * The message of whatever was thrown: an Error's (or an error-like object's) `message`, else the value as a
+ * string. For wrapping foreign rejections (`${what} failed: ${messageOf(err)}`), where `(err as Error).message`
+ * would print `undefined` for a thrown string.
+ */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : (errorText(err, "message") ?? String(err));
+}
+
+/**
+ * A string property (`name`, `message`, `code`) of whatever was thrown, or undefined when it has no such
+ * string: for telling a library's errors apart without trusting that what was thrown is an Error.
+ */
+export function errorText(err: unknown, key: string): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const value = (err as Record<string, unknown>)[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
  * `value`, which the caller's own bookkeeping guarantees is there (a key it put in a map, an index inside the
  * array); its absence is a bug in Chorus, not bad input, so it throws INTERNAL naming `what`.
  */
