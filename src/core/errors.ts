@@ -228,6 +228,16 @@ export function errorText(err: unknown, key: string): string | undefined {
 }
 
 /**
+ * `fn()`'s result as a promise, a throw as a rejection: what an `async` method that never awaits gives, for
+ * methods of an async interface that answer at once (an in-memory or SQLite store behind a port).
+ */
+export function promiseOf<T>(fn: () => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    resolve(fn());
+  });
+}
+
+/**
  * `value`, which the caller's own bookkeeping guarantees is there (a key it put in a map, an index inside the
  * array); its absence is a bug in Chorus, not bad input, so it throws INTERNAL naming `what`.
  */

@@ -13,7 +13,7 @@ export const MODEL_ID = "chorus-swarm";
 const MAX_CONTENT = 32_000;
 
 const TextPart = z.object({ type: z.literal("text"), text: z.string({ error: "must be a string" }) }).strip();
-const AnyPart = z.object({ type: z.string({ error: "must be a string" }) }).passthrough();
+const AnyPart = z.object({ type: z.string({ error: "must be a string" }) }).loose();
 const Content = z.union([z.string(), z.array(AnyPart).max(64), z.null()], {
   error: "must be a string or an array of content parts",
 });
@@ -61,7 +61,7 @@ export const ChatRequest = z
     parallel_tool_calls: z.boolean().optional(),
     functions: z.array(z.unknown()).optional(),
     function_call: z.unknown().optional(),
-    response_format: z.object({ type: z.string() }).passthrough().nullable().optional(),
+    response_format: z.object({ type: z.string() }).loose().nullable().optional(),
     logprobs: z.boolean().nullable().optional(),
     top_logprobs: z.number().int().nullable().optional(),
     presence_penalty: z.number().nullable().optional(),
@@ -118,7 +118,7 @@ function textOf(content: unknown, where: string, allowRefusal: boolean): string 
   const parts = content as { type: string }[];
   return parts
     .map((p, j) => {
-      if (p.type === "refusal" && allowRefusal) return String((p as { refusal?: unknown }).refusal ?? "");
+      if (p.type === "refusal" && allowRefusal) return clientText((p as { refusal?: unknown }).refusal);
       if (p.type !== "text")
         throw badParam(`${where}[${j}].type`, `'${p.type}' parts are not supported: only text parts`);
       const t = TextPart.safeParse(p);
@@ -128,12 +128,24 @@ function textOf(content: unknown, where: string, allowRefusal: boolean): string 
     .join("\n");
 }
 
+/**
+ * A value from the request that is not schema-checked (a part's refusal, a tool call's name and arguments) as
+ * text: a string as is, a number or boolean printed, nothing as "", anything else as its JSON (OpenAI sends
+ * `arguments` as a JSON string, but some clients send the object itself).
+ */
+function clientText(value: unknown): string {
+  if (value === undefined || value === null) return "";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  return JSON.stringify(value);
+}
+
 /** Describes an assistant's earlier tool calls as text (the swarm's models answer from text alone). */
 function toolCallsText(calls: unknown[]): string {
   return calls
     .map((c) => {
       const f = (c as { function?: { name?: unknown; arguments?: unknown } }).function;
-      return `[tool call ${String(f?.name ?? "?")}(${String(f?.arguments ?? "")})]`;
+      return `[tool call ${f?.name === undefined || f.name === null ? "?" : clientText(f.name)}(${clientText(f?.arguments)})]`;
     })
     .join("\n");
 }
@@ -166,7 +178,7 @@ export function toSwarmQuery(b: ChatRequest): SwarmQuery {
     }
     if (content.length > MAX_CONTENT) throw badParam(`${where}.content`, `is longer than ${MAX_CONTENT} characters`);
     const role = m.role === "developer" ? "system" : m.role === "tool" ? "user" : m.role;
-    return { role, content } as SwarmQuery["messages"][number];
+    return { role, content };
   });
   if (!b.messages.some((m) => m.role === "user")) throw badParam("messages", "must include a user message");
   const stop = typeof b.stop === "string" ? [b.stop] : (b.stop ?? undefined);
