@@ -228,6 +228,34 @@ export function errorText(err: unknown, key: string): string | undefined {
 }
 
 /**
+ * Why a fetch() failed: undici's own message is only "fetch failed", the reason (DNS, refused, reset, timeout) is
+ * its cause's; anything else thrown gives its own message.
+ */
+export function fetchFailureOf(err: unknown): string {
+  return errorText(err instanceof Error ? err.cause : undefined, "message") ?? messageOf(err);
+}
+
+/**
+ * What was thrown or an abort reason, as an Error to reject with: itself when it is one, else an Error with its
+ * text that keeps it as `cause` (`controller.abort("why")` gives a string reason).
+ */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(messageOf(value), { cause: value });
+}
+
+/**
+ * An unvalidated value (a field of a peer's, client's or old file's JSON) as text for a message or a prompt: a
+ * string as it is, nothing (undefined, null) as `absent`, numbers and booleans printed, anything else as JSON
+ * (where String() would give "[object Object]").
+ */
+export function plainText(value: unknown, absent = ""): string {
+  if (value === undefined || value === null) return absent;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return value.toString();
+  return JSON.stringify(value);
+}
+
+/**
  * `fn()`'s result as a promise, a throw as a rejection: what an `async` method that never awaits gives, for
  * methods of an async interface that answer at once (an in-memory or SQLite store behind a port).
  */

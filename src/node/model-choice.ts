@@ -6,7 +6,7 @@
  * fallback.
  */
 import { access } from "node:fs/promises";
-import { ChorusError, errorText, messageOf } from "../core/index.js";
+import { ChorusError, fetchFailureOf } from "../core/index.js";
 import type { ChorusConfig } from "../config/index.js";
 
 export type ModelChoice =
@@ -54,9 +54,7 @@ export async function chooseModel(
   try {
     await fetch(host, { method: "HEAD", signal: AbortSignal.timeout(5000), redirect: "manual" });
   } catch (err) {
-    // fetch's own message is 'fetch failed': the reason (DNS, refused, timeout) is its cause's
-    const cause = err instanceof Error ? err.cause : undefined;
-    throw fail(`${host} is unreachable: ${errorText(cause, "message") ?? messageOf(err)}`, err);
+    throw fail(`${host} is unreachable: ${fetchFailureOf(err)}`, err);
   }
   opts.log?.(`no model configured: downloading ${inference.defaultModelUri} (set CHORUS_MODEL to use your own)`);
   try {

@@ -7,7 +7,7 @@
  * `n > 1`, logprobs, penalties and logit bias, audio output, image / audio / file parts.
  */
 import { z } from "zod";
-import { ChorusError } from "../../core/index.js";
+import { ChorusError, plainText } from "../../core/index.js";
 
 export const MODEL_ID = "chorus-swarm";
 const MAX_CONTENT = 32_000;
@@ -118,7 +118,7 @@ function textOf(content: unknown, where: string, allowRefusal: boolean): string 
   const parts = content as { type: string }[];
   return parts
     .map((p, j) => {
-      if (p.type === "refusal" && allowRefusal) return clientText((p as { refusal?: unknown }).refusal);
+      if (p.type === "refusal" && allowRefusal) return plainText((p as { refusal?: unknown }).refusal);
       if (p.type !== "text")
         throw badParam(`${where}[${j}].type`, `'${p.type}' parts are not supported: only text parts`);
       const t = TextPart.safeParse(p);
@@ -128,24 +128,12 @@ function textOf(content: unknown, where: string, allowRefusal: boolean): string 
     .join("\n");
 }
 
-/**
- * A value from the request that is not schema-checked (a part's refusal, a tool call's name and arguments) as
- * text: a string as is, a number or boolean printed, nothing as "", anything else as its JSON (OpenAI sends
- * `arguments` as a JSON string, but some clients send the object itself).
- */
-function clientText(value: unknown): string {
-  if (value === undefined || value === null) return "";
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
-  return JSON.stringify(value);
-}
-
 /** Describes an assistant's earlier tool calls as text (the swarm's models answer from text alone). */
 function toolCallsText(calls: unknown[]): string {
   return calls
     .map((c) => {
       const f = (c as { function?: { name?: unknown; arguments?: unknown } }).function;
-      return `[tool call ${f?.name === undefined || f.name === null ? "?" : clientText(f.name)}(${clientText(f?.arguments)})]`;
+      return `[tool call ${plainText(f?.name, "?")}(${plainText(f?.arguments)})]`;
     })
     .join("\n");
 }
