@@ -11,8 +11,8 @@ export default async function benchNodeRegistry(): Promise<string[]> {
   const publicClient = await hre.viem.getPublicClient();
   const [deployer, node, slasher] = await hre.viem.getWalletClients();
   const d = await deployAll({
-    publicClient: publicClient as never,
-    walletClient: deployer as never,
+    publicClient,
+    walletClient: deployer,
     params: {
       minStake: parseEther("100"),
       thawingPeriod: 3600,

@@ -39,7 +39,7 @@ const logger = createLogger({
   level: z.enum(LOG_LEVELS).default("error").parse(process.env.LOAD_NODE_LOG_LEVEL),
   base: { loadNode: index },
 });
-const faults = { count: (_kind: string) => {} };
+const faults: { count: (kind: string) => void } = { count: () => {} };
 installProcessGuards(logger, (kind) => faults.count(kind));
 
 const entries: NodeEntry[] = [];

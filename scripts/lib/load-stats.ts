@@ -43,7 +43,7 @@ export function parseLoadOptions(argv: string[], env: NodeJS.ProcessEnv): LoadOp
     const flag = argv[i];
     const k = keys.find((x) => `--${kebab(x)}` === flag);
     if (!k) throw new Error(`unknown option ${flag} (known: ${keys.map((x) => `--${kebab(x)}`).join(", ")})`);
-    if (argv[i + 1] === undefined) throw new Error(`option ${flag} needs a value`);
+    if (i + 1 >= argv.length) throw new Error(`option ${flag} needs a value`);
     raw[k] = argv[++i];
   }
   const r = LoadOptions.safeParse(raw);
@@ -91,7 +91,7 @@ export function loadFigures(responses: readonly ResponseLog[], seconds: number, 
   const busy = responses.filter((r) => r.status === 503);
   const rateLimited = responses.filter((r) => r.status === 429).length;
   const statuses: Record<string, number> = {};
-  for (const r of responses) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  for (const r of responses) statuses[r.status] = (r.status in statuses ? statuses[r.status] : 0) + 1;
   const sortedOf = (rs: readonly ResponseLog[]) => rs.map((r) => r.latencyMs).sort((a, b) => a - b);
   return {
     p50: percentile(all, 50),

@@ -70,7 +70,8 @@ export async function startLoadSwarm(opts: LoadSwarmOptions): Promise<LoadSwarm>
           new Promise<number | string | null>((resolve) => {
             if (c.exitCode !== null || c.signalCode !== null || !c.connected) {
               if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-              return resolve(c.exitCode ?? c.signalCode ?? "SIGKILL");
+              resolve(c.exitCode ?? c.signalCode ?? "SIGKILL");
+              return;
             }
             const timer = setTimeout(() => c.kill("SIGKILL"), 10_000);
             c.once("exit", (code, sig) => {

@@ -20,7 +20,8 @@ export interface SuiteDocument {
 }
 
 export function assertSuite(doc: unknown): SuiteDocument {
-  const d = doc as SuiteDocument;
+  // any JSON value, from a file or IPFS: every field is checked before it is taken as a suite
+  const d = doc as { type?: unknown; items?: unknown } | null | undefined;
   if (
     d?.type !== "chorus/calibration-suite@1" ||
     !Array.isArray(d.items) ||
@@ -32,12 +33,13 @@ export function assertSuite(doc: unknown): SuiteDocument {
       "not a calibration suite document (chorus/calibration-suite@1 with 1..256 items)",
     );
   }
-  for (const [i, it] of d.items.entries()) {
+  for (const [i, item] of (d.items as unknown[]).entries()) {
+    const it = item as { question?: unknown; answerA?: unknown; answerB?: unknown } | null | undefined;
     if (typeof it?.question !== "string" || typeof it.answerA !== "string" || typeof it.answerB !== "string") {
       throw new ChorusError("CAPABILITY_BAD_SUITE", `suite item ${i} needs question, answerA and answerB strings`);
     }
   }
-  return d;
+  return doc as SuiteDocument;
 }
 
 export async function answerSuite(

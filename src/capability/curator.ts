@@ -12,7 +12,7 @@ import { z } from "zod";
 import { keyCommitment, minPassThreshold, newSalt, suiteStrongEnough, MAX_ITEMS } from "../chain/capability.js";
 import { chainTime, getSuite, publishSuite, revealSuiteKey, type SuiteView } from "../chain/calibration.js";
 import type { ChorusChain } from "../chain/contracts.js";
-import { ChorusError } from "../core/index.js";
+import { asError, ChorusError } from "../core/index.js";
 import { cidToBytes32 } from "../ipfs/index.js";
 import type { SuiteDocument } from "./calibrate.js";
 
@@ -241,10 +241,17 @@ export const iso = (t: number) => new Date(t * 1000).toISOString().replace(".000
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(signal.reason);
+      reject(asError(signal.reason));
       return;
     }
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(asError(signal.reason));
+      },
+      { once: true },
+    );
   });
 }

@@ -50,7 +50,8 @@ export async function loadSuiteDocument(
         const got = (await cidOfJson(doc)).toString();
         if (got !== cid)
           throw new ChorusError("CAPABILITY_BAD_SUITE", `its CID is ${got}, suite ${suite.id} names ${cid}`);
-      } else doc = await s.getJson!(cid);
+      } else if (s.getJson) doc = await s.getJson(cid);
+      else throw new ChorusError("INTERNAL", `source ${s.name} has neither a document nor a reader`);
       const d = assertSuite(doc);
       if (d.items.length !== suite.itemCount) {
         throw new ChorusError(

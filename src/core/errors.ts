@@ -209,6 +209,63 @@ function jsonSafe(value: unknown): unknown {
 }
 
 /**
+ * The message of whatever was thrown: an Error's (or an error-like object's) `message`, else the value as a
+ * string. For wrapping foreign rejections (`${what} failed: ${messageOf(err)}`), where `(err as Error).message`
+ * would print `undefined` for a thrown string.
+ */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : (errorText(err, "message") ?? String(err));
+}
+
+/**
+ * A string property (`name`, `message`, `code`) of whatever was thrown, or undefined when it has no such
+ * string: for telling a library's errors apart without trusting that what was thrown is an Error.
+ */
+export function errorText(err: unknown, key: string): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const value = (err as Record<string, unknown>)[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+/**
+ * Why a fetch() failed: undici's own message is only "fetch failed", the reason (DNS, refused, reset, timeout) is
+ * its cause's; anything else thrown gives its own message.
+ */
+export function fetchFailureOf(err: unknown): string {
+  return errorText(err instanceof Error ? err.cause : undefined, "message") ?? messageOf(err);
+}
+
+/**
+ * What was thrown or an abort reason, as an Error to reject with: itself when it is one, else an Error with its
+ * text that keeps it as `cause` (`controller.abort("why")` gives a string reason).
+ */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(messageOf(value), { cause: value });
+}
+
+/**
+ * An unvalidated value (a field of a peer's, client's or old file's JSON) as text for a message or a prompt: a
+ * string as it is, nothing (undefined, null) as `absent`, numbers and booleans printed, anything else as JSON
+ * (where String() would give "[object Object]").
+ */
+export function plainText(value: unknown, absent = ""): string {
+  if (value === undefined || value === null) return absent;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return value.toString();
+  return JSON.stringify(value);
+}
+
+/**
+ * `fn()`'s result as a promise, a throw as a rejection: what an `async` method that never awaits gives, for
+ * methods of an async interface that answer at once (an in-memory or SQLite store behind a port).
+ */
+export function promiseOf<T>(fn: () => T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    resolve(fn());
+  });
+}
+
+/**
  * `value`, which the caller's own bookkeeping guarantees is there (a key it put in a map, an index inside the
  * array); its absence is a bug in Chorus, not bad input, so it throws INTERNAL naming `what`.
  */

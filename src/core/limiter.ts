@@ -9,6 +9,7 @@
  * const limiter = new Limiter({ concurrency: 2, maxQueue: 8, refuse: { busy: () => new Error("busy") } });
  * const answer = await limiter.run(() => work(), { signal });
  */
+import { asError, present } from "./errors.js";
 
 export interface LimiterLoad {
   running: number;
@@ -18,11 +19,14 @@ export interface LimiterLoad {
 /** The errors a limiter refuses with (each gets the load at the moment of the refusal). */
 export interface LimiterRefusals {
   /** Every slot is taken and the queue is full. */
-  busy(load: LimiterLoad): unknown;
-  /** The caller's signal fired, before it queued (`queued` false) or while it waited (default: the signal's reason). */
-  aborted?(signal: AbortSignal, queued: boolean): unknown;
+  busy(load: LimiterLoad): Error;
+  /**
+   * The caller's signal fired, before it queued (`queued` false) or while it waited (default: the signal's
+   * reason, as an Error: see asError).
+   */
+  aborted?(signal: AbortSignal, queued: boolean): Error;
   /** No slot was handed over within `maxWaitMs`. */
-  timedOut?(maxWaitMs: number, load: LimiterLoad): unknown;
+  timedOut?(maxWaitMs: number, load: LimiterLoad): Error;
 }
 
 export interface LimiterOptions {
@@ -42,7 +46,7 @@ export interface AcquireOptions {
 
 interface Waiter {
   grant(release: () => void): void;
-  fail(err: unknown): void;
+  fail(err: Error): void;
 }
 
 export class Limiter {
@@ -73,18 +77,19 @@ export class Limiter {
     if (this.queue.length >= this.maxQueue) return Promise.reject(this.opts.refuse.busy(this.load));
     const maxWaitMs = opts.maxWaitMs ?? this.maxWaitMs;
     return new Promise((resolve, reject) => {
-      const leave = (err: unknown) => {
+      const leave = (err: Error) => {
         const i = this.queue.indexOf(waiter);
         if (i >= 0) this.queue.splice(i, 1);
         cleanup();
         reject(err);
       };
-      const onAbort = () => leave(this.abortError(signal!, true));
+      const onAbort = () => {
+        leave(this.abortError(present(signal, "the signal whose abort is being handled"), true));
+      };
       const timer = Number.isFinite(maxWaitMs)
-        ? setTimeout(
-            () => leave(this.opts.refuse.timedOut?.(maxWaitMs, this.load) ?? this.opts.refuse.busy(this.load)),
-            maxWaitMs,
-          )
+        ? setTimeout(() => {
+            leave(this.opts.refuse.timedOut?.(maxWaitMs, this.load) ?? this.opts.refuse.busy(this.load));
+          }, maxWaitMs)
         : undefined;
       const cleanup = () => {
         if (timer) clearTimeout(timer);
@@ -116,12 +121,12 @@ export class Limiter {
   }
 
   /** Rejects every waiter with `err` (on close). */
-  rejectAll(err: unknown): void {
+  rejectAll(err: Error): void {
     for (const w of this.queue.splice(0)) w.fail(err);
   }
 
-  private abortError(signal: AbortSignal, queued: boolean): unknown {
-    return this.opts.refuse.aborted ? this.opts.refuse.aborted(signal, queued) : signal.reason;
+  private abortError(signal: AbortSignal, queued: boolean): Error {
+    return this.opts.refuse.aborted ? this.opts.refuse.aborted(signal, queued) : asError(signal.reason);
   }
 
   private releaser(): () => void {

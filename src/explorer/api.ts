@@ -184,7 +184,7 @@ export function explorerRouter(deps: ExplorerDeps): Router {
           (series[n.toLowerCase()] ??= []).push({
             t: e.timestamp,
             epoch: Number(a.epoch),
-            value: Number(a.reputations[i]),
+            value: a.reputations[i],
           }),
         );
       }
@@ -264,7 +264,8 @@ export function explorerRouter(deps: ExplorerDeps): Router {
   r.get(
     "/explorer/api/sources",
     route(async (_req, res) => {
-      const sources: Record<
+      // by lower-case address, in the order the sources first registered
+      const sources = new Map<
         string,
         {
           address: string;
@@ -274,36 +275,42 @@ export function explorerRouter(deps: ExplorerDeps): Router {
           reliability: { t: number; value: number }[];
           usefulness: { t: number; value: number }[];
         }
-      > = {};
+      >();
       for (const e of await events.of("SourceRegistry")) {
-        const a = e.args as Record<string, any>;
         if (e.eventName === "SourceRegistered" || e.eventName === "SourceUpdated") {
-          const key = String(a.source).toLowerCase();
-          const s = (sources[key] ??= {
-            address: a.source,
-            endpoint: "",
-            manifestCid: "",
-            active: true,
-            reliability: [{ t: e.timestamp, value: 500_000 }],
-            usefulness: [{ t: e.timestamp, value: 500_000 }],
-          });
+          const a = e.args as { source: Address; endpoint: string; manifestCid: Hex };
+          const key = a.source.toLowerCase();
+          let s = sources.get(key);
+          if (!s) {
+            s = {
+              address: a.source,
+              endpoint: "",
+              manifestCid: "",
+              active: true,
+              reliability: [{ t: e.timestamp, value: 500_000 }],
+              usefulness: [{ t: e.timestamp, value: 500_000 }],
+            };
+            sources.set(key, s);
+          }
           s.endpoint = a.endpoint;
           s.manifestCid = bytes32ToCid(a.manifestCid).toString();
         } else if (e.eventName === "SourceLeft") {
-          const s = sources[String(a.source).toLowerCase()];
+          const s = sources.get((e.args as { source: Address }).source.toLowerCase());
           if (s) s.active = false;
         } else if (e.eventName === "SourceScoresUpdated") {
-          (a.sources as string[]).forEach((src, i) => {
-            const s = sources[src.toLowerCase()];
+          // uint32[] scores: viem decodes them as numbers
+          const a = e.args as { sources: Address[]; reliability: number[]; usefulness: number[] };
+          a.sources.forEach((src, i) => {
+            const s = sources.get(src.toLowerCase());
             if (!s) return;
-            s.reliability.push({ t: e.timestamp, value: Number(a.reliability[i]) });
-            s.usefulness.push({ t: e.timestamp, value: Number(a.usefulness[i]) });
+            s.reliability.push({ t: e.timestamp, value: a.reliability[i] });
+            s.usefulness.push({ t: e.timestamp, value: a.usefulness[i] });
           });
         }
       }
       const f = await finality();
       res.json({
-        sources: Object.values(sources).map((s) => ({
+        sources: [...sources.values()].map((s) => ({
           ...s,
           pending: f.pendingBySource.get(getAddress(s.address)) ?? { reliability: 0, usefulness: 0 },
         })),

@@ -5,6 +5,7 @@
  * requests share the one computation in flight.
  */
 import type { ChorusChain } from "../chain/index.js";
+import { present } from "../core/index.js";
 
 export class BlockCache {
   private block?: { at: number; number: Promise<bigint> };
@@ -55,7 +56,8 @@ export class FinalCache<T> {
       p = compute().then((v) => {
         if (final(v)) {
           this.done.set(key, v);
-          while (this.done.size > this.max) this.done.delete(this.done.keys().next().value!);
+          while (this.done.size > this.max)
+            this.done.delete(present(this.done.keys().next().value, "the oldest cached key"));
         }
         return v;
       });

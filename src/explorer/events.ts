@@ -49,7 +49,9 @@ export class EventLog {
     if (from > latest) return;
     const fresh: ChainEvent[] = [];
     for (const [name, typed] of Object.entries(CHORUS_ABIS)) {
-      const c = this.chain.deployments.contracts[name];
+      // the deployment file is read from disk: a contract it does not list is skipped
+      const deployed: Partial<ChorusChain["deployments"]["contracts"]> = this.chain.deployments.contracts;
+      const c = deployed[name];
       if (!c) continue;
       // Every event of the contract, whatever its name: the ABI as a plain Abi (the explorer shows args as data).
       const abi: Abi = typed;

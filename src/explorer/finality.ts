@@ -6,6 +6,7 @@
  */
 import { getAddress, type Address, type Hex } from "viem";
 import { netAfterVoids, type EpochDeltas, type FinalizeInput } from "../chain/finality.js";
+import { present } from "../core/index.js";
 import { decodeRoundDeltas } from "../protocol/index.js";
 import type { ChainEvent } from "./events.js";
 
@@ -64,9 +65,9 @@ export function finalityView(events: readonly ChainEvent[]): FinalityView {
     if (!input || !round) continue;
     const d = decodeRoundDeltas(round.deltas, input.deltas);
     input.voided.push({
-      nodes: d.nodeAddresses!,
+      nodes: present(d.nodeAddresses, "the addresses of a decoded round (its epoch tables were given)"),
       deltas: d.nodes.map((x) => x.delta),
-      sources: d.sourceAddresses!,
+      sources: present(d.sourceAddresses, "the addresses of a decoded round (its epoch tables were given)"),
       reliability: d.sources.map((x) => x.reliability),
       usefulness: d.sources.map((x) => x.usefulness),
     });

@@ -85,9 +85,13 @@ export function logServerError(
 ): void {
   const log = (req as { log?: RequestLog }).log;
   // no request logger, a silent one (a programmatic node given none), or a test watching: the plain line
-  if (!log || serverErrorLog.write !== stderrLine || log.isLevelEnabled?.("error") === false)
-    return serverErrorLog.write(line);
-  const gone = fields.code === "ABORTED" || req.destroyed || (req.socket?.destroyed ?? false);
+  if (!log || serverErrorLog.write !== stderrLine || log.isLevelEnabled?.("error") === false) {
+    serverErrorLog.write(line);
+    return;
+  }
+  // Node types the socket as always there; this runs late in a failed request, so a missing one is tolerated
+  const socket = req.socket as typeof req.socket | null | undefined;
+  const gone = fields.code === "ABORTED" || req.destroyed || (socket?.destroyed ?? false);
   const err = fields.cause instanceof Error ? fields.cause : undefined;
   if (gone) log.info({ status: fields.status, code: fields.code, err }, `${line} (the client had gone)`);
   else if (fields.status === 503) log.warn({ status: fields.status, code: fields.code, err }, line);

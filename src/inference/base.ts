@@ -4,7 +4,7 @@
  * which must honour its signal; the slot is released when `generate` settles, and the caller is released at
  * once when the deadline passes or the signal fires.
  */
-import { isChorusError } from "../core/index.js";
+import { asError, isChorusError, messageOf } from "../core/index.js";
 import { INFERENCE_ERRORS, inferenceError } from "./errors.js";
 import { ConcurrencyLimiter } from "./limiter.js";
 import {
@@ -70,17 +70,24 @@ export abstract class BaseBackend implements InferenceBackend {
 
     const controller = new AbortController();
     const deadline = Date.now() + timeoutMs;
-    let timedOut = false;
+    // an object, not a `let`: the timer's callback sets it, which the compiler's narrowing does not see
+    const deadlineState = { fired: false };
     const timer = setTimeout(() => {
-      timedOut = true;
+      deadlineState.fired = true;
       controller.abort(new Error(`deadline of ${timeoutMs} ms`));
     }, timeoutMs);
     const onAbort = () => controller.abort(opts.signal?.reason ?? this.closing.signal.reason);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     this.closing.signal.addEventListener("abort", onAbort, { once: true });
-    const stopped = new Promise<never>((_, reject) =>
-      controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true }),
-    );
+    const stopped = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener(
+        "abort",
+        () => {
+          reject(asError(controller.signal.reason));
+        },
+        { once: true },
+      );
+    });
     stopped.catch(() => undefined);
     try {
       const release = await this.limiter.acquire(controller.signal);
@@ -98,7 +105,7 @@ export abstract class BaseBackend implements InferenceBackend {
       work.then(release, release);
       return await Promise.race([work, stopped]);
     } catch (err) {
-      if (timedOut)
+      if (deadlineState.fired)
         throw inferenceError(
           INFERENCE_ERRORS.TIMEOUT,
           `${this.name}: no answer within ${timeoutMs} ms`,
@@ -110,12 +117,7 @@ export abstract class BaseBackend implements InferenceBackend {
       if (this.closing.signal.aborted)
         throw inferenceError(INFERENCE_ERRORS.CLOSED, `backend ${this.name} was closed`, {}, err);
       if (isChorusError(err)) throw err;
-      throw inferenceError(
-        INFERENCE_ERRORS.BACKEND,
-        `${this.name}: ${(err as Error)?.message ?? String(err)}`,
-        {},
-        err,
-      );
+      throw inferenceError(INFERENCE_ERRORS.BACKEND, `${this.name}: ${messageOf(err)}`, {}, err);
     } finally {
       clearTimeout(timer);
       opts.signal?.removeEventListener("abort", onAbort);

@@ -3,7 +3,7 @@
  * most `maxQueue` waiters, refusing with INFERENCE_BUSY when the queue is full; a waiter whose signal fires leaves
  * the queue at once with the signal's reason; a holder's release hands the slot to the next waiter.
  */
-import { Limiter } from "../core/index.js";
+import { asError, Limiter } from "../core/index.js";
 import { INFERENCE_ERRORS, inferenceError } from "./errors.js";
 
 export class ConcurrencyLimiter {
@@ -49,6 +49,6 @@ export class ConcurrencyLimiter {
 
   /** Rejects every waiter with `err` (used on close). */
   rejectAll(err: unknown): void {
-    this.limiter.rejectAll(err);
+    this.limiter.rejectAll(asError(err));
   }
 }

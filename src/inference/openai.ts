@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { BaseBackend, type GenerateOptions } from "./base.js";
+import { fetchFailureOf } from "../core/index.js";
 import { INFERENCE_ERRORS, inferenceError } from "./errors.js";
 import { DEFAULT_RETRY, isRetryableStatus, nextWait, retryAfterMs, type RetryPolicy } from "./retry.js";
 import type { BackendLimits, ChatMessage, ChatResult } from "./types.js";
@@ -124,7 +125,7 @@ export class OpenAIBackend extends BaseBackend {
       });
     } catch (err) {
       if (signal.aborted) throw err;
-      const reason = ((err as Error).cause as Error)?.message ?? (err as Error).message;
+      const reason = fetchFailureOf(err);
       throw inferenceError(
         INFERENCE_ERRORS.BACKEND,
         `${this.name}: cannot reach ${this.url}: ${reason}`,
@@ -145,18 +146,22 @@ export function parseCompletion(text: string, fallbackModel: string, who = "open
   } catch {
     throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response is not JSON: ${clip(text)}`);
   }
-  const choice = (json as { choices?: unknown[] })?.choices?.[0] as
-    { message?: { content?: unknown }; finish_reason?: unknown } | undefined;
+  // any JSON value: a body that is not an object has no choices
+  const body = (typeof json === "object" && json !== null ? json : {}) as {
+    choices?: unknown[];
+    usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
+    model?: unknown;
+  };
+  const choice = body.choices?.[0] as { message?: { content?: unknown }; finish_reason?: unknown } | undefined;
   if (!choice || typeof choice !== "object")
     throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: response has no choices[0]: ${clip(text)}`);
   const content = choice.message?.content;
   let out: string;
   if (typeof content === "string") out = content;
   else if (content === null || content === undefined) out = "";
-  else if (Array.isArray(content)) out = content.map((p) => (typeof p?.text === "string" ? p.text : "")).join("");
+  else if (Array.isArray(content)) out = (content as unknown[]).map(partText).join("");
   else throw inferenceError(INFERENCE_ERRORS.BAD_RESPONSE, `${who}: choices[0].message.content is not text`);
-  const usage = (json as { usage?: { prompt_tokens?: unknown; completion_tokens?: unknown } }).usage;
-  const model = (json as { model?: unknown }).model;
+  const { usage, model } = body;
   return {
     text: out,
     usage: { promptTokens: count(usage?.prompt_tokens), completionTokens: count(usage?.completion_tokens) },
@@ -164,6 +169,12 @@ export function parseCompletion(text: string, fallbackModel: string, who = "open
     finishReason: choice.finish_reason === "length" ? "length" : "stop",
     truncatedTokens: 0,
   };
+}
+
+/** The text of one content part (`{ type: "text", text }`); "" for a part that has none. */
+function partText(part: unknown): string {
+  const text = (part as { text?: unknown } | null | undefined)?.text;
+  return typeof text === "string" ? text : "";
 }
 
 async function readLimited(res: Response, limit: number, who: string): Promise<string> {

@@ -39,14 +39,14 @@ export async function collectDag(
   const blocks: Block[] = [];
   let total = 0;
   const missing = (cid: CID) =>
-    ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid} (linked from ${root}) is not in the store`, {
+    ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid.toString()} (linked from ${root.toString()}) is not in the store`, {
       cid: cid.toString(),
       root: root.toString(),
     });
   for await (const b of walkDag(root, load, { onMissing: missing, signal: opts.signal })) {
     total += b.bytes.length;
     if (total > limit)
-      throw ipfsError(IPFS_ERRORS.TOO_LARGE, `the DAG under ${root} is over ${limit} bytes`, {
+      throw ipfsError(IPFS_ERRORS.TOO_LARGE, `the DAG under ${root.toString()} is over ${limit} bytes`, {
         root: root.toString(),
         limit,
       });
@@ -65,7 +65,7 @@ export async function readCarVerified(
   opts: { maxBytes?: number } = {},
 ): Promise<{ roots: CID[]; blocks: Block[] }> {
   const { CarReader } = await import("@ipld/car");
-  let reader: InstanceType<typeof CarReader>;
+  let reader: Awaited<ReturnType<typeof CarReader.fromBytes>>;
   try {
     reader = await CarReader.fromBytes(bytes);
   } catch (err) {

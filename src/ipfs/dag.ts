@@ -5,7 +5,7 @@
 import * as dagPb from "@ipld/dag-pb";
 import { CID } from "multiformats/cid";
 import { CODEC } from "../core/index.js";
-import { decodeJson, type Block } from "../core/index.js";
+import { decodeJson, present, type Block } from "../core/index.js";
 
 /** The CIDs a verified block links to, in document order (raw blocks link to nothing). */
 export function linksOf(cid: CID, bytes: Uint8Array): CID[] {
@@ -20,7 +20,7 @@ function collect(v: unknown, out: CID[]): void {
   if (v === null || typeof v !== "object") return;
   const cid = CID.asCID(v);
   if (cid) {
-    out.push(cid as CID);
+    out.push(cid);
     return;
   }
   if (v instanceof Uint8Array) return;
@@ -41,7 +41,7 @@ export async function* walkDag(
   const stack: CID[] = [root];
   while (stack.length > 0) {
     opts.signal?.throwIfAborted();
-    const cid = stack.pop()!;
+    const cid = present(stack.pop(), "the next CID on the walk stack");
     const key = cid.toString();
     if (seen.has(key)) continue;
     seen.add(key);
@@ -53,5 +53,13 @@ export async function* walkDag(
     yield { cid, bytes };
     const links = linksOf(cid, bytes);
     for (let i = links.length - 1; i >= 0; i--) stack.push(links[i]);
+  }
+}
+
+/** Runs an async iteration to its end, for iterations whose work is the walk itself (loading, pinning). */
+export async function drain(source: AsyncIterable<unknown>): Promise<void> {
+  const it = source[Symbol.asyncIterator]();
+  for (let r = await it.next(); r.done !== true; r = await it.next()) {
+    /* nothing to keep: the iteration's side effects are the point */
   }
 }

@@ -3,7 +3,7 @@
  * IPFS_ABORTED / IPFS_TIMEOUT. The operation gets a signal that fires on either; if the backend does not
  * honour it, the caller is released anyway.
  */
-import { isChorusError } from "../core/index.js";
+import { isChorusError, messageOf } from "../core/index.js";
 import { IPFS_ERRORS, ipfsError } from "../core/index.js";
 
 export interface DeadlineOptions {
@@ -17,7 +17,8 @@ export async function withDeadline<T>(
   fn: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
-  let timedOut = false;
+  // an object, not a `let`: the timer's callback sets it, which the compiler's narrowing does not see
+  const deadline = { fired: false };
   const onAbort = () => controller.abort(opts.signal?.reason);
   if (opts.signal?.aborted) throw aborted(what, opts.signal.reason);
   opts.signal?.addEventListener("abort", onAbort, { once: true });
@@ -25,7 +26,7 @@ export async function withDeadline<T>(
     opts.timeoutMs !== undefined && Number.isFinite(opts.timeoutMs)
       ? setTimeout(
           () => {
-            timedOut = true;
+            deadline.fired = true;
             controller.abort(new Error("deadline"));
           },
           Math.max(0, opts.timeoutMs),
@@ -38,7 +39,7 @@ export async function withDeadline<T>(
   try {
     return await Promise.race([fn(controller.signal), stopped]);
   } catch (err) {
-    if (timedOut)
+    if (deadline.fired)
       throw ipfsError(
         IPFS_ERRORS.TIMEOUT,
         `${what} timed out after ${opts.timeoutMs} ms`,
@@ -47,7 +48,7 @@ export async function withDeadline<T>(
       );
     if (opts.signal?.aborted) throw aborted(what, opts.signal.reason);
     if (isChorusError(err)) throw err;
-    throw ipfsError(IPFS_ERRORS.BACKEND, `${what} failed: ${(err as Error)?.message ?? String(err)}`, {}, err);
+    throw ipfsError(IPFS_ERRORS.BACKEND, `${what} failed: ${messageOf(err)}`, {}, err);
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener("abort", onAbort);

@@ -28,7 +28,7 @@ type Format = "raw" | "car" | "plain";
 export function gatewayRouter(store: ArtifactStore): Router {
   const router = Router();
   const handler = (req: Request, res: Response) => {
-    serve(store, req, res).catch((err) => sendError(res, err));
+    serve(store, req, res).catch((err: unknown) => sendError(res, err));
   };
   router.get("/ipfs/:cid", handler);
   router.head("/ipfs/:cid", handler);
@@ -56,12 +56,15 @@ async function serve(store: ArtifactStore, req: Request, res: Response): Promise
   };
   const root = await local(cid);
   if (root === undefined)
-    throw ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid} is not in this node's store`, { cid: cid.toString() });
+    throw ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid.toString()} is not in this node's store`, {
+      cid: cid.toString(),
+    });
 
-  const etag = format === "car" ? `"${cid}.car.${scope}"` : format === "raw" ? `"${cid}.raw"` : `"${cid}"`;
+  const id = cid.toString();
+  const etag = format === "car" ? `"${id}.car.${scope}"` : format === "raw" ? `"${id}.raw"` : `"${id}"`;
   res.set({
-    "X-Ipfs-Path": `/ipfs/${cid}`,
-    "X-Ipfs-Roots": cid.toString(),
+    "X-Ipfs-Path": `/ipfs/${id}`,
+    "X-Ipfs-Roots": id,
     Etag: etag,
     "Cache-Control": IMMUTABLE,
     "X-Content-Type-Options": "nosniff",
@@ -80,11 +83,11 @@ async function serve(store: ArtifactStore, req: Request, res: Response): Promise
     body = await encodeCar(cid, blocks);
     res.set({
       "Content-Type": `${CAR}; version=1; order=dfs; dups=n`,
-      "Content-Disposition": `attachment; filename="${cid}.car"`,
+      "Content-Disposition": `attachment; filename="${id}.car"`,
     });
   } else if (format === "raw") {
     body = root;
-    res.set({ "Content-Type": RAW, "Content-Disposition": `attachment; filename="${cid}.bin"` });
+    res.set({ "Content-Type": RAW, "Content-Disposition": `attachment; filename="${id}.bin"` });
   } else {
     body = root;
     res.set({ "Content-Type": plainType(cid) });
@@ -100,11 +103,11 @@ function formatOf(req: Request): Format {
     if (q === "raw" || q === "car") return q;
     throw ipfsError(
       IPFS_ERRORS.BAD_REQUEST,
-      `unsupported format '${String(q)}' (this trustless gateway serves format=raw and format=car)`,
-      { format: String(q) },
+      `unsupported format '${queryText(q)}' (this trustless gateway serves format=raw and format=car)`,
+      { format: queryText(q) },
     );
   }
-  const accept = String(req.headers.accept ?? "");
+  const accept = req.headers.accept ?? "";
   const raw = accept.indexOf(RAW);
   const car = accept.indexOf(CAR);
   if (raw >= 0 && (car < 0 || raw < car)) return "raw";
@@ -117,9 +120,14 @@ function scopeOf(req: Request, cid: CID): DagScope {
   if (s === undefined || s === "all") return "all";
   if (s === "block") return "block";
   if (s === "entity") return cid.code === CODEC.dagPb ? "all" : "block";
-  throw ipfsError(IPFS_ERRORS.BAD_REQUEST, `unsupported dag-scope '${String(s)}' (block, entity or all)`, {
-    dagScope: String(s),
+  throw ipfsError(IPFS_ERRORS.BAD_REQUEST, `unsupported dag-scope '${queryText(s)}' (block, entity or all)`, {
+    dagScope: queryText(s),
   });
+}
+
+/** A query value as the client sent it: a string as is, a repeated or nested one (`?a=x&a=y`, `?a[b]=x`) as JSON. */
+function queryText(value: Request["query"][string]): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 function plainType(cid: CID): string {

@@ -16,8 +16,8 @@ import type { Libp2p } from "@libp2p/interface";
 import type { CID } from "multiformats/cid";
 import type { BlockBackend } from "./backend.js";
 import type { Block } from "../core/index.js";
-import { walkDag } from "./dag.js";
-import { IPFS_ERRORS, ipfsError } from "../core/index.js";
+import { drain, walkDag } from "./dag.js";
+import { IPFS_ERRORS, errorText, ipfsError, messageOf } from "../core/index.js";
 import { DEFAULT_LISTEN, libp2pOptions, parseMultiaddr } from "./libp2p-config.js";
 import { BlockArtifactStore, type StoreOptions } from "./store.js";
 import type { ArtifactStore } from "./types.js";
@@ -113,9 +113,10 @@ class HeliaBlockBackend implements BlockBackend {
     signal.throwIfAborted();
     if (await this.helia.pins.isPinned(cid)) return;
     try {
-      for await (const _ of this.helia.pins.add(cid, { offline: true } as object)) void _;
+      // pins.add pins each block as its walk reaches it: run it to the end
+      await drain(this.helia.pins.add(cid, { offline: true } as object));
     } catch (err) {
-      if ((err as Error)?.name !== "AlreadyPinnedError") throw err;
+      if (errorText(err, "name") !== "AlreadyPinnedError") throw err;
     }
   }
 }
@@ -158,10 +159,10 @@ export async function openHeliaStore(opts: HeliaStoreOptions): Promise<HeliaArti
     ]);
     const options = await libp2pOptions(opts.network.listen ?? DEFAULT_LISTEN, opts.network.announce ?? []);
     const messageSize = Math.max(4 * 1024 * 1024, (opts.maxBytes ?? 0) + 256 * 1024);
-    helia = withBitswap(
-      withLibp2pLight(light, options as never) as never,
-      { maxIncomingMessageSize: messageSize, maxOutgoingMessageSize: messageSize } as never,
-    ) as Helia;
+    helia = withBitswap(withLibp2pLight(light, options as never), {
+      maxIncomingMessageSize: messageSize,
+      maxOutgoingMessageSize: messageSize,
+    });
   }
   try {
     await helia.start();
@@ -202,7 +203,7 @@ export async function openHeliaStore(opts: HeliaStoreOptions): Promise<HeliaArti
     }
   };
   for (const p of peers) {
-    await dial(p.toString()).catch((err: Error) => opts.log?.(`ipfs: ${err.message}`));
+    await dial(p.toString()).catch((err: unknown) => opts.log?.(`ipfs: ${messageOf(err)}`));
   }
   return Object.assign(store, {
     helia,
@@ -210,7 +211,7 @@ export async function openHeliaStore(opts: HeliaStoreOptions): Promise<HeliaArti
     multiaddrs: () => (libp2p ? libp2p.getMultiaddrs().map(String) : []),
     dial,
     peers: () => (libp2p ? libp2p.getPeers().map(String) : []),
-  }) as unknown as HeliaArtifactStore;
+  });
 }
 
 type CreateHeliaLight = (init: Record<string, unknown>) => Helia;
@@ -224,18 +225,22 @@ type CreateHeliaLight = (init: Record<string, unknown>) => Helia;
 async function loadCreateHeliaLight(): Promise<CreateHeliaLight> {
   try {
     const entry = import.meta.resolve("helia");
-    const [{ Helia }, { name, version }] = await Promise.all([
+    const modules: unknown[] = await Promise.all([
       import(new URL("./helia.js", entry).href),
       import(new URL("./version.js", entry).href),
     ]);
+    const [heliaModule, versionModule] = modules;
+    const { Helia } = heliaModule as { Helia?: unknown };
+    const { name, version } = versionModule as { name?: unknown; version?: unknown };
     if (typeof Helia === "function" && typeof name === "string" && typeof version === "string") {
-      return (init) => new Helia({ name, version, ...init }) as Helia;
+      const HeliaClass = Helia as new (init: Record<string, unknown>) => Helia;
+      return (init) => new HeliaClass({ name, version, ...init });
     }
   } catch {
     /* fall back to the package entry */
   }
   const { createHeliaLight } = await import("helia");
-  return createHeliaLight as unknown as CreateHeliaLight;
+  return createHeliaLight;
 }
 
 async function concat(source: Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>): Promise<Uint8Array> {
@@ -246,6 +251,6 @@ async function concat(source: Uint8Array | Iterable<Uint8Array> | AsyncIterable<
 }
 
 function isNotFound(err: unknown): boolean {
-  const name = (err as Error)?.name ?? "";
+  const name = errorText(err, "name") ?? "";
   return name === "NotFoundError" || name === "BlockNotFoundWhileOfflineError" || name === "LoadBlockFailedError";
 }

@@ -8,7 +8,7 @@ import type { CID } from "multiformats/cid";
 import type { BlockBackend } from "./backend.js";
 import { codecName } from "../core/index.js";
 import type { Block } from "../core/index.js";
-import { IPFS_ERRORS, ipfsError } from "../core/index.js";
+import { errorText, IPFS_ERRORS, ipfsError } from "../core/index.js";
 import { BlockArtifactStore, type StoreOptions } from "./store.js";
 import type { ArtifactStore } from "./types.js";
 
@@ -29,19 +29,24 @@ class KuboBlockBackend implements BlockBackend {
   constructor(private readonly client: KuboClient) {}
 
   async putBlock(block: Block, opts: { signal: AbortSignal; pin: boolean }): Promise<void> {
-    const put = this.client.block.put as (data: Uint8Array, o: Record<string, unknown>) => Promise<CID>;
-    const got = await put(block.bytes, {
+    // `cidCodec` is Kubo's `cid-codec`, which the client's BlockPutOptions type leaves out: passed as a variable
+    const options = {
       signal: opts.signal,
       cidCodec: codecName(block.cid),
       mhtype: "sha2-256",
       pin: opts.pin,
       allowBigBlock: block.bytes.length > 1024 * 1024,
-    });
+    };
+    const got = await this.client.block.put(block.bytes, options);
     if (!block.cid.equals(got)) {
-      throw ipfsError(IPFS_ERRORS.CID_MISMATCH, `Kubo stored the block as ${String(got)}, expected ${block.cid}`, {
-        cid: block.cid.toString(),
-        kubo: String(got),
-      });
+      throw ipfsError(
+        IPFS_ERRORS.CID_MISMATCH,
+        `Kubo stored the block as ${String(got)}, expected ${block.cid.toString()}`,
+        {
+          cid: block.cid.toString(),
+          kubo: String(got),
+        },
+      );
     }
   }
 
@@ -50,7 +55,7 @@ class KuboBlockBackend implements BlockBackend {
       return await this.client.block.get(cid, {
         signal: opts.signal,
         ...(opts.offline ? { offline: true } : {}),
-      } as never);
+      });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -74,7 +79,7 @@ class KuboBlockBackend implements BlockBackend {
       if (isNotFound(err))
         throw ipfsError(
           IPFS_ERRORS.NOT_FOUND,
-          `Kubo could not find ${cid} (or a block it links to) to pin`,
+          `Kubo could not find ${cid.toString()} (or a block it links to) to pin`,
           { cid: cid.toString() },
           err,
         );
@@ -89,7 +94,7 @@ class KuboBlockBackend implements BlockBackend {
       }
       return false;
     } catch (err) {
-      if (/not pinned/i.test((err as Error)?.message ?? "")) return false;
+      if (/not pinned/i.test(errorText(err, "message") ?? "")) return false;
       throw err;
     }
   }
@@ -112,6 +117,6 @@ export async function openKuboStore(opts: KuboStoreOptions): Promise<ArtifactSto
 }
 
 function isNotFound(err: unknown): boolean {
-  const msg = (err as Error)?.message ?? "";
+  const msg = errorText(err, "message") ?? "";
   return /not found|could not find|no link named/i.test(msg);
 }

@@ -5,7 +5,7 @@
 import type { CID } from "multiformats/cid";
 import type { BlockBackend } from "./backend.js";
 import type { Block } from "../core/index.js";
-import { walkDag } from "./dag.js";
+import { drain, walkDag } from "./dag.js";
 import { BlockArtifactStore, type StoreOptions } from "./store.js";
 import type { ArtifactStore } from "./types.js";
 
@@ -15,26 +15,28 @@ export class MemoryBlockBackend implements BlockBackend {
   readonly blocks = new Map<string, Uint8Array>();
   readonly pins = new Set<string>();
 
-  async putBlock(block: Block, opts: { pin: boolean }): Promise<void> {
+  putBlock(block: Block, opts: { pin: boolean }): Promise<void> {
     this.blocks.set(block.cid.toString(), block.bytes.slice());
     if (opts.pin) this.pins.add(block.cid.toString());
+    return Promise.resolve();
   }
 
-  async getBlock(cid: CID): Promise<Uint8Array | undefined> {
-    return this.blocks.get(cid.toString())?.slice();
+  getBlock(cid: CID): Promise<Uint8Array | undefined> {
+    return Promise.resolve(this.blocks.get(cid.toString())?.slice());
   }
 
-  async hasBlock(cid: CID): Promise<boolean> {
-    return this.blocks.has(cid.toString());
+  hasBlock(cid: CID): Promise<boolean> {
+    return Promise.resolve(this.blocks.has(cid.toString()));
   }
 
   async pin(cid: CID, opts: { signal: AbortSignal; load: (cid: CID) => Promise<Uint8Array> }): Promise<void> {
-    for await (const _ of walkDag(cid, opts.load, { signal: opts.signal })) void _;
+    // walking is the check: every block of the DAG must load (and verify) before the root counts as pinned
+    await drain(walkDag(cid, opts.load, { signal: opts.signal }));
     this.pins.add(cid.toString());
   }
 
-  async isPinned(cid: CID): Promise<boolean> {
-    return this.pins.has(cid.toString());
+  isPinned(cid: CID): Promise<boolean> {
+    return Promise.resolve(this.pins.has(cid.toString()));
   }
 
   async close(): Promise<void> {}
@@ -44,5 +46,5 @@ export class MemoryBlockBackend implements BlockBackend {
 export function createMemoryStore(opts: StoreOptions = {}): ArtifactStore & { readonly memory: MemoryBlockBackend } {
   const memory = new MemoryBlockBackend();
   const store = new BlockArtifactStore(memory, opts);
-  return Object.assign(store, { memory }) as ArtifactStore & { readonly memory: MemoryBlockBackend };
+  return Object.assign(store, { memory });
 }

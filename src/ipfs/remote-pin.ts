@@ -47,15 +47,16 @@ export async function openRemotePinner(config: RemotePinConfig): Promise<RemoteP
       const s = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(signal ? [signal] : [])]);
       try {
         for await (const b of walkDag(root, load, { signal: s })) {
-          const put = client.block.put as (data: Uint8Array, o: Record<string, unknown>) => Promise<CID>;
-          const got = await put(b.bytes, {
+          // `cidCodec` is Kubo's `cid-codec`, which the client's BlockPutOptions type leaves out: passed as a variable
+          const options = {
             signal: s,
             cidCodec: codecName(b.cid),
             mhtype: "sha2-256",
             allowBigBlock: b.bytes.length > 1024 * 1024,
-          });
+          };
+          const got = await client.block.put(b.bytes, options);
           if (!b.cid.equals(got))
-            throw ipfsError(IPFS_ERRORS.CID_MISMATCH, `the remote Kubo stored ${b.cid} as ${String(got)}`, {
+            throw ipfsError(IPFS_ERRORS.CID_MISMATCH, `the remote Kubo stored ${b.cid.toString()} as ${String(got)}`, {
               cid: b.cid.toString(),
             });
         }
@@ -64,7 +65,7 @@ export async function openRemotePinner(config: RemotePinConfig): Promise<RemoteP
         if ((err as { code?: string }).code?.startsWith("IPFS_")) throw err;
         throw ipfsError(
           IPFS_ERRORS.BACKEND,
-          `cannot pin ${root} on ${shown}: ${(err as Error).message}`,
+          `cannot pin ${root.toString()} on ${shown}: ${(err as Error).message}`,
           { cid: root.toString(), url: shown },
           err,
         );

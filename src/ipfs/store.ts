@@ -16,7 +16,7 @@ import {
 } from "../core/index.js";
 import type { BlockBackend } from "./backend.js";
 import { withDeadline } from "./deadline.js";
-import { IPFS_ERRORS, ipfsError } from "../core/index.js";
+import { IPFS_ERRORS, ipfsError, messageOf } from "../core/index.js";
 import { gatewayRouter } from "./gateway.js";
 import { exportFile, importFile, type FileBlocks } from "./files.js";
 import type { RemotePinner } from "./remote-pin.js";
@@ -120,7 +120,7 @@ export class BlockArtifactStore implements ArtifactStore {
     codecName(cid);
     this.open();
     const bytes = await withDeadline(
-      `get ${cid}`,
+      `get ${cid.toString()}`,
       { signal: opts.signal, timeoutMs: opts.timeoutMs ?? this.timeoutMs },
       (signal) => this.backend.getBlock(cid, { signal, offline: opts.offline ?? false }),
     );
@@ -137,15 +137,17 @@ export class BlockArtifactStore implements ArtifactStore {
   async has(cidIn: CID | string, opts: { signal?: AbortSignal } = {}): Promise<boolean> {
     const cid = parseCid(cidIn);
     this.open();
-    return withDeadline(`has ${cid}`, opts, (signal) => this.backend.hasBlock(cid, { signal }));
+    return withDeadline(`has ${cid.toString()}`, opts, (signal) => this.backend.hasBlock(cid, { signal }));
   }
 
   async pin(cidIn: CID | string, opts: PinOptions = {}): Promise<void> {
     const cid = parseCid(cidIn);
     codecName(cid);
     this.open();
-    await withDeadline(`pin ${cid}`, { signal: opts.signal, timeoutMs: opts.timeoutMs ?? this.timeoutMs }, (signal) =>
-      this.backend.pin(cid, { signal, load: (c) => this.get(c, { signal }) }),
+    await withDeadline(
+      `pin ${cid.toString()}`,
+      { signal: opts.signal, timeoutMs: opts.timeoutMs ?? this.timeoutMs },
+      (signal) => this.backend.pin(cid, { signal, load: (c) => this.get(c, { signal }) }),
     );
     this.pinRemotely(cid);
   }
@@ -153,7 +155,7 @@ export class BlockArtifactStore implements ArtifactStore {
   async isPinned(cidIn: CID | string, opts: { signal?: AbortSignal } = {}): Promise<boolean> {
     const cid = parseCid(cidIn);
     this.open();
-    return withDeadline(`isPinned ${cid}`, opts, (signal) => this.backend.isPinned(cid, { signal }));
+    return withDeadline(`isPinned ${cid.toString()}`, opts, (signal) => this.backend.isPinned(cid, { signal }));
   }
 
   cidOf(value: unknown): Promise<CID> {
@@ -174,7 +176,7 @@ export class BlockArtifactStore implements ArtifactStore {
 
   private async store(block: Block, opts: PutOptions): Promise<CID> {
     this.open();
-    await withDeadline(`put ${block.cid}`, { signal: opts.signal }, (signal) =>
+    await withDeadline(`put ${block.cid.toString()}`, { signal: opts.signal }, (signal) =>
       this.backend.putBlock(block, { signal, pin: opts.pin ?? false }),
     );
     if (opts.pin) this.pinRemotely(block.cid);
@@ -184,7 +186,9 @@ export class BlockArtifactStore implements ArtifactStore {
   /** Blocks of UnixFS files: checked and stored on the way in, verified on the way out. */
   private fileBlocks(opts: GetOptions = {}): FileBlocks {
     return {
-      put: async (cid, bytes, signal) => void (await this.putBlock(cid, bytes, { signal })),
+      put: async (cid, bytes, signal) => {
+        await this.putBlock(cid, bytes, { signal });
+      },
       get: (cid, signal) => this.get(cid, { ...opts, signal: signal ?? opts.signal }),
       has: (cid, signal) => this.has(cid, { signal }),
     };
@@ -195,7 +199,9 @@ export class BlockArtifactStore implements ArtifactStore {
     const remote = this.remotePin;
     const p = remote
       .pin(cid, (c) => this.get(c, { offline: true }))
-      .catch((err: Error) => this.log?.(`ipfs: remote pin of ${cid} on ${remote.url} failed: ${err.message}`))
+      .catch((err: unknown) =>
+        this.log?.(`ipfs: remote pin of ${cid.toString()} on ${remote.url} failed: ${messageOf(err)}`),
+      )
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
   }
@@ -207,5 +213,5 @@ export class BlockArtifactStore implements ArtifactStore {
 
 /** The IPFS_NOT_FOUND error for a CID. */
 export function notFound(cid: CID): Error {
-  return ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid} is not in the store`, { cid: cid.toString() });
+  return ipfsError(IPFS_ERRORS.NOT_FOUND, `block ${cid.toString()} is not in the store`, { cid: cid.toString() });
 }

@@ -119,7 +119,7 @@ export async function startConfiguredNode(
     signer,
     directory: new ChainDirectory(chain),
     // Members check a round's seed block against their own chain reads.
-    blockHash: async (number) => (await chain.publicClient.getBlock({ blockNumber: number })).hash!,
+    blockHash: async (number) => (await chain.publicClient.getBlock({ blockNumber: number })).hash,
     artifacts,
     mind,
     rules,
@@ -254,7 +254,9 @@ function readinessChecks(
       return { ok: true, detail: { kind: store.kind } };
     },
   };
-  if (chain.deployments.contracts.CapabilityRegistry) {
+  // the deployment file is read from disk: one without a CapabilityRegistry gets no capability check
+  const deployed: Partial<Record<string, unknown>> = chain.deployments.contracts;
+  if (deployed.CapabilityRegistry) {
     checks.capability = cachedCheck(async () => {
       const capable = await present(
         chorusContracts(chain).capabilityRegistry,

@@ -5,7 +5,7 @@
  * retrieval of RAG rounds (sources from SourceRegistry at the round's seed block).
  */
 import type { Address } from "viem";
-import { ChorusError, isBytes32, isChorusError, sameAddress } from "../core/index.js";
+import { ChorusError, isBytes32, isChorusError, present, sameAddress } from "../core/index.js";
 import { chorusContracts, type ChorusChain } from "../chain/index.js";
 import { encodeEpoch } from "../protocol/index.js";
 import {
@@ -57,7 +57,7 @@ export function chainRetrieval(
         got = sourcesAt(chain, blockNumber, { seed, maxListed });
         got.catch(() => cache.delete(key));
         cache.set(key, got);
-        while (cache.size > 64) cache.delete(cache.keys().next().value!);
+        while (cache.size > 64) cache.delete(present(cache.keys().next().value, "the oldest cached key"));
       }
       return got;
     },
@@ -89,7 +89,9 @@ export function chainSettlement(
   return {
     sequenced: true,
     async settledOnChain(ids) {
-      const closed = await Promise.all(ids.map((id) => (isBytes32(id) ? settlement.read.isClosed([id]) : false)));
+      const closed = await Promise.all(
+        ids.map((id) => (isBytes32(id) ? settlement.read.isClosed([id]) : Promise.resolve(false))),
+      );
       return new Set(ids.filter((_id, i) => closed[i]));
     },
     async submitEpoch(items: readonly QueuedRecord<QueuedRound>[], sequence?: SequenceState) {
@@ -133,9 +135,10 @@ export function chainSettlement(
           spent(receipt);
           txs.push(hash);
         } else {
-          const period = bySeq.get(next.seqs[0])!.record.transcript.committee.period;
+          const period = present(bySeq.get(next.seqs[0]), "a queued round of the step").record.transcript.committee
+            .period;
           const run = next.seqs
-            .map((s) => bySeq.get(s)!)
+            .map((s) => present(bySeq.get(s), "a queued round of the step"))
             .filter((_x, i, all) => all.slice(0, i + 1).every((y) => y.record.transcript.committee.period === period));
           const r = await settleRun(chain, run, period);
           spent(r.receipt);
@@ -164,7 +167,8 @@ async function settleRun(
     sourceSignatures: sourceSignaturesOf(i.record.transcript),
   }));
   const epoch = encodeEpoch(signed, {
-    seats: (record, node) => seatsIn(seats.get(record.roundId.toLowerCase())!, node),
+    seats: (record, node) =>
+      seatsIn(present(seats.get(record.roundId.toLowerCase()), "the committee of a settled round"), node),
   });
   try {
     const { hash, receipt } = await withTxLock(chain, () =>

@@ -64,7 +64,10 @@ export function openAIError(e: ChorusError) {
 }
 
 const openAIErrors: ErrorRequestHandler = (err, _req, res, next) => {
-  if (!(err instanceof ChorusError) || statusOf(err) >= 500 || res.headersSent) return next(err);
+  if (!(err instanceof ChorusError) || statusOf(err) >= 500 || res.headersSent) {
+    next(err);
+    return;
+  }
   res.status(statusOf(err)).json({ error: openAIError(err) });
 };
 
@@ -76,13 +79,16 @@ export function gatewayRouter(deps: GatewayDeps): Router & { open: boolean } {
     res.json({ object: "list", data: [MODEL] });
   });
   r.get("/v1/models/:id", access.handler, (req, res, next) => {
-    if (req.params.id !== MODEL_ID)
-      return next(
-        new ChorusError("MODEL_NOT_FOUND", `The model '${req.params.id}' does not exist`, {
+    const id = String(req.params.id);
+    if (id !== MODEL_ID) {
+      next(
+        new ChorusError("MODEL_NOT_FOUND", `The model '${id}' does not exist`, {
           param: "model",
           openaiCode: "model_not_found",
         }),
       );
+      return;
+    }
     res.json(MODEL);
   });
   // Set when a round is refused as OVERLOADED, cleared when any round ends. In between the node is full (a
@@ -100,7 +106,10 @@ export function gatewayRouter(deps: GatewayDeps): Router & { open: boolean } {
     "/v1/chat/completions",
     access.handler,
     (_req, res, next) => {
-      if (!full) return next();
+      if (!full) {
+        next();
+        return;
+      }
       res.set("Retry-After", String(RETRY_AFTER_S));
       next(new ChorusError("OVERLOADED", full.message));
     },

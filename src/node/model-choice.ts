@@ -6,7 +6,7 @@
  * fallback.
  */
 import { access } from "node:fs/promises";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, fetchFailureOf } from "../core/index.js";
 import type { ChorusConfig } from "../config/index.js";
 
 export type ModelChoice =
@@ -54,7 +54,7 @@ export async function chooseModel(
   try {
     await fetch(host, { method: "HEAD", signal: AbortSignal.timeout(5000), redirect: "manual" });
   } catch (err) {
-    throw fail(`${host} is unreachable: ${((err as Error).cause as Error)?.message ?? (err as Error).message}`, err);
+    throw fail(`${host} is unreachable: ${fetchFailureOf(err)}`, err);
   }
   opts.log?.(`no model configured: downloading ${inference.defaultModelUri} (set CHORUS_MODEL to use your own)`);
   try {

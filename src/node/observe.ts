@@ -57,14 +57,15 @@ export function meteredMind(mind: Mind, metrics: NodeMetrics): Mind {
       ),
     compare: (i, o) => mind.compare(i, o),
   };
-  const { answerDetailed, screen } = mind;
+  const answerDetailed = mind.answerDetailed?.bind(mind);
+  const screen = mind.screen?.bind(mind);
   if (answerDetailed)
     out.answerDetailed = (q, o) =>
       timed(
-        () => answerDetailed.call(mind, q, o),
+        () => answerDetailed(q, o),
         (d) => d.usage,
       );
-  if (screen) out.screen = (i, o) => screen.call(mind, i, o);
+  if (screen) out.screen = (i, o) => screen(i, o);
   return out;
 }
 

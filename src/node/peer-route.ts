@@ -55,7 +55,9 @@ export function readPeerBody(
       done = true;
       stream.pause();
       cleanup();
-      reject(Object.assign(err as object, { consumed: false }));
+      // the refusal is sent as refuse() sends any error: one that is not an Error is an internal one
+      const refusal = err instanceof Error ? err : new ChorusError("INTERNAL", "internal error", {}, { cause: err });
+      reject(Object.assign(refusal, { consumed: false }));
     };
     const finish = () => {
       if (done) return;
@@ -70,7 +72,10 @@ export function readPeerBody(
       });
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) return fail(tooLarge(size));
+      if (size > limit) {
+        fail(tooLarge(size));
+        return;
+      }
       chunks.push(chunk);
       if (!admitted && !admitting && (size >= HEAD_BYTES || ended)) startAdmit();
     };
@@ -86,12 +91,19 @@ export function readPeerBody(
       try {
         head = parseHead(chunks.length > 0 && chunks[0].length >= HEAD_BYTES ? chunks[0] : Buffer.concat(chunks, size));
       } catch (err) {
-        return fail(err);
+        fail(err);
+        return;
       }
       admit(head).then((kindLimit) => {
         limit = kindLimit;
-        if (declared !== undefined && declared > limit) return fail(tooLarge(declared));
-        if (size > limit) return fail(tooLarge(size));
+        if (declared !== undefined && declared > limit) {
+          fail(tooLarge(declared));
+          return;
+        }
+        if (size > limit) {
+          fail(tooLarge(size));
+          return;
+        }
         admitted = true;
         admitting = false;
         if (ended) finish();
@@ -105,13 +117,14 @@ export function readPeerBody(
       stream.off("error", onError);
     };
     if (declared !== undefined && (!Number.isFinite(declared) || declared > PEER_MAX_BODY)) {
-      return fail(
+      fail(
         new ChorusError(
           "HTTP_TOO_LARGE",
           `peer message of ${headers["content-length"]} bytes exceeds the limit of ${PEER_MAX_BODY} bytes`,
           { limit: PEER_MAX_BODY },
         ),
       );
+      return;
     }
     stream.on("data", onData);
     stream.on("end", onEnd);
@@ -158,6 +171,6 @@ export function peerRoute(member: Member): RequestHandler {
         return member.handle(parsed, { signal: controller.signal });
       })
       .then((reply) => res.json(reply))
-      .catch((err) => refuse(req, res, err));
+      .catch((err: unknown) => refuse(req, res, err));
   };
 }

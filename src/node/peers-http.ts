@@ -47,7 +47,7 @@ export function httpPeers(opts: HttpPeersOptions = {}): HttpPeers {
       } catch {
         throw new ChorusError("PEER_UNREACHABLE", NET_REASONS.protocol);
       }
-      const agent = agents[url.protocol as keyof typeof agents];
+      const agent = url.protocol === "http:" || url.protocol === "https:" ? agents[url.protocol] : undefined;
       if (!agent) throw new ChorusError("PEER_UNREACHABLE", NET_REASONS.protocol);
       let res;
       try {

@@ -7,7 +7,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { Router } from "express";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, promiseOf } from "../core/index.js";
 import type { RoundOutcome } from "../round/coordinator.js";
 import { route } from "../http/index.js";
 import { checksum, markMigrated, readLegacyText, StateDb, type StateLog } from "../state/index.js";
@@ -40,7 +40,13 @@ export class RoundIndex {
     if (legacy && existsSync(legacy)) this.importLegacy(legacy);
   }
 
-  async add(out: RoundOutcome, now = Date.now()): Promise<void> {
+  add(out: RoundOutcome, now = Date.now()): Promise<void> {
+    return promiseOf(() => {
+      this.put(out, now);
+    });
+  }
+
+  private put(out: RoundOutcome, now: number): void {
     const s: RoundSummary = {
       roundId: out.roundId,
       queryCid: out.queryCid,
@@ -49,7 +55,7 @@ export class RoundIndex {
       ranking: out.result.ranking,
       scores: out.result.scores,
       committee: out.transcript.committee.members,
-      excluded: [...out.transcript.excluded, ...(out.signExcluded ?? [])].map((e) => ({
+      excluded: [...out.transcript.excluded, ...out.signExcluded].map((e) => ({
         member: e.member,
         phase: e.phase,
         reason: e.reason,
@@ -60,16 +66,20 @@ export class RoundIndex {
     this.stmts.upsert.run(s.roundId.toLowerCase(), now, text, checksum(text));
   }
 
-  async get(roundId: string): Promise<RoundSummary | undefined> {
-    const row = this.stmts.get.get(roundId.toLowerCase()) as
-      { round_id: string; summary: string; sum: string } | undefined;
-    return row ? this.parse(row) : undefined;
+  get(roundId: string): Promise<RoundSummary | undefined> {
+    return promiseOf(() => {
+      const row = this.stmts.get.get(roundId.toLowerCase()) as
+        { round_id: string; summary: string; sum: string } | undefined;
+      return row ? this.parse(row) : undefined;
+    });
   }
 
   /** The latest `limit` rounds, newest first. */
-  async recent(limit: number): Promise<RoundSummary[]> {
-    const rows = this.stmts.recent.all(limit) as { round_id: string; summary: string; sum: string }[];
-    return rows.map((r) => this.parse(r)).filter((s): s is RoundSummary => s !== undefined);
+  recent(limit: number): Promise<RoundSummary[]> {
+    return promiseOf(() => {
+      const rows = this.stmts.recent.all(limit) as { round_id: string; summary: string; sum: string }[];
+      return rows.map((r) => this.parse(r)).filter((s): s is RoundSummary => s !== undefined);
+    });
   }
 
   /** Retention: forgets rounds indexed before `before` (ms); returns how many. */
@@ -84,9 +94,8 @@ export class RoundIndex {
   private parse(row: { round_id: string; summary: string; sum: string }): RoundSummary | undefined {
     try {
       if (row.sum !== checksum(row.summary)) throw new Error("its checksum does not match");
-      const s = JSON.parse(row.summary) as RoundSummary;
-      if (!s || typeof s !== "object" || typeof s.roundId !== "string" || s.roundId.toLowerCase() !== row.round_id)
-        throw new Error("its round id does not match");
+      const s: unknown = JSON.parse(row.summary);
+      if (!hasRoundId(s) || s.roundId.toLowerCase() !== row.round_id) throw new Error("its round id does not match");
       return s;
     } catch (err) {
       this.db.transaction(() => {
@@ -110,9 +119,8 @@ export class RoundIndex {
     for (const [i, line] of text.split("\n").entries()) {
       if (!line.trim()) continue;
       try {
-        const s = JSON.parse(line) as RoundSummary;
-        if (!s || typeof s !== "object" || typeof s.roundId !== "string" || !ROUND_ID.test(s.roundId))
-          throw new Error("no round id");
+        const s: unknown = JSON.parse(line);
+        if (!hasRoundId(s) || !ROUND_ID.test(s.roundId)) throw new Error("no round id");
         good.push(s);
       } catch (err) {
         this.db.quarantineRow(
@@ -131,6 +139,14 @@ export class RoundIndex {
     });
     markMigrated(file);
   }
+}
+
+/**
+ * A parsed summary is taken as this node wrote it (checksummed, or from its own old file) once it is an object
+ * with a string round id.
+ */
+function hasRoundId(value: unknown): value is RoundSummary {
+  return typeof value === "object" && value !== null && typeof (value as { roundId?: unknown }).roundId === "string";
 }
 
 function statements(db: StateDb) {
@@ -154,7 +170,9 @@ export function roundsRouter(
   r.get(
     "/chorus/v1/rounds",
     route(async (req, res) => {
-      const raw = String(req.query.limit ?? "50");
+      const q = req.query.limit ?? "50";
+      // a repeated or nested ?limit is no number either
+      const raw = typeof q === "string" ? q : "";
       const limit = Number(raw);
       if (!/^\d+$/.test(raw) || limit < 1 || limit > 500)
         throw new ChorusError("INPUT_INVALID", "limit must be a whole number from 1 to 500");

@@ -10,9 +10,8 @@ import type { Router } from "express";
 import type { Hex } from "viem";
 import { Coordinator, type CoordinatorOptions, type SignedRecord } from "../round/coordinator.js";
 import { Member, type MemberDeps } from "../round/member.js";
-import type { Artifacts, Directory, Mind, PeerClient } from "../round/ports.js";
-import type { DigestSigner } from "../core/index.js";
-import type { ConsensusRules, Exclusion, Transcript } from "../protocol/index.js";
+import type { PeerClient } from "../round/ports.js";
+import type { Exclusion, Transcript } from "../protocol/index.js";
 import { MemorySequencer, type RoundSequencer } from "../round/sequencer.js";
 import {
   EpochFinalizer,
@@ -22,7 +21,7 @@ import {
   type SettlementPort,
 } from "../settlement/index.js";
 import { redactUrls } from "../net/index.js";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import {
   backlogCheck,
   createLogger,
@@ -142,7 +141,12 @@ export interface RunningNode {
 /** A logger over a plain `log(line)` callback: each record's message becomes one line. */
 function callbackLogger(log: (line: string) => void): Logger {
   return createLogger({
-    destination: { write: (s: string) => void log(String((JSON.parse(s) as { msg?: string }).msg ?? s)) } as never,
+    destination: {
+      write: (s: string) => {
+        const { msg } = JSON.parse(s) as { msg?: unknown };
+        log(msg === undefined || msg === null ? s : typeof msg === "string" ? msg : JSON.stringify(msg));
+      },
+    } as never,
   });
 }
 
@@ -195,7 +199,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
   const coordinator = new Coordinator(
     {
       ...common,
-      peers: parts.peers ?? ownPeers!,
+      peers: parts.peers ?? present(ownPeers, "the node's own HTTP peers"),
       sequencer,
       log: lineLog(logger, "coordinator", "debug"),
       settle: async (roundId: Hex, signed: SignedRecord, transcript?: Transcript) => {

@@ -16,7 +16,11 @@ export interface RetentionSettings {
   pruneIntervalMs?: number;
 }
 
-export const DEFAULT_RETENTION: RetentionSettings = { settledRecordDays: 7, roundDays: 90, pruneIntervalMs: 3_600_000 };
+export const DEFAULT_RETENTION = {
+  settledRecordDays: 7,
+  roundDays: 90,
+  pruneIntervalMs: 3_600_000,
+} satisfies RetentionSettings;
 
 const DAY_MS = 86_400_000;
 
@@ -59,7 +63,7 @@ export function openNodeState<R>(
     }
   };
   safePrune();
-  const timer = setInterval(safePrune, r.pruneIntervalMs ?? DEFAULT_RETENTION.pruneIntervalMs!);
+  const timer = setInterval(safePrune, r.pruneIntervalMs ?? DEFAULT_RETENTION.pruneIntervalMs);
   timer.unref();
   return {
     db,

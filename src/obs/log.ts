@@ -44,7 +44,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   }
   return pino(
     { level, base, serializers, timestamp: pino.stdTimeFunctions.isoTime },
-    (opts.destination as DestinationStream | undefined) ?? pino.destination({ fd: 2, sync: true }),
+    opts.destination ?? pino.destination({ fd: 2, sync: true }),
   );
 }
 
@@ -102,7 +102,8 @@ export function httpLogger(logger: Logger): HttpLogger {
       return /^\/(health|ready|metrics)\b/.test(req.url ?? "") ? "debug" : "info";
     },
     serializers: {
-      req: (r: { id: unknown; method: string; url: string }) => ({
+      // Node types a request's url as possibly undefined
+      req: (r: { id: unknown; method: string; url?: string }) => ({
         id: r.id,
         method: r.method,
         url: r.url?.split("?")[0],

@@ -10,7 +10,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, plainText, promiseOf } from "../core/index.js";
 import { checksum, markMigrated, StateDb, type StateLog } from "../state/index.js";
 
 export interface QueuedRecord<R = unknown> {
@@ -28,6 +28,18 @@ interface Row {
   queued_at: number;
   record: string | null;
   sum: string | null;
+}
+
+/** A round's entry in the queue, in any state. */
+export interface QueueEntry<R> {
+  roundId: string;
+  status: Exclude<QueueStatus, "unknown">;
+  queuedAt: number;
+  /** Absent once retention dropped it (the transcript stays on IPFS). */
+  record?: R;
+  txHash?: string;
+  epoch?: number;
+  reason?: string;
 }
 
 export class SettlementQueue<R = unknown> {
@@ -58,14 +70,10 @@ export class SettlementQueue<R = unknown> {
    * or failed) keeps the first. Adds made in the same tick are committed together (one fsync).
    */
   add(roundId: string, record: R, now = Date.now()): Promise<void> {
-    let row: [string, number, string, string];
-    try {
-      const text = serialize(record);
-      row = [this.id(roundId), now, text, checksum(text)];
-    } catch (err) {
-      return Promise.reject(err);
-    }
     return new Promise((resolve, reject) => {
+      // a record that cannot be serialized (or a bad id) throws here, which rejects the add
+      const text = serialize(record);
+      const row: [string, number, string, string] = [this.id(roundId), now, text, checksum(text)];
       this.adds.push({ row, resolve, reject });
       if (this.adds.length === 1) setImmediate(() => void this.commitAdds());
     });
@@ -94,27 +102,33 @@ export class SettlementQueue<R = unknown> {
   }
 
   /** Pending records, oldest first. A row that does not parse is quarantined (logged) and left out. */
-  async list(): Promise<QueuedRecord<R>[]> {
-    const out: QueuedRecord<R>[] = [];
-    for (const row of this.stmts.pending.all() as Row[]) {
-      const item = this.parse(row);
-      if (item) out.push(item);
-    }
-    return out;
+  list(): Promise<QueuedRecord<R>[]> {
+    return promiseOf(() => {
+      const out: QueuedRecord<R>[] = [];
+      for (const row of this.stmts.pending.all() as Row[]) {
+        const item = this.parse(row);
+        if (item) out.push(item);
+      }
+      return out;
+    });
   }
 
   /** How many records are pending and when the oldest was queued (no record is read). */
-  async summary(): Promise<{ count: number; oldestAt?: number }> {
-    const s = this.stmts.summary.get() as { count: number; oldestAt: number | null };
-    return { count: s.count, oldestAt: s.oldestAt ?? undefined };
+  summary(): Promise<{ count: number; oldestAt?: number }> {
+    return promiseOf(() => {
+      const s = this.stmts.summary.get() as { count: number; oldestAt: number | null };
+      return { count: s.count, oldestAt: s.oldestAt ?? undefined };
+    });
   }
 
   /** Marks pending rounds settled, in one transaction; unknown ids and ids not pending are ignored. */
-  async markSettled(roundIds: readonly string[], meta: { txHash?: string; epoch?: number } = {}): Promise<void> {
-    const ids = roundIds.map((id) => this.id(id));
-    const now = Date.now();
-    this.db.transaction(() => {
-      for (const id of ids) this.stmts.settle.run(now, meta.txHash ?? null, meta.epoch ?? null, id);
+  markSettled(roundIds: readonly string[], meta: { txHash?: string; epoch?: number } = {}): Promise<void> {
+    return promiseOf(() => {
+      const ids = roundIds.map((id) => this.id(id));
+      const now = Date.now();
+      this.db.transaction(() => {
+        for (const id of ids) this.stmts.settle.run(now, meta.txHash ?? null, meta.epoch ?? null, id);
+      });
     });
   }
 
@@ -122,27 +136,22 @@ export class SettlementQueue<R = unknown> {
    * Moves a record the chain refuses for good (it reverted when submitted alone) out of the queue, keeping it
    * with the reason for the operator: recorded, never silently dropped.
    */
-  async markFailed(roundId: string, reason: string): Promise<void> {
-    this.stmts.fail.run(Date.now(), reason, this.id(roundId));
+  markFailed(roundId: string, reason: string): Promise<void> {
+    return promiseOf(() => {
+      this.stmts.fail.run(Date.now(), reason, this.id(roundId));
+    });
   }
 
-  async status(roundId: string): Promise<QueueStatus> {
-    return (this.stmts.status.get(this.id(roundId)) as QueueStatus | undefined) ?? "unknown";
+  status(roundId: string): Promise<QueueStatus> {
+    return promiseOf(() => (this.stmts.status.get(this.id(roundId)) as QueueStatus | undefined) ?? "unknown");
   }
 
   /** One round's entry in any state; `record` is absent once retention dropped it (the transcript stays on IPFS). */
-  async get(roundId: string): Promise<
-    | {
-        roundId: string;
-        status: Exclude<QueueStatus, "unknown">;
-        queuedAt: number;
-        record?: R;
-        txHash?: string;
-        epoch?: number;
-        reason?: string;
-      }
-    | undefined
-  > {
+  get(roundId: string): Promise<QueueEntry<R> | undefined> {
+    return promiseOf(() => this.entry(roundId));
+  }
+
+  private entry(roundId: string): QueueEntry<R> | undefined {
     const row = this.stmts.one.get(this.id(roundId)) as
       | (Row & {
           status: Exclude<QueueStatus, "unknown">;
@@ -258,7 +267,7 @@ export class SettlementQueue<R = unknown> {
           txHash: typeof txHash === "string" ? txHash : null,
           epoch: num(epoch) ?? null,
           failedAt: status === "failed" ? (num(failedAt) ?? queuedAt) : null,
-          reason: status === "failed" ? String(reason ?? "unknown") : null,
+          reason: status === "failed" ? plainText(reason, "unknown") : null,
         });
       }
     }
@@ -311,19 +320,21 @@ interface LegacyItem {
 function legacyProblem(file: string, name: string): LegacyItem | string {
   const m = /^(0x[0-9a-fA-F]{64})\.json$/.exec(name);
   if (!m) return name.endsWith(".tmp") ? "an unfinished write (temporary file)" : "not a round record file name";
-  let item: LegacyItem;
+  let parsed: unknown;
   try {
-    item = JSON.parse(readFileSync(file, "utf8"), revive) as LegacyItem;
+    parsed = JSON.parse(readFileSync(file, "utf8"), revive);
   } catch (err) {
     return `does not parse: ${(err as Error).message}`;
   }
-  if (!item || typeof item !== "object") return "not a JSON object";
+  if (!parsed || typeof parsed !== "object") return "not a JSON object";
+  // each field is checked below before the object is taken as a LegacyItem
+  const item = parsed as { [K in keyof LegacyItem]?: unknown };
   if (typeof item.roundId !== "string" || item.roundId.toLowerCase() !== m[1].toLowerCase())
     return "its roundId does not match its file name";
   if (typeof item.queuedAt !== "number" || !Number.isFinite(item.queuedAt))
     return "queuedAt is missing or not a number";
   if (item.record === null || typeof item.record !== "object") return "record is missing";
-  return item;
+  return item as LegacyItem;
 }
 
 function num(v: unknown): number | undefined {
@@ -331,7 +342,7 @@ function num(v: unknown): number | undefined {
 }
 
 function serialize(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? { $bigint: v.toString() } : v));
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? { $bigint: v.toString() } : v));
 }
 
 function revive(_key: string, value: unknown): unknown {

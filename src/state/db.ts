@@ -34,7 +34,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { MIGRATIONS, SALVAGE_TABLES } from "./migrations.js";
 
 const fdatasyncAsync = promisify(fdatasync);
@@ -82,7 +82,8 @@ export class StateDb {
     } catch (err) {
       problem = (err as Error).message;
     }
-    if (problem === undefined) return new StateDb(db!, file, {}, log);
+    if (problem === undefined)
+      return new StateDb(present(db, "the database that opened without a problem"), file, {}, log);
 
     try {
       db?.close();
@@ -143,7 +144,13 @@ export class StateDb {
 
   private walFd?: number;
   private syncing?: Promise<void>;
+  /** Set by durable() calls made while a sync runs: they need the sync after it. */
   private syncAgain = false;
+
+  /** Read through a call: the loop in durable() clears the flag, and other calls set it while a sync awaits. */
+  private anotherSyncWanted(): boolean {
+    return this.syncAgain;
+  }
 
   /**
    * Makes every transaction committed so far durable (fdatasync of the WAL, on libuv's thread pool: the event
@@ -161,7 +168,7 @@ export class StateDb {
           this.syncAgain = false;
           this.walFd ??= openSync(`${this.file}-wal`, "r");
           await fdatasyncAsync(this.walFd);
-        } while (this.syncAgain);
+        } while (this.anotherSyncWanted());
       } finally {
         this.syncing = undefined;
       }

@@ -22,8 +22,8 @@ export function parseCompare(raw: string): Outcome | undefined {
   if (verdicts.length > 0) return toOutcome(verdicts[verdicts.length - 1][1]);
   const bare = text
     .trim()
-    .replace(/[.!"'()\[\]]+$/g, "")
-    .replace(/^["'(\[]+/, "")
+    .replace(/[.!"'()[\]]+$/g, "")
+    .replace(/^["'([]+/, "")
     .trim();
   const only = /^(?:answer\s+)?(a|b)$/i.exec(bare);
   if (only) return toOutcome(only[1]);
@@ -55,8 +55,8 @@ export function parseScreen(raw: string): Verdict | undefined {
   if (verdicts.length > 0) return toVerdict(verdicts[verdicts.length - 1][1]);
   const bare = text
     .trim()
-    .replace(/[.!"'()\[\]]+$/g, "")
-    .replace(/^["'(\[]+/, "")
+    .replace(/[.!"'()[\]]+$/g, "")
+    .replace(/^["'([]+/, "")
     .trim();
   if (/^(good|bad|pass|fail)$/i.test(bare)) return toVerdict(bare);
   const found = new Set<Verdict>();
@@ -65,10 +65,9 @@ export function parseScreen(raw: string): Verdict | undefined {
   return found.size === 1 ? [...found][0] : undefined;
 }
 
-function normalize(raw: string): string {
-  return String(raw ?? "")
-    .replace(/[*_`#>]+/g, " ")
-    .replace(/[ \t]+/g, " ");
+/** `raw` is a backend's text: typed a string, but a misbehaving backend's missing text reads as "". */
+function normalize(raw: string | undefined): string {
+  return (raw ?? "").replace(/[*_`#>]+/g, " ").replace(/[ \t]+/g, " ");
 }
 
 function toOutcome(s: string): Outcome {

@@ -98,7 +98,10 @@ export function accessControl(opts: AccessOptions = {}): { handler: RequestHandl
   ) => {
     res.set("Retry-After", String(wait));
     const hold = Math.min(holdMs, wait * 1000);
-    if (hold === 0) return next(limited(wait, who));
+    if (hold === 0) {
+      next(limited(wait, who));
+      return;
+    }
     const timer = setTimeout(() => {
       res.off("close", drop);
       next(limited(wait, who));
@@ -109,20 +112,30 @@ export function accessControl(opts: AccessOptions = {}): { handler: RequestHandl
   };
   const handler: RequestHandler = (req, res, next) => {
     const ipWait = perIp ? perIp.take(req.socket.remoteAddress ?? "unknown") : 0;
-    if (ipWait > 0) return refuse(res, next, ipWait, "this address");
-    if (hashes.length === 0) return next();
+    if (ipWait > 0) {
+      refuse(res, next, ipWait, "this address");
+      return;
+    }
+    if (hashes.length === 0) {
+      next();
+      return;
+    }
     const m = /^Bearer\s+(\S{1,512})\s*$/i.exec(req.get("authorization") ?? "");
     if (!m || !keyMatches(m[1], hashes)) {
-      return next(
+      next(
         new ChorusError(
           "API_KEY_INVALID",
           m ? "Incorrect API key provided" : "Missing API key: send Authorization: Bearer <key>",
           { openaiCode: "invalid_api_key" },
         ),
       );
+      return;
     }
     const keyWait = perKey.take(hashApiKey(m[1]));
-    if (keyWait > 0) return refuse(res, next, keyWait, "this API key");
+    if (keyWait > 0) {
+      refuse(res, next, keyWait, "this API key");
+      return;
+    }
     next();
   };
   return { handler, open: hashes.length === 0 };

@@ -7,13 +7,13 @@
  * `n > 1`, logprobs, penalties and logit bias, audio output, image / audio / file parts.
  */
 import { z } from "zod";
-import { ChorusError } from "../../core/index.js";
+import { ChorusError, plainText } from "../../core/index.js";
 
 export const MODEL_ID = "chorus-swarm";
 const MAX_CONTENT = 32_000;
 
 const TextPart = z.object({ type: z.literal("text"), text: z.string({ error: "must be a string" }) }).strip();
-const AnyPart = z.object({ type: z.string({ error: "must be a string" }) }).passthrough();
+const AnyPart = z.object({ type: z.string({ error: "must be a string" }) }).loose();
 const Content = z.union([z.string(), z.array(AnyPart).max(64), z.null()], {
   error: "must be a string or an array of content parts",
 });
@@ -61,7 +61,7 @@ export const ChatRequest = z
     parallel_tool_calls: z.boolean().optional(),
     functions: z.array(z.unknown()).optional(),
     function_call: z.unknown().optional(),
-    response_format: z.object({ type: z.string() }).passthrough().nullable().optional(),
+    response_format: z.object({ type: z.string() }).loose().nullable().optional(),
     logprobs: z.boolean().nullable().optional(),
     top_logprobs: z.number().int().nullable().optional(),
     presence_penalty: z.number().nullable().optional(),
@@ -118,7 +118,7 @@ function textOf(content: unknown, where: string, allowRefusal: boolean): string 
   const parts = content as { type: string }[];
   return parts
     .map((p, j) => {
-      if (p.type === "refusal" && allowRefusal) return String((p as { refusal?: unknown }).refusal ?? "");
+      if (p.type === "refusal" && allowRefusal) return plainText((p as { refusal?: unknown }).refusal);
       if (p.type !== "text")
         throw badParam(`${where}[${j}].type`, `'${p.type}' parts are not supported: only text parts`);
       const t = TextPart.safeParse(p);
@@ -133,7 +133,7 @@ function toolCallsText(calls: unknown[]): string {
   return calls
     .map((c) => {
       const f = (c as { function?: { name?: unknown; arguments?: unknown } }).function;
-      return `[tool call ${String(f?.name ?? "?")}(${String(f?.arguments ?? "")})]`;
+      return `[tool call ${plainText(f?.name, "?")}(${plainText(f?.arguments)})]`;
     })
     .join("\n");
 }
@@ -166,7 +166,7 @@ export function toSwarmQuery(b: ChatRequest): SwarmQuery {
     }
     if (content.length > MAX_CONTENT) throw badParam(`${where}.content`, `is longer than ${MAX_CONTENT} characters`);
     const role = m.role === "developer" ? "system" : m.role === "tool" ? "user" : m.role;
-    return { role, content } as SwarmQuery["messages"][number];
+    return { role, content };
   });
   if (!b.messages.some((m) => m.role === "user")) throw badParam("messages", "must include a user message");
   const stop = typeof b.stop === "string" ? [b.stop] : (b.stop ?? undefined);

@@ -100,7 +100,7 @@ export function chorusObject(out: RoundOutcome, settlement: string) {
     committee_size: out.transcript.committee.members.length,
     answered: out.transcript.reveals.length,
     // sign-phase exclusions (a wrong record signature) are not in the transcript: the record commits to its CID
-    excluded: [...out.transcript.excluded, ...(out.signExcluded ?? [])].map((e) => ({
+    excluded: [...out.transcript.excluded, ...out.signExcluded].map((e) => ({
       member: e.member,
       phase: e.phase,
       reason: e.reason,
