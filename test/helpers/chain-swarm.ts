@@ -6,8 +6,9 @@
  *
  * Faults (crash tests): `kill(i)` really stops node i (HTTP server closed, its requests aborted, submitter
  * stopped), `restart(i)` starts it again on the same port and data dir (so its settlement queue survives),
- * `rpcDown()` / `rpcUp()` stop and restart the JSON-RPC server on the same port; `wrapPeers` lets a test
- * see (or trip on) every message a node sends as coordinator.
+ * `rpcDown()` / `rpcUp()` stop the JSON-RPC server (port closed, every connection cut: test/helpers/crash-rpc.ts)
+ * and restart it on the same port; `wrapPeers` lets a test see (or trip on) every message a node sends as
+ * coordinator.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -28,7 +29,6 @@ import { startRpcServerAt } from "./crash-rpc.js";
 import type { ConsensusRules } from "../../src/protocol/index.js";
 import { writeDeployments } from "../../deploy/index.js";
 import { deploySwarm } from "../kit/chorus-fixture.js";
-import { startRpcServer } from "./rpc-server.js";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { ChainSequencer } from "../../src/chain/sequencer.js";
@@ -79,7 +79,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
   const f = await deploySwarm({ nodes: n, params: { ...SWARM_PARAMS, ...opts.params } });
   // Committees weigh nodes as they were when the weight period began: start the swarm in the next period.
   await time.increase((opts.params ?? SWARM_PARAMS).periodLength ?? SWARM_PARAMS.periodLength);
-  const rpc = await startRpcServer();
+  const rpc = await startRpcServerAt(0);
   const dir = await mkdtemp(path.join(os.tmpdir(), "chorus-chain-swarm-"));
   const deploymentsFile = await writeDeployments(f.deployments, dir);
   const t = opts.timeoutMs ?? 3000;
@@ -194,7 +194,7 @@ export async function startChainSwarm(opts: ChainSwarmOptions) {
       if (alive[i]) throw new Error(`node ${i} is running`);
       return startOne(i, ports[i]);
     },
-    /** Stops the JSON-RPC server (the chain keeps its state). */
+    /** Stops the JSON-RPC server, cutting every open connection (the chain keeps its state). */
     async rpcDown() {
       if (!rpcUp) return;
       rpcUp = false;

@@ -2,8 +2,11 @@
  * Crash faults on the 7-node chain swarm (real nodes on 127.0.0.1, the in-process chain, real epochs): members
  * killed after committing and while judging, the coordinator killed mid-round (raw gateway client and
  * `chorus ask` with a fallback gateway), a node restarted with a record waiting for settlement, and the
- * JSON-RPC server down for a while. Nodes are really stopped (servers closed, work aborted), not mocked.
+ * JSON-RPC server down for a while. Nodes are really stopped (servers closed, work aborted), not mocked. First,
+ * the RPC server those tests stop is shown to stop for real, even with a client still asking on a connection that
+ * was busy at that moment (a plain http.Server close() kept serving it, and the RPC-down test hung).
  */
+import http from "node:http";
 import { expect } from "chai";
 import type { Hex } from "viem";
 import { main } from "../../src/cli/main.js";
@@ -19,12 +22,101 @@ import {
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
+import { startRpcServerAt } from "../helpers/crash-rpc.js";
 
 const EPOCH_INTERVAL_MS = 2500;
+
+describe("the JSON-RPC server a crash test stops (test/helpers/crash-rpc.ts)", function () {
+  this.timeout(60_000);
+  const blockNumber = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] });
+  /** A request on `agent`; `expect100` makes it wait for the server's 100 Continue before its body is sent. */
+  const send = (url: string, agent: http.Agent, expect100 = false) => {
+    const req = http.request(url, {
+      method: "POST",
+      agent,
+      headers: {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(blockNumber),
+        ...(expect100 ? { expect: "100-continue" } : {}),
+      },
+    });
+    const answer = new Promise<string>((resolve, reject) => {
+      req.on("response", (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => resolve(text));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+    });
+    answer.catch(() => undefined);
+    return { req, answer };
+  };
+  const outcome = (p: Promise<unknown>) =>
+    p.then(
+      () => "answered",
+      (err: unknown) => `failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+
+  it("stops for real (port closed, connections cut) while a client keeps asking on a connection busy at the stop", async () => {
+    const rpc = await startRpcServerAt(0);
+    const port = Number(new URL(rpc.url).port);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const stopAsking = new AbortController();
+    try {
+      const first = send(rpc.url, agent);
+      first.req.end(blockNumber);
+      const before = JSON.parse(await first.answer) as { result: string };
+      // A request the server has begun (its headers parsed: it answered 100 Continue) and not yet answered.
+      const busy = send(rpc.url, agent, true);
+      busy.req.flushHeaders();
+      await new Promise((r) => busy.req.once("continue", r));
+      const closing = rpc.close().then(() => "closed");
+      busy.req.end(blockNumber);
+      // The client keeps asking on the same keep-alive connection, more often than the server's keep-alive timeout.
+      const later: Promise<string>[] = [];
+      void (async () => {
+        while (!stopAsking.signal.aborted) {
+          const { req, answer } = send(rpc.url, agent);
+          req.end(blockNumber);
+          later.push(outcome(answer));
+          await new Promise((r) => setTimeout(r, 300));
+        }
+      })();
+      const stopped = await Promise.race([
+        closing,
+        new Promise<string>((r) => setTimeout(() => r("still serving after 20 s"), 20_000)),
+      ]);
+      stopAsking.abort();
+      expect(stopped).to.equal("closed");
+      expect(await outcome(busy.answer), "the request in flight is cut, not answered").to.match(/^failed: /);
+      expect(await Promise.all(later), "nothing is answered once it is down").to.not.include("answered");
+      expect(await outcome(fetch(rpc.url, { method: "POST", body: blockNumber })), "the port is closed").to.match(
+        /^failed: /,
+      );
+      const again = await startRpcServerAt(port);
+      try {
+        const res = await fetch(again.url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: blockNumber,
+        });
+        expect(((await res.json()) as { result: string }).result, "same URL, same chain").to.equal(before.result);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      stopAsking.abort();
+      agent.destroy();
+    }
+  });
+});
 
 describe("crash faults: 7 nodes on the in-process chain", function () {
   this.timeout(240_000);
   let swarm: ChainSwarm;
+  let stopSwarm: (() => Promise<void>) | undefined;
   const plan = crashPlan();
   const tripwire = coordinatorTripwire();
   const logs: string[][] = Array.from({ length: 7 }, () => []);
@@ -39,8 +131,9 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
       log: (i, line) => logs[i].push(line),
     });
     plan.kill = (i) => swarm.kill(i);
+    stopSwarm = () => swarm.close();
   });
-  after(async () => swarm?.close());
+  after(async () => stopSwarm?.());
 
   const addr = (i: number) => swarm.f.nodes[i].address.toLowerCase();
   const post = (node: number) =>
@@ -51,12 +144,12 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
     });
   const ask = async (node: number) => {
     const res = await post(node);
-    const body = (await res.json()) as any;
+    const body = await res.json();
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${JSON.stringify(body)}`);
     return body;
   };
   const transcriptOf = async (node: number, cid: string) =>
-    (await (await fetch(`${swarm.nodes[node].url}/ipfs/${cid}?format=raw`)).json()) as any;
+    await (await fetch(`${swarm.nodes[node].url}/ipfs/${cid}?format=raw`)).json();
   const restartDead = async () => {
     for (let i = 0; i < 7; i++) if (!swarm.isAlive(i)) await swarm.restart(i);
   };
@@ -120,13 +213,13 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
   it("coordinator killed mid-round: the HTTP client's request fails, and a retry on another node succeeds", async () => {
     try {
       tripwire.arm(0, "judge-request", () => void swarm.kill(0));
-      let failure: Error | undefined;
-      await post(0).then(
+      const failure = await post(0).then(
         () => undefined,
-        (e) => (failure = e),
+        (e: unknown) => e,
       );
       expect(failure, "the gateway connection is cut").to.be.instanceOf(Error);
-      expect(String((failure!.cause as Error)?.message ?? failure!.message)).to.match(
+      const cut = failure as Error;
+      expect(cut.cause instanceof Error ? cut.cause.message : cut.message).to.match(
         /other side closed|socket|terminated|ECONNRESET/i,
       );
       expect(tripwire.fired(0)).to.equal(true);
@@ -236,7 +329,7 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
     const failures = logs[4].filter((l) => l.startsWith("settlement failed"));
     const delays = failures.map((l) => Number(/retrying in (\d+) ms/.exec(l)?.[1]));
     expect(delays.slice(0, 3), failures.join("\n")).to.deep.equal([500, 1000, 2000]);
-    const health = (await (await fetch(`${swarm.nodes[4].url}/health`)).json()) as any;
+    const health = await (await fetch(`${swarm.nodes[4].url}/health`)).json();
     expect(health.pendingSettlement).to.be.greaterThan(0);
     expect(health.lastSettlementError).to.be.a("string");
     expect(await swarm.nodes[4].queue.status(roundId)).to.equal("pending");
@@ -250,7 +343,7 @@ describe("crash faults: 7 nodes on the in-process chain", function () {
     expect(await settledEvents(roundId)).to.have.length(1);
     await swarm.nodes[4].submitter.flush();
     expect(await settledEvents(roundId)).to.have.length(1);
-    const after = (await (await fetch(`${swarm.nodes[4].url}/health`)).json()) as any;
+    const after = await (await fetch(`${swarm.nodes[4].url}/health`)).json();
     expect(after.lastSettlementError).to.equal(null);
   });
 });
