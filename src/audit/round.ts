@@ -24,7 +24,8 @@ import type { RagEvidence } from "../protocol/index.js";
 import { canonicalHash } from "../core/index.js";
 import { drawFromWeights, sameMembers, seatsIn } from "../round/draw.js";
 import { recoverDigestSigner } from "../core/index.js";
-import { computeResult, type ConsensusRules, type Transcript } from "../protocol/index.js";
+import { computeResult, goldSnapshot, type ConsensusRules, type Transcript } from "../protocol/index.js";
+import { GoldStandingsScanner } from "./gold-standings.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
 import { fetchWithFallback, settledMembers, type Fallbacks } from "./availability.js";
 import { epochTablesOfTx, settledRoundDeltas } from "../chain/round-event.js";
@@ -52,6 +53,11 @@ export interface AuditDeps {
   cidOf: (value: unknown) => Promise<string>;
   /** Where else to read the transcript when `getJson` fails: public gateways, then every member's gateway. */
   fallbacks?: Fallbacks;
+  /**
+   * Gold standings from public data (issue 20). Default: a GoldStandingsScanner over `chain`, `getJson` and
+   * `rules` when the deployment has a GoldRegistry; none without one.
+   */
+  gold?: { standingsAt(block: bigint): Promise<Record<string, number>> };
 }
 
 export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditReport> {
@@ -151,6 +157,17 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
       drawn.members,
     ),
     `chain lists ${settled.nodes.map((d) => d.node).join(",")}`,
+  );
+
+  // Gold standings (issue 20): what the deltas used must be the public standings as of the seed block.
+  const scanner = deps.gold ?? (GoldStandingsScanner.available(chain) ? new GoldStandingsScanner(deps) : undefined);
+  const expectedGold = scanner
+    ? goldSnapshot(t.committee.members, await scanner.standingsAt(seedNumber), seedNumber)
+    : undefined;
+  check(
+    "gold standings are the public ones as of the seed block",
+    canonicalHash(expectedGold ?? null) === canonicalHash(t.gold ?? null),
+    `expected ${JSON.stringify(expectedGold ?? null)}, transcript has ${JSON.stringify(t.gold ?? null)}`,
   );
 
   // Messages and the consensus result.

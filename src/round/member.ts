@@ -27,12 +27,12 @@ import {
   type RagEvidence,
   type RagParams,
 } from "../protocol/index.js";
-import type { Artifacts, Directory, JudgedOutcome, Mind, NodeEntry, Retrieval } from "./ports.js";
+import type { Artifacts, Directory, GoldStandingsPort, JudgedOutcome, Mind, NodeEntry, Retrieval } from "./ports.js";
 import { queryTextOf, ragPrompt } from "../protocol/index.js";
 import { retrieveForRound } from "./rag-retrieve.js";
 import { coordinatorOf } from "../core/index.js";
 import type { DigestSigner } from "../core/index.js";
-import { computeResult, type ConsensusRules, type Transcript } from "../protocol/index.js";
+import { computeResult, goldSnapshot, type ConsensusRules, type Transcript } from "../protocol/index.js";
 import type { RecordSigning } from "./coordinator.js";
 import { canonicalBytes, canonicalHash, cidOfCanonical } from "../core/index.js";
 import { RoundJournal } from "./signed-rounds.js";
@@ -43,6 +43,7 @@ import {
   checkAboveClosed,
   checkCommittee,
   checkDeadline,
+  checkGoldStandings,
   checkJudgeRequest,
   checkTranscript,
   sameDocument,
@@ -82,6 +83,11 @@ export interface MemberDeps {
   retrieval?: Retrieval;
   /** How this member retrieves: sources drawn, contexts (k), reliability weight, exploration floor, per-source timeout. */
   rag?: RagParams & { timeoutMs: number };
+  /**
+   * Gold standings from public data (issue 20): a transcript's `gold` snapshot must be what this port gives as
+   * of the seed block. Without it the member signs only transcripts without standings.
+   */
+  gold?: GoldStandingsPort;
   /** The durable record of rounds answered and signed (default: in memory only). */
   journal?: RoundJournal;
   /** The hash of block `number` as this member's chain reads it; when given, a request's seed block must match it. */
@@ -491,6 +497,13 @@ export class Member {
         request: s.request,
         requests: { answer: s.received[0], reveal: s.received[1], judge: s.received[2] },
       });
+      // The standings the deltas use: recomputed from public data as of the seed block, never taken on trust.
+      const seedBlock = t.committee.seedBlock.number;
+      const gold = this.deps.gold;
+      checkGoldStandings(
+        t,
+        gold ? goldSnapshot(t.committee.members, await gold.standingsAt(BigInt(seedBlock)), seedBlock) : undefined,
+      );
     } catch (err) {
       return this.fail(env.roundId, err);
     }
