@@ -9,13 +9,7 @@
  */
 import { concat, encodeAbiParameters, keccak256, toBytes, type Address, type Hex } from "viem";
 import { canonicalHash } from "../core/index.js";
-import {
-  foldGold,
-  gradeGoldRound,
-  standingOf,
-  type GoldGrade,
-  type GoldStandingState,
-} from "../consensus/index.js";
+import { foldGold, gradeGoldRound, standingOf, type GoldGrade, type GoldStandingState } from "../consensus/index.js";
 import { productionRules } from "./rules.js";
 import { computeResult, type ConsensusRules, type GoldSnapshot, type Transcript } from "./transcript.js";
 import type { QueryDoc } from "./wire.js";
