@@ -232,16 +232,16 @@ function foldStandings(items: readonly GradedGoldItem[]): Record<string, number>
 }
 
 /**
- * The production rules with fixed gold standings (lower-case address -> standing): `productionRules` whose
- * aggregate always receives `standing`, as `computeResult` passes a transcript's `gold` snapshot. With an empty
- * `standing` it computes exactly what `productionRules` does.
+ * The production rules with extra gold standings (lower-case address -> standing) over those of the transcript
+ * (its `gold` snapshot, which `computeResult` passes to every rules' aggregate). With an empty `standing` it
+ * computes exactly what `productionRules` does.
  */
 export function anchoredRules(
   standing: Readonly<Record<string, number>>,
   opts: Parameters<typeof productionRules>[0] = {},
 ): ConsensusRules {
   const base = productionRules(opts);
-  return { ...base, aggregate: (input) => base.aggregate({ ...input, standing: { ...standing } }) };
+  return { ...base, aggregate: (input) => base.aggregate({ ...input, standing: { ...input.standing, ...standing } }) };
 }
 
 /**
