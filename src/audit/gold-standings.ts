@@ -42,6 +42,7 @@ interface Reveal {
   index: number;
   promptHash: Hex;
   answer: string;
+  roundPeriod: number;
   block: bigint;
   revealedAt: number;
 }
@@ -129,6 +130,7 @@ export class GoldStandingsScanner {
         index: Number(l.args.index),
         promptHash: l.args.promptHash as Hex,
         answer: l.args.answer as string,
+        roundPeriod: Number(l.args.roundPeriod),
         block: l.blockNumber,
         revealedAt: await this.timeOf(l.blockNumber),
       });
@@ -168,6 +170,7 @@ export class GoldStandingsScanner {
       curator: set.curator,
       promptHash: r.promptHash,
       answer: r.answer,
+      roundPeriod: r.roundPeriod,
       committedAt: set.committedAt,
       revealedAt: r.revealedAt,
     };

@@ -93,6 +93,11 @@ export interface RevealedGold {
   /** Block time (s) of the set's commit and of the item's reveal. */
   committedAt: number;
   revealedAt: number;
+  /**
+   * The weight period of the round the item grades, as the reveal named it (GoldRegistry enforces that it is at
+   * least the commit's period + 2). Only a round of that period is graded.
+   */
+  roundPeriod?: number;
   /** The set was voided by the arbitrator (its grades are ignored). */
   void?: boolean;
 }
@@ -108,7 +113,8 @@ export interface SettledRound {
 
 /**
  * The round an item grades: among `rounds` whose query messages hash to the item's prompt, drawn after the set
- * was committed and settled before the item was revealed, the first drawn (ties: lowest round id). Later
+ * was committed, in the weight period the reveal named (when it names one), and settled before the item was
+ * revealed, the first drawn (ties: lowest round id). Later
  * copies of the same prompt (a curator sending it twice, a replay) grade nothing. Undefined when none fits or
  * the set is void.
  */
@@ -118,6 +124,7 @@ export function goldRoundOf(item: RevealedGold, rounds: readonly SettledRound[])
     (r) =>
       r.drawnAt > item.committedAt &&
       r.settledAt <= item.revealedAt &&
+      (item.roundPeriod === undefined || r.transcript.committee.period === item.roundPeriod) &&
       goldPromptHash(r.transcript.query.messages) === item.promptHash,
   );
   fits.sort(

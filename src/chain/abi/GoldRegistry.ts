@@ -8,6 +8,7 @@ export const goldRegistryAbi = [
           { internalType: "uint48", name: "adminDelay", type: "uint48" },
           { internalType: "address", name: "arbitrator", type: "address" },
           { internalType: "address", name: "registry", type: "address" },
+          { internalType: "address", name: "settlement", type: "address" },
           { internalType: "uint256", name: "setBond", type: "uint256" },
           { internalType: "uint64", name: "revealWindow", type: "uint64" },
           { internalType: "uint64", name: "challengeWindow", type: "uint64" },
@@ -116,6 +117,26 @@ export const goldRegistryAbi = [
   {
     inputs: [
       { internalType: "uint256", name: "setId", type: "uint256" },
+      { internalType: "uint256", name: "index", type: "uint256" },
+      { internalType: "uint256", name: "roundPeriod", type: "uint256" },
+      { internalType: "uint256", name: "currentPeriod", type: "uint256" },
+    ],
+    name: "GoldRoundInFuture",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "setId", type: "uint256" },
+      { internalType: "uint256", name: "index", type: "uint256" },
+      { internalType: "uint256", name: "roundPeriod", type: "uint256" },
+      { internalType: "uint256", name: "earliestPeriod", type: "uint256" },
+    ],
+    name: "GoldRoundTooEarly",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "setId", type: "uint256" },
       { internalType: "enum IGoldRegistry.SetStatus", name: "status", type: "uint8" },
     ],
     name: "GoldSetNotOpen",
@@ -192,6 +213,7 @@ export const goldRegistryAbi = [
       { indexed: false, internalType: "uint16", name: "index", type: "uint16" },
       { indexed: true, internalType: "bytes32", name: "promptHash", type: "bytes32" },
       { indexed: false, internalType: "string", name: "answer", type: "string" },
+      { indexed: false, internalType: "uint32", name: "roundPeriod", type: "uint32" },
     ],
     name: "GoldItemRevealed",
     type: "event",
@@ -389,6 +411,13 @@ export const goldRegistryAbi = [
   },
   {
     inputs: [{ internalType: "uint256", name: "setId", type: "uint256" }],
+    name: "earliestRoundPeriod",
+    outputs: [{ internalType: "uint256", name: "", type: "uint256" }],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [{ internalType: "uint256", name: "setId", type: "uint256" }],
     name: "forfeitSet",
     outputs: [],
     stateMutability: "nonpayable",
@@ -488,6 +517,7 @@ export const goldRegistryAbi = [
           { internalType: "uint256", name: "setId", type: "uint256" },
           { internalType: "uint16", name: "index", type: "uint16" },
           { internalType: "uint64", name: "revealedAt", type: "uint64" },
+          { internalType: "uint32", name: "roundPeriod", type: "uint32" },
         ],
         internalType: "struct IGoldRegistry.PromptReveal",
         name: "",
@@ -521,6 +551,7 @@ export const goldRegistryAbi = [
       { internalType: "bytes32", name: "promptHash", type: "bytes32" },
       { internalType: "string", name: "answer", type: "string" },
       { internalType: "bytes32", name: "salt", type: "bytes32" },
+      { internalType: "uint32", name: "roundPeriod", type: "uint32" },
       { internalType: "bytes32[]", name: "proof", type: "bytes32[]" },
     ],
     name: "revealItem",

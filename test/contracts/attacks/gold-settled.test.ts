@@ -7,6 +7,7 @@
  */
 import { expect } from "chai";
 import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { keccak256, publicActions, toHex, type Hex } from "viem";
 import { auditRound, GoldStandingsScanner } from "../../../src/audit/index.js";
 import { main } from "../../../src/cli/main.js";
@@ -103,12 +104,16 @@ describe("Gold end to end: standings reach the settled deltas, and the audit che
     const layers = goldTree([goldLeaf({ chainId, registry: gold.address, curator: curator.address }, 0, item)]);
     await asCurator.write.commitSet([layers[0][0], 1]);
     const setId = await gold.read.setCount();
+    // The curator's wait (GoldRegistry enforces it): items go out two weight periods after the commit.
+    const earliest = await gold.read.earliestRoundPeriod([setId]);
+    await time.increaseTo(earliest * (await f.settlement.read.periodLength()));
 
     // Before the reveal nobody has a standing: transcripts carry no gold field.
     const graded = await ask(PROMPT);
     const gradedT = (await readJson(graded.transcriptCid)) as Transcript;
     expect("gold" in gradedT).to.equal(false);
-    await asCurator.write.revealItem([setId, 0, item.promptHash, item.answer, item.salt, goldProof(layers, 0)]);
+    const { period } = gradedT.committee;
+    await asCurator.write.revealItem([setId, 0, item.promptHash, item.answer, item.salt, period, goldProof(layers, 0)]);
 
     // A later round: every member's standing as of its seed block, from the graded round.
     const later = await ask("Why is the sky blue?");
