@@ -137,7 +137,7 @@ export class GoldStandingsScanner {
     const newSettled: Settled[] = [];
     for (const l of settledLogs)
       newSettled.push({
-        transcriptCid: bytes32ToCid(l.args.transcriptCid as Hex).toString(),
+        transcriptCid: bytes32ToCid(l.args.transcriptCid).toString(),
         block: l.blockNumber,
         settledAt: await this.timeOf(l.blockNumber),
       });

@@ -124,7 +124,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     `chain has ${block.hash} at ${seedNumber}`,
   );
   const weights = await readPeriodWeights(chain, t.committee.period, { blockNumber: log.blockNumber });
-  const drawn = drawFromWeights(roundId, block.hash!, weights);
+  const drawn = drawFromWeights(roundId, block.hash, weights);
   check(
     "committee seed derives from the batch seed and the round id",
     drawn.seed === t.committee.seed,
@@ -194,7 +194,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     // In the record's order (ascending address), with the recomputed deltas.
     const expected = [...t.committee.members]
       .sort(compareAddress)
-      .map((m) => ({ node: m.toLowerCase(), delta: recomputed!.deltas[m] ?? 0 }));
+      .map((m) => ({ node: m.toLowerCase(), delta: recomputed.deltas[m] ?? 0 }));
     check(
       "reputation deltas on chain are the recomputed ones",
       onChain.length === expected.length &&
@@ -220,7 +220,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   if (t.query?.rag) {
     // the round read at most MAX_LISTED_SOURCES, chosen from the round seed: re-derive the same sample
     const listedOnChain = await sourcesAt(chain, seedNumber, {
-      seed: t.committee.seed as Hex,
+      seed: t.committee.seed,
       maxListed: MAX_LISTED_SOURCES,
     });
     const key = (xs: readonly { address: string; endpoint: string; reliability: number; usefulness: number }[]) =>

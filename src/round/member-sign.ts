@@ -69,7 +69,7 @@ export async function verifySignRequest(
   );
   // My own messages must be in it, unaltered.
   const me = deps.signer.address;
-  const find = (list: Envelope[]) => list.find((e) => isAddressEqual(e.from as Address, me));
+  const find = (list: Envelope[]) => list.find((e) => isAddressEqual(e.from, me));
   for (const [requestKind, list] of [
     ["answer-request", t.commits],
     ["reveal-request", t.reveals],

@@ -35,7 +35,7 @@ describe("gold: grading a settled transcript against the revealed key (issue 20)
   });
 
   it("does not grade the item's curator, and refuses a tampered transcript", () => {
-    const g = gradeGoldTranscript(load(), { answer: "answer q9", curator: JUDGE as Address }, productionRules());
+    const g = gradeGoldTranscript(load(), { answer: "answer q9", curator: JUDGE }, productionRules());
     expect(g[JUDGE]).to.equal(undefined);
     const t = load();
     (t.reveals[0].body as { answer: string }).answer = "answer q9";

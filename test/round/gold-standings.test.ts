@@ -114,7 +114,7 @@ describe("gold standings in a round (issue 20)", function () {
     );
     expect(Object.keys(out.signatures)).to.have.length(7);
     // The deltas are the anchored rule's: the winner measured wrong gains less than without gold.
-    const plain = computeResult({ ...t, gold: undefined } as Transcript, rules);
+    const plain = computeResult({ ...t, gold: undefined }, rules);
     expect(t.result.winner).to.equal(signers[6].address);
     expect(t.result.deltas[signers[6].address]).to.be.lessThan(plain.deltas[signers[6].address]);
     expect(t.result.deltas[signers[0].address]).to.be.greaterThan(plain.deltas[signers[0].address]);
