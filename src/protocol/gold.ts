@@ -8,7 +8,7 @@
  * MerkleProof verifies. After an item's round has settled, the curator reveals it with `goldProof`.
  */
 import { concat, encodeAbiParameters, keccak256, toBytes, type Address, type Hex } from "viem";
-import { canonicalHash } from "../core/index.js";
+import { canonicalHash, present } from "../core/index.js";
 import { foldGold, gradeGoldRound, standingOf, type GoldGrade, type GoldStandingState } from "../consensus/index.js";
 import { productionRules } from "./rules.js";
 import { computeResult, type ConsensusRules, type GoldSnapshot, type Transcript } from "./transcript.js";
@@ -153,7 +153,8 @@ export function gradeGoldTranscript(
     },
   });
   const lower = (a: string) => a.toLowerCase();
-  const counted = new Set(seen!.answers.map(lower));
+  const used = present(seen, "the rules' aggregate input");
+  const counted = new Set(used.answers.map(lower));
   const answers: Record<string, string> = {};
   for (const r of t.reveals)
     if (counted.has(lower(r.from))) answers[lower(r.from)] = (r.body as { answer: string }).answer;
@@ -162,7 +163,7 @@ export function gradeGoldTranscript(
     truth: item.answer,
     members: t.committee.members.map(lower).filter((m) => m !== lower(item.curator)),
     answers,
-    judgments: seen!.judgments.map((j) => ({
+    judgments: used.judgments.map((j) => ({
       judge: lower(j.judge),
       a: lower(j.a),
       b: lower(j.b),
