@@ -72,7 +72,9 @@ export class GoldStandingsScanner {
 
   /** Whether this chain has a GoldRegistry (without one every standing is absent). */
   static available(chain: ChorusChain): boolean {
-    return !!chain.deployments.contracts.GoldRegistry && !!chain.deployments.contracts.Settlement;
+    // A deployments file may lack either (older deployments): checked at run time whatever its type says.
+    const { GoldRegistry, Settlement } = chain.deployments.contracts as Partial<typeof chain.deployments.contracts>;
+    return GoldRegistry !== undefined && Settlement !== undefined;
   }
 
   /**

@@ -43,7 +43,7 @@ export interface GoldAuditReport {
 export async function auditGold(deps: AuditDeps, setId: bigint): Promise<GoldAuditReport> {
   const { chain } = deps;
   const gold = chorusContracts(chain).goldRegistry;
-  if (!gold || !chain.deployments.contracts.Settlement)
+  if (!gold || !(chain.deployments.contracts.Settlement as unknown))
     throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no GoldRegistry (deploy/08_gold.ts)");
   const settlement = chorusContracts(chain).settlement;
   const client = chain.publicClient;
@@ -68,7 +68,7 @@ export async function auditGold(deps: AuditDeps, setId: bigint): Promise<GoldAud
       throw new ChorusError("CHAIN_INCONSISTENT", `a GoldItemRevealed event of set ${setId} lacks its fields`);
     items.push({
       setId,
-      index: Number(index),
+      index,
       curator: set.curator,
       promptHash,
       answer,
@@ -112,8 +112,8 @@ export async function auditGold(deps: AuditDeps, setId: bigint): Promise<GoldAud
     setId: setId.toString(),
     curator: set.curator,
     status: STATUS[set.status],
-    itemCount: Number(set.itemCount),
-    revealed: Number(set.revealed),
+    itemCount: set.itemCount,
+    revealed: set.revealed,
     committedAt,
     items: out,
   };

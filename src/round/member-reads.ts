@@ -30,7 +30,7 @@ export class MemberReads {
    * The directory's active nodes, cached for `activeCacheMs`: the cheap sender check and the committee
    * recomputation share one read (`fresh` forgets the cache, and the directory's own when it has one).
    */
-  activeNodes(opts: { signal?: AbortSignal } = {}, fresh = false): Promise<{ nodes: NodeEntry[]; set: Set<string> }> {
+  activeNodes(fresh = false): Promise<{ nodes: NodeEntry[]; set: Set<string> }> {
     const t = this.now();
     if (fresh) (this.deps.directory as { invalidate?: () => void }).invalidate?.();
     if (fresh || !this.active || t - this.active.at > this.limits.activeCacheMs) {
@@ -50,11 +50,11 @@ export class MemberReads {
 
   /** The chain's latest block, cached for a second; undefined when the directory reads no chain (tests). */
   latestBlock(opts: { signal?: AbortSignal }, fresh = false): Promise<{ number: bigint; hash: Hex }> | undefined {
-    const read = this.deps.directory.latestBlock;
-    if (!read) return undefined;
+    const directory = this.deps.directory;
+    if (!directory.latestBlock) return undefined;
     const t = this.now();
     if (fresh || !this.latest || t - this.latest.at > 1000) {
-      const block = read.call(this.deps.directory, opts);
+      const block = directory.latestBlock(opts);
       this.latest = { at: t, block };
       block.catch(() => (this.latest = undefined));
     }
