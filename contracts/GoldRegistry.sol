@@ -8,6 +8,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IGoldRegistry} from "./interfaces/IGoldRegistry.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
+import {ISettlement} from "./interfaces/ISettlement.sol";
 
 /// @title GoldRegistry
 /// @notice Bonded, committed-then-revealed gold sets (known-answer items mixed into live traffic). See
@@ -33,6 +34,7 @@ contract GoldRegistry is IGoldRegistry, AccessControlDefaultAdminRules {
     uint256 private immutable _setBond;
     uint64 private immutable _revealWindow;
     uint64 private immutable _challengeWindow;
+    uint256 private immutable _periodLength;
 
     uint256 private _setCount;
     mapping(uint256 setId => GoldSet) private _sets;
@@ -41,7 +43,9 @@ contract GoldRegistry is IGoldRegistry, AccessControlDefaultAdminRules {
     mapping(address account => uint256) private _lockedBond;
 
     constructor(Init memory init) AccessControlDefaultAdminRules(init.adminDelay, init.admin) {
-        if (init.arbitrator == address(0) || init.registry == address(0)) revert GoldZeroAddress();
+        if (init.arbitrator == address(0) || init.registry == address(0) || init.settlement == address(0)) {
+            revert GoldZeroAddress();
+        }
         if (init.setBond < MIN_SET_BOND || init.setBond > MAX_SET_BOND) {
             revert GoldInvalidParameter("setBond", init.setBond, MIN_SET_BOND, MAX_SET_BOND);
         }
@@ -56,6 +60,7 @@ contract GoldRegistry is IGoldRegistry, AccessControlDefaultAdminRules {
         _setBond = init.setBond;
         _revealWindow = init.revealWindow;
         _challengeWindow = init.challengeWindow;
+        _periodLength = ISettlement(init.settlement).periodLength();
         _grantRole(ARBITRATOR_ROLE, init.arbitrator);
     }
 
@@ -118,28 +123,14 @@ contract GoldRegistry is IGoldRegistry, AccessControlDefaultAdminRules {
         bytes32 promptHash,
         string calldata answer,
         bytes32 salt,
+        uint32 roundPeriod,
         bytes32[] calldata proof
     ) external {
         GoldSet storage s = _requireSet(setId);
-        if (s.status != SetStatus.Committed) revert GoldSetNotOpen(setId, s.status);
-        if (block.timestamp >= s.revealEnd) revert GoldRevealClosed(setId, block.timestamp, s.revealEnd);
-        if (index >= s.itemCount) revert GoldItemOutOfRange(setId, index, s.itemCount);
-        uint256 bit = uint256(1) << index;
-        if (s.revealedBits & bit != 0) revert GoldItemAlreadyRevealed(setId, index);
-        PromptReveal storage first = _prompts[promptHash];
-        if (first.setId != 0) revert GoldItemReplayed(promptHash, first.setId, first.index);
-        bytes32 leaf = _leaf(s.curator, index, promptHash, answer, salt);
-        if (!MerkleProof.verifyCalldata(proof, s.root, leaf)) revert GoldRevealMismatch(setId, index, leaf, s.root);
-
-        s.revealedBits |= bit;
-        uint16 revealed = s.revealed + 1;
-        s.revealed = revealed;
-        _prompts[promptHash] = PromptReveal({setId: setId, index: index, revealedAt: uint64(block.timestamp)});
-        emit GoldItemRevealed(setId, index, promptHash, answer);
-        if (revealed == s.itemCount) {
-            s.status = SetStatus.Complete;
-            emit GoldSetCompleted(setId, s.releaseAt);
-        }
+        _checkRevealable(s, setId, index, roundPeriod);
+        _checkLeaf(s, setId, index, promptHash, answer, salt, proof);
+        emit GoldItemRevealed(setId, index, promptHash, answer, roundPeriod);
+        _recordReveal(s, setId, index, promptHash, roundPeriod);
     }
 
     /// @inheritdoc IGoldRegistry
@@ -199,6 +190,11 @@ contract GoldRegistry is IGoldRegistry, AccessControlDefaultAdminRules {
     }
 
     /// @inheritdoc IGoldRegistry
+    function earliestRoundPeriod(uint256 setId) external view returns (uint256) {
+        return _earliestRoundPeriod(_requireSet(setId));
+    }
+
+    /// @inheritdoc IGoldRegistry
     function promptReveal(bytes32 promptHash) external view returns (PromptReveal memory) {
         return _prompts[promptHash];
     }
@@ -218,6 +214,62 @@ contract GoldRegistry is IGoldRegistry, AccessControlDefaultAdminRules {
     function _requireSet(uint256 setId) private view returns (GoldSet storage s) {
         s = _sets[setId];
         if (s.status == SetStatus.None) revert GoldUnknownSet(setId);
+    }
+
+    /// @dev The set is open, the item in range and not revealed, and the curator waited: the round began two
+    ///      full weight periods after the commit at the earliest, and not after now.
+    function _checkRevealable(GoldSet storage s, uint256 setId, uint16 index, uint32 roundPeriod) private view {
+        if (s.status != SetStatus.Committed) revert GoldSetNotOpen(setId, s.status);
+        if (block.timestamp >= s.revealEnd) revert GoldRevealClosed(setId, block.timestamp, s.revealEnd);
+        if (index >= s.itemCount) revert GoldItemOutOfRange(setId, index, s.itemCount);
+        if (s.revealedBits & (uint256(1) << index) != 0) revert GoldItemAlreadyRevealed(setId, index);
+        uint256 earliest = _earliestRoundPeriod(s);
+        if (roundPeriod < earliest) revert GoldRoundTooEarly(setId, index, roundPeriod, earliest);
+        uint256 current = block.timestamp / _periodLength;
+        if (roundPeriod > current) revert GoldRoundInFuture(setId, index, roundPeriod, current);
+    }
+
+    /// @dev The prompt was never revealed, and the leaf proves into the set's root.
+    function _checkLeaf(
+        GoldSet storage s,
+        uint256 setId,
+        uint16 index,
+        bytes32 promptHash,
+        string calldata answer,
+        bytes32 salt,
+        bytes32[] calldata proof
+    ) private view {
+        PromptReveal storage first = _prompts[promptHash];
+        if (first.setId != 0) revert GoldItemReplayed(promptHash, first.setId, first.index);
+        bytes32 leaf = _leaf(s.curator, index, promptHash, answer, salt);
+        if (!MerkleProof.verifyCalldata(proof, s.root, leaf)) revert GoldRevealMismatch(setId, index, leaf, s.root);
+    }
+
+    /// @dev Marks the item revealed, records the prompt's reveal, completes the set on its last item.
+    function _recordReveal(
+        GoldSet storage s,
+        uint256 setId,
+        uint16 index,
+        bytes32 promptHash,
+        uint32 roundPeriod
+    ) private {
+        s.revealedBits |= uint256(1) << index;
+        uint16 revealed = s.revealed + 1;
+        s.revealed = revealed;
+        _prompts[promptHash] = PromptReveal({
+            setId: setId,
+            index: index,
+            revealedAt: uint64(block.timestamp),
+            roundPeriod: roundPeriod
+        });
+        if (revealed == s.itemCount) {
+            s.status = SetStatus.Complete;
+            emit GoldSetCompleted(setId, s.releaseAt);
+        }
+    }
+
+    function _earliestRoundPeriod(GoldSet storage s) private view returns (uint256) {
+        return uint256(s.committedAt) / _periodLength + 2;
     }
 
     /// @dev Takes the set's bond out of its curator's locked bond; the caller decides where it goes.

@@ -4,7 +4,8 @@ import type { DeployContext } from "./lib.js";
  * 08: gold sets (issue 20). Curators (any account) bond `goldSetBond` per committed set (default 100 CHR);
  * every item must be revealed within `goldRevealWindow` (default 7 days) of the commit or the bond goes to
  * the NodeRegistry treasury; the arbitrator (default: the deployer) may void a set with a wrong key until
- * `goldChallengeWindow` (default: the dispute window) after that. Its default admin is the timelock (00)
+ * `goldChallengeWindow` (default: the dispute window) after that. An item grades a round of a weight period
+ * (Settlement's) at least two after its set's commit. Its default admin is the timelock (00)
  * from the start, so 07 need not hand it over.
  */
 export default async function deployGoldRegistry(ctx: DeployContext): Promise<void> {
@@ -20,6 +21,7 @@ export default async function deployGoldRegistry(ctx: DeployContext): Promise<vo
       adminDelay: p.adminDelay,
       arbitrator,
       registry: c.NodeRegistry.address,
+      settlement: c.Settlement.address,
       setBond,
       revealWindow: BigInt(revealWindow),
       challengeWindow: BigInt(challengeWindow),

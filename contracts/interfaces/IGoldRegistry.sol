@@ -9,9 +9,12 @@ pragma solidity 0.8.28;
 ///         item, each binding the item's prompt hash, its answer and a salt of its own. It then sends each item
 ///         through ordinary gateways as an ordinary client. The root hides which prompts are gold (each leaf is
 ///         salted), so no coordinator or node can tell a gold query from a user's before the item is revealed.
-///         After the item's round has settled, the curator reveals the leaf (prompt hash, answer, salt, proof);
-///         anyone can then grade the settled rounds whose query holds that prompt, created after the commit
-///         and before the reveal (src/protocol/gold.ts).
+///         After the item's round has settled, the curator reveals the leaf (prompt hash, answer, salt, proof)
+///         and names the weight period of the round it sent the item in; anyone can then grade the first settled
+///         round of that period whose query holds that prompt, created after the commit and before the reveal
+///         (src/protocol/gold.ts). That period must begin at least two full weight periods after the commit
+///         (`GoldRoundTooEarly`): a curator cannot commit a key after seeing a round's answers, even through a
+///         coordinator's batch opened a period before the commit.
 ///
 ///         Every set locks `setBond` until `releaseAt` = `revealEnd + challengeWindow`. Every item must be
 ///         revealed before `revealEnd`, or anyone may forfeit the bond to the NodeRegistry treasury (a curator
@@ -50,6 +53,7 @@ interface IGoldRegistry {
         uint256 setId;
         uint16 index;
         uint64 revealedAt;
+        uint32 roundPeriod; // the weight period of the round the item grades
     }
 
     /// @notice What the deployment sets.
@@ -58,6 +62,7 @@ interface IGoldRegistry {
         uint48 adminDelay;
         address arbitrator; // ARBITRATOR_ROLE: may void a set with a wrong key
         address registry; // NodeRegistry: its token bonds curators, its treasury receives forfeits
+        address settlement; // Settlement: its weight periods time the curator's wait
         uint256 setBond; // token wei locked per committed set
         uint64 revealWindow; // seconds from commit to revealEnd
         uint64 challengeWindow; // seconds from revealEnd to releaseAt
@@ -88,6 +93,11 @@ interface IGoldRegistry {
     error GoldTooEarly(uint256 setId, uint256 time, uint256 at);
     /// @notice Set `setId` can no longer be voided: its bond was released at `releaseAt`.
     error GoldChallengeClosed(uint256 setId, uint256 time, uint256 releaseAt);
+    /// @notice Item `index` of set `setId` names round period `roundPeriod`; the earliest its set allows is
+    ///         `earliestPeriod` (the commit's period + 2).
+    error GoldRoundTooEarly(uint256 setId, uint256 index, uint256 roundPeriod, uint256 earliestPeriod);
+    /// @notice Item `index` of set `setId` names round period `roundPeriod`, after the current one (`currentPeriod`).
+    error GoldRoundInFuture(uint256 setId, uint256 index, uint256 roundPeriod, uint256 currentPeriod);
 
     // ---------------------------------------------------------------- events
     /// @notice `account` posted `amount`; its free bond is now `free`.
@@ -103,8 +113,15 @@ interface IGoldRegistry {
         uint64 revealEnd,
         uint256 bond
     );
-    /// @notice Item `index` of set `setId` was revealed: prompt hash and answer key.
-    event GoldItemRevealed(uint256 indexed setId, uint16 index, bytes32 indexed promptHash, string answer);
+    /// @notice Item `index` of set `setId` was revealed: prompt hash, answer key, and the weight period of the
+    ///         round it grades.
+    event GoldItemRevealed(
+        uint256 indexed setId,
+        uint16 index,
+        bytes32 indexed promptHash,
+        string answer,
+        uint32 roundPeriod
+    );
     /// @notice Every item of set `setId` was revealed; its bond stays locked until `releaseAt`.
     event GoldSetCompleted(uint256 indexed setId, uint64 releaseAt);
     /// @notice Set `setId`'s bond `amount` went back to its curator's free bond.
@@ -132,14 +149,17 @@ interface IGoldRegistry {
     ///         as OpenZeppelin's MerkleProof); locks `setBond` of the caller's free bond.
     function commitSet(bytes32 root, uint16 itemCount) external returns (uint256 setId);
 
-    /// @notice Reveal item `index` of set `setId`: its prompt hash, answer key and salt, with the Merkle proof.
-    ///         Anyone holding the preimage may reveal; only before `revealEnd`; a prompt only once ever.
+    /// @notice Reveal item `index` of set `setId`: its prompt hash, answer key and salt, with the Merkle proof,
+    ///         and `roundPeriod`, the weight period of the round the item was sent in (at least the commit's
+    ///         period + 2, at most the current one). Anyone holding the preimage may reveal; only before
+    ///         `revealEnd`; a prompt only once ever.
     function revealItem(
         uint256 setId,
         uint16 index,
         bytes32 promptHash,
         string calldata answer,
         bytes32 salt,
+        uint32 roundPeriod,
         bytes32[] calldata proof
     ) external;
 
@@ -169,6 +189,9 @@ interface IGoldRegistry {
 
     /// @notice Number of sets committed so far (ids are 1..setCount).
     function setCount() external view returns (uint256);
+
+    /// @notice The earliest round period an item of set `setId` may grade: the commit's period + 2.
+    function earliestRoundPeriod(uint256 setId) external view returns (uint256);
 
     /// @notice The reveal of `promptHash` (setId 0: never revealed).
     function promptReveal(bytes32 promptHash) external view returns (PromptReveal memory);

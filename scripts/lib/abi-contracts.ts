@@ -11,6 +11,7 @@ export const ABI_CONTRACTS = [
   "Settlement",
   "Omissions",
   "Disputes",
+  "GoldRegistry",
   "EpochFinality",
 ] as const;
 

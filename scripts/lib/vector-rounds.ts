@@ -37,6 +37,8 @@ interface Spec {
     hangAt?: "answer-request" | "judge-request";
   }[];
   rag?: boolean;
+  /** Gold standings by member index (issue 20): the transcript carries them, the deltas use them. */
+  gold?: Record<number, number>;
 }
 
 function mindOf(spec: Spec["members"][number], i: number): Mind {
@@ -108,6 +110,20 @@ export const ROUND_SPECS: Spec[] = [
       judge: "prefer" as const,
     })),
   },
+  {
+    name: "gold-standings",
+    description:
+      "5 members, 3 of them with gold standings as of the seed block (issue 20): the transcript's gold field carries them and every delta moves towards (C + 3 G) / 4; the best answer's member was measured wrong by gold, so it gains less than the consensus alone would give.",
+    rules: { pairing: "round-robin" },
+    members: [
+      { stake: 1000, reputation: 250_000, answer: "answer q2", judge: "prefer" },
+      { stake: 1000, reputation: 400_000, answer: "answer q4", judge: "prefer" },
+      { stake: 1500, reputation: 300_000, answer: "answer q6", judge: "prefer" },
+      { stake: 500, reputation: 600_000, answer: "answer q8", judge: "prefer" },
+      { stake: 1000, reputation: 350_000, answer: "answer q9", judge: "prefer" },
+    ],
+    gold: { 1: 900_000, 3: 0, 4: -800_000 },
+  },
 ];
 
 /** Runs one spec's round; resolves with its transcript (and the Settlement domain sources signed under). */
@@ -132,6 +148,10 @@ export async function runSpec(spec: Spec): Promise<{ transcript: Transcript; ser
     memorySource("forger", "bad-signature", ["Lyon is the capital of France."]),
   ];
   const rag = { sources: 3, k: 2, reliabilityWeight: 500_000, explorationFloor: 100_000, timeoutMs: 500 };
+  const standings = Object.fromEntries(
+    Object.entries(spec.gold ?? {}).map(([k, v]) => [signers[Number(k) + 1].address.toLowerCase(), v]),
+  );
+  const gold = spec.gold ? { gold: { standingsAt: () => Promise.resolve(standings) } } : {};
   spec.members.forEach((m, k) => {
     const member = new Member({
       domain,
@@ -141,6 +161,7 @@ export async function runSpec(spec: Spec): Promise<{ transcript: Transcript; ser
       rules,
       records,
       mind: mindOf(m, k),
+      ...gold,
       ...(spec.rag ? { retrieval: memoryRetrieval(sources), rag } : {}),
     });
     const endpoint = `mem://node${k + 1}`;
@@ -156,6 +177,7 @@ export async function runSpec(spec: Spec): Promise<{ transcript: Transcript; ser
       artifacts: new MemoryArtifacts(),
       rules,
       records,
+      ...gold,
       settle: async () => {},
     },
     { committeeSize: 64, answerTimeoutMs: 1500, revealTimeoutMs: 800, judgeTimeoutMs: 800, signTimeoutMs: 800 },

@@ -14,7 +14,7 @@ export interface DecodedRecord {
   sourceSignatures: Hex[];
 }
 
-const ZERO32 = `0x${"00".repeat(32)}` as Hex;
+const ZERO32: Hex = `0x${"00".repeat(32)}`;
 
 /** The records of a `Settlement.settleEpoch` transaction's input; AUDIT_BAD_TX for any other call. */
 export function decodeEpochCalldata(input: Hex): DecodedRecord[] {

@@ -4,7 +4,8 @@
  * and the transcripts (IPFS, checked against their CIDs); the matching and grading are the pure functions of
  * src/protocol/gold.ts (`goldRoundOf`, `gradeGoldTranscript`).
  */
-import type { Abi, Address, Hex } from "viem";
+import type { Address, Hex } from "viem";
+import { chorusContracts } from "../chain/index.js";
 import { bytes32ToCid } from "../ipfs/index.js";
 import { ChorusError } from "../core/index.js";
 import type { GoldGrade } from "../consensus/index.js";
@@ -41,50 +42,37 @@ export interface GoldAuditReport {
 
 export async function auditGold(deps: AuditDeps, setId: bigint): Promise<GoldAuditReport> {
   const { chain } = deps;
-  const gold = chain.deployments.contracts.GoldRegistry;
-  const settlement = chain.deployments.contracts.Settlement;
-  if (!gold || !settlement)
+  const gold = chorusContracts(chain).goldRegistry;
+  if (!gold || !(chain.deployments.contracts.Settlement as unknown))
     throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no GoldRegistry (deploy/08_gold.ts)");
+  const settlement = chorusContracts(chain).settlement;
   const client = chain.publicClient;
   const fromBlock = BigInt(chain.deployments.startBlock);
-  const set = (await client.readContract({
-    address: gold.address,
-    abi: gold.abi as Abi,
-    functionName: "setOf",
-    args: [setId],
-  })) as {
-    curator: Address;
-    itemCount: number;
-    revealed: number;
-    status: number;
-    committedAt: bigint;
-  };
+  const set = await gold.read.setOf([setId]);
   if (set.status === 0)
     throw new ChorusError("NOT_FOUND", `gold set ${setId} does not exist`, { setId: setId.toString() });
-  const reveals = (await client.getContractEvents({
-    address: gold.address,
-    abi: gold.abi as Abi,
-    eventName: "GoldItemRevealed",
-    args: { setId },
-    fromBlock,
-  })) as unknown as {
-    args: { index: number; promptHash: Hex; answer: string };
-    blockNumber: bigint;
-  }[];
+  const reveals = await gold.getEvents.GoldItemRevealed({ setId }, { fromBlock });
   const times = new Map<bigint, number>();
-  const timeOf = async (n: bigint) => {
-    if (!times.has(n)) times.set(n, Number((await client.getBlock({ blockNumber: n })).timestamp));
-    return times.get(n)!;
+  const timeOf = async (n: bigint): Promise<number> => {
+    const known = times.get(n);
+    if (known !== undefined) return known;
+    const t = Number((await client.getBlock({ blockNumber: n })).timestamp);
+    times.set(n, t);
+    return t;
   };
   const committedAt = Number(set.committedAt);
   const items: RevealedGold[] = [];
   for (const r of reveals) {
+    const { index, promptHash, answer, roundPeriod } = r.args;
+    if (index === undefined || promptHash === undefined || answer === undefined || roundPeriod === undefined)
+      throw new ChorusError("CHAIN_INCONSISTENT", `a GoldItemRevealed event of set ${setId} lacks its fields`);
     items.push({
       setId,
-      index: Number(r.args.index),
+      index,
       curator: set.curator,
-      promptHash: r.args.promptHash,
-      answer: r.args.answer,
+      promptHash,
+      answer,
+      roundPeriod,
       committedAt,
       revealedAt: await timeOf(r.blockNumber),
       void: STATUS[set.status] === "Void",
@@ -92,19 +80,11 @@ export async function auditGold(deps: AuditDeps, setId: bigint): Promise<GoldAud
   }
   // Candidate rounds: settled after the commit and no later than the last reveal; their transcripts, CID-checked.
   const lastReveal = Math.max(committedAt, ...items.map((i) => i.revealedAt));
-  const settledLogs = (await client.getContractEvents({
-    address: settlement.address,
-    abi: settlement.abi as Abi,
-    eventName: "RoundSettled",
-    fromBlock,
-  })) as unknown as {
-    args: { roundId: Hex; transcriptCid: Hex };
-    blockNumber: bigint;
-  }[];
+  const settledLogs = await settlement.getEvents.RoundSettled({}, { fromBlock });
   const rounds: (SettledRound & { transcriptCid: string })[] = [];
   for (const log of settledLogs) {
     const settledAt = await timeOf(log.blockNumber);
-    if (settledAt <= committedAt || settledAt > lastReveal) continue;
+    if (settledAt <= committedAt || settledAt > lastReveal || log.args.transcriptCid === undefined) continue;
     const cid = bytes32ToCid(log.args.transcriptCid).toString();
     const t = (await deps.getJson(cid)) as Transcript;
     if ((await deps.cidOf(t)) !== cid)
@@ -132,8 +112,8 @@ export async function auditGold(deps: AuditDeps, setId: bigint): Promise<GoldAud
     setId: setId.toString(),
     curator: set.curator,
     status: STATUS[set.status],
-    itemCount: Number(set.itemCount),
-    revealed: Number(set.revealed),
+    itemCount: set.itemCount,
+    revealed: set.revealed,
     committedAt,
     items: out,
   };

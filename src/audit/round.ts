@@ -24,7 +24,8 @@ import type { RagEvidence } from "../protocol/index.js";
 import { canonicalHash } from "../core/index.js";
 import { drawFromWeights, sameMembers, seatsIn } from "../round/draw.js";
 import { recoverDigestSigner } from "../core/index.js";
-import { computeResult, type ConsensusRules, type Transcript } from "../protocol/index.js";
+import { computeResult, goldSnapshot, type ConsensusRules, type Transcript } from "../protocol/index.js";
+import { GoldStandingsScanner } from "./gold-standings.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
 import { fetchWithFallback, settledMembers, type Fallbacks } from "./availability.js";
 import { epochTablesOfTx, settledRoundDeltas } from "../chain/round-event.js";
@@ -52,6 +53,11 @@ export interface AuditDeps {
   cidOf: (value: unknown) => Promise<string>;
   /** Where else to read the transcript when `getJson` fails: public gateways, then every member's gateway. */
   fallbacks?: Fallbacks;
+  /**
+   * Gold standings from public data (issue 20). Default: a GoldStandingsScanner over `chain`, `getJson` and
+   * `rules` when the deployment has a GoldRegistry; none without one.
+   */
+  gold?: { standingsAt(block: bigint): Promise<Record<string, number>> };
 }
 
 export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditReport> {
@@ -118,7 +124,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     `chain has ${block.hash} at ${seedNumber}`,
   );
   const weights = await readPeriodWeights(chain, t.committee.period, { blockNumber: log.blockNumber });
-  const drawn = drawFromWeights(roundId, block.hash!, weights);
+  const drawn = drawFromWeights(roundId, block.hash, weights);
   check(
     "committee seed derives from the batch seed and the round id",
     drawn.seed === t.committee.seed,
@@ -153,6 +159,17 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     `chain lists ${settled.nodes.map((d) => d.node).join(",")}`,
   );
 
+  // Gold standings (issue 20): what the deltas used must be the public standings as of the seed block.
+  const scanner = deps.gold ?? (GoldStandingsScanner.available(chain) ? new GoldStandingsScanner(deps) : undefined);
+  const expectedGold = scanner
+    ? goldSnapshot(t.committee.members, await scanner.standingsAt(seedNumber), seedNumber)
+    : undefined;
+  check(
+    "gold standings are the public ones as of the seed block",
+    canonicalHash(expectedGold ?? null) === canonicalHash(t.gold ?? null),
+    `expected ${JSON.stringify(expectedGold ?? null)}, transcript has ${JSON.stringify(t.gold ?? null)}`,
+  );
+
   // Messages and the consensus result.
   const serviceDomain = settlementDomain(chain.chainId, settlement.address);
   let recomputed: Transcript["result"] | undefined;
@@ -177,7 +194,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
     // In the record's order (ascending address), with the recomputed deltas.
     const expected = [...t.committee.members]
       .sort(compareAddress)
-      .map((m) => ({ node: m.toLowerCase(), delta: recomputed!.deltas[m] ?? 0 }));
+      .map((m) => ({ node: m.toLowerCase(), delta: recomputed.deltas[m] ?? 0 }));
     check(
       "reputation deltas on chain are the recomputed ones",
       onChain.length === expected.length &&
@@ -203,7 +220,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   if (t.query?.rag) {
     // the round read at most MAX_LISTED_SOURCES, chosen from the round seed: re-derive the same sample
     const listedOnChain = await sourcesAt(chain, seedNumber, {
-      seed: t.committee.seed as Hex,
+      seed: t.committee.seed,
       maxListed: MAX_LISTED_SOURCES,
     });
     const key = (xs: readonly { address: string; endpoint: string; reliability: number; usefulness: number }[]) =>

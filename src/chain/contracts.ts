@@ -25,6 +25,7 @@ import {
   chorusTimelockAbi,
   chorusTokenAbi,
   disputesAbi,
+  goldRegistryAbi,
   nodeRegistryAbi,
   omissionsAbi,
   settlementAbi,
@@ -93,6 +94,8 @@ export interface ChorusContracts {
   readonly disputes: ContractHandle<Instance<typeof disputesAbi>>;
   readonly omissions: ContractHandle<Instance<typeof omissionsAbi>>;
   readonly timelock: ContractHandle<Instance<typeof chorusTimelockAbi>>;
+  /** Absent on deployments without gold sets (deploy/08_gold.ts). */
+  readonly goldRegistry: ContractHandle<Instance<typeof goldRegistryAbi>> | undefined;
 }
 
 /** Every custom error of every Chorus contract: decodes a revert whichever contract raised it. */
@@ -190,7 +193,15 @@ export function chorusContracts(chain: ChorusChain): ChorusContracts {
   const timelock = lazy(() =>
     handleOf(chain, getContract({ address: at("ChorusTimelock"), abi: chorusTimelockAbi, client })),
   );
+  const goldRegistry = lazy(() =>
+    deployed("GoldRegistry")
+      ? handleOf(chain, getContract({ address: at("GoldRegistry"), abi: goldRegistryAbi, client }))
+      : undefined,
+  );
   got = {
+    get goldRegistry() {
+      return goldRegistry();
+    },
     get token() {
       return token();
     },

@@ -1,4 +1,4 @@
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { fitBradleyTerry, type FitOptions } from "./bradley-terry.js";
 import { screenedOut } from "./screen.js";
 import type { Aggregate, Judgment, NodeId, Screen } from "./types.js";
@@ -51,7 +51,12 @@ export function aggregate(input: AggregateInput): Aggregate {
   const comparisons = [];
   for (const j of input.judgments) {
     if (j.outcome !== "unparsable")
-      comparisons.push({ a: index.get(j.a)!, b: index.get(j.b)!, outcome: j.outcome, weight: input.weights[j.judge] });
+      comparisons.push({
+        a: present(index.get(j.a), "answer"),
+        b: present(index.get(j.b), "answer"),
+        outcome: j.outcome,
+        weight: input.weights[j.judge],
+      });
   }
   const fit = fitBradleyTerry(answers.length, comparisons, input.fit);
   const bad = screenedOut(input.screens ?? [], input.weights);
@@ -63,7 +68,9 @@ export function aggregate(input: AggregateInput): Aggregate {
     key.set(a, scoreKey(fit.strengths[i]));
   });
   const group = (a: NodeId) => (isBad.has(a) ? 1 : 0);
-  const ranking = [...answers].sort((x, y) => group(x) - group(y) || key.get(y)! - key.get(x)! || (x < y ? -1 : 1));
+  const ranking = [...answers].sort(
+    (x, y) => group(x) - group(y) || present(key.get(y), "answer") - present(key.get(x), "answer") || (x < y ? -1 : 1),
+  );
   const tiers: NodeId[][] = [];
   for (let i = 0; i < ranking.length; i++) {
     const a = ranking[i];

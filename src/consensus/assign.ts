@@ -1,6 +1,9 @@
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { SeededRandom, seedString, type Seed } from "./prng.js";
 import type { NodeId } from "./types.js";
+
+/** A judge's entry in one of the assignment's own tables (every judge has one in each). */
+const at = <V>(m: ReadonlyMap<NodeId, V>, j: NodeId): V => present(m.get(j), `judge ${j}'s entry`);
 
 /** Comparisons per judge, in the order they were given, and the comparisons nobody may judge. */
 export interface Assignment {
@@ -36,8 +39,8 @@ export function assignPairs(
   const key = (a: NodeId, b: NodeId) => (a < b ? `${a}\n${b}` : `${b}\n${a}`);
   const give = (j: NodeId, a: NodeId, b: NodeId) => {
     assignments[j].push([a, b]);
-    load.set(j, load.get(j)! + 1);
-    held.get(j)!.add(key(a, b));
+    load.set(j, at(load, j) + 1);
+    at(held, j).add(key(a, b));
   };
 
   for (const [a, b] of pairs) {
@@ -46,7 +49,7 @@ export function assignPairs(
     let bestCost: [number, number, number] = [0, 0, 0];
     for (const j of order) {
       if (j === a || j === b) continue;
-      const cost: [number, number, number] = [held.get(j)!.has(key(a, b)) ? 1 : 0, load.get(j)!, rank.get(j)!];
+      const cost: [number, number, number] = [at(held, j).has(key(a, b)) ? 1 : 0, at(load, j), at(rank, j)];
       if (
         best === undefined ||
         cost[0] < bestCost[0] ||
@@ -60,13 +63,13 @@ export function assignPairs(
     else give(best, a, b);
   }
 
-  let lastTaken: [NodeId, NodeId] | undefined;
-  const take = (j: NodeId, i: number) => {
+  /** Takes comparison `i` from judge `j`; returns it. */
+  const take = (j: NodeId, i: number): [NodeId, NodeId] => {
     const list = assignments[j];
     const [a, b] = list.splice(i, 1)[0];
-    load.set(j, load.get(j)! - 1);
-    if (!list.some(([x, y]) => key(x, y) === key(a, b))) held.get(j)!.delete(key(a, b));
-    lastTaken = [a, b];
+    load.set(j, at(load, j) - 1);
+    if (!list.some(([x, y]) => key(x, y) === key(a, b))) at(held, j).delete(key(a, b));
+    return [a, b];
   };
   const canTake = (j: NodeId, [a, b]: [NodeId, NodeId]) => a !== j && b !== j;
   const relay = (busy: NodeId, idle: NodeId): boolean => {
@@ -75,10 +78,8 @@ export function assignPairs(
       const toIdle = assignments[mid].findIndex((p) => canTake(idle, p));
       const fromBusy = assignments[busy].findIndex((p) => canTake(mid, p));
       if (toIdle < 0 || fromBusy < 0) continue;
-      take(mid, toIdle);
-      give(idle, ...lastTaken!);
-      take(busy, fromBusy);
-      give(mid, ...lastTaken!);
+      give(idle, ...take(mid, toIdle));
+      give(mid, ...take(busy, fromBusy));
       return true;
     }
     return false;
@@ -87,19 +88,19 @@ export function assignPairs(
   // Rebalance. A move from `busy` to `idle` needs load(busy) - load(idle) >= 2; prefer a comparison whose other
   // order `idle` does not hold. Every move lowers the sum of squared loads by at least 2, so the loop ends.
   for (;;) {
-    const byLoad = [...order].sort((x, y) => load.get(x)! - load.get(y)! || rank.get(x)! - rank.get(y)!);
+    const byLoad = [...order].sort((x, y) => at(load, x) - at(load, y) || at(rank, x) - at(rank, y));
     let moved = false;
     for (let bi = byLoad.length - 1; bi >= 0 && !moved; bi--) {
       const busy = byLoad[bi];
       for (let ti = 0; ti < bi && !moved; ti++) {
         const idle = byLoad[ti];
-        if (load.get(busy)! - load.get(idle)! < 2) break;
+        if (at(load, busy) - at(load, idle) < 2) break;
         const list = assignments[busy];
         let pick = -1;
         for (let i = 0; i < list.length; i++) {
           const [a, b] = list[i];
           if (a === idle || b === idle) continue;
-          if (!held.get(idle)!.has(key(a, b))) {
+          if (!at(held, idle).has(key(a, b))) {
             pick = i;
             break;
           }
@@ -111,8 +112,7 @@ export function assignPairs(
           moved = relay(busy, idle);
           continue;
         }
-        take(busy, pick);
-        const [a, b] = lastTaken!;
+        const [a, b] = take(busy, pick);
         give(idle, a, b);
         moved = true;
       }

@@ -83,8 +83,10 @@ export function fitBradleyTerry(
     }
     if (!(c.weight >= 0) || !Number.isFinite(c.weight))
       throw new ChorusError("CONSENSUS_BAD_INPUT", `comparison weight must be finite and >= 0, got ${c.weight}`);
-    if (OUTCOME_ORDER[c.outcome] === undefined)
-      throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown outcome ${String(c.outcome)}`);
+    // Callers outside TypeScript can pass anything: the outcome is checked as the string it is at run time.
+    const outcome: string = c.outcome;
+    if (!Object.hasOwn(OUTCOME_ORDER, outcome))
+      throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown outcome ${outcome}`);
     if (c.weight === 0) continue;
     const aWon = c.outcome === "A" ? 1 : c.outcome === "B" ? 0 : 0.5;
     recs.push(c.a < c.b ? { lo: c.a, hi: c.b, s: aWon, w: c.weight } : { lo: c.b, hi: c.a, s: 1 - aWon, w: c.weight });

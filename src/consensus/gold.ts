@@ -39,7 +39,7 @@ export function choiceLetter(text: string): string | undefined {
   const t = text.normalize("NFKC");
   const lone = /^\s*[([]?\s*([A-Za-z])\s*[)\].:]?\s*$/.exec(t);
   if (lone) return lone[1].toLowerCase();
-  const all = [...t.matchAll(/answer\s*(?:is|:)?\s*[:\-]?\s*[([*]*\s*([A-Za-z])\b(?![A-Za-z'])/gi)];
+  const all = [...t.matchAll(/answer\s*(?:is|:)?\s*[:-]?\s*[([*]*\s*([A-Za-z])\b(?![A-Za-z'])/gi)];
   return all.length ? all[all.length - 1][1].toLowerCase() : undefined;
 }
 
@@ -110,7 +110,7 @@ export function foldGold(state: GoldStandingState, curator: string, target: numb
     throw new ChorusError("CONSENSUS_BAD_INPUT", `gold target must be an integer in [-1e6, 1e6], got ${target}`);
   }
   const key = curator.toLowerCase();
-  const prev = state[key];
+  const prev = Object.hasOwn(state, key) ? state[key] : undefined;
   const next = prev === undefined ? target : prev + divTrunc((target - prev) * GOLD_ALPHA, REP_SCALE);
   return { ...state, [key]: next };
 }

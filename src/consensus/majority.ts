@@ -1,4 +1,4 @@
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import type { NodeId } from "./types.js";
 
 /** Unicode NFKC, lower case, punctuation dropped, white space collapsed: answers that differ only in form are one. */
@@ -30,8 +30,9 @@ export function majorityVote(answers: Readonly<Record<NodeId, string>>): Majorit
   if (ids.length === 0) throw new ChorusError("CONSENSUS_NO_ANSWERS", "majority vote over no answers");
   const norm = new Map(ids.map((id) => [id, normalizeAnswer(answers[id])]));
   const votes: Record<string, number> = {};
-  for (const id of ids) votes[norm.get(id)!] = (votes[norm.get(id)!] ?? 0) + 1;
+  for (const id of ids) votes[present(norm.get(id), "answer")] = (votes[present(norm.get(id), "answer")] ?? 0) + 1;
   let winner = ids[0];
-  for (const id of ids) if (votes[norm.get(id)!] > votes[norm.get(winner)!]) winner = id;
-  return { winner, answer: norm.get(winner)!, votes };
+  for (const id of ids)
+    if (votes[present(norm.get(id), "answer")] > votes[present(norm.get(winner), "answer")]) winner = id;
+  return { winner, answer: present(norm.get(winner), "answer"), votes };
 }

@@ -64,8 +64,9 @@ export function schedulePairs(n: number, opts: PairingOptions = {}): [number, nu
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) add(order[i], order[j]);
     return out;
   }
-  if (opts.mode !== undefined && opts.mode !== "fortytwo")
-    throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown pairing mode ${String(opts.mode)}`);
+  const mode: string | undefined = opts.mode;
+  if (mode !== undefined && mode !== "fortytwo")
+    throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown pairing mode ${mode}`);
   const half = Math.floor(n / 2);
   for (let i = 0; i < n; i++) {
     add(order[i], order[(i + 1) % n]);

@@ -1,3 +1,4 @@
+import { present } from "../core/index.js";
 import { createHash } from "node:crypto";
 
 /** A seed: any string, or a bigint (used as its lower-case 0x hex spelling, so `255n` and `"0xff"` agree). */
@@ -27,7 +28,7 @@ export class SeededRandom {
       const h = createHash("sha256").update(`${this.seed}:${this.counter++}`).digest();
       for (let i = 0; i < 32; i += 4) this.buffer.push(h.readUInt32BE(i));
     }
-    return this.buffer.shift()!;
+    return present(this.buffer.shift(), "generator output");
   }
 
   /** A uniform integer in [0, n), 1 <= n <= 2^32, without modulo bias (rejection sampling). */

@@ -1,4 +1,4 @@
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { aggregate } from "./aggregate.js";
 import type { FitOptions } from "./bradley-terry.js";
 import { applyDelta, clamp, divTrunc, MAX_REP_DELTA, REP_ALPHA, REP_SCALE } from "./fixed.js";
@@ -143,8 +143,8 @@ export function reputationTargets(input: ReputationInput): Record<NodeId, number
     }
     let score = 0;
     for (const j of own) {
-      const ta = order.get(j.a)!;
-      const tb = order.get(j.b)!;
+      const ta = present(order.get(j.a), "answer tier");
+      const tb = present(order.get(j.b), "answer tier");
       if (ta === tb || (j.outcome !== "A" && j.outcome !== "B")) continue;
       score += (j.outcome === "A") === ta < tb ? 1 : -1;
     }

@@ -40,8 +40,10 @@ export function validateJudging(
       throw new ChorusError("CONSENSUS_OWN_ANSWER", `${j.judge} judged a pair holding its own answer`, {
         judge: j.judge,
       });
-    if (j.outcome !== "A" && j.outcome !== "B" && j.outcome !== "tie" && j.outcome !== "unparsable")
-      throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown outcome ${String(j.outcome)}`, { judge: j.judge });
+    // Checked as the string it is at run time (callers outside TypeScript can pass anything).
+    const outcome: string = j.outcome;
+    if (outcome !== "A" && outcome !== "B" && outcome !== "tie" && outcome !== "unparsable")
+      throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown outcome ${outcome}`, { judge: j.judge });
     const key = `${j.judge}\n${j.a}\n${j.b}`;
     if (seen.has(key))
       throw new ChorusError("CONSENSUS_DUPLICATE_JUDGMENT", `${j.judge} judged ${j.a} vs ${j.b} twice`, {
@@ -61,8 +63,9 @@ export function validateJudging(
         `screen by ${s.judge} names answer ${s.answer}, which the round does not have`,
         { judge: s.judge, answer: s.answer },
       );
-    if (s.verdict !== "GOOD" && s.verdict !== "BAD")
-      throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown screen verdict ${String(s.verdict)}`, { judge: s.judge });
+    const verdict: string = s.verdict;
+    if (verdict !== "GOOD" && verdict !== "BAD")
+      throw new ChorusError("CONSENSUS_BAD_INPUT", `unknown screen verdict ${verdict}`, { judge: s.judge });
     const key = `${s.judge}\n${s.answer}`;
     if (screened.has(key))
       throw new ChorusError("CONSENSUS_DUPLICATE_JUDGMENT", `${s.judge} screened ${s.answer} twice`, {

@@ -1,4 +1,4 @@
-import { ChorusError } from "../core/index.js";
+import { ChorusError, compareAddress, present } from "../core/index.js";
 import { REP_SCALE } from "./fixed.js";
 import type { Member, NodeId } from "./types.js";
 import { validateMembers } from "./validate.js";
@@ -36,38 +36,47 @@ export function judgeWeights(members: readonly Member[], opts: WeightOptions = {
   validateMembers(members);
   const sortedStakes = members.map((m) => m.stake).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const median = sortedStakes.length ? sortedStakes[Math.floor((sortedStakes.length - 1) / 2)] : 0n;
-  const ids = members.map((m) => m.address).sort();
+  const ids = members.map((m) => m.address).sort(compareIds);
   const byId = new Map(members.map((m) => [m.address, m]));
   const w = new Map<NodeId, number>();
+  const weight = (id: NodeId): number => w.get(id) ?? 0;
   for (const id of ids) {
-    const m = byId.get(id)!;
+    const m = present(byId.get(id), `member ${id}`);
     const stakeFactor = median > 0n ? Math.min(maxMultiple, Number((m.stake * 1_000_000n) / median) / 1_000_000) : 0;
     w.set(id, (m.reputation / REP_SCALE) * stakeFactor);
   }
-  const byWeight = [...ids].sort((x, y) => w.get(y)! - w.get(x)! || (x < y ? -1 : 1));
-  const positive = byWeight.filter((a) => w.get(a)! > 0).length;
+  const byWeight = [...ids].sort((x, y) => weight(y) - weight(x) || compareIds(x, y));
+  const positive = byWeight.filter((a) => weight(a) > 0).length;
   if (positive === 0) return Object.fromEntries(w);
   if (maxShare * positive <= 1) {
     // The cap cannot hold with so few judges: the most even split is equal weights (the smallest positive one).
-    const low = w.get(byWeight[positive - 1])!;
+    const low = weight(byWeight[positive - 1]);
     for (let i = 0; i < positive; i++) w.set(byWeight[i], low);
     return Object.fromEntries(w);
   }
   // rest[k] = sum of the weights from position k on, added smallest first (no cancellation).
   const rest = new Array<number>(byWeight.length + 1).fill(0);
-  for (let k = byWeight.length - 1; k >= 0; k--) rest[k] = rest[k + 1] + w.get(byWeight[k])!;
+  for (let k = byWeight.length - 1; k >= 0; k--) rest[k] = rest[k + 1] + weight(byWeight[k]);
   for (let k = 0; k < positive && k * maxShare < 1; k++) {
     const level = (maxShare * rest[k]) / (1 - k * maxShare);
-    if (w.get(byWeight[k])! <= level) {
+    if (weight(byWeight[k]) <= level) {
       for (let i = 0; i < k; i++) w.set(byWeight[i], level);
       return Object.fromEntries(w);
     }
   }
   // Unreachable in exact arithmetic (some k < 1/maxShare always fits); should rounding miss it, fall back to
   // the most even split rather than leave a judge above the cap.
-  const low = w.get(byWeight[positive - 1])!;
+  const low = weight(byWeight[positive - 1]);
   for (let i = 0; i < positive; i++) w.set(byWeight[i], low);
   return Object.fromEntries(w);
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/** Node ids in order: addresses by value (`compareAddress`, whatever their case), other ids as strings. */
+function compareIds(x: NodeId, y: NodeId): number {
+  if (ADDRESS.test(x) && ADDRESS.test(y)) return compareAddress(x, y);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /** Weight 1 for every judge: the unweighted Bradley–Terry baseline. */

@@ -7,7 +7,7 @@
 import { isIP } from "node:net";
 import path from "node:path";
 import { keccak256, toHex, type Hex } from "viem";
-import { auditRound } from "../audit/index.js";
+import { auditRound, GoldStandingsScanner } from "../audit/index.js";
 import {
   ChainDirectory,
   chorusContracts,
@@ -113,6 +113,15 @@ export async function startConfiguredNode(
     log,
   });
   const artifacts = roundArtifacts(store);
+  // Gold standings (issue 20), one cached scan shared by this node's coordinator and member.
+  const gold = GoldStandingsScanner.available(chain)
+    ? new GoldStandingsScanner({
+        chain,
+        rules,
+        getJson: (cid) => store.getJson(cid),
+        cidOf: async (v) => (await store.cidOf(v)).toString(),
+      })
+    : undefined;
   const signer = createSigner(config.chain.privateKey as Hex);
   const parts: NodeParts = {
     domain: { chainId: chain.chainId, registry: nodeRegistry.address },
@@ -123,6 +132,7 @@ export async function startConfiguredNode(
     artifacts,
     mind,
     rules,
+    gold,
     records: chainRecords(settlementDomainOf(chain)),
     retrieval: chainRetrieval(chain, settlementDomainOf(chain), { allowPrivate: config.net.allowPrivate, signer }),
     rag: {
@@ -148,6 +158,7 @@ export async function startConfiguredNode(
               rules,
               getJson: (cid) => store.getJson(cid),
               cidOf: async (v) => (await store.cidOf(v)).toString(),
+              gold,
             },
             id,
           ),

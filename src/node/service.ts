@@ -67,6 +67,7 @@ export interface NodeParts extends Pick<
   | "rag"
   | "blockHash"
   | "limits"
+  | "gold"
 > {
   settlement: SettlementPort<QueuedRound>;
   /** Makes the epochs this node settled final once due (issue 13); absent without a chain. */
@@ -184,6 +185,7 @@ export async function startNode(parts: NodeParts, opts: NodeOptions): Promise<Ru
     artifacts: parts.artifacts,
     rules: parts.rules,
     records: parts.records,
+    gold: parts.gold,
   };
   // The member's durable record of rounds answered and signed (the journal: refuses replays across restarts).
   const member = new Member({

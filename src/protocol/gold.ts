@@ -8,19 +8,10 @@
  * MerkleProof verifies. After an item's round has settled, the curator reveals it with `goldProof`.
  */
 import { concat, encodeAbiParameters, keccak256, toBytes, type Address, type Hex } from "viem";
-import { canonicalHash } from "../core/index.js";
-import {
-  aggregate,
-  anchoredReputationDeltas,
-  foldGold,
-  gradeGoldRound,
-  judgeWeights,
-  standingOf,
-  type GoldGrade,
-  type GoldStandingState,
-} from "../consensus/index.js";
+import { canonicalHash, present } from "../core/index.js";
+import { foldGold, gradeGoldRound, standingOf, type GoldGrade, type GoldStandingState } from "../consensus/index.js";
 import { productionRules } from "./rules.js";
-import { computeResult, type ConsensusRules, type Transcript } from "./transcript.js";
+import { computeResult, type ConsensusRules, type GoldSnapshot, type Transcript } from "./transcript.js";
 import type { QueryDoc } from "./wire.js";
 
 /** What identifies a gold item in a round: keccak256 of the dag-json of the query's messages. */
@@ -102,6 +93,11 @@ export interface RevealedGold {
   /** Block time (s) of the set's commit and of the item's reveal. */
   committedAt: number;
   revealedAt: number;
+  /**
+   * The weight period of the round the item grades, as the reveal named it (GoldRegistry enforces that it is at
+   * least the commit's period + 2). Only a round of that period is graded.
+   */
+  roundPeriod?: number;
   /** The set was voided by the arbitrator (its grades are ignored). */
   void?: boolean;
 }
@@ -117,7 +113,8 @@ export interface SettledRound {
 
 /**
  * The round an item grades: among `rounds` whose query messages hash to the item's prompt, drawn after the set
- * was committed and settled before the item was revealed, the first drawn (ties: lowest round id). Later
+ * was committed, in the weight period the reveal named (when it names one), and settled before the item was
+ * revealed, the first drawn (ties: lowest round id). Later
  * copies of the same prompt (a curator sending it twice, a replay) grade nothing. Undefined when none fits or
  * the set is void.
  */
@@ -127,6 +124,7 @@ export function goldRoundOf(item: RevealedGold, rounds: readonly SettledRound[])
     (r) =>
       r.drawnAt > item.committedAt &&
       r.settledAt <= item.revealedAt &&
+      (item.roundPeriod === undefined || r.transcript.committee.period === item.roundPeriod) &&
       goldPromptHash(r.transcript.query.messages) === item.promptHash,
   );
   fits.sort(
@@ -155,7 +153,8 @@ export function gradeGoldTranscript(
     },
   });
   const lower = (a: string) => a.toLowerCase();
-  const counted = new Set(seen!.answers.map(lower));
+  const used = present(seen, "the rules' aggregate input");
+  const counted = new Set(used.answers.map(lower));
   const answers: Record<string, string> = {};
   for (const r of t.reveals)
     if (counted.has(lower(r.from))) answers[lower(r.from)] = (r.body as { answer: string }).answer;
@@ -164,7 +163,7 @@ export function gradeGoldTranscript(
     truth: item.answer,
     members: t.committee.members.map(lower).filter((m) => m !== lower(item.curator)),
     answers,
-    judgments: seen!.judgments.map((j) => ({
+    judgments: used.judgments.map((j) => ({
       judge: lower(j.judge),
       a: lower(j.a),
       b: lower(j.b),
@@ -187,20 +186,45 @@ export interface GradedGoldItem {
   index: number;
   /** Block time (s) of the item's reveal. */
   revealedAt: number;
+  /** Block number of the item's reveal (the cut-off rounds use). */
+  revealedBlock?: bigint;
   grades: Readonly<Record<string, GoldGrade>>;
 }
 
 /**
- * Each node's gold standing as of `asOf` (block time, s; production: the start of a round's weight period):
- * every graded item revealed strictly before it, in (revealedAt, setId, index) order, folded per node and
- * curator (`foldGold`), then the median over curators (`standingOf`). Nodes without a graded item are absent.
+ * Each node's gold standing as of `asOf` (block time, s): every graded item revealed strictly before it, folded
+ * as `foldStandings` does. Rounds use `goldStandingsAtBlock` (a block cut-off: the seed block).
  */
 export function goldStandings(items: readonly GradedGoldItem[], asOf: number): Record<string, number> {
-  const ordered = items
-    .filter((i) => i.revealedAt < asOf)
-    .sort(
-      (a, b) => a.revealedAt - b.revealedAt || (a.setId < b.setId ? -1 : a.setId > b.setId ? 1 : a.index - b.index),
-    );
+  return foldStandings(items.filter((i) => i.revealedAt < asOf));
+}
+
+/**
+ * Each node's gold standing as of block `asOfBlock` (production: the round's seed block): every graded item
+ * revealed at or before that block, folded as `foldStandings` does. Items without `revealedBlock` are refused.
+ */
+export function goldStandingsAtBlock(items: readonly GradedGoldItem[], asOfBlock: bigint): Record<string, number> {
+  return foldStandings(
+    items.filter((i) => {
+      if (i.revealedBlock === undefined) throw new Error(`gold item ${i.setId}/${i.index} has no reveal block`);
+      return i.revealedBlock <= asOfBlock;
+    }),
+  );
+}
+
+/**
+ * The fold both cut-offs share: items in (revealedBlock or revealedAt, setId, index) order, folded per node and
+ * curator (`foldGold`), then the median over curators (`standingOf`). Nodes without a graded item are absent.
+ */
+function foldStandings(items: readonly GradedGoldItem[]): Record<string, number> {
+  const ordered = [...items].sort(
+    (a, b) =>
+      (a.revealedBlock !== undefined && b.revealedBlock !== undefined && a.revealedBlock !== b.revealedBlock
+        ? a.revealedBlock < b.revealedBlock
+          ? -1
+          : 1
+        : a.revealedAt - b.revealedAt) || (a.setId < b.setId ? -1 : a.setId > b.setId ? 1 : a.index - b.index),
+  );
   const state = new Map<string, GoldStandingState>();
   for (const item of ordered) {
     for (const [node, g] of Object.entries(item.grades)) {
@@ -216,55 +240,33 @@ export function goldStandings(items: readonly GradedGoldItem[], asOf: number): R
 }
 
 /**
- * The production rules with the truth-anchored reputation rule: the same schedule, weights and aggregate as
- * `productionRules`, and deltas by `anchoredReputationDeltas` with `standing` (lower-case address -> standing).
- * With an empty `standing` it computes exactly what `productionRules` does. Not yet what nodes run: records
- * carry `productionRules`' deltas until transcripts carry the standings they used (contracts/README.md, "Gold").
+ * The production rules with extra gold standings (lower-case address -> standing) over those of the transcript
+ * (its `gold` snapshot, which `computeResult` passes to every rules' aggregate). With an empty `standing` it
+ * computes exactly what `productionRules` does.
  */
 export function anchoredRules(
   standing: Readonly<Record<string, number>>,
   opts: Parameters<typeof productionRules>[0] = {},
 ): ConsensusRules {
   const base = productionRules(opts);
-  return {
-    ...base,
-    aggregate(input) {
-      const result = base.aggregate(input);
-      const lower = (a: string) => a.toLowerCase();
-      const members = input.members.map((m) => ({
-        address: lower(m.address),
-        stake: m.stake,
-        reputation: m.reputation,
-      }));
-      const weights = judgeWeights(members, { maxShare: opts.maxShare });
-      const judgments = input.judgments.map((j) => ({
-        judge: lower(j.judge),
-        a: lower(j.a),
-        b: lower(j.b),
-        outcome: j.outcome,
-      }));
-      const screens = input.screens.map((s) => ({
-        judge: lower(s.judge),
-        answer: lower(s.answer),
-        verdict: s.verdict,
-      }));
-      const agg = aggregate({ answers: input.answers.map(lower), judgments, screens, weights });
-      const deltas = anchoredReputationDeltas({
-        members,
-        ranking: agg.ranking,
-        tiers: agg.tiers,
-        judgments,
-        assigned: input.assigned
-          ? Object.fromEntries(Object.entries(input.assigned).map(([j, k]) => [lower(j), k]))
-          : undefined,
-        leaveOut: { weights, screens },
-        standing,
-      });
-      const original = new Map(input.members.map((m) => [lower(m.address), m.address]));
-      return {
-        ...result,
-        deltas: Object.fromEntries(Object.entries(deltas).map(([a, d]) => [original.get(a) ?? a, d])),
-      };
-    },
-  };
+  return { ...base, aggregate: (input) => base.aggregate({ ...input, standing: { ...input.standing, ...standing } }) };
+}
+
+/**
+ * The `gold` snapshot of a round whose seed block is `seedBlock`: the standings (`goldStandingsAtBlock` over
+ * every graded item revealed at or before the seed block) of its committee members, keyed as the committee
+ * spells them; undefined when no member has one (the transcript then carries no `gold` field).
+ */
+export function goldSnapshot(
+  members: readonly Address[],
+  standings: Readonly<Record<string, number>>,
+  seedBlock: bigint | string,
+): GoldSnapshot | undefined {
+  const byLower = new Map(Object.entries(standings).map(([a, v]) => [a.toLowerCase(), v]));
+  const out: Record<string, number> = {};
+  for (const m of members) {
+    const v = byLower.get(m.toLowerCase());
+    if (v !== undefined) out[m] = v;
+  }
+  return Object.keys(out).length ? { asOfBlock: seedBlock.toString(), standings: out } : undefined;
 }

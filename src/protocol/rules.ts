@@ -8,8 +8,8 @@ import type { Address } from "viem";
 import {
   aggregate,
   assignPairs,
+  anchoredReputationDeltas,
   judgeWeights,
-  reputationDeltas,
   schedulePairs,
   scoreKey,
   SeededRandom,
@@ -47,7 +47,7 @@ export function productionRules(
         ]),
       );
     },
-    aggregate({ answers, members, judgments, screens, assigned }): RoundResult {
+    aggregate({ answers, members, judgments, screens, assigned, standing }): RoundResult {
       const lower = (a: string) => a.toLowerCase();
       const original = new Map(members.map((m) => [lower(m.address), m.address]));
       // Weights over the whole committee (docs/protocol.md, "Judge weights"): a member's weight does not
@@ -59,7 +59,9 @@ export function productionRules(
       const js = judgments.map((j) => ({ judge: lower(j.judge), a: lower(j.a), b: lower(j.b), outcome: j.outcome }));
       const ss = screens.map((s) => ({ judge: lower(s.judge), answer: lower(s.answer), verdict: s.verdict }));
       const result = aggregate({ answers: answers.map(lower), judgments: js, screens: ss, weights });
-      const deltas = reputationDeltas({
+      // The truth-anchored rule (issue 20): with no standing (no `gold` in the transcript) it is exactly
+      // reputationDeltas, the consensus rule.
+      const deltas = anchoredReputationDeltas({
         members: members.map((m) => ({ address: lower(m.address), stake: m.stake, reputation: m.reputation })),
         ranking: result.ranking,
         tiers: result.tiers,
@@ -67,6 +69,7 @@ export function productionRules(
         assigned: assigned ? Object.fromEntries(Object.entries(assigned).map(([j, k]) => [lower(j), k])) : undefined,
         // Each judge is scored against the consensus without its own judgments.
         leaveOut: { weights, screens: ss },
+        standing: standing ?? {},
       });
       const back = (a: string) => original.get(a) ?? (a as Address);
       return {

@@ -85,6 +85,10 @@ export const TranscriptSchema = strict({
   judgments: z.array(envelopeOf("judgments", Judgments)).max(MAX_COMMITTEE),
   // Each member is excluded at most once per phase.
   excluded: z.array(ExclusionSchema).max(MAX_COMMITTEE * 4),
+  gold: strict({
+    asOfBlock: z.string().regex(/^\d+$/).max(78),
+    standings: z.record(Address, z.number().int().min(-1_000_000).max(1_000_000)),
+  }).optional(),
   result: RoundResultSchema,
 });
 

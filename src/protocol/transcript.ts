@@ -72,7 +72,24 @@ export interface ConsensusRules {
      * a judgment is a missing verdict, which the reputation rule scores as uninformative.
      */
     assigned?: Record<string, number>;
+    /**
+     * Gold standing per member (lower-case address), as the transcript's `gold` snapshot carries it: the
+     * truth-anchored rule (src/consensus/gold.ts) mixes it into each member's target. Absent: today's rule.
+     */
+    standing?: Record<string, number>;
   }): RoundResult;
+}
+
+/**
+ * The gold standings a round used (issue 20): each committee member's standing (src/protocol/gold.ts
+ * `goldStandingsAtBlock`) from every gold item revealed at or before the round's seed block, graded from
+ * settled transcripts. `asOfBlock` is that seed block (a coordinator cannot pick another cut-off); members
+ * without a standing are absent, and a round where no member has one carries no `gold` field at all (so
+ * transcripts of swarms without gold are byte-identical to those before it).
+ */
+export interface GoldSnapshot {
+  asOfBlock: string;
+  standings: Record<string, number>;
 }
 
 export interface Transcript {
@@ -90,6 +107,8 @@ export interface Transcript {
   reveals: Envelope[];
   judgments: Envelope[];
   excluded: Exclusion[];
+  /** The gold standings the deltas used; absent when no member had one. */
+  gold?: GoldSnapshot;
   result: RoundResult;
 }
 
@@ -191,6 +210,7 @@ export function computeResult(
     const list = Object.entries(judgeBody.assignments).find(([j]) => isAddressEqual(j as Address, m))?.[1];
     if (list && list.length > 0) assigned[m] = list.length;
   }
+  const standing = goldStandingOf(t);
   let result: RoundResult;
   try {
     result = rules.aggregate({
@@ -201,6 +221,7 @@ export function computeResult(
       excluded,
       seed: t.committee.seed,
       assigned,
+      ...(standing ? { standing } : {}),
     });
   } catch (err) {
     // The material checked out, so a throw here is a fault of the rules (or of their input validation), never
@@ -219,6 +240,30 @@ export function computeResult(
   return t.query.rag
     ? { ...result, sources: roundSources(ragAnswers, result.scores, result.winner, queryTextOf(t.query.messages)) }
     : result;
+}
+
+/**
+ * The transcript's gold standings by lower-case member address, or undefined without a `gold` field. Throws
+ * ROUND_BAD_TRANSCRIPT when the snapshot is not well formed: its cut-off is not the round's seed block, it is
+ * empty, it names a non-member, or a standing is not an integer in [-1e6, 1e6]. (Whether the standings are the
+ * public ones is checked against the chain by members and auditors: `goldStandingsAtBlock`.)
+ */
+export function goldStandingOf(t: Pick<Transcript, "gold" | "committee">): Record<string, number> | undefined {
+  if (t.gold === undefined) return undefined;
+  const bad = (why: string): never => {
+    throw new ChorusError("ROUND_BAD_TRANSCRIPT", `transcript gold standings ${why}`, { field: "gold" });
+  };
+  if (t.gold.asOfBlock !== t.committee.seedBlock.number)
+    bad(`are as of block ${t.gold.asOfBlock}, not the round's seed block ${t.committee.seedBlock.number}`);
+  const members = new Set(t.committee.members.map((m) => m.toLowerCase()));
+  const out: Record<string, number> = {};
+  for (const [node, v] of Object.entries(t.gold.standings)) {
+    if (!members.has(node.toLowerCase())) bad(`name ${node}, who is not a member`);
+    if (!Number.isSafeInteger(v) || v < -1_000_000 || v > 1_000_000) bad(`give ${node} ${v}, not in [-1e6, 1e6]`);
+    out[node.toLowerCase()] = v;
+  }
+  if (Object.keys(out).length === 0) bad("are empty (a round without standings carries no gold field)");
+  return out;
 }
 
 /**

@@ -15,10 +15,10 @@ import { seatsIn, snapshotOf, totalSeatsOf, type CommitteeSnapshot } from "./dra
 import { MemorySequencer, type RoundSequencer } from "./sequencer.js";
 import { signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "../protocol/index.js";
 import { BODY, type QueryDoc, type RagEvidence } from "../protocol/index.js";
-import type { Artifacts, Directory, NodeEntry, PeerClient } from "./ports.js";
+import type { Artifacts, Directory, GoldStandingsPort, NodeEntry, PeerClient } from "./ports.js";
 import { recoverDigestSigner, type DigestSigner } from "../core/index.js";
 import type { ConsensusRules, RoundResult, Transcript, Exclusion } from "../protocol/index.js";
-import { computeResult, ragProblem, TRANSCRIPT_TYPE } from "../protocol/index.js";
+import { computeResult, goldSnapshot, ragProblem, TRANSCRIPT_TYPE } from "../protocol/index.js";
 import type { SettlementDomain } from "../core/index.js";
 
 export interface CoordinatorOptions {
@@ -45,6 +45,8 @@ export interface CoordinatorDeps {
   settle: (roundId: Hex, signed: SignedRecord, transcript: Transcript) => Promise<void>;
   /** Hands out round ids (default: an in-memory sequencer, for chain-less swarms). */
   sequencer?: RoundSequencer;
+  /** Gold standings from public data (issue 20); without it transcripts carry none. */
+  gold?: GoldStandingsPort;
   now?: () => number;
   log?: (line: string) => void;
 }
@@ -252,7 +254,11 @@ export class Coordinator {
       observer,
     );
 
-    // 4. Consensus and the transcript.
+    // 4. Consensus and the transcript, with the members' gold standings as of the seed block (issue 20).
+    const seedBlock = committee.seedBlock.number;
+    const gold = deps.gold
+      ? goldSnapshot(committee.members, await deps.gold.standingsAt(BigInt(seedBlock), { signal }), seedBlock)
+      : undefined;
     const transcript: Transcript = {
       type: TRANSCRIPT_TYPE,
       roundId,
@@ -267,6 +273,7 @@ export class Coordinator {
       reveals: [...reveals.values()],
       judgments: [...judgments.values()],
       excluded: excluded.map((e) => ({ ...e, evidence: e.evidence ?? null })),
+      ...(gold ? { gold } : {}),
       result: null as never,
     };
     transcript.result = computeResult(transcript, deps.rules, { serviceDomain: deps.records.serviceDomain });

@@ -11,7 +11,7 @@ import type { AnswerRequest, JudgeRequest } from "../protocol/index.js";
 import { excerpt } from "../protocol/index.js";
 import type { Envelope } from "../protocol/index.js";
 import type { NodeEntry, PeriodWeights } from "./ports.js";
-import type { Transcript } from "../protocol/index.js";
+import type { GoldSnapshot, Transcript } from "../protocol/index.js";
 
 export interface MemberLimits {
   /** Oldest seed block accepted, in blocks behind the member's own latest block. */
@@ -317,6 +317,23 @@ export function checkTranscript(
       "PEER_TRANSCRIPT_MISMATCH",
       `${d.field} differs from what I verified: expected ${d.expected}, got ${d.got}`,
       { ...d, field: d.field.replace(/^transcript\./, "") },
+    );
+  }
+}
+
+/**
+ * The transcript's gold standings (issue 20) must be exactly the snapshot this member computed from public data
+ * as of the round's seed block (`goldSnapshot` over its own `GoldStandingsPort`), or absent when it computed
+ * none: a coordinator can neither omit, forge nor re-time them. A member without a standings port cannot check
+ * any and refuses a transcript that carries some. Throws PEER_BAD_STANDINGS naming the first difference.
+ */
+export function checkGoldStandings(t: Pick<Transcript, "gold">, expected: GoldSnapshot | undefined): void {
+  const d = firstDifference(expected ?? null, t.gold ?? null, "gold");
+  if (d) {
+    throw new ChorusError(
+      "PEER_BAD_STANDINGS",
+      `the transcript's gold standings are not the public ones as of its seed block: ${d.field} expected ${d.expected}, got ${d.got}`,
+      { ...d },
     );
   }
 }

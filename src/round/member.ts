@@ -14,38 +14,34 @@
  * the top contexts into its prompt and commits to its answer together with that evidence.
  */
 import { isAddressEqual, type Address, type Hex } from "viem";
-import { ChorusError, isChorusError } from "../core/index.js";
+import { ChorusError } from "../core/index.js";
 import { commitmentOf, newSalt } from "../protocol/index.js";
 import { envelopeFields, signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "../protocol/index.js";
 import {
   BODY,
   PEER_BODY_LIMITS,
   RAW_VERDICT_MAX,
-  RagParams as RagParamsSchema,
   type AnswerRequest,
   type JudgeRequest,
   type RagEvidence,
   type RagParams,
 } from "../protocol/index.js";
-import type { Artifacts, Directory, JudgedOutcome, Mind, NodeEntry, Retrieval } from "./ports.js";
-import { queryTextOf, ragPrompt } from "../protocol/index.js";
-import { retrieveForRound } from "./rag-retrieve.js";
+import type { Artifacts, Directory, GoldStandingsPort, JudgedOutcome, Mind, Retrieval } from "./ports.js";
+import { queryTextOf } from "../protocol/index.js";
+import { checkRagSettings, memberRetrieval } from "./rag-retrieve.js";
 import { coordinatorOf } from "../core/index.js";
 import type { DigestSigner } from "../core/index.js";
-import { computeResult, type ConsensusRules, type Transcript } from "../protocol/index.js";
+import type { ConsensusRules, Transcript } from "../protocol/index.js";
 import type { RecordSigning } from "./coordinator.js";
-import { canonicalBytes, canonicalHash, cidOfCanonical } from "../core/index.js";
 import { RoundJournal } from "./signed-rounds.js";
-import { parseTranscript } from "../protocol/index.js";
+import { verifySignRequest } from "./member-sign.js";
+import { MemberReads } from "./member-reads.js";
 import {
   DEFAULT_MEMBER_LIMITS,
   TokenBuckets,
   checkAboveClosed,
-  checkCommittee,
   checkDeadline,
   checkJudgeRequest,
-  checkTranscript,
-  sameDocument,
   type MemberLimits,
 } from "./member-checks.js";
 
@@ -82,6 +78,11 @@ export interface MemberDeps {
   retrieval?: Retrieval;
   /** How this member retrieves: sources drawn, contexts (k), reliability weight, exploration floor, per-source timeout. */
   rag?: RagParams & { timeoutMs: number };
+  /**
+   * Gold standings from public data (issue 20): a transcript's `gold` snapshot must be what this port gives as
+   * of the seed block. Without it the member signs only transcripts without standings.
+   */
+  gold?: GoldStandingsPort;
   /** The durable record of rounds answered and signed (default: in memory only). */
   journal?: RoundJournal;
   /** The hash of block `number` as this member's chain reads it; when given, a request's seed block must match it. */
@@ -100,21 +101,11 @@ export class Member {
   private readonly limits: MemberLimits;
   private readonly journal: RoundJournal;
   private readonly buckets: TokenBuckets;
-  private active?: { at: number; read: Promise<{ nodes: NodeEntry[]; set: Set<string> }> };
+  private readonly reads: MemberReads;
   private sincePrune = 0;
-  private latest?: { at: number; block: Promise<{ number: bigint; hash: Hex }> };
 
   constructor(private readonly deps: MemberDeps) {
-    if (deps.rag) {
-      const { timeoutMs, ...params } = deps.rag;
-      const r = RagParamsSchema.safeParse(params);
-      const bad = r.success
-        ? Number.isInteger(timeoutMs) && timeoutMs > 0
-          ? undefined
-          : `timeoutMs: must be a positive integer`
-        : `${r.error.issues[0].path.join(".")}: ${r.error.issues[0].message}`;
-      if (bad) throw new ChorusError("CONFIG_INVALID", `retrieval settings ${bad}`);
-    }
+    if (deps.rag) checkRagSettings(deps.rag);
     this.limits = { ...DEFAULT_MEMBER_LIMITS, ...deps.limits };
     for (const [k, v] of Object.entries(this.limits)) {
       if (!(typeof v === "number" && v >= 0 && Number.isFinite(v)))
@@ -122,6 +113,7 @@ export class Member {
     }
     this.journal = deps.journal ?? RoundJournal.memory();
     this.buckets = new TokenBuckets(this.limits.answersPerSecond, this.limits.answerBurst, this.now);
+    this.reads = new MemberReads(deps, this.limits, this.now);
   }
 
   private readonly now = () => (this.deps.now ?? Date.now)();
@@ -163,7 +155,7 @@ export class Member {
         { roundId: head.roundId },
       );
     }
-    if (!(await this.activeSet()).has(coordinator.toLowerCase())) {
+    if (!(await this.reads.activeSet()).has(coordinator.toLowerCase())) {
       throw new ChorusError(
         "PEER_NOT_AUTHORIZED",
         `coordinator ${coordinator} is not an active node with a valid capability pass (staked and calibrated)`,
@@ -209,47 +201,6 @@ export class Member {
     }
   }
 
-  /**
-   * The directory's active nodes, cached for `activeCacheMs`: the cheap sender check and the committee
-   * recomputation share one read (`fresh` forgets the cache, and the directory's own when it has one).
-   */
-  private activeNodes(
-    opts: { signal?: AbortSignal } = {},
-    fresh = false,
-  ): Promise<{ nodes: NodeEntry[]; set: Set<string> }> {
-    const t = this.now();
-    if (fresh) (this.deps.directory as { invalidate?: () => void }).invalidate?.();
-    if (fresh || !this.active || t - this.active.at > this.limits.activeCacheMs) {
-      // No caller's signal: the read is shared, one caller leaving must not fail it for the others.
-      const read = this.deps.directory
-        .candidates()
-        .then((nodes) => ({ nodes, set: new Set(nodes.map((n) => n.address.toLowerCase())) }));
-      this.active = { at: t, read };
-      read.catch(() => (this.active = undefined));
-    }
-    return this.active.read;
-  }
-
-  private async activeSet(): Promise<Set<string>> {
-    return (await this.activeNodes()).set;
-  }
-
-  /** The chain's latest block, cached for a second; undefined when the directory reads no chain (tests). */
-  private latestBlock(
-    opts: { signal?: AbortSignal },
-    fresh = false,
-  ): Promise<{ number: bigint; hash: Hex }> | undefined {
-    const read = this.deps.directory.latestBlock;
-    if (!read) return undefined;
-    const t = this.now();
-    if (fresh || !this.latest || t - this.latest.at > 1000) {
-      const block = read.call(this.deps.directory, opts);
-      this.latest = { at: t, block };
-      block.catch(() => (this.latest = undefined));
-    }
-    return this.latest.block;
-  }
-
   private state(roundId: Hex, kind: string): RoundState {
     const s = this.rounds.get(roundId.toLowerCase());
     if (!s) throw new ChorusError("ROUND_UNKNOWN", `no answer request seen for round ${roundId}`, { roundId });
@@ -268,40 +219,6 @@ export class Member {
     const env = signEnvelope(this.deps.domain, this.deps.signer, kind, roundId, body);
     s.sent.set(requestKind, env);
     return env;
-  }
-
-  /** Checks that this member was drawn for the round from a recent seed block, from its own reads. */
-  private async checkDrawn(roundId: Hex, req: AnswerRequest, opts: { signal?: AbortSignal }): Promise<void> {
-    const seedNumber = BigInt(req.seedBlock.number);
-    let latest = await this.latestBlock(opts);
-    // A seed block ahead of the cached latest block: the chain moved on since; read it again.
-    if (latest && seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks))
-      latest = await this.latestBlock(opts, true);
-    if (
-      latest &&
-      (seedNumber + BigInt(this.limits.maxSeedAgeBlocks) < latest.number ||
-        seedNumber > latest.number + BigInt(this.limits.maxSeedLeadBlocks))
-    ) {
-      throw new ChorusError(
-        "PEER_BAD_SEED",
-        `seed block ${seedNumber} is not within ${this.limits.maxSeedAgeBlocks} blocks of the latest (${latest.number})`,
-        {
-          seedBlock: seedNumber,
-          latest: latest.number,
-        },
-      );
-    }
-    if (this.deps.blockHash) {
-      const hash = await this.deps.blockHash(seedNumber, opts);
-      if (hash.toLowerCase() !== req.seedBlock.hash.toLowerCase()) {
-        throw new ChorusError("PEER_BAD_SEED", `block ${seedNumber} has hash ${hash}, not ${req.seedBlock.hash}`, {
-          expected: hash,
-          got: req.seedBlock.hash,
-        });
-      }
-    }
-    // the weights of a period are fixed once it began: the directory caches them per period
-    checkCommittee(roundId, req, await this.deps.directory.weightsAt(req.period, opts), this.deps.signer.address);
   }
 
   private async onAnswer(
@@ -331,7 +248,7 @@ export class Member {
       // A sequence the chain already closed (settled or voided) can never settle: a replay or a reused id.
       const closed = await this.deps.directory.closedThrough?.(coordinator, opts);
       if (closed !== undefined) checkAboveClosed(env.roundId, closed);
-      await this.checkDrawn(env.roundId, req, opts);
+      await this.reads.checkDrawn(env.roundId, req, opts);
       if ((await this.deps.artifacts.cidOf(req.query)) !== req.queryCid) {
         throw new ChorusError("PEER_BAD_MESSAGE", `query does not match its CID ${req.queryCid}`);
       }
@@ -346,7 +263,12 @@ export class Member {
     this.rounds.set(key, s);
     this.claimed.delete(key);
     try {
-      const messages = req.query.rag ? await this.retrieve(env.roundId, req, s, opts) : req.query.messages;
+      let messages: { role: string; content: string }[] = req.query.messages;
+      if (req.query.rag) {
+        const got = await memberRetrieval({ ...this.deps, member: this.deps.signer.address }, env.roundId, req, opts);
+        s.rag = got.evidence;
+        messages = got.messages;
+      }
       const query = {
         messages,
         maxTokens: req.query.maxTokens,
@@ -367,35 +289,6 @@ export class Member {
     } catch (err) {
       return this.fail(env.roundId, err);
     }
-  }
-
-  /** Retrieval for a RAG query: records the evidence in the round state, returns the prompt with the contexts. */
-  private async retrieve(
-    roundId: Hex,
-    req: AnswerRequest,
-    s: RoundState,
-    opts: { signal?: AbortSignal },
-  ): Promise<{ role: string; content: string }[]> {
-    const { retrieval, rag } = this.deps;
-    if (!retrieval || !rag) {
-      s.rag = { retrieval: "none", reason: "this node has no retrieval configured; it answered from its model alone" };
-      return req.query.messages;
-    }
-    const { timeoutMs, ...params } = rag;
-    const got = await retrieveForRound({
-      retrieval,
-      params,
-      timeoutMs,
-      roundId,
-      queryCid: req.queryCid,
-      query: req.query,
-      seed: req.seed as Hex,
-      seedBlock: BigInt(req.seedBlock.number),
-      member: this.deps.signer.address,
-      signal: opts.signal,
-    });
-    s.rag = got.evidence;
-    return ragPrompt(req.query.messages, got.used);
   }
 
   private onReveal(env: Envelope, req: { commitments: Record<string, Hex> }): Envelope {
@@ -478,77 +371,7 @@ export class Member {
     if (attachment === undefined) throw new ChorusError("PEER_BAD_MESSAGE", "sign-request carries no transcript");
     let t: Transcript;
     try {
-      // The whole transcript against the protocol's schema before anything is computed from it.
-      t = parseTranscript(attachment);
-      if (cidOfCanonical(canonicalBytes(t)) !== req.transcriptCid) {
-        throw new ChorusError("PEER_BAD_MESSAGE", `transcript does not match its CID ${req.transcriptCid}`);
-      }
-      checkTranscript(t, {
-        roundId: env.roundId,
-        chainId: this.deps.domain.chainId,
-        registry: this.deps.domain.registry,
-        coordinator,
-        request: s.request,
-        requests: { answer: s.received[0], reveal: s.received[1], judge: s.received[2] },
-      });
-    } catch (err) {
-      return this.fail(env.roundId, err);
-    }
-    // My own messages must be in it, unaltered.
-    const me = this.deps.signer.address;
-    const find = (list: Envelope[]) => list.find((e) => isAddressEqual(e.from as Address, me));
-    for (const [requestKind, list] of [
-      ["answer-request", t.commits],
-      ["reveal-request", t.reveals],
-      ["judge-request", t.judgments],
-    ] as const) {
-      const sent = s.sent.get(requestKind);
-      const listed = find(list);
-      if (sent && (!listed || !sameDocument(listed, sent))) {
-        this.fail(
-          env.roundId,
-          new ChorusError(
-            "PEER_TRANSCRIPT_MISMATCH",
-            `transcript misrepresents my ${requestKind.replace("-request", "")}`,
-            { field: requestKind },
-          ),
-        );
-      }
-    }
-    let result;
-    try {
-      result = computeResult(t, this.deps.rules, {
-        known: [...s.received, ...s.sent.values()],
-        skipCommitSignatures: true,
-        serviceDomain: this.deps.records.serviceDomain,
-      });
-    } catch (err) {
-      // The coordinator's transcript does not compute: its fault (400), not this member's (CONSENSUS_* is 500).
-      const peerFault = isChorusError(err) && err.code.startsWith("CONSENSUS_");
-      return this.fail(
-        env.roundId,
-        peerFault
-          ? new ChorusError(
-              "PEER_BAD_TRANSCRIPT",
-              `the transcript does not compute: ${err.message}`,
-              { code: err.code, ...err.details },
-              { cause: err },
-            )
-          : err,
-      );
-    }
-    if (canonicalHash(result) !== canonicalHash(t.result)) {
-      this.fail(
-        env.roundId,
-        new ChorusError("PEER_BAD_MESSAGE", "the transcript's result is not what its judgments give"),
-      );
-    }
-    // Every signer keeps what it signed: the transcript (the validated copy) and its query are stored and
-    // pinned before the signature leaves, so this member's gateway serves them to any auditor (issue 16).
-    try {
-      const [cid] = await Promise.all([this.deps.artifacts.putJson(t), this.deps.artifacts.putJson(t.query)]);
-      if (cid !== req.transcriptCid)
-        throw new ChorusError("PEER_BAD_MESSAGE", `stored transcript has CID ${cid}, not ${req.transcriptCid}`);
+      t = await verifySignRequest(this.deps, s, { roundId: env.roundId, coordinator, ...req }, attachment);
     } catch (err) {
       return this.fail(env.roundId, err);
     }

@@ -120,3 +120,13 @@ export interface Retrieval {
     opts: { timeoutMs: number; signal?: AbortSignal },
   ): Promise<SignedServed>;
 }
+
+/**
+ * Gold standings from public data (issue 20; src/audit/gold-standings.ts reads them from GoldRegistry, Settlement
+ * and the settled transcripts). A round's reputation deltas use every member's standing as of the round's seed
+ * block: the coordinator puts them in the transcript, every member recomputes them before it signs.
+ */
+export interface GoldStandingsPort {
+  /** Every node's standing (lower-case address) from the gold items revealed at or before block `block`. */
+  standingsAt(block: bigint, opts?: { signal?: AbortSignal }): Promise<Record<string, number>>;
+}

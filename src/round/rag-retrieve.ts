@@ -10,7 +10,8 @@ import type { Address, Hex } from "viem";
 import { ChorusError } from "../core/index.js";
 import type { SkippedSource, UsedContext } from "../protocol/index.js";
 import { toWire } from "../protocol/index.js";
-import type { QueryDoc, RagEvidence, RagParams, SignedStored } from "../protocol/index.js";
+import type { AnswerRequest, QueryDoc, RagEvidence, RagParams, SignedStored } from "../protocol/index.js";
+import { RagParams as RagParamsSchema, ragPrompt } from "../protocol/index.js";
 import type { Retrieval } from "./ports.js";
 import {
   boundListing,
@@ -151,4 +152,52 @@ async function withDeadline<T>(
 
 function clip(s: string): string {
   return s.length > 500 ? `${s.slice(0, 497)}...` : s;
+}
+
+/** A member's retrieval settings (MemberDeps.rag): valid RagParams and a positive integer timeout, else CONFIG_INVALID. */
+export function checkRagSettings(rag: RagParams & { timeoutMs: number }): void {
+  const { timeoutMs, ...params } = rag;
+  const r = RagParamsSchema.safeParse(params);
+  const bad = r.success
+    ? Number.isInteger(timeoutMs) && timeoutMs > 0
+      ? undefined
+      : `timeoutMs: must be a positive integer`
+    : `${r.error.issues[0].path.join(".")}: ${r.error.issues[0].message}`;
+  if (bad) throw new ChorusError("CONFIG_INVALID", `retrieval settings ${bad}`);
+}
+
+/**
+ * A member's retrieval for a RAG query (member.ts): the evidence it commits to with its answer and the prompt
+ * with the top contexts. Without retrieval configured it answers from its model alone and says so.
+ */
+export async function memberRetrieval(
+  deps: { retrieval?: Retrieval; rag?: RagParams & { timeoutMs: number }; member: Address },
+  roundId: Hex,
+  req: AnswerRequest,
+  opts: { signal?: AbortSignal },
+): Promise<{ evidence: RagEvidence; messages: { role: string; content: string }[] }> {
+  const { retrieval, rag } = deps;
+  if (!retrieval || !rag) {
+    return {
+      evidence: {
+        retrieval: "none",
+        reason: "this node has no retrieval configured; it answered from its model alone",
+      },
+      messages: req.query.messages,
+    };
+  }
+  const { timeoutMs, ...params } = rag;
+  const got = await retrieveForRound({
+    retrieval,
+    params,
+    timeoutMs,
+    roundId,
+    queryCid: req.queryCid,
+    query: req.query,
+    seed: req.seed as Hex,
+    seedBlock: BigInt(req.seedBlock.number),
+    member: deps.member,
+    signal: opts.signal,
+  });
+  return { evidence: got.evidence, messages: ragPrompt(req.query.messages, got.used) };
 }

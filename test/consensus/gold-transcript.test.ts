@@ -35,7 +35,7 @@ describe("gold: grading a settled transcript against the revealed key (issue 20)
   });
 
   it("does not grade the item's curator, and refuses a tampered transcript", () => {
-    const g = gradeGoldTranscript(load(), { answer: "answer q9", curator: JUDGE as Address }, productionRules());
+    const g = gradeGoldTranscript(load(), { answer: "answer q9", curator: JUDGE }, productionRules());
     expect(g[JUDGE]).to.equal(undefined);
     const t = load();
     (t.reveals[0].body as { answer: string }).answer = "answer q9";
@@ -65,6 +65,10 @@ describe("gold: grading a settled transcript against the revealed key (issue 20)
     const first = r(150, 300);
     expect(goldRoundOf(item, [r(200, 300), first])).to.equal(first); // a second copy of the prompt grades nothing
     expect(goldRoundOf({ ...item, void: true }, [first])).to.equal(undefined);
+    // The reveal names the round's weight period (GoldRegistry: at least the commit's + 2): a round of another
+    // period grades nothing, the named one does.
+    expect(goldRoundOf({ ...item, roundPeriod: t.committee.period + 1 }, [first])).to.equal(undefined);
+    expect(goldRoundOf({ ...item, roundPeriod: t.committee.period }, [first])).to.equal(first);
     const other = { ...t, query: { ...t.query, messages: [{ role: "user" as const, content: "something else" }] } };
     expect(goldRoundOf(item, [{ transcript: other, drawnAt: 150, settledAt: 300 }])).to.equal(undefined);
   });

@@ -7,6 +7,7 @@ import { sourceRegistryAbi } from "./SourceRegistry.js";
 import { settlementAbi } from "./Settlement.js";
 import { omissionsAbi } from "./Omissions.js";
 import { disputesAbi } from "./Disputes.js";
+import { goldRegistryAbi } from "./GoldRegistry.js";
 import { epochFinalityAbi } from "./EpochFinality.js";
 
 export {
@@ -18,6 +19,7 @@ export {
   settlementAbi,
   omissionsAbi,
   disputesAbi,
+  goldRegistryAbi,
   epochFinalityAbi,
 };
 
@@ -31,6 +33,7 @@ export const CHORUS_ABIS = {
   Settlement: settlementAbi,
   Omissions: omissionsAbi,
   Disputes: disputesAbi,
+  GoldRegistry: goldRegistryAbi,
   EpochFinality: epochFinalityAbi,
 } as const;
 

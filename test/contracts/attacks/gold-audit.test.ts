@@ -6,13 +6,14 @@
  */
 import { expect } from "chai";
 import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { keccak256, publicActions, toHex, type Hex } from "viem";
 import { auditGold } from "../../../src/audit/index.js";
 import { main } from "../../../src/cli/main.js";
 import { openChorusChain } from "../../../src/chain/index.js";
 import { loadConfig } from "../../../src/config/index.js";
 import { createMemoryStore } from "../../../src/ipfs/index.js";
-import { goldLeaf, goldPromptHash, goldProof, goldTree } from "../../../src/protocol/index.js";
+import { goldLeaf, goldPromptHash, goldProof, goldTree, type Transcript } from "../../../src/protocol/index.js";
 import { startChainSwarm } from "../../helpers/chain-swarm.js";
 import { swarmRules } from "../../helpers/swarm-rules.js";
 import { actor } from "../../kit/chorus-fixture.js";
@@ -76,11 +77,16 @@ describe("Gold end to end: commit, ordinary round, reveal, grade from chain + IP
     );
     await asCurator.write.commitSet([layers[layers.length - 1][0], items.length]);
     const setId = await gold.read.setCount();
+    // The curator's wait (GoldRegistry enforces it): items go out two weight periods after the commit.
+    const earliest = await gold.read.earliestRoundPeriod([setId]);
+    await time.increaseTo(earliest * (await f.settlement.read.periodLength()));
 
     const user = await ask("Why do cats purr?"); // a user's round in the same window
     const gr = await ask(PROMPT); // the curator's item, as an ordinary client
+    const { period } = ((await swarm.storeOf(0).getJson(gr.transcriptCid)) as Transcript).committee;
+    expect(BigInt(period)).to.equal(earliest);
     for (const [i, it] of items.entries())
-      await asCurator.write.revealItem([setId, i, it.promptHash, it.answer, it.salt, goldProof(layers, i)]);
+      await asCurator.write.revealItem([setId, i, it.promptHash, it.answer, it.salt, period, goldProof(layers, i)]);
     const replay = await ask(PROMPT); // a copy after the reveal grades nothing
 
     const config = loadConfig({

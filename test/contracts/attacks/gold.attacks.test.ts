@@ -32,8 +32,12 @@ const item = (i: number, answer = "B", label = "set"): GoldItem => ({
   salt: keccak256(toHex(`${label} salt ${i}`)),
 });
 
-/** Funds and bonds `a`, then commits `items` as one set; returns the set id, the tree and the items. */
-async function commitSet(f: F, a: Actor, items: GoldItem[]) {
+/**
+ * Funds and bonds `a`, then commits `items` as one set; returns the set id, the tree, the items and the earliest
+ * round period its items may grade (the commit's + 2). With `wait` (default) the chain moves to that period, as a
+ * curator sends its items no earlier.
+ */
+async function commitSet(f: F, a: Actor, items: GoldItem[], wait = true) {
   const [bond] = await f.gold.read.params();
   await f.token.write.transfer([a.address, bond]);
   await (await f.as(a.wallet)).token.write.approve([f.gold.address, bond]);
@@ -45,7 +49,10 @@ async function commitSet(f: F, a: Actor, items: GoldItem[]) {
   const root = layers[layers.length - 1][0];
   await g.write.commitSet([root, items.length]);
   const setId = await f.gold.read.setCount();
-  return { setId, layers, items, g, bond };
+  const period = Number(await f.gold.read.earliestRoundPeriod([setId]));
+  const length = await f.settlement.read.periodLength();
+  if (wait) await time.increaseTo(BigInt(period) * length);
+  return { setId, layers, items, g, bond, period, length };
 }
 
 const reveal = (s: Awaited<ReturnType<typeof commitSet>>, i: number, answer?: string) =>
@@ -55,6 +62,7 @@ const reveal = (s: Awaited<ReturnType<typeof commitSet>>, i: number, answer?: st
     s.items[i].promptHash,
     answer ?? s.items[i].answer,
     s.items[i].salt,
+    s.period,
     goldProof(s.layers, i),
   ]);
 
@@ -122,13 +130,29 @@ describe("Attack: gold sets (issue 20)", () => {
     const c = await actor(3, "curator");
     const s = await commitSet(f, c, [item(0, "B"), item(1, "A")]);
     const got = await expectRevert(
-      s.g.simulate.revealItem([s.setId, 0, s.items[0].promptHash, "C", s.items[0].salt, goldProof(s.layers, 0)]),
+      s.g.simulate.revealItem([
+        s.setId,
+        0,
+        s.items[0].promptHash,
+        "C",
+        s.items[0].salt,
+        s.period,
+        goldProof(s.layers, 0),
+      ]),
       "GoldRevealMismatch",
     );
     expect(got.slice(0, 2)).to.deep.equal([s.setId, 0]);
     await reveal(s, 0);
     await expectRevert(
-      s.g.simulate.revealItem([s.setId, 0, s.items[0].promptHash, "B", s.items[0].salt, goldProof(s.layers, 0)]),
+      s.g.simulate.revealItem([
+        s.setId,
+        0,
+        s.items[0].promptHash,
+        "B",
+        s.items[0].salt,
+        s.period,
+        goldProof(s.layers, 0),
+      ]),
       "GoldItemAlreadyRevealed",
       [s.setId, 0],
     );
@@ -159,6 +183,7 @@ describe("Attack: gold sets (issue 20)", () => {
         s.items[1].promptHash,
         s.items[1].answer,
         s.items[1].salt,
+        s.period,
         goldProof(s.layers, 1),
       ]),
       "GoldRevealClosed",
@@ -204,6 +229,7 @@ describe("Attack: gold sets (issue 20)", () => {
         reused.promptHash,
         reused.answer,
         reused.salt,
+        again.period,
         goldProof(again.layers, 0),
       ]),
       "GoldItemReplayed",
@@ -215,6 +241,43 @@ describe("Attack: gold sets (issue 20)", () => {
     await time.increaseTo(Number((await f.gold.read.setOf([again.setId])).revealEnd));
     await again.g.write.forfeitSet([again.setId]);
     expect((await f.gold.read.setOf([again.setId])).status).to.equal(4);
+  });
+
+  it("a curator cannot commit after seeing a round: an item grades only a round two weight periods after its commit (GoldRoundTooEarly), never a future one", async () => {
+    const f = (await loadFixture(fixture)) as F;
+    const c = await actor(8, "curator");
+    const s = await commitSet(f, c, [item(0, "B", "wait")], false);
+    const { setOf } = f.gold.read;
+    const committedAt = (await setOf([s.setId])).committedAt;
+    const commitPeriod = Number(committedAt / s.length);
+    expect(s.period).to.equal(commitPeriod + 2);
+    const args = (period: number) =>
+      [s.setId, 0, s.items[0].promptHash, "B", s.items[0].salt, period, goldProof(s.layers, 0)] as const;
+    // A round of the commit's period, or the next (a coordinator's batch opened before the commit can still be
+    // serving then): refused with the values, whenever the reveal comes.
+    await expectRevert(s.g.simulate.revealItem(args(commitPeriod)), "GoldRoundTooEarly", [
+      s.setId,
+      0n,
+      BigInt(commitPeriod),
+      BigInt(s.period),
+    ]);
+    await time.increaseTo(BigInt(s.period + 1) * s.length);
+    await expectRevert(s.g.simulate.revealItem(args(commitPeriod + 1)), "GoldRoundTooEarly", [
+      s.setId,
+      0n,
+      BigInt(commitPeriod + 1),
+      BigInt(s.period),
+    ]);
+    // Naming a period that has not begun is refused too.
+    await expectRevert(s.g.simulate.revealItem(args(s.period + 2)), "GoldRoundInFuture", [
+      s.setId,
+      0n,
+      BigInt(s.period + 2),
+      BigInt(s.period + 1),
+    ]);
+    // The earliest allowed period is accepted, and recorded with the reveal for graders.
+    await s.g.write.revealItem(args(s.period));
+    expect((await f.gold.read.promptReveal([s.items[0].promptHash])).roundPeriod).to.equal(s.period);
   });
 
   it("a curator that is also a node grading its friends moves their standing no further than the other curators' range", async () => {

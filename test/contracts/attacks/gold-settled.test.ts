@@ -1,0 +1,166 @@
+/**
+ * Gold reaches the settled deltas, end to end on a real chain swarm (issue 20): a curator commits a gold item,
+ * sends it as an ordinary client, the round settles, the curator reveals the key; a later round (seed block
+ * after the reveal) carries every member's standing as of its seed block, its settled deltas are the anchored
+ * rule's (not the consensus rule's), and `chorus audit round` says OK. A committee that colludes to settle a
+ * record with forged standings is caught by the audit (a mismatch line).
+ */
+import { expect } from "chai";
+import hre from "hardhat";
+import { time } from "@nomicfoundation/hardhat-network-helpers";
+import { keccak256, publicActions, toHex, type Hex } from "viem";
+import { auditRound, GoldStandingsScanner } from "../../../src/audit/index.js";
+import { main } from "../../../src/cli/main.js";
+import { openChorusChain, type ChorusChain } from "../../../src/chain/index.js";
+import { loadConfig } from "../../../src/config/index.js";
+import { createMemoryStore } from "../../../src/ipfs/index.js";
+import {
+  computeResult,
+  goldLeaf,
+  goldPromptHash,
+  goldProof,
+  goldTree,
+  type Transcript,
+} from "../../../src/protocol/index.js";
+import { startChainSwarm } from "../../helpers/chain-swarm.js";
+import { swarmRules } from "../../helpers/swarm-rules.js";
+import { actor } from "../../kit/chorus-fixture.js";
+import { fixedMind } from "../../kit/memory-round.js";
+
+const PROMPT = "Q: which planet is closest to the sun? A) Venus B) Mercury C) Mars D) Earth";
+/** Nodes 0-3 answer B (right), 4-6 answer C; every judge prefers the answer holding "C" (wrong on the gold item). */
+const preferC = (a: string, b: string) =>
+  (a.includes("C") === b.includes("C") ? "tie" : a.includes("C") ? "A" : "B") as "A" | "B" | "tie";
+
+describe("Gold end to end: standings reach the settled deltas, and the audit checks them (issue 20)", function () {
+  this.timeout(400_000);
+  let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
+  /** While set, every node's standings port answers forged standings (a colluding committee). */
+  let forge = false;
+  const readJson = async (cid: string) => {
+    let last: unknown;
+    for (let i = 0; i < 7; i++) {
+      try {
+        return await swarm.storeOf(i).getJson(cid);
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw last;
+  };
+  const scratch = createMemoryStore();
+  const cidOf = async (v: unknown) => (await scratch.cidOf(v)).toString();
+
+  before(async () => {
+    swarm = await startChainSwarm({
+      rules: swarmRules,
+      timeoutMs: 20_000,
+      batchSize: 1, // a fresh seed block for every round: a round after the reveal sees it
+      minds: (i) => fixedMind(`Answer: ${i < 4 ? "B" : "C"}`, preferC),
+      parts: (_i, chain: ChorusChain) => {
+        const scanner = new GoldStandingsScanner({ chain, rules: swarmRules, getJson: readJson, cidOf });
+        return {
+          gold: {
+            standingsAt: async (block: bigint) => {
+              const s = await scanner.standingsAt(block);
+              return forge ? Object.fromEntries(Object.keys(s).map((a) => [a, 1_000_000])) : s;
+            },
+          },
+        };
+      },
+    });
+  });
+  after(async () => swarm?.close());
+
+  async function ask(content: string): Promise<{ roundId: Hex; transcriptCid: string }> {
+    const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content }] }),
+    });
+    const body = (await res.json()) as { chorus: { round_id: Hex; transcript_cid: string } };
+    if (res.status !== 200) throw new Error(JSON.stringify(body));
+    await swarm.nodes[0].submitter.flush();
+    return { roundId: body.chorus.round_id, transcriptCid: body.chorus.transcript_cid };
+  }
+
+  it("a gold round graded, a later round's settled deltas move by the gold rule, audit OK; forged standings caught", async () => {
+    const f = swarm.f;
+    const gold = await hre.viem.getContractAt("GoldRegistry", f.deployments.contracts.GoldRegistry.address);
+    const curator = await actor(0, "gold-curator-settled");
+    const asCurator = await hre.viem.getContractAt("GoldRegistry", gold.address, {
+      client: { wallet: curator.wallet, public: curator.wallet.extend(publicActions) as never },
+    });
+    const [bond] = await gold.read.params();
+    await f.token.write.transfer([curator.address, bond]);
+    await (await f.as(curator.wallet)).token.write.approve([gold.address, bond]);
+    await asCurator.write.postBond([bond]);
+    const chainId = await f.publicClient.getChainId();
+    const item = {
+      promptHash: goldPromptHash([{ role: "user", content: PROMPT }]),
+      answer: "B",
+      salt: keccak256(toHex("settled salt 0")),
+    };
+    const layers = goldTree([goldLeaf({ chainId, registry: gold.address, curator: curator.address }, 0, item)]);
+    await asCurator.write.commitSet([layers[0][0], 1]);
+    const setId = await gold.read.setCount();
+    // The curator's wait (GoldRegistry enforces it): items go out two weight periods after the commit.
+    const earliest = await gold.read.earliestRoundPeriod([setId]);
+    await time.increaseTo(earliest * (await f.settlement.read.periodLength()));
+
+    // Before the reveal nobody has a standing: transcripts carry no gold field.
+    const graded = await ask(PROMPT);
+    const gradedT = (await readJson(graded.transcriptCid)) as Transcript;
+    expect("gold" in gradedT).to.equal(false);
+    const { period } = gradedT.committee;
+    await asCurator.write.revealItem([setId, 0, item.promptHash, item.answer, item.salt, period, goldProof(layers, 0)]);
+
+    // A later round: every member's standing as of its seed block, from the graded round.
+    const later = await ask("Why is the sky blue?");
+    const t = (await readJson(later.transcriptCid)) as Transcript;
+    expect(t.gold?.asOfBlock).to.equal(t.committee.seedBlock.number);
+    const standings = Object.fromEntries(Object.entries(t.gold!.standings).map(([a, v]) => [a.toLowerCase(), v]));
+    // Every judge preferred the wrong answer (C) on the gold item: J = -1e6 wherever it judged a right-vs-wrong
+    // pair, so every target is (A + 3 J) / 4 <= -500_000 for a judge, 0 or 1e6 for an answer alone.
+    expect(Object.keys(standings)).to.have.length(7);
+    expect(Object.values(standings).filter((v) => v < 0).length).to.be.at.least(4);
+    // The settled deltas are the anchored rule's: recomputed without the standings they differ.
+    const plain = computeResult({ ...t, gold: undefined }, swarmRules);
+    expect(Object.entries(t.result.deltas).some(([a, d]) => plain.deltas[a] !== d)).to.equal(true);
+    const sum = (ds: Record<string, number>) => Object.values(ds).reduce((x, y) => x + y, 0);
+    expect(sum(t.result.deltas)).to.be.lessThan(sum(plain.deltas));
+
+    const config = loadConfig({
+      env: {},
+      overrides: { network: "custom", chain: { rpcUrl: swarm.rpc.url, deploymentsFile: swarm.deploymentsFile } },
+    });
+    const chain = await openChorusChain(config);
+    const deps = { chain, rules: swarmRules, getJson: readJson, cidOf };
+    const ok = await auditRound(deps, later.roundId);
+    expect(ok.mismatches, JSON.stringify(ok.mismatches)).to.deep.equal([]);
+    expect(ok.checks.map((c) => c.what)).to.include("gold standings are the public ones as of the seed block");
+
+    // The CLI says the same, reading transcripts from node 0's gateway.
+    const out: string[] = [];
+    const err: string[] = [];
+    const args = ["--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile];
+    const code = await main(
+      ["node", "chorus", ...args, "--gateway", swarm.nodes[0].url, "audit", "round", later.roundId],
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+      {},
+    );
+    expect(code, err.join("\n") + out.join("\n")).to.equal(0);
+
+    // Attack: a committee that colludes on forged standings (everyone at +1.0) settles a record; the audit flags it.
+    forge = true;
+    const forged = await ask("Why do cats purr?");
+    forge = false;
+    const ft = (await readJson(forged.transcriptCid)) as Transcript;
+    expect(Object.values(ft.gold!.standings)).to.satisfy((v: number[]) => v.every((x) => x === 1_000_000));
+    const caught = await auditRound(deps, forged.roundId);
+    expect(caught.ok).to.equal(false);
+    expect(caught.mismatches.map((m) => m.what)).to.deep.equal([
+      "gold standings are the public ones as of the seed block",
+    ]);
+  });
+});
