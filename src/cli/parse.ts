@@ -70,7 +70,8 @@ export const addressValue = z
 export const httpUrl = z
   .string()
   .refine((s) => URL.canParse(s), "must be a URL (e.g. http://127.0.0.1:7001)")
-  .refine((s) => /^https?:$/.test(new URL(s).protocol), "must be an http(s) URL")
+  // every check runs (zod goes on after a failed refine): each must hold on any string
+  .refine((s) => !URL.canParse(s) || /^https?:$/.test(new URL(s).protocol), "must be an http(s) URL")
   .refine((s) => s.length <= 256, "must be at most 256 characters");
 
 /** A bytes32 hex digest (the on-chain form of a CID). */

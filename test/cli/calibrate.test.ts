@@ -152,7 +152,7 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
       curatorEnv(),
     );
     expect(bad.err).to.deep.equal([
-      "chorus: --commit-window: must be seconds or a number with s, m, h or d (e.g. 600, 15m, 30d)",
+      "chorus: --commit-window must be seconds or a number with s, m, h or d (e.g. 600, 15m, 30d), got 'soon'",
     ]);
   });
 
