@@ -224,7 +224,7 @@ describe("chorus CLI", function () {
     const child = spawn(process.execPath, [bin, "--help"], { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.destroy();
     let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
     const code = await new Promise((r) => child.once("close", r));
     expect(stderr).to.not.match(/EPIPE|\n\s+at /);
     expect(code).to.equal(0);
