@@ -5,14 +5,14 @@ import { ChorusError } from "../core/index.js";
 /**
  * Validation of what commander hands a command, with zod: positional arguments arrive as strings, flags as an
  * object of strings and `true` for switches. The first problem becomes one `INPUT_INVALID` line that names the
- * argument (`<amount>`) or flag (`--max-tokens`) as typed, says what is expected, and repeats what was given:
+ * argument (`amount`) or flag (`--max-tokens`) as typed, says what is expected, and repeats what was given:
  * `--port must be 0..65535, got '70000'`.
  */
 
-/** `<amount>` for a positional argument named in `positional`, else the flag as typed (`pollMs` -> `--poll-ms`). */
+/** The name of a positional argument named in `positional` (`amount`), else the flag as typed (`pollMs` -> `--poll-ms`). */
 function labelOf(key: string, positional: readonly string[]): string {
   if (!key) return "options";
-  if (positional.includes(key)) return `<${key}>`;
+  if (positional.includes(key)) return key;
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
@@ -44,7 +44,7 @@ export function parseFlags<S extends z.ZodType>(
   throw new ChorusError("INPUT_INVALID", `${label}${phrase ? " " : ": "}${issue.message}${got}`);
 }
 
-/** One positional argument `name` checked with `schema` (named `<name>` in the error). */
+/** One positional argument checked with `schema`, called `name` in the error (`round id must be ...`). */
 export function parseArg<S extends z.ZodType>(schema: S, raw: unknown, name: string): z.output<S> {
   return parseFlags(z.object({ [name]: schema }), { [name]: raw }, [name])[name] as z.output<S>;
 }

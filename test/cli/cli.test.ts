@@ -89,7 +89,7 @@ describe("chorus CLI", function () {
     [
       "an amount that is not a number",
       () => [...chainArgs(), "--key", key, "stake", "ten", "--endpoint", "http://a"],
-      /^chorus: <amount> must be a number of CHR \(e\.g\. 250 or 12\.5\), got 'ten'$/,
+      /^chorus: amount must be a number of CHR \(e\.g\. 250 or 12\.5\), got 'ten'$/,
     ],
     [
       "more than the balance",
@@ -129,7 +129,7 @@ describe("chorus CLI", function () {
     [
       "a bad address",
       () => [...chainArgs(), "node", "info", "0xnope"],
-      /^chorus: <address> must be an address \(0x \+ 40 hex digits\), got '0xnope'$/,
+      /^chorus: address must be an address \(0x \+ 40 hex digits\), got '0xnope'$/,
     ],
     [
       "no deployment for the chain",

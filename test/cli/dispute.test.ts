@@ -181,7 +181,7 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
         ["--key", WATCHER_KEY, "dispute", "open", `0x${"ab".repeat(32)}`],
         /^chorus: round 0x(ab){32} has not settled on chain 31337$/,
       ],
-      [["dispute", "status", "zero"], /^chorus: <id> must be a whole number, got 'zero'$/],
+      [["dispute", "status", "zero"], /^chorus: dispute id must be a whole number, got 'zero'$/],
       [["dispute", "status", "99"], /^chorus: no dispute 99: disputes are 1\.\.3$/],
       [
         ["--key", WATCHER_KEY, "dispute", "open", rounds[1].roundId, "--signers", watcher.address],

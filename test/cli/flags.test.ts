@@ -42,11 +42,11 @@ describe("chorus CLI: bad arguments and flags (zod at the boundary)", function (
   const cases: [string[], string][] = [
     [
       ["--key", KEY, "stake", "abc", "--endpoint", "http://127.0.0.1:7001"],
-      "chorus: <amount> must be a number of CHR (e.g. 250 or 12.5), got 'abc'",
+      "chorus: amount must be a number of CHR (e.g. 250 or 12.5), got 'abc'",
     ],
     [
       ["--key", KEY, "stake", "0", "--endpoint", "http://127.0.0.1:7001"],
-      "chorus: <amount> must be greater than 0, got '0'",
+      "chorus: amount must be greater than 0, got '0'",
     ],
     [["--key", KEY, "stake", "1", "--endpoint", "ftp://x"], "chorus: --endpoint must be an http(s) URL, got 'ftp://x'"],
     [
@@ -57,14 +57,14 @@ describe("chorus CLI: bad arguments and flags (zod at the boundary)", function (
       ["--key", KEY, "stake", "1", "--endpoint", "http://127.0.0.1:7001", "--metadata", "0x12"],
       "chorus: --metadata must be 0x + 64 hex digits, got '0x12'",
     ],
-    [["--key", KEY, "unstake", "1.2.3"], "chorus: <amount> must be a number of CHR (e.g. 250 or 12.5), got '1.2.3'"],
+    [["--key", KEY, "unstake", "1.2.3"], "chorus: amount must be a number of CHR (e.g. 250 or 12.5), got '1.2.3'"],
     [
       ["--key", KEY, "unstake", "0.0000000000000000001"],
-      "chorus: <amount> must be a number of CHR (e.g. 250 or 12.5), got '0.0000000000000000001'",
+      "chorus: amount must be a number of CHR (e.g. 250 or 12.5), got '0.0000000000000000001'",
     ],
     [["ask", "hi", "--max-tokens", "0"], "chorus: --max-tokens must be from 1 to 4096, got '0'"],
     [["ask", "hi", "--max-tokens", "lots"], "chorus: --max-tokens must be a whole number, got 'lots'"],
-    [["ask", "  "], "chorus: <question> is empty, got '  '"],
+    [["ask", "  "], "chorus: question is empty, got '  '"],
     [["node", "start", "--port", "70000"], "chorus: --port must be 0..65535, got '70000'"],
     [["node", "start", "--port", "-1"], "chorus: --port must be 0..65535, got '-1'"],
     [
@@ -74,15 +74,15 @@ describe("chorus CLI: bad arguments and flags (zod at the boundary)", function (
     [["node", "start", "--host", "bad host"], "chorus: --host must be an IP address or a host name, got 'bad host'"],
     [["source", "start", "--port", "http"], "chorus: --port must be 0..65535, got 'http'"],
     [["source", "start", "--endpoint", "ftp://x"], "chorus: --endpoint must be an http(s) URL, got 'ftp://x'"],
-    [["node", "info", "0xnope"], "chorus: <address> must be an address (0x + 40 hex digits), got '0xnope'"],
-    [["source", "info", "0x12"], "chorus: <address> must be an address (0x + 40 hex digits), got '0x12'"],
-    [["transfer", "0xnope", "1"], "chorus: <address> must be an address (0x + 40 hex digits), got '0xnope'"],
-    [["epoch", "status", "0"], `chorus: <n> must be from 1 to ${Number.MAX_SAFE_INTEGER}, got '0'`],
-    [["epoch", "finalize", "x"], "chorus: <n> must be a whole number, got 'x'"],
-    [["audit", "round", "0x12"], "chorus: <id> must be 0x + 64 hex digits, got '0x12'"],
-    [["audit", "epoch", "-"], "chorus: <n> must be a whole number, got '-'"],
-    [["audit", "gold", "0"], "chorus: <setId> must be a whole number >= 1, got '0'"],
-    [["round", "show", "xyz"], "chorus: <id> must be 0x + 64 hex digits, got 'xyz'"],
+    [["node", "info", "0xnope"], "chorus: address must be an address (0x + 40 hex digits), got '0xnope'"],
+    [["source", "info", "0x12"], "chorus: address must be an address (0x + 40 hex digits), got '0x12'"],
+    [["transfer", "0xnope", "1"], "chorus: address must be an address (0x + 40 hex digits), got '0xnope'"],
+    [["epoch", "status", "0"], `chorus: epoch must be from 1 to ${Number.MAX_SAFE_INTEGER}, got '0'`],
+    [["epoch", "finalize", "x"], "chorus: epoch must be a whole number, got 'x'"],
+    [["audit", "round", "0x12"], "chorus: round id must be 0x + 64 hex digits, got '0x12'"],
+    [["audit", "epoch", "-"], "chorus: epoch must be a whole number, got '-'"],
+    [["audit", "gold", "0"], "chorus: gold set id must be a whole number >= 1, got '0'"],
+    [["round", "show", "xyz"], "chorus: round id must be 0x + 64 hex digits, got 'xyz'"],
   ];
   for (const [args, line] of cases) {
     it(`${args.filter((a) => a !== KEY && a !== "--key").join(" ")}: exit 1, one line`, async () => {

@@ -16,7 +16,7 @@ const fmt = (x: number | undefined) => (x === undefined ? "-" : (x / 1e6).toFixe
 
 export async function auditGoldCommand(ctx: CliContext, target: string, raw: Record<string, unknown>): Promise<number> {
   const opts = parseFlags(z.object({ json: switchFlag }).strict(), raw);
-  const setId = parseArg(setIdArg, target, "setId");
+  const setId = parseArg(setIdArg, target, "gold set id");
   const chain = await ctx.openChain();
   const r = await auditGold(
     {

@@ -24,8 +24,8 @@ export async function auditCommand(
   raw: Record<string, unknown>,
 ): Promise<number> {
   const opts = parseFlags(z.object({ json: switchFlag }).strict(), raw);
-  const round = what === "round" ? parseArg(bytes32Value, target, "id") : undefined;
-  const epoch = what === "epoch" ? parseArg(wholeFlag(1, Number.MAX_SAFE_INTEGER), target, "n") : undefined;
+  const round = what === "round" ? parseArg(bytes32Value, target, "round id") : undefined;
+  const epoch = what === "epoch" ? parseArg(wholeFlag(1, Number.MAX_SAFE_INTEGER), target, "epoch") : undefined;
   const chain = await ctx.openChain();
   const maxBytes = ctx.config.ipfs.maxArtifactBytes;
   // Members' endpoints come from the chain: reach them only at public addresses or the operator's allowed ranges.

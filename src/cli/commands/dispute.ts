@@ -38,8 +38,8 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/, "must be an address (0x + 40 hex digits)")
   .transform((a) => getAddress(a));
 const Json = z.object({ json: z.boolean().optional() }).strict();
-const disputeId = (raw: string) => parseArg(wholeFlag(1, Number.MAX_SAFE_INTEGER), raw, "id");
-const roundId = (raw: string) => parseArg(hex32, raw, "round") as Hex;
+const disputeId = (raw: string) => parseArg(wholeFlag(1, Number.MAX_SAFE_INTEGER), raw, "dispute id");
+const roundId = (raw: string) => parseArg(hex32, raw, "round id") as Hex;
 
 const OpenFlags = z
   .object({

@@ -21,7 +21,7 @@ const JsonFlags = z.object({ json: switchFlag }).strict();
 
 export async function epochStatusCommand(ctx: CliContext, n: string, raw: Record<string, unknown>): Promise<void> {
   const opts = parseFlags(JsonFlags, raw);
-  const epoch = parseArg(epochArg, n, "n");
+  const epoch = parseArg(epochArg, n, "epoch");
   const chain = await ctx.openChain();
   const s = await epochStatus(chain, epoch);
   if (!s.settled) throw new ChorusError("NOT_FOUND", `epoch ${epoch} has not settled on chain ${chain.chainId}`);
@@ -43,7 +43,7 @@ export async function epochFinalizeCommand(
   raw: Record<string, unknown>,
 ): Promise<void> {
   const opts = parseFlags(JsonFlags, raw);
-  const epoch = n === undefined ? undefined : parseArg(epochArg, n, "n");
+  const epoch = n === undefined ? undefined : parseArg(epochArg, n, "epoch");
   const chain = await ctx.openChain();
   if (epoch !== undefined) {
     const hash = await finalizeEpoch(chain, epoch);

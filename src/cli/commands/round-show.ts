@@ -54,7 +54,7 @@ interface RoundView {
 
 export async function roundShowCommand(ctx: CliContext, id: string, raw: Record<string, unknown>): Promise<void> {
   const f = parseFlags(z.object({ json: switchFlag }).strict(), raw);
-  const roundId = parseArg(bytes32Value, id, "id");
+  const roundId = parseArg(bytes32Value, id, "round id");
   let round: RoundView;
   try {
     const reply = GatewayRound.safeParse(await gatewayRound(ctx, roundId));
