@@ -67,6 +67,10 @@ export function buildProgram(
     .showSuggestionAfterError(true);
 
   const ctx = () => new CliContext(program.opts<GlobalOptions>(), io, env);
+  /** A command whose result is the exit code (audit: 3 on a mismatch). */
+  const exitWith = async (code: Promise<number>) => {
+    status.code = await code;
+  };
 
   program
     .command("stake")
@@ -361,24 +365,18 @@ export function buildProgram(
     .command("round")
     .argument("<id>", "round id (0x + 64 hex)")
     .option("--json", "machine-readable report")
-    .action(async (id: string, opts: Record<string, unknown>) => {
-      status.code = await auditCommand(ctx(), "round", id, opts);
-    });
+    .action((id: string, opts: Record<string, unknown>) => exitWith(auditCommand(ctx(), "round", id, opts)));
   audit
     .command("epoch")
     .argument("<n>", "epoch number")
     .option("--json", "machine-readable report")
-    .action(async (n: string, opts: Record<string, unknown>) => {
-      status.code = await auditCommand(ctx(), "epoch", n, opts);
-    });
+    .action((n: string, opts: Record<string, unknown>) => exitWith(auditCommand(ctx(), "epoch", n, opts)));
   audit
     .command("gold")
     .description("which settled rounds a gold set graded, and each member's grade against the revealed key")
     .argument("<setId>", "GoldRegistry set id")
     .option("--json", "machine-readable report")
-    .action(async (id: string, opts: Record<string, unknown>) => {
-      status.code = await auditGoldCommand(ctx(), id, opts);
-    });
+    .action((id: string, opts: Record<string, unknown>) => exitWith(auditGoldCommand(ctx(), id, opts)));
 
   return program;
 }
