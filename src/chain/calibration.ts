@@ -2,11 +2,10 @@
  * Reads and writes of CapabilityRegistry for the curator (publish a suite, reveal its key) and for a node
  * (post the attempt bond, commit, reveal, its pass). The pure encodings are in capability.ts.
  */
-import { decodeEventLog, type Address, type Hex } from "viem";
+import { isAddressEqual, parseEventLogs, type Address, type Hex } from "viem";
 import { ChorusError } from "../core/index.js";
 import { requireWallet } from "./clients.js";
-import type { ChorusChain } from "./contracts.js";
-import { addressOf, readContract, writeContract } from "./named-calls.js";
+import { chorusContracts, type ChorusChain, type ChorusContracts } from "./contracts.js";
 
 export interface SuiteView {
   id: number;
@@ -38,27 +37,16 @@ export interface PassView {
 export const ATTEMPT_STATUS = ["none", "committed", "passed", "failed", "void"] as const;
 export type AttemptStatusName = (typeof ATTEMPT_STATUS)[number];
 
-interface RawSuite {
-  itemsCid: Hex;
-  keyCommitment: Hex;
-  itemCount: number;
-  passThreshold: number;
-  publishedAt: bigint;
-  commitEnd: bigint;
-  keyRevealEnd: bigint;
-  revealEnd: bigint;
-  validity: bigint;
-  keyRevealed: boolean;
-  key: bigint;
-}
-
-function requireCapability(chain: ChorusChain): void {
-  if (!chain.deployments.contracts.CapabilityRegistry) {
+/** The CapabilityRegistry handle; DEPLOYMENTS_INVALID when the deployment has none. */
+function capabilityOf(chain: ChorusChain): NonNullable<ChorusContracts["capabilityRegistry"]> {
+  const registry = chorusContracts(chain).capabilityRegistry;
+  if (!registry) {
     throw new ChorusError(
       "DEPLOYMENTS_INVALID",
       `the deployment of chain ${chain.chainId} has no CapabilityRegistry: nothing to calibrate against`,
     );
   }
+  return registry;
 }
 
 /** The latest block's timestamp: the clock every window is measured by. */
@@ -67,12 +55,10 @@ export async function chainTime(chain: ChorusChain): Promise<number> {
 }
 
 export async function suiteCount(chain: ChorusChain): Promise<number> {
-  requireCapability(chain);
-  return Number(await readContract<bigint>(chain, "CapabilityRegistry", "suiteCount"));
+  return Number(await capabilityOf(chain).read.suiteCount());
 }
 
 export async function getSuite(chain: ChorusChain, id: number): Promise<SuiteView> {
-  requireCapability(chain);
   const count = await suiteCount(chain);
   if (!Number.isInteger(id) || id < 1 || id > count) {
     throw new ChorusError(
@@ -82,13 +68,13 @@ export async function getSuite(chain: ChorusChain, id: number): Promise<SuiteVie
         : `no suite ${id}: suites are 1..${count}`,
     );
   }
-  const s = await readContract<RawSuite>(chain, "CapabilityRegistry", "suite", [BigInt(id)]);
+  const s = await capabilityOf(chain).read.suite([BigInt(id)]);
   return {
     id,
     itemsCid: s.itemsCid,
     keyCommitment: s.keyCommitment,
-    itemCount: Number(s.itemCount),
-    passThreshold: Number(s.passThreshold),
+    itemCount: s.itemCount,
+    passThreshold: s.passThreshold,
     publishedAt: Number(s.publishedAt),
     commitEnd: Number(s.commitEnd),
     keyRevealEnd: Number(s.keyRevealEnd),
@@ -118,12 +104,9 @@ export async function openSuite(chain: ChorusChain, now: number): Promise<SuiteV
 }
 
 export async function passOf(chain: ChorusChain, node: Address): Promise<PassView> {
-  requireCapability(chain);
-  const [p, capable] = await Promise.all([
-    readContract<{ suiteId: bigint; validUntil: bigint; score: number }>(chain, "CapabilityRegistry", "passOf", [node]),
-    readContract<boolean>(chain, "CapabilityRegistry", "isCapable", [node]),
-  ]);
-  return { node, suiteId: Number(p.suiteId), validUntil: Number(p.validUntil), score: Number(p.score), capable };
+  const registry = capabilityOf(chain);
+  const [p, capable] = await Promise.all([registry.read.passOf([node]), registry.read.isCapable([node])]);
+  return { node, suiteId: Number(p.suiteId), validUntil: Number(p.validUntil), score: p.score, capable };
 }
 
 export async function attemptOf(
@@ -131,13 +114,8 @@ export async function attemptOf(
   suiteId: number,
   node: Address,
 ): Promise<{ status: AttemptStatusName; score: number; commitment: Hex }> {
-  const [status, score, commitment] = await readContract<readonly [number, number, Hex]>(
-    chain,
-    "CapabilityRegistry",
-    "attemptOf",
-    [BigInt(suiteId), node],
-  );
-  return { status: ATTEMPT_STATUS[Number(status)] ?? "none", score: Number(score), commitment };
+  const [status, score, commitment] = await capabilityOf(chain).read.attemptOf([BigInt(suiteId), node]);
+  return { status: ATTEMPT_STATUS[status] ?? "none", score, commitment };
 }
 
 export interface SuiteParams {
@@ -153,7 +131,7 @@ export interface SuiteParams {
 
 /** Publishes a suite (CURATOR_ROLE); returns its id from the SuitePublished event. */
 export async function publishSuite(chain: ChorusChain, p: SuiteParams): Promise<{ suiteId: number; hash: Hex }> {
-  requireCapability(chain);
+  const registry = capabilityOf(chain);
   const params = {
     itemsCid: p.itemsCid,
     keyCommitment: p.keyCommitment,
@@ -164,23 +142,16 @@ export async function publishSuite(chain: ChorusChain, p: SuiteParams): Promise<
     revealEnd: BigInt(p.revealEnd),
     validity: BigInt(p.validity),
   };
-  const { hash, receipt } = await writeContract(chain, "CapabilityRegistry", "publishSuite", [params]);
-  const c = chain.deployments.contracts.CapabilityRegistry;
-  for (const log of receipt.logs) {
-    if (log.address.toLowerCase() !== c.address.toLowerCase()) continue;
-    try {
-      const ev = decodeEventLog({ abi: c.abi, data: log.data, topics: log.topics });
-      if (ev.eventName === "SuitePublished")
-        return { suiteId: Number((ev.args as unknown as { suiteId: bigint }).suiteId), hash };
-    } catch {
-      /* another event */
-    }
-  }
+  const { hash, receipt } = await registry.write.publishSuite([params]);
+  const published = parseEventLogs({ abi: registry.abi, logs: receipt.logs, eventName: "SuitePublished" }).find((log) =>
+    isAddressEqual(log.address, registry.address),
+  );
+  if (published) return { suiteId: Number(published.args.suiteId), hash };
   throw new ChorusError("CHAIN_ERROR", `publishSuite (tx ${hash}) emitted no SuitePublished event`);
 }
 
 export async function revealSuiteKey(chain: ChorusChain, suiteId: number, key: bigint, keySalt: Hex): Promise<Hex> {
-  return (await writeContract(chain, "CapabilityRegistry", "revealKey", [BigInt(suiteId), key, keySalt])).hash;
+  return (await capabilityOf(chain).write.revealKey([BigInt(suiteId), key, keySalt])).hash;
 }
 
 /**
@@ -189,13 +160,12 @@ export async function revealSuiteKey(chain: ChorusChain, suiteId: number, key: b
  */
 export async function ensureAttemptBond(chain: ChorusChain): Promise<{ bond: bigint; txs: Hex[] }> {
   const me = requireWallet(chain).account.address;
-  const [[bond], [free]] = await Promise.all([
-    readContract<readonly [bigint, number]>(chain, "CapabilityRegistry", "bondTerms"),
-    readContract<readonly [bigint, bigint]>(chain, "CapabilityRegistry", "bondOf", [me]),
-  ]);
+  const registry = capabilityOf(chain);
+  const { token } = chorusContracts(chain);
+  const [[bond], [free]] = await Promise.all([registry.read.bondTerms(), registry.read.bondOf([me])]);
   if (free >= bond) return { bond, txs: [] };
   const need = bond - free;
-  const balance = await readContract<bigint>(chain, "ChorusToken", "balanceOf", [me]);
+  const balance = await token.read.balanceOf([me]);
   if (balance < need) {
     throw new ChorusError(
       "INSUFFICIENT_BALANCE",
@@ -206,20 +176,19 @@ export async function ensureAttemptBond(chain: ChorusChain): Promise<{ bond: big
       },
     );
   }
-  const cap = addressOf(chain, "CapabilityRegistry");
   const txs: Hex[] = [];
-  const allowance = await readContract<bigint>(chain, "ChorusToken", "allowance", [me, cap]);
-  if (allowance < need) txs.push((await writeContract(chain, "ChorusToken", "approve", [cap, need])).hash);
-  txs.push((await writeContract(chain, "CapabilityRegistry", "postBond", [need])).hash);
+  const allowance = await token.read.allowance([me, registry.address]);
+  if (allowance < need) txs.push((await token.write.approve([registry.address, need])).hash);
+  txs.push((await registry.write.postBond([need])).hash);
   return { bond, txs };
 }
 
 export async function commitChoices(chain: ChorusChain, suiteId: number, commitment: Hex): Promise<Hex> {
-  return (await writeContract(chain, "CapabilityRegistry", "commit", [BigInt(suiteId), commitment])).hash;
+  return (await capabilityOf(chain).write.commit([BigInt(suiteId), commitment])).hash;
 }
 
 export async function revealChoices(chain: ChorusChain, suiteId: number, choices: bigint, salt: Hex): Promise<Hex> {
-  return (await writeContract(chain, "CapabilityRegistry", "reveal", [BigInt(suiteId), choices, salt])).hash;
+  return (await capabilityOf(chain).write.reveal([BigInt(suiteId), choices, salt])).hash;
 }
 
 function fmt(wei: bigint): string {

@@ -23,15 +23,20 @@ export function choicesToBits(choices: readonly (Choice | boolean)[]): bigint {
   checkCount(choices.length);
   let bits = 0n;
   choices.forEach((c, i) => {
-    if (c === 1 || c === true) bits |= 1n << BigInt(i);
-    else if (c !== 0 && c !== false) {
+    // the type says 0/1/boolean; keys and choices read from files reach here too, so it is checked
+    if (!isChoiceValue(c)) {
       throw new ChorusError("CAPABILITY_INVALID", `choice ${i} is ${String(c)}; expected 0 or 1`, {
         index: i,
         value: c,
       });
     }
+    if (c === 1 || c === true) bits |= 1n << BigInt(i);
   });
   return bits;
+}
+
+function isChoiceValue(v: unknown): v is Choice | boolean {
+  return v === 0 || v === 1 || typeof v === "boolean";
 }
 
 /** The first `itemCount` choices of a bitmap. */

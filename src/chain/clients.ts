@@ -64,11 +64,11 @@ export async function connectChain(opts: ConnectOptions): Promise<ChainClients> 
   const chain: Chain = opts.multicall3
     ? { ...base, contracts: { ...base.contracts, multicall3: { address: opts.multicall3 } } }
     : base;
-  const publicClient = createPublicClient({
+  const publicClient: PublicClient<Transport, Chain> = createPublicClient<Transport, Chain>({
     chain,
     transport,
     ...(opts.multicall3 ? { batch: { multicall: true } } : {}),
-  }) as PublicClient<Transport, Chain>;
+  });
   let account = opts.account;
   if (!account && opts.privateKey) {
     try {

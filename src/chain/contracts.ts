@@ -114,7 +114,8 @@ function mappingErrors<T extends object>(chain: ChainClients, target: T): T {
       if (typeof member !== "function") return member;
       return async (...args: unknown[]) => {
         try {
-          return await member.apply(t, args);
+          const result: unknown = await member.apply(t, args);
+          return result;
         } catch (err) {
           throw chainErrorOf(chain, err);
         }
@@ -126,7 +127,7 @@ function mappingErrors<T extends object>(chain: ChainClients, target: T): T {
 /** The handle on viem's contract instance `c`: errors mapped, writes simulated, sent from the wallet and mined. */
 function handleOf<C extends AnyInstance>(chain: ChorusChain, c: C): ContractHandle<C> {
   // Every member of `write` is made on access from the same-named member of `simulate` (see Sender).
-  const write = new Proxy<Sender<C["simulate"]>>(Object.create(null), {
+  const write = new Proxy(Object.create(null) as Sender<C["simulate"]>, {
     get:
       (_t, fn) =>
       async (...args: unknown[]) => {
@@ -139,8 +140,10 @@ function handleOf<C extends AnyInstance>(chain: ChorusChain, c: C): ContractHand
           const withAccount = Array.isArray(args[0])
             ? [args[0], { ...(args[1] ?? {}), account: wallet.account }]
             : [{ ...(args[0] ?? {}), account: wallet.account }];
-          const { request } = await simulate.apply(c.simulate, withAccount);
-          const hash = await wallet.writeContract(request);
+          const simulated = (await simulate.apply(c.simulate, withAccount)) as {
+            request: Parameters<typeof wallet.writeContract>[0];
+          };
+          const hash = await wallet.writeContract(simulated.request);
           const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
           if (receipt.status !== "success") throw new Error(`transaction ${hash} reverted`);
           return { hash, receipt };
@@ -170,7 +173,7 @@ export function chorusContracts(chain: ChorusChain): ChorusContracts {
   };
   const client = chain.publicClient;
   const at = (name: ContractName) => contractOf(chain.deployments, name).address;
-  const deployed = (name: ContractName) => chain.deployments.contracts[name] !== undefined;
+  const deployed = (name: ContractName) => name in chain.deployments.contracts;
   const token = lazy(() => handleOf(chain, getContract({ address: at("ChorusToken"), abi: chorusTokenAbi, client })));
   const nodeRegistry = lazy(() =>
     handleOf(chain, getContract({ address: at("NodeRegistry"), abi: nodeRegistryAbi, client })),

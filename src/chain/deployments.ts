@@ -85,12 +85,11 @@ export function loadDeployments(chainId: number, file?: string): Deployments {
 
 /** The entry for `name`, or a clear error naming what the deployment lacks. */
 export function contractOf(d: Deployments, name: string): DeployedContract {
-  const c = d.contracts[name];
-  if (!c) {
+  if (!Object.hasOwn(d.contracts, name)) {
     throw new ChorusError("DEPLOYMENTS_INVALID", `deployment for chain ${d.chainId} has no ${name} contract`, {
       chainId: d.chainId,
       name,
     });
   }
-  return c;
+  return d.contracts[name];
 }

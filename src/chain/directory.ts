@@ -49,14 +49,17 @@ export class ChainDirectory implements Directory {
       got = readPeriodWeights(this.chain, period);
       got.catch(() => this.periods.delete(period));
       this.periods.set(period, got);
-      while (this.periods.size > 8) this.periods.delete(this.periods.keys().next().value!);
+      for (const oldest of this.periods.keys()) {
+        if (this.periods.size <= 8) break;
+        this.periods.delete(oldest);
+      }
     }
     return got;
   }
 
   async latestBlock(): Promise<{ number: bigint; hash: Hex }> {
     const block = await this.chain.publicClient.getBlock({ blockTag: "latest" });
-    return { number: block.number!, hash: block.hash! };
+    return { number: block.number, hash: block.hash };
   }
 
   async closedThrough(coordinator: Address): Promise<bigint> {
@@ -65,7 +68,7 @@ export class ChainDirectory implements Directory {
 
   async blockHash(number: bigint): Promise<Hex> {
     const block = await this.chain.publicClient.getBlock({ blockNumber: number });
-    return block.hash!;
+    return block.hash;
   }
 
   private async load(): Promise<NodeEntry[]> {
@@ -77,9 +80,7 @@ export class ChainDirectory implements Directory {
           settlement.read.reputationOf([n.address]).then(Number),
           capabilityRegistry ? capabilityRegistry.read.isCapable([n.address]) : true,
         ]);
-        return capable
-          ? { address: n.address as Address, endpoint: n.endpoint, stake: n.staked, reputation }
-          : undefined;
+        return capable ? { address: n.address, endpoint: n.endpoint, stake: n.staked, reputation } : undefined;
       }),
     );
     return entries.filter((e): e is NodeEntry => e !== undefined);
@@ -118,9 +119,7 @@ export async function readPeriodWeights(
       const [info, [rep, known], capable] = await Promise.all([
         nodeRegistry.read.nodeInfo([address], at),
         settlement.read.reputationAt([address, period], at),
-        capabilityRegistry
-          ? capabilityRegistry.read.passOf([address], at).then((p) => BigInt(p.validUntil) > start)
-          : true,
+        capabilityRegistry ? capabilityRegistry.read.passOf([address], at).then((p) => p.validUntil > start) : true,
       ]);
       const stake = stakes[i] >= minimum && capable ? stakes[i] : 0n;
       return { address, endpoint: info.endpoint, stake, reputation: known ? Number(rep) : 0 };

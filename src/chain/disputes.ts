@@ -4,11 +4,10 @@
  * signed two records of one round that could both settle), committing to the proof first so the prover earns
  * the reward. The settled record and its epoch's digests come from src/audit `settledRecordOf`.
  */
-import { decodeEventLog, encodeAbiParameters, keccak256, type Address, type Hex } from "viem";
+import { encodeAbiParameters, isAddressEqual, keccak256, parseEventLogs, type Address, type Hex } from "viem";
 import { ChorusError, recordArgs, type RoundRecord } from "../core/index.js";
 import { requireWallet } from "./clients.js";
-import type { ChorusChain } from "./contracts.js";
-import { addressOf, readContract, writeContract } from "./named-calls.js";
+import { chorusContracts, type ChorusChain, type ChorusContracts } from "./contracts.js";
 
 export const DISPUTE_STATUS = ["none", "open", "upheld", "rejected", "reclaimed"] as const;
 export type DisputeStatusName = (typeof DISPUTE_STATUS)[number];
@@ -35,14 +34,15 @@ export interface DisputeView {
   locked: bigint[];
 }
 
-function requireDisputes(chain: ChorusChain): void {
-  if (!chain.deployments.contracts.Disputes)
+/** The Disputes handle; DEPLOYMENTS_INVALID, naming the chain, when the deployment has none. */
+function disputesOf(chain: ChorusChain): ChorusContracts["disputes"] {
+  if (!("Disputes" in chain.deployments.contracts))
     throw new ChorusError("DEPLOYMENTS_INVALID", `the deployment of chain ${chain.chainId} has no Disputes contract`);
+  return chorusContracts(chain).disputes;
 }
 
 export async function disputeCount(chain: ChorusChain): Promise<number> {
-  requireDisputes(chain);
-  return Number(await readContract<bigint>(chain, "Disputes", "disputeCount"));
+  return Number(await disputesOf(chain).read.disputeCount());
 }
 
 export async function getDispute(chain: ChorusChain, id: number): Promise<DisputeView> {
@@ -52,23 +52,12 @@ export async function getDispute(chain: ChorusChain, id: number): Promise<Disput
       "NOT_FOUND",
       count ? `no dispute ${id}: disputes are 1..${count}` : `no dispute has been opened on chain ${chain.chainId}`,
     );
-  const d = await readContract<{
-    disputer: Address;
-    deadline: bigint;
-    status: number;
-    roundId: Hex;
-    epoch: bigint;
-    deposit: bigint;
-    evidenceCid: Hex;
-    recordDigest: Hex;
-    signers: readonly Address[];
-    locked: readonly bigint[];
-  }>(chain, "Disputes", "dispute", [BigInt(id)]);
+  const d = await disputesOf(chain).read.dispute([BigInt(id)]);
   return {
     id,
     disputer: d.disputer,
     deadline: Number(d.deadline),
-    status: DISPUTE_STATUS[Number(d.status)] ?? "none",
+    status: DISPUTE_STATUS[d.status] ?? "none",
     roundId: d.roundId,
     epoch: Number(d.epoch),
     deposit: d.deposit,
@@ -89,12 +78,7 @@ export async function disputesOfRound(chain: ChorusChain, roundId: Hex): Promise
 export async function disputeParams(
   chain: ChorusChain,
 ): Promise<{ deposit: bigint; disputeWindow: number; arbitrationPeriod: number }> {
-  requireDisputes(chain);
-  const p = await readContract<{ deposit: bigint; disputeWindow: bigint; arbitrationPeriod: bigint }>(
-    chain,
-    "Disputes",
-    "params",
-  );
+  const p = await disputesOf(chain).read.params();
   return { deposit: p.deposit, disputeWindow: Number(p.disputeWindow), arbitrationPeriod: Number(p.arbitrationPeriod) };
 }
 
@@ -103,10 +87,11 @@ export async function openDispute(
   chain: ChorusChain,
   s: SettledRecordArgs & { signatures: Hex[]; evidenceCid: Hex },
 ): Promise<{ id: number; hash: Hex; txs: Hex[] }> {
-  requireDisputes(chain);
+  const disputes = disputesOf(chain);
+  const { token } = chorusContracts(chain);
   const me = requireWallet(chain).account.address;
   const { deposit } = await disputeParams(chain);
-  const balance = await readContract<bigint>(chain, "ChorusToken", "balanceOf", [me]);
+  const balance = await token.read.balanceOf([me]);
   if (balance < deposit)
     throw new ChorusError(
       "INSUFFICIENT_BALANCE",
@@ -114,10 +99,9 @@ export async function openDispute(
       { deposit, balance },
     );
   const txs: Hex[] = [];
-  const at = addressOf(chain, "Disputes");
-  if ((await readContract<bigint>(chain, "ChorusToken", "allowance", [me, at])) < deposit)
-    txs.push((await writeContract(chain, "ChorusToken", "approve", [at, deposit])).hash);
-  const { hash, receipt } = await writeContract(chain, "Disputes", "openDispute", [
+  if ((await token.read.allowance([me, disputes.address])) < deposit)
+    txs.push((await token.write.approve([disputes.address, deposit])).hash);
+  const { hash, receipt } = await disputes.write.openDispute([
     BigInt(s.epoch),
     s.epochDigests,
     BigInt(s.index),
@@ -126,29 +110,23 @@ export async function openDispute(
     s.evidenceCid,
   ]);
   txs.push(hash);
-  const c = chain.deployments.contracts.Disputes;
-  for (const log of receipt.logs) {
-    if (log.address.toLowerCase() !== c.address.toLowerCase()) continue;
-    try {
-      const ev = decodeEventLog({ abi: c.abi, data: log.data, topics: log.topics });
-      if (ev.eventName === "DisputeOpened") return { id: Number((ev.args as unknown as { id: bigint }).id), hash, txs };
-    } catch {
-      /* another event */
-    }
-  }
+  const opened = parseEventLogs({ abi: disputes.abi, logs: receipt.logs, eventName: "DisputeOpened" }).find((log) =>
+    isAddressEqual(log.address, disputes.address),
+  );
+  if (opened) return { id: Number(opened.args.id), hash, txs };
   throw new ChorusError("CHAIN_ERROR", `openDispute (tx ${hash}) emitted no DisputeOpened event`);
 }
 
 export async function upholdDispute(chain: ChorusChain, id: number, record: RoundRecord): Promise<Hex> {
-  return (await writeContract(chain, "Disputes", "uphold", [BigInt(id), recordArgs(record)])).hash;
+  return (await disputesOf(chain).write.uphold([BigInt(id), recordArgs(record)])).hash;
 }
 
 export async function rejectDispute(chain: ChorusChain, id: number): Promise<Hex> {
-  return (await writeContract(chain, "Disputes", "reject", [BigInt(id)])).hash;
+  return (await disputesOf(chain).write.reject([BigInt(id)])).hash;
 }
 
 export async function reclaimDispute(chain: ChorusChain, id: number): Promise<Hex> {
-  return (await writeContract(chain, "Disputes", "reclaim", [BigInt(id)])).hash;
+  return (await disputesOf(chain).write.reclaim([BigInt(id)])).hash;
 }
 
 /** keccak256(abi.encode(prover, digestA, digestB, salt)): the commitment a prover sends a block before its proof. */
@@ -177,12 +155,10 @@ export async function proveEquivocation(
     salt: Hex;
   },
 ): Promise<{ commitTx: Hex; hash: Hex; signer: Address; amount: bigint; reward: bigint }> {
-  requireDisputes(chain);
+  const disputes = disputesOf(chain);
   const me = requireWallet(chain).account.address;
   const commitTx = (
-    await writeContract(chain, "Disputes", "commitEquivocationProof", [
-      equivocationCommitment(me, p.digestA, p.digestB, p.salt),
-    ])
+    await disputes.write.commitEquivocationProof([equivocationCommitment(me, p.digestA, p.digestB, p.salt)])
   ).hash;
   const settled = {
     epoch: BigInt(p.settled.epoch),
@@ -190,25 +166,19 @@ export async function proveEquivocation(
     index: BigInt(p.settled.index),
     record: recordArgs(p.settled.record),
   };
-  const { hash, receipt } = await writeContract(chain, "Disputes", "proveEquivocation", [
+  const { hash, receipt } = await disputes.write.proveEquivocation([
     settled,
     p.signatureA,
     recordArgs(p.other),
     p.signatureB,
     p.salt,
   ]);
-  const c = chain.deployments.contracts.Disputes;
-  for (const log of receipt.logs) {
-    if (log.address.toLowerCase() !== c.address.toLowerCase()) continue;
-    try {
-      const ev = decodeEventLog({ abi: c.abi, data: log.data, topics: log.topics });
-      if (ev.eventName === "EquivocationProven") {
-        const a = ev.args as unknown as { signer: Address; amount: bigint; reward: bigint };
-        return { commitTx, hash, signer: a.signer, amount: a.amount, reward: a.reward };
-      }
-    } catch {
-      /* another event */
-    }
+  const proven = parseEventLogs({ abi: disputes.abi, logs: receipt.logs, eventName: "EquivocationProven" }).find(
+    (log) => isAddressEqual(log.address, disputes.address),
+  );
+  if (proven) {
+    const { signer, amount, reward } = proven.args;
+    return { commitTx, hash, signer, amount, reward };
   }
   throw new ChorusError("CHAIN_ERROR", `proveEquivocation (tx ${hash}) emitted no EquivocationProven event`);
 }

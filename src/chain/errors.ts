@@ -22,10 +22,10 @@ export function toChainError(err: unknown, ctx: { rpcUrl?: string; abi?: Abi } =
   if (err instanceof ChorusError) return err;
   if (err instanceof BaseError) {
     const unreachable = err.walk((e) => e instanceof HttpRequestError || e instanceof TimeoutError);
-    if (unreachable) {
+    if (unreachable instanceof BaseError) {
       return new ChorusError(
         "CHAIN_UNREACHABLE",
-        `chain RPC ${originOf(ctx.rpcUrl)} is unreachable (${clean((unreachable as BaseError).shortMessage, ctx.rpcUrl)}); is the devnet running (\`npm start\`)?`,
+        `chain RPC ${originOf(ctx.rpcUrl)} is unreachable (${clean(unreachable.shortMessage, ctx.rpcUrl)}); is the devnet running (\`npm start\`)?`,
         { rpcUrl: originOf(ctx.rpcUrl) },
         { cause: err },
       );
@@ -34,14 +34,14 @@ export function toChainError(err: unknown, ctx: { rpcUrl?: string; abi?: Abi } =
       (e) => e instanceof ContractFunctionRevertedError,
     ) as ContractFunctionRevertedError | null;
     let name = reverted?.data?.errorName;
-    let args = reverted?.data?.args as readonly unknown[] | undefined;
+    let args = reverted?.data?.args;
     if (!name && ctx.abi) {
       const data = findRevertData(err);
       if (data) {
         try {
           const decoded = decodeErrorResult({ abi: ctx.abi, data });
           name = decoded.errorName;
-          args = decoded.args as readonly unknown[];
+          args = decoded.args;
         } catch {
           /* not one of ours: reported below with the raw reason */
         }
@@ -61,7 +61,12 @@ export function toChainError(err: unknown, ctx: { rpcUrl?: string; abi?: Abi } =
     }
     return new ChorusError("CHAIN_ERROR", clean(err.shortMessage, ctx.rpcUrl), {}, { cause: err });
   }
-  return new ChorusError("CHAIN_ERROR", clean(String((err as Error)?.message ?? err), ctx.rpcUrl), {}, { cause: err });
+  return new ChorusError(
+    "CHAIN_ERROR",
+    clean(err instanceof Error ? err.message : String(err), ctx.rpcUrl),
+    {},
+    { cause: err },
+  );
 }
 
 /** `text` without the RPC URL's secret parts, nor any other URL's path. */

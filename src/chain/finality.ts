@@ -11,14 +11,12 @@
 import {
   getAddress,
   type Address,
-  type Chain,
   type ContractEventArgs,
   type ContractEventName,
   type Hex,
   type PublicClient,
-  type Transport,
 } from "viem";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { settlementAbi } from "./abi/index.js";
 import { chorusContracts, type ChorusChain } from "./contracts.js";
 import { applyDelta } from "../core/index.js";
@@ -114,13 +112,13 @@ export function pendingByNode(pending: readonly Pick<FinalizeInput, "deltas" | "
 
 /** Where to read Settlement's events: a deployment's, or a raw one (tests). */
 export interface SettlementHandle {
-  publicClient: PublicClient<Transport, Chain | undefined>;
+  publicClient: PublicClient;
   address: Address;
   fromBlock: bigint;
 }
 
 function handleOf(chain: ChorusChain): SettlementHandle {
-  if (!chain.deployments.contracts.Settlement)
+  if (!("Settlement" in chain.deployments.contracts))
     throw new ChorusError("CHAIN_UNAVAILABLE", "this deployment has no Settlement contract");
   return {
     publicClient: chain.publicClient,
@@ -159,7 +157,7 @@ const addrs = (v: readonly Address[]): Address[] => v.map((a) => getAddress(a));
 
 /** The tables and net deltas `EpochSettled` reported for `epoch`, read with a raw Settlement handle (tests). */
 export async function finalizeInputAt(h: SettlementHandle, epoch: number): Promise<FinalizeInput> {
-  const [settled] = await events(h, "EpochSettled", { epoch: BigInt(epoch) });
+  const settled = (await events(h, "EpochSettled", { epoch: BigInt(epoch) })).at(0);
   if (!settled) throw new ChorusError("NOT_FOUND", `epoch ${epoch} has not settled`, { epoch });
   const a = settled.args;
   const deltas: EpochDeltas = {
@@ -172,14 +170,14 @@ export async function finalizeInputAt(h: SettlementHandle, epoch: number): Promi
   const voidedRoundIds = (await events(h, "RoundVoided", { epoch: BigInt(epoch) })).map((l) => l.args.roundId);
   const voided: EpochDeltas[] = [];
   for (const roundId of voidedRoundIds) {
-    const [round] = await events(h, "RoundSettled", { roundId });
+    const round = (await events(h, "RoundSettled", { roundId })).at(0);
     if (!round)
       throw new ChorusError("CHAIN_INCONSISTENT", `voided round ${roundId} has no RoundSettled event`, { roundId });
     const d = decodeRoundDeltas(round.args.deltas, deltas);
     voided.push({
-      nodes: d.nodeAddresses!,
+      nodes: present(d.nodeAddresses, "node addresses of the decoded deltas"),
       deltas: d.nodes.map((x) => x.delta),
-      sources: d.sourceAddresses!,
+      sources: present(d.sourceAddresses, "source addresses of the decoded deltas"),
       reliability: d.sources.map((x) => x.reliability),
       usefulness: d.sources.map((x) => x.usefulness),
     });

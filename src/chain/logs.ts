@@ -30,7 +30,7 @@ export interface PagedQuery {
 
 /** The chain's configured log range (set by openChorusChain from `chain.logRange`). */
 export function logRangeOf(chain: ChorusChain): number {
-  return (chain as { logRange?: number }).logRange ?? DEFAULT_LOG_RANGE;
+  return chain.logRange ?? DEFAULT_LOG_RANGE;
 }
 
 /** An RPC's refusal of a query that spans too many blocks or returns too many logs (the wording varies by provider). */
@@ -55,7 +55,7 @@ export async function pagedContractEvents(chain: ChorusChain, q: PagedQuery): Pr
       args: q.args,
       fromBlock,
       toBlock,
-    } as never) as unknown as Promise<DecodedLog[]>;
+    }) as unknown as Promise<DecodedLog[]>;
   if (q.newestFirst) {
     let hi = to;
     while (hi >= q.fromBlock) {

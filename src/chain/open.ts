@@ -1,4 +1,5 @@
 import type { ChorusConfig } from "../config/index.js";
+import { present } from "../core/index.js";
 import { connectChain, type ConnectOptions } from "./clients.js";
 import type { ChorusChain } from "./contracts.js";
 import { loadDeployments } from "./deployments.js";
@@ -9,7 +10,7 @@ export async function openChorusChain(
   extra: Pick<ConnectOptions, "account" | "transport" | "signal"> = {},
 ): Promise<ChorusChain> {
   const clients = await connectChain({
-    rpcUrl: config.chain.rpcUrl!,
+    rpcUrl: present(config.chain.rpcUrl, "chain.rpcUrl"),
     privateKey: config.chain.privateKey as `0x${string}` | undefined,
     timeoutMs: config.chain.timeoutMs,
     multicall3: config.chain.multicall3 as `0x${string}` | undefined,

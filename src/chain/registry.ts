@@ -84,7 +84,7 @@ export async function stake(
     txs.push((await token.write.approve([nodeRegistry.address, opts.amount])).hash);
   }
   const before = await getNode(chain, me);
-  const metadataCid = opts.metadataCid ?? before.metadataCid ?? (`0x${"00".repeat(32)}` as Hex);
+  const metadataCid = opts.metadataCid ?? before.metadataCid;
   if (!before.registered) {
     txs.push((await nodeRegistry.write.stake([opts.amount, opts.endpoint, metadataCid])).hash);
   } else {

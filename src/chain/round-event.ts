@@ -5,6 +5,7 @@
 import { parseEventLogs, type Address, type Hex } from "viem";
 import { settlementAbi } from "./abi/index.js";
 import type { ChorusChain } from "./contracts.js";
+import { present } from "../core/index.js";
 import { decodeRoundDeltas } from "../protocol/index.js";
 
 export interface SettledRoundDeltas {
@@ -24,12 +25,14 @@ export function settledRoundDeltas(
   tables: { nodes: readonly Address[]; sources?: readonly Address[] },
 ): SettledRoundDeltas {
   const d = decodeRoundDeltas(deltas, tables);
-  const nodes = d.nodes.map((x, i) => ({ node: d.nodeAddresses![i], delta: x.delta }));
+  const nodeAddresses = present(d.nodeAddresses, "node addresses of the decoded deltas");
+  const sourceAddresses = present(d.sourceAddresses, "source addresses of the decoded deltas");
+  const nodes = d.nodes.map((x, i) => ({ node: nodeAddresses[i], delta: x.delta }));
   return {
     winner: nodes[d.winner].node,
     nodes,
     sources: d.sources.map((x, i) => ({
-      source: d.sourceAddresses![i],
+      source: sourceAddresses[i],
       reliability: x.reliability,
       usefulness: x.usefulness,
     })),
@@ -39,7 +42,7 @@ export function settledRoundDeltas(
 /** The epoch number and tables of the settlement transaction `txHash`. */
 export async function epochTablesOfTx(chain: ChorusChain, txHash: Hex): Promise<EpochTables> {
   const receipt = await chain.publicClient.getTransactionReceipt({ hash: txHash });
-  const [epoch] = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: "EpochSettled" });
+  const epoch = parseEventLogs({ abi: settlementAbi, logs: receipt.logs, eventName: "EpochSettled" }).at(0);
   return {
     epoch: Number(epoch?.args.epoch ?? 0),
     nodes: [...(epoch?.args.nodes ?? [])],

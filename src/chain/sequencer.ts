@@ -12,7 +12,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Address, Hex } from "viem";
 import { makeRoundId, roundIdParts } from "../core/index.js";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { SequenceBook, type RoundSequencer, type RoundTicket, type SequenceState } from "../round/sequencer.js";
 import { requireWallet } from "./clients.js";
 import { chorusContracts, type ChorusChain } from "./contracts.js";
@@ -48,11 +48,18 @@ interface ChainBatch {
   seed: Hex;
 }
 
-const ZERO32 = `0x${"00".repeat(32)}` as Hex;
+const ZERO32: Hex = `0x${"00".repeat(32)}`;
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => (clearTimeout(t), reject(signal.reason)), { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(signal.reason instanceof Error ? signal.reason : new Error(`aborted: ${String(signal.reason)}`));
+      },
+      { once: true },
+    );
   });
 
 /** Serialises this process's transactions per chain (one wallet, one nonce sequence). */
@@ -73,10 +80,10 @@ export async function readBatch(chain: ChorusChain, coordinator: Address): Promi
     coordinator,
   ]);
   return {
-    lastSeq: BigInt(lastSeq),
-    batchEnd: BigInt(batchEnd),
-    seedBlock: BigInt(seedBlock),
-    period: Number(period),
+    lastSeq,
+    batchEnd,
+    seedBlock,
+    period,
     seed,
   };
 }
@@ -132,7 +139,7 @@ export class ChainSequencer implements RoundSequencer {
   }
 
   private async issue(signal?: AbortSignal): Promise<RoundTicket> {
-    await (this.ready ??= this.init().catch((err) => {
+    await (this.ready ??= this.init().catch((err: unknown) => {
       this.ready = undefined;
       throw err;
     }));
@@ -167,7 +174,7 @@ export class ChainSequencer implements RoundSequencer {
   /** A batch takes new rounds while they can settle: the current period is at most its + 1, with a margin. */
   private async usable(b: Batch): Promise<boolean> {
     const block = await this.chain.publicClient.getBlock({ blockTag: "latest" });
-    const L = this.periodLength!;
+    const L = present(this.periodLength, "the period length read at start");
     const margin = BigInt(this.opts.marginSeconds ?? Number(L / 4n < 600n ? L / 4n : 600n));
     return block.timestamp + margin < (BigInt(b.period) + 2n) * L;
   }
@@ -206,7 +213,8 @@ export class ChainSequencer implements RoundSequencer {
     );
     // Fix the seed on chain so the batch outlives BLOCKHASH's 256-block window (best effort: settleEpoch fixes it too).
     await withTxLock(this.chain, () => chorusContracts(this.chain).settlement.write.fixSeed([this.coordinator])).catch(
-      (err) => this.opts.log?.(`fixSeed failed (settlement will fix it): ${(err as Error).message}`),
+      (err: unknown) =>
+        this.opts.log?.(`fixSeed failed (settlement will fix it): ${err instanceof Error ? err.message : String(err)}`),
     );
   }
 
@@ -228,7 +236,7 @@ export class ChainSequencer implements RoundSequencer {
 
   private async seedOf(seedBlock: bigint): Promise<Hex> {
     const block = await this.chain.publicClient.getBlock({ blockNumber: seedBlock });
-    return block.hash!;
+    return block.hash;
   }
 
   private async readState(): Promise<bigint | undefined> {
@@ -238,9 +246,10 @@ export class ChainSequencer implements RoundSequencer {
         coordinator?: string;
         issuedThrough?: string;
       };
-      if (s.coordinator?.toLowerCase() !== this.coordinator.toLowerCase() || !/^\d+$/.test(s.issuedThrough ?? ""))
+      const seq = s.issuedThrough;
+      if (s.coordinator?.toLowerCase() !== this.coordinator.toLowerCase() || seq === undefined || !/^\d+$/.test(seq))
         return undefined;
-      return BigInt(s.issuedThrough!);
+      return BigInt(seq);
     } catch {
       return undefined;
     }

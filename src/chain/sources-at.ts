@@ -36,7 +36,7 @@ export async function sourcesAt(
     addresses.map(async (address) => {
       const s = await registry.read.sourceOf([address], at);
       return s.active
-        ? { address, endpoint: s.endpoint, reliability: Number(s.reliability), usefulness: Number(s.usefulness) }
+        ? { address, endpoint: s.endpoint, reliability: s.reliability, usefulness: s.usefulness }
         : undefined;
     }),
   );

@@ -44,8 +44,8 @@ export async function sourceOf(chain: ChorusChain, address: Address): Promise<So
   return {
     address,
     endpoint: raw.endpoint,
-    reliability: Number(raw.reliability),
-    usefulness: Number(raw.usefulness),
+    reliability: raw.reliability,
+    usefulness: raw.usefulness,
     registered: raw.registered,
     active: raw.active,
     registeredAt: Number(raw.registeredAt),
@@ -89,7 +89,7 @@ export interface SourceBond {
 
 export async function sourceBondOf(chain: ChorusChain, address: Address): Promise<SourceBond> {
   const b = await registryOf(chain).read.bondOf([address]);
-  return { amount: BigInt(b.amount), unlocksAt: Number(b.unlocksAt) };
+  return { amount: b.amount, unlocksAt: Number(b.unlocksAt) };
 }
 
 /** The bond a registration needs (token wei). */

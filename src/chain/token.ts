@@ -2,9 +2,7 @@
 import { formatEther, type Address, type Hex } from "viem";
 import { ChorusError } from "../core/index.js";
 import { requireWallet } from "./clients.js";
-import type { ChorusChain } from "./contracts.js";
-import { readContract, writeContract } from "./named-calls.js";
-import { toChainError } from "./errors.js";
+import { chainErrorOf, chorusContracts, type ChorusChain } from "./contracts.js";
 
 /** Sends `amount` CHR from the configured wallet to `to`; a short balance is reported in CHR before sending. */
 export async function transferToken(
@@ -13,7 +11,8 @@ export async function transferToken(
   amount: bigint,
 ): Promise<{ hash: Hex; balance: bigint }> {
   const me = requireWallet(chain).account.address;
-  const balance = await readContract<bigint>(chain, "ChorusToken", "balanceOf", [me]);
+  const { token } = chorusContracts(chain);
+  const balance = await token.read.balanceOf([me]);
   if (amount > balance) {
     throw new ChorusError(
       "INSUFFICIENT_BALANCE",
@@ -21,8 +20,8 @@ export async function transferToken(
       { amount, balance },
     );
   }
-  const { hash } = await writeContract(chain, "ChorusToken", "transfer", [to, amount]);
-  return { hash, balance: await readContract<bigint>(chain, "ChorusToken", "balanceOf", [to]) };
+  const { hash } = await token.write.transfer([to, amount]);
+  return { hash, balance: await token.read.balanceOf([to]) };
 }
 
 /** Sends `amount` wei of the chain's native currency (gas money). */
@@ -43,6 +42,6 @@ export async function sendNative(
     await chain.publicClient.waitForTransactionReceipt({ hash });
     return { hash, balance: await chain.publicClient.getBalance({ address: to }) };
   } catch (err) {
-    throw toChainError(err, { rpcUrl: chain.rpcUrl });
+    throw chainErrorOf(chain, err);
   }
 }

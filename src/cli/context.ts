@@ -109,7 +109,7 @@ export class CliContext {
   }
 
   json(value: unknown): void {
-    this.io.out(JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2));
+    this.io.out(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2));
   }
 }
 

@@ -53,7 +53,12 @@ export async function password(
 /** One line read from the terminal without echo. */
 export function hidden(prompt: string): Promise<string> {
   let muted = false;
-  const out = new Writable({ write: (chunk, _enc, cb) => (muted || process.stderr.write(chunk), cb()) });
+  const out = new Writable({
+    write: (chunk: Buffer, _enc, cb) => {
+      if (!muted) process.stderr.write(chunk);
+      cb();
+    },
+  });
   const rl = createInterface({ input: process.stdin, output: out, terminal: true });
   return new Promise((resolve) => {
     rl.question(prompt, (answer) => {

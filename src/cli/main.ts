@@ -67,6 +67,10 @@ export function buildProgram(
     .showSuggestionAfterError(true);
 
   const ctx = () => new CliContext(program.opts<GlobalOptions>(), io, env);
+  /** A command whose result is the exit code (audit: 3 on a mismatch). */
+  const exitWith = async (code: Promise<number>) => {
+    status.code = await code;
+  };
 
   program
     .command("stake")
@@ -75,20 +79,20 @@ export function buildProgram(
     .requiredOption("--endpoint <url>", "URL where this node serves its peers")
     .option("--metadata <bytes32>", "metadata document digest (IPFS CID as bytes32)")
     .option("--json", "machine-readable output")
-    .action((amount, opts) => stakeCommand(ctx(), amount, opts));
+    .action((amount: string, opts: Record<string, unknown>) => stakeCommand(ctx(), amount, opts));
 
   program
     .command("unstake")
     .description("start thawing <amount> CHR of your stake")
     .argument("<amount>", "CHR to unstake")
     .option("--json", "machine-readable output")
-    .action((amount, opts) => unstakeCommand(ctx(), amount, opts));
+    .action((amount: string, opts: Record<string, unknown>) => unstakeCommand(ctx(), amount, opts));
 
   program
     .command("withdraw")
     .description("withdraw stake whose thawing period is over")
     .option("--json", "machine-readable output")
-    .action((opts) => withdrawCommand(ctx(), opts));
+    .action((opts: Record<string, unknown>) => withdrawCommand(ctx(), opts));
 
   program
     .command("transfer")
@@ -97,14 +101,14 @@ export function buildProgram(
     .argument("<amount>", "amount, e.g. 250 or 12.5")
     .option("--eth", "send the chain's native currency (gas money) instead of CHR")
     .option("--json", "machine-readable output")
-    .action((to, amount, opts) => transferCommand(ctx(), to, amount, opts));
+    .action((to: string, amount: string, opts: Record<string, unknown>) => transferCommand(ctx(), to, amount, opts));
   program
     .command("faucet")
     .description("devnet only: CHR (default 1000) and gas for [address] (default: your own account)")
     .argument("[address]", "account to fund")
     .option("--amount <chr>", "CHR to send (default 1000, at most 100000)")
     .option("--json", "machine-readable output")
-    .action((address, opts) => faucetCommand(ctx(), address, opts));
+    .action((address: string | undefined, opts: Record<string, unknown>) => faucetCommand(ctx(), address, opts));
 
   const key = program
     .command("key")
@@ -114,7 +118,7 @@ export function buildProgram(
     .description("make a new key, encrypted with a password")
     .argument("<name>", "its name (use it with --account NAME)")
     .option("--json", "machine-readable output")
-    .action((name, opts) => keyNewCommand(ctx(), name, opts));
+    .action((name: string, opts: Record<string, unknown>) => keyNewCommand(ctx(), name, opts));
   key
     .command("import")
     .description("import a private key or a JSON keystore from a file (--from) or a hidden prompt")
@@ -124,12 +128,12 @@ export function buildProgram(
       "file holding a 0x private key or a JSON keystore (CHORUS_KEYSTORE_IMPORT_PASSWORD opens the latter)",
     )
     .option("--json", "machine-readable output")
-    .action((name, opts) => keyImportCommand(ctx(), name, opts));
+    .action((name: string, opts: Record<string, unknown>) => keyImportCommand(ctx(), name, opts));
   key
     .command("list")
     .description("the keys and their addresses")
     .option("--json", "machine-readable output")
-    .action((opts) => keyListCommand(ctx(), opts));
+    .action((opts: Record<string, unknown>) => keyListCommand(ctx(), opts));
 
   const node = program.command("node").description("one node");
   node
@@ -137,7 +141,7 @@ export function buildProgram(
     .description("stake, status and endpoint of a node (yours by default)")
     .argument("[address]", "node address")
     .option("--json", "machine-readable output")
-    .action((address, opts) => nodeInfoCommand(ctx(), address, opts));
+    .action((address: string | undefined, opts: Record<string, unknown>) => nodeInfoCommand(ctx(), address, opts));
 
   node
     .command("start")
@@ -149,13 +153,13 @@ export function buildProgram(
       "--log-level <level>",
       "fatal, error, warn, info, debug, trace or silent (env CHORUS_LOG_LEVEL, default info)",
     )
-    .action((opts) => nodeStartCommand(ctx(), opts));
+    .action((opts: Record<string, unknown>) => nodeStartCommand(ctx(), opts));
 
   program
     .command("nodes")
     .description("the active set")
     .option("--json", "machine-readable output")
-    .action((opts) => nodesCommand(ctx(), opts));
+    .action((opts: Record<string, unknown>) => nodesCommand(ctx(), opts));
 
   const source = program.command("source").description("a data source for retrieval-augmented rounds");
   source
@@ -175,23 +179,23 @@ export function buildProgram(
       "skip files it cannot parse (each named in a warning and in the manifest) instead of refusing to start",
     )
     .option("--bm25-only", "rank by BM25 alone, without the sentence-embedding model")
-    .action((opts) => sourceStartCommand(ctx(), opts));
+    .action((opts: Record<string, unknown>) => sourceStartCommand(ctx(), opts));
   source
     .command("info")
     .description("scores, endpoint and manifest of a source (yours by default)")
     .argument("[address]", "source address")
     .option("--json", "machine-readable output")
-    .action((address, opts) => sourceInfoCommand(ctx(), address, opts));
+    .action((address: string | undefined, opts: Record<string, unknown>) => sourceInfoCommand(ctx(), address, opts));
   source
     .command("leave")
     .description("leave the source registry (scores are kept)")
     .option("--json", "machine-readable output")
-    .action((opts) => sourceLeaveCommand(ctx(), opts));
+    .action((opts: Record<string, unknown>) => sourceLeaveCommand(ctx(), opts));
   program
     .command("sources")
     .description("the active data sources with their reliability and usefulness")
     .option("--json", "machine-readable output")
-    .action((opts) => sourcesCommand(ctx(), opts));
+    .action((opts: Record<string, unknown>) => sourcesCommand(ctx(), opts));
 
   program
     .command("ask")
@@ -201,7 +205,7 @@ export function buildProgram(
     .option("--max-tokens <n>", "longest answer, in tokens")
     .option("--json", "the full OpenAI-format response with its chorus object")
     .option("--fallback-gateway <urls>", "comma-separated gateways to try in turn when the first cannot run the round")
-    .action((question, opts) => askCommand(ctx(), question, { ...opts, apiKey: env.CHORUS_API_KEY }));
+    .action((question: string, opts: Record<string, unknown>) => askCommand(ctx(), question, opts, env.CHORUS_API_KEY));
 
   program
     .command("eval")
@@ -218,7 +222,7 @@ export function buildProgram(
     .option("--resamples <n>", "bootstrap resamples (default 2000)")
     .option("--seed <text>", "seed of the bootstrap (default chorus-eval)")
     .option("--json", "every question's result and the summary as JSON")
-    .action((opts) => evalCommand(ctx(), { ...opts, apiKey: env.CHORUS_API_KEY }));
+    .action((opts: Record<string, unknown>) => evalCommand(ctx(), opts, env.CHORUS_API_KEY));
 
   program
     .command("mcp")
@@ -254,7 +258,7 @@ export function buildProgram(
     .option("--reveal-window <duration>", "how long after that nodes have to reveal (default 1h)")
     .option("--validity <duration>", "how long a pass stays valid (default 30d)")
     .option("--json", "machine-readable output")
-    .action((opts) => suitePublishCommand(ctx(), opts));
+    .action((opts: Record<string, unknown>) => suitePublishCommand(ctx(), opts));
   suite
     .command("reveal")
     .description("curator: reveal a suite's key once its submission window has closed (waits for it)")
@@ -263,12 +267,12 @@ export function buildProgram(
     .option("--no-wait", "refuse instead of waiting while commits are still open")
     .option("--poll-ms <n>", "how often to check the chain's clock while waiting (default 2000)")
     .option("--json", "machine-readable output")
-    .action((id, opts) => suiteRevealCommand(ctx(), id, opts));
+    .action((id: string | undefined, opts: Record<string, unknown>) => suiteRevealCommand(ctx(), id, opts));
   suite
     .command("list")
     .description("the suites, newest first, with their phase")
     .option("--json", "machine-readable output")
-    .action((opts) => suiteListCommand(ctx(), opts));
+    .action((opts: Record<string, unknown>) => suiteListCommand(ctx(), opts));
 
   program
     .command("calibrate")
@@ -282,7 +286,7 @@ export function buildProgram(
     )
     .option("--poll-ms <n>", "how often to check the chain while waiting for the key (default 5000)")
     .option("--json", "machine-readable grade")
-    .action((opts) => calibrateCommand(ctx(), opts));
+    .action((opts: Record<string, unknown>) => calibrateCommand(ctx(), opts));
 
   const dispute = program
     .command("dispute")
@@ -294,13 +298,13 @@ export function buildProgram(
     .option("--signers <addresses>", "comma-separated signers to hold (default: every signer of the record)")
     .option("--evidence <cid>", "evidence document (CID or bytes32; default: the round's transcript)")
     .option("--json", "machine-readable output")
-    .action((id, opts) => disputeOpenCommand(ctx(), id, opts));
+    .action((id: string, opts: Record<string, unknown>) => disputeOpenCommand(ctx(), id, opts));
   dispute
     .command("status")
     .description("one dispute, or every dispute of a round")
     .argument("<id|round>", "dispute number, or a round id")
     .option("--json", "machine-readable output")
-    .action((id, opts) => disputeStatusCommand(ctx(), id, opts));
+    .action((id: string, opts: Record<string, unknown>) => disputeStatusCommand(ctx(), id, opts));
   for (const [action, what] of [
     ["uphold", "arbitrator: uphold a dispute (voids the round's deltas, slashes the locked stake)"],
     ["reject", "arbitrator: reject a dispute (the deposit goes to the treasury)"],
@@ -311,7 +315,7 @@ export function buildProgram(
       .description(what)
       .argument("<id>", "dispute number")
       .option("--json", "machine-readable output")
-      .action((id, opts) => disputeResolveCommand(ctx(), action, id, opts));
+      .action((id: string, opts: Record<string, unknown>) => disputeResolveCommand(ctx(), action, id, opts));
   }
   program
     .command("prove-equivocation")
@@ -324,7 +328,7 @@ export function buildProgram(
       'JSON {"record": {...}, "signature": "0x..."}: the other record and the signer\'s signature over it',
     )
     .option("--json", "machine-readable output")
-    .action((id, opts) => proveEquivocationCommand(ctx(), id, opts));
+    .action((id: string, opts: Record<string, unknown>) => proveEquivocationCommand(ctx(), id, opts));
 
   const round = program.command("round").description("rounds");
   round
@@ -334,7 +338,7 @@ export function buildProgram(
     )
     .argument("<id>", "round id (0x + 64 hex)")
     .option("--json", "machine-readable output")
-    .action((id, opts) => roundShowCommand(ctx(), id, opts));
+    .action((id: string, opts: Record<string, unknown>) => roundShowCommand(ctx(), id, opts));
 
   const epoch = program
     .command("epoch")
@@ -344,13 +348,13 @@ export function buildProgram(
     .description("whether an epoch is final, from when it can be, and the deltas still pending")
     .argument("<n>", "epoch number")
     .option("--json", "machine-readable output")
-    .action((n, opts) => epochStatusCommand(ctx(), n, opts));
+    .action((n: string, opts: Record<string, unknown>) => epochStatusCommand(ctx(), n, opts));
   epoch
     .command("finalize")
     .description("make an epoch final (anyone may; without <n>: every pending epoch that is due)")
     .argument("[n]", "epoch number")
     .option("--json", "machine-readable output")
-    .action((n, opts) => epochFinalizeCommand(ctx(), n, opts));
+    .action((n: string | undefined, opts: Record<string, unknown>) => epochFinalizeCommand(ctx(), n, opts));
 
   const audit = program
     .command("audit")
@@ -361,18 +365,18 @@ export function buildProgram(
     .command("round")
     .argument("<id>", "round id (0x + 64 hex)")
     .option("--json", "machine-readable report")
-    .action(async (id, opts) => void (status.code = await auditCommand(ctx(), "round", id, opts)));
+    .action((id: string, opts: Record<string, unknown>) => exitWith(auditCommand(ctx(), "round", id, opts)));
   audit
     .command("epoch")
     .argument("<n>", "epoch number")
     .option("--json", "machine-readable report")
-    .action(async (n, opts) => void (status.code = await auditCommand(ctx(), "epoch", n, opts)));
+    .action((n: string, opts: Record<string, unknown>) => exitWith(auditCommand(ctx(), "epoch", n, opts)));
   audit
     .command("gold")
     .description("which settled rounds a gold set graded, and each member's grade against the revealed key")
     .argument("<setId>", "GoldRegistry set id")
     .option("--json", "machine-readable report")
-    .action(async (id, opts) => void (status.code = await auditGoldCommand(ctx(), id, opts)));
+    .action((id: string, opts: Record<string, unknown>) => exitWith(auditGoldCommand(ctx(), id, opts)));
 
   return program;
 }
@@ -397,7 +401,7 @@ export async function main(
       io.err(`chorus: ${err.message}`);
       return 1;
     }
-    io.err(`chorus: unexpected error: ${(err as Error)?.message ?? String(err)}`);
+    io.err(`chorus: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
 }

@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parseEther, type Hex } from "viem";
+import { parseEther } from "viem";
 import { generatePrivateKey, mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { main } from "../../src/cli/main.js";
@@ -41,7 +41,7 @@ async function startAddingModel(): Promise<{ url: string; calls: () => number; c
   };
   const server: Server = createServer((req, res) => {
     let body = "";
-    req.on("data", (c) => (body += c));
+    req.on("data", (c: Buffer) => (body += c.toString("utf8")));
     req.on("end", () => {
       calls++;
       const messages = JSON.parse(body).messages as { role: string; content: string }[];
@@ -75,6 +75,8 @@ async function startAddingModel(): Promise<{ url: string; calls: () => number; c
 describe("chorus suite / calibrate (CLI, end to end)", function () {
   this.timeout(180_000);
   let rpc: RpcServer;
+  /** What before() started, closed by after() (only what was started when before() failed). */
+  const closers: (() => Promise<unknown>)[] = [];
   let dir: string;
   let deploymentsFile: string;
   let model: Awaited<ReturnType<typeof startAddingModel>>;
@@ -99,7 +101,9 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
   before(async () => {
     f = await deployChorus();
     rpc = await startRpcServer();
+    closers.push(() => rpc.close());
     model = await startAddingModel();
+    closers.push(() => model.close());
     dir = await mkdtemp(path.join(os.tmpdir(), "chorus-calibrate-"));
     deploymentsFile = await writeDeployments(f.deployments, dir);
     await f.token.write.transfer([me, parseEther("1000")]);
@@ -108,8 +112,7 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
     expect(r.code, r.err.join("\n")).to.equal(0);
   });
   after(async () => {
-    await rpc?.close();
-    await model?.close();
+    for (const close of closers.splice(0)) await close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -152,7 +155,7 @@ describe("chorus suite / calibrate (CLI, end to end)", function () {
       curatorEnv(),
     );
     expect(bad.err).to.deep.equal([
-      "chorus: --commit-window: must be seconds or a number with s, m, h or d (e.g. 600, 15m, 30d)",
+      "chorus: --commit-window must be seconds or a number with s, m, h or d (e.g. 600, 15m, 30d), got 'soon'",
     ]);
   });
 

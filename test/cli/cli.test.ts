@@ -89,7 +89,7 @@ describe("chorus CLI", function () {
     [
       "an amount that is not a number",
       () => [...chainArgs(), "--key", key, "stake", "ten", "--endpoint", "http://a"],
-      /^chorus: amount 'ten' is not a number of CHR/,
+      /^chorus: amount must be a number of CHR \(e\.g\. 250 or 12\.5\), got 'ten'$/,
     ],
     [
       "more than the balance",
@@ -124,9 +124,13 @@ describe("chorus CLI", function () {
     [
       "a bad endpoint",
       () => [...chainArgs(), "--key", key, "stake", "1", "--endpoint", "ftp://x"],
-      /^chorus: --endpoint must be an http\(s\) URL/,
+      /^chorus: --endpoint must be an http\(s\) URL, got 'ftp:\/\/x'$/,
     ],
-    ["a bad address", () => [...chainArgs(), "node", "info", "0xnope"], /^chorus: '0xnope' is not an address/],
+    [
+      "a bad address",
+      () => [...chainArgs(), "node", "info", "0xnope"],
+      /^chorus: address must be an address \(0x \+ 40 hex digits\), got '0xnope'$/,
+    ],
     [
       "no deployment for the chain",
       () => ["--network", "custom", "--rpc-url", rpc.url, "--deployments", "/nonexistent/x.json", "nodes"],
@@ -220,7 +224,7 @@ describe("chorus CLI", function () {
     const child = spawn(process.execPath, [bin, "--help"], { stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.destroy();
     let stderr = "";
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
     const code = await new Promise((r) => child.once("close", r));
     expect(stderr).to.not.match(/EPIPE|\n\s+at /);
     expect(code).to.equal(0);

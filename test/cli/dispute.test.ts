@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { keccak256, parseEther, toHex, type Hex } from "viem";
+import { keccak256, parseEther, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { main } from "../../src/cli/main.js";
@@ -23,6 +23,8 @@ const WATCHER_KEY = keccak256(toHex("chorus-test-watcher-5"));
 describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function () {
   this.timeout(180_000);
   let rpc: RpcServer;
+  /** What before() started, closed by after(). */
+  const closers: (() => Promise<unknown>)[] = [];
   let dir: string;
   let deploymentsFile: string;
   let s: Awaited<ReturnType<typeof deploySwarm>>;
@@ -47,6 +49,7 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
   before(async () => {
     s = await deploySwarm({ nodes: 4 });
     rpc = await startRpcServer();
+    closers.push(() => rpc.close());
     dir = await mkdtemp(path.join(os.tmpdir(), "chorus-dispute-"));
     deploymentsFile = await writeDeployments(s.deployments, dir);
     // Three forged rounds in one epoch: every committee member signed deltas that pay the coordinator.
@@ -69,7 +72,7 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
     await s.token.write.transfer([watcher.address, parseEther("1000")]);
   });
   after(async () => {
-    await rpc?.close();
+    for (const close of closers.splice(0)) await close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -178,7 +181,7 @@ describe("chorus dispute / prove-equivocation (CLI, forged rounds)", function ()
         ["--key", WATCHER_KEY, "dispute", "open", `0x${"ab".repeat(32)}`],
         /^chorus: round 0x(ab){32} has not settled on chain 31337$/,
       ],
-      [["dispute", "status", "zero"], /^chorus: --id: must be a whole number$/],
+      [["dispute", "status", "zero"], /^chorus: dispute id must be a whole number, got 'zero'$/],
       [["dispute", "status", "99"], /^chorus: no dispute 99: disputes are 1\.\.3$/],
       [
         ["--key", WATCHER_KEY, "dispute", "open", rounds[1].roundId, "--signers", watcher.address],

@@ -49,7 +49,7 @@ export async function startEvalSwarm(n: number) {
   const dir = await mkdtemp(path.join(os.tmpdir(), "chorus-eval-"));
   const ipfs = express.Router();
   ipfs.get("/ipfs/:cid", (req, res) => {
-    const b = artifacts.blocks.get(String(req.params.cid));
+    const b = artifacts.blocks.get(req.params.cid);
     if (!b) return void res.status(404).json({ error: { message: "not found" } });
     res.type("application/vnd.ipld.raw").send(Buffer.from(b));
   });

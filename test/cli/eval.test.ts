@@ -29,6 +29,8 @@ describe("chorus eval (issue 20)", function () {
   let swarm: Awaited<ReturnType<typeof startEvalSwarm>>;
   let right: Awaited<ReturnType<typeof startScriptedBackend>>;
   let alwaysA: Awaited<ReturnType<typeof startScriptedBackend>>;
+  /** What before() started, closed by after(). */
+  const closers: (() => Promise<unknown>)[] = [];
   let dir: string;
   let file: string;
   const run = async (args: string[]) => {
@@ -40,16 +42,17 @@ describe("chorus eval (issue 20)", function () {
 
   before(async () => {
     swarm = await startEvalSwarm(N);
+    closers.push(() => swarm.close());
     right = await startScriptedBackend((k) => `Let me think. The answer is ${keyOf(k)}.`);
+    closers.push(() => right.close());
     alwaysA = await startScriptedBackend(() => "A");
+    closers.push(() => alwaysA.close());
     dir = await mkdtemp(path.join(os.tmpdir(), "chorus-eval-test-"));
     file = path.join(dir, "set.jsonl");
     await writeFile(file, dataset());
   });
   after(async () => {
-    await swarm?.close();
-    await right?.close();
-    await alwaysA?.close();
+    for (const close of closers.splice(0)) await close();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -19,6 +19,8 @@ import { startRpcServer, type RpcServer } from "../helpers/rpc-server.js";
 describe("chorus key (encrypted keystores) and --account", function () {
   this.timeout(120_000);
   let rpc: RpcServer;
+  /** What before() started, closed by after(). */
+  const closers: (() => Promise<unknown>)[] = [];
   let dir: string;
   let deploymentsFile: string;
   let f: Awaited<ReturnType<typeof deployChorus>>;
@@ -34,11 +36,12 @@ describe("chorus key (encrypted keystores) and --account", function () {
   before(async () => {
     f = await deployChorus();
     rpc = await startRpcServer();
+    closers.push(() => rpc.close());
     dir = await mkdtemp(path.join(os.tmpdir(), "chorus-keys-"));
     deploymentsFile = await writeDeployments(f.deployments, dir);
   });
   after(async () => {
-    await rpc?.close();
+    for (const close of closers.splice(0)) await close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -92,7 +95,7 @@ describe("chorus key (encrypted keystores) and --account", function () {
     // A stand-in RPC for Sepolia (chain 11155111), with a deployments file for it.
     const server: Server = createServer((req, res) => {
       let body = "";
-      req.on("data", (c) => (body += c));
+      req.on("data", (c: Buffer) => (body += c.toString("utf8")));
       req.on("end", () => {
         const { id } = JSON.parse(body);
         res.setHeader("content-type", "application/json");

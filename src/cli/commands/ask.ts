@@ -6,9 +6,11 @@
  * saying so on stderr. A 4xx answer (the question itself is refused) is final. A retry is a new round on the
  * other node: the first one either never completed (its coordinator stopped) or its answer was lost.
  */
+import { z } from "zod";
 import { ChorusError, isChorusError } from "../../core/index.js";
 import { ANY_ADDRESS, netReasonOf, netRequest, NET_REASONS } from "../../net/index.js";
 import type { CliContext } from "../context.js";
+import { parseFlags, switchFlag, wholeFlag } from "../parse.js";
 
 /** Errors after which another gateway may still answer. */
 const FAILOVER_CODES = new Set(["GATEWAY_UNREACHABLE", "GATEWAY_DROPPED", "GATEWAY_TIMEOUT"]);
@@ -52,7 +54,7 @@ async function call(
   path: string,
   init?: { method: "GET" | "POST"; headers?: Record<string, string>; body?: string },
   base = ctx.config.gateway.url,
-): Promise<any> {
+): Promise<unknown> {
   const url = new URL(path, base);
   let res;
   try {
@@ -80,7 +82,7 @@ async function call(
         gateway: url.origin,
       });
     if (reason === null) throw err;
-    const cause = (err as Error).cause as (Error & { code?: string }) | undefined;
+    const cause = err instanceof Error ? (err.cause as (Error & { code?: string }) | undefined) : undefined;
     if (
       cause?.code === "ECONNRESET" ||
       /other side closed|socket hang up|aborted/i.test(cause?.message ?? "") ||
@@ -99,7 +101,7 @@ async function call(
     );
   }
   const text = res.body.toString("utf8");
-  let body: any;
+  let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
@@ -110,68 +112,117 @@ async function call(
   if (res.status < 200 || res.status >= 300)
     throw new ChorusError(
       "GATEWAY_ERROR",
-      `gateway answered ${res.status}: ${String(body?.error?.message ?? text).slice(0, 200)}`,
+      `gateway answered ${res.status}: ${(ErrorReply.safeParse(body).data?.error.message ?? text).slice(0, 200)}`,
       { status: res.status },
     );
   return body;
 }
 
+const AskInput = z
+  .object({
+    question: z.string().refine((q) => q.trim().length > 0, "is empty"),
+    rag: switchFlag,
+    maxTokens: wholeFlag(1, 4096).optional(),
+    json: switchFlag,
+    fallbackGateway: z.string().optional(),
+  })
+  .strict();
+
+/** An error reply of the gateway (OpenAI's shape). */
+const ErrorReply = z.object({ error: z.object({ message: z.string() }) });
+
+const Usage = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() });
+
+/** What `ask` prints of a chat completion; the rest of the reply is kept for --json. */
+const Completion = z.looseObject({
+  choices: z.array(z.object({ message: z.object({ content: z.string() }) })).min(1),
+  usage: Usage.optional(),
+  chorus: z.looseObject({
+    round_id: z.string(),
+    transcript_cid: z.string(),
+    winner: z.string(),
+    answered: z.number(),
+    committee_size: z.number(),
+    signatures: z.number(),
+    settlement: z.string(),
+    usage: Usage.extend({ reported_by: z.number() }).optional(),
+    rag: z
+      .object({
+        sources: z.array(z.string()),
+        winner_contexts: z.array(z.object({ source: z.string(), id: z.string() })),
+        members: z.array(
+          z.object({
+            member: z.string(),
+            retrieval: z.string(),
+            reason: z.string().optional(),
+            contexts: z.array(z.unknown()),
+          }),
+        ),
+      })
+      .optional(),
+  }),
+});
+type Rag = NonNullable<z.infer<typeof Completion>["chorus"]["rag"]>;
+
 export async function askCommand(
   ctx: CliContext,
   question: string,
-  opts: { json?: boolean; rag?: boolean; maxTokens?: string; fallbackGateway?: string; apiKey?: string },
-) {
-  if (!question.trim()) throw new ChorusError("INPUT_INVALID", "the question is empty");
-  let maxTokens: number | undefined;
-  if (opts.maxTokens !== undefined) {
-    maxTokens = Number(opts.maxTokens);
-    if (!/^\d+$/.test(opts.maxTokens) || maxTokens < 1 || maxTokens > 4096) {
-      throw new ChorusError(
-        "INPUT_INVALID",
-        `--max-tokens must be a whole number from 1 to 4096, got '${opts.maxTokens}'`,
-      );
-    }
-  }
+  raw: Record<string, unknown>,
+  apiKey?: string,
+): Promise<void> {
+  const opts = parseFlags(AskInput, { ...raw, question }, ["question"]);
   const gateways = [ctx.config.gateway.url, ...parseGateways(opts.fallbackGateway)];
   const init = {
     method: "POST" as const,
-    headers: { "content-type": "application/json", ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) },
+    headers: { "content-type": "application/json", ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
     body: JSON.stringify({
       model: "chorus-swarm",
       messages: [{ role: "user", content: question }],
-      max_tokens: maxTokens,
+      max_tokens: opts.maxTokens,
       chorus: { rag: !!opts.rag },
     }),
   };
-  let body: any;
+  let reply: unknown;
   let answeredBy = gateways[0];
   const failures: string[] = [];
   for (const [i, gateway] of gateways.entries()) {
     try {
-      body = await call(ctx, "/v1/chat/completions", init, gateway);
+      reply = await call(ctx, "/v1/chat/completions", init, gateway);
       answeredBy = gateway;
       break;
     } catch (err) {
-      if (!canFailOver(err)) throw err;
-      failures.push((err as Error).message);
+      if (!canFailOver(err) || !(err instanceof Error)) throw err;
+      failures.push(err.message);
       if (i === gateways.length - 1) {
         if (gateways.length === 1) throw err;
         throw new ChorusError("GATEWAY_ALL_FAILED", `every gateway failed: ${failures.join("; ")}`, { gateways });
       }
-      ctx.io.err(`chorus: ${(err as Error).message}; trying ${gateways[i + 1]}`);
+      ctx.io.err(`chorus: ${err.message}; trying ${gateways[i + 1]}`);
     }
   }
-  if (opts.json) return ctx.json(body);
+  const parsed = Completion.safeParse(reply);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ChorusError(
+      "GATEWAY_ERROR",
+      `gateway ${answeredBy} answered with a reply that is not a Chorus completion (${issue.path.join(".")}: ${issue.message})`,
+    );
+  }
+  const body = parsed.data;
+  if (opts.json) {
+    ctx.json(body);
+    return;
+  }
   const c = body.chorus;
   ctx.io.out(body.choices[0].message.content);
   ctx.io.out("");
   ctx.io.out(`round       ${c.round_id}`);
   ctx.io.out(`gateway     ${answeredBy}`);
-  ctx.io.out(`transcript  ${c.transcript_cid}  (${new URL(`/ipfs/${c.transcript_cid}`, answeredBy)})`);
+  ctx.io.out(`transcript  ${c.transcript_cid}  (${new URL(`/ipfs/${c.transcript_cid}`, answeredBy).href})`);
   ctx.io.out(
     `winner      ${c.winner}  (${c.answered}/${c.committee_size} answered, ${c.signatures} signed; settlement ${c.settlement})`,
   );
-  if (c.usage)
+  if (c.usage && body.usage)
     ctx.io.out(
       `usage       winner ${body.usage.prompt_tokens}+${body.usage.completion_tokens} tokens; committee ${c.usage.prompt_tokens}+${c.usage.completion_tokens} (${c.usage.reported_by} reported)`,
     );
@@ -179,14 +230,7 @@ export async function askCommand(
 }
 
 /** Which sources and contexts a RAG round used: the winner's, then each member's retrieval. */
-function printRag(
-  ctx: CliContext,
-  rag: {
-    sources: string[];
-    winner_contexts: { source: string; id: string }[];
-    members: { member: string; retrieval: string; reason?: string; contexts: unknown[] }[];
-  },
-) {
+function printRag(ctx: CliContext, rag: Rag) {
   ctx.io.out(`sources     ${rag.sources.length ? rag.sources.join(", ") : "none (answered from the models alone)"}`);
   for (const x of rag.winner_contexts) ctx.io.out(`  winner used ${x.id}  from ${x.source}`);
   for (const m of rag.members)

@@ -1,14 +1,22 @@
 /** `chorus audit gold <setId>`: which settled rounds a gold set graded, and every member's grade (issue 20). */
 import { auditGold, gatewayJson } from "../../audit/index.js";
-import { ChorusError } from "../../core/index.js";
+import { z } from "zod";
 import { productionRules } from "../../protocol/index.js";
 import type { CliContext } from "../context.js";
+import { parseArg, parseFlags, switchFlag } from "../parse.js";
+
+/** A gold set id: a whole number from 1 (a uint256 on chain). */
+const setIdArg = z
+  .string()
+  .regex(/^\d{1,77}$/, "must be a whole number >= 1")
+  .transform((s) => BigInt(s))
+  .refine((n) => n >= 1n, "must be a whole number >= 1");
 
 const fmt = (x: number | undefined) => (x === undefined ? "-" : (x / 1e6).toFixed(3));
 
-export async function auditGoldCommand(ctx: CliContext, target: string, opts: { json?: boolean }): Promise<number> {
-  if (!/^\d+$/.test(target) || BigInt(target) < 1n)
-    throw new ChorusError("INPUT_INVALID", `gold set id must be a whole number >= 1, got '${target}'`);
+export async function auditGoldCommand(ctx: CliContext, target: string, raw: Record<string, unknown>): Promise<number> {
+  const opts = parseFlags(z.object({ json: switchFlag }).strict(), raw);
+  const setId = parseArg(setIdArg, target, "gold set id");
   const chain = await ctx.openChain();
   const r = await auditGold(
     {
@@ -16,7 +24,7 @@ export async function auditGoldCommand(ctx: CliContext, target: string, opts: { 
       rules: productionRules(),
       ...gatewayJson(ctx.config.gateway.url, { maxBytes: ctx.config.ipfs.maxArtifactBytes }),
     },
-    BigInt(target),
+    setId,
   );
   if (opts.json) {
     ctx.json(r);

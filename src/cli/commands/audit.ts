@@ -1,10 +1,11 @@
 /** `chorus audit round <id>` and `chorus audit epoch <n>`: re-derive from chain + IPFS and compare. */
-import type { Hex } from "viem";
+import { z } from "zod";
 import { auditEpoch, auditRound, gatewayJson, type AuditReport } from "../../audit/index.js";
-import { ChorusError } from "../../core/index.js";
+import { present } from "../../core/index.js";
 import { productionRules } from "../../protocol/index.js";
 import { AddressPolicy } from "../../net/index.js";
 import type { CliContext } from "../context.js";
+import { bytes32Value, parseArg, parseFlags, switchFlag, wholeFlag } from "../parse.js";
 import { disputeCommandFor } from "./dispute.js";
 
 function print(ctx: CliContext, r: AuditReport) {
@@ -20,8 +21,11 @@ export async function auditCommand(
   ctx: CliContext,
   what: "round" | "epoch",
   target: string,
-  opts: { json?: boolean },
+  raw: Record<string, unknown>,
 ): Promise<number> {
+  const opts = parseFlags(z.object({ json: switchFlag }).strict(), raw);
+  const round = what === "round" ? parseArg(bytes32Value, target, "round id") : undefined;
+  const epoch = what === "epoch" ? parseArg(wholeFlag(1, Number.MAX_SAFE_INTEGER), target, "epoch") : undefined;
   const chain = await ctx.openChain();
   const maxBytes = ctx.config.ipfs.maxArtifactBytes;
   // Members' endpoints come from the chain: reach them only at public addresses or the operator's allowed ranges.
@@ -37,16 +41,13 @@ export async function auditCommand(
         gatewayJson(url, { maxBytes, ...(publicGateways.includes(url) ? {} : { policy: memberPolicy }) }).getJson(cid),
     },
   };
-  if (what === "round") {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(target))
-      throw new ChorusError("INPUT_INVALID", `round id must be 0x + 64 hex digits, got '${target}'`);
-    const r = await auditRound(deps, target as Hex);
-    opts.json ? ctx.json(r.ok ? r : { ...r, contest: disputeCommandFor(r.roundId, r.transcriptCid) }) : print(ctx, r);
+  if (round !== undefined) {
+    const r = await auditRound(deps, round);
+    if (opts.json) ctx.json(r.ok ? r : { ...r, contest: disputeCommandFor(r.roundId, r.transcriptCid) });
+    else print(ctx, r);
     return r.ok ? 0 : 3;
   }
-  if (!/^\d+$/.test(target) || Number(target) < 1)
-    throw new ChorusError("INPUT_INVALID", `epoch must be a whole number >= 1, got '${target}'`);
-  const r = await auditEpoch(deps, Number(target));
+  const r = await auditEpoch(deps, present(epoch, "the epoch to audit"));
   if (opts.json) ctx.json(r);
   else {
     const f = r.finality;

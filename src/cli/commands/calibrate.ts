@@ -62,8 +62,10 @@ export async function calibrateCommand(ctx: CliContext, raw: Record<string, unkn
       sources.push({ name: f.items, doc });
     }
     const maxBytes = ctx.config.ipfs.maxArtifactBytes;
-    for (const url of [ctx.config.gateway.url, ...ctx.config.gateway.ipfsGateways])
-      sources.push({ name: url, getJson: gatewayJson(url, { maxBytes }).getJson });
+    for (const url of [ctx.config.gateway.url, ...ctx.config.gateway.ipfsGateways]) {
+      const gateway = gatewayJson(url, { maxBytes });
+      sources.push({ name: url, getJson: (cid) => gateway.getJson(cid) });
+    }
     const { doc, from } = await loadSuiteDocument(suite, sources);
     say(
       `suite ${suite.id}: ${doc.items.length} items from ${from}; bar ${suite.passThreshold}; commits until ${iso(suite.commitEnd)}`,

@@ -30,7 +30,7 @@ import {
 } from "../../core/index.js";
 import { cidToBytes32 } from "../../ipfs/index.js";
 import type { CliContext } from "../context.js";
-import { parseFlags, wholeFlag } from "../parse.js";
+import { parseArg, parseFlags, wholeFlag } from "../parse.js";
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x + 64 hex digits");
 const address = z
@@ -38,8 +38,8 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/, "must be an address (0x + 40 hex digits)")
   .transform((a) => getAddress(a));
 const Json = z.object({ json: z.boolean().optional() }).strict();
-const disputeId = (raw: string) => parseFlags(z.object({ id: wholeFlag(1, Number.MAX_SAFE_INTEGER) }), { id: raw }).id;
-const roundId = (raw: string) => parseFlags(z.object({ round: hex32 }), { round: raw }).round as Hex;
+const disputeId = (raw: string) => parseArg(wholeFlag(1, Number.MAX_SAFE_INTEGER), raw, "dispute id");
+const roundId = (raw: string) => parseArg(hex32, raw, "round id") as Hex;
 
 const OpenFlags = z
   .object({
@@ -81,8 +81,9 @@ export async function disputeOpenCommand(
   const s = await settledRecordOf(chain, id);
   let signers = s.signers;
   let signatures = s.signatures;
-  if (f.signers) {
-    const missing = f.signers.filter((a) => !s.signers.some((x) => isAddressEqual(x, a)));
+  const wanted = f.signers;
+  if (wanted) {
+    const missing = wanted.filter((a) => !s.signers.some((x) => isAddressEqual(x, a)));
     if (missing.length)
       throw new ChorusError(
         "INPUT_INVALID",
@@ -90,7 +91,7 @@ export async function disputeOpenCommand(
       );
     const pick = s.signers
       .map((a, i) => ({ a, sig: s.signatures[i] }))
-      .filter((x) => f.signers!.some((y) => isAddressEqual(x.a, y)));
+      .filter((x) => wanted.some((y) => isAddressEqual(x.a, y)));
     signers = pick.map((x) => x.a);
     signatures = pick.map((x) => x.sig);
   }

@@ -148,8 +148,8 @@ export function summarize(results: readonly QuestionResult[], opts: { resamples?
     const bestOf = (idx: readonly number[]) => Math.max(...fs.map((f) => f(idx)).filter((v) => !Number.isNaN(v)));
     const top = nodes.reduce((b, w, i) => (fs[i](all) > fs[nodes.indexOf(b)](all) ? w : b), nodes[0]);
     return {
-      nodes: nodes.map((w, i) => ({ node: w, accuracy: fs[i](all), questions: counts.get(w)! })),
-      best: estimate(bestOf, counts.get(top)!, top),
+      nodes: nodes.map((w, i) => ({ node: w, accuracy: fs[i](all), questions: counts.get(w) ?? 0 })),
+      best: estimate(bestOf, counts.get(top) ?? 0, top),
       mean: estimate((idx) => mean(fs.map((f) => f(idx)).filter((v) => !Number.isNaN(v))), n),
       majority: estimate(
         acc((r) => majorityLetter(r[key])),

@@ -8,10 +8,12 @@
  * Figures: ./eval-stats.ts.
  */
 import { readFile } from "node:fs/promises";
+import { z } from "zod";
 import { ChorusError } from "../../core/index.js";
 import { cidOfCanonical } from "../../core/index.js";
 import { ANY_ADDRESS, netRequest } from "../../net/index.js";
 import type { CliContext } from "../context.js";
+import { parseFlags, switchFlag, wholeFlag } from "../parse.js";
 import {
   chosen,
   parseDataset,
@@ -24,16 +26,43 @@ import {
 
 const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 
-export interface EvalOptions {
-  dataset: string;
-  nodes?: string;
-  limit?: string;
-  maxTokens?: string;
-  resamples?: string;
-  seed?: string;
-  apiKey?: string;
-  json?: boolean;
-}
+const EvalFlags = z
+  .object({
+    dataset: z.string().min(1, "must name a JSONL file"),
+    nodes: z.string().optional(),
+    limit: wholeFlag(1, 1_000_000).optional(),
+    maxTokens: wholeFlag(1, 4096).default(1024),
+    resamples: wholeFlag(100, 100_000).default(2000),
+    seed: z.string().optional(),
+    json: switchFlag,
+  })
+  .strict();
+
+const Tokens = z.object({ total_tokens: z.number() });
+
+/** What eval reads of a chat completion; anything missing or malformed counts as no answer. */
+const Reply = z
+  .object({
+    choices: z
+      .array(z.object({ message: z.object({ content: z.string() }) }))
+      .optional()
+      .catch(undefined),
+    usage: Tokens.optional().catch(undefined),
+    chorus: z
+      .object({ usage: Tokens.optional().catch(undefined), transcript_cid: z.string().optional().catch(undefined) })
+      .optional()
+      .catch(undefined),
+  })
+  .catch({});
+
+const ErrorReply = z.object({ error: z.object({ message: z.string() }) });
+
+/** The members' revealed answers in a transcript. */
+const Reveals = z.object({
+  reveals: z.array(z.object({ from: z.string(), body: z.object({ answer: z.string().optional() }) })).optional(),
+});
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 interface Backend {
   name: string;
@@ -64,15 +93,12 @@ export function parseBackends(raw: string | undefined): Backend[] {
   });
 }
 
-function whole(flag: string, raw: string | undefined, min: number, max: number, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!/^\d+$/.test(raw) || v < min || v > max)
-    throw new ChorusError("INPUT_INVALID", `${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
-  return v;
-}
-
-async function post(ctx: CliContext, url: string, body: unknown, headers: Record<string, string> = {}): Promise<any> {
+async function post(
+  ctx: CliContext,
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<unknown> {
   const res = await netRequest(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -80,12 +106,12 @@ async function post(ctx: CliContext, url: string, body: unknown, headers: Record
     timeoutMs: ctx.config.gateway.timeoutMs,
     maxBytes: MAX_REPLY_BYTES,
     policy: ANY_ADDRESS,
-  }).catch((err) => {
-    throw new ChorusError("GATEWAY_UNREACHABLE", `${new URL(url).origin}: ${(err as Error).message}`, {
+  }).catch((err: unknown) => {
+    throw new ChorusError("GATEWAY_UNREACHABLE", `${new URL(url).origin}: ${messageOf(err)}`, {
       url: new URL(url).origin,
     });
   });
-  let parsed: any;
+  let parsed: unknown;
   try {
     parsed = JSON.parse(res.body.toString("utf8"));
   } catch {
@@ -98,7 +124,7 @@ async function post(ctx: CliContext, url: string, body: unknown, headers: Record
   if (res.status < 200 || res.status >= 300) {
     throw new ChorusError(
       "GATEWAY_ERROR",
-      `${new URL(url).origin} answered ${res.status}: ${String(parsed?.error?.message ?? "").slice(0, 200)}`,
+      `${new URL(url).origin} answered ${res.status}: ${(ErrorReply.safeParse(parsed).data?.error.message ?? "").slice(0, 200)}`,
       { status: res.status },
     );
   }
@@ -118,10 +144,9 @@ async function memberAnswers(ctx: CliContext, gateway: string, cid: string): Pro
   const bytes = new Uint8Array(res.body);
   if (cidOfCanonical(bytes) !== cid)
     throw new ChorusError("GATEWAY_ERROR", `transcript ${cid}: the bytes served do not hash to the CID`);
-  const t = JSON.parse(Buffer.from(bytes).toString("utf8")) as {
-    reveals?: { from: string; body: { answer?: string } }[];
-  };
-  return Object.fromEntries((t.reveals ?? []).map((r) => [r.from.toLowerCase(), String(r.body.answer ?? "")]));
+  const t = Reveals.safeParse(JSON.parse(Buffer.from(bytes).toString("utf8")));
+  if (!t.success) throw new ChorusError("GATEWAY_ERROR", `transcript ${cid}: its reveals are malformed`);
+  return Object.fromEntries((t.data.reveals ?? []).map((r) => [r.from.toLowerCase(), r.body.answer ?? ""]));
 }
 
 async function runQuestion(
@@ -135,36 +160,38 @@ async function runQuestion(
   const out: QuestionResult = { id: item.id, answer: item.answer, members: {}, backends: {}, latencyMs: 0 };
   const t0 = performance.now();
   try {
-    const body = await post(
+    const reply = await post(
       ctx,
       new URL("/v1/chat/completions", gateway).toString(),
       { model: "chorus-swarm", messages, max_tokens: opts.maxTokens },
       opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {},
     );
     out.latencyMs = performance.now() - t0;
-    out.swarm = chosen(body?.choices?.[0]?.message?.content);
-    const usage = body?.chorus?.usage ?? body?.usage;
-    if (Number.isFinite(usage?.total_tokens)) out.tokens = usage.total_tokens;
-    if (typeof body?.chorus?.transcript_cid === "string") {
+    const body = Reply.parse(reply);
+    out.swarm = chosen(body.choices?.at(0)?.message.content);
+    const usage = body.chorus?.usage ?? body.usage;
+    if (usage && Number.isFinite(usage.total_tokens)) out.tokens = usage.total_tokens;
+    const transcriptCid = body.chorus?.transcript_cid;
+    if (transcriptCid !== undefined) {
       try {
-        const answers = await memberAnswers(ctx, gateway, body.chorus.transcript_cid);
+        const answers = await memberAnswers(ctx, gateway, transcriptCid);
         for (const [m, a] of Object.entries(answers)) out.members[m] = chosen(a);
       } catch (err) {
-        ctx.io.err(`chorus eval: question ${item.id}: members' answers not read (${(err as Error).message})`);
+        ctx.io.err(`chorus eval: question ${item.id}: members' answers not read (${messageOf(err)})`);
       }
     }
   } catch (err) {
     out.latencyMs = performance.now() - t0;
-    out.error = (err as Error).message;
+    out.error = messageOf(err);
     ctx.io.err(`chorus eval: question ${item.id}: ${out.error}`);
   }
   for (const b of backends) {
     try {
       const r = await post(ctx, `${b.url}/chat/completions`, { model: b.model, messages, max_tokens: opts.maxTokens });
-      out.backends[b.name] = chosen(r?.choices?.[0]?.message?.content);
+      out.backends[b.name] = chosen(Reply.parse(r).choices?.at(0)?.message.content);
     } catch (err) {
       out.backends[b.name] = undefined;
-      ctx.io.err(`chorus eval: question ${item.id}: backend ${b.name}: ${(err as Error).message}`);
+      ctx.io.err(`chorus eval: question ${item.id}: backend ${b.name}: ${messageOf(err)}`);
     }
   }
   return out;
@@ -173,19 +200,19 @@ async function runQuestion(
 const pct = (e: Estimate) => `${e.value.toFixed(1)}%  [${e.lo.toFixed(1)}, ${e.hi.toFixed(1)}]`;
 const num = (e: Estimate, unit: string) => `${e.value.toFixed(0)} ${unit}  [${e.lo.toFixed(0)}, ${e.hi.toFixed(0)}]`;
 
-export async function evalCommand(ctx: CliContext, opts: EvalOptions): Promise<void> {
-  const text = await readFile(opts.dataset, "utf8").catch((err) => {
-    throw new ChorusError("INPUT_INVALID", `--dataset ${opts.dataset}: ${(err as Error).message}`);
+export async function evalCommand(ctx: CliContext, raw: Record<string, unknown>, apiKey?: string): Promise<void> {
+  const opts = parseFlags(EvalFlags, raw);
+  const { maxTokens, resamples } = opts;
+  const text = await readFile(opts.dataset, "utf8").catch((err: unknown) => {
+    throw new ChorusError("INPUT_INVALID", `--dataset ${opts.dataset}: ${messageOf(err)}`);
   });
   const all = parseDataset(text, opts.dataset);
-  const limit = whole("--limit", opts.limit, 1, 1_000_000, all.length);
-  const maxTokens = whole("--max-tokens", opts.maxTokens, 1, 4096, 1024);
-  const resamples = whole("--resamples", opts.resamples, 100, 100_000, 2000);
+  const limit = opts.limit ?? all.length;
   const backends = parseBackends(opts.nodes);
   const items = all.slice(0, limit);
   const results: QuestionResult[] = [];
   for (const [i, item] of items.entries()) {
-    const r = await runQuestion(ctx, item, backends, { maxTokens, apiKey: opts.apiKey });
+    const r = await runQuestion(ctx, item, backends, { maxTokens, apiKey });
     results.push(r);
     if (!opts.json)
       ctx.io.err(
@@ -193,14 +220,16 @@ export async function evalCommand(ctx: CliContext, opts: EvalOptions): Promise<v
       );
   }
   const s = summarize(results, { resamples, seed: opts.seed });
-  if (opts.json)
-    return ctx.json({
+  if (opts.json) {
+    ctx.json({
       dataset: opts.dataset,
       gateway: ctx.config.gateway.url,
       backends: backends.map((b) => b.name),
       summary: s,
       results,
     });
+    return;
+  }
   const io = ctx.io;
   io.out(
     `data set    ${opts.dataset}: ${s.questions} questions (${s.errors} failed rounds, counted wrong); gateway ${ctx.config.gateway.url}`,

@@ -5,15 +5,24 @@
  * human-readable with --pretty when stderr is a terminal. An unhandled rejection or uncaught exception is
  * logged with its cause and the node keeps serving.
  */
+import { z } from "zod";
 import { startConfiguredNode } from "../../node/assemble.js";
 import { ChorusError } from "../../core/index.js";
-import { createLogger, installProcessGuards, LOG_LEVELS, type LogLevel } from "../../obs/index.js";
+import { createLogger, installProcessGuards, LOG_LEVELS } from "../../obs/index.js";
 import type { CliContext } from "../context.js";
+import { hostFlag, parseFlags, portFlag, switchFlag } from "../parse.js";
 
-export async function nodeStartCommand(
-  ctx: CliContext,
-  opts: { port?: string; host?: string; pretty?: boolean; logLevel?: string },
-): Promise<void> {
+const Flags = z
+  .object({
+    port: portFlag.optional(),
+    host: hostFlag.optional(),
+    pretty: switchFlag,
+    logLevel: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).optional(),
+  })
+  .strict();
+
+export async function nodeStartCommand(ctx: CliContext, raw: Record<string, unknown>): Promise<void> {
+  const f = parseFlags(Flags, raw);
   await ctx.resolveKey();
   const config = ctx.config;
   if (ctx.opts.key !== undefined && config.network !== "devnet") {
@@ -22,24 +31,13 @@ export async function nodeStartCommand(
       "--key is only for the devnet (a key on the command line shows in `ps` and shell history); keep it encrypted: `chorus key import NAME --from FILE`, then pass --account NAME",
     );
   }
-  if (opts.port !== undefined) {
-    if (!/^\d+$/.test(opts.port) || Number(opts.port) > 65535)
-      throw new ChorusError("INPUT_INVALID", `--port must be 0..65535, got '${opts.port}'`);
-    config.node.port = Number(opts.port);
-  }
-  if (opts.host !== undefined) config.node.host = opts.host;
-  if (opts.logLevel !== undefined) {
-    if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel))
-      throw new ChorusError(
-        "INPUT_INVALID",
-        `--log-level must be one of ${LOG_LEVELS.join(", ")}, got '${opts.logLevel}'`,
-      );
-    config.node.logLevel = opts.logLevel as LogLevel;
-  }
+  if (f.port !== undefined) config.node.port = f.port;
+  if (f.host !== undefined) config.node.host = f.host;
+  if (f.logLevel !== undefined) config.node.logLevel = f.logLevel;
   if (!config.chain.privateKey && ctx.devKey) config.chain.privateKey = ctx.devKey;
   const logger = createLogger({
     level: config.node.logLevel,
-    pretty: opts.pretty === true && process.stderr.isTTY === true,
+    pretty: f.pretty === true && process.stderr.isTTY,
   });
   let running: Awaited<ReturnType<typeof startConfiguredNode>> | undefined;
   const unguard = installProcessGuards(logger, (kind) => running?.node.metrics.faults.inc({ kind }));

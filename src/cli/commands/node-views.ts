@@ -1,5 +1,6 @@
 /** `chorus node info [address]` and `chorus nodes`: read-only views of the registry, reputation and capability. */
 import { formatEther, type Address } from "viem";
+import { z } from "zod";
 import {
   getNode,
   listActiveNodes,
@@ -13,7 +14,9 @@ import {
 import { iso } from "../../capability/index.js";
 import { ChorusError } from "../../core/index.js";
 import type { CliContext } from "../context.js";
-import { parseAddress } from "../parse.js";
+import { addressValue, parseArg, parseFlags, switchFlag } from "../parse.js";
+
+const JsonFlags = z.object({ json: switchFlag }).strict();
 import { HOW_TO_PASS } from "./calibrate.js";
 
 export interface NodeDetails extends NodeView {
@@ -26,14 +29,19 @@ export interface NodeDetails extends NodeView {
 async function details(chain: ChorusChain, n: NodeView): Promise<NodeDetails> {
   const c = chain.deployments.contracts;
   const [reputation, pass] = await Promise.all([
-    c.Settlement ? chorusContracts(chain).settlement.read.reputationOf([n.address]).then(Number) : null,
-    c.CapabilityRegistry ? passOf(chain, n.address) : null,
+    "Settlement" in c ? chorusContracts(chain).settlement.read.reputationOf([n.address]).then(Number) : null,
+    "CapabilityRegistry" in c ? passOf(chain, n.address) : null,
   ]);
   return { ...n, reputation, pass };
 }
 
-export async function nodeInfoCommand(ctx: CliContext, addressRaw: string | undefined, opts: { json?: boolean }) {
-  const address = addressRaw ? parseAddress(addressRaw) : undefined;
+export async function nodeInfoCommand(
+  ctx: CliContext,
+  addressRaw: string | undefined,
+  raw: Record<string, unknown>,
+): Promise<void> {
+  const opts = parseFlags(JsonFlags, raw);
+  const address = addressRaw === undefined ? undefined : parseArg(addressValue, addressRaw, "address");
   const chain = await ctx.openChain();
   let who: Address;
   if (address) who = address;
@@ -55,7 +63,8 @@ export async function nodeInfoCommand(ctx: CliContext, addressRaw: string | unde
   ctx.io.out(describe(node));
 }
 
-export async function nodesCommand(ctx: CliContext, opts: { json?: boolean }) {
+export async function nodesCommand(ctx: CliContext, raw: Record<string, unknown>): Promise<void> {
+  const opts = parseFlags(JsonFlags, raw);
   const chain = await ctx.openChain();
   const nodes = await Promise.all((await listActiveNodes(chain)).map((n) => details(chain, n)));
   if (opts.json) {

@@ -5,41 +5,42 @@
  */
 import path from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
-import type { Address } from "viem";
-import { formatEther } from "viem";
+import { formatEther, type Address, type Hex } from "viem";
+import { z } from "zod";
 import { leaveSource, listSources, requireWallet, sourceBondOf, sourceOf, type SourceView } from "../../chain/index.js";
 import { ChorusError } from "../../core/index.js";
 import { openArtifactStore } from "../../ipfs/index.js";
 import { startSource } from "../../source/index.js";
 import type { CliContext } from "../context.js";
-import { parseAddress, parseEndpoint } from "../parse.js";
+import { addressValue, hostFlag, httpUrl, parseArg, parseFlags, portFlag, switchFlag } from "../parse.js";
 
-export interface SourceStartFlags {
-  corpus?: string;
-  port?: string;
-  host?: string;
-  endpoint?: string;
-  skipBad?: boolean;
-  bm25Only?: boolean;
-}
+const StartFlags = z
+  .object({
+    corpus: z.string().min(1, "must name a directory").optional(),
+    port: portFlag.optional(),
+    host: hostFlag.optional(),
+    endpoint: httpUrl.optional(),
+    skipBad: switchFlag,
+    bm25Only: switchFlag,
+  })
+  .strict();
 
-export async function sourceStartCommand(ctx: CliContext, flags: SourceStartFlags): Promise<void> {
+const JsonFlags = z.object({ json: switchFlag }).strict();
+
+export async function sourceStartCommand(ctx: CliContext, raw: Record<string, unknown>): Promise<void> {
+  const flags = parseFlags(StartFlags, raw);
   await ctx.resolveKey();
   const config = ctx.config;
   const s = config.source;
   if (flags.corpus !== undefined) s.corpus = flags.corpus;
-  if (flags.port !== undefined) {
-    if (!/^\d+$/.test(flags.port) || Number(flags.port) > 65535)
-      throw new ChorusError("INPUT_INVALID", `--port must be 0..65535, got '${flags.port}'`);
-    s.port = Number(flags.port);
-  }
+  if (flags.port !== undefined) s.port = flags.port;
   if (flags.host !== undefined) s.host = flags.host;
-  if (flags.endpoint !== undefined) s.endpoint = parseEndpoint(flags.endpoint);
+  if (flags.endpoint !== undefined) s.endpoint = flags.endpoint;
   if (flags.skipBad) s.skipBad = true;
   if (flags.bm25Only) s.alpha = 0;
   if (!s.corpus)
     throw new ChorusError("INPUT_INVALID", "give the corpus directory: --corpus <dir> (or CHORUS_SOURCE_CORPUS)");
-  const key = (config.chain.privateKey ?? ctx.devKey) as `0x${string}` | undefined;
+  const key = (config.chain.privateKey ?? ctx.devKey) as Hex | undefined;
   if (!key) {
     throw new ChorusError(
       "KEY_MISSING",
@@ -97,11 +98,18 @@ export async function sourceStartCommand(ctx: CliContext, flags: SourceStartFlag
   await store.close();
 }
 
-export async function sourcesCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
+export async function sourcesCommand(ctx: CliContext, raw: Record<string, unknown>): Promise<void> {
+  const opts = parseFlags(JsonFlags, raw);
   const chain = await ctx.openChain();
   const sources = await listSources(chain);
-  if (opts.json) return ctx.json(sources);
-  if (sources.length === 0) return ctx.io.out("no active sources");
+  if (opts.json) {
+    ctx.json(sources);
+    return;
+  }
+  if (sources.length === 0) {
+    ctx.io.out("no active sources");
+    return;
+  }
   ctx.io.out(
     `${sources.length} active source${sources.length === 1 ? "" : "s"}:  address  reliability  usefulness  endpoint  manifest`,
   );
@@ -112,9 +120,10 @@ export async function sourcesCommand(ctx: CliContext, opts: { json?: boolean }):
 export async function sourceInfoCommand(
   ctx: CliContext,
   addressRaw: string | undefined,
-  opts: { json?: boolean },
+  raw: Record<string, unknown>,
 ): Promise<void> {
-  const address = addressRaw ? parseAddress(addressRaw) : undefined;
+  const opts = parseFlags(JsonFlags, raw);
+  const address = addressRaw === undefined ? undefined : parseArg(addressValue, addressRaw, "address");
   const chain = await ctx.openChain();
   let who: Address;
   if (address) who = address;
@@ -125,17 +134,21 @@ export async function sourceInfoCommand(
       "give an address, or a key (CHORUS_PRIVATE_KEY / --key) to show your own source",
     );
   const s = await sourceOf(chain, who);
-  if (opts.json) return ctx.json(s);
-  if (!s.registered) return ctx.io.out(`${who}: not a registered source`);
-  ctx.io.out(describe(s));
+  if (opts.json) ctx.json(s);
+  else if (!s.registered) ctx.io.out(`${who}: not a registered source`);
+  else ctx.io.out(describe(s));
 }
 
-export async function sourceLeaveCommand(ctx: CliContext, opts: { json?: boolean }): Promise<void> {
+export async function sourceLeaveCommand(ctx: CliContext, raw: Record<string, unknown>): Promise<void> {
+  const opts = parseFlags(JsonFlags, raw);
   const chain = await ctx.openChain();
   const { hash } = await leaveSource(chain);
   const me = requireWallet(chain).account.address;
   const bond = await sourceBondOf(chain, me);
-  if (opts.json) return ctx.json({ left: me, tx: hash, bond: bond.amount.toString(), bondUnlocksAt: bond.unlocksAt });
+  if (opts.json) {
+    ctx.json({ left: me, tx: hash, bond: bond.amount.toString(), bondUnlocksAt: bond.unlocksAt });
+    return;
+  }
   ctx.io.out(
     `left the source registry (scores kept); tx ${hash}; bond ${formatEther(bond.amount)} CHR unlocks ${new Date(bond.unlocksAt * 1000).toISOString()}`,
   );

@@ -164,7 +164,7 @@ export function describeSuite(s: SuiteView, now: number): string {
         : phase === "reveal"
           ? ` until ${iso(s.revealEnd)}`
           : "";
-  return `suite ${s.id}: ${PHASE_TEXT[phase]}${until}; ${s.itemCount} items, bar ${s.passThreshold}, passes valid ${Math.round(s.validity / 86400)} d; items ${bytes32ToCid(s.itemsCid)}`;
+  return `suite ${s.id}: ${PHASE_TEXT[phase]}${until}; ${s.itemCount} items, bar ${s.passThreshold}, passes valid ${Math.round(s.validity / 86400)} d; items ${bytes32ToCid(s.itemsCid).toString()}`;
 }
 
 export async function suiteListCommand(ctx: CliContext, raw: Record<string, unknown>): Promise<void> {
