@@ -98,8 +98,8 @@ describe("README: join the devnet as a node (walk-through, word for word)", func
         CHORUS_MODEL: path.resolve(ROOT, "..", "shared", "models", "stories260K.gguf"),
         // short, so the run fits in minutes: the defaults are 600 s periods, 600 s windows, a suite every 120 s
         CHORUS_DEVNET_PERIOD: "120",
-        CHORUS_DEVNET_SUITE_WINDOW: "300",
-        CHORUS_DEVNET_SUITE_EVERY: "60",
+        CHORUS_DEVNET_SUITE_WINDOW: "150",
+        CHORUS_DEVNET_SUITE_EVERY: "30",
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
