@@ -7,7 +7,7 @@
  * so a gateway cannot substitute content; a failure only moves on to the next one.
  */
 import { type Address, type Hex } from "viem";
-import type { ChorusChain } from "../chain/index.js";
+import type { ChorusChain, DeployedContract } from "../chain/index.js";
 import { getNode } from "../chain/registry.js";
 import { ChorusError, isChorusError } from "../core/index.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
@@ -22,10 +22,23 @@ export interface Fallbacks {
   fetchFrom: (gatewayUrl: string, cid: string) => Promise<unknown>;
 }
 
+/**
+ * The deployment's Settlement entry, or undefined when the deployments file (read from disk, so it may lack one)
+ * lists none.
+ */
+export function deployedSettlement(chain: ChorusChain): DeployedContract | undefined {
+  const entry: unknown = chain.deployments.contracts.Settlement;
+  return entry ? (entry as DeployedContract) : undefined;
+}
+
+/** `err`'s `message` property when it has one (a thrown value can be anything). */
+function messageOf(err: unknown): unknown {
+  return typeof err === "object" && err !== null && "message" in err ? err.message : undefined;
+}
+
 /** The round's members as the settlement transaction that settled it lists them (record `participants`). */
 export async function settledMembers(chain: ChorusChain, roundId: Hex, txHash: Hex): Promise<Address[]> {
-  const settlement = chain.deployments.contracts.Settlement;
-  if (!settlement) return [];
+  if (!deployedSettlement(chain)) return [];
   const tx = await chain.publicClient.getTransaction({ hash: txHash });
   const rec = decodeEpochCalldata(tx.input).find((d) => d.record.roundId.toLowerCase() === roundId.toLowerCase());
   return rec ? rec.record.participants : [];
@@ -41,8 +54,7 @@ export async function fetchWithFallback(
   opts: { fallbacks?: Fallbacks; members: () => Promise<Address[]>; chain: ChorusChain },
 ): Promise<unknown> {
   const tried: { where: string; why: string }[] = [];
-  const why = (err: unknown) =>
-    isChorusError(err) ? `${err.code}: ${err.message}` : String((err as Error)?.message ?? err);
+  const why = (err: unknown) => (isChorusError(err) ? `${err.code}: ${err.message}` : String(messageOf(err) ?? err));
   try {
     return await first(cid);
   } catch (err) {

@@ -75,7 +75,7 @@ export function decodeEpochCalldata(input: Hex): DecodedRecord[] {
         record: {
           roundId,
           seed: ZERO32,
-          period: Number(period),
+          period,
           queryCid,
           transcriptCid,
           winner,

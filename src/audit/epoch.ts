@@ -4,7 +4,8 @@ import { chorusContracts } from "../chain/index.js";
 import { epochStatus, finalizeInput, finalReputations, netAfterVoids, type EpochStatus } from "../chain/finality.js";
 import { pagedContractEvents } from "../chain/index.js";
 import { decodeRoundDeltas } from "../protocol/index.js";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
+import { deployedSettlement } from "./availability.js";
 import { auditRound, type AuditDeps, type AuditReport } from "./round.js";
 
 /**
@@ -31,17 +32,19 @@ export interface EpochAuditReport {
 
 /** Audits every round that settled in `epoch`, and the epoch's pending or final deltas. */
 export async function auditEpoch(deps: AuditDeps, epoch: number): Promise<EpochAuditReport> {
-  if (!deps.chain.deployments.contracts.Settlement)
+  if (!deployedSettlement(deps.chain))
     throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
   const s = chorusContracts(deps.chain).settlement;
-  const [settledEpoch] = (await pagedContractEvents(deps.chain, {
-    address: s.address,
-    abi: s.abi,
-    eventName: "EpochSettled",
-    args: { epoch: BigInt(epoch) },
-    fromBlock: BigInt(deps.chain.deployments.startBlock),
-    newestFirst: true,
-  })) as unknown as { transactionHash: Hex }[];
+  const settledEpoch = (
+    (await pagedContractEvents(deps.chain, {
+      address: s.address,
+      abi: s.abi,
+      eventName: "EpochSettled",
+      args: { epoch: BigInt(epoch) },
+      fromBlock: BigInt(deps.chain.deployments.startBlock),
+      newestFirst: true,
+    })) as unknown as { transactionHash: Hex }[]
+  ).at(0);
   const receipt = settledEpoch
     ? await deps.chain.publicClient.getTransactionReceipt({ hash: settledEpoch.transactionHash })
     : undefined;
@@ -66,7 +69,10 @@ async function auditFinality(deps: AuditDeps, epoch: number, roundDeltas: Hex[])
   const sums = new Map<Address, number>();
   for (const data of roundDeltas) {
     const d = decodeRoundDeltas(data, input.deltas);
-    d.nodes.forEach((x, i) => sums.set(d.nodeAddresses![i], (sums.get(d.nodeAddresses![i]) ?? 0) + x.delta));
+    d.nodes.forEach((x, i) => {
+      const node = present(d.nodeAddresses?.[i], "node address of a round delta");
+      sums.set(node, (sums.get(node) ?? 0) + x.delta);
+    });
   }
   input.deltas.nodes.forEach((n, i) => {
     if ((sums.get(n) ?? 0) !== input.deltas.deltas[i]) {
@@ -94,14 +100,16 @@ async function checkFinalReputations(
   mismatches: string[],
 ): Promise<void> {
   const s = chorusContracts(deps.chain).settlement;
-  const [ev] = (await pagedContractEvents(deps.chain, {
-    address: s.address,
-    abi: s.abi,
-    eventName: "EpochFinalized",
-    args: { epoch: BigInt(epoch) },
-    fromBlock: BigInt(deps.chain.deployments.startBlock),
-    newestFirst: true,
-  })) as unknown as { blockNumber: bigint; args: { nodes: Address[]; reputations: number[] } }[];
+  const ev = (
+    (await pagedContractEvents(deps.chain, {
+      address: s.address,
+      abi: s.abi,
+      eventName: "EpochFinalized",
+      args: { epoch: BigInt(epoch) },
+      fromBlock: BigInt(deps.chain.deployments.startBlock),
+      newestFirst: true,
+    })) as unknown as { blockNumber: bigint; args: { nodes: Address[]; reputations: number[] } }[]
+  ).at(0);
   if (!ev) {
     mismatches.push(`epoch ${epoch} is final but has no EpochFinalized event`);
     return;
@@ -117,7 +125,7 @@ async function checkFinalReputations(
   });
   const expected = finalReputations(new Map(nodes.map((n, i) => [n, Number(before[i])])), net);
   nodes.forEach((n, i) => {
-    if (expected.get(n) !== Number(ev.args.reputations[i])) {
+    if (expected.get(n) !== ev.args.reputations[i]) {
       mismatches.push(
         `EpochFinalized gives ${n} reputation ${ev.args.reputations[i]}; the rule gives ${expected.get(n)}`,
       );

@@ -37,7 +37,7 @@ export function gatewayJson(baseUrl: string, opts: GatewayJsonOptions = {}) {
         if (reason === NET_REASONS.tooLarge) {
           throw new ChorusError(
             "IPFS_TOO_LARGE",
-            `gateway ${url.origin} sent more than ${maxBytes} bytes for ${cid}: refused`,
+            `gateway ${url.origin} sent more than ${maxBytes} bytes for ${cid.toString()}: refused`,
             { maxBytes },
             { cause: err },
           );
@@ -45,7 +45,7 @@ export function gatewayJson(baseUrl: string, opts: GatewayJsonOptions = {}) {
         if (reason === NET_REASONS.redirect)
           throw new ChorusError(
             "GATEWAY_REDIRECT",
-            `gateway ${url.origin} answered with a redirect for ${cid}: not followed`,
+            `gateway ${url.origin} answered with a redirect for ${cid.toString()}: not followed`,
             {},
             { cause: err },
           );
@@ -58,7 +58,7 @@ export function gatewayJson(baseUrl: string, opts: GatewayJsonOptions = {}) {
         );
       }
       if (res.status !== 200)
-        throw new ChorusError("IPFS_NOT_FOUND", `gateway ${url.origin} answered ${res.status} for ${cid}`);
+        throw new ChorusError("IPFS_NOT_FOUND", `gateway ${url.origin} answered ${res.status} for ${cid.toString()}`);
       const bytes = new Uint8Array(res.body);
       await verifyBlock(cid, bytes);
       return decodeJson(cid, bytes);

@@ -27,7 +27,7 @@ import { recoverDigestSigner } from "../core/index.js";
 import { computeResult, goldSnapshot, type ConsensusRules, type Transcript } from "../protocol/index.js";
 import { GoldStandingsScanner } from "./gold-standings.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
-import { fetchWithFallback, settledMembers, type Fallbacks } from "./availability.js";
+import { deployedSettlement, fetchWithFallback, settledMembers, type Fallbacks } from "./availability.js";
 import { epochTablesOfTx, settledRoundDeltas } from "../chain/round-event.js";
 
 export interface AuditCheck {
@@ -62,7 +62,7 @@ export interface AuditDeps {
 
 export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditReport> {
   const { chain } = deps;
-  if (!chain.deployments.contracts.Settlement)
+  if (!deployedSettlement(chain))
     throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
   const settlement = chorusContracts(chain).settlement;
   // paged by chain.logRange, newest first: a round is looked up without one query over the whole chain
@@ -87,11 +87,14 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   const check = (what: string, ok: boolean, detail?: string) => checks.push({ what, ok, ...(ok ? {} : { detail }) });
 
   const transcriptCid = bytes32ToCid(ev.transcriptCid).toString();
-  const t = (await fetchWithFallback(transcriptCid, deps.getJson, {
+  const fetched = await fetchWithFallback(transcriptCid, deps.getJson, {
     fallbacks: deps.fallbacks,
     members: () => settledMembers(chain, roundId, log.transactionHash),
     chain,
-  })) as Transcript;
+  });
+  const t = fetched as Transcript;
+  // the document is whatever the gateway served: its top-level fields are read as unknown before they are trusted
+  const claimed = fetched as { roundId?: unknown; query?: { rag?: unknown } } | null;
   const actualCid = await deps.cidOf(t);
   check(
     "transcript content hashes to the CID RoundSettled names",
@@ -100,7 +103,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
   );
   check(
     "transcript is for this round",
-    t.roundId?.toLowerCase() === roundId.toLowerCase(),
+    typeof claimed?.roundId === "string" && claimed.roundId.toLowerCase() === roundId.toLowerCase(),
     `transcript says round ${t.roundId}`,
   );
   const tables = await epochTablesOfTx(chain, log.transactionHash);
@@ -217,7 +220,7 @@ export async function auditRound(deps: AuditDeps, roundId: Hex): Promise<AuditRe
       `chain ${JSON.stringify(sourcesOnChain)} vs ${JSON.stringify(sourcesExpected)}`,
     );
   }
-  if (t.query?.rag) {
+  if (claimed?.query?.rag) {
     // the round read at most MAX_LISTED_SOURCES, chosen from the round seed: re-derive the same sample
     const listedOnChain = await sourcesAt(chain, seedNumber, {
       seed: t.committee.seed,
@@ -303,6 +306,6 @@ async function batchOfRound(
     fromBlock: BigInt(chain.deployments.startBlock),
     toBlock,
   })) as unknown as { args: { firstSeq: bigint; lastSeq: bigint; seedBlock: bigint; period: number } }[];
-  const hit = logs.filter((l) => BigInt(l.args.firstSeq) <= seq && seq <= BigInt(l.args.lastSeq)).at(-1);
-  return hit ? { seedBlock: BigInt(hit.args.seedBlock), period: Number(hit.args.period) } : undefined;
+  const hit = logs.filter((l) => l.args.firstSeq <= seq && seq <= l.args.lastSeq).at(-1);
+  return hit ? { seedBlock: hit.args.seedBlock, period: hit.args.period } : undefined;
 }

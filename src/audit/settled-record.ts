@@ -9,6 +9,7 @@ import { epochTablesOfTx } from "../chain/round-event.js";
 import type { ChorusChain } from "../chain/index.js";
 import { ChorusError, recordDigest, roundIdParts, settlementDomain, type RoundRecord } from "../core/index.js";
 import { roundSeed } from "../protocol/index.js";
+import { deployedSettlement } from "./availability.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
 
 export interface SettledRecord {
@@ -24,7 +25,7 @@ export interface SettledRecord {
 }
 
 export async function settledRecordOf(chain: ChorusChain, roundId: Hex): Promise<SettledRecord> {
-  const settlement = chain.deployments.contracts.Settlement;
+  const settlement = deployedSettlement(chain);
   if (!settlement) throw new ChorusError("AUDIT_UNAVAILABLE", "this deployment has no Settlement contract");
   const logs = await chain.publicClient.getContractEvents({
     address: settlement.address,
@@ -46,8 +47,11 @@ export async function settledRecordOf(chain: ChorusChain, roundId: Hex): Promise
   const batchSeedOf = (r: RoundRecord) => {
     const { coordinator, seq } = roundIdParts(r.roundId);
     const key = `${coordinator}:${seq}`;
-    if (!seeds.has(key)) seeds.set(key, batchSeed(chain, coordinator, seq, blockNumber));
-    return seeds.get(key)!;
+    const cached = seeds.get(key);
+    if (cached) return cached;
+    const seed = batchSeed(chain, coordinator, seq, blockNumber);
+    seeds.set(key, seed);
+    return seed;
   };
   const records = await Promise.all(
     decoded.map(async (d) => ({
@@ -83,7 +87,7 @@ async function batchSeed(chain: ChorusChain, coordinator: Address, seq: bigint, 
     fromBlock: BigInt(chain.deployments.startBlock),
     toBlock,
   })) as unknown as { args: { firstSeq: bigint; lastSeq: bigint; seedBlock: bigint } }[];
-  const hit = logs.filter((l) => BigInt(l.args.firstSeq) <= seq && seq <= BigInt(l.args.lastSeq)).at(-1);
+  const hit = logs.filter((l) => l.args.firstSeq <= seq && seq <= l.args.lastSeq).at(-1);
   if (!hit) throw new ChorusError("AUDIT_BAD_TX", `no BatchOpened of ${coordinator} covers sequence ${seq}`);
-  return (await chain.publicClient.getBlock({ blockNumber: BigInt(hit.args.seedBlock) })).hash;
+  return (await chain.publicClient.getBlock({ blockNumber: hit.args.seedBlock })).hash;
 }
