@@ -9,7 +9,7 @@
 import { type Address, type Hex } from "viem";
 import type { ChorusChain, DeployedContract } from "../chain/index.js";
 import { getNode } from "../chain/registry.js";
-import { ChorusError, isChorusError } from "../core/index.js";
+import { ChorusError, isChorusError, messageOf } from "../core/index.js";
 import { decodeEpochCalldata } from "./epoch-calldata.js";
 
 /** The other places to look, and how to read one. */
@@ -31,11 +31,6 @@ export function deployedSettlement(chain: ChorusChain): DeployedContract | undef
   return entry ? (entry as DeployedContract) : undefined;
 }
 
-/** `err`'s `message` property when it has one (a thrown value can be anything). */
-function messageOf(err: unknown): unknown {
-  return typeof err === "object" && err !== null && "message" in err ? err.message : undefined;
-}
-
 /** The round's members as the settlement transaction that settled it lists them (record `participants`). */
 export async function settledMembers(chain: ChorusChain, roundId: Hex, txHash: Hex): Promise<Address[]> {
   if (!deployedSettlement(chain)) return [];
@@ -54,7 +49,7 @@ export async function fetchWithFallback(
   opts: { fallbacks?: Fallbacks; members: () => Promise<Address[]>; chain: ChorusChain },
 ): Promise<unknown> {
   const tried: { where: string; why: string }[] = [];
-  const why = (err: unknown) => (isChorusError(err) ? `${err.code}: ${err.message}` : String(messageOf(err) ?? err));
+  const why = (err: unknown) => (isChorusError(err) ? `${err.code}: ${err.message}` : messageOf(err));
   try {
     return await first(cid);
   } catch (err) {

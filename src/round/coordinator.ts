@@ -9,7 +9,7 @@
  * sequencer, whose submitter voids its sequence.
  */
 import { type Address, type Hex } from "viem";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { revealMatches } from "../protocol/index.js";
 import { seatsIn, snapshotOf, totalSeatsOf, type CommitteeSnapshot } from "./draw.js";
 import { MemorySequencer, type RoundSequencer } from "./sequencer.js";
@@ -153,7 +153,7 @@ export class Coordinator {
     }
     const queryCid = await deps.artifacts.putJson(queryDoc, { signal });
     const byAddress = new Map(weights.candidates.map((c) => [c.address.toLowerCase(), c]));
-    const members = committee.members.map((a) => byAddress.get(a.toLowerCase())!);
+    const members = committee.members.map((a) => present(byAddress.get(a.toLowerCase()), `candidate ${a}`));
     const totalSeats = totalSeatsOf(committee);
     const needed =
       (totalSeats * BigInt(this.opts.quorumNumerator ?? 2) + BigInt(this.opts.quorumDenominator ?? 3) - 1n) /
@@ -234,14 +234,18 @@ export class Coordinator {
 
     // 3. Judging: pairs from the consensus schedule, never a judge's own answer.
     const answerers = committee.members.filter((a) => reveals.has(a));
-    const answers = Object.fromEntries(answerers.map((a) => [a, (reveals.get(a)!.body as { answer: string }).answer]));
+    const answers = Object.fromEntries(
+      answerers.map((a) => [a, (present(reveals.get(a), `reveal of ${a}`).body as { answer: string }).answer]),
+    );
     const assignments = deps.rules.schedule({ answers: answerers, judges: answerers, seed });
     const judgeRequest = signEnvelope(deps.domain, deps.signer, "judge-request", roundId, {
       answers,
       assignments,
       screen: deps.rules.screen,
     });
-    const judges = members.filter((m) => reveals.has(m.address) && (assignments[m.address]?.length ?? 0) > 0);
+    const judges = members.filter(
+      (m) => reveals.has(m.address) && (Object.hasOwn(assignments, m.address) ? assignments[m.address].length : 0) > 0,
+    );
     const judgments = await this.gather(
       judges,
       judgeRequest,
@@ -302,7 +306,7 @@ export class Coordinator {
     const signatures: Record<string, Hex> = {};
     for (const [address, env] of sigReplies) {
       const signature = (env.body as { signature: Hex }).signature;
-      const problem = await signatureProblem(digest, signature, address as Address);
+      const problem = signatureProblem(digest, signature, address as Address);
       if (problem) {
         signExcluded.push({ member: address as Address, phase: "sign", reason: problem, evidence: env });
         observer?.excluded?.(roundId, { member: address, phase: "sign", reason: problem, code: "PEER_BAD_SIGNATURE" });
@@ -386,7 +390,7 @@ export class Coordinator {
  * Why `signature` is not `member`'s over `digest` (undefined when it is). The reason is built here from what was
  * recovered, never from the peer's text.
  */
-export async function signatureProblem(digest: Hex, signature: Hex, member: Address): Promise<string | undefined> {
+export function signatureProblem(digest: Hex, signature: Hex, member: Address): string | undefined {
   // native libsecp256k1 (src/core/signer.ts): a round recovers every member's signature here
   const recovered = recoverDigestSigner(digest, signature);
   if (recovered === null) return "record signature does not recover to any address";

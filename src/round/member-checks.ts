@@ -82,6 +82,11 @@ export function snapshotOf(nodes: readonly NodeEntry[]): AnswerRequest["candidat
   return nodes.map((c) => ({ address: c.address, stake: c.stake.toString(), reputation: c.reputation }));
 }
 
+/** `v` as JSON, or undefined where JSON has no text for it (undefined, a function): JSON.stringify's lib type omits that. */
+function jsonOf(v: unknown): string | undefined {
+  return JSON.stringify(v);
+}
+
 /**
  * The first place where `got` differs from `expected` (dotted path, both leaf values as short excerpts), or
  * undefined when they are equal. Addresses and hex compare case-insensitively.
@@ -91,7 +96,7 @@ export function firstDifference(
   got: unknown,
   path: string,
 ): { field: string; expected: string; got: string } | undefined {
-  const leaf = (v: unknown) => excerpt(typeof v === "string" ? v : (JSON.stringify(v) ?? "undefined"), 100);
+  const leaf = (v: unknown) => excerpt(typeof v === "string" ? v : (jsonOf(v) ?? "undefined"), 100);
   if (typeof expected === "string" && typeof got === "string") {
     const same = /^0x[0-9a-fA-F]*$/.test(expected) ? lower(expected) === lower(got) : expected === got;
     return same ? undefined : { field: path, expected: leaf(expected), got: leaf(got) };
@@ -237,7 +242,10 @@ export class TokenBuckets {
     b.tokens = Math.min(this.burst, b.tokens + ((t - b.at) / 1000) * this.ratePerSecond);
     b.at = t;
     this.buckets.set(key, b);
-    if (this.buckets.size > 10_000) this.buckets.delete(this.buckets.keys().next().value!);
+    if (this.buckets.size > 10_000) {
+      const oldest = this.buckets.keys().next();
+      if (!oldest.done) this.buckets.delete(oldest.value);
+    }
     return b;
   }
 

@@ -14,7 +14,7 @@
  * the top contexts into its prompt and commits to its answer together with that evidence.
  */
 import { isAddressEqual, type Address, type Hex } from "viem";
-import { ChorusError } from "../core/index.js";
+import { ChorusError, present } from "../core/index.js";
 import { commitmentOf, newSalt } from "../protocol/index.js";
 import { envelopeFields, signEnvelope, verifyEnvelope, type Envelope, type PeerDomain } from "../protocol/index.js";
 import {
@@ -107,7 +107,8 @@ export class Member {
   constructor(private readonly deps: MemberDeps) {
     if (deps.rag) checkRagSettings(deps.rag);
     this.limits = { ...DEFAULT_MEMBER_LIMITS, ...deps.limits };
-    for (const [k, v] of Object.entries(this.limits)) {
+    for (const [k, value] of Object.entries(this.limits)) {
+      const v: unknown = value; // a config value: checked here, not trusted
       if (!(typeof v === "number" && v >= 0 && Number.isFinite(v)))
         throw new ChorusError("CONFIG_INVALID", `member limit ${k} must be a finite number >= 0`, { [k]: v });
     }
@@ -125,7 +126,8 @@ export class Member {
    * the largest body this kind may have; throws the refusal.
    */
   async admit(head: EnvelopeHead): Promise<number> {
-    const limit = PEER_BODY_LIMITS[head.kind];
+    // the kind is the peer's: only the table's own keys count, not Object.prototype's
+    const limit = Object.hasOwn(PEER_BODY_LIMITS, head.kind) ? PEER_BODY_LIMITS[head.kind] : undefined;
     if (limit === undefined)
       throw new ChorusError("PEER_BAD_MESSAGE", `unknown request kind '${head.kind}'`, { kind: head.kind });
     const coordinator = coordinatorOf(head.roundId);
@@ -170,7 +172,7 @@ export class Member {
   /** Handles one incoming envelope; returns the signed reply. Throws ChorusError on anything wrong. */
   async handle(raw: unknown, opts: { signal?: AbortSignal } = {}): Promise<Envelope> {
     const head = envelopeFields(raw);
-    const schema = BODY[head.kind];
+    const schema = Object.hasOwn(BODY, head.kind) ? BODY[head.kind] : undefined;
     if (!schema || !head.kind.endsWith("-request"))
       throw new ChorusError("PEER_BAD_MESSAGE", `unknown request kind '${head.kind}'`);
     await this.admit(head);
@@ -312,8 +314,8 @@ export class Member {
     }
     s.received.push(env);
     return this.reply(s, "reveal-request", "reveal", env.roundId, {
-      answer: s.answer!,
-      salt: s.salt!,
+      answer: present(s.answer, "my answer"),
+      salt: present(s.salt, "my salt"),
       ...(s.rag ? { rag: s.rag } : {}),
       ...(s.usage ? { usage: s.usage } : {}),
       ...(s.finishReason ? { finishReason: s.finishReason } : {}),
@@ -327,7 +329,12 @@ export class Member {
     const me = this.deps.signer.address;
     const commitments = (s.received[1].body as { commitments: Record<string, Hex> }).commitments;
     try {
-      checkJudgeRequest(req, { commitments, committee: s.request.committee, me, myAnswer: s.answer! });
+      checkJudgeRequest(req, {
+        commitments,
+        committee: s.request.committee,
+        me,
+        myAnswer: present(s.answer, "my answer"),
+      });
     } catch (err) {
       this.fail(env.roundId, err);
     }
@@ -335,7 +342,11 @@ export class Member {
     const pairs = Object.entries(req.assignments).find(([j]) => isAddressEqual(j as Address, me))?.[1] ?? [];
     // the same question retrieval used (src/protocol queryTextOf): judges and sources read one text
     const question = queryTextOf(s.request.query.messages);
-    const text = (a: Address) => Object.entries(req.answers).find(([k]) => isAddressEqual(k as Address, a))![1];
+    const text = (a: Address) =>
+      present(
+        Object.entries(req.answers).find(([k]) => isAddressEqual(k as Address, a)),
+        `answer of ${a}`,
+      )[1];
     try {
       const judgments = [];
       for (const [a, b] of pairs as [Address, Address][]) {
@@ -386,7 +397,11 @@ export class Member {
     const ttl = this.deps.roundTtlMs ?? 900_000;
     for (const [k, s] of this.rounds) if (now - s.createdAt > ttl) this.rounds.delete(k);
     const max = this.deps.maxRounds ?? 2_000;
-    while (this.rounds.size >= max) this.rounds.delete(this.rounds.keys().next().value!);
+    while (this.rounds.size >= max) {
+      const oldest = this.rounds.keys().next();
+      if (oldest.done) break;
+      this.rounds.delete(oldest.value);
+    }
     // In-memory ids that the high-water mark alone refuses can go (the journal file keeps them).
     if (++this.sincePrune >= 1024) {
       this.sincePrune = 0;

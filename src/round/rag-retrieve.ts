@@ -7,7 +7,7 @@
  * member answers from its model alone and its evidence says why.
  */
 import type { Address, Hex } from "viem";
-import { ChorusError } from "../core/index.js";
+import { asError, ChorusError, messageOf } from "../core/index.js";
 import type { SkippedSource, UsedContext } from "../protocol/index.js";
 import { toWire } from "../protocol/index.js";
 import type { AnswerRequest, QueryDoc, RagEvidence, RagParams, SignedStored } from "../protocol/index.js";
@@ -59,9 +59,7 @@ export async function retrieveForRound(
     return {
       evidence: {
         retrieval: "none",
-        reason: clip(
-          `cannot list the data sources at block ${input.seedBlock}: ${(err as Error)?.message ?? String(err)}`,
-        ),
+        reason: clip(`cannot list the data sources at block ${input.seedBlock}: ${messageOf(err)}`),
       },
       used: [],
     };
@@ -105,7 +103,7 @@ export async function retrieveForRound(
           skipped: {
             source: source.address,
             reason: skipReasonOf(err),
-            detail: clip((err as Error)?.message ?? String(err)),
+            detail: clip(messageOf(err)),
           },
         };
       }
@@ -139,7 +137,7 @@ async function withDeadline<T>(
       reject(
         timer.aborted && !outer?.aborted
           ? new ChorusError("RAG_SOURCE_TIMEOUT", `no answer within ${timeoutMs} ms`)
-          : signal.reason,
+          : asError(signal.reason),
       );
     signal.addEventListener("abort", onAbort, { once: true });
   });

@@ -13,7 +13,7 @@
  */
 import type { Address, Hex } from "viem";
 import { makeRoundId, roundIdParts } from "../core/index.js";
-import { keccak256 } from "../core/index.js";
+import { keccak256, promiseOf } from "../core/index.js";
 import { concat, toHex } from "viem";
 
 /** What a coordinator needs to run one round. */
@@ -125,18 +125,21 @@ export class MemorySequencer implements RoundSequencer {
     private readonly opts: { batchSize?: number; period?: number } = {},
   ) {}
 
-  async next(): Promise<RoundTicket> {
-    const seq = this.next_++;
-    this.book.issue(seq);
-    const batch = (seq - 1n) / BigInt(this.opts.batchSize ?? 16);
-    const seedBlock = 1000n + batch;
-    return {
-      roundId: makeRoundId(this.coordinator, seq),
-      seq,
-      batchSeed: keccak256(concat([toHex("chorus memory batch"), toHex(seedBlock, { size: 32 })])),
-      seedBlock,
-      period: this.opts.period ?? 1,
-    };
+  next(): Promise<RoundTicket> {
+    // answers at once; a throw stays a rejection, as the chain-backed sequencer's would be
+    return promiseOf(() => {
+      const seq = this.next_++;
+      this.book.issue(seq);
+      const batch = (seq - 1n) / BigInt(this.opts.batchSize ?? 16);
+      const seedBlock = 1000n + batch;
+      return {
+        roundId: makeRoundId(this.coordinator, seq),
+        seq,
+        batchSeed: keccak256(concat([toHex("chorus memory batch"), toHex(seedBlock, { size: 32 })])),
+        seedBlock,
+        period: this.opts.period ?? 1,
+      };
+    });
   }
   completed(roundId: Hex): void {
     this.book.completed(roundId);

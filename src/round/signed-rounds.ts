@@ -14,7 +14,7 @@
  * high-water mark (or forget one signed id): the node still starts, and says so.
  */
 import type { Hex } from "viem";
-import { ChorusError } from "../core/index.js";
+import { asError, ChorusError, present } from "../core/index.js";
 import { checksum, markMigrated, readLegacyText, StateDb, type StateLog } from "../state/index.js";
 import { existsSync } from "node:fs";
 
@@ -50,7 +50,7 @@ export class RoundJournal {
     if (opts.legacyFile && existsSync(opts.legacyFile)) j.importLegacy(opts.legacyFile, opts.log);
     for (const row of db.sql.prepare("SELECT round_id, kind, sum FROM member_rounds").all() as {
       round_id: string;
-      kind: "a" | "s";
+      kind: string;
       sum: string;
     }[]) {
       if (
@@ -85,7 +85,7 @@ export class RoundJournal {
   }
 
   private importLegacy(file: string, log?: StateLog): void {
-    const db = this.db!;
+    const db = present(this.db, "the journal database");
     const text = readLegacyText(file) ?? "";
     const lastNewline = text.lastIndexOf("\n");
     const lines = text.slice(0, lastNewline + 1).split("\n");
@@ -170,7 +170,7 @@ export class RoundJournal {
   private append(kind: "a" | "s", id: string): Promise<void> {
     if (!this.db) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.pending.push({ kind, id, done: (err) => (err ? reject(err) : resolve()) });
+      this.pending.push({ kind, id, done: (err) => (err ? reject(asError(err)) : resolve()) });
       if (!this.flushing) void this.flush();
     });
   }
@@ -184,7 +184,7 @@ export class RoundJournal {
         const batch = this.pending;
         this.pending = [];
         try {
-          const db = this.db!;
+          const db = present(this.db, "the journal database");
           const insert = db.sql.prepare(
             "INSERT OR IGNORE INTO member_rounds (round_id, kind, coordinator, sum) VALUES (?, ?, ?, ?)",
           );
