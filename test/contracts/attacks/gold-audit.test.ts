@@ -83,7 +83,7 @@ describe("Gold end to end: commit, ordinary round, reveal, grade from chain + IP
 
     const user = await ask("Why do cats purr?"); // a user's round in the same window
     const gr = await ask(PROMPT); // the curator's item, as an ordinary client
-    const { period } = ((await swarm.storeOf(0).getJson(gr.transcriptCid)) as Transcript).committee;
+    const { period } = (await swarm.storeOf(0).getJson<Transcript>(gr.transcriptCid)).committee;
     expect(BigInt(period)).to.equal(earliest);
     for (const [i, it] of items.entries())
       await asCurator.write.revealItem([setId, i, it.promptHash, it.answer, it.salt, period, goldProof(layers, i)]);

@@ -23,14 +23,14 @@ import {
   type Transcript,
 } from "../../../src/protocol/index.js";
 import { startChainSwarm } from "../../helpers/chain-swarm.js";
+import { closeStarted } from "../../helpers/close.js";
 import { swarmRules } from "../../helpers/swarm-rules.js";
 import { actor } from "../../kit/chorus-fixture.js";
 import { fixedMind } from "../../kit/memory-round.js";
 
 const PROMPT = "Q: which planet is closest to the sun? A) Venus B) Mercury C) Mars D) Earth";
 /** Nodes 0-3 answer B (right), 4-6 answer C; every judge prefers the answer holding "C" (wrong on the gold item). */
-const preferC = (a: string, b: string) =>
-  (a.includes("C") === b.includes("C") ? "tie" : a.includes("C") ? "A" : "B") as "A" | "B" | "tie";
+const preferC = (a: string, b: string) => (a.includes("C") === b.includes("C") ? "tie" : a.includes("C") ? "A" : "B");
 
 describe("Gold end to end: standings reach the settled deltas, and the audit checks them (issue 20)", function () {
   this.timeout(400_000);
@@ -70,7 +70,7 @@ describe("Gold end to end: standings reach the settled deltas, and the audit che
       },
     });
   });
-  after(async () => swarm?.close());
+  after(() => closeStarted(swarm));
 
   async function ask(content: string): Promise<{ roundId: Hex; transcriptCid: string }> {
     const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {
