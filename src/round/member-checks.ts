@@ -345,3 +345,11 @@ export function checkGoldStandings(t: Pick<Transcript, "gold">, expected: GoldSn
     );
   }
 }
+
+/** Deletes `map`'s oldest entries (insertion order) until it holds fewer than `max` (or is empty). */
+export function evictOldest(map: Map<unknown, unknown>, max: number): void {
+  for (const key of map.keys()) {
+    if (map.size < max) return;
+    map.delete(key);
+  }
+}

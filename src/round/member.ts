@@ -42,6 +42,7 @@ import {
   checkAboveClosed,
   checkDeadline,
   checkJudgeRequest,
+  evictOldest,
   type MemberLimits,
 } from "./member-checks.js";
 
@@ -329,12 +330,8 @@ export class Member {
     const me = this.deps.signer.address;
     const commitments = (s.received[1].body as { commitments: Record<string, Hex> }).commitments;
     try {
-      checkJudgeRequest(req, {
-        commitments,
-        committee: s.request.committee,
-        me,
-        myAnswer: present(s.answer, "my answer"),
-      });
+      const myAnswer = present(s.answer, "my answer");
+      checkJudgeRequest(req, { commitments, committee: s.request.committee, me, myAnswer });
     } catch (err) {
       this.fail(env.roundId, err);
     }
@@ -397,11 +394,7 @@ export class Member {
     const ttl = this.deps.roundTtlMs ?? 900_000;
     for (const [k, s] of this.rounds) if (now - s.createdAt > ttl) this.rounds.delete(k);
     const max = this.deps.maxRounds ?? 2_000;
-    while (this.rounds.size >= max) {
-      const oldest = this.rounds.keys().next();
-      if (oldest.done) break;
-      this.rounds.delete(oldest.value);
-    }
+    evictOldest(this.rounds, max);
     // In-memory ids that the high-water mark alone refuses can go (the journal file keeps them).
     if (++this.sincePrune >= 1024) {
       this.sincePrune = 0;
