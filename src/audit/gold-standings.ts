@@ -5,7 +5,8 @@
  * blocks after the last one scanned), fetches the transcripts an item could grade (checked against their
  * CIDs, cached by CID), finds each revealed item's round and grades it with the pure code of
  * src/protocol/gold.ts (`goldRoundOf`, `gradeGoldTranscript`), and folds the grades of every item revealed at
- * or before the block (`goldStandingsAtBlock`). Everything it reads is fixed once the block is mined, so two
+ * or before the block (`goldStandingsAtBlock`). A graded round voided (`RoundVoided`, an upheld dispute) at or before
+ * the block grades nobody: its item counts for no one from that block on. Everything it reads is fixed once the block is mined, so two
  * honest readers of the same chain and IPFS content compute the same standings.
  */
 import type { Address, Hex } from "viem";
@@ -48,6 +49,7 @@ interface Reveal {
 }
 
 interface Settled {
+  roundId: Hex;
   transcriptCid: string;
   block: bigint;
   settledAt: number;
@@ -61,7 +63,9 @@ export class GoldStandingsScanner {
   private readonly sets = new Map<bigint, SetInfo>();
   private readonly reveals: Reveal[] = [];
   private readonly settled: Settled[] = [];
-  private readonly graded = new Map<string, GradedGoldItem | null>();
+  private readonly graded = new Map<string, { item: GradedGoldItem; roundId: Hex } | null>();
+  /** Block of each settled round's `RoundVoided` (lower-case round id). */
+  private readonly voidedRounds = new Map<string, bigint>();
   private readonly transcripts = new Map<string, Promise<Transcript>>();
   private readonly times = new Map<bigint, Promise<number>>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -99,7 +103,10 @@ export class GoldStandingsScanner {
       const key = `${r.setId}/${r.index}`;
       if (!this.graded.has(key)) this.graded.set(key, await this.grade(r, set, opts));
       const g = this.graded.get(key);
-      if (g) items.push(g);
+      if (!g) continue;
+      const voided = this.voidedRounds.get(g.roundId.toLowerCase());
+      if (voided !== undefined && voided <= block) continue;
+      items.push(g.item);
     }
     return goldStandingsAtBlock(items, block);
   }
@@ -113,11 +120,12 @@ export class GoldStandingsScanner {
     const range = { fromBlock: this.scanned + 1n, toBlock: block };
     const read = (address: Address, abi: typeof goldRegistry.abi | typeof settlement.abi, eventName: string) =>
       pagedContractEvents(chain, { address, abi, eventName, ...range }) as unknown as Promise<Log[]>;
-    const [commits, reveals, voids, settledLogs] = await Promise.all([
+    const [commits, reveals, voids, settledLogs, roundVoids] = await Promise.all([
       read(goldRegistry.address, goldRegistry.abi, "GoldSetCommitted"),
       read(goldRegistry.address, goldRegistry.abi, "GoldItemRevealed"),
       read(goldRegistry.address, goldRegistry.abi, "GoldSetVoided"),
       read(settlement.address, settlement.abi, "RoundSettled"),
+      read(settlement.address, settlement.abi, "RoundVoided"),
     ]);
     const sets = new Map<bigint, SetInfo>();
     for (const l of commits)
@@ -139,6 +147,7 @@ export class GoldStandingsScanner {
     const newSettled: Settled[] = [];
     for (const l of settledLogs)
       newSettled.push({
+        roundId: l.args.roundId as Hex,
         transcriptCid: bytes32ToCid(l.args.transcriptCid).toString(),
         block: l.blockNumber,
         settledAt: await this.timeOf(l.blockNumber),
@@ -149,13 +158,21 @@ export class GoldStandingsScanner {
       const s = this.sets.get(l.args.setId as bigint);
       if (s && s.voidedBlock === undefined) s.voidedBlock = l.blockNumber;
     }
+    for (const l of roundVoids) {
+      const id = (l.args.roundId as Hex).toLowerCase();
+      if (!this.voidedRounds.has(id)) this.voidedRounds.set(id, l.blockNumber);
+    }
     this.reveals.push(...newReveals);
     this.settled.push(...newSettled);
     this.scanned = block;
   }
 
   /** Grades one revealed item from the transcripts of the rounds settled between its set's commit and its reveal. */
-  private async grade(r: Reveal, set: SetInfo, opts: { signal?: AbortSignal }): Promise<GradedGoldItem | null> {
+  private async grade(
+    r: Reveal,
+    set: SetInfo,
+    opts: { signal?: AbortSignal },
+  ): Promise<{ item: GradedGoldItem; roundId: Hex } | null> {
     const rounds: SettledRound[] = [];
     for (const s of this.settled) {
       if (s.block > r.block || s.settledAt <= set.committedAt) continue;
@@ -179,12 +196,15 @@ export class GoldStandingsScanner {
     const round = goldRoundOf(item, rounds);
     if (!round) return null;
     return {
-      curator: set.curator,
-      setId: r.setId,
-      index: r.index,
-      revealedAt: r.revealedAt,
-      revealedBlock: r.block,
-      grades: gradeGoldTranscript(round.transcript, item, this.deps.rules),
+      roundId: round.transcript.roundId,
+      item: {
+        curator: set.curator,
+        setId: r.setId,
+        index: r.index,
+        revealedAt: r.revealedAt,
+        revealedBlock: r.block,
+        grades: gradeGoldTranscript(round.transcript, item, this.deps.rules),
+      },
     };
   }
 

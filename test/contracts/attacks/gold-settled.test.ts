@@ -8,10 +8,12 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { time } from "@nomicfoundation/hardhat-network-helpers";
-import { keccak256, publicActions, toHex, type Hex } from "viem";
+import { keccak256, parseEther, publicActions, toHex, type Hex } from "viem";
+import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { auditRound, GoldStandingsScanner } from "../../../src/audit/index.js";
 import { main } from "../../../src/cli/main.js";
 import { openChorusChain, type ChorusChain } from "../../../src/chain/index.js";
+import { present } from "../../../src/core/index.js";
 import { loadConfig } from "../../../src/config/index.js";
 import { createMemoryStore } from "../../../src/ipfs/index.js";
 import {
@@ -28,6 +30,14 @@ import { swarmRules } from "../../helpers/swarm-rules.js";
 import { actor } from "../../kit/chorus-fixture.js";
 import { fixedMind } from "../../kit/memory-round.js";
 
+/** Test account 0 of the Hardhat mnemonic: the deployer, which the deploy scripts make the arbitrator. */
+const ARBITRATOR_KEY = toHex(
+  present(
+    mnemonicToAccount("test test test test test test test test test test test junk", { addressIndex: 0 }).getHdKey()
+      .privateKey,
+    "account 0's private key",
+  ),
+);
 const PROMPT = "Q: which planet is closest to the sun? A) Venus B) Mercury C) Mars D) Earth";
 /** Nodes 0-3 answer B (right), 4-6 answer C; every judge prefers the answer holding "C" (wrong on the gold item). */
 const preferC = (a: string, b: string) => (a.includes("C") === b.includes("C") ? "tie" : a.includes("C") ? "A" : "B");
@@ -35,6 +45,9 @@ const preferC = (a: string, b: string) => (a.includes("C") === b.includes("C") ?
 describe("Gold end to end: standings reach the settled deltas, and the audit checks them (issue 20)", function () {
   this.timeout(400_000);
   let swarm: Awaited<ReturnType<typeof startChainSwarm>>;
+  /** The settled gold round of the first test (voided by the second). */
+  let gradedRoundId: Hex | undefined;
+  let chainDeps: Parameters<typeof auditRound>[0] | undefined;
   /** While set, every node's standings port answers forged standings (a colluding committee). */
   let forge = false;
   const readJson = async (cid: string) => {
@@ -110,6 +123,7 @@ describe("Gold end to end: standings reach the settled deltas, and the audit che
 
     // Before the reveal nobody has a standing: transcripts carry no gold field.
     const graded = await ask(PROMPT);
+    gradedRoundId = graded.roundId;
     const gradedT = (await readJson(graded.transcriptCid)) as Transcript;
     expect("gold" in gradedT).to.equal(false);
     const { period } = gradedT.committee;
@@ -136,6 +150,7 @@ describe("Gold end to end: standings reach the settled deltas, and the audit che
     });
     const chain = await openChorusChain(config);
     const deps = { chain, rules: swarmRules, getJson: readJson, cidOf };
+    chainDeps = deps;
     const ok = await auditRound(deps, later.roundId);
     expect(ok.mismatches, JSON.stringify(ok.mismatches)).to.deep.equal([]);
     expect(ok.checks.map((c) => c.what)).to.include("gold standings are the public ones as of the seed block");
@@ -162,5 +177,37 @@ describe("Gold end to end: standings reach the settled deltas, and the audit che
     expect(caught.mismatches.map((m) => m.what)).to.deep.equal([
       "gold standings are the public ones as of the seed block",
     ]);
+  });
+
+  it("a graded round voided by an upheld dispute grades nobody from the void on: the next round carries no standings", async () => {
+    const roundId = present(gradedRoundId, "the first test's gold round");
+    const deps = present(chainDeps, "the first test's audit dependencies");
+    const args = ["--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile];
+    const run = async (cmd: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await main(
+        ["node", "chorus", ...args, ...cmd],
+        { out: (l) => out.push(l), err: (l) => err.push(l) },
+        {},
+      );
+      return { code, text: [...out, ...err].join("\n") };
+    };
+    const watcher = await actor(6, "gold-void-watcher");
+    await swarm.f.token.write.transfer([watcher.address, parseEther("1000")]);
+    const watcherKey = keccak256(toHex("chorus-test-gold-void-watcher-6")); // actor()'s key derivation
+    expect(privateKeyToAccount(watcherKey).address).to.equal(watcher.address);
+    const opened = await run(["--key", watcherKey, "dispute", "open", roundId, "--json"]);
+    expect(opened.code, opened.text).to.equal(0);
+    const disputeId = String((JSON.parse(opened.text) as { id: number }).id);
+    const upheld = await run(["--key", ARBITRATOR_KEY, "dispute", "uphold", disputeId]);
+    expect(upheld.code, upheld.text).to.equal(0);
+
+    const after = await ask("Why is the sea salty?");
+    const t = (await readJson(after.transcriptCid)) as Transcript;
+    // The only graded item's round is void: nobody has a standing, so the transcript has no gold field.
+    expect("gold" in t, JSON.stringify(t.gold)).to.equal(false);
+    const audited = await auditRound(deps, after.roundId);
+    expect(audited.mismatches, JSON.stringify(audited.mismatches)).to.deep.equal([]);
   });
 });
