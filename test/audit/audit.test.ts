@@ -9,6 +9,7 @@ import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
+import { runCli, swarmCliArgs } from "../kit/cli-run.js";
 
 /**
  * What a colluding committee signs: the member with the lowest honest delta gets the largest delta instead (or,
@@ -160,7 +161,6 @@ describe("chorus audit: re-deriving rounds from chain + IPFS", function () {
 describe("chorus audit (CLI)", function () {
   this.timeout(180_000);
   it("prints OK and exits 0 for an honest round and epoch, and exits 3 naming the mismatch for a rigged one", async () => {
-    const { main } = await import("../../src/cli/main.js");
     const swarm = await startChainSwarm({
       rules: swarmRules,
       minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
@@ -173,28 +173,7 @@ describe("chorus audit (CLI)", function () {
       });
       const roundId = (await res.json()).chorus.round_id as string;
       await swarm.nodes[0].submitter.flush();
-      const run = async (args: string[]) => {
-        const out: string[] = [];
-        const err: string[] = [];
-        const code = await main(
-          [
-            "node",
-            "chorus",
-            "--network",
-            "custom",
-            "--rpc-url",
-            swarm.rpc.url,
-            "--deployments",
-            swarm.deploymentsFile,
-            "--gateway",
-            swarm.nodes[0].url,
-            ...args,
-          ],
-          { out: (l) => out.push(l), err: (l) => err.push(l) },
-          {},
-        );
-        return { code, out, err };
-      };
+      const run = (args: string[]) => runCli([...swarmCliArgs(swarm), ...args]);
       let r = await run(["audit", "round", roundId]);
       expect(r.err, r.err.join("\n")).to.deep.equal([]);
       expect(r.code).to.equal(0);

@@ -12,12 +12,12 @@ import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
+import { runCli, swarmCliArgs } from "../kit/cli-run.js";
 
 describe("optimistic finality through the CLI and the explorer (issue 13)", function () {
   this.timeout(180_000);
 
   it("an epoch is pending, then anyone makes it final once due; audit and explorer show pending vs final", async () => {
-    const { main } = await import("../../src/cli/main.js");
     const swarm = await startChainSwarm({
       rules: swarmRules,
       minds: (i) => fixedMind(`answer q${i} from node ${i}`, preferHigherQ),
@@ -35,28 +35,7 @@ describe("optimistic finality through the CLI and the explorer (issue 13)", func
       await swarm.nodes[0].finalizer!.stop();
       // an account with no role and no stake: Hardhat's well-known account #9
       const anyone = ["--key", "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6"];
-      const run = async (args: string[]) => {
-        const out: string[] = [];
-        const err: string[] = [];
-        const code = await main(
-          [
-            "node",
-            "chorus",
-            "--network",
-            "custom",
-            "--rpc-url",
-            swarm.rpc.url,
-            "--deployments",
-            swarm.deploymentsFile,
-            "--gateway",
-            swarm.nodes[0].url,
-            ...args,
-          ],
-          { out: (l) => out.push(l), err: (l) => err.push(l) },
-          {},
-        );
-        return { code, out, err };
-      };
+      const run = (args: string[]) => runCli([...swarmCliArgs(swarm), ...args]);
       const transcript = await swarm
         .storeOf(0)
         .getJson<{ result: { deltas: Record<string, number> } }>(body.chorus.transcript_cid);

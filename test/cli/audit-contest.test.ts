@@ -6,13 +6,13 @@
  */
 import { expect } from "chai";
 import { keccak256, parseEther, toHex, type Hex } from "viem";
-import { main } from "../../src/cli/main.js";
 import type { ConsensusRules } from "../../src/protocol/index.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 import { actor } from "../kit/chorus-fixture.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
+import { runCli, swarmCliArgs } from "../kit/cli-run.js";
 
 /** The key `actor(6, "watcher")` funds (test/kit/chorus-fixture.ts derives it from that label). */
 const WATCHER_KEY = keccak256(toHex("chorus-test-watcher-6"));
@@ -37,28 +37,7 @@ describe("chorus audit: a mismatch prints the dispute command that contests it",
   });
   after(async () => stopSwarm?.());
 
-  const run = async (args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(
-      [
-        "node",
-        "chorus",
-        "--network",
-        "custom",
-        "--rpc-url",
-        swarm.rpc.url,
-        "--deployments",
-        swarm.deploymentsFile,
-        "--gateway",
-        swarm.nodes[0].url,
-        ...args,
-      ],
-      { out: (l) => out.push(l), err: (l) => err.push(l) },
-      {},
-    );
-    return { code, out, err };
-  };
+  const run = (args: string[]) => runCli([...swarmCliArgs(swarm), ...args]);
   /** A round coordinated by node 0 under `rules` on every node, settled. */
   const settledRound = async (rules: ConsensusRules, question: string) => {
     const set = (r: ConsensusRules) => {

@@ -7,11 +7,11 @@
  */
 import { expect } from "chai";
 import type { Hex } from "viem";
-import { main } from "../../src/cli/main.js";
 import { startChainSwarm } from "../helpers/chain-swarm.js";
 import { swarmRules } from "../helpers/swarm-rules.js";
 import { fixedMind } from "../kit/memory-round.js";
 import { preferHigherQ } from "../kit/memory-node.js";
+import { runCli, swarmCliArgs } from "../kit/cli-run.js";
 
 /** Nothing listens on port 9 of the loopback. */
 const NOWHERE = "http://127.0.0.1:9";
@@ -44,28 +44,11 @@ describe("chorus round show from chain + IPFS: a real settled round, no gateway 
   after(async () => stopSwarm?.());
 
   /** The CLI against `gateway`; members' gateways are on the loopback, so the operator allows it; no public gateway. */
-  const run = async (gateway: string, args: string[]) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await main(
-      [
-        "node",
-        "chorus",
-        "--network",
-        "custom",
-        "--rpc-url",
-        swarm.rpc.url,
-        "--deployments",
-        swarm.deploymentsFile,
-        "--gateway",
-        gateway,
-        ...args,
-      ],
-      { out: (l) => out.push(l), err: (l) => err.push(l) },
-      { CHORUS_NET_ALLOW_PRIVATE: "127.0.0.0/8", CHORUS_IPFS_GATEWAYS: NOWHERE },
-    );
-    return { code, out, err };
-  };
+  const run = (gateway: string, args: string[]) =>
+    runCli([...swarmCliArgs(swarm, { gateway }), ...args], {
+      CHORUS_NET_ALLOW_PRIVATE: "127.0.0.0/8",
+      CHORUS_IPFS_GATEWAYS: NOWHERE,
+    });
 
   it("through a node that did not coordinate it, then with no node at all, shows the coordinator's view of the round", async () => {
     const res = await fetch(`${swarm.nodes[0].url}/v1/chat/completions`, {

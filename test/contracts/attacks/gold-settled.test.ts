@@ -11,7 +11,6 @@ import { time } from "@nomicfoundation/hardhat-network-helpers";
 import { keccak256, parseEther, publicActions, toHex, type Hex } from "viem";
 import { mnemonicToAccount, privateKeyToAccount } from "viem/accounts";
 import { auditRound, GoldStandingsScanner } from "../../../src/audit/index.js";
-import { main } from "../../../src/cli/main.js";
 import { openChorusChain, type ChorusChain } from "../../../src/chain/index.js";
 import { present } from "../../../src/core/index.js";
 import { loadConfig } from "../../../src/config/index.js";
@@ -29,6 +28,7 @@ import { closeStarted } from "../../helpers/close.js";
 import { swarmRules } from "../../helpers/swarm-rules.js";
 import { actor } from "../../kit/chorus-fixture.js";
 import { fixedMind } from "../../kit/memory-round.js";
+import { runCli, swarmCliArgs } from "../../kit/cli-run.js";
 
 /** Test account 0 of the Hardhat mnemonic: the deployer, which the deploy scripts make the arbitrator. */
 const ARBITRATOR_KEY = toHex(
@@ -156,15 +156,8 @@ describe("Gold end to end: standings reach the settled deltas, and the audit che
     expect(ok.checks.map((c) => c.what)).to.include("gold standings are the public ones as of the seed block");
 
     // The CLI says the same, reading transcripts from node 0's gateway.
-    const out: string[] = [];
-    const err: string[] = [];
-    const args = ["--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile];
-    const code = await main(
-      ["node", "chorus", ...args, "--gateway", swarm.nodes[0].url, "audit", "round", later.roundId],
-      { out: (l) => out.push(l), err: (l) => err.push(l) },
-      {},
-    );
-    expect(code, err.join("\n") + out.join("\n")).to.equal(0);
+    const cli = await runCli([...swarmCliArgs(swarm), "audit", "round", later.roundId]);
+    expect(cli.code, [...cli.err, ...cli.out].join("\n")).to.equal(0);
 
     // Attack: a committee that colludes on forged standings (everyone at +1.0) settles a record; the audit flags it.
     forge = true;
@@ -182,15 +175,8 @@ describe("Gold end to end: standings reach the settled deltas, and the audit che
   it("a graded round voided by an upheld dispute grades nobody from the void on: the next round carries no standings", async () => {
     const roundId = present(gradedRoundId, "the first test's gold round");
     const deps = present(chainDeps, "the first test's audit dependencies");
-    const args = ["--network", "custom", "--rpc-url", swarm.rpc.url, "--deployments", swarm.deploymentsFile];
     const run = async (cmd: string[]) => {
-      const out: string[] = [];
-      const err: string[] = [];
-      const code = await main(
-        ["node", "chorus", ...args, ...cmd],
-        { out: (l) => out.push(l), err: (l) => err.push(l) },
-        {},
-      );
+      const { code, out, err } = await runCli([...swarmCliArgs(swarm, { gateway: false }), ...cmd]);
       return { code, text: [...out, ...err].join("\n") };
     };
     const watcher = await actor(6, "gold-void-watcher");
