@@ -1,48 +1,9 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { ROOT } from "../../deploy/index.js";
 import { main } from "../../src/cli/main.js";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-const bindable = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const srv = net.createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-
-/** A base port whose `count` consecutive ports are all free and none of them is `avoid` (the chain's port). */
-async function freeRange(count: number, avoid: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if (ports.includes(avoid)) continue;
-    if ((await Promise.all(ports.map(bindable))).every(Boolean)) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
-
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect({ host: "127.0.0.1", port });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
+import { freePort, freeRange, listening } from "../helpers/ports.js";
 
 describe("npm start (devnet)", function () {
   this.timeout(420_000);
@@ -50,7 +11,7 @@ describe("npm start (devnet)", function () {
   it("brings up the swarm (chain, 5 staked and calibrated nodes on the test model), answers an ask, and stops everything on Ctrl-C", async () => {
     const port = await freePort();
     // nodes on nodeBase..nodeBase+4, the sample source on nodeBase+10: all free and apart from the chain's port
-    const nodeBase = await freeRange(11, port);
+    const nodeBase = await freeRange(11, [port]);
     const sourcePort = nodeBase + 10;
     const dataDir = path.join(ROOT, ".chorus", `devnet-test-${port}`);
     const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "devnet.ts")], {

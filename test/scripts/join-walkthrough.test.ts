@@ -9,52 +9,13 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { ROOT } from "../../deploy/index.js";
 import { main } from "../../src/cli/main.js";
 import { readWalkthrough, runWalkthrough, substituteExports } from "../../scripts/lib/devnet-walkthrough.js";
 import { startArithmeticModel, type ArithmeticModel } from "../helpers/arithmetic-model.js";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-}
-
-const bindable = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const srv = net.createServer();
-    srv.once("error", () => resolve(false));
-    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
-  });
-
-/** A base port whose `count` consecutive ports are all free and none of them is in `avoid`. */
-async function freeRange(count: number, avoid: number[]): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if (ports.some((p) => avoid.includes(p))) continue;
-    if ((await Promise.all(ports.map(bindable))).every(Boolean)) return base;
-  }
-  throw new Error(`no ${String(count)} consecutive free ports found`);
-}
-
-const listening = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = net.connect({ host: "127.0.0.1", port });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
+import { freePort, freeRange, listening } from "../helpers/ports.js";
 
 /** The environment without the CHORUS_* settings of whoever runs the tests. */
 function cleanEnv(): NodeJS.ProcessEnv {
