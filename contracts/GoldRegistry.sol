@@ -127,6 +127,7 @@ contract GoldRegistry is IGoldRegistry, AccessControlDefaultAdminRules {
         bytes32[] calldata proof
     ) external {
         GoldSet storage s = _requireSet(setId);
+        if (msg.sender != s.curator) revert GoldNotCurator(setId, msg.sender, s.curator);
         _checkRevealable(s, setId, index, roundPeriod);
         _checkLeaf(s, setId, index, promptHash, answer, salt, proof);
         emit GoldItemRevealed(setId, index, promptHash, answer, roundPeriod);

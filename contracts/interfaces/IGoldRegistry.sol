@@ -96,6 +96,8 @@ interface IGoldRegistry {
     /// @notice Item `index` of set `setId` names round period `roundPeriod`; the earliest its set allows is
     ///         `earliestPeriod` (the commit's period + 2).
     error GoldRoundTooEarly(uint256 setId, uint256 index, uint256 roundPeriod, uint256 earliestPeriod);
+    /// @notice Only a set's curator reveals its items (the round period is the revealer's choice).
+    error GoldNotCurator(uint256 setId, address caller, address curator);
     /// @notice Item `index` of set `setId` names round period `roundPeriod`, after the current one (`currentPeriod`).
     error GoldRoundInFuture(uint256 setId, uint256 index, uint256 roundPeriod, uint256 currentPeriod);
 
@@ -151,8 +153,9 @@ interface IGoldRegistry {
 
     /// @notice Reveal item `index` of set `setId`: its prompt hash, answer key and salt, with the Merkle proof,
     ///         and `roundPeriod`, the weight period of the round the item was sent in (at least the commit's
-    ///         period + 2, at most the current one). Anyone holding the preimage may reveal; only before
-    ///         `revealEnd`; a prompt only once ever.
+    ///         period + 2, at most the current one). Only the set's curator may reveal (the period is not in
+    ///         the leaf, so a copier of a pending reveal could otherwise name another period and erase the
+    ///         grades); only before `revealEnd`; a prompt only once ever.
     function revealItem(
         uint256 setId,
         uint16 index,

@@ -98,6 +98,15 @@ export const goldRegistryAbi = [
   {
     inputs: [
       { internalType: "uint256", name: "setId", type: "uint256" },
+      { internalType: "address", name: "caller", type: "address" },
+      { internalType: "address", name: "curator", type: "address" },
+    ],
+    name: "GoldNotCurator",
+    type: "error",
+  },
+  {
+    inputs: [
+      { internalType: "uint256", name: "setId", type: "uint256" },
       { internalType: "uint256", name: "time", type: "uint256" },
       { internalType: "uint256", name: "revealEnd", type: "uint256" },
     ],

@@ -49,13 +49,18 @@ export class CompletionStream {
   }
 
   private chunk(delta: Record<string, unknown>, finish: string | null, extra: Record<string, unknown> = {}) {
+    this.frame([{ index: 0, delta, finish_reason: finish, logprobs: null }], extra);
+  }
+
+  /** One `chat.completion.chunk` event with these choices (none for the usage chunk) and extra fields. */
+  private frame(choices: unknown[], extra: Record<string, unknown>) {
     const c = {
       id: this.id,
       object: "chat.completion.chunk",
       created: this.created,
       model: MODEL_ID,
       system_fingerprint: null,
-      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+      choices,
       ...extra,
     };
     this.write(`data: ${JSON.stringify(c)}\n\n`);
@@ -67,18 +72,7 @@ export class CompletionStream {
     const text = out.winnerAnswer;
     for (let i = 0; i < text.length; i += CHUNK_CHARS) this.chunk({ content: text.slice(i, i + CHUNK_CHARS) }, null);
     this.chunk({}, finishReasonOf(out), { chorus: chorusObject(out, settlement) });
-    if (includeUsage) {
-      const c = {
-        id: this.id,
-        object: "chat.completion.chunk",
-        created: this.created,
-        model: MODEL_ID,
-        system_fingerprint: null,
-        choices: [],
-        usage: winnerUsage(out),
-      };
-      this.write(`data: ${JSON.stringify(c)}\n\n`);
-    }
+    if (includeUsage) this.frame([], { usage: winnerUsage(out) });
     this.write("data: [DONE]\n\n");
     this.res.end();
   }

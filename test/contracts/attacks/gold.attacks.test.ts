@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { keccak256, parseEther, publicActions, toHex, zeroHash, type Hex } from "viem";
+import { getAddress, keccak256, parseEther, publicActions, toHex, zeroHash, type Hex } from "viem";
 import { foldGold, standingOf } from "../../../src/consensus/index.js";
 import { goldLeaf, goldPromptHash, goldProof, goldTree, type GoldItem } from "../../../src/protocol/index.js";
 import { expectRevert } from "../../helpers/revert.js";
@@ -277,6 +277,34 @@ describe("Attack: gold sets (issue 20)", () => {
     ]);
     // The earliest allowed period is accepted, and recorded with the reveal for graders.
     await s.g.write.revealItem(args(s.period));
+    expect((await f.gold.read.promptReveal([s.items[0].promptHash])).roundPeriod).to.equal(s.period);
+  });
+
+  it("a front-runner copying the curator's reveal from the mempool cannot name another round period: only the curator reveals (GoldNotCurator)", async () => {
+    // The period is not in the leaf (the curator cannot know it when committing), so whoever reveals picks it: a
+    // member graded badly could copy the pending reveal with a period in which the item was never sent, and its
+    // grade would vanish. Only the set's curator may reveal.
+    const f = (await loadFixture(fixture)) as F;
+    const c = await actor(9, "curator");
+    const s = await commitSet(f, c, [item(0, "B", "front-run")]);
+    await time.increaseTo(BigInt(s.period + 2) * s.length);
+    const bot = await actor(10, "front-runner");
+    const copied = [
+      s.setId,
+      0,
+      s.items[0].promptHash,
+      "B",
+      s.items[0].salt,
+      s.period + 1,
+      goldProof(s.layers, 0),
+    ] as const;
+    await expectRevert((await asGold(f, bot)).simulate.revealItem(copied), "GoldNotCurator", [
+      s.setId,
+      getAddress(bot.address),
+      getAddress(c.address),
+    ]);
+    // The curator's own reveal, with the period it sent the item in, goes through and is what graders read.
+    await reveal(s, 0);
     expect((await f.gold.read.promptReveal([s.items[0].promptHash])).roundPeriod).to.equal(s.period);
   });
 
